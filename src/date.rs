@@ -1,0 +1,172 @@
+//! Calendar dates as days since 1970-01-01 (proleptic Gregorian).
+//!
+//! A compact `i32` so that patient records stay small and comparisons are single
+//! integer compares. Month arithmetic follows the QOF convention: "in the last 12 months"
+//! relative to a period end of 2020-03-31 means dates after 2019-03-31, up to and including
+//! 2020-03-31; adding months clamps to the last day of a shorter month.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A calendar date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Date(pub i32);
+
+impl Date {
+    /// Builds a date from year, month (1-12) and day (1-31); `None` when it does not exist.
+    pub fn from_ymd(y: i32, m: u32, d: u32) -> Option<Date> {
+        if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+            return None;
+        }
+        Some(Date(days_from_civil(y, m, d)))
+    }
+
+    /// Year, month, day.
+    pub fn ymd(self) -> (i32, u32, u32) {
+        civil_from_days(self.0)
+    }
+
+    /// Parses `YYYY-MM-DD` exactly.
+    pub fn parse(s: &str) -> Option<Date> {
+        Self::parse_bytes(s.as_bytes())
+    }
+
+    /// Parses `YYYY-MM-DD` from bytes (the CSV readers' fast path).
+    pub fn parse_bytes(b: &[u8]) -> Option<Date> {
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let num = |s: &[u8]| -> Option<u32> {
+            let mut v = 0u32;
+            for &c in s {
+                if !c.is_ascii_digit() {
+                    return None;
+                }
+                v = v * 10 + u32::from(c - b'0');
+            }
+            Some(v)
+        };
+        let y = num(&b[0..4])? as i32;
+        let m = num(&b[5..7])?;
+        let d = num(&b[8..10])?;
+        Date::from_ymd(y, m, d)
+    }
+
+    /// Adds (or with a negative count subtracts) calendar months, clamping the day.
+    pub fn add_months(self, months: i32) -> Date {
+        let (y, m, d) = self.ymd();
+        let total = y * 12 + (m as i32 - 1) + months;
+        let ny = total.div_euclid(12);
+        let nm = (total.rem_euclid(12) + 1) as u32;
+        let nd = d.min(days_in_month(ny, nm));
+        Date(days_from_civil(ny, nm, nd))
+    }
+
+    /// Adds days.
+    pub fn add_days(self, days: i32) -> Date {
+        Date(self.0 + days)
+    }
+
+    /// Whole years from `born` to `self` (age on this date).
+    pub fn years_since(self, born: Date) -> i32 {
+        let (y1, m1, d1) = born.ymd();
+        let (y2, m2, d2) = self.ymd();
+        let mut age = y2 - y1;
+        if (m2, d2) < (m1, d1) {
+            age -= 1;
+        }
+        age
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (y, m, d) = self.ymd();
+        write!(f, "{y:04}-{m:02}-{d:02}")
+    }
+}
+
+impl TryFrom<String> for Date {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Date::parse(&s).ok_or_else(|| format!("`{s}` is not a date of the form YYYY-MM-DD"))
+    }
+}
+
+impl From<Date> for String {
+    fn from(d: Date) -> String {
+        d.to_string()
+    }
+}
+
+fn is_leap(y: i32) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+/// Days in month `m` of year `y`.
+pub fn days_in_month(y: i32, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(y) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+// Howard Hinnant's days_from_civil / civil_from_days.
+fn days_from_civil(y: i32, m: u32, d: u32) -> i32 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = m as i32;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i32 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+fn civil_from_days(z: i32) -> (i32, u32, u32) {
+    let z = z + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_epoch() {
+        assert_eq!(Date::parse("1970-01-01"), Some(Date(0)));
+        for s in ["2000-02-29", "2019-04-01", "2020-03-31", "1899-12-31", "2100-03-01"] {
+            assert_eq!(Date::parse(s).map(|d| d.to_string()).as_deref(), Some(s));
+        }
+        assert_eq!(Date::parse("2019-02-29"), None);
+        assert_eq!(Date::parse("2019-13-01"), None);
+        assert_eq!(Date::parse("2019-1-01"), None);
+    }
+
+    #[test]
+    fn month_arithmetic_clamps() {
+        let d = Date::parse("2020-03-31").unwrap();
+        assert_eq!(d.add_months(-12).to_string(), "2019-03-31");
+        assert_eq!(d.add_months(-1).to_string(), "2020-02-29");
+        assert_eq!(d.add_months(-13).to_string(), "2019-02-28");
+        assert_eq!(d.add_months(-60).to_string(), "2015-03-31");
+    }
+
+    #[test]
+    fn ages() {
+        let born = Date::parse("1950-04-01").unwrap();
+        assert_eq!(Date::parse("2020-03-31").unwrap().years_since(born), 69);
+        assert_eq!(Date::parse("2020-04-01").unwrap().years_since(born), 70);
+    }
+}
