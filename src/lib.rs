@@ -3,7 +3,9 @@
 //! See `ARCHITECTURE.md` for the pipeline and the code map.
 
 pub mod date;
+pub mod diag;
 pub mod model;
+pub mod syntax;
 
 /// The engine's version, as built.
 pub fn version() -> &'static str {
