@@ -4,6 +4,7 @@
 
 pub mod date;
 pub mod model;
+pub mod pay;
 
 /// The engine's version, as built.
 pub fn version() -> &'static str {
