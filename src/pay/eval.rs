@@ -71,7 +71,7 @@ impl WarnKey<'_> {
                 format!("no national prevalence for group `{g}`: APDF taken as 0")
             }
             WarnKey::NoCounts(i) => {
-                format!("no counts for indicator `{i}`: scored as denominator 0")
+                format!("no counts for indicator `{i}`: scored as if nobody was counted")
             }
             WarnKey::NoHistoricYear(y) => {
                 format!("no historic figures for {y}: historic payment taken as 0")
@@ -457,7 +457,11 @@ impl<'a> Run<'a> {
         }
         let networks = self.networks(&mut w);
         let mut total = Total { points: Decimal::ZERO, payment: Decimal::ZERO };
-        for p in &practices {
+        // Unrounded points carry up to 28 digits and Decimal addition rounds beyond that, so
+        // the sum depends on order: add in practice-code order, whatever the input order.
+        let mut order: Vec<&PracticeResult<'a>> = practices.iter().collect();
+        order.sort_unstable_by_key(|p| p.practice_id);
+        for p in order {
             total.points += p.points;
             total.payment += p.payment;
         }
