@@ -5,6 +5,7 @@
 pub mod date;
 pub mod diag;
 pub mod model;
+pub mod pay;
 pub mod population;
 pub mod scheme;
 pub mod syntax;
