@@ -5,6 +5,9 @@
 pub mod date;
 pub mod model;
 
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
 /// The engine's version, as built.
 pub fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
