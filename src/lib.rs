@@ -11,6 +11,9 @@ pub mod population;
 pub mod scheme;
 pub mod syntax;
 
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
 /// The engine's version, as built.
 pub fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
