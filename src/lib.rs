@@ -5,6 +5,7 @@
 pub mod date;
 pub mod model;
 pub mod population;
+pub mod reference;
 
 /// The engine's version, as built.
 pub fn version() -> &'static str {
