@@ -6,6 +6,7 @@ pub mod date;
 pub mod model;
 pub mod population;
 pub mod reference;
+pub mod synth;
 
 /// The engine's version, as built.
 pub fn version() -> &'static str {
