@@ -8,9 +8,11 @@ pub mod diag;
 pub mod model;
 pub mod pay;
 pub mod population;
+
+pub mod reference;
 pub mod scheme;
 pub mod syntax;
-
+pub mod synth;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
