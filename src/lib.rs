@@ -3,9 +3,14 @@
 //! See `ARCHITECTURE.md` for the pipeline and the code map.
 
 pub mod aggregate;
+pub mod compare;
 pub mod date;
+pub mod diag;
 pub mod model;
 pub mod pay;
+pub mod population;
+pub mod scheme;
+pub mod syntax;
 
 /// The engine's version, as built.
 pub fn version() -> &'static str {
