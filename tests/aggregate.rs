@@ -102,14 +102,12 @@ fn files_to_payments_end_to_end() {
     let mut s = PayScheme::new("q", "Q", Date::from_ymd(2020, 3, 31).unwrap(), d("187.74"));
     s.groups =
         vec![PayGroup { id: "DM".into(), prevalence_adjusted: true, list_type: "17OV".into() }];
-    s.indicators = vec![PayIndicator {
-        id: "DM020".into(),
-        group: "DM".into(),
-        kind: IndicatorKind::Fraction { lower: d("0.35"), upper: d("0.75") },
-        max_points: d("17"),
-        network: false,
-        tier: None,
-    }];
+    s.indicators = vec![PayIndicator::new(
+        "DM020",
+        "DM",
+        IndicatorKind::Fraction { lower: d("0.35"), upper: d("0.75") },
+        d("17"),
+    )];
     let mut n = NationalFigures::computed(&data, &s.groups)
         .with_average_list_size(d("8479"), FigureSource::Scheme);
     n.prevalence_source = FigureSource::File("PREVALENCE_1920.csv".into());
@@ -280,11 +278,9 @@ proptest! {
                 // whatever was read can be paid without panicking
                 let mut s = PayScheme::new("f", "F", Date::from_ymd(2020, 3, 31).unwrap(), d("1"));
                 s.groups = vec![PayGroup { id: "DM".into(), prevalence_adjusted: true, list_type: "TOTAL".into() }];
-                s.indicators = vec![PayIndicator {
-                    id: "DM020".into(), group: "DM".into(),
-                    kind: IndicatorKind::Fraction { lower: d("0.1"), upper: d("0.9") },
-                    max_points: d("10"), network: false, tier: None,
-                }];
+                s.indicators = vec![PayIndicator::new(
+                    "DM020", "DM", IndicatorKind::Fraction { lower: d("0.1"), upper: d("0.9") }, d("10"),
+                )];
                 let n = NationalFigures::computed(&data, &s.groups);
                 let _ = pay(&s, &n, &data).unwrap();
             }
