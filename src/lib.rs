@@ -2,6 +2,7 @@
 //!
 //! See `ARCHITECTURE.md` for the pipeline and the code map.
 
+pub mod aggregate;
 pub mod compare;
 pub mod date;
 pub mod diag;
