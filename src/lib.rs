@@ -2,6 +2,7 @@
 //!
 //! See `ARCHITECTURE.md` for the pipeline and the code map.
 
+pub mod compare;
 pub mod date;
 pub mod diag;
 pub mod model;
@@ -9,6 +10,9 @@ pub mod pay;
 pub mod population;
 pub mod scheme;
 pub mod syntax;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 /// The engine's version, as built.
 pub fn version() -> &'static str {
