@@ -9,7 +9,6 @@ pub mod diag;
 pub mod model;
 pub mod pay;
 pub mod population;
-
 pub mod reference;
 pub mod scheme;
 pub mod syntax;
