@@ -1,0 +1,694 @@
+//! The syntax tree of one rule file. Every node carries the [`Span`] of the text it came from,
+//! so that every later phase can point at the exact source of a problem.
+//!
+//! The tree is a faithful record of what was written: names are not resolved, numbers are kept
+//! as written (as decimal strings) and nothing is inherited. The checker resolves it.
+
+// Nodes are built once per parse and walked a few times; variant size does not matter here.
+#![allow(clippy::large_enum_variant)]
+
+use crate::date::Date;
+use serde::Serialize;
+
+/// A byte range `start..end` in one source file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start: start as u32, end: end as u32 }
+    }
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// A name as written, with its span.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A string literal (escapes resolved).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Text {
+    pub value: String,
+    pub span: Span,
+}
+
+/// A decimal number as written (`17`, `187.74`, `-3`). Kept as text so that money and
+/// percentages never pass through binary floating point.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Num {
+    pub text: String,
+    pub span: Span,
+}
+
+/// A date literal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct DateLit {
+    pub date: Date,
+    pub span: Span,
+}
+
+/// A QOF year such as `2016/17`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Year {
+    pub text: String,
+    pub span: Span,
+}
+
+/// One parsed rule file.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct File {
+    pub items: Vec<Item>,
+    /// Every `//` comment with its span (the formatter puts them back).
+    pub comments: Vec<Span>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "item", rename_all = "snake_case")]
+pub enum Item {
+    Scheme(Scheme),
+    Codelist(Codelist),
+    Register(Register),
+    Define(Define),
+    Indicator(Indicator),
+    Keep(NameList),
+    Retire(NameList),
+    Change(Change),
+    Gateway(Gateway),
+    Tier(Tier),
+    Obligation(Obligation),
+    Test(Test),
+}
+
+impl Item {
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Scheme(x) => x.span,
+            Item::Codelist(x) => x.span,
+            Item::Register(x) => x.span,
+            Item::Define(x) => x.span,
+            Item::Indicator(x) => x.span,
+            Item::Keep(x) | Item::Retire(x) => x.span,
+            Item::Change(x) => x.span,
+            Item::Gateway(x) => x.span,
+            Item::Tier(x) => x.span,
+            Item::Obligation(x) => x.span,
+            Item::Test(x) => x.span,
+        }
+    }
+}
+
+/// `keep A, B` / `retire A, B`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NameList {
+    pub names: Vec<Ident>,
+    pub span: Span,
+}
+
+// ------------------------------------------------------------------ scheme header
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Scheme {
+    pub id: Ident,
+    pub title: Text,
+    pub extends: Option<Ident>,
+    pub stmts: Vec<SchemeStmt>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "stmt", rename_all = "snake_case")]
+pub enum SchemeStmt {
+    Period { start: DateLit, end: DateLit, span: Span },
+    PointValue { value: Num, span: Span },
+    ListSize { value: Num, span: Span },
+    Rounding { items: Vec<RoundingItem>, span: Span },
+    Payment { model: PaymentModel, to_networks: bool, span: Span },
+    Aspiration { share: Num, span: Span },
+    Report(ReportDim),
+    ZeroDenominator { full: bool, span: Span },
+}
+
+impl SchemeStmt {
+    pub fn span(&self) -> Span {
+        match self {
+            SchemeStmt::Period { span, .. }
+            | SchemeStmt::PointValue { span, .. }
+            | SchemeStmt::ListSize { span, .. }
+            | SchemeStmt::Rounding { span, .. }
+            | SchemeStmt::Payment { span, .. }
+            | SchemeStmt::Aspiration { span, .. }
+            | SchemeStmt::ZeroDenominator { span, .. } => *span,
+            SchemeStmt::Report(d) => d.span,
+        }
+    }
+}
+
+/// What a rounding rule applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundingTarget {
+    Achievement,
+    Points,
+    Cpi,
+    Apdf,
+    Payment,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RoundingItem {
+    pub target: RoundingTarget,
+    pub places: Num,
+    pub span: Span,
+}
+
+/// A payment model.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "model", rename_all = "snake_case")]
+pub enum PaymentModel {
+    Performance { span: Span },
+    Historic { year: Year, prevalence: bool, list_size: bool, span: Span },
+    Blend { parts: Vec<(Num, PaymentModel)>, span: Span },
+    HigherOf { a: Box<PaymentModel>, b: Box<PaymentModel>, except: Vec<Ident>, span: Span },
+}
+
+impl PaymentModel {
+    pub fn span(&self) -> Span {
+        match self {
+            PaymentModel::Performance { span }
+            | PaymentModel::Historic { span, .. }
+            | PaymentModel::Blend { span, .. }
+            | PaymentModel::HigherOf { span, .. } => *span,
+        }
+    }
+}
+
+// ------------------------------------------------------------------ reporting strata
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReportDim {
+    pub kind: ReportKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum ReportKind {
+    /// Age bands at the period end: `(from, Some(to))` or `(from, None)` for `80+`.
+    AgeBand {
+        bands: Vec<(u32, Option<u32>, Span)>,
+    },
+    Sex,
+    DeprivationDecile,
+    /// A named classification: each class with its condition (`None` = otherwise).
+    Custom {
+        name: Ident,
+        classes: Vec<(Ident, Option<Expr>)>,
+    },
+}
+
+// ------------------------------------------------------------------ code lists, registers, defines
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Codelist {
+    pub id: Ident,
+    pub title: Text,
+    pub body: CodelistBody,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum CodelistBody {
+    /// SNOMED CT concept ids written inline, each with its span.
+    Inline { codes: Vec<(u64, Span)> },
+    /// Codes read from a CSV file named relative to the rule file.
+    File { path: Text },
+    /// The union of other code lists.
+    Union { lists: Vec<Ident> },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Register {
+    pub id: Ident,
+    pub title: Text,
+    pub stmts: Vec<RegisterStmt>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "stmt", rename_all = "snake_case")]
+pub enum RegisterStmt {
+    Age(AgeRange),
+    Where(Expr),
+    Prevalence { adjusted: bool, span: Span },
+    List { list_type: Ident },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AgeRange {
+    /// Inclusive bounds in whole years at the period end.
+    pub min: Option<u32>,
+    pub max: Option<u32>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Define {
+    pub id: Ident,
+    pub title: Option<Text>,
+    pub expr: Expr,
+    pub span: Span,
+}
+
+// ------------------------------------------------------------------ indicators
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Indicator {
+    pub id: Ident,
+    pub title: Text,
+    pub network: bool,
+    pub stmts: Vec<IndStmt>,
+    pub span: Span,
+}
+
+/// `change ID { ... }`: the statements replace the inherited ones of the same kind.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Change {
+    pub id: Ident,
+    pub stmts: Vec<IndStmt>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "stmt", rename_all = "snake_case")]
+pub enum IndStmt {
+    Title(Text),
+    Group(Ident),
+    Domain(Ident),
+    Points(Num),
+    Thresholds {
+        lower: Num,
+        upper: Num,
+        span: Span,
+    },
+    /// Boolean register indicator: achieved when the register is kept.
+    RegisterKind(Ident),
+    Attested(Span),
+    Monitored(Span),
+    Denominator {
+        cohort: Cohort,
+        filter: Option<Expr>,
+        span: Span,
+    },
+    Exclude(Expr),
+    Achieved(Expr),
+    Adjustments {
+        items: Vec<Adjustment>,
+        span: Span,
+    },
+    Stratum(Stratum),
+    Report(ReportDim),
+}
+
+impl IndStmt {
+    /// The statement's kind, used to match `change` statements with inherited ones.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            IndStmt::Title(_) => "title",
+            IndStmt::Group(_) => "group",
+            IndStmt::Domain(_) => "domain",
+            IndStmt::Points(_) => "points",
+            IndStmt::Thresholds { .. } => "thresholds",
+            IndStmt::RegisterKind(_) => "kind",
+            IndStmt::Attested(_) => "kind",
+            IndStmt::Monitored(_) => "monitored",
+            IndStmt::Denominator { .. } => "denominator",
+            IndStmt::Exclude(_) => "exclude",
+            IndStmt::Achieved(_) => "achieved",
+            IndStmt::Adjustments { .. } => "adjustments",
+            IndStmt::Stratum(_) => "strata",
+            IndStmt::Report(_) => "report",
+        }
+    }
+
+    pub fn span(&self) -> Span {
+        match self {
+            IndStmt::Title(t) => t.span,
+            IndStmt::Group(i) | IndStmt::Domain(i) | IndStmt::RegisterKind(i) => i.span,
+            IndStmt::Points(n) => n.span,
+            IndStmt::Thresholds { span, .. }
+            | IndStmt::Denominator { span, .. }
+            | IndStmt::Adjustments { span, .. } => *span,
+            IndStmt::Attested(s) | IndStmt::Monitored(s) => *s,
+            IndStmt::Exclude(e) | IndStmt::Achieved(e) => e.span,
+            IndStmt::Stratum(s) => s.span,
+            IndStmt::Report(r) => r.span,
+        }
+    }
+}
+
+/// Who an indicator's denominator starts from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "cohort", rename_all = "snake_case")]
+pub enum Cohort {
+    /// Every registered patient.
+    AllPatients { span: Span },
+    /// The patients on a register.
+    Register { register: Ident },
+}
+
+/// The category of a personalised care adjustment (or exception).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "category", content = "name", rename_all = "snake_case")]
+pub enum Category {
+    Unsuitable,
+    ChoseNotTo,
+    NoResponse,
+    ServiceUnavailable,
+    NewPatient,
+    Custom(String),
+}
+
+impl Category {
+    /// The stable key used in outputs (`pcas_by_category`).
+    pub fn key(&self) -> &str {
+        match self {
+            Category::Unsuitable => "unsuitable",
+            Category::ChoseNotTo => "chose_not_to",
+            Category::NoResponse => "no_response",
+            Category::ServiceUnavailable => "service_unavailable",
+            Category::NewPatient => "new_patient",
+            Category::Custom(s) => s,
+        }
+    }
+    /// The category as written in the language.
+    pub fn source(&self) -> &str {
+        match self {
+            Category::Unsuitable => "unsuitable",
+            Category::ChoseNotTo => "chose not to",
+            Category::NoResponse => "no response",
+            Category::ServiceUnavailable => "service unavailable",
+            Category::NewPatient => "new patient",
+            Category::Custom(s) => s,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Adjustment {
+    pub category: Category,
+    pub category_span: Span,
+    /// A scheme-defined category's description.
+    pub label: Option<Text>,
+    pub when: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Stratum {
+    pub id: Ident,
+    /// `None` for `otherwise`.
+    pub when: Option<Expr>,
+    pub stmts: Vec<IndStmt>,
+    pub span: Span,
+}
+
+// ------------------------------------------------------------------ gateways, tiers, obligations
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Gateway {
+    pub id: Ident,
+    pub title: Text,
+    pub requires: Vec<Ident>,
+    pub pays: Option<Pays>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Pays {
+    pub amount: Num,
+    pub once: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Tier {
+    pub id: Ident,
+    pub title: Text,
+    pub requires: Ident,
+    pub includes: Vec<Ident>,
+    pub pays: Option<Pays>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Obligation {
+    pub id: Ident,
+    pub title: Text,
+    pub workstream: Option<Ident>,
+    pub span: Span,
+}
+
+// ------------------------------------------------------------------ tests
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Test {
+    pub name: Text,
+    pub patient: TestPatient,
+    pub expects: Vec<Expect>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TestPatient {
+    pub born: Option<DateLit>,
+    pub sex: Option<(crate::model::Sex, Span)>,
+    pub registered: Option<DateLit>,
+    pub deregistered: Option<DateLit>,
+    pub deprivation_decile: Option<Num>,
+    pub practice: Option<Text>,
+    pub events: Vec<TestEvent>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TestEvent {
+    pub code: TestCode,
+    pub date: DateLit,
+    pub value: Option<Num>,
+    pub span: Span,
+}
+
+/// A test event's code: a SNOMED CT id, or a code list's name (its first code is used).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TestCode {
+    Snomed { code: u64, span: Span },
+    List { list: Ident },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Expect {
+    pub indicator: Ident,
+    pub outcome: Outcome,
+    pub outcome_span: Span,
+    pub stratum: Option<Ident>,
+    pub span: Span,
+}
+
+/// What happened to a patient for one indicator.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", content = "category", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Not in the cohort (not on the register, outside the population, or excluded).
+    Excluded,
+    /// Removed from the denominator by an adjustment (optionally of this category).
+    Adjusted(Option<Category>),
+    /// In the denominator, not achieved.
+    Denominator,
+    /// Achieved: in the numerator (and the denominator).
+    Numerator,
+}
+
+// ------------------------------------------------------------------ expressions
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+/// Serialized adjacently tagged (`{"expr": "and", "args": [...]}`): serde cannot put the tag
+/// inside a newtype variant holding a sequence or a bool.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "expr", content = "args", rename_all = "snake_case")]
+pub enum ExprKind {
+    Bool(bool),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>),
+    OnRegister(Ident),
+    Aged(AgeRange),
+    Sex(crate::model::Sex),
+    Registered(Window),
+    /// `count X [window] [at least N days apart] CMP n`.
+    Count {
+        list: Ident,
+        window: Option<Window>,
+        apart_days: Option<Num>,
+        cmp: Cmp,
+        value: Num,
+    },
+    /// `[latest|first] X[/Y] [window] [predicate]`. A bare name with nothing else may also be a
+    /// reference to a `define`; the checker decides.
+    Event {
+        pick: Option<Pick>,
+        list: Ident,
+        /// The second list of a pair (blood pressure: systolic / diastolic).
+        paired: Option<Ident>,
+        window: Option<Window>,
+        pred: Option<EventPred>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pick {
+    Latest,
+    First,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Cmp {
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = ">=")]
+    Ge,
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = "=")]
+    Eq,
+    #[serde(rename = "!=")]
+    Ne,
+}
+
+impl Cmp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Cmp::Le => "<=",
+            Cmp::Ge => ">=",
+            Cmp::Lt => "<",
+            Cmp::Gt => ">",
+            Cmp::Eq => "=",
+            Cmp::Ne => "!=",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "pred", rename_all = "snake_case")]
+pub enum EventPred {
+    /// `has value CMP n [/ m]`.
+    Value { cmp: Cmp, value: Num, paired_value: Option<Num>, span: Span },
+    /// `is [on or] after|before latest|first Y [window]`.
+    Date { rel: DateRel, pick: Pick, list: Ident, window: Option<Window>, span: Span },
+    /// `is in Y`: the selected event's code belongs to list Y.
+    Member { list: Ident, span: Span },
+    /// `is WINDOW`: the selected event's date lies in the window (`first X is in last 9 months`).
+    Within { window: Window, span: Span },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateRel {
+    After,
+    OnOrAfter,
+    Before,
+    OnOrBefore,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    Days,
+    Weeks,
+    Months,
+    Years,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Window {
+    pub kind: WindowKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowKind {
+    /// `in last N unit`: (period end - N unit, period end].
+    Last { n: Num, unit: Unit },
+    /// `since DATE`: on or after the date.
+    Since(DateLit),
+    /// `before ANCHOR`: strictly before.
+    Before(Anchor),
+    /// `after ANCHOR`: strictly after.
+    After(Anchor),
+    /// `between D1 and D2`: inclusive.
+    Between(DateLit, DateLit),
+    /// `from [N unit before|after] ANCHOR to [N unit before|after] ANCHOR`: inclusive.
+    From(OffsetAnchor, OffsetAnchor),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OffsetAnchor {
+    /// Signed offset: negative = before the anchor.
+    pub offset: Option<(i64, Unit, Span)>,
+    pub anchor: Anchor,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "anchor", rename_all = "snake_case")]
+pub enum Anchor {
+    Date(DateLit),
+    Event { pick: Pick, list: Ident, span: Span },
+    Registration { span: Span },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_expression_serializes() {
+        let at = Span::new(0, 1);
+        let atom = Expr { kind: ExprKind::Bool(true), span: at };
+        let kinds = [
+            ExprKind::Bool(false),
+            ExprKind::And(vec![atom.clone(), atom.clone()]),
+            ExprKind::Or(vec![atom.clone()]),
+            ExprKind::Not(Box::new(atom)),
+            ExprKind::Sex(crate::model::Sex::Female),
+        ];
+        for kind in kinds {
+            let json = serde_json::to_value(Expr { kind: kind.clone(), span: at });
+            assert!(json.is_ok(), "{kind:?}: {json:?}");
+        }
+        let json = serde_json::to_value(ExprKind::Bool(true)).unwrap();
+        assert_eq!(json, serde_json::json!({"expr": "bool", "args": true}));
+    }
+}

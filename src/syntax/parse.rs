@@ -1,0 +1,1541 @@
+//! Text -> syntax tree. The pest grammar (`grammar/qof.pest`) recognises the text; this module
+//! builds the [`ast`](super::ast) from pest's pairs and turns pest's failures into diagnostics.
+//!
+//! Recovery: when the whole file does not parse, it is cut into chunks at every line that starts
+//! (in column 1) with a top-level keyword, and each chunk is parsed alone, so one run reports one
+//! syntax error per broken item and still builds every item that is fine.
+//!
+//! Depth: parentheses nested deeper than [`MAX_DEPTH`] are an error found by a pre-scan before
+//! pest runs (pest recurses per level), and so are long runs of `not`.
+
+use super::ast::*;
+use crate::date::Date;
+use crate::diag::Diagnostic;
+use crate::model::Sex;
+use pest::iterators::Pair;
+use pest::Parser as _;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/qof.pest"]
+struct Grammar;
+
+/// The deepest nesting of parentheses (and the longest run of `not`) accepted.
+pub const MAX_DEPTH: usize = 64;
+
+/// At most this many syntax errors are reported for one file.
+const MAX_ERRORS: usize = 100;
+
+const TOP_LEVEL: &[&str] = &[
+    "scheme",
+    "codelist",
+    "register",
+    "define",
+    "indicator",
+    "network",
+    "keep",
+    "retire",
+    "change",
+    "gateway",
+    "tier",
+    "obligation",
+    "test",
+];
+
+/// Parses one file. Always returns a tree (possibly partial) and the syntax errors found.
+pub fn parse(text: &str, file: usize) -> (File, Vec<Diagnostic>) {
+    let comments = scan_comments(text);
+    if let Some(d) = depth_error(text, file) {
+        return (File { items: vec![], comments }, vec![d]);
+    }
+    let mut diags = Vec::new();
+    match Grammar::parse(Rule::file, text) {
+        Ok(mut pairs) => {
+            let mut b = Builder { base: 0, file, diags: &mut diags };
+            let items = pairs.next().map(|p| b.items(p)).unwrap_or_default();
+            (File { items, comments }, diags)
+        }
+        Err(_) => {
+            let mut items = Vec::new();
+            for (start, end) in chunks(text) {
+                let chunk = &text[start..end];
+                match Grammar::parse(Rule::file, chunk) {
+                    Ok(mut pairs) => {
+                        let mut b = Builder { base: start, file, diags: &mut diags };
+                        if let Some(p) = pairs.next() {
+                            items.extend(b.items(p));
+                        }
+                    }
+                    Err(e) => {
+                        diags.push(syntax_error(&e, chunk, start, file));
+                        if diags.len() >= MAX_ERRORS {
+                            let at = Span::new(end, end);
+                            diags.push(
+                                Diagnostic::error(
+                                    "too-many-errors",
+                                    file,
+                                    at,
+                                    "too many syntax errors",
+                                )
+                                .with_help(format!("only the first {MAX_ERRORS} are shown")),
+                            );
+                            break;
+                        }
+                    }
+                }
+            }
+            (File { items, comments }, diags)
+        }
+    }
+}
+
+/// Cuts the text at each line that starts with a top-level keyword in column 1.
+fn chunks(text: &str) -> Vec<(usize, usize)> {
+    let mut starts = vec![0];
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if offset > 0 {
+            let word: &str =
+                line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or("");
+            if TOP_LEVEL.contains(&word) {
+                starts.push(offset);
+            }
+        }
+        offset += line.len();
+    }
+    let mut out = Vec::with_capacity(starts.len());
+    for (i, &s) in starts.iter().enumerate() {
+        let e = starts.get(i + 1).copied().unwrap_or(text.len());
+        out.push((s, e));
+    }
+    out
+}
+
+fn scan_comments(text: &str) -> Vec<Span> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut in_string = false;
+    while i < b.len() {
+        match b[i] {
+            b'"' => in_string = !in_string,
+            b'\\' if in_string => i += 1,
+            b'\n' => in_string = false,
+            b'/' if !in_string && b.get(i + 1) == Some(&b'/') => {
+                let end = text[i..].find('\n').map(|n| i + n).unwrap_or(text.len());
+                let end = if text[..end].ends_with('\r') { end - 1 } else { end };
+                out.push(Span::new(i, end));
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Finds parentheses nested deeper than [`MAX_DEPTH`], outside strings and comments.
+fn depth_error(text: &str, file: usize) -> Option<Diagnostic> {
+    let b = text.as_bytes();
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => in_string = !in_string,
+            b'\\' if in_string => i += 1,
+            b'\n' => in_string = false,
+            b'/' if !in_string && b.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map(|n| i + n).unwrap_or(text.len());
+                continue;
+            }
+            b'(' if !in_string => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(
+                        Diagnostic::error(
+                            "too-deep",
+                            file,
+                            Span::new(i, i + 1),
+                            "expression nested too deeply",
+                        )
+                        .with_help(format!(
+                            "at most {MAX_DEPTH} levels of parentheses are allowed; name a part with `define`"
+                        )),
+                    );
+                }
+            }
+            b')' if !in_string => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn syntax_error(e: &pest::error::Error<Rule>, chunk: &str, base: usize, file: usize) -> Diagnostic {
+    let pos = match e.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    };
+    let rest = &chunk[pos.min(chunk.len())..];
+    let token_len = token_at(rest);
+    let span = Span::new(base + pos, base + pos + token_len);
+    let message = if token_len == 0 {
+        "unexpected end of file".to_string()
+    } else {
+        format!("unexpected `{}`", &rest[..token_len])
+    };
+    let mut expected: Vec<String> = Vec::new();
+    if let pest::error::ErrorVariant::ParsingError { positives, .. } = &e.variant {
+        for r in positives {
+            if let Some(d) = describe(*r) {
+                if !expected.contains(&d) {
+                    expected.push(d);
+                }
+            }
+        }
+    }
+    let d = Diagnostic::error("syntax", file, span, message);
+    match expected.len() {
+        0 => d.with_help("this is not a statement the language knows; see docs/language.md"),
+        1 => d.with_help(format!("expected {}", expected[0])),
+        n if n <= 8 => {
+            let last = expected.pop().unwrap_or_default();
+            d.with_help(format!("expected {} or {last}", expected.join(", ")))
+        }
+        _ => d.with_help(format!("expected one of {}, ...", expected[..8].join(", "))),
+    }
+}
+
+/// Length of the token starting `rest`: a word, a number, or one character.
+fn token_at(rest: &str) -> usize {
+    let mut chars = rest.char_indices();
+    match chars.next() {
+        None => 0,
+        Some((_, c)) if c.is_alphanumeric() || c == '_' => rest
+            .char_indices()
+            .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '-' || *c == '.'))
+            .map(|(i, _)| i)
+            .unwrap_or(rest.len()),
+        Some((_, c)) => c.len_utf8(),
+    }
+}
+
+fn describe(rule: Rule) -> Option<String> {
+    let s = match rule {
+        Rule::name => "a name",
+        Rule::string => "a quoted title",
+        Rule::int => "a whole number",
+        Rule::number | Rule::number_raw => "a number",
+        Rule::percent => "a percentage such as `35%`",
+        Rule::money => "an amount such as `£187.74`",
+        Rule::date => "a date such as `2020-03-31`",
+        Rule::year => "a year such as `2016/17`",
+        Rule::code => "a SNOMED CT code",
+        Rule::cmp => "a comparison such as `<=`",
+        Rule::lbrace => "`{`",
+        Rule::rbrace => "`}`",
+        Rule::lparen => "`(`",
+        Rule::rparen => "`)`",
+        Rule::equals => "`=`",
+        Rule::list_type => "a patient list type such as `17OV`",
+        Rule::EOI => "the end of the file",
+        Rule::expr | Rule::and_expr | Rule::not_expr => "a condition",
+        Rule::window => "a time window such as `in last 12 months`",
+        _ => {
+            let name = format!("{rule:?}");
+            return name.strip_prefix("k_").map(|k| format!("`{k}`"));
+        }
+    };
+    Some(s.to_string())
+}
+
+struct Builder<'d> {
+    base: usize,
+    file: usize,
+    diags: &'d mut Vec<Diagnostic>,
+}
+
+type P<'i> = Pair<'i, Rule>;
+
+impl Builder<'_> {
+    fn span(&self, p: &P) -> Span {
+        let s = p.as_span();
+        Span::new(self.base + s.start(), self.base + s.end())
+    }
+
+    fn ident(&self, p: P) -> Ident {
+        Ident { name: p.as_str().to_string(), span: self.span(&p) }
+    }
+
+    fn text(&self, p: P) -> Text {
+        let span = self.span(&p);
+        let raw = p.into_inner().next().map(|b| b.as_str()).unwrap_or("");
+        let mut value = String::with_capacity(raw.len());
+        let mut esc = false;
+        for c in raw.chars() {
+            if esc {
+                value.push(if c == 'n' { '\n' } else { c });
+                esc = false;
+            } else if c == '\\' {
+                esc = true;
+            } else {
+                value.push(c);
+            }
+        }
+        Text { value, span }
+    }
+
+    fn num(&self, p: P) -> Num {
+        let span = self.span(&p);
+        // percent and money wrap a number_raw; strip their sign
+        let text = match p.as_rule() {
+            Rule::percent | Rule::money => {
+                p.into_inner().next().map(|n| n.as_str().to_string()).unwrap_or_default()
+            }
+            _ => p.as_str().to_string(),
+        };
+        Num { text, span }
+    }
+
+    fn date(&mut self, p: P) -> DateLit {
+        let span = self.span(&p);
+        match Date::parse(p.as_str()) {
+            Some(date) => DateLit { date, span },
+            None => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "bad-date",
+                        self.file,
+                        span,
+                        format!("`{}` is not a date", p.as_str()),
+                    )
+                    .with_help("dates are written YYYY-MM-DD and must exist in the calendar"),
+                );
+                DateLit { date: Date(0), span }
+            }
+        }
+    }
+
+    fn u32_of(&mut self, p: P) -> u32 {
+        let span = self.span(&p);
+        match p.as_str().parse::<u32>() {
+            Ok(v) => v,
+            Err(_) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "bad-number",
+                        self.file,
+                        span,
+                        format!("`{}` is too large", p.as_str()),
+                    )
+                    .with_help("use a whole number below 4294967296"),
+                );
+                0
+            }
+        }
+    }
+
+    fn items(&mut self, file: P) -> Vec<Item> {
+        let mut out = Vec::new();
+        for p in file.into_inner() {
+            let item = match p.as_rule() {
+                Rule::scheme_decl => Item::Scheme(self.scheme(p)),
+                Rule::codelist_decl => Item::Codelist(self.codelist(p)),
+                Rule::register_decl => Item::Register(self.register(p)),
+                Rule::define_decl => Item::Define(self.define(p)),
+                Rule::indicator_decl => Item::Indicator(self.indicator(p)),
+                Rule::keep_decl => Item::Keep(self.name_list_item(p)),
+                Rule::retire_decl => Item::Retire(self.name_list_item(p)),
+                Rule::change_decl => Item::Change(self.change(p)),
+                Rule::gateway_decl => Item::Gateway(self.gateway(p)),
+                Rule::tier_decl => Item::Tier(self.tier(p)),
+                Rule::obligation_decl => Item::Obligation(self.obligation(p)),
+                Rule::test_decl => Item::Test(self.test(p)),
+                _ => continue,
+            };
+            out.push(item);
+        }
+        out
+    }
+
+    fn name_list(&self, p: P) -> Vec<Ident> {
+        p.into_inner().filter(|n| n.as_rule() == Rule::name).map(|n| self.ident(n)).collect()
+    }
+
+    fn name_list_item(&self, p: P) -> NameList {
+        let span = self.span(&p);
+        let names =
+            p.into_inner().find(|n| n.as_rule() == Rule::name_list).map(|n| self.name_list(n));
+        NameList { names: names.unwrap_or_default(), span }
+    }
+
+    // ------------------------------------------------------------ scheme
+
+    fn scheme(&mut self, p: P) -> Scheme {
+        let span = self.span(&p);
+        let mut id = None;
+        let mut title = None;
+        let mut extends = None;
+        let mut stmts = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::name => id = Some(self.ident(c)),
+                Rule::string => title = Some(self.text(c)),
+                Rule::extends_clause => {
+                    extends =
+                        c.into_inner().find(|n| n.as_rule() == Rule::name).map(|n| self.ident(n))
+                }
+                Rule::period_stmt => {
+                    let s = self.span(&c);
+                    let mut dates = c.into_inner().filter(|d| d.as_rule() == Rule::date);
+                    if let (Some(a), Some(b)) = (dates.next(), dates.next()) {
+                        let start = self.date(a);
+                        let end = self.date(b);
+                        stmts.push(SchemeStmt::Period { start, end, span: s });
+                    }
+                }
+                Rule::point_value_stmt => {
+                    let s = self.span(&c);
+                    if let Some(m) = c.into_inner().find(|n| n.as_rule() == Rule::money) {
+                        stmts.push(SchemeStmt::PointValue { value: self.num(m), span: s });
+                    }
+                }
+                Rule::list_size_stmt => {
+                    let s = self.span(&c);
+                    if let Some(m) = c.into_inner().find(|n| n.as_rule() == Rule::int) {
+                        stmts.push(SchemeStmt::ListSize { value: self.num(m), span: s });
+                    }
+                }
+                Rule::rounding_stmt => {
+                    let s = self.span(&c);
+                    let mut items = Vec::new();
+                    for it in c.into_inner().filter(|n| n.as_rule() == Rule::rounding_item) {
+                        let is = self.span(&it);
+                        let mut target = RoundingTarget::Payment;
+                        let mut places = None;
+                        for x in it.into_inner() {
+                            match x.as_rule() {
+                                Rule::rounding_target => {
+                                    target = match x.into_inner().next().map(|k| k.as_rule()) {
+                                        Some(Rule::k_achievement) => RoundingTarget::Achievement,
+                                        Some(Rule::k_points) => RoundingTarget::Points,
+                                        Some(Rule::k_cpi) => RoundingTarget::Cpi,
+                                        Some(Rule::k_apdf) => RoundingTarget::Apdf,
+                                        _ => RoundingTarget::Payment,
+                                    }
+                                }
+                                Rule::int => places = Some(self.num(x)),
+                                _ => {}
+                            }
+                        }
+                        if let Some(places) = places {
+                            items.push(RoundingItem { target, places, span: is });
+                        }
+                    }
+                    stmts.push(SchemeStmt::Rounding { items, span: s });
+                }
+                Rule::payment_stmt => {
+                    let s = self.span(&c);
+                    let mut model = None;
+                    let mut to_networks = false;
+                    for x in c.into_inner() {
+                        match x.as_rule() {
+                            Rule::paid_to_networks => to_networks = true,
+                            Rule::k_payment => {}
+                            _ => model = self.payment_model(x),
+                        }
+                    }
+                    if let Some(model) = model {
+                        stmts.push(SchemeStmt::Payment { model, to_networks, span: s });
+                    }
+                }
+                Rule::aspiration_stmt => {
+                    let s = self.span(&c);
+                    if let Some(m) = c.into_inner().find(|n| n.as_rule() == Rule::percent) {
+                        stmts.push(SchemeStmt::Aspiration { share: self.num(m), span: s });
+                    }
+                }
+                Rule::zero_denominator_stmt => {
+                    let s = self.span(&c);
+                    let full = c.into_inner().any(|n| n.as_rule() == Rule::k_full);
+                    stmts.push(SchemeStmt::ZeroDenominator { full, span: s });
+                }
+                Rule::report_stmt => {
+                    if let Some(d) = self.report(c) {
+                        stmts.push(SchemeStmt::Report(d));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Scheme {
+            id: id.unwrap_or_else(|| Ident { name: String::new(), span }),
+            title: title.unwrap_or_else(|| Text { value: String::new(), span }),
+            extends,
+            stmts,
+            span,
+        }
+    }
+
+    fn payment_model(&mut self, p: P) -> Option<PaymentModel> {
+        let span = self.span(&p);
+        Some(match p.as_rule() {
+            Rule::model_performance => PaymentModel::Performance { span },
+            Rule::model_historic => {
+                let mut year = None;
+                let (mut prevalence, mut list_size) = (false, false);
+                for x in p.into_inner() {
+                    match x.as_rule() {
+                        Rule::year => {
+                            year = Some(Year { text: x.as_str().to_string(), span: self.span(&x) })
+                        }
+                        Rule::adjusted_clause => {
+                            for a in x.into_inner().filter(|a| a.as_rule() == Rule::adjust_item) {
+                                if a.into_inner().any(|k| k.as_rule() == Rule::k_prevalence) {
+                                    prevalence = true;
+                                } else {
+                                    list_size = true;
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                PaymentModel::Historic { year: year?, prevalence, list_size, span }
+            }
+            Rule::model_blend => {
+                let mut parts = Vec::new();
+                for bp in p.into_inner().filter(|x| x.as_rule() == Rule::blend_part) {
+                    let mut share = None;
+                    let mut model = None;
+                    for x in bp.into_inner() {
+                        if x.as_rule() == Rule::percent {
+                            share = Some(self.num(x));
+                        } else {
+                            model = self.payment_model(x);
+                        }
+                    }
+                    if let (Some(s), Some(m)) = (share, model) {
+                        parts.push((s, m));
+                    }
+                }
+                PaymentModel::Blend { parts, span }
+            }
+            Rule::model_higher => {
+                let mut models = Vec::new();
+                let mut except = Vec::new();
+                for x in p.into_inner() {
+                    match x.as_rule() {
+                        Rule::except_clause => {
+                            if let Some(nl) =
+                                x.into_inner().find(|n| n.as_rule() == Rule::name_list)
+                            {
+                                except = self.name_list(nl);
+                            }
+                        }
+                        Rule::model_historic | Rule::model_performance => {
+                            if let Some(m) = self.payment_model(x) {
+                                models.push(m);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                let b = models.pop()?;
+                let a = models.pop()?;
+                PaymentModel::HigherOf { a: Box::new(a), b: Box::new(b), except, span }
+            }
+            _ => return None,
+        })
+    }
+
+    fn report(&mut self, p: P) -> Option<ReportDim> {
+        let span = self.span(&p);
+        let dim = p.into_inner().find(|x| {
+            matches!(
+                x.as_rule(),
+                Rule::dim_age | Rule::dim_sex | Rule::dim_deprivation | Rule::dim_custom
+            )
+        })?;
+        let kind = match dim.as_rule() {
+            Rule::dim_age => {
+                let mut bands = Vec::new();
+                for b in dim.into_inner().filter(|x| x.as_rule() == Rule::age_band) {
+                    let bs = self.span(&b);
+                    let plus = b.as_str().ends_with('+');
+                    let nums: Vec<u32> = b
+                        .into_inner()
+                        .filter(|x| x.as_rule() == Rule::int)
+                        .map(|x| self.u32_of(x))
+                        .collect();
+                    match (nums.first(), nums.get(1), plus) {
+                        (Some(&a), _, true) => bands.push((a, None, bs)),
+                        (Some(&a), Some(&b), false) => bands.push((a, Some(b), bs)),
+                        _ => {}
+                    }
+                }
+                ReportKind::AgeBand { bands }
+            }
+            Rule::dim_sex => ReportKind::Sex,
+            Rule::dim_deprivation => ReportKind::DeprivationDecile,
+            _ => {
+                let mut name = None;
+                let mut classes = Vec::new();
+                for x in dim.into_inner() {
+                    match x.as_rule() {
+                        Rule::name => name = Some(self.ident(x)),
+                        Rule::report_class => {
+                            let mut cname = None;
+                            let mut cond = None;
+                            for y in x.into_inner() {
+                                match y.as_rule() {
+                                    Rule::name => cname = Some(self.ident(y)),
+                                    Rule::expr => cond = Some(self.expr(y)),
+                                    _ => {}
+                                }
+                            }
+                            if let Some(c) = cname {
+                                classes.push((c, cond));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                ReportKind::Custom { name: name?, classes }
+            }
+        };
+        Some(ReportDim { kind, span })
+    }
+
+    // ------------------------------------------------------------ codelists, registers, defines
+
+    fn codelist(&mut self, p: P) -> Codelist {
+        let span = self.span(&p);
+        let mut id = None;
+        let mut title = None;
+        let mut body = CodelistBody::Inline { codes: vec![] };
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::name => id = Some(self.ident(c)),
+                Rule::string => title = Some(self.text(c)),
+                Rule::codes_inline => {
+                    let mut codes = Vec::new();
+                    for x in c.into_inner().filter(|x| x.as_rule() == Rule::code) {
+                        let s = self.span(&x);
+                        match x.as_str().parse::<u64>() {
+                            Ok(v) => codes.push((v, s)),
+                            Err(_) => self.diags.push(
+                                Diagnostic::error(
+                                    "bad-code",
+                                    self.file,
+                                    s,
+                                    format!("`{}` is not a SNOMED CT code", x.as_str()),
+                                )
+                                .with_help("SNOMED CT concept ids have at most 18 digits"),
+                            ),
+                        }
+                    }
+                    body = CodelistBody::Inline { codes };
+                }
+                Rule::codes_file => {
+                    if let Some(s) = c.into_inner().find(|x| x.as_rule() == Rule::string) {
+                        body = CodelistBody::File { path: self.text(s) };
+                    }
+                }
+                Rule::codes_union => {
+                    if let Some(nl) = c.into_inner().find(|x| x.as_rule() == Rule::name_list) {
+                        body = CodelistBody::Union { lists: self.name_list(nl) };
+                    }
+                }
+                _ => {}
+            }
+        }
+        Codelist {
+            id: id.unwrap_or_else(|| Ident { name: String::new(), span }),
+            title: title.unwrap_or_else(|| Text { value: String::new(), span }),
+            body,
+            span,
+        }
+    }
+
+    fn age_range(&mut self, p: P) -> AgeRange {
+        let span = self.span(&p);
+        let mut r = AgeRange { min: None, max: None, span };
+        for x in p.into_inner() {
+            let rule = x.as_rule();
+            let nums: Vec<u32> = x
+                .into_inner()
+                .filter(|n| n.as_rule() == Rule::int)
+                .map(|n| self.u32_of(n))
+                .collect();
+            match rule {
+                Rule::age_between => {
+                    r.min = nums.first().copied();
+                    r.max = nums.get(1).copied();
+                }
+                Rule::age_over => r.min = nums.first().copied(),
+                Rule::age_under => r.max = nums.first().copied(),
+                _ => {}
+            }
+        }
+        r
+    }
+
+    fn register(&mut self, p: P) -> Register {
+        let span = self.span(&p);
+        let mut id = None;
+        let mut title = None;
+        let mut stmts = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::name => id = Some(self.ident(c)),
+                Rule::string => title = Some(self.text(c)),
+                Rule::age_limit => {
+                    if let Some(r) = c.into_inner().find(|x| x.as_rule() == Rule::age_range) {
+                        stmts.push(RegisterStmt::Age(self.age_range(r)));
+                    }
+                }
+                Rule::where_stmt => {
+                    if let Some(e) = c.into_inner().find(|x| x.as_rule() == Rule::expr) {
+                        stmts.push(RegisterStmt::Where(self.expr(e)));
+                    }
+                }
+                Rule::prevalence_stmt => {
+                    let s = self.span(&c);
+                    let adjusted = !c.into_inner().any(|x| x.as_rule() == Rule::not_kw);
+                    stmts.push(RegisterStmt::Prevalence { adjusted, span: s });
+                }
+                Rule::list_stmt => {
+                    if let Some(t) = c.into_inner().find(|x| x.as_rule() == Rule::list_type) {
+                        stmts.push(RegisterStmt::List { list_type: self.ident(t) });
+                    }
+                }
+                _ => {}
+            }
+        }
+        Register {
+            id: id.unwrap_or_else(|| Ident { name: String::new(), span }),
+            title: title.unwrap_or_else(|| Text { value: String::new(), span }),
+            stmts,
+            span,
+        }
+    }
+
+    fn define(&mut self, p: P) -> Define {
+        let span = self.span(&p);
+        let mut id = None;
+        let mut title = None;
+        let mut expr = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::name => id = Some(self.ident(c)),
+                Rule::string => title = Some(self.text(c)),
+                Rule::expr => expr = Some(self.expr(c)),
+                _ => {}
+            }
+        }
+        Define {
+            id: id.unwrap_or_else(|| Ident { name: String::new(), span }),
+            title,
+            expr: expr.unwrap_or(Expr { kind: ExprKind::Bool(false), span }),
+            span,
+        }
+    }
+
+    // ------------------------------------------------------------ indicators
+
+    fn indicator(&mut self, p: P) -> Indicator {
+        let span = self.span(&p);
+        let mut id = None;
+        let mut title = None;
+        let mut network = false;
+        let mut stmts = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::network_kw => network = true,
+                Rule::name => id = Some(self.ident(c)),
+                Rule::string => title = Some(self.text(c)),
+                _ => {
+                    if let Some(s) = self.ind_stmt(c) {
+                        stmts.push(s)
+                    }
+                }
+            }
+        }
+        Indicator {
+            id: id.unwrap_or_else(|| Ident { name: String::new(), span }),
+            title: title.unwrap_or_else(|| Text { value: String::new(), span }),
+            network,
+            stmts,
+            span,
+        }
+    }
+
+    fn change(&mut self, p: P) -> Change {
+        let span = self.span(&p);
+        let mut id = None;
+        let mut stmts = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::name => id = Some(self.ident(c)),
+                _ => {
+                    if let Some(s) = self.ind_stmt(c) {
+                        stmts.push(s)
+                    }
+                }
+            }
+        }
+        Change { id: id.unwrap_or_else(|| Ident { name: String::new(), span }), stmts, span }
+    }
+
+    fn first_inner<'i>(p: P<'i>, rule: Rule) -> Option<P<'i>> {
+        p.into_inner().find(|x| x.as_rule() == rule)
+    }
+
+    fn ind_stmt(&mut self, c: P) -> Option<IndStmt> {
+        let span = self.span(&c);
+        Some(match c.as_rule() {
+            Rule::title_stmt => IndStmt::Title(self.text(Self::first_inner(c, Rule::string)?)),
+            Rule::group_stmt => IndStmt::Group(self.ident(Self::first_inner(c, Rule::name)?)),
+            Rule::domain_stmt => IndStmt::Domain(self.ident(Self::first_inner(c, Rule::name)?)),
+            Rule::points_stmt => IndStmt::Points(self.num(Self::first_inner(c, Rule::number)?)),
+            Rule::thresholds_stmt => {
+                let mut ps = c.into_inner().filter(|x| x.as_rule() == Rule::percent);
+                let lower = self.num(ps.next()?);
+                let upper = self.num(ps.next()?);
+                IndStmt::Thresholds { lower, upper, span }
+            }
+            Rule::register_kind => {
+                IndStmt::RegisterKind(self.ident(Self::first_inner(c, Rule::name)?))
+            }
+            Rule::attested_kind => IndStmt::Attested(span),
+            Rule::monitored_kind => IndStmt::Monitored(span),
+            Rule::denominator_stmt => {
+                let mut cohort = None;
+                let mut filter = None;
+                for x in c.into_inner() {
+                    match x.as_rule() {
+                        Rule::all_patients => {
+                            cohort = Some(Cohort::AllPatients { span: self.span(&x) })
+                        }
+                        Rule::name => cohort = Some(Cohort::Register { register: self.ident(x) }),
+                        Rule::expr => filter = Some(self.expr(x)),
+                        _ => {}
+                    }
+                }
+                IndStmt::Denominator { cohort: cohort?, filter, span }
+            }
+            Rule::exclude_stmt => IndStmt::Exclude(self.expr(Self::first_inner(c, Rule::expr)?)),
+            Rule::achieved_stmt => IndStmt::Achieved(self.expr(Self::first_inner(c, Rule::expr)?)),
+            Rule::adjustments_block => {
+                let mut items = Vec::new();
+                for a in c.into_inner().filter(|x| x.as_rule() == Rule::adjustment) {
+                    let aspan = self.span(&a);
+                    let mut cat = None;
+                    let mut when = None;
+                    for x in a.into_inner() {
+                        match x.as_rule() {
+                            Rule::category => cat = Some(self.category(x)),
+                            Rule::expr => when = Some(self.expr(x)),
+                            _ => {}
+                        }
+                    }
+                    if let (Some((category, category_span, label)), Some(when)) = (cat, when) {
+                        items.push(Adjustment {
+                            category,
+                            category_span,
+                            label,
+                            when,
+                            span: aspan,
+                        });
+                    }
+                }
+                IndStmt::Adjustments { items, span }
+            }
+            Rule::stratum_decl => {
+                let mut id = None;
+                let mut when = None;
+                let mut stmts = Vec::new();
+                for x in c.into_inner() {
+                    match x.as_rule() {
+                        Rule::name => id = Some(self.ident(x)),
+                        Rule::expr => when = Some(self.expr(x)),
+                        Rule::k_stratum
+                        | Rule::k_when
+                        | Rule::otherwise_kw
+                        | Rule::lbrace
+                        | Rule::rbrace => {}
+                        _ => {
+                            if let Some(s) = self.ind_stmt(x) {
+                                stmts.push(s)
+                            }
+                        }
+                    }
+                }
+                IndStmt::Stratum(Stratum { id: id?, when, stmts, span })
+            }
+            Rule::report_stmt => IndStmt::Report(self.report(c)?),
+            _ => return None,
+        })
+    }
+
+    fn category(&mut self, p: P) -> (Category, Span, Option<Text>) {
+        let span = self.span(&p);
+        let Some(inner) = p.into_inner().next() else {
+            return (Category::Unsuitable, span, None);
+        };
+        match inner.as_rule() {
+            Rule::cat_unsuitable => (Category::Unsuitable, span, None),
+            Rule::cat_chose => (Category::ChoseNotTo, span, None),
+            Rule::cat_no_response => (Category::NoResponse, span, None),
+            Rule::cat_unavailable => (Category::ServiceUnavailable, span, None),
+            Rule::cat_new => (Category::NewPatient, span, None),
+            _ => {
+                let mut name = String::new();
+                let mut name_span = span;
+                let mut label = None;
+                for x in inner.into_inner() {
+                    match x.as_rule() {
+                        Rule::name => {
+                            name = x.as_str().to_string();
+                            name_span = self.span(&x);
+                        }
+                        Rule::string => label = Some(self.text(x)),
+                        _ => {}
+                    }
+                }
+                (Category::Custom(name), name_span, label)
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ gateways, tiers, obligations
+
+    fn pays(&self, p: P) -> Option<Pays> {
+        let span = self.span(&p);
+        let mut amount = None;
+        let mut once = false;
+        for x in p.into_inner() {
+            match x.as_rule() {
+                Rule::money => amount = Some(self.num(x)),
+                Rule::once_kw => once = true,
+                _ => {}
+            }
+        }
+        Some(Pays { amount: amount?, once, span })
+    }
+
+    fn gateway(&mut self, p: P) -> Gateway {
+        let span = self.span(&p);
+        let mut g = Gateway {
+            id: Ident { name: String::new(), span },
+            title: Text { value: String::new(), span },
+            requires: vec![],
+            pays: None,
+            span,
+        };
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::name => g.id = self.ident(c),
+                Rule::string => g.title = self.text(c),
+                Rule::requires_stmt => {
+                    if let Some(nl) = Self::first_inner(c, Rule::name_list) {
+                        g.requires.extend(self.name_list(nl));
+                    }
+                }
+                Rule::pays_stmt => g.pays = self.pays(c),
+                _ => {}
+            }
+        }
+        g
+    }
+
+    fn tier(&mut self, p: P) -> Tier {
+        let span = self.span(&p);
+        let mut t = Tier {
+            id: Ident { name: String::new(), span },
+            title: Text { value: String::new(), span },
+            requires: Ident { name: String::new(), span },
+            includes: vec![],
+            pays: None,
+            span,
+        };
+        let mut names = 0;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::name => {
+                    if names == 0 {
+                        t.id = self.ident(c);
+                    } else {
+                        t.requires = self.ident(c);
+                    }
+                    names += 1;
+                }
+                Rule::string => t.title = self.text(c),
+                Rule::includes_stmt => {
+                    if let Some(nl) = Self::first_inner(c, Rule::name_list) {
+                        t.includes.extend(self.name_list(nl));
+                    }
+                }
+                Rule::pays_stmt => t.pays = self.pays(c),
+                _ => {}
+            }
+        }
+        t
+    }
+
+    fn obligation(&mut self, p: P) -> Obligation {
+        let span = self.span(&p);
+        let mut o = Obligation {
+            id: Ident { name: String::new(), span },
+            title: Text { value: String::new(), span },
+            workstream: None,
+            span,
+        };
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::name => o.id = self.ident(c),
+                Rule::string => o.title = self.text(c),
+                Rule::workstream_stmt => {
+                    o.workstream = Self::first_inner(c, Rule::name).map(|n| self.ident(n))
+                }
+                _ => {}
+            }
+        }
+        o
+    }
+
+    // ------------------------------------------------------------ tests
+
+    fn test(&mut self, p: P) -> Test {
+        let span = self.span(&p);
+        let mut name = Text { value: String::new(), span };
+        let mut patient = TestPatient {
+            born: None,
+            sex: None,
+            registered: None,
+            deregistered: None,
+            deprivation_decile: None,
+            practice: None,
+            events: vec![],
+            span,
+        };
+        let mut expects = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::string => name = self.text(c),
+                Rule::test_patient => patient = self.test_patient(c),
+                Rule::expect_stmt => {
+                    let es = self.span(&c);
+                    let mut indicator = None;
+                    let mut outcome = None;
+                    let mut stratum = None;
+                    for x in c.into_inner() {
+                        let xs = self.span(&x);
+                        match x.as_rule() {
+                            Rule::name if indicator.is_none() => indicator = Some(self.ident(x)),
+                            Rule::name => stratum = Some(self.ident(x)),
+                            Rule::out_excluded => outcome = Some((Outcome::Excluded, xs)),
+                            Rule::out_denominator => outcome = Some((Outcome::Denominator, xs)),
+                            Rule::out_numerator => outcome = Some((Outcome::Numerator, xs)),
+                            Rule::out_adjusted => {
+                                let cat = Self::first_inner(x, Rule::category)
+                                    .map(|c| self.category(c).0);
+                                outcome = Some((Outcome::Adjusted(cat), xs));
+                            }
+                            _ => {}
+                        }
+                    }
+                    if let (Some(indicator), Some((outcome, outcome_span))) = (indicator, outcome) {
+                        expects.push(Expect {
+                            indicator,
+                            outcome,
+                            outcome_span,
+                            stratum,
+                            span: es,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        Test { name, patient, expects, span }
+    }
+
+    fn test_patient(&mut self, p: P) -> TestPatient {
+        let span = self.span(&p);
+        let mut t = TestPatient {
+            born: None,
+            sex: None,
+            registered: None,
+            deregistered: None,
+            deprivation_decile: None,
+            practice: None,
+            events: vec![],
+            span,
+        };
+        for c in p.into_inner() {
+            let cs = self.span(&c);
+            match c.as_rule() {
+                Rule::born_attr => t.born = Self::first_inner(c, Rule::date).map(|d| self.date(d)),
+                Rule::sex_attr => {
+                    let female = c.into_inner().any(|x| x.as_rule() == Rule::k_female);
+                    t.sex = Some((if female { Sex::Female } else { Sex::Male }, cs));
+                }
+                Rule::registered_attr => {
+                    t.registered = Self::first_inner(c, Rule::date).map(|d| self.date(d))
+                }
+                Rule::deregistered_attr => {
+                    t.deregistered = Self::first_inner(c, Rule::date).map(|d| self.date(d))
+                }
+                Rule::decile_attr => {
+                    t.deprivation_decile = Self::first_inner(c, Rule::int).map(|n| self.num(n))
+                }
+                Rule::practice_attr => {
+                    t.practice = Self::first_inner(c, Rule::string).map(|s| self.text(s))
+                }
+                Rule::test_event => {
+                    let mut code = None;
+                    let mut date = None;
+                    let mut value = None;
+                    for x in c.into_inner() {
+                        let xs = self.span(&x);
+                        match x.as_rule() {
+                            Rule::code => match x.as_str().parse::<u64>() {
+                                Ok(v) => code = Some(TestCode::Snomed { code: v, span: xs }),
+                                Err(_) => self.diags.push(
+                                    Diagnostic::error(
+                                        "bad-code",
+                                        self.file,
+                                        xs,
+                                        format!("`{}` is not a SNOMED CT code", x.as_str()),
+                                    )
+                                    .with_help("SNOMED CT concept ids have at most 18 digits"),
+                                ),
+                            },
+                            Rule::name => code = Some(TestCode::List { list: self.ident(x) }),
+                            Rule::date => date = Some(self.date(x)),
+                            Rule::number => value = Some(self.num(x)),
+                            _ => {}
+                        }
+                    }
+                    if let (Some(code), Some(date)) = (code, date) {
+                        t.events.push(TestEvent { code, date, value, span: cs });
+                    }
+                }
+                _ => {}
+            }
+        }
+        t
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    fn expr(&mut self, p: P) -> Expr {
+        let span = self.span(&p);
+        match p.as_rule() {
+            Rule::expr | Rule::and_expr => {
+                let is_or = p.as_rule() == Rule::expr;
+                let mut parts: Vec<Expr> = p
+                    .into_inner()
+                    .filter(|x| !matches!(x.as_rule(), Rule::k_or | Rule::k_and))
+                    .map(|x| self.expr(x))
+                    .collect();
+                if parts.len() == 1 {
+                    return parts.pop().unwrap_or(Expr { kind: ExprKind::Bool(false), span });
+                }
+                let kind = if is_or { ExprKind::Or(parts) } else { ExprKind::And(parts) };
+                Expr { kind, span }
+            }
+            Rule::not_expr => {
+                let mut nots = Vec::new();
+                let mut atom = None;
+                for x in p.into_inner() {
+                    match x.as_rule() {
+                        Rule::not_kw => nots.push(self.span(&x).start),
+                        // a parenthesised atom arrives as `(`, expr, `)` (atom is silent)
+                        Rule::lparen | Rule::rparen => {}
+                        _ => atom = Some(self.expr(x)),
+                    }
+                }
+                let mut e = atom.unwrap_or(Expr { kind: ExprKind::Bool(false), span });
+                if nots.len() > MAX_DEPTH {
+                    self.diags.push(
+                        Diagnostic::error("too-deep", self.file, span, "too many `not`s in a row")
+                            .with_help(format!(
+                                "at most {MAX_DEPTH} are allowed; two `not`s cancel out"
+                            )),
+                    );
+                    return e;
+                }
+                for start in nots.into_iter().rev() {
+                    let s = Span { start, end: e.span.end };
+                    e = Expr { kind: ExprKind::Not(Box::new(e)), span: s };
+                }
+                e
+            }
+            Rule::bool_lit => {
+                let v = p.into_inner().any(|x| x.as_rule() == Rule::k_true);
+                Expr { kind: ExprKind::Bool(v), span }
+            }
+            Rule::on_register => {
+                let kind = match Self::first_inner(p, Rule::name) {
+                    Some(n) => ExprKind::OnRegister(self.ident(n)),
+                    None => ExprKind::Bool(false),
+                };
+                Expr { kind, span }
+            }
+            Rule::aged => {
+                let kind = match Self::first_inner(p, Rule::age_range) {
+                    Some(r) => ExprKind::Aged(self.age_range(r)),
+                    None => ExprKind::Bool(false),
+                };
+                Expr { kind, span }
+            }
+            Rule::sex_test => {
+                let female = p.into_inner().any(|x| x.as_rule() == Rule::k_female);
+                Expr { kind: ExprKind::Sex(if female { Sex::Female } else { Sex::Male }), span }
+            }
+            Rule::registered_test => {
+                let kind = match Self::first_inner(p, Rule::window) {
+                    Some(w) => ExprKind::Registered(self.window(w)),
+                    None => ExprKind::Bool(false),
+                };
+                Expr { kind, span }
+            }
+            Rule::count_test => {
+                let mut list = None;
+                let mut window = None;
+                let mut apart_days = None;
+                let mut cmp = Cmp::Ge;
+                let mut value = None;
+                for x in p.into_inner() {
+                    match x.as_rule() {
+                        Rule::name => list = Some(self.ident(x)),
+                        Rule::window => window = Some(self.window(x)),
+                        Rule::apart => {
+                            apart_days = Self::first_inner(x, Rule::int).map(|n| self.num(n))
+                        }
+                        Rule::cmp => cmp = cmp_of(x.as_str()),
+                        Rule::int => value = Some(self.num(x)),
+                        _ => {}
+                    }
+                }
+                match (list, value) {
+                    (Some(list), Some(value)) => Expr {
+                        kind: ExprKind::Count { list, window, apart_days, cmp, value },
+                        span,
+                    },
+                    _ => Expr { kind: ExprKind::Bool(false), span },
+                }
+            }
+            Rule::event_test => {
+                let mut pick = None;
+                let mut names = Vec::new();
+                let mut window = None;
+                let mut pred = None;
+                for x in p.into_inner() {
+                    match x.as_rule() {
+                        Rule::selector => {
+                            for y in x.into_inner() {
+                                match y.as_rule() {
+                                    Rule::pick => pick = Some(pick_of(&y)),
+                                    Rule::name => names.push(self.ident(y)),
+                                    _ => {}
+                                }
+                            }
+                        }
+                        Rule::window => window = Some(self.window(x)),
+                        Rule::value_pred => {
+                            let ps = self.span(&x);
+                            let mut cmp = Cmp::Eq;
+                            let mut nums = Vec::new();
+                            for y in x.into_inner() {
+                                match y.as_rule() {
+                                    Rule::cmp => cmp = cmp_of(y.as_str()),
+                                    Rule::number => nums.push(self.num(y)),
+                                    _ => {}
+                                }
+                            }
+                            let mut nums = nums.into_iter();
+                            if let Some(value) = nums.next() {
+                                pred = Some(EventPred::Value {
+                                    cmp,
+                                    value,
+                                    paired_value: nums.next(),
+                                    span: ps,
+                                });
+                            }
+                        }
+                        Rule::date_pred => {
+                            let ps = self.span(&x);
+                            let mut rel = DateRel::After;
+                            let mut dpick = Pick::Latest;
+                            let mut list = None;
+                            let mut dwin = None;
+                            for y in x.into_inner() {
+                                match y.as_rule() {
+                                    Rule::date_rel => {
+                                        let ks: Vec<Rule> =
+                                            y.into_inner().map(|k| k.as_rule()).collect();
+                                        let or = ks.contains(&Rule::k_or);
+                                        rel = match (ks.contains(&Rule::k_after), or) {
+                                            (true, true) => DateRel::OnOrAfter,
+                                            (true, false) => DateRel::After,
+                                            (false, true) => DateRel::OnOrBefore,
+                                            (false, false) => DateRel::Before,
+                                        };
+                                    }
+                                    Rule::pick => dpick = pick_of(&y),
+                                    Rule::name => list = Some(self.ident(y)),
+                                    Rule::window => dwin = Some(self.window(y)),
+                                    _ => {}
+                                }
+                            }
+                            if let Some(list) = list {
+                                pred = Some(EventPred::Date {
+                                    rel,
+                                    pick: dpick,
+                                    list,
+                                    window: dwin,
+                                    span: ps,
+                                });
+                            }
+                        }
+                        Rule::within_pred => {
+                            let ps = self.span(&x);
+                            if let Some(w) = Self::first_inner(x, Rule::window) {
+                                pred = Some(EventPred::Within { window: self.window(w), span: ps });
+                            }
+                        }
+                        Rule::member_pred => {
+                            let ps = self.span(&x);
+                            if let Some(n) = Self::first_inner(x, Rule::name) {
+                                pred = Some(EventPred::Member { list: self.ident(n), span: ps });
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                let mut names = names.into_iter();
+                match names.next() {
+                    Some(list) => Expr {
+                        kind: ExprKind::Event { pick, list, paired: names.next(), window, pred },
+                        span,
+                    },
+                    None => Expr { kind: ExprKind::Bool(false), span },
+                }
+            }
+            _ => {
+                // parenthesised expression: lparen expr rparen
+                match p.into_inner().find(|x| x.as_rule() == Rule::expr) {
+                    Some(e) => self.expr(e),
+                    None => Expr { kind: ExprKind::Bool(false), span },
+                }
+            }
+        }
+    }
+
+    fn unit(p: &P) -> Unit {
+        match p.clone().into_inner().next().map(|k| k.as_rule()) {
+            Some(Rule::k_days | Rule::k_day) => Unit::Days,
+            Some(Rule::k_weeks | Rule::k_week) => Unit::Weeks,
+            Some(Rule::k_years | Rule::k_year) => Unit::Years,
+            _ => Unit::Months,
+        }
+    }
+
+    fn anchor(&mut self, p: P) -> Anchor {
+        let span = self.span(&p);
+        let mut pick = Pick::Latest;
+        let mut list = None;
+        for x in p.into_inner() {
+            match x.as_rule() {
+                Rule::date => return Anchor::Date(self.date(x)),
+                Rule::k_registration => return Anchor::Registration { span },
+                Rule::pick => pick = pick_of(&x),
+                Rule::name => list = Some(self.ident(x)),
+                _ => {}
+            }
+        }
+        match list {
+            Some(list) => Anchor::Event { pick, list, span },
+            None => Anchor::Registration { span },
+        }
+    }
+
+    fn offset_anchor(&mut self, p: P) -> OffsetAnchor {
+        let span = self.span(&p);
+        let mut n = None;
+        let mut unit = Unit::Months;
+        let mut unit_span = span;
+        let mut sign = 1i64;
+        let mut anchor = Anchor::Registration { span };
+        for x in p.into_inner() {
+            match x.as_rule() {
+                Rule::int => n = Some((self.u32_of(x.clone()), self.span(&x))),
+                Rule::unit => {
+                    unit = Self::unit(&x);
+                    unit_span = self.span(&x);
+                }
+                Rule::k_before => sign = -1,
+                Rule::k_after => sign = 1,
+                Rule::anchor => anchor = self.anchor(x),
+                _ => {}
+            }
+        }
+        let offset = n.map(|(n, s)| (sign * i64::from(n), unit, s.to(unit_span)));
+        OffsetAnchor { offset, anchor, span }
+    }
+
+    fn window(&mut self, p: P) -> Window {
+        let span = self.span(&p);
+        let Some(w) = p.into_inner().next() else {
+            return Window { kind: WindowKind::Since(DateLit { date: Date(0), span }), span };
+        };
+        let kind = match w.as_rule() {
+            Rule::win_last => {
+                let mut n = None;
+                let mut unit = Unit::Months;
+                for x in w.into_inner() {
+                    match x.as_rule() {
+                        Rule::int => n = Some(self.num(x)),
+                        Rule::unit => unit = Self::unit(&x),
+                        _ => {}
+                    }
+                }
+                WindowKind::Last { n: n.unwrap_or(Num { text: "0".into(), span }), unit }
+            }
+            Rule::win_since => match Self::first_inner(w, Rule::date) {
+                Some(d) => WindowKind::Since(self.date(d)),
+                None => WindowKind::Since(DateLit { date: Date(0), span }),
+            },
+            Rule::win_before | Rule::win_after => {
+                let before = w.as_rule() == Rule::win_before;
+                let anchor = match Self::first_inner(w, Rule::anchor) {
+                    Some(a) => self.anchor(a),
+                    None => Anchor::Registration { span },
+                };
+                if before {
+                    WindowKind::Before(anchor)
+                } else {
+                    WindowKind::After(anchor)
+                }
+            }
+            Rule::win_between => {
+                let ds: Vec<P> = w.into_inner().filter(|x| x.as_rule() == Rule::date).collect();
+                let mut it = ds.into_iter();
+                let a = it.next().map(|d| self.date(d)).unwrap_or(DateLit { date: Date(0), span });
+                let b = it.next().map(|d| self.date(d)).unwrap_or(DateLit { date: Date(0), span });
+                WindowKind::Between(a, b)
+            }
+            _ => {
+                let oas: Vec<P> =
+                    w.into_inner().filter(|x| x.as_rule() == Rule::offset_anchor).collect();
+                let mut it = oas.into_iter();
+                let blank =
+                    OffsetAnchor { offset: None, anchor: Anchor::Registration { span }, span };
+                let a = it.next().map(|x| self.offset_anchor(x)).unwrap_or_else(|| blank.clone());
+                let b = it.next().map(|x| self.offset_anchor(x)).unwrap_or(blank);
+                WindowKind::From(a, b)
+            }
+        };
+        Window { kind, span }
+    }
+}
+
+fn pick_of(p: &P) -> Pick {
+    if p.clone().into_inner().any(|k| k.as_rule() == Rule::k_first) {
+        Pick::First
+    } else {
+        Pick::Latest
+    }
+}
+
+fn cmp_of(s: &str) -> Cmp {
+    match s {
+        "<=" => Cmp::Le,
+        ">=" => Cmp::Ge,
+        "<" => Cmp::Lt,
+        ">" => Cmp::Gt,
+        "!=" => Cmp::Ne,
+        _ => Cmp::Eq,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(src: &str) -> File {
+        let (f, d) = parse(src, 0);
+        assert!(d.is_empty(), "unexpected errors: {d:#?}");
+        f
+    }
+
+    #[test]
+    fn parses_the_sketch() {
+        let f = ok(r#"
+scheme qof_2019_20 "QOF 2019/20" {
+  period 2019-04-01 to 2020-03-31
+  point value £187.74
+  national average list size 8479
+  rounding points 2 decimals
+}
+codelist DM_COD "Diabetes" snomed { 44054006, 46635009 }
+register DM "Diabetes mellitus" {
+  patients aged 17 or over
+  where latest DM_COD is after latest DMRES_COD
+  prevalence adjusted, list 17OV
+}
+indicator DM020 "HbA1c" {
+  group DM, domain clinical, points 17
+  thresholds 35% to 75%
+  denominator DM where not latest FRAIL_COD is in FRAIL_MODSEV
+  achieved when latest IFCCHBAM_COD in last 12 months has value <= 58
+  adjustments {
+    unsuitable   when DMPCAPU_COD in last 12 months
+    chose not to when DMPCADEC_COD in last 12 months
+    no response  when count DMINVITE_COD in last 12 months at least 7 days apart >= 2
+    new patient  when first DM_COD is in last 9 months or registered in last 9 months
+  }
+}
+"#);
+        assert_eq!(f.items.len(), 4);
+        let Item::Indicator(ind) = &f.items[3] else { panic!("not an indicator") };
+        assert_eq!(ind.id.name, "DM020");
+        assert_eq!(ind.stmts.len(), 7);
+    }
+
+    #[test]
+    fn reports_one_error_per_broken_item() {
+        let src = "codelist A \"a\" snomed { 1 }\nindicator X \"x\" { points }\nindicator Y \"y\" { group }\ncodelist B \"b\" snomed { 2 }\n";
+        let (f, d) = parse(src, 0);
+        assert_eq!(d.len(), 2, "{d:#?}");
+        assert_eq!(f.items.len(), 2);
+        assert!(d[0].message.contains('}'), "{}", d[0].message);
+    }
+
+    #[test]
+    fn parentheses_keep_their_expression() {
+        let f = ok("define X = not (A or B) and (C)");
+        let Item::Define(d) = &f.items[0] else { panic!("not a define") };
+        let ExprKind::And(parts) = &d.expr.kind else { panic!("not an and: {:?}", d.expr) };
+        let ExprKind::Not(inner) = &parts[0].kind else { panic!("not a not: {:?}", parts[0]) };
+        assert!(matches!(&inner.kind, ExprKind::Or(v) if v.len() == 2), "{inner:?}");
+        assert!(matches!(&parts[1].kind, ExprKind::Event { list, .. } if list.name == "C"));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let src = format!("define X = {}true{}", "(".repeat(10_000), ")".repeat(10_000));
+        let (_, d) = parse(&src, 0);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].code, "too-deep");
+        let src = format!("define X = {}true", "not ".repeat(100_000));
+        let (_, d) = parse(&src, 0);
+        assert_eq!(d[0].code, "too-deep");
+    }
+}
