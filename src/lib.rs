@@ -4,6 +4,7 @@
 
 pub mod date;
 pub mod diag;
+pub mod fmt;
 pub mod model;
 pub mod syntax;
 
