@@ -6,6 +6,7 @@ pub mod aggregate;
 pub mod compare;
 pub mod date;
 pub mod diag;
+pub mod fmt;
 pub mod model;
 pub mod pay;
 pub mod population;

@@ -3,6 +3,8 @@
 
 mod synth;
 
+pub mod fmt;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -19,6 +21,9 @@ pub enum Command {
     Version,
     /// Write a synthetic population calibrated on real 2019/20 practices
     Synth(synth::SynthArgs),
+
+    /// Rewrite rule files in the canonical layout (docs/formatting.md)
+    Fmt(fmt::FmtArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -28,5 +33,7 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Synth(args) => synth::run(args),
+
+        Command::Fmt(args) => fmt::run(args),
     }
 }
