@@ -2,12 +2,14 @@
 //!
 //! See `ARCHITECTURE.md` for the pipeline and the code map.
 
+pub mod check;
 pub mod date;
 pub mod diag;
 pub mod model;
 pub mod pay;
 pub mod population;
 pub mod scheme;
+pub mod shipped;
 pub mod syntax;
 
 /// The engine's version, as built.
