@@ -5,6 +5,7 @@
 pub mod check;
 pub mod date;
 pub mod diag;
+pub mod inspect;
 pub mod model;
 pub mod pay;
 pub mod population;

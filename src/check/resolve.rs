@@ -948,7 +948,11 @@ impl<'a> Cx<'a> {
                     span,
                     format!("code list `{first}` includes itself"),
                 )
-                .with_help(format!("{} includes the next in a circle", chain.join(" -> "))),
+                .with_help(if path.len() == 1 {
+                    "a code list cannot include itself".to_string()
+                } else {
+                    format!("the code lists include each other in a circle: {}", chain.join(" -> "))
+                }),
             );
         }
         let mut codes: Vec<Vec<u64>> = vec![Vec::new(); n];
@@ -1023,7 +1027,11 @@ impl<'a> Cx<'a> {
             let what = if path.first().is_some_and(|&i| i >= nd) { "" } else { "definition " };
             self.push(
                 Diagnostic::error("cycle", file, span, format!("{what}{first} depends on itself"))
-                    .with_help(format!("{} uses the next in a circle", chain.join(" -> "))),
+                    .with_help(if path.len() == 1 {
+                        "a condition cannot refer to itself".to_string()
+                    } else {
+                        format!("they refer to each other in a circle: {}", chain.join(" -> "))
+                    }),
             );
         }
     }
