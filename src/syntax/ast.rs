@@ -531,7 +531,7 @@ pub struct Expr {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "expr", rename_all = "snake_case")]
+#[serde(tag = "expr", content = "of", rename_all = "snake_case")]
 pub enum ExprKind {
     Bool(bool),
     And(Vec<Expr>),
