@@ -2,16 +2,24 @@
 //!
 //! See `ARCHITECTURE.md` for the pipeline and the code map.
 
+<<<<<<< HEAD
 pub mod aggregate;
 pub mod compare;
 pub mod date;
 pub mod diag;
 pub mod fmt;
+=======
+pub mod check;
+pub mod date;
+pub mod diag;
+pub mod inspect;
+>>>>>>> check
 pub mod model;
 pub mod pay;
 pub mod population;
 pub mod reference;
 pub mod scheme;
+pub mod shipped;
 pub mod syntax;
 pub mod synth;
 #[cfg(target_arch = "wasm32")]

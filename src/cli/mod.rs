@@ -5,6 +5,9 @@ mod synth;
 
 pub mod fmt;
 
+pub mod check;
+pub mod inspect;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -24,6 +27,11 @@ pub enum Command {
 
     /// Rewrite rule files in the canonical layout (docs/formatting.md)
     Fmt(fmt::FmtArgs),
+
+    /// Check rule files: report every error and warning (exit 1 on errors)
+    Check(check::CheckArgs),
+    /// Show a scheme after inheritance: indicators, registers, code lists, payment
+    Inspect(inspect::InspectArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -35,5 +43,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Synth(args) => synth::run(args),
 
         Command::Fmt(args) => fmt::run(args),
+
+        Command::Check(args) => check::run(args),
+        Command::Inspect(args) => inspect::run(args),
     }
 }

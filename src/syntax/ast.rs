@@ -534,6 +534,8 @@ pub struct Expr {
 /// inside a newtype variant holding a sequence or a bool.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "expr", content = "args", rename_all = "snake_case")]
+
+#[serde(tag = "expr", content = "of", rename_all = "snake_case")]
 pub enum ExprKind {
     Bool(bool),
     And(Vec<Expr>),
