@@ -2,6 +2,8 @@
 //!
 //! See `ARCHITECTURE.md` for the pipeline and the code map.
 
+pub mod aggregate;
+pub mod compare;
 pub mod compile;
 pub mod date;
 pub mod diag;
@@ -9,8 +11,12 @@ pub mod eval;
 pub mod model;
 pub mod pay;
 pub mod population;
+pub mod reference;
 pub mod scheme;
 pub mod syntax;
+pub mod synth;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 /// Test helpers shared by unit tests (the same file serves the integration tests).
 #[cfg(test)]
