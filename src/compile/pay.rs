@@ -2,17 +2,16 @@
 
 use crate::pay::{
     Aspiration, BlendShare, Gateway, HistoricBasis, HistoricModel, IndicatorKind, Obligation,
-    PayGroup, PayIndicator, PayScheme, PaymentModel, Rounding, Tier, ZeroDenominator,
+    PayGroup, PayIndicator, PayScheme, PayStratum, PaymentModel, Rounding, Tier, ZeroDenominator,
 };
 use crate::scheme::{self, Kind, Scheme};
 use crate::syntax::ast::RoundingTarget;
 use rust_decimal::Decimal;
 
-/// The pay id of a payment stratum of an indicator: `DM_HBA1C/fit`. A stratified indicator is
-/// paid as one line per stratum (each has its own thresholds and points; the indicator's
-/// points are their sum).
+/// The practice-table column of a payment stratum's counts: `DM_HBA1C/fit` (the pay phase's
+/// [`crate::pay::stratum_column`]).
 pub fn stratum_pay_id(indicator: &str, stratum: &str) -> String {
-    format!("{indicator}/{stratum}")
+    crate::pay::stratum_column(indicator, stratum)
 }
 
 /// The label of the year before the scheme year starting in `start_year`: `2018/19` for a
@@ -37,10 +36,7 @@ fn model(m: &scheme::PaymentModel, in_higher_of: bool) -> PaymentModel {
         scheme::PaymentModel::Blend { parts } => PaymentModel::Blend(
             parts
                 .iter()
-                .map(|(share, m)| BlendShare {
-                    percent: (*share * Decimal::ONE_HUNDRED).normalize(),
-                    model: model(m, in_higher_of),
-                })
+                .map(|(share, m)| BlendShare { share: *share, model: model(m, in_higher_of) })
                 .collect(),
         ),
         scheme::PaymentModel::HigherOf { a, b, except } => PaymentModel::HigherOf {
@@ -51,23 +47,9 @@ fn model(m: &scheme::PaymentModel, in_higher_of: bool) -> PaymentModel {
     }
 }
 
-/// The gateways a tier (or gateway) id requires, following tiers that require tiers.
-fn tier_gateways(s: &Scheme, id: &str, depth: usize, out: &mut Vec<String>) {
-    if depth > 32 {
-        return;
-    }
-    if s.gateways.iter().any(|g| g.id == id) {
-        if !out.iter().any(|x| x == id) {
-            out.push(id.to_string());
-        }
-    } else if let Some(t) = s.tiers.iter().find(|t| t.id == id) {
-        tier_gateways(s, &t.requires, depth + 1, out);
-    }
-}
-
 /// Maps a checked scheme to what the pay phase needs: groups (linked to the register of the
-/// same name for prevalence adjustment and list type), indicators (a stratified indicator as
-/// one line per stratum, monitored indicators at 0 points), the payment model, rounding,
+/// same name for prevalence adjustment and list type), indicators (with their payment
+/// strata; monitored ones flagged), the payment model, rounding,
 /// gateways, tiers, obligations and aspiration.
 pub fn pay_scheme(s: &Scheme) -> PayScheme {
     let mut p = PayScheme::new(&s.id, &s.title, s.period_end, s.point_value);
@@ -111,38 +93,37 @@ pub fn pay_scheme(s: &Scheme) -> PayScheme {
             .iter()
             .find(|t| t.includes.iter().any(|x| *x == ind.id || *x == ind.group))
             .map(|t| t.id.clone());
-        let base = |id: String, kind: IndicatorKind, points: Decimal| PayIndicator {
-            id,
+        let kind = match ind.kind {
+            Kind::Register => IndicatorKind::Boolean,
+            Kind::Attested => IndicatorKind::Attested,
+            Kind::Fraction => match ind.thresholds {
+                Some(t) => IndicatorKind::Fraction { lower: t.lower, upper: t.upper },
+                None => IndicatorKind::Fraction { lower: Decimal::ZERO, upper: Decimal::ONE },
+            },
+        };
+        let strata = ind
+            .strata
+            .iter()
+            .map(|st| {
+                let t = st.thresholds.or(ind.thresholds);
+                PayStratum {
+                    id: st.id.clone(),
+                    lower: t.map_or(Decimal::ZERO, |t| t.lower),
+                    upper: t.map_or(Decimal::ONE, |t| t.upper),
+                    max_points: st.points,
+                }
+            })
+            .collect();
+        p.indicators.push(PayIndicator {
+            id: ind.id.clone(),
             group: ind.group.clone(),
             kind,
-            max_points: if ind.monitored { Decimal::ZERO } else { points },
+            max_points: ind.points,
             network: ind.network,
-            tier: tier.clone(),
-        };
-        let fraction = |t: Option<scheme::Thresholds>| match t {
-            Some(t) => IndicatorKind::Fraction { lower: t.lower, upper: t.upper },
-            None => IndicatorKind::Fraction { lower: Decimal::ZERO, upper: Decimal::ONE },
-        };
-        match ind.kind {
-            Kind::Register => {
-                p.indicators.push(base(ind.id.clone(), IndicatorKind::Boolean, ind.points))
-            }
-            Kind::Attested => {
-                p.indicators.push(base(ind.id.clone(), IndicatorKind::Attested, ind.points))
-            }
-            Kind::Fraction if ind.strata.is_empty() => {
-                p.indicators.push(base(ind.id.clone(), fraction(ind.thresholds), ind.points))
-            }
-            Kind::Fraction => {
-                for st in &ind.strata {
-                    p.indicators.push(base(
-                        stratum_pay_id(&ind.id, &st.id),
-                        fraction(st.thresholds.or(ind.thresholds)),
-                        st.points,
-                    ));
-                }
-            }
-        }
+            tier,
+            monitored: ind.monitored,
+            strata,
+        });
     }
     p.model = model(&s.payment, false);
     p.gateways = s
@@ -158,10 +139,11 @@ pub fn pay_scheme(s: &Scheme) -> PayScheme {
     p.tiers = s
         .tiers
         .iter()
-        .map(|t| {
-            let mut requires = Vec::new();
-            tier_gateways(s, &t.requires, 0, &mut requires);
-            Tier { id: t.id.clone(), title: t.title.clone(), requires }
+        .map(|t| Tier {
+            id: t.id.clone(),
+            title: t.title.clone(),
+            requires: vec![t.requires.clone()],
+            payment: t.pays.unwrap_or(Decimal::ZERO),
         })
         .collect();
     p.obligations = s
@@ -170,7 +152,7 @@ pub fn pay_scheme(s: &Scheme) -> PayScheme {
         .map(|o| Obligation { id: o.id.clone(), title: o.title.clone() })
         .collect();
     p.aspiration = s.aspiration.map(|share| Aspiration {
-        percent: (share * Decimal::ONE_HUNDRED).normalize(),
+        share,
         previous: HistoricModel {
             year: previous_year(s.period_start.ymd().0),
             basis: HistoricBasis::Points,

@@ -322,18 +322,18 @@ pub fn practice_data(prog: &Program, ev: &Evaluation) -> PracticeData {
                         },
                     );
                 }
-                Kind::Fraction if ind.strata.is_empty() => d.set_counts(
-                    pid,
-                    &ind.id,
-                    Counts {
-                        denominator: c.tally.denominator,
-                        numerator: c.tally.numerator,
-                        pcas: c.tally.pcas,
-                        pcas_by_category: by_category(prog, i, &c.pcas_by_adjustment),
-                        ..Counts::default()
-                    },
-                ),
                 Kind::Fraction => {
+                    d.set_counts(
+                        pid,
+                        &ind.id,
+                        Counts {
+                            denominator: c.tally.denominator,
+                            numerator: c.tally.numerator,
+                            pcas: c.tally.pcas,
+                            pcas_by_category: by_category(prog, i, &c.pcas_by_adjustment),
+                            ..Counts::default()
+                        },
+                    );
                     for (s, st) in ind.strata.iter().enumerate() {
                         let tally = c.strata[s];
                         d.set_counts(

@@ -251,6 +251,7 @@ fn reference_data(s: &Scheme, prog: &Program, pop: &Population) -> PracticeData 
         for ind in &s.indicators {
             match (ind.kind, ind.strata.is_empty()) {
                 (Kind::Fraction, false) => {
+                    counts.insert(ind.id.clone(), Counts::default());
                     for st in &ind.strata {
                         counts.insert(stratum_pay_id(&ind.id, &st.id), Counts::default());
                     }
@@ -281,24 +282,26 @@ fn reference_data(s: &Scheme, prog: &Program, pop: &Population) -> PracticeData 
                 if ind.kind != Kind::Fraction {
                     continue;
                 }
-                let key = match st {
-                    Some(st) => stratum_pay_id(&ind.id, st),
-                    None => ind.id.clone(),
-                };
-                let Some(c) = counts.get_mut(&key) else { continue };
-                match o {
-                    Outcome::Numerator => {
-                        c.numerator += 1;
-                        c.denominator += 1;
+                let mut keys = vec![ind.id.clone()];
+                if let Some(st) = st {
+                    keys.push(stratum_pay_id(&ind.id, st));
+                }
+                for key in keys {
+                    let c = counts.get_mut(&key).unwrap();
+                    match o {
+                        Outcome::Numerator => {
+                            c.numerator += 1;
+                            c.denominator += 1;
+                        }
+                        Outcome::Denominator => c.denominator += 1,
+                        Outcome::Adjusted(cat) => {
+                            c.pcas += 1;
+                            *c.pcas_by_category
+                                .entry(cat.as_ref().unwrap().key().to_string())
+                                .or_insert(0) += 1;
+                        }
+                        Outcome::Excluded => {}
                     }
-                    Outcome::Denominator => c.denominator += 1,
-                    Outcome::Adjusted(cat) => {
-                        c.pcas += 1;
-                        *c.pcas_by_category
-                            .entry(cat.as_ref().unwrap().key().to_string())
-                            .or_insert(0) += 1;
-                    }
-                    Outcome::Excluded => {}
                 }
             }
         }
