@@ -1,6 +1,8 @@
 //! Subcommands. Each lives in its own module and returns the process exit code:
 //! 0 success, 1 the input has errors (or tests fail), 2 usage errors (bad flags, unreadable files).
 
+pub mod check;
+pub mod inspect;
 mod synth;
 
 use clap::{Parser, Subcommand};
@@ -17,6 +19,10 @@ pub struct Cli {
 pub enum Command {
     /// Print the engine version
     Version,
+    /// Check rule files: report every error and warning (exit 1 on errors)
+    Check(check::CheckArgs),
+    /// Show a scheme after inheritance: indicators, registers, code lists, payment
+    Inspect(inspect::InspectArgs),
     /// Write a synthetic population calibrated on real 2019/20 practices
     Synth(synth::SynthArgs),
 }
@@ -27,6 +33,8 @@ pub fn run(cli: Cli) -> ExitCode {
             println!("qofrules {}", qofrules::version());
             ExitCode::SUCCESS
         }
+        Command::Check(args) => check::run(args),
+        Command::Inspect(args) => inspect::run(args),
         Command::Synth(args) => synth::run(args),
     }
 }
