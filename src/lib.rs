@@ -3,6 +3,7 @@
 //! See `ARCHITECTURE.md` for the pipeline and the code map.
 
 <<<<<<< HEAD
+<<<<<<< HEAD
 pub mod aggregate;
 pub mod compare;
 pub mod date;
@@ -10,8 +11,15 @@ pub mod diag;
 pub mod fmt;
 =======
 pub mod check;
+=======
+pub mod aggregate;
+pub mod check;
+pub mod compare;
+pub mod compile;
+>>>>>>> eval
 pub mod date;
 pub mod diag;
+pub mod eval;
 pub mod inspect;
 >>>>>>> check
 pub mod model;
@@ -24,6 +32,18 @@ pub mod syntax;
 pub mod synth;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+
+/// Test helpers shared by unit tests (the same file serves the integration tests).
+#[cfg(test)]
+mod mini_prelude {
+    pub use crate::date::Date;
+    pub use crate::scheme::*;
+    pub use crate::syntax::ast;
+    pub use crate::syntax::parse;
+}
+#[cfg(test)]
+#[path = "../tests/support/mini_check.rs"]
+pub(crate) mod mini_check;
 
 /// The engine's version, as built.
 pub fn version() -> &'static str {

@@ -8,6 +8,10 @@ pub mod fmt;
 pub mod check;
 pub mod inspect;
 
+pub mod check;
+pub mod inspect;
+mod synth;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -28,10 +32,14 @@ pub enum Command {
     /// Rewrite rule files in the canonical layout (docs/formatting.md)
     Fmt(fmt::FmtArgs),
 
+
     /// Check rule files: report every error and warning (exit 1 on errors)
     Check(check::CheckArgs),
     /// Show a scheme after inheritance: indicators, registers, code lists, payment
     Inspect(inspect::InspectArgs),
+
+    /// Write a synthetic population calibrated on real 2019/20 practices
+    Synth(synth::SynthArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -46,5 +54,9 @@ pub fn run(cli: Cli) -> ExitCode {
 
         Command::Check(args) => check::run(args),
         Command::Inspect(args) => inspect::run(args),
+
+        Command::Check(args) => check::run(args),
+        Command::Inspect(args) => inspect::run(args),
+        Command::Synth(args) => synth::run(args),
     }
 }
