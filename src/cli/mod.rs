@@ -1,6 +1,8 @@
 //! Subcommands. Each lives in its own module and returns the process exit code:
 //! 0 success, 1 the input has errors (or tests fail), 2 usage errors (bad flags, unreadable files).
 
+mod synth;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -15,6 +17,8 @@ pub struct Cli {
 pub enum Command {
     /// Print the engine version
     Version,
+    /// Write a synthetic population calibrated on real 2019/20 practices
+    Synth(synth::SynthArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -23,5 +27,6 @@ pub fn run(cli: Cli) -> ExitCode {
             println!("qofrules {}", qofrules::version());
             ExitCode::SUCCESS
         }
+        Command::Synth(args) => synth::run(args),
     }
 }
