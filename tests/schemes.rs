@@ -138,3 +138,47 @@ fn dudley_keeps_exactly_the_seventeen_plus_its_own() {
         assert!(own.is_disjoint(&want), "{path} redefines a kept QOF indicator");
     }
 }
+
+#[test]
+fn stratified_proposal_conserves_the_diabetes_points() {
+    let file = parse("rules/qof-2019-20-stratified.qof");
+    assert_eq!(extends(&file).as_deref(), Some("qof_2019_20"));
+    let retired: BTreeSet<String> = file
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Retire(r) => Some(r.names.iter().map(|n| n.name.clone()).collect::<Vec<_>>()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let want: BTreeSet<String> =
+        ["DM019", "DM020", "DM021"].iter().map(|s| s.to_string()).collect();
+    assert_eq!(retired, want);
+    let official = official_1920();
+    let retired_points: u32 = want.iter().map(|id| official[id].0).sum();
+    let mut added_points = 0;
+    for item in &file.items {
+        if let Item::Indicator(ind) = item {
+            let mut total = None;
+            let mut strata = 0u32;
+            for stmt in &ind.stmts {
+                match stmt {
+                    IndStmt::Points(p) => total = p.text.parse::<u32>().ok(),
+                    IndStmt::Stratum(s) => {
+                        for st in &s.stmts {
+                            if let IndStmt::Points(p) = st {
+                                strata += p.text.parse::<u32>().unwrap();
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let total = total.unwrap();
+            assert_eq!(total, strata, "{}: strata points must sum to the indicator's", ind.id.name);
+            added_points += total;
+        }
+    }
+    assert_eq!(added_points, retired_points, "the proposal must keep the scheme at 559 points");
+}
