@@ -1147,6 +1147,10 @@ fn write_flat(e: &Expr, out: &mut String) {
                     out.push_str(" is in ");
                     out.push_str(&list.name);
                 }
+                Some(EventPred::Within { window: w, .. }) => {
+                    out.push_str(" is ");
+                    out.push_str(&window(w));
+                }
             }
         }
     }

@@ -2,26 +2,15 @@
 //!
 //! See `ARCHITECTURE.md` for the pipeline and the code map.
 
-<<<<<<< HEAD
-<<<<<<< HEAD
-pub mod aggregate;
-pub mod compare;
-pub mod date;
-pub mod diag;
-pub mod fmt;
-=======
-pub mod check;
-=======
 pub mod aggregate;
 pub mod check;
 pub mod compare;
 pub mod compile;
->>>>>>> eval
 pub mod date;
 pub mod diag;
 pub mod eval;
+pub mod fmt;
 pub mod inspect;
->>>>>>> check
 pub mod model;
 pub mod pay;
 pub mod population;
