@@ -1,11 +1,12 @@
-//! The local variants shipped in `rules/` (Somerset, Aylesbury, Wales, Tower Hamlets): they parse
-//! cleanly, and their published totals hold (Wales 2017/18: 567 points = 202 active + 165
-//! inactive + 200 cluster network; Tower Hamlets: 25 monitored QOF indicators).
+//! The local variants shipped in `rules/` (Somerset, Aylesbury, Wales, Tower Hamlets): each
+//! checks without a diagnostic, compiles, passes its in-file tests, and keeps the totals its
+//! sources publish (Wales 2017/18: 567 points = 202 active + 165 inactive + 200 cluster network;
+//! Tower Hamlets: 25 monitored QOF indicators).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 
-use qofrules::syntax::ast::{File, IndStmt, Item};
+use qofrules::scheme::{PaymentModel, Scheme};
 use rust_decimal::Decimal;
 
 const LOCAL: [&str; 4] = [
@@ -15,76 +16,109 @@ const LOCAL: [&str; 4] = [
     "rules/tower-hamlets-2017-18.qof",
 ];
 
-fn parse(path: &str) -> File {
+/// The resolved scheme of a rule file; panics with every diagnostic (warnings included).
+fn checked(path: &str) -> Scheme {
     let text = std::fs::read_to_string(path).unwrap();
-    let (file, diags) = qofrules::syntax::parse(&text, 0);
-    let rendered: Vec<String> =
-        diags.iter().map(|d| qofrules::diag::render(d, path, &text)).collect();
-    assert!(diags.is_empty(), "{}", rendered.join("\n"));
-    file
-}
-
-/// Points per domain, from the indicators written in the file.
-fn points_by_domain(file: &File) -> BTreeMap<String, Decimal> {
-    let mut out = BTreeMap::new();
-    for item in &file.items {
-        let Item::Indicator(ind) = item else { continue };
-        let mut domain = None;
-        let mut points = Decimal::ZERO;
-        for s in &ind.stmts {
-            match s {
-                IndStmt::Domain(d) => domain = Some(d.name.clone()),
-                IndStmt::Points(n) => points = n.text.parse().unwrap(),
-                _ => {}
-            }
-        }
-        let domain = domain.unwrap_or_else(|| panic!("{} has no domain", ind.id.name));
-        *out.entry(domain).or_insert(Decimal::ZERO) += points;
-    }
-    out
+    let (sources, checked) = qofrules::check::check_text(path, &text);
+    let rendered: Vec<String> = checked
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let f = &sources.files[d.file];
+            qofrules::diag::render(d, &f.name, &f.text)
+        })
+        .collect();
+    assert!(rendered.is_empty(), "{}", rendered.join("\n"));
+    checked.scheme.unwrap()
 }
 
 #[test]
-fn local_schemes_parse_without_diagnostics() {
-    let mut problems = Vec::new();
+fn local_schemes_check_clean_and_pass_their_tests() {
+    let mut failures = Vec::new();
     for path in LOCAL {
-        let text = std::fs::read_to_string(path).unwrap();
-        let (file, diags) = qofrules::syntax::parse(&text, 0);
-        problems.extend(diags.iter().map(|d| qofrules::diag::render(d, path, &text)));
-        if !matches!(file.items.first(), Some(Item::Scheme(_))) {
-            problems.push(format!("{path} must start with its scheme header"));
+        let scheme = checked(path);
+        let prog = qofrules::compile::compile(&scheme)
+            .unwrap_or_else(|d| panic!("{path} does not compile: {d:?}"));
+        let report = qofrules::eval::run_tests(&scheme, &prog);
+        assert!(report.passed >= 10, "{path}: only {} tests", report.passed);
+        for t in report.tests.iter().filter(|t| !t.passed) {
+            failures.push(format!("{path}: {}: {:?}", t.name, t.errors));
+            for x in t.expects.iter().filter(|x| !x.passed) {
+                failures.push(format!("  {}", x.explanation.clone().unwrap_or_default()));
+            }
         }
+        let errors = qofrules::compile::pay_scheme(&scheme).validate();
+        assert!(errors.is_empty(), "{path}: {errors:?}");
     }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
 fn wales_2017_18_has_567_points_in_three_domains() {
-    let by_domain = points_by_domain(&parse("rules/wales-2017-18.qof"));
-    let expected: BTreeMap<String, Decimal> = [
-        ("active".to_string(), Decimal::from(202)),
-        ("cluster".to_string(), Decimal::from(200)),
-        ("inactive".to_string(), Decimal::from(165)),
+    let scheme = checked("rules/wales-2017-18.qof");
+    let mut by_domain: BTreeMap<&str, Decimal> = BTreeMap::new();
+    for ind in &scheme.indicators {
+        *by_domain.entry(ind.domain.as_str()).or_default() += ind.points;
+    }
+    let expected: BTreeMap<&str, Decimal> = [
+        ("active", Decimal::from(202)),
+        ("cluster", Decimal::from(200)),
+        ("inactive", Decimal::from(165)),
     ]
     .into_iter()
     .collect();
     assert_eq!(by_domain, expected);
     assert_eq!(by_domain.values().copied().sum::<Decimal>(), Decimal::from(567));
+    // 17 inactive indicators, paid on 2016/17 achievement through `higher of`; flu on actual.
+    let inactive = scheme.indicators.iter().filter(|i| i.domain == "inactive").count();
+    assert_eq!(inactive, 17);
+    match &scheme.payment {
+        PaymentModel::HigherOf { a, b, except } => {
+            assert!(matches!(**a, PaymentModel::Historic { ref year, .. } if year == "2016/17"));
+            assert_eq!(**b, PaymentModel::Performance);
+            assert_eq!(except, &["FLU001W".to_string(), "FLU002W".to_string()]);
+        }
+        other => panic!("unexpected payment model {other:?}"),
+    }
 }
 
 #[test]
-fn tower_hamlets_monitors_25_indicators_and_pays_none() {
-    let file = parse("rules/tower-hamlets-2017-18.qof");
-    let mut monitored = 0;
-    for item in &file.items {
-        if let Item::Indicator(ind) = item {
-            assert!(
-                ind.stmts.iter().any(|s| matches!(s, IndStmt::Monitored(_))),
-                "{} is not monitored: Tower Hamlets pays no indicator",
-                ind.id.name
-            );
-            monitored += 1;
-        }
+fn tower_hamlets_monitors_25_indicators_and_pays_networks() {
+    let scheme = checked("rules/tower-hamlets-2017-18.qof");
+    assert_eq!(scheme.indicators.len(), 25);
+    let unpaid: Vec<&str> =
+        scheme.indicators.iter().filter(|i| !i.monitored).map(|i| i.id.as_str()).collect();
+    assert!(unpaid.is_empty(), "not monitored: {unpaid:?}");
+    assert!(scheme.paid_to_networks);
+    assert!(matches!(scheme.payment, PaymentModel::Historic { ref year, .. } if year == "2016/17"));
+}
+
+#[test]
+fn somerset_pays_2012_13_and_assures_three_workstreams() {
+    let scheme = checked("rules/somerset-2018-19.qof");
+    assert_eq!(
+        scheme.payment,
+        PaymentModel::Historic { year: "2012/13".into(), prevalence: true, list_size: true }
+    );
+    let mut per_workstream: BTreeMap<&str, usize> = BTreeMap::new();
+    for o in &scheme.obligations {
+        *per_workstream.entry(o.workstream.as_deref().unwrap_or("")).or_default() += 1;
     }
-    assert_eq!(monitored, 25);
+    for w in ["integration", "sustainability", "quality_improvement"] {
+        assert!(per_workstream.get(w).copied().unwrap_or(0) >= 3, "{w}: {per_workstream:?}");
+    }
+    assert!(scheme.indicators.iter().all(|i| i.monitored));
+    assert_eq!(scheme.indicators.len(), 2);
+}
+
+#[test]
+fn aylesbury_levels_chain_back_to_the_foundation_gateway() {
+    let scheme = checked("rules/aylesbury-2017-18.qof");
+    let requires = |t: &str| scheme.tiers.iter().find(|x| x.id == t).unwrap().requires.clone();
+    assert_eq!(requires("LEVEL1"), "FOUNDATION");
+    assert_eq!(requires("LEVEL2"), "LEVEL1");
+    assert_eq!(requires("LEVEL3"), "LEVEL2");
+    let gateway = scheme.gateways.iter().find(|g| g.id == "FOUNDATION").unwrap();
+    assert_eq!(gateway.requires.len(), 6);
+    assert_eq!(gateway.pays, Some(Decimal::from(5000)));
 }
