@@ -1,7 +1,8 @@
 //! Subcommands. Each lives in its own module and returns the process exit code:
 //! 0 success, 1 the input has errors (or tests fail), 2 usage errors (bad flags, unreadable files).
 
-pub mod fmt;
+mod fmt;
+mod synth;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -19,6 +20,8 @@ pub enum Command {
     Version,
     /// Rewrite rule files in the canonical layout (docs/formatting.md)
     Fmt(fmt::FmtArgs),
+    /// Write a synthetic population calibrated on real 2019/20 practices
+    Synth(synth::SynthArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -28,5 +31,6 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Fmt(args) => fmt::run(args),
+        Command::Synth(args) => synth::run(args),
     }
 }

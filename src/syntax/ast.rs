@@ -608,6 +608,8 @@ pub enum EventPred {
     Date { rel: DateRel, pick: Pick, list: Ident, window: Option<Window>, span: Span },
     /// `is in Y`: the selected event's code belongs to list Y.
     Member { list: Ident, span: Span },
+    /// `is WINDOW`: the selected event's date lies in the window (`first X is in last 9 months`).
+    Within { window: Window, span: Span },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -1304,6 +1304,12 @@ impl Builder<'_> {
                                 });
                             }
                         }
+                        Rule::within_pred => {
+                            let ps = self.span(&x);
+                            if let Some(w) = Self::first_inner(x, Rule::window) {
+                                pred = Some(EventPred::Within { window: self.window(w), span: ps });
+                            }
+                        }
                         Rule::member_pred => {
                             let ps = self.span(&x);
                             if let Some(n) = Self::first_inner(x, Rule::name) {
@@ -1493,7 +1499,7 @@ indicator DM020 "HbA1c" {
     unsuitable   when DMPCAPU_COD in last 12 months
     chose not to when DMPCADEC_COD in last 12 months
     no response  when count DMINVITE_COD in last 12 months at least 7 days apart >= 2
-    new patient  when first DM_COD in last 9 months or registered in last 9 months
+    new patient  when first DM_COD is in last 9 months or registered in last 9 months
   }
 }
 "#);

@@ -1,0 +1,31 @@
+//! The pay phase: counts -> achievement -> points -> money.
+//!
+//! Independent of the rules language: the compiler maps a checked scheme into a
+//! [`PayScheme`]; the evaluator (or the aggregate readers in [`crate::aggregate`]) fill a
+//! [`PracticeData`]; [`pay`] returns a [`PayResult`] that serializes to the JSON report
+//! described in `docs/money.md`. All arithmetic is [`rust_decimal::Decimal`]; the numeric
+//! policy (one division, where rounding happens) lives in [`numeric`].
+
+pub mod error;
+pub mod eval;
+pub mod input;
+pub mod national;
+pub mod numeric;
+pub mod points;
+pub mod result;
+pub mod scheme;
+
+pub use error::{PayError, PayErrors};
+pub use eval::{describe, pay, CPI_LIST_TYPE};
+pub use input::{Counts, HistoricValue, PracticeCounts, PracticeData};
+pub use national::{FigureSource, GroupTotals, NationalFigures};
+pub use numeric::{Rounding, RoundingMode};
+pub use points::{fraction_points, points};
+pub use result::{
+    AspirationResult, GatewayResult, IndicatorResult, NetworkResult, ObligationResult, PayResult,
+    PayWarning, PracticeResult, SchemeInfo, StratumResult, TierResult, Total,
+};
+pub use scheme::{
+    stratum_column, Aspiration, BlendShare, Gateway, HistoricBasis, HistoricModel, IndicatorKind,
+    Obligation, PayGroup, PayIndicator, PayScheme, PayStratum, PaymentModel, Tier, ZeroDenominator,
+};

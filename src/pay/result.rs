@@ -1,0 +1,240 @@
+//! What a payment run reports. Field names are part of the JSON contract (see
+//! `docs/money.md`): money is a decimal string with at least two places, points and
+//! achievement are exact decimal strings (achievement a fraction 0-1, `null` when undefined).
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::national::NationalReport;
+use super::numeric::{ser_dec, ser_money, ser_opt_dec};
+
+/// The whole report of a payment run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PayResult<'a> {
+    /// Which scheme.
+    pub scheme: SchemeInfo<'a>,
+    /// The national figures used, and where they came from.
+    pub national: NationalReport,
+    /// One entry per practice, in input order.
+    pub practices: Vec<PracticeResult<'a>>,
+    /// One entry per network with network indicators, by network code.
+    pub networks: Vec<NetworkResult<'a>>,
+    /// Scheme totals.
+    pub total: Total,
+    /// Data problems met on the way, counted (not serialized when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<PayWarning>,
+}
+
+/// The `scheme` block.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SchemeInfo<'a> {
+    /// Scheme id.
+    pub id: &'a str,
+    /// Scheme title.
+    pub title: &'a str,
+    /// Payment period end date, `YYYY-MM-DD`.
+    pub period_end: String,
+}
+
+/// One practice's result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PracticeResult<'a> {
+    /// Practice code.
+    pub practice_id: &'a str,
+    /// Network code, if any.
+    pub network_id: Option<&'a str>,
+    /// TOTAL list size, if known.
+    pub list_size: Option<u32>,
+    /// Sum of the indicators' points achieved this year (historic lines excluded).
+    #[serde(serialize_with = "ser_dec")]
+    pub points: Decimal,
+    /// Sum of the rounded payments of the indicator and historic lines plus gateway payments.
+    #[serde(serialize_with = "ser_money")]
+    pub payment: Decimal,
+    /// Contractor population index used (list size / national average), `null` if unknown.
+    #[serde(serialize_with = "ser_opt_dec")]
+    pub cpi: Option<Decimal>,
+    /// Per indicator (in scheme order), then historic lines.
+    pub indicators: Vec<IndicatorResult<'a>>,
+    /// Gateways met or not, and what they paid.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gateways: Vec<GatewayResult<'a>>,
+    /// Tiers unlocked or not, and what they paid.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<TierResult<'a>>,
+    /// Obligations met or not (never paid).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub obligations: Vec<ObligationResult<'a>>,
+    /// Aspiration and balancing payments, when the scheme has them and the practice has the
+    /// previous year's figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aspiration: Option<AspirationResult<'a>>,
+}
+
+/// One indicator (or historic line) of one practice or network.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct IndicatorResult<'a> {
+    /// Indicator id (or historic item id).
+    pub id: &'a str,
+    /// Group code (empty for a historic item that is not a group).
+    pub group: &'a str,
+    /// `boolean`, `fraction`, `attested`, or `historic` for a historic line.
+    pub kind: &'static str,
+    /// Maximum points (0 for historic lines).
+    #[serde(serialize_with = "ser_dec")]
+    pub max_points: Decimal,
+    /// Register of the indicator's group, if known.
+    pub register: Option<u32>,
+    /// Denominator.
+    pub denominator: u32,
+    /// Numerator.
+    pub numerator: u32,
+    /// Personalised care adjustments.
+    pub pcas: u32,
+    /// PCAs by category.
+    pub pcas_by_category: Cow<'a, BTreeMap<String, u32>>,
+    /// Achievement, a fraction 0-1; `null` when the denominator is 0 (fraction indicators)
+    /// and for historic lines.
+    #[serde(serialize_with = "ser_opt_dec")]
+    pub achievement: Option<Decimal>,
+    /// Points achieved this year (historic lines: the historic points paid on, or 0).
+    #[serde(serialize_with = "ser_dec")]
+    pub points: Decimal,
+    /// Payment, rounded per the scheme (to the penny by default).
+    #[serde(serialize_with = "ser_money")]
+    pub payment: Decimal,
+    /// Which model paid it: `performance`, `historic 2016/17`, `higher of: ...`, or why it
+    /// paid nothing (a locked tier, a monitored indicator).
+    pub paid_on: Arc<str>,
+    /// Payment strata, each scored on its own (empty for ordinary indicators).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub strata: Vec<StratumResult<'a>>,
+}
+
+/// One payment stratum of an indicator.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StratumResult<'a> {
+    /// Stratum id.
+    pub id: &'a str,
+    /// The stratum's maximum points.
+    #[serde(serialize_with = "ser_dec")]
+    pub max_points: Decimal,
+    /// Denominator.
+    pub denominator: u32,
+    /// Numerator.
+    pub numerator: u32,
+    /// PCAs.
+    pub pcas: u32,
+    /// Achievement, `null` when the denominator is 0.
+    #[serde(serialize_with = "ser_opt_dec")]
+    pub achievement: Option<Decimal>,
+    /// Points.
+    #[serde(serialize_with = "ser_dec")]
+    pub points: Decimal,
+}
+
+/// A tier at one practice.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TierResult<'a> {
+    /// Tier id.
+    pub id: &'a str,
+    /// Every gateway and tier it requires is met or unlocked.
+    pub unlocked: bool,
+    /// One-off payment (0 when locked).
+    #[serde(serialize_with = "ser_money")]
+    pub payment: Decimal,
+}
+
+/// A gateway at one practice.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GatewayResult<'a> {
+    /// Gateway id.
+    pub id: &'a str,
+    /// All required items attested.
+    pub met: bool,
+    /// One-off payment (0 when not met).
+    #[serde(serialize_with = "ser_money")]
+    pub payment: Decimal,
+}
+
+/// An obligation at one practice.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ObligationResult<'a> {
+    /// Obligation id.
+    pub id: &'a str,
+    /// Attested as met.
+    pub met: bool,
+}
+
+/// Aspiration and balancing payments of one practice.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AspirationResult<'a> {
+    /// The previous year the aspiration is based on.
+    pub year: &'a str,
+    /// The share, a fraction 0-1.
+    #[serde(serialize_with = "ser_dec")]
+    pub share: Decimal,
+    /// Aspiration payment for the year (paid in monthly instalments).
+    #[serde(serialize_with = "ser_money")]
+    pub aspiration: Decimal,
+    /// One monthly instalment: aspiration / 12, rounded like payments.
+    #[serde(serialize_with = "ser_money")]
+    pub monthly: Decimal,
+    /// Year-end balancing payment: the year's payment minus the aspiration (may be negative).
+    #[serde(serialize_with = "ser_money")]
+    pub balancing: Decimal,
+}
+
+/// One network's result: its network indicators, and what its practices earned.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NetworkResult<'a> {
+    /// Network code.
+    pub network_id: &'a str,
+    /// Number of practices in the network.
+    pub practices: usize,
+    /// Sum of the practices' TOTAL list sizes.
+    pub list_size: u64,
+    /// Points of the network indicators.
+    #[serde(serialize_with = "ser_dec")]
+    pub points: Decimal,
+    /// Payment of the network indicators.
+    #[serde(serialize_with = "ser_money")]
+    pub payment: Decimal,
+    /// Sum of the member practices' payments.
+    #[serde(serialize_with = "ser_money")]
+    pub practice_payment: Decimal,
+    /// What the network receives: `payment`, plus `practice_payment` when the scheme pays
+    /// practices' earnings to their networks.
+    #[serde(serialize_with = "ser_money")]
+    pub receives: Decimal,
+    /// The network indicators.
+    pub indicators: Vec<IndicatorResult<'a>>,
+}
+
+/// Scheme totals: every practice's payment plus every network indicator's (practices' earnings
+/// paid to networks are counted once).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Total {
+    /// All points.
+    #[serde(serialize_with = "ser_dec")]
+    pub points: Decimal,
+    /// All money.
+    #[serde(serialize_with = "ser_money")]
+    pub payment: Decimal,
+}
+
+/// A data problem, counted over practices.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PayWarning {
+    /// What happened and what was assumed.
+    pub message: String,
+    /// How many practices it affected.
+    pub practices: usize,
+    /// The first practice affected.
+    pub example: String,
+}

@@ -1,0 +1,123 @@
+//! Errors found while reading population data: each names the file, the row (1-based, the
+//! header is row 1) and the column, with a hint on how to fix it.
+
+use std::fmt;
+
+/// One problem in one place of a population file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataError {
+    /// The file name as given by the caller (e.g. `events.csv`).
+    pub file: String,
+    /// 1-based row (CSV: the line on which the record starts; NDJSON: the line).
+    pub row: Option<usize>,
+    /// The column (CSV) or field (NDJSON) at fault.
+    pub column: Option<String>,
+    /// What is wrong, lowercase, user input in backticks.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+impl DataError {
+    pub(crate) fn new(file: &str, row: Option<usize>, message: impl Into<String>) -> Self {
+        DataError { file: file.to_string(), row, column: None, message: message.into(), help: None }
+    }
+
+    pub(crate) fn column(mut self, column: &str) -> Self {
+        self.column = Some(column.to_string());
+        self
+    }
+
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Where the error is: `events.csv, row 3, column `date``.
+    pub fn location(&self) -> String {
+        let mut s = self.file.clone();
+        if let Some(row) = self.row {
+            s.push_str(&format!(", row {row}"));
+        }
+        if let Some(col) = &self.column {
+            s.push_str(&format!(", column `{col}`"));
+        }
+        s
+    }
+
+    /// The full report: message, location and help on separate lines.
+    pub fn render(&self) -> String {
+        let mut s = format!("error: {}\n  --> {}", self.message, self.location());
+        if let Some(help) = &self.help {
+            s.push_str(&format!("\n  help: {help}"));
+        }
+        s
+    }
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location(), self.message)
+    }
+}
+
+impl std::error::Error for DataError {}
+
+/// Every problem found in a population (up to [`DataErrors::LIMIT`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DataErrors {
+    pub errors: Vec<DataError>,
+    /// True when reading stopped after [`DataErrors::LIMIT`] errors.
+    pub truncated: bool,
+}
+
+impl DataErrors {
+    /// Reading stops after this many errors.
+    pub const LIMIT: usize = 50;
+
+    pub(crate) fn push(&mut self, e: DataError) {
+        if self.errors.len() < Self::LIMIT {
+            self.errors.push(e);
+        } else {
+            self.truncated = true;
+        }
+    }
+
+    pub(crate) fn full(&self) -> bool {
+        self.errors.len() >= Self::LIMIT
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// Every error rendered, separated by blank lines.
+    pub fn render(&self) -> String {
+        let mut parts: Vec<String> = self.errors.iter().map(DataError::render).collect();
+        if self.truncated {
+            parts.push(format!(
+                "note: stopped after {} errors; fix these and read again",
+                Self::LIMIT
+            ));
+        }
+        parts.join("\n\n")
+    }
+}
+
+impl fmt::Display for DataErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.errors.as_slice() {
+            [] => write!(f, "no errors"),
+            [one] => write!(f, "{one}"),
+            [first, rest @ ..] => write!(f, "{first} (and {} more errors)", rest.len()),
+        }
+    }
+}
+
+impl std::error::Error for DataErrors {}
+
+impl From<DataError> for DataErrors {
+    fn from(e: DataError) -> Self {
+        DataErrors { errors: vec![e], truncated: false }
+    }
+}

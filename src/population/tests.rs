@@ -1,0 +1,234 @@
+use super::*;
+use crate::date::Date;
+use crate::model::{Event, Sex};
+
+const PRACTICES: &str = "practice_id,practice_name,network_id\n\
+A1,\"Smith, Jones and \"\"Partners\"\"\",N1\n\
+B2,The Surgery,N1\n";
+const PATIENTS: &str =
+    "patient_id,practice_id,birth_date,sex,registered_on,deregistered_on,deprivation_decile\n\
+p1,A1,1950-04-01,F,2001-01-01,,3\n\
+p2,B2,2001-12-31,M,2002-01-15,2019-06-30,\n\
+p3,A1,1980-02-29,U,1990-05-05,,10\n";
+const EVENTS: &str = "patient_id,date,code,value\n\
+p1,2019-06-01,999791000000106,48\n\
+p1,2018-06-01,73211009,\n\
+p2,2019-01-01,72313002,138.5\n\
+p1,2019-06-01,72313002,-0.25\n";
+
+fn read(pr: &str, pa: &str, ev: &str) -> Result<Population, DataErrors> {
+    read_csv(
+        Source::new("practices.csv", pr.as_bytes()),
+        Source::new("patients.csv", pa.as_bytes()),
+        Source::new("events.csv", ev.as_bytes()),
+    )
+}
+
+fn errors(pr: &str, pa: &str, ev: &str) -> String {
+    match read(pr, pa, ev) {
+        Ok(_) => panic!("expected errors"),
+        Err(e) => e.render(),
+    }
+}
+
+fn to_csv(pop: &Population) -> (String, String, String) {
+    let (a, b, c) = write_csv(pop, Vec::new(), Vec::new(), Vec::new()).unwrap();
+    (String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap(), String::from_utf8(c).unwrap())
+}
+
+#[test]
+fn reads_csv_and_sorts_events() {
+    let pop = read(PRACTICES, PATIENTS, EVENTS).unwrap();
+    assert_eq!(pop.practices.len(), 2);
+    assert_eq!(pop.practices[0].practice_name, "Smith, Jones and \"Partners\"");
+    assert_eq!(pop.patients.len(), 3);
+    let p1 = &pop.patients[0];
+    assert_eq!(p1.sex, Sex::Female);
+    assert_eq!(p1.deprivation_decile, Some(3));
+    assert_eq!(p1.birth_date, Date::parse("1950-04-01").unwrap());
+    // Sorted by date, same-day events in file order.
+    let codes: Vec<u64> = p1.events.iter().map(|e| e.code).collect();
+    assert_eq!(codes, vec![73211009, 999791000000106, 72313002]);
+    assert_eq!(p1.events[1].value, Some(48.0));
+    assert_eq!(p1.events[2].value, Some(-0.25));
+    assert_eq!(pop.patients[1].deregistered_on, Date::parse("2019-06-30"));
+    assert_eq!(pop.patients[1].deprivation_decile, None);
+    assert!(pop.patients[2].events.is_empty());
+}
+
+#[test]
+fn csv_round_trip() {
+    let pop = read(PRACTICES, PATIENTS, EVENTS).unwrap();
+    let (a, b, c) = to_csv(&pop);
+    let again = read(&a, &b, &c).unwrap();
+    assert_eq!(again, pop);
+    // Writing is stable.
+    assert_eq!(to_csv(&again), (a, b, c));
+}
+
+#[test]
+fn ndjson_round_trip() {
+    let pop = read(PRACTICES, PATIENTS, EVENTS).unwrap();
+    let (pr, pa) = write_ndjson(&pop, Vec::new(), Vec::new()).unwrap();
+    let again =
+        read_ndjson(Some(Source::new("practices.csv", &pr)), Source::new("patients.ndjson", &pa))
+            .unwrap();
+    assert_eq!(again, pop);
+    // Every line is the serde shape of `Patient`.
+    for (line, p) in String::from_utf8(pa).unwrap().lines().zip(&pop.patients) {
+        let q: crate::model::Patient = serde_json::from_str(line).unwrap();
+        assert_eq!(&q, p);
+    }
+}
+
+#[test]
+fn ndjson_without_practices_derives_them() {
+    let line = r#"{"patient_id":"x","practice_id":"Z9","birth_date":"1970-01-01","sex":"male","registered_on":"1990-01-01","events":[{"date":"2019-05-01","code":73211009},{"date":"2019-04-01","code":999791000000106,"value":52.5}]}"#;
+    let pop = read_ndjson(None, Source::new("patients.ndjson", line.as_bytes())).unwrap();
+    assert_eq!(pop.practices.len(), 1);
+    assert_eq!(pop.practices[0].practice_id, "Z9");
+    assert_eq!(
+        pop.patients[0].events[0],
+        Event {
+            date: Date::parse("2019-04-01").unwrap(),
+            code: 999791000000106,
+            value: Some(52.5)
+        }
+    );
+}
+
+#[test]
+fn crlf_bom_and_blank_lines() {
+    let pr = "\u{feff}practice_id,practice_name,network_id\r\nA1,X,N\r\n\r\n";
+    let pa = "patient_id,practice_id,birth_date,sex,registered_on,deregistered_on\r\np1,A1,1950-04-01,f,2001-01-01,\r\n";
+    let ev = "patient_id,date,code,value\r\np1,2019-06-01,999791000000106,48\r\n";
+    let pop = read(pr, pa, ev).unwrap();
+    assert_eq!(pop.practices[0].practice_name, "X");
+    assert_eq!(pop.patients[0].events[0].value, Some(48.0));
+}
+
+#[test]
+fn columns_in_any_order() {
+    let ev = "value,code,date,patient_id\n48,999791000000106,2019-06-01,p1\n";
+    let pop = read(PRACTICES, PATIENTS, ev).unwrap();
+    assert_eq!(pop.patients[0].events[0].code, 999791000000106);
+}
+
+#[test]
+fn error_bad_date() {
+    let ev = "patient_id,date,code,value\np1,2019-02-30,73211009,\n";
+    insta::assert_snapshot!(errors(PRACTICES, PATIENTS, ev));
+}
+
+#[test]
+fn error_wrong_column_count() {
+    let ev = "patient_id,date,code,value\np1,2019-02-01,73211009\n";
+    insta::assert_snapshot!(errors(PRACTICES, PATIENTS, ev));
+}
+
+#[test]
+fn error_non_numeric_value() {
+    let ev = "patient_id,date,code,value\np1,2019-02-01,999791000000106,high\n";
+    insta::assert_snapshot!(errors(PRACTICES, PATIENTS, ev));
+}
+
+#[test]
+fn error_bad_code() {
+    let ev = "patient_id,date,code,value\np1,2019-02-01,E10.9,\np1,2019-02-01,0123456,\n";
+    insta::assert_snapshot!(errors(PRACTICES, PATIENTS, ev));
+}
+
+#[test]
+fn error_duplicate_patient() {
+    let pa = format!("{PATIENTS}p1,B2,1960-01-01,M,2000-01-01,,\n");
+    insta::assert_snapshot!(errors(PRACTICES, &pa, EVENTS));
+}
+
+#[test]
+fn error_unknown_patient_in_events() {
+    let ev = "patient_id,date,code,value\np9,2019-02-01,73211009,\n";
+    insta::assert_snapshot!(errors(PRACTICES, PATIENTS, ev));
+}
+
+#[test]
+fn error_unknown_practice() {
+    let pa = "patient_id,practice_id,birth_date,sex,registered_on,deregistered_on\np1,C3,1950-04-01,F,2001-01-01,\n";
+    insta::assert_snapshot!(errors(PRACTICES, pa, "patient_id,date,code,value\n"));
+}
+
+#[test]
+fn error_header_problems() {
+    let pa = "patient_id,practice,birth_date,sex,registered_on,deregistered_on\n";
+    insta::assert_snapshot!(errors(PRACTICES, pa, "patient_id,date,code\n"));
+}
+
+#[test]
+fn error_quotes_and_empty_file() {
+    let pr = "practice_id,practice_name,network_id\nA1,\"Smith, Jones\" and Partners,N1\n";
+    insta::assert_snapshot!(errors(pr, "", "patient_id,date,code,value\np1,\"2019-01-01,1,\n"));
+}
+
+#[test]
+fn error_patient_fields() {
+    let pa =
+        "patient_id,practice_id,birth_date,sex,registered_on,deregistered_on,deprivation_decile\n\
+              ,A1,1950-04-01,F,2001-01-01,,\n\
+              p2,A1,1950-04-01,X,2001-01-01,,11\n\
+              p3,A1,1950-04-01,F,1949-01-01,,\n\
+              p4,A1,1950-04-01,F,2001-01-01,2000-01-01,\n";
+    insta::assert_snapshot!(errors(PRACTICES, pa, "patient_id,date,code,value\n"));
+}
+
+#[test]
+fn error_duplicate_practice() {
+    let pr = format!("{PRACTICES}A1,Again,N2\n");
+    insta::assert_snapshot!(errors(&pr, PATIENTS, EVENTS));
+}
+
+#[test]
+fn error_ndjson() {
+    let data = concat!(
+        r#"{"patient_id":"a","practice_id":"A1","birth_date":"1950-04-01","sex":"female","registered_on":"2001-01-01"}"#,
+        "\n",
+        r#"{"patient_id":"a","practice_id":"A1","birth_date":"1950-04-01","sex":"female","registered_on":"2001-01-01"}"#,
+        "\n",
+        r#"{"patient_id":"b","practice_id":"A1","birth_date":"2019-02-30","sex":"female","registered_on":"2001-01-01"}"#,
+        "\n",
+        r#"{"patient_id":"c","practice_id":"Q7","birth_date":"1950-04-01","sex":"female","registered_on":"2001-01-01","events":[{"date":"2019-01-01","code":12}]}"#,
+        "\n",
+        r#"{"patient_id":"d", "#,
+        "\n",
+    );
+    let e = read_ndjson(
+        Some(Source::new("practices.csv", PRACTICES.as_bytes())),
+        Source::new("patients.ndjson", data.as_bytes()),
+    )
+    .unwrap_err();
+    insta::assert_snapshot!(e.render());
+}
+
+#[test]
+fn error_limit_truncates() {
+    let mut ev = String::from("patient_id,date,code,value\n");
+    for _ in 0..200 {
+        ev.push_str("p1,nope,73211009,\n");
+    }
+    let e = read(PRACTICES, PATIENTS, &ev).unwrap_err();
+    assert_eq!(e.errors.len(), DataErrors::LIMIT);
+    assert!(e.truncated);
+    assert!(e.render().ends_with("note: stopped after 50 errors; fix these and read again"));
+}
+
+#[test]
+fn rejected_rows_do_not_cascade() {
+    // p1's row is wrong; its events are not reported again as events of an unknown patient,
+    // and a broken practices.csv does not make every patient's practice unknown.
+    let pa = "patient_id,practice_id,birth_date,sex,registered_on,deregistered_on\np1,A1,1950-13-01,F,2001-01-01,\n";
+    let e = read(PRACTICES, pa, EVENTS).unwrap_err();
+    assert_eq!(e.errors.len(), 2, "{}", e.render());
+    assert_eq!(e.errors[0].column.as_deref(), Some("birth_date"));
+    assert_eq!(e.errors[1].message, "unknown patient `p2`");
+    let e = read("practice_id\nA1\n", PATIENTS, EVENTS).unwrap_err();
+    assert_eq!(e.errors.len(), 2, "{}", e.render());
+    assert!(e.errors.iter().all(|x| x.file == "practices.csv"));
+}

@@ -1,0 +1,258 @@
+//! The resolved scheme: what the checker produces from one root file and the schemes it
+//! extends. Inheritance is applied, names are resolved and numbers are exact decimals; every
+//! part remembers where it came from ([`Origin`]). Conditions are still syntax-tree
+//! expressions ([`Located`] in their file) — the compiler turns them into the evaluator's IR.
+//!
+//! This is the interface between `check` (which builds it), `compile` / `pay` (which consume
+//! it) and `inspect` / `compare` (which print and diff it).
+
+use crate::date::Date;
+use crate::syntax::ast::{self, Category, Expr, ReportDim, RoundingTarget, Span, Test};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// A node together with the index of the source file it was written in.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Located<T> {
+    pub file: usize,
+    pub node: T,
+}
+
+/// How a part of the resolved scheme came to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Written in the root file.
+    Defined,
+    /// Inherited unchanged from an ancestor.
+    Inherited,
+    /// Inherited and changed by a `change` block (see `changed`).
+    Changed,
+}
+
+/// Where a part came from: the file and span that defined it, the scheme id of that file.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Origin {
+    pub file: usize,
+    pub span: Span,
+    pub scheme: String,
+    pub status: Status,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Scheme {
+    pub id: String,
+    pub title: String,
+    /// Scheme ids from this one up through its ancestors.
+    pub lineage: Vec<String>,
+    pub period_start: Date,
+    /// The payment period end date (PPED).
+    pub period_end: Date,
+    pub point_value: Decimal,
+    pub national_average_list_size: Option<Decimal>,
+    pub rounding: Vec<(RoundingTarget, u32)>,
+    pub payment: PaymentModel,
+    pub paid_to_networks: bool,
+    /// Share of the previous year's achievement paid monthly (0-1).
+    pub aspiration: Option<Decimal>,
+    /// `empty denominator scores full`.
+    pub empty_denominator_full: bool,
+    pub reports: Vec<Located<ReportDim>>,
+    pub codelists: Vec<Codelist>,
+    pub registers: Vec<Register>,
+    pub defines: Vec<Define>,
+    pub indicators: Vec<Indicator>,
+    pub gateways: Vec<Gateway>,
+    pub tiers: Vec<Tier>,
+    pub obligations: Vec<Obligation>,
+    /// The root file's own tests.
+    pub tests: Vec<Located<Test>>,
+}
+
+impl Scheme {
+    pub fn codelist(&self, id: &str) -> Option<&Codelist> {
+        self.codelists.iter().find(|c| c.id == id)
+    }
+    pub fn register(&self, id: &str) -> Option<&Register> {
+        self.registers.iter().find(|c| c.id == id)
+    }
+    pub fn define(&self, id: &str) -> Option<&Define> {
+        self.defines.iter().find(|c| c.id == id)
+    }
+    pub fn indicator(&self, id: &str) -> Option<&Indicator> {
+        self.indicators.iter().find(|c| c.id == id)
+    }
+}
+
+/// A resolved payment model.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "model", rename_all = "snake_case")]
+pub enum PaymentModel {
+    Performance,
+    /// Paid on a prior year's achievement (`year` as written, e.g. `2016/17`).
+    Historic {
+        year: String,
+        prevalence: bool,
+        list_size: bool,
+    },
+    /// Shares (0-1, summing to 1) of several models.
+    Blend {
+        parts: Vec<(Decimal, PaymentModel)>,
+    },
+    /// Per indicator the higher of two models; `except` indicators are paid on performance.
+    HigherOf {
+        a: Box<PaymentModel>,
+        b: Box<PaymentModel>,
+        except: Vec<String>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Codelist {
+    pub id: String,
+    pub title: String,
+    /// Sorted, deduplicated SNOMED CT concept ids (unions expanded).
+    pub codes: Vec<u64>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Register {
+    pub id: String,
+    pub title: String,
+    pub min_age: Option<u32>,
+    pub max_age: Option<u32>,
+    pub filter: Option<Located<Expr>>,
+    pub prevalence_adjusted: bool,
+    /// Patient-list type prevalence is measured on (`TOTAL`, `17OV`, ...).
+    pub list_type: String,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Define {
+    pub id: String,
+    pub title: Option<String>,
+    pub expr: Located<Expr>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Boolean: achieved when the register is kept.
+    Register,
+    /// Boolean: attested per practice.
+    Attested,
+    /// Numerator / denominator with thresholds.
+    Fraction,
+}
+
+/// Thresholds as fractions 0-1 (35% is 0.35).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Thresholds {
+    pub lower: Decimal,
+    pub upper: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "cohort", content = "register", rename_all = "snake_case")]
+pub enum Cohort {
+    AllPatients,
+    Register(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Adjustment {
+    pub category: Category,
+    pub label: Option<String>,
+    pub when: Located<Expr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Stratum {
+    pub id: String,
+    /// `None` for `otherwise`.
+    pub when: Option<Located<Expr>>,
+    pub achieved: Option<Located<Expr>>,
+    pub thresholds: Option<Thresholds>,
+    pub points: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Indicator {
+    pub id: String,
+    pub title: String,
+    pub group: String,
+    pub domain: String,
+    pub kind: Kind,
+    /// For `Kind::Register`: the register kept.
+    pub register: Option<String>,
+    pub network: bool,
+    pub monitored: bool,
+    pub points: Decimal,
+    pub thresholds: Option<Thresholds>,
+    pub cohort: Option<Cohort>,
+    pub filter: Option<Located<Expr>>,
+    pub exclude: Option<Located<Expr>>,
+    pub achieved: Option<Located<Expr>>,
+    pub adjustments: Vec<Adjustment>,
+    pub strata: Vec<Stratum>,
+    pub reports: Vec<Located<ReportDim>>,
+    pub origin: Origin,
+    /// Statement kinds replaced by `change` blocks (e.g. `["thresholds"]`).
+    pub changed: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Gateway {
+    pub id: String,
+    pub title: String,
+    /// Attested indicators that must all be met.
+    pub requires: Vec<String>,
+    pub pays: Option<Decimal>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Tier {
+    pub id: String,
+    pub title: String,
+    /// A gateway or another tier.
+    pub requires: String,
+    /// Indicator ids or group ids that pay only when `requires` is met.
+    pub includes: Vec<String>,
+    pub pays: Option<Decimal>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Obligation {
+    pub id: String,
+    pub title: String,
+    pub workstream: Option<String>,
+    pub origin: Origin,
+}
+
+/// Source files of one run: the root file, the files it may extend, and the shipped schemes.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    pub files: Vec<SourceFile>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// Name as shown in diagnostics (a path, or `rules/qof-2019-20.qof` for shipped ones).
+    pub name: String,
+    pub text: String,
+}
+
+impl Sources {
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> usize {
+        self.files.push(SourceFile { name: name.into(), text: text.into() });
+        self.files.len() - 1
+    }
+}
+
+/// Re-exported so consumers need not reach into the syntax tree for these.
+pub use ast::Outcome;
