@@ -2,16 +2,22 @@
 //!
 //! See `ARCHITECTURE.md` for the pipeline and the code map.
 
+pub mod aggregate;
 pub mod check;
+pub mod compare;
 pub mod date;
 pub mod diag;
 pub mod inspect;
 pub mod model;
 pub mod pay;
 pub mod population;
+pub mod reference;
 pub mod scheme;
 pub mod shipped;
 pub mod syntax;
+pub mod synth;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 /// The engine's version, as built.
 pub fn version() -> &'static str {

@@ -1,5 +1,10 @@
 //! The `qofrules` command-line interface: the only place (with the wasm layer) that touches
 //! files, the console and the process exit code.
+//!
+//! Native only: for wasm32 (where cargo still builds the binary alongside the wasm tests) the
+//! crate is empty; the browser reaches the engine through `src/wasm.rs`.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
 
 mod cli;
 

@@ -17,14 +17,7 @@ fn group(id: &str, adjusted: bool, list_type: &str) -> PayGroup {
 }
 
 fn ind(id: &str, group: &str, kind: IndicatorKind, max: &str) -> PayIndicator {
-    PayIndicator {
-        id: id.into(),
-        group: group.into(),
-        kind,
-        max_points: d(max),
-        network: false,
-        tier: None,
-    }
+    PayIndicator::new(id, group, kind, d(max))
 }
 
 fn frac(lower: &str, upper: &str) -> IndicatorKind {
@@ -297,8 +290,8 @@ fn historic_year_missing_is_a_counted_warning() {
 fn blend_rounds_after_blending() {
     let (mut s, n, data) = (scheme(), national(), historic_data());
     s.model = PaymentModel::Blend(vec![
-        BlendShare { percent: d("50"), model: historic("2016/17", HistoricBasis::Points, true) },
-        BlendShare { percent: d("50"), model: PaymentModel::Performance },
+        BlendShare { share: d("0.5"), model: historic("2016/17", HistoricBasis::Points, true) },
+        BlendShare { share: d("0.5"), model: PaymentModel::Performance },
     ]);
     let r = pay(&s, &n, &data).unwrap();
     // P1 DM020: 0.5 x 1500 + 0.5 x 956.25 = 1228.125 -> 1228.13 (half away from zero)
@@ -318,8 +311,8 @@ fn blend_rounds_after_blending() {
 fn blend_must_sum_to_100() {
     let (mut s, n, data) = (scheme(), national(), data());
     s.model = PaymentModel::Blend(vec![
-        BlendShare { percent: d("50"), model: historic("2016/17", HistoricBasis::Points, true) },
-        BlendShare { percent: d("40"), model: PaymentModel::Performance },
+        BlendShare { share: d("0.5"), model: historic("2016/17", HistoricBasis::Points, true) },
+        BlendShare { share: d("0.4"), model: PaymentModel::Performance },
     ]);
     let e = pay(&s, &n, &data).unwrap_err();
     assert_eq!(
@@ -376,6 +369,7 @@ fn gateways_tiers_and_obligations() {
         id: "CARE".into(),
         title: "Care delivery".into(),
         requires: vec!["FOUNDATION".into()],
+        payment: d("0"),
     }];
     s.indicators[1].tier = Some("CARE".into()); // DM020
     s.obligations = vec![Obligation { id: "QI_LEAD".into(), title: "QI lead".into() }];
@@ -396,13 +390,13 @@ fn gateways_tiers_and_obligations() {
     assert!(!p2.gateways[0].met);
     assert_eq!(line(&r, "P2", "DM020").payment, d("0"));
     assert_eq!(line(&r, "P2", "DM020").points, d("17"));
-    assert_eq!(&*line(&r, "P2", "DM020").paid_on, "not paid: gateway `FOUNDATION` not met");
+    assert_eq!(&*line(&r, "P2", "DM020").paid_on, "not paid: tier `CARE` not unlocked");
     assert_eq!(p2.payment, d("0"));
     assert!(!p2.obligations[0].met);
 
     s.tiers[0].requires = vec!["NOPE".into()];
     let e = pay(&s, &n, &data).unwrap_err();
-    assert_eq!(e.0[0].message, "tier `CARE` requires unknown gateway `NOPE`");
+    assert_eq!(e.0[0].message, "tier `CARE` requires unknown gateway or tier `NOPE`");
 }
 
 #[test]
@@ -436,7 +430,7 @@ fn aspiration_and_balancing() {
     data.set_historic("P1", "2018/19", "DM020", hv("10"));
     data.set_historic("P1", "2018/19", "BP002", hv("12"));
     s.aspiration = Some(Aspiration {
-        percent: d("70"),
+        share: d("0.7"),
         previous: HistoricModel {
             year: "2018/19".into(),
             basis: HistoricBasis::Points,
@@ -622,7 +616,16 @@ fn json_report_shape_and_money_strings() {
     );
     assert_eq!(
         keys(&v["networks"][0]),
-        ["indicators", "list_size", "network_id", "payment", "points", "practices"]
+        [
+            "indicators",
+            "list_size",
+            "network_id",
+            "payment",
+            "points",
+            "practice_payment",
+            "practices",
+            "receives"
+        ]
     );
     assert_eq!(keys(&v["total"]), ["payment", "points"]);
     let dm020 = &v["practices"][0]["indicators"][1];
@@ -636,4 +639,106 @@ fn json_report_shape_and_money_strings() {
     assert_eq!(v["practices"][1]["network_id"], serde_json::Value::Null);
     assert_eq!(v["national"]["prevalence"]["DM"]["prevalence"], "0.05");
     assert_eq!(v["national"]["average_list_size_source"], "scheme");
+}
+
+#[test]
+fn strata_score_separately_and_add_up() {
+    // One indicator, 27 points: fit 35-75% for 17 points, frail 52-92% for 10 points.
+    let (mut s, n, mut data) = (scheme(), national(), data());
+    let mut hba1c = ind("DM_HBA1C", "DM", frac("0.35", "0.75"), "27");
+    hba1c.strata = vec![
+        PayStratum { id: "fit".into(), lower: d("0.35"), upper: d("0.75"), max_points: d("17") },
+        PayStratum { id: "frail".into(), lower: d("0.52"), upper: d("0.92"), max_points: d("10") },
+    ];
+    s.indicators = vec![hba1c];
+    data.set_counts("P1", &stratum_column("DM_HBA1C", "fit"), counts(100, 200)); // 50% -> 6.375
+    data.set_counts("P1", &stratum_column("DM_HBA1C", "frail"), counts(72, 100)); // 72% -> 5
+    let r = pay(&s, &n, &data).unwrap();
+    let l = line(&r, "P1", "DM_HBA1C");
+    // 6.375 + 10 x 0.20/0.40 = 11.375 points; 11.375 x 200 x 0.5 x 1.5 = 1706.25
+    assert_eq!(l.points, d("11.375"));
+    assert_eq!(l.payment, d("1706.25"));
+    assert_eq!((l.numerator, l.denominator), (172, 300));
+    assert_eq!(l.strata.len(), 2);
+    assert_eq!(l.strata[1].points, d("5"));
+    assert_eq!(l.strata[1].achievement, Some(d("0.72")));
+    // P2 has no stratum counts: warned, 0
+    assert_eq!(line(&r, "P2", "DM_HBA1C").points, d("0"));
+    assert_eq!(
+        r.warnings[0].message,
+        "no counts for indicator `DM_HBA1C`: scored as if nobody was counted"
+    );
+
+    s.indicators[0].strata[1].max_points = d("11");
+    let e = pay(&s, &n, &data).unwrap_err();
+    assert_eq!(e.0[0].message, "the strata of indicator `DM_HBA1C` carry 28 points, not its 27");
+}
+
+#[test]
+fn monitored_indicators_are_scored_but_not_paid() {
+    let (mut s, n, data) = (scheme(), national(), data());
+    s.indicators[2].monitored = true; // BP002
+    let r = pay(&s, &n, &data).unwrap();
+    let l = line(&r, "P1", "BP002");
+    assert_eq!(l.points, d("15"));
+    assert_eq!(l.payment, d("0"));
+    assert_eq!(&*l.paid_on, "monitored, not paid");
+    // P1: 6056.25 - 1500 = 4556.25; points 54.375 - 15 = 39.375
+    assert_eq!(practice(&r, "P1").payment, d("4556.25"));
+    assert_eq!(practice(&r, "P1").points, d("39.375"));
+}
+
+#[test]
+fn tiers_build_on_tiers_and_pay_once() {
+    let (mut s, n, mut data) = (scheme(), national(), data());
+    s.gateways = vec![Gateway {
+        id: "FOUNDATION".into(),
+        title: "Foundation".into(),
+        requires: vec!["FG1".into()],
+        payment: d("1000"),
+    }];
+    s.tiers = vec![
+        Tier {
+            id: "L2".into(),
+            title: "Level 2".into(),
+            requires: vec!["L1".into()],
+            payment: d("300"),
+        },
+        Tier {
+            id: "L1".into(),
+            title: "Level 1".into(),
+            requires: vec!["FOUNDATION".into()],
+            payment: d("200"),
+        },
+    ];
+    s.indicators[2].tier = Some("L2".into()); // BP002
+    data.set_attested("P1", "FG1", true);
+    let r = pay(&s, &n, &data).unwrap();
+    let p1 = practice(&r, "P1");
+    assert!(p1.tiers.iter().all(|t| t.unlocked));
+    // 6056.25 + gateway 1000 + L1 200 + L2 300 = 7556.25
+    assert_eq!(p1.payment, d("7556.25"));
+    let p2 = practice(&r, "P2");
+    assert!(p2.tiers.iter().all(|t| !t.unlocked));
+    assert_eq!(&*line(&r, "P2", "BP002").paid_on, "not paid: tier `L2` not unlocked");
+
+    s.tiers[1].requires = vec!["L2".into()];
+    let e = pay(&s, &n, &data).unwrap_err();
+    assert_eq!(e.0[0].message, "tier `L2` requires itself through other tiers");
+}
+
+#[test]
+fn practices_paid_to_networks() {
+    // Tower Hamlets: practices' QOF money goes to their networks.
+    let (mut s, n, mut data) = (scheme(), national(), data());
+    s.paid_to_networks = true;
+    data.set_network("P1", "N1");
+    data.set_network("P2", "N1");
+    let r = pay(&s, &n, &data).unwrap();
+    assert_eq!(r.networks.len(), 1);
+    // earned: P1 6056.25 + P2 1020.00 = 7076.25, received by N1; the total counts it once
+    assert_eq!(r.networks[0].practice_payment, d("7076.25"));
+    assert_eq!(r.networks[0].receives, d("7076.25"));
+    assert_eq!(r.networks[0].payment, d("0"));
+    assert_eq!(r.total.payment, d("7076.25"));
 }

@@ -59,12 +59,8 @@ fn scheme() -> PayScheme {
         PayGroup { id: "PS".into(), prevalence_adjusted: false, list_type: "TOTAL".into() },
     ];
     let ind = |id: &str, g: &str, kind, max: &str, network| PayIndicator {
-        id: id.into(),
-        group: g.into(),
-        kind,
-        max_points: d(max),
         network,
-        tier: None,
+        ..PayIndicator::new(id, g, kind, d(max))
     };
     let frac = IndicatorKind::Fraction { lower: d("0.35"), upper: d("0.75") };
     s.indicators = vec![
@@ -74,9 +70,9 @@ fn scheme() -> PayScheme {
         ind("NET01", "DM", frac, "10", true),
     ];
     s.model = PaymentModel::Blend(vec![
-        BlendShare { percent: d("33.33"), model: PaymentModel::Performance },
+        BlendShare { share: d("0.3333"), model: PaymentModel::Performance },
         BlendShare {
-            percent: d("66.67"),
+            share: d("0.6667"),
             model: PaymentModel::Historic(HistoricModel {
                 year: "2018/19".into(),
                 basis: HistoricBasis::Points,

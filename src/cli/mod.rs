@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod inspect;
+mod synth;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -22,6 +23,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Show a scheme after inheritance: indicators, registers, code lists, payment
     Inspect(inspect::InspectArgs),
+    /// Write a synthetic population calibrated on real 2019/20 practices
+    Synth(synth::SynthArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -32,5 +35,6 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Check(args) => check::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Synth(args) => synth::run(args),
     }
 }

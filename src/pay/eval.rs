@@ -13,10 +13,11 @@ use super::numeric::{div, Rounding};
 use super::points::fraction_points;
 use super::result::{
     AspirationResult, GatewayResult, IndicatorResult, NetworkResult, ObligationResult, PayResult,
-    PayWarning, PracticeResult, SchemeInfo, Total,
+    PayWarning, PracticeResult, SchemeInfo, StratumResult, TierResult, Total,
 };
 use super::scheme::{
-    HistoricBasis, HistoricModel, IndicatorKind, PayIndicator, PayScheme, PaymentModel,
+    stratum_column, HistoricBasis, HistoricModel, IndicatorKind, PayIndicator, PayScheme,
+    PaymentModel,
 };
 
 /// The list type CPI is computed on.
@@ -114,15 +115,18 @@ struct Group<'a> {
     adjusted: bool,
     data_col: Option<usize>,
     list_col: Option<usize>,
-    national: Option<Decimal>,
+    /// National (register, list size) totals, as decimals; `None` if unknown or zero.
+    national: Option<(Decimal, Decimal)>,
 }
 
 struct Ind<'a> {
     ind: &'a PayIndicator,
     group: usize,
     data_col: Option<usize>,
-    /// Gateways (indices) the indicator's tier requires.
-    gateways: Vec<usize>,
+    /// Columns of the strata's counts.
+    strata_cols: Vec<Option<usize>>,
+    /// The indicator's tier (index).
+    tier: Option<usize>,
 }
 
 /// A historic model paying items that are not scheme indicators, at a weight (blend share).
@@ -152,7 +156,8 @@ struct Labels {
     top: Arc<str>,
     /// For `HigherOf`: the label of each compared model, then of the except model.
     higher_of: Vec<Arc<str>>,
-    gateway_locked: Vec<Arc<str>>,
+    tier_locked: Vec<Arc<str>>,
+    monitored: Arc<str>,
     historic_line: Arc<str>,
 }
 
@@ -180,7 +185,13 @@ pub fn describe(model: &PaymentModel) -> String {
         PaymentModel::Blend(shares) => {
             let parts: Vec<String> = shares
                 .iter()
-                .map(|s| format!("{}% {}", s.percent.normalize(), describe(&s.model)))
+                .map(|s| {
+                    format!(
+                        "{}% {}",
+                        s.share.saturating_mul(Decimal::ONE_HUNDRED).normalize(),
+                        describe(&s.model)
+                    )
+                })
                 .collect();
             format!("blend of {}", parts.join(", "))
         }
@@ -202,29 +213,28 @@ impl<'a> Run<'a> {
                 adjusted: g.prevalence_adjusted,
                 data_col: data.find_group(&g.id),
                 list_col: data.find_list_type(&g.list_type),
-                national: national.prevalence_of(&g.id).filter(|p| !p.is_zero()),
+                national: national
+                    .prevalence
+                    .get(&g.id)
+                    .filter(|t| t.register > 0 && t.list_size > 0)
+                    .map(|t| (Decimal::from(t.register), Decimal::from(t.list_size))),
             })
             .collect();
         let group_by_id: BTreeMap<&str, usize> =
             groups.iter().enumerate().map(|(i, g)| (g.id, i)).collect();
-        let gateway_idx: BTreeMap<&str, usize> =
-            scheme.gateways.iter().enumerate().map(|(i, g)| (g.id.as_str(), i)).collect();
         let mut practice_inds = Vec::new();
         let mut network_inds = Vec::new();
         for ind in &scheme.indicators {
-            let gateways = ind
-                .tier
-                .as_deref()
-                .and_then(|t| scheme.tiers.iter().find(|x| x.id == t))
-                .map(|t| {
-                    t.requires.iter().filter_map(|g| gateway_idx.get(g.as_str()).copied()).collect()
-                })
-                .unwrap_or_default();
             let c = Ind {
                 ind,
                 group: group_by_id.get(ind.group.as_str()).copied().unwrap_or(0),
                 data_col: data.find_indicator(&ind.id),
-                gateways,
+                strata_cols: ind
+                    .strata
+                    .iter()
+                    .map(|st| data.find_indicator(&stratum_column(&ind.id, &st.id)))
+                    .collect(),
+                tier: ind.tier.as_deref().and_then(|t| scheme.tiers.iter().position(|x| x.id == t)),
             };
             if ind.network {
                 network_inds.push(c);
@@ -246,11 +256,12 @@ impl<'a> Run<'a> {
             performance: Arc::from("performance"),
             top: Arc::from(describe(&scheme.model)),
             higher_of,
-            gateway_locked: scheme
-                .gateways
+            tier_locked: scheme
+                .tiers
                 .iter()
-                .map(|g| Arc::from(format!("not paid: gateway `{}` not met", g.id)))
+                .map(|t| Arc::from(format!("not paid: tier `{}` not unlocked", t.id)))
                 .collect(),
+            monitored: Arc::from("monitored, not paid"),
             historic_line: Arc::from("historic"),
         };
         Run {
@@ -269,6 +280,7 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// CPI from a list size, rounded per the scheme.
     fn cpi(
         &self,
         list: Option<u64>,
@@ -289,7 +301,9 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// APDF of group `g` from a register and list size (1 for groups not adjusted).
+    /// APDF of group `g` from a register and list size (1 for groups not adjusted):
+    /// `(register / list) / (national register / national list)`, computed with one division
+    /// as `div(register x national list, list x national register)`, rounded per the scheme.
     fn apdf(
         &self,
         g: usize,
@@ -303,7 +317,7 @@ impl<'a> Run<'a> {
         if !grp.adjusted {
             return Decimal::ONE;
         }
-        let Some(national) = grp.national else {
+        let Some((nat_register, nat_list)) = grp.national else {
             w.add(WarnKey::NoNationalPrevalence(grp.id), pi, pid);
             return Decimal::ZERO;
         };
@@ -316,16 +330,39 @@ impl<'a> Run<'a> {
             return Decimal::ZERO;
         };
         // A list of 0 patients has no prevalence; nothing is paid on it.
-        let prevalence = div(Decimal::from(register), Decimal::from(list)).unwrap_or(Decimal::ZERO);
-        let apdf = div(prevalence, national).unwrap_or(Decimal::ZERO);
+        let apdf = div(
+            Decimal::from(register).saturating_mul(nat_list),
+            Decimal::from(list).saturating_mul(nat_register),
+        )
+        .unwrap_or(Decimal::ZERO);
         self.r.apply(apdf, self.r.apdf)
     }
 
-    /// Performance payment before rounding: ((points x pound per point) x CPI) x APDF.
-    fn performance(&self, points: Decimal, cpi: Option<Decimal>, apdf: Decimal) -> Decimal {
-        match cpi {
-            Some(cpi) => points * self.scheme.pound_per_point * cpi * apdf,
-            None => Decimal::ZERO,
+    /// Fills `f` with a practice's or network's money factors: CPI, and per group the APDF
+    /// and the value of a point, `(pound per point x CPI) x APDF`.
+    #[allow(clippy::too_many_arguments)]
+    fn factors(
+        &self,
+        f: &mut Factors,
+        list: Option<u64>,
+        register: impl Fn(&Group<'a>) -> Option<u64>,
+        group_list: impl Fn(&Group<'a>) -> Option<u64>,
+        pi: usize,
+        pid: &'a str,
+        w: &mut Warnings<'a>,
+    ) {
+        f.cpi = self.cpi(list, pi, pid, w);
+        f.apdf.clear();
+        f.value.clear();
+        let base = f.cpi.map(|c| self.scheme.pound_per_point.saturating_mul(c));
+        for (g, grp) in self.groups.iter().enumerate() {
+            let a = if grp.adjusted {
+                self.apdf(g, register(grp), group_list(grp), pi, pid, w)
+            } else {
+                Decimal::ONE
+            };
+            f.apdf.push(a);
+            f.value.push(base.map(|b| b.saturating_mul(a)));
         }
     }
 
@@ -346,7 +383,8 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Historic payment before rounding.
+    /// Historic payment before rounding: pounds as paid, or points x
+    /// `(pound per point [x CPI]) [x APDF]`.
     fn historic(
         &self,
         h: &HistoricModel,
@@ -358,17 +396,17 @@ impl<'a> Run<'a> {
         match h.basis {
             HistoricBasis::Pounds => v.pounds.unwrap_or(Decimal::ZERO),
             HistoricBasis::Points => {
-                let mut pay = v.points.unwrap_or(Decimal::ZERO) * self.scheme.pound_per_point;
+                let mut f = self.scheme.pound_per_point;
                 if h.adjust_list_size {
                     match cpi {
-                        Some(c) => pay *= c,
+                        Some(c) => f = f.saturating_mul(c),
                         None => return Decimal::ZERO,
                     }
                 }
                 if h.adjust_prevalence {
-                    pay *= apdf;
+                    f = f.saturating_mul(apdf);
                 }
-                pay
+                v.points.unwrap_or(Decimal::ZERO).saturating_mul(f)
             }
         }
     }
@@ -381,34 +419,42 @@ impl<'a> Run<'a> {
         model: &'a PaymentModel,
         id: &str,
         points: Decimal,
-        cpi: Option<Decimal>,
-        apdf: Decimal,
+        f: &Factors,
+        g: usize,
         p: &'a PracticeCounts,
         pi: usize,
         w: &mut Warnings<'a>,
     ) -> (Decimal, usize) {
         match model {
-            PaymentModel::Performance => (self.performance(points, cpi, apdf), 0),
+            PaymentModel::Performance => (
+                f.value
+                    .get(g)
+                    .copied()
+                    .flatten()
+                    .map_or(Decimal::ZERO, |v| points.saturating_mul(v)),
+                0,
+            ),
             PaymentModel::Historic(h) => {
                 let v = self.historic_value(h, p, id, pi, w);
-                (self.historic(h, v, cpi, apdf), 0)
+                let a = f.apdf.get(g).copied().unwrap_or(Decimal::ZERO);
+                (self.historic(h, v, f.cpi, a), 0)
             }
             PaymentModel::Blend(shares) => {
                 let mut sum = Decimal::ZERO;
                 for s in shares {
-                    let share = div(s.percent, Decimal::ONE_HUNDRED).unwrap_or(Decimal::ZERO);
-                    sum += share * self.model_pay(&s.model, id, points, cpi, apdf, p, pi, w).0;
+                    let v = self.model_pay(&s.model, id, points, f, g, p, pi, w).0;
+                    sum = sum.saturating_add(s.share.saturating_mul(v));
                 }
                 (sum, 0)
             }
             PaymentModel::HigherOf { models, except, except_model } => {
                 if except.iter().any(|e| e == id) {
-                    let v = self.model_pay(except_model, id, points, cpi, apdf, p, pi, w).0;
+                    let v = self.model_pay(except_model, id, points, f, g, p, pi, w).0;
                     return (v, models.len());
                 }
                 let mut best = (Decimal::ZERO, 0);
                 for (i, m) in models.iter().enumerate() {
-                    let v = self.model_pay(m, id, points, cpi, apdf, p, pi, w).0;
+                    let v = self.model_pay(m, id, points, f, g, p, pi, w).0;
                     if i == 0 || v > best.0 {
                         best = (v, i);
                     }
@@ -418,30 +464,68 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// Achievement and points of one indicator from its counts (and its strata's).
     fn score(
         &self,
-        ind: &PayIndicator,
+        ind: &'a PayIndicator,
         counts: Option<&Counts>,
+        strata: &[Option<&Counts>],
         attested: bool,
+        out: &mut Vec<StratumResult<'a>>,
     ) -> (Option<Decimal>, Decimal) {
         match ind.kind {
             IndicatorKind::Fraction { lower, upper } => {
-                let (n, d, pcas) =
-                    counts.map(|c| (c.numerator, c.denominator, c.pcas)).unwrap_or((0, 0, 0));
-                fraction_points(
-                    n,
-                    d,
-                    pcas,
-                    lower,
-                    upper,
-                    ind.max_points,
-                    self.r,
-                    self.scheme.zero_denominator,
-                )
+                if ind.strata.is_empty() {
+                    let (n, d, pcas) =
+                        counts.map_or((0, 0, 0), |c| (c.numerator, c.denominator, c.pcas));
+                    return fraction_points(
+                        n,
+                        d,
+                        pcas,
+                        lower,
+                        upper,
+                        ind.max_points,
+                        self.r,
+                        self.scheme.zero_denominator,
+                    );
+                }
+                let mut total = Decimal::ZERO;
+                let (mut n_all, mut d_all) = (0u64, 0u64);
+                for (st, c) in ind.strata.iter().zip(strata) {
+                    let (n, d, pcas) =
+                        c.map_or((0, 0, 0), |c| (c.numerator, c.denominator, c.pcas));
+                    let (a, pts) = fraction_points(
+                        n,
+                        d,
+                        pcas,
+                        st.lower,
+                        st.upper,
+                        st.max_points,
+                        self.r,
+                        self.scheme.zero_denominator,
+                    );
+                    total = total.saturating_add(pts);
+                    n_all += u64::from(n);
+                    d_all += u64::from(d);
+                    out.push(StratumResult {
+                        id: &st.id,
+                        max_points: st.max_points,
+                        denominator: d,
+                        numerator: n,
+                        pcas,
+                        achievement: a,
+                        points: pts,
+                    });
+                }
+                // the indicator's achievement: its own counts if given, else the strata's sums
+                let a = match counts {
+                    Some(c) => div(Decimal::from(c.numerator), Decimal::from(c.denominator)),
+                    None => div(Decimal::from(n_all), Decimal::from(d_all)),
+                };
+                (a.map(|a| self.r.apply(a, self.r.achievement)), total)
             }
             IndicatorKind::Boolean => {
-                let yes = counts.and_then(|c| c.achieved).unwrap_or(false);
-                all_or_nothing(yes, ind.max_points)
+                all_or_nothing(counts.and_then(|c| c.achieved).unwrap_or(false), ind.max_points)
             }
             IndicatorKind::Attested => all_or_nothing(attested, ind.max_points),
         }
@@ -449,25 +533,24 @@ impl<'a> Run<'a> {
 
     fn go(self) -> PayResult<'a> {
         let mut w = Warnings::default();
-        let gateways_met_buf = &mut Vec::with_capacity(self.scheme.gateways.len());
-        let mut apdf_buf: Vec<Decimal> = Vec::with_capacity(self.groups.len());
+        let mut buf = Buffers::default();
         let mut practices = Vec::with_capacity(self.data.practices().len());
         for (pi, p) in self.data.practices().iter().enumerate() {
-            practices.push(self.practice(pi, p, &mut apdf_buf, gateways_met_buf, &mut w));
+            practices.push(self.practice(pi, p, &mut buf, &mut w));
         }
-        let networks = self.networks(&mut w);
+        let networks = self.networks(&practices, &mut w);
         let mut total = Total { points: Decimal::ZERO, payment: Decimal::ZERO };
         // Unrounded points carry up to 28 digits and Decimal addition rounds beyond that, so
         // the sum depends on order: add in practice-code order, whatever the input order.
         let mut order: Vec<&PracticeResult<'a>> = practices.iter().collect();
         order.sort_unstable_by_key(|p| p.practice_id);
         for p in order {
-            total.points += p.points;
-            total.payment += p.payment;
+            total.points = total.points.saturating_add(p.points);
+            total.payment = total.payment.saturating_add(p.payment);
         }
         for n in &networks {
-            total.points += n.points;
-            total.payment += n.payment;
+            total.points = total.points.saturating_add(n.points);
+            total.payment = total.payment.saturating_add(n.payment);
         }
         PayResult {
             scheme: SchemeInfo {
@@ -483,63 +566,142 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// Which tiers are unlocked, given which gateways are met.
+    fn unlock(&self, gateways_met: &[bool], unlocked: &mut Vec<bool>) {
+        unlocked.clear();
+        unlocked.resize(self.scheme.tiers.len(), false);
+        // validation rejects cycles, so this settles within one pass per tier
+        for _ in 0..self.scheme.tiers.len() {
+            let mut changed = false;
+            for (t, tier) in self.scheme.tiers.iter().enumerate() {
+                if unlocked[t] {
+                    continue;
+                }
+                let ok = tier.requires.iter().all(|r| {
+                    match self.scheme.gateways.iter().position(|g| &g.id == r) {
+                        Some(g) => gateways_met.get(g).copied().unwrap_or(false),
+                        None => self
+                            .scheme
+                            .tiers
+                            .iter()
+                            .position(|x| &x.id == r)
+                            .is_some_and(|x| unlocked[x]),
+                    }
+                });
+                if ok {
+                    unlocked[t] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
     fn practice(
         &self,
         pi: usize,
         p: &'a PracticeCounts,
-        apdf: &mut Vec<Decimal>,
-        gateways_met: &mut Vec<bool>,
+        buf: &mut Buffers<'a>,
         w: &mut Warnings<'a>,
     ) -> PracticeResult<'a> {
         let pid: &'a str = &p.practice_id;
         let list_size = PracticeData::list_size(p, self.total_col);
-        let cpi = self.cpi(list_size.map(u64::from), pi, pid, w);
-        apdf.clear();
-        for (g, grp) in self.groups.iter().enumerate() {
-            let reg = PracticeData::register(p, grp.data_col).map(u64::from);
-            let list = PracticeData::list_size(p, grp.list_col).map(u64::from);
-            let a = if grp.adjusted { self.apdf(g, reg, list, pi, pid, w) } else { Decimal::ONE };
-            apdf.push(a);
-        }
-        gateways_met.clear();
-        let mut gateways = Vec::with_capacity(self.scheme.gateways.len());
+        self.factors(
+            &mut buf.factors,
+            list_size.map(u64::from),
+            |g| PracticeData::register(p, g.data_col).map(u64::from),
+            |g| PracticeData::list_size(p, g.list_col).map(u64::from),
+            pi,
+            pid,
+            w,
+        );
+        let f = &buf.factors;
         let mut payment = Decimal::ZERO;
+        buf.gateways_met.clear();
+        let mut gateways = Vec::with_capacity(self.scheme.gateways.len());
         for g in &self.scheme.gateways {
             let met = g.requires.iter().all(|item| p.is_attested(item));
-            gateways_met.push(met);
+            buf.gateways_met.push(met);
             let pay = if met { self.r.money(g.payment) } else { Decimal::ZERO };
-            payment += pay;
+            payment = payment.saturating_add(pay);
             gateways.push(GatewayResult { id: &g.id, met, payment: pay });
+        }
+        self.unlock(&buf.gateways_met, &mut buf.unlocked);
+        let mut tiers = Vec::with_capacity(self.scheme.tiers.len());
+        for (t, tier) in self.scheme.tiers.iter().enumerate() {
+            let unlocked = buf.unlocked[t];
+            let pay = if unlocked { self.r.money(tier.payment) } else { Decimal::ZERO };
+            payment = payment.saturating_add(pay);
+            tiers.push(TierResult { id: &tier.id, unlocked, payment: pay });
         }
         let mut indicators = Vec::with_capacity(self.practice_inds.len());
         let mut points_total = Decimal::ZERO;
         for ci in &self.practice_inds {
             let ind = ci.ind;
             let counts = PracticeData::counts(p, ci.data_col);
-            if counts.is_none() && ind.kind != IndicatorKind::Attested {
+            buf.strata.clear();
+            buf.strata.extend(ci.strata_cols.iter().map(|&c| PracticeData::counts(p, c)));
+            if counts.is_none()
+                && ind.kind != IndicatorKind::Attested
+                && buf.strata.iter().all(Option::is_none)
+            {
                 w.add(WarnKey::NoCounts(&ind.id), pi, pid);
             }
             let attested = ind.kind == IndicatorKind::Attested && p.is_attested(&ind.id);
-            let (achievement, points) = self.score(ind, counts, attested);
-            let a = apdf.get(ci.group).copied().unwrap_or(Decimal::ZERO);
-            let locked =
-                ci.gateways.iter().find(|&&g| !gateways_met.get(g).copied().unwrap_or(false));
-            let (pay, paid_on) = match locked {
-                Some(&g) => (Decimal::ZERO, self.labels.gateway_locked[g].clone()),
+            let mut strata = Vec::new();
+            let (achievement, points) = self.score(ind, counts, &buf.strata, attested, &mut strata);
+            let locked = ci.tier.filter(|&t| !buf.unlocked.get(t).copied().unwrap_or(false));
+            let (pay, paid_on) = if ind.monitored {
+                (Decimal::ZERO, self.labels.monitored.clone())
+            } else if let Some(t) = locked {
+                (Decimal::ZERO, self.labels.tier_locked[t].clone())
+            } else {
+                let (raw, chosen) =
+                    self.model_pay(&self.scheme.model, &ind.id, points, f, ci.group, p, pi, w);
+                let label = match &self.scheme.model {
+                    PaymentModel::Performance => self.labels.performance.clone(),
+                    PaymentModel::HigherOf { .. } => self.labels.higher_of[chosen].clone(),
+                    _ => self.labels.top.clone(),
+                };
+                (self.r.money(raw), label)
+            };
+            if !ind.monitored {
+                points_total = points_total.saturating_add(points);
+            }
+            payment = payment.saturating_add(pay);
+            let (denominator, numerator, pcas, by_category) = match counts {
+                Some(c) => (c.denominator, c.numerator, c.pcas, Cow::Borrowed(&c.pcas_by_category)),
                 None => {
-                    let (raw, chosen) =
-                        self.model_pay(&self.scheme.model, &ind.id, points, cpi, a, p, pi, w);
-                    let label = match &self.scheme.model {
-                        PaymentModel::Performance => self.labels.performance.clone(),
-                        PaymentModel::HigherOf { .. } => self.labels.higher_of[chosen].clone(),
-                        _ => self.labels.top.clone(),
-                    };
-                    (self.r.money(raw), label)
+                    let (mut d, mut n, mut x) = (0u32, 0u32, 0u32);
+                    for s in &strata {
+                        d = d.saturating_add(s.denominator);
+                        n = n.saturating_add(s.numerator);
+                        x = x.saturating_add(s.pcas);
+                    }
+                    (d, n, x, Cow::Owned(BTreeMap::new()))
                 }
             };
-            points_total += points;
-            payment += pay;
-            indicators.push(self.line(ind, ci.group, p, counts, achievement, points, pay, paid_on));
+            indicators.push(IndicatorResult {
+                id: &ind.id,
+                group: &ind.group,
+                kind: ind.kind.name(),
+                max_points: ind.max_points,
+                register: PracticeData::register(
+                    p,
+                    self.groups.get(ci.group).and_then(|g| g.data_col),
+                ),
+                denominator,
+                numerator,
+                pcas,
+                pcas_by_category: by_category,
+                achievement,
+                points,
+                payment: pay,
+                paid_on,
+                strata,
+            });
         }
         // Historic items that are not indicators of this scheme.
         for u in &self.unmatched {
@@ -552,9 +714,10 @@ impl<'a> Run<'a> {
                     continue;
                 }
                 let g = self.group_by_id.get(item.as_str()).copied();
-                let a = g.and_then(|g| apdf.get(g).copied()).unwrap_or(Decimal::ONE);
-                let pay = self.r.money(u.weight * self.historic(u.model, Some(value), cpi, a));
-                payment += pay;
+                let a = g.and_then(|g| f.apdf.get(g).copied()).unwrap_or(Decimal::ONE);
+                let raw = self.historic(u.model, Some(value), f.cpi, a);
+                let pay = self.r.money(u.weight.saturating_mul(raw));
+                payment = payment.saturating_add(pay);
                 indicators.push(IndicatorResult {
                     id: item,
                     group: g.map(|g| self.groups[g].id).unwrap_or(""),
@@ -573,6 +736,7 @@ impl<'a> Run<'a> {
                     } else {
                         u.label.clone()
                     },
+                    strata: Vec::new(),
                 });
             }
         }
@@ -582,146 +746,128 @@ impl<'a> Run<'a> {
             .iter()
             .map(|o| ObligationResult { id: &o.id, met: p.is_attested(&o.id) })
             .collect();
-        let aspiration = self.aspiration(pi, p, cpi, apdf, payment, w);
+        let aspiration = self.aspiration(p, f, payment);
         PracticeResult {
             practice_id: pid,
             network_id: p.network_id.as_deref(),
             list_size,
             points: points_total,
             payment,
-            cpi,
+            cpi: f.cpi,
             indicators,
             gateways,
+            tiers,
             obligations,
             aspiration,
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn line(
-        &self,
-        ind: &'a PayIndicator,
-        group: usize,
-        p: &'a PracticeCounts,
-        counts: Option<&'a Counts>,
-        achievement: Option<Decimal>,
-        points: Decimal,
-        payment: Decimal,
-        paid_on: Arc<str>,
-    ) -> IndicatorResult<'a> {
-        IndicatorResult {
-            id: &ind.id,
-            group: &ind.group,
-            kind: ind.kind.name(),
-            max_points: ind.max_points,
-            register: PracticeData::register(p, self.groups.get(group).and_then(|g| g.data_col)),
-            denominator: counts.map_or(0, |c| c.denominator),
-            numerator: counts.map_or(0, |c| c.numerator),
-            pcas: counts.map_or(0, |c| c.pcas),
-            pcas_by_category: match counts {
-                Some(c) => Cow::Borrowed(&c.pcas_by_category),
-                None => Cow::Owned(BTreeMap::new()),
-            },
-            achievement,
-            points,
-            payment,
-            paid_on,
-        }
-    }
-
     fn aspiration(
         &self,
-        pi: usize,
         p: &'a PracticeCounts,
-        cpi: Option<Decimal>,
-        apdf: &[Decimal],
+        f: &Factors,
         payment: Decimal,
-        w: &mut Warnings<'a>,
     ) -> Option<AspirationResult<'a>> {
         let a = self.scheme.aspiration.as_ref()?;
         let h = &a.previous;
         let year = p.historic.get(h.year.as_str())?;
         let mut raw = Decimal::ZERO;
         for ci in &self.practice_inds {
-            let ap = apdf.get(ci.group).copied().unwrap_or(Decimal::ZERO);
-            raw += self.historic(h, year.get(ci.ind.id.as_str()), cpi, ap);
+            if ci.ind.monitored {
+                continue;
+            }
+            let ap = f.apdf.get(ci.group).copied().unwrap_or(Decimal::ZERO);
+            raw = raw.saturating_add(self.historic(h, year.get(ci.ind.id.as_str()), f.cpi, ap));
         }
         if h.pay_unmatched_items {
             for (item, value) in year {
                 if self.indicator_ids.contains(item.as_str()) {
                     continue;
                 }
-                let ap = self.group_by_id.get(item.as_str()).and_then(|&g| apdf.get(g).copied());
-                raw += self.historic(h, Some(value), cpi, ap.unwrap_or(Decimal::ONE));
+                let ap = self.group_by_id.get(item.as_str()).and_then(|&g| f.apdf.get(g).copied());
+                raw = raw.saturating_add(self.historic(
+                    h,
+                    Some(value),
+                    f.cpi,
+                    ap.unwrap_or(Decimal::ONE),
+                ));
             }
         }
-        let _ = (pi, w);
-        let share = div(a.percent, Decimal::ONE_HUNDRED).unwrap_or(Decimal::ZERO);
-        let aspiration = self.r.money(share * raw);
+        let aspiration = self.r.money(a.share.saturating_mul(raw));
         let monthly = self.r.money(div(aspiration, Decimal::from(12u32)).unwrap_or(Decimal::ZERO));
         Some(AspirationResult {
             year: &h.year,
-            percent: a.percent,
+            share: a.share,
             aspiration,
             monthly,
-            balancing: payment - aspiration,
+            balancing: payment.saturating_sub(aspiration),
         })
     }
 
-    fn networks(&self, w: &mut Warnings<'a>) -> Vec<NetworkResult<'a>> {
-        if self.network_inds.is_empty() {
+    fn networks(
+        &self,
+        practices: &[PracticeResult<'a>],
+        w: &mut Warnings<'a>,
+    ) -> Vec<NetworkResult<'a>> {
+        if self.network_inds.is_empty() && !self.scheme.paid_to_networks {
             return Vec::new();
         }
-        let mut members: BTreeMap<&'a str, Vec<&'a PracticeCounts>> = BTreeMap::new();
+        let mut members: BTreeMap<&'a str, Vec<usize>> = BTreeMap::new();
         for (pi, p) in self.data.practices().iter().enumerate() {
             match p.network_id.as_deref() {
-                Some(n) => members.entry(n).or_default().push(p),
+                Some(n) => members.entry(n).or_default().push(pi),
                 None => w.add(WarnKey::NoNetwork, pi, &p.practice_id),
             }
         }
+        let all = self.data.practices();
+        let mut f = Factors::default();
         let mut out = Vec::with_capacity(members.len());
-        for (ni, (net, ps)) in members.into_iter().enumerate() {
+        for (ni, (net, idx)) in members.into_iter().enumerate() {
+            let ps: Vec<&'a PracticeCounts> = idx.iter().filter_map(|&i| all.get(i)).collect();
             // Warnings for networks are counted per network, keyed by an index past practices.
-            let wi = self.data.practices().len() + ni;
-            let list: Option<u64> =
-                sum_opt(ps.iter().map(|p| PracticeData::list_size(p, self.total_col)));
-            let cpi = self.cpi(list, wi, net, w);
+            let wi = all.len() + ni;
+            let list = sum_opt(ps.iter().map(|p| PracticeData::list_size(p, self.total_col)));
+            if !self.network_inds.is_empty() {
+                self.factors(
+                    &mut f,
+                    list,
+                    |g| sum_opt(ps.iter().map(|p| PracticeData::register(p, g.data_col))),
+                    |g| sum_opt(ps.iter().map(|p| PracticeData::list_size(p, g.list_col))),
+                    wi,
+                    net,
+                    w,
+                );
+            }
             let mut points_total = Decimal::ZERO;
             let mut payment = Decimal::ZERO;
             let mut indicators = Vec::with_capacity(self.network_inds.len());
             for ci in &self.network_inds {
                 let ind = ci.ind;
-                let grp = &self.groups[ci.group];
-                let reg = sum_opt(ps.iter().map(|p| PracticeData::register(p, grp.data_col)));
-                let glist = sum_opt(ps.iter().map(|p| PracticeData::list_size(p, grp.list_col)));
-                let apdf = self.apdf(ci.group, reg, glist, wi, net, w);
-                let mut sum = Counts::default();
-                let mut any = false;
-                let mut all_achieved = true;
-                for p in &ps {
-                    if let Some(c) = PracticeData::counts(p, ci.data_col) {
-                        any = true;
-                        sum.denominator = sum.denominator.saturating_add(c.denominator);
-                        sum.numerator = sum.numerator.saturating_add(c.numerator);
-                        sum.pcas = sum.pcas.saturating_add(c.pcas);
-                        for (k, v) in &c.pcas_by_category {
-                            let e = sum.pcas_by_category.entry(k.clone()).or_insert(0);
-                            *e = e.saturating_add(*v);
-                        }
-                        all_achieved &= c.achieved.unwrap_or(false);
-                    } else {
-                        all_achieved = false;
-                    }
-                }
-                if !any && ind.kind != IndicatorKind::Attested {
+                let (sum, any) = sum_counts(&ps, ci.data_col);
+                let strata_sums: Vec<(Counts, bool)> =
+                    ci.strata_cols.iter().map(|&c| sum_counts(&ps, c)).collect();
+                if !any && ind.kind != IndicatorKind::Attested && !strata_sums.iter().any(|s| s.1) {
                     w.add(WarnKey::NoCounts(&ind.id), wi, net);
                 }
-                sum.achieved = Some(any && all_achieved);
+                let strata_refs: Vec<Option<&Counts>> =
+                    strata_sums.iter().map(|(c, any)| any.then_some(c)).collect();
                 let attested = ps.iter().all(|p| p.is_attested(&ind.id));
-                let (achievement, points) = self.score(ind, Some(&sum), attested);
-                let pay = self.r.money(self.performance(points, cpi, apdf));
-                points_total += points;
-                payment += pay;
+                let mut strata = Vec::new();
+                let own = any.then_some(&sum);
+                let (achievement, points) =
+                    self.score(ind, own, &strata_refs, attested, &mut strata);
+                let pay = if ind.monitored {
+                    Decimal::ZERO
+                } else {
+                    let v = f.value.get(ci.group).copied().flatten();
+                    self.r.money(v.map_or(Decimal::ZERO, |v| points.saturating_mul(v)))
+                };
+                if !ind.monitored {
+                    points_total = points_total.saturating_add(points);
+                }
+                payment = payment.saturating_add(pay);
+                let grp = &self.groups[ci.group];
+                let reg = sum_opt(ps.iter().map(|p| PracticeData::register(p, grp.data_col)));
                 indicators.push(IndicatorResult {
                     id: &ind.id,
                     group: &ind.group,
@@ -735,20 +881,81 @@ impl<'a> Run<'a> {
                     achievement,
                     points,
                     payment: pay,
-                    paid_on: self.labels.performance.clone(),
+                    paid_on: if ind.monitored {
+                        self.labels.monitored.clone()
+                    } else {
+                        self.labels.performance.clone()
+                    },
+                    strata,
                 });
             }
+            let practice_payment = idx
+                .iter()
+                .filter_map(|&i| practices.get(i))
+                .fold(Decimal::ZERO, |s, p| s.saturating_add(p.payment));
+            let receives = if self.scheme.paid_to_networks {
+                payment.saturating_add(practice_payment)
+            } else {
+                payment
+            };
             out.push(NetworkResult {
                 network_id: net,
                 practices: ps.len(),
                 list_size: list.unwrap_or(0),
                 points: points_total,
                 payment,
+                practice_payment,
+                receives,
                 indicators,
             });
         }
         out
     }
+}
+
+/// Reusable per-practice buffers.
+#[derive(Default)]
+struct Buffers<'a> {
+    factors: Factors,
+    gateways_met: Vec<bool>,
+    unlocked: Vec<bool>,
+    strata: Vec<Option<&'a Counts>>,
+}
+
+/// Money factors of one practice or network.
+#[derive(Default)]
+struct Factors {
+    cpi: Option<Decimal>,
+    /// Per scheme group.
+    apdf: Vec<Decimal>,
+    /// Per scheme group: the value of a point, `(pound per point x CPI) x APDF`; `None` when
+    /// CPI is unknown.
+    value: Vec<Option<Decimal>>,
+}
+
+/// Sums a column's counts over practices; whether any practice had counts. A Boolean is
+/// achieved when every practice has counts saying so.
+fn sum_counts(ps: &[&PracticeCounts], col: Option<usize>) -> (Counts, bool) {
+    let mut sum = Counts::default();
+    let mut any = false;
+    let mut all_achieved = true;
+    for p in ps {
+        if let Some(c) = PracticeData::counts(p, col) {
+            any = true;
+            sum.denominator = sum.denominator.saturating_add(c.denominator);
+            sum.numerator = sum.numerator.saturating_add(c.numerator);
+            sum.pcas = sum.pcas.saturating_add(c.pcas);
+            for (k, v) in &c.pcas_by_category {
+                let e = sum.pcas_by_category.entry(k.clone()).or_insert(0);
+                *e = e.saturating_add(*v);
+            }
+            all_achieved &= c.achieved.unwrap_or(false);
+        } else {
+            all_achieved = false;
+        }
+    }
+    sum.achieved = Some(any && all_achieved);
+    (sum, any)
 }
 
 fn all_or_nothing(yes: bool, max_points: Decimal) -> (Option<Decimal>, Decimal) {
@@ -763,7 +970,7 @@ fn all_or_nothing(yes: bool, max_points: Decimal) -> (Option<Decimal>, Decimal) 
 fn sum_opt(values: impl Iterator<Item = Option<u32>>) -> Option<u64> {
     let mut sum = None;
     for v in values.flatten() {
-        sum = Some(sum.unwrap_or(0u64) + u64::from(v));
+        sum = Some(sum.unwrap_or(0u64).saturating_add(u64::from(v)));
     }
     sum
 }
@@ -775,14 +982,13 @@ fn collect_unmatched<'a>(model: &'a PaymentModel, weight: Decimal, out: &mut Vec
             weight,
             label: Arc::from(format!(
                 "{}% {}",
-                (weight * Decimal::ONE_HUNDRED).normalize(),
+                weight.saturating_mul(Decimal::ONE_HUNDRED).normalize(),
                 describe(model)
             )),
         }),
         PaymentModel::Blend(shares) => {
             for s in shares {
-                let share = div(s.percent, Decimal::ONE_HUNDRED).unwrap_or(Decimal::ZERO);
-                collect_unmatched(&s.model, weight * share, out);
+                collect_unmatched(&s.model, weight.saturating_mul(s.share), out);
             }
         }
         _ => {}

@@ -161,6 +161,21 @@ impl PracticeData {
         &mut self.practices[i]
     }
 
+    /// The position of practice `id` in [`PracticeData::practices`], added if new.
+    pub fn practice_position(&mut self, id: &str) -> usize {
+        if let Some(&i) = self.practice_index.get(id) {
+            return i;
+        }
+        self.practice_mut(id);
+        self.practices.len() - 1
+    }
+    /// The counts of the practice at `position` for indicator `column`, created empty if
+    /// absent. `None` if there is no practice at `position`.
+    pub fn counts_at_mut(&mut self, position: usize, column: usize) -> Option<&mut Counts> {
+        let p = self.practices.get_mut(position)?;
+        Some(slot(&mut p.indicators, column).get_or_insert_with(Counts::default))
+    }
+
     /// Sets a practice's list size for a list type (`TOTAL`, `17OV`...).
     pub fn set_list_size(&mut self, practice: &str, list_type: &str, size: u32) {
         let c = self.list_type_column(list_type);

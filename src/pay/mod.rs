@@ -23,9 +23,9 @@ pub use numeric::{Rounding, RoundingMode};
 pub use points::{fraction_points, points};
 pub use result::{
     AspirationResult, GatewayResult, IndicatorResult, NetworkResult, ObligationResult, PayResult,
-    PayWarning, PracticeResult, SchemeInfo, Total,
+    PayWarning, PracticeResult, SchemeInfo, StratumResult, TierResult, Total,
 };
 pub use scheme::{
-    Aspiration, BlendShare, Gateway, HistoricBasis, HistoricModel, IndicatorKind, Obligation,
-    PayGroup, PayIndicator, PayScheme, PaymentModel, Tier, ZeroDenominator,
+    stratum_column, Aspiration, BlendShare, Gateway, HistoricBasis, HistoricModel, IndicatorKind,
+    Obligation, PayGroup, PayIndicator, PayScheme, PayStratum, PaymentModel, Tier, ZeroDenominator,
 };

@@ -24,14 +24,20 @@ pub fn points(
     if achievement <= lower {
         return Decimal::ZERO;
     }
-    (max_points * (achievement - lower))
-        .checked_div(upper - lower)
+    max_points
+        .saturating_mul(achievement.saturating_sub(lower))
+        .checked_div(upper.saturating_sub(lower))
         .map(|p| p.min(max_points))
         .unwrap_or(Decimal::ZERO)
 }
 
 /// Achievement and points of a fraction indicator, with the scheme's rounding and zero
 /// denominator policy: `(achievement, points)`; achievement is `None` when the denominator is 0.
+///
+/// When achievement is not rounded, points come straight from the counts with one division,
+/// `div(max_points x (numerator - lower x denominator), (upper - lower) x denominator)`, and
+/// the threshold comparisons are exact (`numerator <= lower x denominator`). When the scheme
+/// rounds achievement, the rounded achievement goes through [`points`].
 #[allow(clippy::too_many_arguments)]
 pub fn fraction_points(
     numerator: u32,
@@ -51,10 +57,28 @@ pub fn fraction_points(
         };
         return (None, if full { max_points } else { Decimal::ZERO });
     }
-    let a = div(Decimal::from(numerator), Decimal::from(denominator)).unwrap_or(Decimal::ZERO);
-    let a = rounding.apply(a, rounding.achievement);
-    let p = rounding.apply(points(a, lower, upper, max_points), rounding.points);
-    (Some(a), p)
+    let (n, d) = (Decimal::from(numerator), Decimal::from(denominator));
+    let a = div(n, d).unwrap_or(Decimal::ZERO);
+    let p = match rounding.achievement {
+        Some(places) => {
+            let a = rounding.apply(a, Some(places));
+            let p = points(a, lower, upper, max_points);
+            return (Some(a), rounding.apply(p, rounding.points));
+        }
+        None => {
+            let lo = lower.saturating_mul(d);
+            let hi = upper.saturating_mul(d);
+            if n <= lo {
+                Decimal::ZERO
+            } else if n >= hi {
+                max_points
+            } else {
+                div(max_points.saturating_mul(n.saturating_sub(lo)), hi.saturating_sub(lo))
+                    .map_or(Decimal::ZERO, |p| p.min(max_points))
+            }
+        }
+    };
+    (Some(a), rounding.apply(p, rounding.points))
 }
 
 #[cfg(test)]

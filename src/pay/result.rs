@@ -64,6 +64,9 @@ pub struct PracticeResult<'a> {
     /// Gateways met or not, and what they paid.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub gateways: Vec<GatewayResult<'a>>,
+    /// Tiers unlocked or not, and what they paid.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<TierResult<'a>>,
     /// Obligations met or not (never paid).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub obligations: Vec<ObligationResult<'a>>,
@@ -106,8 +109,45 @@ pub struct IndicatorResult<'a> {
     #[serde(serialize_with = "ser_money")]
     pub payment: Decimal,
     /// Which model paid it: `performance`, `historic 2016/17`, `higher of: ...`, or why it
-    /// paid nothing (a locked tier).
+    /// paid nothing (a locked tier, a monitored indicator).
     pub paid_on: Arc<str>,
+    /// Payment strata, each scored on its own (empty for ordinary indicators).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub strata: Vec<StratumResult<'a>>,
+}
+
+/// One payment stratum of an indicator.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StratumResult<'a> {
+    /// Stratum id.
+    pub id: &'a str,
+    /// The stratum's maximum points.
+    #[serde(serialize_with = "ser_dec")]
+    pub max_points: Decimal,
+    /// Denominator.
+    pub denominator: u32,
+    /// Numerator.
+    pub numerator: u32,
+    /// PCAs.
+    pub pcas: u32,
+    /// Achievement, `null` when the denominator is 0.
+    #[serde(serialize_with = "ser_opt_dec")]
+    pub achievement: Option<Decimal>,
+    /// Points.
+    #[serde(serialize_with = "ser_dec")]
+    pub points: Decimal,
+}
+
+/// A tier at one practice.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TierResult<'a> {
+    /// Tier id.
+    pub id: &'a str,
+    /// Every gateway and tier it requires is met or unlocked.
+    pub unlocked: bool,
+    /// One-off payment (0 when locked).
+    #[serde(serialize_with = "ser_money")]
+    pub payment: Decimal,
 }
 
 /// A gateway at one practice.
@@ -136,9 +176,9 @@ pub struct ObligationResult<'a> {
 pub struct AspirationResult<'a> {
     /// The previous year the aspiration is based on.
     pub year: &'a str,
-    /// The share, in percent.
+    /// The share, a fraction 0-1.
     #[serde(serialize_with = "ser_dec")]
-    pub percent: Decimal,
+    pub share: Decimal,
     /// Aspiration payment for the year (paid in monthly instalments).
     #[serde(serialize_with = "ser_money")]
     pub aspiration: Decimal,
@@ -150,7 +190,7 @@ pub struct AspirationResult<'a> {
     pub balancing: Decimal,
 }
 
-/// One network's result (network indicators only; its practices are paid separately).
+/// One network's result: its network indicators, and what its practices earned.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetworkResult<'a> {
     /// Network code.
@@ -165,11 +205,19 @@ pub struct NetworkResult<'a> {
     /// Payment of the network indicators.
     #[serde(serialize_with = "ser_money")]
     pub payment: Decimal,
+    /// Sum of the member practices' payments.
+    #[serde(serialize_with = "ser_money")]
+    pub practice_payment: Decimal,
+    /// What the network receives: `payment`, plus `practice_payment` when the scheme pays
+    /// practices' earnings to their networks.
+    #[serde(serialize_with = "ser_money")]
+    pub receives: Decimal,
     /// The network indicators.
     pub indicators: Vec<IndicatorResult<'a>>,
 }
 
-/// Scheme totals: practices plus networks.
+/// Scheme totals: every practice's payment plus every network indicator's (practices' earnings
+/// paid to networks are counted once).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Total {
     /// All points.

@@ -40,6 +40,10 @@ pub struct PayScheme {
     pub obligations: Vec<Obligation>,
     /// Monthly aspiration payments on a previous year's achievement, if the scheme has them.
     pub aspiration: Option<Aspiration>,
+    /// Practices' earnings are paid to their networks (Tower Hamlets: QOF money paid via
+    /// networks, allocated by network agreement). Practice results still show what each
+    /// practice earned; each network's result shows what it receives.
+    pub paid_to_networks: bool,
 }
 
 impl PayScheme {
@@ -60,6 +64,7 @@ impl PayScheme {
             tiers: Vec::new(),
             obligations: Vec::new(),
             aspiration: None,
+            paid_to_networks: false,
         }
     }
 }
@@ -107,8 +112,50 @@ pub struct PayIndicator {
     pub max_points: Decimal,
     /// Measured over the network (sum of its practices' counts) and paid to the network.
     pub network: bool,
-    /// The tier it belongs to, if any (it then pays only when the tier's gateways are met).
+    /// The tier it belongs to, if any (it then pays only when the tier is unlocked).
     pub tier: Option<String>,
+    /// Monitored, not paid: scored and reported, paid £0, left out of the practice's points.
+    pub monitored: bool,
+    /// Payment strata: one target per stratum, each scored on its own counts (see
+    /// [`stratum_column`]); the indicator's points are the sum of its strata's. Empty for an
+    /// ordinary indicator. Only for `Fraction` indicators, whose own thresholds are then unused.
+    pub strata: Vec<PayStratum>,
+}
+
+impl PayIndicator {
+    /// An ordinary practice-level indicator: no tier, not monitored, no strata.
+    pub fn new(id: &str, group: &str, kind: IndicatorKind, max_points: Decimal) -> PayIndicator {
+        PayIndicator {
+            id: id.to_string(),
+            group: group.to_string(),
+            kind,
+            max_points,
+            network: false,
+            tier: None,
+            monitored: false,
+            strata: Vec::new(),
+        }
+    }
+}
+
+/// One payment stratum of an indicator (the review's proposal: one indicator, a target per
+/// stratum, e.g. HbA1c <= 58 for the fit and <= 75 for the frail).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PayStratum {
+    /// Stratum id, e.g. `fit`.
+    pub id: String,
+    /// Lower threshold, a fraction 0-1.
+    pub lower: Decimal,
+    /// Upper threshold, a fraction 0-1.
+    pub upper: Decimal,
+    /// The stratum's share of the indicator's points.
+    pub max_points: Decimal,
+}
+
+/// The [`crate::pay::PracticeData`] column id under which a stratum's counts are kept:
+/// `INDICATOR/stratum`, e.g. `DM_HBA1C/fit`.
+pub fn stratum_column(indicator: &str, stratum: &str) -> String {
+    format!("{indicator}/{stratum}")
 }
 
 /// How an indicator scores.
@@ -147,7 +194,7 @@ pub enum PaymentModel {
     Performance,
     /// A previous year's achievement, per practice and indicator.
     Historic(HistoricModel),
-    /// Shares of several models, in percent, summing to exactly 100.
+    /// Shares of several models, fractions summing to exactly 1.
     Blend(Vec<BlendShare>),
     /// Per indicator, the highest payment of several models; the excepted indicators are
     /// paid on `except_model` instead (Wales 2018: higher of historic 2016/17 and
@@ -165,8 +212,8 @@ pub enum PaymentModel {
 /// One share of a blend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlendShare {
-    /// Percent, e.g. 50 for 50%.
-    pub percent: Decimal,
+    /// The share, a fraction 0-1 (50% is `0.5`).
+    pub share: Decimal,
     /// The model paid at that share.
     pub model: PaymentModel,
 }
@@ -214,15 +261,18 @@ pub struct Gateway {
     pub payment: Decimal,
 }
 
-/// A tier: its indicators pay only when every gateway it requires is met.
+/// A tier: unlocked when every gateway it requires is met and every tier it requires is
+/// unlocked; its indicators pay only when it is unlocked, and it may pay a one-off amount.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tier {
     /// Tier id, e.g. `CARE_DELIVERY`.
     pub id: String,
     /// Title.
     pub title: String,
-    /// Gateway ids.
+    /// Gateway or tier ids.
     pub requires: Vec<String>,
+    /// One-off payment when unlocked (may be zero).
+    pub payment: Decimal,
 }
 
 /// An obligation: assured (met when attested), reported, never paid.
@@ -238,8 +288,9 @@ pub struct Obligation {
 /// instalments; the rest of the year's payment is the balancing payment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Aspiration {
-    /// Percent of the previous year's achievement (70 for QOF until 2023/24, 80 from 2024/25).
-    pub percent: Decimal,
+    /// Share of the previous year's achievement, a fraction (0.7 for QOF until 2023/24, 0.8
+    /// from 2024/25).
+    pub share: Decimal,
     /// How the previous year's achievement is valued (normally its points, repriced at this
     /// year's value, CPI and APDF).
     pub previous: HistoricModel,
@@ -287,6 +338,48 @@ impl PayScheme {
                     );
                 }
             }
+            if !ind.strata.is_empty() {
+                if !matches!(ind.kind, IndicatorKind::Fraction { .. }) {
+                    errors.push(PayError::new(format!(
+                        "indicator `{}` has strata but is not a fraction indicator",
+                        ind.id
+                    )));
+                }
+                let sum =
+                    ind.strata.iter().fold(Decimal::ZERO, |a, s| a.saturating_add(s.max_points));
+                if sum != ind.max_points {
+                    errors.push(
+                        PayError::new(format!(
+                            "the strata of indicator `{}` carry {} points, not its {}",
+                            ind.id,
+                            sum.normalize(),
+                            ind.max_points.normalize()
+                        ))
+                        .help("make the strata's points add up to the indicator's"),
+                    );
+                }
+                let mut seen = BTreeSet::new();
+                for st in &ind.strata {
+                    if !seen.insert(st.id.as_str()) {
+                        errors.push(PayError::new(format!(
+                            "indicator `{}` has stratum `{}` twice",
+                            ind.id, st.id
+                        )));
+                    }
+                    if !(Decimal::ZERO <= st.lower
+                        && st.lower < st.upper
+                        && st.upper <= Decimal::ONE)
+                    {
+                        errors.push(
+                            PayError::new(format!(
+                                "stratum `{}` of indicator `{}` has thresholds `{}` to `{}`",
+                                st.id, ind.id, st.lower, st.upper
+                            ))
+                            .help("thresholds are fractions with 0 <= lower < upper <= 1"),
+                        );
+                    }
+                }
+            }
             if let Some(t) = &ind.tier {
                 if !tiers.contains(t.as_str()) {
                     errors.push(PayError::new(format!(
@@ -299,13 +392,25 @@ impl PayScheme {
         let gateways: BTreeSet<&str> = self.gateways.iter().map(|g| g.id.as_str()).collect();
         for t in &self.tiers {
             for g in &t.requires {
-                if !gateways.contains(g.as_str()) {
-                    errors.push(PayError::new(format!(
-                        "tier `{}` requires unknown gateway `{}`",
-                        t.id, g
-                    )));
+                if !gateways.contains(g.as_str()) && !tiers.contains(g.as_str()) {
+                    errors.push(
+                        PayError::new(format!(
+                            "tier `{}` requires unknown gateway or tier `{}`",
+                            t.id, g
+                        ))
+                        .help("name a gateway or a tier of this scheme"),
+                    );
                 }
             }
+            if t.payment < Decimal::ZERO {
+                errors.push(PayError::new(format!("tier `{}` has a negative payment", t.id)));
+            }
+        }
+        if let Some(t) = tier_cycle(&self.tiers) {
+            errors.push(
+                PayError::new(format!("tier `{t}` requires itself through other tiers"))
+                    .help("tiers must build on each other without a cycle"),
+            );
         }
         for g in &self.gateways {
             if g.payment < Decimal::ZERO {
@@ -317,10 +422,10 @@ impl PayScheme {
         }
         validate_model(&self.model, &ids, false, &mut errors);
         if let Some(a) = &self.aspiration {
-            if a.percent < Decimal::ZERO || a.percent > Decimal::ONE_HUNDRED {
+            if a.share < Decimal::ZERO || a.share > Decimal::ONE {
                 errors.push(PayError::new(format!(
-                    "aspiration share `{}%` is outside 0% to 100%",
-                    a.percent
+                    "aspiration share `{}` is outside 0 to 1",
+                    a.share.normalize()
                 )));
             }
             validate_historic(&a.previous, false, &mut errors);
@@ -363,18 +468,21 @@ fn validate_model(
             if shares.is_empty() {
                 errors.push(PayError::new("a blend needs at least one share".to_string()));
             }
-            let sum: Decimal = shares.iter().map(|s| s.percent).sum();
-            if sum != Decimal::ONE_HUNDRED {
+            let sum = shares.iter().fold(Decimal::ZERO, |a, s| a.saturating_add(s.share));
+            if sum != Decimal::ONE {
                 errors.push(
-                    PayError::new(format!("blend shares sum to {}%, not 100%", sum.normalize()))
-                        .help("make the percentages of the blended models add up to 100"),
+                    PayError::new(format!(
+                        "blend shares sum to {}%, not 100%",
+                        sum.saturating_mul(Decimal::ONE_HUNDRED).normalize()
+                    ))
+                    .help("make the percentages of the blended models add up to 100"),
                 );
             }
             for s in shares {
-                if s.percent < Decimal::ZERO {
+                if s.share < Decimal::ZERO {
                     errors.push(PayError::new(format!(
                         "blend share `{}%` is negative",
-                        s.percent.normalize()
+                        s.share.saturating_mul(Decimal::ONE_HUNDRED).normalize()
                     )));
                 }
                 validate_model(&s.model, ids, in_higher_of, errors);
@@ -398,4 +506,35 @@ fn validate_model(
             validate_model(except_model, ids, true, errors);
         }
     }
+}
+
+/// A tier on a cycle of `requires`, if any.
+fn tier_cycle(tiers: &[Tier]) -> Option<&str> {
+    let index: std::collections::BTreeMap<&str, usize> =
+        tiers.iter().enumerate().map(|(i, t)| (t.id.as_str(), i)).collect();
+    // 0 = unvisited, 1 = on the current path, 2 = done
+    fn visit(
+        i: usize,
+        tiers: &[Tier],
+        index: &std::collections::BTreeMap<&str, usize>,
+        state: &mut [u8],
+    ) -> bool {
+        match state[i] {
+            1 => return true,
+            2 => return false,
+            _ => {}
+        }
+        state[i] = 1;
+        for r in &tiers[i].requires {
+            if let Some(&j) = index.get(r.as_str()) {
+                if visit(j, tiers, index, state) {
+                    return true;
+                }
+            }
+        }
+        state[i] = 2;
+        false
+    }
+    let mut state = vec![0u8; tiers.len()];
+    (0..tiers.len()).find(|&i| visit(i, tiers, &index, &mut state)).map(|i| tiers[i].id.as_str())
 }

@@ -30,25 +30,47 @@ fn push_u64(out: &mut Vec<u8>, mut v: u64) {
     out.extend_from_slice(&tmp[i..]);
 }
 
-fn push_date(out: &mut Vec<u8>, d: Date) {
+/// `YYYY-MM-DD` of every day from 1900-01-01 to 2099-12-31, built on first use: date
+/// formatting is otherwise the writers' hottest operation.
+struct DateTable {
+    first: i32,
+    text: Vec<[u8; 10]>,
+}
+
+fn date_table() -> &'static DateTable {
+    static CELL: std::sync::OnceLock<DateTable> = std::sync::OnceLock::new();
+    CELL.get_or_init(|| {
+        let first = Date::from_ymd(1900, 1, 1).map_or(-25567, |d| d.0);
+        let last = Date::from_ymd(2099, 12, 31).map_or(47481, |d| d.0);
+        let text = (first..=last).map(|n| format_date(Date(n))).collect();
+        DateTable { first, text }
+    })
+}
+
+fn format_date(d: Date) -> [u8; 10] {
     let (y, m, day) = d.ymd();
-    if (0..=9999).contains(&y) {
-        let y = y as u32;
-        out.extend_from_slice(&[
-            b'0' + (y / 1000) as u8,
-            b'0' + (y / 100 % 10) as u8,
-            b'0' + (y / 10 % 10) as u8,
-            b'0' + (y % 10) as u8,
-            b'-',
-            b'0' + (m / 10) as u8,
-            b'0' + (m % 10) as u8,
-            b'-',
-            b'0' + (day / 10) as u8,
-            b'0' + (day % 10) as u8,
-        ]);
-    } else {
+    let y = y.clamp(0, 9999) as u32;
+    [
+        b'0' + (y / 1000) as u8,
+        b'0' + (y / 100 % 10) as u8,
+        b'0' + (y / 10 % 10) as u8,
+        b'0' + (y % 10) as u8,
+        b'-',
+        b'0' + (m / 10) as u8,
+        b'0' + (m % 10) as u8,
+        b'-',
+        b'0' + (day / 10) as u8,
+        b'0' + (day % 10) as u8,
+    ]
+}
+
+fn push_date(out: &mut Vec<u8>, d: Date) {
+    let t = date_table();
+    match usize::try_from(d.0 - t.first).ok().and_then(|i| t.text.get(i)) {
+        Some(text) => out.extend_from_slice(text),
+        None if (0..=9999).contains(&d.ymd().0) => out.extend_from_slice(&format_date(d)),
         // Outside the readable range: written as Display does (it will not read back).
-        out.extend_from_slice(d.to_string().as_bytes());
+        None => out.extend_from_slice(d.to_string().as_bytes()),
     }
 }
 

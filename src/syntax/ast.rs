@@ -530,8 +530,10 @@ pub struct Expr {
     pub span: Span,
 }
 
+/// Serialized adjacently tagged (`{"expr": "and", "args": [...]}`): serde cannot put the tag
+/// inside a newtype variant holding a sequence or a bool.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "expr", content = "of", rename_all = "snake_case")]
+#[serde(tag = "expr", content = "args", rename_all = "snake_case")]
 pub enum ExprKind {
     Bool(bool),
     And(Vec<Expr>),
@@ -665,4 +667,28 @@ pub enum Anchor {
     Date(DateLit),
     Event { pick: Pick, list: Ident, span: Span },
     Registration { span: Span },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_expression_serializes() {
+        let at = Span::new(0, 1);
+        let atom = Expr { kind: ExprKind::Bool(true), span: at };
+        let kinds = [
+            ExprKind::Bool(false),
+            ExprKind::And(vec![atom.clone(), atom.clone()]),
+            ExprKind::Or(vec![atom.clone()]),
+            ExprKind::Not(Box::new(atom)),
+            ExprKind::Sex(crate::model::Sex::Female),
+        ];
+        for kind in kinds {
+            let json = serde_json::to_value(Expr { kind: kind.clone(), span: at });
+            assert!(json.is_ok(), "{kind:?}: {json:?}");
+        }
+        let json = serde_json::to_value(ExprKind::Bool(true)).unwrap();
+        assert_eq!(json, serde_json::json!({"expr": "bool", "args": true}));
+    }
 }

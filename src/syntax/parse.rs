@@ -1155,10 +1155,11 @@ impl Builder<'_> {
                 let mut nots = Vec::new();
                 let mut atom = None;
                 for x in p.into_inner() {
-                    if x.as_rule() == Rule::not_kw {
-                        nots.push(self.span(&x).start);
-                    } else {
-                        atom = Some(self.expr(x));
+                    match x.as_rule() {
+                        Rule::not_kw => nots.push(self.span(&x).start),
+                        // a parenthesised atom arrives as `(`, expr, `)` (atom is silent)
+                        Rule::lparen | Rule::rparen => {}
+                        _ => atom = Some(self.expr(x)),
                     }
                 }
                 let mut e = atom.unwrap_or(Expr { kind: ExprKind::Bool(false), span });
@@ -1517,6 +1518,16 @@ indicator DM020 "HbA1c" {
         assert_eq!(d.len(), 2, "{d:#?}");
         assert_eq!(f.items.len(), 2);
         assert!(d[0].message.contains('}'), "{}", d[0].message);
+    }
+
+    #[test]
+    fn parentheses_keep_their_expression() {
+        let f = ok("define X = not (A or B) and (C)");
+        let Item::Define(d) = &f.items[0] else { panic!("not a define") };
+        let ExprKind::And(parts) = &d.expr.kind else { panic!("not an and: {:?}", d.expr) };
+        let ExprKind::Not(inner) = &parts[0].kind else { panic!("not a not: {:?}", parts[0]) };
+        assert!(matches!(&inner.kind, ExprKind::Or(v) if v.len() == 2), "{inner:?}");
+        assert!(matches!(&parts[1].kind, ExprKind::Event { list, .. } if list.name == "C"));
     }
 
     #[test]

@@ -1,3 +1,72 @@
-fn main() {
-    println!("xtask");
+//! Project automation (the `xtask` pattern): `cargo xtask serve`, `cargo xtask test`,
+//! `cargo xtask bench`. Standard library only, so it builds fast on a fresh machine.
+
+mod bench;
+mod build;
+mod server;
+mod test;
+mod tools;
+mod util;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  serve [--port N]   install what is missing, build pkg/ and www/, serve the editor on
+                     http://127.0.0.1:N/ (default 8080)
+  test               every check: fmt, clippy (host and wasm32), Rust tests, wasm tests
+                     under Node, browser tests in headless Chromium; ends with `N passed, M failed`
+  bench [FILTER]     run the benchmarks in release; write bench/results/
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => parse_port(&args[1..]).and_then(serve),
+        Some("test") if args.len() == 1 => test::test(),
+        Some("bench") if args.len() <= 2 => bench::bench(args.get(1).map(String::as_str)),
+        Some("help" | "--help" | "-h") => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(_) => Err(format!("unknown task or arguments `{}`\n\n{USAGE}", args.join(" "))),
+        None => Err(format!("no task given\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn parse_port(args: &[String]) -> util::Result<u16> {
+    match args {
+        [] => Ok(8080),
+        [flag, n] if flag == "--port" => {
+            n.parse().map_err(|_| format!("`{n}` is not a port number (1-65535)"))
+        }
+        [arg] if arg.starts_with("--port=") => {
+            let n = &arg["--port=".len()..];
+            n.parse().map_err(|_| format!("`{n}` is not a port number (1-65535)"))
+        }
+        _ => Err(format!("unexpected arguments `{}`\n\n{USAGE}", args.join(" "))),
+    }
+}
+
+fn serve(port: u16) -> util::Result {
+    tools::ensure_wasm_target()?;
+    tools::ensure_wasm_bindgen()?;
+    tools::ensure_npm()?;
+    build::build_pkg()?;
+    build::build_www()?;
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
+        format!("could not listen on 127.0.0.1:{port}: {e}\n  help: pick another port with `cargo xtask serve --port 8081`")
+    })?;
+    println!("\nserving www/dist at http://127.0.0.1:{port}/ (Ctrl-C to stop)");
+    server::serve(&util::root().join("www").join("dist"), &listener, true);
+    Ok(())
 }

@@ -1,0 +1,97 @@
+//! Engine benchmarks, run by `cargo xtask bench` (release profile) which collects their
+//! results into `bench/results/`.
+//!
+//! A small hand-written harness (`harness = false`): each benchmark is warmed up, then timed
+//! over N iterations, and prints one JSON line with the median, minimum and maximum time of an
+//! iteration. Add a benchmark by writing a function below and calling it from `main`.
+//!
+//! `cargo bench --bench engine -- FILTER` runs only the benchmarks whose name contains FILTER;
+//! `QOFRULES_BENCH_ITERATIONS` overrides the number of timed iterations.
+
+use qofrules::date::Date;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+fn main() {
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with("--"));
+    let iterations = std::env::var("QOFRULES_BENCH_ITERATIONS")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(25);
+    let mut h = Harness { filter, iterations };
+
+    date_parse_bytes(&mut h);
+}
+
+/// `Date::parse_bytes` over a million ISO dates (the CSV readers' hot path).
+fn date_parse_bytes(h: &mut Harness) {
+    const N: usize = 1_000_000;
+    let text = synthetic_dates(N);
+    h.run("date/parse_bytes", N as u64, || {
+        let mut sum = 0i64;
+        for record in text.chunks_exact(10) {
+            if let Some(d) = Date::parse_bytes(black_box(record)) {
+                sum += i64::from(d.0);
+            }
+        }
+        sum
+    });
+}
+
+/// `n` dates from 1900 to 2030 as concatenated 10-byte `YYYY-MM-DD` records, from a fixed
+/// pseudo-random sequence so that every run parses the same bytes.
+fn synthetic_dates(n: usize) -> Vec<u8> {
+    let first = Date::from_ymd(1900, 1, 1).map_or(0, |d| d.0);
+    let last = Date::from_ymd(2030, 12, 31).map_or(0, |d| d.0);
+    let span = u64::from((last - first).unsigned_abs()) + 1;
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut out = Vec::with_capacity(n * 10);
+    for _ in 0..n {
+        // xorshift64*
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        let r = state.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        let offset = i32::try_from(r % span).unwrap_or(0);
+        out.extend_from_slice(Date(first + offset).to_string().as_bytes());
+    }
+    out
+}
+
+struct Harness {
+    filter: Option<String>,
+    iterations: usize,
+}
+
+impl Harness {
+    /// Times `f`, which processes `elements` items per call, and prints one JSON line.
+    fn run<T>(&mut self, name: &str, elements: u64, mut f: impl FnMut() -> T) {
+        if self.filter.as_deref().is_some_and(|flt| !name.contains(flt)) {
+            return;
+        }
+        // warm up: at least 3 calls and at least 200 ms
+        let start = Instant::now();
+        let mut warmups = 0;
+        while warmups < 3 || start.elapsed() < Duration::from_millis(200) {
+            black_box(f());
+            warmups += 1;
+        }
+        let mut times: Vec<u128> = (0..self.iterations)
+            .map(|_| {
+                let t = Instant::now();
+                black_box(f());
+                t.elapsed().as_nanos()
+            })
+            .collect();
+        times.sort_unstable();
+        let median = times[times.len() / 2];
+        let min = times[0];
+        let max = times[times.len() - 1];
+        let per_element = if elements == 0 { 0.0 } else { median as f64 / elements as f64 };
+        println!(
+            "{{\"name\":\"{name}\",\"elements\":{elements},\"iterations\":{},\"median_ns\":{median},\"min_ns\":{min},\"max_ns\":{max},\"median_ns_per_element\":{per_element:.3}}}",
+            self.iterations
+        );
+    }
+}

@@ -1,0 +1,250 @@
+//! `qofrules synth`: writes a synthetic population calibrated on real practices.
+//!
+//! The population is streamed practice by practice into a temporary folder next to `--out`,
+//! which is renamed into place only once complete: `--out` never holds a partial output.
+
+use clap::{ArgGroup, Args, ValueEnum};
+use qofrules::population::{
+    CsvWriter, NdjsonWriter, EVENTS_FILE, NDJSON_FILE, PATIENTS_FILE, PRACTICES_FILE,
+};
+use qofrules::synth::{self, Selection, SynthOptions, SynthYear};
+use std::fs::{self, File};
+use std::io::{self, BufWriter};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// practices.csv, patients.csv and events.csv
+    Csv,
+    /// practices.csv and patients.ndjson (one patient per line, with its events)
+    Ndjson,
+}
+
+#[derive(Args, Debug)]
+#[command(group(
+    ArgGroup::new("selection")
+        .required(true)
+        .args(["ccg", "network", "practices", "all_england", "random_practices"]),
+))]
+pub struct SynthArgs {
+    /// A CCG by name or code, e.g. "NHS Dudley CCG", "Dudley" or "05C"
+    #[arg(long, value_name = "NAME_OR_CODE")]
+    pub ccg: Option<String>,
+    /// A primary care network by ODS code, e.g. U12345
+    #[arg(long, value_name = "CODE")]
+    pub network: Option<String>,
+    /// Practices by ODS code, comma-separated, e.g. A81001,A81002
+    #[arg(long, value_name = "CODE,...", value_delimiter = ',')]
+    pub practices: Option<Vec<String>>,
+    /// Every practice in England (6,720 in 2019/20)
+    #[arg(long)]
+    pub all_england: bool,
+    /// N practices drawn at random (by the seed)
+    #[arg(long, value_name = "N")]
+    pub random_practices: Option<usize>,
+    /// Share of each practice to generate, 0 < F <= 1
+    #[arg(long, value_name = "F", default_value_t = 1.0)]
+    pub scale: f64,
+    /// Seed of the generator: the same arguments and seed give the same bytes
+    #[arg(long, value_name = "S", default_value_t = synth::DEFAULT_SEED)]
+    pub seed: u64,
+    /// The year whose reference figures calibrate the population
+    #[arg(long, value_name = "YEAR", default_value = "2019-20")]
+    pub year: String,
+    /// The folder to create
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
+    /// Replace `--out` if it exists
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn usage_error(message: &str, help: &str) -> ExitCode {
+    eprintln!("error: {message}\n  help: {help}");
+    ExitCode::from(2)
+}
+
+#[derive(Default)]
+struct Totals {
+    practices: u64,
+    patients: u64,
+    events: u64,
+}
+
+fn file(dir: &Path, name: &str) -> io::Result<BufWriter<File>> {
+    Ok(BufWriter::with_capacity(1 << 20, File::create(dir.join(name))?))
+}
+
+fn write_population(
+    dir: &Path,
+    selection: &Selection,
+    opts: &SynthOptions,
+    format: Format,
+) -> Result<Result<Totals, io::Error>, synth::SynthError> {
+    let mut totals = Totals::default();
+    let count = |t: &mut Totals, patients: &[qofrules::model::Patient]| {
+        t.practices += 1;
+        t.patients += patients.len() as u64;
+        t.events += patients.iter().map(|p| p.events.len() as u64).sum::<u64>();
+    };
+    match format {
+        Format::Csv => {
+            let open = || -> io::Result<_> {
+                CsvWriter::new(
+                    file(dir, PRACTICES_FILE)?,
+                    file(dir, PATIENTS_FILE)?,
+                    file(dir, EVENTS_FILE)?,
+                )
+            };
+            let mut w = match open() {
+                Ok(w) => w,
+                Err(e) => return Ok(Err(e)),
+            };
+            let done = synth::for_each_practice(selection, opts, |p, patients| {
+                count(&mut totals, &patients);
+                w.write_practice(&p)?;
+                w.write_patients(&patients)
+            })?;
+            Ok(done.and_then(|()| {
+                let (a, b, c) = w.finish()?;
+                for f in [a, b, c] {
+                    f.into_inner().map_err(|e| e.into_error())?;
+                }
+                Ok(totals)
+            }))
+        }
+        Format::Ndjson => {
+            let open = || -> io::Result<_> {
+                NdjsonWriter::new(file(dir, PRACTICES_FILE)?, file(dir, NDJSON_FILE)?)
+            };
+            let mut w = match open() {
+                Ok(w) => w,
+                Err(e) => return Ok(Err(e)),
+            };
+            let done = synth::for_each_practice(selection, opts, |p, patients| {
+                count(&mut totals, &patients);
+                w.write_practice(&p)?;
+                w.write_patients(&patients)
+            })?;
+            Ok(done.and_then(|()| {
+                let (a, b) = w.finish()?;
+                for f in [a, b] {
+                    f.into_inner().map_err(|e| e.into_error())?;
+                }
+                Ok(totals)
+            }))
+        }
+    }
+}
+
+pub fn run(args: SynthArgs) -> ExitCode {
+    let Some(year) = SynthYear::parse(&args.year) else {
+        return usage_error(
+            &format!("no reference data for year `{}`", args.year),
+            "the supported year is `2019-20`",
+        );
+    };
+    let opts = SynthOptions { seed: args.seed, scale: args.scale, year };
+    if let Err(e) = opts.scale_ppm() {
+        return usage_error(&e.to_string(), &e.help());
+    }
+    let selection = if let Some(c) = args.ccg {
+        Selection::Ccg(c)
+    } else if let Some(n) = args.network {
+        Selection::Network(n)
+    } else if let Some(p) = args.practices {
+        Selection::Practices(p)
+    } else if let Some(n) = args.random_practices {
+        Selection::RandomPractices(n)
+    } else {
+        Selection::AllEngland
+    };
+    if let Err(e) = selection.resolve(&opts) {
+        return usage_error(&e.to_string(), &e.help());
+    }
+    let out = args.out;
+    let shown = out.display().to_string();
+    if out.exists() && !args.force {
+        return usage_error(
+            &format!("`{shown}` already exists"),
+            "choose a new folder, or pass `--force` to replace it",
+        );
+    }
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let Some(name) = out.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return usage_error(
+            &format!("`{shown}` is not a folder name"),
+            "give a path such as `pop/dudley`",
+        );
+    };
+    if let Err(e) = fs::create_dir_all(&parent) {
+        return usage_error(
+            &format!("cannot create `{}`: {e}", parent.display()),
+            "check the path and permissions",
+        );
+    }
+    let pid = std::process::id();
+    let tmp = parent.join(format!(".{name}.tmp-{pid}"));
+    if let Err(e) = fs::create_dir(&tmp) {
+        return usage_error(
+            &format!("cannot create `{}`: {e}", tmp.display()),
+            "check the path and permissions",
+        );
+    }
+    let started = Instant::now();
+    let result = write_population(&tmp, &selection, &opts, args.format);
+    let totals = match result {
+        Ok(Ok(t)) => t,
+        Ok(Err(e)) => {
+            let _ = fs::remove_dir_all(&tmp);
+            return usage_error(
+                &format!("cannot write `{shown}`: {e}"),
+                "check free space and permissions",
+            );
+        }
+        Err(e) => {
+            let _ = fs::remove_dir_all(&tmp);
+            return usage_error(&e.to_string(), &e.help());
+        }
+    };
+    // Move the complete output into place (replacing an old one only now, with --force).
+    let old = parent.join(format!(".{name}.old-{pid}"));
+    let had_old = out.exists();
+    if had_old {
+        if let Err(e) = fs::rename(&out, &old) {
+            let _ = fs::remove_dir_all(&tmp);
+            return usage_error(&format!("cannot replace `{shown}`: {e}"), "check permissions");
+        }
+    }
+    if let Err(e) = fs::rename(&tmp, &out) {
+        if had_old {
+            let _ = fs::rename(&old, &out);
+        }
+        let _ = fs::remove_dir_all(&tmp);
+        return usage_error(&format!("cannot create `{shown}`: {e}"), "check permissions");
+    }
+    if had_old {
+        let _ = fs::remove_dir_all(&old);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "wrote {} practices, {} patients, {} events to `{shown}` ({}) in {secs:.1} s ({:.0} patients/s)",
+        totals.practices,
+        totals.patients,
+        totals.events,
+        match args.format {
+            Format::Csv => "csv",
+            Format::Ndjson => "ndjson",
+        },
+        totals.patients as f64 / secs.max(1e-9),
+    );
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,190 @@
+//! The SNOMED CT codes the generator records, each from `data/clusters.csv` (a test checks
+//! every constant against its cluster there).
+
+/// (cluster, codes) pairs, for the consistency test and for documentation.
+pub const ALL: &[(&str, &[u64])] = &[
+    ("AFIB_COD", AFIB),
+    ("AFIBRES_COD", &[AFIB_RES]),
+    ("AST_COD", AST),
+    ("ASTRES_COD", &[AST_RES]),
+    ("ASTTRT_COD", AST_TRT),
+    ("ASTRVW_COD", &[AST_REVIEW]),
+    ("RCP3_COD", &[RCP3]),
+    ("ASTVAR_COD", &[AST_VARIABILITY]),
+    ("ASTREV_COD", &[AST_REVERSIBILITY]),
+    ("CHD_COD", CHD),
+    ("COPD_COD", COPD),
+    ("COPDRES_COD", &[COPD_RES]),
+    ("COPDRVW_COD", &[COPD_REVIEW]),
+    ("MRC_COD", MRC),
+    ("SPIRO_COD", &[SPIROMETRY]),
+    ("FEV1FVC_COD", &[FEV1FVC]),
+    ("DEM_COD", DEM),
+    ("DEMCP_COD", &[DEM_CARE_PLAN]),
+    ("DEMCPRVW_COD", &[DEM_CARE_PLAN_REVIEW]),
+    ("DM_COD", DM),
+    ("DMRES_COD", &[DM_RES]),
+    ("DMMAX_COD", &[DM_MAX]),
+    ("IFCCHBAM_COD", &[HBA1C]),
+    ("FOOTEXAM_COD", &[FOOT_EXAM]),
+    ("METFORMIN_COD", &[METFORMIN]),
+    ("HF_COD", HF),
+    ("ECHO_COD", &[ECHO]),
+    ("LVSD_COD", &[LVSD]),
+    ("HYP_COD", HYP),
+    ("HYPRES_COD", &[HYP_RES]),
+    ("STIA_COD", STIA),
+    ("PAD_COD", PAD),
+    ("CKD_COD", CKD),
+    ("CKD1AND2_COD", CKD_1_2),
+    ("CAN_COD", CAN),
+    ("MH_COD", MH),
+    ("LIT_COD", &[LITHIUM]),
+    ("MHP_COD", &[MH_CARE_PLAN]),
+    ("EPIL_COD", EP),
+    ("EPILDRUG_COD", EP_DRUG),
+    ("LD_COD", LD),
+    ("BMI_COD", &[BMI]),
+    ("BMI30_COD", &[BMI30]),
+    ("RARTH_COD", RA),
+    ("RAREVIEW_COD", &[RA_REVIEW]),
+    ("OSTEO_COD", OST),
+    ("FF_COD", FRAGILITY_FRACTURE),
+    ("ALENDRONATE_COD", &[ALENDRONATE]),
+    ("PALCARE_COD", PC),
+    ("DEPR_COD", DEP),
+    ("QRISK_COD", &[QRISK]),
+    ("SYSBP_COD", &[SYSTOLIC]),
+    ("DIASBP_COD", &[DIASTOLIC]),
+    ("CHOL_COD", &[CHOLESTEROL]),
+    ("CHADVAS_COD", &[CHA2DS2VASC]),
+    ("ANTICOAG_COD", ANTICOAG),
+    ("ACEI_COD", ACEI),
+    ("ARB_COD", ARB),
+    ("BB_COD", BETA_BLOCKER),
+    ("STAT_COD", STATIN),
+    ("SMEAR_COD", &[SMEAR]),
+    ("HYST_COD", &[HYSTERECTOMY]),
+    ("SMOK_COD", &[SMOKER]),
+    ("EXSMOK_COD", &[EX_SMOKER]),
+    ("NSMOK_COD", &[NEVER_SMOKED]),
+    ("SMOKCESS_COD", &[SMOKING_CESSATION]),
+    ("FLU_COD", &[FLU]),
+    ("MILDFRAIL_COD", &[MILD_FRAILTY]),
+    ("MODFRAIL_COD", &[MODERATE_FRAILTY]),
+    ("SEVFRAIL_COD", &[SEVERE_FRAILTY]),
+    ("DMPCAPU_COD", &[DM_PCA_UNSUITABLE]),
+    ("DMINVITE_COD", &[DM_INVITE_1, DM_INVITE_2]),
+    ("PCAPU_COD", &[PCA_UNSUITABLE]),
+    ("PCADEC_COD", &[PCA_DECLINED]),
+    ("INVITE_COD", &[INVITE]),
+    ("SERVUNAVAIL_COD", &[SERVICE_UNAVAILABLE]),
+    ("NOISE_COD", NOISE),
+];
+
+pub const AFIB: &[u64] = &[49436004, 282825002, 440059007, 440028005, 5370000];
+pub const AFIB_RES: u64 = 196371000000102;
+pub const AST: &[u64] = &[195967001, 389145006, 266361008, 195977004];
+pub const AST_RES: u64 = 162660004;
+pub const AST_TRT: &[u64] = &[372897005, 116574000, 395726003];
+pub const AST_REVIEW: u64 = 394700004;
+pub const RCP3: u64 = 302331000000106;
+pub const AST_VARIABILITY: u64 = 401010001;
+pub const AST_REVERSIBILITY: u64 = 252480001;
+pub const CHD: &[u64] = &[53741008, 22298006, 194828000, 414545008];
+pub const COPD: &[u64] = &[13645005, 185086009, 87433001];
+pub const COPD_RES: u64 = 941201000000103;
+pub const COPD_REVIEW: u64 = 394703002;
+/// MRC dyspnoea grades 1 to 4.
+pub const MRC: &[u64] = &[391120009, 391123006, 391124000, 391125004];
+pub const SPIROMETRY: u64 = 127783003;
+pub const FEV1FVC: u64 = 313222005;
+pub const DEM: &[u64] = &[52448006, 26929004, 429998004];
+pub const DEM_CARE_PLAN: u64 = 956841000000106;
+pub const DEM_CARE_PLAN_REVIEW: u64 = 1077301000000103;
+pub const DM: &[u64] = &[73211009, 44054006, 46635009];
+pub const DM_RES: u64 = 315051004;
+pub const DM_MAX: u64 = 407569005;
+pub const HBA1C: u64 = 999791000000106;
+pub const FOOT_EXAM: u64 = 401191002;
+pub const METFORMIN: u64 = 372567009;
+pub const HF: &[u64] = &[84114007, 42343007, 85232009];
+pub const ECHO: u64 = 40701008;
+pub const LVSD: u64 = 134401001;
+pub const HYP: &[u64] = &[38341003, 59621000];
+pub const HYP_RES: u64 = 162659009;
+pub const STIA: &[u64] = &[230690007, 266257000, 422504002];
+pub const PAD: &[u64] = &[399957001, 840580004];
+pub const CKD: &[u64] = &[433144002, 700378005, 700379002, 431857002, 433146000];
+pub const CKD_1_2: &[u64] = &[431855005, 431856006];
+pub const CAN: &[u64] = &[363346000, 254837009, 399068003, 363406005];
+pub const MH: &[u64] = &[58214004, 13746004, 69322001];
+pub const LITHIUM: u64 = 85899009;
+pub const MH_CARE_PLAN: u64 = 401201003;
+pub const EP: &[u64] = &[84757009, 128613002];
+pub const EP_DRUG: &[u64] = &[387562000, 387000003, 387222003];
+pub const LD: &[u64] = &[110359009];
+pub const BMI: u64 = 60621009;
+pub const BMI30: u64 = 162864005;
+pub const RA: &[u64] = &[69896004];
+pub const RA_REVIEW: u64 = 390877002;
+pub const OST: &[u64] = &[64859006];
+pub const FRAGILITY_FRACTURE: &[u64] = &[71620000, 65966004];
+pub const ALENDRONATE: u64 = 391730008;
+pub const PC: &[u64] = &[103735009, 182964004];
+pub const DEP: &[u64] = &[35489007, 370143000];
+pub const QRISK: u64 = 718087004;
+pub const SYSTOLIC: u64 = 72313002;
+pub const DIASTOLIC: u64 = 1091811000000102;
+pub const CHOLESTEROL: u64 = 1005671000000105;
+pub const CHA2DS2VASC: u64 = 713699002;
+pub const ANTICOAG: &[u64] = &[372756006, 698090000, 442031002];
+pub const ACEI: &[u64] = &[386872004, 386873009];
+pub const ARB: &[u64] = &[373567002, 372512008];
+pub const BETA_BLOCKER: &[u64] = &[386868003, 386870007];
+pub const STATIN: &[u64] = &[373444002, 387584000];
+pub const SMEAR: u64 = 171149006;
+pub const HYSTERECTOMY: u64 = 116140006;
+pub const SMOKER: u64 = 77176002;
+pub const EX_SMOKER: u64 = 8517006;
+pub const NEVER_SMOKED: u64 = 266919005;
+pub const SMOKING_CESSATION: u64 = 225323000;
+pub const FLU: u64 = 86198006;
+pub const MILD_FRAILTY: u64 = 925791000000100;
+pub const MODERATE_FRAILTY: u64 = 925831000000107;
+pub const SEVERE_FRAILTY: u64 = 925861000000102;
+pub const DM_PCA_UNSUITABLE: u64 = 717421000000100;
+/// Diabetes monitoring first and second letter.
+pub const DM_INVITE_1: u64 = 185756006;
+pub const DM_INVITE_2: u64 = 185757002;
+pub const PCA_UNSUITABLE: u64 = 183932001;
+pub const PCA_DECLINED: u64 = 183944003;
+pub const INVITE: u64 = 1109921000000106;
+pub const SERVICE_UNAVAILABLE: u64 = 416237000;
+pub const NOISE: &[u64] = &[54150009, 279039007, 25064002, 49727002, 21719001];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_in_its_cluster() {
+        let catalogue = include_str!("../../data/clusters.csv");
+        let rows: Vec<(&str, u64)> = catalogue
+            .lines()
+            .skip(1)
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                Some((f[0], f.get(f.len().checked_sub(2)?)?.parse().ok()?))
+            })
+            .collect();
+        for (cluster, codes) in ALL {
+            for code in *codes {
+                assert!(
+                    rows.contains(&(cluster, *code)),
+                    "{code} is not in {cluster} in data/clusters.csv"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! `cargo xtask bench`: runs `benches/engine.rs` in release, writes `bench/results/engine.json`
+//! and `bench/results/README.md` (a Markdown table), and the release wasm size when `pkg/` is
+//! built (`bench/results/wasm-size.json`).
+
+use crate::build;
+use crate::util::{self, cargo, probe, root, run_tee, Result};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub fn bench(filter: Option<&str>) -> Result {
+    let mut c = cargo();
+    c.args(["bench", "--package", "qofrules", "--bench", "engine"]);
+    if let Some(f) = filter {
+        c.args(["--", f]);
+    }
+    let (ok, out) = run_tee(&mut c)?;
+    if !ok {
+        return Err("the benchmarks failed".to_owned());
+    }
+    let lines: Vec<&str> =
+        out.lines().map(str::trim).filter(|l| l.starts_with('{') && l.ends_with('}')).collect();
+    if lines.is_empty() {
+        return Err("the benchmarks printed no results".to_owned());
+    }
+
+    let dir = root().join("bench").join("results");
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| format!("could not create `{}`: {e}", dir.display()))?;
+    let when = utc_now();
+    let rustc = probe(util::cmd("rustc").arg("-V")).unwrap_or_default().trim().to_owned();
+    let cpu = cpu_model();
+    let machine =
+        format!("{} ({} cores)", cpu, std::thread::available_parallelism().map_or(1, |n| n.get()));
+
+    let mut json = String::new();
+    let _ = write!(
+        json,
+        "{{\n  \"date\": \"{when}\",\n  \"rustc\": \"{}\",\n  \"machine\": \"{}\",\n  \"benchmarks\": [\n",
+        escape(&rustc),
+        escape(&machine)
+    );
+    json.push_str(&lines.iter().map(|l| format!("    {l}")).collect::<Vec<_>>().join(",\n"));
+    json.push_str("\n  ]\n}\n");
+    write_atomic(&dir.join("engine.json"), &json)?;
+
+    let mut md = String::new();
+    let _ = writeln!(md, "# Benchmark results\n");
+    let _ = writeln!(
+        md,
+        "Written by `cargo xtask bench` on {when}: {rustc}, {machine}. Times are per iteration \
+         (median of the timed iterations after warm-up); raw numbers in `engine.json`.\n"
+    );
+    let _ = writeln!(md, "| benchmark | elements | median | min | max | median per element |");
+    let _ = writeln!(md, "| --- | ---: | ---: | ---: | ---: | ---: |");
+    for line in &lines {
+        let f = |key: &str| field(line, key).unwrap_or_default();
+        let ns = |key: &str| f(key).parse::<f64>().map(duration).unwrap_or_default();
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | {} | {} | {} | {} ns |",
+            f("name"),
+            f("elements"),
+            ns("median_ns"),
+            ns("min_ns"),
+            ns("max_ns"),
+            f("median_ns_per_element")
+        );
+    }
+
+    if build::pkg_wasm().is_file() {
+        let (raw, gz) = build::wasm_size()?;
+        let size = format!("{{\n  \"date\": \"{when}\",\n  \"file\": \"pkg/qofrules_bg.wasm\",\n  \"raw_bytes\": {raw},\n  \"gzip_bytes\": {gz}\n}}\n");
+        write_atomic(&dir.join("wasm-size.json"), &size)?;
+        let _ = writeln!(
+            md,
+            "\nRelease wasm (`pkg/qofrules_bg.wasm`): {} raw, {} gzipped (`gzip -9`).",
+            build::kib(raw),
+            build::kib(gz)
+        );
+    } else {
+        println!("pkg/ is not built: run `cargo xtask serve` or `cargo xtask test` to include the wasm size");
+    }
+    write_atomic(&dir.join("README.md"), &md)?;
+    print!("\n{md}");
+    println!("\nwrote {}", dir.display());
+    Ok(())
+}
+
+/// The raw text of `"key":value` in one of our own JSON lines (no nesting, no escapes).
+fn field(line: &str, key: &str) -> Option<String> {
+    let start = line.find(&format!("\"{key}\":"))? + key.len() + 3;
+    let rest = &line[start..];
+    let end = rest.find([',', '}']).unwrap_or(rest.len());
+    Some(rest[..end].trim().trim_matches('"').to_owned())
+}
+
+fn duration(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.2} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.2} µs", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_owned())
+}
+
+/// Now as `YYYY-MM-DDTHH:MM:SSZ`.
+fn utc_now() -> String {
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // civil_from_days (Howard Hinnant)
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// Writes through a temporary file and a rename, so a reader never sees half a file.
+fn write_atomic(path: &Path, text: &str) -> Result {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| format!("could not write `{}`: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_fields_of_a_result_line() {
+        let line = r#"{"name":"date/parse_bytes","elements":1000000,"median_ns":1500000}"#;
+        assert_eq!(field(line, "name").as_deref(), Some("date/parse_bytes"));
+        assert_eq!(field(line, "median_ns").as_deref(), Some("1500000"));
+        assert_eq!(field(line, "missing"), None);
+        assert_eq!(duration(1_500_000.0), "1.50 ms");
+        assert_eq!(duration(999.0), "999 ns");
+    }
+
+    #[test]
+    fn formats_utc_dates() {
+        let now = utc_now();
+        assert_eq!(now.len(), 20, "{now}");
+        assert!(now.starts_with("20") && now.ends_with('Z'), "{now}");
+    }
+}

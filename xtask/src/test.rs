@@ -1,0 +1,286 @@
+//! `cargo xtask test`: every check, as a list of steps. Each step reports an outcome; the run
+//! ends with one line `N passed, M failed` counting individual tests (libtest results, wasm
+//! tests, browser tests), where a failing step (fmt, clippy, a build) counts as one failure.
+//!
+//! To add a check, write a `fn(&mut Ctx) -> Outcome` and put it in `STEPS`.
+
+use crate::build;
+use crate::server;
+use crate::tools::{self, WASM_TARGET};
+use crate::util::{self, cargo, cmd, root, run, run_tee, Result};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// What a step came to.
+enum Outcome {
+    /// A check that is not a test (fmt, clippy, a build, an install) passed.
+    Done,
+    /// Tests ran: how many passed and failed.
+    Tests { passed: u64, failed: u64 },
+    /// The step does not apply yet (e.g. no rules to test); counts nothing.
+    NotApplicable(String),
+    /// The step could not run here and that is allowed (outside CI); counts as skipped.
+    Skipped(String),
+    /// The step failed; counts as one failure.
+    Failed(String),
+}
+
+/// State passed between steps: what is installed and built so far.
+#[derive(Default)]
+pub struct Ctx {
+    ci: bool,
+    wasm_tools: Option<bool>,
+    npm: Option<bool>,
+    pkg: Option<bool>,
+    www: Option<bool>,
+    chromium: Option<PathBuf>,
+}
+
+struct Step {
+    name: &'static str,
+    run: fn(&mut Ctx) -> Outcome,
+}
+
+const STEPS: &[Step] = &[
+    Step { name: "cargo fmt --check", run: fmt },
+    Step { name: "clippy (host, all targets)", run: clippy_host },
+    Step { name: "rust tests", run: rust_tests },
+    Step { name: "rules tests (rules/*.qof)", run: rules_tests },
+    Step { name: "wasm tools (target, wasm-bindgen-cli)", run: wasm_tools },
+    Step { name: "clippy (wasm32, lib)", run: clippy_wasm },
+    Step { name: "wasm tests (node)", run: wasm_tests },
+    Step { name: "build pkg/ (release wasm)", run: build_pkg },
+    Step { name: "npm ci (www/)", run: npm },
+    Step { name: "build www/ (tsc, vite)", run: build_www },
+    Step { name: "chromium", run: chromium },
+    Step { name: "browser tests (chromium)", run: browser_tests },
+];
+
+pub fn test() -> Result {
+    let mut ctx = Ctx { ci: util::is_ci(), ..Ctx::default() };
+    let started = Instant::now();
+    let mut report = Vec::new();
+    for step in STEPS {
+        println!("\n==> {}", step.name);
+        let t = Instant::now();
+        let outcome = (step.run)(&mut ctx);
+        if let Outcome::Failed(why) | Outcome::Skipped(why) = &outcome {
+            eprintln!("{}: {why}", step.name);
+        }
+        report.push((step.name, outcome, t.elapsed()));
+    }
+
+    let (mut passed, mut failed, mut skipped) = (0u64, 0u64, 0u64);
+    println!("\nsteps ({:.0} s):", started.elapsed().as_secs_f64());
+    for (name, outcome, took) in &report {
+        let what = match outcome {
+            Outcome::Done => "ok".to_owned(),
+            Outcome::Tests { passed: p, failed: f } => {
+                passed += p;
+                failed += f;
+                if *f == 0 {
+                    format!("ok, {p} passed")
+                } else {
+                    format!("FAILED, {p} passed, {f} failed")
+                }
+            }
+            Outcome::NotApplicable(why) => format!("not applicable: {why}"),
+            Outcome::Skipped(why) => {
+                skipped += 1;
+                format!("skipped: {}", why.lines().next().unwrap_or(""))
+            }
+            Outcome::Failed(why) => {
+                failed += 1;
+                format!("FAILED: {}", why.lines().next().unwrap_or(""))
+            }
+        };
+        println!("  {name:<40} {:>6.1} s  {what}", took.as_secs_f64());
+    }
+    if skipped > 0 {
+        println!("{passed} passed, {failed} failed, {skipped} skipped");
+    } else {
+        println!("{passed} passed, {failed} failed");
+    }
+    if failed > 0 {
+        Err(format!("{failed} failed"))
+    } else {
+        Ok(())
+    }
+}
+
+fn check(result: Result) -> Outcome {
+    match result {
+        Ok(()) => Outcome::Done,
+        Err(e) => Outcome::Failed(e),
+    }
+}
+
+/// Turns captured test output into an outcome: counts from `counts`, and a failure of the
+/// command without any failed test (e.g. a compile error) counts as one failure.
+fn tests_outcome(result: Result<(bool, String)>, counts: fn(&str) -> (u64, u64)) -> Outcome {
+    match result {
+        Err(e) => Outcome::Failed(e),
+        Ok((ok, out)) => {
+            let (passed, mut failed) = counts(&out);
+            if !ok && failed == 0 {
+                failed = 1;
+            }
+            if ok && passed == 0 && failed == 0 {
+                return Outcome::Failed("no tests ran".to_owned());
+            }
+            Outcome::Tests { passed, failed }
+        }
+    }
+}
+
+/// Why a step that depends on an earlier one cannot run, if it cannot.
+fn needs(what: Option<bool>, name: &str) -> Option<Outcome> {
+    match what {
+        Some(true) => None,
+        _ => Some(Outcome::Failed(format!("not run: {name} failed"))),
+    }
+}
+
+fn fmt(_: &mut Ctx) -> Outcome {
+    check(run(cargo().args(["fmt", "--all", "--check"])))
+}
+
+fn clippy_host(_: &mut Ctx) -> Outcome {
+    check(run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])))
+}
+
+fn rust_tests(ctx: &mut Ctx) -> Outcome {
+    let mut c = cargo();
+    c.args(["test", "--workspace", "--no-fail-fast"]);
+    if ctx.ci {
+        // never write snapshots in CI: a missing or changed snapshot is a failure
+        c.env("INSTA_UPDATE", "no").env_remove("INSTA_FORCE_PASS");
+    }
+    tests_outcome(run_tee(&mut c), util::libtest_counts)
+}
+
+/// `qofrules test rules/*.qof` with the built binary, once the repository ships rules.
+fn rules_tests(_: &mut Ctx) -> Outcome {
+    let rules = util::files_ending(&root().join("rules"), ".qof");
+    if rules.is_empty() {
+        return Outcome::NotApplicable("no rules/*.qof yet".to_owned());
+    }
+    if let Err(e) = run(cargo().args(["build", "--package", "qofrules", "--bin", "qofrules"])) {
+        return Outcome::Failed(e);
+    }
+    let bin =
+        util::target_dir().join("debug").join(format!("qofrules{}", std::env::consts::EXE_SUFFIX));
+    let result = run_tee(cmd(bin).arg("test").args(&rules));
+    tests_outcome(result, |out| util::plain_counts(out).unwrap_or((0, 0)))
+}
+
+fn wasm_tools(ctx: &mut Ctx) -> Outcome {
+    let result = tools::ensure_wasm_target().and_then(|()| tools::ensure_wasm_bindgen());
+    ctx.wasm_tools = Some(result.is_ok());
+    check(result)
+}
+
+fn clippy_wasm(ctx: &mut Ctx) -> Outcome {
+    if let Some(o) = needs(ctx.wasm_tools, "installing the wasm tools") {
+        return o;
+    }
+    check(run(cargo().args([
+        "clippy",
+        "--package",
+        "qofrules",
+        "--lib",
+        "--target",
+        WASM_TARGET,
+        "--",
+        "-D",
+        "warnings",
+    ])))
+}
+
+fn wasm_tests(ctx: &mut Ctx) -> Outcome {
+    if let Some(o) = needs(ctx.wasm_tools, "installing the wasm tools") {
+        return o;
+    }
+    // tests/wasm.rs only: the other test files are native (files, insta snapshots)
+    let mut c = cargo();
+    c.args(["test", "--package", "qofrules", "--target", WASM_TARGET, "--test", "wasm"]);
+    tests_outcome(run_tee(&mut c), util::libtest_counts)
+}
+
+fn build_pkg(ctx: &mut Ctx) -> Outcome {
+    if let Some(o) = needs(ctx.wasm_tools, "installing the wasm tools") {
+        return o;
+    }
+    let result = build::build_pkg();
+    ctx.pkg = Some(result.is_ok());
+    check(result)
+}
+
+fn npm(ctx: &mut Ctx) -> Outcome {
+    let result = tools::ensure_npm();
+    ctx.npm = Some(result.is_ok());
+    check(result)
+}
+
+fn build_www(ctx: &mut Ctx) -> Outcome {
+    if let Some(o) = needs(ctx.pkg, "building pkg/").or_else(|| needs(ctx.npm, "npm ci")) {
+        return o;
+    }
+    let result = build::build_www();
+    ctx.www = Some(result.is_ok());
+    check(result)
+}
+
+fn chromium(ctx: &mut Ctx) -> Outcome {
+    match tools::ensure_chromium() {
+        Ok(Ok(path)) => {
+            ctx.chromium = Some(path);
+            Outcome::Done
+        }
+        Ok(Err(help)) if ctx.ci => {
+            Outcome::Failed(format!("{help}\n  (CI=true: a missing browser is a failure)"))
+        }
+        Ok(Err(help)) => Outcome::Skipped(help),
+        Err(e) => Outcome::Failed(e),
+    }
+}
+
+fn browser_tests(ctx: &mut Ctx) -> Outcome {
+    if let Some(o) = needs(ctx.www, "building www/") {
+        return o;
+    }
+    let Some(chromium) = ctx.chromium.clone() else {
+        return if ctx.ci {
+            Outcome::Failed("not run: no chromium".to_owned())
+        } else {
+            Outcome::Skipped("no chromium (see the chromium step)".to_owned())
+        };
+    };
+    let www = root().join("www");
+    let tests = util::files_ending(&www.join("tests"), ".test.mjs");
+    if tests.is_empty() {
+        return Outcome::Failed("no browser tests in www/tests/*.test.mjs".to_owned());
+    }
+    let version = match util::crate_version() {
+        Ok(v) => v,
+        Err(e) => return Outcome::Failed(e),
+    };
+    let listener = match std::net::TcpListener::bind("127.0.0.1:0") {
+        Ok(l) => l,
+        Err(e) => return Outcome::Failed(format!("could not open a port on 127.0.0.1: {e}")),
+    };
+    let url = match listener.local_addr() {
+        Ok(addr) => format!("http://{addr}/"),
+        Err(e) => return Outcome::Failed(format!("could not read the server's address: {e}")),
+    };
+    server::spawn(www.join("dist"), listener, false);
+    println!("serving www/dist at {url}");
+    let mut c = cmd("node");
+    c.current_dir(&www)
+        .args(["--test", "--test-reporter=tap"])
+        .args(&tests)
+        .env("QOFRULES_URL", &url)
+        .env("QOFRULES_VERSION", version)
+        .env("CHROMIUM_PATH", chromium);
+    tests_outcome(run_tee(&mut c), util::tap_counts)
+}
