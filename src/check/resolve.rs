@@ -126,6 +126,8 @@ pub(super) struct Cx<'a> {
     pub used_defines: HashSet<&'a str>,
     /// Line starts per file, built on first use (for "the first is on line N").
     lines: HashMap<usize, LineIndex>,
+    /// Inherited indicators retired by `keep` or `retire` (to explain references to them).
+    retired: HashSet<String>,
 }
 
 /// Merges the chain and builds the scheme. `chain` is root first.
@@ -154,6 +156,7 @@ pub(super) fn resolve(
         used_lists: HashSet::new(),
         used_defines: HashSet::new(),
         lines: HashMap::new(),
+        retired: HashSet::new(),
     };
     for (i, unit) in chain.iter().enumerate().rev() {
         cx.file_checks(unit);
@@ -187,6 +190,21 @@ impl<'a> Cx<'a> {
             return;
         }
         self.undefined += 1;
+        if what.contains("indicator") && self.retired.contains(&name.name) {
+            self.push(
+                Diagnostic::error(
+                    "undefined-name",
+                    file,
+                    name.span,
+                    format!("{what} `{}` is retired", name.name),
+                )
+                .with_help(format!(
+                    "keep `{}` (`keep` lists the inherited indicators that stay), or stop naming it here",
+                    name.name
+                )),
+            );
+            return;
+        }
         let d = Diagnostic::error(
             "undefined-name",
             file,
@@ -563,6 +581,7 @@ impl<'a> Cx<'a> {
         }
         for id in &retired {
             self.indicators.remove(id);
+            self.retired.insert(id.to_string());
         }
         for item in &unit.ast.items {
             if let Item::Indicator(x) = item {
@@ -581,6 +600,7 @@ impl<'a> Cx<'a> {
                     );
                     continue;
                 }
+                self.retired.remove(&x.id.name);
                 self.indicators.insert(
                     &x.id.name,
                     IndEntry {
