@@ -2,8 +2,11 @@
 //! 0 success, 1 the input has errors (or tests fail), 2 usage errors (bad flags, unreadable files).
 
 pub mod check;
+mod eval;
+mod explain;
 pub mod inspect;
 mod synth;
+mod test;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -25,6 +28,12 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Write a synthetic population calibrated on real 2019/20 practices
     Synth(synth::SynthArgs),
+    /// Evaluate a population (or published counts) under a scheme and pay it
+    Eval(eval::EvalArgs),
+    /// Explain why one patient did or did not count for each indicator
+    Explain(explain::ExplainArgs),
+    /// Run the test patients written in rule files (exit 1 on any failure)
+    Test(test::TestArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -36,5 +45,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Synth(args) => synth::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Test(args) => test::run(args),
     }
 }

@@ -419,7 +419,7 @@ fn explanation_reads_like_the_guidance() {
     let t = explain(&p, &pt, Some("DM020"));
     assert_eq!(t[0].outcome, Outcome::Adjusted(Some(Category::NoResponse)));
     assert!(t[0].text.ends_with(
-        "not achieved: no IFCC HbA1c in last 12 months; adjusted (no response): 2 of invitation in last 12 months at least 7 days apart (needs >= 2)"
+        "not achieved: no IFCC HbA1c in last 12 months; no response: 2 of invitation in last 12 months at least 7 days apart (needs >= 2)"
     ), "{}", t[0].text);
     assert!(explain(&p, &pt, Some("NOPE")).is_empty());
 }
@@ -456,5 +456,5 @@ test "any adjustment" {{
     assert!(r.tests[0].passed && !r.tests[1].passed && r.tests[2].passed);
     let f = &r.tests[1].expects[0];
     assert_eq!(f.actual, Outcome::Adjusted(Some(Category::Unsuitable)));
-    assert!(f.explanation.as_deref().unwrap().contains("adjusted (unsuitable): PCA unsuitable on"));
+    assert!(f.explanation.as_deref().unwrap().contains("; unsuitable: PCA unsuitable on"));
 }
