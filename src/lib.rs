@@ -9,6 +9,7 @@ pub mod compile;
 pub mod date;
 pub mod diag;
 pub mod eval;
+pub mod fmt;
 pub mod inspect;
 pub mod model;
 pub mod pay;

@@ -35,6 +35,7 @@ impl<'a> Cx<'a> {
             ExprKind::Registered(w) => self.window(w, file),
             ExprKind::Count { list, window, apart_days, .. } => {
                 if self.is_define(&list.name) {
+                    self.used_defines.insert(&list.name);
                     self.push(
                         Diagnostic::error(
                             "type-mismatch",
@@ -98,6 +99,23 @@ impl<'a> Cx<'a> {
                             format!("`{}` is a register, not a code list", list.name),
                         )
                         .with_help(format!("write `on register {}`", list.name)),
+                    );
+                    return;
+                }
+                if bare && !self.codelists.contains(&list.name) {
+                    // a bare name may be a code list or a definition
+                    let cands: Vec<String> = self
+                        .codelists
+                        .keys()
+                        .chain(self.defines.keys())
+                        .map(String::from)
+                        .collect();
+                    self.undefined(
+                        "code list or definition",
+                        list,
+                        file,
+                        cands.iter().map(String::as_str),
+                        "define it with `codelist NAME \"title\" snomed { ... }` or `define NAME = ...`",
                     );
                     return;
                 }

@@ -132,11 +132,13 @@ pub(super) fn resolve(
     chain: &[Unit],
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Scheme> {
+    let complete = !chain.last().and_then(|u| u.header()).is_some_and(|h| h.extends.is_some());
     let bad_files: HashSet<usize> = chain.iter().filter(|u| !u.syntax_ok).map(|u| u.file).collect();
     let mut cx = Cx {
         sources,
         diags: Vec::new(),
-        names: bad_files.is_empty(),
+        // an unknown parent or a cycle leaves names (and header statements) unresolvable
+        names: bad_files.is_empty() && complete,
         bad_files,
         undefined: 0,
         codelists: Table::new(),
@@ -288,7 +290,7 @@ impl<'a> Cx<'a> {
         }
 
         // duplicate names, per namespace
-        let mut seen: [HashMap<&str, Span>; 6] = Default::default();
+        let mut seen: [HashMap<&str, (Span, &str)>; 6] = Default::default();
         for item in &unit.ast.items {
             let (ns, id, what) = match item {
                 Item::Codelist(c) => (0, &c.id, "code list"),
@@ -304,10 +306,12 @@ impl<'a> Cx<'a> {
             if id.name.is_empty() {
                 continue;
             }
-            if let Some(first) = seen[ns].get(id.name.as_str()) {
+            if let Some(&(first, first_what)) = seen[ns].get(id.name.as_str()) {
                 let line = self.line_of(file, first.start);
                 let msg = if ns == 3 {
                     format!("`{}` is changed twice", id.name)
+                } else if first_what != what {
+                    format!("{what} `{}` has the same name as a {first_what}", id.name)
                 } else {
                     format!("{what} `{}` is defined twice", id.name)
                 };
@@ -318,7 +322,7 @@ impl<'a> Cx<'a> {
                 };
                 self.push(Diagnostic::error("duplicate-name", file, id.span, msg).with_help(help));
             } else {
-                seen[ns].insert(&id.name, id.span);
+                seen[ns].insert(&id.name, (id.span, what));
             }
             match item {
                 Item::Indicator(x) => self.block_duplicates(&x.stmts, file),
@@ -706,7 +710,7 @@ impl<'a> Cx<'a> {
             }
         });
         let mut point_value = Decimal::ZERO;
-        if let Some(h) = root_header {
+        if let Some(h) = root_header.filter(|_| self.names) {
             if period.is_none() {
                 self.push(
                     Diagnostic::error(
@@ -1055,7 +1059,7 @@ impl<'a> Cx<'a> {
             }
         }
         for (k, e) in self.defines.iter() {
-            if e.file == root && !self.used_defines.contains(k) {
+            if e.file == root && !self.used_defines.contains(k) && !self.codelists.contains(k) {
                 warnings.push(
                     Diagnostic::warning(
                         "unused-define",

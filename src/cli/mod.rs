@@ -4,6 +4,7 @@
 pub mod check;
 mod eval;
 mod explain;
+pub mod fmt;
 pub mod inspect;
 mod synth;
 mod test;
@@ -20,10 +21,10 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Print the engine version
-    Version,
     /// Check rule files: report every error and warning (exit 1 on errors)
     Check(check::CheckArgs),
+    /// Rewrite rule files in the canonical layout (docs/formatting.md)
+    Fmt(fmt::FmtArgs),
     /// Show a scheme after inheritance: indicators, registers, code lists, payment
     Inspect(inspect::InspectArgs),
     /// Write a synthetic population calibrated on real 2019/20 practices
@@ -34,17 +35,20 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Run the test patients written in rule files (exit 1 on any failure)
     Test(test::TestArgs),
+    /// Print the engine version
+    Version,
 }
 
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Fmt(args) => fmt::run(args),
+        Command::Inspect(args) => inspect::run(args),
+        Command::Synth(args) => synth::run(args),
         Command::Version => {
             println!("qofrules {}", qofrules::version());
             ExitCode::SUCCESS
         }
-        Command::Check(args) => check::run(args),
-        Command::Inspect(args) => inspect::run(args),
-        Command::Synth(args) => synth::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Test(args) => test::run(args),
