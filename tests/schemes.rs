@@ -271,3 +271,61 @@ fn every_indicator_has_test_patients_for_each_outcome() {
         assert!(missing.is_empty(), "{path}:\n{}", missing.join("\n"));
     }
 }
+
+/// The national and Dudley schemes (this file's subject): check with no errors and no warnings,
+/// compile, and every in-file test patient gets the expected outcome.
+const OURS: [&str; 5] = [
+    "rules/qof-2018-19.qof",
+    "rules/qof-2019-20.qof",
+    "rules/qof-2019-20-stratified.qof",
+    "rules/dudley-2017-18.qof",
+    "rules/dudley-2018-19.qof",
+];
+
+#[test]
+fn national_and_dudley_schemes_check_clean_and_their_tests_pass() {
+    for path in OURS {
+        let text = read(path);
+        let (sources, checked) = qofrules::check::check_text(path, &text);
+        let rendered: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let (name, src) = sources
+                    .files
+                    .get(d.file)
+                    .map(|f| (f.name.as_str(), f.text.as_str()))
+                    .unwrap_or((path, text.as_str()));
+                qofrules::diag::render(d, name, src)
+            })
+            .collect();
+        assert!(checked.diagnostics.is_empty(), "{}", rendered.join("\n"));
+        let scheme = checked.scheme.expect("a checked scheme");
+        let prog = qofrules::compile::compile(&scheme).expect("the scheme compiles");
+        let report = qofrules::eval::run_tests(&scheme, &prog);
+        let failures: Vec<String> = report
+            .tests
+            .iter()
+            .filter(|t| !t.passed)
+            .map(|t| {
+                let mut s = format!("{path}: test \"{}\" failed {:?}", t.name, t.errors);
+                for e in t.expects.iter().filter(|e| !e.passed) {
+                    s.push_str(&format!(
+                        "\n  {}: expected {:?}, got {:?}\n  {}",
+                        e.indicator,
+                        e.expected,
+                        e.actual,
+                        e.explanation.clone().unwrap_or_default()
+                    ));
+                }
+                s
+            })
+            .collect();
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        assert!(
+            report.passed >= 20,
+            "{path}: expected many test patients, found {}",
+            report.passed
+        );
+    }
+}
