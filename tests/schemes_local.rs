@@ -122,3 +122,36 @@ fn aylesbury_levels_chain_back_to_the_foundation_gateway() {
     assert_eq!(gateway.requires.len(), 6);
     assert_eq!(gateway.pays, Some(Decimal::from(5000)));
 }
+
+/// The 2018 Welsh suspension, paid: active indicators on the higher of 2016/17 and 2017/18
+/// points, inactive ones on 2016/17 (they score nothing now), flu on 2017/18 alone. One
+/// practice of exactly average list size and prevalence (CPI = APDF = 1), so a point is £167.50.
+#[test]
+fn wales_pays_the_higher_of_2016_17_and_2017_18_except_flu() {
+    use qofrules::pay::{Counts, FigureSource, HistoricValue, NationalFigures, PracticeData};
+
+    let scheme = checked("rules/wales-2017-18.qof");
+    let pay_scheme = qofrules::compile::pay_scheme(&scheme);
+    let mut data = PracticeData::new();
+    data.set_list_size("P1", "TOTAL", 7250);
+    data.set_list_size("P1", "17OV", 6000);
+    data.set_register("P1", "DM", 480);
+    let fraction = |denominator, numerator| Counts { denominator, numerator, ..Counts::default() };
+    data.set_counts("P1", "DM007", fraction(100, 80)); // 80% >= 75%: all 17 points
+    data.set_counts("P1", "DM009", fraction(100, 40)); // 40% <= 52%: no points
+    data.set_counts("P1", "FLU001W", fraction(100, 50)); // 50% <= 55%: no points
+    let points = |p: i64| HistoricValue { points: Some(Decimal::from(p)), pounds: None };
+    for (item, p) in [("DM007", 10), ("DM009", 8), ("DM002", 10), ("FLU001W", 8)] {
+        data.set_historic("P1", "2016/17", item, points(p));
+    }
+    let national = NationalFigures::computed(&data, &pay_scheme.groups)
+        .with_average_list_size(Decimal::from(7250), FigureSource::Scheme);
+    let result = qofrules::pay::pay(&pay_scheme, &national, &data).unwrap();
+    let practice = &result.practices[0];
+    let paid = |id: &str| practice.indicators.iter().find(|i| i.id == id).unwrap().payment;
+    let pounds = |s: &str| s.parse::<Decimal>().unwrap();
+    assert_eq!(paid("DM007"), pounds("2847.50"), "active: 2017/18's 17 points beat 2016/17's 10");
+    assert_eq!(paid("DM009"), pounds("1340.00"), "active: 2016/17's 8 points beat 2017/18's 0");
+    assert_eq!(paid("DM002"), pounds("1675.00"), "inactive: 2016/17's 10 points");
+    assert_eq!(paid("FLU001W"), Decimal::ZERO, "flu: 2017/18 alone, whatever 2016/17 scored");
+}
