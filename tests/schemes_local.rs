@@ -155,3 +155,72 @@ fn wales_pays_the_higher_of_2016_17_and_2017_18_except_flu() {
     assert_eq!(paid("DM002"), pounds("1675.00"), "inactive: 2016/17's 10 points");
     assert_eq!(paid("FLU001W"), Decimal::ZERO, "flu: 2017/18 alone, whatever 2016/17 scored");
 }
+
+/// Aylesbury, paid: a practice that attests every Foundation item earns the one-off £5,000 and
+/// unlocks care delivery, paid on its 2014/15 points; a practice one item short earns neither.
+/// Both practices are of average list size and prevalence (CPI = APDF = 1): £171.20 a point.
+#[test]
+fn aylesbury_pays_2014_15_only_behind_the_foundation_gateway() {
+    use qofrules::pay::{FigureSource, HistoricValue, NationalFigures, PracticeData};
+
+    let scheme = checked("rules/aylesbury-2017-18.qof");
+    let pay_scheme = qofrules::compile::pay_scheme(&scheme);
+    let foundation = ["FG_EMIS", "FG_ERS", "FG_CLUSTER", "FG_TEMPLATES", "FG_GRASPAF", "FG_NDA"];
+    let mut data = PracticeData::new();
+    for (practice, attested) in [("FULL", 6), ("SHORT", 5)] {
+        data.set_list_size(practice, "TOTAL", 7732);
+        data.set_list_size(practice, "17OV", 6000);
+        data.set_register(practice, "DM", 400);
+        for (i, item) in foundation.iter().enumerate() {
+            data.set_attested(practice, item, i < attested);
+        }
+        let points = HistoricValue { points: Some(Decimal::from(15)), pounds: None };
+        data.set_historic(practice, "2014/15", "DM007", points);
+    }
+    let national = NationalFigures::computed(&data, &pay_scheme.groups)
+        .with_average_list_size(Decimal::from(7732), FigureSource::Scheme);
+    let result = qofrules::pay::pay(&pay_scheme, &national, &data).unwrap();
+    let practice = |id: &str| result.practices.iter().find(|p| p.practice_id == id).unwrap();
+    let dm007 =
+        |id: &str| practice(id).indicators.iter().find(|i| i.id == "DM007").unwrap().payment;
+    let gateway = |id: &str| practice(id).gateways.iter().find(|g| g.id == "FOUNDATION").unwrap();
+    let pounds = |s: &str| s.parse::<Decimal>().unwrap();
+
+    assert!(gateway("FULL").met);
+    assert_eq!(gateway("FULL").payment, pounds("5000"));
+    assert_eq!(dm007("FULL"), pounds("2568.00"), "15 points of 2014/15 at £171.20");
+    assert!(!gateway("SHORT").met);
+    assert_eq!(gateway("SHORT").payment, Decimal::ZERO);
+    assert_eq!(dm007("SHORT"), Decimal::ZERO, "care delivery stays locked");
+}
+
+/// Tower Hamlets, paid: the 25 monitored indicators pay nothing whatever they score; each
+/// practice's 2016/17 QOF points are repriced and the money goes to its network.
+#[test]
+fn tower_hamlets_pays_2016_17_to_the_network_and_nothing_on_indicators() {
+    use qofrules::pay::{Counts, FigureSource, HistoricValue, NationalFigures, PracticeData};
+
+    let scheme = checked("rules/tower-hamlets-2017-18.qof");
+    let pay_scheme = qofrules::compile::pay_scheme(&scheme);
+    let mut data = PracticeData::new();
+    for (practice, list, points) in [("P1", 7732, 500), ("P2", 7732, 300)] {
+        data.set_network(practice, "N1");
+        data.set_list_size(practice, "TOTAL", list);
+        data.set_list_size(practice, "17OV", 6000);
+        data.set_register(practice, "DM", 400);
+        let all = Counts { denominator: 100, numerator: 100, ..Counts::default() };
+        data.set_counts(practice, "DM007", all);
+        let qof = HistoricValue { points: Some(Decimal::from(points)), pounds: None };
+        data.set_historic(practice, "2016/17", "QOF", qof);
+    }
+    let national = NationalFigures::computed(&data, &pay_scheme.groups)
+        .with_average_list_size(Decimal::from(7732), FigureSource::Scheme);
+    let result = qofrules::pay::pay(&pay_scheme, &national, &data).unwrap();
+    for p in &result.practices {
+        let dm007 = p.indicators.iter().find(|i| i.id == "DM007").unwrap();
+        assert_eq!(dm007.payment, Decimal::ZERO, "monitored DM007 is paid at {}", p.practice_id);
+    }
+    let network = result.networks.iter().find(|n| n.network_id == "N1").unwrap();
+    // (500 + 300) points x £171.20, CPI 1
+    assert_eq!(network.receives, "136960.00".parse::<Decimal>().unwrap());
+}
