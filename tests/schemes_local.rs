@@ -224,3 +224,29 @@ fn tower_hamlets_pays_2016_17_to_the_network_and_nothing_on_indicators() {
     // (500 + 300) points x £171.20, CPI 1
     assert_eq!(network.receives, "136960.00".parse::<Decimal>().unwrap());
 }
+
+/// Somerset, paid: 2012/13 points repriced at £179.26 with this year's list size (a practice of
+/// half the average list has CPI 0.5); the reinstated QOF actions and the obligations pay nothing.
+#[test]
+fn somerset_pays_2012_13_points_with_this_years_list_size() {
+    use qofrules::pay::{Counts, FigureSource, HistoricValue, NationalFigures, PracticeData};
+
+    let scheme = checked("rules/somerset-2018-19.qof");
+    let pay_scheme = qofrules::compile::pay_scheme(&scheme);
+    let mut data = PracticeData::new();
+    data.set_list_size("P1", "TOTAL", 4048);
+    data.set_register("P1", "DEM", 40);
+    let all = Counts { denominator: 40, numerator: 40, ..Counts::default() };
+    data.set_counts("P1", "SPQS_DEM", all);
+    let qof = HistoricValue { points: Some(Decimal::from(600)), pounds: None };
+    data.set_historic("P1", "2012/13", "QOF", qof);
+    let national = NationalFigures::computed(&data, &pay_scheme.groups)
+        .with_average_list_size(Decimal::from(8096), FigureSource::Scheme);
+    let result = qofrules::pay::pay(&pay_scheme, &national, &data).unwrap();
+    let practice = &result.practices[0];
+    let dem = practice.indicators.iter().find(|i| i.id == "SPQS_DEM").unwrap();
+    assert_eq!(dem.payment, Decimal::ZERO);
+    // 600 points x £179.26 x 4048 / 8096
+    assert_eq!(practice.payment, "53778.00".parse::<Decimal>().unwrap());
+    assert_eq!(practice.obligations.len(), 12);
+}
