@@ -309,16 +309,21 @@ impl IdIndex {
             while end < keys.len() && keys[end].0 == keys[start].0 {
                 end += 1;
             }
-            // Within a run of equal hashes (sorted by position), a later equal id is a
-            // duplicate of the first one.
-            for j in start + 1..end {
-                let pj = keys[j].1 as usize;
-                if let Some(first) = keys[start..j]
-                    .iter()
-                    .map(|k| k.1 as usize)
-                    .find(|&pi| patients[pi].patient_id == patients[pj].patient_id)
-                {
-                    dups.push((pj, first));
+            // Within a run of equal hashes, group equal ids (then by position): every id
+            // after the first of its group is a duplicate of that first one. Sorting keeps
+            // this n log n even for a file of one id repeated.
+            if end - start > 1 {
+                let mut run: Vec<usize> = keys[start..end].iter().map(|k| k.1 as usize).collect();
+                run.sort_by(|&a, &b| {
+                    patients[a].patient_id.cmp(&patients[b].patient_id).then(a.cmp(&b))
+                });
+                let mut first = run[0];
+                for w in run.windows(2) {
+                    if patients[w[1]].patient_id == patients[first].patient_id {
+                        dups.push((w[1], first));
+                    } else {
+                        first = w[1];
+                    }
                 }
             }
             start = end;
