@@ -3,14 +3,20 @@
 //! See `ARCHITECTURE.md` for the pipeline and the code map.
 
 pub mod aggregate;
+pub mod check;
 pub mod compare;
+pub mod compile;
 pub mod date;
 pub mod diag;
+pub mod eval;
+pub mod fmt;
+pub mod inspect;
 pub mod model;
 pub mod pay;
 pub mod population;
 pub mod reference;
 pub mod scheme;
+pub mod shipped;
 pub mod syntax;
 pub mod synth;
 #[cfg(target_arch = "wasm32")]

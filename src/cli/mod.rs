@@ -1,7 +1,13 @@
 //! Subcommands. Each lives in its own module and returns the process exit code:
 //! 0 success, 1 the input has errors (or tests fail), 2 usage errors (bad flags, unreadable files).
 
+pub mod check;
+mod eval;
+mod explain;
+pub mod fmt;
+pub mod inspect;
 mod synth;
+mod test;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -15,18 +21,36 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Print the engine version
-    Version,
+    /// Check rule files: report every error and warning (exit 1 on errors)
+    Check(check::CheckArgs),
+    /// Rewrite rule files in the canonical layout (docs/formatting.md)
+    Fmt(fmt::FmtArgs),
+    /// Show a scheme after inheritance: indicators, registers, code lists, payment
+    Inspect(inspect::InspectArgs),
     /// Write a synthetic population calibrated on real 2019/20 practices
     Synth(synth::SynthArgs),
+    /// Evaluate a population (or published counts) under a scheme and pay it
+    Eval(eval::EvalArgs),
+    /// Explain why one patient did or did not count for each indicator
+    Explain(explain::ExplainArgs),
+    /// Run the test patients written in rule files (exit 1 on any failure)
+    Test(test::TestArgs),
+    /// Print the engine version
+    Version,
 }
 
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Fmt(args) => fmt::run(args),
+        Command::Inspect(args) => inspect::run(args),
+        Command::Synth(args) => synth::run(args),
         Command::Version => {
             println!("qofrules {}", qofrules::version());
             ExitCode::SUCCESS
         }
-        Command::Synth(args) => synth::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Test(args) => test::run(args),
     }
 }

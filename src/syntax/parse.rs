@@ -66,7 +66,7 @@ pub fn parse(text: &str, file: usize) -> (File, Vec<Diagnostic>) {
                         }
                     }
                     Err(e) => {
-                        diags.push(syntax_error(&e, chunk, start, file));
+                        diags.push(syntax_error(&e, text, start, file));
                         if diags.len() >= MAX_ERRORS {
                             let at = Span::new(end, end);
                             diags.push(
@@ -173,12 +173,14 @@ fn depth_error(text: &str, file: usize) -> Option<Diagnostic> {
     None
 }
 
-fn syntax_error(e: &pest::error::Error<Rule>, chunk: &str, base: usize, file: usize) -> Diagnostic {
+/// A pest failure in the chunk starting at `base` of `text`. The unexpected token is read from
+/// the whole text, so that an item cut short by the next one names that one's first word.
+fn syntax_error(e: &pest::error::Error<Rule>, text: &str, base: usize, file: usize) -> Diagnostic {
     let pos = match e.location {
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
     };
-    let rest = &chunk[pos.min(chunk.len())..];
+    let rest = text.get(base + pos..).unwrap_or("");
     let token_len = token_at(rest);
     let span = Span::new(base + pos, base + pos + token_len);
     let message = if token_len == 0 {

@@ -1,0 +1,135 @@
+//! Finding and parsing the root file and its ancestors.
+
+use crate::diag::{did_you_mean, Diagnostic};
+use crate::scheme::Sources;
+use crate::syntax::ast::{self, Item};
+
+/// One file of the inheritance chain, parsed.
+pub(super) struct Unit {
+    pub file: usize,
+    pub ast: ast::File,
+    /// The scheme id declared by the file's header (empty if it has none).
+    pub id: String,
+    /// The file parsed without syntax errors.
+    pub syntax_ok: bool,
+}
+
+impl Unit {
+    pub fn header(&self) -> Option<&ast::Scheme> {
+        self.ast.items.iter().find_map(|i| match i {
+            Item::Scheme(s) => Some(s),
+            _ => None,
+        })
+    }
+}
+
+/// The scheme id a text declares, read cheaply from its first statement (`scheme ID ...`),
+/// skipping whitespace and comments. Used to find parents without parsing every file.
+pub(super) fn header_id(text: &str) -> Option<&str> {
+    let mut rest = text.trim_start_matches('\u{FEFF}');
+    loop {
+        rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix("//") {
+            rest = r.find('\n').map(|i| &r[i..]).unwrap_or("");
+        } else {
+            break;
+        }
+    }
+    let r = rest.strip_prefix("scheme")?;
+    if !r.starts_with(|c: char| c.is_whitespace()) {
+        return None;
+    }
+    let r = r.trim_start();
+    let end = r.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(r.len());
+    if end == 0 {
+        None
+    } else {
+        Some(&r[..end])
+    }
+}
+
+/// Parses the root file and its ancestors, root first. Syntax errors and problems with the
+/// `extends` clauses (unknown parent, cycle) go to `diags`.
+pub(super) fn chain(sources: &mut Sources, root: usize, diags: &mut Vec<Diagnostic>) -> Vec<Unit> {
+    let mut out: Vec<Unit> = Vec::new();
+    let mut file = root;
+    loop {
+        let (tree, syntax) = crate::syntax::parse(&sources.files[file].text, file);
+        let syntax_ok = syntax.is_empty();
+        diags.extend(syntax);
+        let unit = Unit { file, ast: tree, id: String::new(), syntax_ok };
+        let (id, extends) = match unit.header() {
+            Some(h) => (h.id.name.clone(), h.extends.clone()),
+            None => (String::new(), None),
+        };
+        out.push(Unit { id, ..unit });
+        let Some(parent) = extends else { break };
+        if parent.name.is_empty() {
+            break;
+        }
+        // a cycle: the parent is already in the chain
+        if let Some(pos) = out.iter().position(|u| u.id == parent.name) {
+            let mut path: Vec<String> = out[pos..].iter().map(|u| format!("`{}`", u.id)).collect();
+            path.push(format!("`{}`", parent.name));
+            diags.push(
+                Diagnostic::error(
+                    "extends-cycle",
+                    file,
+                    parent.span,
+                    format!("scheme `{}` extends itself", parent.name),
+                )
+                .with_help(format!("the chain {} goes round in a circle", path.join(" extends "))),
+            );
+            break;
+        }
+        match find_scheme(sources, &parent.name, &out) {
+            Some(f) => file = f,
+            None => {
+                let known = known_ids(sources);
+                let d = Diagnostic::error(
+                    "unknown-scheme",
+                    file,
+                    parent.span,
+                    format!("unknown scheme `{}`", parent.name),
+                );
+                let d = match did_you_mean(&parent.name, known.iter().map(String::as_str)) {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None => d.with_help(
+                        "a parent is looked up by scheme id among the files given and the shipped schemes in `rules/`",
+                    ),
+                };
+                diags.push(d);
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The file declaring scheme `id`: among the run's files (not already in the chain), then
+/// among the shipped schemes (appended to `sources`).
+fn find_scheme(sources: &mut Sources, id: &str, chain: &[Unit]) -> Option<usize> {
+    let in_chain = |f: usize| chain.iter().any(|u| u.file == f);
+    if let Some(i) = sources
+        .files
+        .iter()
+        .enumerate()
+        .position(|(i, f)| !in_chain(i) && header_id(&f.text) == Some(id))
+    {
+        return Some(i);
+    }
+    let (name, text) =
+        crate::shipped::SCHEMES.iter().find(|(_, text)| header_id(text) == Some(id))?;
+    // already appended by an earlier run (then it was found above unless it is in the chain)
+    if let Some(i) = sources.files.iter().position(|f| f.name == *name) {
+        return if in_chain(i) { None } else { Some(i) };
+    }
+    Some(sources.add(*name, *text))
+}
+
+fn known_ids(sources: &Sources) -> Vec<String> {
+    let mut ids: Vec<String> =
+        sources.files.iter().filter_map(|f| header_id(&f.text)).map(str::to_string).collect();
+    ids.extend(crate::shipped::SCHEMES.iter().filter_map(|(_, t)| header_id(t)).map(String::from));
+    ids
+}

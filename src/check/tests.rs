@@ -1,0 +1,118 @@
+//! Unit tests of the checker; the snapshot tests in `tests/check/` cover every message.
+
+use super::*;
+use crate::scheme::{Kind, Status};
+use rust_decimal::Decimal;
+
+const HEADER: &str =
+    "scheme p \"Parent\" { period 2019-04-01 to 2020-03-31, point value £187.74 }\n";
+
+fn ok(text: &str) -> Scheme {
+    let (sources, c) = check_text("t.qof", text);
+    let rendered: Vec<String> = c
+        .diagnostics
+        .iter()
+        .map(|d| crate::diag::render(d, &sources.files[d.file].name, &sources.files[d.file].text))
+        .collect();
+    assert!(c.diagnostics.is_empty(), "{}", rendered.join("\n"));
+    c.scheme.expect("a scheme")
+}
+
+fn codes(text: &str) -> Vec<&'static str> {
+    let (_, c) = check_text("t.qof", text);
+    c.diagnostics.iter().map(|d| d.code).collect()
+}
+
+#[test]
+fn builds_a_simple_scheme() {
+    let s = ok(&format!(
+        "{HEADER}codelist A \"a\" snomed {{ 3, 1, 2 }}\ncodelist B \"b\" includes A, C\ncodelist C \"c\" snomed {{ 2, 9 }}\n\
+         register R \"r\" {{ where B }}\n\
+         indicator I \"i\" {{ group R, domain CL, points 10, thresholds 40% to 90%, denominator R, achieved when A in last 12 months }}\n"
+    ));
+    assert_eq!(s.codelist("B").map(|c| c.codes.clone()), Some(vec![1, 2, 3, 9]));
+    let r = s.register("R").expect("register");
+    assert_eq!((r.list_type.as_str(), r.prevalence_adjusted), ("TOTAL", true));
+    let i = s.indicator("I").expect("indicator");
+    assert_eq!(i.kind, Kind::Fraction);
+    assert_eq!(i.points, Decimal::from(10));
+    let t = i.thresholds.expect("thresholds");
+    assert_eq!((t.lower, t.upper), (Decimal::new(40, 2), Decimal::new(90, 2)));
+    assert_eq!(i.origin.status, Status::Defined);
+}
+
+#[test]
+fn inheritance_keep_change_and_retire() {
+    let mut sources = Sources::default();
+    sources.add(
+        "p.qof",
+        format!(
+            "{HEADER}codelist A \"a\" snomed {{ 1 }}\n\
+             indicator X \"x\" {{ group G, domain D, points 5, attested }}\n\
+             indicator Y \"y\" {{ group G, domain D, points 6, thresholds 10% to 20%, denominator patients, achieved when A }}\n\
+             indicator Z \"z\" {{ group G, domain D, points 7, attested }}\n"
+        ),
+    );
+    let root = sources.add(
+        "c.qof",
+        "scheme c \"Child\" extends p { point value £1 }\nkeep X, Y\nchange Y { thresholds 15% to 25% }\n",
+    );
+    let c = check(&mut sources, root);
+    assert!(c.diagnostics.is_empty(), "{:#?}", c.diagnostics);
+    let s = c.scheme.expect("scheme");
+    let ids: Vec<&str> = s.indicators.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["X", "Y"]);
+    assert_eq!(s.lineage, ["c", "p"]);
+    assert_eq!(s.point_value, Decimal::ONE);
+    let y = s.indicator("Y").expect("Y");
+    assert_eq!(y.origin.status, Status::Changed);
+    assert_eq!(y.changed, ["thresholds"]);
+    assert_eq!(y.thresholds.map(|t| t.lower), Some(Decimal::new(15, 2)));
+    assert_eq!(s.indicator("X").map(|i| i.origin.status), Some(Status::Inherited));
+}
+
+#[test]
+fn cycles_are_errors_not_hangs() {
+    let c = codes(&format!(
+        "{HEADER}define a = b\ndefine b = a\ncodelist L \"l\" includes M\ncodelist M \"m\" includes L\n\
+         register R \"r\" {{ where a and L }}\n"
+    ));
+    assert_eq!(c.iter().filter(|c| **c == "cycle").count(), 2, "{c:?}");
+    let (_, c) = check_text("t.qof", "scheme a \"a\" extends a { }");
+    assert!(c.diagnostics.iter().any(|d| d.code == "extends-cycle"), "{:#?}", c.diagnostics);
+}
+
+#[test]
+fn long_chains_do_not_overflow_the_stack() {
+    let mut text = HEADER.to_string();
+    text.push_str("codelist L0 \"l\" snomed { 1 }\n");
+    for i in 1..5_000 {
+        text.push_str(&format!("codelist L{i} \"l\" includes L{}\n", i - 1));
+    }
+    text.push_str("define d0 = L4999\n");
+    for i in 1..5_000 {
+        text.push_str(&format!("define d{i} = d{}\n", i - 1));
+    }
+    text.push_str("register R \"r\" { where d4999 }\n");
+    let s = ok(&text);
+    assert_eq!(s.codelist("L4999").map(|c| c.codes.clone()), Some(vec![1]));
+}
+
+#[test]
+fn code_list_files_are_found_relative_to_the_rule_file() {
+    let mut sources = Sources::default();
+    let root = sources.add(
+        "rules/x.qof",
+        format!("{HEADER}codelist A \"a\" from \"codes/a.csv\"\nregister R \"r\" {{ where A }}\n"),
+    );
+    let (f, _) = crate::syntax::parse(&sources.files[root].text, root);
+    assert_eq!(referenced_files(&f), ["codes/a.csv"]);
+    assert_eq!(resolve_path("rules/x.qof", "codes/a.csv"), "rules/codes/a.csv");
+    assert_eq!(resolve_path("rules/x.qof", "../a.csv"), "a.csv");
+    let missing = check(&mut sources.clone(), root);
+    assert_eq!(missing.diagnostics[0].code, "missing-file");
+    sources.add("rules/codes/a.csv", "code,term\n5,x\n4,y\n");
+    let c = check(&mut sources, root);
+    assert!(c.diagnostics.is_empty(), "{:#?}", c.diagnostics);
+    assert_eq!(c.scheme.and_then(|s| s.codelist("A").map(|c| c.codes.clone())), Some(vec![4, 5]));
+}

@@ -1,0 +1,472 @@
+//! A printable view of a resolved [`Scheme`] (`qofrules inspect --format json`, and the
+//! browser editor's scheme panel): what a scheme designer needs to see after inheritance, in a
+//! stable JSON shape that does not expose the engine's internal types.
+//!
+//! Conditions are shown as written (the source text of their span). Points, thresholds and
+//! shares are JSON numbers (thresholds and shares as percentages: 35 means 35%); money is a
+//! string of pounds (`"187.74"`) so that no reader rounds it through binary floating point.
+
+use crate::scheme::{self, Located, Origin, Scheme, Sources, Status};
+use crate::syntax::ast::{Expr, ReportDim, ReportKind, RoundingTarget};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SchemeView {
+    pub id: String,
+    pub title: String,
+    /// Scheme ids from this one up through its ancestors.
+    pub lineage: Vec<String>,
+    pub period: PeriodView,
+    /// Pounds per point.
+    pub point_value: String,
+    pub national_average_list_size: Option<Value>,
+    /// Decimal places per rounding point (`achievement`, `points`, `cpi`, `apdf`, `payment`).
+    pub rounding: Vec<RoundingView>,
+    pub payment: PaymentView,
+    pub paid_to_networks: bool,
+    /// Percentage of the previous year's achievement paid monthly.
+    pub aspiration: Option<Value>,
+    /// What an indicator with an empty denominator scores: `zero` or `full`.
+    pub empty_denominator: &'static str,
+    pub reports: Vec<String>,
+    pub indicators: Vec<IndicatorView>,
+    pub registers: Vec<RegisterView>,
+    pub codelists: Vec<CodelistView>,
+    pub definitions: Vec<DefineView>,
+    pub gateways: Vec<GatewayView>,
+    pub tiers: Vec<TierView>,
+    pub obligations: Vec<ObligationView>,
+    /// Names of the root file's tests.
+    pub tests: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PeriodView {
+    pub start: String,
+    /// The payment period end date.
+    pub end: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RoundingView {
+    pub target: &'static str,
+    pub places: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "model", rename_all = "snake_case")]
+pub enum PaymentView {
+    Performance,
+    Historic {
+        year: String,
+        prevalence: bool,
+        list_size: bool,
+    },
+    Blend {
+        parts: Vec<BlendPartView>,
+    },
+    HigherOf {
+        a: Box<PaymentView>,
+        b: Box<PaymentView>,
+        except: Vec<String>,
+    },
+    /// A monitored indicator is never paid.
+    None,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BlendPartView {
+    /// Percentage.
+    pub share: Value,
+    pub model: PaymentView,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OriginView {
+    /// The file's name as given to the command (or `rules/...` for a shipped scheme).
+    pub file: String,
+    /// 1-based line of the definition.
+    pub line: usize,
+    /// The scheme id of that file.
+    pub scheme: String,
+    /// `defined` (in the root file), `inherited` or `changed`.
+    pub status: Status,
+    /// For `changed`: the statement kinds a `change` block replaced.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changed: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ThresholdsView {
+    /// Percentages: 35 means 35%.
+    pub lower: Value,
+    pub upper: Value,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct IndicatorView {
+    pub id: String,
+    pub title: String,
+    pub group: String,
+    pub domain: String,
+    /// `register`, `attested` or `fraction`.
+    pub kind: scheme::Kind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub register: Option<String>,
+    pub points: Value,
+    pub thresholds: Option<ThresholdsView>,
+    /// `patients` or a register id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub denominator: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub denominator_where: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exclude: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub achieved: Option<String>,
+    pub strata: Vec<StratumView>,
+    /// Adjustment (PCA) categories in the order they are tried.
+    pub adjustments: Vec<AdjustmentView>,
+    pub reports: Vec<String>,
+    pub network: bool,
+    pub monitored: bool,
+    /// How this indicator is paid (the scheme's model, with `except` and `monitored` applied).
+    pub payment: PaymentView,
+    pub origin: OriginView,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StratumView {
+    pub id: String,
+    /// The condition as written, or `otherwise`.
+    pub when: String,
+    pub achieved: Option<String>,
+    pub thresholds: Option<ThresholdsView>,
+    pub points: Value,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AdjustmentView {
+    /// The stable key (`unsuitable`, `chose_not_to`, ..., or a scheme's own name).
+    pub category: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    pub when: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RegisterView {
+    pub id: String,
+    pub title: String,
+    pub min_age: Option<u32>,
+    pub max_age: Option<u32>,
+    #[serde(rename = "where")]
+    pub filter: Option<String>,
+    pub prevalence_adjusted: bool,
+    pub list_type: String,
+    pub origin: OriginView,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CodelistView {
+    pub id: String,
+    pub title: String,
+    /// SNOMED CT concept ids as strings (they exceed JavaScript's safe integers).
+    pub codes: Vec<String>,
+    pub origin: OriginView,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DefineView {
+    pub id: String,
+    pub title: Option<String>,
+    pub condition: String,
+    pub origin: OriginView,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GatewayView {
+    pub id: String,
+    pub title: String,
+    pub requires: Vec<String>,
+    pub pays: Option<String>,
+    pub origin: OriginView,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TierView {
+    pub id: String,
+    pub title: String,
+    pub requires: String,
+    pub includes: Vec<String>,
+    pub pays: Option<String>,
+    pub origin: OriginView,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ObligationView {
+    pub id: String,
+    pub title: String,
+    pub workstream: Option<String>,
+    pub origin: OriginView,
+}
+
+/// A decimal as a JSON number: an integer when it is whole, else the nearest double (which
+/// prints back as the same short decimal for the values schemes use).
+fn number(d: Decimal) -> Value {
+    let s = d.normalize().to_string();
+    if let Ok(i) = s.parse::<i64>() {
+        return Value::from(i);
+    }
+    s.parse::<f64>().map(Value::from).unwrap_or(Value::String(s))
+}
+
+fn percent(d: Decimal) -> Value {
+    number(d * Decimal::ONE_HUNDRED)
+}
+
+fn money(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+struct Ctx<'s> {
+    sources: &'s Sources,
+}
+
+impl Ctx<'_> {
+    fn text(&self, e: &Located<Expr>) -> String {
+        let t = self.sources.files.get(e.file).map(|f| f.text.as_str()).unwrap_or("");
+        t.get(e.node.span.range())
+            .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_default()
+    }
+
+    fn report(&self, r: &Located<ReportDim>) -> String {
+        match &r.node.kind {
+            ReportKind::Custom { name, .. } => name.name.clone(),
+            ReportKind::Sex => "sex".into(),
+            ReportKind::DeprivationDecile => "deprivation decile".into(),
+            ReportKind::AgeBand { bands } => {
+                let b: Vec<String> = bands
+                    .iter()
+                    .map(|(a, b, _)| match b {
+                        Some(b) => format!("{a}-{b}"),
+                        None => format!("{a}+"),
+                    })
+                    .collect();
+                format!("age band {}", b.join(", "))
+            }
+        }
+    }
+
+    fn origin(&self, o: &Origin, changed: &[String]) -> OriginView {
+        let (file, line) = match self.sources.files.get(o.file) {
+            Some(f) => {
+                let end = (o.span.start as usize).min(f.text.len());
+                (
+                    f.name.clone(),
+                    f.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1,
+                )
+            }
+            None => (String::new(), 0),
+        };
+        OriginView {
+            file,
+            line,
+            scheme: o.scheme.clone(),
+            status: o.status,
+            changed: changed.to_vec(),
+        }
+    }
+}
+
+fn payment(m: &scheme::PaymentModel) -> PaymentView {
+    match m {
+        scheme::PaymentModel::Performance => PaymentView::Performance,
+        scheme::PaymentModel::Historic { year, prevalence, list_size } => PaymentView::Historic {
+            year: year.clone(),
+            prevalence: *prevalence,
+            list_size: *list_size,
+        },
+        scheme::PaymentModel::Blend { parts } => PaymentView::Blend {
+            parts: parts
+                .iter()
+                .map(|(s, m)| BlendPartView { share: percent(*s), model: payment(m) })
+                .collect(),
+        },
+        scheme::PaymentModel::HigherOf { a, b, except } => PaymentView::HigherOf {
+            a: Box::new(payment(a)),
+            b: Box::new(payment(b)),
+            except: except.clone(),
+        },
+    }
+}
+
+fn thresholds(t: &Option<scheme::Thresholds>) -> Option<ThresholdsView> {
+    t.map(|t| ThresholdsView { lower: percent(t.lower), upper: percent(t.upper) })
+}
+
+/// The view of a resolved scheme; `sources` are the files the scheme's origins point into.
+pub fn view(s: &Scheme, sources: &Sources) -> SchemeView {
+    let cx = Ctx { sources };
+    let indicators = s
+        .indicators
+        .iter()
+        .map(|i| {
+            let pay = if i.monitored {
+                PaymentView::None
+            } else {
+                match &s.payment {
+                    scheme::PaymentModel::HigherOf { except, .. } if except.contains(&i.id) => {
+                        PaymentView::Performance
+                    }
+                    m => payment(m),
+                }
+            };
+            IndicatorView {
+                id: i.id.clone(),
+                title: i.title.clone(),
+                group: i.group.clone(),
+                domain: i.domain.clone(),
+                kind: i.kind,
+                register: i.register.clone(),
+                points: number(i.points),
+                thresholds: thresholds(&i.thresholds),
+                denominator: i.cohort.as_ref().map(|c| match c {
+                    scheme::Cohort::AllPatients => "patients".to_string(),
+                    scheme::Cohort::Register(r) => r.clone(),
+                }),
+                denominator_where: i.filter.as_ref().map(|e| cx.text(e)),
+                exclude: i.exclude.as_ref().map(|e| cx.text(e)),
+                achieved: i.achieved.as_ref().map(|e| cx.text(e)),
+                strata: i
+                    .strata
+                    .iter()
+                    .map(|st| StratumView {
+                        id: st.id.clone(),
+                        when: st
+                            .when
+                            .as_ref()
+                            .map(|e| cx.text(e))
+                            .unwrap_or_else(|| "otherwise".into()),
+                        achieved: st.achieved.as_ref().map(|e| cx.text(e)),
+                        thresholds: thresholds(&st.thresholds),
+                        points: number(st.points),
+                    })
+                    .collect(),
+                adjustments: i
+                    .adjustments
+                    .iter()
+                    .map(|a| AdjustmentView {
+                        category: a.category.key().to_string(),
+                        label: a.label.clone(),
+                        when: cx.text(&a.when),
+                    })
+                    .collect(),
+                reports: i.reports.iter().map(|r| cx.report(r)).collect(),
+                network: i.network,
+                monitored: i.monitored,
+                payment: pay,
+                origin: cx.origin(&i.origin, &i.changed),
+            }
+        })
+        .collect();
+    SchemeView {
+        id: s.id.clone(),
+        title: s.title.clone(),
+        lineage: s.lineage.clone(),
+        period: PeriodView { start: s.period_start.to_string(), end: s.period_end.to_string() },
+        point_value: money(s.point_value),
+        national_average_list_size: s.national_average_list_size.map(number),
+        rounding: s
+            .rounding
+            .iter()
+            .map(|(t, p)| RoundingView {
+                target: match t {
+                    RoundingTarget::Achievement => "achievement",
+                    RoundingTarget::Points => "points",
+                    RoundingTarget::Cpi => "cpi",
+                    RoundingTarget::Apdf => "apdf",
+                    RoundingTarget::Payment => "payment",
+                },
+                places: *p,
+            })
+            .collect(),
+        payment: payment(&s.payment),
+        paid_to_networks: s.paid_to_networks,
+        aspiration: s.aspiration.map(percent),
+        empty_denominator: if s.empty_denominator_full { "full" } else { "zero" },
+        reports: s.reports.iter().map(|r| cx.report(r)).collect(),
+        indicators,
+        registers: s
+            .registers
+            .iter()
+            .map(|r| RegisterView {
+                id: r.id.clone(),
+                title: r.title.clone(),
+                min_age: r.min_age,
+                max_age: r.max_age,
+                filter: r.filter.as_ref().map(|e| cx.text(e)),
+                prevalence_adjusted: r.prevalence_adjusted,
+                list_type: r.list_type.clone(),
+                origin: cx.origin(&r.origin, &[]),
+            })
+            .collect(),
+        codelists: s
+            .codelists
+            .iter()
+            .map(|c| CodelistView {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                codes: c.codes.iter().map(u64::to_string).collect(),
+                origin: cx.origin(&c.origin, &[]),
+            })
+            .collect(),
+        definitions: s
+            .defines
+            .iter()
+            .map(|d| DefineView {
+                id: d.id.clone(),
+                title: d.title.clone(),
+                condition: cx.text(&d.expr),
+                origin: cx.origin(&d.origin, &[]),
+            })
+            .collect(),
+        gateways: s
+            .gateways
+            .iter()
+            .map(|g| GatewayView {
+                id: g.id.clone(),
+                title: g.title.clone(),
+                requires: g.requires.clone(),
+                pays: g.pays.map(money),
+                origin: cx.origin(&g.origin, &[]),
+            })
+            .collect(),
+        tiers: s
+            .tiers
+            .iter()
+            .map(|t| TierView {
+                id: t.id.clone(),
+                title: t.title.clone(),
+                requires: t.requires.clone(),
+                includes: t.includes.clone(),
+                pays: t.pays.map(money),
+                origin: cx.origin(&t.origin, &[]),
+            })
+            .collect(),
+        obligations: s
+            .obligations
+            .iter()
+            .map(|o| ObligationView {
+                id: o.id.clone(),
+                title: o.title.clone(),
+                workstream: o.workstream.clone(),
+                origin: cx.origin(&o.origin, &[]),
+            })
+            .collect(),
+        tests: s.tests.iter().map(|t| t.node.name.value.clone()).collect(),
+    }
+}

@@ -1,0 +1,331 @@
+//! The shipped schemes in `rules/`: every file parses cleanly, and the national 2019/20 scheme
+//! carries exactly the official points of NHS Digital's INDICATORS_1920.csv.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use qofrules::syntax::ast::{File, IndStmt, Item};
+use std::collections::{BTreeMap, BTreeSet};
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+}
+
+fn parse(path: &str) -> File {
+    let text = read(path);
+    let (file, diags) = qofrules::syntax::parse(&text, 0);
+    let rendered: Vec<String> =
+        diags.iter().map(|d| qofrules::diag::render(d, path, &text)).collect();
+    assert!(diags.is_empty(), "{}", rendered.join("\n"));
+    file
+}
+
+/// Every indicator written in a file: id -> (group, domain, points as written).
+fn indicators(file: &File) -> BTreeMap<String, (String, String, String)> {
+    let mut out = BTreeMap::new();
+    for item in &file.items {
+        if let Item::Indicator(ind) = item {
+            let (mut group, mut domain, mut points) = (String::new(), String::new(), String::new());
+            for stmt in &ind.stmts {
+                match stmt {
+                    IndStmt::Group(g) => group = g.name.clone(),
+                    IndStmt::Domain(d) => domain = d.name.clone(),
+                    IndStmt::Points(p) => points = p.text.clone(),
+                    _ => {}
+                }
+            }
+            let dup = out.insert(ind.id.name.clone(), (group, domain, points));
+            assert!(dup.is_none(), "indicator `{}` is defined twice", ind.id.name);
+        }
+    }
+    out
+}
+
+fn keeps(file: &File) -> Vec<String> {
+    file.items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Keep(k) => Some(k.names.iter().map(|n| n.name.clone()).collect::<Vec<_>>()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+fn extends(file: &File) -> Option<String> {
+    file.items.iter().find_map(|i| match i {
+        Item::Scheme(s) => s.extends.as_ref().map(|e| e.name.clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn every_shipped_scheme_parses() {
+    let mut n = 0;
+    for entry in std::fs::read_dir("rules").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) == Some("qof") {
+            parse(path.to_str().unwrap());
+            n += 1;
+        }
+    }
+    assert!(n >= 5, "expected the shipped schemes in rules/, found {n}");
+}
+
+/// INDICATORS_1920.csv rows: id -> (points, group, domain).
+fn official_1920() -> BTreeMap<String, (u32, String, String)> {
+    let text = read("data/reference/INDICATORS_1920.csv");
+    let mut out = BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let cols: Vec<&str> = line.split(',').map(|c| c.trim_matches('"')).collect();
+        out.insert(
+            cols[0].to_string(),
+            (cols[1].parse().unwrap(), cols[2].to_string(), cols[4].to_string()),
+        );
+    }
+    out
+}
+
+#[test]
+fn qof_2019_20_matches_the_official_points() {
+    let official = official_1920();
+    assert_eq!(official.len(), 68);
+    let ours = indicators(&parse("rules/qof-2019-20.qof"));
+    let ours_ids: BTreeSet<&String> = ours.keys().collect();
+    let official_ids: BTreeSet<&String> = official.keys().collect();
+    assert_eq!(ours_ids, official_ids, "the indicator set differs from INDICATORS_1920.csv");
+
+    let mut by_domain: BTreeMap<String, u32> = BTreeMap::new();
+    for (id, (points, group, domain)) in &official {
+        let (g, d, p) = &ours[id];
+        assert_eq!(p.parse::<u32>().ok(), Some(*points), "points of {id}");
+        assert_eq!(g, group, "group of {id}");
+        assert_eq!(d, domain, "domain of {id}");
+        *by_domain.entry(d.clone()).or_default() += p.parse::<u32>().unwrap();
+    }
+    assert_eq!(by_domain["CL"], 379);
+    assert_eq!(by_domain["PH"], 106);
+    assert_eq!(by_domain["QI"], 74);
+    assert_eq!(by_domain.values().sum::<u32>(), 559);
+}
+
+const DUDLEY_17: [&str; 17] = [
+    "BP002", "CS002", "AST002", "AST003", "AF006", "AF007", "COPD002", "COPD003", "DEM004",
+    "DM002", "DM004", "DM007", "DM008", "DM009", "HYP006", "HF002", "HF004",
+];
+
+#[test]
+fn qof_2018_19_has_dudleys_seventeen_and_their_registers() {
+    let ours = indicators(&parse("rules/qof-2018-19.qof"));
+    for id in DUDLEY_17
+        .iter()
+        .chain(&["AF001", "AST001", "COPD001", "DEM001", "DM017", "HF001", "HYP001"])
+    {
+        assert!(ours.contains_key(*id), "qof-2018-19 lacks {id}");
+    }
+}
+
+#[test]
+fn dudley_keeps_exactly_the_seventeen_plus_its_own() {
+    for path in ["rules/dudley-2018-19.qof", "rules/dudley-2017-18.qof"] {
+        let file = parse(path);
+        assert_eq!(extends(&file).as_deref(), Some("qof_2018_19"), "{path}");
+        let kept: BTreeSet<String> = keeps(&file).into_iter().collect();
+        let want: BTreeSet<String> = DUDLEY_17.iter().map(|s| s.to_string()).collect();
+        assert_eq!(kept, want, "{path} must keep exactly the 17 QOF indicators");
+        let own: BTreeSet<String> = indicators(&file).into_keys().collect();
+        for id in ["G1", "G3", "LD1", "CC1", "CC9"] {
+            assert!(own.contains(id), "{path} lacks its own indicator {id}");
+        }
+        assert!(own.is_disjoint(&want), "{path} redefines a kept QOF indicator");
+    }
+}
+
+#[test]
+fn stratified_proposal_conserves_the_diabetes_points() {
+    let file = parse("rules/qof-2019-20-stratified.qof");
+    assert_eq!(extends(&file).as_deref(), Some("qof_2019_20"));
+    let retired: BTreeSet<String> = file
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Retire(r) => Some(r.names.iter().map(|n| n.name.clone()).collect::<Vec<_>>()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let want: BTreeSet<String> =
+        ["DM019", "DM020", "DM021"].iter().map(|s| s.to_string()).collect();
+    assert_eq!(retired, want);
+    let official = official_1920();
+    let retired_points: u32 = want.iter().map(|id| official[id].0).sum();
+    let mut added_points = 0;
+    for item in &file.items {
+        if let Item::Indicator(ind) = item {
+            let mut total = None;
+            let mut strata = 0u32;
+            for stmt in &ind.stmts {
+                match stmt {
+                    IndStmt::Points(p) => total = p.text.parse::<u32>().ok(),
+                    IndStmt::Stratum(s) => {
+                        for st in &s.stmts {
+                            if let IndStmt::Points(p) = st {
+                                strata += p.text.parse::<u32>().unwrap();
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let Some(total) = total else {
+                // only a monitored (unpaid) indicator may go without points
+                assert!(
+                    ind.stmts.iter().any(|s| matches!(s, IndStmt::Monitored(_))),
+                    "{} has no points",
+                    ind.id.name
+                );
+                continue;
+            };
+            assert_eq!(total, strata, "{}: strata points must sum to the indicator's", ind.id.name);
+            added_points += total;
+        }
+    }
+    assert_eq!(added_points, retired_points, "the proposal must keep the scheme at 559 points");
+}
+
+/// What each indicator's tests must show: for a fraction indicator a numerator, a denominator
+/// and every adjustment category of its `adjustments` block; for a register indicator a patient
+/// on the register and one off it.
+fn required_outcomes(ind: &qofrules::syntax::ast::Indicator) -> Vec<String> {
+    use qofrules::syntax::ast::IndStmt;
+    let mut out = Vec::new();
+    let mut fraction = false;
+    for stmt in &ind.stmts {
+        match stmt {
+            IndStmt::RegisterKind(_) => out.extend(["numerator".into(), "excluded".into()]),
+            IndStmt::Achieved(_) | IndStmt::Stratum(_) => fraction = true,
+            IndStmt::Adjustments { items, .. } => {
+                out.extend(items.iter().map(|a| format!("adjusted {}", a.category.source())))
+            }
+            _ => {}
+        }
+    }
+    if fraction {
+        out.extend(["numerator".into(), "denominator".into()]);
+    }
+    out
+}
+
+fn outcome_text(o: &qofrules::syntax::ast::Outcome) -> String {
+    use qofrules::syntax::ast::Outcome;
+    match o {
+        Outcome::Excluded => "excluded".into(),
+        Outcome::Adjusted(Some(c)) => format!("adjusted {}", c.source()),
+        Outcome::Adjusted(None) => "adjusted".into(),
+        Outcome::Denominator => "denominator".into(),
+        Outcome::Numerator => "numerator".into(),
+    }
+}
+
+#[test]
+fn every_indicator_has_test_patients_for_each_outcome() {
+    // (file, parent whose kept indicators it must test too)
+    let cases = [
+        ("rules/qof-2019-20.qof", None),
+        ("rules/qof-2018-19.qof", None),
+        ("rules/qof-2019-20-stratified.qof", None),
+        ("rules/dudley-2018-19.qof", Some("rules/qof-2018-19.qof")),
+        ("rules/dudley-2017-18.qof", Some("rules/qof-2018-19.qof")),
+    ];
+    for (path, parent) in cases {
+        let file = parse(path);
+        let kept: BTreeSet<String> = keeps(&file).into_iter().collect();
+        let mut inds: Vec<qofrules::syntax::ast::Indicator> = Vec::new();
+        for f in [Some(&file), parent.map(parse).as_ref()].into_iter().flatten() {
+            for item in &f.items {
+                if let Item::Indicator(i) = item {
+                    let own = std::ptr::eq(f, &file);
+                    if own || kept.contains(&i.id.name) {
+                        inds.push(i.clone());
+                    }
+                }
+            }
+        }
+        let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for item in &file.items {
+            if let Item::Test(t) = item {
+                for e in &t.expects {
+                    seen.entry(e.indicator.name.clone())
+                        .or_default()
+                        .insert(outcome_text(&e.outcome));
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        for ind in &inds {
+            let have = seen.get(&ind.id.name).cloned().unwrap_or_default();
+            for want in required_outcomes(ind) {
+                if !have.contains(&want) {
+                    missing.push(format!("{}: no test patient with `{want}`", ind.id.name));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "{path}:\n{}", missing.join("\n"));
+    }
+}
+
+/// The national and Dudley schemes (this file's subject): check with no errors and no warnings,
+/// compile, and every in-file test patient gets the expected outcome.
+const OURS: [&str; 5] = [
+    "rules/qof-2018-19.qof",
+    "rules/qof-2019-20.qof",
+    "rules/qof-2019-20-stratified.qof",
+    "rules/dudley-2017-18.qof",
+    "rules/dudley-2018-19.qof",
+];
+
+#[test]
+fn national_and_dudley_schemes_check_clean_and_their_tests_pass() {
+    for path in OURS {
+        let text = read(path);
+        let (sources, checked) = qofrules::check::check_text(path, &text);
+        let rendered: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let (name, src) = sources
+                    .files
+                    .get(d.file)
+                    .map(|f| (f.name.as_str(), f.text.as_str()))
+                    .unwrap_or((path, text.as_str()));
+                qofrules::diag::render(d, name, src)
+            })
+            .collect();
+        assert!(checked.diagnostics.is_empty(), "{}", rendered.join("\n"));
+        let scheme = checked.scheme.expect("a checked scheme");
+        let prog = qofrules::compile::compile(&scheme).expect("the scheme compiles");
+        let report = qofrules::eval::run_tests(&scheme, &prog);
+        let failures: Vec<String> = report
+            .tests
+            .iter()
+            .filter(|t| !t.passed)
+            .map(|t| {
+                let mut s = format!("{path}: test \"{}\" failed {:?}", t.name, t.errors);
+                for e in t.expects.iter().filter(|e| !e.passed) {
+                    s.push_str(&format!(
+                        "\n  {}: expected {:?}, got {:?}\n  {}",
+                        e.indicator,
+                        e.expected,
+                        e.actual,
+                        e.explanation.clone().unwrap_or_default()
+                    ));
+                }
+                s
+            })
+            .collect();
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        assert!(
+            report.passed >= 20,
+            "{path}: expected many test patients, found {}",
+            report.passed
+        );
+    }
+}
