@@ -29,9 +29,8 @@ impl<'de> Deserialize<'de> for Date {
                 f.write_str("a date of the form YYYY-MM-DD")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Date, E> {
-                Date::parse(v).ok_or_else(|| {
-                    E::custom(format!("`{v}` is not a date of the form YYYY-MM-DD"))
-                })
+                Date::parse(v)
+                    .ok_or_else(|| E::custom(format!("`{v}` is not a date of the form YYYY-MM-DD")))
             }
         }
         d.deserialize_str(V)
