@@ -287,3 +287,20 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn last_years_achievement_file_becomes_historic_points() {
+    // Read 2018/19's published achievement, file its ACHIEVED_POINTS as historic 2018/19.
+    let mut last = PracticeData::new();
+    let k = known();
+    let opts = AchievementOptions { known: Some(&k), unknown: UnknownIndicators::Warn };
+    read_achievement(&mut last, ACHIEVEMENT, "ACH_1819.csv", &opts).unwrap();
+    last.historic_from_reported_points("2018/19");
+    let p = last.practice("A81001").unwrap();
+    assert_eq!(p.historic["2018/19"]["DM020"].points, Some(d("12.75")));
+    assert_eq!(p.historic["2018/19"]["DM001"].points, Some(d("6")));
+    // A81002 published 0 points for DM001 and none for DM020
+    let p2 = last.practice("A81002").unwrap();
+    assert_eq!(p2.historic["2018/19"]["DM001"].points, Some(d("0")));
+    assert!(!p2.historic["2018/19"].contains_key("DM020"));
+}

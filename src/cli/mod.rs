@@ -2,6 +2,7 @@
 //! 0 success, 1 the input has errors (or tests fail), 2 usage errors (bad flags, unreadable files).
 
 pub mod check;
+pub mod fmt;
 pub mod inspect;
 mod synth;
 
@@ -17,24 +18,27 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Print the engine version
-    Version,
     /// Check rule files: report every error and warning (exit 1 on errors)
     Check(check::CheckArgs),
+    /// Rewrite rule files in the canonical layout (docs/formatting.md)
+    Fmt(fmt::FmtArgs),
     /// Show a scheme after inheritance: indicators, registers, code lists, payment
     Inspect(inspect::InspectArgs),
     /// Write a synthetic population calibrated on real 2019/20 practices
     Synth(synth::SynthArgs),
+    /// Print the engine version
+    Version,
 }
 
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Fmt(args) => fmt::run(args),
+        Command::Inspect(args) => inspect::run(args),
+        Command::Synth(args) => synth::run(args),
         Command::Version => {
             println!("qofrules {}", qofrules::version());
             ExitCode::SUCCESS
         }
-        Command::Check(args) => check::run(args),
-        Command::Inspect(args) => inspect::run(args),
-        Command::Synth(args) => synth::run(args),
     }
 }

@@ -426,14 +426,13 @@ impl<'a> Run<'a> {
         w: &mut Warnings<'a>,
     ) -> (Decimal, usize) {
         match model {
-            PaymentModel::Performance => (
-                f.value
-                    .get(g)
-                    .copied()
-                    .flatten()
-                    .map_or(Decimal::ZERO, |v| points.saturating_mul(v)),
-                0,
-            ),
+            PaymentModel::Performance => {
+                if points.is_zero() {
+                    return (Decimal::ZERO, 0);
+                }
+                let value = f.value.get(g).copied().flatten();
+                (value.map_or(Decimal::ZERO, |v| points.saturating_mul(v)), 0)
+            }
             PaymentModel::Historic(h) => {
                 let v = self.historic_value(h, p, id, pi, w);
                 let a = f.apdf.get(g).copied().unwrap_or(Decimal::ZERO);
@@ -665,7 +664,7 @@ impl<'a> Run<'a> {
                     PaymentModel::HigherOf { .. } => self.labels.higher_of[chosen].clone(),
                     _ => self.labels.top.clone(),
                 };
-                (self.r.money(raw), label)
+                (if raw.is_zero() { Decimal::ZERO } else { self.r.money(raw) }, label)
             };
             if !ind.monitored {
                 points_total = points_total.saturating_add(points);

@@ -1,0 +1,100 @@
+//! `qofrules fmt [--check] FILE...`: rewrites rule files in the canonical layout
+//! (see `docs/formatting.md`), or with `--check` lists the files that would change.
+
+use clap::Args;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct FmtArgs {
+    /// Change no file: list the files that are not formatted and exit 1 if there are any
+    #[arg(long)]
+    pub check: bool,
+    /// The rule files to format
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// How one file went; the worst outcome of a run sets the exit code.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Outcome {
+    Ok,
+    /// Syntax errors, or (with `--check`) not formatted.
+    Fails,
+    /// The file could not be read or written.
+    Io,
+}
+
+pub fn run(args: FmtArgs) -> ExitCode {
+    let mut worst = Outcome::Ok;
+    for path in &args.files {
+        worst = worst.max(one(path, args.check));
+    }
+    match worst {
+        Outcome::Ok => ExitCode::SUCCESS,
+        Outcome::Fails => ExitCode::from(1),
+        Outcome::Io => ExitCode::from(2),
+    }
+}
+
+fn one(path: &Path, check: bool) -> Outcome {
+    let name = path.display().to_string();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read `{name}`: {}", lower_first(&e.to_string()));
+            return Outcome::Io;
+        }
+    };
+    let formatted = match qofrules::fmt::format(&text) {
+        Ok(f) => f,
+        Err(diags) => {
+            for d in &diags {
+                eprint!("{}", qofrules::diag::render(d, &name, &text));
+            }
+            eprintln!("error: `{name}` was not formatted: fix its syntax errors first");
+            return Outcome::Fails;
+        }
+    };
+    if formatted == text {
+        return Outcome::Ok;
+    }
+    if check {
+        println!("{name}");
+        return Outcome::Fails;
+    }
+    match write_atomically(path, &formatted) {
+        Ok(()) => Outcome::Ok,
+        Err(e) => {
+            eprintln!("error: cannot write `{name}`: {}", lower_first(&e.to_string()));
+            Outcome::Io
+        }
+    }
+}
+
+/// Writes a temporary file next to `path` and renames it over `path`, so that a failure never
+/// leaves a half-written rule file. Keeps the original file's permissions.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new().prefix(".qofrules-fmt-").tempfile_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        std::fs::set_permissions(tmp.path(), meta.permissions())?;
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// OS error texts start with a capital; messages here are lowercase.
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}

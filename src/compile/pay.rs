@@ -1,0 +1,165 @@
+//! The pay phase's view of a checked scheme ([`PayScheme`]).
+
+use crate::pay::{
+    Aspiration, BlendShare, Gateway, HistoricBasis, HistoricModel, IndicatorKind, Obligation,
+    PayGroup, PayIndicator, PayScheme, PayStratum, PaymentModel, Rounding, Tier, ZeroDenominator,
+};
+use crate::scheme::{self, Kind, Scheme};
+use crate::syntax::ast::RoundingTarget;
+use rust_decimal::Decimal;
+
+/// The practice-table column of a payment stratum's counts: `DM_HBA1C/fit` (the pay phase's
+/// [`crate::pay::stratum_column`]).
+pub fn stratum_pay_id(indicator: &str, stratum: &str) -> String {
+    crate::pay::stratum_column(indicator, stratum)
+}
+
+/// The label of the year before the scheme year starting in `start_year`: `2018/19` for a
+/// scheme starting in 2019.
+fn previous_year(start_year: i32) -> String {
+    let y = start_year - 1;
+    format!("{}/{:02}", y, (y + 1).rem_euclid(100))
+}
+
+fn model(m: &scheme::PaymentModel, in_higher_of: bool) -> PaymentModel {
+    match m {
+        scheme::PaymentModel::Performance => PaymentModel::Performance,
+        scheme::PaymentModel::Historic { year, prevalence, list_size } => {
+            PaymentModel::Historic(HistoricModel {
+                year: year.clone(),
+                basis: HistoricBasis::Points,
+                adjust_list_size: *list_size,
+                adjust_prevalence: *prevalence,
+                pay_unmatched_items: !in_higher_of,
+            })
+        }
+        scheme::PaymentModel::Blend { parts } => PaymentModel::Blend(
+            parts
+                .iter()
+                .map(|(share, m)| BlendShare { share: *share, model: model(m, in_higher_of) })
+                .collect(),
+        ),
+        scheme::PaymentModel::HigherOf { a, b, except } => PaymentModel::HigherOf {
+            models: vec![model(a, true), model(b, true)],
+            except: except.clone(),
+            except_model: Box::new(PaymentModel::Performance),
+        },
+    }
+}
+
+/// Maps a checked scheme to what the pay phase needs: groups (linked to the register of the
+/// same name for prevalence adjustment and list type), indicators (with their payment
+/// strata; monitored ones flagged), the payment model, rounding,
+/// gateways, tiers, obligations and aspiration.
+pub fn pay_scheme(s: &Scheme) -> PayScheme {
+    let mut p = PayScheme::new(&s.id, &s.title, s.period_end, s.point_value);
+    let mut r = Rounding::default();
+    for (target, places) in &s.rounding {
+        match target {
+            RoundingTarget::Achievement => r.achievement = Some(*places),
+            RoundingTarget::Points => r.points = Some(*places),
+            RoundingTarget::Cpi => r.cpi = Some(*places),
+            RoundingTarget::Apdf => r.apdf = Some(*places),
+            RoundingTarget::Payment => r.payment = *places,
+        }
+    }
+    p.rounding = r;
+    p.zero_denominator = if s.empty_denominator_full {
+        ZeroDenominator::FullPointsIfNoEligible
+    } else {
+        ZeroDenominator::NoPoints
+    };
+    for ind in &s.indicators {
+        if p.groups.iter().any(|g| g.id == ind.group) {
+            continue;
+        }
+        let group = match s.register(&ind.group) {
+            Some(reg) => PayGroup {
+                id: ind.group.clone(),
+                prevalence_adjusted: reg.prevalence_adjusted,
+                list_type: reg.list_type.clone(),
+            },
+            None => PayGroup {
+                id: ind.group.clone(),
+                prevalence_adjusted: false,
+                list_type: "TOTAL".into(),
+            },
+        };
+        p.groups.push(group);
+    }
+    for ind in &s.indicators {
+        let tier = s
+            .tiers
+            .iter()
+            .find(|t| t.includes.iter().any(|x| *x == ind.id || *x == ind.group))
+            .map(|t| t.id.clone());
+        let kind = match ind.kind {
+            Kind::Register => IndicatorKind::Boolean,
+            Kind::Attested => IndicatorKind::Attested,
+            Kind::Fraction => match ind.thresholds {
+                Some(t) => IndicatorKind::Fraction { lower: t.lower, upper: t.upper },
+                None => IndicatorKind::Fraction { lower: Decimal::ZERO, upper: Decimal::ONE },
+            },
+        };
+        let strata = ind
+            .strata
+            .iter()
+            .map(|st| {
+                let t = st.thresholds.or(ind.thresholds);
+                PayStratum {
+                    id: st.id.clone(),
+                    lower: t.map_or(Decimal::ZERO, |t| t.lower),
+                    upper: t.map_or(Decimal::ONE, |t| t.upper),
+                    max_points: st.points,
+                }
+            })
+            .collect();
+        p.indicators.push(PayIndicator {
+            id: ind.id.clone(),
+            group: ind.group.clone(),
+            kind,
+            max_points: ind.points,
+            network: ind.network,
+            tier,
+            monitored: ind.monitored,
+            strata,
+        });
+    }
+    p.model = model(&s.payment, false);
+    p.gateways = s
+        .gateways
+        .iter()
+        .map(|g| Gateway {
+            id: g.id.clone(),
+            title: g.title.clone(),
+            requires: g.requires.clone(),
+            payment: g.pays.unwrap_or(Decimal::ZERO),
+        })
+        .collect();
+    p.tiers = s
+        .tiers
+        .iter()
+        .map(|t| Tier {
+            id: t.id.clone(),
+            title: t.title.clone(),
+            requires: vec![t.requires.clone()],
+            payment: t.pays.unwrap_or(Decimal::ZERO),
+        })
+        .collect();
+    p.obligations = s
+        .obligations
+        .iter()
+        .map(|o| Obligation { id: o.id.clone(), title: o.title.clone() })
+        .collect();
+    p.aspiration = s.aspiration.map(|share| Aspiration {
+        share,
+        previous: HistoricModel {
+            year: previous_year(s.period_start.ymd().0),
+            basis: HistoricBasis::Points,
+            adjust_list_size: true,
+            adjust_prevalence: true,
+            pay_unmatched_items: false,
+        },
+    });
+    p
+}

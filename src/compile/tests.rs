@@ -1,0 +1,117 @@
+use super::*;
+
+use crate::mini_check;
+
+const HEAD: &str = r#"scheme t "T" { period 2019-04-01 to 2020-03-31, point value £187.74, national average list size 8479 }
+"#;
+
+fn prog(body: &str) -> Program {
+    compile(&mini_check::scheme(&format!("{HEAD}{body}"))).unwrap()
+}
+
+#[test]
+fn codes_are_interned_and_mapped_to_every_list() {
+    let p = prog(
+        r#"codelist A "A" snomed { 3, 1 }
+           codelist B "B" snomed { 2, 3 }
+           codelist AB "A or B" includes A, B"#,
+    );
+    assert_eq!(p.codes, vec![1, 2, 3]);
+    let lists_of = |code: u64| {
+        let c = p.codes.binary_search(&code).unwrap();
+        let v = &p.code_lists[p.code_list_start[c] as usize..p.code_list_start[c + 1] as usize];
+        v.iter().map(|&l| p.lists[l as usize].id.as_str()).collect::<Vec<_>>()
+    };
+    assert_eq!(lists_of(1), ["A", "AB"]);
+    assert_eq!(lists_of(2), ["B", "AB"]);
+    assert_eq!(lists_of(3), ["A", "B", "AB"]);
+}
+
+#[test]
+fn relative_windows_resolve_to_absolute_ranges_with_month_clamping() {
+    let p = prog(
+        r#"codelist A "A" snomed { 1 }
+           define d1 = A in last 1 months
+           define d12 = A in last 12 months
+           define d9 = A in last 9 months
+           define w = A in last 2 weeks
+           define y = A in last 5 years
+           define s = A since 2019-06-01
+           define b = A between 2018-01-01 and 2018-12-31"#,
+    );
+    let d = |s: &str| End::Fixed(Date::parse(s).unwrap());
+    let w: Vec<(End, End)> = p.windows.iter().map(|w| (w.lo, w.hi)).collect();
+    // 31 March - 1 month = 29 February; the window starts the day after.
+    assert_eq!(w[0], (d("2020-03-01"), d("2020-03-31")));
+    assert_eq!(w[1], (d("2019-04-01"), d("2020-03-31")));
+    // 31 March - 9 months = 30 June (clamped), window from 1 July.
+    assert_eq!(w[2], (d("2019-07-01"), d("2020-03-31")));
+    assert_eq!(w[3], (d("2020-03-18"), d("2020-03-31")));
+    assert_eq!(w[4], (d("2015-04-01"), d("2020-03-31")));
+    assert_eq!(w[5], (d("2019-06-01"), d("2020-03-31")));
+    assert_eq!(w[6], (d("2018-01-01"), d("2018-12-31")));
+    assert_eq!(p.windows[0].text, "in last 1 month");
+}
+
+#[test]
+fn anchored_windows_keep_their_anchor() {
+    let p = prog(
+        r#"codelist A "A" snomed { 1 }
+           codelist B "B" snomed { 2 }
+           define x = A from 3 months before first B to 12 months after first B
+           define y = A before latest B
+           define z = A after registration"#,
+    );
+    let b = p.lists.iter().position(|l| l.id == "B").unwrap() as u32;
+    assert_eq!(
+        (p.windows[0].lo, p.windows[0].hi),
+        (
+            End::Anchored { anchor: AnchorIr::Event(Pick::First, b), months: -3, days: 0 },
+            End::Anchored { anchor: AnchorIr::Event(Pick::First, b), months: 12, days: 0 }
+        )
+    );
+    assert_eq!(
+        p.windows[1].hi,
+        End::Anchored { anchor: AnchorIr::Event(Pick::Latest, b), months: 0, days: -1 }
+    );
+    assert_eq!(
+        p.windows[2].lo,
+        End::Anchored { anchor: AnchorIr::Registration, months: 0, days: 1 }
+    );
+    assert_eq!(p.windows[0].text, "from 3 months before first B to 12 months after first B");
+}
+
+#[test]
+fn list_types_parse_generically() {
+    let lt = |s: &str| ListType::parse(s).map(|l| (l.min_age, l.max_age));
+    assert_eq!(lt("TOTAL"), Some((None, None)));
+    assert_eq!(lt("17OV"), Some((Some(17), None)));
+    assert_eq!(lt("45OV"), Some((Some(45), None)));
+    assert_eq!(lt("30_74"), Some((Some(30), Some(74))));
+    assert_eq!(lt("25_64"), Some((Some(25), Some(64))));
+    assert_eq!(lt("74_30"), None);
+    assert_eq!(lt("ADULTS"), None);
+}
+
+#[test]
+fn unreadable_list_type_is_a_diagnostic() {
+    let s = mini_check::scheme(&format!(
+        "{HEAD}codelist A \"A\" snomed {{ 1 }}\nregister R \"R\" {{ where A, list GROWNUPS }}"
+    ));
+    let errs = compile(&s).unwrap_err();
+    assert_eq!(errs.len(), 1);
+    assert_eq!(errs[0].message, "cannot read patient-list type `GROWNUPS`");
+}
+
+#[test]
+fn definitions_compile_once_and_are_referenced() {
+    let p = prog(
+        r#"codelist A "A" snomed { 1 }
+           define a = A
+           define both = a and a"#,
+    );
+    let both = p.defines[1].node;
+    let Node::And(s, l) = p.nodes[both as usize] else { panic!() };
+    let kids = &p.kids[s as usize..(s + l) as usize];
+    assert!(kids.iter().all(|&k| p.nodes[k as usize] == Node::Define(0)));
+}

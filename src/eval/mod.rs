@@ -1,0 +1,394 @@
+//! The evaluate phase: patients -> per-indicator classification -> per-practice counts ->
+//! the pay phase's inputs.
+//!
+//! [`engine::Engine`] holds one patient at a time in reusable buffers; [`evaluate`] runs it
+//! over a population, practice by practice (in parallel natively, in practice order so the
+//! result is deterministic), and [`pay_inputs`] turns the counts into a
+//! [`crate::pay::PracticeData`] plus the scheme's [`crate::pay::PayScheme`] and national
+//! figures. [`explain()`] re-evaluates one patient with a trace; [`run_tests`] runs a rule
+//! file's test patients.
+
+pub mod engine;
+mod explain;
+mod testrun;
+
+pub use engine::{Class, Classified, Engine};
+pub use explain::{explain, IndicatorTrace};
+pub use testrun::{
+    outcome_text, run_tests, test_patient, ExpectResult, TestReport, TestResult, TEST_PRACTICE,
+};
+
+use crate::compile::{pay_scheme, stratum_pay_id, Program};
+use crate::model::{Patient, Population};
+use crate::pay::{Counts, FigureSource, NationalFigures, PayScheme, PracticeData};
+use crate::scheme::{Kind, Outcome, Scheme};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Denominator, numerator and adjusted counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub denominator: u32,
+    pub numerator: u32,
+    pub pcas: u32,
+}
+
+impl Tally {
+    fn add(&mut self, c: Class) {
+        match c {
+            Class::Excluded => {}
+            Class::Adjusted(_) => self.pcas += 1,
+            Class::Denominator => self.denominator += 1,
+            Class::Numerator => {
+                self.denominator += 1;
+                self.numerator += 1;
+            }
+        }
+    }
+    fn merge(&mut self, o: &Tally) {
+        self.denominator += o.denominator;
+        self.numerator += o.numerator;
+        self.pcas += o.pcas;
+    }
+}
+
+/// One indicator's counts at one practice.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct IndicatorCounts {
+    pub tally: Tally,
+    /// Adjusted patients per adjustment (in written order).
+    pub pcas_by_adjustment: Vec<u32>,
+    /// Per payment stratum.
+    pub strata: Vec<Tally>,
+    /// Per payment stratum, adjusted patients per adjustment.
+    pub strata_pcas_by_adjustment: Vec<Vec<u32>>,
+    /// Per reporting dimension of the indicator, per class.
+    pub reports: Vec<Vec<Tally>>,
+}
+
+/// One practice's counts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PracticeTally {
+    pub practice_id: String,
+    pub network_id: String,
+    /// Patients in the input (registered or not).
+    pub patients: u32,
+    /// Per [`Program::list_types`]: registered patients at the PPED in the age range.
+    pub list_sizes: Vec<u32>,
+    /// Per register.
+    pub registers: Vec<u32>,
+    /// Per indicator.
+    pub indicators: Vec<IndicatorCounts>,
+}
+
+impl PracticeTally {
+    fn new(prog: &Program, practice_id: &str, network_id: &str) -> Self {
+        PracticeTally {
+            practice_id: practice_id.to_string(),
+            network_id: network_id.to_string(),
+            patients: 0,
+            list_sizes: vec![0; prog.list_types.len()],
+            registers: vec![0; prog.registers.len()],
+            indicators: prog
+                .indicators
+                .iter()
+                .map(|i| IndicatorCounts {
+                    tally: Tally::default(),
+                    pcas_by_adjustment: vec![0; i.adjustments.len()],
+                    strata: vec![Tally::default(); i.strata.len()],
+                    strata_pcas_by_adjustment: vec![vec![0; i.adjustments.len()]; i.strata.len()],
+                    reports: i
+                        .reports
+                        .iter()
+                        .map(|&r| vec![Tally::default(); prog.reports[r as usize].classes.len()])
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Counts for every practice of a population, in the population's practice order (practices
+/// that only patients mention follow, in order of first mention).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Evaluation {
+    pub practices: Vec<PracticeTally>,
+}
+
+/// One patient's results: register membership and per-indicator classification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PatientResult {
+    pub registers: Vec<bool>,
+    pub outcomes: Vec<Classified>,
+}
+
+/// Classifies one patient for every register and indicator.
+pub fn classify_patient(prog: &Program, p: &Patient) -> PatientResult {
+    let mut e = Engine::new(prog);
+    e.load(p);
+    let registers = (0..prog.registers.len() as u32).map(|r| e.on_register(r)).collect();
+    let outcomes = (0..prog.indicators.len()).map(|i| e.classify(i)).collect();
+    PatientResult { registers, outcomes }
+}
+
+/// The language's outcome for a classification of indicator `ind`.
+pub fn outcome(prog: &Program, ind: usize, c: Classified) -> Outcome {
+    match c.class {
+        Class::Excluded => Outcome::Excluded,
+        Class::Adjusted(k) => Outcome::Adjusted(
+            prog.indicators[ind].adjustments.get(k as usize).map(|a| a.category.clone()),
+        ),
+        Class::Denominator => Outcome::Denominator,
+        Class::Numerator => Outcome::Numerator,
+    }
+}
+
+fn evaluate_practice(e: &mut Engine<'_>, t: &mut PracticeTally, patients: &[&Patient]) {
+    let prog = e.prog;
+    for p in patients {
+        t.patients += 1;
+        e.load(p);
+        if !e.registered {
+            continue;
+        }
+        for (k, lt) in prog.list_types.iter().enumerate() {
+            if lt.contains(e.age) {
+                t.list_sizes[k] += 1;
+            }
+        }
+        for r in 0..prog.registers.len() {
+            if e.on_register(r as u32) {
+                t.registers[r] += 1;
+            }
+        }
+        for (i, ind) in prog.indicators.iter().enumerate() {
+            if ind.kind != Kind::Fraction {
+                continue;
+            }
+            let c = e.classify(i);
+            if c.class == Class::Excluded {
+                continue;
+            }
+            let counts = &mut t.indicators[i];
+            counts.tally.add(c.class);
+            if let Some(s) = c.stratum {
+                counts.strata[s as usize].add(c.class);
+                if let Class::Adjusted(k) = c.class {
+                    counts.strata_pcas_by_adjustment[s as usize][k as usize] += 1;
+                }
+            }
+            if let Class::Adjusted(k) = c.class {
+                counts.pcas_by_adjustment[k as usize] += 1;
+            }
+            for (d, &r) in ind.reports.iter().enumerate() {
+                if let Some(cl) = e.report_class(r) {
+                    t.indicators[i].reports[d][cl as usize].add(c.class);
+                }
+            }
+        }
+    }
+}
+
+/// Evaluates a population on all available cores (one thread natively when the population is
+/// small; always one thread on wasm32).
+pub fn evaluate(prog: &Program, pop: &Population) -> Evaluation {
+    #[cfg(not(target_arch = "wasm32"))]
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    #[cfg(target_arch = "wasm32")]
+    let threads = 1;
+    evaluate_with_threads(prog, pop, threads)
+}
+
+/// Evaluates a population with at most `threads` threads (practices are split into contiguous
+/// runs of about equal patient counts; results are merged in practice order).
+pub fn evaluate_with_threads(prog: &Program, pop: &Population, threads: usize) -> Evaluation {
+    // Practices in order, then any only patients mention.
+    let mut ids: Vec<(&str, &str)> =
+        pop.practices.iter().map(|p| (p.practice_id.as_str(), p.network_id.as_str())).collect();
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    for (k, (id, _)) in ids.iter().enumerate() {
+        index.entry(id).or_insert(k);
+    }
+    let mut buckets: Vec<Vec<&Patient>> = vec![Vec::new(); ids.len()];
+    for p in &pop.patients {
+        let k = match index.get(p.practice_id.as_str()) {
+            Some(&k) => k,
+            None => {
+                ids.push((p.practice_id.as_str(), ""));
+                buckets.push(Vec::new());
+                index.insert(p.practice_id.as_str(), ids.len() - 1);
+                ids.len() - 1
+            }
+        };
+        buckets[k].push(p);
+    }
+    let run = |range: std::ops::Range<usize>| -> Vec<PracticeTally> {
+        let mut e = Engine::new(prog);
+        range
+            .map(|k| {
+                let mut t = PracticeTally::new(prog, ids[k].0, ids[k].1);
+                evaluate_practice(&mut e, &mut t, &buckets[k]);
+                t
+            })
+            .collect()
+    };
+    let n = ids.len();
+    let threads = threads.max(1).min(n.max(1));
+    if threads <= 1 || pop.patients.len() < 20_000 {
+        return Evaluation { practices: run(0..n) };
+    }
+    // Contiguous chunks of about equal patient counts.
+    let total = pop.patients.len();
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    let mut acc = 0;
+    for (k, b) in buckets.iter().enumerate() {
+        acc += b.len();
+        if acc * threads >= total * (ranges.len() + 1) && ranges.len() + 1 < threads {
+            ranges.push(start..k + 1);
+            start = k + 1;
+        }
+    }
+    ranges.push(start..n);
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let parts: Vec<Vec<PracticeTally>> = std::thread::scope(|s| {
+            let handles: Vec<_> = ranges.into_iter().map(|r| s.spawn(move || run(r))).collect();
+            handles
+                .into_iter()
+                .map(|h| match h.join() {
+                    Ok(v) => v,
+                    Err(e) => std::panic::resume_unwind(e),
+                })
+                .collect()
+        });
+        Evaluation { practices: parts.into_iter().flatten().collect() }
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        Evaluation { practices: ranges.into_iter().flat_map(run).collect() }
+    }
+}
+
+/// Sums counts by category key over adjustments.
+fn by_category(prog: &Program, ind: usize, per_adj: &[u32]) -> BTreeMap<String, u32> {
+    let mut m = BTreeMap::new();
+    for (k, n) in per_adj.iter().enumerate() {
+        if *n > 0 {
+            let key = prog.indicators[ind].adjustments[k].category.key().to_string();
+            *m.entry(key).or_insert(0) += n;
+        }
+    }
+    m
+}
+
+/// Everything [`crate::pay::pay`] needs.
+#[derive(Clone, Debug)]
+pub struct PayInputs {
+    pub scheme: PayScheme,
+    pub national: NationalFigures,
+    pub data: PracticeData,
+}
+
+/// The practice table the pay phase reads, from the evaluation's counts.
+pub fn practice_data(prog: &Program, ev: &Evaluation) -> PracticeData {
+    let mut d = PracticeData::new();
+    for t in &ev.practices {
+        let pid = t.practice_id.as_str();
+        d.practice_mut(pid);
+        if !t.network_id.is_empty() {
+            d.set_network(pid, &t.network_id);
+        }
+        for (k, lt) in prog.list_types.iter().enumerate() {
+            d.set_list_size(pid, &lt.id, t.list_sizes[k]);
+        }
+        for (r, reg) in prog.registers.iter().enumerate() {
+            d.set_register(pid, &reg.id, t.registers[r]);
+        }
+        for (i, ind) in prog.indicators.iter().enumerate() {
+            let c = &t.indicators[i];
+            match ind.kind {
+                Kind::Attested => {}
+                Kind::Register => {
+                    let n = ind.register.map_or(0, |r| t.registers[r as usize]);
+                    d.set_counts(
+                        pid,
+                        &ind.id,
+                        Counts {
+                            denominator: n,
+                            numerator: n,
+                            achieved: Some(n > 0),
+                            ..Counts::default()
+                        },
+                    );
+                }
+                Kind::Fraction => {
+                    d.set_counts(
+                        pid,
+                        &ind.id,
+                        Counts {
+                            denominator: c.tally.denominator,
+                            numerator: c.tally.numerator,
+                            pcas: c.tally.pcas,
+                            pcas_by_category: by_category(prog, i, &c.pcas_by_adjustment),
+                            ..Counts::default()
+                        },
+                    );
+                    for (s, st) in ind.strata.iter().enumerate() {
+                        let tally = c.strata[s];
+                        d.set_counts(
+                            pid,
+                            &stratum_pay_id(&ind.id, &st.id),
+                            Counts {
+                                denominator: tally.denominator,
+                                numerator: tally.numerator,
+                                pcas: tally.pcas,
+                                pcas_by_category: by_category(
+                                    prog,
+                                    i,
+                                    &c.strata_pcas_by_adjustment[s],
+                                ),
+                                ..Counts::default()
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+    d
+}
+
+/// The pay phase's inputs: the scheme's pay view, the practice table and national figures
+/// (`national` if given, else the scheme's national average list size with prevalence
+/// computed from the practices evaluated; without a scheme average, the average is computed
+/// too).
+pub fn pay_inputs(
+    scheme: &Scheme,
+    prog: &Program,
+    ev: &Evaluation,
+    national: Option<NationalFigures>,
+) -> PayInputs {
+    let pay = pay_scheme(scheme);
+    let data = practice_data(prog, ev);
+    let national = national.unwrap_or_else(|| {
+        let n = NationalFigures::computed(&data, &pay.groups);
+        match scheme.national_average_list_size {
+            Some(a) => n.with_average_list_size(a, FigureSource::Scheme),
+            None => n,
+        }
+    });
+    PayInputs { scheme: pay, national, data }
+}
+
+/// Merges counts of several practices (used for network totals in reports).
+pub fn merge_tallies<'a>(ts: impl IntoIterator<Item = &'a Tally>) -> Tally {
+    let mut t = Tally::default();
+    for x in ts {
+        t.merge(x);
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests;
