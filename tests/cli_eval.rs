@@ -201,3 +201,43 @@ fn test_command_passes_and_fails_with_explanations() {
     assert!(out.contains("latest IFCC HbA1c 63 on 2019-10-01 is above 58"), "{out}");
     assert!(out.ends_with("1 passed, 1 failed\n"), "{out}");
 }
+
+#[test]
+fn eval_reads_attestations() {
+    let scheme = format!(
+        "{SCHEME}\nindicator QI001 \"Quality improvement\" {{ group QI, domain QI, points 27, attested }}\n"
+    );
+    let d = setup("attested", &scheme);
+    std::fs::write(d.join("attested.csv"), "practice_id,item_id,met\nP1,QI001,yes\nP2,QI001,no\n")
+        .unwrap();
+    let o = run(
+        &[
+            "eval",
+            "scheme.qof",
+            "--population",
+            "pop",
+            "--attested",
+            "attested.csv",
+            "--format",
+            "json",
+        ],
+        &d,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let qi = |p: usize| {
+        v["practices"][p]["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == "QI001")
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(qi(0)["points"], "27");
+    assert_eq!(qi(1)["points"], "0");
+    std::fs::write(d.join("attested.csv"), "practice_id,item_id,met\nP1,QI001,perhaps\n").unwrap();
+    let o = run(&["eval", "scheme.qof", "--population", "pop", "--attested", "attested.csv"], &d);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("attested.csv"));
+}

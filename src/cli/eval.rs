@@ -3,7 +3,9 @@
 //! Also the loading helpers `explain` and `test` share.
 
 use super::check::{load, report, ErrorFormat};
-use qofrules::aggregate::{read_achievement, read_prevalence, AchievementOptions};
+use qofrules::aggregate::{
+    read_achievement, read_attested, read_historic, read_prevalence, AchievementOptions,
+};
 use qofrules::compile::{compile, Program};
 use qofrules::model::Population;
 use qofrules::pay::{FigureSource, NationalFigures, PayResult, PracticeData};
@@ -39,6 +41,14 @@ pub struct EvalArgs {
     /// national prevalence to use (with a population)
     #[arg(long)]
     pub prevalence: Option<PathBuf>,
+    /// Attested items per practice (`practice_id,item_id,met`): attested indicators, gateway
+    /// requirements, obligations
+    #[arg(long)]
+    pub attested: Option<PathBuf>,
+    /// Previous years' achievement (`practice_id,year,item,points,pounds`), for historic
+    /// payment models and aspiration payments
+    #[arg(long)]
+    pub historic: Option<PathBuf>,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -236,6 +246,24 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
             qofrules::eval::pay_inputs(&scheme, &prog, &ev, national)
         }
     };
+    let mut inputs = inputs;
+    type Reader = fn(
+        &mut PracticeData,
+        &str,
+        &str,
+    )
+        -> Result<qofrules::aggregate::ReadSummary, qofrules::aggregate::DataError>;
+    let extra: [(&Option<PathBuf>, Reader); 2] =
+        [(&args.attested, read_attested), (&args.historic, read_historic)];
+    for (path, reader) in extra {
+        if let Some(path) = path {
+            let name = path.display().to_string();
+            if let Err(e) = reader(&mut inputs.data, &read_text(path)?, &name) {
+                eprintln!("error: {e}");
+                return Err(ExitCode::from(1));
+            }
+        }
+    }
     let result = match qofrules::pay::pay(&inputs.scheme, &inputs.national, &inputs.data) {
         Ok(r) => r,
         Err(e) => {

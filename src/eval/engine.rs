@@ -135,7 +135,7 @@ impl<'p> Engine<'p> {
             self.events.sort_by_key(|e| e.date);
         }
         for (i, e) in self.events.iter().enumerate() {
-            if let Ok(ci) = prog.codes.binary_search(&e.code) {
+            if let Some(ci) = prog.code_table.get(e.code) {
                 let s = prog.code_list_start[ci] as usize;
                 let t = prog.code_list_start[ci + 1] as usize;
                 for &l in &prog.code_lists[s..t] {

@@ -205,7 +205,7 @@ pub fn evaluate_with_threads(prog: &Program, pop: &Population, threads: usize) -
     // Practices in order, then any only patients mention.
     let mut ids: Vec<(&str, &str)> =
         pop.practices.iter().map(|p| (p.practice_id.as_str(), p.network_id.as_str())).collect();
-    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (k, (id, _)) in ids.iter().enumerate() {
         index.entry(id).or_insert(k);
     }
