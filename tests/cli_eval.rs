@@ -241,3 +241,41 @@ fn eval_reads_attestations() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("attested.csv"));
 }
+
+#[test]
+fn eval_json_breaks_counts_down_by_reporting_strata() {
+    let scheme = SCHEME.replace(
+        "  national average list size 8479\n}",
+        "  national average list size 8479\n  report by sex\n}",
+    );
+    assert_ne!(scheme, SCHEME);
+    let d = setup("reports", &scheme);
+    let o = run(&["eval", "scheme.qof", "--population", "pop", "--format", "json"], &d);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let rows: Vec<&serde_json::Value> = v["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["practice_id"] == "P1" && r["indicator"] == "DM020")
+        .collect();
+    // P1: a (female, numerator), b (male, denominator), c (female, adjusted).
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0]["dimension"], "sex");
+    assert_eq!(rows[0]["class"], "female");
+    assert_eq!(
+        (rows[0]["denominator"].as_u64(), rows[0]["numerator"].as_u64(), rows[0]["pcas"].as_u64()),
+        (Some(1), Some(1), Some(1))
+    );
+    assert_eq!(rows[1]["class"], "male");
+    assert_eq!(
+        (rows[1]["denominator"].as_u64(), rows[1]["numerator"].as_u64(), rows[1]["pcas"].as_u64()),
+        (Some(1), Some(0), Some(0))
+    );
+    // Money is unchanged by reporting strata.
+    let plain = setup("reports-plain", SCHEME);
+    let o2 = run(&["eval", "scheme.qof", "--population", "pop", "--format", "json"], &plain);
+    let w: serde_json::Value = serde_json::from_str(&stdout(&o2)).unwrap();
+    assert_eq!(v["total"], w["total"]);
+    assert!(w.get("reports").is_none());
+}

@@ -186,8 +186,19 @@ pub fn run(args: EvalArgs) -> ExitCode {
     }
 }
 
+/// The JSON output: the pay result, plus the reporting-strata counts when a population was
+/// evaluated and the scheme reports by anything.
+#[derive(serde::Serialize)]
+struct JsonOut<'a> {
+    #[serde(flatten)]
+    result: &'a PayResult<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    reports: Vec<qofrules::eval::ReportRow<'a>>,
+}
+
 fn go(args: &EvalArgs) -> Result<(), ExitCode> {
     let (_sources, scheme, prog) = load_scheme(&args.scheme)?;
+    let mut evaluation = None;
     let inputs = match &args.achievement {
         Some(ach) => {
             // Published counts: registers and list sizes from the prevalence file.
@@ -235,7 +246,7 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
         }
         None => {
             let pop = load_population(args.population.as_deref())?;
-            let ev = qofrules::eval::evaluate(&prog, &pop);
+            let ev = evaluation.insert(qofrules::eval::evaluate(&prog, &pop));
             let national = match &args.prevalence {
                 Some(prev) => {
                     let pay = qofrules::compile::pay_scheme(&scheme);
@@ -243,7 +254,7 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
                 }
                 None => None,
             };
-            qofrules::eval::pay_inputs(&scheme, &prog, &ev, national)
+            qofrules::eval::pay_inputs(&scheme, &prog, ev, national)
         }
     };
     let mut inputs = inputs;
@@ -274,7 +285,13 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
         }
     };
     let text = match args.format {
-        Format::Json => json(&result)?,
+        Format::Json => {
+            let reports = match &evaluation {
+                Some(ev) => qofrules::eval::report_rows(&prog, ev),
+                None => Vec::new(),
+            };
+            json(&JsonOut { result: &result, reports })?
+        }
         Format::Csv => csv(&result)?,
         Format::Table => table(&result)?,
     };
@@ -288,7 +305,7 @@ fn to_value(r: &PayResult<'_>) -> Result<serde_json::Value, ExitCode> {
     })
 }
 
-fn json(r: &PayResult<'_>) -> Result<String, ExitCode> {
+fn json(r: &JsonOut<'_>) -> Result<String, ExitCode> {
     serde_json::to_string_pretty(r).map(|s| s + "\n").map_err(|e| {
         eprintln!("error: cannot write JSON: {e}");
         ExitCode::from(2)

@@ -381,6 +381,48 @@ pub fn pay_inputs(
     PayInputs { scheme: pay, national, data }
 }
 
+/// One reporting-stratum count: a practice, an indicator, a dimension and one of its classes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReportRow<'a> {
+    pub practice_id: &'a str,
+    pub indicator: &'a str,
+    /// `age band`, `sex`, `deprivation decile` or a classification's name.
+    pub dimension: &'a str,
+    pub class: &'a str,
+    pub denominator: u32,
+    pub numerator: u32,
+    pub pcas: u32,
+}
+
+/// The reporting-strata counts of an evaluation, practice by practice, indicator by
+/// indicator, dimension by dimension, classes in written order; classes nobody fell in are
+/// left out. They never change money.
+pub fn report_rows<'a>(prog: &'a Program, ev: &'a Evaluation) -> Vec<ReportRow<'a>> {
+    let mut rows = Vec::new();
+    for t in &ev.practices {
+        for (i, ind) in prog.indicators.iter().enumerate() {
+            for (d, &r) in ind.reports.iter().enumerate() {
+                let dim = &prog.reports[r as usize];
+                for (k, tally) in t.indicators[i].reports[d].iter().enumerate() {
+                    if *tally == Tally::default() {
+                        continue;
+                    }
+                    rows.push(ReportRow {
+                        practice_id: &t.practice_id,
+                        indicator: &ind.id,
+                        dimension: &dim.name,
+                        class: &dim.classes[k],
+                        denominator: tally.denominator,
+                        numerator: tally.numerator,
+                        pcas: tally.pcas,
+                    });
+                }
+            }
+        }
+    }
+    rows
+}
+
 /// Merges counts of several practices (used for network totals in reports).
 pub fn merge_tallies<'a>(ts: impl IntoIterator<Item = &'a Tally>) -> Tally {
     let mut t = Tally::default();
