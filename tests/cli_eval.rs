@@ -279,3 +279,51 @@ fn eval_json_breaks_counts_down_by_reporting_strata() {
     assert_eq!(v["total"], w["total"]);
     assert!(w.get("reports").is_none());
 }
+
+#[test]
+fn eval_pays_published_counts() {
+    let d = setup("aggregate", SCHEME);
+    std::fs::write(
+        d.join("prevalence.csv"),
+        "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PATIENT_LIST_SIZE\nA1,DM,50,17OV,800\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("achievement.csv"),
+        "PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE\n\
+         A1,DM020,DENOMINATOR,40\nA1,DM020,NUMERATOR,30\nA1,DM020,PCAS,5\n",
+    )
+    .unwrap();
+    let o = run(
+        &[
+            "eval",
+            "scheme.qof",
+            "--achievement",
+            "achievement.csv",
+            "--prevalence",
+            "prevalence.csv",
+            "--format",
+            "json",
+        ],
+        &d,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["practices"][0]["practice_id"], "A1");
+    let dm020 = v["practices"][0]["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "DM020")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (dm020["denominator"].as_u64(), dm020["numerator"].as_u64(), dm020["pcas"].as_u64()),
+        (Some(40), Some(30), Some(5))
+    );
+    assert_eq!(dm020["register"], 50);
+    // 75% achieved, upper threshold 75%: all 17 points.
+    assert_eq!(dm020["points"], "17");
+    assert_eq!(v["national"]["prevalence_source"], "file prevalence.csv");
+    assert!(v.get("reports").is_none());
+}
