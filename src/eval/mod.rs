@@ -202,6 +202,16 @@ pub fn evaluate(prog: &Program, pop: &Population) -> Evaluation {
 /// Evaluates a population with at most `threads` threads (practices are split into contiguous
 /// runs of about equal patient counts; results are merged in practice order).
 pub fn evaluate_with_threads(prog: &Program, pop: &Population, threads: usize) -> Evaluation {
+    evaluate_split(prog, pop, threads, 20_000)
+}
+
+/// As [`evaluate_with_threads`], running on one thread below `min_parallel` patients.
+fn evaluate_split(
+    prog: &Program,
+    pop: &Population,
+    threads: usize,
+    min_parallel: usize,
+) -> Evaluation {
     // Practices in order, then any only patients mention.
     let mut ids: Vec<(&str, &str)> =
         pop.practices.iter().map(|p| (p.practice_id.as_str(), p.network_id.as_str())).collect();
@@ -234,7 +244,7 @@ pub fn evaluate_with_threads(prog: &Program, pop: &Population, threads: usize) -
     };
     let n = ids.len();
     let threads = threads.max(1).min(n.max(1));
-    if threads <= 1 || pop.patients.len() < 20_000 {
+    if threads <= 1 || pop.patients.len() < min_parallel {
         return Evaluation { practices: run(0..n) };
     }
     // Contiguous chunks of about equal patient counts.

@@ -385,8 +385,10 @@ fn practice_counts_list_sizes_registers_and_pay() {
     assert_eq!(c.pcas_by_adjustment, vec![1, 0, 0, 0]);
     let p2 = &ev.practices[1];
     assert_eq!((p2.list_sizes.clone(), p2.registers.clone()), (vec![1, 1], vec![0]));
-    // Same result on several threads.
-    assert_eq!(evaluate_with_threads(&p, &pop, 3), ev);
+    // Same result on several threads (the parallel path, forced for a small population).
+    for threads in 2..5 {
+        assert_eq!(evaluate_split(&p, &pop, threads, 0), ev);
+    }
 
     let inputs = pay_inputs(&s, &p, &ev, None);
     let res = crate::pay::pay(&inputs.scheme, &inputs.national, &inputs.data).unwrap();
