@@ -201,3 +201,129 @@ fn test_command_passes_and_fails_with_explanations() {
     assert!(out.contains("latest IFCC HbA1c 63 on 2019-10-01 is above 58"), "{out}");
     assert!(out.ends_with("1 passed, 1 failed\n"), "{out}");
 }
+
+#[test]
+fn eval_reads_attestations() {
+    let scheme = format!(
+        "{SCHEME}\nindicator QI001 \"Quality improvement\" {{ group QI, domain QI, points 27, attested }}\n"
+    );
+    let d = setup("attested", &scheme);
+    std::fs::write(d.join("attested.csv"), "practice_id,item_id,met\nP1,QI001,yes\nP2,QI001,no\n")
+        .unwrap();
+    let o = run(
+        &[
+            "eval",
+            "scheme.qof",
+            "--population",
+            "pop",
+            "--attested",
+            "attested.csv",
+            "--format",
+            "json",
+        ],
+        &d,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let qi = |p: usize| {
+        v["practices"][p]["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == "QI001")
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(qi(0)["points"], "27");
+    assert_eq!(qi(1)["points"], "0");
+    std::fs::write(d.join("attested.csv"), "practice_id,item_id,met\nP1,QI001,perhaps\n").unwrap();
+    let o = run(&["eval", "scheme.qof", "--population", "pop", "--attested", "attested.csv"], &d);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("attested.csv"));
+}
+
+#[test]
+fn eval_json_breaks_counts_down_by_reporting_strata() {
+    let scheme = SCHEME.replace(
+        "  national average list size 8479\n}",
+        "  national average list size 8479\n  report by sex\n}",
+    );
+    assert_ne!(scheme, SCHEME);
+    let d = setup("reports", &scheme);
+    let o = run(&["eval", "scheme.qof", "--population", "pop", "--format", "json"], &d);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let rows: Vec<&serde_json::Value> = v["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["practice_id"] == "P1" && r["indicator"] == "DM020")
+        .collect();
+    // P1: a (female, numerator), b (male, denominator), c (female, adjusted).
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0]["dimension"], "sex");
+    assert_eq!(rows[0]["class"], "female");
+    assert_eq!(
+        (rows[0]["denominator"].as_u64(), rows[0]["numerator"].as_u64(), rows[0]["pcas"].as_u64()),
+        (Some(1), Some(1), Some(1))
+    );
+    assert_eq!(rows[1]["class"], "male");
+    assert_eq!(
+        (rows[1]["denominator"].as_u64(), rows[1]["numerator"].as_u64(), rows[1]["pcas"].as_u64()),
+        (Some(1), Some(0), Some(0))
+    );
+    // Money is unchanged by reporting strata.
+    let plain = setup("reports-plain", SCHEME);
+    let o2 = run(&["eval", "scheme.qof", "--population", "pop", "--format", "json"], &plain);
+    let w: serde_json::Value = serde_json::from_str(&stdout(&o2)).unwrap();
+    assert_eq!(v["total"], w["total"]);
+    assert!(w.get("reports").is_none());
+}
+
+#[test]
+fn eval_pays_published_counts() {
+    let d = setup("aggregate", SCHEME);
+    std::fs::write(
+        d.join("prevalence.csv"),
+        "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PATIENT_LIST_SIZE\nA1,DM,50,17OV,800\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("achievement.csv"),
+        "PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE\n\
+         A1,DM020,DENOMINATOR,40\nA1,DM020,NUMERATOR,30\nA1,DM020,PCAS,5\n",
+    )
+    .unwrap();
+    let o = run(
+        &[
+            "eval",
+            "scheme.qof",
+            "--achievement",
+            "achievement.csv",
+            "--prevalence",
+            "prevalence.csv",
+            "--format",
+            "json",
+        ],
+        &d,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["practices"][0]["practice_id"], "A1");
+    let dm020 = v["practices"][0]["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "DM020")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (dm020["denominator"].as_u64(), dm020["numerator"].as_u64(), dm020["pcas"].as_u64()),
+        (Some(40), Some(30), Some(5))
+    );
+    assert_eq!(dm020["register"], 50);
+    // 75% achieved, upper threshold 75%: all 17 points.
+    assert_eq!(dm020["points"], "17");
+    assert_eq!(v["national"]["prevalence_source"], "file prevalence.csv");
+    assert!(v.get("reports").is_none());
+}

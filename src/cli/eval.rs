@@ -3,7 +3,9 @@
 //! Also the loading helpers `explain` and `test` share.
 
 use super::check::{load, report, ErrorFormat};
-use qofrules::aggregate::{read_achievement, read_prevalence, AchievementOptions};
+use qofrules::aggregate::{
+    read_achievement, read_attested, read_historic, read_prevalence, AchievementOptions,
+};
 use qofrules::compile::{compile, Program};
 use qofrules::model::Population;
 use qofrules::pay::{FigureSource, NationalFigures, PayResult, PracticeData};
@@ -39,6 +41,14 @@ pub struct EvalArgs {
     /// national prevalence to use (with a population)
     #[arg(long)]
     pub prevalence: Option<PathBuf>,
+    /// Attested items per practice (`practice_id,item_id,met`): attested indicators, gateway
+    /// requirements, obligations
+    #[arg(long)]
+    pub attested: Option<PathBuf>,
+    /// Previous years' achievement (`practice_id,year,item,points,pounds`), for historic
+    /// payment models and aspiration payments
+    #[arg(long)]
+    pub historic: Option<PathBuf>,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -176,8 +186,19 @@ pub fn run(args: EvalArgs) -> ExitCode {
     }
 }
 
+/// The JSON output: the pay result, plus the reporting-strata counts when a population was
+/// evaluated and the scheme reports by anything.
+#[derive(serde::Serialize)]
+struct JsonOut<'a> {
+    #[serde(flatten)]
+    result: &'a PayResult<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    reports: Vec<qofrules::eval::ReportRow<'a>>,
+}
+
 fn go(args: &EvalArgs) -> Result<(), ExitCode> {
     let (_sources, scheme, prog) = load_scheme(&args.scheme)?;
+    let mut evaluation = None;
     let inputs = match &args.achievement {
         Some(ach) => {
             // Published counts: registers and list sizes from the prevalence file.
@@ -225,7 +246,7 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
         }
         None => {
             let pop = load_population(args.population.as_deref())?;
-            let ev = qofrules::eval::evaluate(&prog, &pop);
+            let ev = evaluation.insert(qofrules::eval::evaluate(&prog, &pop));
             let national = match &args.prevalence {
                 Some(prev) => {
                     let pay = qofrules::compile::pay_scheme(&scheme);
@@ -233,9 +254,27 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
                 }
                 None => None,
             };
-            qofrules::eval::pay_inputs(&scheme, &prog, &ev, national)
+            qofrules::eval::pay_inputs(&scheme, &prog, ev, national)
         }
     };
+    let mut inputs = inputs;
+    type Reader = fn(
+        &mut PracticeData,
+        &str,
+        &str,
+    )
+        -> Result<qofrules::aggregate::ReadSummary, qofrules::aggregate::DataError>;
+    let extra: [(&Option<PathBuf>, Reader); 2] =
+        [(&args.attested, read_attested), (&args.historic, read_historic)];
+    for (path, reader) in extra {
+        if let Some(path) = path {
+            let name = path.display().to_string();
+            if let Err(e) = reader(&mut inputs.data, &read_text(path)?, &name) {
+                eprintln!("error: {e}");
+                return Err(ExitCode::from(1));
+            }
+        }
+    }
     let result = match qofrules::pay::pay(&inputs.scheme, &inputs.national, &inputs.data) {
         Ok(r) => r,
         Err(e) => {
@@ -246,7 +285,13 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
         }
     };
     let text = match args.format {
-        Format::Json => json(&result)?,
+        Format::Json => {
+            let reports = match &evaluation {
+                Some(ev) => qofrules::eval::report_rows(&prog, ev),
+                None => Vec::new(),
+            };
+            json(&JsonOut { result: &result, reports })?
+        }
         Format::Csv => csv(&result)?,
         Format::Table => table(&result)?,
     };
@@ -260,7 +305,7 @@ fn to_value(r: &PayResult<'_>) -> Result<serde_json::Value, ExitCode> {
     })
 }
 
-fn json(r: &PayResult<'_>) -> Result<String, ExitCode> {
+fn json(r: &JsonOut<'_>) -> Result<String, ExitCode> {
     serde_json::to_string_pretty(r).map(|s| s + "\n").map_err(|e| {
         eprintln!("error: cannot write JSON: {e}");
         ExitCode::from(2)

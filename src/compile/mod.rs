@@ -46,6 +46,8 @@ pub struct Program {
     pub pped: Date,
     /// Sorted, distinct SNOMED CT ids used by any code list; the position is the code index.
     pub codes: Vec<u64>,
+    /// Open-addressing hash of `codes` (code -> index), for one probe per event on load.
+    pub code_table: CodeTable,
     /// For code index `c`, the lists it belongs to are
     /// `code_lists[code_list_start[c]..code_list_start[c + 1]]`.
     pub code_list_start: Vec<u32>,
@@ -65,6 +67,66 @@ pub struct Program {
     pub reports: Vec<ReportIr>,
     /// Patient-list types counted per practice: `TOTAL` first, then those registers use.
     pub list_types: Vec<ListType>,
+}
+
+/// An open-addressing hash table from SNOMED CT id to code index (linear probing, a power
+/// of two at least twice the number of codes, so probes stay short).
+#[derive(Clone, Debug, Default)]
+pub struct CodeTable {
+    keys: Vec<u64>,
+    values: Vec<u32>,
+    shift: u32,
+}
+
+const EMPTY_KEY: u64 = u64::MAX;
+
+impl CodeTable {
+    fn new(codes: &[u64]) -> CodeTable {
+        let mut bits = 4u32;
+        while (1usize << bits) < codes.len() * 2 {
+            bits += 1;
+        }
+        let size = 1usize << bits;
+        let mut t =
+            CodeTable { keys: vec![EMPTY_KEY; size], values: vec![0; size], shift: 64 - bits };
+        for (i, &c) in codes.iter().enumerate() {
+            if c == EMPTY_KEY {
+                continue;
+            }
+            let mut k = t.slot(c);
+            while t.keys[k] != EMPTY_KEY {
+                k = (k + 1) & (size - 1);
+            }
+            t.keys[k] = c;
+            t.values[k] = i as u32;
+        }
+        t
+    }
+
+    #[inline]
+    fn slot(&self, code: u64) -> usize {
+        (code.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// The index of `code`, if any code list has it.
+    #[inline]
+    pub fn get(&self, code: u64) -> Option<usize> {
+        if self.keys.is_empty() || code == EMPTY_KEY {
+            return None;
+        }
+        let mask = self.keys.len() - 1;
+        let mut k = self.slot(code);
+        loop {
+            let key = self.keys[k];
+            if key == code {
+                return Some(self.values[k] as usize);
+            }
+            if key == EMPTY_KEY {
+                return None;
+            }
+            k = (k + 1) & mask;
+        }
+    }
 }
 
 /// A code list.
@@ -313,6 +375,7 @@ impl<'s> Compiler<'s> {
                 period_start: scheme.period_start,
                 pped,
                 codes: Vec::new(),
+                code_table: CodeTable::default(),
                 code_list_start: Vec::new(),
                 code_lists: Vec::new(),
                 lists: Vec::new(),
@@ -416,6 +479,7 @@ impl<'s> Compiler<'s> {
             flat.extend(v);
         }
         start.push(flat.len() as u32);
+        self.prog.code_table = CodeTable::new(&all);
         self.prog.codes = all;
         self.prog.code_list_start = start;
         self.prog.code_lists = flat;

@@ -23,6 +23,23 @@ fn codes_are_interned_and_mapped_to_every_list() {
     assert_eq!(lists_of(1), ["A", "AB"]);
     assert_eq!(lists_of(2), ["B", "AB"]);
     assert_eq!(lists_of(3), ["A", "B", "AB"]);
+    for (i, c) in p.codes.iter().enumerate() {
+        assert_eq!(p.code_table.get(*c), Some(i));
+    }
+    assert_eq!(p.code_table.get(4), None);
+    assert_eq!(p.code_table.get(u64::MAX), None);
+}
+
+#[test]
+fn code_table_finds_every_code_of_a_large_set() {
+    let codes: Vec<u64> = (0..5000u64).map(|i| i * 7919 + 24_700_007).collect();
+    let t = CodeTable::new(&codes);
+    for (i, c) in codes.iter().enumerate() {
+        assert_eq!(t.get(*c), Some(i));
+    }
+    assert_eq!(t.get(1), None);
+    assert_eq!(t.get(24_700_008), None);
+    assert_eq!(CodeTable::default().get(5), None);
 }
 
 #[test]

@@ -103,7 +103,7 @@ impl<'p> Engine<'p> {
         }
     }
 
-    /// The current patient's events up to the PPED.
+    /// The current patient's events up to the PPED whose code is in some code list, by date.
     pub fn events(&self) -> &[Event] {
         &self.events
     }
@@ -125,27 +125,48 @@ impl<'p> Engine<'p> {
         self.age = pped.years_since(p.birth_date);
         self.registered = p.registered_on <= pped && p.deregistered_on.map_or(true, |d| d > pped);
         self.events.clear();
-        // Events after the PPED are ignored. Sorted input: stop at the first one after.
-        let sorted = p.events.windows(2).all(|w| w[0].date <= w[1].date);
-        if sorted {
-            let end = p.events.partition_point(|e| e.date <= pped);
-            self.events.extend_from_slice(&p.events[..end]);
-        } else {
-            self.events.extend(p.events.iter().filter(|e| e.date <= pped));
-            self.events.sort_by_key(|e| e.date);
-        }
-        for (i, e) in self.events.iter().enumerate() {
-            if let Ok(ci) = prog.codes.binary_search(&e.code) {
-                let s = prog.code_list_start[ci] as usize;
-                let t = prog.code_list_start[ci + 1] as usize;
-                for &l in &prog.code_lists[s..t] {
-                    let v = &mut self.list_events[l as usize];
-                    if v.is_empty() {
-                        self.touched.push(l);
-                    }
-                    v.push(i as u32);
+        // One pass: events after the PPED are ignored, and so are events whose code is in no
+        // code list (no condition can see them). Loaded populations are sorted by date; an
+        // unsorted record is caught on the way and filed again after a stable sort.
+        let mut sorted = true;
+        let mut prev = Date(i32::MIN);
+        for e in &p.events {
+            sorted &= e.date >= prev;
+            prev = e.date;
+            if e.date <= pped {
+                if let Some(ci) = prog.code_table.get(e.code) {
+                    let i = self.events.len() as u32;
+                    self.events.push(*e);
+                    self.file(ci, i);
                 }
             }
+        }
+        if !sorted {
+            for &l in &self.touched {
+                self.list_events[l as usize].clear();
+            }
+            self.touched.clear();
+            self.events.sort_by_key(|e| e.date);
+            for i in 0..self.events.len() {
+                if let Some(ci) = prog.code_table.get(self.events[i].code) {
+                    self.file(ci, i as u32);
+                }
+            }
+        }
+    }
+
+    /// Files event `i` (of code index `ci`) under every code list of its code.
+    #[inline]
+    fn file(&mut self, ci: usize, i: u32) {
+        let prog = self.prog;
+        let s = prog.code_list_start[ci] as usize;
+        let t = prog.code_list_start[ci + 1] as usize;
+        for &l in &prog.code_lists[s..t] {
+            let v = &mut self.list_events[l as usize];
+            if v.is_empty() {
+                self.touched.push(l);
+            }
+            v.push(i);
         }
     }
 

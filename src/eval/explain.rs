@@ -45,7 +45,11 @@ pub fn explain(prog: &Program, patient: &Patient, indicator: Option<&str>) -> Ve
 /// A code list's title as it reads inside a sentence (first letter lowercased unless the
 /// title starts with an acronym).
 fn title(prog: &Program, l: u32) -> String {
-    let t = prog.lists.get(l as usize).map_or("", |l| l.title.as_str());
+    in_sentence(prog.lists.get(l as usize).map_or("", |l| l.title.as_str()))
+}
+
+/// A title as it reads inside a sentence: `Diabetes` -> `diabetes`, `IFCC HbA1c` unchanged.
+fn in_sentence(t: &str) -> String {
     let mut cs = t.chars();
     match (cs.next(), cs.next()) {
         (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => {
@@ -136,7 +140,7 @@ pub(crate) fn describe(e: &mut Engine<'_>, n: NodeId) -> (bool, String) {
         Node::Define(d) => {
             let def = &prog.defines[*d as usize];
             let (v, t) = describe(e, def.node);
-            let name = def.title.clone().unwrap_or_else(|| def.id.clone());
+            let name = def.title.as_deref().map_or_else(|| def.id.clone(), in_sentence);
             (v, format!("{}{} ({t})", if v { "" } else { "not " }, name))
         }
         Node::Aged(..) => (e.eval(n), format!("aged {} on {pped}", e.age)),

@@ -202,10 +202,20 @@ pub fn evaluate(prog: &Program, pop: &Population) -> Evaluation {
 /// Evaluates a population with at most `threads` threads (practices are split into contiguous
 /// runs of about equal patient counts; results are merged in practice order).
 pub fn evaluate_with_threads(prog: &Program, pop: &Population, threads: usize) -> Evaluation {
+    evaluate_split(prog, pop, threads, 20_000)
+}
+
+/// As [`evaluate_with_threads`], running on one thread below `min_parallel` patients.
+fn evaluate_split(
+    prog: &Program,
+    pop: &Population,
+    threads: usize,
+    min_parallel: usize,
+) -> Evaluation {
     // Practices in order, then any only patients mention.
     let mut ids: Vec<(&str, &str)> =
         pop.practices.iter().map(|p| (p.practice_id.as_str(), p.network_id.as_str())).collect();
-    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (k, (id, _)) in ids.iter().enumerate() {
         index.entry(id).or_insert(k);
     }
@@ -234,7 +244,7 @@ pub fn evaluate_with_threads(prog: &Program, pop: &Population, threads: usize) -
     };
     let n = ids.len();
     let threads = threads.max(1).min(n.max(1));
-    if threads <= 1 || pop.patients.len() < 20_000 {
+    if threads <= 1 || pop.patients.len() < min_parallel {
         return Evaluation { practices: run(0..n) };
     }
     // Contiguous chunks of about equal patient counts.
@@ -379,6 +389,48 @@ pub fn pay_inputs(
         }
     });
     PayInputs { scheme: pay, national, data }
+}
+
+/// One reporting-stratum count: a practice, an indicator, a dimension and one of its classes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReportRow<'a> {
+    pub practice_id: &'a str,
+    pub indicator: &'a str,
+    /// `age band`, `sex`, `deprivation decile` or a classification's name.
+    pub dimension: &'a str,
+    pub class: &'a str,
+    pub denominator: u32,
+    pub numerator: u32,
+    pub pcas: u32,
+}
+
+/// The reporting-strata counts of an evaluation, practice by practice, indicator by
+/// indicator, dimension by dimension, classes in written order; classes nobody fell in are
+/// left out. They never change money.
+pub fn report_rows<'a>(prog: &'a Program, ev: &'a Evaluation) -> Vec<ReportRow<'a>> {
+    let mut rows = Vec::new();
+    for t in &ev.practices {
+        for (i, ind) in prog.indicators.iter().enumerate() {
+            for (d, &r) in ind.reports.iter().enumerate() {
+                let dim = &prog.reports[r as usize];
+                for (k, tally) in t.indicators[i].reports[d].iter().enumerate() {
+                    if *tally == Tally::default() {
+                        continue;
+                    }
+                    rows.push(ReportRow {
+                        practice_id: &t.practice_id,
+                        indicator: &ind.id,
+                        dimension: &dim.name,
+                        class: &dim.classes[k],
+                        denominator: tally.denominator,
+                        numerator: tally.numerator,
+                        pcas: tally.pcas,
+                    });
+                }
+            }
+        }
+    }
+    rows
 }
 
 /// Merges counts of several practices (used for network totals in reports).

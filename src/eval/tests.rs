@@ -385,8 +385,10 @@ fn practice_counts_list_sizes_registers_and_pay() {
     assert_eq!(c.pcas_by_adjustment, vec![1, 0, 0, 0]);
     let p2 = &ev.practices[1];
     assert_eq!((p2.list_sizes.clone(), p2.registers.clone()), (vec![1, 1], vec![0]));
-    // Same result on several threads.
-    assert_eq!(evaluate_with_threads(&p, &pop, 3), ev);
+    // Same result on several threads (the parallel path, forced for a small population).
+    for threads in 2..5 {
+        assert_eq!(evaluate_split(&p, &pop, threads, 0), ev);
+    }
 
     let inputs = pay_inputs(&s, &p, &ev, None);
     let res = crate::pay::pay(&inputs.scheme, &inputs.national, &inputs.data).unwrap();
@@ -455,4 +457,26 @@ test "any adjustment" {{
     let f = &r.tests[1].expects[0];
     assert_eq!(f.actual, Outcome::Adjusted(Some(Category::Unsuitable)));
     assert!(f.explanation.as_deref().unwrap().contains("; unsuitable: PCA unsuitable on"));
+}
+
+#[test]
+fn unsorted_records_and_codes_in_no_list_give_the_same_outcomes() {
+    let (_, p) = setup(DM020);
+    let sorted = patient(&[
+        ("2010-05-01", DM, None),
+        ("2015-01-01", 12345, None),
+        ("2019-06-01", HBA, Some(70.0)),
+        ("2019-10-01", HBA, Some(50.0)),
+        ("2020-05-01", HBA, Some(90.0)),
+    ]);
+    let mut unsorted = sorted.clone();
+    unsorted.events.reverse();
+    unsorted.events.push(Event { date: d("2001-01-01"), code: 999, value: None });
+    assert_eq!(classify_patient(&p, &sorted), classify_patient(&p, &unsorted));
+    assert_eq!(outcome_of(&p, &unsorted, "DM020"), Outcome::Numerator);
+    let mut e = Engine::new(&p);
+    e.load(&unsorted);
+    // Only events of some code list, up to the PPED, in date order.
+    let dates: Vec<String> = e.events().iter().map(|x| x.date.to_string()).collect();
+    assert_eq!(dates, ["2010-05-01", "2019-06-01", "2019-10-01"]);
 }
