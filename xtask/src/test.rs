@@ -31,6 +31,8 @@ enum Outcome {
 #[derive(Default)]
 pub struct Ctx {
     ci: bool,
+    /// `cargo test` built the workspace (and with it `target/debug/qofrules`).
+    host_built: bool,
     wasm_tools: Option<bool>,
     npm: Option<bool>,
     pkg: Option<bool>,
@@ -159,20 +161,26 @@ fn rust_tests(ctx: &mut Ctx) -> Outcome {
         // never write snapshots in CI: a missing or changed snapshot is a failure
         c.env("INSTA_UPDATE", "no").env_remove("INSTA_FORCE_PASS");
     }
-    tests_outcome(run_tee(&mut c), util::libtest_counts)
+    let outcome = tests_outcome(run_tee(&mut c), util::libtest_counts);
+    ctx.host_built = matches!(outcome, Outcome::Tests { passed, failed } if passed + failed > 0);
+    outcome
 }
 
 /// `qofrules test rules/*.qof` with the built binary, once the repository ships rules.
-fn rules_tests(_: &mut Ctx) -> Outcome {
+fn rules_tests(ctx: &mut Ctx) -> Outcome {
     let rules = util::files_ending(&root().join("rules"), ".qof");
     if rules.is_empty() {
         return Outcome::NotApplicable("no rules/*.qof yet".to_owned());
     }
-    if let Err(e) = run(cargo().args(["build", "--package", "qofrules", "--bin", "qofrules"])) {
-        return Outcome::Failed(e);
-    }
     let bin =
         util::target_dir().join("debug").join(format!("qofrules{}", std::env::consts::EXE_SUFFIX));
+    // `cargo test` built it moments ago (integration tests need it); building it again with
+    // `cargo build` would recompile, as plain builds resolve features without dev-dependencies
+    if !(ctx.host_built && bin.is_file()) {
+        if let Err(e) = run(cargo().args(["build", "--package", "qofrules", "--bin", "qofrules"])) {
+            return Outcome::Failed(e);
+        }
+    }
     if util::probe(cmd(&bin).args(["test", "--help"])).is_none() {
         return Outcome::NotApplicable("the CLI has no `qofrules test` yet".to_owned());
     }

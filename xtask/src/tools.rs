@@ -114,8 +114,8 @@ pub fn chromium_path() -> PathBuf {
 }
 
 /// Makes sure Chromium is there: installs Debian's package with apt-get when missing and we
-/// are root. `Ok(None)` when it is missing and cannot be installed here (the caller decides
-/// whether that is a skip or a failure), with the reason.
+/// are root. `Ok(Err(help))` when it is missing and cannot be installed here (the caller
+/// decides whether that is a skip or a failure); `Err` when an install was tried and failed.
 pub fn ensure_chromium() -> Result<std::result::Result<PathBuf, String>> {
     let path = chromium_path();
     if path.is_file() {
