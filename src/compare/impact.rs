@@ -282,10 +282,7 @@ pub fn impact_with_national(
     let ev_b = eval::evaluate(b.program, pop);
     let in_a = eval::pay_inputs(a.scheme, a.program, &ev_a, national_a);
     let in_b = eval::pay_inputs(b.scheme, b.program, &ev_b, national_b);
-    let pay_a = crate::pay::pay(&in_a.scheme, &in_a.national, &in_a.data)
-        .map_err(|e| pay_err("a", a.scheme, e))?;
-    let pay_b = crate::pay::pay(&in_b.scheme, &in_b.national, &in_b.data)
-        .map_err(|e| pay_err("b", b.scheme, e))?;
+    let (pay_a, pay_b) = pay_both(a, &in_a, b, &in_b)?;
     let d = diff(a.scheme, a.sources, b.scheme, b.sources);
     // Indicators whose counts differ at any practice (a changed register or period shows here
     // even when the indicator's own text is the same).
@@ -297,7 +294,16 @@ pub fn impact_with_national(
         .filter(|i| i.status != DiffStatus::Unchanged || counts_differ.contains(&i.id))
         .map(|i| i.id.clone())
         .collect();
-    let movers = movers(a.program, b.program, pop, &wanted);
+    // one thread for small populations (as `eval::evaluate`); always one on wasm32
+    #[cfg(not(target_arch = "wasm32"))]
+    let threads = if pop.patients.len() < 20_000 {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    };
+    #[cfg(target_arch = "wasm32")]
+    let threads = 1;
+    let movers = movers(a.program, b.program, pop, &wanted, threads);
     for ind in &mut cmp.indicators {
         if let Some(m) = movers.get(&ind.id) {
             if m.count > 0 {
@@ -316,12 +322,31 @@ pub fn impact_counts(
     inputs_a: &PayInputs,
     inputs_b: &PayInputs,
 ) -> Result<Comparison, CompareError> {
-    let pay_a = crate::pay::pay(&inputs_a.scheme, &inputs_a.national, &inputs_a.data)
-        .map_err(|e| pay_err("a", a.scheme, e))?;
-    let pay_b = crate::pay::pay(&inputs_b.scheme, &inputs_b.national, &inputs_b.data)
-        .map_err(|e| pay_err("b", b.scheme, e))?;
+    let (pay_a, pay_b) = pay_both(a, inputs_a, b, inputs_b)?;
     let d = diff(a.scheme, a.sources, b.scheme, b.sources);
     Ok(build(a, b, &d, &pay_a, &pay_b, Level::Counts))
+}
+
+/// Pays both schemes (at once on two threads natively; the results do not depend on it).
+fn pay_both<'x>(
+    a: Side<'_>,
+    in_a: &'x PayInputs,
+    b: Side<'_>,
+    in_b: &'x PayInputs,
+) -> Result<(PayResult<'x>, PayResult<'x>), CompareError> {
+    let run = |i: &'x PayInputs| crate::pay::pay(&i.scheme, &i.national, &i.data);
+    #[cfg(not(target_arch = "wasm32"))]
+    let (ra, rb) = std::thread::scope(|sc| {
+        let hb = sc.spawn(|| run(in_b));
+        let ra = run(in_a);
+        match hb.join() {
+            Ok(rb) => (ra, rb),
+            Err(e) => std::panic::resume_unwind(e),
+        }
+    });
+    #[cfg(target_arch = "wasm32")]
+    let (ra, rb) = (run(in_a), run(in_b));
+    Ok((ra.map_err(|e| pay_err("a", a.scheme, e))?, rb.map_err(|e| pay_err("b", b.scheme, e))?))
 }
 
 fn differing_counts(
@@ -353,19 +378,74 @@ fn outcome_label(o: &Outcome) -> String {
     eval::outcome_text(o, None)
 }
 
+/// One indicator's moving patients as found by [`scan`]: outcomes (`None`: not in the scheme)
+/// and patient indices, labelled and explained only once merged.
+#[derive(Default)]
+struct RawMovers {
+    count: u64,
+    transitions: Vec<(Transition, u64)>,
+    listed: Vec<(usize, Option<Outcome>, Option<Outcome>)>,
+}
+
+/// An outcome under A and under B (`None`: not in that scheme).
+type Transition = (Option<Outcome>, Option<Outcome>);
+
+type Slot<'s> = (&'s str, Option<usize>, Option<usize>);
+
+/// Classifies `patients` (starting at index `offset` of the population) under both programs
+/// for each slot's indicator and collects those whose outcome differs.
+fn scan(
+    pa: &Program,
+    pb: &Program,
+    patients: &[crate::model::Patient],
+    offset: usize,
+    slots: &[Slot<'_>],
+) -> Vec<RawMovers> {
+    let mut out: Vec<RawMovers> = slots.iter().map(|_| RawMovers::default()).collect();
+    let mut ea = Engine::new(pa);
+    let mut eb = Engine::new(pb);
+    for (k, p) in patients.iter().enumerate() {
+        ea.load(p);
+        eb.load(p);
+        if !ea.registered && !eb.registered {
+            continue;
+        }
+        for (s, &(_, ia, ib)) in slots.iter().enumerate() {
+            let oa = ia.map(|i| eval::outcome(pa, i, ea.classify(i)));
+            let ob = ib.map(|i| eval::outcome(pb, i, eb.classify(i)));
+            // absent and excluded are the same for counting purposes
+            let counted = |o: &Option<Outcome>| matches!(o, Some(x) if *x != Outcome::Excluded);
+            if oa == ob || (!counted(&oa) && !counted(&ob)) {
+                continue;
+            }
+            let m = &mut out[s];
+            m.count += 1;
+            match m.transitions.iter_mut().find(|(t, _)| t.0 == oa && t.1 == ob) {
+                Some((_, n)) => *n += 1,
+                None => m.transitions.push(((oa.clone(), ob.clone()), 1)),
+            }
+            if m.listed.len() < MOVERS_LISTED {
+                m.listed.push((offset + k, oa, ob));
+            }
+        }
+    }
+    out
+}
+
 /// Classifies every registered patient under both programs for the `wanted` indicators and
-/// collects those whose outcome differs.
-fn movers(
+/// collects those whose outcome differs (in parallel natively, merged in population order).
+pub(crate) fn movers(
     pa: &Program,
     pb: &Program,
     pop: &Population,
     wanted: &[String],
+    threads: usize,
 ) -> HashMap<String, Movers> {
     // (id, index in A, index in B), fraction and register indicators only
     let find = |p: &Program, id: &str| {
         p.indicators.iter().position(|i| i.id == id && i.kind != Kind::Attested)
     };
-    let slots: Vec<(&str, Option<usize>, Option<usize>)> = wanted
+    let slots: Vec<Slot<'_>> = wanted
         .iter()
         .map(|id| (id.as_str(), find(pa, id), find(pb, id)))
         .filter(|(_, x, y)| x.is_some() || y.is_some())
@@ -374,30 +454,51 @@ fn movers(
     if slots.is_empty() {
         return out;
     }
-    let mut ea = Engine::new(pa);
-    let mut eb = Engine::new(pb);
-    for p in &pop.patients {
-        ea.load(p);
-        eb.load(p);
-        if !ea.registered && !eb.registered {
-            continue;
+    let patients = &pop.patients;
+    let parts: Vec<Vec<RawMovers>> = if threads <= 1 || patients.is_empty() {
+        vec![scan(pa, pb, patients, 0, &slots)]
+    } else {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let size = patients.len().div_ceil(threads);
+            std::thread::scope(|sc| {
+                let handles: Vec<_> = patients
+                    .chunks(size)
+                    .enumerate()
+                    .map(|(k, chunk)| {
+                        let slots = &slots;
+                        sc.spawn(move || scan(pa, pb, chunk, k * size, slots))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| match h.join() {
+                        Ok(v) => v,
+                        Err(e) => std::panic::resume_unwind(e),
+                    })
+                    .collect()
+            })
         }
-        for &(id, ia, ib) in &slots {
-            let ca = ia.map(|i| ea.classify(i));
-            let cb = ib.map(|i| eb.classify(i));
-            let oa = ia.zip(ca).map(|(i, c)| eval::outcome(pa, i, c));
-            let ob = ib.zip(cb).map(|(i, c)| eval::outcome(pb, i, c));
-            // absent and excluded are the same for counting purposes
-            let counted = |o: &Option<Outcome>| matches!(o, Some(x) if *x != Outcome::Excluded);
-            if oa == ob || (!counted(&oa) && !counted(&ob)) {
-                continue;
+        #[cfg(target_arch = "wasm32")]
+        {
+            vec![scan(pa, pb, patients, 0, &slots)]
+        }
+    };
+    let label =
+        |o: &Option<Outcome>| o.as_ref().map_or_else(|| "not in scheme".into(), outcome_label);
+    for (s, &(id, ia, ib)) in slots.iter().enumerate() {
+        let mut m = Movers::default();
+        for part in &parts {
+            let r = &part[s];
+            m.count += r.count;
+            for ((oa, ob), n) in &r.transitions {
+                *m.transitions.entry(format!("{} -> {}", label(oa), label(ob))).or_insert(0) += n;
             }
-            let la = oa.as_ref().map_or_else(|| "not in scheme".to_string(), outcome_label);
-            let lb = ob.as_ref().map_or_else(|| "not in scheme".to_string(), outcome_label);
-            let m = out.entry(id.to_string()).or_default();
-            m.count += 1;
-            *m.transitions.entry(format!("{la} -> {lb}")).or_insert(0) += 1;
-            if m.patients.len() < MOVERS_LISTED {
+            for (k, oa, ob) in &r.listed {
+                if m.patients.len() >= MOVERS_LISTED {
+                    break;
+                }
+                let p = &patients[*k];
                 let explain = |prog: &Program, present: bool| {
                     if !present {
                         return None;
@@ -407,26 +508,29 @@ fn movers(
                 m.patients.push(Mover {
                     patient_id: p.patient_id.clone(),
                     practice_id: p.practice_id.clone(),
-                    a: la,
-                    b: lb,
+                    a: label(oa),
+                    b: label(ob),
                     explanation_a: explain(pa, ia.is_some()),
                     explanation_b: explain(pb, ib.is_some()),
                 });
             }
         }
+        if m.count > 0 {
+            out.insert(id.to_string(), m);
+        }
     }
     out
 }
 
-fn sum_figures(
-    figs: &mut HashMap<String, IndicatorFigures>,
-    lines: &[crate::pay::IndicatorResult<'_>],
+fn sum_figures<'r>(
+    figs: &mut HashMap<&'r str, IndicatorFigures>,
+    lines: &[crate::pay::IndicatorResult<'r>],
 ) {
     for l in lines {
         if l.kind == "historic" {
             continue;
         }
-        let f = figs.entry(l.id.to_string()).or_default();
+        let f = figs.entry(l.id).or_default();
         f.register += u64::from(l.register.unwrap_or(0));
         f.denominator += u64::from(l.denominator);
         f.numerator += u64::from(l.numerator);
@@ -436,7 +540,7 @@ fn sum_figures(
     }
 }
 
-fn figures(r: &PayResult<'_>) -> HashMap<String, IndicatorFigures> {
+fn figures<'r>(r: &PayResult<'r>) -> HashMap<&'r str, IndicatorFigures> {
     let mut figs = HashMap::new();
     // practices in practice-code order, as pay adds its totals
     let mut ps: Vec<&crate::pay::PracticeResult<'_>> = r.practices.iter().collect();
@@ -516,8 +620,8 @@ fn build(
             let ia = a.scheme.indicator(&di.id);
             let ib = b.scheme.indicator(&di.id);
             let fig = |ind: Option<&crate::scheme::Indicator>,
-                       f: &HashMap<String, IndicatorFigures>| {
-                ind.map(|_| f.get(&di.id).cloned().unwrap_or_default())
+                       f: &HashMap<&str, IndicatorFigures>| {
+                ind.map(|_| f.get(di.id.as_str()).cloned().unwrap_or_default())
             };
             let xa = fig(ia, &fa);
             let xb = fig(ib, &fb);

@@ -377,3 +377,16 @@ fn unified_diff_marks_removed_and_added_lines() {
     let u = table::unified("a\nb\nc\n", "a\nB\nc\nd\n");
     assert_eq!(u, "   a\n - b\n + B\n   c\n + d\n");
 }
+
+#[test]
+fn movers_are_the_same_on_any_number_of_threads() {
+    let a = scheme(&[DM020, DM021]);
+    let b = scheme(&[DM020_STRICTER]);
+    let pop = population();
+    let wanted: Vec<String> = ["DM017", "DM020", "DM021"].map(String::from).to_vec();
+    let one = super::impact::movers(&a.2, &b.2, &pop, &wanted, 1);
+    assert_eq!(one.len(), 2);
+    for threads in [2, 3, 5, 64] {
+        assert_eq!(super::impact::movers(&a.2, &b.2, &pop, &wanted, threads), one, "{threads}");
+    }
+}
