@@ -53,7 +53,7 @@ fn shipped(
 /// pay runs and the comparison (the inputs are built once, outside the timing).
 fn compare_counts_all_practices(h: &mut Harness) {
     use qofrules::reference::{practices_2019_20, Group, ListType};
-    if h.skip("compare/counts_6720_practices") {
+    if h.skip("compare/counts_6720_practices") && h.skip("pay/counts_6720_practices_qof_2019_20") {
         return;
     }
     let a = shipped("rules/qof-2019-20.qof");
@@ -122,6 +122,13 @@ fn compare_counts_all_practices(h: &mut Harness) {
     };
     let (ia, ib) = (inputs(&a), inputs(&b));
     let (sa, sb) = (side(&a), side(&b));
+    // For attribution: one scheme's pay run alone on the same inputs.
+    h.run("pay/counts_6720_practices_qof_2019_20", practices.len() as u64, || {
+        match qofrules::pay::pay(&ia.scheme, &ia.national, &ia.data) {
+            Ok(r) => r.total.payment,
+            Err(e) => panic!("{e}"),
+        }
+    });
     h.run("compare/counts_6720_practices", practices.len() as u64, || {
         match qofrules::compare::impact_counts(sa, sb, &ia, &ib) {
             Ok(c) => c.total.delta,
