@@ -390,3 +390,23 @@ fn movers_are_the_same_on_any_number_of_threads() {
         assert_eq!(super::impact::movers(&a.2, &b.2, &pop, &wanted, threads), one, "{threads}");
     }
 }
+
+#[test]
+fn table_shows_changed_indicators_as_a_unified_diff_then_the_impact() {
+    let a = scheme(&[DM020, DM021]);
+    let b = scheme(&[DM020_STRICTER]);
+    let c = impact(side(&a), side(&b), &population()).unwrap();
+    let t = table::render_table(&c);
+    assert!(t.contains("changed DM020 (points, thresholds, achieved): HbA1c 58 or less"), "{t}");
+    assert!(t.contains("  thresholds: 35% to 75% -> 45% to 80%"), "{t}");
+    assert!(t.contains(" -   group DM, domain CL, points 17, thresholds 35% to 75%\n"), "{t}");
+    assert!(t.contains(" +   group DM, domain CL, points 20, thresholds 45% to 80%\n"), "{t}");
+    assert!(t.contains("     denominator DM\n"), "unchanged lines are context: {t}");
+    assert!(t.contains("retired DM021: HbA1c 75 or less"));
+    let diff_at = t.find("== rule changes").unwrap();
+    let impact_at = t.find("== impact (patient-level population)").unwrap();
+    assert!(diff_at < impact_at);
+    assert!(t.contains("total: A £7.24  B £2.07  delta -£5.17 (-71.41%)"), "{t}");
+    assert!(t.contains("  DM020: 2 patients (numerator -> denominator: 2)"), "{t}");
+    assert!(t.contains("lose > 10%"));
+}
