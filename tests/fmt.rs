@@ -148,6 +148,16 @@ fn syntax_errors_are_returned_not_formatted() {
 }
 
 #[test]
+fn windows_line_endings_become_unix_ones() {
+    let input = "// head\r\nregister R \"r\" {\r\n  list 17OV // t\r\n\r\n  patients aged 17 or over\r\n}\r\n";
+    let out = check(input);
+    assert_eq!(
+        out,
+        "// head\nregister R \"r\" {\n  list 17OV // t\n\n  patients aged 17 or over\n}\n"
+    );
+}
+
+#[test]
 fn empty_and_comment_only_files() {
     assert_eq!(check(""), "");
     assert_eq!(check("\n\n  \n"), "");
