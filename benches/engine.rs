@@ -24,6 +24,144 @@ fn main() {
     date_parse_bytes(&mut h);
     check_scheme(&mut h);
     eval_qof_2019_20(&mut h);
+    compare_counts_all_practices(&mut h);
+    compare_patients_dudley(&mut h);
+}
+
+type Loaded = (qofrules::scheme::Sources, qofrules::scheme::Scheme, qofrules::compile::Program);
+
+fn side(x: &Loaded) -> qofrules::compare::Side<'_> {
+    qofrules::compare::Side { sources: &x.0, scheme: &x.1, program: &x.2 }
+}
+
+/// A shipped scheme, checked and compiled (panics on errors: the shipped schemes are tested).
+fn shipped(
+    path: &str,
+) -> (qofrules::scheme::Sources, qofrules::scheme::Scheme, qofrules::compile::Program) {
+    let text = qofrules::shipped::SCHEMES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, t)| *t)
+        .unwrap_or_else(|| panic!("no shipped scheme {path}"));
+    let (sources, checked) = qofrules::check::check_text(path, text);
+    let scheme = checked.scheme.unwrap_or_else(|| panic!("{path} does not check"));
+    let prog = qofrules::compile::compile(&scheme).unwrap_or_else(|_| panic!("{path}"));
+    (sources, scheme, prog)
+}
+
+/// Aggregate-level comparison of the national 2019/20 scheme with the stratified proposal over
+/// all 6,720 practices: list sizes and registers from the embedded 2019/20 reference figures,
+/// counts per indicator synthetic (a fixed pseudo-random share of the register). Timed: both
+/// pay runs and the comparison (the inputs are built once, outside the timing).
+fn compare_counts_all_practices(h: &mut Harness) {
+    use qofrules::reference::{practices_2019_20, Group, ListType};
+    if h.skip("compare/counts_6720_practices") && h.skip("pay/counts_6720_practices_qof_2019_20") {
+        return;
+    }
+    let a = shipped("rules/qof-2019-20.qof");
+    let b = shipped("rules/qof-2019-20-stratified.qof");
+    let mut data = qofrules::pay::PracticeData::new();
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = |n: u32| -> u32 {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        let r = state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33;
+        u32::try_from(r % u64::from(n.max(1))).unwrap_or(0)
+    };
+    let practices = practices_2019_20();
+    for p in practices {
+        let id = p.practice_id.as_str();
+        data.set_network(id, &p.network_id);
+        for t in ListType::ALL {
+            data.set_list_size(id, t.code(), p.list_size(t));
+        }
+        for g in Group::ALL {
+            data.set_register(id, g.code(), p.register(g));
+        }
+    }
+    // counts for every fraction indicator of either scheme (and its strata), from the register
+    // of its group (or the list size for indicators outside the 21 groups)
+    let mut ids: Vec<(String, String)> = Vec::new();
+    for s in [&a.1, &b.1] {
+        for i in &s.indicators {
+            ids.push((i.id.clone(), i.group.clone()));
+            for st in &i.strata {
+                ids.push((qofrules::compile::stratum_pay_id(&i.id, &st.id), i.group.clone()));
+            }
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    for p in practices {
+        for (id, group) in &ids {
+            let base = Group::from_code(group)
+                .map_or(p.list_size(ListType::Total) / 10, |g| p.register(g));
+            let pcas = next(base / 10 + 1);
+            let denominator = base.saturating_sub(pcas);
+            let numerator = denominator / 2 + next(denominator / 2 + 1);
+            data.set_counts(
+                &p.practice_id,
+                id,
+                qofrules::pay::Counts {
+                    denominator,
+                    numerator: numerator.min(denominator),
+                    pcas,
+                    achieved: Some(numerator > 0),
+                    ..Default::default()
+                },
+            );
+        }
+    }
+    let inputs = |x: &(qofrules::scheme::Sources, qofrules::scheme::Scheme, _)| {
+        let pay = qofrules::compile::pay_scheme(&x.1);
+        let n = qofrules::pay::NationalFigures::computed(&data, &pay.groups);
+        let national = match x.1.national_average_list_size {
+            Some(avg) => n.with_average_list_size(avg, qofrules::pay::FigureSource::Scheme),
+            None => n,
+        };
+        qofrules::eval::PayInputs { scheme: pay, national, data: data.clone() }
+    };
+    let (ia, ib) = (inputs(&a), inputs(&b));
+    let (sa, sb) = (side(&a), side(&b));
+    // For attribution: one scheme's pay run alone on the same inputs.
+    h.run("pay/counts_6720_practices_qof_2019_20", practices.len() as u64, || {
+        match qofrules::pay::pay(&ia.scheme, &ia.national, &ia.data) {
+            Ok(r) => r.total.payment,
+            Err(e) => panic!("{e}"),
+        }
+    });
+    h.run("compare/counts_6720_practices", practices.len() as u64, || {
+        match qofrules::compare::impact_counts(sa, sb, &ia, &ib) {
+            Ok(c) => c.total.delta,
+            Err(e) => panic!("{e}"),
+        }
+    });
+}
+
+/// Patient-level comparison of the national 2018/19 scheme with Dudley's over NHS Dudley CCG
+/// at scale 1 (44 practices, the whole registered population, generated by `synth` before
+/// timing): two evaluations, two pay runs, the diff, the moving patients with explanations.
+fn compare_patients_dudley(h: &mut Harness) {
+    use qofrules::synth::{generate, Selection, SynthOptions, SynthYear};
+    if h.skip("compare/patients_dudley_scale1") {
+        return;
+    }
+    let a = shipped("rules/qof-2018-19.qof");
+    let b = shipped("rules/dudley-2018-19.qof");
+    let opts = SynthOptions { seed: 2020, scale: 1.0, year: SynthYear::Y2019_20 };
+    let pop = match generate(&Selection::Ccg("NHS Dudley CCG".into()), &opts) {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    };
+    let (sa, sb) = (side(&a), side(&b));
+    let n = pop.patients.len() as u64;
+    h.run_n("compare/patients_dudley_scale1", n, 5, || {
+        match qofrules::compare::impact(sa, sb, &pop) {
+            Ok(c) => c.total.delta,
+            Err(e) => panic!("{e}"),
+        }
+    });
 }
 
 /// Parse, and parse + check, of a synthetic scheme of about 100 KB (the checker's goal: well
@@ -185,9 +323,22 @@ struct Harness {
 }
 
 impl Harness {
+    /// Whether the filter leaves `name` out (to skip expensive set-up too).
+    fn skip(&self, name: &str) -> bool {
+        self.filter.as_deref().is_some_and(|flt| !name.contains(flt))
+    }
+
+    /// [`Harness::run`] with at most `max_iterations` timed iterations (slow benchmarks).
+    fn run_n<T>(&mut self, name: &str, elements: u64, max_iterations: usize, f: impl FnMut() -> T) {
+        let saved = self.iterations;
+        self.iterations = saved.min(max_iterations).max(1);
+        self.run(name, elements, f);
+        self.iterations = saved;
+    }
+
     /// Times `f`, which processes `elements` items per call, and prints one JSON line.
     fn run<T>(&mut self, name: &str, elements: u64, mut f: impl FnMut() -> T) {
-        if self.filter.as_deref().is_some_and(|flt| !name.contains(flt)) {
+        if self.skip(name) {
             return;
         }
         // warm up: at least 3 calls and at least 200 ms

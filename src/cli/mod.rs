@@ -2,6 +2,7 @@
 //! 0 success, 1 the input has errors (or tests fail), 2 usage errors (bad flags, unreadable files).
 
 pub mod check;
+mod compare;
 mod eval;
 mod explain;
 pub mod fmt;
@@ -35,6 +36,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Run the test patients written in rule files (exit 1 on any failure)
     Test(test::TestArgs),
+    /// Compare two schemes on one population: rule changes, who gains, who loses, total cost
+    Compare(compare::CompareArgs),
     /// Print the engine version
     Version,
 }
@@ -52,5 +55,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Test(args) => test::run(args),
+        Command::Compare(args) => compare::run(args),
     }
 }

@@ -208,6 +208,59 @@ fn lists_used(scheme: &Scheme, ind: &Indicator) -> BTreeSet<String> {
     lists
 }
 
+/// `text` with the names of code lists that the `other` scheme does not have replaced by the
+/// lists' codes, so that a condition naming a renamed list with the same codes compares equal.
+/// (Lists both schemes name are compared by `code_lists`.)
+fn canon(scheme: &Scheme, other: &Scheme, text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        match scheme.codelist(word).filter(|_| other.codelist(word).is_none()) {
+            Some(c) => {
+                out.push('#');
+                for (k, code) in c.codes.iter().enumerate() {
+                    if k > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&code.to_string());
+                }
+            }
+            None => out.push_str(word),
+        }
+        word.clear();
+    };
+    for ch in text.chars() {
+        if ch.is_ascii_alphanumeric() || ch == '_' {
+            word.push(ch);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(ch);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// Codes of `x` not in `y` (both sorted), at most 20 shown.
+fn codes_not_in(x: &[u64], y: &[u64]) -> String {
+    let only: Vec<String> =
+        x.iter().filter(|c| y.binary_search(c).is_err()).map(|c| c.to_string()).collect();
+    let n = only.len();
+    let mut shown: Vec<String> = only.into_iter().take(20).collect();
+    if n > 20 {
+        shown.push(format!("and {} more", n - 20));
+    }
+    shown.join(", ")
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
 fn indicator_changes(
     a: &Scheme,
     sa: &Sources,
@@ -217,16 +270,21 @@ fn indicator_changes(
     ib: &Indicator,
 ) -> Vec<FieldChange> {
     let mut out = Vec::new();
-    let mut field = |name: &'static str, x: String, y: String| {
-        if x != y {
+    // Compares `key`s, reports the shown texts.
+    let mut keyed = |name: &'static str, x: String, y: String, same: bool| {
+        if !same {
             out.push(FieldChange { field: name, a: x, b: y });
         }
     };
-    field("title", ia.title.clone(), ib.title.clone());
-    field("group", ia.group.clone(), ib.group.clone());
-    field("domain", ia.domain.clone(), ib.domain.clone());
-    field("kind", json(&ia.kind), json(&ib.kind));
-    field("points", ia.points.normalize().to_string(), ib.points.normalize().to_string());
+    let mut plain = |name: &'static str, x: String, y: String| {
+        let same = x == y;
+        keyed(name, x, y, same)
+    };
+    plain("title", ia.title.clone(), ib.title.clone());
+    plain("group", ia.group.clone(), ib.group.clone());
+    plain("domain", ia.domain.clone(), ib.domain.clone());
+    plain("kind", json(&ia.kind), json(&ib.kind));
+    plain("points", ia.points.normalize().to_string(), ib.points.normalize().to_string());
     let th = |i: &Indicator| {
         i.thresholds
             .map(|t| {
@@ -238,12 +296,17 @@ fn indicator_changes(
             })
             .unwrap_or_default()
     };
-    field("thresholds", th(ia), th(ib));
+    plain("thresholds", th(ia), th(ib));
+    // Conditions: shown as written, compared with code-list names replaced by their codes.
+    let mut cond = |name: &'static str, x: String, y: String| {
+        let same = canon(a, b, &x) == canon(b, a, &y);
+        keyed(name, x, y, same)
+    };
     let cohort =
         |i: &Indicator, s: &Sources| format!("{} {}", json(&i.cohort), expr_text(s, &i.filter));
-    field("cohort", cohort(ia, sa), cohort(ib, sb));
-    field("exclude", expr_text(sa, &ia.exclude), expr_text(sb, &ib.exclude));
-    field("achieved", expr_text(sa, &ia.achieved), expr_text(sb, &ib.achieved));
+    cond("cohort", cohort(ia, sa), cohort(ib, sb));
+    cond("exclude", expr_text(sa, &ia.exclude), expr_text(sb, &ib.exclude));
+    cond("achieved", expr_text(sa, &ia.achieved), expr_text(sb, &ib.achieved));
     let adj = |i: &Indicator, s: &Sources| {
         i.adjustments
             .iter()
@@ -253,7 +316,7 @@ fn indicator_changes(
             .collect::<Vec<_>>()
             .join("; ")
     };
-    field("adjustments", adj(ia, sa), adj(ib, sb));
+    cond("adjustments", adj(ia, sa), adj(ib, sb));
     let strata = |i: &Indicator, s: &Sources| {
         i.strata
             .iter()
@@ -270,23 +333,53 @@ fn indicator_changes(
             .collect::<Vec<_>>()
             .join("; ")
     };
-    field("strata", strata(ia, sa), strata(ib, sb));
-    field("network", ia.network.to_string(), ib.network.to_string());
-    field("monitored", ia.monitored.to_string(), ib.monitored.to_string());
-    // code lists: same names, different codes
+    cond("strata", strata(ia, sa), strata(ib, sb));
+    let mut plain = |name: &'static str, x: String, y: String| {
+        let same = x == y;
+        keyed(name, x, y, same)
+    };
+    plain("network", ia.network.to_string(), ib.network.to_string());
+    plain("monitored", ia.monitored.to_string(), ib.monitored.to_string());
+    // Code lists, compared by their codes (through defines and registers too): a code added to
+    // or removed from a list the indicator uses is a change; renaming a list is not.
     let la = lists_used(a, ia);
     let lb = lists_used(b, ib);
-    let codes = |s: &Scheme, names: &BTreeSet<String>| {
-        names
-            .iter()
-            .map(|n| {
-                let codes = s.codelist(n).map(|c| c.codes.clone()).unwrap_or_default();
-                format!("{n} {codes:?}")
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
+    let codes = |s: &Scheme, n: &str| s.codelist(n).map(|c| c.codes.clone()).unwrap_or_default();
+    let key = |s: &Scheme, names: &BTreeSet<String>| {
+        names.iter().map(|n| codes(s, n)).collect::<BTreeSet<Vec<u64>>>()
     };
-    let common: BTreeSet<String> = la.intersection(&lb).cloned().collect();
-    field("code_lists", codes(a, &common), codes(b, &common));
+    let (ka, kb) = (key(a, &la), key(b, &lb));
+    if ka != kb {
+        let mut xa = Vec::new();
+        let mut xb = Vec::new();
+        for n in la.union(&lb) {
+            let (ca, cb) =
+                (la.contains(n).then(|| codes(a, n)), lb.contains(n).then(|| codes(b, n)));
+            match (ca, cb) {
+                (Some(ca), Some(cb)) if ca != cb => {
+                    xa.push(format!("{n} ({} code{})", ca.len(), plural(ca.len())));
+                    let mut d = format!("{n} ({} code{}", cb.len(), plural(cb.len()));
+                    let added = codes_not_in(&cb, &ca);
+                    let removed = codes_not_in(&ca, &cb);
+                    if !added.is_empty() {
+                        d.push_str(&format!("; added {added}"));
+                    }
+                    if !removed.is_empty() {
+                        d.push_str(&format!("; removed {removed}"));
+                    }
+                    d.push(')');
+                    xb.push(d);
+                }
+                (Some(ca), None) if !kb.contains(&ca) => {
+                    xa.push(format!("{n} ({} code{})", ca.len(), plural(ca.len())));
+                }
+                (None, Some(cb)) if !ka.contains(&cb) => {
+                    xb.push(format!("{n} ({} code{})", cb.len(), plural(cb.len())));
+                }
+                _ => {}
+            }
+        }
+        keyed("code_lists", xa.join("; "), xb.join("; "), false);
+    }
     out
 }

@@ -1,7 +1,20 @@
 //! Phase 6, compare: two schemes side by side. [`diff`] is the structural comparison of the
-//! resolved schemes; the impact on a population (per indicator, practice and network, A vs B)
-//! builds on the evaluator's results.
+//! resolved schemes; [`impact`] (patient-level population) and [`impact_counts`] (published
+//! counts) compute every figure under A and B and the difference, per indicator, practice and
+//! network, from each scheme's own pay result; [`html::render`] turns a [`Comparison`] into one
+//! self-contained HTML report. No I/O: the CLI and the wasm layer call these.
 
 pub mod diff;
+pub mod html;
+pub mod impact;
+pub mod table;
 
 pub use diff::{diff, DiffStatus, FieldChange, IndicatorDiff, SchemeDiff};
+pub use impact::{
+    impact, impact_counts, impact_with_national, Bucket, CompareError, Comparison,
+    IndicatorFigures, IndicatorImpact, Level, Mover, Movers, NetworkImpact, PracticeImpact,
+    SchemeRef, Side, TotalImpact, BUCKETS,
+};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,135 @@
+//! `qofrules compare A B [--population DIR | --achievement FILE --prevalence FILE]
+//! [--format table|csv|json|html] [--out FILE]`: two schemes on one population, side by side.
+
+use super::eval::{load_population, load_scheme, write_output};
+use qofrules::aggregate::{read_achievement, read_prevalence, AchievementOptions};
+use qofrules::compare::{self, Comparison, Side};
+use qofrules::eval::PayInputs;
+use qofrules::pay::{FigureSource, NationalFigures, PracticeData};
+use qofrules::scheme::Scheme;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// The rule changes, then the impact tables, for reading
+    Table,
+    /// One row per practice and network, then the total
+    Csv,
+    /// Everything: rule changes, indicators, practices, networks, total, movers
+    Json,
+    /// One self-contained HTML report (tables, chart of practice-level change)
+    Html,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CompareArgs {
+    /// Scheme A's rule file (usually the current scheme)
+    pub a: PathBuf,
+    /// Scheme B's rule file (usually the proposal)
+    pub b: PathBuf,
+    /// A population (as for `eval`); without it (and without --achievement), the embedded
+    /// default population
+    #[arg(long)]
+    pub population: Option<PathBuf>,
+    /// Published counts instead of a population: NHS Digital's achievement file (long format)
+    #[arg(long, conflicts_with = "population", requires = "prevalence")]
+    pub achievement: Option<PathBuf>,
+    /// NHS Digital's prevalence file: registers and list sizes (with --achievement)
+    #[arg(long, requires = "achievement")]
+    pub prevalence: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write to this file (atomically) instead of standard output
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+}
+
+pub fn run(args: CompareArgs) -> ExitCode {
+    match go(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}
+
+fn read_text(path: &Path) -> Result<String, ExitCode> {
+    std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("error: cannot read `{}`: {e}", path.display());
+        ExitCode::from(2)
+    })
+}
+
+/// One scheme's pay inputs from the published files (the achievement reader maps indicator
+/// ids per scheme, so each scheme reads them for itself).
+fn counts_inputs(
+    scheme: &Scheme,
+    ach: (&str, &str),
+    prev: (&str, &str),
+) -> Result<PayInputs, ExitCode> {
+    let pay = qofrules::compile::pay_scheme(scheme);
+    let mut data = PracticeData::new();
+    if let Err(e) = read_prevalence(&mut data, prev.1, prev.0) {
+        eprintln!("error: {e}");
+        return Err(ExitCode::from(1));
+    }
+    let known: BTreeMap<String, String> =
+        scheme.indicators.iter().map(|i| (i.id.clone(), i.group.clone())).collect();
+    let opts = AchievementOptions { known: Some(&known), ..Default::default() };
+    if let Err(e) = read_achievement(&mut data, ach.1, ach.0, &opts) {
+        eprintln!("error: {e}");
+        return Err(ExitCode::from(1));
+    }
+    let n = NationalFigures::computed(&data, &pay.groups);
+    let n = NationalFigures::given(
+        n.average_list_size,
+        n.average_source.clone(),
+        n.prevalence,
+        FigureSource::File(prev.0.to_string()),
+    );
+    let national = match scheme.national_average_list_size {
+        Some(a) => n.with_average_list_size(a, FigureSource::Scheme),
+        None => n,
+    };
+    Ok(PayInputs { scheme: pay, national, data })
+}
+
+fn go(args: &CompareArgs) -> Result<(), ExitCode> {
+    let (sa, scheme_a, prog_a) = load_scheme(&args.a)?;
+    let (sb, scheme_b, prog_b) = load_scheme(&args.b)?;
+    let a = Side { scheme: &scheme_a, sources: &sa, program: &prog_a };
+    let b = Side { scheme: &scheme_b, sources: &sb, program: &prog_b };
+    let result = match (&args.achievement, &args.prevalence) {
+        (Some(ach), Some(prev)) => {
+            let ach_text = read_text(ach)?;
+            let prev_text = read_text(prev)?;
+            let ach_name = ach.display().to_string();
+            let prev_name = prev.display().to_string();
+            let ach = (ach_name.as_str(), ach_text.as_str());
+            let prev = (prev_name.as_str(), prev_text.as_str());
+            let in_a = counts_inputs(&scheme_a, ach, prev)?;
+            let in_b = counts_inputs(&scheme_b, ach, prev)?;
+            compare::impact_counts(a, b, &in_a, &in_b)
+        }
+        _ => {
+            let pop = load_population(args.population.as_deref())?;
+            compare::impact(a, b, &pop)
+        }
+    };
+    let cmp: Comparison = result.map_err(|e| {
+        eprintln!("error: {e}");
+        eprintln!("  help: run `qofrules eval` on scheme {} to see the problem alone", e.side);
+        ExitCode::from(1)
+    })?;
+    let text = match args.format {
+        Format::Table => compare::table::render_table(&cmp),
+        Format::Csv => compare::table::render_csv(&cmp),
+        Format::Html => compare::html::render(&cmp),
+        Format::Json => serde_json::to_string_pretty(&cmp).map(|s| s + "\n").map_err(|e| {
+            eprintln!("error: cannot write JSON: {e}");
+            ExitCode::from(2)
+        })?,
+    };
+    write_output(args.out.as_deref(), &text)
+}

@@ -1,0 +1,791 @@
+//! The impact of replacing scheme A by scheme B on one population: every figure for A, for B
+//! and the difference, per indicator, practice and network, with the distribution of
+//! practice-level change, the largest winners and losers and (for patient-level populations)
+//! the patients who change class.
+//!
+//! Money comes straight from each scheme's own [`crate::pay::pay`] result: practice, network
+//! and total payments are those results' figures, and per-indicator payments are sums of their
+//! (rounded) lines, so every pound here adds up to what `eval` reports for each scheme.
+
+use super::diff::{diff, DiffStatus, FieldChange, SchemeDiff};
+use crate::compile::Program;
+use crate::eval::{self, Engine, PayInputs};
+use crate::model::Population;
+use crate::pay::numeric::{div, ser_dec, ser_money, ser_opt_dec};
+use crate::pay::{NationalFigures, PayResult};
+use crate::scheme::{Kind, Outcome, Scheme, Sources};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// How many moving patients are listed per indicator (all are counted).
+pub const MOVERS_LISTED: usize = 50;
+/// How many winners and losers are listed.
+pub const WINNERS_LISTED: usize = 10;
+
+/// One scheme to compare: the resolved scheme, the sources it was checked from (for the
+/// diff's source text) and its compiled program.
+#[derive(Clone, Copy)]
+pub struct Side<'a> {
+    pub scheme: &'a Scheme,
+    pub sources: &'a Sources,
+    pub program: &'a Program,
+}
+
+/// A scheme's pay phase failed (a scheme error the checker let through).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompareError {
+    /// `a` or `b`.
+    pub side: &'static str,
+    pub scheme: String,
+    pub messages: Vec<String>,
+}
+
+impl std::fmt::Display for CompareError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "scheme `{}` cannot be paid: {}", self.scheme, self.messages.join("; "))
+    }
+}
+
+impl std::error::Error for CompareError {}
+
+/// The id and title of a compared scheme.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SchemeRef {
+    pub id: String,
+    pub title: String,
+}
+
+/// What the comparison was computed from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// A patient-level population: counts, money and moving patients.
+    Patients,
+    /// Published counts (aggregate files): counts and money only.
+    Counts,
+}
+
+/// One indicator's figures under one scheme, summed over practices (and networks, for network
+/// indicators).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct IndicatorFigures {
+    pub register: u64,
+    pub denominator: u64,
+    pub numerator: u64,
+    pub pcas: u64,
+    /// Numerator / denominator of the sums, `null` when the denominator is 0.
+    #[serde(serialize_with = "ser_opt_dec")]
+    pub achievement: Option<Decimal>,
+    #[serde(serialize_with = "ser_dec")]
+    pub points: Decimal,
+    #[serde(serialize_with = "ser_money")]
+    pub payment: Decimal,
+}
+
+/// Per-indicator difference, B minus A (an absent side counts as zero).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct IndicatorDelta {
+    pub register: i64,
+    pub denominator: i64,
+    pub numerator: i64,
+    pub pcas: i64,
+    #[serde(serialize_with = "ser_dec")]
+    pub points: Decimal,
+    #[serde(serialize_with = "ser_money")]
+    pub payment: Decimal,
+}
+
+/// A patient whose class changed for one indicator.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Mover {
+    pub patient_id: String,
+    pub practice_id: String,
+    /// The outcome under A (`not in scheme` for an added indicator).
+    pub a: String,
+    pub b: String,
+    /// Why, under A and under B (`eval::explain`); `null` where the indicator is absent.
+    pub explanation_a: Option<String>,
+    pub explanation_b: Option<String>,
+}
+
+/// Patients whose class changed for one indicator.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Movers {
+    /// All moving patients.
+    pub count: u64,
+    /// Counts per transition, e.g. `"denominator -> numerator"`.
+    pub transitions: BTreeMap<String, u64>,
+    /// The first [`MOVERS_LISTED`] (in population order), with explanations.
+    pub patients: Vec<Mover>,
+}
+
+/// One indicator of either scheme.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct IndicatorImpact {
+    pub id: String,
+    pub title: String,
+    pub status: DiffStatus,
+    pub changes: Vec<FieldChange>,
+    /// `null` when the indicator is not in A (added).
+    pub a: Option<IndicatorFigures>,
+    /// `null` when the indicator is not in B (retired).
+    pub b: Option<IndicatorFigures>,
+    pub delta: IndicatorDelta,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_a: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_b: Option<String>,
+    /// Patient-level comparisons only, and only when someone moved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub movers: Option<Movers>,
+}
+
+/// One practice's payment under each scheme.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PracticeImpact {
+    pub practice_id: String,
+    pub network_id: String,
+    #[serde(serialize_with = "ser_dec")]
+    pub points_a: Decimal,
+    #[serde(serialize_with = "ser_dec")]
+    pub points_b: Decimal,
+    #[serde(serialize_with = "ser_money")]
+    pub payment_a: Decimal,
+    #[serde(serialize_with = "ser_money")]
+    pub payment_b: Decimal,
+    #[serde(serialize_with = "ser_money")]
+    pub delta: Decimal,
+    /// Percentage change of the payment (2 places), `null` when A pays 0.
+    #[serde(serialize_with = "ser_opt_pct")]
+    pub delta_pct: Option<Decimal>,
+}
+
+/// One network: its practices' payments plus its own network indicators'.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NetworkImpact {
+    pub network_id: String,
+    pub practices: usize,
+    #[serde(serialize_with = "ser_money")]
+    pub payment_a: Decimal,
+    #[serde(serialize_with = "ser_money")]
+    pub payment_b: Decimal,
+    #[serde(serialize_with = "ser_money")]
+    pub delta: Decimal,
+    #[serde(serialize_with = "ser_opt_pct")]
+    pub delta_pct: Option<Decimal>,
+}
+
+/// Scheme totals: exactly each scheme's own `total`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TotalImpact {
+    #[serde(serialize_with = "ser_dec")]
+    pub points_a: Decimal,
+    #[serde(serialize_with = "ser_dec")]
+    pub points_b: Decimal,
+    #[serde(serialize_with = "ser_money")]
+    pub payment_a: Decimal,
+    #[serde(serialize_with = "ser_money")]
+    pub payment_b: Decimal,
+    #[serde(serialize_with = "ser_money")]
+    pub delta: Decimal,
+    #[serde(serialize_with = "ser_opt_pct")]
+    pub delta_pct: Option<Decimal>,
+}
+
+/// A band of practice-level change.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Bucket {
+    pub label: &'static str,
+    pub practices: usize,
+    /// Sum of the practices' deltas.
+    #[serde(serialize_with = "ser_money")]
+    pub delta: Decimal,
+}
+
+/// The whole comparison.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Comparison {
+    pub a: SchemeRef,
+    pub b: SchemeRef,
+    pub level: Level,
+    /// Scheme-wide differences (period, point value, payment model...).
+    pub header: Vec<FieldChange>,
+    /// A's indicators in A's order, then those only in B.
+    pub indicators: Vec<IndicatorImpact>,
+    /// In A's practice order, then practices only B paid.
+    pub practices: Vec<PracticeImpact>,
+    /// By network code; practices with no network are under `""`.
+    pub networks: Vec<NetworkImpact>,
+    pub total: TotalImpact,
+    /// Practices by percentage change, from `lose > 10%` to `gain > 10%`.
+    pub distribution: Vec<Bucket>,
+    /// The largest gains in pounds (at most [`WINNERS_LISTED`], gains only).
+    pub winners: Vec<PracticeImpact>,
+    /// The largest losses in pounds (at most [`WINNERS_LISTED`], losses only).
+    pub losers: Vec<PracticeImpact>,
+    /// Each scheme's pay warnings.
+    pub warnings_a: Vec<String>,
+    pub warnings_b: Vec<String>,
+}
+
+impl Comparison {
+    /// True when nothing differs: no header change, every indicator unchanged with equal
+    /// figures and no movers, every practice and network delta 0.
+    pub fn no_change(&self) -> bool {
+        self.header.is_empty()
+            && self
+                .indicators
+                .iter()
+                .all(|i| i.status == DiffStatus::Unchanged && i.a == i.b && i.movers.is_none())
+            && self.practices.iter().all(|p| p.delta.is_zero())
+            && self.networks.iter().all(|n| n.delta.is_zero())
+            && self.total.delta.is_zero()
+    }
+}
+
+fn ser_opt_pct<S: serde::Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => {
+            let mut d = *d;
+            d.rescale(2);
+            s.serialize_str(&d.to_string())
+        }
+        None => s.serialize_none(),
+    }
+}
+
+fn pay_err(side: &'static str, scheme: &Scheme, e: crate::pay::PayErrors) -> CompareError {
+    CompareError {
+        side,
+        scheme: scheme.id.clone(),
+        messages: e.0.iter().map(|x| x.to_string()).collect(),
+    }
+}
+
+/// Compares two schemes on a patient-level population: evaluates it once under each scheme
+/// (national figures computed from the population, as `eval` does), pays both, and lists the
+/// patients whose class changed.
+pub fn impact(a: Side<'_>, b: Side<'_>, pop: &Population) -> Result<Comparison, CompareError> {
+    impact_with_national(a, b, pop, None, None)
+}
+
+/// [`impact`] with given national figures per scheme (`None`: computed, as `eval` does).
+pub fn impact_with_national(
+    a: Side<'_>,
+    b: Side<'_>,
+    pop: &Population,
+    national_a: Option<NationalFigures>,
+    national_b: Option<NationalFigures>,
+) -> Result<Comparison, CompareError> {
+    let ev_a = eval::evaluate(a.program, pop);
+    let ev_b = eval::evaluate(b.program, pop);
+    let in_a = eval::pay_inputs(a.scheme, a.program, &ev_a, national_a);
+    let in_b = eval::pay_inputs(b.scheme, b.program, &ev_b, national_b);
+    let (pay_a, pay_b) = pay_both(a, &in_a, b, &in_b)?;
+    let d = diff(a.scheme, a.sources, b.scheme, b.sources);
+    // Indicators whose counts differ at any practice (a changed register or period shows here
+    // even when the indicator's own text is the same).
+    let counts_differ = differing_counts(a.program, &ev_a, b.program, &ev_b);
+    let mut cmp = build(a, b, &d, &pay_a, &pay_b, Level::Patients);
+    let wanted: Vec<String> = cmp
+        .indicators
+        .iter()
+        .filter(|i| i.status != DiffStatus::Unchanged || counts_differ.contains(&i.id))
+        .map(|i| i.id.clone())
+        .collect();
+    // one thread for small populations (as `eval::evaluate`); always one on wasm32
+    #[cfg(not(target_arch = "wasm32"))]
+    let threads = if pop.patients.len() < 20_000 {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    };
+    #[cfg(target_arch = "wasm32")]
+    let threads = 1;
+    let movers = movers(a.program, b.program, pop, &wanted, threads);
+    for ind in &mut cmp.indicators {
+        if let Some(m) = movers.get(&ind.id) {
+            if m.count > 0 {
+                ind.movers = Some(m.clone());
+            }
+        }
+    }
+    Ok(cmp)
+}
+
+/// Compares two schemes on published counts: `inputs_a` / `inputs_b` are each scheme's pay
+/// inputs read from the same files (the readers map indicators per scheme).
+pub fn impact_counts(
+    a: Side<'_>,
+    b: Side<'_>,
+    inputs_a: &PayInputs,
+    inputs_b: &PayInputs,
+) -> Result<Comparison, CompareError> {
+    let (pay_a, pay_b) = pay_both(a, inputs_a, b, inputs_b)?;
+    let d = diff(a.scheme, a.sources, b.scheme, b.sources);
+    Ok(build(a, b, &d, &pay_a, &pay_b, Level::Counts))
+}
+
+/// Pays both schemes (at once on two threads natively; the results do not depend on it).
+fn pay_both<'x>(
+    a: Side<'_>,
+    in_a: &'x PayInputs,
+    b: Side<'_>,
+    in_b: &'x PayInputs,
+) -> Result<(PayResult<'x>, PayResult<'x>), CompareError> {
+    let run = |i: &'x PayInputs| crate::pay::pay(&i.scheme, &i.national, &i.data);
+    #[cfg(not(target_arch = "wasm32"))]
+    let (ra, rb) = std::thread::scope(|sc| {
+        let hb = sc.spawn(|| run(in_b));
+        let ra = run(in_a);
+        match hb.join() {
+            Ok(rb) => (ra, rb),
+            Err(e) => std::panic::resume_unwind(e),
+        }
+    });
+    #[cfg(target_arch = "wasm32")]
+    let (ra, rb) = (run(in_a), run(in_b));
+    Ok((ra.map_err(|e| pay_err("a", a.scheme, e))?, rb.map_err(|e| pay_err("b", b.scheme, e))?))
+}
+
+fn differing_counts(
+    pa: &Program,
+    ea: &eval::Evaluation,
+    pb: &Program,
+    eb: &eval::Evaluation,
+) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let idx_b: HashMap<&str, usize> =
+        pb.indicators.iter().enumerate().map(|(k, i)| (i.id.as_str(), k)).collect();
+    let prac_b: HashMap<&str, usize> =
+        eb.practices.iter().enumerate().map(|(k, p)| (p.practice_id.as_str(), k)).collect();
+    for (ia, ind) in pa.indicators.iter().enumerate() {
+        let Some(&ib) = idx_b.get(ind.id.as_str()) else { continue };
+        for t in &ea.practices {
+            let tb = prac_b.get(t.practice_id.as_str()).map(|&k| &eb.practices[k]);
+            let same = tb.is_some_and(|tb| tb.indicators[ib].tally == t.indicators[ia].tally);
+            if !same {
+                out.insert(ind.id.clone());
+                break;
+            }
+        }
+    }
+    out
+}
+
+fn outcome_label(o: &Outcome) -> String {
+    eval::outcome_text(o, None)
+}
+
+/// One indicator's moving patients as found by [`scan`]: outcomes (`None`: not in the scheme)
+/// and patient indices, labelled and explained only once merged.
+#[derive(Default)]
+struct RawMovers {
+    count: u64,
+    transitions: Vec<(Transition, u64)>,
+    listed: Vec<(usize, Option<Outcome>, Option<Outcome>)>,
+}
+
+/// An outcome under A and under B (`None`: not in that scheme).
+type Transition = (Option<Outcome>, Option<Outcome>);
+
+type Slot<'s> = (&'s str, Option<usize>, Option<usize>);
+
+/// Classifies `patients` (starting at index `offset` of the population) under both programs
+/// for each slot's indicator and collects those whose outcome differs.
+fn scan(
+    pa: &Program,
+    pb: &Program,
+    patients: &[crate::model::Patient],
+    offset: usize,
+    slots: &[Slot<'_>],
+) -> Vec<RawMovers> {
+    let mut out: Vec<RawMovers> = slots.iter().map(|_| RawMovers::default()).collect();
+    let mut ea = Engine::new(pa);
+    let mut eb = Engine::new(pb);
+    for (k, p) in patients.iter().enumerate() {
+        ea.load(p);
+        eb.load(p);
+        if !ea.registered && !eb.registered {
+            continue;
+        }
+        for (s, &(_, ia, ib)) in slots.iter().enumerate() {
+            let oa = ia.map(|i| eval::outcome(pa, i, ea.classify(i)));
+            let ob = ib.map(|i| eval::outcome(pb, i, eb.classify(i)));
+            // absent and excluded are the same for counting purposes
+            let counted = |o: &Option<Outcome>| matches!(o, Some(x) if *x != Outcome::Excluded);
+            if oa == ob || (!counted(&oa) && !counted(&ob)) {
+                continue;
+            }
+            let m = &mut out[s];
+            m.count += 1;
+            match m.transitions.iter_mut().find(|(t, _)| t.0 == oa && t.1 == ob) {
+                Some((_, n)) => *n += 1,
+                None => m.transitions.push(((oa.clone(), ob.clone()), 1)),
+            }
+            if m.listed.len() < MOVERS_LISTED {
+                m.listed.push((offset + k, oa, ob));
+            }
+        }
+    }
+    out
+}
+
+/// Classifies every registered patient under both programs for the `wanted` indicators and
+/// collects those whose outcome differs (in parallel natively, merged in population order).
+pub(crate) fn movers(
+    pa: &Program,
+    pb: &Program,
+    pop: &Population,
+    wanted: &[String],
+    threads: usize,
+) -> HashMap<String, Movers> {
+    // (id, index in A, index in B), fraction and register indicators only
+    let find = |p: &Program, id: &str| {
+        p.indicators.iter().position(|i| i.id == id && i.kind != Kind::Attested)
+    };
+    let slots: Vec<Slot<'_>> = wanted
+        .iter()
+        .map(|id| (id.as_str(), find(pa, id), find(pb, id)))
+        .filter(|(_, x, y)| x.is_some() || y.is_some())
+        .collect();
+    let mut out: HashMap<String, Movers> = HashMap::new();
+    if slots.is_empty() {
+        return out;
+    }
+    let patients = &pop.patients;
+    let parts: Vec<Vec<RawMovers>> = if threads <= 1 || patients.is_empty() {
+        vec![scan(pa, pb, patients, 0, &slots)]
+    } else {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let size = patients.len().div_ceil(threads);
+            std::thread::scope(|sc| {
+                let handles: Vec<_> = patients
+                    .chunks(size)
+                    .enumerate()
+                    .map(|(k, chunk)| {
+                        let slots = &slots;
+                        sc.spawn(move || scan(pa, pb, chunk, k * size, slots))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| match h.join() {
+                        Ok(v) => v,
+                        Err(e) => std::panic::resume_unwind(e),
+                    })
+                    .collect()
+            })
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            vec![scan(pa, pb, patients, 0, &slots)]
+        }
+    };
+    let label =
+        |o: &Option<Outcome>| o.as_ref().map_or_else(|| "not in scheme".into(), outcome_label);
+    for (s, &(id, ia, ib)) in slots.iter().enumerate() {
+        let mut m = Movers::default();
+        for part in &parts {
+            let r = &part[s];
+            m.count += r.count;
+            for ((oa, ob), n) in &r.transitions {
+                *m.transitions.entry(format!("{} -> {}", label(oa), label(ob))).or_insert(0) += n;
+            }
+            for (k, oa, ob) in &r.listed {
+                if m.patients.len() >= MOVERS_LISTED {
+                    break;
+                }
+                let p = &patients[*k];
+                let explain = |prog: &Program, present: bool| {
+                    if !present {
+                        return None;
+                    }
+                    eval::explain(prog, p, Some(id)).into_iter().next().map(|t| t.text)
+                };
+                m.patients.push(Mover {
+                    patient_id: p.patient_id.clone(),
+                    practice_id: p.practice_id.clone(),
+                    a: label(oa),
+                    b: label(ob),
+                    explanation_a: explain(pa, ia.is_some()),
+                    explanation_b: explain(pb, ib.is_some()),
+                });
+            }
+        }
+        if m.count > 0 {
+            out.insert(id.to_string(), m);
+        }
+    }
+    out
+}
+
+fn sum_figures<'r>(
+    figs: &mut HashMap<&'r str, IndicatorFigures>,
+    lines: &[crate::pay::IndicatorResult<'r>],
+) {
+    for l in lines {
+        if l.kind == "historic" {
+            continue;
+        }
+        let f = figs.entry(l.id).or_default();
+        f.register += u64::from(l.register.unwrap_or(0));
+        f.denominator += u64::from(l.denominator);
+        f.numerator += u64::from(l.numerator);
+        f.pcas += u64::from(l.pcas);
+        f.points += l.points;
+        f.payment += l.payment;
+    }
+}
+
+fn figures<'r>(r: &PayResult<'r>) -> HashMap<&'r str, IndicatorFigures> {
+    let mut figs = HashMap::new();
+    // practices in practice-code order, as pay adds its totals
+    let mut ps: Vec<&crate::pay::PracticeResult<'_>> = r.practices.iter().collect();
+    ps.sort_by(|x, y| x.practice_id.cmp(y.practice_id));
+    for p in ps {
+        sum_figures(&mut figs, &p.indicators);
+    }
+    for n in &r.networks {
+        sum_figures(&mut figs, &n.indicators);
+    }
+    for f in figs.values_mut() {
+        f.achievement = if f.denominator == 0 {
+            None
+        } else {
+            div(Decimal::from(f.numerator), Decimal::from(f.denominator))
+        };
+    }
+    figs
+}
+
+fn signed(b: u64, a: u64) -> i64 {
+    i64::try_from(b).unwrap_or(i64::MAX).saturating_sub(i64::try_from(a).unwrap_or(i64::MAX))
+}
+
+/// Percentage change, 2 places; `None` when `a` is 0.
+pub fn pct(a: Decimal, b: Decimal) -> Option<Decimal> {
+    if a.is_zero() {
+        return None;
+    }
+    div((b - a) * Decimal::ONE_HUNDRED, a).map(|d| d.round_dp(2))
+}
+
+/// The band a practice's change falls in (index into [`BUCKETS`]).
+pub fn bucket(a: Decimal, b: Decimal) -> usize {
+    let delta = b - a;
+    if delta.is_zero() {
+        return 3;
+    }
+    let ten = Decimal::TEN;
+    let five = Decimal::from(5);
+    match div(delta * Decimal::ONE_HUNDRED, a.abs()) {
+        // A paid nothing: any gain is more than 10%
+        None => {
+            if delta > Decimal::ZERO {
+                6
+            } else {
+                0
+            }
+        }
+        Some(p) if p < -ten => 0,
+        Some(p) if p < -five => 1,
+        Some(p) if p < Decimal::ZERO => 2,
+        Some(p) if p <= five => 4,
+        Some(p) if p <= ten => 5,
+        Some(_) => 6,
+    }
+}
+
+/// The bands of [`Comparison::distribution`].
+pub const BUCKETS: [&str; 7] =
+    ["lose > 10%", "lose 5-10%", "lose 0-5%", "no change", "gain 0-5%", "gain 5-10%", "gain > 10%"];
+
+fn build(
+    a: Side<'_>,
+    b: Side<'_>,
+    d: &SchemeDiff,
+    pay_a: &PayResult<'_>,
+    pay_b: &PayResult<'_>,
+    level: Level,
+) -> Comparison {
+    let fa = figures(pay_a);
+    let fb = figures(pay_b);
+    let indicators = d
+        .indicators
+        .iter()
+        .map(|di| {
+            let ia = a.scheme.indicator(&di.id);
+            let ib = b.scheme.indicator(&di.id);
+            let fig = |ind: Option<&crate::scheme::Indicator>,
+                       f: &HashMap<&str, IndicatorFigures>| {
+                ind.map(|_| f.get(di.id.as_str()).cloned().unwrap_or_default())
+            };
+            let xa = fig(ia, &fa);
+            let xb = fig(ib, &fb);
+            let za = xa.clone().unwrap_or_default();
+            let zb = xb.clone().unwrap_or_default();
+            let delta = IndicatorDelta {
+                register: signed(zb.register, za.register),
+                denominator: signed(zb.denominator, za.denominator),
+                numerator: signed(zb.numerator, za.numerator),
+                pcas: signed(zb.pcas, za.pcas),
+                points: zb.points - za.points,
+                payment: zb.payment - za.payment,
+            };
+            let title = ib.or(ia).map(|i| i.title.clone()).unwrap_or_default();
+            IndicatorImpact {
+                id: di.id.clone(),
+                title,
+                status: di.status,
+                changes: di.changes.clone(),
+                a: xa,
+                b: xb,
+                delta,
+                text_a: if di.status == DiffStatus::Unchanged { None } else { di.text_a.clone() },
+                text_b: if di.status == DiffStatus::Unchanged { None } else { di.text_b.clone() },
+                movers: None,
+            }
+        })
+        .collect();
+
+    // practices: A's order, then B-only
+    let mut practices: Vec<PracticeImpact> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for p in &pay_a.practices {
+        index.insert(p.practice_id, practices.len());
+        practices.push(PracticeImpact {
+            practice_id: p.practice_id.to_string(),
+            network_id: p.network_id.unwrap_or("").to_string(),
+            points_a: p.points,
+            points_b: Decimal::ZERO,
+            payment_a: p.payment,
+            payment_b: Decimal::ZERO,
+            delta: Decimal::ZERO,
+            delta_pct: None,
+        });
+    }
+    for p in &pay_b.practices {
+        let k = match index.get(p.practice_id) {
+            Some(&k) => k,
+            None => {
+                practices.push(PracticeImpact {
+                    practice_id: p.practice_id.to_string(),
+                    network_id: p.network_id.unwrap_or("").to_string(),
+                    points_a: Decimal::ZERO,
+                    points_b: Decimal::ZERO,
+                    payment_a: Decimal::ZERO,
+                    payment_b: Decimal::ZERO,
+                    delta: Decimal::ZERO,
+                    delta_pct: None,
+                });
+                practices.len() - 1
+            }
+        };
+        let x = &mut practices[k];
+        x.points_b = p.points;
+        x.payment_b = p.payment;
+        if x.network_id.is_empty() {
+            x.network_id = p.network_id.unwrap_or("").to_string();
+        }
+    }
+    for p in &mut practices {
+        p.delta = p.payment_b - p.payment_a;
+        p.delta_pct = pct(p.payment_a, p.payment_b);
+    }
+
+    // networks: practices' payments plus the network indicators'
+    let mut nets: BTreeMap<String, NetworkImpact> = BTreeMap::new();
+    for p in &practices {
+        let n = nets.entry(p.network_id.clone()).or_insert_with(|| empty_network(&p.network_id));
+        n.practices += 1;
+        n.payment_a += p.payment_a;
+        n.payment_b += p.payment_b;
+    }
+    for n in &pay_a.networks {
+        nets.entry(n.network_id.to_string())
+            .or_insert_with(|| empty_network(n.network_id))
+            .payment_a += n.payment;
+    }
+    for n in &pay_b.networks {
+        nets.entry(n.network_id.to_string())
+            .or_insert_with(|| empty_network(n.network_id))
+            .payment_b += n.payment;
+    }
+    let networks: Vec<NetworkImpact> = nets
+        .into_values()
+        .map(|mut n| {
+            n.delta = n.payment_b - n.payment_a;
+            n.delta_pct = pct(n.payment_a, n.payment_b);
+            n
+        })
+        .collect();
+
+    let total = TotalImpact {
+        points_a: pay_a.total.points,
+        points_b: pay_b.total.points,
+        payment_a: pay_a.total.payment,
+        payment_b: pay_b.total.payment,
+        delta: pay_b.total.payment - pay_a.total.payment,
+        delta_pct: pct(pay_a.total.payment, pay_b.total.payment),
+    };
+
+    let mut distribution: Vec<Bucket> =
+        BUCKETS.iter().map(|&label| Bucket { label, practices: 0, delta: Decimal::ZERO }).collect();
+    for p in &practices {
+        let k = bucket(p.payment_a, p.payment_b);
+        distribution[k].practices += 1;
+        distribution[k].delta += p.delta;
+    }
+
+    let mut sorted: Vec<&PracticeImpact> = practices.iter().collect();
+    sorted.sort_by(|x, y| y.delta.cmp(&x.delta).then_with(|| x.practice_id.cmp(&y.practice_id)));
+    let winners: Vec<PracticeImpact> = sorted
+        .iter()
+        .filter(|p| p.delta > Decimal::ZERO)
+        .take(WINNERS_LISTED)
+        .map(|p| (*p).clone())
+        .collect();
+    sorted.sort_by(|x, y| x.delta.cmp(&y.delta).then_with(|| x.practice_id.cmp(&y.practice_id)));
+    let losers: Vec<PracticeImpact> = sorted
+        .iter()
+        .filter(|p| p.delta < Decimal::ZERO)
+        .take(WINNERS_LISTED)
+        .map(|p| (*p).clone())
+        .collect();
+
+    let warnings = |r: &PayResult<'_>| {
+        r.warnings
+            .iter()
+            .map(|w| format!("{} ({} practices, e.g. {})", w.message, w.practices, w.example))
+            .collect()
+    };
+    Comparison {
+        a: SchemeRef { id: a.scheme.id.clone(), title: a.scheme.title.clone() },
+        b: SchemeRef { id: b.scheme.id.clone(), title: b.scheme.title.clone() },
+        level,
+        header: d.header.clone(),
+        indicators,
+        practices,
+        networks,
+        total,
+        distribution,
+        winners,
+        losers,
+        warnings_a: warnings(pay_a),
+        warnings_b: warnings(pay_b),
+    }
+}
+
+fn empty_network(id: &str) -> NetworkImpact {
+    NetworkImpact {
+        network_id: id.to_string(),
+        practices: 0,
+        payment_a: Decimal::ZERO,
+        payment_b: Decimal::ZERO,
+        delta: Decimal::ZERO,
+        delta_pct: None,
+    }
+}
