@@ -213,7 +213,9 @@ indicator I2 "Strata" {{
   group Q, domain CL, points 15
   denominator patients where on register Q or d1
   stratum s1 when {c8} {{ achieved when {c9}, thresholds 30% to 60%, points 10 }}
-  stratum s2 when ({c10}) and true {{ achieved when {c11}, thresholds 20% to 50%, points 5 }}
+  // `and not s1` keeps s2 reachable (the checker rejects a stratum identical to an earlier one)
+  // without changing who it takes: strata are tried in order anyway
+  stratum s2 when ({c10}) and not ({c8}) {{ achieved when {c11}, thresholds 20% to 50%, points 5 }}
 }}
 indicator I3 "Register" {{ group R, domain CL, points 6, register R }}
 "#,
