@@ -2,14 +2,15 @@
 //! for users in `docs/formatting.md`; in short:
 //!
 //! - 2-space indentation, one statement per line, no `,`/`;` separators between statements.
-//!   Exception: a run of consecutive `group`, `domain` and `points` statements in an indicator
-//!   or `change` block is printed on one line (`group DM, domain clinical, points 17`), as QOF's
-//!   indicator tables read, unless a comment sits between them.
-//! - Blocks (`scheme`, `register`, `indicator`, `change`, `gateway`, `tier`, `test`, and an
-//!   `obligation` with a body) are separated from their neighbours by exactly one blank line.
-//!   Between one-line declarations (`codelist`, `define`, `keep`, `retire`, `obligation`) and
-//!   between statements inside blocks, a blank line is kept where the source had one or more,
-//!   and none is added where it had none: grouping is the author's.
+//!   Exceptions: consecutive `group`, `domain`, `points` and `thresholds` statements share a
+//!   line (`group DM, domain clinical, points 17, thresholds 35% to 75%`) unless a comment sits
+//!   between them; a `register`/`change`/`obligation`/`gateway`/`tier` with one statement stays
+//!   on one line (`register CHD "CHD" { where CHD_COD }`) if it fits.
+//! - Adjustment categories are padded so their `when`s line up; trailing comments of
+//!   consecutive lines with the same indentation line up. Nothing else is aligned.
+//! - Blocks printed on several lines are separated from their neighbours by exactly one blank
+//!   line. Between one-line declarations and between statements inside blocks, a blank line is
+//!   kept where the source had one or more, and none is added: grouping is the author's.
 //! - Lines are kept within [`WIDTH`] columns where a break is possible: name lists and inline
 //!   SNOMED CT codes are filled (continuation lines indented 2 more than the statement; inline
 //!   codes move into an indented block), and long conditions break before each top-level `or`
@@ -59,10 +60,11 @@ pub fn format_tree(text: &str, file: &File) -> String {
         last_end: 0,
         fresh: true,
         force_blank: false,
+        trails: Vec::new(),
     };
     let mut prev_block = None;
     for item in &file.items {
-        let block = is_block(item);
+        let block = is_block(item) && p.one_liner(item).is_none();
         if prev_block.is_some_and(|pb| pb || block) {
             p.force_blank = true;
         }
@@ -70,7 +72,62 @@ pub fn format_tree(text: &str, file: &File) -> String {
         prev_block = Some(block);
     }
     p.leading(usize::MAX, usize::MAX);
-    p.out
+    align_trailing_comments(&p.out, &p.trails)
+}
+
+/// Aligns the trailing comments of consecutive lines with the same indentation to one column,
+/// one space after the longest code among them (not those after a block's opening `{`). `trails` holds the offset in `text` of the
+/// space before each trailing comment, in order.
+fn align_trailing_comments(text: &str, trails: &[usize]) -> String {
+    // (line start, offset of the comment's space if any)
+    let mut lines: Vec<(usize, usize, Option<usize>)> = Vec::new();
+    let mut marks = trails.iter().copied().peekable();
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let end = start + line.len();
+        let mut mark = None;
+        while let Some(&m) = marks.peek() {
+            if m >= end {
+                break;
+            }
+            // a comment after a block's `{` stays next to it
+            if !text[start..m].ends_with('{') {
+                mark = Some(m);
+            }
+            marks.next();
+        }
+        lines.push((start, end, mark));
+        start = end;
+    }
+    let indent = |s: usize| text[s..].bytes().take_while(|&b| b == b' ').count();
+    let width = |s: usize, m: usize| text[s..m].chars().count();
+    let mut out = String::with_capacity(text.len() + trails.len() * 8);
+    let mut i = 0;
+    while i < lines.len() {
+        let (s, e, mark) = lines[i];
+        let Some(m) = mark else {
+            out.push_str(&text[s..e]);
+            i += 1;
+            continue;
+        };
+        let mut j = i + 1;
+        while j < lines.len() && lines[j].2.is_some() && indent(lines[j].0) == indent(s) {
+            j += 1;
+        }
+        let col = lines[i..j]
+            .iter()
+            .filter_map(|&(s, _, m)| m.map(|m| width(s, m)))
+            .max()
+            .unwrap_or_else(|| width(s, m));
+        for &(s, e, m) in &lines[i..j] {
+            let m = m.unwrap_or(e);
+            out.push_str(&text[s..m]);
+            out.extend(std::iter::repeat(' ').take(col - width(s, m)));
+            out.push_str(&text[m..e]);
+        }
+        i = j;
+    }
+    out
 }
 
 fn is_block(item: &Item) -> bool {
@@ -96,6 +153,8 @@ struct Printer<'a> {
     fresh: bool,
     /// The next line is preceded by a blank line (between top-level blocks).
     force_blank: bool,
+    /// Where each trailing comment starts in `out` (the space before it), for alignment.
+    trails: Vec<usize>,
 }
 
 fn span_start(s: Span) -> usize {
@@ -211,6 +270,7 @@ impl Printer<'_> {
             return false;
         }
         let text = self.comment_text(i).to_string();
+        self.trails.push(self.out.len());
         self.out.push(' ');
         self.out.push_str(&text);
         self.mark(i);
@@ -286,7 +346,13 @@ impl Printer<'_> {
         self.line(start);
         self.out.push_str(prefix);
         let cont = self.indent_cols() + 2;
-        self.write_expr(e, cont, suffix.chars().count());
+        let suffix_w = suffix.chars().count();
+        // `define X "title" =` then the condition on its own lines, if it does not fit after `=`
+        if prefix.ends_with("= ") && self.col() + expr(e).chars().count() + suffix_w > WIDTH {
+            self.end_line();
+            self.pad(cont);
+        }
+        self.write_expr(e, cont, suffix_w);
         self.out.push_str(suffix);
         self.finish(end);
     }
@@ -408,7 +474,69 @@ impl Printer<'_> {
 
     // ------------------------------------------------------------ items
 
+    /// The one-line form of a block with a single statement and no comment inside, if it fits
+    /// (or if its header alone does not): `register CHD "Coronary heart disease" { where CHD_COD }`. Returns it with the offset
+    /// of the block's `{`.
+    fn one_liner(&self, item: &Item) -> Option<(String, usize)> {
+        let (header, from, body) = match item {
+            Item::Register(r) if r.stmts.len() == 1 => {
+                let header = format!("register {} {}", r.id.name, string(&r.title.value));
+                (header, self.end(r.title.span), Some(register_stmt_text(&r.stmts[0])))
+            }
+            Item::Change(c) if c.stmts.len() == 1 => {
+                (format!("change {}", c.id.name), self.end(c.id.span), ind_stmt_flat(&c.stmts[0]))
+            }
+            Item::Obligation(o) => {
+                let header = format!("obligation {} {}", o.id.name, string(&o.title.value));
+                let body = o.workstream.as_ref().map(|w| format!("workstream {}", w.name));
+                (header, self.end(o.title.span), body)
+            }
+            Item::Gateway(g) => {
+                let header = format!("gateway {} {}", g.id.name, string(&g.title.value));
+                let body = match (names_text(&g.requires), &g.pays) {
+                    (Some(names), None) => Some(format!("requires {names}")),
+                    (None, Some(pays)) => Some(pays_text(pays)),
+                    _ => None,
+                };
+                (header, self.end(g.title.span), body)
+            }
+            Item::Tier(t) => {
+                let header = format!(
+                    "tier {} {} requires {}",
+                    t.id.name,
+                    string(&t.title.value),
+                    t.requires.name
+                );
+                let body = match (names_text(&t.includes), &t.pays) {
+                    (Some(names), None) => Some(format!("includes {names}")),
+                    (None, Some(pays)) => Some(pays_text(pays)),
+                    _ => None,
+                };
+                (header, self.end(t.requires.span), body)
+            }
+            _ => return None,
+        };
+        let body = body?;
+        let end = self.end(item.span());
+        let brace = self.find_brace(from, end)?;
+        if self.pending_between(brace, end) {
+            return None;
+        }
+        let text = format!("{header} {{ {body} }}");
+        // on one line if it fits, or if breaking it would not help (a long title)
+        let fits = |t: &str| self.indent_cols() + t.chars().count() <= WIDTH;
+        (fits(&text) || !fits(&format!("{header} {{"))).then_some((text, brace))
+    }
+
     fn item(&mut self, item: &Item) {
+        if let Some((text, brace)) = self.one_liner(item) {
+            let span = item.span();
+            self.leading(span_start(span), brace);
+            self.line(span_start(span));
+            self.out.push_str(&text);
+            self.finish(self.end(span));
+            return;
+        }
         match item {
             Item::Scheme(s) => self.scheme(s),
             Item::Codelist(c) => self.codelist(c),
@@ -422,7 +550,7 @@ impl Printer<'_> {
                 let network = if i.network { "network " } else { "" };
                 let header = format!("{network}indicator {} {}", i.id.name, string(&i.title.value));
                 self.block(i.span, &header, self.end(i.title.span), !i.stmts.is_empty(), |p| {
-                    p.ind_stmts(&i.stmts, true)
+                    p.ind_stmts(&i.stmts)
                 });
             }
             Item::Keep(n) => {
@@ -434,7 +562,7 @@ impl Printer<'_> {
             Item::Change(c) => {
                 let header = format!("change {}", c.id.name);
                 self.block(c.span, &header, self.end(c.id.span), !c.stmts.is_empty(), |p| {
-                    p.ind_stmts(&c.stmts, true)
+                    p.ind_stmts(&c.stmts)
                 });
             }
             Item::Gateway(g) => self.gateway(g),
@@ -518,19 +646,12 @@ impl Printer<'_> {
     }
 
     fn report(&mut self, d: &ReportDim) {
+        if let Some(text) = report_flat(d) {
+            self.leaf(d.span, &text);
+            return;
+        }
         match &d.kind {
-            ReportKind::AgeBand { bands } => {
-                let bands: Vec<String> = bands
-                    .iter()
-                    .map(|(a, b, _)| match b {
-                        Some(b) => format!("{a}-{b}"),
-                        None => format!("{a}+"),
-                    })
-                    .collect();
-                self.leaf(d.span, &format!("report by age band {}", bands.join(", ")))
-            }
-            ReportKind::Sex => self.leaf(d.span, "report by sex"),
-            ReportKind::DeprivationDecile => self.leaf(d.span, "report by deprivation decile"),
+            ReportKind::AgeBand { .. } | ReportKind::Sex | ReportKind::DeprivationDecile => {}
             ReportKind::Custom { name, classes } => {
                 let header = format!("report by {}", name.name);
                 self.block(d.span, &header, self.end(name.span), !classes.is_empty(), |p| {
@@ -623,9 +744,15 @@ impl Printer<'_> {
         });
     }
 
-    fn ind_stmts(&mut self, stmts: &[IndStmt], join_header: bool) {
+    fn ind_stmts(&mut self, stmts: &[IndStmt]) {
         let header = |s: &IndStmt| {
-            join_header && matches!(s, IndStmt::Group(_) | IndStmt::Domain(_) | IndStmt::Points(_))
+            matches!(
+                s,
+                IndStmt::Group(_)
+                    | IndStmt::Domain(_)
+                    | IndStmt::Points(_)
+                    | IndStmt::Thresholds { .. }
+            )
         };
         let mut i = 0;
         while i < stmts.len() {
@@ -677,11 +804,14 @@ impl Printer<'_> {
             IndStmt::Achieved(e) => self.expr_stmt(start, end, "achieved when ", e, ""),
             IndStmt::Adjustments { items, .. } => {
                 let from = self.word_after(start, "adjustments").unwrap_or(start);
+                let cats: Vec<String> =
+                    items.iter().map(|a| category(&a.category, a.label.as_ref())).collect();
+                let w = cats.iter().map(|c| c.chars().count()).max().unwrap_or(0);
                 self.block(span, "adjustments", from, !items.is_empty(), |p| {
-                    for a in items {
-                        let cat = category(&a.category, a.label.as_ref());
+                    for (a, cat) in items.iter().zip(&cats) {
                         let (s, e) = (span_start(a.span), p.end(a.span));
-                        p.expr_stmt(s, e, &format!("{cat} when "), &a.when, "");
+                        let pad = " ".repeat(w - cat.chars().count());
+                        p.expr_stmt(s, e, &format!("{cat}{pad} when "), &a.when, "");
                     }
                 });
             }
@@ -710,7 +840,7 @@ impl Printer<'_> {
                     None => self.out.push_str(&format!("stratum {} otherwise", st.id.name)),
                 }
                 if self.open(brace, end, !st.stmts.is_empty()) {
-                    self.ind_stmts(&st.stmts, false);
+                    self.ind_stmts(&st.stmts);
                     self.close(end);
                 }
             }
@@ -847,7 +977,7 @@ impl Printer<'_> {
             ExprKind::And(parts) => (parts, "and", Prec::And),
             ExprKind::Not(inner) if needs_parens(inner, Prec::Not) => {
                 self.out.push_str("not ");
-                self.write_parens(inner, cont, suffix_w);
+                self.write_parens(inner, cont + 2, suffix_w);
                 return;
             }
             _ => {
@@ -916,6 +1046,63 @@ fn ind_leaf_text(s: &IndStmt) -> String {
         | IndStmt::Stratum(_)
         | IndStmt::Report(_) => String::new(),
     }
+}
+
+/// A register statement on one line.
+fn register_stmt_text(st: &RegisterStmt) -> String {
+    match st {
+        RegisterStmt::Age(a) => format!("patients {}", age_range(a)),
+        RegisterStmt::Where(e) => format!("where {}", expr(e)),
+        RegisterStmt::Prevalence { adjusted: true, .. } => "prevalence adjusted".to_string(),
+        RegisterStmt::Prevalence { adjusted: false, .. } => "not prevalence adjusted".to_string(),
+        RegisterStmt::List { list_type } => format!("list {}", list_type.name),
+    }
+}
+
+/// An indicator statement on one line, unless it is a block.
+fn ind_stmt_flat(s: &IndStmt) -> Option<String> {
+    Some(match s {
+        IndStmt::Denominator { cohort, filter, .. } => {
+            let cohort = match cohort {
+                Cohort::AllPatients { .. } => "patients",
+                Cohort::Register { register } => register.name.as_str(),
+            };
+            match filter {
+                Some(e) => format!("denominator {cohort} where {}", expr(e)),
+                None => format!("denominator {cohort}"),
+            }
+        }
+        IndStmt::Exclude(e) => format!("exclude when {}", expr(e)),
+        IndStmt::Achieved(e) => format!("achieved when {}", expr(e)),
+        IndStmt::Adjustments { .. } | IndStmt::Stratum(_) => return None,
+        IndStmt::Report(d) => report_flat(d)?,
+        _ => ind_leaf_text(s),
+    })
+}
+
+fn report_flat(d: &ReportDim) -> Option<String> {
+    Some(match &d.kind {
+        ReportKind::AgeBand { bands } => {
+            let bands: Vec<String> = bands
+                .iter()
+                .map(|(a, b, _)| match b {
+                    Some(b) => format!("{a}-{b}"),
+                    None => format!("{a}+"),
+                })
+                .collect();
+            format!("report by age band {}", bands.join(", "))
+        }
+        ReportKind::Sex => "report by sex".to_string(),
+        ReportKind::DeprivationDecile => "report by deprivation decile".to_string(),
+        ReportKind::Custom { .. } => return None,
+    })
+}
+
+fn names_text(names: &[Ident]) -> Option<String> {
+    if names.is_empty() {
+        return None;
+    }
+    Some(names.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", "))
 }
 
 fn pays_text(p: &Pays) -> String {

@@ -23,18 +23,6 @@ pub mod synth;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
-/// Test helpers shared by unit tests (the same file serves the integration tests).
-#[cfg(test)]
-mod mini_prelude {
-    pub use crate::date::Date;
-    pub use crate::scheme::*;
-    pub use crate::syntax::ast;
-    pub use crate::syntax::parse;
-}
-#[cfg(test)]
-#[path = "../tests/support/mini_check.rs"]
-pub(crate) mod mini_check;
-
 /// The engine's version, as built.
 pub fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 const MESSY: &str =
     "indicator DM020 \"HbA1c\" { group DM, domain clinical, points 17; thresholds 35% to 75% }\n";
 const CLEAN: &str =
-    "indicator DM020 \"HbA1c\" {\n  group DM, domain clinical, points 17\n  thresholds 35% to 75%\n}\n";
+    "indicator DM020 \"HbA1c\" {\n  group DM, domain clinical, points 17, thresholds 35% to 75%\n}\n";
 
 fn qofrules(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_qofrules")).current_dir(dir).args(args).output().unwrap()

@@ -47,3 +47,33 @@ fn language_reference_examples_check_cleanly() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Every error code the checker can report is listed in the reference's "Checker messages".
+#[test]
+fn checker_messages_are_documented() {
+    let doc = std::fs::read_to_string("docs/language.md").unwrap();
+    let src: String = [
+        "src/check/resolve.rs",
+        "src/check/exprs.rs",
+        "src/check/load.rs",
+        "src/check/codefile.rs",
+        "src/syntax/parse.rs",
+    ]
+    .iter()
+    .map(|p| std::fs::read_to_string(p).unwrap())
+    .collect();
+    let mut missing = Vec::new();
+    for (i, _) in src.match_indices("Diagnostic::") {
+        let rest = &src[i..];
+        let Some(q) = rest.find('"') else { continue };
+        let code: String = rest[q + 1..].chars().take_while(|c| *c != '"').collect();
+        if !code.is_empty()
+            && code.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+            && !doc.contains(&format!("`{code}`"))
+            && !missing.contains(&code)
+        {
+            missing.push(code);
+        }
+    }
+    assert!(missing.is_empty(), "codes missing from docs/language.md: {missing:?}");
+}

@@ -115,6 +115,18 @@ fn snapshots() {
     }
 }
 
+/// The shipped schemes format without losing anything (they are not required to be formatted).
+#[test]
+fn shipped_schemes_round_trip() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let Ok(entries) = std::fs::read_dir(&dir) else { return };
+    for path in entries.map(|e| e.unwrap().path()) {
+        if path.extension().is_some_and(|e| e == "qof") {
+            check(&std::fs::read_to_string(&path).unwrap());
+        }
+    }
+}
+
 // ---------------------------------------------------------------- targeted cases
 
 #[test]
@@ -133,6 +145,16 @@ fn syntax_errors_are_returned_not_formatted() {
     assert_eq!(errs.len(), 1);
     assert_eq!(errs[0].code, "syntax");
     assert!(format("define X = 2019-02-30\n").is_err(), "a bad date is an error");
+}
+
+#[test]
+fn windows_line_endings_become_unix_ones() {
+    let input = "// head\r\nregister R \"r\" {\r\n  list 17OV // t\r\n\r\n  patients aged 17 or over\r\n}\r\n";
+    let out = check(input);
+    assert_eq!(
+        out,
+        "// head\nregister R \"r\" {\n  list 17OV // t\n\n  patients aged 17 or over\n}\n"
+    );
 }
 
 #[test]
@@ -169,8 +191,7 @@ fn literals_are_kept_as_written() {
     assert!(out.contains(r#"scheme s "a \"quoted\" \\ title" {"#), "{out}");
     assert!(out.contains("point value £187.740\n"), "{out}");
     assert!(out.contains("aspiration 05.50%\n"), "{out}");
-    assert!(out.contains("points 17.50\n"), "{out}");
-    assert!(out.contains("thresholds 0% to 100.0%\n"), "{out}");
+    assert!(out.contains("points 17.50, thresholds 0% to 100.0%\n"), "{out}");
 }
 
 #[test]
@@ -217,12 +238,43 @@ fn comments_keep_their_places() {
 #[test]
 fn blank_lines_between_blocks_and_kept_between_declarations() {
     let out = check(
-        "codelist A \"a\" snomed { 1 }\ncodelist B \"b\" snomed { 2 }\n\n\n\ncodelist C \"c\" from \"c.csv\"\nregister R \"r\" { list 17OV }\ndefine D = A",
+        "codelist A \"a\" snomed { 1 }\ncodelist B \"b\" snomed { 2 }\n\n\n\ncodelist C \"c\" from \"c.csv\"\nregister R \"r\" { list 17OV, patients aged 17 or over }\ndefine D = A",
     );
     assert_eq!(
         out,
-        "codelist A \"a\" snomed { 1 }\ncodelist B \"b\" snomed { 2 }\n\ncodelist C \"c\" from \"c.csv\"\n\nregister R \"r\" {\n  list 17OV\n}\n\ndefine D = A\n"
+        "codelist A \"a\" snomed { 1 }\ncodelist B \"b\" snomed { 2 }\n\ncodelist C \"c\" from \"c.csv\"\n\nregister R \"r\" {\n  list 17OV\n  patients aged 17 or over\n}\n\ndefine D = A\n"
     );
+}
+
+#[test]
+fn single_statement_blocks_stay_on_one_line() {
+    let input = "register AF \"Atrial fibrillation\" {\n  where latest AFIB_COD is after latest AFIBRES_COD\n}\nregister CHD \"Coronary heart disease\" { where CHD_COD; }\nchange DM007 {\n  thresholds 40% to 80%\n}\nobligation QI \"QI lead\" { workstream quality }\n";
+    let want = "register AF \"Atrial fibrillation\" { where latest AFIB_COD is after latest AFIBRES_COD }\nregister CHD \"Coronary heart disease\" { where CHD_COD }\nchange DM007 { thresholds 40% to 80% }\nobligation QI \"QI lead\" { workstream quality }\n";
+    assert_eq!(check(input), want);
+    // not with a comment inside, nor when too long
+    let out = check("register CHD \"c\" { // why\n where CHD_COD }\n");
+    assert_eq!(out, "register CHD \"c\" { // why\n  where CHD_COD\n}\n");
+    let title = "t".repeat(80);
+    let out = check(&format!("register CHD \"{title}\" {{ where CHD_COD }}"));
+    assert_eq!(out, format!("register CHD \"{title}\" {{\n  where CHD_COD\n}}\n"));
+    // unless the header alone is too long: breaking would not help
+    let title = "t".repeat(100);
+    let out = check(&format!("obligation O \"{title}\" {{\n workstream w }}"));
+    assert_eq!(out, format!("obligation O \"{title}\" {{ workstream w }}\n"));
+}
+
+#[test]
+fn trailing_comments_and_categories_are_aligned() {
+    let input = "scheme s \"s\" {\n  period 2017-04-01 to 2018-03-31 // a\n  point value £171.20 // b\n\n  aspiration 1% // c\n}\nindicator I \"i\" { adjustments { unsuitable when A\n no response when B\n frail \"Frail\" when C } }\n";
+    let want = "scheme s \"s\" {\n  period 2017-04-01 to 2018-03-31 // a\n  point value £171.20             // b\n\n  aspiration 1% // c\n}\n\nindicator I \"i\" {\n  adjustments {\n    unsuitable    when A\n    no response   when B\n    frail \"Frail\" when C\n  }\n}\n";
+    assert_eq!(check(input), want);
+}
+
+#[test]
+fn long_defines_break_after_the_equals_sign() {
+    let title = "A title long enough to push the condition past the width of the line";
+    let out = check(&format!("define X \"{title}\" = count INVITE_COD in last 12 months >= 3"));
+    assert_eq!(out, format!("define X \"{title}\" =\n  count INVITE_COD in last 12 months >= 3\n"));
 }
 
 // ---------------------------------------------------------------- generated files
@@ -363,6 +415,7 @@ fn atom() -> impl Strategy<Value = Toks> {
                     x
                 }),
             name().prop_map(|n| vec!["is".into(), "in".into(), n]),
+            window().prop_map(|w| cat(vec![t("is"), w])),
         ]),
     )
         .prop_map(|(p, n, y, w, pred)| {

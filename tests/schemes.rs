@@ -175,10 +175,157 @@ fn stratified_proposal_conserves_the_diabetes_points() {
                     _ => {}
                 }
             }
-            let total = total.unwrap();
+            let Some(total) = total else {
+                // only a monitored (unpaid) indicator may go without points
+                assert!(
+                    ind.stmts.iter().any(|s| matches!(s, IndStmt::Monitored(_))),
+                    "{} has no points",
+                    ind.id.name
+                );
+                continue;
+            };
             assert_eq!(total, strata, "{}: strata points must sum to the indicator's", ind.id.name);
             added_points += total;
         }
     }
     assert_eq!(added_points, retired_points, "the proposal must keep the scheme at 559 points");
+}
+
+/// What each indicator's tests must show: for a fraction indicator a numerator, a denominator
+/// and every adjustment category of its `adjustments` block; for a register indicator a patient
+/// on the register and one off it.
+fn required_outcomes(ind: &qofrules::syntax::ast::Indicator) -> Vec<String> {
+    use qofrules::syntax::ast::IndStmt;
+    let mut out = Vec::new();
+    let mut fraction = false;
+    for stmt in &ind.stmts {
+        match stmt {
+            IndStmt::RegisterKind(_) => out.extend(["numerator".into(), "excluded".into()]),
+            IndStmt::Achieved(_) | IndStmt::Stratum(_) => fraction = true,
+            IndStmt::Adjustments { items, .. } => {
+                out.extend(items.iter().map(|a| format!("adjusted {}", a.category.source())))
+            }
+            _ => {}
+        }
+    }
+    if fraction {
+        out.extend(["numerator".into(), "denominator".into()]);
+    }
+    out
+}
+
+fn outcome_text(o: &qofrules::syntax::ast::Outcome) -> String {
+    use qofrules::syntax::ast::Outcome;
+    match o {
+        Outcome::Excluded => "excluded".into(),
+        Outcome::Adjusted(Some(c)) => format!("adjusted {}", c.source()),
+        Outcome::Adjusted(None) => "adjusted".into(),
+        Outcome::Denominator => "denominator".into(),
+        Outcome::Numerator => "numerator".into(),
+    }
+}
+
+#[test]
+fn every_indicator_has_test_patients_for_each_outcome() {
+    // (file, parent whose kept indicators it must test too)
+    let cases = [
+        ("rules/qof-2019-20.qof", None),
+        ("rules/qof-2018-19.qof", None),
+        ("rules/qof-2019-20-stratified.qof", None),
+        ("rules/dudley-2018-19.qof", Some("rules/qof-2018-19.qof")),
+        ("rules/dudley-2017-18.qof", Some("rules/qof-2018-19.qof")),
+    ];
+    for (path, parent) in cases {
+        let file = parse(path);
+        let kept: BTreeSet<String> = keeps(&file).into_iter().collect();
+        let mut inds: Vec<qofrules::syntax::ast::Indicator> = Vec::new();
+        for f in [Some(&file), parent.map(parse).as_ref()].into_iter().flatten() {
+            for item in &f.items {
+                if let Item::Indicator(i) = item {
+                    let own = std::ptr::eq(f, &file);
+                    if own || kept.contains(&i.id.name) {
+                        inds.push(i.clone());
+                    }
+                }
+            }
+        }
+        let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for item in &file.items {
+            if let Item::Test(t) = item {
+                for e in &t.expects {
+                    seen.entry(e.indicator.name.clone())
+                        .or_default()
+                        .insert(outcome_text(&e.outcome));
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        for ind in &inds {
+            let have = seen.get(&ind.id.name).cloned().unwrap_or_default();
+            for want in required_outcomes(ind) {
+                if !have.contains(&want) {
+                    missing.push(format!("{}: no test patient with `{want}`", ind.id.name));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "{path}:\n{}", missing.join("\n"));
+    }
+}
+
+/// The national and Dudley schemes (this file's subject): check with no errors and no warnings,
+/// compile, and every in-file test patient gets the expected outcome.
+const OURS: [&str; 5] = [
+    "rules/qof-2018-19.qof",
+    "rules/qof-2019-20.qof",
+    "rules/qof-2019-20-stratified.qof",
+    "rules/dudley-2017-18.qof",
+    "rules/dudley-2018-19.qof",
+];
+
+#[test]
+fn national_and_dudley_schemes_check_clean_and_their_tests_pass() {
+    for path in OURS {
+        let text = read(path);
+        let (sources, checked) = qofrules::check::check_text(path, &text);
+        let rendered: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let (name, src) = sources
+                    .files
+                    .get(d.file)
+                    .map(|f| (f.name.as_str(), f.text.as_str()))
+                    .unwrap_or((path, text.as_str()));
+                qofrules::diag::render(d, name, src)
+            })
+            .collect();
+        assert!(checked.diagnostics.is_empty(), "{}", rendered.join("\n"));
+        let scheme = checked.scheme.expect("a checked scheme");
+        let prog = qofrules::compile::compile(&scheme).expect("the scheme compiles");
+        let report = qofrules::eval::run_tests(&scheme, &prog);
+        let failures: Vec<String> = report
+            .tests
+            .iter()
+            .filter(|t| !t.passed)
+            .map(|t| {
+                let mut s = format!("{path}: test \"{}\" failed {:?}", t.name, t.errors);
+                for e in t.expects.iter().filter(|e| !e.passed) {
+                    s.push_str(&format!(
+                        "\n  {}: expected {:?}, got {:?}\n  {}",
+                        e.indicator,
+                        e.expected,
+                        e.actual,
+                        e.explanation.clone().unwrap_or_default()
+                    ));
+                }
+                s
+            })
+            .collect();
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        assert!(
+            report.passed >= 20,
+            "{path}: expected many test patients, found {}",
+            report.passed
+        );
+    }
 }

@@ -21,12 +21,11 @@ impl<'a> Cx<'a> {
                 if self.registers.contains(&r.name) {
                     deps.push(Dep { register: true, name: &r.name, span: r.span, file });
                 } else {
-                    let cands: Vec<String> = self.registers.keys().map(String::from).collect();
                     self.undefined(
                         "register",
                         r,
                         file,
-                        cands.iter().map(String::as_str),
+                        |cx| cx.registers.keys().map(String::from).collect(),
                         "`on register` names a register defined in the scheme",
                     );
                 }
@@ -104,17 +103,16 @@ impl<'a> Cx<'a> {
                 }
                 if bare && !self.codelists.contains(&list.name) {
                     // a bare name may be a code list or a definition
-                    let cands: Vec<String> = self
-                        .codelists
-                        .keys()
-                        .chain(self.defines.keys())
-                        .map(String::from)
-                        .collect();
                     self.undefined(
                         "code list or definition",
                         list,
                         file,
-                        cands.iter().map(String::as_str),
+                        |cx| cx
+                        .codelists
+                        .keys()
+                        .chain(cx.defines.keys())
+                        .map(String::from)
+                        .collect(),
                         "define it with `codelist NAME \"title\" snomed { ... }` or `define NAME = ...`",
                     );
                     return;
@@ -216,13 +214,11 @@ impl<'a> Cx<'a> {
             );
             return;
         }
-        let cands: Vec<String> =
-            self.codelists.keys().chain(self.defines.keys()).map(String::from).collect();
         self.undefined(
             "code list",
             name,
             file,
-            cands.iter().map(String::as_str),
+            |cx| cx.codelists.keys().chain(cx.defines.keys()).map(String::from).collect(),
             "define it with `codelist NAME \"title\" snomed { ... }`",
         );
     }

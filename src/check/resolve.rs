@@ -3,7 +3,7 @@
 //! then checks every part against the merged tables and builds the [`Scheme`].
 
 use super::load::Unit;
-use crate::diag::{did_you_mean, Diagnostic};
+use crate::diag::{did_you_mean, Diagnostic, LineIndex};
 use crate::scheme::{self, Located, Origin, Scheme, Sources, Status};
 use crate::syntax::ast::{
     self, Category, IndStmt, Item, Num, PaymentModel, ReportDim, RoundingItem, SchemeStmt, Span,
@@ -124,6 +124,10 @@ pub(super) struct Cx<'a> {
     header: Header<'a>,
     pub used_lists: HashSet<&'a str>,
     pub used_defines: HashSet<&'a str>,
+    /// Line starts per file, built on first use (for "the first is on line N").
+    lines: HashMap<usize, LineIndex>,
+    /// Inherited indicators retired by `keep` or `retire` (to explain references to them).
+    retired: HashSet<String>,
 }
 
 /// Merges the chain and builds the scheme. `chain` is root first.
@@ -151,6 +155,8 @@ pub(super) fn resolve(
         header: Header::default(),
         used_lists: HashSet::new(),
         used_defines: HashSet::new(),
+        lines: HashMap::new(),
+        retired: HashSet::new(),
     };
     for (i, unit) in chain.iter().enumerate().rev() {
         cx.file_checks(unit);
@@ -172,18 +178,33 @@ impl<'a> Cx<'a> {
     }
 
     /// Reports an undefined name, suggesting the closest of `candidates`.
-    pub fn undefined<'c>(
+    pub fn undefined(
         &mut self,
         what: &str,
         name: &ast::Ident,
         file: usize,
-        candidates: impl IntoIterator<Item = &'c str>,
+        candidates: impl FnOnce(&Self) -> Vec<String>,
         fallback_help: &str,
     ) {
         if !self.names {
             return;
         }
         self.undefined += 1;
+        if what.contains("indicator") && self.retired.contains(&name.name) {
+            self.push(
+                Diagnostic::error(
+                    "undefined-name",
+                    file,
+                    name.span,
+                    format!("{what} `{}` is retired", name.name),
+                )
+                .with_help(format!(
+                    "keep `{}` (`keep` lists the inherited indicators that stay), or stop naming it here",
+                    name.name
+                )),
+            );
+            return;
+        }
         let d = Diagnostic::error(
             "undefined-name",
             file,
@@ -191,7 +212,8 @@ impl<'a> Cx<'a> {
             format!("undefined {what} `{}`", name.name),
         );
         let suggestion = if self.undefined <= MAX_SUGGESTIONS {
-            did_you_mean(&name.name, candidates).map(str::to_string)
+            let candidates = candidates(self);
+            did_you_mean(&name.name, candidates.iter().map(String::as_str)).map(str::to_string)
         } else {
             None
         };
@@ -203,10 +225,10 @@ impl<'a> Cx<'a> {
     }
 
     /// The 1-based line of an offset in a file.
-    pub fn line_of(&self, file: usize, offset: u32) -> usize {
+    pub fn line_of(&mut self, file: usize, offset: u32) -> usize {
         let text = &self.sources.files[file].text;
-        let end = (offset as usize).min(text.len());
-        text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+        let index = self.lines.entry(file).or_insert_with(|| LineIndex::new(text));
+        index.position(text, offset as usize).line
     }
 
     /// The source text of a span, whitespace collapsed (for "textually identical").
@@ -559,6 +581,7 @@ impl<'a> Cx<'a> {
         }
         for id in &retired {
             self.indicators.remove(id);
+            self.retired.insert(id.to_string());
         }
         for item in &unit.ast.items {
             if let Item::Indicator(x) = item {
@@ -577,6 +600,7 @@ impl<'a> Cx<'a> {
                     );
                     continue;
                 }
+                self.retired.remove(&x.id.name);
                 self.indicators.insert(
                     &x.id.name,
                     IndEntry {
@@ -920,14 +944,11 @@ impl<'a> Cx<'a> {
                                 adj[p].push((q, (l.span, file)))
                             }
                             _ => {
-                                let cands: Vec<&str> = self.codelists.keys().collect();
-                                let cands: Vec<String> =
-                                    cands.into_iter().map(str::to_string).collect();
                                 self.undefined(
                                     "code list",
                                     l,
                                     file,
-                                    cands.iter().map(String::as_str),
+                                    |cx| cx.codelists.keys().map(String::from).collect(),
                                     "`includes` names other code lists",
                                 );
                             }
@@ -937,9 +958,10 @@ impl<'a> Cx<'a> {
             }
         }
         let (post, cycles) = dfs(&adj);
-        let names: Vec<Option<String>> = (0..n)
-            .map(|i| entries.iter().find(|e| e.0 == i).map(|e| e.1.id.name.clone()))
-            .collect();
+        let mut names: Vec<Option<String>> = vec![None; n];
+        for &(p, c, _) in &entries {
+            names[p] = Some(c.id.name.clone());
+        }
         for (path, (span, file)) in cycles {
             let first = path.first().and_then(|&i| names[i].clone()).unwrap_or_default();
             let mut chain: Vec<String> =
@@ -1212,12 +1234,11 @@ impl<'a> Cx<'a> {
                     ind_kind = scheme::Kind::Register;
                     if !self.registers.contains(&r.name) {
                         ok = false;
-                        let cands: Vec<String> = self.registers.keys().map(String::from).collect();
                         self.undefined(
                             "register",
                             r,
                             f,
-                            cands.iter().map(String::as_str),
+                            |cx| cx.registers.keys().map(String::from).collect(),
                             "a register indicator names a `register` defined in the scheme",
                         );
                     }
@@ -1246,12 +1267,11 @@ impl<'a> Cx<'a> {
                 ast::Cohort::Register { register } => {
                     if !self.registers.contains(&register.name) {
                         ok = false;
-                        let cands: Vec<String> = self.registers.keys().map(String::from).collect();
                         self.undefined(
                             "register",
                             register,
                             f,
-                            cands.iter().map(String::as_str),
+                            |cx| cx.registers.keys().map(String::from).collect(),
                             "a denominator starts from a register, or from `patients`",
                         );
                     }
@@ -1584,12 +1604,11 @@ impl<'a> Cx<'a> {
                 let b = self.payment(b, file, year);
                 for x in except {
                     if !self.indicators.contains(&x.name) {
-                        let cands: Vec<String> = self.indicators.keys().map(String::from).collect();
                         self.undefined(
                             "indicator",
                             x,
                             file,
-                            cands.iter().map(String::as_str),
+                            |cx| cx.indicators.keys().map(String::from).collect(),
                             "`except` names indicators of this scheme",
                         );
                     }
@@ -1650,12 +1669,11 @@ impl<'a> Cx<'a> {
         for (g, file, scheme, status) in entries {
             for r in &g.requires {
                 if !self.indicators.contains(&r.name) {
-                    let cands: Vec<String> = self.indicators.keys().map(String::from).collect();
                     self.undefined(
                         "indicator",
                         r,
                         file,
-                        cands.iter().map(String::as_str),
+                        |cx| cx.indicators.keys().map(String::from).collect(),
                         "a gateway requires attested indicators of this scheme",
                     );
                 } else if let Some(i) = indicators.iter().find(|i| i.id == r.name) {
@@ -1691,29 +1709,27 @@ impl<'a> Cx<'a> {
         let mut out = Vec::new();
         for (t, file, scheme, status) in entries {
             if !self.gateways.contains(&t.requires.name) && !self.tiers.contains(&t.requires.name) {
-                let cands: Vec<String> =
-                    self.gateways.keys().chain(self.tiers.keys()).map(String::from).collect();
                 self.undefined(
                     "gateway",
                     &t.requires,
                     file,
-                    cands.iter().map(String::as_str),
+                    |cx| cx.gateways.keys().chain(cx.tiers.keys()).map(String::from).collect(),
                     "a tier requires a gateway or another tier",
                 );
             }
             for x in &t.includes {
                 if !self.indicators.contains(&x.name) && !groups.contains(x.name.as_str()) {
-                    let cands: Vec<String> = self
-                        .indicators
-                        .keys()
-                        .map(String::from)
-                        .chain(groups.iter().map(|g| g.to_string()))
-                        .collect();
                     self.undefined(
                         "indicator or group",
                         x,
                         file,
-                        cands.iter().map(String::as_str),
+                        |cx| {
+                            cx.indicators
+                                .keys()
+                                .map(String::from)
+                                .chain(groups.iter().map(|g| g.to_string()))
+                                .collect()
+                        },
                         "a tier includes indicators or groups of this scheme",
                     );
                 }
@@ -1761,12 +1777,11 @@ impl<'a> Cx<'a> {
             if let ast::TestCode::List { list } = &ev.code {
                 self.used_lists.insert(&list.name);
                 if !self.codelists.contains(&list.name) {
-                    let cands: Vec<String> = self.codelists.keys().map(String::from).collect();
                     self.undefined(
                         "code list",
                         list,
                         file,
-                        cands.iter().map(String::as_str),
+                        |cx| cx.codelists.keys().map(String::from).collect(),
                         "a test event is a SNOMED CT code or a code list's name",
                     );
                 }
@@ -1793,12 +1808,11 @@ impl<'a> Cx<'a> {
         for ex in &t.expects {
             let Some(ind) = indicators.iter().find(|i| i.id == ex.indicator.name) else {
                 if !self.indicators.contains(&ex.indicator.name) {
-                    let cands: Vec<String> = self.indicators.keys().map(String::from).collect();
                     self.undefined(
                         "indicator",
                         &ex.indicator,
                         file,
-                        cands.iter().map(String::as_str),
+                        |cx| cx.indicators.keys().map(String::from).collect(),
                         "`expect` names an indicator of this scheme",
                     );
                 }
@@ -1816,7 +1830,13 @@ impl<'a> Cx<'a> {
                             cands.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
                         )
                     };
-                    self.undefined("stratum", s, file, cands, &help);
+                    self.undefined(
+                        "stratum",
+                        s,
+                        file,
+                        |_| cands.iter().map(|c| c.to_string()).collect(),
+                        &help,
+                    );
                 }
             }
             if let ast::Outcome::Adjusted(Some(c)) = &ex.outcome {
@@ -1833,7 +1853,13 @@ impl<'a> Cx<'a> {
                         )
                     };
                     let name = ast::Ident { name: c.source().to_string(), span: ex.outcome_span };
-                    self.undefined("adjustment category", &name, file, cands, &help);
+                    self.undefined(
+                        "adjustment category",
+                        &name,
+                        file,
+                        |_| cands.iter().map(|c| c.to_string()).collect(),
+                        &help,
+                    );
                 }
             }
         }

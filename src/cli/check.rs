@@ -103,12 +103,20 @@ pub fn report(sources: &Sources, diags: &[Diagnostic], format: ErrorFormat) -> (
                 })
                 .collect();
             match serde_json::to_string_pretty(&out) {
-                Ok(s) => println!("{s}"),
+                Ok(s) => write_stdout(&s),
                 Err(e) => eprintln!("error: cannot write JSON: {e}"),
             }
         }
     }
     (errors, warnings)
+}
+
+/// Writes a text and a newline to stdout; a closed pipe (`| head`) is not an error.
+pub fn write_stdout(s: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ =
+        out.write_all(s.as_bytes()).and_then(|_| out.write_all(b"\n")).and_then(|_| out.flush());
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -41,7 +41,7 @@ pub fn run(args: InspectArgs) -> ExitCode {
     let view = qofrules::inspect::view(&scheme, &sources);
     match serde_json::to_string_pretty(&view) {
         Ok(s) => {
-            println!("{s}");
+            super::check::write_stdout(&s);
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -2,9 +2,12 @@
 //! 0 success, 1 the input has errors (or tests fail), 2 usage errors (bad flags, unreadable files).
 
 pub mod check;
+mod eval;
+mod explain;
 pub mod fmt;
 pub mod inspect;
 mod synth;
+mod test;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -26,6 +29,12 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Write a synthetic population calibrated on real 2019/20 practices
     Synth(synth::SynthArgs),
+    /// Evaluate a population (or published counts) under a scheme and pay it
+    Eval(eval::EvalArgs),
+    /// Explain why one patient did or did not count for each indicator
+    Explain(explain::ExplainArgs),
+    /// Run the test patients written in rule files (exit 1 on any failure)
+    Test(test::TestArgs),
     /// Print the engine version
     Version,
 }
@@ -40,5 +49,8 @@ pub fn run(cli: Cli) -> ExitCode {
             println!("qofrules {}", qofrules::version());
             ExitCode::SUCCESS
         }
+        Command::Eval(args) => eval::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Test(args) => test::run(args),
     }
 }

@@ -1,12 +1,10 @@
 use super::*;
 
-use crate::mini_check;
-
 const HEAD: &str = r#"scheme t "T" { period 2019-04-01 to 2020-03-31, point value £187.74, national average list size 8479 }
 "#;
 
 fn prog(body: &str) -> Program {
-    compile(&mini_check::scheme(&format!("{HEAD}{body}"))).unwrap()
+    compile(&crate::eval::test_scheme(&format!("{HEAD}{body}"))).unwrap()
 }
 
 #[test]
@@ -95,7 +93,7 @@ fn list_types_parse_generically() {
 
 #[test]
 fn unreadable_list_type_is_a_diagnostic() {
-    let s = mini_check::scheme(&format!(
+    let s = crate::eval::test_scheme(&format!(
         "{HEAD}codelist A \"A\" snomed {{ 1 }}\nregister R \"R\" {{ where A, list GROWNUPS }}"
     ));
     let errs = compile(&s).unwrap_err();

@@ -357,7 +357,7 @@ fn trace(e: &mut Engine<'_>, patient: &Patient, i: usize) -> IndicatorTrace {
                     break 'cascade;
                 }
             }
-            None => steps.push(format!("registered on {}", prog.pped)),
+            None => steps.push(format!("registered at the period end {}", prog.pped)),
         }
         if let Some(f) = ind.filter {
             let (v, t) = describe(e, f);
@@ -407,7 +407,7 @@ fn trace(e: &mut Engine<'_>, patient: &Patient, i: usize) -> IndicatorTrace {
                 let adj = &ind.adjustments[k as usize];
                 let (_, t) = describe(e, adj.when);
                 let label = adj.label.as_ref().map_or(String::new(), |l| format!(", {l}"));
-                steps.push(format!("adjusted ({}{label}): {t}", adj.category.source()));
+                steps.push(format!("{}{label}: {t}", adj.category.source()));
             }
             _ => steps.push("no adjustment applies".into()),
         }

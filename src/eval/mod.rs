@@ -390,5 +390,15 @@ pub fn merge_tallies<'a>(ts: impl IntoIterator<Item = &'a Tally>) -> Tally {
     t
 }
 
+/// Checks a scheme written in the tests with the real checker (panics on errors).
+#[cfg(test)]
+pub(crate) fn test_scheme(text: &str) -> Scheme {
+    let (_, c) = crate::check::check_text("test.qof", text);
+    match c.scheme {
+        Some(s) => s,
+        None => panic!("{:#?}", c.diagnostics),
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -4,8 +4,6 @@ use crate::date::Date;
 use crate::model::{Event, Patient, Population, Practice, Sex};
 use crate::syntax::ast::Category;
 
-use crate::mini_check;
-
 const HEAD: &str = r#"scheme t "T" { period 2019-04-01 to 2020-03-31, point value £187.74, national average list size 8479 }
 codelist DM_COD    "Diabetes code" snomed { 44054006 }
 codelist DMRES_COD "Diabetes resolved" snomed { 315051004 }
@@ -29,7 +27,7 @@ fn d(s: &str) -> Date {
 }
 
 fn setup(body: &str) -> (crate::scheme::Scheme, Program) {
-    let s = mini_check::scheme(&format!("{HEAD}{body}"));
+    let s = crate::eval::test_scheme(&format!("{HEAD}{body}"));
     let p = compile(&s).unwrap();
     (s, p)
 }
@@ -419,7 +417,7 @@ fn explanation_reads_like_the_guidance() {
     let t = explain(&p, &pt, Some("DM020"));
     assert_eq!(t[0].outcome, Outcome::Adjusted(Some(Category::NoResponse)));
     assert!(t[0].text.ends_with(
-        "not achieved: no IFCC HbA1c in last 12 months; adjusted (no response): 2 of invitation in last 12 months at least 7 days apart (needs >= 2)"
+        "not achieved: no IFCC HbA1c in last 12 months; no response: 2 of invitation in last 12 months at least 7 days apart (needs >= 2)"
     ), "{}", t[0].text);
     assert!(explain(&p, &pt, Some("NOPE")).is_empty());
 }
@@ -443,7 +441,7 @@ test "wrong expectation" {{
   expect DM020 adjusted chose not to
 }}
 test "any adjustment" {{
-  patient born 1950-01-01 {{
+  patient born 1950-01-01, registered 2000-01-01 {{
     DM_COD on 2010-05-01
     PCA_COD on 2019-10-01
   }}
@@ -456,5 +454,5 @@ test "any adjustment" {{
     assert!(r.tests[0].passed && !r.tests[1].passed && r.tests[2].passed);
     let f = &r.tests[1].expects[0];
     assert_eq!(f.actual, Outcome::Adjusted(Some(Category::Unsuitable)));
-    assert!(f.explanation.as_deref().unwrap().contains("adjusted (unsuitable): PCA unsuitable on"));
+    assert!(f.explanation.as_deref().unwrap().contains("; unsuitable: PCA unsuitable on"));
 }

@@ -530,10 +530,10 @@ pub struct Expr {
     pub span: Span,
 }
 
-/// Serialized adjacently tagged (`{"expr": "and", "of": [...]}`): serde cannot put the tag
+/// Serialized adjacently tagged (`{"expr": "and", "args": [...]}`): serde cannot put the tag
 /// inside a newtype variant holding a sequence or a bool.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "expr", content = "of", rename_all = "snake_case")]
+#[serde(tag = "expr", content = "args", rename_all = "snake_case")]
 pub enum ExprKind {
     Bool(bool),
     And(Vec<Expr>),
@@ -689,6 +689,6 @@ mod tests {
             assert!(json.is_ok(), "{kind:?}: {json:?}");
         }
         let json = serde_json::to_value(ExprKind::Bool(true)).unwrap();
-        assert_eq!(json, serde_json::json!({"expr": "bool", "of": true}));
+        assert_eq!(json, serde_json::json!({"expr": "bool", "args": true}));
     }
 }

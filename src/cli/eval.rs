@@ -1,0 +1,421 @@
+//! `qofrules eval SCHEME [--population DIR|FILE.ndjson] [--format table|csv|json]`: evaluate a
+//! population (or read published counts with `--achievement` / `--prevalence`) and pay it.
+//! Also the loading helpers `explain` and `test` share.
+
+use super::check::{load, report, ErrorFormat};
+use qofrules::aggregate::{read_achievement, read_prevalence, AchievementOptions};
+use qofrules::compile::{compile, Program};
+use qofrules::model::Population;
+use qofrules::pay::{FigureSource, NationalFigures, PayResult, PracticeData};
+use qofrules::population::{read_csv, read_ndjson, Source};
+use qofrules::scheme::{Scheme, Sources};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// A table per practice, for reading
+    Table,
+    /// One row per practice and indicator
+    Csv,
+    /// The whole result (scheme, national figures, practices, networks, total)
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EvalArgs {
+    /// The scheme's rule file
+    pub scheme: PathBuf,
+    /// A population: a folder of CSV files (practices.csv, patients.csv, events.csv), a folder
+    /// with patients.ndjson, or an NDJSON file; without it, the embedded default population
+    #[arg(long)]
+    pub population: Option<PathBuf>,
+    /// Published counts instead of a population: NHS Digital's achievement file (long format)
+    #[arg(long, conflicts_with = "population")]
+    pub achievement: Option<PathBuf>,
+    /// NHS Digital's prevalence file: registers and list sizes (with --achievement), or the
+    /// national prevalence to use (with a population)
+    #[arg(long)]
+    pub prevalence: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write to this file (atomically) instead of standard output
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+/// Reads, checks and compiles a scheme; prints diagnostics. Exit 2 for an unreadable file,
+/// 1 for errors in it.
+pub fn load_scheme(path: &Path) -> Result<(Sources, Scheme, Program), ExitCode> {
+    let (mut sources, roots) = load(&[path.to_path_buf()])?;
+    let Some(&root) = roots.first() else { return Err(ExitCode::from(2)) };
+    let checked = qofrules::check::check(&mut sources, root);
+    if checked.errors() > 0 {
+        report(&sources, &checked.diagnostics, ErrorFormat::Human);
+        return Err(ExitCode::from(1));
+    }
+    let Some(scheme) = checked.scheme else { return Err(ExitCode::from(1)) };
+    match compile(&scheme) {
+        Ok(prog) => Ok((sources, scheme, prog)),
+        Err(diags) => {
+            report(&sources, &diags, ErrorFormat::Human);
+            Err(ExitCode::from(1))
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, ExitCode> {
+    std::fs::read(path).map_err(|e| {
+        eprintln!("error: cannot read `{}`: {e}", path.display());
+        ExitCode::from(2)
+    })
+}
+
+/// Reads a population from a CSV folder, a folder with `patients.ndjson`, or an NDJSON file
+/// (with `practices.csv` beside it if there is one); without a path, the embedded default.
+pub fn load_population(path: Option<&Path>) -> Result<Population, ExitCode> {
+    use qofrules::population::{EVENTS_FILE, NDJSON_FILE, PATIENTS_FILE, PRACTICES_FILE};
+    let Some(path) = path else {
+        return Ok(qofrules::synth::default_population());
+    };
+    let result = if path.is_dir() {
+        if path.join(NDJSON_FILE).exists() && !path.join(PATIENTS_FILE).exists() {
+            ndjson(&path.join(NDJSON_FILE))?
+        } else {
+            let names = [PRACTICES_FILE, PATIENTS_FILE, EVENTS_FILE].map(|f| path.join(f));
+            let data = [read(&names[0])?, read(&names[1])?, read(&names[2])?];
+            let shown = names.map(|n| n.display().to_string());
+            read_csv(
+                Source::new(&shown[0], &data[0]),
+                Source::new(&shown[1], &data[1]),
+                Source::new(&shown[2], &data[2]),
+            )
+        }
+    } else {
+        ndjson(path)?
+    };
+    result.map_err(|e| {
+        eprintln!("{}", e.render());
+        ExitCode::from(1)
+    })
+}
+
+fn ndjson(path: &Path) -> Result<Result<Population, qofrules::population::DataErrors>, ExitCode> {
+    let patients = read(path)?;
+    let pname = path.display().to_string();
+    let practices_path = path.with_file_name(qofrules::population::PRACTICES_FILE);
+    if practices_path.exists() {
+        let practices = read(&practices_path)?;
+        let name = practices_path.display().to_string();
+        Ok(read_ndjson(Some(Source::new(&name, &practices)), Source::new(&pname, &patients)))
+    } else {
+        Ok(read_ndjson(None, Source::new(&pname, &patients)))
+    }
+}
+
+/// Writes `text` to `path` through a temporary file renamed into place (never a partial
+/// file), or to standard output.
+pub fn write_output(path: Option<&Path>, text: &str) -> Result<(), ExitCode> {
+    let Some(path) = path else {
+        let mut out = std::io::stdout().lock();
+        return out.write_all(text.as_bytes()).map_err(|e| {
+            eprintln!("error: cannot write output: {e}");
+            ExitCode::from(2)
+        });
+    };
+    let file_name = path.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{file_name}.tmp{}", std::process::id()));
+    let res = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+    res.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        eprintln!("error: cannot write `{}`: {e}", path.display());
+        ExitCode::from(2)
+    })
+}
+
+fn read_text(path: &Path) -> Result<String, ExitCode> {
+    std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("error: cannot read `{}`: {e}", path.display());
+        ExitCode::from(2)
+    })
+}
+
+/// The prevalence file as national figures (registers and list sizes summed over its practices).
+fn national_from_file(
+    scheme: &Scheme,
+    groups: &[qofrules::pay::PayGroup],
+    path: &Path,
+) -> Result<NationalFigures, ExitCode> {
+    let text = read_text(path)?;
+    let name = path.display().to_string();
+    let mut d = PracticeData::new();
+    if let Err(e) = read_prevalence(&mut d, &text, &name) {
+        eprintln!("error: {e}");
+        return Err(ExitCode::from(1));
+    }
+    let n = NationalFigures::computed(&d, groups);
+    let n = NationalFigures::given(
+        n.average_list_size,
+        n.average_source,
+        n.prevalence,
+        FigureSource::File(name),
+    );
+    Ok(match scheme.national_average_list_size {
+        Some(a) => n.with_average_list_size(a, FigureSource::Scheme),
+        None => n,
+    })
+}
+
+pub fn run(args: EvalArgs) -> ExitCode {
+    match go(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}
+
+fn go(args: &EvalArgs) -> Result<(), ExitCode> {
+    let (_sources, scheme, prog) = load_scheme(&args.scheme)?;
+    let inputs = match &args.achievement {
+        Some(ach) => {
+            // Published counts: registers and list sizes from the prevalence file.
+            let pay = qofrules::compile::pay_scheme(&scheme);
+            let mut data = PracticeData::new();
+            let mut prevalence_source = None;
+            if let Some(prev) = &args.prevalence {
+                let name = prev.display().to_string();
+                if let Err(e) = read_prevalence(&mut data, &read_text(prev)?, &name) {
+                    eprintln!("error: {e}");
+                    return Err(ExitCode::from(1));
+                }
+                prevalence_source = Some(FigureSource::File(name));
+            }
+            let known: BTreeMap<String, String> =
+                scheme.indicators.iter().map(|i| (i.id.clone(), i.group.clone())).collect();
+            let opts = AchievementOptions { known: Some(&known), ..Default::default() };
+            let name = ach.display().to_string();
+            match read_achievement(&mut data, &read_text(ach)?, &name, &opts) {
+                Ok(summary) => {
+                    for w in &summary.warnings {
+                        eprintln!("warning: {w:?}");
+                    }
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Err(ExitCode::from(1));
+                }
+            }
+            let n = NationalFigures::computed(&data, &pay.groups);
+            let n = match prevalence_source {
+                Some(src) => NationalFigures::given(
+                    n.average_list_size,
+                    n.average_source.clone(),
+                    n.prevalence,
+                    src,
+                ),
+                None => n,
+            };
+            let national = match scheme.national_average_list_size {
+                Some(a) => n.with_average_list_size(a, FigureSource::Scheme),
+                None => n,
+            };
+            qofrules::eval::PayInputs { scheme: pay, national, data }
+        }
+        None => {
+            let pop = load_population(args.population.as_deref())?;
+            let ev = qofrules::eval::evaluate(&prog, &pop);
+            let national = match &args.prevalence {
+                Some(prev) => {
+                    let pay = qofrules::compile::pay_scheme(&scheme);
+                    Some(national_from_file(&scheme, &pay.groups, prev)?)
+                }
+                None => None,
+            };
+            qofrules::eval::pay_inputs(&scheme, &prog, &ev, national)
+        }
+    };
+    let result = match qofrules::pay::pay(&inputs.scheme, &inputs.national, &inputs.data) {
+        Ok(r) => r,
+        Err(e) => {
+            for err in &e.0 {
+                eprintln!("error: {err}");
+            }
+            return Err(ExitCode::from(1));
+        }
+    };
+    let text = match args.format {
+        Format::Json => json(&result)?,
+        Format::Csv => csv(&result)?,
+        Format::Table => table(&result)?,
+    };
+    write_output(args.output.as_deref(), &text)
+}
+
+fn to_value(r: &PayResult<'_>) -> Result<serde_json::Value, ExitCode> {
+    serde_json::to_value(r).map_err(|e| {
+        eprintln!("error: cannot write JSON: {e}");
+        ExitCode::from(2)
+    })
+}
+
+fn json(r: &PayResult<'_>) -> Result<String, ExitCode> {
+    serde_json::to_string_pretty(r).map(|s| s + "\n").map_err(|e| {
+        eprintln!("error: cannot write JSON: {e}");
+        ExitCode::from(2)
+    })
+}
+
+/// A JSON scalar as a plain cell (`null` -> empty).
+fn cell(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+const CSV_COLUMNS: &[&str] = &[
+    "practice_id",
+    "network_id",
+    "indicator",
+    "group",
+    "kind",
+    "max_points",
+    "register",
+    "denominator",
+    "numerator",
+    "pcas",
+    "achievement",
+    "points",
+    "payment",
+];
+
+fn csv(r: &PayResult<'_>) -> Result<String, ExitCode> {
+    let v = to_value(r)?;
+    let mut out = CSV_COLUMNS.join(",");
+    out.push('\n');
+    let empty = Vec::new();
+    for p in v["practices"].as_array().unwrap_or(&empty) {
+        for i in p["indicators"].as_array().unwrap_or(&empty) {
+            let row = [
+                cell(&p["practice_id"]),
+                cell(&p["network_id"]),
+                cell(&i["id"]),
+                cell(&i["group"]),
+                cell(&i["kind"]),
+                cell(&i["max_points"]),
+                cell(&i["register"]),
+                cell(&i["denominator"]),
+                cell(&i["numerator"]),
+                cell(&i["pcas"]),
+                cell(&i["achievement"]),
+                cell(&i["points"]),
+                cell(&i["payment"]),
+            ];
+            let row: Vec<String> = row.iter().map(|c| csv_field(c)).collect();
+            out.push_str(&row.join(","));
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}
+
+/// Points shown to two places (the JSON and CSV keep them exact).
+fn points2(v: &serde_json::Value) -> String {
+    let s = cell(v);
+    match s.parse::<rust_decimal::Decimal>() {
+        Ok(d) => format!("{:.2}", d.round_dp(2)),
+        Err(_) => s,
+    }
+}
+
+fn table(r: &PayResult<'_>) -> Result<String, ExitCode> {
+    let v = to_value(r)?;
+    let empty = Vec::new();
+    let mut rows: Vec<[String; 5]> = vec![[
+        "practice".into(),
+        "network".into(),
+        "list size".into(),
+        "points".into(),
+        "payment".into(),
+    ]];
+    for p in v["practices"].as_array().unwrap_or(&empty) {
+        rows.push([
+            cell(&p["practice_id"]),
+            cell(&p["network_id"]),
+            cell(&p["list_size"]),
+            points2(&p["points"]),
+            format!("£{}", cell(&p["payment"])),
+        ]);
+    }
+    for n in v["networks"].as_array().unwrap_or(&empty) {
+        rows.push([
+            format!("network {}", cell(&n["network_id"])),
+            cell(&n["network_id"]),
+            cell(&n["list_size"]),
+            points2(&n["points"]),
+            format!("£{}", cell(&n["payment"])),
+        ]);
+    }
+    rows.push([
+        "total".into(),
+        String::new(),
+        String::new(),
+        points2(&v["total"]["points"]),
+        format!("£{}", cell(&v["total"]["payment"])),
+    ]);
+    let widths: Vec<usize> =
+        (0..5).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = format!(
+        "{} ({}), period ending {}\n",
+        cell(&v["scheme"]["title"]),
+        cell(&v["scheme"]["id"]),
+        cell(&v["scheme"]["period_end"])
+    );
+    out.push_str(&format!(
+        "national average list size {} ({}); prevalence {}\n\n",
+        cell(&v["national"]["average_list_size"]),
+        cell(&v["national"]["average_list_size_source"]),
+        cell(&v["national"]["prevalence_source"])
+    ));
+    for (k, r) in rows.iter().enumerate() {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(c, s)| {
+                let pad = widths[c] - s.chars().count();
+                if c >= 2 {
+                    format!("{}{s}", " ".repeat(pad))
+                } else {
+                    format!("{s}{}", " ".repeat(pad))
+                }
+            })
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+        if k == 0 || k == rows.len() - 2 {
+            let total: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
+            out.push_str(&"-".repeat(total));
+            out.push('\n');
+        }
+    }
+    for w in v["warnings"].as_array().unwrap_or(&empty) {
+        out.push_str(&format!(
+            "warning: {} ({} practices, e.g. {})\n",
+            cell(&w["message"]),
+            cell(&w["practices"]),
+            cell(&w["example"])
+        ));
+    }
+    Ok(out)
+}

@@ -1,0 +1,168 @@
+//! The parser and checker never panic and always explain: random bytes, token soup and
+//! mutated examples all come back as diagnostics (or a scheme), within the span of the text.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use qofrules::check::check_text;
+
+/// A small deterministic generator (xorshift64*), so failures reproduce.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn assert_sane(text: &str) {
+    let (sources, checked) = check_text("garbage.qof", text);
+    for d in &checked.diagnostics {
+        let len = sources.files[d.file].text.len() as u32;
+        assert!(d.span.start <= d.span.end && d.span.end <= len, "{d:?}");
+        assert!(!d.message.is_empty());
+    }
+    assert_eq!(checked.scheme.is_some(), checked.errors() == 0);
+}
+
+#[test]
+fn ten_megabytes_of_random_bytes_are_errors_not_panics() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let bytes: Vec<u8> = (0..10 * 1024 * 1024).map(|_| rng.next() as u8).collect();
+    let text = String::from_utf8_lossy(&bytes);
+    let (_, checked) = check_text("random.qof", &text);
+    assert!(checked.errors() > 0);
+    assert!(checked.scheme.is_none());
+    assert_sane(&text);
+}
+
+#[test]
+fn token_soup_is_errors_not_panics() {
+    const TOKENS: &[&str] = &[
+        "scheme",
+        "codelist",
+        "register",
+        "define",
+        "indicator",
+        "keep",
+        "retire",
+        "change",
+        "gateway",
+        "tier",
+        "obligation",
+        "test",
+        "{",
+        "}",
+        "(",
+        ")",
+        ",",
+        ";",
+        "=",
+        "/",
+        "<=",
+        "latest",
+        "first",
+        "in",
+        "last",
+        "12",
+        "months",
+        "has",
+        "value",
+        "58",
+        "and",
+        "or",
+        "not",
+        "\"title\"",
+        "35%",
+        "£5",
+        "2019-04-01",
+        "2016/17",
+        "DM_COD",
+        "X",
+        "snomed",
+        "includes",
+        "from",
+        "period",
+        "to",
+        "points",
+        "thresholds",
+        "denominator",
+        "achieved",
+        "when",
+        "stratum",
+        "otherwise",
+        "patients",
+        "aged",
+        "\n",
+        "\n",
+        " ",
+        "//",
+        "extends",
+        "count",
+        "at",
+        "least",
+        "0",
+        "days",
+        "apart",
+        ">=",
+        "2",
+        "is",
+        "after",
+        "before",
+        "registration",
+    ];
+    let mut rng = Rng(42);
+    for _ in 0..20 {
+        let mut text = String::new();
+        while text.len() < 50_000 {
+            text.push_str(TOKENS[rng.below(TOKENS.len())]);
+            text.push(' ');
+        }
+        assert_sane(&text);
+    }
+}
+
+#[test]
+fn mutated_examples_are_errors_or_schemes_never_panics() {
+    let doc = std::fs::read_to_string("docs/language.md").unwrap();
+    let mut blocks = Vec::new();
+    let mut cur: Option<String> = None;
+    for line in doc.lines() {
+        match &mut cur {
+            None if line.trim() == "```qof" => cur = Some(String::new()),
+            Some(t) if line.trim() == "```" => blocks.push(cur.take().unwrap_or_default()),
+            Some(t) => {
+                t.push_str(line);
+                t.push('\n');
+            }
+            None => {}
+        }
+    }
+    assert!(!blocks.is_empty());
+    let pieces = ["", " ", "0", "}", "{", "not ", "latest ", "X", "100%", "-", "\"", "/", "é"];
+    let mut rng = Rng(7);
+    for _ in 0..600 {
+        let block = &blocks[rng.below(blocks.len())];
+        let mut text: Vec<char> = block.chars().collect();
+        for _ in 0..1 + rng.below(3) {
+            let at = rng.below(text.len().max(1));
+            match rng.below(3) {
+                0 if !text.is_empty() => {
+                    let end = (at + 1 + rng.below(8)).min(text.len());
+                    text.drain(at..end);
+                }
+                _ => {
+                    let p = pieces[rng.below(pieces.len())];
+                    for (i, c) in p.chars().enumerate() {
+                        text.insert((at + i).min(text.len()), c);
+                    }
+                }
+            }
+        }
+        let text: String = text.into_iter().collect();
+        assert_sane(&text);
+    }
+}
