@@ -10,12 +10,12 @@ await mod.default({ module_or_path: readFileSync(join(root, "pkg", "qofrules_bg.
 const ws = new mod.Workspace();
 const pop = ws.synth(POPULATION);
 if (!pop.ok) throw new Error(JSON.stringify(pop.errors));
-const warm = ws.evaluate(edited(-1));
+const warm = JSON.parse(ws.evaluate(edited(-1)));
 if (!warm.ok) throw new Error(JSON.stringify(warm.errors));
 const times = [];
 for (let i = 0; i < ITERATIONS; i++) {
   const t0 = performance.now();
-  const r = ws.evaluate(edited(i));
+  const r = JSON.parse(ws.evaluate(edited(i)));
   times.push(performance.now() - t0);
   if (!r.ok) throw new Error("evaluation failed");
 }

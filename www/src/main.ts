@@ -462,6 +462,8 @@ async function main(): Promise<void> {
   });
   $("run-tests").addEventListener("click", () => void runTests());
   $("explain").addEventListener("click", () => void explain());
+  $select("patient-list").addEventListener("change", () => void explain());
+  $select("patient-indicator").addEventListener("change", () => void explain());
   let filterTimer: number | undefined;
   $input("patient-filter").addEventListener("input", () => {
     window.clearTimeout(filterTimer);

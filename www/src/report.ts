@@ -150,11 +150,16 @@ export function changeChart(c: CompareOutput): SVGSVGElement {
   const plotW = 420;
   const width = labelW + plotW + valueW;
   const height = rows.length * bar + 30;
-  const max = rows.reduce((m, r) => {
+  // the zero line sits where the largest loss and the largest gain leave room for each other
+  let gain = 0n;
+  let loss = 0n;
+  for (const r of rows) {
     const v = scaled(r.change);
-    return (v < 0n ? -v : v) > m ? (v < 0n ? -v : v) : m;
-  }, 1n);
-  const zero = labelW + plotW / 2;
+    if (v > gain) gain = v;
+    if (-v > loss) loss = -v;
+  }
+  const span = gain + loss === 0n ? 1n : gain + loss;
+  const zero = labelW + Number((loss * BigInt(plotW)) / span);
   const svg = document.createElementNS(ns, "svg");
   const el = (tag: string, attrs: Record<string, string | number>, text?: string) => {
     const e = document.createElementNS(ns, tag);
@@ -169,7 +174,7 @@ export function changeChart(c: CompareOutput): SVGSVGElement {
   svg.append(el("title", {}, "Change in payment per practice (B minus A)"));
   rows.forEach((r, k) => {
     const v = scaled(r.change);
-    const w = Number(((v < 0n ? -v : v) * BigInt(Math.round(plotW / 2))) / max);
+    const w = Number(((v < 0n ? -v : v) * BigInt(plotW)) / span);
     const y = 20 + k * bar;
     svg.append(el("text", { x: labelW - 6, y: y + bar - 4, "text-anchor": "end", "font-size": 11 }, r.practice_id));
     svg.append(
