@@ -49,8 +49,8 @@ fn model(m: &scheme::PaymentModel, in_higher_of: bool) -> PaymentModel {
 
 /// Maps a checked scheme to what the pay phase needs: groups (linked to the register of the
 /// same name for prevalence adjustment and list type), indicators (with their payment
-/// strata; monitored ones flagged), the payment model, rounding,
-/// gateways, tiers, obligations and aspiration.
+/// strata; monitored ones flagged), the payment model (and whether practices' earnings are
+/// paid to their networks), rounding, gateways, tiers, obligations and aspiration.
 pub fn pay_scheme(s: &Scheme) -> PayScheme {
     let mut p = PayScheme::new(&s.id, &s.title, s.period_end, s.point_value);
     let mut r = Rounding::default();
@@ -126,6 +126,7 @@ pub fn pay_scheme(s: &Scheme) -> PayScheme {
         });
     }
     p.model = model(&s.payment, false);
+    p.paid_to_networks = s.paid_to_networks;
     p.gateways = s
         .gateways
         .iter()
