@@ -93,3 +93,28 @@ test("autosave keeps the text across reloads, and a share link carries it", asyn
   await fresh.page.context().close();
   await page.context().close();
 });
+
+test("a population from the user's own files is read in the page, errors with file and row", async () => {
+  const { page, errors } = await openPage(browser);
+  await setEditorText(page, MINI);
+  await page.selectOption("#population-kind", "files");
+  const patient = (id, value) => JSON.stringify({
+    patient_id: id, practice_id: "X1", birth_date: "1950-01-01", sex: "female", registered_on: "2000-01-01",
+    events: [{ date: "2010-05-01", code: 44054006 }, { date: "2019-10-01", code: 999791000000106, value }],
+  });
+  const ndjson = `${patient("P1", 57)}\n${patient("P2", 70)}\n`;
+  await page.setInputFiles("#population-files", { name: "patients.ndjson", mimeType: "application/x-ndjson", buffer: Buffer.from(ndjson) });
+  await page.waitForSelector('#population-status[data-state="ready"]:has-text("2 patients")', { timeout: 30_000 });
+  await page.waitForFunction(() => document.querySelector("#results")?.dataset.state === "done" &&
+    document.querySelector("#results")?.textContent?.includes("patients.ndjson"), null, { timeout: 30_000 });
+  // DM020: one of the two diabetics achieved
+  const row = page.locator("#results table").first().locator("tbody tr", { hasText: "DM020" });
+  assert.match(await row.textContent(), /50\.0%/);
+  await screenshot(page, "own-files");
+
+  await page.setInputFiles("#population-files", { name: "patients.ndjson", mimeType: "application/x-ndjson", buffer: Buffer.from(`${patient("P1", 57)}\n{"patient_id": 3}\n`) });
+  await page.waitForSelector('#population-status[data-state="error"]', { timeout: 30_000 });
+  assert.match(await page.textContent("#population-status"), /patients\.ndjson, row 2/);
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
