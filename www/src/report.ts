@@ -77,15 +77,14 @@ export function renderResults(r: PayResult, populationLabel: string, ms: number)
     h("dt", {}, "Total points"),
     h("dd", { id: "total-points" }, fixed(scaled(r.total.points), 2)),
     h("dt", {}, "Evaluated in"),
-    h("dd", { id: "eval-ms" }, `${Math.round(ms)} ms`),
+    h("dd", { id: "eval-ms" }, `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms (check, compile, evaluate, pay)`),
   );
   const ind = table(
     `Indicators (${rows.length}): summed over practices`,
-    ["Indicator", "Group", "Kind", "Max pts", "Denom.", "Numer.", "PCAs", "Achieved", "Avg pts", "Payment"],
+    ["Indicator", "Group", "Max pts", "Denom.", "Numer.", "PCAs", "Achieved", "Avg pts", "Payment"],
     rows.map((x) => [
       x.id,
       x.group,
-      x.kind,
       x.maxPoints,
       x.denominator.toLocaleString("en-GB"),
       x.numerator.toLocaleString("en-GB"),
@@ -94,7 +93,7 @@ export function renderResults(r: PayResult, populationLabel: string, ms: number)
       practices ? fixed(x.points / BigInt(practices), 2) : "",
       pounds(x.payment),
     ]),
-    [false, false, false, true, true, true, true, true, true, true],
+    [false, false, true, true, true, true, true, true, true],
   );
   const prac = table(
     `Practices (${practices})`,
