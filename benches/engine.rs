@@ -23,6 +23,65 @@ fn main() {
 
     date_parse_bytes(&mut h);
     session_evaluate_after_edit(&mut h);
+    check_scheme(&mut h);
+}
+
+/// Parse, and parse + check, of a synthetic scheme of about 100 KB (the checker's goal: well
+/// under 5 ms in release).
+fn check_scheme(h: &mut Harness) {
+    let text = synthetic_scheme(100 * 1024);
+    h.run("check/parse_100kb", text.len() as u64, || {
+        qofrules::syntax::parse(black_box(&text), 0).0.items.len()
+    });
+    h.run("check/parse_and_check_100kb", text.len() as u64, || {
+        let (_, checked) = qofrules::check::check_text("bench.qof", black_box(&text));
+        assert!(checked.scheme.is_some(), "the benchmark scheme must check cleanly");
+        checked.diagnostics.len()
+    });
+}
+
+/// A scheme of at least `bytes` bytes: groups of code lists, a register, a definition and a
+/// fraction indicator with adjustments, like the national scheme's.
+fn synthetic_scheme(bytes: usize) -> String {
+    let mut s = String::from(
+        "scheme bench \"Benchmark\" {\n  period 2019-04-01 to 2020-03-31\n  point value £187.74\n  national average list size 8479\n}\n",
+    );
+    let mut i = 0;
+    while s.len() < bytes {
+        s.push_str(&format!(
+            "codelist C{i}_COD \"Condition {i}\" snomed {{ {a}, {b}, {c} }}
+codelist C{i}RES_COD \"Condition {i} resolved\" snomed {{ {d} }}
+codelist T{i}_COD \"Test {i}\" snomed {{ {e} }}
+codelist P{i}_COD \"PCA {i}\" snomed {{ {f} }}
+codelist U{i}_COD \"Both\" includes C{i}_COD, C{i}RES_COD
+register R{i} \"Register {i}\" {{
+  patients aged 17 or over
+  where latest C{i}_COD is after latest C{i}RES_COD
+  list 17OV
+}}
+define frail{i} = latest U{i}_COD in last 12 months or aged 80 or over
+indicator I{i} \"Indicator {i}: test value 58 or less in the preceding 12 months\" {{
+  group R{i}, domain CL, points 17
+  thresholds 35% to 75%
+  denominator R{i} where not frail{i}
+  achieved when latest T{i}_COD in last 12 months has value <= 58
+  adjustments {{
+    unsuitable   when P{i}_COD in last 12 months
+    no response  when count P{i}_COD in last 12 months at least 7 days apart >= 2
+    new patient  when first C{i}_COD is in last 9 months or registered in last 9 months
+  }}
+}}
+",
+            a = 100_000 + i * 7,
+            b = 100_001 + i * 7,
+            c = 100_002 + i * 7,
+            d = 100_003 + i * 7,
+            e = 100_004 + i * 7,
+            f = 100_005 + i * 7,
+        ));
+        i += 1;
+    }
+    s
 }
 
 /// The browser editor's workload, natively: QOF 2019/20 on about 50,000 synthetic patients

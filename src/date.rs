@@ -9,9 +9,33 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A calendar date.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date(pub i32);
+
+// Serialized as `YYYY-MM-DD`; deserialized from a borrowed string where the format allows
+// (no allocation per date when reading NDJSON populations).
+impl Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Date;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a date of the form YYYY-MM-DD")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Date, E> {
+                Date::parse(v)
+                    .ok_or_else(|| E::custom(format!("`{v}` is not a date of the form YYYY-MM-DD")))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
 
 impl Date {
     /// Builds a date from year, month (1-12) and day (1-31); `None` when it does not exist.

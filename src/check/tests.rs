@@ -116,3 +116,28 @@ fn code_list_files_are_found_relative_to_the_rule_file() {
     assert!(c.diagnostics.is_empty(), "{:#?}", c.diagnostics);
     assert_eq!(c.scheme.and_then(|s| s.codelist("A").map(|c| c.codes.clone())), Some(vec![4, 5]));
 }
+
+#[test]
+fn parents_are_found_among_the_shipped_schemes() {
+    // every shipped scheme checks cleanly, and can be extended by id without being given
+    for (path, text) in crate::shipped::SCHEMES {
+        let (sources, c) = check_text(path, text);
+        let errors: Vec<String> = c
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| {
+                crate::diag::render(d, &sources.files[d.file].name, &sources.files[d.file].text)
+            })
+            .collect();
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+        let id = load::header_id(text).expect("a shipped scheme has a header");
+        let child = format!("scheme local_child \"Child\" extends {id} {{ }}\n");
+        let (sources, c) = check_text("child.qof", &child);
+        assert!(c.errors() == 0, "{:#?}", c.diagnostics);
+        let s = c.scheme.expect("scheme");
+        assert_eq!(s.lineage[..2], ["local_child".to_string(), id.to_string()]);
+        assert!(sources.files.iter().any(|f| f.name == *path));
+        assert!(s.indicators.iter().all(|i| i.origin.status != Status::Defined));
+    }
+}

@@ -72,7 +72,8 @@ pub fn read_csv(
     let read = read::read_patients(&patients, pindex.as_ref(), practices.name, &mut errors);
     // Without a usable patients.csv the events are still checked, but not their patient ids.
     let usable = read.is_some();
-    let (mut patient_list, index, rejected) = read.unwrap_or_default();
+    let (mut patient_list, index, rejected) =
+        read.unwrap_or_else(|| (Vec::new(), read::IdIndex::empty(), Default::default()));
     if !errors.full() {
         read::read_events(
             &events,

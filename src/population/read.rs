@@ -280,11 +280,86 @@ pub(crate) fn read_practices(src: &Source<'_>, errors: &mut DataErrors) -> Vec<P
     out
 }
 
-/// Reads `patients.csv`; `practices` are the known practice ids.
+fn hash_id(id: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(id);
+    h.finish()
+}
+
+/// Patients by id: (hash, position) pairs sorted by hash. Built with one sort instead of a
+/// hash table (1.2 million random inserts cost more than the whole events file).
+pub(crate) struct IdIndex {
+    keys: Vec<(u64, u32)>,
+}
+
+impl IdIndex {
+    /// Indexes `patients`; returns the index and the positions of later duplicates of an
+    /// id with the position of its first occurrence.
+    fn build(patients: &[Patient]) -> (IdIndex, Vec<(usize, usize)>) {
+        let mut keys: Vec<(u64, u32)> = patients
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (hash_id(p.patient_id.as_bytes()), i as u32))
+            .collect();
+        keys.sort_unstable();
+        let mut dups = Vec::new();
+        let mut start = 0;
+        while start < keys.len() {
+            let mut end = start + 1;
+            while end < keys.len() && keys[end].0 == keys[start].0 {
+                end += 1;
+            }
+            // Within a run of equal hashes, group equal ids (then by position): every id
+            // after the first of its group is a duplicate of that first one. Sorting keeps
+            // this n log n even for a file of one id repeated.
+            if end - start > 1 {
+                let mut run: Vec<usize> = keys[start..end].iter().map(|k| k.1 as usize).collect();
+                run.sort_by(|&a, &b| {
+                    patients[a].patient_id.cmp(&patients[b].patient_id).then(a.cmp(&b))
+                });
+                let mut first = run[0];
+                for w in run.windows(2) {
+                    if patients[w[1]].patient_id == patients[first].patient_id {
+                        dups.push((w[1], first));
+                    } else {
+                        first = w[1];
+                    }
+                }
+            }
+            start = end;
+        }
+        (IdIndex { keys }, dups)
+    }
+
+    pub(crate) fn empty() -> IdIndex {
+        IdIndex { keys: Vec::new() }
+    }
+
+    fn get(&self, patients: &[Patient], id: &[u8]) -> Option<usize> {
+        let h = hash_id(id);
+        let at = self.keys.partition_point(|k| k.0 < h);
+        self.keys[at..]
+            .iter()
+            .take_while(|k| k.0 == h)
+            .map(|k| k.1 as usize)
+            .find(|&i| patients.get(i).is_some_and(|p| p.patient_id.as_bytes() == id))
+    }
+}
+
 /// The patients read, their index by id, and the ids of rows that were rejected (so that
 /// their events are not reported again as unknown). `None` when the header is unusable.
-pub(crate) type PatientsRead = (Vec<Patient>, FxMap<String, u32>, FxMap<String, ()>);
+pub(crate) type PatientsRead = (Vec<Patient>, IdIndex, FxMap<String, ()>);
 
+fn parse_sex(b: &[u8]) -> Option<Sex> {
+    match b {
+        b"F" | b"f" => Some(Sex::Female),
+        b"M" | b"m" => Some(Sex::Male),
+        b"U" | b"u" | b"" => Some(Sex::Unknown),
+        _ => std::str::from_utf8(b).ok().and_then(Sex::parse),
+    }
+}
+
+/// Reads `patients.csv`; `practices` are the known practice ids.
 pub(crate) fn read_patients(
     src: &Source<'_>,
     practices: Option<&FxMap<String, usize>>,
@@ -302,8 +377,7 @@ pub(crate) fn read_patients(
         ("deregistered_on", true),
         ("deprivation_decile", false),
     ];
-    let mut out = Vec::new();
-    let mut index: FxMap<String, u32> = FxMap::default();
+    let mut out = Vec::with_capacity(memchr::memchr_iter(b'\n', src.data).count());
     let mut rejected: FxMap<String, ()> = FxMap::default();
     let mut rows: Vec<usize> = Vec::new();
     let lay = layout(src, &mut records, &mut fields, &cols, errors)?;
@@ -330,7 +404,7 @@ pub(crate) fn read_patients(
         let prac = id(src, row, "practice_id", &fields[ix[1]], errors);
         let birth = date(src, row, "birth_date", &fields[ix[2]], errors);
         let sex_b = &fields[ix[3]];
-        let sex = std::str::from_utf8(sex_b).ok().and_then(Sex::parse);
+        let sex = parse_sex(sex_b);
         if sex.is_none() {
             errors.push(
                 DataError::new(src.name, Some(row), format!("`{}` is not a sex", show(sex_b)))
@@ -418,23 +492,14 @@ pub(crate) fn read_patients(
                 continue;
             }
         }
-        if let Some(&first) = index.get(pid) {
-            errors.push(
-                DataError::new(src.name, Some(row), format!("duplicate patient id `{pid}`"))
-                    .column("patient_id")
-                    .help(format!("`{pid}` is already defined on row {}", rows[first as usize])),
-            );
-            continue;
-        }
-        let Ok(n) = u32::try_from(out.len()) else {
+        if u32::try_from(out.len()).is_err() {
             errors.push(DataError::new(
                 src.name,
                 Some(row),
                 "too many patients (more than 4,294,967,295)",
             ));
             break;
-        };
-        index.insert(pid.to_string(), n);
+        }
         rows.push(row);
         out.push(Patient {
             patient_id: pid.to_string(),
@@ -447,6 +512,27 @@ pub(crate) fn read_patients(
             events: Vec::new(),
         });
     }
+    let (mut index, dups) = IdIndex::build(&out);
+    if !dups.is_empty() {
+        let mut keep = vec![true; out.len()];
+        let mut dups = dups;
+        dups.sort_unstable();
+        for &(dup, first) in &dups {
+            keep[dup] = false;
+            let id = &out[dup].patient_id;
+            errors.push(
+                DataError::new(src.name, Some(rows[dup]), format!("duplicate patient id `{id}`"))
+                    .column("patient_id")
+                    .help(format!("`{id}` is already defined on row {}", rows[first])),
+            );
+        }
+        let mut i = 0;
+        out.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        index = IdIndex::build(&out).0;
+    }
     Some((out, index, rejected))
 }
 
@@ -454,7 +540,7 @@ pub(crate) fn read_patients(
 pub(crate) fn read_events(
     src: &Source<'_>,
     patients: &mut [Patient],
-    index: &FxMap<String, u32>,
+    index: &IdIndex,
     rejected: &FxMap<String, ()>,
     patients_usable: bool,
     patients_file: &str,
@@ -471,6 +557,17 @@ pub(crate) fn read_events(
     // Events usually come grouped by patient: remember the last lookup.
     let mut last_id: Vec<u8> = Vec::new();
     let mut last_ix: Option<usize> = None;
+    // Events of consecutive rows of one patient are gathered, then moved into the patient's
+    // record in one exact allocation.
+    let mut run: Vec<Event> = Vec::new();
+    let mut run_owner: usize = usize::MAX;
+    let flush = |owner: usize, run: &mut Vec<Event>, patients: &mut [Patient]| {
+        if let Some(p) = patients.get_mut(owner) {
+            p.events.reserve_exact(run.len());
+            p.events.extend_from_slice(run);
+        }
+        run.clear();
+    };
     loop {
         let row = match records.next_into(&mut fields) {
             Ok(Some(row)) => row,
@@ -489,11 +586,19 @@ pub(crate) fn read_events(
             continue;
         }
         let pid_b: &[u8] = &fields[i_pat];
+        // Events usually follow the order of patients.csv: try the next patient before
+        // hashing (a sequential read instead of a random one).
+        let next = last_ix.map_or(0, |i| i + 1);
         let pix = if last_ix.is_some() && pid_b == last_id.as_slice() {
+            last_ix
+        } else if patients.get(next).is_some_and(|p| p.patient_id.as_bytes() == pid_b) {
+            last_id.clear();
+            last_id.extend_from_slice(pid_b);
+            last_ix = Some(next);
             last_ix
         } else {
             let id = std::str::from_utf8(pid_b).ok();
-            let found = id.and_then(|s| index.get(s)).map(|&i| i as usize);
+            let found = index.get(patients, pid_b);
             if found.is_none() && (!patients_usable || id.is_some_and(|s| rejected.contains_key(s)))
             {
                 // The patient's row has its own error already.
@@ -553,9 +658,14 @@ pub(crate) fn read_events(
             }
         };
         if let (Some(p), Some(date), Some(code), Some(value)) = (pix, d, code, value) {
-            patients[p].events.push(Event { date, code, value });
+            if p != run_owner {
+                flush(run_owner, &mut run, patients);
+                run_owner = p;
+            }
+            run.push(Event { date, code, value });
         }
     }
+    flush(run_owner, &mut run, patients);
 }
 
 /// Reads NDJSON patients (one `Patient` object per line).

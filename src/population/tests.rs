@@ -232,3 +232,24 @@ fn rejected_rows_do_not_cascade() {
     assert_eq!(e.errors.len(), 2, "{}", e.render());
     assert!(e.errors.iter().all(|x| x.file == "practices.csv"));
 }
+
+#[test]
+fn many_duplicates_are_reported_against_the_first_row() {
+    let mut pa =
+        String::from("patient_id,practice_id,birth_date,sex,registered_on,deregistered_on\n");
+    for _ in 0..3 {
+        pa.push_str("p1,A1,1950-04-01,F,2001-01-01,\np2,A1,1950-04-01,F,2001-01-01,\n");
+    }
+    let e = read(PRACTICES, &pa, "patient_id,date,code,value\n").unwrap_err();
+    let got: Vec<(Option<usize>, &str)> =
+        e.errors.iter().map(|x| (x.row, x.help.as_deref().unwrap_or(""))).collect();
+    assert_eq!(
+        got,
+        vec![
+            (Some(4), "`p1` is already defined on row 2"),
+            (Some(5), "`p2` is already defined on row 3"),
+            (Some(6), "`p1` is already defined on row 2"),
+            (Some(7), "`p2` is already defined on row 3"),
+        ]
+    );
+}

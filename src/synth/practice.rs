@@ -702,8 +702,8 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
         }
     }
 
-    let shift_hb = g.shift(25) + if frail { 6 } else { 0 };
-    let shift_bp = g.shift(20);
+    let shift_hb = g.shift(40) + if frail { 6 } else { 0 };
+    let shift_bp = g.shift(30);
     let mut bp_recent = false;
 
     if has(who, Group::Dm) {
