@@ -22,6 +22,7 @@ fn main() {
     let mut h = Harness { filter, iterations };
 
     date_parse_bytes(&mut h);
+    session_evaluate_after_edit(&mut h);
     check_scheme(&mut h);
     eval_qof_2019_20(&mut h);
     compare_counts_all_practices(&mut h);
@@ -279,6 +280,35 @@ fn eval_qof_2019_20(h: &mut Harness) {
     }
     h.run("eval/qof-2019-20/30-events", n, || {
         qofrules::eval::evaluate_with_threads(&prog, black_box(&padded), 1).practices.len()
+    });
+}
+
+/// The browser editor's workload, natively: QOF 2019/20 on about 50,000 synthetic patients
+/// (NHS Dudley CCG at scale 0.15), re-evaluated after an edit (check, compile, evaluate, pay,
+/// the result as JSON). `www/bench/node.mjs` and `page.mjs` time the same in wasm.
+fn session_evaluate_after_edit(h: &mut Harness) {
+    let name = "session/evaluate_qof_2019_20_after_edit";
+    if h.filter.as_deref().is_some_and(|flt| !name.contains(flt)) {
+        return;
+    }
+    let mut s = qofrules::session::Session::new();
+    let req = qofrules::session::SynthRequest {
+        ccg: Some("Dudley".into()),
+        scale: Some(0.15),
+        seed: Some(2020),
+        ..Default::default()
+    };
+    let patients = s.synth(&req).value.map_or(0, |p| p.patients);
+    let text = qofrules::shipped::SCHEMES
+        .iter()
+        .find(|(path, _)| path.ends_with("qof-2019-20.qof"))
+        .map_or("", |(_, t)| t);
+    let mut edit = 0u64;
+    h.run(name, patients as u64, || {
+        edit += 1;
+        let r = s.evaluate(&format!("{text}\n// edit {edit}\n"));
+        assert!(r.ok, "the shipped scheme evaluates");
+        r
     });
 }
 

@@ -16,6 +16,7 @@ pub mod pay;
 pub mod population;
 pub mod reference;
 pub mod scheme;
+pub mod session;
 pub mod shipped;
 pub mod syntax;
 pub mod synth;

@@ -1,11 +1,186 @@
 //! The WebAssembly layer: a thin `wasm-bindgen` surface over the core, in the style of Ruff's
 //! `ruff_wasm`. Compiled only for `wasm32`; it converts between JavaScript and core types and
-//! does nothing else. `cargo xtask serve` builds it into `pkg/` with `wasm-bindgen --target web`.
+//! does nothing else: the pipeline behind each call is [`crate::session`]. `cargo xtask serve`
+//! builds it into `pkg/` with `wasm-bindgen --target web`.
+//!
+//! Every method returns a plain object (`Serializer::json_compatible()`, so maps are objects):
+//! `{ok: true, ...}` or `{ok: false, errors: [...]}`; nothing throws for bad input. The shapes
+//! are typed in `www/src/types.ts`.
 
+use crate::session::{Problem, Reply, Session, SynthRequest};
+use serde::Serialize;
+use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 
 /// The engine's version, as built (`Cargo.toml`'s package version).
 #[wasm_bindgen]
 pub fn version() -> String {
     crate::version().to_owned()
+}
+
+fn to_js<T: Serialize>(value: &T) -> JsValue {
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    match value.serialize(&ser) {
+        Ok(v) => v,
+        Err(e) => {
+            let reply: Reply<()> = Reply {
+                ok: false,
+                value: None,
+                errors: vec![internal(format!("cannot convert the result: {e}"))],
+                warnings: Vec::new(),
+            };
+            reply.serialize(&ser).unwrap_or(JsValue::NULL)
+        }
+    }
+}
+
+/// The reply as JSON text, for the large replies (evaluate, compare): the worker parses it with
+/// `JSON.parse`, several times faster than building thousands of objects through
+/// serde-wasm-bindgen.
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| {
+        let reply: Reply<()> = Reply {
+            ok: false,
+            value: None,
+            errors: vec![internal(format!("cannot convert the result: {e}"))],
+            warnings: Vec::new(),
+        };
+        serde_json::to_string(&reply).unwrap_or_default()
+    })
+}
+
+fn internal(message: String) -> Problem {
+    Problem {
+        severity: crate::diag::Severity::Error,
+        code: "bad-argument",
+        message,
+        help: None,
+        file: None,
+        root: false,
+        start: None,
+        end: None,
+        row: None,
+        column: None,
+    }
+}
+
+fn bad_argument(what: &str, e: impl std::fmt::Display) -> JsValue {
+    let reply: Reply<()> = Reply {
+        ok: false,
+        value: None,
+        errors: vec![internal(format!("{what}: {e}"))],
+        warnings: Vec::new(),
+    };
+    to_js(&reply)
+}
+
+/// Every shipped scheme: `[{path, text}]`, sorted by path.
+#[wasm_bindgen]
+pub fn shipped() -> JsValue {
+    to_js(&Session::shipped())
+}
+
+/// The editor's engine: a population kept between calls (the embedded default until another
+/// is chosen) and the last compiled schemes.
+#[wasm_bindgen]
+pub struct Workspace {
+    session: Session,
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[wasm_bindgen]
+impl Workspace {
+    /// A workspace on the embedded default population.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Workspace {
+        Workspace { session: Session::new() }
+    }
+
+    /// Parses and checks a rule file: `{ok, diagnostics, error_count, warning_count, scheme}`.
+    pub fn check(&self, text: &str) -> JsValue {
+        to_js(&self.session.check(text))
+    }
+
+    /// Formats a rule file: `{ok, text}` or its syntax errors.
+    pub fn format(&self, text: &str) -> JsValue {
+        to_js(&self.session.format(text))
+    }
+
+    /// The resolved scheme as `qofrules inspect --format json` shows it: `{ok, scheme}`.
+    pub fn inspect(&mut self, text: &str) -> JsValue {
+        to_js(&self.session.inspect(text))
+    }
+
+    /// The current population: `{kind, label, practices, patients, events}`.
+    pub fn population(&self) -> JsValue {
+        to_js(&self.session.population_info())
+    }
+
+    /// Generates a synthetic population (`{ccg | network | practices, seed, scale}`) and keeps it.
+    pub fn synth(&mut self, options: JsValue) -> JsValue {
+        match serde_wasm_bindgen::from_value::<SynthRequest>(options) {
+            Ok(req) => to_js(&self.session.synth(&req)),
+            Err(e) => bad_argument("bad synthetic population options", e),
+        }
+    }
+
+    /// Goes back to the embedded default population.
+    pub fn use_default_population(&mut self) -> JsValue {
+        to_js(&self.session.use_default_population())
+    }
+
+    /// Reads a population from files `{name: text}` (three CSVs, or an NDJSON file) and keeps it.
+    pub fn load_population(&mut self, files: JsValue) -> JsValue {
+        match serde_wasm_bindgen::from_value::<BTreeMap<String, String>>(files) {
+            Ok(files) => to_js(&self.session.load_population(&files)),
+            Err(e) => bad_argument("expected an object of file names to texts", e),
+        }
+    }
+
+    /// Patients whose id contains `filter`, at most `limit`: `[{patient_id, practice_id, ...}]`.
+    pub fn patients(&self, filter: &str, limit: usize) -> JsValue {
+        to_js(&self.session.patients(filter, limit))
+    }
+
+    /// Evaluates and pays the scheme on the population: the JSON text of
+    /// `{ok, result, population}`, `result` as `qofrules eval --format json` prints it.
+    pub fn evaluate(&mut self, text: &str) -> String {
+        to_json(&self.session.evaluate(text))
+    }
+
+    /// The same result as the exact text `qofrules eval --format json` prints: `{ok, json}`.
+    pub fn evaluate_json(&mut self, text: &str) -> JsValue {
+        #[derive(Serialize)]
+        struct Json {
+            json: String,
+        }
+        let reply = match self.session.evaluate_json(text) {
+            Ok(json) => {
+                Reply { ok: true, value: Some(Json { json }), errors: vec![], warnings: vec![] }
+            }
+            Err(errors) => Reply { ok: false, value: None, errors, warnings: vec![] },
+        };
+        to_js(&reply)
+    }
+
+    /// Why a patient of the population did or did not count: `{ok, patient, traces}`.
+    pub fn explain(&mut self, text: &str, patient_id: &str, indicator: Option<String>) -> JsValue {
+        to_js(&self.session.explain(text, patient_id, indicator.as_deref()))
+    }
+
+    /// Runs the file's test patients: `{ok, report, positions}`.
+    pub fn run_tests(&mut self, text: &str) -> JsValue {
+        to_js(&self.session.run_tests(text))
+    }
+
+    /// Compares two schemes on the population: the JSON text of
+    /// `{ok, diff, indicators, practices, totals}`.
+    pub fn compare(&mut self, text_a: &str, text_b: &str) -> String {
+        to_json(&self.session.compare(text_a, text_b))
+    }
 }

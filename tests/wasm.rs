@@ -13,3 +13,57 @@ fn version_is_the_crate_version() {
     assert_eq!(parts.len(), 3, "version `{v}` is not major.minor.patch");
     assert!(parts.iter().all(|p| p.parse::<u32>().is_ok()), "version `{v}` is not numeric");
 }
+
+use qofrules::wasm::Workspace;
+use serde::Serialize;
+use serde_json::Value;
+use wasm_bindgen::JsValue;
+
+fn json(v: JsValue) -> Value {
+    serde_wasm_bindgen::from_value(v).unwrap()
+}
+
+const MINI: &str = r#"scheme mini "Mini" { period 2019-04-01 to 2020-03-31, point value £187.74, national average list size 8479 }
+codelist DM_COD "Diabetes" snomed { 44054006 }
+register DM "Diabetes mellitus" { patients aged 17 or over, where DM_COD }
+indicator DM017 "Register" { group DM, domain CL, points 6, register DM }
+test "diabetic" {
+  patient born 1950-01-01, female, registered 2000-01-01 { DM_COD on 2010-05-01 }
+  expect DM017 numerator
+}
+"#;
+
+#[wasm_bindgen_test]
+fn workspace_replies_are_plain_objects() {
+    let mut ws = Workspace::new();
+    let c = json(ws.check("scheme x {"));
+    assert_eq!(c["ok"], true);
+    assert!(c["error_count"].as_u64().unwrap() >= 1);
+    assert_eq!(c["diagnostics"][0]["start"]["line"], 1);
+
+    let opts = serde_json::json!({"practices": ["A81001"], "scale": 0.02});
+    // a plain object, as the page sends (json_compatible: maps become objects)
+    let obj = opts.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap();
+    let p = json(ws.synth(obj));
+    assert_eq!(p["ok"], true, "{p}");
+    assert_eq!(p["practices"], 1);
+
+    let e: Value = serde_json::from_str(&ws.evaluate(MINI)).unwrap();
+    assert_eq!(e["ok"], true, "{e}");
+    assert_eq!(e["result"]["scheme"]["id"], "mini");
+    let j = json(ws.evaluate_json(MINI));
+    let parsed: Value = serde_json::from_str(j["json"].as_str().unwrap()).unwrap();
+    assert_eq!(parsed, e["result"]);
+
+    let t = json(ws.run_tests(MINI));
+    assert_eq!(t["report"]["passed"], 1);
+
+    let bad: Value = serde_json::from_str(&ws.evaluate("scheme {")).unwrap();
+    assert_eq!(bad["ok"], false);
+    assert!(bad["errors"].as_array().unwrap().len() >= 1);
+
+    let bad = json(ws.load_population(JsValue::from(3)));
+    assert_eq!(bad["ok"], false);
+    let shipped = json(qofrules::wasm::shipped());
+    assert!(shipped.as_array().unwrap().iter().any(|f| f["path"] == "rules/qof-2019-20.qof"));
+}

@@ -1,24 +1,491 @@
-import { loadEngine } from "./wasm";
+// The rule editor: wires the page (index.html) to the engine workers. One worker answers
+// checks (live diagnostics must never wait behind an evaluation), the other keeps the
+// population and evaluates, explains, runs tests and compares.
+import type { EditorView } from "@codemirror/view";
+import { createEditor, jumpTo, setText } from "./editor";
+import { Engine } from "./engine";
+import { compareCsv, compareHtml, download, h, renderCompare, renderResults, resultsCsv } from "./report";
+import { decodeFragment, encodeFragment } from "./share";
+import type { CompareOutput, Failure, PayResult, PopulationInfo, Problem, Reply, ShippedFile } from "./types";
 
-function element(id: string): HTMLElement {
+const STORE_KEY = "qofrules.editor.text";
+const STORE_A = "qofrules.compare.a";
+const STORE_B = "qofrules.compare.b";
+const DEFAULT_SCHEME = "rules/qof-2019-20.qof";
+
+function $(id: string): HTMLElement {
   const el = document.getElementById(id);
-  if (el === null) {
-    throw new Error(`page is missing the #${id} element`);
-  }
+  if (el === null) throw new Error(`page is missing the #${id} element`);
   return el;
+}
+function $input(id: string): HTMLInputElement {
+  return $(id) as HTMLInputElement;
+}
+function $select(id: string): HTMLSelectElement {
+  return $(id) as HTMLSelectElement;
+}
+
+const checker = new Engine();
+const engine = new Engine();
+let shippedFiles: ShippedFile[] = [];
+let view: EditorView;
+let viewA: EditorView | undefined;
+let viewB: EditorView | undefined;
+let population: PopulationInfo | undefined;
+let lastResult: PayResult | undefined;
+let lastCompare: CompareOutput | undefined;
+
+function problemText(p: Problem): string {
+  const where = p.start ? `${p.file ?? ""}:${p.start.line}:${p.start.column}` : p.file ? `${p.file}${p.row ? `, row ${p.row}` : ""}${p.column ? `, column ${p.column}` : ""}` : "";
+  return `${p.severity === "error" ? "✖ error" : "⚠ warning"}${where ? ` ${where}` : ""}: ${p.message}${p.help ? ` (help: ${p.help})` : ""}`;
+}
+
+function failureList(f: Failure): HTMLElement {
+  return h("ul", { class: "failure" }, ...f.errors.map((p) => h("li", { class: p.severity }, problemText(p))));
+}
+
+// ---------------------------------------------------------------- problems list
+
+function renderProblems(problems: Problem[]): void {
+  const list = $("problems");
+  list.replaceChildren();
+  const errors = problems.filter((p) => p.severity === "error").length;
+  const warnings = problems.length - errors;
+  $("problem-count").textContent = problems.length === 0 ? "(none)" : `(${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"})`;
+  for (const p of problems) {
+    const label = `${p.severity === "error" ? "✖ error" : "⚠ warning"} ${p.start ? `${p.root ? "" : `${p.file} `}${p.start.line}:${p.start.column}` : ""}`;
+    const body = [h("span", { class: "sev" }, label), " ", h("span", { class: "msg" }, p.message), p.help ? h("span", { class: "help" }, ` help: ${p.help}`) : null];
+    if (p.root && p.start) {
+      const start = p.start;
+      const end = p.end;
+      const b = h("button", { type: "button", class: `problem ${p.severity}`, "data-line": String(start.line), "data-column": String(start.column) }, ...body);
+      b.addEventListener("click", () => jumpTo(view, start.offset, end?.offset));
+      list.append(h("li", {}, b));
+    } else {
+      list.append(h("li", { class: `problem ${p.severity}` }, ...body));
+    }
+  }
+}
+
+// ---------------------------------------------------------------- evaluation (coalesced)
+
+let evalRunning = false;
+let evalPending: string | null = null;
+
+function scheduleEvaluate(text: string): void {
+  evalPending = text;
+  if (!evalRunning) void runEvaluate();
+}
+
+async function runEvaluate(): Promise<void> {
+  const results = $("results");
+  while (evalPending !== null) {
+    const text = evalPending;
+    evalPending = null;
+    evalRunning = true;
+    results.dataset.state = "running";
+    results.setAttribute("aria-busy", "true");
+    try {
+      const { value, ms } = await engine.timed("evaluate", text);
+      if (evalPending !== null) continue; // already stale
+      if (value.ok) {
+        lastResult = value.result;
+        results.replaceChildren(renderResults(value.result, value.population.label, ms));
+        results.dataset.state = "done";
+        results.dataset.ms = String(ms);
+      } else {
+        results.replaceChildren(h("p", {}, "The scheme cannot be evaluated:"), failureList(value));
+        results.dataset.state = "error";
+      }
+    } catch (err) {
+      results.replaceChildren(h("p", { class: "error" }, `✖ ${String(err)}`));
+      results.dataset.state = "error";
+    }
+  }
+  evalRunning = false;
+  results.setAttribute("aria-busy", "false");
+}
+
+// ---------------------------------------------------------------- the main editor
+
+let saveTimer: number | undefined;
+let indicatorIds: string[] = [];
+
+async function check(text: string): Promise<Problem[]> {
+  const reply = await checker.call("check", text);
+  if (!reply.ok) return reply.errors;
+  renderProblems(reply.diagnostics);
+  const status = $("editor-status");
+  if (reply.error_count === 0 && reply.scheme) {
+    status.textContent = `✔ ${reply.scheme.id}: ${reply.scheme.indicators} indicators, ${reply.scheme.tests} tests`;
+    updateIndicators(reply.scheme.id, text);
+    scheduleEvaluate(text);
+  } else {
+    status.textContent = `✖ ${reply.error_count} error${reply.error_count === 1 ? "" : "s"}`;
+    $("results").dataset.state = "stale";
+  }
+  return reply.diagnostics;
+}
+
+let indicatorsFor = "";
+async function updateIndicators(id: string, text: string): Promise<void> {
+  if (indicatorsFor === text) return;
+  indicatorsFor = text;
+  const r = await checker.call("inspect", text);
+  if (!r.ok || r.scheme.id !== id) return;
+  indicatorIds = r.scheme.indicators.map((i) => i.id);
+  const sel = $select("patient-indicator");
+  const keep = sel.value;
+  sel.replaceChildren(h("option", { value: "" }, "all"), ...indicatorIds.map((i) => h("option", { value: i }, i)));
+  if (indicatorIds.includes(keep)) sel.value = keep;
+}
+
+function onChange(text: string): void {
+  window.clearTimeout(saveTimer);
+  saveTimer = window.setTimeout(() => localStorage.setItem(STORE_KEY, text), 300);
+  const picker = $select("scheme-picker");
+  const f = shippedFiles.find((s) => s.path === picker.value);
+  if (f && f.text !== text) picker.value = "";
+}
+
+async function formatEditor(target: EditorView = view): Promise<void> {
+  const text = target.state.doc.toString();
+  const r = await checker.call("format", text);
+  const status = $("editor-status");
+  if (r.ok) {
+    if (r.text !== text) setText(target, r.text);
+    status.textContent = "✔ formatted";
+  } else {
+    status.textContent = `✖ cannot format: ${r.errors[0]?.message ?? "syntax errors"}`;
+  }
+}
+
+// ---------------------------------------------------------------- tabs
+
+function tabs(ids: string[], onSelect?: (id: string) => void): void {
+  const buttons = ids.map((id) => $(id));
+  const select = (b: HTMLElement) => {
+    for (const x of buttons) {
+      const on = x === b;
+      x.setAttribute("aria-selected", String(on));
+      x.tabIndex = on ? 0 : -1;
+      const panel = $(x.getAttribute("aria-controls") ?? "");
+      panel.hidden = !on;
+    }
+    onSelect?.(b.id);
+  };
+  buttons.forEach((b, k) => {
+    b.addEventListener("click", () => select(b));
+    b.addEventListener("keydown", (e) => {
+      const d = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
+      if (d === 0) return;
+      const n = buttons[(k + d + buttons.length) % buttons.length];
+      if (n) {
+        select(n);
+        n.focus();
+      }
+    });
+  });
+}
+
+// ---------------------------------------------------------------- tests panel
+
+async function runTests(): Promise<void> {
+  const out = $("tests");
+  out.dataset.state = "running";
+  const r = await engine.call("runTests", view.state.doc.toString());
+  if (!r.ok) {
+    out.replaceChildren(h("p", {}, "The scheme has errors:"), failureList(r));
+    out.dataset.state = "error";
+    return;
+  }
+  const { report, positions } = r;
+  const items = report.tests.map((t, k) => {
+    const pos = positions[k];
+    const name = h("button", { type: "button", class: "link" }, `${t.passed ? "✔ pass" : "✖ FAIL"}: ${t.name}${pos ? ` (line ${pos.line})` : ""}`);
+    if (pos) name.addEventListener("click", () => jumpTo(view, pos.offset));
+    const fails = t.expects
+      .filter((x) => !x.passed)
+      .map((x) =>
+        h(
+          "li",
+          {},
+          `${x.indicator}: expected ${x.expected.outcome}${x.expected_stratum ? ` in ${x.expected_stratum}` : ""}, got ${x.actual.outcome}${x.actual_stratum ? ` in ${x.actual_stratum}` : ""}`,
+          x.explanation ? h("p", { class: "explanation" }, x.explanation) : null,
+        ),
+      );
+    const errs = t.errors.map((e) => h("li", {}, `✖ ${e}`));
+    return h("li", { class: t.passed ? "pass" : "fail" }, name, fails.length + errs.length ? h("ul", {}, ...errs, ...fails) : null);
+  });
+  out.replaceChildren(
+    h("p", { id: "test-summary", class: report.failed ? "fail" : "pass" }, `${report.passed} passed, ${report.failed} failed`),
+    h("ul", { class: "tests" }, ...items),
+  );
+  out.dataset.state = "done";
+}
+
+// ---------------------------------------------------------------- patients panel
+
+async function refreshPatients(): Promise<void> {
+  const list = await engine.call("patients", $input("patient-filter").value, 200);
+  const sel = $select("patient-list");
+  sel.replaceChildren(...list.map((p) => h("option", { value: p.patient_id }, `${p.patient_id} (${p.practice_id}, ${p.sex}, born ${p.birth_date})`)));
+}
+
+async function explain(): Promise<void> {
+  const out = $("explanation");
+  const id = $select("patient-list").value;
+  if (!id) {
+    out.textContent = "Choose a patient first.";
+    return;
+  }
+  out.dataset.state = "running";
+  const ind = $select("patient-indicator").value;
+  const r = await engine.call("explain", view.state.doc.toString(), id, ind || null);
+  if (!r.ok) {
+    out.replaceChildren(failureList(r));
+    out.dataset.state = "error";
+    return;
+  }
+  const ICON: Record<string, string> = { numerator: "✔ numerator", denominator: "○ denominator", adjusted: "⊘ adjusted", excluded: "– excluded" };
+  out.replaceChildren(
+    h("p", {}, `Patient ${r.patient.patient_id} at ${r.patient.practice_id}: ${r.patient.sex}, born ${r.patient.birth_date}, ${r.patient.events} events`),
+    ...r.traces.map((t) =>
+      h(
+        "details",
+        { open: "" },
+        h("summary", {}, h("strong", {}, t.indicator), ` ${ICON[t.outcome.outcome] ?? t.outcome.outcome}${t.stratum ? ` (stratum ${t.stratum})` : ""}: ${t.title}`),
+        h("ol", {}, ...t.steps.map((s) => h("li", {}, s))),
+      ),
+    ),
+  );
+  out.dataset.state = "done";
+}
+
+// ---------------------------------------------------------------- population
+
+function showPopulation(info: PopulationInfo): void {
+  population = info;
+  $("population-status").textContent = `✔ ${info.label}: ${info.practices} practices, ${info.patients.toLocaleString("en-GB")} patients`;
+  $("population-status").dataset.state = "ready";
+}
+
+async function afterPopulation(reply: Reply<PopulationInfo>): Promise<void> {
+  const status = $("population-status");
+  if (!reply.ok) {
+    status.textContent = reply.errors.map(problemText).join("; ");
+    status.dataset.state = "error";
+    return;
+  }
+  showPopulation(reply);
+  scheduleEvaluate(view.state.doc.toString());
+  void refreshPatients();
+  if (!$("compare-view").hidden) void runCompare();
+}
+
+function readFile(f: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result));
+    r.onerror = () => reject(r.error ?? new Error(`cannot read ${f.name}`));
+    r.readAsText(f);
+  });
+}
+
+function setupPopulation(): void {
+  const kind = $select("population-kind");
+  kind.addEventListener("change", async () => {
+    $("synth-controls").hidden = kind.value !== "synthetic";
+    $("file-controls").hidden = kind.value !== "files";
+    if (kind.value === "default" && population?.kind !== "default") {
+      $("population-status").textContent = "loading the default population…";
+      await afterPopulation(await engine.call("useDefaultPopulation"));
+    }
+  });
+  $("synth-go").addEventListener("click", async () => {
+    const scale = Number($input("synth-scale").value);
+    const seed = Number($input("synth-seed").value);
+    $("population-status").textContent = "generating…";
+    $("population-status").dataset.state = "busy";
+    await afterPopulation(await engine.call("synth", { ccg: $select("synth-ccg").value, scale, seed }));
+  });
+  $input("population-files").addEventListener("change", async () => {
+    const files = [...($input("population-files").files ?? [])];
+    if (files.length === 0) return;
+    $("population-status").textContent = "reading files (they stay on this computer)…";
+    const texts: Record<string, string> = {};
+    for (const f of files) texts[f.name] = await readFile(f);
+    await afterPopulation(await engine.call("loadPopulation", texts));
+  });
+}
+
+// ---------------------------------------------------------------- compare mode
+
+let compareTimer: number | undefined;
+
+async function runCompare(): Promise<void> {
+  if (!viewA || !viewB) return;
+  const out = $("compare-results");
+  out.dataset.state = "running";
+  out.setAttribute("aria-busy", "true");
+  const a = viewA.state.doc.toString();
+  const b = viewB.state.doc.toString();
+  const { value: r, ms } = await engine.timed("compare", a, b);
+  out.setAttribute("aria-busy", "false");
+  if (viewA.state.doc.toString() !== a || viewB.state.doc.toString() !== b) return; // stale
+  if (!r.ok) {
+    lastCompare = undefined;
+    out.replaceChildren(h("p", {}, "Cannot compare:"), failureList(r));
+    out.dataset.state = "error";
+    return;
+  }
+  lastCompare = r;
+  out.replaceChildren(renderCompare(r), h("p", { class: "muted" }, `compared in ${Math.round(ms)} ms`));
+  out.dataset.state = "done";
+}
+
+function fillPicker(sel: HTMLSelectElement, chosen: string): void {
+  sel.replaceChildren(h("option", { value: "" }, "(your text)"), ...shippedFiles.map((f) => h("option", { value: f.path }, f.path.replace(/^rules\//, ""))));
+  sel.value = chosen;
+}
+
+function makeCompareEditor(side: "a" | "b"): EditorView {
+  const key = side === "a" ? STORE_A : STORE_B;
+  const fallback = side === "a" ? "rules/qof-2018-19.qof" : "rules/dudley-2018-19.qof";
+  const stored = localStorage.getItem(key);
+  const initial = stored ?? shippedFiles.find((f) => f.path === fallback)?.text ?? "";
+  const picker = $select(`picker-${side}`);
+  fillPicker(picker, stored === null ? fallback : (shippedFiles.find((f) => f.text === stored)?.path ?? ""));
+  const status = $(`status-${side}`);
+  const ed = createEditor({
+    parent: $(`editor-${side}`),
+    doc: initial,
+    label: `Scheme ${side.toUpperCase()} rule text`,
+    check: async (text) => {
+      const r = await checker.call("check", text);
+      if (!r.ok) return r.errors;
+      status.textContent = r.error_count === 0 ? `✔ ${r.scheme?.id ?? ""}` : `✖ ${r.error_count} errors`;
+      return r.diagnostics;
+    },
+    onChange: (text) => {
+      localStorage.setItem(key, text);
+      window.clearTimeout(compareTimer);
+      compareTimer = window.setTimeout(() => void runCompare(), 400);
+    },
+    onFormat: () => void formatEditor(ed),
+  });
+  picker.addEventListener("change", () => {
+    const f = shippedFiles.find((s) => s.path === picker.value);
+    if (f) setText(ed, f.text);
+  });
+  return ed;
+}
+
+function enterCompare(): void {
+  if (!viewA) {
+    viewA = makeCompareEditor("a");
+    viewB = makeCompareEditor("b");
+  }
+  void runCompare();
+}
+
+// ---------------------------------------------------------------- start
+
+async function initialText(): Promise<string> {
+  const shared = await decodeFragment(location.hash);
+  if (shared !== null) return shared;
+  const stored = localStorage.getItem(STORE_KEY);
+  if (stored !== null) return stored;
+  return shippedFiles.find((f) => f.path === DEFAULT_SCHEME)?.text ?? shippedFiles[0]?.text ?? "";
+}
+
+function schemeFileName(): string {
+  const m = /scheme\s+([A-Za-z_]\w*)/.exec(view.state.doc.toString());
+  return `${(m?.[1] ?? "scheme").replace(/_/g, "-")}.qof`;
 }
 
 async function main(): Promise<void> {
-  const versionEl = element("version");
+  const versionEl = $("version");
   try {
-    const engine = await loadEngine();
-    versionEl.textContent = engine.version();
+    versionEl.textContent = await engine.call("version");
     versionEl.dataset.state = "ready";
   } catch (err) {
     versionEl.textContent = `could not load the engine: ${String(err)}`;
     versionEl.dataset.state = "error";
     console.error(err);
+    return;
   }
+  shippedFiles = await engine.call("shipped");
+  const text = await initialText();
+  const picker = $select("scheme-picker");
+  fillPicker(picker, shippedFiles.find((f) => f.text === text)?.path ?? "");
+  view = createEditor({
+    parent: $("editor"),
+    doc: text,
+    label: "Rule text",
+    check,
+    onChange,
+    onFormat: () => void formatEditor(),
+  });
+  picker.addEventListener("change", () => {
+    const f = shippedFiles.find((s) => s.path === picker.value);
+    if (f) setText(view, f.text);
+  });
+
+  $("format").addEventListener("click", () => void formatEditor());
+  $("open").addEventListener("click", () => $input("open-file").click());
+  $input("open-file").addEventListener("change", async () => {
+    const f = $input("open-file").files?.[0];
+    if (!f) return;
+    setText(view, await readFile(f));
+    picker.value = "";
+    $("editor-status").textContent = `opened ${f.name}`;
+  });
+  $("save").addEventListener("click", () => download(schemeFileName(), view.state.doc.toString(), "text/plain"));
+  $("share").addEventListener("click", async () => {
+    const frag = await encodeFragment(view.state.doc.toString());
+    const url = `${location.origin}${location.pathname}${frag}`;
+    history.replaceState(null, "", frag);
+    try {
+      await navigator.clipboard.writeText(url);
+      $("editor-status").textContent = "✔ link copied (the scheme is in the link itself)";
+    } catch {
+      $("editor-status").textContent = "✔ link in the address bar (the scheme is in the link itself)";
+    }
+  });
+  $("export-json").addEventListener("click", async () => {
+    const r = await engine.call("evaluateJson", view.state.doc.toString());
+    if (r.ok) download(`${lastResult?.scheme.id ?? "result"}.json`, r.json, "application/json");
+  });
+  $("export-csv").addEventListener("click", () => {
+    if (lastResult) download(`${lastResult.scheme.id}.csv`, resultsCsv(lastResult), "text/csv");
+  });
+  $("run-tests").addEventListener("click", () => void runTests());
+  $("explain").addEventListener("click", () => void explain());
+  $select("patient-list").addEventListener("change", () => void explain());
+  $select("patient-indicator").addEventListener("change", () => void explain());
+  let filterTimer: number | undefined;
+  $input("patient-filter").addEventListener("input", () => {
+    window.clearTimeout(filterTimer);
+    filterTimer = window.setTimeout(() => void refreshPatients(), 150);
+  });
+  $("compare-run").addEventListener("click", () => void runCompare());
+  $("compare-csv").addEventListener("click", () => {
+    if (lastCompare) download(`compare-${lastCompare.scheme_a.id}-${lastCompare.scheme_b.id}.csv`, compareCsv(lastCompare), "text/csv");
+  });
+  $("compare-html").addEventListener("click", () => {
+    if (lastCompare) download(`compare-${lastCompare.scheme_a.id}-${lastCompare.scheme_b.id}.html`, compareHtml(lastCompare), "text/html");
+  });
+
+  tabs(["tab-results", "tab-tests", "tab-patients"], (id) => {
+    if (id === "tab-patients") void refreshPatients();
+  });
+  tabs(["mode-edit", "mode-compare"], (id) => {
+    if (id === "mode-compare") enterCompare();
+  });
+  setupPopulation();
+  showPopulation(await engine.call("population"));
+  if (location.hash === "#compare") $("mode-compare").click();
 }
 
 void main();

@@ -18,8 +18,11 @@ pub fn bench(filter: Option<&str>) -> Result {
     if !ok {
         return Err("the benchmarks failed".to_owned());
     }
-    let lines: Vec<&str> =
-        out.lines().map(str::trim).filter(|l| l.starts_with('{') && l.ends_with('}')).collect();
+    let mut lines: Vec<String> = json_lines(&out);
+    if filter.is_none() || filter.is_some_and(|f| "wasm-node/page/evaluate_qof_2019_20".contains(f))
+    {
+        lines.extend(wasm_benches());
+    }
     if lines.is_empty() {
         return Err("the benchmarks printed no results".to_owned());
     }
@@ -74,17 +77,75 @@ pub fn bench(filter: Option<&str>) -> Result {
         write_atomic(&dir.join("wasm-size.json"), &size)?;
         let _ = writeln!(
             md,
-            "\nRelease wasm (`pkg/qofrules_bg.wasm`): {} raw, {} gzipped (`gzip -9`).",
+            "\nRelease wasm (`pkg/qofrules_bg.wasm`, with the embedded default population and \
+             reference data): {} raw, {} gzipped (`gzip -9`; target: under 1.5 MiB).",
             build::kib(raw),
             build::kib(gz)
         );
     } else {
         println!("pkg/ is not built: run `cargo xtask serve` or `cargo xtask test` to include the wasm size");
     }
+    let _ = writeln!(
+        md,
+        "\nThe editor's workload (`www/bench/`, see docs/editor.md): QOF 2019/20 re-evaluated \
+         after an edit on about 50,000 patients, natively (`session/...`), in wasm under Node \
+         (`wasm-node/...`) and in the page's worker in headless Chromium (`page/...`; target \
+         under 200 ms)."
+    );
     write_atomic(&dir.join("README.md"), &md)?;
     print!("\n{md}");
     println!("\nwrote {}", dir.display());
     Ok(())
+}
+
+fn json_lines(out: &str) -> Vec<String> {
+    out.lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with('{') && l.ends_with('}'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The editor's workload in wasm (`www/bench/`): under Node when `pkg/` is built, and in the
+/// page in headless Chromium when `www/dist` is built too and Chromium is installed. A
+/// benchmark that cannot run is reported and left out.
+fn wasm_benches() -> Vec<String> {
+    let mut lines = Vec::new();
+    if !build::pkg_wasm().is_file() {
+        println!("pkg/ is not built: no wasm benchmarks (run `cargo xtask serve` first)");
+        return lines;
+    }
+    let www = root().join("www");
+    match run_tee(util::cmd("node").arg(www.join("bench").join("node.mjs"))) {
+        Ok((true, out)) => lines.extend(json_lines(&out)),
+        Ok((false, _)) => println!("the wasm benchmark under Node failed"),
+        Err(e) => println!("{e}"),
+    }
+    let chromium = crate::tools::chromium_path();
+    if !www.join("dist").join("index.html").is_file() || !chromium.is_file() {
+        println!("www/dist or Chromium is missing: no in-page benchmark");
+        return lines;
+    }
+    let listener = match std::net::TcpListener::bind("127.0.0.1:0") {
+        Ok(l) => l,
+        Err(e) => {
+            println!("could not open a port for the in-page benchmark: {e}");
+            return lines;
+        }
+    };
+    let Ok(addr) = listener.local_addr() else { return lines };
+    crate::server::spawn(www.join("dist"), listener, false);
+    let mut c = util::cmd("node");
+    c.arg(www.join("bench").join("page.mjs"))
+        .env("QOFRULES_URL", format!("http://{addr}/"))
+        .env("CHROMIUM_PATH", &chromium)
+        .current_dir(&www);
+    match run_tee(&mut c) {
+        Ok((true, out)) => lines.extend(json_lines(&out)),
+        Ok((false, _)) => println!("the in-page benchmark failed"),
+        Err(e) => println!("{e}"),
+    }
+    lines
 }
 
 /// The raw text of `"key":value` in one of our own JSON lines (no nesting, no escapes).

@@ -294,12 +294,49 @@ fn browser_tests(ctx: &mut Ctx) -> Outcome {
     };
     server::spawn(www.join("dist"), listener, false);
     println!("serving www/dist at {url}");
+    let expected = www.join("test-results").join("expected");
+    if let Err(e) = cli_expectations(&expected) {
+        return Outcome::Failed(e);
+    }
     let mut c = cmd("node");
     c.current_dir(&www)
         .args(["--test", "--test-reporter=tap"])
         .args(&tests)
         .env("QOFRULES_URL", &url)
         .env("QOFRULES_VERSION", version)
+        .env("QOFRULES_EXPECTED", &expected)
         .env("CHROMIUM_PATH", chromium);
     tests_outcome(run_tee(&mut c), util::tap_counts)
+}
+
+/// The schemes whose `qofrules eval --format json` output the browser tests compare with:
+/// parity (QOF 2019/20) and compare mode (QOF 2018/19 against Dudley 2018/19), all on the
+/// embedded default population.
+const CLI_EXPECTED: &[&str] = &["qof-2019-20", "qof-2018-19", "dudley-2018-19"];
+
+/// Writes `DIR/NAME.json` for each of [`CLI_EXPECTED`] with the debug CLI (built by the rules
+/// step). Without an `eval` subcommand nothing is written and the tests compare wasm with the
+/// page only.
+fn cli_expectations(dir: &std::path::Path) -> Result {
+    let _ = std::fs::remove_dir_all(dir);
+    let bin =
+        util::target_dir().join("debug").join(format!("qofrules{}", std::env::consts::EXE_SUFFIX));
+    if !bin.is_file() {
+        run(cargo().args(["build", "--package", "qofrules", "--bin", "qofrules"]))?;
+    }
+    if util::probe(cmd(&bin).args(["eval", "--help"])).is_none() {
+        println!("the CLI has no `eval` yet: the browser tests compare wasm and page only");
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("could not create `{}`: {e}", dir.display()))?;
+    for name in CLI_EXPECTED {
+        let out = dir.join(format!("{name}.json"));
+        run(cmd(&bin)
+            .arg("eval")
+            .arg(root().join("rules").join(format!("{name}.qof")))
+            .args(["--format", "json", "--output"])
+            .arg(&out))?;
+    }
+    Ok(())
 }

@@ -1,0 +1,804 @@
+//! The editor's session: a population kept between calls, and the whole pipeline behind one
+//! call each (check, format, inspect, evaluate, explain, tests, compare), with plain
+//! serializable replies. The wasm layer (`src/wasm.rs`) wraps a [`Session`] and converts;
+//! having the glue here keeps it testable natively and identical to the CLI's pipeline.
+//!
+//! Every reply is a [`Reply`]: `ok` with the value's fields, or `ok: false` with `errors`
+//! ([`Problem`]s with file, line and UTF-16 column, the units the browser editor counts in).
+//! No I/O: population files arrive as text.
+
+use crate::check::{check_text, Checked};
+use crate::compile::{compile, Program};
+use crate::diag::{Diagnostic, LineIndex, Severity};
+use crate::eval::{self, IndicatorTrace, TestReport};
+use crate::model::Population;
+use crate::pay::{self, PayResult};
+use crate::population::{
+    read_csv, read_ndjson, DataErrors, Source, EVENTS_FILE, PATIENTS_FILE, PRACTICES_FILE,
+};
+use crate::scheme::{Scheme, Sources};
+use crate::synth::{self, Selection, SynthOptions, SynthYear};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// The name the edited text is checked under (diagnostics in it have `root: true`).
+pub const ROOT_NAME: &str = "scheme.qof";
+/// The name of the second text in compare mode.
+pub const ROOT_NAME_B: &str = "scheme-b.qof";
+
+/// A reply: `{ok: true, ...value}` or `{ok: false, errors: [...]}`. `warnings` carries
+/// diagnostics that did not stop the call.
+#[derive(Clone, Debug, Serialize)]
+pub struct Reply<T> {
+    pub ok: bool,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub value: Option<T>,
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+}
+
+impl<T> Reply<T> {
+    fn ok(value: T, warnings: Vec<Problem>) -> Self {
+        Reply { ok: true, value: Some(value), errors: Vec::new(), warnings }
+    }
+    fn err(errors: Vec<Problem>) -> Self {
+        Reply { ok: false, value: None, errors, warnings: Vec::new() }
+    }
+    fn message(code: &'static str, message: impl Into<String>, help: Option<String>) -> Self {
+        Self::err(vec![Problem::plain(code, message, help)])
+    }
+}
+
+/// A position: 1-based line and UTF-16 column, and the UTF-16 offset from the start of the
+/// file (what CodeMirror counts), plus the UTF-8 byte offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Pos {
+    pub line: usize,
+    pub column: usize,
+    pub offset: usize,
+    pub byte: usize,
+}
+
+/// One problem: a diagnostic of a rule file, or an error in the data or the options.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    pub help: Option<String>,
+    /// The file it is in (`scheme.qof` for the edited text, `rules/...` for a shipped parent,
+    /// a population file's name), if any.
+    pub file: Option<String>,
+    /// True when it is in the edited text (its span can be underlined).
+    pub root: bool,
+    pub start: Option<Pos>,
+    pub end: Option<Pos>,
+    /// The row of a population file (1-based; the CSV header is row 1).
+    pub row: Option<usize>,
+    /// The column or field of a population file.
+    pub column: Option<String>,
+}
+
+impl Problem {
+    fn plain(code: &'static str, message: impl Into<String>, help: Option<String>) -> Self {
+        Problem {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            help,
+            file: None,
+            root: false,
+            start: None,
+            end: None,
+            row: None,
+            column: None,
+        }
+    }
+}
+
+fn pos(index: &LineIndex, text: &str, byte: usize) -> Pos {
+    let p = index.position(text, byte);
+    let line_start = p.offset + 1 - p.column;
+    let before: usize = text.get(..line_start).map_or(0, |s| s.encode_utf16().count());
+    Pos {
+        line: p.line,
+        column: p.column_utf16,
+        offset: before + p.column_utf16 - 1,
+        byte: p.offset,
+    }
+}
+
+/// Converts diagnostics to problems; `root` is the file index of the edited text.
+pub fn problems(sources: &Sources, root: usize, diags: &[Diagnostic]) -> Vec<Problem> {
+    let mut indexes: BTreeMap<usize, LineIndex> = BTreeMap::new();
+    diags
+        .iter()
+        .map(|d| {
+            let file = sources.files.get(d.file);
+            let (name, start, end) = match file {
+                Some(f) => {
+                    let index = indexes.entry(d.file).or_insert_with(|| LineIndex::new(&f.text));
+                    (
+                        Some(f.name.clone()),
+                        Some(pos(index, &f.text, d.span.start as usize)),
+                        Some(pos(index, &f.text, d.span.end as usize)),
+                    )
+                }
+                None => (None, None, None),
+            };
+            Problem {
+                severity: d.severity,
+                code: d.code,
+                message: d.message.clone(),
+                help: d.help.clone(),
+                file: name,
+                root: d.file == root,
+                start,
+                end,
+                row: None,
+                column: None,
+            }
+        })
+        .collect()
+}
+
+fn data_problems(e: &DataErrors) -> Vec<Problem> {
+    let mut out: Vec<Problem> = e
+        .errors
+        .iter()
+        .map(|d| Problem {
+            file: Some(d.file.clone()),
+            row: d.row,
+            column: d.column.clone(),
+            ..Problem::plain("bad-data", d.message.clone(), d.help.clone())
+        })
+        .collect();
+    if e.truncated {
+        out.push(Problem::plain(
+            "too-many-errors",
+            format!("stopped after {} errors", DataErrors::LIMIT),
+            Some("fix these and load the files again".into()),
+        ));
+    }
+    out
+}
+
+/// What `check` returns.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckOutput {
+    /// Every diagnostic, errors and warnings, in file order.
+    pub diagnostics: Vec<Problem>,
+    pub error_count: usize,
+    pub warning_count: usize,
+    /// The scheme's id and title when it checked without errors.
+    pub scheme: Option<SchemeName>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SchemeName {
+    pub id: String,
+    pub title: String,
+    pub period_end: String,
+    pub indicators: usize,
+    pub tests: usize,
+}
+
+/// A shipped scheme.
+#[derive(Clone, Debug, Serialize)]
+pub struct ShippedFile {
+    pub path: &'static str,
+    pub text: &'static str,
+}
+
+/// What a population is and how big.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PopulationInfo {
+    /// `default`, `synthetic` or `files`.
+    pub kind: &'static str,
+    /// A description: `NHS Dudley CCG at scale 0.05, seed 2020`, or the file names.
+    pub label: String,
+    pub practices: usize,
+    pub patients: usize,
+    pub events: usize,
+}
+
+/// Options of a synthetic population: one of `ccg`, `network` or `practices`; seed and scale.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SynthRequest {
+    pub ccg: Option<String>,
+    pub network: Option<String>,
+    pub practices: Option<Vec<String>>,
+    pub seed: Option<u64>,
+    pub scale: Option<f64>,
+}
+
+/// A patient in the explorer's list.
+#[derive(Clone, Debug, Serialize)]
+pub struct PatientSummary {
+    pub patient_id: String,
+    pub practice_id: String,
+    pub sex: crate::model::Sex,
+    pub birth_date: String,
+    pub events: usize,
+}
+
+/// What `explain` returns.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExplainOutput {
+    pub patient: PatientSummary,
+    pub traces: Vec<IndicatorTrace>,
+}
+
+/// One expectation of a test, with its line in the edited text.
+#[derive(Clone, Debug, Serialize)]
+pub struct TestOutput {
+    pub report: TestReport,
+    /// Per test (same order): its position in its file.
+    pub positions: Vec<Option<Pos>>,
+}
+
+/// What `evaluate` returns: the payment result, as the CLI's `eval --format json` prints it.
+#[derive(Clone, Debug, Serialize)]
+pub struct EvalOutput {
+    pub result: serde_json::Value,
+    pub population: PopulationInfo,
+}
+
+/// One indicator's totals under schemes A and B.
+#[derive(Clone, Debug, Serialize)]
+pub struct IndicatorImpact {
+    pub id: String,
+    /// `added`, `retired`, `changed` or `unchanged` (from the structural diff).
+    pub status: String,
+    pub points_a: String,
+    pub points_b: String,
+    pub payment_a: String,
+    pub payment_b: String,
+    /// B minus A, pounds.
+    pub change: String,
+}
+
+/// One practice's totals under schemes A and B.
+#[derive(Clone, Debug, Serialize)]
+pub struct PracticeImpact {
+    pub practice_id: String,
+    pub network_id: Option<String>,
+    pub list_size: Option<u32>,
+    pub payment_a: String,
+    pub payment_b: String,
+    /// B minus A, pounds.
+    pub change: String,
+}
+
+/// What `compare` returns.
+#[derive(Clone, Debug, Serialize)]
+pub struct CompareOutput {
+    pub scheme_a: SchemeName,
+    pub scheme_b: SchemeName,
+    pub diff: crate::compare::SchemeDiff,
+    pub indicators: Vec<IndicatorImpact>,
+    pub practices: Vec<PracticeImpact>,
+    pub total_a: String,
+    pub total_b: String,
+    pub total_change: String,
+    pub gainers: usize,
+    pub losers: usize,
+    pub population: PopulationInfo,
+}
+
+/// A checked and compiled text.
+struct Compiled {
+    text: String,
+    sources: Sources,
+    scheme: Scheme,
+    prog: Program,
+    warnings: Vec<Problem>,
+}
+
+/// The state kept between calls: the population and the last two compiled texts.
+pub struct Session {
+    population: Population,
+    info: PopulationInfo,
+    cache: Vec<Rc<Compiled>>,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn info(kind: &'static str, label: String, pop: &Population) -> PopulationInfo {
+    PopulationInfo {
+        kind,
+        label,
+        practices: pop.practices.len(),
+        patients: pop.patients.len(),
+        events: pop.patients.iter().map(|p| p.events.len()).sum(),
+    }
+}
+
+fn scheme_name(s: &Scheme) -> SchemeName {
+    SchemeName {
+        id: s.id.clone(),
+        title: s.title.clone(),
+        period_end: s.period_end.to_string(),
+        indicators: s.indicators.len(),
+        tests: s.tests.len(),
+    }
+}
+
+fn default_label() -> String {
+    format!(
+        "{} at scale {}, seed {}",
+        synth::DEFAULT_CCG,
+        synth::DEFAULT_SCALE,
+        synth::DEFAULT_SEED
+    )
+}
+
+/// Pounds as a string with two places.
+fn money(d: Decimal) -> String {
+    format!("{:.2}", d.round_dp(2))
+}
+
+fn base_name(name: &str) -> &str {
+    name.rsplit(['/', '\\']).next().unwrap_or(name)
+}
+
+impl Session {
+    /// A session on the embedded default population.
+    pub fn new() -> Session {
+        let population = synth::default_population();
+        let info = info("default", default_label(), &population);
+        Session { population, info, cache: Vec::new() }
+    }
+
+    /// A session on a given population.
+    pub fn with_population(population: Population, label: &str) -> Session {
+        let info = info("files", label.to_string(), &population);
+        Session { population, info, cache: Vec::new() }
+    }
+
+    pub fn population(&self) -> &Population {
+        &self.population
+    }
+
+    pub fn population_info(&self) -> PopulationInfo {
+        self.info.clone()
+    }
+
+    /// Checks a text: every diagnostic, with positions.
+    pub fn check(&self, text: &str) -> Reply<CheckOutput> {
+        let (sources, checked) = check_text(ROOT_NAME, text);
+        let diagnostics = problems(&sources, 0, &checked.diagnostics);
+        Reply::ok(
+            CheckOutput {
+                error_count: checked.errors(),
+                warning_count: checked.warnings(),
+                scheme: checked.scheme.as_ref().map(scheme_name),
+                diagnostics,
+            },
+            Vec::new(),
+        )
+    }
+
+    /// Formats a text (syntax errors are returned instead).
+    pub fn format(&self, text: &str) -> Reply<FormatOutput> {
+        match crate::fmt::format(text) {
+            Ok(t) => Reply::ok(FormatOutput { text: t }, Vec::new()),
+            Err(diags) => {
+                let mut sources = Sources::default();
+                sources.add(ROOT_NAME, text);
+                Reply::err(problems(&sources, 0, &diags))
+            }
+        }
+    }
+
+    /// The inspect view of the scheme.
+    pub fn inspect(&mut self, text: &str) -> Reply<InspectOutput> {
+        match self.compiled(text, ROOT_NAME) {
+            Ok(c) => Reply::ok(
+                InspectOutput { scheme: crate::inspect::view(&c.scheme, &c.sources) },
+                c.warnings.clone(),
+            ),
+            Err(e) => Reply::err(e),
+        }
+    }
+
+    /// Every shipped scheme.
+    pub fn shipped() -> Vec<ShippedFile> {
+        crate::shipped::SCHEMES.iter().map(|&(path, text)| ShippedFile { path, text }).collect()
+    }
+
+    /// Replaces the population with a synthetic one.
+    pub fn synth(&mut self, req: &SynthRequest) -> Reply<PopulationInfo> {
+        let opts = SynthOptions {
+            seed: req.seed.unwrap_or(synth::DEFAULT_SEED),
+            scale: req.scale.unwrap_or(synth::DEFAULT_SCALE),
+            year: SynthYear::Y2019_20,
+        };
+        let (selection, what) = match (&req.ccg, &req.network, &req.practices) {
+            (Some(c), None, None) => (Selection::Ccg(c.clone()), c.clone()),
+            (None, Some(n), None) => (Selection::Network(n.clone()), format!("network {n}")),
+            (None, None, Some(p)) => (Selection::Practices(p.clone()), p.join(", ")),
+            _ => {
+                return Reply::message(
+                    "bad-options",
+                    "choose one of a CCG, a network or a list of practices",
+                    Some("set exactly one of `ccg`, `network` and `practices`".into()),
+                )
+            }
+        };
+        match synth::generate(&selection, &opts) {
+            Ok(pop) => {
+                let label = format!("{what} at scale {}, seed {}", opts.scale, opts.seed);
+                self.info = info("synthetic", label, &pop);
+                self.population = pop;
+                Reply::ok(self.info.clone(), Vec::new())
+            }
+            Err(e) => Reply::message("bad-options", e.to_string(), Some(e.help())),
+        }
+    }
+
+    /// Goes back to the embedded default population.
+    pub fn use_default_population(&mut self) -> Reply<PopulationInfo> {
+        self.population = synth::default_population();
+        self.info = info("default", default_label(), &self.population);
+        Reply::ok(self.info.clone(), Vec::new())
+    }
+
+    /// Loads a population from files given by name: `practices.csv`, `patients.csv` and
+    /// `events.csv`, or a `.ndjson` file of patients (with `practices.csv` if given). On error
+    /// the current population is kept.
+    pub fn load_population(&mut self, files: &BTreeMap<String, String>) -> Reply<PopulationInfo> {
+        let find = |want: &str| files.iter().find(|(n, _)| base_name(n) == want);
+        let ndjson = files.iter().find(|(n, _)| n.ends_with(".ndjson") || n.ends_with(".jsonl"));
+        let practices = find(PRACTICES_FILE);
+        let read = if let Some((pname, ptext)) = ndjson {
+            read_ndjson(
+                practices.map(|(n, t)| Source::new(n, t.as_bytes())),
+                Source::new(pname, ptext.as_bytes()),
+            )
+        } else {
+            let (Some(pr), Some(pa), Some(ev)) =
+                (practices, find(PATIENTS_FILE), find(EVENTS_FILE))
+            else {
+                let missing: Vec<String> = [PRACTICES_FILE, PATIENTS_FILE, EVENTS_FILE]
+                    .iter()
+                    .filter(|f| find(f).is_none())
+                    .map(|f| format!("`{f}`"))
+                    .collect();
+                return Reply::message(
+                    "missing-file",
+                    format!("missing {}", missing.join(", ")),
+                    Some(
+                        "choose the three CSV files of a population (practices.csv, patients.csv, \
+                         events.csv) or one patients.ndjson file"
+                            .into(),
+                    ),
+                );
+            };
+            read_csv(
+                Source::new(pr.0, pr.1.as_bytes()),
+                Source::new(pa.0, pa.1.as_bytes()),
+                Source::new(ev.0, ev.1.as_bytes()),
+            )
+        };
+        match read {
+            Ok(pop) => {
+                let names: Vec<&str> = files.keys().map(|n| base_name(n)).collect();
+                self.info = info("files", names.join(", "), &pop);
+                self.population = pop;
+                Reply::ok(self.info.clone(), Vec::new())
+            }
+            Err(e) => Reply::err(data_problems(&e)),
+        }
+    }
+
+    /// Patients whose id contains `filter` (any case), at most `limit`, in population order.
+    pub fn patients(&self, filter: &str, limit: usize) -> Vec<PatientSummary> {
+        let f = filter.trim().to_ascii_lowercase();
+        self.population
+            .patients
+            .iter()
+            .filter(|p| f.is_empty() || p.patient_id.to_ascii_lowercase().contains(&f))
+            .take(limit)
+            .map(|p| PatientSummary {
+                patient_id: p.patient_id.clone(),
+                practice_id: p.practice_id.clone(),
+                sex: p.sex,
+                birth_date: p.birth_date.to_string(),
+                events: p.events.len(),
+            })
+            .collect()
+    }
+
+    /// Checks and compiles a text, reusing the last two results.
+    fn compiled(&mut self, text: &str, name: &str) -> Result<Rc<Compiled>, Vec<Problem>> {
+        if let Some(c) = self.cache.iter().find(|c| c.text == text) {
+            return Ok(Rc::clone(c));
+        }
+        let (sources, Checked { scheme, diagnostics }) = check_text(name, text);
+        let all = problems(&sources, 0, &diagnostics);
+        let (errors, warnings): (Vec<Problem>, Vec<Problem>) =
+            all.into_iter().partition(|p| p.severity == Severity::Error);
+        let Some(scheme) = scheme.filter(|_| errors.is_empty()) else {
+            return Err(errors);
+        };
+        let prog = compile(&scheme).map_err(|d| problems(&sources, 0, &d))?;
+        let c = Rc::new(Compiled { text: text.to_string(), sources, scheme, prog, warnings });
+        self.cache.insert(0, Rc::clone(&c));
+        self.cache.truncate(2);
+        Ok(c)
+    }
+
+    fn pay_value(&self, c: &Compiled) -> Result<serde_json::Value, Vec<Problem>> {
+        self.pay_with(c, |r| serde_json::to_value(r).map_err(|e| e.to_string()))
+    }
+
+    fn pay_with<T>(
+        &self,
+        c: &Compiled,
+        f: impl FnOnce(&PayResult<'_>) -> Result<T, String>,
+    ) -> Result<T, Vec<Problem>> {
+        let ev = eval::evaluate(&c.prog, &self.population);
+        let inputs = eval::pay_inputs(&c.scheme, &c.prog, &ev, None);
+        let result = pay::pay(&inputs.scheme, &inputs.national, &inputs.data).map_err(|e| {
+            e.0.iter().map(|x| Problem::plain("pay", x.to_string(), None)).collect::<Vec<_>>()
+        })?;
+        f(&result).map_err(|e| vec![Problem::plain("internal", e, None)])
+    }
+
+    /// Evaluates the scheme on the session's population and pays it.
+    pub fn evaluate(&mut self, text: &str) -> Reply<EvalOutput> {
+        let c = match self.compiled(text, ROOT_NAME) {
+            Ok(c) => c,
+            Err(e) => return Reply::err(e),
+        };
+        match self.pay_value(&c) {
+            Ok(result) => {
+                Reply::ok(EvalOutput { result, population: self.info.clone() }, c.warnings.clone())
+            }
+            Err(e) => Reply::err(e),
+        }
+    }
+
+    /// The payment result as `qofrules eval --format json` prints it (pretty JSON and a final
+    /// newline), byte for byte.
+    pub fn evaluate_json(&mut self, text: &str) -> Result<String, Vec<Problem>> {
+        let c = self.compiled(text, ROOT_NAME)?;
+        self.pay_with(&c, |r| {
+            serde_json::to_string_pretty(r).map(|s| s + "\n").map_err(|e| e.to_string())
+        })
+    }
+
+    /// Explains one patient of the population, for every indicator or only `indicator`.
+    pub fn explain(
+        &mut self,
+        text: &str,
+        patient_id: &str,
+        indicator: Option<&str>,
+    ) -> Reply<ExplainOutput> {
+        let c = match self.compiled(text, ROOT_NAME) {
+            Ok(c) => c,
+            Err(e) => return Reply::err(e),
+        };
+        let Some(p) = self.population.patients.iter().find(|p| p.patient_id == patient_id) else {
+            return Reply::message(
+                "unknown-patient",
+                format!("no patient `{patient_id}` in the population"),
+                Some("choose a patient from the list".into()),
+            );
+        };
+        if let Some(id) = indicator {
+            if c.scheme.indicator(id).is_none() {
+                return Reply::message(
+                    "unknown-indicator",
+                    format!("no indicator `{id}` in the scheme"),
+                    None,
+                );
+            }
+        }
+        let traces = eval::explain(&c.prog, p, indicator);
+        let patient = PatientSummary {
+            patient_id: p.patient_id.clone(),
+            practice_id: p.practice_id.clone(),
+            sex: p.sex,
+            birth_date: p.birth_date.to_string(),
+            events: p.events.len(),
+        };
+        Reply::ok(ExplainOutput { patient, traces }, c.warnings.clone())
+    }
+
+    /// Runs the text's test patients.
+    pub fn run_tests(&mut self, text: &str) -> Reply<TestOutput> {
+        let c = match self.compiled(text, ROOT_NAME) {
+            Ok(c) => c,
+            Err(e) => return Reply::err(e),
+        };
+        let report = eval::run_tests(&c.scheme, &c.prog);
+        let mut indexes: BTreeMap<usize, LineIndex> = BTreeMap::new();
+        let positions = report
+            .tests
+            .iter()
+            .map(|t| {
+                let f = c.sources.files.get(t.file)?;
+                let index = indexes.entry(t.file).or_insert_with(|| LineIndex::new(&f.text));
+                Some(pos(index, &f.text, t.span.start as usize))
+            })
+            .collect();
+        Reply::ok(TestOutput { report, positions }, c.warnings.clone())
+    }
+
+    /// Compares two schemes: the structural diff and the payments of each on the session's
+    /// population, per indicator and per practice.
+    pub fn compare(&mut self, text_a: &str, text_b: &str) -> Reply<CompareOutput> {
+        let a = self.compiled(text_a, ROOT_NAME);
+        let b = self.compiled(text_b, ROOT_NAME_B);
+        let (a, b) = match (a, b) {
+            (Ok(a), Ok(b)) => (a, b),
+            (a, b) => {
+                let mut errors = a.err().unwrap_or_default();
+                for mut p in b.err().unwrap_or_default() {
+                    if p.root {
+                        p.file = Some(ROOT_NAME_B.into());
+                    }
+                    errors.push(p);
+                }
+                return Reply::err(errors);
+            }
+        };
+        let diff = crate::compare::diff(&a.scheme, &a.sources, &b.scheme, &b.sources);
+        let (ra, rb) = match (self.pay_value(&a), self.pay_value(&b)) {
+            (Ok(x), Ok(y)) => (x, y),
+            (x, y) => {
+                let mut e = x.err().unwrap_or_default();
+                e.extend(y.err().unwrap_or_default());
+                return Reply::err(e);
+            }
+        };
+        Reply::ok(impact(&a.scheme, &b.scheme, diff, &ra, &rb, self.info.clone()), Vec::new())
+    }
+}
+
+/// What `format` returns.
+#[derive(Clone, Debug, Serialize)]
+pub struct FormatOutput {
+    pub text: String,
+}
+
+/// What `inspect` returns.
+#[derive(Clone, Debug, Serialize)]
+pub struct InspectOutput {
+    pub scheme: crate::inspect::SchemeView,
+}
+
+fn dec(v: &serde_json::Value) -> Decimal {
+    match v {
+        serde_json::Value::String(s) => s.parse().unwrap_or_default(),
+        serde_json::Value::Number(n) => n.to_string().parse().unwrap_or_default(),
+        _ => Decimal::ZERO,
+    }
+}
+
+/// Sums per indicator id over practices and networks: (points, payment).
+fn by_indicator(r: &serde_json::Value) -> BTreeMap<String, (Decimal, Decimal)> {
+    let mut m: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
+    let empty = Vec::new();
+    let lines = r["practices"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .chain(r["networks"].as_array().unwrap_or(&empty))
+        .flat_map(|p| p["indicators"].as_array().unwrap_or(&empty).iter());
+    for i in lines {
+        let e = m.entry(i["id"].as_str().unwrap_or_default().to_string()).or_default();
+        e.0 += dec(&i["points"]);
+        e.1 += dec(&i["payment"]);
+    }
+    m
+}
+
+fn impact(
+    sa: &Scheme,
+    sb: &Scheme,
+    diff: crate::compare::SchemeDiff,
+    ra: &serde_json::Value,
+    rb: &serde_json::Value,
+    population: PopulationInfo,
+) -> CompareOutput {
+    let ia = by_indicator(ra);
+    let ib = by_indicator(rb);
+    let status: BTreeMap<&str, String> = diff
+        .indicators
+        .iter()
+        .map(|d| {
+            let s = serde_json::to_value(d.status).ok();
+            (d.id.as_str(), s.and_then(|v| v.as_str().map(String::from)).unwrap_or_default())
+        })
+        .collect();
+    // Scheme order: A's indicators, then B's new ones, then other lines (historic items).
+    let mut ids: Vec<String> = sa.indicators.iter().map(|i| i.id.clone()).collect();
+    for i in &sb.indicators {
+        if !ids.contains(&i.id) {
+            ids.push(i.id.clone());
+        }
+    }
+    for k in ia.keys().chain(ib.keys()) {
+        if !ids.contains(k) {
+            ids.push(k.clone());
+        }
+    }
+    let zero = (Decimal::ZERO, Decimal::ZERO);
+    let indicators = ids
+        .iter()
+        .map(|id| {
+            let a = ia.get(id).copied().unwrap_or(zero);
+            let b = ib.get(id).copied().unwrap_or(zero);
+            IndicatorImpact {
+                id: id.clone(),
+                status: status.get(id.as_str()).cloned().unwrap_or_else(|| "unchanged".into()),
+                points_a: a.0.normalize().to_string(),
+                points_b: b.0.normalize().to_string(),
+                payment_a: money(a.1),
+                payment_b: money(b.1),
+                change: money(b.1 - a.1),
+            }
+        })
+        .collect();
+    let empty = Vec::new();
+    let pay_b: BTreeMap<&str, Decimal> = rb["practices"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .map(|p| (p["practice_id"].as_str().unwrap_or_default(), dec(&p["payment"])))
+        .collect();
+    let mut gainers = 0;
+    let mut losers = 0;
+    let practices = ra["practices"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .map(|p| {
+            let id = p["practice_id"].as_str().unwrap_or_default();
+            let a = dec(&p["payment"]);
+            let b = pay_b.get(id).copied().unwrap_or_default();
+            let change = b - a;
+            if change > Decimal::ZERO {
+                gainers += 1;
+            } else if change < Decimal::ZERO {
+                losers += 1;
+            }
+            PracticeImpact {
+                practice_id: id.to_string(),
+                network_id: p["network_id"].as_str().map(String::from),
+                list_size: p["list_size"].as_u64().map(|n| n as u32),
+                payment_a: money(a),
+                payment_b: money(b),
+                change: money(change),
+            }
+        })
+        .collect();
+    let ta = dec(&ra["total"]["payment"]);
+    let tb = dec(&rb["total"]["payment"]);
+    CompareOutput {
+        scheme_a: scheme_name(sa),
+        scheme_b: scheme_name(sb),
+        diff,
+        indicators,
+        practices,
+        total_a: money(ta),
+        total_b: money(tb),
+        total_change: money(tb - ta),
+        gainers,
+        losers,
+        population,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,129 @@
+use super::*;
+
+const MINI: &str = r#"scheme mini "Mini" { period 2019-04-01 to 2020-03-31, point value £187.74, national average list size 8479 }
+codelist DM_COD "Diabetes" snomed { 44054006 }
+register DM "Diabetes mellitus" { patients aged 17 or over, where DM_COD }
+indicator DM017 "Register" { group DM, domain CL, points 6, register DM }
+test "diabetic" {
+  patient born 1950-01-01, female, registered 2000-01-01 { DM_COD on 2010-05-01 }
+  expect DM017 numerator
+}
+"#;
+
+fn small() -> Session {
+    let mut s = Session::new();
+    let r = s.synth(&SynthRequest {
+        practices: Some(vec!["A81001".into(), "A81002".into()]),
+        scale: Some(0.02),
+        ..SynthRequest::default()
+    });
+    assert!(r.ok, "{:?}", r.errors);
+    s
+}
+
+#[test]
+fn check_reports_utf16_positions_in_the_root_text() {
+    let s = Session::new();
+    // `£` is one UTF-16 unit but two bytes; the error is on line 2
+    let text = "scheme x \"£\" { period 2019-04-01 to 2020-03-31, point value £1 }\nregister R \"r\" { where NOPE }\n";
+    let r = s.check(text);
+    let out = r.value.unwrap();
+    let d = out.diagnostics.iter().find(|d| d.message.contains("NOPE")).unwrap();
+    assert!(d.root);
+    assert_eq!(d.file.as_deref(), Some(ROOT_NAME));
+    let start = d.start.unwrap();
+    assert_eq!(start.line, 2);
+    assert_eq!(start.column, 24);
+    let line2 = text.find("register").unwrap();
+    assert_eq!(start.byte, line2 + 23);
+    // the UTF-16 offset is one less than the byte offset twice over (two `£`)
+    assert_eq!(start.offset, start.byte - 2);
+    assert!(out.error_count >= 1);
+    assert!(out.scheme.is_none());
+}
+
+#[test]
+fn evaluate_pays_and_explains_and_runs_tests() {
+    let mut s = small();
+    let r = s.evaluate(MINI);
+    assert!(r.ok, "{:?}", r.errors);
+    let v = r.value.unwrap();
+    assert_eq!(v.result["practices"].as_array().unwrap().len(), 2);
+    assert_eq!(v.population.practices, 2);
+    let json = s.evaluate_json(MINI).unwrap();
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&json).unwrap(), v.result);
+    assert!(json.ends_with("}\n"));
+
+    let first = s.patients("", 1)[0].patient_id.clone();
+    let e = s.explain(MINI, &first, None);
+    assert!(e.ok);
+    assert_eq!(e.value.unwrap().traces.len(), 1);
+    assert!(!s.explain(MINI, "no-such-patient", None).ok);
+    assert!(!s.explain(MINI, &first, Some("XX1")).ok);
+
+    let t = s.run_tests(MINI).value.unwrap();
+    assert_eq!((t.report.passed, t.report.failed), (1, 0));
+    assert_eq!(t.positions[0].unwrap().line, 5);
+}
+
+#[test]
+fn errors_are_values_not_panics() {
+    let mut s = Session::new();
+    let r = s.evaluate("scheme {");
+    assert!(!r.ok);
+    assert!(r.errors[0].start.is_some());
+    assert!(!s.format("scheme {").ok);
+    let r = s.synth(&SynthRequest { ccg: Some("Nowhere".into()), ..SynthRequest::default() });
+    assert!(!r.ok);
+    assert!(r.errors[0].message.contains("Nowhere"));
+    assert_eq!(s.population_info().kind, "default");
+    let mut files = BTreeMap::new();
+    files.insert("practices.csv".to_string(), "practice_id\n".to_string());
+    let r = s.load_population(&files);
+    assert!(!r.ok);
+    assert!(r.errors[0].message.contains("`patients.csv`"), "{:?}", r.errors);
+}
+
+#[test]
+fn loads_population_files() {
+    let mut s = Session::new();
+    let mut files = BTreeMap::new();
+    files.insert(
+        "dir/patients.ndjson".to_string(),
+        r#"{"patient_id":"P1","practice_id":"X1","birth_date":"1950-01-01","sex":"female","registered_on":"2000-01-01","events":[{"date":"2010-05-01","code":44054006}]}"#.to_string() + "\n",
+    );
+    let r = s.load_population(&files);
+    assert!(r.ok, "{:?}", r.errors);
+    assert_eq!(r.value.unwrap().patients, 1);
+    let v = s.evaluate(MINI).value.unwrap();
+    assert_eq!(v.result["practices"][0]["indicators"][0]["numerator"], 1);
+    // a bad row is reported with its file and row
+    files.insert("dir/patients.ndjson".to_string(), "{\"patient_id\": 3}\n".to_string());
+    let r = s.load_population(&files);
+    assert!(!r.ok);
+    assert_eq!(r.errors[0].row, Some(1));
+    assert_eq!(s.population_info().patients, 1, "a failed load keeps the population");
+}
+
+#[test]
+fn compare_identical_and_changed_schemes() {
+    let mut s = small();
+    let same = s.compare(MINI, MINI).value.unwrap();
+    assert_eq!(same.total_change, "0.00");
+    assert_eq!((same.gainers, same.losers), (0, 0));
+    let doubled = MINI.replace("points 6", "points 12");
+    let c = s.compare(MINI, &doubled).value.unwrap();
+    assert_eq!(c.indicators[0].status, "changed");
+    assert!(c.total_change.parse::<Decimal>().unwrap() > Decimal::ZERO);
+    assert!(c.gainers >= 1);
+    assert_eq!(c.total_a, same.total_a);
+}
+
+#[test]
+fn shipped_schemes_and_the_ccg_picker_names_resolve() {
+    assert!(Session::shipped().iter().any(|f| f.path == "rules/qof-2019-20.qof"));
+    for ccg in ["Dudley", "Somerset", "Tower Hamlets", "Buckinghamshire"] {
+        let sel = Selection::Ccg(ccg.into());
+        assert!(sel.resolve(&SynthOptions::default()).is_ok(), "{ccg}");
+    }
+}

@@ -1,0 +1,45 @@
+// The editor in headless Chromium: QOF 2019/20 on about 50,000 synthetic patients generated in
+// the page, then an edit; reports the evaluation time the engine worker measured (check,
+// compile, evaluate, pay) and the time from the keystroke to the results on screen (which
+// includes the ~100 ms debounce). Needs QOFRULES_URL (cargo xtask bench serves www/dist).
+import { launchChromium } from "../tests/browser.mjs";
+import { ITERATIONS, POPULATION, report } from "./common.mjs";
+
+const browser = await launchChromium();
+try {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
+  await page.goto(process.env.QOFRULES_URL);
+  await page.waitForSelector('#results[data-state="done"]', { timeout: 120_000 });
+  await page.selectOption("#population-kind", "synthetic");
+  await page.selectOption("#synth-ccg", POPULATION.ccg);
+  await page.fill("#synth-scale", String(POPULATION.scale));
+  await page.fill("#synth-seed", String(POPULATION.seed));
+  await page.click("#synth-go");
+  await page.waitForSelector('#population-status[data-state="ready"]', { timeout: 120_000 });
+  const patients = Number((await page.textContent("#population-status")).match(/([\d,]+) patients/)[1].replace(/,/g, ""));
+  await page.waitForFunction(() => document.querySelector("#results")?.textContent?.includes("scale 0.15"), null, { timeout: 120_000 });
+  await page.waitForSelector('#results[data-state="done"]', { timeout: 120_000 });
+  const worker = [];
+  const wall = [];
+  for (let i = 0; i < ITERATIONS; i++) {
+    await page.click("#editor .cm-content");
+    await page.keyboard.press("Control+End");
+    const before = await page.getAttribute("#results", "data-ms");
+    const t0 = Date.now();
+    await page.keyboard.insertText(`\n// edit ${i}`);
+    await page.waitForFunction(
+      (b) => {
+        const r = document.querySelector("#results");
+        return r?.dataset.state === "done" && r.dataset.ms !== b;
+      },
+      before,
+      { timeout: 120_000, polling: 5 },
+    );
+    wall.push(Date.now() - t0);
+    worker.push(Number(await page.getAttribute("#results", "data-ms")));
+  }
+  report("page/evaluate_qof_2019_20_after_edit", patients, worker);
+  report("page/keystroke_to_results_qof_2019_20", patients, wall);
+} finally {
+  await browser.close();
+}

@@ -1,0 +1,56 @@
+// The page's side of the worker protocol: typed calls that return promises.
+import type { Init, Method, Methods, Request, Response } from "./protocol";
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/** Fetches and compiles the engine once for every worker. */
+function engineModule(): Promise<WebAssembly.Module> {
+  compiled ??= WebAssembly.compileStreaming(fetch(new URL("../../pkg/qofrules_bg.wasm", import.meta.url)));
+  return compiled;
+}
+
+export interface Timed<T> {
+  value: T;
+  ms: number;
+}
+
+export class Engine {
+  private worker: Worker;
+  private next = 1;
+  private pending = new Map<number, { resolve: (r: Response) => void }>();
+  private started: Promise<void>;
+
+  constructor() {
+    this.worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+    this.worker.onmessage = (event: MessageEvent<Response>) => {
+      const p = this.pending.get(event.data.id);
+      if (p) {
+        this.pending.delete(event.data.id);
+        p.resolve(event.data);
+      }
+    };
+    this.started = engineModule().then((module) => {
+      const init: Init = { module };
+      this.worker.postMessage(init);
+    });
+  }
+
+  /** Calls a Workspace method in the worker; rejects only when the engine itself failed. */
+  async timed<M extends Method>(method: M, ...args: Methods[M][0]): Promise<Timed<Methods[M][1]>> {
+    const id = this.next++;
+    const req: Request<M> = { id, method, args };
+    await this.started;
+    const res = await new Promise<Response>((resolve) => {
+      this.pending.set(id, { resolve });
+      this.worker.postMessage(req);
+    });
+    if ("error" in res) {
+      throw new Error(`the engine failed in ${method}: ${res.error}`);
+    }
+    return { value: res.value as Methods[M][1], ms: res.ms };
+  }
+
+  async call<M extends Method>(method: M, ...args: Methods[M][0]): Promise<Methods[M][1]> {
+    return (await this.timed(method, ...args)).value;
+  }
+}

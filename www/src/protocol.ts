@@ -1,0 +1,55 @@
+// The message protocol between the page and the engine worker (worker.ts): one request, one
+// response, matched by id. Each method is a Workspace call (src/wasm.rs); the worker adds the
+// time the call took.
+import type {
+  CheckOutput,
+  CompareOutput,
+  EvalOutput,
+  ExplainOutput,
+  FormatOutput,
+  InspectOutput,
+  JsonOutput,
+  PatientSummary,
+  PopulationInfo,
+  Reply,
+  ShippedFile,
+  SynthRequest,
+  TestOutput,
+} from "./types";
+
+/** Each method: [arguments, result]. */
+export interface Methods {
+  version: [[], string];
+  shipped: [[], ShippedFile[]];
+  check: [[text: string], Reply<CheckOutput>];
+  format: [[text: string], Reply<FormatOutput>];
+  inspect: [[text: string], Reply<InspectOutput>];
+  population: [[], PopulationInfo];
+  synth: [[options: SynthRequest], Reply<PopulationInfo>];
+  useDefaultPopulation: [[], Reply<PopulationInfo>];
+  loadPopulation: [[files: Record<string, string>], Reply<PopulationInfo>];
+  patients: [[filter: string, limit: number], PatientSummary[]];
+  evaluate: [[text: string], Reply<EvalOutput>];
+  evaluateJson: [[text: string], Reply<JsonOutput>];
+  explain: [[text: string, patientId: string, indicator: string | null], Reply<ExplainOutput>];
+  runTests: [[text: string], Reply<TestOutput>];
+  compare: [[textA: string, textB: string], Reply<CompareOutput>];
+}
+
+export type Method = keyof Methods;
+
+export interface Request<M extends Method = Method> {
+  id: number;
+  method: M;
+  args: Methods[M][0];
+}
+
+/** `value` on success; `error` when the engine itself failed (a bug: bad input is a value). */
+export type Response =
+  | { id: number; value: unknown; ms: number }
+  | { id: number; error: string; ms: number };
+
+/** The first message to a worker: the compiled engine module. */
+export interface Init {
+  module: WebAssembly.Module;
+}

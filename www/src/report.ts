@@ -1,0 +1,271 @@
+// Rendering results: the totals, per-indicator and per-practice tables, the compare tables,
+// a practice-level SVG chart, and the CSV and self-contained HTML exports.
+import { fixed, percent, pounds, scaled, sum } from "./decimal";
+import type { CompareOutput, PayResult } from "./types";
+
+type Child = Node | string | null | undefined | false;
+
+/** A small element builder: `h("td", {class: "num"}, "12")`. */
+export function h(tag: string, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElement {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c);
+  }
+  return el;
+}
+
+function table(caption: string, head: string[], rows: Child[][], numeric: boolean[]): HTMLElement {
+  return h(
+    "table",
+    {},
+    h("caption", {}, caption),
+    h("thead", {}, h("tr", {}, ...head.map((c, i) => h("th", { scope: "col", class: numeric[i] ? "num" : "" }, c)))),
+    h(
+      "tbody",
+      {},
+      ...rows.map((r) => h("tr", {}, ...r.map((c, i) => (i === 0 ? h("th", { scope: "row" }, c) : h("td", { class: numeric[i] ? "num" : "" }, c))))),
+    ),
+  );
+}
+
+export interface IndicatorRow {
+  id: string;
+  group: string;
+  kind: string;
+  maxPoints: string;
+  denominator: number;
+  numerator: number;
+  pcas: number;
+  points: bigint;
+  payment: bigint;
+}
+
+/** Per-indicator totals over practices and networks, in scheme order. */
+export function indicatorRows(r: PayResult): IndicatorRow[] {
+  const rows = new Map<string, IndicatorRow>();
+  const lines = [...r.practices, ...r.networks].flatMap((p) => p.indicators);
+  for (const i of lines) {
+    let row = rows.get(i.id);
+    if (!row) {
+      row = { id: i.id, group: i.group, kind: i.kind, maxPoints: i.max_points, denominator: 0, numerator: 0, pcas: 0, points: 0n, payment: 0n };
+      rows.set(i.id, row);
+    }
+    row.denominator += i.denominator;
+    row.numerator += i.numerator;
+    row.pcas += i.pcas;
+    row.points += scaled(i.points);
+    row.payment += scaled(i.payment);
+  }
+  return [...rows.values()];
+}
+
+/** The results panel: totals, then indicators, then practices. */
+export function renderResults(r: PayResult, populationLabel: string, ms: number): HTMLElement {
+  const rows = indicatorRows(r);
+  const practices = r.practices.length;
+  const totals = h(
+    "dl",
+    { class: "totals" },
+    h("dt", {}, "Scheme"),
+    h("dd", {}, `${r.scheme.title} (${r.scheme.id}), period ending ${r.scheme.period_end}`),
+    h("dt", {}, "Population"),
+    h("dd", {}, `${populationLabel}: ${practices} practices`),
+    h("dt", {}, "Total payment"),
+    h("dd", { id: "total-payment", "data-value": r.total.payment }, pounds(scaled(r.total.payment))),
+    h("dt", {}, "Total points"),
+    h("dd", { id: "total-points" }, fixed(scaled(r.total.points), 2)),
+    h("dt", {}, "Evaluated in"),
+    h("dd", { id: "eval-ms" }, `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms (check, compile, evaluate, pay)`),
+  );
+  const ind = table(
+    `Indicators (${rows.length}): summed over practices`,
+    ["Indicator", "Group", "Max pts", "Denom.", "Numer.", "PCAs", "Achieved", "Avg pts", "Payment"],
+    rows.map((x) => [
+      x.id,
+      x.group,
+      x.maxPoints,
+      x.denominator.toLocaleString("en-GB"),
+      x.numerator.toLocaleString("en-GB"),
+      x.pcas.toLocaleString("en-GB"),
+      x.kind === "fraction" ? percent(x.numerator, x.denominator) : "",
+      practices ? fixed(x.points / BigInt(practices), 2) : "",
+      pounds(x.payment),
+    ]),
+    [false, false, true, true, true, true, true, true, true],
+  );
+  const prac = table(
+    `Practices (${practices})`,
+    ["Practice", "Network", "List size", "Points", "Payment"],
+    r.practices.map((p) => [
+      p.practice_id,
+      p.network_id ?? "",
+      p.list_size?.toLocaleString("en-GB") ?? "",
+      fixed(scaled(p.points), 2),
+      pounds(scaled(p.payment)),
+    ]),
+    [false, false, true, true, true],
+  );
+  const warnings = (r.warnings ?? []).map((w) =>
+    h("p", { class: "warning" }, `⚠ warning: ${w.message} (${w.practices} practices, e.g. ${w.example})`),
+  );
+  return h("div", {}, totals, ...warnings, ind, prac);
+}
+
+function csvField(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function csv(rows: string[][]): string {
+  return rows.map((r) => r.map(csvField).join(",")).join("\n") + "\n";
+}
+
+/** One row per practice and indicator, the columns of `qofrules eval --format csv`. */
+export function resultsCsv(r: PayResult): string {
+  const head = ["practice_id", "network_id", "indicator", "group", "kind", "max_points", "register", "denominator", "numerator", "pcas", "achievement", "points", "payment"];
+  const rows = [head];
+  for (const p of r.practices) {
+    for (const i of p.indicators) {
+      rows.push([p.practice_id, p.network_id ?? "", i.id, i.group, i.kind, i.max_points, i.register === null ? "" : String(i.register), String(i.denominator), String(i.numerator), String(i.pcas), i.achievement ?? "", i.points, i.payment]);
+    }
+  }
+  return csv(rows);
+}
+
+// ---------------------------------------------------------------- compare
+
+function signed(s: string): string {
+  return pounds(scaled(s), true);
+}
+
+/** A horizontal bar per practice: its change in pounds, gains right, losses left. */
+export function changeChart(c: CompareOutput): SVGSVGElement {
+  const ns = "http://www.w3.org/2000/svg";
+  const rows = [...c.practices].sort((a, b) => Number(scaled(b.change) - scaled(a.change)));
+  const bar = 14;
+  const labelW = 80;
+  const valueW = 110;
+  const plotW = 420;
+  const width = labelW + plotW + valueW;
+  const height = rows.length * bar + 30;
+  // the zero line sits where the largest loss and the largest gain leave room for each other
+  let gain = 0n;
+  let loss = 0n;
+  for (const r of rows) {
+    const v = scaled(r.change);
+    if (v > gain) gain = v;
+    if (-v > loss) loss = -v;
+  }
+  const span = gain + loss === 0n ? 1n : gain + loss;
+  const zero = labelW + Number((loss * BigInt(plotW)) / span);
+  const svg = document.createElementNS(ns, "svg");
+  const el = (tag: string, attrs: Record<string, string | number>, text?: string) => {
+    const e = document.createElementNS(ns, tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  svg.setAttribute("width", String(width));
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", `Change in payment per practice: ${c.gainers} gain, ${c.losers} lose`);
+  svg.append(el("title", {}, "Change in payment per practice (B minus A)"));
+  rows.forEach((r, k) => {
+    const v = scaled(r.change);
+    const w = Number(((v < 0n ? -v : v) * BigInt(plotW)) / span);
+    const y = 20 + k * bar;
+    svg.append(el("text", { x: labelW - 6, y: y + bar - 4, "text-anchor": "end", "font-size": 11 }, r.practice_id));
+    svg.append(
+      el("rect", {
+        x: v < 0n ? zero - w : zero,
+        y: y + 1,
+        width: Math.max(w, v === 0n ? 0 : 1),
+        height: bar - 3,
+        fill: v < 0n ? "#c25e00" : "#1f5fa8",
+      }),
+    );
+    svg.append(el("text", { x: labelW + plotW + 4, y: y + bar - 4, "font-size": 11 }, signed(r.change)));
+  });
+  svg.append(el("line", { x1: zero, x2: zero, y1: 14, y2: height, stroke: "#333" }));
+  svg.append(el("text", { x: zero - 4, y: 11, "text-anchor": "end", "font-size": 11 }, "− loses"));
+  svg.append(el("text", { x: zero + 4, y: 11, "font-size": 11 }, "gains +"));
+  return svg;
+}
+
+export function renderCompare(c: CompareOutput): HTMLElement {
+  const summary = h(
+    "dl",
+    { class: "totals" },
+    h("dt", {}, "A"),
+    h("dd", {}, `${c.scheme_a.title} (${c.scheme_a.id})`),
+    h("dt", {}, "B"),
+    h("dd", {}, `${c.scheme_b.title} (${c.scheme_b.id})`),
+    h("dt", {}, "Population"),
+    h("dd", {}, `${c.population.label}: ${c.population.practices} practices`),
+    h("dt", {}, "Total A"),
+    h("dd", { id: "total-a", "data-value": c.total_a }, pounds(scaled(c.total_a))),
+    h("dt", {}, "Total B"),
+    h("dd", { id: "total-b", "data-value": c.total_b }, pounds(scaled(c.total_b))),
+    h("dt", {}, "Change"),
+    h("dd", { id: "total-change" }, signed(c.total_change)),
+    h("dt", {}, "Practices"),
+    h("dd", {}, `${c.gainers} gain (+), ${c.losers} lose (−), ${c.practices.length - c.gainers - c.losers} unchanged`),
+  );
+  const header = c.diff.header.length
+    ? table("Scheme header changes", ["Field", "A", "B"], c.diff.header.map((f) => [f.field, f.a, f.b]), [false, false, false])
+    : null;
+  const changed = c.diff.indicators.filter((d) => d.status !== "unchanged");
+  const STATUS: Record<string, string> = { added: "+ added", retired: "− retired", changed: "~ changed", unchanged: "= unchanged" };
+  const diff = table(
+    `Indicator changes (${changed.length})`,
+    ["Indicator", "Status", "What changed"],
+    changed.map((d) => [d.id, STATUS[d.status] ?? d.status, d.changes.map((f) => `${f.field}: ${f.a || "—"} → ${f.b || "—"}`).join("; ")]),
+    [false, false, false],
+  );
+  const impact = table(
+    "Payment per indicator",
+    ["Indicator", "Status", "Points A", "Points B", "Payment A", "Payment B", "Change"],
+    c.indicators.map((i) => [i.id, STATUS[i.status] ?? i.status, fixed(scaled(i.points_a)), fixed(scaled(i.points_b)), pounds(scaled(i.payment_a)), pounds(scaled(i.payment_b)), signed(i.change)]),
+    [false, false, true, true, true, true, true],
+  );
+  const practices = table(
+    "Payment per practice",
+    ["Practice", "Network", "List size", "Payment A", "Payment B", "Change"],
+    c.practices.map((p) => [p.practice_id, p.network_id ?? "", p.list_size?.toLocaleString("en-GB") ?? "", pounds(scaled(p.payment_a)), pounds(scaled(p.payment_b)), signed(p.change)]),
+    [false, false, true, true, true, true],
+  );
+  const chart = h("figure", { class: "chart" }, changeChart(c), h("figcaption", {}, "Change in payment per practice, B minus A (+ gains, − losses)"));
+  return h("div", {}, summary, header, chart, diff, impact, practices);
+}
+
+export function compareCsv(c: CompareOutput): string {
+  const rows = [["level", "id", "network_id", "status", "payment_a", "payment_b", "change"]];
+  for (const i of c.indicators) rows.push(["indicator", i.id, "", i.status, i.payment_a, i.payment_b, i.change]);
+  for (const p of c.practices) rows.push(["practice", p.practice_id, p.network_id ?? "", "", p.payment_a, p.payment_b, p.change]);
+  rows.push(["total", "", "", "", c.total_a, c.total_b, c.total_change]);
+  return csv(rows);
+}
+
+const REPORT_CSS = `body{font-family:system-ui,sans-serif;margin:2rem;color:#1d1d1f}table{border-collapse:collapse;margin:1rem 0}
+th,td{border-bottom:1px solid #ddd;padding:.2rem .5rem;text-align:left}.num{text-align:right;font-variant-numeric:tabular-nums}
+caption{text-align:left;font-weight:bold;padding:.3rem 0}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:bold}`;
+
+/** A self-contained HTML report of a comparison (inline CSS and SVG, no scripts). */
+export function compareHtml(c: CompareOutput): string {
+  const body = renderCompare(c);
+  const title = `qofrules compare: ${c.scheme_a.id} vs ${c.scheme_b.id}`;
+  const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${REPORT_CSS}</style></head>\n<body><h1>${esc(title)}</h1>\n${body.outerHTML}\n</body></html>\n`;
+}
+
+export function download(name: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = h("a", { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export { sum };

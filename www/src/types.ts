@@ -1,0 +1,264 @@
+// The JSON shapes the wasm Workspace returns (src/session.rs and src/wasm.rs; field names are
+// the Rust field names). Decimal numbers (money, points, achievement) are strings so that no
+// reader rounds them through binary floating point.
+
+export type Severity = "error" | "warning";
+
+/** A position: 1-based line and UTF-16 column; `offset` in UTF-16 units (CodeMirror's). */
+export interface Pos {
+  line: number;
+  column: number;
+  offset: number;
+  byte: number;
+}
+
+/** A diagnostic of a rule file, or an error in population data or options. */
+export interface Problem {
+  severity: Severity;
+  code: string;
+  message: string;
+  help: string | null;
+  file: string | null;
+  /** True when it is in the edited text (its span can be underlined). */
+  root: boolean;
+  start: Pos | null;
+  end: Pos | null;
+  row: number | null;
+  column: string | null;
+}
+
+export interface Failure {
+  ok: false;
+  errors: Problem[];
+  warnings: Problem[];
+}
+
+export type Reply<T> = (T & { ok: true; errors: Problem[]; warnings: Problem[] }) | Failure;
+
+export interface SchemeName {
+  id: string;
+  title: string;
+  period_end: string;
+  indicators: number;
+  tests: number;
+}
+
+export interface CheckOutput {
+  diagnostics: Problem[];
+  error_count: number;
+  warning_count: number;
+  scheme: SchemeName | null;
+}
+
+export interface FormatOutput {
+  text: string;
+}
+
+export interface ShippedFile {
+  path: string;
+  text: string;
+}
+
+export interface PopulationInfo {
+  kind: "default" | "synthetic" | "files";
+  label: string;
+  practices: number;
+  patients: number;
+  events: number;
+}
+
+export interface SynthRequest {
+  ccg?: string;
+  network?: string;
+  practices?: string[];
+  seed?: number;
+  scale?: number;
+}
+
+export type Sex = "female" | "male" | "unknown";
+
+export interface PatientSummary {
+  patient_id: string;
+  practice_id: string;
+  sex: Sex;
+  birth_date: string;
+  events: number;
+}
+
+export type CategoryJson =
+  | { category: "unsuitable" | "chose_not_to" | "no_response" | "service_unavailable" | "new_patient" }
+  | { category: "custom"; name: string };
+
+export type Outcome =
+  | { outcome: "excluded" | "denominator" | "numerator" }
+  | { outcome: "adjusted"; category: CategoryJson | null };
+
+export interface IndicatorTrace {
+  indicator: string;
+  title: string;
+  outcome: Outcome;
+  stratum: string | null;
+  steps: string[];
+  text: string;
+}
+
+export interface ExplainOutput {
+  patient: PatientSummary;
+  traces: IndicatorTrace[];
+}
+
+export interface Span {
+  start: number;
+  end: number;
+}
+
+export interface ExpectResult {
+  indicator: string;
+  expected: Outcome;
+  expected_stratum: string | null;
+  actual: Outcome;
+  actual_stratum: string | null;
+  passed: boolean;
+  explanation: string | null;
+  span: Span;
+}
+
+export interface TestResult {
+  name: string;
+  file: number;
+  span: Span;
+  passed: boolean;
+  expects: ExpectResult[];
+  errors: string[];
+}
+
+export interface TestOutput {
+  report: { tests: TestResult[]; passed: number; failed: number };
+  positions: (Pos | null)[];
+}
+
+/** One indicator line of a practice or network (`docs/money.md`). */
+export interface IndicatorResult {
+  id: string;
+  group: string;
+  kind: "boolean" | "fraction" | "attested" | "historic";
+  max_points: string;
+  register: number | null;
+  denominator: number;
+  numerator: number;
+  pcas: number;
+  pcas_by_category: Record<string, number>;
+  achievement: string | null;
+  points: string;
+  payment: string;
+  paid_on: string;
+  strata?: {
+    id: string;
+    max_points: string;
+    denominator: number;
+    numerator: number;
+    pcas: number;
+    achievement: string | null;
+    points: string;
+  }[];
+}
+
+export interface PracticeResult {
+  practice_id: string;
+  network_id: string | null;
+  list_size: number | null;
+  points: string;
+  payment: string;
+  cpi: string | null;
+  indicators: IndicatorResult[];
+}
+
+export interface NetworkResult {
+  network_id: string;
+  practices: number;
+  list_size: number;
+  points: string;
+  payment: string;
+  practice_payment: string;
+  receives: string;
+  indicators: IndicatorResult[];
+}
+
+export interface PayResult {
+  scheme: { id: string; title: string; period_end: string };
+  national: {
+    average_list_size: string;
+    average_list_size_source: string;
+    prevalence_source: string;
+    prevalence: Record<string, { register: number; list_size: number; prevalence: string | null }>;
+  };
+  practices: PracticeResult[];
+  networks: NetworkResult[];
+  total: { points: string; payment: string };
+  warnings?: { message: string; practices: number; example: string }[];
+}
+
+export interface EvalOutput {
+  result: PayResult;
+  population: PopulationInfo;
+}
+
+export interface JsonOutput {
+  json: string;
+}
+
+export interface FieldChange {
+  field: string;
+  a: string;
+  b: string;
+}
+
+export interface IndicatorDiff {
+  id: string;
+  status: "added" | "retired" | "changed" | "unchanged";
+  changes: FieldChange[];
+  text_a: string | null;
+  text_b: string | null;
+}
+
+export interface CompareOutput {
+  scheme_a: SchemeName;
+  scheme_b: SchemeName;
+  diff: { header: FieldChange[]; indicators: IndicatorDiff[] };
+  indicators: {
+    id: string;
+    status: string;
+    points_a: string;
+    points_b: string;
+    payment_a: string;
+    payment_b: string;
+    change: string;
+  }[];
+  practices: {
+    practice_id: string;
+    network_id: string | null;
+    list_size: number | null;
+    payment_a: string;
+    payment_b: string;
+    change: string;
+  }[];
+  total_a: string;
+  total_b: string;
+  total_change: string;
+  gainers: number;
+  losers: number;
+  population: PopulationInfo;
+}
+
+/** The inspect view (`qofrules inspect --format json`); only the parts the editor shows. */
+export interface InspectOutput {
+  scheme: {
+    id: string;
+    title: string;
+    lineage: string[];
+    indicators: { id: string; title: string; group: string; kind: string }[];
+    registers: { id: string; title: string }[];
+    codelists: { id: string; title: string }[];
+    tests: string[];
+  };
+}

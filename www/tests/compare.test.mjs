@@ -1,0 +1,48 @@
+// Browser test of compare mode: QOF 2018/19 against Dudley 2018/19 on the default population,
+// with the totals `qofrules eval` prints for each scheme.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { launchChromium } from "./browser.mjs";
+import { expectedJson, openPage, screenshot, waitState } from "./helpers.mjs";
+
+let browser;
+before(async () => {
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+});
+
+test("compare QOF 2018/19 with Dudley 2018/19: the CLI's totals, a chart and exports", async () => {
+  const { page, errors } = await openPage(browser);
+  await page.click("#mode-compare");
+  assert.equal(await waitState(page, "#compare-results", ["done", "error"], 120_000), "done");
+  const totalA = await page.getAttribute("#total-a", "data-value");
+  const totalB = await page.getAttribute("#total-b", "data-value");
+  const a = expectedJson("qof-2018-19.json");
+  const b = expectedJson("dudley-2018-19.json");
+  if (a !== null && b !== null) {
+    assert.equal(totalA, JSON.parse(a).total.payment, "scheme A's total is the CLI's");
+    assert.equal(totalB, JSON.parse(b).total.payment, "scheme B's total is the CLI's");
+  } else {
+    assert.match(totalA, /^\d+\.\d\d+$/);
+  }
+  assert.notEqual(totalA, totalB);
+  // the chart has a bar per practice; changes carry their sign in text
+  const bars = await page.locator("#compare-results svg rect").count();
+  const practices = await page.locator("#compare-results table:last-of-type tbody tr").count();
+  assert.equal(bars, practices);
+  assert.match(await page.textContent("#total-change"), /^[+−±]£/);
+  await screenshot(page, "compare");
+
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#compare-html")]);
+  const html = readFileSync(await download.path(), "utf8");
+  assert.match(html, /^<!doctype html>/);
+  assert.ok(html.includes("<svg") && !html.includes("<script"), "self-contained, no scripts");
+  const [csvDownload] = await Promise.all([page.waitForEvent("download"), page.click("#compare-csv")]);
+  const csv = readFileSync(await csvDownload.path(), "utf8");
+  assert.match(csv.split("\n").at(-2), new RegExp(`^total,,,,${totalA.replace(".", "\\.")}`));
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});

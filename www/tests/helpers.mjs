@@ -1,0 +1,84 @@
+// Shared by the editor's browser tests: the page URL, screenshots, and editor helpers.
+import { mkdirSync, readFileSync, existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const resultsDir = join(here, "..", "test-results");
+export const repoRoot = join(here, "..", "..");
+
+export function requireEnv(name) {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} is not set: run the browser tests with \`cargo xtask test\``);
+  }
+  return value;
+}
+
+/** What the CLI printed for `file` (`qofrules eval --format json`), or null when the xtask
+ * could not produce it (no `eval` subcommand yet). */
+export function expectedJson(name) {
+  const dir = process.env.QOFRULES_EXPECTED;
+  if (!dir) return null;
+  const path = join(dir, name);
+  return existsSync(path) ? readFileSync(path, "utf8") : null;
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(resultsDir, { recursive: true });
+  await page.screenshot({ path: join(resultsDir, `${name}.png`) });
+}
+
+/** A page on a fresh profile, collecting page errors. */
+export async function openPage(browser, hash = "") {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 800 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (err) => errors.push(err.message));
+  await page.goto(requireEnv("QOFRULES_URL") + hash);
+  await page.waitForSelector('#version:is([data-state="ready"], [data-state="error"])', { timeout: 60_000 });
+  return { page, errors };
+}
+
+/** Replaces the main editor's text, as if pasted. */
+export async function setEditorText(page, text, selector = "#editor") {
+  await page.click(`${selector} .cm-content`);
+  await page.keyboard.press("Control+a");
+  await page.keyboard.insertText(text);
+}
+
+export async function editorText(page, selector = "#editor") {
+  return page.$$eval(`${selector} .cm-line`, (lines) => lines.map((l) => l.textContent).join("\n"));
+}
+
+export async function waitState(page, selector, states, timeout = 60_000) {
+  const sel = states.map((s) => `${selector}[data-state="${s}"]`).join(", ");
+  await page.waitForSelector(sel, { timeout });
+  return page.getAttribute(selector, "data-state");
+}
+
+export const MINI = `scheme mini "Mini scheme" { period 2019-04-01 to 2020-03-31, point value £187.74, national average list size 8479 }
+codelist DM_COD "Diabetes" snomed { 44054006 }
+codelist IFCCHBAM_COD "IFCC HbA1c" snomed { 999791000000106 }
+register DM "Diabetes mellitus" { patients aged 17 or over, where DM_COD }
+indicator DM017 "Register" { group DM, domain CL, points 6, register DM }
+indicator DM020 "HbA1c 58 or less" {
+  group DM, domain CL, points 17, thresholds 35% to 75%
+  denominator DM
+  achieved when latest IFCCHBAM_COD in last 12 months has value <= 58
+}
+test "HbA1c of 57 counts" {
+  patient born 1950-01-01, female, registered 2000-01-01 {
+    DM_COD on 2010-05-01
+    999791000000106 on 2019-10-01 value 57
+  }
+  expect DM020 numerator
+}
+test "HbA1c of 70 does not count" {
+  patient born 1950-01-01, male, registered 2000-01-01 {
+    DM_COD on 2010-05-01
+    999791000000106 on 2019-10-01 value 70
+  }
+  expect DM020 numerator
+}
+`;
