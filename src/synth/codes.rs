@@ -16,6 +16,7 @@ pub const ALL: &[(&str, &[u64])] = &[
     ("COPD_COD", COPD),
     ("COPDRES_COD", &[COPD_RES]),
     ("COPDRVW_COD", &[COPD_REVIEW]),
+    ("PULRHBREF_COD", &[PULMONARY_REHAB_REFERRAL]),
     ("MRC_COD", MRC),
     ("SPIRO_COD", &[SPIROMETRY]),
     ("FEV1FVC_COD", &[FEV1FVC]),
@@ -27,6 +28,8 @@ pub const ALL: &[(&str, &[u64])] = &[
     ("DMMAX_COD", &[DM_MAX]),
     ("IFCCHBAM_COD", &[HBA1C]),
     ("FOOTEXAM_COD", &[FOOT_EXAM]),
+    ("EDUREF_COD", &[EDUCATION_REFERRAL]),
+    ("PRT_COD", &[PROTEINURIA]),
     ("METFORMIN_COD", &[METFORMIN]),
     ("HF_COD", HF),
     ("ECHO_COD", &[ECHO]),
@@ -38,6 +41,7 @@ pub const ALL: &[(&str, &[u64])] = &[
     ("CKD_COD", CKD),
     ("CKD1AND2_COD", CKD_1_2),
     ("CAN_COD", CAN),
+    ("CANREV_COD", &[CANCER_REVIEW]),
     ("MH_COD", MH),
     ("LIT_COD", &[LITHIUM]),
     ("MHP_COD", &[MH_CARE_PLAN]),
@@ -53,12 +57,14 @@ pub const ALL: &[(&str, &[u64])] = &[
     ("ALENDRONATE_COD", &[ALENDRONATE]),
     ("PALCARE_COD", PC),
     ("DEPR_COD", DEP),
+    ("DEPRVW_COD", &[DEPRESSION_REVIEW]),
     ("QRISK_COD", &[QRISK]),
     ("SYSBP_COD", &[SYSTOLIC]),
     ("DIASBP_COD", &[DIASTOLIC]),
     ("CHOL_COD", &[CHOLESTEROL]),
     ("CHADVAS_COD", &[CHA2DS2VASC]),
     ("ANTICOAG_COD", ANTICOAG),
+    ("ANTIPLT_COD", ANTIPLATELET),
     ("ACEI_COD", ACEI),
     ("ARB_COD", ARB),
     ("BB_COD", BETA_BLOCKER),
@@ -95,6 +101,7 @@ pub const CHD: &[u64] = &[53741008, 22298006, 194828000, 414545008];
 pub const COPD: &[u64] = &[13645005, 185086009, 87433001];
 pub const COPD_RES: u64 = 941201000000103;
 pub const COPD_REVIEW: u64 = 394703002;
+pub const PULMONARY_REHAB_REFERRAL: u64 = 1094231000000109;
 /// MRC dyspnoea grades 1 to 4.
 pub const MRC: &[u64] = &[391120009, 391123006, 391124000, 391125004];
 pub const SPIROMETRY: u64 = 127783003;
@@ -107,6 +114,9 @@ pub const DM_RES: u64 = 315051004;
 pub const DM_MAX: u64 = 407569005;
 pub const HBA1C: u64 = 999791000000106;
 pub const FOOT_EXAM: u64 = 401191002;
+pub const EDUCATION_REFERRAL: u64 = 415270003;
+/// Proteinuria or micro-albuminuria (diabetic nephropathy).
+pub const PROTEINURIA: u64 = 29738008;
 pub const METFORMIN: u64 = 372567009;
 pub const HF: &[u64] = &[84114007, 42343007, 85232009];
 pub const ECHO: u64 = 40701008;
@@ -118,6 +128,7 @@ pub const PAD: &[u64] = &[399957001, 840580004];
 pub const CKD: &[u64] = &[433144002, 700378005, 700379002, 431857002, 433146000];
 pub const CKD_1_2: &[u64] = &[431855005, 431856006];
 pub const CAN: &[u64] = &[363346000, 254837009, 399068003, 363406005];
+pub const CANCER_REVIEW: u64 = 720006006;
 pub const MH: &[u64] = &[58214004, 13746004, 69322001];
 pub const LITHIUM: u64 = 85899009;
 pub const MH_CARE_PLAN: u64 = 401201003;
@@ -133,12 +144,15 @@ pub const FRAGILITY_FRACTURE: &[u64] = &[71620000, 65966004];
 pub const ALENDRONATE: u64 = 391730008;
 pub const PC: &[u64] = &[103735009, 182964004];
 pub const DEP: &[u64] = &[35489007, 370143000];
+pub const DEPRESSION_REVIEW: u64 = 715252007;
 pub const QRISK: u64 = 718087004;
 pub const SYSTOLIC: u64 = 72313002;
 pub const DIASTOLIC: u64 = 1091811000000102;
 pub const CHOLESTEROL: u64 = 1005671000000105;
 pub const CHA2DS2VASC: u64 = 713699002;
 pub const ANTICOAG: &[u64] = &[372756006, 698090000, 442031002];
+/// Aspirin, clopidogrel.
+pub const ANTIPLATELET: &[u64] = &[387458008, 386952008];
 pub const ACEI: &[u64] = &[386872004, 386873009];
 pub const ARB: &[u64] = &[373567002, 372512008];
 pub const BETA_BLOCKER: &[u64] = &[386868003, 386870007];

@@ -754,12 +754,26 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
         if age >= 17 && g.p(600, who) {
             g.medication(ev, &[c::METFORMIN]);
         }
-        if g.p(720, who) {
+        if !skip && g.p(720, who) {
             g.medication(ev, c::STATIN);
         }
         if g.rng.permille(10) {
             let d = g.last_months(12);
             Gen::ev(ev, d, c::DM_MAX, None);
+        }
+        // Newly diagnosed: referral to structured education within 9 months (DM014).
+        if d >= g.year_start && g.p(850, who) {
+            let r = g.between(d, d.add_months(9).min(pped));
+            Gen::ev(ev, r, c::EDUCATION_REFERRAL, None);
+        }
+        // Nephropathy or micro-albuminuria, mostly treated with an ACE-I or ARB (DM006).
+        if age >= 17 && g.rng.permille(120) {
+            let r = g.between(d, pped);
+            Gen::ev(ev, r, c::PROTEINURIA, None);
+            if !skip && g.p(900, who) {
+                let codes = if g.rng.permille(600) { c::ACEI } else { c::ARB };
+                g.medication(ev, codes);
+            }
         }
     }
 
@@ -796,6 +810,7 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
         }
     }
 
+    let mut antiplatelet = false;
     for (grp, codes, onset) in
         [(Group::Chd, c::CHD, 30), (Group::Stia, c::STIA, 25), (Group::Pad, c::PAD, 40)]
     {
@@ -809,8 +824,13 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
                 g.bp(ev, d, &SYS_HYP, shift_bp - 3);
                 bp_recent = true;
             }
-            if g.p(780, who) {
+            if !skip && g.p(780, who) {
                 g.medication(ev, c::STATIN);
+            }
+            // Aspirin or clopidogrel (CHD005, STIA007); with AF, the anticoagulant counts.
+            if !skip && !antiplatelet && g.p(880, who) {
+                g.medication(ev, c::ANTIPLATELET);
+                antiplatelet = true;
             }
         }
     }
@@ -919,6 +939,11 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
             Gen::ev(ev, r, c::COPD_REVIEW, None);
             let grade = g.pick(c::MRC);
             Gen::ev(ev, r, grade, None);
+            // MRC 3 or 4: offer of referral to pulmonary rehabilitation (COPD008).
+            if (grade == c::MRC[2] || grade == c::MRC[3]) && g.p(800, who) {
+                let o = g.between(r, r.add_days(30).min(pped));
+                Gen::ev(ev, o, c::PULMONARY_REHAB_REFERRAL, None);
+            }
         }
     }
 
@@ -998,6 +1023,18 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
             if grp == Group::Ra && g.p(800, who) {
                 let r = g.last_months(12);
                 Gen::ev(ev, r, c::RA_REVIEW, None);
+            }
+            // Cancer care review within 6 months of a diagnosis in the last 15 months (CAN003).
+            if grp == Group::Can && d > g.back(15) && g.p(850, who) {
+                let r = g.between(d.add_days(14), d.add_months(6)).min(pped);
+                Gen::ev(ev, r, c::CANCER_REVIEW, None);
+            }
+            // Depression review 10 to 56 days after a diagnosis in the year (DEP003).
+            if grp == Group::Dep && d >= g.year_start && g.p(750, who) {
+                let r = g.between(d.add_days(10), d.add_days(56));
+                if r <= pped {
+                    Gen::ev(ev, r, c::DEPRESSION_REVIEW, None);
+                }
             }
         }
     }
