@@ -177,6 +177,16 @@ fn check_scheme(h: &mut Harness) {
         assert!(checked.scheme.is_some(), "the benchmark scheme must check cleanly");
         checked.diagnostics.len()
     });
+    // The measure: parse + check + compile of the largest shipped scheme (with its
+    // in-file test patients).
+    let Some((path, text)) = qofrules::shipped::SCHEMES.iter().max_by_key(|(_, t)| t.len()) else {
+        return;
+    };
+    h.run("check/parse_check_compile_largest_shipped", text.len() as u64, || {
+        let (_, checked) = qofrules::check::check_text(path, black_box(text));
+        let scheme = checked.scheme.unwrap_or_else(|| panic!("{path} must check cleanly"));
+        qofrules::compile::compile(&scheme).map(|p| p.indicators.len()).unwrap_or(0)
+    });
 }
 
 /// A scheme of at least `bytes` bytes: groups of code lists, a register, a definition and a
