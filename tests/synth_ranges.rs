@@ -68,35 +68,10 @@ fn qof_2019_20_on_dudley_is_national_like() {
         if !(40.0..=99.0).contains(&achievement) {
             problems.push(format!("{}: achievement {achievement:.1}% outside 40-99%", ind.id));
         }
-        // PCA rates: at most 15% everywhere, at least 0.5% for disease indicators (a
-        // register cohort); whole-population ones (BP002, SMOK004) run lower, as nationally.
-        // DM014's denominator is diagnosed in the year, and its `new patient` adjustment takes
-        // everyone not yet referred who was diagnosed in the last 9 months: with diagnoses
-        // spread over the year, that is most of the unreferred by the rule's design. There the
-        // bound applies to the other adjustments (the patients' and practices' own).
-        let mut by_adjustment = vec![0u32; ind.adjustments.len()];
-        for p in &ev.practices {
-            for (a, n) in by_adjustment.iter_mut().zip(&p.indicators[i].pcas_by_adjustment) {
-                *a += n;
-            }
-        }
-        let timing: u32 = ind
-            .adjustments
-            .iter()
-            .zip(&by_adjustment)
-            .filter(|(a, _)| a.category.key() == "new_patient")
-            .map(|(_, n)| n)
-            .sum();
-        let pca_rate = if ind.id == "DM014" {
-            let other = pct(total.pcas - timing, eligible);
-            println!("{:<8} PCAs other than new patient {other:.1}%", ind.id);
-            other
-        } else {
-            pca_rate
-        };
-        let lower = if ind.cohort.is_some() { 0.5 } else { 0.0 };
-        if !ind.adjustments.is_empty() && !(lower..=15.0).contains(&pca_rate) {
-            problems.push(format!("{}: PCA rate {pca_rate:.1}% outside {lower}-15%", ind.id));
+        // PCA rates: between 0.5% and 15% for every fraction indicator, whole-population
+        // ones (BP002, SMOK002, SMOK004, CS005, CS006) and DM014 included.
+        if !(0.5..=15.0).contains(&pca_rate) {
+            problems.push(format!("{}: PCA rate {pca_rate:.1}% outside 0.5-15%", ind.id));
         }
         if rates.len() >= 5 && hi - lo < 5.0 {
             problems.push(format!("{}: practices range only {lo:.1}-{hi:.1}%", ind.id));

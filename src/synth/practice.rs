@@ -1084,10 +1084,18 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
         }
     }
 
-    // Blood pressure for 45 and over within 5 years (BP002), if none recorded above.
-    if age >= 45 && !bp_recent && g.p(880, who) {
-        let d = g.last_months(60);
-        g.bp(ev, d, &SYS_GEN, 0);
+    // Blood pressure for 45 and over within 5 years (BP002), if none recorded above. 12% of
+    // those still without one declined a check 25 to 60 months back: BP002's `chose not to`
+    // looks back 5 years, while the other rules' PCADEC_COD windows (12 and 24 months) do not
+    // reach that far, so the decline touches BP002 only.
+    if age >= 45 && !bp_recent {
+        if g.p(880, who) {
+            let d = g.last_months(60);
+            g.bp(ev, d, &SYS_GEN, 0);
+        } else if g.rng.permille(120) {
+            let d = g.between(g.back(60).add_days(1), g.back(25));
+            Gen::ev(ev, d, c::PCA_DECLINED, None);
+        }
     }
 
     // Smoking status from 15: current 15%, ex 25%, never 60%.
