@@ -27,6 +27,7 @@ fn main() {
     eval_qof_2019_20(&mut h);
     compare_counts_all_practices(&mut h);
     compare_patients_dudley(&mut h);
+    pay_aggregate(&mut h);
 }
 
 type Loaded = (qofrules::scheme::Sources, qofrules::scheme::Scheme, qofrules::compile::Program);
@@ -162,6 +163,69 @@ fn compare_patients_dudley(h: &mut Harness) {
             Ok(c) => c.total.delta,
             Err(e) => panic!("{e}"),
         }
+    });
+}
+
+/// The aggregate-level payment run: every indicator and payment of the shipped QOF 2019/20
+/// scheme (68 indicators) for all 6,720 practices of 2019/20, from their real list sizes and
+/// registers and deterministic synthetic counts. Times `pay::pay` only (the table is built
+/// once). Elements are practices.
+fn pay_aggregate(h: &mut Harness) {
+    use qofrules::pay::{Counts, IndicatorKind, NationalFigures, PracticeData};
+    use qofrules::reference::{Group, ListType};
+    const NAME: &str = "pay/aggregate-6720";
+    if h.filter.as_deref().is_some_and(|f| !NAME.contains(f)) {
+        return;
+    }
+    let Some((path, text)) =
+        qofrules::shipped::SCHEMES.iter().find(|(p, _)| p.ends_with("qof-2019-20.qof"))
+    else {
+        return;
+    };
+    let (_, checked) = qofrules::check::check_text(path, text);
+    let Some(scheme) = checked.scheme else { return };
+    let pay_scheme = qofrules::compile::pay_scheme(&scheme);
+    let mut data = PracticeData::new();
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    };
+    for rp in qofrules::reference::practices_2019_20() {
+        let id = rp.practice_id.as_str();
+        data.set_network(id, &rp.network_id);
+        for t in ListType::ALL {
+            data.set_list_size(id, t.code(), rp.list_size(t));
+        }
+        for g in Group::ALL {
+            data.set_register(id, g.code(), rp.register(g));
+        }
+        for ind in &pay_scheme.indicators {
+            // a denominator near the group's register (or a slice of the list), a numerator
+            // anywhere from 0 to all of it, a few PCAs
+            let base = Group::from_code(&ind.group)
+                .map_or(rp.list_size(ListType::Total) / 10, |g| rp.register(g));
+            let denominator = (base as u64 * (70 + next() % 31) / 100) as u32;
+            let numerator = (denominator as u64 * (next() % 101) / 100) as u32;
+            let pcas = (next() % 20) as u32;
+            let achieved = matches!(ind.kind, IndicatorKind::Boolean).then(|| next() % 4 != 0);
+            data.set_counts(
+                id,
+                &ind.id,
+                Counts { denominator, numerator, pcas, achieved, ..Counts::default() },
+            );
+        }
+    }
+    let national = NationalFigures::computed(&data, &pay_scheme.groups).with_average_list_size(
+        rust_decimal::Decimal::from(8479),
+        qofrules::pay::FigureSource::Scheme,
+    );
+    let n = data.practices().len() as u64;
+    h.run(NAME, n, || {
+        let r = qofrules::pay::pay(&pay_scheme, &national, black_box(&data));
+        r.map_or(0, |r| r.practices.len())
     });
 }
 

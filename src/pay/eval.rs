@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use super::error::PayErrors;
 use super::input::{Counts, HistoricValue, PracticeCounts, PracticeData};
 use super::national::NationalFigures;
-use super::numeric::{div, Rounding};
+use super::numeric::{div, div_counts, Rounding};
 use super::points::fraction_points;
 use super::result::{
     AspirationResult, GatewayResult, IndicatorResult, NetworkResult, ObligationResult, PayResult,
@@ -518,8 +518,8 @@ impl<'a> Run<'a> {
                 }
                 // the indicator's achievement: its own counts if given, else the strata's sums
                 let a = match counts {
-                    Some(c) => div(Decimal::from(c.numerator), Decimal::from(c.denominator)),
-                    None => div(Decimal::from(n_all), Decimal::from(d_all)),
+                    Some(c) => div_counts(u64::from(c.numerator), u64::from(c.denominator)),
+                    None => div_counts(n_all, d_all),
                 };
                 (a.map(|a| self.r.apply(a, self.r.achievement)), total)
             }

@@ -2,7 +2,7 @@
 
 use rust_decimal::Decimal;
 
-use super::numeric::{div, Rounding};
+use super::numeric::{div, div_counts, Rounding};
 use super::scheme::ZeroDenominator;
 
 /// Points for an achievement (a fraction 0-1) between a lower and an upper threshold:
@@ -58,7 +58,7 @@ pub fn fraction_points(
         return (None, if full { max_points } else { Decimal::ZERO });
     }
     let (n, d) = (Decimal::from(numerator), Decimal::from(denominator));
-    let a = div(n, d).unwrap_or(Decimal::ZERO);
+    let a = div_counts(u64::from(numerator), u64::from(denominator)).unwrap_or(Decimal::ZERO);
     let p = match rounding.achievement {
         Some(places) => {
             let a = rounding.apply(a, Some(places));
