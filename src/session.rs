@@ -287,6 +287,9 @@ pub struct CompareOutput {
     pub gainers: usize,
     pub losers: usize,
     pub population: PopulationInfo,
+    /// The self-contained HTML report `qofrules compare --format html` writes for the same
+    /// two schemes and population ([`crate::compare::html::render`]).
+    pub html: String,
 }
 
 /// A checked and compiled text.
@@ -635,7 +638,8 @@ impl Session {
     }
 
     /// Compares two schemes: the structural diff and the payments of each on the session's
-    /// population, per indicator and per practice.
+    /// population, per indicator and per practice, and the core's HTML report of the same
+    /// comparison (what `qofrules compare --format html` writes).
     pub fn compare(&mut self, text_a: &str, text_b: &str) -> Reply<CompareOutput> {
         let a = self.compiled(text_a, ROOT_NAME);
         let b = self.compiled(text_b, ROOT_NAME_B);
@@ -661,7 +665,19 @@ impl Session {
                 return Reply::err(e);
             }
         };
-        Reply::ok(impact(&a.scheme, &b.scheme, diff, &ra, &rb, self.info.clone()), Vec::new())
+        let side_a =
+            crate::compare::Side { scheme: &a.scheme, sources: &a.sources, program: &a.prog };
+        let side_b =
+            crate::compare::Side { scheme: &b.scheme, sources: &b.sources, program: &b.prog };
+        let html = match crate::compare::impact(side_a, side_b, &self.population) {
+            Ok(c) => crate::compare::html::render(&c),
+            Err(e) => {
+                return Reply::err(
+                    e.messages.into_iter().map(|m| Problem::plain("pay", m, None)).collect(),
+                )
+            }
+        };
+        Reply::ok(impact(&a.scheme, &b.scheme, diff, &ra, &rb, self.info.clone(), html), Vec::new())
     }
 }
 
@@ -710,6 +726,7 @@ fn impact(
     ra: &serde_json::Value,
     rb: &serde_json::Value,
     population: PopulationInfo,
+    html: String,
 ) -> CompareOutput {
     let ia = by_indicator(ra);
     let ib = by_indicator(rb);
@@ -797,6 +814,7 @@ fn impact(
         gainers,
         losers,
         population,
+        html,
     }
 }
 

@@ -4,7 +4,7 @@
 import type { EditorView } from "@codemirror/view";
 import { createEditor, jumpTo, setText } from "./editor";
 import { Engine } from "./engine";
-import { compareCsv, compareHtml, download, h, renderCompare, renderResults, resultsCsv } from "./report";
+import { compareCsv, download, h, renderCompare, renderResults, resultsCsv } from "./report";
 import { decodeFragment, encodeFragment } from "./share";
 import type { CompareOutput, Failure, PayResult, PopulationInfo, Problem, Reply, ShippedFile } from "./types";
 
@@ -474,7 +474,7 @@ async function main(): Promise<void> {
     if (lastCompare) download(`compare-${lastCompare.scheme_a.id}-${lastCompare.scheme_b.id}.csv`, compareCsv(lastCompare), "text/csv");
   });
   $("compare-html").addEventListener("click", () => {
-    if (lastCompare) download(`compare-${lastCompare.scheme_a.id}-${lastCompare.scheme_b.id}.html`, compareHtml(lastCompare), "text/html");
+    if (lastCompare) download(`compare-${lastCompare.scheme_a.id}-${lastCompare.scheme_b.id}.html`, lastCompare.html, "text/html");
   });
 
   tabs(["tab-results", "tab-tests", "tab-patients"], (id) => {

@@ -247,18 +247,6 @@ export function compareCsv(c: CompareOutput): string {
   return csv(rows);
 }
 
-const REPORT_CSS = `body{font-family:system-ui,sans-serif;margin:2rem;color:#1d1d1f}table{border-collapse:collapse;margin:1rem 0}
-th,td{border-bottom:1px solid #ddd;padding:.2rem .5rem;text-align:left}.num{text-align:right;font-variant-numeric:tabular-nums}
-caption{text-align:left;font-weight:bold;padding:.3rem 0}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:bold}`;
-
-/** A self-contained HTML report of a comparison (inline CSS and SVG, no scripts). */
-export function compareHtml(c: CompareOutput): string {
-  const body = renderCompare(c);
-  const title = `qofrules compare: ${c.scheme_a.id} vs ${c.scheme_b.id}`;
-  const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
-  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${REPORT_CSS}</style></head>\n<body><h1>${esc(title)}</h1>\n${body.outerHTML}\n</body></html>\n`;
-}
-
 export function download(name: string, text: string, type: string): void {
   const url = URL.createObjectURL(new Blob([text], { type }));
   const a = h("a", { href: url, download: name });

@@ -248,6 +248,8 @@ export interface CompareOutput {
   gainers: number;
   losers: number;
   population: PopulationInfo;
+  /** The self-contained HTML report `qofrules compare --format html` writes. */
+  html: string;
 }
 
 /** The inspect view (`qofrules inspect --format json`); only the parts the editor shows. */

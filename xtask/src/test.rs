@@ -338,5 +338,14 @@ fn cli_expectations(dir: &std::path::Path) -> Result {
             .args(["--format", "json", "--output"])
             .arg(&out))?;
     }
+    // the report the editor's "Export HTML" must equal (www/tests/compare.test.mjs)
+    if util::probe(cmd(&bin).args(["compare", "--help"])).is_some() {
+        run(cmd(&bin)
+            .arg("compare")
+            .arg(root().join("rules").join("qof-2018-19.qof"))
+            .arg(root().join("rules").join("dudley-2018-19.qof"))
+            .args(["--format", "html", "--out"])
+            .arg(dir.join("compare-qof-2018-19-dudley-2018-19.html")))?;
+    }
     Ok(())
 }
