@@ -22,6 +22,7 @@ fn main() {
     let mut h = Harness { filter, iterations };
 
     date_parse_bytes(&mut h);
+    synth_dudley_csv(&mut h);
     session_evaluate_after_edit(&mut h);
     check_scheme(&mut h);
     eval_qof_2019_20(&mut h);
@@ -469,4 +470,37 @@ impl Harness {
             self.iterations
         );
     }
+}
+
+/// The synthetic generator with its output: NHS Dudley CCG at scale 1 (44 practices, about
+/// 336,000 patients) streamed practice by practice into the CSV writer (bytes discarded), on
+/// one core. Elements are patients (the synthetic-population issue's goal: 1,000,000 a second).
+fn synth_dudley_csv(h: &mut Harness) {
+    use qofrules::synth::{for_each_practice, Selection, SynthOptions, SynthYear};
+    const NAME: &str = "synth/dudley_scale1_csv";
+    if h.filter.as_deref().is_some_and(|f| !NAME.contains(f)) {
+        return;
+    }
+    let opts = SynthOptions { seed: 2020, scale: 1.0, year: SynthYear::Y2019_20 };
+    let selection = Selection::Ccg("05C".into());
+    let run = || {
+        let sink = std::io::sink();
+        let mut w = qofrules::population::CsvWriter::new(sink, std::io::sink(), std::io::sink())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut patients = 0u64;
+        let done = for_each_practice(&selection, &opts, |p, ps| {
+            patients += ps.len() as u64;
+            w.write_practice(&p)?;
+            w.write_patients(&ps)
+        });
+        match done {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => panic!("{e}"),
+            Err(e) => panic!("{e}"),
+        }
+        w.finish().unwrap_or_else(|e| panic!("{e}"));
+        patients
+    };
+    let n = run();
+    h.run_n(NAME, n, 5, || black_box(run()));
 }
