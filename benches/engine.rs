@@ -362,29 +362,35 @@ fn eval_qof_2019_20(h: &mut Harness) {
 /// (NHS Dudley CCG at scale 0.15), re-evaluated after an edit (check, compile, evaluate, pay,
 /// the result as JSON). `www/bench/node.mjs` and `page.mjs` time the same in wasm.
 fn session_evaluate_after_edit(h: &mut Harness) {
-    let name = "session/evaluate_qof_2019_20_after_edit";
-    if h.filter.as_deref().is_some_and(|flt| !name.contains(flt)) {
-        return;
+    // All cores (the CLI's default), and one thread: the page's worker is single-threaded, so
+    // the one-thread run is the like-for-like baseline for `wasm-node/...` and `page/...`.
+    for (name, threads) in [
+        ("session/evaluate_qof_2019_20_after_edit", 0),
+        ("session/evaluate_qof_2019_20_after_edit_one_thread", 1),
+    ] {
+        if h.filter.as_deref().is_some_and(|flt| !name.contains(flt)) {
+            continue;
+        }
+        let mut s = qofrules::session::Session::new().with_threads(threads);
+        let req = qofrules::session::SynthRequest {
+            ccg: Some("Dudley".into()),
+            scale: Some(0.15),
+            seed: Some(2020),
+            ..Default::default()
+        };
+        let patients = s.synth(&req).value.map_or(0, |p| p.patients);
+        let text = qofrules::shipped::SCHEMES
+            .iter()
+            .find(|(path, _)| path.ends_with("qof-2019-20.qof"))
+            .map_or("", |(_, t)| t);
+        let mut edit = 0u64;
+        h.run(name, patients as u64, || {
+            edit += 1;
+            let r = s.evaluate(&format!("{text}\n// edit {edit}\n"));
+            assert!(r.ok, "the shipped scheme evaluates");
+            r
+        });
     }
-    let mut s = qofrules::session::Session::new();
-    let req = qofrules::session::SynthRequest {
-        ccg: Some("Dudley".into()),
-        scale: Some(0.15),
-        seed: Some(2020),
-        ..Default::default()
-    };
-    let patients = s.synth(&req).value.map_or(0, |p| p.patients);
-    let text = qofrules::shipped::SCHEMES
-        .iter()
-        .find(|(path, _)| path.ends_with("qof-2019-20.qof"))
-        .map_or("", |(_, t)| t);
-    let mut edit = 0u64;
-    h.run(name, patients as u64, || {
-        edit += 1;
-        let r = s.evaluate(&format!("{text}\n// edit {edit}\n"));
-        assert!(r.ok, "the shipped scheme evaluates");
-        r
-    });
 }
 
 /// `Date::parse_bytes` over a million ISO dates (the CSV readers' hot path).

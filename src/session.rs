@@ -306,6 +306,8 @@ pub struct Session {
     population: Population,
     info: PopulationInfo,
     cache: Vec<Rc<Compiled>>,
+    /// Evaluation threads; 0 = as many as the machine has (always one in wasm).
+    threads: usize,
 }
 
 impl Default for Session {
@@ -357,13 +359,20 @@ impl Session {
     pub fn new() -> Session {
         let population = synth::default_population();
         let info = info("default", default_label(), &population);
-        Session { population, info, cache: Vec::new() }
+        Session { population, info, cache: Vec::new(), threads: 0 }
     }
 
     /// A session on a given population.
     pub fn with_population(population: Population, label: &str) -> Session {
         let info = info("files", label.to_string(), &population);
-        Session { population, info, cache: Vec::new() }
+        Session { population, info, cache: Vec::new(), threads: 0 }
+    }
+
+    /// Evaluates on at most `threads` threads (0: all cores). Lets benchmarks compare native
+    /// and wasm (single-threaded) on the same work.
+    pub fn with_threads(mut self, threads: usize) -> Session {
+        self.threads = threads;
+        self
     }
 
     pub fn population(&self) -> &Population {
@@ -548,7 +557,10 @@ impl Session {
         c: &Compiled,
         f: impl FnOnce(&PayResult<'_>) -> Result<T, String>,
     ) -> Result<T, Vec<Problem>> {
-        let ev = eval::evaluate(&c.prog, &self.population);
+        let ev = match self.threads {
+            0 => eval::evaluate(&c.prog, &self.population),
+            n => eval::evaluate_with_threads(&c.prog, &self.population, n),
+        };
         let inputs = eval::pay_inputs(&c.scheme, &c.prog, &ev, None);
         let result = pay::pay(&inputs.scheme, &inputs.national, &inputs.data).map_err(|e| {
             e.0.iter().map(|x| Problem::plain("pay", x.to_string(), None)).collect::<Vec<_>>()
