@@ -5,7 +5,7 @@
 
 use super::diff::DiffStatus;
 use super::impact::{Comparison, Level, PracticeImpact};
-use super::table::unified;
+use super::table::{pct, points, unified};
 use crate::pay::numeric::money_string;
 use rust_decimal::Decimal;
 use std::fmt::Write;
@@ -40,24 +40,6 @@ fn signed_money(d: Decimal) -> String {
     } else {
         money(d)
     }
-}
-
-fn pct(p: Option<Decimal>) -> String {
-    match p {
-        Some(mut p) => {
-            p.rescale(2);
-            if p > Decimal::ZERO {
-                format!("+{p}%")
-            } else {
-                format!("{p}%")
-            }
-        }
-        None => "n/a".into(),
-    }
-}
-
-fn points(d: Decimal) -> String {
-    format!("{:.2}", d.round_dp(2))
 }
 
 /// A table cell with a sort key (`data-v`) for numbers.

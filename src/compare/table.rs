@@ -22,7 +22,8 @@ fn signed_money(d: Decimal) -> String {
     }
 }
 
-fn pct(p: Option<Decimal>) -> String {
+/// A percentage change with its sign (`+5.00%`), `n/a` when undefined; shared with the HTML report.
+pub(super) fn pct(p: Option<Decimal>) -> String {
     match p {
         Some(mut p) => {
             p.rescale(2);
@@ -36,7 +37,8 @@ fn pct(p: Option<Decimal>) -> String {
     }
 }
 
-fn points(d: Decimal) -> String {
+/// Points to two places; shared with the HTML report.
+pub(super) fn points(d: Decimal) -> String {
     format!("{:.2}", d.round_dp(2))
 }
 

@@ -1014,16 +1014,7 @@ impl Builder<'_> {
     fn test(&mut self, p: P) -> Test {
         let span = self.span(&p);
         let mut name = Text { value: String::new(), span };
-        let mut patient = TestPatient {
-            born: None,
-            sex: None,
-            registered: None,
-            deregistered: None,
-            deprivation_decile: None,
-            practice: None,
-            events: vec![],
-            span,
-        };
+        let mut patient = blank_patient(span);
         let mut expects = Vec::new();
         for c in p.into_inner() {
             match c.as_rule() {
@@ -1068,16 +1059,7 @@ impl Builder<'_> {
 
     fn test_patient(&mut self, p: P) -> TestPatient {
         let span = self.span(&p);
-        let mut t = TestPatient {
-            born: None,
-            sex: None,
-            registered: None,
-            deregistered: None,
-            deprivation_decile: None,
-            practice: None,
-            events: vec![],
-            span,
-        };
+        let mut t = blank_patient(span);
         for c in p.into_inner() {
             let cs = self.span(&c);
             match c.as_rule() {
@@ -1445,6 +1427,20 @@ impl Builder<'_> {
             }
         };
         Window { kind, span }
+    }
+}
+
+/// A test patient with nothing recorded yet (also stands in when a test has no patient block).
+fn blank_patient(span: Span) -> TestPatient {
+    TestPatient {
+        born: None,
+        sex: None,
+        registered: None,
+        deregistered: None,
+        deprivation_decile: None,
+        practice: None,
+        events: vec![],
+        span,
     }
 }
 
