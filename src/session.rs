@@ -8,6 +8,7 @@
 //! No I/O: population files arrive as text.
 
 use crate::check::{check_text, Checked};
+use crate::compare::{Comparison, Side};
 use crate::compile::{compile, Program};
 use crate::diag::{Diagnostic, LineIndex, Severity};
 use crate::eval::{self, IndicatorTrace, TestReport};
@@ -247,48 +248,23 @@ pub struct EvalOutput {
     pub population: PopulationInfo,
 }
 
-/// One indicator's totals under schemes A and B.
-#[derive(Clone, Debug, Serialize)]
-pub struct IndicatorImpact {
-    pub id: String,
-    /// `added`, `retired`, `changed` or `unchanged` (from the structural diff).
-    pub status: String,
-    pub points_a: String,
-    pub points_b: String,
-    pub payment_a: String,
-    pub payment_b: String,
-    /// B minus A, pounds.
-    pub change: String,
-}
-
-/// One practice's totals under schemes A and B.
-#[derive(Clone, Debug, Serialize)]
-pub struct PracticeImpact {
-    pub practice_id: String,
-    pub network_id: Option<String>,
-    pub list_size: Option<u32>,
-    pub payment_a: String,
-    pub payment_b: String,
-    /// B minus A, pounds.
-    pub change: String,
-}
-
 /// What `compare` returns.
 #[derive(Clone, Debug, Serialize)]
 pub struct CompareOutput {
     pub scheme_a: SchemeName,
     pub scheme_b: SchemeName,
-    pub diff: crate::compare::SchemeDiff,
-    pub indicators: Vec<IndicatorImpact>,
-    pub practices: Vec<PracticeImpact>,
-    pub total_a: String,
-    pub total_b: String,
-    pub total_change: String,
+    /// The core's comparison, as `qofrules compare --format json` prints it: the rule changes
+    /// (`header`, each indicator's `status` and `changes`), per-indicator, per-practice and
+    /// per-network figures under A and B, the totals, the distribution and the patients who
+    /// change class.
+    pub comparison: Comparison,
+    /// Practices paid more under B than under A.
     pub gainers: usize,
+    /// Practices paid less under B than under A.
     pub losers: usize,
     pub population: PopulationInfo,
     /// The self-contained HTML report `qofrules compare --format html` writes for the same
-    /// two schemes and population ([`crate::compare::html::render`]).
+    /// two schemes and population ([`crate::compare::html::render`] of `comparison`).
     pub html: String,
 }
 
@@ -343,11 +319,6 @@ fn default_label() -> String {
         synth::DEFAULT_SCALE,
         synth::DEFAULT_SEED
     )
-}
-
-/// Pounds as a string with two places.
-fn money(d: Decimal) -> String {
-    format!("{:.2}", d.round_dp(2))
 }
 
 fn base_name(name: &str) -> &str {
@@ -649,9 +620,10 @@ impl Session {
         Reply::ok(TestOutput { report, positions }, c.warnings.clone())
     }
 
-    /// Compares two schemes: the structural diff and the payments of each on the session's
-    /// population, per indicator and per practice, and the core's HTML report of the same
-    /// comparison (what `qofrules compare --format html` writes).
+    /// Compares two schemes on the session's population with the core's
+    /// [`crate::compare::impact`] (one evaluation and one payment per scheme): the
+    /// [`Comparison`] the page's tables show, and its HTML report (what `qofrules compare
+    /// --format html` writes).
     pub fn compare(&mut self, text_a: &str, text_b: &str) -> Reply<CompareOutput> {
         let a = self.compiled(text_a, ROOT_NAME);
         let b = self.compiled(text_b, ROOT_NAME_B);
@@ -668,28 +640,42 @@ impl Session {
                 return Reply::err(errors);
             }
         };
-        let diff = crate::compare::diff(&a.scheme, &a.sources, &b.scheme, &b.sources);
-        let (ra, rb) = match (self.pay_value(&a), self.pay_value(&b)) {
-            (Ok(x), Ok(y)) => (x, y),
-            (x, y) => {
-                let mut e = x.err().unwrap_or_default();
-                e.extend(y.err().unwrap_or_default());
-                return Reply::err(e);
-            }
-        };
-        let side_a =
-            crate::compare::Side { scheme: &a.scheme, sources: &a.sources, program: &a.prog };
-        let side_b =
-            crate::compare::Side { scheme: &b.scheme, sources: &b.sources, program: &b.prog };
-        let html = match crate::compare::impact(side_a, side_b, &self.population) {
-            Ok(c) => crate::compare::html::render(&c),
+        let side_a = Side { scheme: &a.scheme, sources: &a.sources, program: &a.prog };
+        let side_b = Side { scheme: &b.scheme, sources: &b.sources, program: &b.prog };
+        let comparison = match crate::compare::impact(side_a, side_b, &self.population) {
+            Ok(c) => c,
             Err(e) => {
-                return Reply::err(
-                    e.messages.into_iter().map(|m| Problem::plain("pay", m, None)).collect(),
-                )
+                let file = if e.side == "b" { ROOT_NAME_B } else { ROOT_NAME };
+                let errors = e
+                    .messages
+                    .into_iter()
+                    .map(|m| Problem {
+                        file: Some(file.into()),
+                        ..Problem::plain(
+                            "pay",
+                            format!("scheme `{}` cannot be paid: {m}", e.scheme),
+                            None,
+                        )
+                    })
+                    .collect();
+                return Reply::err(errors);
             }
         };
-        Reply::ok(impact(&a.scheme, &b.scheme, diff, &ra, &rb, self.info.clone(), html), Vec::new())
+        let html = crate::compare::html::render(&comparison);
+        let gainers = comparison.practices.iter().filter(|p| p.delta > Decimal::ZERO).count();
+        let losers = comparison.practices.iter().filter(|p| p.delta < Decimal::ZERO).count();
+        Reply::ok(
+            CompareOutput {
+                scheme_a: scheme_name(&a.scheme),
+                scheme_b: scheme_name(&b.scheme),
+                comparison,
+                gainers,
+                losers,
+                population: self.info.clone(),
+                html,
+            },
+            Vec::new(),
+        )
     }
 }
 
@@ -703,131 +689,6 @@ pub struct FormatOutput {
 #[derive(Clone, Debug, Serialize)]
 pub struct InspectOutput {
     pub scheme: crate::inspect::SchemeView,
-}
-
-fn dec(v: &serde_json::Value) -> Decimal {
-    match v {
-        serde_json::Value::String(s) => s.parse().unwrap_or_default(),
-        serde_json::Value::Number(n) => n.to_string().parse().unwrap_or_default(),
-        _ => Decimal::ZERO,
-    }
-}
-
-/// Sums per indicator id over practices and networks: (points, payment).
-fn by_indicator(r: &serde_json::Value) -> BTreeMap<String, (Decimal, Decimal)> {
-    let mut m: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
-    let empty = Vec::new();
-    let lines = r["practices"]
-        .as_array()
-        .unwrap_or(&empty)
-        .iter()
-        .chain(r["networks"].as_array().unwrap_or(&empty))
-        .flat_map(|p| p["indicators"].as_array().unwrap_or(&empty).iter());
-    for i in lines {
-        let e = m.entry(i["id"].as_str().unwrap_or_default().to_string()).or_default();
-        e.0 += dec(&i["points"]);
-        e.1 += dec(&i["payment"]);
-    }
-    m
-}
-
-fn impact(
-    sa: &Scheme,
-    sb: &Scheme,
-    diff: crate::compare::SchemeDiff,
-    ra: &serde_json::Value,
-    rb: &serde_json::Value,
-    population: PopulationInfo,
-    html: String,
-) -> CompareOutput {
-    let ia = by_indicator(ra);
-    let ib = by_indicator(rb);
-    let status: BTreeMap<&str, String> = diff
-        .indicators
-        .iter()
-        .map(|d| {
-            let s = serde_json::to_value(d.status).ok();
-            (d.id.as_str(), s.and_then(|v| v.as_str().map(String::from)).unwrap_or_default())
-        })
-        .collect();
-    // Scheme order: A's indicators, then B's new ones, then other lines (historic items).
-    let mut ids: Vec<String> = sa.indicators.iter().map(|i| i.id.clone()).collect();
-    for i in &sb.indicators {
-        if !ids.contains(&i.id) {
-            ids.push(i.id.clone());
-        }
-    }
-    for k in ia.keys().chain(ib.keys()) {
-        if !ids.contains(k) {
-            ids.push(k.clone());
-        }
-    }
-    let zero = (Decimal::ZERO, Decimal::ZERO);
-    let indicators = ids
-        .iter()
-        .map(|id| {
-            let a = ia.get(id).copied().unwrap_or(zero);
-            let b = ib.get(id).copied().unwrap_or(zero);
-            IndicatorImpact {
-                id: id.clone(),
-                status: status.get(id.as_str()).cloned().unwrap_or_else(|| "unchanged".into()),
-                points_a: a.0.normalize().to_string(),
-                points_b: b.0.normalize().to_string(),
-                payment_a: money(a.1),
-                payment_b: money(b.1),
-                change: money(b.1 - a.1),
-            }
-        })
-        .collect();
-    let empty = Vec::new();
-    let pay_b: BTreeMap<&str, Decimal> = rb["practices"]
-        .as_array()
-        .unwrap_or(&empty)
-        .iter()
-        .map(|p| (p["practice_id"].as_str().unwrap_or_default(), dec(&p["payment"])))
-        .collect();
-    let mut gainers = 0;
-    let mut losers = 0;
-    let practices = ra["practices"]
-        .as_array()
-        .unwrap_or(&empty)
-        .iter()
-        .map(|p| {
-            let id = p["practice_id"].as_str().unwrap_or_default();
-            let a = dec(&p["payment"]);
-            let b = pay_b.get(id).copied().unwrap_or_default();
-            let change = b - a;
-            if change > Decimal::ZERO {
-                gainers += 1;
-            } else if change < Decimal::ZERO {
-                losers += 1;
-            }
-            PracticeImpact {
-                practice_id: id.to_string(),
-                network_id: p["network_id"].as_str().map(String::from),
-                list_size: p["list_size"].as_u64().map(|n| n as u32),
-                payment_a: money(a),
-                payment_b: money(b),
-                change: money(change),
-            }
-        })
-        .collect();
-    let ta = dec(&ra["total"]["payment"]);
-    let tb = dec(&rb["total"]["payment"]);
-    CompareOutput {
-        scheme_a: scheme_name(sa),
-        scheme_b: scheme_name(sb),
-        diff,
-        indicators,
-        practices,
-        total_a: money(ta),
-        total_b: money(tb),
-        total_change: money(tb - ta),
-        gainers,
-        losers,
-        population,
-        html,
-    }
 }
 
 #[cfg(test)]

@@ -179,7 +179,8 @@ impl Workspace {
     }
 
     /// Compares two schemes on the population: the JSON text of
-    /// `{ok, diff, indicators, practices, totals}`.
+    /// `{ok, scheme_a, scheme_b, comparison, gainers, losers, population, html}`, where
+    /// `comparison` is what `qofrules compare --format json` prints.
     pub fn compare(&mut self, text_a: &str, text_b: &str) -> String {
         to_json(&self.session.compare(text_a, text_b))
     }

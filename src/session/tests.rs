@@ -109,14 +109,37 @@ fn loads_population_files() {
 fn compare_identical_and_changed_schemes() {
     let mut s = small();
     let same = s.compare(MINI, MINI).value.unwrap();
-    assert_eq!(same.total_change, "0.00");
+    assert!(same.comparison.no_change());
+    assert_eq!(same.comparison.total.delta, Decimal::ZERO);
     assert_eq!((same.gainers, same.losers), (0, 0));
     let doubled = MINI.replace("points 6", "points 12");
     let c = s.compare(MINI, &doubled).value.unwrap();
-    assert_eq!(c.indicators[0].status, "changed");
-    assert!(c.total_change.parse::<Decimal>().unwrap() > Decimal::ZERO);
+    let cmp = &c.comparison;
+    assert_eq!(cmp.indicators[0].id, "DM017");
+    assert_eq!(cmp.indicators[0].status, crate::compare::DiffStatus::Changed);
+    assert!(cmp.total.delta > Decimal::ZERO);
     assert!(c.gainers >= 1);
-    assert_eq!(c.total_a, same.total_a);
+    assert_eq!(c.gainers, cmp.practices.iter().filter(|p| p.delta > Decimal::ZERO).count());
+    assert_eq!(cmp.total.payment_a, same.comparison.total.payment_a);
+    // the totals are each scheme's own `eval` totals, to the penny
+    let total = |text: &str, s: &mut Session| {
+        let r = s.evaluate(text).value.unwrap().result;
+        r["total"]["payment"].as_str().unwrap().parse::<Decimal>().unwrap()
+    };
+    assert_eq!(cmp.total.payment_a, total(MINI, &mut s));
+    assert_eq!(cmp.total.payment_b, total(&doubled, &mut s));
+    // the reply is the comparison `qofrules compare --format json` prints, and its report
+    let json = serde_json::to_value(&c).unwrap();
+    assert_eq!(json["comparison"], serde_json::to_value(cmp).unwrap());
+    assert_eq!(c.html, crate::compare::html::render(cmp));
+}
+
+#[test]
+fn compare_reports_errors_of_either_text_with_its_file() {
+    let mut s = small();
+    let r = s.compare(MINI, "scheme {");
+    assert!(!r.ok);
+    assert!(r.errors.iter().all(|e| e.file.as_deref() == Some(ROOT_NAME_B)), "{:?}", r.errors);
 }
 
 #[test]

@@ -142,7 +142,7 @@ function signed(s: string): string {
 /** A horizontal bar per practice: its change in pounds, gains right, losses left. */
 export function changeChart(c: CompareOutput): SVGSVGElement {
   const ns = "http://www.w3.org/2000/svg";
-  const rows = [...c.practices].sort((a, b) => Number(scaled(b.change) - scaled(a.change)));
+  const rows = [...c.comparison.practices].sort((a, b) => Number(scaled(b.delta) - scaled(a.delta)));
   const bar = 14;
   const labelW = 80;
   const valueW = 110;
@@ -153,7 +153,7 @@ export function changeChart(c: CompareOutput): SVGSVGElement {
   let gain = 0n;
   let loss = 0n;
   for (const r of rows) {
-    const v = scaled(r.change);
+    const v = scaled(r.delta);
     if (v > gain) gain = v;
     if (-v > loss) loss = -v;
   }
@@ -172,7 +172,7 @@ export function changeChart(c: CompareOutput): SVGSVGElement {
   svg.setAttribute("aria-label", `Change in payment per practice: ${c.gainers} gain, ${c.losers} lose`);
   svg.append(el("title", {}, "Change in payment per practice (B minus A)"));
   rows.forEach((r, k) => {
-    const v = scaled(r.change);
+    const v = scaled(r.delta);
     const w = Number(((v < 0n ? -v : v) * BigInt(plotW)) / span);
     const y = 20 + k * bar;
     svg.append(el("text", { x: labelW - 6, y: y + bar - 4, "text-anchor": "end", "font-size": 11 }, r.practice_id));
@@ -185,7 +185,7 @@ export function changeChart(c: CompareOutput): SVGSVGElement {
         fill: v < 0n ? "#c25e00" : "#1f5fa8",
       }),
     );
-    svg.append(el("text", { x: labelW + plotW + 4, y: y + bar - 4, "font-size": 11 }, signed(r.change)));
+    svg.append(el("text", { x: labelW + plotW + 4, y: y + bar - 4, "font-size": 11 }, signed(r.delta)));
   });
   svg.append(el("line", { x1: zero, x2: zero, y1: 14, y2: height, stroke: "#333" }));
   svg.append(el("text", { x: zero - 4, y: 11, "text-anchor": "end", "font-size": 11 }, "− loses"));
@@ -193,7 +193,18 @@ export function changeChart(c: CompareOutput): SVGSVGElement {
   return svg;
 }
 
+/** A percentage change with its sign (`+3.20%`, `−1.05%`), `—` when A paid nothing. */
+function signedPct(p: string | null): string {
+  if (p === null) return "—";
+  const v = scaled(p);
+  if (v === 0n) return "±0.00%";
+  return `${v < 0n ? "−" : "+"}${fixed(v < 0n ? -v : v, 2)}%`;
+}
+
+const STATUS: Record<string, string> = { added: "+ added", retired: "− retired", changed: "~ changed", unchanged: "= unchanged" };
+
 export function renderCompare(c: CompareOutput): HTMLElement {
+  const cmp = c.comparison;
   const summary = h(
     "dl",
     { class: "totals" },
@@ -204,19 +215,18 @@ export function renderCompare(c: CompareOutput): HTMLElement {
     h("dt", {}, "Population"),
     h("dd", {}, `${c.population.label}: ${c.population.practices} practices`),
     h("dt", {}, "Total A"),
-    h("dd", { id: "total-a", "data-value": c.total_a }, pounds(scaled(c.total_a))),
+    h("dd", { id: "total-a", "data-value": cmp.total.payment_a }, pounds(scaled(cmp.total.payment_a))),
     h("dt", {}, "Total B"),
-    h("dd", { id: "total-b", "data-value": c.total_b }, pounds(scaled(c.total_b))),
+    h("dd", { id: "total-b", "data-value": cmp.total.payment_b }, pounds(scaled(cmp.total.payment_b))),
     h("dt", {}, "Change"),
-    h("dd", { id: "total-change" }, signed(c.total_change)),
+    h("dd", { id: "total-change" }, signed(cmp.total.delta)),
     h("dt", {}, "Practices"),
-    h("dd", {}, `${c.gainers} gain (+), ${c.losers} lose (−), ${c.practices.length - c.gainers - c.losers} unchanged`),
+    h("dd", {}, `${c.gainers} gain (+), ${c.losers} lose (−), ${cmp.practices.length - c.gainers - c.losers} unchanged`),
   );
-  const header = c.diff.header.length
-    ? table("Scheme header changes", ["Field", "A", "B"], c.diff.header.map((f) => [f.field, f.a, f.b]), [false, false, false])
+  const header = cmp.header.length
+    ? table("Scheme header changes", ["Field", "A", "B"], cmp.header.map((f) => [f.field, f.a, f.b]), [false, false, false])
     : null;
-  const changed = c.diff.indicators.filter((d) => d.status !== "unchanged");
-  const STATUS: Record<string, string> = { added: "+ added", retired: "− retired", changed: "~ changed", unchanged: "= unchanged" };
+  const changed = cmp.indicators.filter((d) => d.status !== "unchanged");
   const diff = table(
     `Indicator changes (${changed.length})`,
     ["Indicator", "Status", "What changed"],
@@ -226,24 +236,26 @@ export function renderCompare(c: CompareOutput): HTMLElement {
   const impact = table(
     "Payment per indicator",
     ["Indicator", "Status", "Points A", "Points B", "Payment A", "Payment B", "Change"],
-    c.indicators.map((i) => [i.id, STATUS[i.status] ?? i.status, fixed(scaled(i.points_a)), fixed(scaled(i.points_b)), pounds(scaled(i.payment_a)), pounds(scaled(i.payment_b)), signed(i.change)]),
+    cmp.indicators.map((i) => [i.id, STATUS[i.status] ?? i.status, fixed(scaled(i.a?.points)), fixed(scaled(i.b?.points)), pounds(scaled(i.a?.payment)), pounds(scaled(i.b?.payment)), signed(i.delta.payment)]),
     [false, false, true, true, true, true, true],
   );
   const practices = table(
     "Payment per practice",
-    ["Practice", "Network", "List size", "Payment A", "Payment B", "Change"],
-    c.practices.map((p) => [p.practice_id, p.network_id ?? "", p.list_size?.toLocaleString("en-GB") ?? "", pounds(scaled(p.payment_a)), pounds(scaled(p.payment_b)), signed(p.change)]),
-    [false, false, true, true, true, true],
+    ["Practice", "Network", "Points A", "Points B", "Payment A", "Payment B", "Change", "Change %"],
+    cmp.practices.map((p) => [p.practice_id, p.network_id, fixed(scaled(p.points_a)), fixed(scaled(p.points_b)), pounds(scaled(p.payment_a)), pounds(scaled(p.payment_b)), signed(p.delta), signedPct(p.delta_pct)]),
+    [false, false, true, true, true, true, true, true],
   );
   const chart = h("figure", { class: "chart" }, changeChart(c), h("figcaption", {}, "Change in payment per practice, B minus A (+ gains, − losses)"));
   return h("div", {}, summary, header, chart, diff, impact, practices);
 }
 
+/** Indicator, practice and total rows of the payments shown. */
 export function compareCsv(c: CompareOutput): string {
+  const cmp = c.comparison;
   const rows = [["level", "id", "network_id", "status", "payment_a", "payment_b", "change"]];
-  for (const i of c.indicators) rows.push(["indicator", i.id, "", i.status, i.payment_a, i.payment_b, i.change]);
-  for (const p of c.practices) rows.push(["practice", p.practice_id, p.network_id ?? "", "", p.payment_a, p.payment_b, p.change]);
-  rows.push(["total", "", "", "", c.total_a, c.total_b, c.total_change]);
+  for (const i of cmp.indicators) rows.push(["indicator", i.id, "", i.status, i.a?.payment ?? "0.00", i.b?.payment ?? "0.00", i.delta.payment]);
+  for (const p of cmp.practices) rows.push(["practice", p.practice_id, p.network_id, "", p.payment_a, p.payment_b, p.delta]);
+  rows.push(["total", "", "", "", cmp.total.payment_a, cmp.total.payment_b, cmp.total.delta]);
   return csv(rows);
 }
 

@@ -213,38 +213,86 @@ export interface FieldChange {
   b: string;
 }
 
-export interface IndicatorDiff {
+export type DiffStatus = "added" | "retired" | "changed" | "unchanged";
+
+/** One indicator's figures under one scheme, summed over practices and networks. */
+export interface IndicatorFigures {
+  register: number;
+  denominator: number;
+  numerator: number;
+  pcas: number;
+  achievement: string | null;
+  points: string;
+  payment: string;
+}
+
+/** A patient whose class changed for one indicator, with both explanations. */
+export interface Mover {
+  patient_id: string;
+  practice_id: string;
+  a: string;
+  b: string;
+  explanation_a: string | null;
+  explanation_b: string | null;
+}
+
+/** One indicator of either scheme (`compare::IndicatorImpact`). */
+export interface IndicatorImpact {
   id: string;
-  status: "added" | "retired" | "changed" | "unchanged";
+  title: string;
+  status: DiffStatus;
   changes: FieldChange[];
-  text_a: string | null;
-  text_b: string | null;
+  /** `null` when the indicator is not in A (added). */
+  a: IndicatorFigures | null;
+  /** `null` when the indicator is not in B (retired). */
+  b: IndicatorFigures | null;
+  /** B minus A (an absent side counts as zero). */
+  delta: { register: number; denominator: number; numerator: number; pcas: number; points: string; payment: string };
+  text_a?: string | null;
+  text_b?: string | null;
+  movers?: { count: number; transitions: Record<string, number>; patients: Mover[] };
+}
+
+/** One practice's payment under each scheme (`compare::PracticeImpact`). */
+export interface PracticeImpact {
+  practice_id: string;
+  /** `""` when the practice has no network. */
+  network_id: string;
+  points_a: string;
+  points_b: string;
+  payment_a: string;
+  payment_b: string;
+  /** B minus A, pounds. */
+  delta: string;
+  /** Percentage change (2 places), `null` when A pays nothing. */
+  delta_pct: string | null;
+}
+
+/** The core's comparison (`compare::Comparison`), as `qofrules compare --format json` prints it. */
+export interface Comparison {
+  a: { id: string; title: string };
+  b: { id: string; title: string };
+  level: "patients" | "counts";
+  /** Scheme-wide differences (period, point value, payment model...). */
+  header: FieldChange[];
+  /** A's indicators in A's order, then those only in B. */
+  indicators: IndicatorImpact[];
+  /** In A's practice order, then practices only B paid. */
+  practices: PracticeImpact[];
+  networks: { network_id: string; practices: number; payment_a: string; payment_b: string; delta: string; delta_pct: string | null }[];
+  total: { points_a: string; points_b: string; payment_a: string; payment_b: string; delta: string; delta_pct: string | null };
+  distribution: { label: string; practices: number; delta: string }[];
+  winners: PracticeImpact[];
+  losers: PracticeImpact[];
+  warnings_a: string[];
+  warnings_b: string[];
 }
 
 export interface CompareOutput {
   scheme_a: SchemeName;
   scheme_b: SchemeName;
-  diff: { header: FieldChange[]; indicators: IndicatorDiff[] };
-  indicators: {
-    id: string;
-    status: string;
-    points_a: string;
-    points_b: string;
-    payment_a: string;
-    payment_b: string;
-    change: string;
-  }[];
-  practices: {
-    practice_id: string;
-    network_id: string | null;
-    list_size: number | null;
-    payment_a: string;
-    payment_b: string;
-    change: string;
-  }[];
-  total_a: string;
-  total_b: string;
-  total_change: string;
+  comparison: Comparison;
+  /** Practices paid more under B, and less. */
   gainers: number;
   losers: number;
   population: PopulationInfo;
