@@ -3,8 +3,9 @@
 // www/test-results/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { launchChromium } from "./browser.mjs";
-import { MINI, editorText, openPage, screenshot, setEditorText, waitState } from "./helpers.mjs";
+import { MINI, ccgPracticeIds, editorText, openPage, screenshot, setEditorText, waitState } from "./helpers.mjs";
 
 let browser;
 before(async () => {
@@ -115,6 +116,87 @@ test("a population from the user's own files is read in the page, errors with fi
   await page.setInputFiles("#population-files", { name: "patients.ndjson", mimeType: "application/x-ndjson", buffer: Buffer.from(`${patient("P1", 57)}\n{"patient_id": 3}\n`) });
   await page.waitForSelector('#population-status[data-state="error"]', { timeout: 30_000 });
   assert.match(await page.textContent("#population-status"), /patients\.ndjson, row 2/);
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
+/** The practice codes of the results panel's practice table (its last table), in page order. */
+async function resultPractices(page) {
+  return page.locator("#results table").last().locator("tbody tr th").allTextContents();
+}
+
+test("a synthetic CCG chosen in the picker replaces the population: results and patients are its practices'", async () => {
+  const { page, errors } = await openPage(browser);
+  await setEditorText(page, MINI);
+  await page.waitForFunction(() => document.querySelector("#results")?.dataset.state === "done" &&
+    document.querySelector("#results dd")?.textContent?.includes("(mini)"), null, { timeout: 60_000 });
+  const dudley = ccgPracticeIds("NHS Dudley CCG");
+  assert.deepEqual([...(await resultPractices(page))].sort(), dudley, "the default population is Dudley's");
+
+  await page.selectOption("#population-kind", "synthetic");
+  assert.equal(await page.isVisible("#synth-controls"), true);
+  await page.selectOption("#synth-ccg", "Tower Hamlets");
+  await page.fill("#synth-scale", "0.02");
+  await page.fill("#synth-seed", "7");
+  await page.click("#synth-go");
+  const expected = ccgPracticeIds("NHS Tower Hamlets CCG");
+  const status = page.locator('#population-status[data-state="ready"]', { hasText: "Tower Hamlets at scale 0.02, seed 7" });
+  await status.waitFor({ timeout: 60_000 });
+  assert.match(await status.textContent(), new RegExp(`: ${expected.length} practices, [\\d,]+ patients$`));
+  // the results follow: one row per practice of the CCG, and no other
+  await page.waitForFunction(() => document.querySelector("#results")?.dataset.state === "done" &&
+    document.querySelector("#results")?.textContent?.includes("Tower Hamlets at scale 0.02, seed 7"), null, { timeout: 60_000 });
+  const shown = await resultPractices(page);
+  assert.equal(shown.length, expected.length);
+  assert.deepEqual([...shown].sort(), expected);
+  assert.ok(!shown.some((id) => dudley.includes(id)), "no Dudley practice is left");
+  assert.match(await page.textContent("#results caption >> nth=-1"), new RegExp(`^Practices \\(${expected.length}\\)$`));
+  await screenshot(page, "synthetic-ccg");
+
+  // the patient explorer lists the new population's patients
+  await page.click("#tab-patients");
+  const practiceOf = (option) => /\(([^,()]+),/.exec(option)?.[1];
+  await page.waitForFunction((ids) => {
+    const o = document.querySelector("#patient-list option")?.textContent ?? "";
+    return ids.includes(/\(([^,()]+),/.exec(o)?.[1]);
+  }, expected, { timeout: 10_000 });
+  const patients = await page.locator("#patient-list option").allTextContents();
+  assert.ok(patients.length > 0);
+  for (const p of patients) {
+    const practice = practiceOf(p);
+    assert.ok(practice && expected.includes(practice), `${p} is at a Tower Hamlets practice`);
+  }
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
+test("Open loads a .qof file into the editor and checks it; Save downloads the current text", async () => {
+  const { page, errors } = await openPage(browser);
+  await page.waitForFunction(() => document.querySelector("#scheme-picker")?.value !== "", null, { timeout: 10_000 });
+  // a file with an error: the editor shows it and the checker finds the error in it
+  const broken = MINI.replace("where DM_COD }", "where DM_CDO }");
+  await page.setInputFiles("#open-file", { name: "draft.qof", mimeType: "text/plain", buffer: Buffer.from(broken) });
+  const problem = page.locator('#problems button.problem.error[data-line="4"]');
+  await problem.waitFor({ timeout: 10_000 });
+  assert.match(await problem.textContent(), /DM_CDO/);
+  assert.equal(await editorText(page), broken);
+  assert.equal(await page.inputValue("#scheme-picker"), "", "no shipped scheme is selected");
+  assert.equal(await page.getAttribute("#results", "data-state"), "stale");
+
+  // a good file replaces it: no error, and the results are its scheme's
+  await page.setInputFiles("#open-file", { name: "mini.qof", mimeType: "text/plain", buffer: Buffer.from(MINI) });
+  await page.waitForSelector("#problems:not(:has(.error))", { state: "attached", timeout: 10_000 });
+  assert.equal(await editorText(page), MINI);
+  await page.waitForFunction(() => document.querySelector("#results")?.dataset.state === "done" &&
+    document.querySelector("#results dd")?.textContent?.includes("(mini)"), null, { timeout: 60_000 });
+  assert.equal(await page.locator("#results table").first().locator("tbody tr").count(), 2, "its two indicators");
+
+  // Save writes what the editor holds now, edits included, named after the scheme
+  const edited = MINI.replace("points 17", "points 18");
+  await setEditorText(page, edited);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#save")]);
+  assert.equal(download.suggestedFilename(), "mini.qof");
+  assert.equal(readFileSync(await download.path(), "utf8"), edited);
   assert.deepEqual(errors, []);
   await page.context().close();
 });

@@ -82,3 +82,40 @@ test "HbA1c of 70 does not count" {
   expect DM020 numerator
 }
 `;
+
+/** Splits one line of a CSV file (fields may be double-quoted, with `""` for a quote). */
+function csvLine(line) {
+  const out = [];
+  let field = "";
+  let quoted = false;
+  for (let k = 0; k < line.length; k++) {
+    const c = line[k];
+    if (quoted) {
+      if (c === '"' && line[k + 1] === '"') {
+        field += '"';
+        k++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") {
+      out.push(field);
+      field = "";
+    } else field += c;
+  }
+  out.push(field);
+  return out;
+}
+
+/** The rows of a CSV file under data/reference/ as objects keyed by the header's names. */
+export function referenceRows(file) {
+  const [head, ...lines] = readFileSync(join(repoRoot, "data", "reference", file), "utf8").trim().split("\n");
+  const names = csvLine(head);
+  return lines.map((l) => Object.fromEntries(csvLine(l).map((v, k) => [names[k], v])));
+}
+
+/** The practice codes of a CCG in the embedded NHS Digital 2019/20 figures, sorted. */
+export function ccgPracticeIds(ccgName) {
+  const ccg = referenceRows("ccgs_1920.csv").find((c) => c.ccg_name === ccgName);
+  if (!ccg) throw new Error(`no CCG named ${ccgName} in data/reference/ccgs_1920.csv`);
+  return referenceRows("practices_1920.csv").filter((p) => p.ccg_id === ccg.ccg_id).map((p) => p.practice_id).sort();
+}
