@@ -91,7 +91,9 @@ async function runEvaluate(): Promise<void> {
       if (value.ok) {
         lastResult = value.result;
         results.replaceChildren(renderResults(value.result, value.population.label, ms));
-        results.dataset.state = "done";
+        // the text may have changed meanwhile into one that does not check (no evaluation
+        // follows then): these results are of the old text
+        results.dataset.state = text === view.state.doc.toString() ? "done" : "stale";
         results.dataset.ms = String(ms);
       } else {
         results.replaceChildren(h("p", {}, "The scheme cannot be evaluated:"), failureList(value));
