@@ -293,6 +293,32 @@ pub(crate) mod wide {
         rem as u64
     }
 
+    /// The end of [`mul`] for a product below 2^128 (a short factor, such as whole points or
+    /// the point value in pounds): the same digits dropped and the same rounding, with one
+    /// 128-bit division.
+    fn mul_round128(p: u128, scale: u32) -> Option<(u128, u32)> {
+        // the fewest digits to drop: enough to fit 96 bits and a scale of 28
+        let mut k = scale.saturating_sub(28);
+        while p / POW10[k as usize] > MAX96 {
+            k += 1;
+        }
+        if k > scale {
+            return None;
+        }
+        if k == 0 {
+            return Some((p, scale));
+        }
+        let pow = POW10[k as usize];
+        let q = p / pow;
+        let r = p - q * pow;
+        let half = pow / 2;
+        let q = if r > half || (r == half && q & 1 == 1) { q + 1 } else { q };
+        if q > MAX96 {
+            return None;
+        }
+        Some((q, scale - k))
+    }
+
     /// `a / 10^sa` times `b / 10^sb` (mantissas below 2^96), as rust_decimal's `mul_impl`
     /// computes it: the exact product when it fits 96 bits at a scale of at most 28;
     /// otherwise rounded half to even, dropping the fewest digits that make it fit.
@@ -316,7 +342,15 @@ pub(crate) mod wide {
                 return Some((p, scale));
             }
         }
-        let mut v = mul192(a, b);
+        round96(mul192(a, b), scale)
+    }
+
+    /// `v / 10^scale` rounded as rust_decimal's `Buf24::rescale` does (half to even, dropping
+    /// the fewest digits that bring the mantissa within 96 bits and the scale within 28).
+    fn round96(mut v: U192, scale: u32) -> Option<(u128, u32)> {
+        if v[2] == 0 && scale <= 28 + 38 {
+            return mul_round128(u128::from(v[0]) | u128::from(v[1]) << 64, scale);
+        }
         let bits = if v[2] != 0 {
             192 - v[2].leading_zeros()
         } else if v[1] != 0 {
@@ -388,7 +422,8 @@ pub fn div_counts(n: u64, d: u64) -> Option<Decimal> {
         return div(Decimal::from(n), Decimal::from(d));
     }
     let wide = u128::from(n) * TEN_28;
-    let (q, r) = (wide / u128::from(d), wide % u128::from(d));
+    let q = wide / u128::from(d);
+    let r = wide - q * u128::from(d);
     if r == 0 {
         // An exact quotient below 1: rust_decimal's loop adds nine digits at a time (scales
         // 9, 18, 27, then 28), stops at the first of those where nothing remains, and strips

@@ -104,11 +104,15 @@ fn between_fast(
     if !(0 < l && l < SMALL && 0 < u && u < SMALL && 0 < m && m < SMALL) {
         return None;
     }
-    if sl > 12 || su > 12 || t > 12 || lower >= upper {
+    if sl > 12 || su > 12 || t > 12 {
         return None;
     }
     let pow = |s: u32| wide::POW10[s as usize];
     let (l, u, m) = (l.unsigned_abs(), u.unsigned_abs(), m.unsigned_abs());
+    let s = sl.max(su);
+    if l * pow(s - sl) >= u * pow(s - su) {
+        return None; // lower >= upper
+    }
     let (n, d) = (u128::from(numerator), u128::from(denominator));
     // lo = lower x d at scale sl, hi = upper x d at scale su (exact, below 2^72)
     let (lo, hi) = (l * d, u * d);
@@ -120,7 +124,6 @@ fn between_fast(
     }
     // n - lo at scale sl; max x (n - lo) at scale t + sl; hi - lo at the larger scale
     let top = m * (n * pow(sl) - lo);
-    let s = sl.max(su);
     let bottom = hi * pow(s - su) - lo * pow(s - sl);
     // `.min(max_points)` of the Decimal path is a no-op here: the quotient is below
     // max_points < 2^40 / 10^t, so it is rounded at a scale of at least 16 > t, where
