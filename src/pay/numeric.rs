@@ -492,21 +492,38 @@ pub fn round(value: Decimal, places: u32, mode: RoundingMode) -> Decimal {
     if m < 0 {
         return value.round_dp_with_strategy(places, mode.strategy());
     }
-    let p = wide::POW10[(scale - places) as usize];
+    let k = (scale - places) as usize;
     let m = m.unsigned_abs();
-    // one division, 64-bit when it can be (the usual money value fits)
-    let (q, r) = if m >> 64 == 0 && p >> 64 == 0 {
-        let (m, p) = (m as u64, p as u64);
-        let q = m / p;
-        (u128::from(q), u128::from(m - q * p))
-    } else {
-        let q = m / p;
-        (q, m - q * p)
-    };
-    let up = match mode {
-        RoundingMode::HalfAwayFromZero => 2 * r >= p,
-        RoundingMode::HalfEven => 2 * r > p || (2 * r == p && q % 2 == 1),
+    let up = |q: u128, above: bool, exact_half: bool| match mode {
+        RoundingMode::HalfAwayFromZero => above || exact_half,
+        RoundingMode::HalfEven => above || (exact_half && q % 2 == 1),
         RoundingMode::TowardZero => false,
+    };
+    let (q, up) = if m >> 64 == 0 && k <= 19 {
+        // the usual money value: 64-bit
+        let (m, p) = (m as u64, wide::POW10[k] as u64);
+        let q = m / p;
+        let r = m - q * p;
+        let q = u128::from(q);
+        // k >= 1, so p is even and p / 2 is the exact half
+        (q, up(q, r > p / 2, r == p / 2))
+    } else if k <= 19 {
+        let p = wide::POW10[k];
+        let q = m / p;
+        let r = m - q * p;
+        (q, up(q, 2 * r > p, 2 * r == p))
+    } else {
+        // 10^k does not fit 64 bits: two divisions by 64-bit powers (10^19, then 10^(k-19)),
+        // much cheaper than one by a 128-bit divisor. The dropped part is r2 x 10^19 + r1,
+        // and half of 10^k is (10^(k-19) / 2) x 10^19.
+        let p1 = wide::POW10[19];
+        let q1 = m / p1;
+        let r1 = m - q1 * p1;
+        let p2 = wide::POW10[k - 19];
+        let q = q1 / p2;
+        let r2 = q1 - q * p2;
+        let h2 = p2 / 2;
+        (q, up(q, r2 > h2 || (r2 == h2 && r1 > 0), r2 == h2 && r1 == 0))
     };
     let q = if up { q + 1 } else { q };
     // q <= m < 2^96 and places < scale <= 28, so this is always in range
