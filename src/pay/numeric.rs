@@ -33,7 +33,7 @@ fn mantissa(d: Decimal) -> u128 {
 
 /// Multiplies two decimals, saturating at the ends of the range: rust_decimal's
 /// `saturating_mul`, with the same value and digits, computed faster for non-negative values
-/// (the pay phase's) by [`wide::mul`]. A product that needs more than 28 digits keeps the 28
+/// (the pay phase's) by `wide::mul`. A product that needs more than 28 digits keeps the 28
 /// most significant ones, the last rounded half to even (rust_decimal's rule).
 pub fn mul_sat(a: Decimal, b: Decimal) -> Decimal {
     if a.is_sign_negative() || b.is_sign_negative() {
