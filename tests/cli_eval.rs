@@ -327,3 +327,155 @@ fn eval_pays_published_counts() {
     assert_eq!(v["national"]["prevalence_source"], "file prevalence.csv");
     assert!(v.get("reports").is_none());
 }
+
+/// Two practices' published figures: A1 (TOTAL list 1,000; diabetes 50 of 800 aged 17+) and
+/// A2 (1,500; 30 of 1,200), so national diabetes prevalence is 80 / 2,000 = 4%, A1's APDF
+/// 0.0625 / 0.04 = 1.5625 and A2's 0.025 / 0.04 = 0.625.
+fn two_practices(name: &str, scheme: &str) -> PathBuf {
+    let d = setup(name, scheme);
+    std::fs::write(
+        d.join("prevalence.csv"),
+        "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PATIENT_LIST_SIZE\n\
+         A1,DM,50,17OV,800\nA1,HYP,100,TOTAL,1000\nA2,DM,30,17OV,1200\nA2,HYP,100,TOTAL,1500\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("achievement.csv"),
+        "PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE\n\
+         A1,DM020,DENOMINATOR,40\nA1,DM020,NUMERATOR,30\nA1,DM020,PCAS,5\n\
+         A2,DM020,DENOMINATOR,25\nA2,DM020,NUMERATOR,10\nA2,DM020,PCAS,0\n",
+    )
+    .unwrap();
+    d
+}
+
+fn indicator<'v>(practice: &'v serde_json::Value, id: &str) -> &'v serde_json::Value {
+    practice["indicators"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap()
+}
+
+#[test]
+fn eval_pays_historic_achievement_from_the_historic_file() {
+    let scheme = SCHEME.replace(
+        "  national average list size 8479\n",
+        "  national average list size 8479\n  payment historic 2016/17 adjusted for prevalence and list size\n",
+    );
+    let d = two_practices("historic", &scheme);
+    std::fs::write(
+        d.join("historic.csv"),
+        "practice_id,year,item,points,pounds\nA1,2016/17,DM020,10,\nA2,2016/17,DM020,8,\n",
+    )
+    .unwrap();
+    let o = run(
+        &[
+            "eval",
+            "scheme.qof",
+            "--achievement",
+            "achievement.csv",
+            "--prevalence",
+            "prevalence.csv",
+            "--historic",
+            "historic.csv",
+            "--format",
+            "json",
+        ],
+        &d,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let (a1, a2) = (&v["practices"][0], &v["practices"][1]);
+    assert_eq!((a1["practice_id"].as_str(), a2["practice_id"].as_str()), (Some("A1"), Some("A2")));
+    // historic points x (£187.74 x CPI) x APDF, by hand:
+    // A1: 10 x 187.74 x 1000/8479 x 1.5625 = 345.965031... -> £345.97
+    // A2:  8 x 187.74 x 1500/8479 x 0.625  = 166.063215... -> £166.06
+    let dm020 = indicator(a1, "DM020");
+    assert_eq!(dm020["payment"], "345.97");
+    assert_eq!(dm020["paid_on"], "historic 2016/17 points adjusted for list size and prevalence");
+    // this year's points are still reported (30/40 = 75%, the upper threshold: all 17)
+    assert_eq!(dm020["points"], "17");
+    assert_eq!(indicator(a2, "DM020")["payment"], "166.06");
+    // no historic figure for DM017: it pays nothing
+    assert_eq!(indicator(a1, "DM017")["payment"], "0.00");
+    assert_eq!(a1["payment"], "345.97");
+    assert_eq!(a2["payment"], "166.06");
+    assert_eq!(v["total"]["payment"], "512.03");
+    // without the historic file every line pays nothing, with a warning
+    let o = run(
+        &[
+            "eval",
+            "scheme.qof",
+            "--achievement",
+            "achievement.csv",
+            "--prevalence",
+            "prevalence.csv",
+            "--format",
+            "json",
+        ],
+        &d,
+    );
+    let w: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(w["total"]["payment"], "0.00");
+    let warnings = w["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|x| x["message"].as_str().unwrap().contains("no historic figures")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn eval_structure_file_gives_practices_their_networks() {
+    let d = two_practices("structure", SCHEME);
+    std::fs::write(d.join("structure.csv"), "practice_id,network_id\nA1,U1\nA2,U2\nZ9,U1\n")
+        .unwrap();
+    let args = |structure: &str| {
+        run(
+            &[
+                "eval",
+                "scheme.qof",
+                "--achievement",
+                "achievement.csv",
+                "--prevalence",
+                "prevalence.csv",
+                "--structure",
+                structure,
+                "--format",
+                "json",
+            ],
+            &d,
+        )
+    };
+    let o = args("structure.csv");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["practices"][0]["network_id"], "U1");
+    assert_eq!(v["practices"][1]["network_id"], "U2");
+    // a practice without counts is not added, and the warning says so
+    assert_eq!(v["practices"].as_array().unwrap().len(), 2);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("structure.csv") && e.contains("without counts"), "{e}");
+    // NHS Digital's structure file works as it is
+    std::fs::write(
+        d.join("PRACTICE_STRUCTURE.csv"),
+        "PRACTICE_CODE,PRACTICE_NAME,PCN_ODS_CODE\nA1,\"One, Two\",U7\nA2,Three,U7\n",
+    )
+    .unwrap();
+    let o = args("PRACTICE_STRUCTURE.csv");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["practices"][1]["network_id"], "U7");
+    // a bad row: the file, line and column
+    std::fs::write(d.join("bad.csv"), "practice_id,network_id\nA1,U1\n,U2\n").unwrap();
+    let o = args("bad.csv");
+    assert_eq!(o.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("bad.csv") && e.contains("line 3"), "{e}");
+    assert!(e.to_uppercase().contains("PRACTICE"), "{e}");
+    assert!(o.stdout.is_empty());
+    // a missing column
+    std::fs::write(d.join("nocol.csv"), "practice_id,pcn\nA1,U1\n").unwrap();
+    let o = args("nocol.csv");
+    assert_eq!(o.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("nocol.csv") && e.contains("missing column"), "{e}");
+    // only with published counts
+    let o = run(&["eval", "scheme.qof", "--structure", "structure.csv"], &d);
+    assert_eq!(o.status.code(), Some(2));
+}

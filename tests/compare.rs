@@ -288,5 +288,44 @@ fn cli_compare_on_published_counts() {
         &d,
     ));
     assert_eq!(c["total"]["payment_b"], e["total"]["payment"]);
+    // without a structure file the practices have no network; with one, they are grouped
+    let nets = c["networks"].as_array().unwrap();
+    assert_eq!((nets.len(), nets[0]["network_id"].as_str()), (1, Some("")));
+    std::fs::write(
+        d.join("structure.csv"),
+        "practice_id,network_id
+A1,U1
+A2,U1
+",
+    )
+    .unwrap();
+    let mut a: Vec<String> = args("json");
+    a.extend(["--structure".to_string(), "structure.csv".to_string()]);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let s = json(&run(&a, &d));
+    let nets = s["networks"].as_array().unwrap();
+    assert_eq!(nets.len(), 1);
+    assert_eq!(
+        (nets[0]["network_id"].as_str(), nets[0]["practices"].as_u64()),
+        (Some("U1"), Some(2))
+    );
+    assert_eq!(s["practices"][0]["network_id"], "U1");
+    assert_eq!(s["total"], c["total"]);
+    // a bad row stops the comparison with the file, line and column
+    std::fs::write(
+        d.join("bad.csv"),
+        "practice_id,network_id
+A1,U1
+,U1
+",
+    )
+    .unwrap();
+    let mut a: Vec<String> = args("json");
+    a.extend(["--structure".to_string(), "bad.csv".to_string()]);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let o = run(&a, &d);
+    assert_eq!(o.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("bad.csv") && e.contains("line 3"), "{e}");
     let _ = std::fs::remove_dir_all(&d);
 }

@@ -459,7 +459,7 @@ pub fn read_attested(
 }
 
 /// Reads NHS Digital's practice structure file (`PRACTICE_CODE, PCN_ODS_CODE`, other columns
-/// ignored) and sets the network of every practice *already in* `data` (read it after the
+/// ignored; also accepted: `practice_id, network_id`) and sets the network of every practice *already in* `data` (read it after the
 /// counts); practices not in `data` are counted in a warning, not added.
 pub fn read_structure(
     data: &mut PracticeData,
@@ -467,7 +467,7 @@ pub fn read_structure(
     file: &str,
 ) -> Result<ReadSummary, DataError> {
     let mut reader = Reader::new(text, file);
-    let wanted: &[&[&str]] = &[&["PRACTICE_CODE"], &["PCN_ODS_CODE", "NETWORK_ID"]];
+    let wanted: &[&[&str]] = &[&["PRACTICE_CODE", "PRACTICE_ID"], &["PCN_ODS_CODE", "NETWORK_ID"]];
     let (cols, idx) = Columns::resolve(&mut reader, file, wanted, &[])?;
     let [p, n] = [idx[0], idx[1]].map(|c| c.unwrap_or(0));
     let mut rows = 0;

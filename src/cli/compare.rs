@@ -1,7 +1,7 @@
 //! `qofrules compare A B [--population DIR | --achievement FILE --prevalence FILE]
 //! [--format table|csv|json|html] [--out FILE]`: two schemes on one population, side by side.
 
-use super::eval::{load_population, load_scheme, write_output};
+use super::eval::{apply_structure, load_population, load_scheme, write_output};
 use qofrules::aggregate::{read_achievement, read_prevalence, AchievementOptions};
 use qofrules::compare::{self, Comparison, Side};
 use qofrules::eval::PayInputs;
@@ -39,6 +39,10 @@ pub struct CompareArgs {
     /// NHS Digital's prevalence file: registers and list sizes (with --achievement)
     #[arg(long, requires = "achievement")]
     pub prevalence: Option<PathBuf>,
+    /// Which network each practice belongs to (`practice_id,network_id`; NHS Digital's
+    /// `PRACTICE_CODE,PCN_ODS_CODE` structure file also works), with --achievement
+    #[arg(long, requires = "achievement")]
+    pub structure: Option<PathBuf>,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -67,6 +71,8 @@ fn counts_inputs(
     scheme: &Scheme,
     ach: (&str, &str),
     prev: (&str, &str),
+    structure: Option<(&Path, &str)>,
+    warn: bool,
 ) -> Result<PayInputs, ExitCode> {
     let pay = qofrules::compile::pay_scheme(scheme);
     let mut data = PracticeData::new();
@@ -80,6 +86,9 @@ fn counts_inputs(
     if let Err(e) = read_achievement(&mut data, ach.1, ach.0, &opts) {
         eprintln!("error: {e}");
         return Err(ExitCode::from(1));
+    }
+    if let Some((path, text)) = structure {
+        apply_structure(&mut data, path, text, warn)?;
     }
     let n = NationalFigures::computed(&data, &pay.groups);
     let n = NationalFigures::given(
@@ -108,8 +117,14 @@ fn go(args: &CompareArgs) -> Result<(), ExitCode> {
             let prev_name = prev.display().to_string();
             let ach = (ach_name.as_str(), ach_text.as_str());
             let prev = (prev_name.as_str(), prev_text.as_str());
-            let in_a = counts_inputs(&scheme_a, ach, prev)?;
-            let in_b = counts_inputs(&scheme_b, ach, prev)?;
+            let structure_text = match &args.structure {
+                Some(path) => Some(read_text(path)?),
+                None => None,
+            };
+            let structure = args.structure.as_deref().zip(structure_text.as_deref());
+            let in_a = counts_inputs(&scheme_a, ach, prev, structure, true)?;
+            // the same file again for B: its warnings were printed for A
+            let in_b = counts_inputs(&scheme_b, ach, prev, structure, false)?;
             compare::impact_counts(a, b, &in_a, &in_b)
         }
         _ => {

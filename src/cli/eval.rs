@@ -4,7 +4,8 @@
 
 use super::check::{load, report, ErrorFormat};
 use qofrules::aggregate::{
-    read_achievement, read_attested, read_historic, read_prevalence, AchievementOptions,
+    read_achievement, read_attested, read_historic, read_prevalence, read_structure,
+    AchievementOptions,
 };
 use qofrules::compile::{compile, Program};
 use qofrules::model::Population;
@@ -41,6 +42,10 @@ pub struct EvalArgs {
     /// national prevalence to use (with a population)
     #[arg(long)]
     pub prevalence: Option<PathBuf>,
+    /// Which network each practice belongs to, for published counts (`practice_id,network_id`;
+    /// NHS Digital's `PRACTICE_CODE,PCN_ODS_CODE` structure file also works)
+    #[arg(long, requires = "achievement")]
+    pub structure: Option<PathBuf>,
     /// Attested items per practice (`practice_id,item_id,met`): attested indicators, gateway
     /// requirements, obligations
     #[arg(long)]
@@ -179,6 +184,29 @@ fn national_from_file(
     })
 }
 
+/// Reads a structure file (practice -> network) into `data`, after the counts: errors exit 1;
+/// warnings (practices without counts or without a network) are printed if `warn`.
+pub fn apply_structure(
+    data: &mut PracticeData,
+    path: &Path,
+    text: &str,
+    warn: bool,
+) -> Result<(), ExitCode> {
+    let name = path.display().to_string();
+    match read_structure(data, text, &name) {
+        Ok(summary) => {
+            for w in summary.warnings.iter().filter(|_| warn) {
+                eprintln!("warning: {name}: {} ({} rows)", w.message, w.rows);
+            }
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(ExitCode::from(1))
+        }
+    }
+}
+
 pub fn run(args: EvalArgs) -> ExitCode {
     match go(&args) {
         Ok(()) => ExitCode::SUCCESS,
@@ -227,6 +255,9 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
                     eprintln!("error: {e}");
                     return Err(ExitCode::from(1));
                 }
+            }
+            if let Some(path) = &args.structure {
+                apply_structure(&mut data, path, &read_text(path)?, true)?;
             }
             let n = NationalFigures::computed(&data, &pay.groups);
             let n = match prevalence_source {

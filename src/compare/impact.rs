@@ -522,41 +522,77 @@ pub(crate) fn movers(
     out
 }
 
-fn sum_figures<'r>(
-    figs: &mut HashMap<&'r str, IndicatorFigures>,
-    lines: &[crate::pay::IndicatorResult<'r>],
-) {
-    for l in lines {
-        if l.kind == "historic" {
-            continue;
+/// Per-indicator sums, in slots: `index` maps an id to its slot, and `last` remembers the slot
+/// of each line position, because every practice lists the scheme's indicators in the same
+/// order (a hash lookup per line was most of a comparison's time).
+#[derive(Default)]
+struct Sums<'r> {
+    index: HashMap<&'r str, usize>,
+    slots: Vec<IndicatorFigures>,
+    last: Vec<Option<(&'r str, usize)>>,
+}
+
+impl<'r> Sums<'r> {
+    fn slot(&mut self, pos: usize, id: &'r str) -> usize {
+        if let Some(Some((cached, k))) = self.last.get(pos) {
+            if *cached == id {
+                return *k;
+            }
         }
-        let f = figs.entry(l.id).or_default();
-        f.register += u64::from(l.register.unwrap_or(0));
-        f.denominator += u64::from(l.denominator);
-        f.numerator += u64::from(l.numerator);
-        f.pcas += u64::from(l.pcas);
-        f.points += l.points;
-        f.payment += l.payment;
+        let next = self.slots.len();
+        let k = *self.index.entry(id).or_insert(next);
+        if k == next {
+            self.slots.push(IndicatorFigures::default());
+        }
+        if self.last.len() <= pos {
+            self.last.resize(pos + 1, None);
+        }
+        self.last[pos] = Some((id, k));
+        k
+    }
+
+    /// Adds one practice's (or network's) lines, in order.
+    fn add(&mut self, lines: &[crate::pay::IndicatorResult<'r>]) {
+        for (pos, l) in lines.iter().enumerate() {
+            if l.kind == "historic" {
+                continue;
+            }
+            let k = self.slot(pos, l.id);
+            let f = &mut self.slots[k];
+            f.register += u64::from(l.register.unwrap_or(0));
+            f.denominator += u64::from(l.denominator);
+            f.numerator += u64::from(l.numerator);
+            f.pcas += u64::from(l.pcas);
+            f.points += l.points;
+            f.payment += l.payment;
+        }
     }
 }
 
 fn figures<'r>(r: &PayResult<'r>) -> HashMap<&'r str, IndicatorFigures> {
-    let mut figs = HashMap::new();
+    let mut sums = Sums::default();
     // practices in practice-code order, as pay adds its totals
     let mut ps: Vec<&crate::pay::PracticeResult<'_>> = r.practices.iter().collect();
     ps.sort_by(|x, y| x.practice_id.cmp(y.practice_id));
     for p in ps {
-        sum_figures(&mut figs, &p.indicators);
+        sums.add(&p.indicators);
     }
+    // networks' lines have their own positions: a fresh position cache, the same slots
+    sums.last.clear();
     for n in &r.networks {
-        sum_figures(&mut figs, &n.indicators);
+        sums.add(&n.indicators);
     }
-    for f in figs.values_mut() {
+    let Sums { index, mut slots, .. } = sums;
+    for f in &mut slots {
         f.achievement = if f.denominator == 0 {
             None
         } else {
             div(Decimal::from(f.numerator), Decimal::from(f.denominator))
         };
+    }
+    let mut figs = HashMap::with_capacity(index.len());
+    for (id, k) in index {
+        figs.insert(id, std::mem::take(&mut slots[k]));
     }
     figs
 }

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use super::error::PayErrors;
 use super::input::{Counts, HistoricValue, PracticeCounts, PracticeData};
 use super::national::NationalFigures;
-use super::numeric::{div, div_counts, Rounding};
+use super::numeric::{div, div_counts, mul_sat, wide, Rounding};
 use super::points::fraction_points;
 use super::result::{
     AspirationResult, GatewayResult, IndicatorResult, NetworkResult, ObligationResult, PayResult,
@@ -117,6 +117,8 @@ struct Group<'a> {
     list_col: Option<usize>,
     /// National (register, list size) totals, as decimals; `None` if unknown or zero.
     national: Option<(Decimal, Decimal)>,
+    /// The same as whole numbers.
+    national_counts: Option<(u64, u64)>,
 }
 
 struct Ind<'a> {
@@ -218,6 +220,11 @@ impl<'a> Run<'a> {
                     .get(&g.id)
                     .filter(|t| t.register > 0 && t.list_size > 0)
                     .map(|t| (Decimal::from(t.register), Decimal::from(t.list_size))),
+                national_counts: national
+                    .prevalence
+                    .get(&g.id)
+                    .filter(|t| t.register > 0 && t.list_size > 0)
+                    .map(|t| (t.register, t.list_size)),
             })
             .collect();
         let group_by_id: BTreeMap<&str, usize> =
@@ -329,10 +336,19 @@ impl<'a> Run<'a> {
             w.add(WarnKey::NoGroupListSize(grp.id, grp.list_type), pi, pid);
             return Decimal::ZERO;
         };
+        // The same division on whole numbers when the products are exact (always, in
+        // practice): `Decimal::from(x) x Decimal::from(y)` is the integer x y at scale 0.
+        if let Some((nr, nl)) = grp.national_counts {
+            let top = u128::from(register) * u128::from(nl);
+            let bottom = u128::from(list) * u128::from(nr);
+            if let Some(apdf) = wide::div(top, 0, bottom, 0).and_then(wide::decimal) {
+                return self.r.apply(apdf, self.r.apdf);
+            }
+        }
         // A list of 0 patients has no prevalence; nothing is paid on it.
         let apdf = div(
-            Decimal::from(register).saturating_mul(nat_list),
-            Decimal::from(list).saturating_mul(nat_register),
+            mul_sat(Decimal::from(register), nat_list),
+            mul_sat(Decimal::from(list), nat_register),
         )
         .unwrap_or(Decimal::ZERO);
         self.r.apply(apdf, self.r.apdf)
@@ -354,7 +370,7 @@ impl<'a> Run<'a> {
         f.cpi = self.cpi(list, pi, pid, w);
         f.apdf.clear();
         f.value.clear();
-        let base = f.cpi.map(|c| self.scheme.pound_per_point.saturating_mul(c));
+        let base = f.cpi.map(|c| mul_sat(self.scheme.pound_per_point, c));
         for (g, grp) in self.groups.iter().enumerate() {
             let a = if grp.adjusted {
                 self.apdf(g, register(grp), group_list(grp), pi, pid, w)
@@ -362,7 +378,7 @@ impl<'a> Run<'a> {
                 Decimal::ONE
             };
             f.apdf.push(a);
-            f.value.push(base.map(|b| b.saturating_mul(a)));
+            f.value.push(base.map(|b| mul_sat(b, a)));
         }
     }
 
@@ -399,14 +415,14 @@ impl<'a> Run<'a> {
                 let mut f = self.scheme.pound_per_point;
                 if h.adjust_list_size {
                     match cpi {
-                        Some(c) => f = f.saturating_mul(c),
+                        Some(c) => f = mul_sat(f, c),
                         None => return Decimal::ZERO,
                     }
                 }
                 if h.adjust_prevalence {
-                    f = f.saturating_mul(apdf);
+                    f = mul_sat(f, apdf);
                 }
-                v.points.unwrap_or(Decimal::ZERO).saturating_mul(f)
+                mul_sat(v.points.unwrap_or(Decimal::ZERO), f)
             }
         }
     }
@@ -431,7 +447,7 @@ impl<'a> Run<'a> {
                     return (Decimal::ZERO, 0);
                 }
                 let value = f.value.get(g).copied().flatten();
-                (value.map_or(Decimal::ZERO, |v| points.saturating_mul(v)), 0)
+                (value.map_or(Decimal::ZERO, |v| mul_sat(points, v)), 0)
             }
             PaymentModel::Historic(h) => {
                 let v = self.historic_value(h, p, id, pi, w);
@@ -442,7 +458,7 @@ impl<'a> Run<'a> {
                 let mut sum = Decimal::ZERO;
                 for s in shares {
                     let v = self.model_pay(&s.model, id, points, f, g, p, pi, w).0;
-                    sum = sum.saturating_add(s.share.saturating_mul(v));
+                    sum = sum.saturating_add(mul_sat(s.share, v));
                 }
                 (sum, 0)
             }
@@ -715,7 +731,7 @@ impl<'a> Run<'a> {
                 let g = self.group_by_id.get(item.as_str()).copied();
                 let a = g.and_then(|g| f.apdf.get(g).copied()).unwrap_or(Decimal::ONE);
                 let raw = self.historic(u.model, Some(value), f.cpi, a);
-                let pay = self.r.money(u.weight.saturating_mul(raw));
+                let pay = self.r.money(mul_sat(u.weight, raw));
                 payment = payment.saturating_add(pay);
                 indicators.push(IndicatorResult {
                     id: item,
@@ -792,7 +808,7 @@ impl<'a> Run<'a> {
                 ));
             }
         }
-        let aspiration = self.r.money(a.share.saturating_mul(raw));
+        let aspiration = self.r.money(mul_sat(a.share, raw));
         let monthly = self.r.money(div(aspiration, Decimal::from(12u32)).unwrap_or(Decimal::ZERO));
         Some(AspirationResult {
             year: &h.year,
@@ -859,7 +875,7 @@ impl<'a> Run<'a> {
                     Decimal::ZERO
                 } else {
                     let v = f.value.get(ci.group).copied().flatten();
-                    self.r.money(v.map_or(Decimal::ZERO, |v| points.saturating_mul(v)))
+                    self.r.money(v.map_or(Decimal::ZERO, |v| mul_sat(points, v)))
                 };
                 if !ind.monitored {
                     points_total = points_total.saturating_add(points);

@@ -17,16 +17,402 @@ pub fn div(a: Decimal, b: Decimal) -> Option<Decimal> {
     if b.is_zero() {
         return None;
     }
-    a.checked_div(b)
+    if a.is_sign_negative() || b.is_sign_negative() {
+        return a.checked_div(b);
+    }
+    match wide::div(mantissa(a), a.scale(), mantissa(b), b.scale()).and_then(wide::decimal) {
+        Some(q) => Some(q),
+        None => a.checked_div(b),
+    }
+}
+
+/// The mantissa of a non-negative decimal.
+fn mantissa(d: Decimal) -> u128 {
+    d.mantissa().unsigned_abs()
+}
+
+/// Multiplies two decimals, saturating at the ends of the range: rust_decimal's
+/// `saturating_mul`, with the same value and digits, computed faster for non-negative values
+/// (the pay phase's) by `wide::mul`. A product that needs more than 28 digits keeps the 28
+/// most significant ones, the last rounded half to even (rust_decimal's rule).
+pub fn mul_sat(a: Decimal, b: Decimal) -> Decimal {
+    if a.is_sign_negative() || b.is_sign_negative() {
+        return a.saturating_mul(b);
+    }
+    match wide::mul(mantissa(a), a.scale(), mantissa(b), b.scale()).and_then(wide::decimal) {
+        Some(p) => p,
+        None => a.saturating_mul(b),
+    }
+}
+
+/// rust_decimal's multiplication and division of non-negative values, ported to 128-bit
+/// integer arithmetic: the same quotient or product, with the same scale (the digits a value
+/// prints with), step for step. rust_decimal works on 32-bit limbs; these work on `u128` and
+/// are several times faster. Any case they do not follow exactly (overflow, a rounding that
+/// carries past 96 bits) returns `None`, and the callers then use rust_decimal itself.
+/// `tests` compare both over millions of inputs.
+pub(crate) mod wide {
+    use rust_decimal::Decimal;
+
+    /// The largest 96-bit mantissa.
+    const MAX96: u128 = (1 << 96) - 1;
+
+    const fn powers() -> [u128; 39] {
+        let mut p = [1u128; 39];
+        let mut i = 1;
+        while i < 39 {
+            p[i] = p[i - 1] * 10;
+            i += 1;
+        }
+        p
+    }
+    /// `10^i`.
+    pub(crate) const POW10: [u128; 39] = powers();
+
+    const fn fits() -> [u128; 10] {
+        let mut f = [0u128; 10];
+        let mut i = 0;
+        while i < 10 {
+            f[i] = MAX96 / POW10[i];
+            i += 1;
+        }
+        f
+    }
+    /// The largest mantissa that still fits 96 bits when multiplied by `10^i`.
+    const FITS: [u128; 10] = fits();
+
+    /// A mantissa and scale as a decimal (`None` if out of range).
+    pub(crate) fn decimal((m, scale): (u128, u32)) -> Option<Decimal> {
+        Decimal::try_from_i128_with_scale(i128::try_from(m).ok()?, scale).ok()
+    }
+
+    /// rust_decimal's `find_scale`: the largest `x <= 9` (and `<= 28 - scale`) such that
+    /// `q x 10^x` fits in 96 bits; `None` for its overflow cases.
+    fn find_scale(q: u128, scale: i32) -> Option<u32> {
+        let limit = if scale > 19 { (28 - scale) as u32 } else { 9 };
+        let mut x = limit;
+        while x > 0 && q > FITS[x as usize] {
+            x -= 1;
+        }
+        if x == 9 || x as i32 + scale >= 0 {
+            Some(x)
+        } else {
+            None
+        }
+    }
+
+    /// `num` (which overflowed 96 bits, at most 97) divided by 10 with rounding half to even
+    /// (`sticky`: digits below were not zero): rust_decimal's `unscale_from_overflow`.
+    fn unscale_from_overflow(num: u128, scale: i32, sticky: bool) -> Option<(u128, i32)> {
+        let scale = scale - 1;
+        if scale < 0 {
+            return None;
+        }
+        let (q, r) = (num / 10, num % 10);
+        let q = if r > 5 || (r == 5 && (sticky || q & 1 == 1)) { q + 1 } else { q };
+        Some((q, scale))
+    }
+
+    /// [`unscale`] for a non-negative scale.
+    pub(crate) fn unscale_pub(q: u128, scale: u32) -> (u128, u32) {
+        let (q, s) = unscale(q, scale as i32);
+        (q, s as u32)
+    }
+
+    /// rust_decimal's `unscale`: strips trailing zeros in steps of 8, 4, 2, 1, each tried
+    /// only when the low bits allow it (not a full normalisation).
+    fn unscale(mut q: u128, mut scale: i32) -> (u128, i32) {
+        while q as u32 == 0 && scale >= 8 && q % 100_000_000 == 0 {
+            q /= 100_000_000;
+            scale -= 8;
+        }
+        if q as u32 & 0xF == 0 && scale >= 4 && q % 10_000 == 0 {
+            q /= 10_000;
+            scale -= 4;
+        }
+        if q as u32 & 0x3 == 0 && scale >= 2 && q % 100 == 0 {
+            q /= 100;
+            scale -= 2;
+        }
+        if q as u32 & 0x1 == 0 && scale >= 1 && q % 10 == 0 {
+            q /= 10;
+            scale -= 1;
+        }
+        (q, scale)
+    }
+
+    /// The usual case of [`div`] in one long division: a non-negative starting scale, a
+    /// divisor below 2^64, and a quotient that does not terminate within 28 digits and whose
+    /// last digit is not 0. rust_decimal's loop then ends at the largest scale `S <= 28` at
+    /// which the quotient's integer part fits 96 bits, rounds half to even there, and strips
+    /// nothing; this computes `floor(a x 10^(28 - scale) / b)` at once, drops digits until it
+    /// fits, and rounds. `None` for every other case (the caller uses [`div`]).
+    fn div_one_shot(a: u128, b: u128, scale: u32) -> Option<(u128, u32)> {
+        let b = u64::try_from(b).ok()?;
+        if b == 0 || scale > 28 {
+            return None;
+        }
+        // a x 10^(28 - scale), below 2^190
+        let mut v = mul192(a, POW10[(28 - scale) as usize]);
+        let r = divrem(&mut v, b);
+        let mut s = 28u32;
+        let (mut last, mut sticky) = (None, r != 0);
+        while v[2] != 0 || v[1] >> 32 != 0 {
+            if let Some(d) = last {
+                sticky |= d != 0;
+            }
+            last = Some(divrem(&mut v, 10));
+            s -= 1;
+        }
+        if s < scale {
+            return None;
+        }
+        let q = u128::from(v[0]) | u128::from(v[1]) << 64;
+        let up = match last {
+            None => {
+                if r == 0 {
+                    return None; // exact: rust_decimal may stop earlier, at another scale
+                }
+                let twice = u128::from(r) * 2;
+                twice > u128::from(b) || (twice == u128::from(b) && q & 1 == 1)
+            }
+            Some(d) => {
+                if d == 0 && !sticky {
+                    return None;
+                }
+                d > 5 || (d == 5 && (sticky || q & 1 == 1))
+            }
+        };
+        let q = if up { q + 1 } else { q };
+        if q > MAX96 {
+            return None;
+        }
+        // inexact all along, so rust_decimal strips trailing zeros its way
+        let (q, s) = if q % 10 == 0 { unscale(q, s as i32) } else { (q, s as i32) };
+        Some((q, s as u32))
+    }
+
+    /// `a x b` for `a, b < 2^96`, as 192 bits.
+    fn mul192(a: u128, b: u128) -> U192 {
+        let (a0, a1) = (a as u64, (a >> 64) as u64);
+        let (b0, b1) = (b as u64, (b >> 64) as u64);
+        let ll = u128::from(a0) * u128::from(b0);
+        let mid = u128::from(a0) * u128::from(b1) + u128::from(a1) * u128::from(b0); // < 2^97
+        let hh = u128::from(a1) * u128::from(b1); // < 2^64
+        let lo = ll.wrapping_add(mid << 64);
+        let carry = u128::from(lo < ll);
+        let hi = hh + (mid >> 64) + carry;
+        [lo as u64, (lo >> 64) as u64, hi as u64]
+    }
+
+    /// `a / 10^sa` divided by `b / 10^sb` (mantissas below 2^96, `b > 0`), as rust_decimal's
+    /// `div_impl` computes it: the integer quotient, then up to nine more digits at a time
+    /// while the quotient fits 96 bits and the scale 28, the last digit rounded half to even,
+    /// then (if the division was inexact) trailing zeros partly stripped.
+    pub(crate) fn div(a: u128, sa: u32, b: u128, sb: u32) -> Option<(u128, u32)> {
+        if b == 0 || a > MAX96 || b > MAX96 || sa > 28 || sb > 28 {
+            return None;
+        }
+        if a == 0 {
+            return Some((0, 0));
+        }
+        if sa >= sb {
+            if let Some(q) = div_one_shot(a, b, sa - sb) {
+                return Some(q);
+            }
+        }
+        let mut scale = sa as i32 - sb as i32;
+        let mut q = a / b;
+        let mut r = a - q * b;
+        let mut inexact = false;
+        loop {
+            let x;
+            if r == 0 {
+                if scale >= 0 {
+                    break;
+                }
+                x = 9.min(-scale) as u32;
+            } else {
+                inexact = true;
+                let s = if scale == 28 { 0 } else { find_scale(q, scale)? };
+                if s == 0 {
+                    // round half to even on the remainder
+                    if 2 * r > b || (2 * r == b && q & 1 == 1) {
+                        q += 1;
+                        if q > MAX96 {
+                            return None;
+                        }
+                    }
+                    break;
+                }
+                x = s;
+            }
+            let p = POW10[x as usize];
+            scale += x as i32;
+            q *= p;
+            if q > MAX96 {
+                return None;
+            }
+            let rs = r * p;
+            let digits = rs / b;
+            r = rs - digits * b;
+            q += digits;
+            if q > MAX96 {
+                let (q2, s2) = unscale_from_overflow(q, scale, r != 0)?;
+                q = q2;
+                scale = s2;
+                break;
+            }
+        }
+        if inexact {
+            (q, scale) = unscale(q, scale);
+        }
+        Some((q, u32::try_from(scale).ok()?))
+    }
+
+    /// A 192-bit value as three 64-bit limbs, least significant first.
+    type U192 = [u64; 3];
+
+    /// Divides `v` by `d` in place; returns the remainder.
+    fn divrem(v: &mut U192, d: u64) -> u64 {
+        let mut rem: u128 = 0;
+        // leading zero limbs stay zero
+        let top = if v[2] != 0 {
+            3
+        } else if v[1] != 0 {
+            2
+        } else {
+            1
+        };
+        for limb in v[..top].iter_mut().rev() {
+            let cur = (rem << 64) | u128::from(*limb);
+            let q = cur / u128::from(d);
+            *limb = q as u64;
+            rem = cur - q * u128::from(d);
+        }
+        rem as u64
+    }
+
+    /// The end of [`mul`] for a product below 2^128 (a short factor, such as whole points or
+    /// the point value in pounds): the same digits dropped and the same rounding, with one
+    /// 128-bit division.
+    fn mul_round128(p: u128, scale: u32) -> Option<(u128, u32)> {
+        // the fewest digits to drop: enough to fit 96 bits and a scale of 28
+        let mut k = scale.saturating_sub(28);
+        while p / POW10[k as usize] > MAX96 {
+            k += 1;
+        }
+        if k > scale {
+            return None;
+        }
+        if k == 0 {
+            return Some((p, scale));
+        }
+        let pow = POW10[k as usize];
+        let q = p / pow;
+        let r = p - q * pow;
+        let half = pow / 2;
+        let q = if r > half || (r == half && q & 1 == 1) { q + 1 } else { q };
+        if q > MAX96 {
+            return None;
+        }
+        Some((q, scale - k))
+    }
+
+    /// `a / 10^sa` times `b / 10^sb` (mantissas below 2^96), as rust_decimal's `mul_impl`
+    /// computes it: the exact product when it fits 96 bits at a scale of at most 28;
+    /// otherwise rounded half to even, dropping the fewest digits that make it fit.
+    pub(crate) fn mul(a: u128, sa: u32, b: u128, sb: u32) -> Option<(u128, u32)> {
+        if a > MAX96 || b > MAX96 || sa > 28 || sb > 28 {
+            return None;
+        }
+        if a == 0 || b == 0 {
+            return Some((0, 0));
+        }
+        let scale = sa + sb;
+        if a >> 32 == 0 && b >> 32 == 0 && scale > 28 + 19 {
+            // rust_decimal's 32-bit path rounds this far down to zero
+            return Some((0, 0));
+        }
+        let (a0, a1) = (a as u64, (a >> 64) as u64);
+        let (b0, b1) = (b as u64, (b >> 64) as u64);
+        if a1 == 0 && b1 == 0 {
+            let p = u128::from(a0) * u128::from(b0);
+            if p <= MAX96 && scale <= 28 {
+                return Some((p, scale));
+            }
+        }
+        round96(mul192(a, b), scale)
+    }
+
+    /// `v / 10^scale` rounded as rust_decimal's `Buf24::rescale` does (half to even, dropping
+    /// the fewest digits that bring the mantissa within 96 bits and the scale within 28).
+    fn round96(mut v: U192, scale: u32) -> Option<(u128, u32)> {
+        if v[2] == 0 && scale <= 28 + 38 {
+            return mul_round128(u128::from(v[0]) | u128::from(v[1]) << 64, scale);
+        }
+        let bits = if v[2] != 0 {
+            192 - v[2].leading_zeros()
+        } else if v[1] != 0 {
+            128 - v[1].leading_zeros()
+        } else {
+            64 - v[0].leading_zeros()
+        };
+        let scale = scale as i32;
+        let mut target = 0i32;
+        if bits > 96 {
+            target = (((bits as i32 - 97) * 77) >> 8) + 1;
+            if target > scale {
+                return None;
+            }
+        }
+        if target < scale - 28 {
+            target = scale - 28;
+        }
+        if target <= 0 {
+            let m = u128::from(v[0]) | u128::from(v[1]) << 64;
+            return Some((m, scale as u32));
+        }
+        let mut scale = scale - target;
+        let mut sticky = false;
+        let (mut last, mut power) = (0u64, 1u64);
+        let mut left = target as usize;
+        while left > 0 {
+            sticky |= last != 0;
+            let step = left.min(19);
+            power = POW10[step] as u64;
+            last = divrem(&mut v, power);
+            left -= step;
+        }
+        while v[2] != 0 || v[1] >> 32 != 0 {
+            if scale == 0 {
+                return None;
+            }
+            sticky |= last != 0;
+            power = 10;
+            last = divrem(&mut v, 10);
+            scale -= 1;
+        }
+        let mut m = u128::from(v[0]) | u128::from(v[1]) << 64;
+        let half = power / 2;
+        if last > half || (last == half && (sticky || m & 1 == 1)) {
+            m += 1;
+            if m > MAX96 {
+                return None;
+            }
+        }
+        Some((m, scale as u32))
+    }
 }
 
 /// `div(Decimal::from(n), Decimal::from(d))` for whole numbers, with the same value, faster.
 ///
 /// Between 0 and 1 (the usual achievement) an inexact quotient is `n x 10^28 / d` rounded to
 /// nearest at 28 places, which is what rust_decimal's division gives; this computes it with
-/// one 128-bit integer division instead of its general long division. Other cases (exact
-/// quotients, quotients whose 28th place rounds to 0, quotients of 1 or more, and divisors of 2^29 or more, where a tie at the 29th
-/// place could occur) use [`div`]. `tests` below check that both agree, digit for digit.
+/// one 128-bit integer division instead of its general long division (trailing zeros, and
+/// exact quotients, get the representation rust_decimal's loop gives them: see the code).
+/// Quotients of 1 or more and divisors of 2^29 or more (where a tie at the 29th place could
+/// occur) use [`div`]. `tests` below check that both agree, digit for digit.
 pub fn div_counts(n: u64, d: u64) -> Option<Decimal> {
     const TEN_28: u128 = 10_000_000_000_000_000_000_000_000_000;
     if n == 0 && d != 0 {
@@ -36,17 +422,26 @@ pub fn div_counts(n: u64, d: u64) -> Option<Decimal> {
         return div(Decimal::from(n), Decimal::from(d));
     }
     let wide = u128::from(n) * TEN_28;
-    let (q, r) = (wide / u128::from(d), wide % u128::from(d));
+    let q = wide / u128::from(d);
+    let r = wide - q * u128::from(d);
     if r == 0 {
-        // an exact quotient: rust_decimal trims some trailing zeros (1/2 is 0.50); let it
-        // choose the representation
+        // An exact quotient below 1: rust_decimal's loop adds nine digits at a time (scales
+        // 9, 18, 27, then 28), stops at the first of those where nothing remains, and strips
+        // trailing zeros its way (1/2 is 0.50).
+        for s in [9u32, 18, 27, 28] {
+            let wide = u128::from(n) * wide::POW10[s as usize];
+            let q = wide / u128::from(d);
+            if q * u128::from(d) == wide {
+                return wide::decimal(wide::unscale_pub(q, s));
+            }
+        }
         return div(Decimal::from(n), Decimal::from(d));
     }
     // d < 2^29 cannot divide 2 x n x 10^28 without dividing n x 10^28, so there is no tie
     let q = if 2 * r > u128::from(d) { q + 1 } else { q };
     if q % 10 == 0 {
-        // rounding up made a trailing zero, which rust_decimal trims: let it do so
-        return div(Decimal::from(n), Decimal::from(d));
+        // a trailing zero, which rust_decimal's loop (inexact all along) strips its way
+        return wide::decimal(wide::unscale_pub(q, 28));
     }
     let q = i128::try_from(q).ok()?;
     Some(Decimal::from_i128_with_scale(q, 28))
@@ -97,14 +492,43 @@ pub fn round(value: Decimal, places: u32, mode: RoundingMode) -> Decimal {
     if m < 0 {
         return value.round_dp_with_strategy(places, mode.strategy());
     }
-    let p = 10i128.pow(scale - places);
-    let (q, r) = (m / p, m % p);
-    let up = match mode {
-        RoundingMode::HalfAwayFromZero => 2 * r >= p,
-        RoundingMode::HalfEven => 2 * r > p || (2 * r == p && q % 2 == 1),
+    let k = (scale - places) as usize;
+    let m = m.unsigned_abs();
+    let up = |q: u128, above: bool, exact_half: bool| match mode {
+        RoundingMode::HalfAwayFromZero => above || exact_half,
+        RoundingMode::HalfEven => above || (exact_half && q % 2 == 1),
         RoundingMode::TowardZero => false,
     };
-    Decimal::from_i128_with_scale(if up { q + 1 } else { q }, places)
+    let (q, up) = if m >> 64 == 0 && k <= 19 {
+        // the usual money value: 64-bit
+        let (m, p) = (m as u64, wide::POW10[k] as u64);
+        let q = m / p;
+        let r = m - q * p;
+        let q = u128::from(q);
+        // k >= 1, so p is even and p / 2 is the exact half
+        (q, up(q, r > p / 2, r == p / 2))
+    } else if k <= 19 {
+        let p = wide::POW10[k];
+        let q = m / p;
+        let r = m - q * p;
+        (q, up(q, 2 * r > p, 2 * r == p))
+    } else {
+        // 10^k does not fit 64 bits: two divisions by 64-bit powers (10^19, then 10^(k-19)),
+        // much cheaper than one by a 128-bit divisor. The dropped part is r2 x 10^19 + r1,
+        // and half of 10^k is (10^(k-19) / 2) x 10^19.
+        let p1 = wide::POW10[19];
+        let q1 = m / p1;
+        let r1 = m - q1 * p1;
+        let p2 = wide::POW10[k - 19];
+        let q = q1 / p2;
+        let r2 = q1 - q * p2;
+        let h2 = p2 / 2;
+        (q, up(q, r2 > h2 || (r2 == h2 && r1 > 0), r2 == h2 && r1 == 0))
+    };
+    let q = if up { q + 1 } else { q };
+    // q <= m < 2^96 and places < scale <= 28, so this is always in range
+    wide::decimal((q, places))
+        .unwrap_or_else(|| value.round_dp_with_strategy(places, mode.strategy()))
 }
 
 /// What a scheme rounds, and where. `None` means "not rounded": the value is carried at full
@@ -277,6 +701,116 @@ mod tests {
                     v.round_dp_with_strategy(places, mode.strategy())
                 );
             }
+        }
+    }
+
+    /// The same value and the same representation (mantissa and scale).
+    fn same(got: Option<Decimal>, want: Option<Decimal>, what: &str) {
+        assert_eq!(got, want, "{what}");
+        assert_eq!(
+            got.map(|g| (g.mantissa(), g.scale())),
+            want.map(|w| (w.mantissa(), w.scale())),
+            "{what}"
+        );
+    }
+
+    /// A random non-negative decimal: a mantissa of a random number of bits (0-96) at a random
+    /// scale (0-28), sometimes with trailing zeros.
+    fn random_decimal(next: &mut impl FnMut() -> u64) -> Decimal {
+        let bits = next() % 97;
+        let m = (u128::from(next()) << 64 | u128::from(next())) & ((1u128 << bits) - 1);
+        let m = if next() % 5 == 0 { (m / 1000) * 1000 } else { m };
+        let scale = (next() % 29) as u32;
+        Decimal::from_i128_with_scale(m as i128, scale)
+    }
+
+    #[test]
+    fn wide_div_agrees_with_rust_decimal() {
+        let mut next = rng(0xD1B5_4A32_D192_ED03);
+        let mut fast = 0;
+        for _ in 0..400_000 {
+            let a = random_decimal(&mut next);
+            let b = random_decimal(&mut next);
+            if b.is_zero() {
+                continue;
+            }
+            same(div(a, b), a.checked_div(b), &format!("{a} / {b}"));
+            fast +=
+                usize::from(wide::div(mantissa(a), a.scale(), mantissa(b), b.scale()).is_some());
+        }
+        // the port itself answered (not rust_decimal, its fallback), except for overflows
+        assert!(fast > 300_000, "{fast}");
+        // ratios of counts and of products of counts (achievement, CPI, APDF, points),
+        // including large list sizes
+        for _ in 0..300_000 {
+            let n = next() % (1 << (next() % 45));
+            let d = next() % (1 << (next() % 45)) + 1;
+            let (a, b) = (Decimal::from(n), Decimal::from(d));
+            same(div(a, b), a.checked_div(b), &format!("{n} / {d}"));
+        }
+        for d in 1..400u64 {
+            for n in 0..=d * 3 {
+                let (a, b) = (Decimal::from(n), Decimal::from(d));
+                same(div(a, b), a.checked_div(b), &format!("{n} / {d}"));
+            }
+        }
+        // the edges: 96-bit mantissas, scales 0 and 28, zero divisors
+        let max = Decimal::MAX;
+        let tiny = Decimal::new(1, 28);
+        for (a, b) in [
+            (max, Decimal::ONE),
+            (max, Decimal::TWO),
+            (max, d("0.5")),
+            (max, tiny),
+            (tiny, max),
+            (d("1"), d("3")),
+            (d("2"), d("3")),
+            (d("7922816251426433759354395033"), d("0.9")),
+            (d("79228162514264337593543950335"), d("79228162514264337593543950334")),
+            (Decimal::ZERO, d("3")),
+        ] {
+            same(div(a, b), a.checked_div(b), &format!("{a} / {b}"));
+        }
+        assert_eq!(div(d("1"), Decimal::ZERO), None);
+        // negative values go through rust_decimal
+        same(div(d("-1"), d("3")), d("-1").checked_div(d("3")), "-1 / 3");
+    }
+
+    #[test]
+    fn wide_mul_agrees_with_rust_decimal() {
+        let mut next = rng(0x94D0_49BB_1331_11EB);
+        let mut fast = 0;
+        for _ in 0..400_000 {
+            let a = random_decimal(&mut next);
+            let b = random_decimal(&mut next);
+            same(Some(mul_sat(a, b)), Some(a.saturating_mul(b)), &format!("{a} x {b}"));
+            fast +=
+                usize::from(wide::mul(mantissa(a), a.scale(), mantissa(b), b.scale()).is_some());
+        }
+        assert!(fast > 300_000, "{fast}");
+        // 28-digit quotients times each other (the point value, payments)
+        for _ in 0..200_000 {
+            let x = div(Decimal::from(next() % 100_000 + 1), Decimal::from(next() % 100_000 + 1));
+            let y = div(Decimal::from(next() % 100_000 + 1), Decimal::from(next() % 99_999 + 1));
+            let (Some(x), Some(y)) = (x, y) else { continue };
+            same(Some(mul_sat(x, y)), Some(x.saturating_mul(y)), &format!("{x} x {y}"));
+            let ppp = d("187.74");
+            same(Some(mul_sat(ppp, x)), Some(ppp.saturating_mul(x)), &format!("{ppp} x {x}"));
+        }
+        let max = Decimal::MAX;
+        for (a, b) in [
+            (max, Decimal::ONE),
+            (max, Decimal::TWO),
+            (max, d("0.1")),
+            (max, max),
+            (Decimal::new(1, 28), Decimal::new(1, 28)),
+            (Decimal::new(5, 28), Decimal::new(1, 1)),
+            (Decimal::new(15, 28), Decimal::new(1, 1)),
+            (Decimal::new(25, 28), Decimal::new(1, 1)),
+            (d("0.5"), Decimal::ZERO),
+            (d("-2.5"), d("3")),
+        ] {
+            same(Some(mul_sat(a, b)), Some(a.saturating_mul(b)), &format!("{a} x {b}"));
         }
     }
 

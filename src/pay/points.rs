@@ -2,7 +2,7 @@
 
 use rust_decimal::Decimal;
 
-use super::numeric::{div, div_counts, Rounding};
+use super::numeric::{div, div_counts, mul_sat, wide, Rounding};
 use super::scheme::ZeroDenominator;
 
 /// Points for an achievement (a fraction 0-1) between a lower and an upper threshold:
@@ -66,19 +66,69 @@ pub fn fraction_points(
             return (Some(a), rounding.apply(p, rounding.points));
         }
         None => {
-            let lo = lower.saturating_mul(d);
-            let hi = upper.saturating_mul(d);
+            if let Some(p) = between_fast(numerator, denominator, lower, upper, max_points) {
+                return (Some(a), rounding.apply(p, rounding.points));
+            }
+            let lo = mul_sat(lower, d);
+            let hi = mul_sat(upper, d);
             if n <= lo {
                 Decimal::ZERO
             } else if n >= hi {
                 max_points
             } else {
-                div(max_points.saturating_mul(n.saturating_sub(lo)), hi.saturating_sub(lo))
+                div(mul_sat(max_points, n.saturating_sub(lo)), hi.saturating_sub(lo))
                     .map_or(Decimal::ZERO, |p| p.min(max_points))
             }
         }
     };
     (Some(a), rounding.apply(p, rounding.points))
+}
+
+/// The unrounded-achievement points of [`fraction_points`] on integers: the same comparisons
+/// and the same intermediate mantissas and scales as its `Decimal` expressions (`lower x d`,
+/// `n - lo`, `max x (n - lo)`, `hi - lo`), so the one division gives the same digits.
+/// `None` (use the `Decimal` expressions) unless `0 < lower < upper`, `max_points > 0`, and
+/// everything is small enough to stay exact: then no intermediate value is zero, none needs
+/// rounding, and rust_decimal's results are these integers.
+fn between_fast(
+    numerator: u32,
+    denominator: u32,
+    lower: Decimal,
+    upper: Decimal,
+    max_points: Decimal,
+) -> Option<Decimal> {
+    const SMALL: i128 = 1 << 40;
+    let (l, sl) = (lower.mantissa(), lower.scale());
+    let (u, su) = (upper.mantissa(), upper.scale());
+    let (m, t) = (max_points.mantissa(), max_points.scale());
+    if !(0 < l && l < SMALL && 0 < u && u < SMALL && 0 < m && m < SMALL) {
+        return None;
+    }
+    if sl > 12 || su > 12 || t > 12 {
+        return None;
+    }
+    let pow = |s: u32| wide::POW10[s as usize];
+    let (l, u, m) = (l.unsigned_abs(), u.unsigned_abs(), m.unsigned_abs());
+    let s = sl.max(su);
+    if l * pow(s - sl) >= u * pow(s - su) {
+        return None; // lower >= upper
+    }
+    let (n, d) = (u128::from(numerator), u128::from(denominator));
+    // lo = lower x d at scale sl, hi = upper x d at scale su (exact, below 2^72)
+    let (lo, hi) = (l * d, u * d);
+    if n * pow(sl) <= lo {
+        return Some(Decimal::ZERO);
+    }
+    if n * pow(su) >= hi {
+        return Some(max_points);
+    }
+    // n - lo at scale sl; max x (n - lo) at scale t + sl; hi - lo at the larger scale
+    let top = m * (n * pow(sl) - lo);
+    let bottom = hi * pow(s - su) - lo * pow(s - sl);
+    // `.min(max_points)` of the Decimal path is a no-op here: the quotient is below
+    // max_points < 2^40 / 10^t, so it is rounded at a scale of at least 16 > t, where
+    // max_points lies on the grid, and rounding cannot pass it
+    wide::div(top, t + sl, bottom, s).and_then(wide::decimal)
 }
 
 #[cfg(test)]
@@ -136,6 +186,93 @@ mod tests {
             fraction_points(2, 3, 0, d("0.35"), d("0.75"), d("17"), &r3, ZeroDenominator::NoPoints);
         assert_eq!(a3, Some(d("0.67")));
         assert_eq!(p3, d("13.6"));
+    }
+
+    /// The `Decimal` expressions `between_fast` replaces.
+    fn between_decimal(n: u32, d: u32, lower: Decimal, upper: Decimal, max: Decimal) -> Decimal {
+        let (n, d) = (Decimal::from(n), Decimal::from(d));
+        let lo = lower.saturating_mul(d);
+        let hi = upper.saturating_mul(d);
+        if n <= lo {
+            Decimal::ZERO
+        } else if n >= hi {
+            max
+        } else {
+            div(max.saturating_mul(n.saturating_sub(lo)), hi.saturating_sub(lo))
+                .map_or(Decimal::ZERO, |p| p.min(max))
+        }
+    }
+
+    #[test]
+    fn integer_points_agree_with_decimal_points() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        };
+        let thresholds = [
+            ("0.35", "0.75"),
+            ("0.4", "0.9"),
+            ("0.45", "0.8"),
+            ("0.2", "0.5"),
+            ("0.01", "0.99"),
+            ("0.123", "0.1235"),
+            ("0", "0.5"),
+            ("0.5", "0.5"),
+            ("0.8", "0.4"),
+            ("0.5", "1"),
+            ("1", "2"),
+        ];
+        let maxes = ["17", "44", "1", "4.5", "0.25", "37", "0", "100.125"];
+        let mut fast = 0;
+        let mut check = |n: u32, dd: u32, lo: &str, hi: &str, mx: &str| {
+            let (lo, hi, mx) = (d(lo), d(hi), d(mx));
+            let (_, got) = fraction_points(
+                n,
+                dd,
+                0,
+                lo,
+                hi,
+                mx,
+                &Rounding::default(),
+                ZeroDenominator::NoPoints,
+            );
+            let want = between_decimal(n, dd, lo, hi, mx);
+            assert_eq!(got, want, "{n}/{dd} {lo}-{hi} max {mx}");
+            assert_eq!((got.mantissa(), got.scale()), (want.mantissa(), want.scale()));
+            fast += usize::from(between_fast(n, dd, lo, hi, mx).is_some());
+        };
+        for (lo, hi) in thresholds {
+            for mx in maxes {
+                // every count up to 120, then random ones up to 2^32 (large lists)
+                for dd in 1..=120 {
+                    for n in 0..=dd {
+                        check(n, dd, lo, hi, mx);
+                    }
+                }
+                for _ in 0..5_000 {
+                    let dd = (next() % (1 << (next() % 33))).max(1) as u32;
+                    let n = (next() % (u64::from(dd) + 1)) as u32;
+                    check(n, dd, lo, hi, mx);
+                }
+                // exactly at the thresholds
+                for dd in [20u32, 40, 100, 200, 1000, 8000, 4_000_000] {
+                    for t in [lo, hi] {
+                        let exact = d(t) * Decimal::from(dd);
+                        if exact.fract().is_zero() && exact >= Decimal::ZERO {
+                            let n = u32::try_from(exact.mantissa() / 10i128.pow(exact.scale()))
+                                .unwrap_or(0);
+                            for n in [n.saturating_sub(1), n, n + 1] {
+                                check(n.min(dd), dd, lo, hi, mx);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(fast > 100_000, "the integer path was taken {fast} times");
     }
 
     #[test]
