@@ -1107,13 +1107,21 @@ impl Builder<'_> {
         match p.as_rule() {
             Rule::expr | Rule::and_expr => {
                 let is_or = p.as_rule() == Rule::expr;
-                let mut parts: Vec<Expr> = p
-                    .into_inner()
-                    .filter(|x| !matches!(x.as_rule(), Rule::k_or | Rule::k_and))
-                    .map(|x| self.expr(x))
-                    .collect();
-                if parts.len() == 1 {
-                    return parts.pop().unwrap_or(Expr { kind: ExprKind::Bool(false), span });
+                let mut operands =
+                    p.into_inner().filter(|x| !matches!(x.as_rule(), Rule::k_or | Rule::k_and));
+                // Most `expr` and `and_expr` nodes wrap a single operand: return it without
+                // collecting a vector.
+                let mut parts = Vec::new();
+                if let Some(first) = operands.next() {
+                    let first = self.expr(first);
+                    let Some(second) = operands.next() else {
+                        return first;
+                    };
+                    parts.push(first);
+                    parts.push(self.expr(second));
+                    for x in operands {
+                        parts.push(self.expr(x));
+                    }
                 }
                 let kind = if is_or { ExprKind::Or(parts) } else { ExprKind::And(parts) };
                 Expr { kind, span }
