@@ -43,8 +43,8 @@ const TOP_LEVEL: &[&str] = &[
 
 /// Parses one file. Always returns a tree (possibly partial) and the syntax errors found.
 pub fn parse(text: &str, file: usize) -> (File, Vec<Diagnostic>) {
-    let comments = scan_comments(text);
-    if let Some(d) = depth_error(text, file) {
+    let (comments, too_deep) = pre_scan(text, file);
+    if let Some(d) = too_deep {
         return (File { items: vec![], comments }, vec![d]);
     }
     let mut diags = Vec::new();
@@ -110,33 +110,12 @@ fn chunks(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
-fn scan_comments(text: &str) -> Vec<Span> {
+/// One pass over the text, outside strings: the span of every comment (for the formatter), and
+/// the first parenthesis nested deeper than [`MAX_DEPTH`], if any (pest recurses per level).
+fn pre_scan(text: &str, file: usize) -> (Vec<Span>, Option<Diagnostic>) {
     let b = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    let mut in_string = false;
-    while i < b.len() {
-        match b[i] {
-            b'"' => in_string = !in_string,
-            b'\\' if in_string => i += 1,
-            b'\n' => in_string = false,
-            b'/' if !in_string && b.get(i + 1) == Some(&b'/') => {
-                let end = text[i..].find('\n').map(|n| i + n).unwrap_or(text.len());
-                let end = if text[..end].ends_with('\r') { end - 1 } else { end };
-                out.push(Span::new(i, end));
-                i = end;
-                continue;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    out
-}
-
-/// Finds parentheses nested deeper than [`MAX_DEPTH`], outside strings and comments.
-fn depth_error(text: &str, file: usize) -> Option<Diagnostic> {
-    let b = text.as_bytes();
+    let mut comments = Vec::new();
+    let mut too_deep = None;
     let mut depth = 0usize;
     let mut in_string = false;
     let mut i = 0;
@@ -146,13 +125,16 @@ fn depth_error(text: &str, file: usize) -> Option<Diagnostic> {
             b'\\' if in_string => i += 1,
             b'\n' => in_string = false,
             b'/' if !in_string && b.get(i + 1) == Some(&b'/') => {
-                i = text[i..].find('\n').map(|n| i + n).unwrap_or(text.len());
+                let end = text[i..].find('\n').map(|n| i + n).unwrap_or(text.len());
+                let end = if text[..end].ends_with('\r') { end - 1 } else { end };
+                comments.push(Span::new(i, end));
+                i = end;
                 continue;
             }
-            b'(' if !in_string => {
+            b'(' if !in_string && too_deep.is_none() => {
                 depth += 1;
                 if depth > MAX_DEPTH {
-                    return Some(
+                    too_deep = Some(
                         Diagnostic::error(
                             "too-deep",
                             file,
@@ -170,7 +152,7 @@ fn depth_error(text: &str, file: usize) -> Option<Diagnostic> {
         }
         i += 1;
     }
-    None
+    (comments, too_deep)
 }
 
 /// A pest failure in the chunk starting at `base` of `text`. The unexpected token is read from
@@ -274,6 +256,9 @@ impl Builder<'_> {
     fn text(&self, p: P) -> Text {
         let span = self.span(&p);
         let raw = p.into_inner().next().map(|b| b.as_str()).unwrap_or("");
+        if !raw.contains('\\') {
+            return Text { value: raw.to_string(), span };
+        }
         let mut value = String::with_capacity(raw.len());
         let mut esc = false;
         for c in raw.chars() {
@@ -1122,13 +1107,21 @@ impl Builder<'_> {
         match p.as_rule() {
             Rule::expr | Rule::and_expr => {
                 let is_or = p.as_rule() == Rule::expr;
-                let mut parts: Vec<Expr> = p
-                    .into_inner()
-                    .filter(|x| !matches!(x.as_rule(), Rule::k_or | Rule::k_and))
-                    .map(|x| self.expr(x))
-                    .collect();
-                if parts.len() == 1 {
-                    return parts.pop().unwrap_or(Expr { kind: ExprKind::Bool(false), span });
+                let mut operands =
+                    p.into_inner().filter(|x| !matches!(x.as_rule(), Rule::k_or | Rule::k_and));
+                // Most `expr` and `and_expr` nodes wrap a single operand: return it without
+                // collecting a vector.
+                let mut parts = Vec::new();
+                if let Some(first) = operands.next() {
+                    let first = self.expr(first);
+                    let Some(second) = operands.next() else {
+                        return first;
+                    };
+                    parts.push(first);
+                    parts.push(self.expr(second));
+                    for x in operands {
+                        parts.push(self.expr(x));
+                    }
                 }
                 let kind = if is_or { ExprKind::Or(parts) } else { ExprKind::And(parts) };
                 Expr { kind, span }
