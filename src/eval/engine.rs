@@ -57,32 +57,33 @@ pub(crate) struct Plan {
     code_filter: CodeFilter,
 }
 
-/// A bit per hash of a code: set for every code of some list, so that a clear bit rules a
-/// code out with one load from a table small enough to stay in cache.
+/// A bit per hash of a code (65,536 bits): set for every code of some list, so that a clear
+/// bit rules a code out with one load from a table small enough to stay in cache.
 #[derive(Clone, Debug)]
 pub(crate) struct CodeFilter {
-    bits: Vec<u64>,
-    shift: u32,
+    bits: Box<[u64; 1024]>,
 }
 
 impl CodeFilter {
     fn new(codes: &[u64]) -> CodeFilter {
-        // At least 16 bits per code (few false positives), at least 4096 bits.
-        let mut b = 12u32;
-        while (1usize << b) < codes.len().saturating_mul(16) && b < 24 {
-            b += 1;
-        }
-        let mut f = CodeFilter { bits: vec![0; 1 << (b - 6)], shift: 64 - b };
+        let mut f = CodeFilter { bits: Box::new([0; 1024]) };
         for &c in codes {
-            let h = f.bit(c);
+            let h = Self::bit(c);
             f.bits[h >> 6] |= 1 << (h & 63);
         }
         f
     }
 
     #[inline(always)]
-    fn bit(&self, code: u64) -> usize {
-        (code.wrapping_mul(0xD6E8_FEB8_6659_FD93) >> self.shift) as usize
+    fn bit(code: u64) -> usize {
+        (code.wrapping_mul(0xD6E8_FEB8_6659_FD93) >> 48) as usize
+    }
+
+    /// Whether `code` may be in some list (1) or is in none (0).
+    #[inline(always)]
+    fn pass(&self, code: u64) -> u64 {
+        let h = Self::bit(code);
+        (self.bits[h >> 6] >> (h & 63)) & 1
     }
 }
 
@@ -374,9 +375,7 @@ impl<'p> Engine<'p> {
             for (j, e) in chunk.iter().enumerate() {
                 sorted &= e.date >= prev;
                 prev = e.date;
-                let h = filter.bit(e.code);
-                let pass = (filter.bits[h >> 6] >> (h & 63)) & 1;
-                marked |= (pass & u64::from(e.date <= pped)) << j;
+                marked |= (filter.pass(e.code) & u64::from(e.date <= pped)) << j;
             }
             while marked != 0 {
                 let e = &chunk[marked.trailing_zeros() as usize];
@@ -594,6 +593,7 @@ impl<'p> Engine<'p> {
 
     /// Counts events of `l` in `range`, each at least `apart` days after the previous one
     /// counted.
+    #[inline(never)]
     pub fn count(&self, l: u32, range: (Date, Date), apart: i32) -> u32 {
         let mut n = 0u32;
         let mut last: Option<Date> = None;
@@ -733,10 +733,8 @@ impl<'p> Engine<'p> {
                 if self.list(*list).is_empty() {
                     return cmp_f(*cmp, 0.0, *value);
                 }
-                match self.window(*window) {
-                    Some(r) => cmp_f(*cmp, f64::from(self.count(*list, r, *apart)), *value),
-                    None => cmp_f(*cmp, 0.0, *value),
-                }
+                let n = self.window(*window).map_or(0, |r| self.count(*list, r, *apart));
+                cmp_f(*cmp, f64::from(n), *value)
             }
             Node::Event { pick, list, paired, window, pred } => {
                 // No event of the list: nothing is selected, and no predicate holds of nothing.
@@ -774,23 +772,32 @@ impl<'p> Engine<'p> {
                         _ => {}
                     }
                 }
-                if pick.is_none() && paired.is_none() && !matches!(pred, Pred::Exists) {
-                    // `X [window] PRED` without latest/first: some event satisfies it.
-                    let Some(range) = self.window(*window) else { return false };
-                    let n = self.list(*list).len();
-                    for k in 0..n {
-                        let i = self.list_events[*list as usize][k];
-                        let d = self.events[i as usize].date;
-                        if d >= range.0 && d <= range.1 && self.pred(Selected::One(i), pred) {
-                            return true;
-                        }
-                    }
-                    return false;
-                }
-                let s = self.select(*pick, *list, *paired, *window);
-                self.pred(s, pred)
+                self.eval_event(*pick, *list, *paired, *window, pred)
             }
         }
+    }
+
+    /// The general case of an event condition (kept out of [`Engine::eval`], whose common
+    /// cases stay small).
+    #[inline(never)]
+    fn eval_event(
+        &self,
+        pick: Option<Pick>,
+        list: u32,
+        paired: Option<u32>,
+        window: Option<u32>,
+        pred: &Pred,
+    ) -> bool {
+        if pick.is_none() && paired.is_none() && !matches!(pred, Pred::Exists) {
+            // `X [window] PRED` without latest/first: some event satisfies it.
+            let Some(range) = self.window(window) else { return false };
+            return self.list(list).iter().any(|&i| {
+                let d = self.events[i as usize].date;
+                d >= range.0 && d <= range.1 && self.pred(Selected::One(i), pred)
+            });
+        }
+        let s = self.select(pick, list, paired, window);
+        self.pred(s, pred)
     }
 
     /// Whether the loaded patient is on register `r`: registered at the PPED, aged within

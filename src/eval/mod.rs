@@ -237,7 +237,11 @@ fn evaluate_split(
     let mut last: Option<(&str, usize)> = None;
     for p in &pop.patients {
         if let Some((id, k)) = last {
-            if id == p.practice_id {
+            // Byte by byte, inlined: practice codes are short, and a library call per
+            // patient costs more than the comparison.
+            let same = id.len() == p.practice_id.len()
+                && id.bytes().zip(p.practice_id.bytes()).all(|(a, b)| a == b);
+            if same {
                 buckets[k].push(p);
                 continue;
             }
