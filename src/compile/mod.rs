@@ -67,6 +67,9 @@ pub struct Program {
     pub reports: Vec<ReportIr>,
     /// Patient-list types counted per practice: `TOTAL` first, then those registers use.
     pub list_types: Vec<ListType>,
+    /// What the evaluator derives from the program (per-node list needs, fixed windows,
+    /// indicators by cohort), worked out on first use and shared by every engine.
+    pub(crate) eval_plan: std::sync::OnceLock<crate::eval::engine::Plan>,
 }
 
 /// An open-addressing hash table from SNOMED CT id to code index (linear probing, a power
@@ -387,6 +390,7 @@ impl<'s> Compiler<'s> {
                 indicators: Vec::new(),
                 reports: Vec::new(),
                 list_types: Vec::new(),
+                eval_plan: std::sync::OnceLock::new(),
             },
             errors: Vec::new(),
             list_index: BTreeMap::new(),

@@ -156,35 +156,47 @@ fn evaluate_practice(e: &mut Engine<'_>, t: &mut PracticeTally, patients: &[&Pat
                 t.list_sizes[k] += 1;
             }
         }
+        // Fraction indicators are counted only for patients in their cohort: those of a
+        // register only when the patient is on it (anyone else is excluded at the cascade's
+        // first step), those of every registered patient always.
         for r in 0..prog.registers.len() {
             if e.on_register(r as u32) {
                 t.registers[r] += 1;
+                for k in 0..e.cohort_of(r).len() {
+                    let i = e.cohort_of(r)[k] as usize;
+                    count_indicator(e, t, i);
+                }
             }
         }
-        for (i, ind) in prog.indicators.iter().enumerate() {
-            if ind.kind != Kind::Fraction {
-                continue;
-            }
-            let c = e.classify(i);
-            if c.class == Class::Excluded {
-                continue;
-            }
-            let counts = &mut t.indicators[i];
-            counts.tally.add(c.class);
-            if let Some(s) = c.stratum {
-                counts.strata[s as usize].add(c.class);
-                if let Class::Adjusted(k) = c.class {
-                    counts.strata_pcas_by_adjustment[s as usize][k as usize] += 1;
-                }
-            }
-            if let Class::Adjusted(k) = c.class {
-                counts.pcas_by_adjustment[k as usize] += 1;
-            }
-            for (d, &r) in ind.reports.iter().enumerate() {
-                if let Some(cl) = e.report_class(r) {
-                    t.indicators[i].reports[d][cl as usize].add(c.class);
-                }
-            }
+        for k in 0..e.no_cohort().len() {
+            let i = e.no_cohort()[k] as usize;
+            count_indicator(e, t, i);
+        }
+    }
+}
+
+/// Classifies the loaded patient for fraction indicator `i` and counts the outcome.
+#[inline]
+fn count_indicator(e: &mut Engine<'_>, t: &mut PracticeTally, i: usize) {
+    let c = e.classify(i);
+    if c.class == Class::Excluded {
+        return;
+    }
+    let counts = &mut t.indicators[i];
+    counts.tally.add(c.class);
+    if let Some(s) = c.stratum {
+        counts.strata[s as usize].add(c.class);
+        if let Class::Adjusted(k) = c.class {
+            counts.strata_pcas_by_adjustment[s as usize][k as usize] += 1;
+        }
+    }
+    if let Class::Adjusted(k) = c.class {
+        counts.pcas_by_adjustment[k as usize] += 1;
+    }
+    let prog = e.prog;
+    for (d, &r) in prog.indicators[i].reports.iter().enumerate() {
+        if let Some(cl) = e.report_class(r) {
+            t.indicators[i].reports[d][cl as usize].add(c.class);
         }
     }
 }
@@ -220,7 +232,20 @@ fn evaluate_split(
         index.entry(id).or_insert(k);
     }
     let mut buckets: Vec<Vec<&Patient>> = vec![Vec::new(); ids.len()];
+    // Patients usually come practice by practice: the previous patient's practice is tried
+    // before the map.
+    let mut last: Option<(&str, usize)> = None;
     for p in &pop.patients {
+        if let Some((id, k)) = last {
+            // Byte by byte, inlined: practice codes are short, and a library call per
+            // patient costs more than the comparison.
+            let same = id.len() == p.practice_id.len()
+                && id.bytes().zip(p.practice_id.bytes()).all(|(a, b)| a == b);
+            if same {
+                buckets[k].push(p);
+                continue;
+            }
+        }
         let k = match index.get(p.practice_id.as_str()) {
             Some(&k) => k,
             None => {
@@ -231,6 +256,7 @@ fn evaluate_split(
             }
         };
         buckets[k].push(p);
+        last = Some((p.practice_id.as_str(), k));
     }
     let run = |range: std::ops::Range<usize>| -> Vec<PracticeTally> {
         let mut e = Engine::new(prog);
