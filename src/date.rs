@@ -56,25 +56,45 @@ impl Date {
         Self::parse_bytes(s.as_bytes())
     }
 
-    /// Parses `YYYY-MM-DD` from bytes (the CSV readers' fast path).
+    /// Parses `YYYY-MM-DD` from bytes (the CSV readers' fast path): the same dates as
+    /// [`Date::from_ymd`], with the start of years 1800 to 2199 from a table and no branch
+    /// per digit.
     pub fn parse_bytes(b: &[u8]) -> Option<Date> {
-        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = b else {
+            return None;
+        };
+        let digit = |c: u8| c.wrapping_sub(b'0');
+        let [y0, y1, y2, y3, m0, m1, d0, d1] = [y0, y1, y2, y3, m0, m1, d0, d1].map(digit);
+        // One test for all eight: `c` is at most 9 exactly when neither `c` nor `c + 118`
+        // (wrapping) has its high bit set.
+        let high = |c: u8| c | c.wrapping_add(118);
+        if (high(y0) | high(y1) | high(y2) | high(y3) | high(m0) | high(m1) | high(d0) | high(d1))
+            & 0x80
+            != 0
+        {
             return None;
         }
-        let num = |s: &[u8]| -> Option<u32> {
-            let mut v = 0u32;
-            for &c in s {
-                if !c.is_ascii_digit() {
-                    return None;
-                }
-                v = v * 10 + u32::from(c - b'0');
-            }
-            Some(v)
+        let y = i32::from(y0) * 1000 + i32::from(y1) * 100 + i32::from(y2) * 10 + i32::from(y3);
+        let m = usize::from(m0 * 10 + m1);
+        let d = i32::from(d0 * 10 + d1);
+        // Days before each month, and in each month, of a common year.
+        const BEFORE: [i32; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+        const DAYS: [i32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+        let (Some(&before), Some(&days)) =
+            (BEFORE.get(m.wrapping_sub(1)), DAYS.get(m.wrapping_sub(1)))
+        else {
+            return None;
         };
-        let y = num(&b[0..4])? as i32;
-        let m = num(&b[5..7])?;
-        let d = num(&b[8..10])?;
-        Date::from_ymd(y, m, d)
+        let (start, leap) = match YEAR_STARTS.get((y - TABLE_FIRST_YEAR) as usize..) {
+            Some(&[start, next, ..]) => (start, i32::from(next - start == 366)),
+            _ => (days_before_year(y), i32::from(is_leap(y))),
+        };
+        let extra = if m > 2 { leap } else { 0 };
+        let days = days + if m == 2 { leap } else { 0 };
+        if d == 0 || d > days {
+            return None;
+        }
+        Some(Date(start + before + extra + d - 1))
     }
 
     /// Adds (or with a negative count subtracts) calendar months, clamping the day.
@@ -123,6 +143,26 @@ impl From<Date> for String {
         d.to_string()
     }
 }
+
+/// Days from 1970-01-01 to 1 January of year `y` (negative before 1970).
+const fn days_before_year(y: i32) -> i32 {
+    let p = y - 1;
+    365 * p + p.div_euclid(4) - p.div_euclid(100) + p.div_euclid(400) - 719_162
+}
+
+const TABLE_FIRST_YEAR: i32 = 1800;
+const TABLE_YEARS: usize = 400;
+
+/// `days_before_year` of the years 1800 to 2200.
+static YEAR_STARTS: [i32; TABLE_YEARS + 1] = {
+    let mut t = [0; TABLE_YEARS + 1];
+    let mut i = 0;
+    while i <= TABLE_YEARS {
+        t[i] = days_before_year(TABLE_FIRST_YEAR + i as i32);
+        i += 1;
+    }
+    t
+};
 
 fn is_leap(y: i32) -> bool {
     (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
@@ -176,6 +216,22 @@ mod tests {
         assert_eq!(Date::parse("2019-02-29"), None);
         assert_eq!(Date::parse("2019-13-01"), None);
         assert_eq!(Date::parse("2019-1-01"), None);
+    }
+
+    #[test]
+    fn byte_parser_agrees_with_from_ymd() {
+        let years = (0..=2500).chain((2501..=9999).step_by(7));
+        for y in years {
+            for m in 0..=13u32 {
+                for d in 0..=32u32 {
+                    let s = format!("{y:04}-{m:02}-{d:02}");
+                    assert_eq!(Date::parse_bytes(s.as_bytes()), Date::from_ymd(y, m, d), "{s}");
+                }
+            }
+        }
+        for bad in ["2019-01-0a", "2019/01/01", "2019-01-011", "+019-01-01", "2019-0:-01", ""] {
+            assert_eq!(Date::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]
