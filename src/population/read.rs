@@ -7,7 +7,7 @@ use crate::model::{Event, Patient, Practice, Sex};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::io::Read as _;
+use std::io::Read;
 
 /// A small, fast, non-cryptographic hasher for id lookups (the FxHash function).
 #[derive(Default, Clone, Copy)]
@@ -608,21 +608,20 @@ pub(crate) fn read_events(
                 return Ok(());
             };
             let ctx = EventsCtx::new(src.name, &lay, args);
-            read_block(&ctx, src.data, records.position(), records.line(), false, patients, errors);
+            let (body, line) = (records.position(), records.line());
+            read_block(&ctx, src.data, body, line, false, patients, errors, || ());
             return Ok(());
         }
         EventsInput::Stream { name, reader } => (name, reader),
     };
+    let block_size = args.block.max(1);
     let mut buf: Vec<u8> = Vec::new();
-    let mut eof = false;
-    let mut want = args.block.max(1);
+    // The next block is read into this buffer while the current one is parsed.
+    let mut spare: Vec<u8> = Vec::new();
+    let mut eof = fill(reader, &mut buf, block_size)?;
     let mut lay: Option<Layout> = None;
     let mut base = 1;
     loop {
-        while buf.len() < want && !eof {
-            let need = (want - buf.len()) as u64;
-            eof = std::io::Read::take(&mut *reader, need).read_to_end(&mut buf)? == 0;
-        }
         let mut cut = if eof {
             buf.len()
         } else {
@@ -630,7 +629,8 @@ pub(crate) fn read_events(
                 Some(i) => i + 1,
                 None => {
                     // One line longer than a block: read on.
-                    want = want.saturating_mul(2);
+                    let want = buf.len().saturating_mul(2).max(block_size);
+                    eof = fill(reader, &mut buf, want)?;
                     continue;
                 }
             }
@@ -641,7 +641,7 @@ pub(crate) fn read_events(
             eof = true;
             cut = buf.len();
         }
-        let block = &buf[..cut];
+        let (block, tail) = buf.split_at(cut);
         let mut body = 0;
         if lay.is_none() {
             let src = Source::new(name, block);
@@ -656,14 +656,40 @@ pub(crate) fn read_events(
         }
         let Some(l) = &lay else { return Ok(()) };
         let ctx = EventsCtx::new(name, l, args);
-        let (next, stop) = read_block(&ctx, block, body, base, !quoted, patients, errors);
+        // Parse this block while the next one is read: the rest of this buffer (a partial
+        // line) and then the stream.
+        let reader = &mut *reader;
+        let spare_buf = &mut spare;
+        let read_next = move || -> std::io::Result<bool> {
+            spare_buf.clear();
+            if eof {
+                return Ok(true);
+            }
+            spare_buf.extend_from_slice(tail);
+            fill(reader, spare_buf, block_size)
+        };
+        let ((next, stop), next_eof) =
+            read_block(&ctx, block, body, base, !quoted, patients, errors, read_next);
+        let next_eof = next_eof?;
         if stop || eof {
             return Ok(());
         }
         base = next;
-        buf.drain(..cut);
-        want = args.block.max(1);
+        std::mem::swap(&mut buf, &mut spare);
+        eof = next_eof;
     }
+}
+
+/// Appends to `buf` from `reader` until it holds `want` bytes or the stream ends; returns
+/// whether it ended.
+fn fill(reader: &mut dyn std::io::Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
+    while buf.len() < want {
+        let need = (want - buf.len()) as u64;
+        if Read::take(&mut *reader, need).read_to_end(buf)? == 0 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// What reading any stretch of `events.csv` needs.
@@ -717,9 +743,11 @@ struct EventsPart {
 }
 
 /// Reads the records of `block` from byte `body` on, whose first line is line `base` of the
-/// file, into the patients' records. Returns the file line after the block and whether to
-/// stop reading. `no_quotes`: the block is known to hold no quote.
-fn read_block(
+/// file, into the patients' records, running `during` meanwhile (on this thread, while other
+/// threads parse). Returns the file line after the block, whether to stop reading, and what
+/// `during` returned. `no_quotes`: the block is known to hold no quote.
+#[allow(clippy::too_many_arguments)]
+fn read_block<R>(
     ctx: &EventsCtx<'_>,
     block: &[u8],
     body: usize,
@@ -727,43 +755,45 @@ fn read_block(
     no_quotes: bool,
     patients: &mut [Patient],
     errors: &mut DataErrors,
-) -> (usize, bool) {
+    during: impl FnOnce() -> R,
+) -> ((usize, bool), R) {
     let capacity = DataErrors::LIMIT.saturating_sub(errors.errors.len());
     let parallel = ctx.threads > 1 && block.len() - body >= ctx.min_parallel.max(1);
-    let parts = if parallel {
-        read_stretches(ctx, patients, block, body, no_quotes, capacity)
+    let (parts, r) = if parallel {
+        read_stretches(ctx, patients, block, body, no_quotes, capacity, during)
     } else {
-        None
+        (None, during())
     };
     let parts = parts.unwrap_or_else(|| {
         let plain = no_quotes || memchr::memchr(b'"', &block[body..]).is_none();
         vec![read_part(ctx, patients, block, body, plain, capacity)]
     });
-    merge_parts(parts, base, patients, errors)
+    (merge_parts(parts, base, patients, errors), r)
 }
 
 /// Splits `block` from `body` on into one stretch per thread at line ends and reads them in
 /// parallel; `None` when a stretch holds a quote (the block is then read on one thread).
 #[cfg(not(target_arch = "wasm32"))]
-fn read_stretches(
+fn read_stretches<R>(
     ctx: &EventsCtx<'_>,
     patients: &[Patient],
     block: &[u8],
     body: usize,
     no_quotes: bool,
     capacity: usize,
-) -> Option<Vec<EventsPart>> {
+    during: impl FnOnce() -> R,
+) -> (Option<Vec<EventsPart>>, R) {
     let len = block.len();
     let mut bounds = vec![body];
     for k in 1..ctx.threads {
-        let target = (body + (len - body) / ctx.threads * k).max(*bounds.last()?);
+        let target = (body + (len - body) / ctx.threads * k).max(bounds[bounds.len() - 1]);
         match memchr::memchr(b'\n', &block[target..]) {
             Some(i) if target + i + 1 < len => bounds.push(target + i + 1),
             _ => break,
         }
     }
     bounds.push(len);
-    let parts: Vec<Option<EventsPart>> = std::thread::scope(|s| {
+    let (parts, r): (Vec<Option<EventsPart>>, R) = std::thread::scope(|s| {
         let handles: Vec<_> = bounds
             .windows(2)
             .map(|w| {
@@ -777,27 +807,30 @@ fn read_stretches(
                 })
             })
             .collect();
-        handles
+        let r = during();
+        let parts = handles
             .into_iter()
             .map(|h| match h.join() {
                 Ok(v) => v,
                 Err(e) => std::panic::resume_unwind(e),
             })
-            .collect()
+            .collect();
+        (parts, r)
     });
-    parts.into_iter().collect()
+    (parts.into_iter().collect(), r)
 }
 
 #[cfg(target_arch = "wasm32")]
-fn read_stretches(
+fn read_stretches<R>(
     _: &EventsCtx<'_>,
     _: &[Patient],
     _: &[u8],
     _: usize,
     _: bool,
     _: usize,
-) -> Option<Vec<EventsPart>> {
-    None
+    during: impl FnOnce() -> R,
+) -> (Option<Vec<EventsPart>>, R) {
+    (None, during())
 }
 
 /// Moves the parts' events into the patients' records and their errors, rows made absolute
