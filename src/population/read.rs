@@ -625,10 +625,19 @@ pub(crate) fn read_events(
         let mut cut = if eof {
             buf.len()
         } else {
+            // The first block must hold the header: a line with more than a line end.
+            let text = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&buf);
+            let blank = |t: &[u8]| t.iter().all(|&c| c == b'\n' || c == b'\r');
             match memchr::memrchr(b'\n', &buf) {
-                Some(i) => i + 1,
-                None => {
-                    // One line longer than a block: read on.
+                Some(i)
+                    if lay.is_some()
+                        || !blank(&text[..(i + 1).saturating_sub(buf.len() - text.len())]) =>
+                {
+                    i + 1
+                }
+                _ => {
+                    // One line longer than a block (or only blank lines before the header):
+                    // read on.
                     let want = buf.len().saturating_mul(2).max(block_size);
                     eof = fill(reader, &mut buf, want)?;
                     continue;

@@ -397,6 +397,11 @@ fn split_reading_with_quotes_reads_on_one_thread() {
         (PRACTICES, PATIENTS, "patient_id,date\n"),
         (PRACTICES, PATIENTS, "\u{feff}patient_id,date,code,value\r\np1,2019-01-01,73211009,"),
         (PRACTICES, PATIENTS, EVENTS),
+        // Blank lines before the header (found by the fuzzer: a first block of blank lines
+        // was read as an empty file).
+        (PRACTICES, PATIENTS, "\n\r\n\npatient_id,date,code,value\np1,2019-01-01,73211009,\n"),
+        (PRACTICES, PATIENTS, "\u{feff}\n\npatient_id,date,x,value,y\np1,2019-01-01,1,\n"),
+        (PRACTICES, PATIENTS, "\n\n\n\n"),
     ] {
         let one = read_split(pr, pa, ev, 1);
         for block in [1, 5, 1000] {
