@@ -23,6 +23,7 @@ fn main() {
 
     date_parse_bytes(&mut h);
     synth_dudley_csv(&mut h);
+    load_population(&mut h);
     session_evaluate_after_edit(&mut h);
     check_scheme(&mut h);
     eval_qof_2019_20(&mut h);
@@ -440,6 +441,58 @@ fn synthetic_dates(n: usize) -> Vec<u8> {
         out.extend_from_slice(Date(first + offset).to_string().as_bytes());
     }
     out
+}
+
+/// Loading a population from bytes already in memory: NHS Dudley CCG at scale 0.25 (about
+/// 84,000 patients) with every record padded to 30 events (`synth::pad_records`), as CSV
+/// (`population::read_csv`: about 90 MB) and as NDJSON (`read_ndjson`). Elements are bytes
+/// of input, so `1000 / median_ns_per_element` is MB/s. `load/csv_30_events` lets the
+/// reader use every core (as the CLI does); `..._one_thread` is one core.
+fn load_population(h: &mut Harness) {
+    use qofrules::population::{read_csv, read_csv_with_threads, read_ndjson, Source};
+    use qofrules::synth::{generate, pad_records, Selection, SynthOptions, SynthYear};
+    const NAMES: &str = "load/csv_30_events load/csv_30_events_one_thread load/ndjson_30_events";
+    if h.filter.as_deref().is_some_and(|f| !NAMES.contains(f)) {
+        return;
+    }
+    let opts = SynthOptions { seed: 2020, scale: 0.25, year: SynthYear::Y2019_20 };
+    let mut pop = match generate(&Selection::Ccg("05C".into()), &opts) {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    };
+    pad_records(&mut pop.patients, 30, &opts);
+    let (prac, pats, evs) =
+        qofrules::population::write_csv(&pop, Vec::new(), Vec::new(), Vec::new())
+            .unwrap_or_else(|e| panic!("{e}"));
+    let bytes = (prac.len() + pats.len() + evs.len()) as u64;
+    let csv = |threads: usize| {
+        let r = read_csv_with_threads(
+            Source::new("practices.csv", black_box(&prac)),
+            Source::new("patients.csv", black_box(&pats)),
+            Source::new("events.csv", black_box(&evs)),
+            threads,
+        );
+        r.map_or(0, |p| p.patients.len())
+    };
+    h.run_n("load/csv_30_events", bytes, 10, || {
+        read_csv(
+            Source::new("practices.csv", black_box(&prac)),
+            Source::new("patients.csv", black_box(&pats)),
+            Source::new("events.csv", black_box(&evs)),
+        )
+        .map_or(0, |p| p.patients.len())
+    });
+    h.run_n("load/csv_30_events_one_thread", bytes, 10, || csv(1));
+    let (nprac, nd) = qofrules::population::write_ndjson(&pop, Vec::new(), Vec::new())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let nbytes = (nprac.len() + nd.len()) as u64;
+    h.run_n("load/ndjson_30_events", nbytes, 10, || {
+        read_ndjson(
+            Some(Source::new("practices.csv", black_box(&nprac))),
+            Source::new("patients.ndjson", black_box(&nd)),
+        )
+        .map_or(0, |p| p.patients.len())
+    });
 }
 
 struct Harness {

@@ -1,10 +1,12 @@
-//! A small RFC 4180 CSV reader over a `&str`: quoted fields (with `""` escapes and embedded
-//! commas and line breaks), LF or CRLF line ends, a leading byte-order mark. Each record knows
-//! the line it starts on, for error messages. Never panics.
+//! The aggregate readers' view of a CSV text: records of `&str` fields, each knowing the line
+//! it starts on, over the population readers' byte tokenizer (`population::csv`, RFC 4180:
+//! quoted fields with `""` escapes and embedded commas and line breaks, LF or CRLF line ends,
+//! a leading byte-order mark). Never panics.
 
 use std::borrow::Cow;
 
 use super::DataError;
+use crate::population::csv::{Records, SyntaxErrorKind};
 
 /// One record: its fields and the 1-based line it starts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,152 +19,63 @@ pub struct Record<'a> {
 
 /// Iterates over the records of a CSV text; blank lines are skipped.
 pub struct Reader<'a> {
-    text: &'a str,
-    pos: usize,
-    line: usize,
+    records: Records<'a>,
+    buf: Vec<Cow<'a, [u8]>>,
     file: &'a str,
+    done: bool,
 }
 
 impl<'a> Reader<'a> {
     /// A reader over `text`, naming `file` in errors.
     pub fn new(text: &'a str, file: &'a str) -> Reader<'a> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        Reader { text, pos: 0, line: 1, file }
+        Reader { records: Records::new(text.as_bytes()), buf: Vec::new(), file, done: false }
     }
+}
 
-    fn record(&mut self) -> Result<Option<Record<'a>>, DataError> {
-        let bytes = self.text.as_bytes();
-        // skip blank lines
-        loop {
-            match bytes.get(self.pos) {
-                None => return Ok(None),
-                Some(b'\n') => {
-                    self.pos += 1;
-                    self.line += 1;
-                }
-                Some(b'\r') if bytes.get(self.pos + 1) == Some(&b'\n') => {
-                    self.pos += 2;
-                    self.line += 1;
-                }
-                _ => break,
-            }
-        }
-        let start_line = self.line;
-        let mut fields = Vec::new();
-        loop {
-            // one field
-            if bytes.get(self.pos) == Some(&b'"') {
-                let quote_line = self.line;
-                self.pos += 1;
-                let mut value = String::new();
-                let mut seg = self.pos;
-                loop {
-                    match bytes.get(self.pos) {
-                        None => {
-                            return Err(DataError::at(
-                                self.file,
-                                quote_line,
-                                None,
-                                "unterminated quoted field".to_string(),
-                            )
-                            .help(
-                                "close the field with `\"`; write a quote inside a field as `\"\"`",
-                            ))
-                        }
-                        Some(b'"') => {
-                            value.push_str(self.text.get(seg..self.pos).unwrap_or(""));
-                            if bytes.get(self.pos + 1) == Some(&b'"') {
-                                value.push('"');
-                                self.pos += 2;
-                                seg = self.pos;
-                            } else {
-                                self.pos += 1;
-                                break;
-                            }
-                        }
-                        Some(b'\n') => {
-                            self.line += 1;
-                            self.pos += 1;
-                        }
-                        Some(_) => self.pos += 1,
-                    }
-                }
-                fields.push(Cow::Owned(value));
-                // after a closing quote: a separator, a line end or the end
-                match bytes.get(self.pos) {
-                    Some(b',') => {
-                        self.pos += 1;
-                        continue;
-                    }
-                    Some(b'\r') if bytes.get(self.pos + 1) == Some(&b'\n') => {
-                        self.pos += 2;
-                        self.line += 1;
-                        break;
-                    }
-                    Some(b'\n') => {
-                        self.pos += 1;
-                        self.line += 1;
-                        break;
-                    }
-                    None => break,
-                    Some(_) => {
-                        return Err(DataError::at(
-                            self.file,
-                            self.line,
-                            None,
-                            format!(
-                                "unexpected text after the closing quote of field {}",
-                                fields.len()
-                            ),
-                        )
-                        .help("put a comma after the closing quote, or quote the whole field"))
-                    }
-                }
-            } else {
-                let start = self.pos;
-                while let Some(&b) = bytes.get(self.pos) {
-                    if b == b','
-                        || b == b'\n'
-                        || (b == b'\r' && bytes.get(self.pos + 1) == Some(&b'\n'))
-                    {
-                        break;
-                    }
-                    self.pos += 1;
-                }
-                fields.push(Cow::Borrowed(self.text.get(start..self.pos).unwrap_or("")));
-                match bytes.get(self.pos) {
-                    Some(b',') => {
-                        self.pos += 1;
-                        // a trailing comma at the end of the line ends with an empty field
-                        continue;
-                    }
-                    Some(b'\r') => {
-                        self.pos += 2;
-                        self.line += 1;
-                        break;
-                    }
-                    Some(b'\n') => {
-                        self.pos += 1;
-                        self.line += 1;
-                        break;
-                    }
-                    _ => break,
-                }
-            }
-        }
-        Ok(Some(Record { line: start_line, fields }))
+/// A field of a `&str` as text. The tokenizer splits only at ASCII bytes, so every field of
+/// valid UTF-8 is valid UTF-8; the lossy branch is never taken.
+fn as_text(f: Cow<'_, [u8]>) -> Cow<'_, str> {
+    match f {
+        Cow::Borrowed(b) => String::from_utf8_lossy(b),
+        Cow::Owned(v) => match String::from_utf8(v) {
+            Ok(s) => Cow::Owned(s),
+            Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        },
     }
 }
 
 impl<'a> Iterator for Reader<'a> {
     type Item = Result<Record<'a>, DataError>;
     fn next(&mut self) -> Option<Self::Item> {
-        match self.record() {
-            Ok(Some(r)) => Some(Ok(r)),
-            Ok(None) => None,
+        if self.done {
+            return None;
+        }
+        match self.records.next_into(&mut self.buf) {
+            Ok(Some(line)) => {
+                Some(Ok(Record { line, fields: self.buf.drain(..).map(as_text).collect() }))
+            }
+            Ok(None) => {
+                self.done = true;
+                None
+            }
             Err(e) => {
-                self.pos = self.text.len(); // stop after an error
-                Some(Err(e))
+                self.done = true; // stop after an error
+                Some(Err(match e.kind {
+                    SyntaxErrorKind::Unclosed { quote_line } => DataError::at(
+                        self.file,
+                        quote_line,
+                        None,
+                        "unterminated quoted field".to_string(),
+                    )
+                    .help("close the field with `\"`; write a quote inside a field as `\"\"`"),
+                    SyntaxErrorKind::AfterQuote { field } => DataError::at(
+                        self.file,
+                        e.row,
+                        None,
+                        format!("unexpected text after the closing quote of field {field}"),
+                    )
+                    .help("put a comma after the closing quote, or quote the whole field"),
+                }))
             }
         }
     }

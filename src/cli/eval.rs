@@ -10,7 +10,7 @@ use qofrules::aggregate::{
 use qofrules::compile::{compile, Program};
 use qofrules::model::Population;
 use qofrules::pay::{FigureSource, NationalFigures, PayResult, PracticeData};
-use qofrules::population::{read_csv, read_ndjson, Source};
+use qofrules::population::{read_csv_stream, read_ndjson, Source};
 use qofrules::scheme::{Scheme, Sources};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -101,13 +101,22 @@ pub fn load_population(path: Option<&Path>) -> Result<Population, ExitCode> {
             ndjson(&path.join(NDJSON_FILE))?
         } else {
             let names = [PRACTICES_FILE, PATIENTS_FILE, EVENTS_FILE].map(|f| path.join(f));
-            let data = [read(&names[0])?, read(&names[1])?, read(&names[2])?];
-            let shown = names.map(|n| n.display().to_string());
-            read_csv(
+            let data = [read(&names[0])?, read(&names[1])?];
+            let shown = names.clone().map(|n| n.display().to_string());
+            // events.csv, the largest file by far, is streamed: never whole in memory.
+            let cannot = |e: std::io::Error| {
+                eprintln!("error: cannot read `{}`: {e}", shown[2]);
+                ExitCode::from(2)
+            };
+            let mut events = std::fs::File::open(&names[2]).map_err(cannot)?;
+            read_csv_stream(
                 Source::new(&shown[0], &data[0]),
                 Source::new(&shown[1], &data[1]),
-                Source::new(&shown[2], &data[2]),
+                &shown[2],
+                &mut events,
+                qofrules::population::default_threads(),
             )
+            .map_err(cannot)?
         }
     } else {
         ndjson(path)?

@@ -62,6 +62,10 @@ pub struct SynthArgs {
     /// Replace `--out` if it exists
     #[arg(long)]
     pub force: bool,
+    /// Pad every record to at least N events with everyday codes no shipped scheme looks at
+    /// (same results, the size of a real record set: for load tests)
+    #[arg(long, value_name = "N")]
+    pub events_per_patient: Option<usize>,
 }
 
 fn usage_error(message: &str, help: &str) -> ExitCode {
@@ -85,9 +89,13 @@ fn write_population(
     selection: &Selection,
     opts: &SynthOptions,
     format: Format,
+    pad: Option<usize>,
 ) -> Result<Result<Totals, io::Error>, synth::SynthError> {
     let mut totals = Totals::default();
-    let count = |t: &mut Totals, patients: &[qofrules::model::Patient]| {
+    let count = |t: &mut Totals, patients: &mut [qofrules::model::Patient]| {
+        if let Some(n) = pad {
+            synth::pad_records(patients, n, opts);
+        }
         t.practices += 1;
         t.patients += patients.len() as u64;
         t.events += patients.iter().map(|p| p.events.len() as u64).sum::<u64>();
@@ -105,8 +113,8 @@ fn write_population(
                 Ok(w) => w,
                 Err(e) => return Ok(Err(e)),
             };
-            let done = synth::for_each_practice(selection, opts, |p, patients| {
-                count(&mut totals, &patients);
+            let done = synth::for_each_practice(selection, opts, |p, mut patients| {
+                count(&mut totals, &mut patients);
                 w.write_practice(&p)?;
                 w.write_patients(&patients)
             })?;
@@ -126,8 +134,8 @@ fn write_population(
                 Ok(w) => w,
                 Err(e) => return Ok(Err(e)),
             };
-            let done = synth::for_each_practice(selection, opts, |p, patients| {
-                count(&mut totals, &patients);
+            let done = synth::for_each_practice(selection, opts, |p, mut patients| {
+                count(&mut totals, &mut patients);
                 w.write_practice(&p)?;
                 w.write_patients(&patients)
             })?;
@@ -200,7 +208,7 @@ pub fn run(args: SynthArgs) -> ExitCode {
         );
     }
     let started = Instant::now();
-    let result = write_population(&tmp, &selection, &opts, args.format);
+    let result = write_population(&tmp, &selection, &opts, args.format, args.events_per_patient);
     let totals = match result {
         Ok(Ok(t)) => t,
         Ok(Err(e)) => {

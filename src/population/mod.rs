@@ -13,7 +13,7 @@
 //! hint, and returns a population only when there is none. Events come out sorted by date
 //! per patient (stable: same-day events keep their file order).
 
-mod csv;
+pub(crate) mod csv;
 mod error;
 mod read;
 mod write;
@@ -59,12 +59,98 @@ fn sort_events(patients: &mut [Patient]) {
     }
 }
 
-/// Reads a CSV population from its three files.
+/// The number of threads the readers use by default: every core natively, one in wasm.
+pub fn default_threads() -> usize {
+    #[cfg(not(target_arch = "wasm32"))]
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    #[cfg(target_arch = "wasm32")]
+    let threads = 1;
+    threads
+}
+
+/// Reads a CSV population from its three files, on every core natively (a large
+/// `events.csv` is split between threads; see [`read_csv_with_threads`]), on one thread in
+/// wasm.
 pub fn read_csv(
     practices: Source<'_>,
     patients: Source<'_>,
     events: Source<'_>,
 ) -> Result<Population, DataErrors> {
+    read_csv_with_threads(practices, patients, events, default_threads())
+}
+
+/// Reads a CSV population from its three files with at most `threads` threads: an
+/// `events.csv` of a few megabytes or more without quotes is split at line ends and its
+/// stretches read in parallel. The result (population, or errors and their order) does not
+/// depend on the number of threads; wasm32 always uses one.
+pub fn read_csv_with_threads(
+    practices: Source<'_>,
+    patients: Source<'_>,
+    events: Source<'_>,
+    threads: usize,
+) -> Result<Population, DataErrors> {
+    let split = Split { threads, min_parallel: read::PARALLEL_MIN_BYTES, block: 0 };
+    match read_csv_inner(practices, patients, read::EventsInput::Bytes(&events), split) {
+        Ok(r) => r,
+        // Bytes in memory are never an I/O error.
+        Err(e) => Err(DataError::new(events.name, None, format!("cannot read: {e}")).into()),
+    }
+}
+
+/// Reads a CSV population whose `events.csv` (named `events_name` in messages) is streamed
+/// from `events`, a block of a few megabytes at a time, so the largest file is never whole
+/// in memory; otherwise as [`read_csv_with_threads`]. An error reading the stream is the
+/// outer `Err`.
+pub fn read_csv_stream(
+    practices: Source<'_>,
+    patients: Source<'_>,
+    events_name: &str,
+    events: &mut dyn std::io::Read,
+    threads: usize,
+) -> std::io::Result<Result<Population, DataErrors>> {
+    read_csv_stream_tuned(
+        practices,
+        patients,
+        events_name,
+        events,
+        threads,
+        read::BLOCK_BYTES,
+        read::PARALLEL_MIN_BYTES,
+    )
+}
+
+/// [`read_csv_stream`] with its tuning made explicit: `events.csv` is read `block_bytes` at a
+/// time and a block of at least `min_parallel_bytes` is split between `threads`. The result
+/// does not depend on any of the three (the fuzzer and the tests check it with tiny blocks).
+pub fn read_csv_stream_tuned(
+    practices: Source<'_>,
+    patients: Source<'_>,
+    events_name: &str,
+    events: &mut dyn std::io::Read,
+    threads: usize,
+    block_bytes: usize,
+    min_parallel_bytes: usize,
+) -> std::io::Result<Result<Population, DataErrors>> {
+    let split = Split { threads, min_parallel: min_parallel_bytes, block: block_bytes };
+    let input = read::EventsInput::Stream { name: events_name, reader: events };
+    read_csv_inner(practices, patients, input, split)
+}
+
+/// How `events.csv` is split: threads, the smallest stretch worth a thread, the block size
+/// of a stream.
+#[derive(Clone, Copy)]
+struct Split {
+    threads: usize,
+    min_parallel: usize,
+    block: usize,
+}
+
+fn read_csv_inner(
+    practices: Source<'_>,
+    patients: Source<'_>,
+    events: read::EventsInput<'_, '_>,
+    split: Split,
+) -> std::io::Result<Result<Population, DataErrors>> {
     let mut errors = DataErrors::default();
     let practice_list = read::read_practices(&practices, &mut errors);
     // When practices.csv has errors, checking patients against it would only repeat them.
@@ -75,21 +161,22 @@ pub fn read_csv(
     let (mut patient_list, index, rejected) =
         read.unwrap_or_else(|| (Vec::new(), read::IdIndex::empty(), Default::default()));
     if !errors.full() {
-        read::read_events(
-            &events,
-            &mut patient_list,
-            &index,
-            &rejected,
+        let args = read::EventsArgs {
+            index: &index,
+            rejected: &rejected,
             usable,
-            patients.name,
-            &mut errors,
-        );
+            patients_file: patients.name,
+            threads: split.threads,
+            min_parallel: split.min_parallel,
+            block: split.block,
+        };
+        read::read_events(events, &mut patient_list, &args, &mut errors)?;
     }
     if !errors.is_empty() {
-        return Err(errors);
+        return Ok(Err(errors));
     }
     sort_events(&mut patient_list);
-    Ok(Population { practices: practice_list, patients: patient_list })
+    Ok(Ok(Population { practices: practice_list, patients: patient_list }))
 }
 
 /// Reads an NDJSON population: `patients` holds one patient per line. With `practices`

@@ -7,6 +7,7 @@ use crate::model::{Event, Patient, Practice, Sex};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::io::Read;
 
 /// A small, fast, non-cryptographic hasher for id lookups (the FxHash function).
 #[derive(Default, Clone, Copy)]
@@ -48,14 +49,37 @@ fn parse_code(b: &[u8]) -> Option<u64> {
     if b.len() < 6 || b.len() > 18 || b[0] == b'0' {
         return None;
     }
+    // The leading digits one at a time, then eight at a time.
+    let lead = b.len() % 8;
     let mut v = 0u64;
-    for &c in b {
+    for &c in &b[..lead] {
         if !c.is_ascii_digit() {
             return None;
         }
         v = v * 10 + u64::from(c - b'0');
     }
+    for chunk in b[lead..].chunks_exact(8) {
+        v = v * 100_000_000 + eight_digits(chunk)?;
+    }
     Some(v)
+}
+
+/// The value of eight ASCII digits (`None` if any byte is not a digit), computed in one
+/// machine word: check every byte is `0x30..=0x39`, then combine pairs, quads and halves.
+fn eight_digits(chunk: &[u8]) -> Option<u64> {
+    const LOW: u64 = 0x3030_3030_3030_3030;
+    const NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    let mut w = [0u8; 8];
+    w.copy_from_slice(chunk.get(..8)?);
+    let w = u64::from_le_bytes(w);
+    // A byte is a digit when its high nibble is 3, and still 3 after adding 6 (no byte can
+    // carry into the next once the first test has passed).
+    if w & NIBBLES != LOW || w.wrapping_add(0x0606_0606_0606_0606) & NIBBLES != LOW {
+        return None;
+    }
+    let v = (w & 0x0F0F_0F0F_0F0F_0F0F).wrapping_mul(2561) >> 8;
+    let v = (v & 0x00FF_00FF_00FF_00FF).wrapping_mul(6_553_601) >> 16;
+    Some((v & 0x0000_FFFF_0000_FFFF).wrapping_mul(42_949_672_960_001) >> 32)
 }
 
 fn parse_value(b: &[u8]) -> Option<f64> {
@@ -109,7 +133,7 @@ fn layout<'a>(
             return None;
         }
         Err(e) => {
-            errors.push(DataError::new(src.name, Some(e.row), e.message).help(e.help));
+            errors.push(DataError::new(src.name, Some(e.row), e.message()).help(e.help()));
             return None;
         }
     };
@@ -245,7 +269,7 @@ pub(crate) fn read_practices(src: &Source<'_>, errors: &mut DataErrors) -> Vec<P
             Ok(Some(row)) => row,
             Ok(None) => break,
             Err(e) => {
-                errors.push(DataError::new(src.name, Some(e.row), e.message).help(e.help));
+                errors.push(DataError::new(src.name, Some(e.row), e.message()).help(e.help()));
                 break;
             }
         };
@@ -388,7 +412,7 @@ pub(crate) fn read_patients(
             Ok(Some(row)) => row,
             Ok(None) => break,
             Err(e) => {
-                errors.push(DataError::new(src.name, Some(e.row), e.message).help(e.help));
+                errors.push(DataError::new(src.name, Some(e.row), e.message()).help(e.help()));
                 break;
             }
         };
@@ -536,79 +560,516 @@ pub(crate) fn read_patients(
     Some((out, index, rejected))
 }
 
-/// Reads `events.csv` into the patients' records.
+/// Below this many bytes `events.csv` is read on one thread (threads cost more than they save).
+pub(crate) const PARALLEL_MIN_BYTES: usize = 4 << 20;
+
+/// How much of a streamed `events.csv` is read and parsed at a time.
+pub(crate) const BLOCK_BYTES: usize = 16 << 20;
+
+const EVENT_COLUMNS: [(&str, bool); 4] =
+    [("patient_id", true), ("date", true), ("code", true), ("value", true)];
+
+/// Where `events.csv` comes from: bytes in memory, or a stream read a block at a time.
+pub(crate) enum EventsInput<'s, 'r> {
+    Bytes(&'s Source<'s>),
+    Stream { name: &'s str, reader: &'r mut dyn std::io::Read },
+}
+
+/// What a reader of `events.csv` needs besides the patients.
+pub(crate) struct EventsArgs<'c> {
+    pub index: &'c IdIndex,
+    pub rejected: &'c FxMap<String, ()>,
+    pub usable: bool,
+    pub patients_file: &'c str,
+    pub threads: usize,
+    /// Stretches of fewer bytes are not split between threads.
+    pub min_parallel: usize,
+    /// Block size of a streamed file.
+    pub block: usize,
+}
+
+/// Reads `events.csv` into the patients' records. A large file is split at line ends into
+/// one stretch per thread when it holds no quote (a quoted field may span lines), the
+/// stretches are read in parallel and their events and errors merged in file order: the
+/// result is the same as on one thread. A stream is read and parsed `args.block` bytes at a
+/// time (cut after the last line end), so the whole file is never in memory; once a block
+/// holds a quote, the rest of the stream is read and parsed on one thread.
 pub(crate) fn read_events(
-    src: &Source<'_>,
+    input: EventsInput<'_, '_>,
     patients: &mut [Patient],
-    index: &IdIndex,
-    rejected: &FxMap<String, ()>,
-    patients_usable: bool,
-    patients_file: &str,
+    args: &EventsArgs<'_>,
     errors: &mut DataErrors,
-) {
-    let mut records = Records::new(src.data);
-    let mut fields = Vec::new();
-    let cols = [("patient_id", true), ("date", true), ("code", true), ("value", true)];
-    let Some(lay) = layout(src, &mut records, &mut fields, &cols, errors) else {
-        return;
-    };
-    let ix: Vec<usize> = lay.idx.iter().map(|i| i.unwrap_or(0)).collect();
-    let (i_pat, i_date, i_code, i_val) = (ix[0], ix[1], ix[2], ix[3]);
-    // Events usually come grouped by patient: remember the last lookup.
-    let mut last_id: Vec<u8> = Vec::new();
-    let mut last_ix: Option<usize> = None;
-    // Events of consecutive rows of one patient are gathered, then moved into the patient's
-    // record in one exact allocation.
-    let mut run: Vec<Event> = Vec::new();
-    let mut run_owner: usize = usize::MAX;
-    let flush = |owner: usize, run: &mut Vec<Event>, patients: &mut [Patient]| {
-        if let Some(p) = patients.get_mut(owner) {
-            p.events.reserve_exact(run.len());
-            p.events.extend_from_slice(run);
+) -> std::io::Result<()> {
+    let (name, reader) = match input {
+        EventsInput::Bytes(src) => {
+            let mut fields = Vec::new();
+            let mut records = Records::new(src.data);
+            let Some(lay) = layout(src, &mut records, &mut fields, &EVENT_COLUMNS, errors) else {
+                return Ok(());
+            };
+            let ctx = EventsCtx::new(src.name, &lay, args);
+            let (body, line) = (records.position(), records.line());
+            read_block(&ctx, src.data, body, line, false, patients, errors, || ());
+            return Ok(());
         }
-        run.clear();
+        EventsInput::Stream { name, reader } => (name, reader),
     };
+    let block_size = args.block.max(1);
+    let mut buf: Vec<u8> = Vec::new();
+    // The next block is read into this buffer while the current one is parsed.
+    let mut spare: Vec<u8> = Vec::new();
+    let mut eof = fill(reader, &mut buf, block_size)?;
+    let mut lay: Option<Layout> = None;
+    let mut base = 1;
     loop {
-        let row = match records.next_into(&mut fields) {
-            Ok(Some(row)) => row,
-            Ok(None) => break,
-            Err(e) => {
-                errors.push(DataError::new(src.name, Some(e.row), e.message).help(e.help));
-                break;
+        let mut cut = if eof {
+            buf.len()
+        } else {
+            // The first block must hold the header: a line with more than a line end.
+            let text = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&buf);
+            let blank = |t: &[u8]| t.iter().all(|&c| c == b'\n' || c == b'\r');
+            match memchr::memrchr(b'\n', &buf) {
+                Some(i)
+                    if lay.is_some()
+                        || !blank(&text[..(i + 1).saturating_sub(buf.len() - text.len())]) =>
+                {
+                    i + 1
+                }
+                _ => {
+                    // One line longer than a block (or only blank lines before the header):
+                    // read on.
+                    let want = buf.len().saturating_mul(2).max(block_size);
+                    eof = fill(reader, &mut buf, want)?;
+                    continue;
+                }
             }
         };
-        if errors.full() {
+        let quoted = memchr::memchr(b'"', &buf[..cut]).is_some();
+        if quoted && !eof {
+            reader.read_to_end(&mut buf)?;
+            eof = true;
+            cut = buf.len();
+        }
+        let (block, tail) = buf.split_at(cut);
+        let mut body = 0;
+        if lay.is_none() {
+            let src = Source::new(name, block);
+            let mut records = Records::new(block);
+            let mut fields = Vec::new();
+            let Some(l) = layout(&src, &mut records, &mut fields, &EVENT_COLUMNS, errors) else {
+                return Ok(());
+            };
+            lay = Some(l);
+            body = records.position();
+            base = records.line();
+        }
+        let Some(l) = &lay else { return Ok(()) };
+        let ctx = EventsCtx::new(name, l, args);
+        // Parse this block while the next one is read: the rest of this buffer (a partial
+        // line) and then the stream.
+        let reader = &mut *reader;
+        let spare_buf = &mut spare;
+        let read_next = move || -> std::io::Result<bool> {
+            spare_buf.clear();
+            if eof {
+                return Ok(true);
+            }
+            spare_buf.extend_from_slice(tail);
+            fill(reader, spare_buf, block_size)
+        };
+        let ((next, stop), next_eof) =
+            read_block(&ctx, block, body, base, !quoted, patients, errors, read_next);
+        let next_eof = next_eof?;
+        if stop || eof {
+            return Ok(());
+        }
+        base = next;
+        std::mem::swap(&mut buf, &mut spare);
+        eof = next_eof;
+    }
+}
+
+/// Appends to `buf` from `reader` until it holds `want` bytes or the stream ends; returns
+/// whether it ended.
+fn fill(reader: &mut dyn std::io::Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
+    while buf.len() < want {
+        let need = (want - buf.len()) as u64;
+        if Read::take(&mut *reader, need).read_to_end(buf)? == 0 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// What reading any stretch of `events.csv` needs.
+struct EventsCtx<'c> {
+    name: &'c str,
+    index: &'c IdIndex,
+    rejected: &'c FxMap<String, ()>,
+    usable: bool,
+    patients_file: &'c str,
+    threads: usize,
+    min_parallel: usize,
+    /// Fields per record.
+    count: usize,
+    /// Indexes of `patient_id`, `date`, `code`, `value`.
+    ix: [usize; 4],
+}
+
+impl<'c> EventsCtx<'c> {
+    fn new(name: &'c str, lay: &Layout, args: &EventsArgs<'c>) -> Self {
+        let at = |i: usize| lay.idx.get(i).copied().flatten().unwrap_or(0);
+        EventsCtx {
+            name,
+            index: args.index,
+            rejected: args.rejected,
+            usable: args.usable,
+            patients_file: args.patients_file,
+            threads: args.threads,
+            min_parallel: args.min_parallel,
+            count: lay.count,
+            ix: [at(0), at(1), at(2), at(3)],
+        }
+    }
+}
+
+/// One stretch of `events.csv`, read. Rows count from the stretch's first line (1).
+#[derive(Default)]
+struct EventsPart {
+    /// Consecutive events of one patient (by position), in file order, each run in an
+    /// allocation of its exact size.
+    runs: Vec<(usize, Vec<Event>)>,
+    errors: Vec<DataError>,
+    /// Reading stopped early (a syntax error or the error limit): nothing after this part
+    /// is read.
+    stopped: bool,
+    /// Stopped at the error limit with records left.
+    truncated: bool,
+    /// The row of the last record read (0 when none).
+    last_row: usize,
+    /// The line after the last one read.
+    end_line: usize,
+}
+
+/// Reads the records of `block` from byte `body` on, whose first line is line `base` of the
+/// file, into the patients' records, running `during` meanwhile (on this thread, while other
+/// threads parse). Returns the file line after the block, whether to stop reading, and what
+/// `during` returned. `no_quotes`: the block is known to hold no quote.
+#[allow(clippy::too_many_arguments)]
+fn read_block<R>(
+    ctx: &EventsCtx<'_>,
+    block: &[u8],
+    body: usize,
+    base: usize,
+    no_quotes: bool,
+    patients: &mut [Patient],
+    errors: &mut DataErrors,
+    during: impl FnOnce() -> R,
+) -> ((usize, bool), R) {
+    let capacity = DataErrors::LIMIT.saturating_sub(errors.errors.len());
+    let parallel = ctx.threads > 1 && block.len() - body >= ctx.min_parallel.max(1);
+    let (parts, r) = if parallel {
+        read_stretches(ctx, patients, block, body, no_quotes, capacity, during)
+    } else {
+        (None, during())
+    };
+    let parts = parts.unwrap_or_else(|| {
+        let plain = no_quotes || memchr::memchr(b'"', &block[body..]).is_none();
+        vec![read_part(ctx, patients, block, body, plain, capacity)]
+    });
+    (merge_parts(parts, base, patients, errors), r)
+}
+
+/// Splits `block` from `body` on into one stretch per thread at line ends and reads them in
+/// parallel; `None` when a stretch holds a quote (the block is then read on one thread).
+#[cfg(not(target_arch = "wasm32"))]
+fn read_stretches<R>(
+    ctx: &EventsCtx<'_>,
+    patients: &[Patient],
+    block: &[u8],
+    body: usize,
+    no_quotes: bool,
+    capacity: usize,
+    during: impl FnOnce() -> R,
+) -> (Option<Vec<EventsPart>>, R) {
+    let len = block.len();
+    let mut bounds = vec![body];
+    for k in 1..ctx.threads {
+        let target = (body + (len - body) / ctx.threads * k).max(bounds[bounds.len() - 1]);
+        match memchr::memchr(b'\n', &block[target..]) {
+            Some(i) if target + i + 1 < len => bounds.push(target + i + 1),
+            _ => break,
+        }
+    }
+    bounds.push(len);
+    let (parts, r): (Vec<Option<EventsPart>>, R) = std::thread::scope(|s| {
+        let handles: Vec<_> = bounds
+            .windows(2)
+            .map(|w| {
+                let (start, end) = (w[0], w[1]);
+                s.spawn(move || {
+                    let stretch = &block[..end];
+                    if !no_quotes && memchr::memchr(b'"', &stretch[start..]).is_some() {
+                        return None;
+                    }
+                    Some(read_part(ctx, patients, stretch, start, true, capacity))
+                })
+            })
+            .collect();
+        let r = during();
+        let parts = handles
+            .into_iter()
+            .map(|h| match h.join() {
+                Ok(v) => v,
+                Err(e) => std::panic::resume_unwind(e),
+            })
+            .collect();
+        (parts, r)
+    });
+    (parts.into_iter().collect(), r)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn read_stretches<R>(
+    _: &EventsCtx<'_>,
+    _: &[Patient],
+    _: &[u8],
+    _: usize,
+    _: bool,
+    _: usize,
+    during: impl FnOnce() -> R,
+) -> (Option<Vec<EventsPart>>, R) {
+    (None, during())
+}
+
+/// Moves the parts' events into the patients' records and their errors, rows made absolute
+/// (the first part starts on line `base`), into `errors`, in file order. Returns the line
+/// after the last part and whether to stop reading.
+fn merge_parts(
+    parts: Vec<EventsPart>,
+    mut base: usize,
+    patients: &mut [Patient],
+    errors: &mut DataErrors,
+) -> (usize, bool) {
+    let before = errors.errors.len();
+    let mut last_record = 0;
+    let mut stopped = false;
+    for part in parts {
+        for mut e in part.errors {
+            e.row = e.row.map(|r| r + base - 1);
+            errors.push(e);
+        }
+        if part.truncated {
             errors.truncated = true;
+        }
+        if part.last_row > 0 {
+            last_record = base + part.last_row - 1;
+        }
+        for (owner, events) in part.runs {
+            if let Some(p) = patients.get_mut(owner) {
+                if p.events.is_empty() {
+                    p.events = events;
+                } else {
+                    p.events.extend_from_slice(&events);
+                }
+            }
+        }
+        base += part.end_line.max(1) - 1;
+        if part.stopped {
+            stopped = true;
             break;
         }
-        if fields.len() != lay.count {
-            count_ok(src, row, &lay, fields.len(), errors);
-            continue;
+    }
+    // Reading on one thread stops at the error limit when another record follows.
+    if errors.full()
+        && errors.errors.len() > before
+        && errors.errors.last().and_then(|e| e.row).is_some_and(|row| last_record > row)
+    {
+        errors.truncated = true;
+    }
+    (base, stopped)
+}
+
+/// Reads the records of one stretch of `events.csv` (`data` from byte `start` on, lines
+/// counted from 1 there), reporting at most `capacity` errors. `no_quotes`: the stretch is
+/// known to hold no quote, so records are simply lines split at commas.
+fn read_part(
+    ctx: &EventsCtx<'_>,
+    patients: &[Patient],
+    data: &[u8],
+    start: usize,
+    no_quotes: bool,
+    capacity: usize,
+) -> EventsPart {
+    let mut st = PartState {
+        ctx,
+        patients,
+        part: EventsPart::default(),
+        errors: DataErrors::default(),
+        last_id: Vec::new(),
+        last_ix: None,
+        run: Vec::new(),
+        run_owner: usize::MAX,
+    };
+    let mut end_line = 1;
+    if no_quotes {
+        // Lines split at commas: what the RFC 4180 tokenizer gives for text without quotes.
+        let mut pos = start;
+        let mut line = 0;
+        let mut fields: [&[u8]; 8] = [&[]; 8];
+        let len = data.len();
+        while pos < len {
+            line += 1;
+            let end = memchr::memchr(b'\n', &data[pos..]).map_or(len, |i| pos + i);
+            let mut text = &data[pos..end];
+            pos = end + 1;
+            if let [head @ .., b'\r'] = text {
+                text = head;
+            }
+            if text.is_empty() {
+                // A blank line.
+                continue;
+            }
+            let n = split_commas(text, &mut fields);
+            if !st.record(line, &fields[..n.min(fields.len())], n, capacity) {
+                break;
+            }
         }
-        let pid_b: &[u8] = &fields[i_pat];
+        end_line = line + 1;
+    } else {
+        let mut records = Records::stretch(data, start);
+        let mut cows: Vec<Cow<'_, [u8]>> = Vec::with_capacity(ctx.count);
+        loop {
+            let row = match records.next_into(&mut cows) {
+                Ok(Some(row)) => row,
+                Ok(None) => break,
+                Err(e) => {
+                    st.errors
+                        .push(DataError::new(ctx.name, Some(e.row), e.message()).help(e.help()));
+                    st.part.stopped = true;
+                    break;
+                }
+            };
+            let mut fields: [&[u8]; 8] = [&[]; 8];
+            for (f, c) in fields.iter_mut().zip(&cows) {
+                *f = c;
+            }
+            if !st.record(row, &fields[..cows.len().min(fields.len())], cows.len(), capacity) {
+                break;
+            }
+        }
+        end_line = end_line.max(records.line());
+    }
+    st.finish(end_line)
+}
+
+/// Splits `line` at commas into `fields` (the first eight) and returns the number of fields.
+/// Commas are found eight bytes at a time: an exact test for zero bytes in the word xor
+/// `,,,,,,,,` marks every comma of the word at once.
+fn split_commas<'a>(line: &'a [u8], fields: &mut [&'a [u8]; 8]) -> usize {
+    const COMMAS: u64 = 0x2C2C_2C2C_2C2C_2C2C;
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let mut n = 0;
+    let mut start = 0;
+    let mut cut = |end: usize, n: &mut usize, start: &mut usize| {
+        if let (Some(f), Some(text)) = (fields.get_mut(*n), line.get(*start..end)) {
+            *f = text;
+        }
+        *n += 1;
+        *start = end + 1;
+    };
+    let mut i = 0;
+    while let Some(chunk) = line.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let c = u64::from_le_bytes(w) ^ COMMAS;
+        // The high bit of each byte that is zero in `c`, and of no other byte.
+        let mut m = !((c & LOW7).wrapping_add(LOW7) | c | LOW7);
+        while m != 0 {
+            cut(i + (m.trailing_zeros() / 8) as usize, &mut n, &mut start);
+            m &= m - 1;
+        }
+        i += 8;
+    }
+    for (k, &b) in line.iter().enumerate().skip(i) {
+        if b == b',' {
+            cut(k, &mut n, &mut start);
+        }
+    }
+    cut(line.len(), &mut n, &mut start);
+    n
+}
+
+/// The state of reading one stretch of `events.csv`.
+struct PartState<'c, 'p> {
+    ctx: &'c EventsCtx<'c>,
+    patients: &'p [Patient],
+    part: EventsPart,
+    /// The errors of this stretch (the file-wide limit is applied when merging).
+    errors: DataErrors,
+    /// Events usually come grouped by patient: the last id looked up and where it was.
+    last_id: Vec<u8>,
+    last_ix: Option<usize>,
+    /// Events of consecutive rows of one patient, copied out in one exact allocation when
+    /// the patient changes.
+    run: Vec<Event>,
+    run_owner: usize,
+}
+
+impl PartState<'_, '_> {
+    /// Reads one record of `count` fields (the first few in `fields`) on line `row`; false
+    /// when reading must stop (the error limit is reached).
+    fn record(&mut self, row: usize, fields: &[&[u8]], count: usize, capacity: usize) -> bool {
+        let ctx = self.ctx;
+        let name = ctx.name;
+        if self.errors.errors.len() >= capacity {
+            self.part.truncated = true;
+            self.part.stopped = true;
+            return false;
+        }
+        self.part.last_row = row;
+        if count != ctx.count {
+            self.errors.push(
+                DataError::new(
+                    name,
+                    Some(row),
+                    format!("expected {} fields, found {count}", ctx.count),
+                )
+                .help("every row has one field per header column; quote fields that contain commas, e.g. `\"Smith, Jones and Partners\"`"),
+            );
+            return true;
+        }
+        let [i_pat, i_date, i_code, i_val] = ctx.ix;
+        let (Some(&pid_b), Some(&date_b), Some(&code_b), Some(&val_b)) =
+            (fields.get(i_pat), fields.get(i_date), fields.get(i_code), fields.get(i_val))
+        else {
+            return true;
+        };
+        let patients = self.patients;
         // Events usually follow the order of patients.csv: try the next patient before
         // hashing (a sequential read instead of a random one).
-        let next = last_ix.map_or(0, |i| i + 1);
-        let pix = if last_ix.is_some() && pid_b == last_id.as_slice() {
-            last_ix
+        let next = self.last_ix.map_or(0, |i| i + 1);
+        let pix = if self.last_ix.is_some() && pid_b == self.last_id.as_slice() {
+            self.last_ix
         } else if patients.get(next).is_some_and(|p| p.patient_id.as_bytes() == pid_b) {
-            last_id.clear();
-            last_id.extend_from_slice(pid_b);
-            last_ix = Some(next);
-            last_ix
+            self.last_id.clear();
+            self.last_id.extend_from_slice(pid_b);
+            self.last_ix = Some(next);
+            self.last_ix
         } else {
-            let id = std::str::from_utf8(pid_b).ok();
-            let found = index.get(patients, pid_b);
-            if found.is_none() && (!patients_usable || id.is_some_and(|s| rejected.contains_key(s)))
+            let found = ctx.index.get(patients, pid_b);
+            if found.is_none()
+                && (!ctx.usable
+                    || std::str::from_utf8(pid_b).is_ok_and(|s| ctx.rejected.contains_key(s)))
             {
                 // The patient's row has its own error already.
-                continue;
+                return true;
             }
             match found {
                 Some(i) => {
-                    last_id.clear();
-                    last_id.extend_from_slice(pid_b);
-                    last_ix = Some(i);
+                    self.last_id.clear();
+                    self.last_id.extend_from_slice(pid_b);
+                    self.last_ix = Some(i);
                     Some(i)
                 }
                 None => {
@@ -617,17 +1078,18 @@ pub(crate) fn read_events(
                     } else {
                         format!("unknown patient `{}`", show(pid_b))
                     };
-                    errors.push(
-                        DataError::new(src.name, Some(row), msg).column("patient_id").help(
-                            format!("every event belongs to a patient listed in {patients_file}"),
-                        ),
+                    self.errors.push(
+                        DataError::new(name, Some(row), msg).column("patient_id").help(format!(
+                            "every event belongs to a patient listed in {}",
+                            ctx.patients_file
+                        )),
                     );
                     None
                 }
             }
         };
-        let d = date(src, row, "date", &fields[i_date], errors);
-        let code_b: &[u8] = &fields[i_code];
+        let src = Source::new(name, &[]);
+        let d = date(&src, row, "date", date_b, &mut self.errors);
         let code = parse_code(code_b);
         if code.is_none() {
             let msg = if code_b.is_empty() {
@@ -635,18 +1097,17 @@ pub(crate) fn read_events(
             } else {
                 format!("`{}` is not a SNOMED CT code", show(code_b))
             };
-            errors.push(DataError::new(src.name, Some(row), msg).column("code").help(CODE_HELP));
+            self.errors.push(DataError::new(name, Some(row), msg).column("code").help(CODE_HELP));
         }
-        let val_b: &[u8] = &fields[i_val];
         let value = if val_b.is_empty() {
             Some(None)
         } else {
             match parse_value(val_b) {
                 Some(v) => Some(Some(v)),
                 None => {
-                    errors.push(
+                    self.errors.push(
                         DataError::new(
-                            src.name,
+                            name,
                             Some(row),
                             format!("`{}` is not a number", show(val_b)),
                         )
@@ -658,14 +1119,27 @@ pub(crate) fn read_events(
             }
         };
         if let (Some(p), Some(date), Some(code), Some(value)) = (pix, d, code, value) {
-            if p != run_owner {
-                flush(run_owner, &mut run, patients);
-                run_owner = p;
+            if p != self.run_owner {
+                if !self.run.is_empty() {
+                    self.part.runs.push((self.run_owner, self.run.as_slice().to_vec()));
+                    self.run.clear();
+                }
+                self.run_owner = p;
             }
-            run.push(Event { date, code, value });
+            self.run.push(Event { date, code, value });
         }
+        true
     }
-    flush(run_owner, &mut run, patients);
+
+    fn finish(mut self, end_line: usize) -> EventsPart {
+        if !self.run.is_empty() {
+            self.part.runs.push((self.run_owner, self.run));
+        }
+        self.part.truncated |= self.errors.truncated;
+        self.part.errors = self.errors.errors;
+        self.part.end_line = end_line;
+        self.part
+    }
 }
 
 /// Reads NDJSON patients (one `Patient` object per line).
@@ -794,4 +1268,70 @@ pub(crate) fn read_ndjson_patients(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plain reading of a code: digit by digit.
+    fn slow_code(b: &[u8]) -> Option<u64> {
+        if b.len() < 6 || b.len() > 18 || b[0] == b'0' || !b.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        b.iter().try_fold(0u64, |v, &c| Some(v * 10 + u64::from(c - b'0')))
+    }
+
+    #[test]
+    fn lines_split_at_commas_like_a_plain_split() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let alphabet = b",,a0-\x2d\x2b\x80\xff\x01\x2c\xac";
+        for len in 0..40 {
+            for _ in 0..300 {
+                let line: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        alphabet[(state % alphabet.len() as u64) as usize]
+                    })
+                    .collect();
+                let want: Vec<&[u8]> = line.split(|&c| c == b',').collect();
+                let mut fields: [&[u8]; 8] = [&[]; 8];
+                let n = split_commas(&line, &mut fields);
+                assert_eq!(n, want.len(), "{line:?}");
+                assert_eq!(&fields[..n.min(8)], &want[..n.min(8)], "{line:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn codes_parse_like_digit_by_digit() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let odd = b"0123456789/:\x00 \xff\xb0\x39\x3f\x40";
+        for len in 0..21 {
+            for _ in 0..3000 {
+                let b: Vec<u8> = (0..len)
+                    .map(|_| {
+                        let r = next();
+                        if r % 16 == 0 {
+                            odd[(r / 16 % odd.len() as u64) as usize]
+                        } else {
+                            b'0' + (r / 16 % 10) as u8
+                        }
+                    })
+                    .collect();
+                assert_eq!(parse_code(&b), slow_code(&b), "{b:?}");
+            }
+        }
+        assert_eq!(parse_code(b"999999999999999999"), Some(999_999_999_999_999_999));
+        assert_eq!(parse_code(b"1091811000000102"), Some(1_091_811_000_000_102));
+        assert_eq!(parse_code(b"100000"), Some(100_000));
+    }
 }

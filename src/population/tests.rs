@@ -253,3 +253,159 @@ fn many_duplicates_are_reported_against_the_first_row() {
         ]
     );
 }
+
+/// Reads with `events.csv` split into stretches for `threads` threads whatever its size.
+fn read_split(pr: &str, pa: &str, ev: &str, threads: usize) -> Result<Population, DataErrors> {
+    let events = Source::new("events.csv", ev.as_bytes());
+    read_csv_inner(
+        Source::new("practices.csv", pr.as_bytes()),
+        Source::new("patients.csv", pa.as_bytes()),
+        read::EventsInput::Bytes(&events),
+        Split { threads, min_parallel: 0, block: 0 },
+    )
+    .unwrap()
+}
+
+/// Reads with `events.csv` streamed in blocks of `block` bytes (read at most `step` bytes at
+/// a time), each split for `threads` threads whatever its size.
+fn read_stream(
+    pr: &str,
+    pa: &str,
+    ev: &str,
+    threads: usize,
+    block: usize,
+    step: usize,
+) -> Result<Population, DataErrors> {
+    /// A reader handing out at most `step` bytes per call.
+    struct Trickle<'a>(&'a [u8], usize);
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.1).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    read_csv_inner(
+        Source::new("practices.csv", pr.as_bytes()),
+        Source::new("patients.csv", pa.as_bytes()),
+        read::EventsInput::Stream { name: "events.csv", reader: &mut Trickle(ev.as_bytes(), step) },
+        Split { threads, min_parallel: 0, block },
+    )
+    .unwrap()
+}
+
+/// Events for p1..p3, `n` rows, some of them (every `bad`th, when not 0) wrong in a way
+/// that depends on the row, some patients' events split across stretches.
+fn many_events(n: usize, bad: usize) -> String {
+    let mut ev = String::from("patient_id,date,code,value\r\n");
+    for i in 0..n {
+        let who = ["p1", "p2", "p3", "p9"][(i / 7) % if bad > 0 { 4 } else { 3 }];
+        let day = 1 + (i * 13) % 28;
+        if bad > 0 && i % bad == 0 {
+            match (i / bad) % 4 {
+                0 => ev.push_str(&format!("{who},2019-02-{:02},73211009,\n", 29 + day % 3)),
+                1 => ev.push_str(&format!("{who},2019-01-{day:02},12,x\n")),
+                2 => ev.push_str(&format!("{who},2019-01-{day:02}\n")),
+                _ => ev.push_str("\n\n"),
+            }
+        } else {
+            ev.push_str(&format!(
+                "{who},2019-{:02}-{day:02},{},{}\n",
+                1 + i % 12,
+                73211009 + i % 5,
+                i % 3
+            ));
+        }
+    }
+    ev
+}
+
+#[test]
+fn split_reading_equals_one_thread() {
+    for (n, bad) in [(1, 0), (500, 0), (500, 37), (500, 3), (2000, 11), (40, 1)] {
+        let ev = many_events(n, bad);
+        let one = read_split(PRACTICES, PATIENTS, &ev, 1);
+        if bad == 0 {
+            assert!(one.is_ok(), "{n}: {:?}", one.as_ref().err());
+        } else {
+            assert!(one.is_err(), "{n} {bad}");
+        }
+        for threads in [2, 3, 8, 64] {
+            assert_eq!(read_split(PRACTICES, PATIENTS, &ev, threads), one, "{n} {bad} {threads}");
+        }
+        // The same with the ids quoted: read by the RFC 4180 tokenizer instead of split lines.
+        let quoted: String = ev
+            .split_inclusive('\n')
+            .map(|l| match l.split_once(',') {
+                Some((id, rest)) if l.starts_with('p') => format!("\"{id}\",{rest}"),
+                _ => l.to_string(),
+            })
+            .collect();
+        assert_ne!(quoted, ev);
+        assert_eq!(read_split(PRACTICES, PATIENTS, &quoted, 1), one, "{n} {bad} quoted");
+        assert_eq!(read_split(PRACTICES, PATIENTS, &quoted, 3), one, "{n} {bad} quoted");
+        for (threads, block, step) in [(1, 1, 1), (1, 100, 7), (2, 64, 1000), (3, 1000, 333)] {
+            let got = read_stream(PRACTICES, PATIENTS, &ev, threads, block, step);
+            assert_eq!(got, one, "{n} {bad} {threads} {block} {step}");
+        }
+    }
+}
+
+#[test]
+fn split_reading_keeps_the_error_limit_exact() {
+    // Exactly 50 errors, then good rows or none: only the first is truncated.
+    for tail in [0, 1, 30] {
+        let mut ev = String::from("patient_id,date,code,value\n");
+        for _ in 0..50 {
+            ev.push_str("p1,nope,73211009,\n");
+        }
+        for _ in 0..tail {
+            ev.push_str("p1,2019-01-01,73211009,\n");
+        }
+        let one = read_split(PRACTICES, PATIENTS, &ev, 1).unwrap_err();
+        assert_eq!(one.truncated, tail > 0);
+        for threads in [2, 5, 40] {
+            assert_eq!(read_split(PRACTICES, PATIENTS, &ev, threads).unwrap_err(), one);
+            for block in [1, 30, 200] {
+                let got = read_stream(PRACTICES, PATIENTS, &ev, threads, block, 50);
+                assert_eq!(got.unwrap_err(), one, "{tail} {threads} {block}");
+            }
+        }
+    }
+}
+
+#[test]
+fn split_reading_with_quotes_reads_on_one_thread() {
+    // A quoted field spanning lines: splitting at a line end inside it would misread it.
+    let ev = "patient_id,date,code,value\np1,2019-01-01,73211009,\n\"p\n1\",2019-01-01,73211009,\np2,2019-01-01,73211009,\n";
+    let one = read_split(PRACTICES, PATIENTS, ev, 1).unwrap_err();
+    assert_eq!(one.errors[0].row, Some(3));
+    assert_eq!(read_split(PRACTICES, PATIENTS, ev, 4).unwrap_err(), one);
+    for block in [1, 40, 60, 1000] {
+        assert_eq!(read_stream(PRACTICES, PATIENTS, ev, 2, block, 9).unwrap_err(), one);
+    }
+    // Every error of the reader shows up the same way when streamed, quotes included.
+    for (pr, pa, ev) in [
+        (
+            PRACTICES,
+            PATIENTS,
+            "patient_id,date,code,value\n\"p1\",\"2019-01-01\",73211009,\"1\"\"\"\n",
+        ),
+        (PRACTICES, PATIENTS, "patient_id,date,code,value\np1,2019-01-01,73211009,\"unclosed\n\n"),
+        (PRACTICES, PATIENTS, ""),
+        (PRACTICES, PATIENTS, "patient_id,date\n"),
+        (PRACTICES, PATIENTS, "\u{feff}patient_id,date,code,value\r\np1,2019-01-01,73211009,"),
+        (PRACTICES, PATIENTS, EVENTS),
+        // Blank lines before the header (found by the fuzzer: a first block of blank lines
+        // was read as an empty file).
+        (PRACTICES, PATIENTS, "\n\r\n\npatient_id,date,code,value\np1,2019-01-01,73211009,\n"),
+        (PRACTICES, PATIENTS, "\u{feff}\n\npatient_id,date,x,value,y\np1,2019-01-01,1,\n"),
+        (PRACTICES, PATIENTS, "\n\n\n\n"),
+    ] {
+        let one = read_split(pr, pa, ev, 1);
+        for block in [1, 5, 1000] {
+            assert_eq!(read_stream(pr, pa, ev, 2, block, 3), one, "{ev:?} {block}");
+        }
+    }
+}

@@ -331,6 +331,31 @@ pub fn generate(selection: &Selection, opts: &SynthOptions) -> Result<Population
     }
 }
 
+/// Pads every record in `patients` to at least `events` events with everyday codes that no
+/// shipped scheme looks at ([`codes::NOISE`]), dated over the ten years before the period
+/// end (never before birth), without values; records keep their events sorted by date. For
+/// load tests: a padded population has the size of a real GP record set (about 30 coded
+/// entries a patient) and the same results as the unpadded one. Deterministic: a patient's
+/// padding depends only on the seed, the year and the patient id.
+pub fn pad_records(patients: &mut [Patient], events: usize, opts: &SynthOptions) {
+    let pped = opts.year.period_end();
+    let ten_years = pped.add_months(-120).add_days(1);
+    for p in patients.iter_mut() {
+        if p.events.len() >= events {
+            continue;
+        }
+        let mut rng = rng::Rng::new(opts.seed ^ rng::fnv1a(&p.patient_id) ^ 0x5041_4444_494e_4721);
+        let lo = ten_years.max(p.birth_date);
+        p.events.reserve_exact(events - p.events.len());
+        while p.events.len() < events {
+            let date = Date(rng.range(lo.0, pped.0));
+            let code = codes::NOISE[rng.below(codes::NOISE.len() as u32) as usize];
+            p.events.push(crate::model::Event { date, code, value: None });
+        }
+        p.sort_events();
+    }
+}
+
 /// The selection, scale and seed of [`default_population`].
 pub const DEFAULT_CCG: &str = "NHS Dudley CCG";
 pub const DEFAULT_SCALE: f64 = 0.05;

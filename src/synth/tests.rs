@@ -270,3 +270,35 @@ fn default_population_is_dudley_small() {
     assert!((12_000..20_000).contains(&pop.patients.len()), "{}", pop.patients.len());
     assert_eq!(pop, default_population());
 }
+
+#[test]
+fn padding_fills_records_without_changing_results() {
+    let opts = SynthOptions { seed: 3, scale: 0.05, year: SynthYear::Y2019_20 };
+    let sel = Selection::Network(reference::practices_2019_20()[300].network_id.clone());
+    let pop = generate(&sel, &opts).unwrap();
+    let mut padded = pop.clone();
+    pad_records(&mut padded.patients, 30, &opts);
+    let mut again = pop.clone();
+    pad_records(&mut again.patients, 30, &opts);
+    assert_eq!(padded, again, "padding is deterministic");
+    assert!(padded.patients.iter().all(|p| p.events.len() >= 30));
+    assert!(padded.patients.iter().all(|p| p.events.windows(2).all(|w| w[0].date <= w[1].date)));
+    assert!(padded
+        .patients
+        .iter()
+        .zip(&pop.patients)
+        .any(|(a, b)| a.events.len() > b.events.len()));
+    // Every shipped scheme counts the same on the padded records: the padding codes are in
+    // none of their code lists.
+    for (path, text) in
+        crate::shipped::SCHEMES.iter().filter(|(p, _)| p.ends_with("qof-2019-20.qof"))
+    {
+        let (_, checked) = crate::check::check_text(path, text);
+        let prog = crate::compile::compile(&checked.scheme.unwrap()).unwrap();
+        assert_eq!(
+            crate::eval::evaluate_with_threads(&prog, &pop, 1),
+            crate::eval::evaluate_with_threads(&prog, &padded, 1),
+            "{path}"
+        );
+    }
+}

@@ -1,12 +1,13 @@
-//! `cargo xtask bench`: runs `benches/engine.rs` in release, writes `bench/results/engine.json`
-//! and `bench/results/README.md` (a Markdown table), and the release wasm size when `pkg/` is
+//! `cargo xtask bench`: runs `benches/engine.rs` in release, the end-to-end run of the release
+//! CLI on a national-size CSV population (`e2e/...`), writes `bench/results/engine.json` and
+//! `bench/results/README.md` (a Markdown table), and the release wasm size when `pkg/` is
 //! built (`bench/results/wasm-size.json`).
 
 use crate::build;
 use crate::util::{self, cargo, probe, root, run_tee, Result};
 use std::fmt::Write as _;
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub fn bench(filter: Option<&str>) -> Result {
     let mut c = cargo();
@@ -22,6 +23,9 @@ pub fn bench(filter: Option<&str>) -> Result {
     if filter.is_none() || filter.is_some_and(|f| "wasm-node/page/evaluate_qof_2019_20".contains(f))
     {
         lines.extend(wasm_benches());
+    }
+    if filter.is_none() || filter.is_some_and(|f| E2E_NAME.contains(f)) {
+        lines.push(end_to_end()?);
     }
     if lines.is_empty() {
         return Err("the benchmarks printed no results".to_owned());
@@ -85,6 +89,22 @@ pub fn bench(filter: Option<&str>) -> Result {
     } else {
         println!("pkg/ is not built: run `cargo xtask serve` or `cargo xtask test` to include the wasm size");
     }
+    if let Some(line) = lines.iter().find(|l| field(l, "name").as_deref() == Some(E2E_NAME)) {
+        let mb = |key: &str| {
+            field(line, key).and_then(|v| v.parse::<f64>().ok()).map_or(0.0, |b| b / 1e6)
+        };
+        let (rss, input) = (mb("peak_rss_bytes"), mb("input_bytes"));
+        let _ = writeln!(
+            md,
+            "\nEnd to end (`{E2E_NAME}`): the release CLI, `qofrules eval rules/qof-2019-20.qof \
+             --population DIR --format json --output FILE`, on a generated CSV population of {} \
+             patients with 30 events each ({input:.0} MB of CSV; `qofrules synth --all-england \
+             --scale {E2E_SCALE} --events-per-patient 30`), wall time per run; peak resident \
+             memory {rss:.0} MB, {:.2} times the input (targets: under 3 s, under 3 times).",
+            field(line, "elements").unwrap_or_default(),
+            rss / input.max(1e-9),
+        );
+    }
     let _ = writeln!(
         md,
         "\nThe editor's workload (`www/bench/`, see docs/editor.md): QOF 2019/20 re-evaluated \
@@ -96,6 +116,93 @@ pub fn bench(filter: Option<&str>) -> Result {
     print!("\n{md}");
     println!("\nwrote {}", dir.display());
     Ok(())
+}
+
+/// The end-to-end benchmark's name, and the scale giving about a million patients.
+const E2E_NAME: &str = "e2e/eval_qof_2019_20_csv_1m_patients_30_events";
+const E2E_SCALE: &str = "0.0161";
+const E2E_RUNS: usize = 3;
+
+/// The issue's end-to-end measure: builds the release CLI, generates (once, kept under the
+/// target folder) a national CSV population of about a million patients with 30 events
+/// each, then times `qofrules eval` of QOF 2019/20 on it with JSON output to a file, and
+/// reads the child's peak resident memory from `/proc` while it runs. Returns the result as
+/// one JSON line like the engine benchmarks', with `peak_rss_bytes` and `input_bytes`.
+fn end_to_end() -> Result<String> {
+    let mut c = cargo();
+    c.args(["build", "--release", "--package", "qofrules", "--bin", "qofrules"]);
+    util::run(&mut c)?;
+    let exe = util::target_dir()
+        .join("release")
+        .join(format!("qofrules{}", std::env::consts::EXE_SUFFIX));
+    let work = util::target_dir().join("bench-e2e");
+    let pop = work.join(format!("england-{E2E_SCALE}-30-events"));
+    if !pop.join("events.csv").is_file() {
+        let mut c = util::cmd(&exe);
+        c.args(["synth", "--all-england", "--scale", E2E_SCALE, "--events-per-patient", "30"])
+            .args(["--seed", "2020", "--force", "--out"])
+            .arg(&pop);
+        util::run(&mut c)?;
+    }
+    let files = ["practices.csv", "patients.csv", "events.csv"];
+    let mut input_bytes = 0u64;
+    for f in files {
+        let path = pop.join(f);
+        input_bytes += std::fs::metadata(&path)
+            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?
+            .len();
+    }
+    let patients = std::fs::read(pop.join("patients.csv"))
+        .map(|b| b.iter().filter(|&&c| c == b'\n').count().saturating_sub(1))
+        .unwrap_or(0);
+    let out = work.join("result.json");
+    let mut times = Vec::new();
+    let mut peak = 0u64;
+    for _ in 0..E2E_RUNS {
+        let mut c = util::cmd(&exe);
+        c.args(["eval", "rules/qof-2019-20.qof", "--format", "json", "--population"])
+            .arg(&pop)
+            .arg("--output")
+            .arg(&out);
+        println!("$ {}", util::show(&c));
+        let start = Instant::now();
+        let mut child =
+            c.spawn().map_err(|e| format!("could not start `{}`: {e}", exe.display()))?;
+        let status = loop {
+            peak = peak.max(peak_rss(child.id()).unwrap_or(0));
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+                Err(e) => return Err(format!("waiting for `qofrules eval`: {e}")),
+            }
+        };
+        let elapsed = start.elapsed().as_nanos();
+        if !status.success() {
+            return Err(format!("`qofrules eval` failed ({status})"));
+        }
+        times.push(elapsed);
+    }
+    let _ = std::fs::remove_file(&out);
+    times.sort_unstable();
+    let median = times[times.len() / 2];
+    let line = format!(
+        "{{\"name\":\"{E2E_NAME}\",\"elements\":{patients},\"iterations\":{E2E_RUNS},\"median_ns\":{median},\"min_ns\":{},\"max_ns\":{},\"median_ns_per_element\":{:.3},\"peak_rss_bytes\":{peak},\"input_bytes\":{input_bytes}}}",
+        times[0],
+        times[times.len() - 1],
+        median as f64 / patients.max(1) as f64,
+    );
+    println!("{line}");
+    Ok(line)
+}
+
+/// The peak resident set size of a running process (`VmHWM` in `/proc/PID/status`), in
+/// bytes; `None` when unavailable (not Linux, or the process has ended).
+fn peak_rss(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 =
+        line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb * 1024)
 }
 
 fn json_lines(out: &str) -> Vec<String> {
