@@ -2,6 +2,9 @@
 //!
 //! See `ARCHITECTURE.md` for the pipeline and the code map.
 
+// The pest parser derived without pest's `std` feature refers to `alloc` (see Cargo.toml).
+extern crate alloc;
+
 pub mod aggregate;
 pub mod check;
 pub mod compare;
