@@ -742,3 +742,46 @@ fn practices_paid_to_networks() {
     assert_eq!(r.networks[0].payment, d("0"));
     assert_eq!(r.total.payment, d("7076.25"));
 }
+
+/// 1 thread and several give the same result and JSON, warnings (counts and first examples)
+/// and network sums included, on practices in no particular order with gaps in their data.
+#[test]
+fn threads_do_not_change_the_result() {
+    let (mut s, n) = (scheme(), national());
+    let mut net = ind("NET01", "BP", frac("0.3", "0.7"), "10");
+    net.network = true;
+    s.indicators.push(net);
+    let mut data = PracticeData::new();
+    for k in 0..53u32 {
+        let id = format!("P{:02}", (k * 37) % 53); // not in code order
+        if k % 7 != 3 {
+            data.set_list_size(&id, "TOTAL", 3000 + 97 * k);
+        }
+        if k % 5 != 1 {
+            data.set_list_size(&id, "17OV", 2000 + 61 * k);
+        }
+        if k % 11 != 4 {
+            data.set_register(&id, "DM", 50 + 13 * k);
+        }
+        if k % 4 != 2 {
+            data.set_network(&id, &format!("N{}", k % 6));
+        }
+        data.set_counts(&id, "DM001", Counts { achieved: Some(k % 3 == 0), ..Counts::default() });
+        if k % 9 != 8 {
+            data.set_counts(&id, "DM020", counts(k * 3 % 80, 80));
+        }
+        data.set_counts(&id, "BP002", counts(k % 100, 100));
+        data.set_counts(&id, "NET01", counts(k * 7 % 100, 100));
+        data.set_attested(&id, "QI001", k % 2 == 0);
+    }
+    let one = pay_with_threads(&s, &n, &data, 1).unwrap();
+    assert!(one.warnings.len() >= 4, "{:?}", one.warnings);
+    assert!(!one.networks.is_empty());
+    let json = serde_json::to_string(&one).unwrap();
+    for threads in [2, 3, 7, 53, 100] {
+        let many = pay_with_threads(&s, &n, &data, threads).unwrap();
+        assert_eq!(many, one, "{threads} threads");
+        assert_eq!(serde_json::to_string(&many).unwrap(), json, "{threads} threads");
+    }
+    assert_eq!(pay(&s, &n, &data).unwrap(), one);
+}

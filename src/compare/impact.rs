@@ -327,7 +327,11 @@ pub fn impact_counts(
     Ok(build(a, b, &d, &pay_a, &pay_b, Level::Counts))
 }
 
-/// Pays both schemes (at once on two threads natively; the results do not depend on it).
+/// Pays both schemes, one after the other, each on all cores (when large enough; one thread
+/// on wasm32), so the machine is not oversubscribed; the results do not depend on it.
+/// Running the two sides at once on two threads, each single-threaded, uses the cores the
+/// same way but puts one side's results in a short-lived thread's heap, which glibc gives back
+/// to the system and faults in again on every run (slower in `compare/counts_6720_practices`).
 fn pay_both<'x>(
     a: Side<'_>,
     in_a: &'x PayInputs,
@@ -335,18 +339,9 @@ fn pay_both<'x>(
     in_b: &'x PayInputs,
 ) -> Result<(PayResult<'x>, PayResult<'x>), CompareError> {
     let run = |i: &'x PayInputs| crate::pay::pay(&i.scheme, &i.national, &i.data);
-    #[cfg(not(target_arch = "wasm32"))]
-    let (ra, rb) = std::thread::scope(|sc| {
-        let hb = sc.spawn(|| run(in_b));
-        let ra = run(in_a);
-        match hb.join() {
-            Ok(rb) => (ra, rb),
-            Err(e) => std::panic::resume_unwind(e),
-        }
-    });
-    #[cfg(target_arch = "wasm32")]
-    let (ra, rb) = (run(in_a), run(in_b));
-    Ok((ra.map_err(|e| pay_err("a", a.scheme, e))?, rb.map_err(|e| pay_err("b", b.scheme, e))?))
+    let ra = run(in_a).map_err(|e| pay_err("a", a.scheme, e))?;
+    let rb = run(in_b).map_err(|e| pay_err("b", b.scheme, e))?;
+    Ok((ra, rb))
 }
 
 fn differing_counts(

@@ -28,17 +28,51 @@ pub const CPI_LIST_TYPE: &str = "TOTAL";
 /// Fails only when the scheme itself is inconsistent ([`PayScheme::validate`]); data problems
 /// (a missing list size, register or historic year) are assumed away as documented in
 /// `docs/money.md` and reported as counted [`PayWarning`]s.
+///
+/// Runs on all available cores natively when there are at least [`MIN_PARALLEL`] practices
+/// (always one thread on wasm32); the result does not depend on it ([`pay_with_threads`]).
 pub fn pay<'a>(
     scheme: &'a PayScheme,
     national: &'a NationalFigures,
     data: &'a PracticeData,
+) -> Result<PayResult<'a>, PayErrors> {
+    let threads = if data.practices().len() < MIN_PARALLEL { 1 } else { available_threads() };
+    pay_with_threads(scheme, national, data, threads)
+}
+
+/// Below this many practices [`pay`] runs on one thread: starting threads would cost more
+/// than it saves.
+pub const MIN_PARALLEL: usize = 256;
+
+/// The number of threads the machine offers (1 on wasm32, or when unknown).
+pub fn available_threads() -> usize {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        1
+    }
+}
+
+/// As [`pay`], on at most `threads` threads (at most one per practice; always one on
+/// wasm32). Practices are split into contiguous chunks, one per thread, and the chunks'
+/// results and warnings are merged in practice order, so the result is identical whatever
+/// `threads` is: everything across practices (network sums, totals, warnings with their
+/// counts and first examples) is computed after the merge, as on one thread.
+pub fn pay_with_threads<'a>(
+    scheme: &'a PayScheme,
+    national: &'a NationalFigures,
+    data: &'a PracticeData,
+    threads: usize,
 ) -> Result<PayResult<'a>, PayErrors> {
     let errors = scheme.validate();
     if !errors.is_empty() {
         return Err(PayErrors(errors));
     }
     let run = Run::new(scheme, national, data);
-    Ok(run.go())
+    Ok(run.go(threads))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -97,6 +131,15 @@ impl<'a> Warnings<'a> {
             e.1 = practice;
         }
     }
+    /// Adds the warnings of a later, disjoint run of practices: counts add up (no practice
+    /// is in both), the first example stays the earlier one.
+    fn merge(&mut self, later: Warnings<'a>) {
+        for (k, (n, last, ex)) in later.map {
+            let e = self.map.entry(k).or_insert((0, usize::MAX, ex));
+            e.0 += n;
+            e.1 = last;
+        }
+    }
     fn finish(self) -> Vec<PayWarning> {
         self.map
             .into_iter()
@@ -153,6 +196,9 @@ struct Run<'a> {
     labels: Labels,
 }
 
+/// The `paid_on` labels, shared by every line that has them. Each thread of a run takes its
+/// own copy ([`Labels::fresh`]): cloning one `Arc` from several cores at once makes them fight
+/// over its reference count's cache line (that made 2 threads slower than 1).
 struct Labels {
     performance: Arc<str>,
     top: Arc<str>,
@@ -161,6 +207,24 @@ struct Labels {
     tier_locked: Vec<Arc<str>>,
     monitored: Arc<str>,
     historic_line: Arc<str>,
+    /// Per [`Unmatched`] model.
+    unmatched: Vec<Arc<str>>,
+}
+
+impl Labels {
+    /// The same labels in new allocations.
+    fn fresh(&self) -> Labels {
+        let f = |a: &Arc<str>| Arc::from(&**a);
+        Labels {
+            performance: f(&self.performance),
+            top: f(&self.top),
+            higher_of: self.higher_of.iter().map(f).collect(),
+            tier_locked: self.tier_locked.iter().map(f).collect(),
+            monitored: f(&self.monitored),
+            historic_line: f(&self.historic_line),
+            unmatched: self.unmatched.iter().map(f).collect(),
+        }
+    }
 }
 
 /// A plain description of a model, for `paid_on`.
@@ -270,6 +334,7 @@ impl<'a> Run<'a> {
                 .collect(),
             monitored: Arc::from("monitored, not paid"),
             historic_line: Arc::from("historic"),
+            unmatched: unmatched.iter().map(|u| u.label.clone()).collect(),
         };
         Run {
             scheme,
@@ -546,13 +611,80 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn go(self) -> PayResult<'a> {
+    /// Pays the practices `start..start + ps.len()` into `out`, with their warnings, each
+    /// practice's lines going into the next of `lines` (or a new vector when they run out).
+    fn chunk(
+        &self,
+        start: usize,
+        ps: &'a [PracticeCounts],
+        mut out: Vec<PracticeResult<'a>>,
+        lines: Vec<Vec<IndicatorResult<'a>>>,
+    ) -> (Vec<PracticeResult<'a>>, Warnings<'a>) {
         let mut w = Warnings::default();
         let mut buf = Buffers::default();
-        let mut practices = Vec::with_capacity(self.data.practices().len());
-        for (pi, p) in self.data.practices().iter().enumerate() {
-            practices.push(self.practice(pi, p, &mut buf, &mut w));
+        let labels = self.labels.fresh();
+        out.reserve(ps.len());
+        let mut lines = lines.into_iter();
+        for (k, p) in ps.iter().enumerate() {
+            let v = lines.next().unwrap_or_else(|| Vec::with_capacity(self.practice_inds.len()));
+            out.push(self.practice(start + k, p, &labels, v, &mut buf, &mut w));
         }
+        (out, w)
+    }
+
+    /// Space for one chunk's results, allocated by the calling thread. Memory that glibc's
+    /// allocator hands to a short-lived thread is given back to the system once the calling
+    /// thread frees it and faulted in again on the next run (it made 2 threads slower than
+    /// 1); memory from the calling thread's own heap stays mapped.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn space(&self, n: usize) -> (Vec<PracticeResult<'a>>, Vec<Vec<IndicatorResult<'a>>>) {
+        let lines = (0..n).map(|_| Vec::with_capacity(self.practice_inds.len())).collect();
+        (Vec::with_capacity(n), lines)
+    }
+
+    /// Every practice, on up to `threads` threads, merged in practice order.
+    fn all_practices(&self, threads: usize) -> (Vec<PracticeResult<'a>>, Warnings<'a>) {
+        let all = self.data.practices();
+        let threads = threads.clamp(1, all.len().max(1));
+        if threads == 1 {
+            return self.chunk(0, all, Vec::new(), Vec::new());
+        }
+        let size = all.len().div_ceil(threads);
+        #[cfg(not(target_arch = "wasm32"))]
+        let parts: Vec<(Vec<PracticeResult<'a>>, Warnings<'a>)> = std::thread::scope(|s| {
+            let handles: Vec<_> = all
+                .chunks(size)
+                .enumerate()
+                .map(|(k, ps)| {
+                    let (out, lines) = self.space(ps.len());
+                    s.spawn(move || self.chunk(k * size, ps, out, lines))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| match h.join() {
+                    Ok(v) => v,
+                    Err(e) => std::panic::resume_unwind(e),
+                })
+                .collect()
+        });
+        #[cfg(target_arch = "wasm32")]
+        let parts: Vec<(Vec<PracticeResult<'a>>, Warnings<'a>)> = all
+            .chunks(size)
+            .enumerate()
+            .map(|(k, ps)| self.chunk(k * size, ps, Vec::new(), Vec::new()))
+            .collect();
+        let mut practices = Vec::with_capacity(all.len());
+        let mut w = Warnings::default();
+        for (ps, pw) in parts {
+            practices.extend(ps);
+            w.merge(pw);
+        }
+        (practices, w)
+    }
+
+    fn go(self, threads: usize) -> PayResult<'a> {
+        let (practices, mut w) = self.all_practices(threads);
         let networks = self.networks(&practices, &mut w);
         let mut total = Total { points: Decimal::ZERO, payment: Decimal::ZERO };
         // Unrounded points carry up to 28 digits and Decimal addition rounds beyond that, so
@@ -618,6 +750,8 @@ impl<'a> Run<'a> {
         &self,
         pi: usize,
         p: &'a PracticeCounts,
+        labels: &Labels,
+        mut indicators: Vec<IndicatorResult<'a>>,
         buf: &mut Buffers<'a>,
         w: &mut Warnings<'a>,
     ) -> PracticeResult<'a> {
@@ -651,7 +785,7 @@ impl<'a> Run<'a> {
             payment = payment.saturating_add(pay);
             tiers.push(TierResult { id: &tier.id, unlocked, payment: pay });
         }
-        let mut indicators = Vec::with_capacity(self.practice_inds.len());
+        indicators.clear();
         let mut points_total = Decimal::ZERO;
         for ci in &self.practice_inds {
             let ind = ci.ind;
@@ -669,16 +803,16 @@ impl<'a> Run<'a> {
             let (achievement, points) = self.score(ind, counts, &buf.strata, attested, &mut strata);
             let locked = ci.tier.filter(|&t| !buf.unlocked.get(t).copied().unwrap_or(false));
             let (pay, paid_on) = if ind.monitored {
-                (Decimal::ZERO, self.labels.monitored.clone())
+                (Decimal::ZERO, labels.monitored.clone())
             } else if let Some(t) = locked {
-                (Decimal::ZERO, self.labels.tier_locked[t].clone())
+                (Decimal::ZERO, labels.tier_locked[t].clone())
             } else {
                 let (raw, chosen) =
                     self.model_pay(&self.scheme.model, &ind.id, points, f, ci.group, p, pi, w);
                 let label = match &self.scheme.model {
-                    PaymentModel::Performance => self.labels.performance.clone(),
-                    PaymentModel::HigherOf { .. } => self.labels.higher_of[chosen].clone(),
-                    _ => self.labels.top.clone(),
+                    PaymentModel::Performance => labels.performance.clone(),
+                    PaymentModel::HigherOf { .. } => labels.higher_of[chosen].clone(),
+                    _ => labels.top.clone(),
                 };
                 (if raw.is_zero() { Decimal::ZERO } else { self.r.money(raw) }, label)
             };
@@ -719,7 +853,7 @@ impl<'a> Run<'a> {
             });
         }
         // Historic items that are not indicators of this scheme.
-        for u in &self.unmatched {
+        for (u, label) in self.unmatched.iter().zip(&labels.unmatched) {
             let Some(year) = p.historic.get(u.model.year.as_str()) else {
                 w.add(WarnKey::NoHistoricYear(&u.model.year), pi, pid);
                 continue;
@@ -747,9 +881,9 @@ impl<'a> Run<'a> {
                     points: value.points.unwrap_or(Decimal::ZERO),
                     payment: pay,
                     paid_on: if u.weight == Decimal::ONE {
-                        self.labels.historic_line.clone()
+                        labels.historic_line.clone()
                     } else {
-                        u.label.clone()
+                        label.clone()
                     },
                     strata: Vec::new(),
                 });

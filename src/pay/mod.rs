@@ -16,7 +16,7 @@ pub mod result;
 pub mod scheme;
 
 pub use error::{PayError, PayErrors};
-pub use eval::{describe, pay, CPI_LIST_TYPE};
+pub use eval::{available_threads, describe, pay, pay_with_threads, CPI_LIST_TYPE, MIN_PARALLEL};
 pub use input::{Counts, HistoricValue, PracticeCounts, PracticeData};
 pub use national::{FigureSource, GroupTotals, NationalFigures};
 pub use numeric::{Rounding, RoundingMode};
