@@ -465,13 +465,7 @@ pub(crate) fn movers(
                         sc.spawn(move || scan(pa, pb, chunk, k * size, slots))
                     })
                     .collect();
-                handles
-                    .into_iter()
-                    .map(|h| match h.join() {
-                        Ok(v) => v,
-                        Err(e) => std::panic::resume_unwind(e),
-                    })
-                    .collect()
+                crate::par::join_in_order(handles)
             })
         }
         #[cfg(target_arch = "wasm32")]

@@ -290,13 +290,7 @@ fn evaluate_split(
     {
         let parts: Vec<Vec<PracticeTally>> = std::thread::scope(|s| {
             let handles: Vec<_> = ranges.into_iter().map(|r| s.spawn(move || run(r))).collect();
-            handles
-                .into_iter()
-                .map(|h| match h.join() {
-                    Ok(v) => v,
-                    Err(e) => std::panic::resume_unwind(e),
-                })
-                .collect()
+            crate::par::join_in_order(handles)
         });
         Evaluation { practices: parts.into_iter().flatten().collect() }
     }

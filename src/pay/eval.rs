@@ -660,13 +660,7 @@ impl<'a> Run<'a> {
                     s.spawn(move || self.chunk(k * size, ps, out, lines))
                 })
                 .collect();
-            handles
-                .into_iter()
-                .map(|h| match h.join() {
-                    Ok(v) => v,
-                    Err(e) => std::panic::resume_unwind(e),
-                })
-                .collect()
+            crate::par::join_in_order(handles)
         });
         #[cfg(target_arch = "wasm32")]
         let parts: Vec<(Vec<PracticeResult<'a>>, Warnings<'a>)> = all

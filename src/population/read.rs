@@ -817,13 +817,7 @@ fn read_stretches<R>(
             })
             .collect();
         let r = during();
-        let parts = handles
-            .into_iter()
-            .map(|h| match h.join() {
-                Ok(v) => v,
-                Err(e) => std::panic::resume_unwind(e),
-            })
-            .collect();
+        let parts = crate::par::join_in_order(handles);
         (parts, r)
     });
     (parts.into_iter().collect(), r)
