@@ -75,6 +75,7 @@ fn practice_table(ps: &[PracticeImpact]) -> String {
     s.push_str(&header(&[
         "practice",
         "network",
+        "list size",
         "points A",
         "points B",
         "payment A",
@@ -86,10 +87,14 @@ fn practice_table(ps: &[PracticeImpact]) -> String {
     for p in ps {
         let _ = write!(
             s,
-            "<tr class=\"{}\">{}{}{}{}{}{}{}{}</tr>",
+            "<tr class=\"{}\">{}{}{}{}{}{}{}{}{}</tr>",
             delta_class(p.delta),
             text_cell(&p.practice_id),
             text_cell(&p.network_id),
+            num_cell(
+                &p.list_size.map(|n| n.to_string()).unwrap_or_default(),
+                Decimal::from(p.list_size.unwrap_or(0)),
+            ),
             num_cell(&points(p.points_a), p.points_a),
             num_cell(&points(p.points_b), p.points_b),
             num_cell(&money(p.payment_a), p.payment_a),

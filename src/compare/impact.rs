@@ -146,6 +146,9 @@ pub struct IndicatorImpact {
 pub struct PracticeImpact {
     pub practice_id: String,
     pub network_id: String,
+    /// The practice's TOTAL list size as scheme A's pay run saw it, else B's; `null` when
+    /// neither knows it.
+    pub list_size: Option<u32>,
     #[serde(serialize_with = "ser_dec")]
     pub points_a: Decimal,
     #[serde(serialize_with = "ser_dec")]
@@ -684,6 +687,7 @@ fn build(
         practices.push(PracticeImpact {
             practice_id: p.practice_id.to_string(),
             network_id: p.network_id.unwrap_or("").to_string(),
+            list_size: p.list_size,
             points_a: p.points,
             points_b: Decimal::ZERO,
             payment_a: p.payment,
@@ -699,6 +703,7 @@ fn build(
                 practices.push(PracticeImpact {
                     practice_id: p.practice_id.to_string(),
                     network_id: p.network_id.unwrap_or("").to_string(),
+                    list_size: None,
                     points_a: Decimal::ZERO,
                     points_b: Decimal::ZERO,
                     payment_a: Decimal::ZERO,
@@ -714,6 +719,9 @@ fn build(
         x.payment_b = p.payment;
         if x.network_id.is_empty() {
             x.network_id = p.network_id.unwrap_or("").to_string();
+        }
+        if x.list_size.is_none() {
+            x.list_size = p.list_size;
         }
     }
     for p in &mut practices {

@@ -241,8 +241,8 @@ export function renderCompare(c: CompareOutput): HTMLElement {
   );
   const practices = table(
     "Payment per practice",
-    ["Practice", "Network", "Points A", "Points B", "Payment A", "Payment B", "Change", "Change %"],
-    cmp.practices.map((p) => [p.practice_id, p.network_id, fixed(scaled(p.points_a)), fixed(scaled(p.points_b)), pounds(scaled(p.payment_a)), pounds(scaled(p.payment_b)), signed(p.delta), signedPct(p.delta_pct)]),
+    ["Practice", "Network", "List size", "Points A", "Points B", "Payment A", "Payment B", "Change", "Change %"],
+    cmp.practices.map((p) => [p.practice_id, p.network_id, p.list_size?.toLocaleString("en-GB") ?? "", fixed(scaled(p.points_a)), fixed(scaled(p.points_b)), pounds(scaled(p.payment_a)), pounds(scaled(p.payment_b)), signed(p.delta), signedPct(p.delta_pct)]),
     [false, false, true, true, true, true, true, true],
   );
   const chart = h("figure", { class: "chart" }, changeChart(c), h("figcaption", {}, "Change in payment per practice, B minus A (+ gains, − losses)"));

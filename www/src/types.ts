@@ -258,6 +258,8 @@ export interface PracticeImpact {
   practice_id: string;
   /** `""` when the practice has no network. */
   network_id: string;
+  /** TOTAL list size as scheme A's pay run saw it, else B's. */
+  list_size: number | null;
   points_a: string;
   points_b: string;
   payment_a: string;
