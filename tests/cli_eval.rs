@@ -141,6 +141,47 @@ fn eval_csv_and_table_and_atomic_output() {
     assert!(t.lines().any(|l| l.starts_with("total")), "{t}");
 }
 
+/// Output to a pipe or a device is written in place, never replaced by a renamed temporary
+/// file (which, run as root with `-o /dev/null`, would leave a plain file at `/dev/null`); a
+/// symbolic link keeps pointing at the file it names, which gets the new content.
+#[cfg(unix)]
+#[test]
+fn eval_output_to_a_pipe_or_a_link_keeps_what_the_path_is() {
+    use std::os::unix::fs::FileTypeExt;
+    let d = setup("special_out", SCHEME);
+    let made = Command::new("mkfifo").arg(d.join("pipe")).status();
+    if made.map(|s| s.success()).unwrap_or(false) {
+        let path = d.join("pipe");
+        let reader = std::thread::spawn(move || std::fs::read_to_string(path).unwrap());
+        let o = run(
+            &["eval", "scheme.qof", "--population", "pop", "--format", "csv", "-o", "pipe"],
+            &d,
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        // checked before waiting for the reader, which would wait for ever on a replaced pipe
+        let kind = std::fs::symlink_metadata(d.join("pipe")).unwrap().file_type();
+        assert!(kind.is_fifo(), "the pipe is still a pipe");
+        let csv = reader.join().unwrap();
+        assert!(csv.starts_with("practice_id,network_id,indicator"), "{csv}");
+    }
+    std::fs::write(d.join("real.csv"), "old").unwrap();
+    std::os::unix::fs::symlink("real.csv", d.join("link.csv")).unwrap();
+    let o = run(
+        &["eval", "scheme.qof", "--population", "pop", "--format", "csv", "-o", "link.csv"],
+        &d,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::symlink_metadata(d.join("link.csv")).unwrap().file_type().is_symlink());
+    let csv = std::fs::read_to_string(d.join("real.csv")).unwrap();
+    assert!(csv.starts_with("practice_id,network_id,indicator"), "{csv}");
+    let left: Vec<_> = std::fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "no temporary file is left behind: {left:?}");
+}
+
 #[test]
 fn eval_reports_bad_population_data_and_missing_files() {
     let d = setup("bad", SCHEME);

@@ -160,6 +160,34 @@ pub fn write_output_with(
             ExitCode::from(2)
         });
     };
+    // Only a regular file (or a new path) is replaced through a temporary file. A device or a
+    // pipe (`/dev/null`, `/dev/stdout`, a FIFO) is written in place: renaming over it would
+    // swap the device for a plain file (as root, a broken `/dev/null` for every later program).
+    // A symbolic link is followed, so the file it points at is replaced, not the link.
+    let resolved;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => match std::fs::canonicalize(path) {
+            Ok(target) => {
+                resolved = target;
+                resolved.as_path()
+            }
+            Err(_) => path,
+        },
+        _ => path,
+    };
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() {
+            let res = std::fs::OpenOptions::new().write(true).open(path).and_then(|f| {
+                let mut out = std::io::BufWriter::with_capacity(1 << 16, f);
+                write(&mut out)?;
+                out.flush()
+            });
+            return res.map_err(|e| {
+                eprintln!("error: cannot write `{}`: {e}", path.display());
+                ExitCode::from(2)
+            });
+        }
+    }
     let file_name = path.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
     let tmp = path.with_file_name(format!(".{file_name}.tmp{}", std::process::id()));
     let res = std::fs::File::create(&tmp)

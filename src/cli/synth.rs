@@ -183,6 +183,12 @@ pub fn run(args: SynthArgs) -> ExitCode {
             "choose a new folder, or pass `--force` to replace it",
         );
     }
+    if out.exists() && !out.is_dir() {
+        return usage_error(
+            &format!("`{shown}` exists and is not a folder"),
+            "choose a new folder name; only a folder is replaced by `--force`",
+        );
+    }
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

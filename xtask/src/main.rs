@@ -23,6 +23,10 @@ tasks:
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Err(e) = util::ensure_dev_null() {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     let result = match args.first().map(String::as_str) {
         Some("serve") => parse_port(&args[1..]).and_then(serve),
         Some("test") if args.len() == 1 => test::test(),

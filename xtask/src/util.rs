@@ -245,6 +245,44 @@ pub fn tap_counts(output: &str) -> (u64, u64) {
     (count("# pass "), count("# fail "))
 }
 
+/// Makes sure `/dev/null` is the null device. Cargo gives rustc `/dev/null` as standard input
+/// when it asks rustc about a target; if an earlier program (running as root) renamed a plain
+/// file over `/dev/null`, that file fills up with what programs discard, rustc reads it as Rust
+/// source and every cargo command fails with "unknown start of token". Repairs it when it can
+/// (we are root), else says how.
+#[cfg(unix)]
+pub fn ensure_dev_null() -> Result {
+    use std::os::unix::fs::FileTypeExt;
+    let null = Path::new("/dev/null");
+    match std::fs::symlink_metadata(null) {
+        Ok(m) if m.file_type().is_char_device() => return Ok(()),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Ok(()),
+        _ => {}
+    }
+    eprintln!("warning: `/dev/null` is not the null device (a program replaced it); repairing it");
+    let fresh = Path::new("/dev/.null-qofrules");
+    let _ = std::fs::remove_file(fresh);
+    let made = Command::new("mknod")
+        .args(["-m", "666"])
+        .arg(fresh)
+        .args(["c", "1", "3"])
+        .stdin(Stdio::inherit())
+        .status()
+        .is_ok_and(|s| s.success());
+    if made && std::fs::rename(fresh, null).is_ok() {
+        return Ok(());
+    }
+    let _ = std::fs::remove_file(fresh);
+    Err("`/dev/null` is not the null device, so cargo cannot ask rustc about targets\n  \
+         help: as root, run `rm /dev/null && mknod -m 666 /dev/null c 1 3`"
+        .to_owned())
+}
+
+#[cfg(not(unix))]
+pub fn ensure_dev_null() -> Result {
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
