@@ -39,6 +39,27 @@ fn ten_megabytes_of_random_bytes_are_errors_not_panics() {
     assert_sane(&text);
 }
 
+/// The parser recovers after each error (one per broken statement), up to 100; the 101st is
+/// `too-many-errors`, which says the rest are not shown.
+#[test]
+fn the_parser_reports_up_to_a_hundred_errors_then_stops() {
+    let mut text = String::from("scheme t \"T\" { period 2019-04-01 to 2020-03-31 }\n");
+    for k in 0..150 {
+        text.push_str(&format!("register R{k} \"R\" {{ patients aged or over }}\n"));
+    }
+    let (_, checked) = check_text("many.qof", &text);
+    let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes.len(), 101, "{codes:?}");
+    assert!(codes[..100].iter().all(|&c| c != "too-many-errors"), "{codes:?}");
+    let last = &checked.diagnostics[100];
+    assert_eq!(last.code, "too-many-errors");
+    assert!(last.help.as_deref().is_some_and(|h| h.contains("first 100")), "{last:?}");
+    // the errors are at the broken statements, in order, not all at one place
+    let lines: Vec<u32> = checked.diagnostics[..100].iter().map(|d| d.span.start).collect();
+    assert!(lines.windows(2).all(|w| w[0] < w[1]), "{lines:?}");
+    assert_sane(&text);
+}
+
 #[test]
 fn token_soup_is_errors_not_panics() {
     const TOKENS: &[&str] = &[
