@@ -62,7 +62,10 @@ fn shipped(
 /// pay runs and the comparison (the inputs are built once, outside the timing).
 fn compare_counts_all_practices(h: &mut Harness) {
     use qofrules::reference::{practices_2019_20, Group, ListType};
-    if h.skip("compare/counts_6720_practices") && h.skip("pay/counts_6720_practices_qof_2019_20") {
+    if h.skip("compare/counts_6720_practices")
+        && h.skip("pay/counts_6720_practices_qof_2019_20")
+        && h.skip("pay/totals_6720_practices_qof_2019_20")
+    {
         return;
     }
     let a = shipped("rules/qof-2019-20.qof");
@@ -134,6 +137,13 @@ fn compare_counts_all_practices(h: &mut Harness) {
     // For attribution: one scheme's pay run alone on the same inputs.
     h.run("pay/counts_6720_practices_qof_2019_20", practices.len() as u64, || {
         match qofrules::pay::pay(&ia.scheme, &ia.national, &ia.data) {
+            Ok(r) => r,
+            Err(e) => panic!("{e}"),
+        }
+    });
+    // The same run as a comparison pays each side: lines summed per indicator, not kept.
+    h.run("pay/totals_6720_practices_qof_2019_20", practices.len() as u64, || {
+        match qofrules::pay::pay_totals(&ia.scheme, &ia.national, &ia.data) {
             Ok(r) => r,
             Err(e) => panic!("{e}"),
         }

@@ -142,4 +142,58 @@ proptest! {
         prop_assert_eq!(lines, ra.total.payment);
         prop_assert!(ra.total.payment >= Decimal::ZERO);
     }
+
+    /// `pay_totals` is `pay` without the practices' lines, plus per-indicator totals that are
+    /// the sums of those lines (points as an exact sum), the same on any number of threads.
+    #[test]
+    fn pay_totals_are_the_sums_of_pay_lines(ps in prop::collection::vec(practice(), 1..40)) {
+        let s = scheme();
+        let indexed: Vec<(usize, P)> = ps.into_iter().enumerate().collect();
+        let data = build(&indexed);
+        let national = NationalFigures::computed(&data, &s.groups);
+        let full = pay(&s, &national, &data).unwrap();
+        let mut first: Option<Vec<IndicatorTotal>> = None;
+        for threads in [1, 2, 3, 7] {
+            let (r, totals) = pay_totals_with_threads(&s, &national, &data, threads).unwrap();
+            prop_assert_eq!(r.practices.len(), full.practices.len());
+            for (x, y) in r.practices.iter().zip(&full.practices) {
+                prop_assert!(x.indicators.is_empty());
+                let mut y = y.clone();
+                y.indicators.clear();
+                prop_assert_eq!(x, &y);
+            }
+            prop_assert_eq!(&r.networks, &full.networks);
+            prop_assert_eq!(&r.total, &full.total);
+            prop_assert_eq!(&r.warnings, &full.warnings);
+            // one total per practice indicator, in scheme order, summing that indicator's lines
+            let ids: Vec<&str> =
+                s.indicators.iter().filter(|i| !i.network).map(|i| i.id.as_str()).collect();
+            prop_assert_eq!(totals.iter().map(|t| t.id).collect::<Vec<_>>(), ids.clone());
+            for t in &totals {
+                let lines: Vec<&IndicatorResult> = full
+                    .practices
+                    .iter()
+                    .flat_map(|p| p.indicators.iter())
+                    .filter(|l| l.id == t.id && l.kind != "historic")
+                    .collect();
+                prop_assert_eq!(lines.len(), full.practices.len());
+                prop_assert_eq!(t.denominator, lines.iter().map(|l| u64::from(l.denominator)).sum::<u64>());
+                prop_assert_eq!(t.numerator, lines.iter().map(|l| u64::from(l.numerator)).sum::<u64>());
+                prop_assert_eq!(t.pcas, lines.iter().map(|l| u64::from(l.pcas)).sum::<u64>());
+                prop_assert_eq!(
+                    t.register,
+                    lines.iter().map(|l| u64::from(l.register.unwrap_or(0))).sum::<u64>()
+                );
+                let pay_sum: Decimal = lines.iter().map(|l| l.payment).sum();
+                prop_assert_eq!(t.payment.value(), pay_sum);
+                let mut points = qofrules::pay::numeric::ExactSum::default();
+                lines.iter().for_each(|l| points.add(l.points));
+                prop_assert_eq!(t.points.value().to_string(), points.value().to_string());
+            }
+            match &first {
+                None => first = Some(totals),
+                Some(f) => prop_assert_eq!(f, &totals),
+            }
+        }
+    }
 }

@@ -12,7 +12,7 @@ use crate::compile::Program;
 use crate::eval::{self, Engine, PayInputs};
 use crate::model::Population;
 use crate::pay::numeric::{div, ser_dec, ser_money, ser_opt_dec};
-use crate::pay::{NationalFigures, PayResult};
+use crate::pay::{IndicatorTotal, NationalFigures, PayResult};
 use crate::scheme::{Kind, Outcome, Scheme, Sources};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -335,17 +335,23 @@ pub fn impact_counts(
 /// Running the two sides at once on two threads, each single-threaded, uses the cores the
 /// same way but puts one side's results in a short-lived thread's heap, which glibc gives back
 /// to the system and faults in again on every run (slower in `compare/counts_6720_practices`).
+///
+/// Each side is paid by [`crate::pay::pay_totals`]: the practices' lines are summed per
+/// indicator inside the pay run and not kept, which is all a comparison needs of them.
 fn pay_both<'x>(
     a: Side<'_>,
     in_a: &'x PayInputs,
     b: Side<'_>,
     in_b: &'x PayInputs,
-) -> Result<(PayResult<'x>, PayResult<'x>), CompareError> {
-    let run = |i: &'x PayInputs| crate::pay::pay(&i.scheme, &i.national, &i.data);
+) -> Result<(Paid<'x>, Paid<'x>), CompareError> {
+    let run = |i: &'x PayInputs| crate::pay::pay_totals(&i.scheme, &i.national, &i.data);
     let ra = run(in_a).map_err(|e| pay_err("a", a.scheme, e))?;
     let rb = run(in_b).map_err(|e| pay_err("b", b.scheme, e))?;
     Ok((ra, rb))
 }
+
+/// One side's pay result (practices without their lines) and its per-indicator totals.
+type Paid<'x> = (PayResult<'x>, Vec<IndicatorTotal<'x>>);
 
 fn differing_counts(
     pa: &Program,
@@ -514,77 +520,42 @@ pub(crate) fn movers(
     out
 }
 
-/// Per-indicator sums, in slots: `index` maps an id to its slot, and `last` remembers the slot
-/// of each line position, because every practice lists the scheme's indicators in the same
-/// order (a hash lookup per line was most of a comparison's time).
-#[derive(Default)]
-struct Sums<'r> {
-    index: HashMap<&'r str, usize>,
-    slots: Vec<IndicatorFigures>,
-    last: Vec<Option<(&'r str, usize)>>,
-}
-
-impl<'r> Sums<'r> {
-    fn slot(&mut self, pos: usize, id: &'r str) -> usize {
-        if let Some(Some((cached, k))) = self.last.get(pos) {
-            if *cached == id {
-                return *k;
-            }
-        }
-        let next = self.slots.len();
-        let k = *self.index.entry(id).or_insert(next);
-        if k == next {
-            self.slots.push(IndicatorFigures::default());
-        }
-        if self.last.len() <= pos {
-            self.last.resize(pos + 1, None);
-        }
-        self.last[pos] = Some((id, k));
-        k
-    }
-
-    /// Adds one practice's (or network's) lines, in order.
-    fn add(&mut self, lines: &[crate::pay::IndicatorResult<'r>]) {
-        for (pos, l) in lines.iter().enumerate() {
-            if l.kind == "historic" {
-                continue;
-            }
-            let k = self.slot(pos, l.id);
-            let f = &mut self.slots[k];
-            f.register += u64::from(l.register.unwrap_or(0));
-            f.denominator += u64::from(l.denominator);
-            f.numerator += u64::from(l.numerator);
-            f.pcas += u64::from(l.pcas);
-            f.points += l.points;
-            f.payment += l.payment;
-        }
-    }
-}
-
-fn figures<'r>(r: &PayResult<'r>) -> HashMap<&'r str, IndicatorFigures> {
-    let mut sums = Sums::default();
-    // practices in practice-code order, as pay adds its totals
-    let mut ps: Vec<&crate::pay::PracticeResult<'_>> = r.practices.iter().collect();
-    ps.sort_by(|x, y| x.practice_id.cmp(y.practice_id));
-    for p in ps {
-        sums.add(&p.indicators);
-    }
-    // networks' lines have their own positions: a fresh position cache, the same slots
-    sums.last.clear();
+/// Per-indicator figures of one side: the pay run's totals over practices, plus the
+/// networks' lines (network indicators), with achievement from the summed counts. Points and
+/// pounds are exact sums rounded once ([`crate::pay::numeric::ExactSum`]), so they do not
+/// depend on the order of practices or the number of threads.
+fn figures<'r>(paid: &Paid<'r>) -> HashMap<&'r str, IndicatorFigures> {
+    let (r, totals) = paid;
+    let mut sums: Vec<IndicatorTotal<'r>> = totals.clone();
+    let mut index: HashMap<&'r str, usize> =
+        sums.iter().enumerate().map(|(k, t)| (t.id, k)).collect();
     for n in &r.networks {
-        sums.add(&n.indicators);
+        for l in n.indicators.iter().filter(|l| l.kind != "historic") {
+            let k = *index.entry(l.id).or_insert_with(|| {
+                sums.push(IndicatorTotal { id: l.id, ..IndicatorTotal::default() });
+                sums.len() - 1
+            });
+            sums[k].add(l);
+        }
     }
-    let Sums { index, mut slots, .. } = sums;
-    for f in &mut slots {
-        f.achievement = if f.denominator == 0 {
+    let mut figs = HashMap::with_capacity(sums.len());
+    for t in sums {
+        let achievement = if t.denominator == 0 {
             None
         } else {
-            div(Decimal::from(f.numerator), Decimal::from(f.denominator))
+            div(Decimal::from(t.numerator), Decimal::from(t.denominator))
         };
-    }
-    let mut figs = HashMap::with_capacity(index.len());
-    for (id, k) in index {
-        figs.insert(id, std::mem::take(&mut slots[k]));
+        let f = IndicatorFigures {
+            register: t.register,
+            denominator: t.denominator,
+            numerator: t.numerator,
+            pcas: t.pcas,
+            achievement,
+            points: t.points.value(),
+            payment: t.payment.value(),
+        };
+        // an id listed twice (not in a valid scheme) keeps the later figures
+        figs.insert(t.id, f);
     }
     figs
 }
@@ -635,12 +606,13 @@ fn build(
     a: Side<'_>,
     b: Side<'_>,
     d: &SchemeDiff,
-    pay_a: &PayResult<'_>,
-    pay_b: &PayResult<'_>,
+    paid_a: &Paid<'_>,
+    paid_b: &Paid<'_>,
     level: Level,
 ) -> Comparison {
-    let fa = figures(pay_a);
-    let fb = figures(pay_b);
+    let fa = figures(paid_a);
+    let fb = figures(paid_b);
+    let (pay_a, pay_b) = (&paid_a.0, &paid_b.0);
     let indicators = d
         .indicators
         .iter()

@@ -16,14 +16,18 @@ pub mod result;
 pub mod scheme;
 
 pub use error::{PayError, PayErrors};
-pub use eval::{available_threads, describe, pay, pay_with_threads, CPI_LIST_TYPE, MIN_PARALLEL};
+pub use eval::{
+    available_threads, describe, pay, pay_totals, pay_totals_with_threads, pay_with_threads,
+    CPI_LIST_TYPE, MIN_PARALLEL,
+};
 pub use input::{Counts, HistoricValue, PracticeCounts, PracticeData};
 pub use national::{FigureSource, GroupTotals, NationalFigures};
 pub use numeric::{Rounding, RoundingMode};
 pub use points::{fraction_points, points};
 pub use result::{
-    AspirationResult, GatewayResult, IndicatorResult, NetworkResult, ObligationResult, PayResult,
-    PayWarning, PracticeResult, SchemeInfo, StratumResult, TierResult, Total,
+    AspirationResult, GatewayResult, IndicatorResult, IndicatorTotal, NetworkResult,
+    ObligationResult, PayResult, PayWarning, PracticeResult, SchemeInfo, StratumResult, TierResult,
+    Total,
 };
 pub use scheme::{
     stratum_column, Aspiration, BlendShare, Gateway, HistoricBasis, HistoricModel, IndicatorKind,

@@ -45,6 +45,153 @@ pub fn mul_sat(a: Decimal, b: Decimal) -> Decimal {
     }
 }
 
+/// The exact sum of many decimals, independent of the order they are added in: every value
+/// is held at scale 28 in 256 bits (positive and negative parts apart), so nothing is rounded
+/// while adding; [`ExactSum::value`] rounds once at the end.
+///
+/// The result: when the exact sum fits a decimal at the largest scale among the non-zero
+/// values added, exactly that (the digits a plain `+` loop gives whenever it does not round,
+/// e.g. for any sum of pennies); otherwise the exact sum rounded half to even to the most
+/// digits that fit. A plain loop over unrounded points (28 digits each) instead rounds at
+/// almost every step, so its last digits depend on the order; this does not, so totals split
+/// over threads and merged give the same digits natively and in wasm.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExactSum {
+    positive: U256,
+    negative: U256,
+    /// The largest scale of a non-zero value added.
+    scale: u32,
+}
+
+/// A 256-bit unsigned integer, least significant limb first.
+type U256 = [u64; 4];
+
+fn add256(acc: &mut U256, x: &U256) {
+    let mut carry = false;
+    for (a, &b) in acc.iter_mut().zip(x) {
+        let (s1, c1) = a.overflowing_add(b);
+        let (s2, c2) = s1.overflowing_add(u64::from(carry));
+        *a = s2;
+        carry = c1 || c2;
+    }
+}
+
+/// `a - b` for `a >= b`.
+fn sub256(a: &U256, b: &U256) -> U256 {
+    let mut out = [0u64; 4];
+    let mut borrow = false;
+    for k in 0..4 {
+        let (d1, b1) = a[k].overflowing_sub(b[k]);
+        let (d2, b2) = d1.overflowing_sub(u64::from(borrow));
+        out[k] = d2;
+        borrow = b1 || b2;
+    }
+    out
+}
+
+fn cmp256(a: &U256, b: &U256) -> std::cmp::Ordering {
+    a.iter().rev().cmp(b.iter().rev())
+}
+
+/// Divides `v` by `d` in place; returns the remainder.
+fn divrem256(v: &mut U256, d: u64) -> u64 {
+    let mut rem: u128 = 0;
+    for limb in v.iter_mut().rev() {
+        let cur = (rem << 64) | u128::from(*limb);
+        let q = cur / u128::from(d);
+        *limb = q as u64;
+        rem = cur - q * u128::from(d);
+    }
+    rem as u64
+}
+
+impl ExactSum {
+    /// Adds `d`.
+    #[inline]
+    pub fn add(&mut self, d: Decimal) {
+        let m = d.mantissa().unsigned_abs();
+        if m == 0 {
+            return;
+        }
+        let s = d.scale();
+        self.scale = self.scale.max(s);
+        // m x 10^(28 - s) < 2^96 x 2^94: three limbs
+        let p = wide::POW10[(28 - s.min(28)) as usize];
+        let (m0, m1) = (m as u64, (m >> 64) as u64);
+        let (p0, p1) = (p as u64, (p >> 64) as u64);
+        let ll = u128::from(m0) * u128::from(p0);
+        let mid = u128::from(m0) * u128::from(p1) + u128::from(m1) * u128::from(p0);
+        let hh = u128::from(m1) * u128::from(p1);
+        let lo = ll.wrapping_add(mid << 64);
+        let carry = u128::from(lo < ll);
+        let hi = hh + (mid >> 64) + carry;
+        let x = [lo as u64, (lo >> 64) as u64, hi as u64, (hi >> 64) as u64];
+        if d.is_sign_negative() {
+            add256(&mut self.negative, &x);
+        } else {
+            add256(&mut self.positive, &x);
+        }
+    }
+
+    /// Adds another sum (the sums of two parts of a list give the sum of the list).
+    pub fn merge(&mut self, other: &ExactSum) {
+        add256(&mut self.positive, &other.positive);
+        add256(&mut self.negative, &other.negative);
+        self.scale = self.scale.max(other.scale);
+    }
+
+    /// The sum, rounded once (see the type's documentation); `Decimal::MAX` / `MIN` beyond
+    /// the decimal range.
+    pub fn value(&self) -> Decimal {
+        let (mut v, negative) = match cmp256(&self.positive, &self.negative) {
+            std::cmp::Ordering::Equal => return Decimal::ZERO,
+            std::cmp::Ordering::Greater => (sub256(&self.positive, &self.negative), false),
+            std::cmp::Ordering::Less => (sub256(&self.negative, &self.positive), true),
+        };
+        // exact at the largest scale seen: every term is a multiple of 10^(28 - scale)
+        let mut drop = 28 - self.scale;
+        while drop > 0 {
+            let k = drop.min(9);
+            divrem256(&mut v, wide::POW10[k as usize] as u64);
+            drop -= k;
+        }
+        let mut scale = self.scale;
+        let max96: U256 = [u64::MAX, u32::MAX.into(), 0, 0];
+        let fits = |v: &U256| cmp256(v, &max96) != std::cmp::Ordering::Greater;
+        let overflow = if negative { Decimal::MIN } else { Decimal::MAX };
+        // drop digits until it fits; round half to even on everything dropped
+        let (mut top, mut below) = (0u64, false);
+        let mut dropped = false;
+        while !fits(&v) {
+            if scale == 0 {
+                return overflow;
+            }
+            below |= top != 0;
+            top = divrem256(&mut v, 10);
+            scale -= 1;
+            dropped = true;
+        }
+        if dropped && (top > 5 || (top == 5 && (below || v[0] & 1 == 1))) {
+            add256(&mut v, &[1, 0, 0, 0]);
+            if !fits(&v) {
+                // it was 2^96 - 1: one digit more (2^96 ends in 6, so that rounds up)
+                if scale == 0 {
+                    return overflow;
+                }
+                let digit = divrem256(&mut v, 10);
+                scale -= 1;
+                if digit > 5 || (digit == 5 && v[0] & 1 == 1) {
+                    add256(&mut v, &[1, 0, 0, 0]);
+                }
+            }
+        }
+        let mantissa = u128::from(v[0]) | u128::from(v[1]) << 64;
+        let mut d = wide::decimal((mantissa, scale)).unwrap_or(Decimal::MAX);
+        d.set_sign_negative(negative);
+        d
+    }
+}
+
 /// rust_decimal's multiplication and division of non-negative values, ported to 128-bit
 /// integer arithmetic: the same quotient or product, with the same scale (the digits a value
 /// prints with), step for step. rust_decimal works on 32-bit limbs; these work on `u128` and
@@ -643,6 +790,79 @@ mod tests {
             state ^= state >> 27;
             state.wrapping_mul(0x2545_F491_4F6C_DD1D)
         }
+    }
+
+    /// `ExactSum` gives the plain loop's digits whenever the loop does not round, the same
+    /// value in any order or split into parts, and rounds once, half to even, when the sum
+    /// has more digits than a decimal holds.
+    #[test]
+    fn exact_sum_is_exact_and_independent_of_order() {
+        let mut next = rng(0xA076_1D64_78BD_642F);
+        let mut exact_cases = 0;
+        for case in 0..5_000u32 {
+            let len = 1 + (next() % 60) as usize;
+            let values: Vec<Decimal> = (0..len)
+                .map(|_| {
+                    // half the cases money-like (few places), half anything
+                    let (bits, scales) =
+                        if case % 2 == 0 { (next() % 40, 5) } else { (next() % 70, 29) };
+                    let m = u128::from(next()) % (1u128 << bits).max(1);
+                    let mut x = Decimal::from_i128_with_scale(m as i128, (next() % scales) as u32);
+                    if case % 5 == 0 && next() % 4 == 0 {
+                        x.set_sign_negative(true);
+                    }
+                    x
+                })
+                .collect();
+            let mut sum = ExactSum::default();
+            values.iter().for_each(|&x| sum.add(x));
+            // reversed, and as two parts merged
+            let mut rev = ExactSum::default();
+            values.iter().rev().for_each(|&x| rev.add(x));
+            let (mut left, mut right) = (ExactSum::default(), ExactSum::default());
+            let cut = (next() as usize) % (len + 1);
+            values[..cut].iter().for_each(|&x| left.add(x));
+            values[cut..].iter().for_each(|&x| right.add(x));
+            left.merge(&right);
+            let v = sum.value();
+            assert_eq!(rev.value().to_string(), v.to_string(), "case {case}");
+            assert_eq!(left.value().to_string(), v.to_string(), "case {case}");
+            // no negatives and nothing rounded: the plain loop's value and digits
+            let top = values.iter().filter(|x| !x.is_zero()).map(|x| x.scale()).max();
+            if case % 5 != 0 && top.is_some_and(|t| t == v.scale()) {
+                let plain = values.iter().fold(Decimal::ZERO, |a, &x| a + x);
+                assert_eq!(v.to_string(), plain.to_string(), "case {case}");
+                exact_cases += 1;
+            }
+        }
+        assert!(exact_cases > 1_000, "{exact_cases}");
+        let sum = |xs: &[&str]| {
+            let mut s = ExactSum::default();
+            xs.iter().for_each(|x| s.add(d(x)));
+            s.value().to_string()
+        };
+        let nines = "9.999999999999999999999999999";
+        // 29 digits do not fit: rounded once, half to even, on everything dropped
+        assert_eq!(
+            sum(&[nines, "0.0000000000000000000000000005"]),
+            "10.000000000000000000000000000"
+        );
+        assert_eq!(sum(&[nines, "0.0000000000000000000000000004"]), nines);
+        let eights = "9.999999999999999999999999998";
+        assert_eq!(sum(&[eights, "0.0000000000000000000000000005"]), eights);
+        assert_eq!(
+            sum(&[eights, "0.0000000000000000000000000005", "0.0000000000000000000000000001"]),
+            nines
+        );
+        // pennies: exact, at two places
+        assert_eq!(sum(&["14924.70", "0.30", "1.05"]), "14926.05");
+        assert_eq!(sum(&["0.00", "0"]), "0");
+        assert_eq!(sum(&["5", "-5.00"]), "0");
+        assert_eq!(sum(&["1.5", "-2.25"]), "-0.75");
+        // beyond the range: saturates
+        assert_eq!(sum(&["79228162514264337593543950335", "0.5"]), Decimal::MAX.to_string());
+        assert_eq!(sum(&["79228162514264337593543950335", "0.4"]), Decimal::MAX.to_string());
+        assert_eq!(sum(&["-79228162514264337593543950335", "-1"]), Decimal::MIN.to_string());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::national::NationalReport;
-use super::numeric::{ser_dec, ser_money, ser_opt_dec};
+use super::numeric::{ser_dec, ser_money, ser_opt_dec, ExactSum};
 
 /// The whole report of a payment run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -74,6 +74,49 @@ pub struct PracticeResult<'a> {
     /// previous year's figures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aspiration: Option<AspirationResult<'a>>,
+}
+
+/// One indicator's figures summed over every practice of a run (networks' lines not
+/// included), from [`crate::pay::pay_totals`]: counts as whole numbers, points and pounds as
+/// exact sums (rounded once, by [`ExactSum::value`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IndicatorTotal<'a> {
+    /// Indicator id.
+    pub id: &'a str,
+    /// Sum of the practices' registers for the indicator's group.
+    pub register: u64,
+    /// Sum of the denominators.
+    pub denominator: u64,
+    /// Sum of the numerators.
+    pub numerator: u64,
+    /// Sum of the PCAs.
+    pub pcas: u64,
+    /// Sum of the points.
+    pub points: ExactSum,
+    /// Sum of the (rounded) payments.
+    pub payment: ExactSum,
+}
+
+impl<'a> IndicatorTotal<'a> {
+    /// Adds one practice's (or network's) line.
+    pub fn add(&mut self, l: &IndicatorResult<'_>) {
+        self.register += u64::from(l.register.unwrap_or(0));
+        self.denominator += u64::from(l.denominator);
+        self.numerator += u64::from(l.numerator);
+        self.pcas += u64::from(l.pcas);
+        self.points.add(l.points);
+        self.payment.add(l.payment);
+    }
+
+    /// Adds the totals of other practices of the same indicator.
+    pub fn merge(&mut self, other: &IndicatorTotal<'_>) {
+        self.register += other.register;
+        self.denominator += other.denominator;
+        self.numerator += other.numerator;
+        self.pcas += other.pcas;
+        self.points.merge(&other.points);
+        self.payment.merge(&other.payment);
+    }
 }
 
 /// One indicator (or historic line) of one practice or network.
