@@ -213,6 +213,16 @@ struct Unmatched<'a> {
     label: Arc<str>,
 }
 
+/// What paid an indicator line, for its `paid_on` label.
+#[derive(Clone, Copy)]
+enum Paid {
+    Monitored,
+    /// Locked in this tier.
+    Locked(usize),
+    /// The scheme's model (for a higher-of, which of its models).
+    Model(usize),
+}
+
 /// One chunk's (or the whole run's) practice results, warnings and per-indicator totals.
 type Chunk<'a> = (Vec<PracticeResult<'a>>, Warnings<'a>, Vec<IndicatorTotal<'a>>);
 
@@ -652,8 +662,8 @@ impl<'a> Run<'a> {
 
     /// Pays the practices `start..start + ps.len()` into `out`, with their warnings, each
     /// practice's lines going into the next of `lines` (or a new vector when they run out).
-    /// Without `keep_lines`, each practice's lines are added into the chunk's per-indicator
-    /// totals instead, and one vector serves every practice.
+    /// Without `keep_lines`, no line is made: each indicator's figures go straight into the
+    /// chunk's per-indicator totals.
     fn chunk(
         &self,
         start: usize,
@@ -674,22 +684,14 @@ impl<'a> Run<'a> {
                 .map(|ci| IndicatorTotal { id: &ci.ind.id, ..IndicatorTotal::default() })
                 .collect()
         };
-        let mut spare = None;
         for (k, p) in ps.iter().enumerate() {
-            let v = spare
-                .take()
-                .or_else(|| lines.next())
-                .unwrap_or_else(|| Vec::with_capacity(self.practice_inds.len()));
-            let mut r = self.practice(start + k, p, &labels, v, &mut buf, &mut w);
-            if !self.keep_lines {
-                // the first lines are the practice indicators', in order (historic lines follow)
-                let v = std::mem::take(&mut r.indicators);
-                for (t, l) in totals.iter_mut().zip(&v) {
-                    t.add(l);
-                }
-                spare = Some(v);
-            }
-            out.push(r);
+            let v = match lines.next() {
+                Some(v) => v,
+                None if self.keep_lines => Vec::with_capacity(self.practice_inds.len()),
+                None => Vec::new(),
+            };
+            let sink = if self.keep_lines { None } else { Some(totals.as_mut_slice()) };
+            out.push(self.practice(start + k, p, &labels, v, sink, &mut buf, &mut w));
         }
         (out, w, totals)
     }
@@ -822,6 +824,7 @@ impl<'a> Run<'a> {
         p: &'a PracticeCounts,
         labels: &Labels,
         mut indicators: Vec<IndicatorResult<'a>>,
+        mut totals: Option<&mut [IndicatorTotal<'a>]>,
         buf: &mut Buffers<'a>,
         w: &mut Warnings<'a>,
     ) -> PracticeResult<'a> {
@@ -857,7 +860,7 @@ impl<'a> Run<'a> {
         }
         indicators.clear();
         let mut points_total = Decimal::ZERO;
-        for ci in &self.practice_inds {
+        for (k, ci) in self.practice_inds.iter().enumerate() {
             let ind = ci.ind;
             let counts = PracticeData::counts(p, ci.data_col);
             buf.strata.clear();
@@ -872,19 +875,16 @@ impl<'a> Run<'a> {
             let mut strata = Vec::new();
             let (achievement, points) = self.score(ind, counts, &buf.strata, attested, &mut strata);
             let locked = ci.tier.filter(|&t| !buf.unlocked.get(t).copied().unwrap_or(false));
-            let (pay, paid_on) = if ind.monitored {
-                (Decimal::ZERO, labels.monitored.clone())
+            // which label says what paid: monitored, a locked tier, or the model (which of a
+            // higher-of's models)
+            let (pay, paid) = if ind.monitored {
+                (Decimal::ZERO, Paid::Monitored)
             } else if let Some(t) = locked {
-                (Decimal::ZERO, labels.tier_locked[t].clone())
+                (Decimal::ZERO, Paid::Locked(t))
             } else {
                 let (raw, chosen) =
                     self.model_pay(&self.scheme.model, &ind.id, points, f, ci.group, p, pi, w);
-                let label = match &self.scheme.model {
-                    PaymentModel::Performance => labels.performance.clone(),
-                    PaymentModel::HigherOf { .. } => labels.higher_of[chosen].clone(),
-                    _ => labels.top.clone(),
-                };
-                (if raw.is_zero() { Decimal::ZERO } else { self.r.money(raw) }, label)
+                (if raw.is_zero() { Decimal::ZERO } else { self.r.money(raw) }, Paid::Model(chosen))
             };
             if !ind.monitored {
                 points_total = points_total.saturating_add(points);
@@ -902,15 +902,28 @@ impl<'a> Run<'a> {
                     (d, n, x, Cow::Owned(BTreeMap::new()))
                 }
             };
+            let register =
+                PracticeData::register(p, self.groups.get(ci.group).and_then(|g| g.data_col));
+            if let Some(t) = totals.as_deref_mut().and_then(|t| t.get_mut(k)) {
+                // for comparisons: straight into the indicator's totals, no line
+                t.add_figures([register.unwrap_or(0), denominator, numerator, pcas], points, pay);
+                continue;
+            }
+            let paid_on = match paid {
+                Paid::Monitored => labels.monitored.clone(),
+                Paid::Locked(t) => labels.tier_locked[t].clone(),
+                Paid::Model(chosen) => match &self.scheme.model {
+                    PaymentModel::Performance => labels.performance.clone(),
+                    PaymentModel::HigherOf { .. } => labels.higher_of[chosen].clone(),
+                    _ => labels.top.clone(),
+                },
+            };
             indicators.push(IndicatorResult {
                 id: &ind.id,
                 group: &ind.group,
                 kind: ind.kind.name(),
                 max_points: ind.max_points,
-                register: PracticeData::register(
-                    p,
-                    self.groups.get(ci.group).and_then(|g| g.data_col),
-                ),
+                register,
                 denominator,
                 numerator,
                 pcas,
@@ -937,6 +950,9 @@ impl<'a> Run<'a> {
                 let raw = self.historic(u.model, Some(value), f.cpi, a);
                 let pay = self.r.money(mul_sat(u.weight, raw));
                 payment = payment.saturating_add(pay);
+                if totals.is_some() {
+                    continue; // not an indicator: in no indicator's totals
+                }
                 indicators.push(IndicatorResult {
                     id: item,
                     group: g.map(|g| self.groups[g].id).unwrap_or(""),

@@ -100,12 +100,20 @@ pub struct IndicatorTotal<'a> {
 impl<'a> IndicatorTotal<'a> {
     /// Adds one practice's (or network's) line.
     pub fn add(&mut self, l: &IndicatorResult<'_>) {
-        self.register += u64::from(l.register.unwrap_or(0));
-        self.denominator += u64::from(l.denominator);
-        self.numerator += u64::from(l.numerator);
-        self.pcas += u64::from(l.pcas);
-        self.points.add(l.points);
-        self.payment.add(l.payment);
+        let counts = [l.register.unwrap_or(0), l.denominator, l.numerator, l.pcas];
+        self.add_figures(counts, l.points, l.payment);
+    }
+
+    /// Adds one practice's figures: register, denominator, numerator and PCAs, points, payment.
+    #[inline]
+    pub fn add_figures(&mut self, counts: [u32; 4], points: Decimal, payment: Decimal) {
+        let [register, denominator, numerator, pcas] = counts;
+        self.register += u64::from(register);
+        self.denominator += u64::from(denominator);
+        self.numerator += u64::from(numerator);
+        self.pcas += u64::from(pcas);
+        self.points.add(points);
+        self.payment.add(payment);
     }
 
     /// Adds the totals of other practices of the same indicator.
