@@ -818,6 +818,7 @@ impl<'a> Run<'a> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn practice(
         &self,
         pi: usize,
