@@ -228,6 +228,19 @@ pub(crate) mod wide {
     /// The largest mantissa that still fits 96 bits when multiplied by `10^i`.
     const FITS: [u128; 10] = fits();
 
+    const fn too_big() -> [u128; 10] {
+        let mut t = [0u128; 10];
+        let mut i = 0;
+        while i < 10 {
+            t[i] = (MAX96 + 1) * POW10[i];
+            i += 1;
+        }
+        t
+    }
+    /// `2^96 x 10^i`: the smallest 128-bit value whose quotient by `10^i` does not fit 96 bits
+    /// (from `i = 10` on, no 128-bit value's does).
+    const TOO_BIG: [u128; 10] = too_big();
+
     /// A mantissa and scale as a decimal (`None` if out of range).
     pub(crate) fn decimal((m, scale): (u128, u32)) -> Option<Decimal> {
         Decimal::try_from_i128_with_scale(i128::try_from(m).ok()?, scale).ok()
@@ -445,8 +458,9 @@ pub(crate) mod wide {
     /// 128-bit division.
     fn mul_round128(p: u128, scale: u32) -> Option<(u128, u32)> {
         // the fewest digits to drop: enough to fit 96 bits and a scale of 28
+        // (`p / 10^k > MAX96` exactly when `p >= 2^96 x 10^k`: compared, not divided)
         let mut k = scale.saturating_sub(28);
-        while p / POW10[k as usize] > MAX96 {
+        while (k as usize) < TOO_BIG.len() && p >= TOO_BIG[k as usize] {
             k += 1;
         }
         if k > scale {
