@@ -39,6 +39,21 @@ fn rewrites_files_in_place() {
     assert_eq!(files_in(dir.path()), ["a.qof", "b.qof"], "no temporary file is left behind");
 }
 
+/// A symbolic link to a rule file stays a link; the file it points at is rewritten.
+#[cfg(unix)]
+#[test]
+fn rewriting_through_a_link_keeps_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("real.qof"), MESSY).unwrap();
+    std::os::unix::fs::symlink("real.qof", dir.path().join("current.qof")).unwrap();
+    let out = qofrules(dir.path(), &["fmt", "current.qof"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let link = std::fs::symlink_metadata(dir.path().join("current.qof")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link is still a link");
+    assert_eq!(std::fs::read_to_string(dir.path().join("real.qof")).unwrap(), CLEAN);
+    assert_eq!(files_in(dir.path()), ["current.qof", "real.qof"], "no temporary file is left");
+}
+
 #[cfg(unix)]
 #[test]
 fn rewriting_keeps_permissions() {

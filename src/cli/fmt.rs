@@ -76,6 +76,18 @@ fn one(path: &Path, check: bool) -> Outcome {
 /// Writes a temporary file next to `path` and renames it over `path`, so that a failure never
 /// leaves a half-written rule file. Keeps the original file's permissions.
 fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    // a symbolic link: replace the file it points at, not the link; never rename over a
+    // device or a pipe (`fmt /dev/stdin`, say)
+    let resolved;
+    let path = if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+        resolved = std::fs::canonicalize(path)?;
+        resolved.as_path()
+    } else {
+        path
+    };
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("not a regular file; format a copy of it instead"));
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
