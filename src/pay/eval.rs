@@ -76,12 +76,12 @@ pub fn pay_with_threads<'a>(
     Ok(run.go(threads).0)
 }
 
-/// As [`pay`], for comparisons: each practice's indicator lines are added into per-indicator
-/// totals as they are computed and then dropped, so `PracticeResult::indicators` is empty
-/// (networks keep theirs). Everything else in the result is as [`pay`] gives it. The totals
-/// (one per practice indicator, in scheme order) are exact sums, the same for any number of
-/// threads. Not keeping about 80 lines of some 200 bytes per practice is what makes this
-/// faster than summing [`pay`]'s lines afterwards.
+/// As [`pay`], for comparisons: where [`pay`] builds a practice's indicator lines, each
+/// indicator's figures are added into its per-indicator total instead, so
+/// `PracticeResult::indicators` is empty (networks keep theirs). Everything else in the result
+/// is as [`pay`] gives it. The totals (one per practice indicator, in scheme order) are exact
+/// sums, the same for any number of threads. Not building about 80 lines of some 200 bytes
+/// per practice is what makes this faster than summing [`pay`]'s lines afterwards.
 pub fn pay_totals<'a>(
     scheme: &'a PayScheme,
     national: &'a NationalFigures,
