@@ -336,8 +336,9 @@ pub fn impact_counts(
 /// same way but puts one side's results in a short-lived thread's heap, which glibc gives back
 /// to the system and faults in again on every run (slower in `compare/counts_6720_practices`).
 ///
-/// Each side is paid by [`crate::pay::pay_totals`]: the practices' lines are summed per
-/// indicator inside the pay run and not kept, which is all a comparison needs of them.
+/// Each side is paid by [`crate::pay::pay_totals`]: the practices' indicator figures are
+/// summed per indicator inside the pay run, with no lines built, which is all a comparison
+/// needs of them.
 fn pay_both<'x>(
     a: Side<'_>,
     in_a: &'x PayInputs,
