@@ -55,8 +55,8 @@ fn the_parser_reports_up_to_a_hundred_errors_then_stops() {
     assert_eq!(last.code, "too-many-errors");
     assert!(last.help.as_deref().is_some_and(|h| h.contains("first 100")), "{last:?}");
     // the errors are at the broken statements, in order, not all at one place
-    let lines: Vec<u32> = checked.diagnostics[..100].iter().map(|d| d.span.start).collect();
-    assert!(lines.windows(2).all(|w| w[0] < w[1]), "{lines:?}");
+    let starts: Vec<u32> = checked.diagnostics[..100].iter().map(|d| d.span.start).collect();
+    assert!(starts.windows(2).all(|w| w[0] < w[1]), "{starts:?}");
     assert_sane(&text);
 }
 

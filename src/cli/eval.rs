@@ -164,17 +164,8 @@ pub fn write_output_with(
     // pipe (`/dev/null`, `/dev/stdout`, a FIFO) is written in place: renaming over it would
     // swap the device for a plain file (as root, a broken `/dev/null` for every later program).
     // A symbolic link is followed, so the file it points at is replaced, not the link.
-    let resolved;
-    let path = match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => match std::fs::canonicalize(path) {
-            Ok(target) => {
-                resolved = target;
-                resolved.as_path()
-            }
-            Err(_) => path,
-        },
-        _ => path,
-    };
+    let target = super::output_target(path);
+    let path = target.as_path();
     if let Ok(meta) = std::fs::metadata(path) {
         if !meta.is_file() {
             let res = std::fs::OpenOptions::new().write(true).open(path).and_then(|f| {

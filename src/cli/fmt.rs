@@ -78,13 +78,8 @@ fn one(path: &Path, check: bool) -> Outcome {
 fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     // a symbolic link: replace the file it points at, not the link; never rename over a
     // device or a pipe (`fmt /dev/stdin`, say)
-    let resolved;
-    let path = if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
-        resolved = std::fs::canonicalize(path)?;
-        resolved.as_path()
-    } else {
-        path
-    };
+    let target = super::output_target(path);
+    let path = target.as_path();
     if !std::fs::metadata(path)?.is_file() {
         return Err(std::io::Error::other("not a regular file; format a copy of it instead"));
     }

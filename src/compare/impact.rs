@@ -527,38 +527,34 @@ pub(crate) fn movers(
 /// depend on the order of practices or the number of threads.
 fn figures<'r>(paid: &Paid<'r>) -> HashMap<&'r str, IndicatorFigures> {
     let (r, totals) = paid;
-    let mut sums: Vec<IndicatorTotal<'r>> = totals.clone();
-    let mut index: HashMap<&'r str, usize> =
-        sums.iter().enumerate().map(|(k, t)| (t.id, k)).collect();
+    let mut sums: HashMap<&'r str, IndicatorTotal<'r>> =
+        totals.iter().map(|t| (t.id, t.clone())).collect();
     for n in &r.networks {
         for l in n.indicators.iter().filter(|l| l.kind != "historic") {
-            let k = *index.entry(l.id).or_insert_with(|| {
-                sums.push(IndicatorTotal { id: l.id, ..IndicatorTotal::default() });
-                sums.len() - 1
-            });
-            sums[k].add(l);
+            sums.entry(l.id)
+                .or_insert_with(|| IndicatorTotal { id: l.id, ..IndicatorTotal::default() })
+                .add(l);
         }
     }
-    let mut figs = HashMap::with_capacity(sums.len());
-    for t in sums {
-        let achievement = if t.denominator == 0 {
-            None
-        } else {
-            div(Decimal::from(t.numerator), Decimal::from(t.denominator))
-        };
-        let f = IndicatorFigures {
-            register: t.register,
-            denominator: t.denominator,
-            numerator: t.numerator,
-            pcas: t.pcas,
-            achievement,
-            points: t.points.value(),
-            payment: t.payment.value(),
-        };
-        // an id listed twice (not in a valid scheme) keeps the later figures
-        figs.insert(t.id, f);
-    }
-    figs
+    sums.into_iter()
+        .map(|(id, t)| {
+            let achievement = if t.denominator == 0 {
+                None
+            } else {
+                div(Decimal::from(t.numerator), Decimal::from(t.denominator))
+            };
+            let f = IndicatorFigures {
+                register: t.register,
+                denominator: t.denominator,
+                numerator: t.numerator,
+                pcas: t.pcas,
+                achievement,
+                points: t.points.value(),
+                payment: t.payment.value(),
+            };
+            (id, f)
+        })
+        .collect()
 }
 
 fn signed(b: u64, a: u64) -> i64 {

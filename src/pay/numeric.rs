@@ -115,17 +115,9 @@ impl ExactSum {
         }
         let s = d.scale();
         self.scale = self.scale.max(s);
-        // m x 10^(28 - s) < 2^96 x 2^94: three limbs
-        let p = wide::POW10[(28 - s.min(28)) as usize];
-        let (m0, m1) = (m as u64, (m >> 64) as u64);
-        let (p0, p1) = (p as u64, (p >> 64) as u64);
-        let ll = u128::from(m0) * u128::from(p0);
-        let mid = u128::from(m0) * u128::from(p1) + u128::from(m1) * u128::from(p0);
-        let hh = u128::from(m1) * u128::from(p1);
-        let lo = ll.wrapping_add(mid << 64);
-        let carry = u128::from(lo < ll);
-        let hi = hh + (mid >> 64) + carry;
-        let x = [lo as u64, (lo >> 64) as u64, hi as u64, (hi >> 64) as u64];
+        // m x 10^(28 - s): below 2^96 x 2^94, three limbs (a decimal's scale is at most 28)
+        let [x0, x1, x2] = wide::mul192(m, wide::POW10[(28 - s) as usize]);
+        let x = [x0, x1, x2, 0];
         if d.is_sign_negative() {
             add256(&mut self.negative, &x);
         } else {
@@ -353,7 +345,7 @@ pub(crate) mod wide {
     }
 
     /// `a x b` for `a, b < 2^96`, as 192 bits.
-    fn mul192(a: u128, b: u128) -> U192 {
+    pub(super) fn mul192(a: u128, b: u128) -> U192 {
         let (a0, a1) = (a as u64, (a >> 64) as u64);
         let (b0, b1) = (b as u64, (b >> 64) as u64);
         let ll = u128::from(a0) * u128::from(b0);
@@ -431,7 +423,7 @@ pub(crate) mod wide {
     }
 
     /// A 192-bit value as three 64-bit limbs, least significant first.
-    type U192 = [u64; 3];
+    pub(super) type U192 = [u64; 3];
 
     /// Divides `v` by `d` in place; returns the remainder.
     fn divrem(v: &mut U192, d: u64) -> u64 {

@@ -266,7 +266,6 @@ pub fn ensure_dev_null() -> Result {
         .args(["-m", "666"])
         .arg(fresh)
         .args(["c", "1", "3"])
-        .stdin(Stdio::inherit())
         .status()
         .is_ok_and(|s| s.success());
     if made && std::fs::rename(fresh, null).is_ok() {
