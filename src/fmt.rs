@@ -1310,8 +1310,13 @@ fn write_flat(e: &Expr, out: &mut String) {
             }
             match pred {
                 None => {}
-                Some(EventPred::Value { cmp, value, paired_value, .. }) => {
-                    out.push_str(&format!(" has value {} {}", cmp.symbol(), value.text));
+                Some(EventPred::Value { agg, cmp, value, paired_value, .. }) => {
+                    out.push_str(" has ");
+                    if let Some(a) = agg {
+                        out.push_str(a.word());
+                        out.push(' ');
+                    }
+                    out.push_str(&format!("value {} {}", cmp.symbol(), value.text));
                     if let Some(v) = paired_value {
                         out.push_str(" / ");
                         out.push_str(&v.text);

@@ -26,7 +26,7 @@ use crate::model::Sex;
 use crate::scheme::{Cohort, Kind, Located, Scheme, Thresholds};
 use crate::syntax::ast::{
     self, Anchor, Category, Cmp, DateRel, EventPred, Expr, ExprKind, Pick, ReportKind, Span, Unit,
-    Window, WindowKind,
+    ValueAgg, Window, WindowKind,
 };
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -214,11 +214,14 @@ pub enum Node {
 pub enum Pred {
     /// It exists.
     Exists,
-    /// Its value (and, for a pair, the second list's value) compares with the numbers.
-    Value { cmp: Cmp, value: f64, paired: Option<f64> },
+    /// Its value (and, for a pair, the second list's value) compares with the numbers. When
+    /// several events share the selected date, the lowest value of each list on that date
+    /// counts, or the highest with `highest` (events without a value are ignored; a date with
+    /// no value at all fails the test).
+    Value { highest: bool, cmp: Cmp, value: f64, paired: Option<f64> },
     /// Its date compares with the date of `pick list [window]` (missing: infinitely long ago).
     Date { rel: DateRel, pick: Pick, list: u32, window: Option<u32> },
-    /// Its code is in the list.
+    /// The code of an event on the selected date is in the list.
     Member(u32),
     /// Its date is in the window.
     Within(u32),
@@ -715,7 +718,8 @@ impl<'s> Compiler<'s> {
                 let window = window.as_ref().map(|w| self.window(w));
                 let pred = match pred {
                     None => Pred::Exists,
-                    Some(EventPred::Value { cmp, value, paired_value, .. }) => Pred::Value {
+                    Some(EventPred::Value { agg, cmp, value, paired_value, .. }) => Pred::Value {
+                        highest: *agg == Some(ValueAgg::Highest),
                         cmp: *cmp,
                         value: self.num(value),
                         paired: paired_value.as_ref().map(|v| self.num(v)),

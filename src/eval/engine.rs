@@ -297,19 +297,25 @@ pub fn date_rel(rel: DateRel, a: Date, b: Date) -> bool {
     }
 }
 
-/// The result of selecting events for a condition: the chosen event(s).
+/// The result of selecting events for a condition: the chosen date and the events on it.
+///
+/// A selection is a date, never one event: several events of a list may share the latest (or
+/// first) date, and which of them a file lists last must not matter. Predicates look at every
+/// event on that date (`is in`: any of them; `has value`: the lowest, or the highest).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Selected {
     None,
-    /// One event (index into the patient's events).
-    One(u32),
-    /// A pair on one date: the lowest values of the first and second lists on that date
-    /// (`None` where no event of that list on that date has a value), and the date.
+    /// The events of list `list` on one date: positions `start..end` in the list's events.
+    Day {
+        list: u32,
+        start: u32,
+        end: u32,
+    },
+    /// A pair on one date: the date on which both lists `a` and `b` have an event.
     Pair {
         date: Date,
-        first: u32,
-        a: Option<f64>,
-        b: Option<f64>,
+        a: u32,
+        b: u32,
     },
 }
 
@@ -491,31 +497,114 @@ impl<'p> Engine<'p> {
         &self.plan.no_cohort
     }
 
-    /// The latest / first event of list `l` dated in `range`.
+    /// The latest / first event of list `l` dated in `range` (one of the events on that date:
+    /// use it for its date only).
     #[inline]
     pub fn pick(&self, pick: Pick, l: u32, range: (Date, Date)) -> Option<u32> {
+        self.pick_pos(pick, l, range).map(|k| self.list(l)[k])
+    }
+
+    /// The position in `self.list(l)` of the latest / first event dated in `range`: for
+    /// `Latest` the last event on that date, for `First` the first one.
+    #[inline]
+    fn pick_pos(&self, pick: Pick, l: u32, range: (Date, Date)) -> Option<usize> {
         let v = self.list(l);
         let ev = &self.events;
         // The list is by date: the first event met on the near side of the range decides.
         match pick {
             Pick::Latest => {
-                for &i in v.iter().rev() {
+                for (k, &i) in v.iter().enumerate().rev() {
                     let d = ev[i as usize].date;
                     if d <= range.1 {
-                        return (d >= range.0).then_some(i);
+                        return (d >= range.0).then_some(k);
                     }
                 }
             }
             Pick::First => {
-                for &i in v {
+                for (k, &i) in v.iter().enumerate() {
                     let d = ev[i as usize].date;
                     if d >= range.0 {
-                        return (d <= range.1).then_some(i);
+                        return (d <= range.1).then_some(k);
                     }
                 }
             }
         }
         None
+    }
+
+    /// The events of list `l` on the latest / first date in `range`, as positions
+    /// `start..end` in `self.list(l)`.
+    #[inline]
+    pub fn pick_day(&self, pick: Pick, l: u32, range: (Date, Date)) -> Option<(usize, usize)> {
+        let k = self.pick_pos(pick, l, range)?;
+        let v = self.list(l);
+        let ev = &self.events;
+        let d = ev[v[k] as usize].date;
+        let (mut s, mut e) = (k, k + 1);
+        while s > 0 && ev[v[s - 1] as usize].date == d {
+            s -= 1;
+        }
+        while e < v.len() && ev[v[e] as usize].date == d {
+            e += 1;
+        }
+        Some((s, e))
+    }
+
+    /// The lowest (or highest) value among events `day` (event indices); `None` when none
+    /// of them has a value.
+    #[inline]
+    pub fn day_value(&self, day: &[u32], highest: bool) -> Option<f64> {
+        let ev = &self.events;
+        day.iter().filter_map(|&k| ev[k as usize].value).fold(None, |m: Option<f64>, x| {
+            Some(match m {
+                None => x,
+                Some(m) if highest => m.max(x),
+                Some(m) => m.min(x),
+            })
+        })
+    }
+
+    /// The events of list `l` dated `d` (event indices), for a pair's date.
+    fn on_date(&self, l: u32, d: Date) -> &[u32] {
+        let v = self.list(l);
+        let ev = &self.events;
+        let s = v.partition_point(|&k| ev[k as usize].date < d);
+        let e = v.partition_point(|&k| ev[k as usize].date <= d);
+        &v[s..e]
+    }
+
+    /// The events a selection is about (event indices): the day's events of its list, or of
+    /// the first list of a pair.
+    pub fn selected_events(&self, s: Selected) -> &[u32] {
+        match s {
+            Selected::None => &[],
+            Selected::Day { list, start, end } => &self.list(list)[start as usize..end as usize],
+            Selected::Pair { date, a, .. } => self.on_date(a, date),
+        }
+    }
+
+    /// The date of a selection.
+    pub fn selected_date(&self, s: Selected) -> Option<Date> {
+        match s {
+            Selected::None => None,
+            Selected::Pair { date, .. } => Some(date),
+            Selected::Day { .. } => {
+                self.selected_events(s).first().map(|&i| self.events[i as usize].date)
+            }
+        }
+    }
+
+    /// The value(s) a value test of a selection compares: the lowest (or highest) value on
+    /// the selected date of the list, and for a pair of the second list too.
+    pub fn selected_values(&self, s: Selected, highest: bool) -> (Option<f64>, Option<f64>) {
+        match s {
+            Selected::None => (None, None),
+            Selected::Day { .. } => (self.day_value(self.selected_events(s), highest), None),
+            Selected::Pair { date, a, b } => (
+                self.day_value(self.on_date(a, date), highest),
+                self.day_value(self.on_date(b, date), highest),
+            ),
+        }
     }
 
     /// Whether event `i`'s code is in list `l`.
@@ -529,8 +618,7 @@ impl<'p> Engine<'p> {
         }
     }
 
-    /// The latest / first date in `range` on which both lists have an event, with the lowest
-    /// value of each list on that date.
+    /// The latest / first date in `range` on which both lists have an event.
     pub fn pick_pair(&self, pick: Pick, a: u32, b: u32, range: (Date, Date)) -> Selected {
         let ev = &self.events;
         let va = self.list(a);
@@ -580,15 +668,10 @@ impl<'p> Engine<'p> {
                 }
             }
         }
-        let Some(d) = found else { return Selected::None };
-        let lowest = |v: &[u32]| {
-            v.iter()
-                .filter(|&&k| ev[k as usize].date == d)
-                .filter_map(|&k| ev[k as usize].value)
-                .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.min(x))))
-        };
-        let first = va.iter().copied().find(|&k| ev[k as usize].date == d).unwrap_or(0);
-        Selected::Pair { date: d, first, a: lowest(va), b: lowest(vb) }
+        match found {
+            Some(date) => Selected::Pair { date, a, b },
+            None => Selected::None,
+        }
     }
 
     /// Counts events of `l` in `range`, each at least `apart` days after the previous one
@@ -615,7 +698,7 @@ impl<'p> Engine<'p> {
         n
     }
 
-    /// Selects the event(s) an event condition is about.
+    /// Selects the date (and its events) an event condition is about.
     pub fn select(
         &self,
         pick: Option<Pick>,
@@ -627,39 +710,25 @@ impl<'p> Engine<'p> {
         let pick = pick.unwrap_or(Pick::Latest);
         match paired {
             Some(b) => self.pick_pair(pick, l, b, range),
-            None => match self.pick(pick, l, range) {
-                Some(i) => Selected::One(i),
+            None => match self.pick_day(pick, l, range) {
+                Some((s, e)) => Selected::Day { list: l, start: s as u32, end: e as u32 },
                 None => Selected::None,
             },
         }
     }
 
-    /// The date and code of a selection.
-    pub fn selected_event(&self, s: Selected) -> Option<(Date, u64, Option<f64>)> {
-        match s {
-            Selected::None => None,
-            Selected::One(i) => {
-                let e = &self.events[i as usize];
-                Some((e.date, e.code, e.value))
-            }
-            Selected::Pair { date, first, a, .. } => {
-                let code = self.events.get(first as usize).map_or(0, |e| e.code);
-                Some((date, code, a))
-            }
-        }
-    }
-
     /// Whether the predicate holds of a selection.
     pub fn pred(&self, s: Selected, pred: &Pred) -> bool {
-        let Some((date, code, value)) = self.selected_event(s) else { return false };
+        let Some(date) = self.selected_date(s) else { return false };
         match pred {
             Pred::Exists => true,
-            Pred::Value { cmp, value: t, paired } => match (s, paired) {
-                (Selected::Pair { a, b, .. }, Some(t2)) => {
-                    matches!((a, b), (Some(a), Some(b)) if cmp_f(*cmp, a, *t) && cmp_f(*cmp, b, *t2))
+            Pred::Value { highest, cmp, value: t, paired } => {
+                match (self.selected_values(s, *highest), paired) {
+                    ((Some(a), Some(b)), Some(t2)) => cmp_f(*cmp, a, *t) && cmp_f(*cmp, b, *t2),
+                    ((Some(a), None), None) => cmp_f(*cmp, a, *t),
+                    _ => false,
                 }
-                _ => value.is_some_and(|v| cmp_f(*cmp, v, *t)),
-            },
+            }
             Pred::Date { rel, pick, list, window } => {
                 let other = self.window(*window).and_then(|r| self.pick(*pick, *list, r));
                 match other {
@@ -668,10 +737,7 @@ impl<'p> Engine<'p> {
                     None => matches!(rel, DateRel::After | DateRel::OnOrAfter),
                 }
             }
-            Pred::Member(l) => match s {
-                Selected::One(i) => self.event_in_list(i, *l),
-                _ => self.prog.lists[*l as usize].codes.binary_search(&code).is_ok(),
-            },
+            Pred::Member(l) => self.selected_events(s).iter().any(|&i| self.event_in_list(i, *l)),
             Pred::Within(w) => {
                 self.window(Some(*w)).is_some_and(|(lo, hi)| date >= lo && date <= hi)
             }
@@ -749,11 +815,12 @@ impl<'p> Engine<'p> {
                             let Some(r) = self.window(*window) else { return false };
                             return self.pick(Pick::Latest, *list, r).is_some();
                         }
-                        (Some(p), Pred::Value { cmp, value: t, .. }) => {
+                        (Some(p), Pred::Value { highest, cmp, value: t, .. }) => {
                             let Some(r) = self.window(*window) else { return false };
-                            return self.pick(*p, *list, r).is_some_and(|i| {
-                                self.events[i as usize].value.is_some_and(|v| cmp_f(*cmp, v, *t))
-                            });
+                            let Some((a, b)) = self.pick_day(*p, *list, r) else { return false };
+                            return self
+                                .day_value(&self.list(*list)[a..b], *highest)
+                                .is_some_and(|v| cmp_f(*cmp, v, *t));
                         }
                         (Some(p), Pred::Within(w2)) => {
                             let Some(r) = self.window(*window) else { return false };
@@ -765,9 +832,10 @@ impl<'p> Engine<'p> {
                         }
                         (Some(p), Pred::Member(l2)) => {
                             let Some(r) = self.window(*window) else { return false };
-                            return self
-                                .pick(*p, *list, r)
-                                .is_some_and(|i| self.event_in_list(i, *l2));
+                            let Some((a, b)) = self.pick_day(*p, *list, r) else { return false };
+                            return self.list(*list)[a..b]
+                                .iter()
+                                .any(|&i| self.event_in_list(i, *l2));
                         }
                         _ => {}
                     }
@@ -791,9 +859,11 @@ impl<'p> Engine<'p> {
         if pick.is_none() && paired.is_none() && !matches!(pred, Pred::Exists) {
             // `X [window] PRED` without latest/first: some event satisfies it.
             let Some(range) = self.window(window) else { return false };
-            return self.list(list).iter().any(|&i| {
-                let d = self.events[i as usize].date;
-                d >= range.0 && d <= range.1 && self.pred(Selected::One(i), pred)
+            return (0..self.list(list).len() as u32).any(|k| {
+                let d = self.events[self.list(list)[k as usize] as usize].date;
+                d >= range.0
+                    && d <= range.1
+                    && self.pred(Selected::Day { list, start: k, end: k + 1 }, pred)
             });
         }
         let s = self.select(pick, list, paired, window);

@@ -5,7 +5,7 @@
 //! dates and values of the events involved. This path allocates freely: it runs for one
 //! patient at a time.
 
-use super::engine::{Class, Engine, Selected};
+use super::engine::{Class, Engine};
 use crate::compile::{Node, NodeId, Pred, Program};
 use crate::date::Date;
 use crate::model::{Patient, Sex};
@@ -190,7 +190,7 @@ pub(crate) fn describe(e: &mut Engine<'_>, n: NodeId) -> (bool, String) {
                 return (v, t);
             }
             let s = e.select(*pick, *list, *paired, *window);
-            let Some((date, _code, value)) = e.selected_event(s) else {
+            let Some(date) = e.selected_date(s) else {
                 let anchored = e.window(*window).is_none();
                 return (
                     v,
@@ -204,10 +204,22 @@ pub(crate) fn describe(e: &mut Engine<'_>, n: NodeId) -> (bool, String) {
             let pw = pick_word(*pick);
             let t = match pred {
                 Pred::Exists => format!("{pw}{name} on {date}"),
-                Pred::Value { cmp, value: t, paired: t2 } => match (s, t2) {
-                    (Selected::Pair { a, b, .. }, Some(t2)) => match (a, b) {
-                        (Some(a), Some(b)) => format!(
-                            "{pw}{name} on {date} is {}/{} ({} {}/{} {})",
+                Pred::Value { highest, cmp, value: t, paired: t2 } => {
+                    // Which value counts, when the date has several.
+                    let agg = if *highest { "highest" } else { "lowest" };
+                    let valued = e
+                        .selected_events(s)
+                        .iter()
+                        .filter(|&&i| e.event(i).value.is_some())
+                        .count();
+                    let of_day = if valued > 1 {
+                        format!(" (the {agg} of {valued} values that day)")
+                    } else {
+                        String::new()
+                    };
+                    match (e.selected_values(s, *highest), t2) {
+                        ((Some(a), Some(b)), Some(t2)) => format!(
+                            "{pw}{name} on {date} is {}/{}{of_day} ({} {}/{} {})",
                             num(a),
                             num(b),
                             if v { "meets" } else { "does not meet" },
@@ -215,18 +227,15 @@ pub(crate) fn describe(e: &mut Engine<'_>, n: NodeId) -> (bool, String) {
                             num(*t2),
                             cmp_phrase(*cmp)
                         ),
-                        _ => format!("{pw}{name} on {date} has no value"),
-                    },
-                    _ => match value {
-                        Some(x) => format!(
-                            "{pw}{name} {} on {date} is {} {}",
+                        ((Some(x), None), None) => format!(
+                            "{pw}{name} {} on {date}{of_day} is {} {}",
                             num(x),
                             rel_word(x, *t),
                             num(*t)
                         ),
-                        None => format!("{pw}{name} on {date} has no value"),
-                    },
-                },
+                        _ => format!("{pw}{name} on {date} has no value"),
+                    }
+                }
                 Pred::Date { rel, pick: p2, list: l2, window: w2 } => {
                     let other = e.window(*w2).and_then(|r| e.pick(*p2, *l2, r));
                     match other {

@@ -602,14 +602,42 @@ impl Cmp {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "pred", rename_all = "snake_case")]
 pub enum EventPred {
-    /// `has value CMP n [/ m]`.
-    Value { cmp: Cmp, value: Num, paired_value: Option<Num>, span: Span },
+    /// `has [lowest|highest] value CMP n [/ m]`. `agg` is what was written; without it the
+    /// lowest value on the selected date counts.
+    Value {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        agg: Option<ValueAgg>,
+        cmp: Cmp,
+        value: Num,
+        paired_value: Option<Num>,
+        span: Span,
+    },
     /// `is [on or] after|before latest|first Y [window]`.
     Date { rel: DateRel, pick: Pick, list: Ident, window: Option<Window>, span: Span },
     /// `is in Y`: the selected event's code belongs to list Y.
     Member { list: Ident, span: Span },
     /// `is WINDOW`: the selected event's date lies in the window (`first X is in last 9 months`).
     Within { window: Window, span: Span },
+}
+
+/// Which value of the selected date a value test uses when several events share that date.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueAgg {
+    /// The lowest value (the default, as the business rules use for blood pressure).
+    #[default]
+    Lowest,
+    /// The highest value.
+    Highest,
+}
+
+impl ValueAgg {
+    pub fn word(self) -> &'static str {
+        match self {
+            ValueAgg::Lowest => "lowest",
+            ValueAgg::Highest => "highest",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

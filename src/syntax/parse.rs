@@ -1228,9 +1228,17 @@ impl Builder<'_> {
                         Rule::value_pred => {
                             let ps = self.span(&x);
                             let mut cmp = Cmp::Eq;
+                            let mut agg = None;
                             let mut nums = Vec::new();
                             for y in x.into_inner() {
                                 match y.as_rule() {
+                                    Rule::value_agg => {
+                                        agg = Some(if y.as_str() == "highest" {
+                                            ValueAgg::Highest
+                                        } else {
+                                            ValueAgg::Lowest
+                                        })
+                                    }
                                     Rule::cmp => cmp = cmp_of(y.as_str()),
                                     Rule::number => nums.push(self.num(y)),
                                     _ => {}
@@ -1239,6 +1247,7 @@ impl Builder<'_> {
                             let mut nums = nums.into_iter();
                             if let Some(value) = nums.next() {
                                 pred = Some(EventPred::Value {
+                                    agg,
                                     cmp,
                                     value,
                                     paired_value: nums.next(),

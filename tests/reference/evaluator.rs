@@ -7,7 +7,7 @@ use qofrules::date::Date;
 use qofrules::model::{Event, Patient};
 use qofrules::scheme::{Cohort, Kind, Outcome, Scheme};
 use qofrules::syntax::ast::{
-    Anchor, Cmp, DateRel, EventPred, Expr, ExprKind, Pick, Unit, Window, WindowKind,
+    Anchor, Cmp, DateRel, EventPred, Expr, ExprKind, Pick, Unit, ValueAgg, Window, WindowKind,
 };
 
 pub struct Ref<'a> {
@@ -189,30 +189,31 @@ impl<'a> Ref<'a> {
                         Pick::First => dates.first().copied(),
                     };
                     let Some(day) = day else { return false };
-                    let low = |v: &[Event]| {
-                        v.iter().filter(|e| e.date == day).filter_map(|e| e.value).reduce(f64::min)
-                    };
-                    let first_x = xs.iter().find(|e| e.date == day).copied().unwrap();
+                    let xs_day: Vec<Event> = xs.iter().filter(|e| e.date == day).copied().collect();
+                    let ys_day: Vec<Event> = ys.iter().filter(|e| e.date == day).copied().collect();
                     return match pred {
-                        Some(EventPred::Value { cmp, value, paired_value: Some(v2), .. }) => {
-                            match (low(&xs), low(&ys)) {
-                                (Some(a), Some(b)) => {
-                                    compare(*cmp, a, value.text.parse().unwrap())
-                                        && compare(*cmp, b, v2.text.parse().unwrap())
-                                }
-                                _ => false,
+                        Some(EventPred::Value {
+                            agg, cmp, value, paired_value: Some(v2), ..
+                        }) => match (Self::agg(&xs_day, *agg), Self::agg(&ys_day, *agg)) {
+                            (Some(a), Some(b)) => {
+                                compare(*cmp, a, value.text.parse().unwrap())
+                                    && compare(*cmp, b, v2.text.parse().unwrap())
                             }
-                        }
-                        Some(EventPred::Value { cmp, value, paired_value: None, .. }) => {
-                            low(&xs).is_some_and(|a| compare(*cmp, a, value.text.parse().unwrap()))
-                        }
-                        other => self.pred(p, &ev, first_x, other.as_ref()),
+                            _ => false,
+                        },
+                        other => self.pred(p, &ev, &xs_day, other.as_ref()),
                     };
                 }
                 match pick {
-                    None => xs.iter().any(|x| self.pred(p, &ev, *x, pred.as_ref())),
+                    // Without latest/first: some single event satisfies the predicate.
+                    None => xs.iter().any(|x| self.pred(p, &ev, &[*x], pred.as_ref())),
+                    // With it: the chosen date, and every event of the list on that date.
                     Some(pk) => match Self::choose(&xs, *pk) {
-                        Some(x) => self.pred(p, &ev, x, pred.as_ref()),
+                        Some(x) => {
+                            let day: Vec<Event> =
+                                xs.iter().filter(|e| e.date == x.date).copied().collect();
+                            self.pred(p, &ev, &day, pred.as_ref())
+                        }
                         None => false,
                     },
                 }
@@ -220,13 +221,26 @@ impl<'a> Ref<'a> {
         }
     }
 
-    fn pred(&self, p: &Patient, ev: &[Event], x: Event, pred: Option<&EventPred>) -> bool {
+    /// The lowest (default) or highest value among the events, ignoring events without one.
+    fn agg(day: &[Event], agg: Option<ValueAgg>) -> Option<f64> {
+        let vals = day.iter().filter_map(|e| e.value);
+        match agg {
+            Some(ValueAgg::Highest) => vals.reduce(f64::max),
+            _ => vals.reduce(f64::min),
+        }
+    }
+
+    /// Whether the predicate holds of the selected events `day` (all of one date).
+    fn pred(&self, p: &Patient, ev: &[Event], day: &[Event], pred: Option<&EventPred>) -> bool {
+        let Some(x) = day.first().copied() else { return false };
         match pred {
             None => true,
-            Some(EventPred::Value { cmp, value, .. }) => {
-                x.value.is_some_and(|v| compare(*cmp, v, value.text.parse().unwrap()))
+            Some(EventPred::Value { agg, cmp, value, .. }) => {
+                Self::agg(day, *agg).is_some_and(|v| compare(*cmp, v, value.text.parse().unwrap()))
             }
-            Some(EventPred::Member { list, .. }) => self.in_list(&list.name, x.code),
+            Some(EventPred::Member { list, .. }) => {
+                day.iter().any(|e| self.in_list(&list.name, e.code))
+            }
             Some(EventPred::Within { window, .. }) => match self.range(p, ev, Some(window)) {
                 Some((lo, hi)) => x.date >= lo && x.date <= hi,
                 None => false,

@@ -73,6 +73,15 @@ fn atom() -> impl Strategy<Value = String> {
             .prop_map(|(p, l, w)| format!("{p} {l}{w}")),
         (list(), window(), cmp(), 0u32..200)
             .prop_map(|(l, w, c, v)| format!("latest {l}{w} has value {c} {v}")),
+        (
+            prop::sample::select(&["latest", "first"][..]),
+            list(),
+            window(),
+            prop::sample::select(&["lowest ", "highest ", ""][..]),
+            cmp(),
+            0u32..200
+        )
+            .prop_map(|(p, l, w, a, c, v)| format!("{p} {l}{w} has {a}value {c} {v}")),
         (prop::sample::select(&["latest", "first"][..]), list(), list())
             .prop_map(|(p, l, m)| format!("{p} {l} is in {m}")),
         (
@@ -96,8 +105,14 @@ fn atom() -> impl Strategy<Value = String> {
                 Some(a) => format!("count {l}{w} at least {a} days apart {c} {n}"),
                 None => format!("count {l}{w} {c} {n}"),
             }),
-        (prop::sample::select(&["latest", "first"][..]), window(), 60u32..180, 40u32..120)
-            .prop_map(|(p, w, a, b)| format!("{p} S / D{w} has value <= {a} / {b}")),
+        (
+            prop::sample::select(&["latest", "first"][..]),
+            window(),
+            prop::sample::select(&["lowest ", "highest ", ""][..]),
+            60u32..180,
+            40u32..120
+        )
+            .prop_map(|(p, w, g, a, b)| format!("{p} S / D{w} has {g}value <= {a} / {b}")),
         (0u32..90).prop_map(|a| format!("aged {a} or over")),
         (0u32..90).prop_map(|a| format!("aged {a} or under")),
         (0u32..60, 0u32..40).prop_map(|(a, b)| format!("aged {a} to {}", a + b)),
@@ -149,8 +164,21 @@ fn patient() -> impl Strategy<Value = Patient> {
         prop::collection::vec((date("2018-10-01", 600), 80u32..200, 40u32..120), 0..3),
         // Series of one code at steps around a week (invitations).
         prop::collection::vec((1u64..8, date("2019-01-01", 450), 5i32..10, 2i32..4), 0..2),
+        // Same-day ties: several events on one date, of one code or two, with or without values.
+        prop::collection::vec(
+            (
+                date("2019-01-01", 450),
+                prop::collection::vec((1u64..8, prop::option::of(0u32..200)), 2..4),
+            ),
+            0..3,
+        ),
     )
-        .prop_map(|(born, sex, reg, dereg, mut events, practice, pairs, series)| {
+        .prop_map(|(born, sex, reg, dereg, mut events, practice, pairs, series, ties)| {
+            for (d, evs) in ties {
+                for (code, v) in evs {
+                    events.push(Event { date: d, code, value: v.map(f64::from) });
+                }
+            }
             for (d, a, b) in pairs {
                 events.push(Event { date: d, code: 5, value: Some(f64::from(a)) });
                 events.push(Event { date: d, code: 6, value: Some(f64::from(b)) });
@@ -343,6 +371,25 @@ fn check(s: &Scheme, pop: &Population) -> Result<(), TestCaseError> {
             prop_assert_eq!(&(o, st), &want.outcomes[i], "indicator {} for {:?}", ind.id, p);
         }
     }
+    // The order of same-day events (which a file may list either way) changes nothing:
+    // reverse each patient's events, then sort by date (stable) again.
+    for p in &pop.patients {
+        let mut q = p.clone();
+        q.events.reverse();
+        q.sort_events();
+        let a = classify_patient(&prog, p);
+        let b = classify_patient(&prog, &q);
+        prop_assert_eq!(&a.registers, &b.registers, "registers of reversed {:?}", p);
+        for i in 0..prog.indicators.len() {
+            prop_assert_eq!(
+                outcome(&prog, i, a.outcomes[i]),
+                outcome(&prog, i, b.outcomes[i]),
+                "indicator {} of reversed {:?}",
+                prog.indicators[i].id,
+                p
+            );
+        }
+    }
     let ev: Evaluation = evaluate_with_threads(&prog, pop, 2);
     let inputs = pay_inputs(s, &prog, &ev, None);
     let refdata = reference_data(s, &prog, pop);
@@ -413,7 +460,7 @@ codelist DEC "Declined" snomed { 7 }
 codelist MOD "Moderate" snomed { 2 }
 register DM "Diabetes" {
   patients aged 17 or over
-  where latest DX is after latest RES
+  where latest DX is on or after latest RES
   list 17OV
 }
 indicator DM001 "Register" { group DM, domain CL, points 6, register DM }
@@ -421,6 +468,7 @@ indicator DM020 "Value" {
   group DM, domain CL, points 17, thresholds 35% to 75%
   denominator DM where not latest DX is in MOD
   achieved when latest SYS in last 12 months has value <= 58
+  exclude when latest DIA in last 12 months has highest value > 110
   adjustments {
     chose not to when DEC in last 12 months
     no response  when count INV in last 12 months at least 7 days apart >= 2
