@@ -77,3 +77,38 @@ fn checker_messages_are_documented() {
     }
     assert!(missing.is_empty(), "codes missing from docs/language.md: {missing:?}");
 }
+
+/// Product files cite public sources, never a path of a developer's machine (users do not have
+/// `/work/shared` or any other folder of ours).
+#[test]
+fn product_files_name_no_machine_path() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let mut files: Vec<std::path::PathBuf> =
+        ["README.md", "DEVELOPERS.md", "ARCHITECTURE.md", "data/README.md"]
+            .iter()
+            .map(std::path::PathBuf::from)
+            .collect();
+    for dir in ["rules", "docs", "src", "www/src"] {
+        walk(std::path::Path::new(dir), &mut files);
+    }
+    let mut bad = Vec::new();
+    for f in &files {
+        let Ok(text) = std::fs::read_to_string(f) else { continue };
+        for (i, line) in text.lines().enumerate() {
+            // Written in two halves so that this file does not match itself.
+            if line.contains(concat!("/work", "/")) {
+                bad.push(format!("{}:{}: {}", f.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "machine paths in product files:\n{}", bad.join("\n"));
+}
