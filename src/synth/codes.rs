@@ -301,4 +301,22 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn conditions_with_verified_codes_share_none() {
+        // Diabetes, hypertension, asthma, COPD and depression have real codes of their own: a
+        // PCA recorded for one of them must not adjust another's indicators.
+        let groups = [DM_PCA, HYP_PCA, AST_PCA, COPD_PCA, DEP_PCA];
+        let codes = |p: &PcaCodes| [p.unsuitable, p.declined, p.invites[0], p.invites[1]];
+        for (i, a) in groups.iter().enumerate() {
+            for b in &groups[i + 1..] {
+                for code in codes(a) {
+                    assert!(!codes(b).contains(&code), "{code} is shared by {a:?} and {b:?}");
+                }
+            }
+            for code in codes(a) {
+                assert!(!codes(&STAND_IN_PCA).contains(&code), "{code} is a stand-in");
+            }
+        }
+    }
 }
