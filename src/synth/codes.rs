@@ -79,11 +79,50 @@ pub const ALL: &[(&str, &[u64])] = &[
     ("MILDFRAIL_COD", &[MILD_FRAILTY]),
     ("MODFRAIL_COD", &[MODERATE_FRAILTY]),
     ("SEVFRAIL_COD", &[SEVERE_FRAILTY]),
-    ("DMPCAPU_COD", &[DM_PCA_UNSUITABLE]),
-    ("DMINVITE_COD", &[DM_INVITE_1, DM_INVITE_2]),
-    ("PCAPU_COD", &[PCA_UNSUITABLE]),
-    ("PCADEC_COD", &[PCA_DECLINED]),
-    ("INVITE_COD", &[INVITE]),
+    ("DMPCAPU_COD", &[DM_PCA.unsuitable]),
+    ("DMPCADEC_COD", &[DM_PCA.declined]),
+    ("DMINVITE_COD", &DM_PCA.invites),
+    ("HYPPCAPU_COD", &[HYP_PCA.unsuitable]),
+    ("HYPPCADEC_COD", &[HYP_PCA.declined]),
+    ("HYPINVITE_COD", &HYP_PCA.invites),
+    ("ASTPCAPU_COD", &[AST_PCA.unsuitable]),
+    ("ASTPCADEC_COD", &[AST_PCA.declined]),
+    ("ASTINVITE_COD", &AST_PCA.invites),
+    ("COPDPCAPU_COD", &[COPD_PCA.unsuitable]),
+    ("COPDPCADEC_COD", &[COPD_PCA.declined]),
+    ("COPDINVITE_COD", &COPD_PCA.invites),
+    ("DEPRPCAPU_COD", &[DEP_PCA.unsuitable]),
+    ("DEPRPCADEC_COD", &[DEP_PCA.declined]),
+    ("DEPRINVITE_COD", &DEP_PCA.invites),
+    ("HFPCAPU_COD", &[HF_PCA.unsuitable]),
+    ("HFPCADEC_COD", &[HF_PCA.declined]),
+    ("HFINVITE_COD", &HF_PCA.invites),
+    ("AFIBPCAPU_COD", &[AF_PCA.unsuitable]),
+    ("AFIBPCADEC_COD", &[AF_PCA.declined]),
+    ("AFIBINVITE_COD", &AF_PCA.invites),
+    ("CHDPCAPU_COD", &[CHD_PCA.unsuitable]),
+    ("CHDPCADEC_COD", &[CHD_PCA.declined]),
+    ("CHDINVITE_COD", &CHD_PCA.invites),
+    ("STIAPCAPU_COD", &[STIA_PCA.unsuitable]),
+    ("STIAPCADEC_COD", &[STIA_PCA.declined]),
+    ("STIAINVITE_COD", &STIA_PCA.invites),
+    ("DEMPCAPU_COD", &[DEM_PCA.unsuitable]),
+    ("DEMPCADEC_COD", &[DEM_PCA.declined]),
+    ("DEMINVITE_COD", &DEM_PCA.invites),
+    ("MHPCAPU_COD", &[MH_PCA.unsuitable]),
+    ("MHPCADEC_COD", &[MH_PCA.declined]),
+    ("MHINVITE_COD", &MH_PCA.invites),
+    ("CANPCAPU_COD", &[CAN_PCA.unsuitable]),
+    ("CANPCADEC_COD", &[CAN_PCA.declined]),
+    ("CANINVITE_COD", &CAN_PCA.invites),
+    ("SMOKPCAPU_COD", &[SMOK_PCA.unsuitable]),
+    ("SMOKPCADEC_COD", &[SMOK_PCA.declined]),
+    ("SMOKINVITE_COD", &SMOK_PCA.invites),
+    ("CSDEC_COD", &[CS_DECLINED]),
+    ("BPDEC_COD", &[BP_DECLINED]),
+    ("PCAPU_COD", &[RA_PCA.unsuitable]),
+    ("PCADEC_COD", &[RA_PCA.declined]),
+    ("INVITE_COD", &RA_PCA.invites),
     ("SERVUNAVAIL_COD", &[SERVICE_UNAVAILABLE]),
     ("NOISE_COD", NOISE),
 ];
@@ -167,13 +206,74 @@ pub const FLU: u64 = 86198006;
 pub const MILD_FRAILTY: u64 = 925791000000100;
 pub const MODERATE_FRAILTY: u64 = 925831000000107;
 pub const SEVERE_FRAILTY: u64 = 925861000000102;
-pub const DM_PCA_UNSUITABLE: u64 = 717421000000100;
-/// Diabetes monitoring first and second letter.
-pub const DM_INVITE_1: u64 = 185756006;
-pub const DM_INVITE_2: u64 = 185757002;
-pub const PCA_UNSUITABLE: u64 = 183932001;
-pub const PCA_DECLINED: u64 = 183944003;
-pub const INVITE: u64 = 1109921000000106;
+/// The codes one condition's personalised care adjustments are recorded with: its own
+/// "unsuitable", "chose not to" and invitation clusters (`DMPCAPU_COD`, `DMPCADEC_COD`,
+/// `DMINVITE_COD`, ...), so that a record adjusts only that condition's indicators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PcaCodes {
+    pub unsuitable: u64,
+    pub declined: u64,
+    /// A first and a second invitation.
+    pub invites: [u64; 2],
+}
+
+/// Excepted from diabetes quality indicators (patient unsuitable, informed dissent); diabetes
+/// monitoring first and second letter.
+pub const DM_PCA: PcaCodes = PcaCodes {
+    unsuitable: 717421000000100,
+    declined: 716031000000106,
+    invites: [185756006, 185757002],
+};
+/// Excepted from hypertension quality indicators; hypertension monitoring first and second
+/// letter.
+pub const HYP_PCA: PcaCodes = PcaCodes {
+    unsuitable: 716821000000100,
+    declined: 716771000000106,
+    invites: [185719002, 185720008],
+};
+/// Excepted from asthma quality indicators; asthma monitoring call first and second letter.
+pub const AST_PCA: PcaCodes = PcaCodes {
+    unsuitable: 717291000000103,
+    declined: 716491000000100,
+    invites: [185731000, 185732007],
+};
+/// Excepted from COPD quality indicators; COPD monitoring invitation, then a verbal one.
+pub const COPD_PCA: PcaCodes = PcaCodes {
+    unsuitable: 716311000000100,
+    declined: 716291000000101,
+    invites: [711431000000109, 716281000000103],
+};
+/// Excepted from depression quality indicators; depression monitoring first and second letter.
+pub const DEP_PCA: PcaCodes = PcaCodes {
+    unsuitable: 716831000000103,
+    declined: 715831000000109,
+    invites: [717211000000107, 716681000000100],
+};
+/// Heart failure: informed dissent is its own code; unsuitable and invitations are the
+/// stand-ins (`data/README.md`).
+pub const HF_PCA: PcaCodes = PcaCodes { declined: 717491000000102, ..STAND_IN_PCA };
+/// Conditions whose clusters hold stand-ins (no published id could be checked, see
+/// `data/README.md`): the generic codes, which they therefore share with each other.
+pub const AF_PCA: PcaCodes = STAND_IN_PCA;
+pub const CHD_PCA: PcaCodes = STAND_IN_PCA;
+pub const STIA_PCA: PcaCodes = STAND_IN_PCA;
+pub const DEM_PCA: PcaCodes = STAND_IN_PCA;
+pub const MH_PCA: PcaCodes = STAND_IN_PCA;
+pub const CAN_PCA: PcaCodes = STAND_IN_PCA;
+pub const SMOK_PCA: PcaCodes = STAND_IN_PCA;
+/// Rheumatoid arthritis has no PCA clusters of its own: the generic ones (`PCAPU_COD`,
+/// `PCADEC_COD`, `INVITE_COD`).
+pub const RA_PCA: PcaCodes = STAND_IN_PCA;
+/// Procedure contraindicated; procedure refused; the generic QOF invitation, twice.
+const STAND_IN_PCA: PcaCodes = PcaCodes {
+    unsuitable: 183932001,
+    declined: 183944003,
+    invites: [1109921000000106, 1109921000000106],
+};
+/// Cervical screening declined (`CSDEC_COD`, a stand-in: procedure refused).
+pub const CS_DECLINED: u64 = 183944003;
+/// Blood pressure procedure refused (`BPDEC_COD`).
+pub const BP_DECLINED: u64 = 413123006;
 pub const SERVICE_UNAVAILABLE: u64 = 416237000;
 pub const NOISE: &[u64] = &[54150009, 279039007, 25064002, 49727002, 21719001];
 
@@ -198,6 +298,24 @@ mod tests {
                     rows.contains(&(cluster, *code)),
                     "{code} is not in {cluster} in data/clusters.csv"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn conditions_with_verified_codes_share_none() {
+        // Diabetes, hypertension, asthma, COPD and depression have real codes of their own: a
+        // PCA recorded for one of them must not adjust another's indicators.
+        let groups = [DM_PCA, HYP_PCA, AST_PCA, COPD_PCA, DEP_PCA];
+        let codes = |p: &PcaCodes| [p.unsuitable, p.declined, p.invites[0], p.invites[1]];
+        for (i, a) in groups.iter().enumerate() {
+            for b in &groups[i + 1..] {
+                for code in codes(a) {
+                    assert!(!codes(b).contains(&code), "{code} is shared by {a:?} and {b:?}");
+                }
+            }
+            for code in codes(a) {
+                assert!(!codes(&STAND_IN_PCA).contains(&code), "{code} is a stand-in");
             }
         }
     }

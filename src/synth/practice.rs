@@ -13,6 +13,12 @@ use crate::reference::{Group, ListType, ReferencePractice};
 const BOUNDS: [u32; 16] = [0, 6, 16, 17, 18, 30, 40, 50, 60, 65, 70, 75, 80, 85, 90, 101];
 const NB: usize = 15;
 
+/// Base chance, in thousandths, that a register member of a group with indicators gets a
+/// personalised care adjustment this year (scaled by practice quality and engagement).
+const PCA_RATE: u32 = 45;
+/// The same for the smoking indicators, whose PCAs are rarer nationally.
+const SMOK_PCA_RATE: u32 = 11;
+
 /// Relative register prevalence by age band (per 1,000 patients of the band, roughly).
 /// Order: [`Group::ALL`]. CVDPP is chosen from the hypertension register instead.
 const WEIGHTS: [[u32; NB]; 21] = [
@@ -300,34 +306,33 @@ impl Gen {
         (1000 - self.quality as i32) / per
     }
 
-    /// Records a personalised care adjustment for a group, if this patient gets one.
-    /// Returns true when the patient then does not receive the group's care this year.
-    fn pca(&mut self, events: &mut Vec<Event>, who: &Who, dm: bool) -> bool {
-        let base = 45 * (2000 - self.quality.min(1900)) / 1000;
+    /// Records a personalised care adjustment for a group with that group's own codes, if
+    /// this patient gets one (a chance of `rate` thousandths, scaled up in weaker practices and
+    /// doubled for poor attenders). Returns true when the patient then does not receive the
+    /// group's care this year.
+    fn pca(&mut self, events: &mut Vec<Event>, who: &Who, codes: &c::PcaCodes, rate: u32) -> bool {
+        let base = rate * (2000 - self.quality.min(1900)) / 1000;
         let base = if who.engagement < 1000 { base * 2 } else { base };
         if !self.rng.permille(base) {
             // Some patients are invited once and then attend: an invitation alone is no PCA.
             if self.rng.permille(150) {
                 let d = self.last_months(11);
-                let code = if dm { c::DM_INVITE_1 } else { c::INVITE };
-                Self::ev(events, d, code, None);
+                Self::ev(events, d, codes.invites[0], None);
             }
             return false;
         }
         let kind = self.rng.below(100);
         if kind < 30 {
-            let code = if dm { c::DM_PCA_UNSUITABLE } else { c::PCA_UNSUITABLE };
             let d = self.last_months(12);
-            Self::ev(events, d, code, None);
+            Self::ev(events, d, codes.unsuitable, None);
         } else if kind < 58 {
             let d = self.last_months(12);
-            Self::ev(events, d, c::PCA_DECLINED, None);
+            Self::ev(events, d, codes.declined, None);
         } else if kind < 95 {
             // Two invitations at least 7 days apart within the 12 months; 15% of these
             // patients have an invalid pair (one invitation only, or two less than 7 days
             // apart), which is not a PCA.
-            let (first_code, second_code) =
-                if dm { (c::DM_INVITE_1, c::DM_INVITE_2) } else { (c::INVITE, c::INVITE) };
+            let [first_code, second_code] = codes.invites;
             let first = self.between(self.year_start, self.pped.add_days(-130));
             Self::ev(events, first, first_code, None);
             let invalid = self.rng.permille(150);
@@ -717,7 +722,7 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
             let again = g.between(rd.add_days(1), g.back(12));
             Gen::ev(ev, again, code, None);
         }
-        let skip = g.pca(ev, who, true);
+        let skip = g.pca(ev, who, &c::DM_PCA, PCA_RATE);
         if !skip {
             if g.p(930, who) {
                 let d = g.last_months(12);
@@ -798,7 +803,7 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
             let q = if qd >= g.year_start { g.rng.range(30, 199) } else { g.rng.range(30, 400) };
             Gen::ev(ev, qd, c::QRISK, Some(f64::from(q) / 10.0));
         }
-        let skip = g.pca(ev, who, false);
+        let skip = g.pca(ev, who, &c::HYP_PCA, PCA_RATE);
         if !skip && !bp_recent && g.p(900, who) {
             let d = g.last_months(12);
             g.bp(ev, d, &SYS_HYP, shift_bp);
@@ -811,14 +816,20 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
     }
 
     let mut antiplatelet = false;
-    for (grp, codes, onset) in
-        [(Group::Chd, c::CHD, 30), (Group::Stia, c::STIA, 25), (Group::Pad, c::PAD, 40)]
-    {
+    // PAD has no PCA clusters (and no indicator in the shipped schemes but its register).
+    for (grp, codes, onset, pca) in [
+        (Group::Chd, c::CHD, 30, Some(&c::CHD_PCA)),
+        (Group::Stia, c::STIA, 25, Some(&c::STIA_PCA)),
+        (Group::Pad, c::PAD, 40, None),
+    ] {
         if has(who, grp) {
             let d = g.diagnosis_date(who, onset, early);
             let code = g.pick(codes);
             Gen::ev(ev, d, code, None);
-            let skip = g.pca(ev, who, false);
+            let skip = match pca {
+                Some(codes) => g.pca(ev, who, codes, PCA_RATE),
+                None => false,
+            };
             if !skip && !bp_recent && g.p(880, who) {
                 let d = g.last_months(12);
                 g.bp(ev, d, &SYS_HYP, shift_bp - 3);
@@ -853,7 +864,7 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
         score += i32::from(has(who, Group::Hf));
         score += 2 * i32::from(has(who, Group::Stia));
         score += i32::from(has(who, Group::Chd) || has(who, Group::Pad));
-        let skip = g.pca(ev, who, false);
+        let skip = g.pca(ev, who, &c::AF_PCA, PCA_RATE);
         if !skip && g.p(820, who) {
             let d = g.last_months(12);
             Gen::ev(ev, d, c::CHA2DS2VASC, Some(f64::from(score.min(9))));
@@ -871,7 +882,7 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
         let d = g.diagnosis_date(who, 30, early);
         let code = g.pick(c::HF);
         Gen::ev(ev, d, code, None);
-        let skip = g.pca(ev, who, false);
+        let skip = g.pca(ev, who, &c::HF_PCA, PCA_RATE);
         if g.p(850, who) {
             // Echo or specialist confirmation from 3 months before to 12 months after.
             let e = g.between(d.add_months(-3), d.add_months(12).min(pped));
@@ -913,7 +924,7 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
             };
             Gen::ev(ev, t, code, None);
         }
-        let skip = g.pca(ev, who, false);
+        let skip = g.pca(ev, who, &c::AST_PCA, PCA_RATE);
         if !skip && g.p(720, who) {
             let r = g.last_months(12);
             Gen::ev(ev, r, c::AST_REVIEW, None);
@@ -933,7 +944,7 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
             let ratio = if g.rng.permille(40) { g.rng.range(70, 80) } else { g.rng.range(40, 69) };
             Gen::ev(ev, t, c::FEV1FVC, Some(f64::from(ratio) / 100.0));
         }
-        let skip = g.pca(ev, who, false);
+        let skip = g.pca(ev, who, &c::COPD_PCA, PCA_RATE);
         if !skip && g.p(800, who) {
             let r = g.last_months(12);
             Gen::ev(ev, r, c::COPD_REVIEW, None);
@@ -955,7 +966,7 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
             let p = g.between(d, pped);
             Gen::ev(ev, p, c::DEM_CARE_PLAN, None);
         }
-        let skip = g.pca(ev, who, false);
+        let skip = g.pca(ev, who, &c::DEM_PCA, PCA_RATE);
         if !skip && g.p(730, who) {
             let r = g.last_months(12);
             Gen::ev(ev, r, c::DEM_CARE_PLAN_REVIEW, None);
@@ -969,7 +980,7 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
         if g.rng.permille(100) {
             g.medication(ev, &[c::LITHIUM]);
         }
-        let skip = g.pca(ev, who, false);
+        let skip = g.pca(ev, who, &c::MH_PCA, PCA_RATE);
         if !skip {
             if g.p(720, who) {
                 let r = g.last_months(12);
@@ -1020,17 +1031,29 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
             };
             let code = g.pick(codes);
             Gen::ev(ev, d, code, None);
-            if grp == Group::Ra && g.p(800, who) {
+            // PCAs for the cohorts of RA002 (every member), CAN003 (diagnosed in the last 15
+            // months) and DEP003 (diagnosed in the year), with the condition's own codes.
+            let pca = match grp {
+                Group::Ra => Some(&c::RA_PCA),
+                Group::Can if d > g.back(15) => Some(&c::CAN_PCA),
+                Group::Dep if d >= g.year_start => Some(&c::DEP_PCA),
+                _ => None,
+            };
+            let skip = match pca {
+                Some(codes) => g.pca(ev, who, codes, PCA_RATE),
+                None => false,
+            };
+            if grp == Group::Ra && !skip && g.p(800, who) {
                 let r = g.last_months(12);
                 Gen::ev(ev, r, c::RA_REVIEW, None);
             }
             // Cancer care review within 6 months of a diagnosis in the last 15 months (CAN003).
-            if grp == Group::Can && d > g.back(15) && g.p(850, who) {
+            if grp == Group::Can && d > g.back(15) && !skip && g.p(850, who) {
                 let r = g.between(d.add_days(14), d.add_months(6)).min(pped);
                 Gen::ev(ev, r, c::CANCER_REVIEW, None);
             }
             // Depression review 10 to 56 days after a diagnosis in the year (DEP003).
-            if grp == Group::Dep && d >= g.year_start && g.p(750, who) {
+            if grp == Group::Dep && d >= g.year_start && !skip && g.p(750, who) {
                 let r = g.between(d.add_days(10), d.add_days(56));
                 if r <= pped {
                     Gen::ev(ev, r, c::DEPRESSION_REVIEW, None);
@@ -1085,16 +1108,17 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
     }
 
     // Blood pressure for 45 and over within 5 years (BP002), if none recorded above. 12% of
-    // those still without one declined a check 25 to 60 months back: BP002's `chose not to`
-    // looks back 5 years, while the other rules' PCADEC_COD windows (12 and 24 months) do not
-    // reach that far, so the decline touches BP002 only.
+    // those still without one declined a check (`BPDEC_COD`) 25 to 60 months back: BP002's
+    // `chose not to` looks back 5 years, while the 12-month windows of the other rules that
+    // read `BPDEC_COD` (HYP003, DM019, ...) do not reach that far, so the decline touches
+    // BP002 only.
     if age >= 45 && !bp_recent {
         if g.p(880, who) {
             let d = g.last_months(60);
             g.bp(ev, d, &SYS_GEN, 0);
         } else if g.rng.permille(120) {
             let d = g.between(g.back(60).add_days(1), g.back(25));
-            Gen::ev(ev, d, c::PCA_DECLINED, None);
+            Gen::ev(ev, d, c::BP_DECLINED, None);
         }
     }
 
@@ -1119,15 +1143,21 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
         } else {
             c::NEVER_SMOKED
         };
-        if condition && g.p(900, who) {
+        // Smoking PCAs (SMOK002, SMOK004, SMOK005), with the smoking codes, for patients in
+        // those indicators: a quarter of the clinical groups' rate.
+        let skip =
+            (condition || status == c::SMOKER) && g.pca(ev, who, &c::SMOK_PCA, SMOK_PCA_RATE);
+        if condition && !skip && g.p(900, who) {
             let d = g.last_months(12);
             Gen::ev(ev, d, status, None);
         } else if g.rng.permille(800) {
             let d = g.last_months(60);
             Gen::ev(ev, d, status, None);
         }
-        if status == c::SMOKER && g.p(800, who) {
-            let d = g.last_months(24);
+        // Smokers with a QOF condition are offered support at their yearly review (within 12
+        // months), others within 24 months.
+        if status == c::SMOKER && !skip && g.p(800, who) {
+            let d = g.last_months(if condition { 12 } else { 24 });
             Gen::ev(ev, d, c::SMOKING_CESSATION, None);
         }
     }
@@ -1144,7 +1174,7 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
                 Gen::ev(ev, d, c::SMEAR, None);
             } else if g.rng.permille(200) {
                 let d = g.last_months(12);
-                Gen::ev(ev, d, c::PCA_DECLINED, None);
+                Gen::ev(ev, d, c::CS_DECLINED, None);
             }
         }
     }

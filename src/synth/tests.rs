@@ -231,9 +231,9 @@ fn dm020_like(patients: &[Patient], pped: Date) -> (u32, u32) {
             den += 1;
             continue;
         }
-        let pca = ev
-            .iter()
-            .any(|e| e.date >= start && [c::DM_PCA_UNSUITABLE, c::PCA_DECLINED].contains(&e.code));
+        let pca = ev.iter().any(|e| {
+            e.date >= start && [c::DM_PCA.unsuitable, c::DM_PCA.declined].contains(&e.code)
+        });
         if !pca {
             den += 1;
         }
