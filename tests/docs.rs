@@ -112,3 +112,48 @@ fn product_files_name_no_machine_path() {
     }
     assert!(bad.is_empty(), "machine paths in product files:\n{}", bad.join("\n"));
 }
+
+/// docs/fidelity.md has a table for every indicator of QOF 2019/20, and every line its tables
+/// quote is a line of the rule file (comments aside), so the page cannot drift from the rules.
+#[test]
+fn fidelity_tables_quote_the_rule_file() {
+    let doc = std::fs::read_to_string("docs/fidelity.md").unwrap();
+    let rules = std::fs::read_to_string("rules/qof-2019-20.qof").unwrap();
+    let code_lines: std::collections::HashSet<String> = rules
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or("").trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let tables = doc.split("<!-- tables begin -->").nth(1).expect("the tables' start marker");
+    let tables = tables.split("<!-- tables end -->").next().unwrap();
+    let mut missing = Vec::new();
+    for line in rules.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let id = match words.as_slice() {
+            ["indicator", id, ..] | ["network", "indicator", id, ..] => *id,
+            _ => continue,
+        };
+        if !tables.contains(&format!("\n### {id}\n")) {
+            missing.push(format!("no table for {id}"));
+        }
+    }
+    let mut quoted = 0;
+    for row in tables.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| business")) {
+        let cell = row.split(" | ").nth(1).unwrap_or("");
+        for (k, part) in cell.split('`').enumerate() {
+            if k % 2 == 1 {
+                quoted += 1;
+                let text = part.replace("\\|", "|");
+                if !code_lines.contains(text.trim()) {
+                    missing.push(format!("not in the rule file: `{text}`"));
+                }
+            }
+        }
+    }
+    assert!(quoted > 300, "only {quoted} quoted lines");
+    assert!(
+        missing.is_empty(),
+        "docs/fidelity.md is stale (python3 docs/fidelity_tables.py --write):\n{}",
+        missing.join("\n")
+    );
+}
