@@ -447,7 +447,8 @@ pub(crate) fn generate(
                 flags[i as usize] |= bit(grp);
             }
         }
-        // Patients whose diagnosis was later resolved (not on the register).
+        // Patients whose diagnosis was later resolved (not on the register); for OST, near
+        // misses (records that a rule with the wrong dates or no DXA condition would count).
         let rate = match grp {
             Group::Af => 30,
             Group::Ast => 120,
@@ -455,6 +456,7 @@ pub(crate) fn generate(
             Group::Dm => 20,
             Group::Hyp => 40,
             Group::Ckd => 80,
+            Group::Ost => 200,
             _ => 0,
         };
         if rate > 0 {
@@ -484,14 +486,17 @@ pub(crate) fn generate(
             }
         }
     }
-    // CVDPP: new hypertension this year, aged 30-74, no CHD, stroke/TIA or PAD.
+    // CVDPP: hypertensive patients aged 30-74 without CHD, stroke/TIA, PAD, diabetes or CKD
+    // (not even resolved), whose hypertension is then first coded this year with a risk score
+    // of 20% or more (the register of `rules/qof-2019-20.qof`).
     {
-        let cvd = bit(Group::Chd) | bit(Group::Stia) | bit(Group::Pad);
+        let excluded =
+            bit(Group::Chd) | bit(Group::Stia) | bit(Group::Pad) | bit(Group::Dm) | bit(Group::Ckd);
         let cands: Vec<u32> = (0..n_list)
             .filter(|&i| {
-                let f = flags[i as usize];
+                let (f, r) = (flags[i as usize], resolved[i as usize]);
                 let a = ages[i as usize];
-                f & bit(Group::Hyp) != 0 && f & cvd == 0 && (30..=74).contains(&a)
+                f & bit(Group::Hyp) != 0 && (f | r) & excluded == 0 && (30..=74).contains(&a)
             })
             .collect();
         let want = cal.registers[Group::Cvdpp.index()];
@@ -640,6 +645,33 @@ fn has(who: &Who, grp: Group) -> bool {
 
 fn date(y: i32, m: u32, d: u32) -> Date {
     Date::from_ymd(y, m, d).unwrap_or(Date(0))
+}
+
+/// Osteoporosis records that stop short of the register (20% of the register size, aged 50
+/// or over): aged 50-74, a fracture since April 2012 and a diagnosis but no DXA scan; aged
+/// 75 or over, a fracture between April 2012 and March 2014 only; or a fracture before April
+/// 2012 with a DXA-confirmed diagnosis. A rule that forgets the DXA scan, or applies the 2012
+/// date to every age, counts them.
+fn ost_near_miss(g: &mut Gen, who: &Who, ev: &mut Vec<Event>) {
+    let pped = g.pped;
+    let april_2012 = date(2012, 4, 1);
+    let fifty = who.birth.add_months(12 * 50);
+    let old = who.age >= 75;
+    let first_kind = g.rng.permille(500);
+    let (f, dxa) = if !old && (first_kind || fifty >= april_2012) {
+        (g.between(april_2012.max(fifty), pped), false)
+    } else if old && first_kind {
+        (g.between(april_2012, date(2014, 3, 31)), true)
+    } else {
+        (g.between(fifty.max(date(2000, 1, 1)), april_2012.add_days(-1)), true)
+    };
+    let code = g.pick(c::FRAGILITY_FRACTURE);
+    Gen::ev(ev, f, code, None);
+    let d = g.between(f, f.add_months(6).min(pped));
+    if dxa {
+        Gen::ev(ev, d, c::DXA_OSTEOPOROTIC, None);
+    }
+    Gen::ev(ev, d, c::OST[0], None);
 }
 
 /// Every record of one patient.
@@ -1024,8 +1056,10 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
                 let r = g.last_months(12);
                 Gen::ev(ev, r, c::RA_REVIEW, None);
             }
-            // Cancer care review within 6 months of a diagnosis in the last 15 months (CAN003).
-            if grp == Group::Can && d > g.back(15) && g.p(850, who) {
+            // Cancer care review within 6 months of a diagnosis in the last 15 months (CAN003),
+            // unless a personalised care adjustment stands in for it.
+            let recent_cancer = grp == Group::Can && d > g.back(15);
+            if recent_cancer && !g.pca(ev, who, false) && g.p(850, who) {
                 let r = g.between(d.add_days(14), d.add_months(6)).min(pped);
                 Gen::ev(ev, r, c::CANCER_REVIEW, None);
             }
@@ -1049,15 +1083,26 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
     }
 
     if has(who, Group::Ost) {
-        // Fragility fracture on or after 1 April 2012, osteoporosis diagnosed after it.
-        let f = g.between(date(2012, 4, 1).max(who.birth.add_months(12 * 50)), pped);
+        // Aged 50-74: a fragility fracture on or after 1 April 2012 (and after 50), then
+        // osteoporosis diagnosed on a DXA scan within 6 months. Aged 75 or over: a fracture on
+        // or after 1 April 2014 is enough; 70% also have the diagnosis, half of them a scan.
+        let old = age >= 75;
+        let since = if old { date(2014, 4, 1) } else { date(2012, 4, 1) };
+        let f = g.between(since.max(who.birth.add_months(12 * 50)), pped);
         let code = g.pick(c::FRAGILITY_FRACTURE);
         Gen::ev(ev, f, code, None);
-        let d = g.between(f, f.add_months(6).min(pped));
-        Gen::ev(ev, d, c::OST[0], None);
+        if !old || g.rng.permille(700) {
+            let d = g.between(f, f.add_months(6).min(pped));
+            if !old || g.rng.permille(500) {
+                Gen::ev(ev, d, c::DXA_OSTEOPOROTIC, None);
+            }
+            Gen::ev(ev, d, c::OST[0], None);
+        }
         if g.p(820, who) {
             g.medication(ev, &[c::ALENDRONATE]);
         }
+    } else if resolved & bit(Group::Ost) != 0 {
+        ost_near_miss(g, who, ev);
     }
 
     // Body mass index (adults): the obesity register is a BMI of 30 or more in the last 12
@@ -1126,8 +1171,10 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
             let d = g.last_months(60);
             Gen::ev(ev, d, status, None);
         }
+        // Cessation support: in the last 12 months for smokers with a QOF condition (offered
+        // at their yearly review, SMOK005), else in the last 24 months (SMOK004).
         if status == c::SMOKER && g.p(800, who) {
-            let d = g.last_months(24);
+            let d = g.last_months(if condition { 12 } else { 24 });
             Gen::ev(ev, d, c::SMOKING_CESSATION, None);
         }
     }
