@@ -283,6 +283,24 @@ impl Gen {
         let ddate =
             if self.rng.permille(10) { date.add_days(-self.rng.range(1, 20)) } else { date };
         Self::ev(events, ddate, c::DIASTOLIC, Some(f64::from(dia)));
+        // 2% of pairs are followed by a repeat reading the same day: the lowest systolic and
+        // the lowest diastolic of the day count, whatever the order of the events.
+        if self.rng.permille(20) {
+            let sys2 = (sys + self.rng.range(-12, 12)).clamp(80, 230);
+            let dia2 = (dia + self.rng.range(-6, 6)).clamp(45, 125);
+            Self::ev(events, date, c::SYSTOLIC, Some(f64::from(sys2)));
+            Self::ev(events, date, c::DIASTOLIC, Some(f64::from(dia2)));
+        }
+    }
+
+    /// For 2% of register members, a resolved code on the day of the latest diagnosis: a
+    /// resolved code takes a patient off a register only when it comes after the latest
+    /// diagnosis, so they stay on it.
+    fn same_day_resolved(&mut self, events: &mut Vec<Event>, latest: Date, codes: &[u64]) {
+        if self.rng.permille(20) {
+            let code = self.pick(codes);
+            Self::ev(events, latest, code, None);
+        }
     }
 
     /// A medication issued in the last 6 months (and often an earlier one).
@@ -710,6 +728,11 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
                 let earlier = g.between(d.add_months(-24), d.add_days(-1));
                 Gen::ev(ev, earlier, c::SEVERE_FRAILTY, None);
             }
+            // 2% of the moderately or severely frail also have a mild code the same day: they
+            // count as moderately or severely frail.
+            if level >= 2 && g.rng.permille(20) {
+                Gen::ev(ev, d, c::MILD_FRAILTY, None);
+            }
         }
     }
     let frail = frailty >= 2;
@@ -742,22 +765,30 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
         let d = g.diagnosis_date(who, 1, early);
         let code = if age < 30 { c::DM[2] } else { g.pick(&c::DM[..2]) };
         Gen::ev(ev, d, code, None);
+        let mut latest = d;
         // Re-diagnosed after a resolved code: still on the register.
         if g.rng.permille(10) && d < g.back(24) {
             let rd = g.between(d.add_days(1), d.add_months(12));
             Gen::ev(ev, rd, c::DM_RES, None);
             let again = g.between(rd.add_days(1), g.back(12));
             Gen::ev(ev, again, code, None);
+            latest = again;
         }
+        g.same_day_resolved(ev, latest, &[c::DM_RES]);
         let skip = g.pca(ev, who, true);
         if !skip {
             if g.p(930, who) {
                 let d = g.last_months(12);
                 let v = quantile(&HBA1C_Q, g.rng.below(1001)) + shift_hb;
                 Gen::ev(ev, d, c::HBA1C, Some(f64::from(v.clamp(30, 150))));
-                if g.rng.permille(250) {
+                // 2% have a repeat test the same day: the lower value counts.
+                if g.rng.permille(20) {
+                    let v2 = v + g.rng.range(-10, 10);
+                    Gen::ev(ev, d, c::HBA1C, Some(f64::from(v2.clamp(30, 150))));
+                }
+                if g.rng.permille(250) && d > g.year_start {
                     // An earlier reading in the year: only the latest counts.
-                    let d0 = g.between(g.year_start, d);
+                    let d0 = g.between(g.year_start, d.add_days(-1));
                     let v0 = quantile(&HBA1C_Q, g.rng.below(1001)) + shift_hb + 5;
                     Gen::ev(ev, d0, c::HBA1C, Some(f64::from(v0.clamp(30, 150))));
                 }
@@ -817,6 +848,7 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
         };
         let code = g.pick(c::HYP);
         Gen::ev(ev, d, code, None);
+        g.same_day_resolved(ev, d, &[c::HYP_RES]);
         if has(who, Group::Cvdpp) {
             let qd = g.between(g.year_start, pped);
             let q = g.rng.range(200, 450);
@@ -871,6 +903,7 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
         let d = g.diagnosis_date(who, 25, early);
         let code = g.pick(c::AFIB);
         Gen::ev(ev, d, code, None);
+        g.same_day_resolved(ev, d, &[c::AFIB_RES]);
         let mut score = 0;
         score += if age >= 75 {
             2
@@ -931,6 +964,7 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
         let d = g.diagnosis_date(who, 2, early);
         let code = g.pick(c::AST);
         Gen::ev(ev, d, code, None);
+        g.same_day_resolved(ev, d, &[c::AST_RES]);
         // On the register: asthma treatment in the last 12 months.
         let trt = g.pick(c::AST_TRT);
         let td = g.last_months(12);
@@ -959,6 +993,7 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
         let d = g.diagnosis_date(who, 35, early);
         let code = g.pick(c::COPD);
         Gen::ev(ev, d, code, None);
+        g.same_day_resolved(ev, d, &[c::COPD_RES]);
         if g.p(850, who) {
             let t = g.between(d.add_months(-3), d.add_months(12).min(pped));
             Gen::ev(ev, t, c::SPIROMETRY, None);
@@ -1030,6 +1065,8 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
             4
         }];
         Gen::ev(ev, d, code, None);
+        // A stage 1-2 code the same day leaves the patient on the register too.
+        g.same_day_resolved(ev, d, c::CKD_1_2);
         if !bp_recent && g.p(850, who) {
             let r = g.last_months(12);
             g.bp(ev, r, &SYS_HYP, shift_bp);

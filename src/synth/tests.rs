@@ -161,6 +161,83 @@ fn dudley_at_scale_one_matches_the_real_figures() {
     }
 }
 
+/// Same-day ties, per kind: (patients concerned, patients with a tie).
+#[derive(Default)]
+struct Ties {
+    hba1c: (u32, u32),
+    resolved: (u32, u32),
+    frailty: (u32, u32),
+    bp: (u32, u32),
+}
+
+fn count_ties(patients: &[Patient], pped: Date, t: &mut Ties) {
+    let start = pped.add_months(-12).add_days(1);
+    let registers: [(&[u64], &[u64]); 6] = [
+        (c::AFIB, &[c::AFIB_RES]),
+        (c::AST, &[c::AST_RES]),
+        (c::COPD, &[c::COPD_RES]),
+        (c::DM, &[c::DM_RES]),
+        (c::HYP, &[c::HYP_RES]),
+        (c::CKD, c::CKD_1_2),
+    ];
+    let tally = |n: &mut (u32, u32), tie: bool| {
+        n.0 += 1;
+        n.1 += u32::from(tie);
+    };
+    for p in patients {
+        let ev = &p.events;
+        let latest = |codes: &[u64]| of(ev, codes).map(|e| e.date).max();
+        let on_day = |codes: &[u64], d: Date| of(ev, codes).filter(|e| e.date == d).count();
+        // Two HbA1c values on the latest day (in the 12 months).
+        if let Some(d) = latest(&[c::HBA1C]).filter(|d| *d >= start) {
+            tally(&mut t.hba1c, on_day(&[c::HBA1C], d) >= 2);
+        }
+        // On a register, with a resolved code on the day of the latest diagnosis.
+        for (codes, res) in registers {
+            if let Some(d) = latest(codes) {
+                if latest(res).is_none_or(|r| r <= d) {
+                    tally(&mut t.resolved, latest(res) == Some(d));
+                }
+            }
+        }
+        // Moderately or severely frail on the latest frailty date, with a mild code that day.
+        let frailty = [c::MILD_FRAILTY, c::MODERATE_FRAILTY, c::SEVERE_FRAILTY];
+        if let Some(d) = latest(&frailty) {
+            if on_day(&frailty[1..], d) > 0 {
+                tally(&mut t.frailty, on_day(&frailty[..1], d) > 0);
+            }
+        }
+        // Two blood pressure pairs on the latest day with both readings.
+        let both = of(ev, &[c::SYSTOLIC])
+            .map(|e| e.date)
+            .filter(|d| on_day(&[c::DIASTOLIC], *d) > 0)
+            .max();
+        if let Some(d) = both {
+            tally(&mut t.bp, on_day(&[c::SYSTOLIC], d) >= 2 && on_day(&[c::DIASTOLIC], d) >= 2);
+        }
+    }
+}
+
+/// The generator records same-day ties of each kind the evaluator must settle whatever the
+/// order of the events, for 1-3% of the patients concerned (`docs/synthetic.md`).
+#[test]
+fn same_day_ties_are_generated() {
+    let (practices, opts) = dudley(0.25, 5);
+    let pped = opts.year.period_end();
+    let mut t = Ties::default();
+    for r in practices {
+        let (_, patients) = generate_practice(r, &opts).unwrap();
+        count_ties(&patients, pped, &mut t);
+    }
+    for (kind, (concerned, ties)) in
+        [("HbA1c", t.hba1c), ("resolved", t.resolved), ("frailty", t.frailty), ("BP", t.bp)]
+    {
+        let share = f64::from(ties) / f64::from(concerned.max(1));
+        println!("{kind}: {ties} same-day ties in {concerned} patients ({:.2}%)", share * 100.0);
+        assert!((0.01..=0.03).contains(&share), "{kind}: {ties} ties in {concerned} ({share})");
+    }
+}
+
 #[test]
 fn scaled_practices_are_within_rounding() {
     let (practices, opts) = dudley(0.1, 11);
