@@ -53,6 +53,7 @@ pub const ALL: &[(&str, &[u64])] = &[
     ("RARTH_COD", RA),
     ("RAREVIEW_COD", &[RA_REVIEW]),
     ("OSTEO_COD", OST),
+    ("DXA_COD", &[DXA_OSTEOPOROTIC]),
     ("FF_COD", FRAGILITY_FRACTURE),
     ("ALENDRONATE_COD", &[ALENDRONATE]),
     ("PALCARE_COD", PC),
@@ -179,6 +180,8 @@ pub const BMI30: u64 = 162864005;
 pub const RA: &[u64] = &[69896004];
 pub const RA_REVIEW: u64 = 390877002;
 pub const OST: &[u64] = &[64859006];
+/// A DXA scan result in the osteoporotic range (confirms the diagnosis, aged 50-74).
+pub const DXA_OSTEOPOROTIC: u64 = 391040000;
 pub const FRAGILITY_FRACTURE: &[u64] = &[71620000, 65966004];
 pub const ALENDRONATE: u64 = 391730008;
 pub const PC: &[u64] = &[103735009, 182964004];

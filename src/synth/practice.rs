@@ -289,6 +289,24 @@ impl Gen {
         let ddate =
             if self.rng.permille(10) { date.add_days(-self.rng.range(1, 20)) } else { date };
         Self::ev(events, ddate, c::DIASTOLIC, Some(f64::from(dia)));
+        // 2% of pairs are followed by a repeat reading the same day: the lowest systolic and
+        // the lowest diastolic of the day count, whatever the order of the events.
+        if self.rng.permille(20) {
+            let sys2 = (sys + self.rng.range(-12, 12)).clamp(80, 230);
+            let dia2 = (dia + self.rng.range(-6, 6)).clamp(45, 125);
+            Self::ev(events, date, c::SYSTOLIC, Some(f64::from(sys2)));
+            Self::ev(events, date, c::DIASTOLIC, Some(f64::from(dia2)));
+        }
+    }
+
+    /// For 2% of register members, a resolved code on the day of the latest diagnosis: a
+    /// resolved code takes a patient off a register only when it comes after the latest
+    /// diagnosis, so they stay on it.
+    fn same_day_resolved(&mut self, events: &mut Vec<Event>, latest: Date, codes: &[u64]) {
+        if self.rng.permille(20) {
+            let code = self.pick(codes);
+            Self::ev(events, latest, code, None);
+        }
     }
 
     /// A medication issued in the last 6 months (and often an earlier one).
@@ -452,7 +470,8 @@ pub(crate) fn generate(
                 flags[i as usize] |= bit(grp);
             }
         }
-        // Patients whose diagnosis was later resolved (not on the register).
+        // Patients whose diagnosis was later resolved (not on the register); for OST, near
+        // misses (records that a rule with the wrong dates or no DXA condition would count).
         let rate = match grp {
             Group::Af => 30,
             Group::Ast => 120,
@@ -460,6 +479,7 @@ pub(crate) fn generate(
             Group::Dm => 20,
             Group::Hyp => 40,
             Group::Ckd => 80,
+            Group::Ost => 200,
             _ => 0,
         };
         if rate > 0 {
@@ -489,14 +509,17 @@ pub(crate) fn generate(
             }
         }
     }
-    // CVDPP: new hypertension this year, aged 30-74, no CHD, stroke/TIA or PAD.
+    // CVDPP: hypertensive patients aged 30-74 without CHD, stroke/TIA, PAD, diabetes or CKD
+    // (not even resolved), whose hypertension is then first coded this year with a risk score
+    // of 20% or more (the register of `rules/qof-2019-20.qof`).
     {
-        let cvd = bit(Group::Chd) | bit(Group::Stia) | bit(Group::Pad);
+        let excluded =
+            bit(Group::Chd) | bit(Group::Stia) | bit(Group::Pad) | bit(Group::Dm) | bit(Group::Ckd);
         let cands: Vec<u32> = (0..n_list)
             .filter(|&i| {
-                let f = flags[i as usize];
+                let (f, r) = (flags[i as usize], resolved[i as usize]);
                 let a = ages[i as usize];
-                f & bit(Group::Hyp) != 0 && f & cvd == 0 && (30..=74).contains(&a)
+                f & bit(Group::Hyp) != 0 && (f | r) & excluded == 0 && (30..=74).contains(&a)
             })
             .collect();
         let want = cal.registers[Group::Cvdpp.index()];
@@ -647,6 +670,33 @@ fn date(y: i32, m: u32, d: u32) -> Date {
     Date::from_ymd(y, m, d).unwrap_or(Date(0))
 }
 
+/// Osteoporosis records that stop short of the register (20% of the register size, aged 50
+/// or over): aged 50-74, a fracture since April 2012 and a diagnosis but no DXA scan; aged
+/// 75 or over, a fracture between April 2012 and March 2014 only; or a fracture before April
+/// 2012 with a DXA-confirmed diagnosis. A rule that forgets the DXA scan, or applies the 2012
+/// date to every age, counts them.
+fn ost_near_miss(g: &mut Gen, who: &Who, ev: &mut Vec<Event>) {
+    let pped = g.pped;
+    let april_2012 = date(2012, 4, 1);
+    let fifty = who.birth.add_months(12 * 50);
+    let old = who.age >= 75;
+    let first_kind = g.rng.permille(500);
+    let (f, dxa) = if !old && (first_kind || fifty >= april_2012) {
+        (g.between(april_2012.max(fifty), pped), false)
+    } else if old && first_kind {
+        (g.between(april_2012, date(2014, 3, 31)), true)
+    } else {
+        (g.between(fifty.max(date(2000, 1, 1)), april_2012.add_days(-1)), true)
+    };
+    let code = g.pick(c::FRAGILITY_FRACTURE);
+    Gen::ev(ev, f, code, None);
+    let d = g.between(f, f.add_months(6).min(pped));
+    if dxa {
+        Gen::ev(ev, d, c::DXA_OSTEOPOROTIC, None);
+    }
+    Gen::ev(ev, d, c::OST[0], None);
+}
+
 /// Every record of one patient.
 fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
     let pped = g.pped;
@@ -683,6 +733,11 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
                 let earlier = g.between(d.add_months(-24), d.add_days(-1));
                 Gen::ev(ev, earlier, c::SEVERE_FRAILTY, None);
             }
+            // 2% of the moderately or severely frail also have a mild code the same day: they
+            // count as moderately or severely frail.
+            if level >= 2 && g.rng.permille(20) {
+                Gen::ev(ev, d, c::MILD_FRAILTY, None);
+            }
         }
     }
     let frail = frailty >= 2;
@@ -715,22 +770,30 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
         let d = g.diagnosis_date(who, 1, early);
         let code = if age < 30 { c::DM[2] } else { g.pick(&c::DM[..2]) };
         Gen::ev(ev, d, code, None);
+        let mut latest = d;
         // Re-diagnosed after a resolved code: still on the register.
         if g.rng.permille(10) && d < g.back(24) {
             let rd = g.between(d.add_days(1), d.add_months(12));
             Gen::ev(ev, rd, c::DM_RES, None);
             let again = g.between(rd.add_days(1), g.back(12));
             Gen::ev(ev, again, code, None);
+            latest = again;
         }
+        g.same_day_resolved(ev, latest, &[c::DM_RES]);
         let skip = g.pca(ev, who, &c::DM_PCA, PCA_RATE);
         if !skip {
             if g.p(930, who) {
                 let d = g.last_months(12);
                 let v = quantile(&HBA1C_Q, g.rng.below(1001)) + shift_hb;
                 Gen::ev(ev, d, c::HBA1C, Some(f64::from(v.clamp(30, 150))));
-                if g.rng.permille(250) {
+                // 2% have a repeat test the same day: the lower value counts.
+                if g.rng.permille(20) {
+                    let v2 = v + g.rng.range(-10, 10);
+                    Gen::ev(ev, d, c::HBA1C, Some(f64::from(v2.clamp(30, 150))));
+                }
+                if g.rng.permille(250) && d > g.year_start {
                     // An earlier reading in the year: only the latest counts.
-                    let d0 = g.between(g.year_start, d);
+                    let d0 = g.between(g.year_start, d.add_days(-1));
                     let v0 = quantile(&HBA1C_Q, g.rng.below(1001)) + shift_hb + 5;
                     Gen::ev(ev, d0, c::HBA1C, Some(f64::from(v0.clamp(30, 150))));
                 }
@@ -790,6 +853,7 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
         };
         let code = g.pick(c::HYP);
         Gen::ev(ev, d, code, None);
+        g.same_day_resolved(ev, d, &[c::HYP_RES]);
         if has(who, Group::Cvdpp) {
             let qd = g.between(g.year_start, pped);
             let q = g.rng.range(200, 450);
@@ -850,6 +914,7 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
         let d = g.diagnosis_date(who, 25, early);
         let code = g.pick(c::AFIB);
         Gen::ev(ev, d, code, None);
+        g.same_day_resolved(ev, d, &[c::AFIB_RES]);
         let mut score = 0;
         score += if age >= 75 {
             2
@@ -910,6 +975,7 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
         let d = g.diagnosis_date(who, 2, early);
         let code = g.pick(c::AST);
         Gen::ev(ev, d, code, None);
+        g.same_day_resolved(ev, d, &[c::AST_RES]);
         // On the register: asthma treatment in the last 12 months.
         let trt = g.pick(c::AST_TRT);
         let td = g.last_months(12);
@@ -938,6 +1004,7 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
         let d = g.diagnosis_date(who, 35, early);
         let code = g.pick(c::COPD);
         Gen::ev(ev, d, code, None);
+        g.same_day_resolved(ev, d, &[c::COPD_RES]);
         if g.p(850, who) {
             let t = g.between(d.add_months(-3), d.add_months(12).min(pped));
             Gen::ev(ev, t, c::SPIROMETRY, None);
@@ -1009,6 +1076,8 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
             4
         }];
         Gen::ev(ev, d, code, None);
+        // A stage 1-2 code the same day leaves the patient on the register too.
+        g.same_day_resolved(ev, d, c::CKD_1_2);
         if !bp_recent && g.p(850, who) {
             let r = g.last_months(12);
             g.bp(ev, r, &SYS_HYP, shift_bp);
@@ -1072,15 +1141,26 @@ fn records(g: &mut Gen, who: &Who, resolved: u32, ev: &mut Vec<Event>) {
     }
 
     if has(who, Group::Ost) {
-        // Fragility fracture on or after 1 April 2012, osteoporosis diagnosed after it.
-        let f = g.between(date(2012, 4, 1).max(who.birth.add_months(12 * 50)), pped);
+        // Aged 50-74: a fragility fracture on or after 1 April 2012 (and after 50), then
+        // osteoporosis diagnosed on a DXA scan within 6 months. Aged 75 or over: a fracture on
+        // or after 1 April 2014 is enough; 70% also have the diagnosis, half of them a scan.
+        let old = age >= 75;
+        let since = if old { date(2014, 4, 1) } else { date(2012, 4, 1) };
+        let f = g.between(since.max(who.birth.add_months(12 * 50)), pped);
         let code = g.pick(c::FRAGILITY_FRACTURE);
         Gen::ev(ev, f, code, None);
-        let d = g.between(f, f.add_months(6).min(pped));
-        Gen::ev(ev, d, c::OST[0], None);
+        if !old || g.rng.permille(700) {
+            let d = g.between(f, f.add_months(6).min(pped));
+            if !old || g.rng.permille(500) {
+                Gen::ev(ev, d, c::DXA_OSTEOPOROTIC, None);
+            }
+            Gen::ev(ev, d, c::OST[0], None);
+        }
         if g.p(820, who) {
             g.medication(ev, &[c::ALENDRONATE]);
         }
+    } else if resolved & bit(Group::Ost) != 0 {
+        ost_near_miss(g, who, ev);
     }
 
     // Body mass index (adults): the obesity register is a BMI of 30 or more in the last 12
