@@ -280,6 +280,11 @@ struct Compiled {
 /// The state kept between calls: the population and the last two compiled texts.
 pub struct Session {
     population: Population,
+    /// A generated population (the default or a synthetic one) as generated, and the period
+    /// end `population` is dated for: it is dated afresh from the original for each scheme's
+    /// period ([`synth::redate`]), never from an earlier dating (month-end clamping would
+    /// drift). `None` for loaded files, which are used as they are.
+    generated: Option<(Population, crate::date::Date)>,
     info: PopulationInfo,
     cache: Vec<Rc<Compiled>>,
     /// Evaluation threads; 0 = as many as the machine has (always one in wasm).
@@ -330,13 +335,14 @@ impl Session {
     pub fn new() -> Session {
         let population = synth::default_population();
         let info = info("default", default_label(), &population);
-        Session { population, info, cache: Vec::new(), threads: 0 }
+        let generated = Some((population.clone(), SynthYear::Y2019_20.period_end()));
+        Session { population, generated, info, cache: Vec::new(), threads: 0 }
     }
 
     /// A session on a given population.
     pub fn with_population(population: Population, label: &str) -> Session {
         let info = info("files", label.to_string(), &population);
-        Session { population, info, cache: Vec::new(), threads: 0 }
+        Session { population, generated: None, info, cache: Vec::new(), threads: 0 }
     }
 
     /// Evaluates on at most `threads` threads (0: all cores). Lets benchmarks compare native
@@ -420,6 +426,7 @@ impl Session {
             Ok(pop) => {
                 let label = format!("{what} at scale {}, seed {}", opts.scale, opts.seed);
                 self.info = info("synthetic", label, &pop);
+                self.generated = Some((pop.clone(), opts.year.period_end()));
                 self.population = pop;
                 Reply::ok(self.info.clone(), Vec::new())
             }
@@ -430,6 +437,7 @@ impl Session {
     /// Goes back to the embedded default population.
     pub fn use_default_population(&mut self) -> Reply<PopulationInfo> {
         self.population = synth::default_population();
+        self.generated = Some((self.population.clone(), SynthYear::Y2019_20.period_end()));
         self.info = info("default", default_label(), &self.population);
         Reply::ok(self.info.clone(), Vec::new())
     }
@@ -476,6 +484,7 @@ impl Session {
                 let names: Vec<&str> = files.keys().map(|n| base_name(n)).collect();
                 self.info = info("files", names.join(", "), &pop);
                 self.population = pop;
+                self.generated = None;
                 Reply::ok(self.info.clone(), Vec::new())
             }
             Err(e) => Reply::err(data_problems(&e)),
@@ -519,6 +528,32 @@ impl Session {
         Ok(c)
     }
 
+    /// Makes the population fit the scheme's period: a generated population is dated for it
+    /// (every date moved by whole months, [`synth::redate`]); for loaded files, a warning when
+    /// their records are not dated for the period ([`eval::period_mismatch`]).
+    fn fit_population(&mut self, scheme: &Scheme) -> Vec<Problem> {
+        if let Some((original, dated_for)) = &mut self.generated {
+            if *dated_for != scheme.period_end {
+                let mut pop = original.clone();
+                synth::redate(
+                    &mut pop.patients,
+                    SynthYear::Y2019_20.period_end(),
+                    scheme.period_end,
+                );
+                self.population = pop;
+                *dated_for = scheme.period_end;
+            }
+            return Vec::new();
+        }
+        eval::period_mismatch(&self.population, scheme.period_start, scheme.period_end)
+            .map(|w| Problem {
+                severity: Severity::Warning,
+                ..Problem::plain("population-period", w.message, Some(w.help))
+            })
+            .into_iter()
+            .collect()
+    }
+
     fn pay_value(&self, c: &Compiled) -> Result<serde_json::Value, Vec<Problem>> {
         self.pay_with(c, |r| serde_json::to_value(r).map_err(|e| e.to_string()))
     }
@@ -545,10 +580,10 @@ impl Session {
             Ok(c) => c,
             Err(e) => return Reply::err(e),
         };
+        let mut warnings = c.warnings.clone();
+        warnings.extend(self.fit_population(&c.scheme));
         match self.pay_value(&c) {
-            Ok(result) => {
-                Reply::ok(EvalOutput { result, population: self.info.clone() }, c.warnings.clone())
-            }
+            Ok(result) => Reply::ok(EvalOutput { result, population: self.info.clone() }, warnings),
             Err(e) => Reply::err(e),
         }
     }
@@ -557,6 +592,7 @@ impl Session {
     /// newline), byte for byte.
     pub fn evaluate_json(&mut self, text: &str) -> Result<String, Vec<Problem>> {
         let c = self.compiled(text, ROOT_NAME)?;
+        self.fit_population(&c.scheme);
         self.pay_with(&c, |r| {
             serde_json::to_string_pretty(r).map(|s| s + "\n").map_err(|e| e.to_string())
         })
@@ -573,6 +609,8 @@ impl Session {
             Ok(c) => c,
             Err(e) => return Reply::err(e),
         };
+        let mut warnings = c.warnings.clone();
+        warnings.extend(self.fit_population(&c.scheme));
         let Some(p) = self.population.patients.iter().find(|p| p.patient_id == patient_id) else {
             return Reply::message(
                 "unknown-patient",
@@ -597,7 +635,7 @@ impl Session {
             birth_date: p.birth_date.to_string(),
             events: p.events.len(),
         };
-        Reply::ok(ExplainOutput { patient, traces }, c.warnings.clone())
+        Reply::ok(ExplainOutput { patient, traces }, warnings)
     }
 
     /// Runs the text's test patients.
@@ -640,6 +678,15 @@ impl Session {
                 return Reply::err(errors);
             }
         };
+        // A generated population is dated for scheme A's period; loaded files are checked
+        // against both.
+        let mut warnings = self.fit_population(&a.scheme);
+        if self.generated.is_none() {
+            warnings.extend(self.fit_population(&b.scheme).into_iter().map(|mut p| {
+                p.message = format!("scheme B: {}", p.message);
+                p
+            }));
+        }
         let side_a = Side { scheme: &a.scheme, sources: &a.sources, program: &a.prog };
         let side_b = Side { scheme: &b.scheme, sources: &b.sources, program: &b.prog };
         let comparison = match crate::compare::impact(side_a, side_b, &self.population) {
@@ -674,7 +721,7 @@ impl Session {
                 population: self.info.clone(),
                 html,
             },
-            Vec::new(),
+            warnings,
         )
     }
 }

@@ -121,3 +121,96 @@ fn bad_arguments_fail_cleanly() {
     assert!(entries(&dir).is_empty(), "nothing written on errors");
     fs::remove_dir_all(&dir).unwrap();
 }
+
+fn qofrules(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_qofrules")).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn read_pop(dir: &Path) -> qofrules::model::Population {
+    let read = |f: &str| fs::read(dir.join(f)).unwrap();
+    let (pr, pa, ev) = (read("practices.csv"), read("patients.csv"), read("events.csv"));
+    read_csv(
+        Source::new("practices.csv", &pr),
+        Source::new("patients.csv", &pa),
+        Source::new("events.csv", &ev),
+    )
+    .unwrap()
+}
+
+/// `--for SCHEME` dates every record for the scheme's period: the same patients, moved by
+/// whole months so that the scheme's period end takes the place of 31 March 2020; `eval`
+/// warns about records of another year and is quiet about records of its own.
+#[test]
+fn for_a_scheme_dates_the_records_for_its_period() {
+    let dir = scratch("for");
+    let (p19, p18, p17) = (dir.join("p19"), dir.join("p18"), dir.join("p17"));
+    let base = ["--practices", "A81001", "--scale", "0.05", "--seed", "5", "--out"];
+    let run = |extra: &[&str], out: &Path| {
+        let mut args = base.to_vec();
+        args.push(out.to_str().unwrap());
+        args.extend_from_slice(extra);
+        let (code, err) = synth(&args);
+        assert_eq!(code, 0, "{err}");
+    };
+    run(&[], &p19);
+    run(&["--for", "rules/qof-2018-19.qof"], &p18);
+    run(&["--period", "2017-04-01..2018-03-31"], &p17);
+    let (a, b, c) = (read_pop(&p19), read_pop(&p18), read_pop(&p17));
+    assert_eq!(a.patients.len(), b.patients.len());
+    let pped19 = qofrules::date::Date::parse("2020-03-31").unwrap();
+    let pped18 = qofrules::date::Date::parse("2019-03-31").unwrap();
+    for (x, y) in a.patients.iter().zip(&b.patients) {
+        assert_eq!(x.patient_id, y.patient_id);
+        // The same age at the period end, the same events one year earlier.
+        assert_eq!(pped19.years_since(x.birth_date), pped18.years_since(y.birth_date));
+        assert_eq!(x.events.len(), y.events.len());
+        for (e, f) in x.events.iter().zip(&y.events) {
+            assert_eq!((e.code, e.value), (f.code, f.value));
+            assert_eq!(e.date.add_months(-12), f.date);
+        }
+    }
+    let latest = |p: &qofrules::model::Population| {
+        p.patients.iter().flat_map(|p| &p.events).map(|e| e.date).max().unwrap()
+    };
+    assert_eq!(latest(&b), pped18);
+    assert_eq!(latest(&c).to_string(), "2018-03-31");
+
+    // eval: a 2018/19 scheme on records of 2019/20 warns, on its own year's records it does not.
+    let scheme = "rules/qof-2018-19.qof";
+    let (code, _, err) =
+        qofrules(&["eval", scheme, "--population", p19.to_str().unwrap(), "--format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("dated after the scheme's period end 2019-03-31"), "{err}");
+    assert!(err.contains("qofrules synth --for"), "{err}");
+    let (code, _, err) =
+        qofrules(&["eval", scheme, "--population", p18.to_str().unwrap(), "--format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("warning"), "{err}");
+    // Without a population, the embedded default is dated for the scheme: no warning either.
+    let (code, _, err) = qofrules(&["eval", scheme, "--format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("warning"), "{err}");
+
+    // Bad periods are usage errors.
+    let bad = dir.join("bad");
+    let (code, err) =
+        synth(&["--practices", "A81001", "--period", "2019-04-01", "--out", bad.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not a period"), "{err}");
+    let (code, err) = synth(&[
+        "--practices",
+        "A81001",
+        "--period",
+        "2019-04-01..2019-03-31",
+        "--out",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("does not end after it starts"), "{err}");
+    let _ = fs::remove_dir_all(&dir);
+}

@@ -128,7 +128,19 @@ fn go(args: &CompareArgs) -> Result<(), ExitCode> {
             compare::impact_counts(a, b, &in_a, &in_b)
         }
         _ => {
-            let pop = load_population(args.population.as_deref())?;
+            // The default population is dated for scheme A's period; both are checked.
+            let pop = load_population(args.population.as_deref(), &scheme_a)?;
+            if scheme_b.period_start != scheme_a.period_start
+                || scheme_b.period_end != scheme_a.period_end
+            {
+                if let Some(w) = qofrules::eval::period_mismatch(
+                    &pop,
+                    scheme_b.period_start,
+                    scheme_b.period_end,
+                ) {
+                    eprintln!("warning: scheme B: {}\n  help: {}", w.message, w.help);
+                }
+            }
             compare::impact(a, b, &pop)
         }
     };

@@ -89,13 +89,24 @@ fn read(path: &Path) -> Result<Vec<u8>, ExitCode> {
     })
 }
 
-/// Reads a population from a CSV folder, a folder with `patients.ndjson`, or an NDJSON file
-/// (with `practices.csv` beside it if there is one); without a path, the embedded default.
-pub fn load_population(path: Option<&Path>) -> Result<Population, ExitCode> {
-    use qofrules::population::{EVENTS_FILE, NDJSON_FILE, PATIENTS_FILE, PRACTICES_FILE};
-    let Some(path) = path else {
-        return Ok(qofrules::synth::default_population());
+/// Reads the population a scheme is evaluated on, and warns on stderr when its records are
+/// not dated for the scheme's period. Without a path: the embedded default population, dated
+/// for the scheme's period.
+pub fn load_population(path: Option<&Path>, scheme: &Scheme) -> Result<Population, ExitCode> {
+    let pop = match path {
+        None => qofrules::synth::default_population_for(scheme.period_end),
+        Some(path) => read_population(path)?,
     };
+    if let Some(w) = qofrules::eval::period_mismatch(&pop, scheme.period_start, scheme.period_end) {
+        eprintln!("warning: {}\n  help: {}", w.message, w.help);
+    }
+    Ok(pop)
+}
+
+/// Reads a population from a CSV folder, a folder with `patients.ndjson`, or an NDJSON file
+/// (with `practices.csv` beside it if there is one).
+fn read_population(path: &Path) -> Result<Population, ExitCode> {
+    use qofrules::population::{EVENTS_FILE, NDJSON_FILE, PATIENTS_FILE, PRACTICES_FILE};
     let result = if path.is_dir() {
         if path.join(NDJSON_FILE).exists() && !path.join(PATIENTS_FILE).exists() {
             ndjson(&path.join(NDJSON_FILE))?
@@ -320,7 +331,7 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
             qofrules::eval::PayInputs { scheme: pay, national, data }
         }
         None => {
-            let pop = load_population(args.population.as_deref())?;
+            let pop = load_population(args.population.as_deref(), &scheme)?;
             let ev = evaluation.insert(qofrules::eval::evaluate(&prog, &pop));
             // The process ends soon after: leave the population's memory to the OS rather
             // than freeing millions of event vectors one by one (0.1 s per million patients).

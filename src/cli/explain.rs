@@ -39,7 +39,7 @@ pub fn run(args: ExplainArgs) -> ExitCode {
 }
 
 fn go(args: &ExplainArgs) -> Result<(), ExitCode> {
-    let (_sources, _scheme, prog) = load_scheme(&args.scheme)?;
+    let (_sources, scheme, prog) = load_scheme(&args.scheme)?;
     if let Some(id) = &args.indicator {
         if !prog.indicators.iter().any(|i| &i.id == id) {
             let ids: Vec<&str> = prog.indicators.iter().map(|i| i.id.as_str()).collect();
@@ -50,7 +50,7 @@ fn go(args: &ExplainArgs) -> Result<(), ExitCode> {
             return Err(ExitCode::from(2));
         }
     }
-    let pop = load_population(args.population.as_deref())?;
+    let pop = load_population(args.population.as_deref(), &scheme)?;
     let Some(patient) = pop.patients.iter().find(|p| p.patient_id == args.patient) else {
         eprintln!("error: the population has no patient `{}`", args.patient);
         eprintln!("  help: patient ids are the `patient_id` column of patients.csv");

@@ -4,6 +4,7 @@
 //! which is renamed into place only once complete: `--out` never holds a partial output.
 
 use clap::{ArgGroup, Args, ValueEnum};
+use qofrules::date::Date;
 use qofrules::population::{
     CsvWriter, NdjsonWriter, EVENTS_FILE, NDJSON_FILE, PATIENTS_FILE, PRACTICES_FILE,
 };
@@ -53,6 +54,13 @@ pub struct SynthArgs {
     /// The year whose reference figures calibrate the population
     #[arg(long, value_name = "YEAR", default_value = "2019-20")]
     pub year: String,
+    /// Date every record for this scheme's period (its period end replaces 31 March 2020;
+    /// list sizes and registers stay those of the 2019/20 calibration)
+    #[arg(long = "for", value_name = "SCHEME_FILE", conflicts_with = "period")]
+    pub for_scheme: Option<PathBuf>,
+    /// Date every record for the period START..END, e.g. 2018-04-01..2019-03-31
+    #[arg(long, value_name = "START..END")]
+    pub period: Option<String>,
     /// The folder to create
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -90,12 +98,14 @@ fn write_population(
     opts: &SynthOptions,
     format: Format,
     pad: Option<usize>,
+    pped: Date,
 ) -> Result<Result<Totals, io::Error>, synth::SynthError> {
     let mut totals = Totals::default();
     let count = |t: &mut Totals, patients: &mut [qofrules::model::Patient]| {
         if let Some(n) = pad {
             synth::pad_records(patients, n, opts);
         }
+        synth::redate(patients, opts.year.period_end(), pped);
         t.practices += 1;
         t.patients += patients.len() as u64;
         t.events += patients.iter().map(|p| p.events.len() as u64).sum::<u64>();
@@ -175,6 +185,20 @@ pub fn run(args: SynthArgs) -> ExitCode {
     if let Err(e) = selection.resolve(&opts) {
         return usage_error(&e.to_string(), &e.help());
     }
+    // The period the records are dated for: a scheme's, a given one, or the calibration year's.
+    let pped = if let Some(path) = &args.for_scheme {
+        match super::eval::load_scheme(path) {
+            Ok((_, scheme, _)) => scheme.period_end,
+            Err(code) => return code,
+        }
+    } else if let Some(p) = &args.period {
+        match synth::parse_period(p) {
+            Ok((_, end)) => end,
+            Err(e) => return usage_error(&e, "write the period as `2018-04-01..2019-03-31`"),
+        }
+    } else {
+        year.period_end()
+    };
     let out = args.out;
     let shown = out.display().to_string();
     if out.exists() && !args.force {
@@ -214,7 +238,8 @@ pub fn run(args: SynthArgs) -> ExitCode {
         );
     }
     let started = Instant::now();
-    let result = write_population(&tmp, &selection, &opts, args.format, args.events_per_patient);
+    let result =
+        write_population(&tmp, &selection, &opts, args.format, args.events_per_patient, pped);
     let totals = match result {
         Ok(Ok(t)) => t,
         Ok(Err(e)) => {

@@ -19,6 +19,7 @@ pub use testrun::{
 };
 
 use crate::compile::{pay_scheme, stratum_pay_id, Program};
+use crate::date::Date;
 use crate::model::{Patient, Population};
 use crate::pay::{Counts, FigureSource, NationalFigures, PayScheme, PracticeData};
 use crate::scheme::{Kind, Outcome, Scheme};
@@ -454,6 +455,49 @@ pub fn report_rows<'a>(prog: &'a Program, ev: &'a Evaluation) -> Vec<ReportRow<'
 }
 
 /// Merges counts of several practices (used for network totals in reports).
+/// A population whose records do not reach a scheme's period: what the user sees first
+/// would be wrong (a 2017/18 scheme on records dated for 2019/20 sees almost no care in its
+/// own year).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PeriodMismatch {
+    pub message: String,
+    pub help: String,
+}
+
+/// Checks that a population's events are dated for the period `start..=end`: warns when
+/// none is in the period, or when more than a tenth are dated after its end (records of a
+/// later year). A population without events gives no warning.
+pub fn period_mismatch(pop: &Population, start: Date, end: Date) -> Option<PeriodMismatch> {
+    let (mut total, mut inside, mut after) = (0u64, 0u64, 0u64);
+    let mut latest: Option<Date> = None;
+    for e in pop.patients.iter().flat_map(|p| &p.events) {
+        total += 1;
+        inside += u64::from(e.date >= start && e.date <= end);
+        after += u64::from(e.date > end);
+        latest = latest.max(Some(e.date));
+    }
+    let latest = latest?;
+    let help = "generate a population for the scheme's year with `qofrules synth --for SCHEME`, \
+                or choose a scheme of the records' year"
+        .to_string();
+    if inside == 0 {
+        return Some(PeriodMismatch {
+            message: format!(
+                "no event of the population is dated in the scheme's period {start} to {end} (the latest is {latest})"
+            ),
+            help,
+        });
+    }
+    // Whole percent, rounded down: integer arithmetic, the same everywhere.
+    let share = after * 100 / total;
+    (after * 10 > total).then(|| PeriodMismatch {
+        message: format!(
+            "{share}% of the population's events are dated after the scheme's period end {end} (the latest is {latest}): the records are for a later year"
+        ),
+        help,
+    })
+}
+
 pub fn merge_tallies<'a>(ts: impl IntoIterator<Item = &'a Tally>) -> Tally {
     let mut t = Tally::default();
     for x in ts {

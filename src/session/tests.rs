@@ -150,3 +150,32 @@ fn shipped_schemes_and_the_ccg_picker_names_resolve() {
         assert!(sel.resolve(&SynthOptions::default()).is_ok(), "{ccg}");
     }
 }
+
+/// A generated population is dated for each scheme's period; loaded files are used as they
+/// are, with a warning when their records are for another year.
+#[test]
+fn the_population_follows_the_schemes_period() {
+    let mini_1819 =
+        MINI.replace("period 2019-04-01 to 2020-03-31", "period 2018-04-01 to 2019-03-31");
+    let latest = |s: &Session| {
+        s.population().patients.iter().flat_map(|p| &p.events).map(|e| e.date).max().unwrap()
+    };
+    let mut s = small();
+    assert_eq!(latest(&s).to_string(), "2020-03-31");
+    let r = s.evaluate(&mini_1819);
+    assert!(r.ok, "{:?}", r.errors);
+    assert!(r.warnings.iter().all(|w| w.code != "population-period"), "{:?}", r.warnings);
+    assert_eq!(latest(&s).to_string(), "2019-03-31");
+    // And back: the same records as before.
+    let before = small().population().clone();
+    assert!(s.evaluate(MINI).ok);
+    assert_eq!(s.population(), &before);
+
+    // Files of 2019/20 under a 2018/19 scheme: evaluated, with a warning.
+    let mut f = Session::with_population(before, "files");
+    let r = f.evaluate(&mini_1819);
+    assert!(r.ok, "{:?}", r.errors);
+    let w = r.warnings.iter().find(|w| w.code == "population-period").expect("a warning");
+    assert!(w.message.contains("after the scheme's period end 2019-03-31"), "{}", w.message);
+    assert!(f.evaluate(MINI).warnings.iter().all(|w| w.code != "population-period"));
+}

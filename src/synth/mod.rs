@@ -356,6 +356,45 @@ pub fn pad_records(patients: &mut [Patient], events: usize, opts: &SynthOptions)
     }
 }
 
+/// Moves every date of the patients (births, registrations, deregistrations, events) from a
+/// population dated for the period ending `from` to one dated for the period ending `to`: by
+/// whole calendar months (so 1 April stays 1 April and month-based windows keep their
+/// patients), then by the days left between the two period ends (none when both are month
+/// ends). Ages, registers and every relative interval at the period end are kept; absolute
+/// dates in rules (`since 2006-04-01`) see the records move. Deterministic, and a no-op when
+/// `from == to`.
+pub fn redate(patients: &mut [Patient], from: Date, to: Date) {
+    if from == to {
+        return;
+    }
+    let ((fy, fm, _), (ty, tm, _)) = (from.ymd(), to.ymd());
+    let months = (ty * 12 + tm as i32) - (fy * 12 + fm as i32);
+    let days = to.0 - from.add_months(months).0;
+    let shift = |d: Date| d.add_months(months).add_days(days);
+    for p in patients {
+        p.birth_date = shift(p.birth_date);
+        p.registered_on = shift(p.registered_on);
+        p.deregistered_on = p.deregistered_on.map(shift);
+        for e in &mut p.events {
+            e.date = shift(e.date);
+        }
+    }
+}
+
+/// The period end of a `--period START..END` text (`2018-04-01..2019-03-31`): the end date,
+/// after checking that both dates parse and the end is after the start.
+pub fn parse_period(text: &str) -> Result<(Date, Date), String> {
+    let (a, b) = text
+        .split_once("..")
+        .ok_or_else(|| format!("`{text}` is not a period: write START..END"))?;
+    let start = Date::parse(a.trim()).ok_or_else(|| format!("`{}` is not a date", a.trim()))?;
+    let end = Date::parse(b.trim()).ok_or_else(|| format!("`{}` is not a date", b.trim()))?;
+    if end <= start {
+        return Err(format!("the period `{text}` does not end after it starts"));
+    }
+    Ok((start, end))
+}
+
 /// The selection, scale and seed of [`default_population`].
 pub const DEFAULT_CCG: &str = "NHS Dudley CCG";
 pub const DEFAULT_SCALE: f64 = 0.05;
@@ -368,6 +407,13 @@ pub fn default_population() -> Population {
     // The selection and options are constants that resolve; an empty population would only
     // come from corrupted embedded data.
     generate(&Selection::Ccg(DEFAULT_CCG.into()), &opts).unwrap_or_default()
+}
+
+/// The embedded default population dated for the period ending `pped` ([`redate`]).
+pub fn default_population_for(pped: Date) -> Population {
+    let mut pop = default_population();
+    redate(&mut pop.patients, SynthYear::Y2019_20.period_end(), pped);
+    pop
 }
 
 #[cfg(test)]
