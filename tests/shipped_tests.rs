@@ -34,3 +34,35 @@ fn shipped_schemes_compile_and_their_tests_pass() {
     // The shipped schemes carry hundreds of test patients (QOF 2019/20 alone has over 300).
     assert!(ran > 300, "only {ran} tests ran");
 }
+
+/// The synthetic generator records a code of every code list a shipped scheme defines, so no
+/// indicator is 0% on generated data only because nobody ever records its codes (issue #13:
+/// Dudley's G1, G3 and LD1 were). The exceptions say why.
+#[test]
+fn the_generator_records_every_code_list_of_the_shipped_schemes() {
+    const NOT_RECORDED: &[(&str, &str)] = &[
+        // Blood pressure is recorded as systolic and diastolic values; the union list that
+        // holds BP_COD (BPREC) holds those too.
+        ("BP_COD", "a generic code beside the recorded values"),
+        // A CVDPP register exclusion: recording it would take patients off the register the
+        // generator calibrates on the published 2019/20 figures.
+        ("FH_COD", "would break the CVDPP calibration"),
+    ];
+    let recorded: std::collections::HashSet<u64> =
+        qofrules::synth::codes::ALL.iter().flat_map(|(_, codes)| codes.iter().copied()).collect();
+    let mut missing = Vec::new();
+    for (path, text) in qofrules::shipped::SCHEMES {
+        let (_, checked) = qofrules::check::check_text(path, text);
+        let scheme = checked.scheme.unwrap_or_else(|| panic!("{path}: {:#?}", checked.diagnostics));
+        for list in &scheme.codelists {
+            let excepted = NOT_RECORDED.iter().any(|(id, _)| *id == list.id);
+            let covered = list.codes.iter().any(|c| recorded.contains(c));
+            if !covered && !excepted {
+                missing.push(format!("{path}: {}", list.id));
+            }
+        }
+    }
+    missing.sort();
+    missing.dedup();
+    assert!(missing.is_empty(), "code lists the generator never records:\n{}", missing.join("\n"));
+}

@@ -77,6 +77,12 @@ pub const ALL: &[(&str, &[u64])] = &[
     ("NSMOK_COD", &[NEVER_SMOKED]),
     ("SMOKCESS_COD", &[SMOKING_CESSATION]),
     ("FLU_COD", &[FLU]),
+    ("HOLASS_COD", &[HOLISTIC_ASSESSMENT]),
+    ("BLDTESTDEC_COD", &[BLOOD_TEST_DECLINED]),
+    ("HTMAX_COD", &[MAX_BP_THERAPY]),
+    ("STATINDEC_COD", &[STATIN_DECLINED]),
+    ("CAREPLAN_COD", &[CARE_PLAN]),
+    ("LDHC_COD", &[LD_HEALTH_CHECK]),
     ("MILDFRAIL_COD", &[MILD_FRAILTY]),
     ("MODFRAIL_COD", &[MODERATE_FRAILTY]),
     ("SEVFRAIL_COD", &[SEVERE_FRAILTY]),
@@ -207,6 +213,14 @@ pub const NEVER_SMOKED: u64 = 266919005;
 pub const SMOKING_CESSATION: u64 = 225323000;
 pub const FLU: u64 = 86198006;
 pub const MILD_FRAILTY: u64 = 925791000000100;
+/// Local schemes' long-term condition care (Dudley G1, G3, LD1).
+pub const HOLISTIC_ASSESSMENT: u64 = 1323681000000103;
+pub const CARE_PLAN: u64 = 734163000;
+pub const LD_HEALTH_CHECK: u64 = 401206008;
+/// Intervention-specific adjustments (PCA_REFERENCE BLDTESTDEC, HTMAX, STATINDEC).
+pub const BLOOD_TEST_DECLINED: u64 = 116471000119100;
+pub const MAX_BP_THERAPY: u64 = 407567007;
+pub const STATIN_DECLINED: u64 = 134396000;
 pub const MODERATE_FRAILTY: u64 = 925831000000107;
 pub const SEVERE_FRAILTY: u64 = 925861000000102;
 /// The codes one condition's personalised care adjustments are recorded with: its own

@@ -204,6 +204,8 @@ struct Gen {
     quality: u32,
     /// `back[m]` = the period end date minus `m` months (0 to 1,260).
     back: &'static [Date],
+    /// The practice's seed, for streams of their own that leave `rng`'s sequence alone.
+    seed: u64,
 }
 
 /// Dates `m` months before the period end, for m in 0..=1260 (cached: month arithmetic is
@@ -422,13 +424,15 @@ pub(crate) fn generate(
     opts: &SynthOptions,
     ppm: u64,
 ) -> (Practice, Vec<Patient>) {
-    let mut rng = Rng::new(practice_seed(opts, &r.practice_id));
+    let seed = practice_seed(opts, &r.practice_id);
+    let mut rng = Rng::new(seed);
     let base_decile = 1 + rng.below(10);
     let quality = practice_quality(&mut rng, base_decile);
     let cal = calibrate(r, ppm, quality);
     let pped = opts.year.period_end();
     let back = month_table(pped);
-    let mut g = Gen { rng, pped, year_start: pped.add_months(-12).add_days(1), quality, back };
+    let year_start = pped.add_months(-12).add_days(1);
+    let mut g = Gen { rng, pped, year_start, quality, back, seed };
 
     let bands = band_counts(cal.list_sizes);
     let n_list: u32 = bands.iter().sum();
@@ -641,6 +645,7 @@ fn patient(
     let who = Who { birth, age, sex, flags, engagement };
     let mut events = Vec::with_capacity(12);
     records(g, &who, resolved, &mut events);
+    local_care(g, &who, id, &mut events);
     for e in &mut events {
         if e.date < birth {
             e.date = birth;
@@ -695,6 +700,60 @@ fn ost_near_miss(g: &mut Gen, who: &Who, ev: &mut Vec<Event>) {
         Gen::ev(ev, d, c::DXA_OSTEOPOROTIC, None);
     }
     Gen::ev(ev, d, c::OST[0], None);
+}
+
+/// Long-term condition registers whose patients local schemes offer a holistic assessment
+/// (Dudley's G1 and G3: AF, AST, CHD, CKD, COPD, DEM, DM, HF, HYP, PAD, STIA).
+const LTC: [Group; 11] = [
+    Group::Af,
+    Group::Ast,
+    Group::Chd,
+    Group::Ckd,
+    Group::Copd,
+    Group::Dem,
+    Group::Dm,
+    Group::Hf,
+    Group::Hyp,
+    Group::Pad,
+    Group::Stia,
+];
+
+/// Records no national-QOF rule of 2019/20 needed when the generator was calibrated, drawn
+/// from a stream of the patient's own (practice seed and patient id), so the other records
+/// and their random sequence are exactly those without them:
+/// - the care local schemes pay for (Dudley's G1, G3 and LD1): a holistic assessment of all
+///   long-term conditions in the last 12 months for 70% of patients on a long-term condition
+///   register, with a care plan the same day for 85% of those; an annual learning disability
+///   health check for 65% of the LD register;
+/// - intervention-specific adjustments (PCA_REFERENCE BLDTESTDEC, HTMAX, STATINDEC) for 1% of
+///   the patients they concern: a blood test declined (diabetes), maximal antihypertensive
+///   therapy (hypertension), a statin declined (CHD, stroke, PAD, diabetes).
+fn local_care(g: &Gen, who: &Who, id: &str, ev: &mut Vec<Event>) {
+    let mut rng = Rng::new(g.seed ^ fnv1a(id).rotate_left(29) ^ 0x4c4f_4341_4c43_4152);
+    let day = |rng: &mut Rng| Date(rng.range(g.year_start.0, g.pped.0));
+    if LTC.iter().any(|&grp| who.flags & bit(grp) != 0) && rng.permille(700) {
+        let d = day(&mut rng);
+        Gen::ev(ev, d, c::HOLISTIC_ASSESSMENT, None);
+        if rng.permille(850) {
+            Gen::ev(ev, d, c::CARE_PLAN, None);
+        }
+    }
+    if who.flags & bit(Group::Ld) != 0 && rng.permille(650) {
+        let d = day(&mut rng);
+        Gen::ev(ev, d, c::LD_HEALTH_CHECK, None);
+    }
+    let statin = [Group::Chd, Group::Stia, Group::Pad, Group::Dm];
+    let specific = [
+        (who.flags & bit(Group::Dm) != 0, c::BLOOD_TEST_DECLINED),
+        (who.flags & bit(Group::Hyp) != 0, c::MAX_BP_THERAPY),
+        (statin.iter().any(|&grp| who.flags & bit(grp) != 0), c::STATIN_DECLINED),
+    ];
+    for (concerned, code) in specific {
+        if concerned && rng.permille(10) {
+            let d = day(&mut rng);
+            Gen::ev(ev, d, code, None);
+        }
+    }
 }
 
 /// Every record of one patient.
