@@ -40,7 +40,10 @@ fn writes_csv_that_reads_back_and_never_overwrites() {
         synth(&["--practices", "A81001,A81002", "--scale", "0.05", "--seed", "3", "--out", o]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(entries(&dir), ["pop"], "no temporary folder is left behind");
-    assert_eq!(entries(&out), ["events.csv", "patients.csv", "practices.csv"]);
+    assert_eq!(
+        entries(&out),
+        ["attested.csv", "events.csv", "historic.csv", "patients.csv", "practices.csv"]
+    );
     let read = |f: &str| fs::read(out.join(f)).unwrap();
     let (pr, pa, ev) = (read("practices.csv"), read("patients.csv"), read("events.csv"));
     let pop = read_csv(
@@ -91,7 +94,7 @@ fn writes_ndjson() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(entries(&out), ["patients.ndjson", "practices.csv"]);
+    assert_eq!(entries(&out), ["attested.csv", "historic.csv", "patients.ndjson", "practices.csv"]);
     let pr = fs::read(out.join("practices.csv")).unwrap();
     let pa = fs::read(out.join("patients.ndjson")).unwrap();
     let pop =
@@ -212,5 +215,67 @@ fn for_a_scheme_dates_the_records_for_its_period() {
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("does not end after it starts"), "{err}");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// `synth` writes synthetic `attested.csv` and `historic.csv` for what the schemes read at
+/// practice level, and `eval` reads them from the population folder (an explicit file wins).
+#[test]
+fn practice_level_inputs_are_written_and_read_from_the_folder() {
+    let dir = scratch("inputs");
+    let out = dir.join("pop");
+    let o = out.to_str().unwrap();
+    let (code, err) = synth(&[
+        "--ccg",
+        "Dudley",
+        "--scale",
+        "0.02",
+        "--for",
+        "rules/dudley-2017-18.qof",
+        "--out",
+        o,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let attested = fs::read_to_string(out.join("attested.csv")).unwrap();
+    let historic = fs::read_to_string(out.join("historic.csv")).unwrap();
+    assert!(attested.starts_with("practice_id,item_id,met,source\n"), "{attested}");
+    assert!(attested.lines().skip(1).all(|l| l.ends_with(",synthetic")));
+    // Dudley 2017/18 is half paid on 2016/17 achievement.
+    assert!(historic.lines().skip(1).all(|l| l.contains(",2016/17,")), "{historic}");
+    assert!(historic.lines().count() > 44);
+    // The same bytes again (deterministic).
+    let again = dir.join("again");
+    let (code, _) = synth(&[
+        "--ccg",
+        "Dudley",
+        "--scale",
+        "0.02",
+        "--for",
+        "rules/dudley-2017-18.qof",
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(fs::read_to_string(again.join("historic.csv")).unwrap(), historic);
+
+    // eval reads them from the folder: the same money as naming them, more than without.
+    let scheme = "rules/dudley-2017-18.qof";
+    let total = |extra: &[&str]| {
+        let mut args = vec!["eval", scheme, "--population", o, "--format", "json"];
+        args.extend_from_slice(extra);
+        let (code, stdout, err) = qofrules(&args);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        v["total"]["payment"].as_str().unwrap().to_string()
+    };
+    let h = out.join("historic.csv");
+    let a = out.join("attested.csv");
+    let named = total(&["--historic", h.to_str().unwrap(), "--attested", a.to_str().unwrap()]);
+    assert_eq!(total(&[]), named);
+    fs::remove_file(&h).unwrap();
+    fs::remove_file(&a).unwrap();
+    let without = total(&[]);
+    let (x, y): (f64, f64) = (named.parse().unwrap(), without.parse().unwrap());
+    assert!(x > y, "with the folder's inputs {named}, without {without}");
     let _ = fs::remove_dir_all(&dir);
 }

@@ -103,6 +103,12 @@ pub fn load_population(path: Option<&Path>, scheme: &Scheme) -> Result<Populatio
     Ok(pop)
 }
 
+/// `name` in the population folder `population`, if it is a folder that has that file.
+pub fn folder_file(population: Option<&Path>, name: &str) -> Option<PathBuf> {
+    let path = population?.join(name);
+    path.is_file().then_some(path)
+}
+
 /// Reads a population from a CSV folder, a folder with `patients.ndjson`, or an NDJSON file
 /// (with `practices.csv` beside it if there is one).
 fn read_population(path: &Path) -> Result<Population, ExitCode> {
@@ -353,8 +359,15 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
         &str,
     )
         -> Result<qofrules::aggregate::ReadSummary, qofrules::aggregate::DataError>;
+    // An explicit file wins; otherwise the population folder's own, when it has one.
+    let attested = args.attested.clone().or_else(|| {
+        folder_file(args.population.as_deref(), qofrules::synth::inputs::ATTESTED_FILE)
+    });
+    let historic = args.historic.clone().or_else(|| {
+        folder_file(args.population.as_deref(), qofrules::synth::inputs::HISTORIC_FILE)
+    });
     let extra: [(&Option<PathBuf>, Reader); 2] =
-        [(&args.attested, read_attested), (&args.historic, read_historic)];
+        [(&attested, read_attested), (&historic, read_historic)];
     for (path, reader) in extra {
         if let Some(path) = path {
             let name = path.display().to_string();

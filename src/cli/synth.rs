@@ -8,6 +8,7 @@ use qofrules::date::Date;
 use qofrules::population::{
     CsvWriter, NdjsonWriter, EVENTS_FILE, NDJSON_FILE, PATIENTS_FILE, PRACTICES_FILE,
 };
+use qofrules::synth::inputs::{self, InputSpec, ATTESTED_FILE, HISTORIC_FILE};
 use qofrules::synth::{self, Selection, SynthOptions, SynthYear};
 use std::fs::{self, File};
 use std::io::{self, BufWriter};
@@ -83,6 +84,8 @@ fn usage_error(message: &str, help: &str) -> ExitCode {
 
 #[derive(Default)]
 struct Totals {
+    /// The practices written, for the practice-level input files.
+    practice_list: Vec<qofrules::model::Practice>,
     practices: u64,
     patients: u64,
     events: u64,
@@ -90,6 +93,23 @@ struct Totals {
 
 fn file(dir: &Path, name: &str) -> io::Result<BufWriter<File>> {
     Ok(BufWriter::with_capacity(1 << 20, File::create(dir.join(name))?))
+}
+
+/// Writes `attested.csv` and `historic.csv` (synthetic, `synth::inputs`) when the schemes
+/// read any such input.
+fn write_inputs(
+    dir: &Path,
+    practices: &[qofrules::model::Practice],
+    spec: &InputSpec,
+    seed: u64,
+) -> io::Result<()> {
+    if !spec.attested.is_empty() {
+        fs::write(dir.join(ATTESTED_FILE), inputs::attested_csv(practices, spec, seed))?;
+    }
+    if !spec.historic.is_empty() {
+        fs::write(dir.join(HISTORIC_FILE), inputs::historic_csv(practices, spec, seed))?;
+    }
+    Ok(())
 }
 
 fn write_population(
@@ -126,6 +146,7 @@ fn write_population(
             let done = synth::for_each_practice(selection, opts, |p, mut patients| {
                 count(&mut totals, &mut patients);
                 w.write_practice(&p)?;
+                totals.practice_list.push(p.clone());
                 w.write_patients(&patients)
             })?;
             Ok(done.and_then(|()| {
@@ -147,6 +168,7 @@ fn write_population(
             let done = synth::for_each_practice(selection, opts, |p, mut patients| {
                 count(&mut totals, &mut patients);
                 w.write_practice(&p)?;
+                totals.practice_list.push(p.clone());
                 w.write_patients(&patients)
             })?;
             Ok(done.and_then(|()| {
@@ -185,10 +207,15 @@ pub fn run(args: SynthArgs) -> ExitCode {
     if let Err(e) = selection.resolve(&opts) {
         return usage_error(&e.to_string(), &e.help());
     }
-    // The period the records are dated for: a scheme's, a given one, or the calibration year's.
+    // The period the records are dated for: a scheme's, a given one, or the calibration
+    // year's; and the practice-level inputs to write: that scheme's, or every shipped scheme's.
+    let mut spec = InputSpec::default();
     let pped = if let Some(path) = &args.for_scheme {
         match super::eval::load_scheme(path) {
-            Ok((_, scheme, _)) => scheme.period_end,
+            Ok((_, scheme, _)) => {
+                spec.add(&scheme);
+                scheme.period_end
+            }
             Err(code) => return code,
         }
     } else if let Some(p) = &args.period {
@@ -199,6 +226,13 @@ pub fn run(args: SynthArgs) -> ExitCode {
     } else {
         year.period_end()
     };
+    if args.for_scheme.is_none() {
+        for (path, text) in qofrules::shipped::SCHEMES {
+            if let Some(scheme) = qofrules::check::check_text(path, text).1.scheme {
+                spec.add(&scheme);
+            }
+        }
+    }
     let out = args.out;
     let shown = out.display().to_string();
     if out.exists() && !args.force {
@@ -239,7 +273,9 @@ pub fn run(args: SynthArgs) -> ExitCode {
     }
     let started = Instant::now();
     let result =
-        write_population(&tmp, &selection, &opts, args.format, args.events_per_patient, pped);
+        write_population(&tmp, &selection, &opts, args.format, args.events_per_patient, pped).map(
+            |r| r.and_then(|t| write_inputs(&tmp, &t.practice_list, &spec, opts.seed).map(|()| t)),
+        );
     let totals = match result {
         Ok(Ok(t)) => t,
         Ok(Err(e)) => {

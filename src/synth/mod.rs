@@ -17,6 +17,7 @@
 //! can be streamed to disk one practice at a time.
 
 pub mod codes;
+pub mod inputs;
 mod practice;
 mod rng;
 
