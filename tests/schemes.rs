@@ -1,5 +1,6 @@
-//! The shipped schemes in `rules/`: every file parses cleanly, and the national 2019/20 scheme
-//! carries exactly the official points of NHS Digital's INDICATORS_1920.csv.
+//! The shipped schemes in `rules/`: every file parses cleanly, the national 2019/20 scheme
+//! carries exactly the official points of NHS Digital's INDICATORS_1920.csv, and the national
+//! 2018/19 scheme is complete (77 indicators, 559 points in its three published domains).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use qofrules::syntax::ast::{File, IndStmt, Item};
@@ -105,6 +106,52 @@ fn qof_2019_20_matches_the_official_points() {
     assert_eq!(by_domain["PH"], 106);
     assert_eq!(by_domain["QI"], 74);
     assert_eq!(by_domain.values().sum::<u32>(), 559);
+}
+
+/// QOF 2018/19 as published: 77 indicators worth 559 points, clinical 65 indicators (435 points),
+/// public health 7 (97), public health additional services 5 (27) (NHS Digital's QOF 2018-19
+/// publication; docs/indicator-facts.md). The 2019/20 changes retired 28 indicators worth 175
+/// points and left the points of the others as they were, so every indicator that continued into
+/// 2019/20 carries its INDICATORS_1920.csv points here.
+#[test]
+fn qof_2018_19_is_complete_with_559_points() {
+    let ours = indicators(&parse("rules/qof-2018-19.qof"));
+    let mut by_domain: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    for (id, (_, domain, points)) in &ours {
+        let p: u32 = points.parse().unwrap_or_else(|_| panic!("points of {id}: {points}"));
+        let e = by_domain.entry(domain.clone()).or_default();
+        e.0 += 1;
+        e.1 += p;
+    }
+    let want: BTreeMap<String, (u32, u32)> =
+        [("CL", (65, 435)), ("PH", (7, 97)), ("PHAS", (5, 27))]
+            .into_iter()
+            .map(|(d, v)| (d.to_string(), v))
+            .collect();
+    assert_eq!(by_domain, want, "(indicators, points) per domain");
+    assert_eq!(ours.len(), 77);
+    assert_eq!(by_domain.values().map(|v| v.1).sum::<u32>(), 559);
+
+    let official = official_1920();
+    let (mut retired, mut retired_points) = (0, 0);
+    for (id, (group, domain, points)) in &ours {
+        let p: u32 = points.parse().unwrap();
+        match official.get(id) {
+            Some((p1920, g1920, d1920)) => {
+                assert_eq!(p, *p1920, "{id}: 2018/19 points differ from 2019/20");
+                assert_eq!((group, domain), (g1920, d1920), "{id}: group or domain");
+            }
+            None => {
+                retired += 1;
+                retired_points += p;
+            }
+        }
+    }
+    assert_eq!(
+        (retired, retired_points),
+        (28, 175),
+        "indicators retired in 2019/20, and their points"
+    );
 }
 
 const DUDLEY_17: [&str; 17] = [

@@ -78,6 +78,21 @@ pub const ALL: &[(&str, &[u64])] = &[
     ("SMOKCESS_COD", &[SMOKING_CESSATION]),
     ("FLU_COD", &[FLU]),
     ("HOLASS_COD", &[HOLISTIC_ASSESSMENT]),
+    ("FEV1_COD", &[FEV1]),
+    ("OXSAT_COD", &[OXYGEN_SATURATION]),
+    ("ALC_COD", &[ALCOHOL_INTAKE]),
+    ("CRE_COD", &[CREATININE]),
+    ("TSH_COD", &[TSH]),
+    ("LITLVL_COD", &[LITHIUM_LEVEL]),
+    ("FBC_COD", &[DEMENTIA_BLOODS[0]]),
+    ("CALC_COD", &[DEMENTIA_BLOODS[1]]),
+    ("GLU_COD", &[DEMENTIA_BLOODS[2]]),
+    ("LFT_COD", &[DEMENTIA_BLOODS[3]]),
+    ("B12_COD", &[DEMENTIA_BLOODS[4]]),
+    ("FOL_COD", &[DEMENTIA_BLOODS[5]]),
+    ("CONTRA_COD", &[CONTRACEPTION]),
+    ("EHC_COD", &[EMERGENCY_CONTRACEPTION]),
+    ("LARCINFO_COD", &[LARC_INFORMATION]),
     ("BLDTESTDEC_COD", &[BLOOD_TEST_DECLINED]),
     ("HTMAX_COD", &[MAX_BP_THERAPY]),
     ("STATINDEC_COD", &[STATIN_DECLINED]),
@@ -217,6 +232,21 @@ pub const MILD_FRAILTY: u64 = 925791000000100;
 pub const HOLISTIC_ASSESSMENT: u64 = 1323681000000103;
 pub const CARE_PLAN: u64 = 734163000;
 pub const LD_HEALTH_CHECK: u64 = 401206008;
+/// Care that QOF 2018/19's indicators retired in 2019/20 looked at (ids as the 2018/19 rule
+/// file writes them; unverified).
+pub const FEV1: u64 = 59328004;
+pub const OXYGEN_SATURATION: u64 = 431314004;
+pub const ALCOHOL_INTAKE: u64 = 160573003;
+pub const CREATININE: u64 = 113075003;
+pub const TSH: u64 = 61167004;
+pub const LITHIUM_LEVEL: u64 = 104841003;
+/// Dementia screening bloods (DEM005), in the order FBC, calcium, glucose, liver function,
+/// vitamin B12, folate; with creatinine and TSH above.
+pub const DEMENTIA_BLOODS: [u64; 8] =
+    [26604007, 71878006, 33747003, 26958001, 14760008, 79035009, CREATININE, TSH];
+pub const CONTRACEPTION: u64 = 126097006;
+pub const EMERGENCY_CONTRACEPTION: u64 = 703787007;
+pub const LARC_INFORMATION: u64 = 445052005;
 /// Intervention-specific adjustments (PCA_REFERENCE BLDTESTDEC, HTMAX, STATINDEC).
 pub const BLOOD_TEST_DECLINED: u64 = 116471000119100;
 pub const MAX_BP_THERAPY: u64 = 407567007;

@@ -754,6 +754,73 @@ fn local_care(g: &Gen, who: &Who, id: &str, ev: &mut Vec<Event>) {
             Gen::ev(ev, d, code, None);
         }
     }
+    earlier_qof(g, who, &mut rng, ev);
+}
+
+/// Care that indicators retired before 2019/20 looked at (QOF 2018/19: COPD004, COPD005,
+/// DEM005, MH007, MH009, MH010, CON001, CON003), from the same stream as [`local_care`].
+fn earlier_qof(g: &Gen, who: &Who, rng: &mut Rng, ev: &mut Vec<Event>) {
+    let day = |rng: &mut Rng, from: Date| Date(rng.range(from.0, g.pped.0));
+    let has = |ev: &[Event], codes: &[u64]| ev.iter().any(|e| codes.contains(&e.code));
+    if who.flags & bit(Group::Copd) != 0 {
+        // FEV1 (litres) at the annual review for 80%; oxygen saturation (%) for 70%.
+        if rng.permille(800) {
+            let d = day(rng, g.year_start);
+            let v = f64::from(rng.range(80, 320)) / 100.0;
+            Gen::ev(ev, d, c::FEV1, Some(v));
+        }
+        if rng.permille(700) {
+            let d = day(rng, g.year_start);
+            Gen::ev(ev, d, c::OXYGEN_SATURATION, Some(f64::from(rng.range(88, 99))));
+        }
+    }
+    if who.flags & bit(Group::Mh) != 0 {
+        if rng.permille(800) {
+            let d = day(rng, g.year_start);
+            Gen::ev(ev, d, c::ALCOHOL_INTAKE, None);
+        }
+        // On lithium: creatinine and TSH in the last 9 months for 85%, a lithium level in the
+        // last 4 months for 85% (in range 0.4-1.0 for 90% of those).
+        if has(ev, &[c::LITHIUM]) {
+            if rng.permille(850) {
+                let d = day(rng, g.back(9).add_days(1));
+                Gen::ev(ev, d, c::CREATININE, Some(f64::from(rng.range(55, 120))));
+                Gen::ev(ev, d, c::TSH, Some(f64::from(rng.range(5, 45)) / 10.0));
+            }
+            if rng.permille(850) {
+                let d = day(rng, g.back(4).add_days(1));
+                let v = if rng.permille(900) { rng.range(40, 100) } else { rng.range(101, 140) };
+                Gen::ev(ev, d, c::LITHIUM_LEVEL, Some(f64::from(v) / 100.0));
+            }
+        }
+    }
+    // A new dementia diagnosis in the year: the dementia screening bloods on one day between
+    // 6 months before and 1 month after it, for 75%.
+    let dementia = ev.iter().filter(|e| c::DEM.contains(&e.code)).map(|e| e.date).min();
+    if let Some(d) = dementia.filter(|d| *d >= g.year_start) {
+        if rng.permille(750) {
+            let b = Date(rng.range(d.add_months(-6).0, d.add_months(1).0.min(g.pped.0)));
+            for code in c::DEMENTIA_BLOODS {
+                Gen::ev(ev, b, code, None);
+            }
+        }
+    }
+    // Women 15-49: contraception prescribed in the last 12 months for 30%; emergency
+    // contraception for 2%, with information on long-acting methods within a month for 60%.
+    if who.sex == Sex::Female && (15..=49).contains(&who.age) {
+        if rng.permille(300) {
+            let d = day(rng, g.year_start);
+            Gen::ev(ev, d, c::CONTRACEPTION, None);
+        }
+        if rng.permille(20) {
+            let d = day(rng, g.year_start);
+            Gen::ev(ev, d, c::EMERGENCY_CONTRACEPTION, None);
+            if rng.permille(600) {
+                let i = Date(rng.range(d.0, d.add_months(1).0.min(g.pped.0)));
+                Gen::ev(ev, i, c::LARC_INFORMATION, None);
+            }
+        }
+    }
 }
 
 /// Every record of one patient.
