@@ -598,6 +598,39 @@ impl Printer<'_> {
             SchemeStmt::ListSize { value, .. } => {
                 self.leaf(span, &format!("national average list size {}", value.text))
             }
+            SchemeStmt::NationalPrevalence { base, groups, .. } => {
+                let mut header = "national prevalence".to_string();
+                let mut from = span_start(span);
+                match base {
+                    Some(NationalBase::File { path, span: b }) => {
+                        header.push_str(&format!(" from {}", string(&path.value)));
+                        from = self.end(*b);
+                    }
+                    Some(NationalBase::Embedded { name, year, span: b }) => {
+                        header.push_str(&format!(" of {} {}", name.name, year.text));
+                        from = self.end(*b);
+                    }
+                    None => {}
+                }
+                if base.is_some()
+                    && groups.is_empty()
+                    && self.find_brace(from, self.end(span)).is_none()
+                {
+                    self.leaf(span, &header);
+                } else {
+                    self.block(span, &header, from, !groups.is_empty(), |p| {
+                        for g in groups {
+                            let figure = match &g.figure {
+                                NationalFigure::Rate { percent } => format!("{}%", percent.text),
+                                NationalFigure::Totals { register, list_size } => {
+                                    format!("{} / {}", register.text, list_size.text)
+                                }
+                            };
+                            p.leaf(g.span, &format!("{} {figure}", g.group.name));
+                        }
+                    });
+                }
+            }
             SchemeStmt::Rounding { items, .. } => {
                 let text = if items.is_empty() {
                     "rounding none".to_string()

@@ -22,6 +22,10 @@ pub struct SchemeView {
     /// Pounds per point.
     pub point_value: String,
     pub national_average_list_size: Option<Value>,
+    /// The national prevalence the scheme states, if it does (which figures a run uses is
+    /// decided by `crate::national`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub national_prevalence: Option<NationalView>,
     /// Decimal places per rounding point (`achievement`, `points`, `cpi`, `apdf`, `payment`).
     pub rounding: Vec<RoundingView>,
     pub payment: PaymentView,
@@ -40,6 +44,15 @@ pub struct SchemeView {
     pub obligations: Vec<ObligationView>,
     /// Names of the root file's tests.
     pub tests: Vec<String>,
+}
+
+/// A `national prevalence` statement: embedded figures, a file, and figures per group as
+/// written (`2.1%`, `3455176 / 48829165`).
+#[derive(Clone, Debug, Serialize)]
+pub struct NationalView {
+    pub embedded: Option<String>,
+    pub file: Option<String>,
+    pub groups: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -380,6 +393,11 @@ pub fn view(s: &Scheme, sources: &Sources) -> SchemeView {
         period: PeriodView { start: s.period_start.to_string(), end: s.period_end.to_string() },
         point_value: money(s.point_value),
         national_average_list_size: s.national_average_list_size.map(number),
+        national_prevalence: s.national_prevalence.as_ref().map(|n| NationalView {
+            embedded: n.embedded.clone(),
+            file: n.file.as_ref().map(|f| f.name.clone()),
+            groups: n.groups.iter().map(|(g, v)| (g.clone(), v.describe())).collect(),
+        }),
         rounding: s
             .rounding
             .iter()

@@ -32,7 +32,7 @@ fn eval_pay(
     pop: &qofrules::model::Population,
 ) -> (Decimal, Vec<(String, Decimal)>) {
     let ev = qofrules::eval::evaluate(&x.2, pop);
-    let inputs = qofrules::eval::pay_inputs(&x.1, &x.2, &ev, None);
+    let inputs = qofrules::eval::pay_inputs(&x.1, &x.2, &ev, &Default::default()).unwrap();
     let r = qofrules::pay::pay(&inputs.scheme, &inputs.national, &inputs.data).unwrap();
     (r.total.payment, r.practices.iter().map(|p| (p.practice_id.to_string(), p.payment)).collect())
 }

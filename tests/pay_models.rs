@@ -547,15 +547,46 @@ fn missing_data_is_warned_and_counted() {
 }
 
 #[test]
+fn national_prevalence_stated_as_a_rate_pays_as_the_same_totals() {
+    // DM's national prevalence as 5% instead of 500 / 10,000: the same APDFs and pennies
+    let (s, data) = (scheme(), data());
+    let mut n = national();
+    n.prevalence.insert(
+        "DM".into(),
+        GroupNational { prevalence: Prevalence::Rate(d("0.05")), source: FigureSource::Scheme },
+    );
+    let totals = national();
+    let by_totals = pay(&s, &totals, &data).unwrap();
+    let by_rate = pay(&s, &n, &data).unwrap();
+    assert_eq!(by_rate.practices, by_totals.practices);
+    assert_eq!(practice(&by_rate, "P1").groups[0].apdf, d("1.5"));
+    // a rate that is not a short decimal (1/30) still divides exactly once
+    n.prevalence.insert(
+        "DM".into(),
+        GroupNational {
+            prevalence: Prevalence::Rate(d("1") / d("30")),
+            source: FigureSource::Scheme,
+        },
+    );
+    let r = pay(&s, &n, &data).unwrap();
+    // 0.075 / (1/30) = 2.25 (to 28 digits)
+    assert_eq!(practice(&r, "P1").groups[0].apdf.round_dp(20), d("2.25"));
+    let v = serde_json::to_value(&r).unwrap();
+    assert_eq!(v["national"]["prevalence"]["DM"]["register"], serde_json::Value::Null);
+    assert_eq!(v["national"]["prevalence"]["DM"]["source"], "scheme");
+}
+
+#[test]
 fn computed_national_figures() {
     let (s, data) = (scheme(), data());
     let n = NationalFigures::computed(&data, &s.groups);
     // average of 5,000 and 3,000; DM: (300 + 100) / (4,000 + 2,000)
     assert_eq!(n.average_list_size, d("4000"));
-    assert_eq!(n.prevalence["DM"], GroupTotals { register: 400, list_size: 6000 });
+    assert_eq!(n.prevalence["DM"].prevalence, Prevalence::totals(400, 6000));
     assert_eq!(n.prevalence_source.to_string(), "computed from 2 practices evaluated");
+    assert_eq!(n.prevalence["DM"].source, n.prevalence_source);
     // BP: no registers -> zero totals; not adjusted so not needed
-    assert_eq!(n.prevalence["BP"], GroupTotals::default());
+    assert_eq!(n.prevalence["BP"].prevalence, Prevalence::totals(0, 0));
 }
 
 #[test]
@@ -594,7 +625,27 @@ fn json_report_shape_and_money_strings() {
     assert_eq!(v["scheme"]["period_end"], "2020-03-31");
     assert_eq!(
         keys(&v["practices"][0]),
-        ["cpi", "indicators", "list_size", "network_id", "payment", "points", "practice_id"]
+        [
+            "cpi",
+            "groups",
+            "indicators",
+            "list_size",
+            "network_id",
+            "payment",
+            "points",
+            "practice_id"
+        ]
+    );
+    // the prevalence-adjusted group behind the APDF: 300 of 4,000 aged 17+ against 5%
+    assert_eq!(
+        v["practices"][0]["groups"],
+        serde_json::json!([{"group": "DM", "register": 300, "list_size": 4000,
+                            "prevalence": "0.075", "apdf": "1.5"}])
+    );
+    assert_eq!(
+        v["national"]["prevalence"]["DM"],
+        serde_json::json!({"register": 500, "list_size": 10000, "prevalence": "0.05",
+                           "source": "scheme"})
     );
     assert_eq!(
         keys(&v["practices"][0]["indicators"][0]),
@@ -617,6 +668,8 @@ fn json_report_shape_and_money_strings() {
     assert_eq!(
         keys(&v["networks"][0]),
         [
+            "cpi",
+            "groups",
             "indicators",
             "list_size",
             "network_id",

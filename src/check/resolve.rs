@@ -90,6 +90,7 @@ struct Header<'a> {
     period: Option<(usize, ast::DateLit, ast::DateLit, Span)>,
     point_value: Option<(usize, &'a Num)>,
     list_size: Option<(usize, &'a Num)>,
+    national: Option<(usize, &'a SchemeStmt)>,
     rounding: Option<(usize, &'a [RoundingItem])>,
     payment: Option<(usize, &'a PaymentModel, bool)>,
     aspiration: Option<(usize, &'a Num)>,
@@ -361,6 +362,7 @@ impl<'a> Cx<'a> {
                 SchemeStmt::Period { .. } => "period",
                 SchemeStmt::PointValue { .. } => "point value",
                 SchemeStmt::ListSize { .. } => "national average list size",
+                SchemeStmt::NationalPrevalence { .. } => "national prevalence",
                 SchemeStmt::Rounding { .. } => "rounding",
                 SchemeStmt::Payment { .. } => "payment",
                 SchemeStmt::Aspiration { .. } => "aspiration",
@@ -456,6 +458,9 @@ impl<'a> Cx<'a> {
                     }
                     SchemeStmt::ListSize { value, .. } => {
                         self.header.list_size = Some((file, value))
+                    }
+                    SchemeStmt::NationalPrevalence { .. } => {
+                        self.header.national = Some((file, st))
                     }
                     SchemeStmt::Rounding { items, .. } => {
                         self.header.rounding = Some((file, items))
@@ -776,6 +781,10 @@ impl<'a> Cx<'a> {
             Some((f, n)) => self.dec(n, f),
             None => None,
         };
+        let national_prevalence = match self.header.national {
+            Some((f, st)) => super::national::statement(self, st, f),
+            None => None,
+        };
         let mut rounding = Vec::new();
         if let Some((f, items)) = self.header.rounding {
             for it in items {
@@ -849,6 +858,19 @@ impl<'a> Cx<'a> {
 
         self.unused(root.file);
 
+        if self.names {
+            super::national::coverage(
+                self,
+                root.file,
+                root_header.map(|h| h.id.span),
+                national_prevalence.as_ref(),
+                scheme_year,
+                &registers,
+                &indicators,
+                &payment,
+            );
+        }
+
         Some(Scheme {
             id: root.id.clone(),
             title: root_header.map(|h| h.title.value.clone()).unwrap_or_default(),
@@ -857,6 +879,7 @@ impl<'a> Cx<'a> {
             period_end: period.map(|p| p.2.date).unwrap_or(crate::date::Date(0)),
             point_value,
             national_average_list_size: list_size,
+            national_prevalence,
             rounding,
             payment,
             paid_to_networks,

@@ -27,11 +27,11 @@ fn codes(text: &str) -> Vec<&'static str> {
 fn builds_a_simple_scheme() {
     let s = ok(&format!(
         "{HEADER}codelist A \"a\" snomed {{ 3, 1, 2 }}\ncodelist B \"b\" includes A, C\ncodelist C \"c\" snomed {{ 2, 9 }}\n\
-         register R \"r\" {{ where B }}\n\
-         indicator I \"i\" {{ group R, domain CL, points 10, thresholds 40% to 90%, denominator R, achieved when A in last 12 months }}\n"
+         register DM \"r\" {{ where B }}\n\
+         indicator I \"i\" {{ group DM, domain CL, points 10, thresholds 40% to 90%, denominator DM, achieved when A in last 12 months }}\n"
     ));
     assert_eq!(s.codelist("B").map(|c| c.codes.clone()), Some(vec![1, 2, 3, 9]));
-    let r = s.register("R").expect("register");
+    let r = s.register("DM").expect("register");
     assert_eq!((r.list_type.as_str(), r.prevalence_adjusted), ("TOTAL", true));
     let i = s.indicator("I").expect("indicator");
     assert_eq!(i.kind, Kind::Fraction);

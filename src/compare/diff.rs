@@ -72,6 +72,11 @@ pub fn diff(a: &Scheme, sa: &Sources, b: &Scheme, sb: &Sources) -> SchemeDiff {
         a.national_average_list_size.map(|d| d.to_string()).unwrap_or_default(),
         b.national_average_list_size.map(|d| d.to_string()).unwrap_or_default(),
     );
+    field(
+        "national_prevalence",
+        a.national_prevalence.as_ref().map(|n| n.describe()).unwrap_or_default(),
+        b.national_prevalence.as_ref().map(|n| n.describe()).unwrap_or_default(),
+    );
     field("payment", json(&a.payment), json(&b.payment));
     field("paid_to_networks", a.paid_to_networks.to_string(), b.paid_to_networks.to_string());
     field("rounding", json(&a.rounding), json(&b.rounding));

@@ -11,8 +11,9 @@ use super::diff::{diff, DiffStatus, FieldChange, SchemeDiff};
 use crate::compile::Program;
 use crate::eval::{self, Engine, PayInputs};
 use crate::model::Population;
+use crate::national::{NationalError, PrevalenceFrom};
 use crate::pay::numeric::{div, ser_dec, ser_money, ser_opt_dec};
-use crate::pay::{IndicatorTotal, NationalFigures, PayResult};
+use crate::pay::{IndicatorTotal, PayResult};
 use crate::scheme::{Kind, Outcome, Scheme, Sources};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -258,6 +259,11 @@ fn ser_opt_pct<S: serde::Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok,
     }
 }
 
+/// A scheme without the national figures it needs.
+pub fn national_err(side: &'static str, scheme: &Scheme, e: NationalError) -> CompareError {
+    CompareError { side, scheme: scheme.id.clone(), messages: vec![e.to_string()] }
+}
+
 fn pay_err(side: &'static str, scheme: &Scheme, e: crate::pay::PayErrors) -> CompareError {
     CompareError {
         side,
@@ -267,24 +273,26 @@ fn pay_err(side: &'static str, scheme: &Scheme, e: crate::pay::PayErrors) -> Com
 }
 
 /// Compares two schemes on a patient-level population: evaluates it once under each scheme
-/// (national figures computed from the population, as `eval` does), pays both, and lists the
-/// patients whose class changed.
+/// (with each scheme's default national figures, as `eval` takes them), pays both, and lists
+/// the patients whose class changed.
 pub fn impact(a: Side<'_>, b: Side<'_>, pop: &Population) -> Result<Comparison, CompareError> {
-    impact_with_national(a, b, pop, None, None)
+    impact_with(a, b, pop, &PrevalenceFrom::Scheme)
 }
 
-/// [`impact`] with given national figures per scheme (`None`: computed, as `eval` does).
-pub fn impact_with_national(
+/// [`impact`] with national prevalence chosen by `from` for both schemes
+/// ([`crate::national::decide`]).
+pub fn impact_with(
     a: Side<'_>,
     b: Side<'_>,
     pop: &Population,
-    national_a: Option<NationalFigures>,
-    national_b: Option<NationalFigures>,
+    from: &PrevalenceFrom,
 ) -> Result<Comparison, CompareError> {
     let ev_a = eval::evaluate(a.program, pop);
     let ev_b = eval::evaluate(b.program, pop);
-    let in_a = eval::pay_inputs(a.scheme, a.program, &ev_a, national_a);
-    let in_b = eval::pay_inputs(b.scheme, b.program, &ev_b, national_b);
+    let in_a = eval::pay_inputs(a.scheme, a.program, &ev_a, from)
+        .map_err(|e| national_err("a", a.scheme, e))?;
+    let in_b = eval::pay_inputs(b.scheme, b.program, &ev_b, from)
+        .map_err(|e| national_err("b", b.scheme, e))?;
     let (pay_a, pay_b) = pay_both(a, &in_a, b, &in_b)?;
     let d = diff(a.scheme, a.sources, b.scheme, b.sources);
     // Indicators whose counts differ at any practice (a changed register or period shows here

@@ -126,6 +126,19 @@ pub fn pay_scheme(s: &Scheme) -> PayScheme {
         });
     }
     p.model = model(&s.payment, false);
+    // Historic items that are not indicators are prevalence-adjusted by the register of their
+    // group code (Somerset pays 2012/13 achievement per group): every register is then a group.
+    if crate::national::pays_unmatched_adjusted(&p.model) {
+        for reg in &s.registers {
+            if !p.groups.iter().any(|g| g.id == reg.id) {
+                p.groups.push(PayGroup {
+                    id: reg.id.clone(),
+                    prevalence_adjusted: reg.prevalence_adjusted,
+                    list_type: reg.list_type.clone(),
+                });
+            }
+        }
+    }
     p.paid_to_networks = s.paid_to_networks;
     p.gateways = s
         .gateways

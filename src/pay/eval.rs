@@ -8,11 +8,11 @@ use rust_decimal::Decimal;
 
 use super::error::PayErrors;
 use super::input::{Counts, HistoricValue, PracticeCounts, PracticeData};
-use super::national::NationalFigures;
+use super::national::{NationalFigures, Prevalence};
 use super::numeric::{div, div_counts, mul_sat, wide, Rounding};
 use super::points::fraction_points;
 use super::result::{
-    AspirationResult, GatewayResult, IndicatorResult, IndicatorTotal, NetworkResult,
+    AspirationResult, GatewayResult, GroupFactor, IndicatorResult, IndicatorTotal, NetworkResult,
     ObligationResult, PayResult, PayWarning, PracticeResult, SchemeInfo, StratumResult, TierResult,
     Total,
 };
@@ -190,9 +190,10 @@ struct Group<'a> {
     adjusted: bool,
     data_col: Option<usize>,
     list_col: Option<usize>,
-    /// National (register, list size) totals, as decimals; `None` if unknown or zero.
+    /// National prevalence as a ratio of decimals (register, list size), or (rate, 1);
+    /// `None` if unknown or zero.
     national: Option<(Decimal, Decimal)>,
-    /// The same as whole numbers.
+    /// The same as whole numbers, when it has such a ratio ([`Prevalence::ratio`]).
     national_counts: Option<(u64, u64)>,
 }
 
@@ -327,16 +328,14 @@ impl<'a> Run<'a> {
                 adjusted: g.prevalence_adjusted,
                 data_col: data.find_group(&g.id),
                 list_col: data.find_list_type(&g.list_type),
-                national: national
-                    .prevalence
-                    .get(&g.id)
-                    .filter(|t| t.register > 0 && t.list_size > 0)
-                    .map(|t| (Decimal::from(t.register), Decimal::from(t.list_size))),
-                national_counts: national
-                    .prevalence
-                    .get(&g.id)
-                    .filter(|t| t.register > 0 && t.list_size > 0)
-                    .map(|t| (t.register, t.list_size)),
+                national: national.prevalence.get(&g.id).and_then(|n| match n.prevalence {
+                    Prevalence::Totals(t) if t.register > 0 && t.list_size > 0 => {
+                        Some((Decimal::from(t.register), Decimal::from(t.list_size)))
+                    }
+                    Prevalence::Rate(r) if r > Decimal::ZERO => Some((r, Decimal::ONE)),
+                    _ => None,
+                }),
+                national_counts: national.prevalence.get(&g.id).and_then(|n| n.prevalence.ratio()),
             })
             .collect();
         let group_by_id: BTreeMap<&str, usize> =
@@ -484,16 +483,38 @@ impl<'a> Run<'a> {
         f.cpi = self.cpi(list, pi, pid, w);
         f.apdf.clear();
         f.value.clear();
+        f.adjusted.clear();
         let base = f.cpi.map(|c| mul_sat(self.scheme.pound_per_point, c));
         for (g, grp) in self.groups.iter().enumerate() {
             let a = if grp.adjusted {
-                self.apdf(g, register(grp), group_list(grp), pi, pid, w)
+                let (r, l) = (register(grp), group_list(grp));
+                let a = self.apdf(g, r, l, pi, pid, w);
+                f.adjusted.push((g, r, l, a));
+                a
             } else {
                 Decimal::ONE
             };
             f.apdf.push(a);
             f.value.push(base.map(|b| mul_sat(b, a)));
         }
+    }
+
+    /// The prevalence-adjusted groups of the factors `f`, for the report: register, list
+    /// size, prevalence and APDF.
+    fn group_factors(&self, f: &Factors) -> Vec<GroupFactor<'a>> {
+        f.adjusted
+            .iter()
+            .map(|&(g, register, list_size, apdf)| GroupFactor {
+                group: self.groups[g].id,
+                register,
+                list_size,
+                prevalence: match (register, list_size) {
+                    (Some(r), Some(l)) => div_counts(r, l),
+                    _ => None,
+                },
+                apdf,
+            })
+            .collect()
     }
 
     fn historic_value(
@@ -990,6 +1011,7 @@ impl<'a> Run<'a> {
             points: points_total,
             payment,
             cpi: f.cpi,
+            groups: self.group_factors(f),
             indicators,
             gateways,
             tiers,
@@ -1138,6 +1160,12 @@ impl<'a> Run<'a> {
                 network_id: net,
                 practices: ps.len(),
                 list_size: list.unwrap_or(0),
+                cpi: if self.network_inds.is_empty() { None } else { f.cpi },
+                groups: if self.network_inds.is_empty() {
+                    Vec::new()
+                } else {
+                    self.group_factors(&f)
+                },
                 points: points_total,
                 payment,
                 practice_payment,
@@ -1167,6 +1195,8 @@ struct Factors {
     /// Per scheme group: the value of a point, `(pound per point x CPI) x APDF`; `None` when
     /// CPI is unknown.
     value: Vec<Option<Decimal>>,
+    /// The prevalence-adjusted groups: (group index, register, list size, APDF).
+    adjusted: Vec<(usize, Option<u64>, Option<u64>, Decimal)>,
 }
 
 /// Sums a column's counts over practices; whether any practice had counts. A Boolean is

@@ -21,11 +21,11 @@ pub use eval::{
     CPI_LIST_TYPE, MIN_PARALLEL,
 };
 pub use input::{Counts, HistoricValue, PracticeCounts, PracticeData};
-pub use national::{FigureSource, GroupTotals, NationalFigures};
+pub use national::{FigureSource, GroupNational, GroupTotals, NationalFigures, Prevalence};
 pub use numeric::{Rounding, RoundingMode};
 pub use points::{fraction_points, points};
 pub use result::{
-    AspirationResult, GatewayResult, IndicatorResult, IndicatorTotal, NetworkResult,
+    AspirationResult, GatewayResult, GroupFactor, IndicatorResult, IndicatorTotal, NetworkResult,
     ObligationResult, PayResult, PayWarning, PracticeResult, SchemeInfo, StratumResult, TierResult,
     Total,
 };

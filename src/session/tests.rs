@@ -150,3 +150,27 @@ fn shipped_schemes_and_the_ccg_picker_names_resolve() {
         assert!(sel.resolve(&SynthOptions::default()).is_ok(), "{ccg}");
     }
 }
+
+#[test]
+fn national_prevalence_is_the_schemes_unless_the_population_is_chosen() {
+    let mut s = small();
+    // a 2019/20 scheme: England's embedded figures, as `eval` takes them
+    let v = s.evaluate(MINI).value.unwrap().result;
+    assert_eq!(v["national"]["prevalence_source"], "England 2019/20 (embedded)");
+    // another year with no figures: an error saying how to give them
+    let other = MINI.replace("2019-04-01 to 2020-03-31", "2020-04-01 to 2021-03-31");
+    let r = s.evaluate(&other);
+    assert!(!r.ok);
+    assert_eq!(r.errors[0].code, "national");
+    assert_eq!(r.errors[0].message, "scheme `mini` states no national prevalence for 2020/21");
+    assert!(r.errors[0].help.as_deref().unwrap_or("").contains("--prevalence-from population"));
+    // the population's own, when chosen
+    s.set_prevalence_from_population(true);
+    let v = s.evaluate(&other).value.unwrap().result;
+    assert_eq!(v["national"]["prevalence_source"], "computed from 2 practices evaluated");
+    let v = s.evaluate(MINI).value.unwrap().result;
+    assert_eq!(v["national"]["prevalence_source"], "computed from 2 practices evaluated");
+    s.set_prevalence_from_population(false);
+    let v = s.evaluate(MINI).value.unwrap().result;
+    assert_eq!(v["national"]["prevalence_source"], "England 2019/20 (embedded)");
+}

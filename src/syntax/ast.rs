@@ -130,14 +130,43 @@ pub struct Scheme {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "stmt", rename_all = "snake_case")]
 pub enum SchemeStmt {
-    Period { start: DateLit, end: DateLit, span: Span },
-    PointValue { value: Num, span: Span },
-    ListSize { value: Num, span: Span },
-    Rounding { items: Vec<RoundingItem>, span: Span },
-    Payment { model: PaymentModel, to_networks: bool, span: Span },
-    Aspiration { share: Num, span: Span },
+    Period {
+        start: DateLit,
+        end: DateLit,
+        span: Span,
+    },
+    PointValue {
+        value: Num,
+        span: Span,
+    },
+    ListSize {
+        value: Num,
+        span: Span,
+    },
+    /// `national prevalence [from "file.csv" | of England 2019/20] [{ GROUP figure, ... }]`.
+    NationalPrevalence {
+        base: Option<NationalBase>,
+        groups: Vec<NationalGroup>,
+        span: Span,
+    },
+    Rounding {
+        items: Vec<RoundingItem>,
+        span: Span,
+    },
+    Payment {
+        model: PaymentModel,
+        to_networks: bool,
+        span: Span,
+    },
+    Aspiration {
+        share: Num,
+        span: Span,
+    },
     Report(ReportDim),
-    ZeroDenominator { full: bool, span: Span },
+    ZeroDenominator {
+        full: bool,
+        span: Span,
+    },
 }
 
 impl SchemeStmt {
@@ -146,6 +175,7 @@ impl SchemeStmt {
             SchemeStmt::Period { span, .. }
             | SchemeStmt::PointValue { span, .. }
             | SchemeStmt::ListSize { span, .. }
+            | SchemeStmt::NationalPrevalence { span, .. }
             | SchemeStmt::Rounding { span, .. }
             | SchemeStmt::Payment { span, .. }
             | SchemeStmt::Aspiration { span, .. }
@@ -153,6 +183,33 @@ impl SchemeStmt {
             SchemeStmt::Report(d) => d.span,
         }
     }
+}
+
+/// Where a scheme's national prevalence figures come from, besides those it states per group.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "base", rename_all = "snake_case")]
+pub enum NationalBase {
+    /// `from "file.csv"`: an NHS Digital prevalence file next to the rule file, summed.
+    File { path: Text, span: Span },
+    /// `of England 2019/20`: figures embedded in qofrules.
+    Embedded { name: Ident, year: Year, span: Span },
+}
+
+/// One group's national prevalence, as stated: `AF 2.1%` or `DM 3455176 / 48829165`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NationalGroup {
+    pub group: Ident,
+    pub figure: NationalFigure,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "figure", rename_all = "snake_case")]
+pub enum NationalFigure {
+    /// A percentage (`2.1%`; the number without the sign).
+    Rate { percent: Num },
+    /// Register and list size totals.
+    Totals { register: Num, list_size: Num },
 }
 
 /// What a rounding rule applies to.

@@ -395,6 +395,53 @@ impl Builder<'_> {
                         stmts.push(SchemeStmt::ListSize { value: self.num(m), span: s });
                     }
                 }
+                Rule::national_prevalence_stmt => {
+                    let s = self.span(&c);
+                    let mut base = None;
+                    let mut groups = Vec::new();
+                    for x in c.into_inner() {
+                        match x.as_rule() {
+                            Rule::national_file => {
+                                let bs = self.span(&x);
+                                if let Some(t) = Self::first_inner(x, Rule::string) {
+                                    base =
+                                        Some(NationalBase::File { path: self.text(t), span: bs });
+                                }
+                            }
+                            Rule::national_embedded => {
+                                let bs = self.span(&x);
+                                let mut name = None;
+                                let mut year = None;
+                                for y in x.into_inner() {
+                                    match y.as_rule() {
+                                        Rule::name => name = Some(self.ident(y)),
+                                        Rule::year => {
+                                            year = Some(Year {
+                                                text: y.as_str().to_string(),
+                                                span: self.span(&y),
+                                            })
+                                        }
+                                        _ => {}
+                                    }
+                                }
+                                if let (Some(name), Some(year)) = (name, year) {
+                                    base = Some(NationalBase::Embedded { name, year, span: bs });
+                                }
+                            }
+                            Rule::national_groups => {
+                                for g in
+                                    x.into_inner().filter(|g| g.as_rule() == Rule::national_group)
+                                {
+                                    if let Some(ng) = self.national_group(g) {
+                                        groups.push(ng);
+                                    }
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    stmts.push(SchemeStmt::NationalPrevalence { base, groups, span: s });
+                }
                 Rule::rounding_stmt => {
                     let s = self.span(&c);
                     let mut items = Vec::new();
@@ -464,6 +511,29 @@ impl Builder<'_> {
             stmts,
             span,
         }
+    }
+
+    fn national_group(&mut self, p: P) -> Option<NationalGroup> {
+        let span = self.span(&p);
+        let mut group = None;
+        let mut figure = None;
+        for x in p.into_inner() {
+            match x.as_rule() {
+                Rule::name => group = Some(self.ident(x)),
+                Rule::percent => figure = Some(NationalFigure::Rate { percent: self.num(x) }),
+                Rule::national_totals => {
+                    let mut ints = x.into_inner().filter(|i| i.as_rule() == Rule::int);
+                    if let (Some(r), Some(l)) = (ints.next(), ints.next()) {
+                        figure = Some(NationalFigure::Totals {
+                            register: self.num(r),
+                            list_size: self.num(l),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(NationalGroup { group: group?, figure: figure?, span })
     }
 
     fn payment_model(&mut self, p: P) -> Option<PaymentModel> {
