@@ -656,13 +656,19 @@ impl Printer<'_> {
             SchemeStmt::Payment { model, to_networks, .. } => {
                 let suffix = if *to_networks { " paid to networks" } else { "" };
                 match model {
-                    PaymentModel::HigherOf { a, b, except, .. } if !except.is_empty() => {
+                    PaymentModel::HigherOf { a, b, except, on, .. } if !except.is_empty() => {
                         let prefix = format!(
                             "payment higher of {} and {} except",
                             payment_model(a),
                             payment_model(b)
                         );
-                        self.list_stmt(span_start(span), self.end(span), &prefix, except, suffix)
+                        let suffix = format!("{}{suffix}", on_text(on));
+                        self.list_stmt(span_start(span), self.end(span), &prefix, except, &suffix)
+                    }
+                    PaymentModel::Except { base, except, on, .. } => {
+                        let prefix = format!("payment {} except", payment_model(base));
+                        let suffix = format!("{}{suffix}", on_text(on));
+                        self.list_stmt(span_start(span), self.end(span), &prefix, except, &suffix)
                     }
                     _ => self.leaf(span, &format!("payment {}{suffix}", payment_model(model))),
                 }
@@ -1146,14 +1152,15 @@ fn pays_text(p: &Pays) -> String {
 fn payment_model(m: &PaymentModel) -> String {
     match m {
         PaymentModel::Performance { .. } => "performance".to_string(),
-        PaymentModel::Historic { year, prevalence, list_size, .. } => {
+        PaymentModel::Historic { year, prevalence, list_size, pounds, .. } => {
             let adjusted = match (prevalence, list_size) {
                 (true, true) => " adjusted for prevalence and list size",
                 (true, false) => " adjusted for prevalence",
                 (false, true) => " adjusted for list size",
                 (false, false) => "",
             };
-            format!("historic {}{adjusted}", year.text)
+            let pounds = if *pounds { " in pounds" } else { "" };
+            format!("historic {}{pounds}{adjusted}", year.text)
         }
         PaymentModel::Blend { parts, .. } => {
             let parts: Vec<String> = parts
@@ -1162,15 +1169,24 @@ fn payment_model(m: &PaymentModel) -> String {
                 .collect();
             format!("blend {}", parts.join(", "))
         }
-        PaymentModel::HigherOf { a, b, except, .. } => {
+        PaymentModel::HigherOf { a, b, except, on, .. } => {
             let mut s = format!("higher of {} and {}", payment_model(a), payment_model(b));
             if !except.is_empty() {
                 let names: Vec<&str> = except.iter().map(|n| n.name.as_str()).collect();
-                s.push_str(&format!(" except {}", names.join(", ")));
+                s.push_str(&format!(" except {}{}", names.join(", "), on_text(on)));
             }
             s
         }
+        PaymentModel::Except { base, except, on, .. } => {
+            let names: Vec<&str> = except.iter().map(|n| n.name.as_str()).collect();
+            format!("{} except {}{}", payment_model(base), names.join(", "), on_text(on))
+        }
     }
+}
+
+/// ` on MODEL` of an `except` clause, if written.
+fn on_text(on: &Option<Box<PaymentModel>>) -> String {
+    on.as_ref().map(|m| format!(" on {}", payment_model(m))).unwrap_or_default()
 }
 
 fn category(c: &Category, label: Option<&Text>) -> String {

@@ -76,6 +76,9 @@ pub enum PaymentView {
         year: String,
         prevalence: bool,
         list_size: bool,
+        /// `in pounds` (shown only when true).
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        pounds: bool,
     },
     Blend {
         parts: Vec<BlendPartView>,
@@ -84,6 +87,15 @@ pub enum PaymentView {
         a: Box<PaymentView>,
         b: Box<PaymentView>,
         except: Vec<String>,
+        /// The model the excepted indicators are paid on, when not performance.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        on: Option<Box<PaymentView>>,
+    },
+    /// A model with some indicators paid on another (`on`).
+    Except {
+        base: Box<PaymentView>,
+        except: Vec<String>,
+        on: Box<PaymentView>,
     },
     /// A monitored indicator is never paid.
     None,
@@ -298,21 +310,33 @@ impl Ctx<'_> {
 fn payment(m: &scheme::PaymentModel) -> PaymentView {
     match m {
         scheme::PaymentModel::Performance => PaymentView::Performance,
-        scheme::PaymentModel::Historic { year, prevalence, list_size } => PaymentView::Historic {
-            year: year.clone(),
-            prevalence: *prevalence,
-            list_size: *list_size,
-        },
+        scheme::PaymentModel::Historic { year, prevalence, list_size, pounds } => {
+            PaymentView::Historic {
+                year: year.clone(),
+                prevalence: *prevalence,
+                list_size: *list_size,
+                pounds: *pounds,
+            }
+        }
         scheme::PaymentModel::Blend { parts } => PaymentView::Blend {
             parts: parts
                 .iter()
                 .map(|(s, m)| BlendPartView { share: percent(*s), model: payment(m) })
                 .collect(),
         },
-        scheme::PaymentModel::HigherOf { a, b, except } => PaymentView::HigherOf {
+        scheme::PaymentModel::HigherOf { a, b, except, on } => PaymentView::HigherOf {
             a: Box::new(payment(a)),
             b: Box::new(payment(b)),
             except: except.clone(),
+            on: match on.as_ref() {
+                scheme::PaymentModel::Performance => None,
+                m => Some(Box::new(payment(m))),
+            },
+        },
+        scheme::PaymentModel::Except { base, except, on } => PaymentView::Except {
+            base: Box::new(payment(base)),
+            except: except.clone(),
+            on: Box::new(payment(on)),
         },
     }
 }
@@ -332,9 +356,13 @@ pub fn view(s: &Scheme, sources: &Sources) -> SchemeView {
                 PaymentView::None
             } else {
                 match &s.payment {
-                    scheme::PaymentModel::HigherOf { except, .. } if except.contains(&i.id) => {
-                        PaymentView::Performance
+                    scheme::PaymentModel::HigherOf { except, on, .. }
+                    | scheme::PaymentModel::Except { except, on, .. }
+                        if except.contains(&i.id) =>
+                    {
+                        payment(on)
                     }
+                    scheme::PaymentModel::Except { base, .. } => payment(base),
                     m => payment(m),
                 }
             };

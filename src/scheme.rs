@@ -172,16 +172,26 @@ pub enum PaymentModel {
         year: String,
         prevalence: bool,
         list_size: bool,
+        /// `in pounds`: the year's pounds as paid, not its points repriced.
+        pounds: bool,
     },
     /// Shares (0-1, summing to 1) of several models.
     Blend {
         parts: Vec<(Decimal, PaymentModel)>,
     },
-    /// Per indicator the higher of two models; `except` indicators are paid on performance.
+    /// Per indicator the higher of two models; `except` indicators are paid on `on`
+    /// (performance unless stated).
     HigherOf {
         a: Box<PaymentModel>,
         b: Box<PaymentModel>,
         except: Vec<String>,
+        on: Box<PaymentModel>,
+    },
+    /// `base`, except the listed indicators, paid on `on` (income protection for a subset).
+    Except {
+        base: Box<PaymentModel>,
+        except: Vec<String>,
+        on: Box<PaymentModel>,
     },
 }
 

@@ -1592,12 +1592,26 @@ impl<'a> Cx<'a> {
     ) -> scheme::PaymentModel {
         match m {
             PaymentModel::Performance { .. } => scheme::PaymentModel::Performance,
-            PaymentModel::Historic { year: y, prevalence, list_size, .. } => {
+            PaymentModel::Historic { year: y, prevalence, list_size, pounds, span } => {
                 self.historic_year(y, file, year);
+                if *prevalence && !self.has_adjusted_register() {
+                    self.push(
+                        Diagnostic::error(
+                            "prevalence-without-register",
+                            file,
+                            *span,
+                            "`adjusted for prevalence`, but the scheme has no prevalence-adjusted register",
+                        )
+                        .with_help(
+                            "APDF needs this year's registers: define the registers of the groups paid (or extend a scheme that has them), or drop `prevalence` from `adjusted for`",
+                        ),
+                    );
+                }
                 scheme::PaymentModel::Historic {
                     year: y.text.clone(),
                     prevalence: *prevalence,
                     list_size: *list_size,
+                    pounds: *pounds,
                 }
             }
             PaymentModel::Blend { parts, span } => {
@@ -1622,27 +1636,55 @@ impl<'a> Cx<'a> {
                 }
                 scheme::PaymentModel::Blend { parts: out }
             }
-            PaymentModel::HigherOf { a, b, except, .. } => {
+            PaymentModel::HigherOf { a, b, except, on, .. } => {
                 let a = self.payment(a, file, year);
                 let b = self.payment(b, file, year);
-                for x in except {
-                    if !self.indicators.contains(&x.name) {
-                        self.undefined(
-                            "indicator",
-                            x,
-                            file,
-                            |cx| cx.indicators.keys().map(String::from).collect(),
-                            "`except` names indicators of this scheme",
-                        );
-                    }
-                }
-                scheme::PaymentModel::HigherOf {
-                    a: Box::new(a),
-                    b: Box::new(b),
-                    except: except.iter().map(|x| x.name.clone()).collect(),
-                }
+                let (except, on) = self.except(except, on.as_deref(), file, year);
+                scheme::PaymentModel::HigherOf { a: Box::new(a), b: Box::new(b), except, on }
+            }
+            PaymentModel::Except { base, except, on, .. } => {
+                let base = self.payment(base, file, year);
+                let (except, on) = self.except(except, on.as_deref(), file, year);
+                scheme::PaymentModel::Except { base: Box::new(base), except, on }
             }
         }
+    }
+
+    /// An `except` clause: its indicators (each must exist) and the model they are paid on
+    /// (performance unless `on` names another).
+    fn except(
+        &mut self,
+        except: &'a [ast::Ident],
+        on: Option<&'a PaymentModel>,
+        file: usize,
+        year: Option<i32>,
+    ) -> (Vec<String>, Box<scheme::PaymentModel>) {
+        for x in except {
+            if !self.indicators.contains(&x.name) {
+                self.undefined(
+                    "indicator",
+                    x,
+                    file,
+                    |cx| cx.indicators.keys().map(String::from).collect(),
+                    "`except` names indicators of this scheme",
+                );
+            }
+        }
+        let on = match on {
+            Some(m) => self.payment(m, file, year),
+            None => scheme::PaymentModel::Performance,
+        };
+        (except.iter().map(|x| x.name.clone()).collect(), Box::new(on))
+    }
+
+    /// Whether any register of the scheme (after inheritance) is prevalence-adjusted.
+    fn has_adjusted_register(&self) -> bool {
+        self.registers.iter().any(|(_, e)| {
+            !e.node
+                .stmts
+                .iter()
+                .any(|s| matches!(s, ast::RegisterStmt::Prevalence { adjusted: false, .. }))
+        })
     }
 
     fn historic_year(&mut self, y: &ast::Year, file: usize, scheme_year: Option<i32>) {
@@ -1691,13 +1733,21 @@ impl<'a> Cx<'a> {
         let mut out = Vec::new();
         for (g, file, scheme, status) in entries {
             for r in &g.requires {
-                if !self.indicators.contains(&r.name) {
+                if self.obligations.contains(&r.name) {
+                    // an obligation is attested, like an attested indicator
+                } else if !self.indicators.contains(&r.name) {
                     self.undefined(
-                        "indicator",
+                        "indicator or obligation",
                         r,
                         file,
-                        |cx| cx.indicators.keys().map(String::from).collect(),
-                        "a gateway requires attested indicators of this scheme",
+                        |cx| {
+                            cx.indicators
+                                .keys()
+                                .chain(cx.obligations.keys())
+                                .map(String::from)
+                                .collect()
+                        },
+                        "a gateway requires attested indicators or obligations of this scheme",
                     );
                 } else if let Some(i) = indicators.iter().find(|i| i.id == r.name) {
                     if i.kind != scheme::Kind::Attested {
@@ -1708,7 +1758,9 @@ impl<'a> Cx<'a> {
                                 r.span,
                                 format!("`{}` is not an attested indicator", r.name),
                             )
-                            .with_help("a gateway requires indicators marked `attested`"),
+                            .with_help(
+                                "a gateway requires indicators marked `attested`, or obligations",
+                            ),
                         );
                     }
                 }

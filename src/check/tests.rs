@@ -141,3 +141,18 @@ fn parents_are_found_among_the_shipped_schemes() {
         assert!(s.indicators.iter().all(|i| i.origin.status != Status::Defined));
     }
 }
+
+#[test]
+fn a_gateway_may_require_obligations() {
+    let s = ok(&format!(
+        "{HEADER}obligation PLAN \"Shared plan\"\n\
+         indicator FG1 \"e-referrals\" {{ group FG, domain FND, points 1, attested }}\n\
+         gateway G \"Gateway\" {{ requires PLAN, FG1; pays £100 once }}\n"
+    ));
+    assert_eq!(s.gateways[0].requires, vec!["PLAN".to_string(), "FG1".to_string()]);
+    // a name that is neither is still an error, with both kinds suggested
+    let c = codes(&format!(
+        "{HEADER}obligation PLAN \"Shared plan\"\ngateway G \"Gateway\" {{ requires PLAM }}\n"
+    ));
+    assert_eq!(c, vec!["undefined-name"]);
+}

@@ -24,10 +24,10 @@ fn previous_year(start_year: i32) -> String {
 fn model(m: &scheme::PaymentModel, in_higher_of: bool) -> PaymentModel {
     match m {
         scheme::PaymentModel::Performance => PaymentModel::Performance,
-        scheme::PaymentModel::Historic { year, prevalence, list_size } => {
+        scheme::PaymentModel::Historic { year, prevalence, list_size, pounds } => {
             PaymentModel::Historic(HistoricModel {
                 year: year.clone(),
-                basis: HistoricBasis::Points,
+                basis: if *pounds { HistoricBasis::Pounds } else { HistoricBasis::Points },
                 adjust_list_size: *list_size,
                 adjust_prevalence: *prevalence,
                 pay_unmatched_items: !in_higher_of,
@@ -39,10 +39,15 @@ fn model(m: &scheme::PaymentModel, in_higher_of: bool) -> PaymentModel {
                 .map(|(share, m)| BlendShare { share: *share, model: model(m, in_higher_of) })
                 .collect(),
         ),
-        scheme::PaymentModel::HigherOf { a, b, except } => PaymentModel::HigherOf {
+        scheme::PaymentModel::HigherOf { a, b, except, on } => PaymentModel::HigherOf {
             models: vec![model(a, true), model(b, true)],
             except: except.clone(),
-            except_model: Box::new(PaymentModel::Performance),
+            except_model: Box::new(model(on, true)),
+        },
+        scheme::PaymentModel::Except { base, except, on } => PaymentModel::Except {
+            model: Box::new(model(base, in_higher_of)),
+            except: except.clone(),
+            except_model: Box::new(model(on, true)),
         },
     }
 }

@@ -18,7 +18,7 @@ use super::result::{
 };
 use super::scheme::{
     stratum_column, HistoricBasis, HistoricModel, IndicatorKind, PayIndicator, PayScheme,
-    PaymentModel,
+    PaymentModel, EXCEPT_MODEL,
 };
 
 /// The list type CPI is computed on.
@@ -116,6 +116,12 @@ enum WarnKey<'a> {
     NoNationalPrevalence(&'a str),
     NoCounts(&'a str),
     NoHistoricYear(&'a str),
+    /// Historic figures of a year without the figure (points or pounds) the model pays on.
+    NoHistoricBasis(&'a str, HistoricBasis),
+    /// A historic item that is not an indicator, paid under a model adjusted for prevalence,
+    /// names no prevalence-adjusted group of the scheme.
+    UnadjustedItem(&'a str),
+    ObligationsUnmet,
     NoNetwork,
 }
 
@@ -142,6 +148,21 @@ impl WarnKey<'_> {
             }
             WarnKey::NoHistoricYear(y) => {
                 format!("no historic figures for {y}: historic payment taken as 0")
+            }
+            WarnKey::NoHistoricBasis(y, basis) => {
+                let (want, other) = match basis {
+                    HistoricBasis::Points => ("points", "pounds"),
+                    HistoricBasis::Pounds => ("pounds", "points"),
+                };
+                format!(
+                    "historic figures for {y} with {other} but no {want}: paid nothing on them (the model pays on {want})"
+                )
+            }
+            WarnKey::UnadjustedItem(y) => format!(
+                "historic {y} items that are not a prevalence-adjusted group of the scheme: paid without prevalence adjustment (define a register of the item's name to adjust it)"
+            ),
+            WarnKey::ObligationsUnmet => {
+                "obligations not met: the practice is paid nothing (each line's `paid_on` names the first)".to_string()
             }
             WarnKey::NoNetwork => {
                 "no network: the scheme's network indicators were not measured".to_string()
@@ -220,6 +241,8 @@ enum Paid {
     Monitored,
     /// Locked in this tier.
     Locked(usize),
+    /// Withheld: this obligation (the first unmet) is not met.
+    Unmet(usize),
     /// The scheme's model (for a higher-of, which of its models).
     Model(usize),
 }
@@ -254,6 +277,8 @@ struct Labels {
     /// For `HigherOf`: the label of each compared model, then of the except model.
     higher_of: Vec<Arc<str>>,
     tier_locked: Vec<Arc<str>>,
+    /// Per obligation: the label of lines withheld because it is not met.
+    obligation_unmet: Vec<Arc<str>>,
     monitored: Arc<str>,
     historic_line: Arc<str>,
     /// Per [`Unmatched`] model.
@@ -269,6 +294,7 @@ impl Labels {
             top: f(&self.top),
             higher_of: self.higher_of.iter().map(f).collect(),
             tier_locked: self.tier_locked.iter().map(f).collect(),
+            obligation_unmet: self.obligation_unmet.iter().map(f).collect(),
             monitored: f(&self.monitored),
             historic_line: f(&self.historic_line),
             unmatched: self.unmatched.iter().map(f).collect(),
@@ -313,6 +339,9 @@ pub fn describe(model: &PaymentModel) -> String {
         PaymentModel::HigherOf { models, .. } => {
             let parts: Vec<String> = models.iter().map(describe).collect();
             format!("higher of {}", parts.join(" and "))
+        }
+        PaymentModel::Except { model, except_model, .. } => {
+            format!("{}, except some on {}", describe(model), describe(except_model))
         }
     }
 }
@@ -368,6 +397,11 @@ impl<'a> Run<'a> {
                 .chain(std::iter::once(except_model.as_ref()))
                 .map(|m| Arc::from(format!("higher of: {}", describe(m))))
                 .collect(),
+            // which of the two paid: the scheme's model, or the excepted indicators' model
+            PaymentModel::Except { model, except_model, .. } => vec![
+                Arc::from(describe(model)),
+                Arc::from(format!("except: {}", describe(except_model))),
+            ],
             _ => Vec::new(),
         };
         let labels = Labels {
@@ -378,6 +412,11 @@ impl<'a> Run<'a> {
                 .tiers
                 .iter()
                 .map(|t| Arc::from(format!("not paid: tier `{}` not unlocked", t.id)))
+                .collect(),
+            obligation_unmet: scheme
+                .obligations
+                .iter()
+                .map(|o| Arc::from(format!("not paid: obligation `{}` not met", o.id)))
                 .collect(),
             monitored: Arc::from("monitored, not paid"),
             historic_line: Arc::from("historic"),
@@ -534,6 +573,24 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// Warns when a historic figure lacks the value (points or pounds) the model pays on.
+    fn check_basis(
+        &self,
+        h: &'a HistoricModel,
+        v: &HistoricValue,
+        pi: usize,
+        pid: &'a str,
+        w: &mut Warnings<'a>,
+    ) {
+        let missing = match h.basis {
+            HistoricBasis::Points => v.points.is_none() && v.pounds.is_some(),
+            HistoricBasis::Pounds => v.pounds.is_none() && v.points.is_some(),
+        };
+        if missing {
+            w.add(WarnKey::NoHistoricBasis(&h.year, h.basis), pi, pid);
+        }
+    }
+
     /// Historic payment before rounding: pounds as paid, or points x
     /// `(pound per point [x CPI]) [x APDF]`.
     fn historic(
@@ -586,6 +643,9 @@ impl<'a> Run<'a> {
             }
             PaymentModel::Historic(h) => {
                 let v = self.historic_value(h, p, id, pi, w);
+                if let Some(v) = v {
+                    self.check_basis(h, v, pi, &p.practice_id, w);
+                }
                 let a = f.apdf.get(g).copied().unwrap_or(Decimal::ZERO);
                 (self.historic(h, v, f.cpi, a), 0)
             }
@@ -596,6 +656,13 @@ impl<'a> Run<'a> {
                     sum = sum.saturating_add(mul_sat(s.share, v));
                 }
                 (sum, 0)
+            }
+            PaymentModel::Except { model, except, except_model } => {
+                if except.iter().any(|e| e == id) {
+                    let v = self.model_pay(except_model, id, points, f, g, p, pi, w).0;
+                    return (v, EXCEPT_MODEL);
+                }
+                (self.model_pay(model, id, points, f, g, p, pi, w).0, 0)
             }
             PaymentModel::HigherOf { models, except, except_model } => {
                 if except.iter().any(|e| e == id) {
@@ -863,12 +930,17 @@ impl<'a> Run<'a> {
         );
         let f = &buf.factors;
         let mut payment = Decimal::ZERO;
+        // obligations are conditions of payment: one unmet withholds every line
+        let unmet = self.scheme.obligations.iter().position(|o| !p.is_attested(&o.id));
+        if unmet.is_some() {
+            w.add(WarnKey::ObligationsUnmet, pi, pid);
+        }
         buf.gateways_met.clear();
         let mut gateways = Vec::with_capacity(self.scheme.gateways.len());
         for g in &self.scheme.gateways {
             let met = g.requires.iter().all(|item| p.is_attested(item));
             buf.gateways_met.push(met);
-            let pay = if met { self.r.money(g.payment) } else { Decimal::ZERO };
+            let pay = if met && unmet.is_none() { self.r.money(g.payment) } else { Decimal::ZERO };
             payment = payment.saturating_add(pay);
             gateways.push(GatewayResult { id: &g.id, met, payment: pay });
         }
@@ -876,7 +948,11 @@ impl<'a> Run<'a> {
         let mut tiers = Vec::with_capacity(self.scheme.tiers.len());
         for (t, tier) in self.scheme.tiers.iter().enumerate() {
             let unlocked = buf.unlocked[t];
-            let pay = if unlocked { self.r.money(tier.payment) } else { Decimal::ZERO };
+            let pay = if unlocked && unmet.is_none() {
+                self.r.money(tier.payment)
+            } else {
+                Decimal::ZERO
+            };
             payment = payment.saturating_add(pay);
             tiers.push(TierResult { id: &tier.id, unlocked, payment: pay });
         }
@@ -903,6 +979,8 @@ impl<'a> Run<'a> {
                 (Decimal::ZERO, Paid::Monitored)
             } else if let Some(t) = locked {
                 (Decimal::ZERO, Paid::Locked(t))
+            } else if let Some(o) = unmet {
+                (Decimal::ZERO, Paid::Unmet(o))
             } else {
                 let (raw, chosen) =
                     self.model_pay(&self.scheme.model, &ind.id, points, f, ci.group, p, pi, w);
@@ -934,9 +1012,12 @@ impl<'a> Run<'a> {
             let paid_on = match paid {
                 Paid::Monitored => labels.monitored.clone(),
                 Paid::Locked(t) => labels.tier_locked[t].clone(),
+                Paid::Unmet(o) => labels.obligation_unmet[o].clone(),
                 Paid::Model(chosen) => match &self.scheme.model {
                     PaymentModel::Performance => labels.performance.clone(),
-                    PaymentModel::HigherOf { .. } => labels.higher_of[chosen].clone(),
+                    PaymentModel::HigherOf { .. } | PaymentModel::Except { .. } => {
+                        labels.higher_of[chosen].clone()
+                    }
                     _ => labels.top.clone(),
                 },
             };
@@ -968,9 +1049,16 @@ impl<'a> Run<'a> {
                     continue;
                 }
                 let g = self.group_by_id.get(item.as_str()).copied();
+                if u.model.adjust_prevalence && !g.is_some_and(|g| self.groups[g].adjusted) {
+                    w.add(WarnKey::UnadjustedItem(&u.model.year), pi, pid);
+                }
+                self.check_basis(u.model, value, pi, pid, w);
                 let a = g.and_then(|g| f.apdf.get(g).copied()).unwrap_or(Decimal::ONE);
                 let raw = self.historic(u.model, Some(value), f.cpi, a);
-                let pay = self.r.money(mul_sat(u.weight, raw));
+                let pay = match unmet {
+                    Some(_) => Decimal::ZERO,
+                    None => self.r.money(mul_sat(u.weight, raw)),
+                };
                 payment = payment.saturating_add(pay);
                 if totals.is_some() {
                     continue; // not an indicator: in no indicator's totals
@@ -988,10 +1076,10 @@ impl<'a> Run<'a> {
                     achievement: None,
                     points: value.points.unwrap_or(Decimal::ZERO),
                     payment: pay,
-                    paid_on: if u.weight == Decimal::ONE {
-                        labels.historic_line.clone()
-                    } else {
-                        label.clone()
+                    paid_on: match unmet {
+                        Some(o) => labels.obligation_unmet[o].clone(),
+                        None if u.weight == Decimal::ONE => labels.historic_line.clone(),
+                        None => label.clone(),
                     },
                     strata: Vec::new(),
                 });
@@ -1114,7 +1202,14 @@ impl<'a> Run<'a> {
                 let own = any.then_some(&sum);
                 let (achievement, points) =
                     self.score(ind, own, &strata_refs, attested, &mut strata);
-                let pay = if ind.monitored {
+                // a network indicator in a tier pays only when every member practice has
+                // the tier unlocked
+                let locked = ci.tier.filter(|&t| {
+                    !idx.iter().all(|&i| {
+                        practices.get(i).and_then(|p| p.tiers.get(t)).is_some_and(|x| x.unlocked)
+                    })
+                });
+                let pay = if ind.monitored || locked.is_some() {
                     Decimal::ZERO
                 } else {
                     let v = f.value.get(ci.group).copied().flatten();
@@ -1139,10 +1234,10 @@ impl<'a> Run<'a> {
                     achievement,
                     points,
                     payment: pay,
-                    paid_on: if ind.monitored {
-                        self.labels.monitored.clone()
-                    } else {
-                        self.labels.performance.clone()
+                    paid_on: match locked {
+                        _ if ind.monitored => self.labels.monitored.clone(),
+                        Some(t) => self.labels.tier_locked[t].clone(),
+                        None => self.labels.performance.clone(),
                     },
                     strata,
                 });
@@ -1257,6 +1352,7 @@ fn collect_unmatched<'a>(model: &'a PaymentModel, weight: Decimal, out: &mut Vec
                 collect_unmatched(&s.model, weight.saturating_mul(s.share), out);
             }
         }
+        PaymentModel::Except { model, .. } => collect_unmatched(model, weight, out),
         _ => {}
     }
 }

@@ -32,4 +32,5 @@ pub use result::{
 pub use scheme::{
     stratum_column, Aspiration, BlendShare, Gateway, HistoricBasis, HistoricModel, IndicatorKind,
     Obligation, PayGroup, PayIndicator, PayScheme, PayStratum, PaymentModel, Tier, ZeroDenominator,
+    EXCEPT_MODEL,
 };

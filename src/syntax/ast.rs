@@ -234,10 +234,37 @@ pub struct RoundingItem {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "model", rename_all = "snake_case")]
 pub enum PaymentModel {
-    Performance { span: Span },
-    Historic { year: Year, prevalence: bool, list_size: bool, span: Span },
-    Blend { parts: Vec<(Num, PaymentModel)>, span: Span },
-    HigherOf { a: Box<PaymentModel>, b: Box<PaymentModel>, except: Vec<Ident>, span: Span },
+    Performance {
+        span: Span,
+    },
+    /// `historic YEAR [in pounds | adjusted for ...]`.
+    Historic {
+        year: Year,
+        prevalence: bool,
+        list_size: bool,
+        pounds: bool,
+        span: Span,
+    },
+    Blend {
+        parts: Vec<(Num, PaymentModel)>,
+        span: Span,
+    },
+    /// `higher of A and B [except X, Y [on MODEL]]`.
+    HigherOf {
+        a: Box<PaymentModel>,
+        b: Box<PaymentModel>,
+        except: Vec<Ident>,
+        on: Option<Box<PaymentModel>>,
+        span: Span,
+    },
+    /// `MODEL except X, Y [on MODEL]`: the listed indicators are paid on the second model
+    /// (performance if not given).
+    Except {
+        base: Box<PaymentModel>,
+        except: Vec<Ident>,
+        on: Option<Box<PaymentModel>>,
+        span: Span,
+    },
 }
 
 impl PaymentModel {
@@ -246,7 +273,8 @@ impl PaymentModel {
             PaymentModel::Performance { span }
             | PaymentModel::Historic { span, .. }
             | PaymentModel::Blend { span, .. }
-            | PaymentModel::HigherOf { span, .. } => *span,
+            | PaymentModel::HigherOf { span, .. }
+            | PaymentModel::Except { span, .. } => *span,
         }
     }
 }

@@ -474,13 +474,24 @@ impl Builder<'_> {
                     let s = self.span(&c);
                     let mut model = None;
                     let mut to_networks = false;
+                    let mut except = None;
                     for x in c.into_inner() {
                         match x.as_rule() {
                             Rule::paid_to_networks => to_networks = true,
                             Rule::k_payment => {}
+                            Rule::except_clause => except = Some(self.except_clause(x)),
                             _ => model = self.payment_model(x),
                         }
                     }
+                    let model = match (model, except) {
+                        (Some(m), Some((names, on, es))) => Some(PaymentModel::Except {
+                            span: m.span().to(es),
+                            base: Box::new(m),
+                            except: names,
+                            on,
+                        }),
+                        (m, _) => m,
+                    };
                     if let Some(model) = model {
                         stmts.push(SchemeStmt::Payment { model, to_networks, span: s });
                     }
@@ -536,18 +547,36 @@ impl Builder<'_> {
         Some(NationalGroup { group: group?, figure: figure?, span })
     }
 
+    /// `except A, B [on MODEL]`: the names, the model, and the clause's span.
+    fn except_clause(&mut self, p: P) -> (Vec<Ident>, Option<Box<PaymentModel>>, Span) {
+        let span = self.span(&p);
+        let mut names = Vec::new();
+        let mut model = None;
+        for x in p.into_inner() {
+            match x.as_rule() {
+                Rule::name_list => names = self.name_list(x),
+                Rule::model_historic | Rule::model_performance => {
+                    model = self.payment_model(x).map(Box::new)
+                }
+                _ => {}
+            }
+        }
+        (names, model, span)
+    }
+
     fn payment_model(&mut self, p: P) -> Option<PaymentModel> {
         let span = self.span(&p);
         Some(match p.as_rule() {
             Rule::model_performance => PaymentModel::Performance { span },
             Rule::model_historic => {
                 let mut year = None;
-                let (mut prevalence, mut list_size) = (false, false);
+                let (mut prevalence, mut list_size, mut pounds) = (false, false, false);
                 for x in p.into_inner() {
                     match x.as_rule() {
                         Rule::year => {
                             year = Some(Year { text: x.as_str().to_string(), span: self.span(&x) })
                         }
+                        Rule::pounds_clause => pounds = true,
                         Rule::adjusted_clause => {
                             for a in x.into_inner().filter(|a| a.as_rule() == Rule::adjust_item) {
                                 if a.into_inner().any(|k| k.as_rule() == Rule::k_prevalence) {
@@ -560,7 +589,7 @@ impl Builder<'_> {
                         _ => {}
                     }
                 }
-                PaymentModel::Historic { year: year?, prevalence, list_size, span }
+                PaymentModel::Historic { year: year?, prevalence, list_size, pounds, span }
             }
             Rule::model_blend => {
                 let mut parts = Vec::new();
@@ -583,14 +612,13 @@ impl Builder<'_> {
             Rule::model_higher => {
                 let mut models = Vec::new();
                 let mut except = Vec::new();
+                let mut on = None;
                 for x in p.into_inner() {
                     match x.as_rule() {
                         Rule::except_clause => {
-                            if let Some(nl) =
-                                x.into_inner().find(|n| n.as_rule() == Rule::name_list)
-                            {
-                                except = self.name_list(nl);
-                            }
+                            let (names, model, _) = self.except_clause(x);
+                            except = names;
+                            on = model;
                         }
                         Rule::model_historic | Rule::model_performance => {
                             if let Some(m) = self.payment_model(x) {
@@ -602,7 +630,7 @@ impl Builder<'_> {
                 }
                 let b = models.pop()?;
                 let a = models.pop()?;
-                PaymentModel::HigherOf { a: Box::new(a), b: Box::new(b), except, span }
+                PaymentModel::HigherOf { a: Box::new(a), b: Box::new(b), except, on, span }
             }
             _ => return None,
         })

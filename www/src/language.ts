@@ -13,7 +13,7 @@ const KEYWORDS = new Set(
     "excluded exclude expect extends false female first for from full gateway group has higher " +
     "historic includes indicator in is keep last latest least list male monitored months month " +
     "national networks network new none not no numerator obligation of once on or otherwise " +
-    "over paid patients patient payment pays performance period points point practice " +
+    "over paid patients patient payment pays performance period points point pounds practice " +
     "prevalence registered registration register report requires response retire rounding " +
     "scheme scores service since size snomed stratum sex test thresholds tier title to true " +
     "unavailable under unsuitable value weeks week when where workstream years year zero"
