@@ -631,24 +631,20 @@ impl Printer<'_> {
                     });
                 }
             }
-            SchemeStmt::Rounding { items, .. } => {
-                let text = if items.is_empty() {
+            SchemeStmt::Rounding { items, modes, .. } => {
+                let text = if items.is_empty() && modes.is_empty() {
                     "rounding none".to_string()
                 } else {
-                    let parts: Vec<String> = items
+                    let mut parts: Vec<String> = items
                         .iter()
                         .map(|r| {
-                            let target = match r.target {
-                                RoundingTarget::Achievement => "achievement",
-                                RoundingTarget::Points => "points",
-                                RoundingTarget::Cpi => "cpi",
-                                RoundingTarget::Apdf => "apdf",
-                                RoundingTarget::Payment => "payment",
-                            };
                             let unit = if r.places.text == "1" { "decimal" } else { "decimals" };
-                            format!("{target} {} {unit}", r.places.text)
+                            let per = r.per.map(|(u, _)| format!(" per {}", u.word()));
+                            let per = per.unwrap_or_default();
+                            format!("{} {} {unit}{per}", r.target.word(), r.places.text)
                         })
                         .collect();
+                    parts.extend(modes.iter().map(|(m, _)| m.words().to_string()));
                     format!("rounding {}", parts.join(", "))
                 };
                 self.leaf(span, &text)

@@ -28,6 +28,10 @@ pub struct SchemeView {
     pub national_prevalence: Option<NationalView>,
     /// Decimal places per rounding point (`achievement`, `points`, `cpi`, `apdf`, `payment`).
     pub rounding: Vec<RoundingView>,
+    /// How values are rounded: `half up` (the default), `half even` or `toward zero`.
+    pub rounding_mode: &'static str,
+    /// What one rounding of payments covers: `line` (the default), `group` or `practice`.
+    pub payment_rounded_per: &'static str,
     pub payment: PaymentView,
     pub paid_to_networks: bool,
     /// Percentage of the previous year's achievement paid monthly.
@@ -440,6 +444,8 @@ pub fn view(s: &Scheme, sources: &Sources) -> SchemeView {
                 places: *p,
             })
             .collect(),
+        rounding_mode: s.rounding_mode.map_or("half up", |m| m.words()),
+        payment_rounded_per: s.payment_per.word(),
         payment: payment(&s.payment),
         paid_to_networks: s.paid_to_networks,
         aspiration: s.aspiration.map(percent),

@@ -54,6 +54,10 @@ pub struct Scheme {
     /// Which figures a run uses is decided in [`crate::national`].
     pub national_prevalence: Option<NationalStatement>,
     pub rounding: Vec<(RoundingTarget, u32)>,
+    /// `half up` (the default when `None`), `half even` or `toward zero`.
+    pub rounding_mode: Option<ast::RoundingMode>,
+    /// What one rounding of payments covers: each line (the default), group or practice.
+    pub payment_per: ast::RoundingUnit,
     pub payment: PaymentModel,
     pub paid_to_networks: bool,
     /// Share of the previous year's achievement paid monthly (0-1).

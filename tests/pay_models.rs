@@ -961,3 +961,49 @@ fn threads_do_not_change_the_result() {
     }
     assert_eq!(pay(&s, &n, &data).unwrap(), one);
 }
+
+#[test]
+fn payments_rounded_per_line_group_or_practice_in_any_mode() {
+    // Ardens' 2020/21 dementia example (docs/money.md): £194.83 a point, 10,000 patients
+    // against an average of 8,799, 72 on the dementia register against 0.78% nationally;
+    // DEM001 (5 points) and DEM004 (39 points) achieved, and BP002 (15 points, not adjusted).
+    let mut s =
+        PayScheme::new("ardens", "Ardens", Date::from_ymd(2021, 3, 31).unwrap(), d("194.83"));
+    s.groups = vec![group("DEM", true, "TOTAL"), group("BP", false, "TOTAL")];
+    s.indicators = vec![
+        ind("DEM001", "DEM", IndicatorKind::Boolean, "5"),
+        ind("DEM004", "DEM", IndicatorKind::Boolean, "39"),
+        ind("BP002", "BP", IndicatorKind::Boolean, "15"),
+    ];
+    let mut data = PracticeData::new();
+    data.set_list_size("D", "TOTAL", 10_000);
+    data.set_register("D", "DEM", 72);
+    for id in ["DEM001", "DEM004", "BP002"] {
+        data.set_counts("D", id, Counts { achieved: Some(true), ..Counts::default() });
+    }
+    let mut prev = BTreeMap::new();
+    prev.insert("DEM".to_string(), GroupTotals { register: 78, list_size: 10_000 });
+    let n = NationalFigures::given(d("8799"), FigureSource::Scheme, prev, FigureSource::Scheme);
+    let paid = |s: &PayScheme| {
+        let r = pay(s, &n, &data).unwrap();
+        let lines: Vec<Decimal> = r.practices[0].indicators.iter().map(|i| i.payment).collect();
+        (lines, r.practices[0].payment)
+    };
+    // per line (the default): 1021.951795... -> 1021.95, 7971.224002... -> 7971.22,
+    // 3321.343334... -> 3321.34
+    let (lines, total) = paid(&s);
+    assert_eq!(lines, [d("1021.95"), d("7971.22"), d("3321.34")]);
+    assert_eq!(total, d("12314.51"));
+    // per group: the dementia "domain value" 8993.175797... -> 8993.18, as Ardens publishes
+    s.rounding.payment_per = PaymentUnit::Group;
+    let (lines, total) = paid(&s);
+    assert_eq!(lines[0].round_dp(6), d("1021.951795"), "lines are reported unrounded");
+    assert_eq!(total, d("12314.52"));
+    // per practice: 12314.519132... -> 12314.52
+    s.rounding.payment_per = PaymentUnit::Practice;
+    assert_eq!(paid(&s).1, d("12314.52"));
+    // toward zero, per group: 8993.17 + 3321.34
+    s.rounding.payment_per = PaymentUnit::Group;
+    s.rounding.mode = RoundingMode::TowardZero;
+    assert_eq!(paid(&s).1, d("12314.51"));
+}

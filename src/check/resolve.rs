@@ -84,6 +84,9 @@ pub(super) struct IndEntry<'a> {
     pub changed: Vec<String>,
 }
 
+/// A rounding mode as written, with its span.
+type ModeAt = (ast::RoundingMode, Span);
+
 /// Header statements after inheritance, each with its file.
 #[derive(Default)]
 struct Header<'a> {
@@ -91,7 +94,7 @@ struct Header<'a> {
     point_value: Option<(usize, &'a Num)>,
     list_size: Option<(usize, &'a Num)>,
     national: Option<(usize, &'a SchemeStmt)>,
-    rounding: Option<(usize, &'a [RoundingItem])>,
+    rounding: Option<(usize, &'a [RoundingItem], &'a [ModeAt])>,
     payment: Option<(usize, &'a PaymentModel, bool)>,
     aspiration: Option<(usize, &'a Num)>,
     zero_full: Option<bool>,
@@ -462,8 +465,8 @@ impl<'a> Cx<'a> {
                     SchemeStmt::NationalPrevalence { .. } => {
                         self.header.national = Some((file, st))
                     }
-                    SchemeStmt::Rounding { items, .. } => {
-                        self.header.rounding = Some((file, items))
+                    SchemeStmt::Rounding { items, modes, .. } => {
+                        self.header.rounding = Some((file, items, modes))
                     }
                     SchemeStmt::Payment { model, to_networks, .. } => {
                         self.header.payment = Some((file, model, *to_networks))
@@ -785,9 +788,50 @@ impl<'a> Cx<'a> {
             Some((f, st)) => super::national::statement(self, st, f),
             None => None,
         };
-        let mut rounding = Vec::new();
-        if let Some((f, items)) = self.header.rounding {
+        let mut rounding: Vec<(ast::RoundingTarget, u32)> = Vec::new();
+        let mut rounding_mode = None;
+        let mut payment_per = ast::RoundingUnit::Line;
+        if let Some((f, items, modes)) = self.header.rounding {
+            for (k, (mode, span)) in modes.iter().enumerate() {
+                if k == 0 {
+                    rounding_mode = Some(*mode);
+                } else {
+                    self.push(
+                        Diagnostic::error("bad-rounding", f, *span, "a second rounding mode")
+                            .with_help(
+                            "one mode rounds everything: `half up`, `half even` or `toward zero`",
+                        ),
+                    );
+                }
+            }
             for it in items {
+                if let Some((unit, span)) = it.per {
+                    if it.target == ast::RoundingTarget::Payment {
+                        payment_per = unit;
+                    } else {
+                        self.push(
+                            Diagnostic::error(
+                                "bad-rounding",
+                                f,
+                                span,
+                                "only payments are rounded per line, group or practice",
+                            )
+                            .with_help("write `payment 2 decimals per group`; achievement, points, CPI and APDF are rounded where they are computed"),
+                        );
+                    }
+                }
+                if rounding.iter().any(|(t, _)| *t == it.target) {
+                    self.push(
+                        Diagnostic::error(
+                            "bad-rounding",
+                            f,
+                            it.span,
+                            format!("`{}` is rounded twice", it.target.word()),
+                        )
+                        .with_help("give each value one number of decimal places"),
+                    );
+                    continue;
+                }
                 match it.places.text.parse::<u32>() {
                     Ok(p) if p <= 10 => rounding.push((it.target, p)),
                     _ => self.push(
@@ -881,6 +925,8 @@ impl<'a> Cx<'a> {
             national_average_list_size: list_size,
             national_prevalence,
             rounding,
+            rounding_mode,
+            payment_per,
             payment,
             paid_to_networks,
             aspiration,

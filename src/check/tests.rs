@@ -156,3 +156,18 @@ fn a_gateway_may_require_obligations() {
     ));
     assert_eq!(c, vec!["undefined-name"]);
 }
+
+#[test]
+fn rounding_mode_and_unit_reach_the_pay_phase() {
+    let s = ok("scheme p \"P\" { period 2019-04-01 to 2020-03-31, point value £1, rounding cpi 2 decimals, payment 2 decimals per group, half even }\n");
+    assert_eq!(s.rounding_mode, Some(crate::syntax::ast::RoundingMode::HalfEven));
+    let r = crate::compile::pay_scheme(&s).rounding;
+    assert_eq!(r.mode, crate::pay::RoundingMode::HalfEven);
+    assert_eq!(r.payment_per, crate::pay::PaymentUnit::Group);
+    assert_eq!((r.cpi, r.payment), (Some(2), 2));
+    // unstated: half up, per line
+    let s = ok("scheme p \"P\" { period 2019-04-01 to 2020-03-31, point value £1 }\n");
+    let r = crate::compile::pay_scheme(&s).rounding;
+    assert_eq!(r.mode, crate::pay::RoundingMode::HalfAwayFromZero);
+    assert_eq!(r.payment_per, crate::pay::PaymentUnit::Line);
+}

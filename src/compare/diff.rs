@@ -79,7 +79,15 @@ pub fn diff(a: &Scheme, sa: &Sources, b: &Scheme, sb: &Sources) -> SchemeDiff {
     );
     field("payment", json(&a.payment), json(&b.payment));
     field("paid_to_networks", a.paid_to_networks.to_string(), b.paid_to_networks.to_string());
-    field("rounding", json(&a.rounding), json(&b.rounding));
+    let rounding = |s: &Scheme| {
+        format!(
+            "{} {} per {}",
+            json(&s.rounding),
+            s.rounding_mode.map_or("half up", |m| m.words()),
+            s.payment_per.word()
+        )
+    };
+    field("rounding", rounding(a), rounding(b));
 
     // indicators in A's order, then those only in B in B's order
     let mut indicators = Vec::new();

@@ -2,10 +2,11 @@
 
 use crate::pay::{
     Aspiration, BlendShare, Gateway, HistoricBasis, HistoricModel, IndicatorKind, Obligation,
-    PayGroup, PayIndicator, PayScheme, PayStratum, PaymentModel, Rounding, Tier, ZeroDenominator,
+    PayGroup, PayIndicator, PayScheme, PayStratum, PaymentModel, PaymentUnit, Rounding,
+    RoundingMode, Tier, ZeroDenominator,
 };
 use crate::scheme::{self, Kind, Scheme};
-use crate::syntax::ast::RoundingTarget;
+use crate::syntax::ast::{self, RoundingTarget};
 use rust_decimal::Decimal;
 
 /// The practice-table column of a payment stratum's counts: `DM_HBA1C/fit` (the pay phase's
@@ -68,6 +69,16 @@ pub fn pay_scheme(s: &Scheme) -> PayScheme {
             RoundingTarget::Payment => r.payment = *places,
         }
     }
+    r.mode = match s.rounding_mode {
+        None | Some(ast::RoundingMode::HalfUp) => RoundingMode::HalfAwayFromZero,
+        Some(ast::RoundingMode::HalfEven) => RoundingMode::HalfEven,
+        Some(ast::RoundingMode::TowardZero) => RoundingMode::TowardZero,
+    };
+    r.payment_per = match s.payment_per {
+        ast::RoundingUnit::Line => PaymentUnit::Line,
+        ast::RoundingUnit::Group => PaymentUnit::Group,
+        ast::RoundingUnit::Practice => PaymentUnit::Practice,
+    };
     p.rounding = r;
     p.zero_denominator = if s.empty_denominator_full {
         ZeroDenominator::FullPointsIfNoEligible

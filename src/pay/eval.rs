@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use super::error::PayErrors;
 use super::input::{Counts, HistoricValue, PracticeCounts, PracticeData};
 use super::national::{NationalFigures, Prevalence};
-use super::numeric::{div, div_counts, mul_sat, wide, Rounding};
+use super::numeric::{div, div_counts, mul_sat, wide, PaymentUnit, Rounding};
 use super::points::fraction_points;
 use super::result::{
     AspirationResult, GatewayResult, GroupFactor, IndicatorResult, IndicatorTotal, NetworkResult,
@@ -958,6 +958,7 @@ impl<'a> Run<'a> {
         }
         indicators.clear();
         let mut points_total = Decimal::ZERO;
+        let mut money = Money::new(self.r, self.groups.len());
         for (k, ci) in self.practice_inds.iter().enumerate() {
             let ind = ci.ind;
             let counts = PracticeData::counts(p, ci.data_col);
@@ -984,12 +985,12 @@ impl<'a> Run<'a> {
             } else {
                 let (raw, chosen) =
                     self.model_pay(&self.scheme.model, &ind.id, points, f, ci.group, p, pi, w);
-                (if raw.is_zero() { Decimal::ZERO } else { self.r.money(raw) }, Paid::Model(chosen))
+                (money.line(raw), Paid::Model(chosen))
             };
             if !ind.monitored {
                 points_total = points_total.saturating_add(points);
             }
-            payment = payment.saturating_add(pay);
+            money.add(Some(ci.group), pay);
             let (denominator, numerator, pcas, by_category) = match counts {
                 Some(c) => (c.denominator, c.numerator, c.pcas, Cow::Borrowed(&c.pcas_by_category)),
                 None => {
@@ -1057,9 +1058,10 @@ impl<'a> Run<'a> {
                 let raw = self.historic(u.model, Some(value), f.cpi, a);
                 let pay = match unmet {
                     Some(_) => Decimal::ZERO,
-                    None => self.r.money(mul_sat(u.weight, raw)),
+                    None => money.line(mul_sat(u.weight, raw)),
                 };
-                payment = payment.saturating_add(pay);
+                // an item that names no group is a group of its own
+                money.add(g, pay);
                 if totals.is_some() {
                     continue; // not an indicator: in no indicator's totals
                 }
@@ -1085,6 +1087,7 @@ impl<'a> Run<'a> {
                 });
             }
         }
+        payment = payment.saturating_add(money.finish());
         let obligations = self
             .scheme
             .obligations
@@ -1185,7 +1188,7 @@ impl<'a> Run<'a> {
                 );
             }
             let mut points_total = Decimal::ZERO;
-            let mut payment = Decimal::ZERO;
+            let mut money = Money::new(self.r, self.groups.len());
             let mut indicators = Vec::with_capacity(self.network_inds.len());
             for ci in &self.network_inds {
                 let ind = ci.ind;
@@ -1213,12 +1216,12 @@ impl<'a> Run<'a> {
                     Decimal::ZERO
                 } else {
                     let v = f.value.get(ci.group).copied().flatten();
-                    self.r.money(v.map_or(Decimal::ZERO, |v| mul_sat(points, v)))
+                    money.line(v.map_or(Decimal::ZERO, |v| mul_sat(points, v)))
                 };
                 if !ind.monitored {
                     points_total = points_total.saturating_add(points);
                 }
-                payment = payment.saturating_add(pay);
+                money.add(Some(ci.group), pay);
                 let grp = &self.groups[ci.group];
                 let reg = sum_opt(ps.iter().map(|p| PracticeData::register(p, grp.data_col)));
                 indicators.push(IndicatorResult {
@@ -1242,6 +1245,7 @@ impl<'a> Run<'a> {
                     strata,
                 });
             }
+            let payment = money.finish();
             let practice_payment = idx
                 .iter()
                 .filter_map(|&i| practices.get(i))
@@ -1354,5 +1358,60 @@ fn collect_unmatched<'a>(model: &'a PaymentModel, weight: Decimal, out: &mut Vec
         }
         PaymentModel::Except { model, .. } => collect_unmatched(model, weight, out),
         _ => {}
+    }
+}
+
+/// A practice's (or network's) payment lines summed as the scheme rounds them: each line
+/// rounded as it comes (the default), or the unrounded lines summed per group (or all
+/// together) and rounded at the end.
+struct Money<'r> {
+    r: &'r Rounding,
+    /// Sum of the rounded lines.
+    total: Decimal,
+    /// Per scheme group, the sum of its unrounded lines (per group only).
+    groups: Vec<Decimal>,
+    /// The sum of all unrounded lines (per practice only).
+    all: Decimal,
+}
+
+impl<'r> Money<'r> {
+    fn new(r: &'r Rounding, groups: usize) -> Money<'r> {
+        let groups = if r.payment_per == PaymentUnit::Group {
+            vec![Decimal::ZERO; groups]
+        } else {
+            Vec::new()
+        };
+        Money { r, total: Decimal::ZERO, groups, all: Decimal::ZERO }
+    }
+
+    /// A line's payment as reported: rounded now (per line), or unrounded (rounded in its
+    /// group's or the practice's sum).
+    fn line(&self, raw: Decimal) -> Decimal {
+        match self.r.payment_per {
+            _ if raw.is_zero() => Decimal::ZERO,
+            PaymentUnit::Line => self.r.money(raw),
+            PaymentUnit::Group | PaymentUnit::Practice => raw,
+        }
+    }
+
+    /// Adds a line of `group` (`None`: a line that is a group of its own, such as a historic
+    /// item that names no group).
+    fn add(&mut self, group: Option<usize>, pay: Decimal) {
+        match (self.r.payment_per, group.and_then(|g| self.groups.get_mut(g))) {
+            (PaymentUnit::Line, _) => self.total = self.total.saturating_add(pay),
+            (PaymentUnit::Group, Some(sum)) => *sum = sum.saturating_add(pay),
+            (PaymentUnit::Group, None) => self.total = self.total.saturating_add(self.r.money(pay)),
+            (PaymentUnit::Practice, _) => self.all = self.all.saturating_add(pay),
+        }
+    }
+
+    /// The total: rounded lines plus each rounded group (or practice) sum.
+    fn finish(self) -> Decimal {
+        let r = self.r;
+        let groups = self.groups.iter().fold(self.total, |t, &g| t.saturating_add(r.money(g)));
+        match r.payment_per {
+            PaymentUnit::Practice => groups.saturating_add(r.money(self.all)),
+            PaymentUnit::Line | PaymentUnit::Group => groups,
+        }
     }
 }

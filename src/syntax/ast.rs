@@ -149,8 +149,10 @@ pub enum SchemeStmt {
         groups: Vec<NationalGroup>,
         span: Span,
     },
+    /// `rounding none` (no items, no mode) or `rounding T N decimals [per UNIT], ..., MODE`.
     Rounding {
         items: Vec<RoundingItem>,
+        modes: Vec<(RoundingMode, Span)>,
         span: Span,
     },
     Payment {
@@ -223,11 +225,73 @@ pub enum RoundingTarget {
     Payment,
 }
 
+impl RoundingTarget {
+    /// As written: `achievement`, `points`, `cpi`, `apdf`, `payment`.
+    pub fn word(self) -> &'static str {
+        match self {
+            RoundingTarget::Achievement => "achievement",
+            RoundingTarget::Points => "points",
+            RoundingTarget::Cpi => "cpi",
+            RoundingTarget::Apdf => "apdf",
+            RoundingTarget::Payment => "payment",
+        }
+    }
+}
+
+impl RoundingMode {
+    /// As written: `half up`, `half even`, `toward zero`.
+    pub fn words(self) -> &'static str {
+        match self {
+            RoundingMode::HalfUp => "half up",
+            RoundingMode::HalfEven => "half even",
+            RoundingMode::TowardZero => "toward zero",
+        }
+    }
+}
+
+impl RoundingUnit {
+    /// As written: `line`, `group`, `practice`.
+    pub fn word(self) -> &'static str {
+        match self {
+            RoundingUnit::Line => "line",
+            RoundingUnit::Group => "group",
+            RoundingUnit::Practice => "practice",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RoundingItem {
     pub target: RoundingTarget,
     pub places: Num,
+    /// `per line | group | practice`: what one rounding covers (payments only).
+    pub per: Option<(RoundingUnit, Span)>,
     pub span: Span,
+}
+
+/// How halves (and the digits dropped) are rounded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundingMode {
+    /// `half up`: halves away from zero (0.125 -> 0.13).
+    HalfUp,
+    /// `half even`: halves to the even neighbour (0.125 -> 0.12).
+    HalfEven,
+    /// `toward zero`: the dropped digits are cut (0.129 -> 0.12).
+    TowardZero,
+}
+
+/// What one rounding of payments covers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundingUnit {
+    /// Each payment line (indicator, historic item), the default.
+    #[default]
+    Line,
+    /// The sum of a practice's lines of one group (a QOF "domain value").
+    Group,
+    /// The sum of a practice's lines.
+    Practice,
 }
 
 /// A payment model.

@@ -445,12 +445,40 @@ impl Builder<'_> {
                 Rule::rounding_stmt => {
                     let s = self.span(&c);
                     let mut items = Vec::new();
+                    let mut modes = Vec::new();
                     for it in c.into_inner().filter(|n| n.as_rule() == Rule::rounding_item) {
                         let is = self.span(&it);
                         let mut target = RoundingTarget::Payment;
                         let mut places = None;
+                        let mut per = None;
                         for x in it.into_inner() {
                             match x.as_rule() {
+                                Rule::rounding_mode => {
+                                    let ms = self.span(&x);
+                                    let ks: Vec<Rule> =
+                                        x.into_inner().map(|k| k.as_rule()).collect();
+                                    let mode = if ks.contains(&Rule::k_even) {
+                                        RoundingMode::HalfEven
+                                    } else if ks.contains(&Rule::k_toward) {
+                                        RoundingMode::TowardZero
+                                    } else {
+                                        RoundingMode::HalfUp
+                                    };
+                                    modes.push((mode, ms));
+                                }
+                                Rule::rounding_unit => {
+                                    let us = self.span(&x);
+                                    let ks: Vec<Rule> =
+                                        x.into_inner().map(|k| k.as_rule()).collect();
+                                    let unit = if ks.contains(&Rule::k_group) {
+                                        RoundingUnit::Group
+                                    } else if ks.contains(&Rule::k_practice) {
+                                        RoundingUnit::Practice
+                                    } else {
+                                        RoundingUnit::Line
+                                    };
+                                    per = Some((unit, us));
+                                }
                                 Rule::rounding_target => {
                                     target = match x.into_inner().next().map(|k| k.as_rule()) {
                                         Some(Rule::k_achievement) => RoundingTarget::Achievement,
@@ -465,10 +493,10 @@ impl Builder<'_> {
                             }
                         }
                         if let Some(places) = places {
-                            items.push(RoundingItem { target, places, span: is });
+                            items.push(RoundingItem { target, places, per, span: is });
                         }
                     }
-                    stmts.push(SchemeStmt::Rounding { items, span: s });
+                    stmts.push(SchemeStmt::Rounding { items, modes, span: s });
                 }
                 Rule::payment_stmt => {
                     let s = self.span(&c);
