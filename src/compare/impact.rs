@@ -12,6 +12,7 @@ use crate::compile::Program;
 use crate::eval::{self, Engine, PayInputs};
 use crate::model::Population;
 use crate::national::{NationalError, PrevalenceFrom};
+use crate::pay::national::NationalReport;
 use crate::pay::numeric::{div, ser_dec, ser_money, ser_opt_dec};
 use crate::pay::{IndicatorTotal, PayResult};
 use crate::scheme::{Kind, Outcome, Scheme, Sources};
@@ -163,6 +164,26 @@ pub struct PracticeImpact {
     /// Percentage change of the payment (2 places), `null` when A pays 0.
     #[serde(serialize_with = "ser_opt_pct")]
     pub delta_pct: Option<Decimal>,
+    /// Contractor population index under A and under B (`null` when unknown or unpaid).
+    #[serde(serialize_with = "ser_opt_dec")]
+    pub cpi_a: Option<Decimal>,
+    #[serde(serialize_with = "ser_opt_dec")]
+    pub cpi_b: Option<Decimal>,
+    /// APDF per group of [`Comparison::groups`], under A and under B (`null` where the group
+    /// is not prevalence-adjusted under that scheme).
+    #[serde(serialize_with = "ser_opt_decs")]
+    pub apdf_a: Vec<Option<Decimal>>,
+    #[serde(serialize_with = "ser_opt_decs")]
+    pub apdf_b: Vec<Option<Decimal>>,
+}
+
+fn ser_opt_decs<S: serde::Serializer>(v: &[Option<Decimal>], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(v.len()))?;
+    for d in v {
+        seq.serialize_element(&d.map(|d| d.normalize().to_string()))?;
+    }
+    seq.end()
 }
 
 /// One network: its practices' payments plus its own network indicators'.
@@ -231,6 +252,12 @@ pub struct Comparison {
     /// Each scheme's pay warnings.
     pub warnings_a: Vec<String>,
     pub warnings_b: Vec<String>,
+    /// The national figures each scheme was paid with, and where they came from.
+    pub national_a: NationalReport,
+    pub national_b: NationalReport,
+    /// The prevalence-adjusted groups of either scheme, in the order of each practice's
+    /// `apdf_a` and `apdf_b`.
+    pub groups: Vec<String>,
 }
 
 impl Comparison {
@@ -656,6 +683,20 @@ fn build(
         })
         .collect();
 
+    // the prevalence-adjusted groups of either scheme, as their practices list them
+    let mut groups: Vec<String> = Vec::new();
+    // (every practice of a run lists the same groups: the scheme's adjusted ones)
+    for p in pay_a.practices.first().into_iter().chain(pay_b.practices.first()) {
+        for g in &p.groups {
+            if !groups.iter().any(|x| x == g.group) {
+                groups.push(g.group.to_string());
+            }
+        }
+    }
+    let apdfs = |p: &crate::pay::PracticeResult<'_>| -> Vec<Option<Decimal>> {
+        groups.iter().map(|g| p.groups.iter().find(|x| x.group == g).map(|x| x.apdf)).collect()
+    };
+
     // practices: A's order, then B-only
     let mut practices: Vec<PracticeImpact> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
@@ -671,6 +712,10 @@ fn build(
             payment_b: Decimal::ZERO,
             delta: Decimal::ZERO,
             delta_pct: None,
+            cpi_a: p.cpi,
+            cpi_b: None,
+            apdf_a: apdfs(p),
+            apdf_b: vec![None; groups.len()],
         });
     }
     for p in &pay_b.practices {
@@ -687,6 +732,10 @@ fn build(
                     payment_b: Decimal::ZERO,
                     delta: Decimal::ZERO,
                     delta_pct: None,
+                    cpi_a: None,
+                    cpi_b: None,
+                    apdf_a: vec![None; groups.len()],
+                    apdf_b: Vec::new(),
                 });
                 practices.len() - 1
             }
@@ -694,6 +743,8 @@ fn build(
         let x = &mut practices[k];
         x.points_b = p.points;
         x.payment_b = p.payment;
+        x.cpi_b = p.cpi;
+        x.apdf_b = apdfs(p);
         if x.network_id.is_empty() {
             x.network_id = p.network_id.unwrap_or("").to_string();
         }
@@ -786,6 +837,9 @@ fn build(
         losers,
         warnings_a: warnings(pay_a),
         warnings_b: warnings(pay_b),
+        national_a: pay_a.national.clone(),
+        national_b: pay_b.national.clone(),
+        groups,
     }
 }
 

@@ -260,6 +260,10 @@ export function renderCompare(c: CompareOutput): HTMLElement {
     h("dd", { id: "total-change" }, signed(cmp.total.delta)),
     h("dt", {}, "Practices"),
     h("dd", {}, `${c.gainers} gain (+), ${c.losers} lose (−), ${cmp.practices.length - c.gainers - c.losers} unchanged`),
+    h("dt", {}, "National figures A"),
+    h("dd", {}, `average list size ${cmp.national_a.average_list_size} (${cmp.national_a.average_list_size_source}); prevalence: ${cmp.national_a.prevalence_source}`),
+    h("dt", {}, "National figures B"),
+    h("dd", {}, `average list size ${cmp.national_b.average_list_size} (${cmp.national_b.average_list_size_source}); prevalence: ${cmp.national_b.prevalence_source}`),
   );
   const header = cmp.header.length
     ? table("Scheme header changes", ["Field", "A", "B"], cmp.header.map((f) => [f.field, f.a, f.b]), [false, false, false])
@@ -277,14 +281,29 @@ export function renderCompare(c: CompareOutput): HTMLElement {
     cmp.indicators.map((i) => [i.id, STATUS[i.status] ?? i.status, fixed(scaled(i.a?.points)), fixed(scaled(i.b?.points)), pounds(scaled(i.a?.payment)), pounds(scaled(i.b?.payment)), signed(i.delta.payment)]),
     [false, false, true, true, true, true, true],
   );
+  // APDF per group under A (and B when it differs), under each scheme's national prevalence
+  const apdf = (v: (string | null)[]): string[] => v.map((a) => (a === null ? "" : fixed(scaled(a), 4)));
+  const nationalRow = (n: PayResult["national"]): string[] => ["national", ...cmp.groups.map((g) => {
+    const p = n.prevalence[g]?.prevalence;
+    return p === null || p === undefined ? "" : `${fixed(scaled(p) * 100n, 2)}%`;
+  })];
+  const differ = cmp.practices.some((p) => p.cpi_a !== p.cpi_b || p.apdf_a.join() !== p.apdf_b.join());
+  const factors = [false, ...(differ ? [true] : [])].map((b) =>
+    table(
+      `National prevalence and APDF by group${differ ? (b ? ", B" : ", A") : ""}`,
+      ["Practice", ...cmp.groups],
+      [nationalRow(b ? cmp.national_b : cmp.national_a), ...cmp.practices.map((p) => [p.practice_id, ...apdf(b ? p.apdf_b : p.apdf_a)])],
+      [false, ...cmp.groups.map(() => true)],
+    ),
+  );
   const practices = table(
     "Payment per practice",
-    ["Practice", "Network", "List size", "Points A", "Points B", "Payment A", "Payment B", "Change", "Change %"],
-    cmp.practices.map((p) => [p.practice_id, p.network_id, p.list_size?.toLocaleString("en-GB") ?? "", fixed(scaled(p.points_a)), fixed(scaled(p.points_b)), pounds(scaled(p.payment_a)), pounds(scaled(p.payment_b)), signed(p.delta), signedPct(p.delta_pct)]),
-    [false, false, true, true, true, true, true, true],
+    ["Practice", "Network", "List size", "CPI", "Points A", "Points B", "Payment A", "Payment B", "Change", "Change %"],
+    cmp.practices.map((p) => [p.practice_id, p.network_id, p.list_size?.toLocaleString("en-GB") ?? "", p.cpi_a === null ? "" : fixed(scaled(p.cpi_a), 4), fixed(scaled(p.points_a)), fixed(scaled(p.points_b)), pounds(scaled(p.payment_a)), pounds(scaled(p.payment_b)), signed(p.delta), signedPct(p.delta_pct)]),
+    [false, false, true, true, true, true, true, true, true, true],
   );
   const chart = h("figure", { class: "chart" }, changeChart(c), h("figcaption", {}, "Change in payment per practice, B minus A (+ gains, − losses)"));
-  return h("div", {}, summary, header, chart, diff, impact, practices);
+  return h("div", {}, summary, header, chart, diff, impact, ...factors, practices);
 }
 
 /** Indicator, practice and total rows of the payments shown. */

@@ -283,6 +283,11 @@ export interface PracticeImpact {
   delta: string;
   /** Percentage change (2 places), `null` when A pays nothing. */
   delta_pct: string | null;
+  cpi_a: string | null;
+  cpi_b: string | null;
+  /** APDF per group of `Comparison.groups` (`null` where not prevalence-adjusted). */
+  apdf_a: (string | null)[];
+  apdf_b: (string | null)[];
 }
 
 /** The core's comparison (`compare::Comparison`), as `qofrules compare --format json` prints it. */
@@ -303,6 +308,9 @@ export interface Comparison {
   losers: PracticeImpact[];
   warnings_a: string[];
   warnings_b: string[];
+  national_a: PayResult["national"];
+  national_b: PayResult["national"];
+  groups: string[];
 }
 
 export interface CompareOutput {
