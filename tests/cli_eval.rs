@@ -211,47 +211,51 @@ fn eval_of_a_year_without_national_prevalence_says_how_to_give_it() {
     assert!(stdout(&o).contains("national prevalence: computed from 2 practices evaluated"));
 }
 
-/// Published worked examples of a practice's payment, reproduced to the penny from a scheme
-/// file and practice-level inputs alone (`tests/worked/`, docs/money.md).
+/// Published worked examples of a practice's payment, each reproduced to the penny from a
+/// scheme file and a one-practice input alone (`tests/worked/`, docs/money.md).
 #[test]
 fn worked_examples_are_paid_to_the_penny_from_one_practice() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/worked");
-    let examples: [(&str, &[&str], &str, &[&str]); 2] = [
+    for (scheme, input, paid, cpi, apdf) in [
         // Lincolnshire LMC 2022/23: 29 x £207.56 x 1.71 x 1.45 = £14,924.71
-        ("lincs-2022-23", &["14924.71"], "1.71", &["1.45"]),
-        // Ardens 2020/21: 44 dementia points, 53 of 10,000 against 0.78%: £6,619.98; and 72
-        // of 10,000: £8,993.18 (the group's payment rounded as a whole)
+        ("lincs-2022-23", "lincs-2022-23", "14924.71", "1.71", "1.45"),
+        // Ardens 2020/21: 44 dementia points, 53 of 10,000 against 0.78%: £6,619.98
         (
             "ardens-2020-21",
-            &["6619.98", "8993.18"],
+            "ardens-2020-21",
+            "6619.98",
             "1.1364927832708262302534378907",
-            &["0.6794871794871794871794871795", "0.9230769230769230769230769231"],
+            "0.6794871794871794871794871795",
         ),
-    ];
-    for (name, paid, cpi, apdf) in examples {
+        // and 72 of 10,000: £8,993.18, the group's payment rounded as a whole
+        (
+            "ardens-2020-21",
+            "ardens-2020-21-72",
+            "8993.18",
+            "1.1364927832708262302534378907",
+            "0.9230769230769230769230769231",
+        ),
+    ] {
         let o = run(
             &[
                 "eval",
-                &format!("{name}.qof"),
+                &format!("{scheme}.qof"),
                 "--achievement",
-                &format!("{name}.achievement.csv"),
+                &format!("{input}.achievement.csv"),
                 "--prevalence",
-                &format!("{name}.prevalence.csv"),
+                &format!("{input}.prevalence.csv"),
                 "--format",
                 "json",
             ],
             &root,
         );
-        assert!(o.status.success(), "{name}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(o.status.success(), "{input}: {}", String::from_utf8_lossy(&o.stderr));
         let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-        let practices = v["practices"].as_array().unwrap();
-        let got: Vec<&str> = practices.iter().map(|p| p["payment"].as_str().unwrap()).collect();
-        assert_eq!(got, paid, "{name}");
-        let got: Vec<&str> =
-            practices.iter().map(|p| p["groups"][0]["apdf"].as_str().unwrap()).collect();
-        assert_eq!(got, apdf, "{name}");
-        assert!(practices.iter().all(|p| p["cpi"] == cpi), "{name}");
-        assert_eq!(v["national"]["prevalence_source"], "scheme", "{name}");
+        assert_eq!(v["practices"].as_array().unwrap().len(), 1, "{input}");
+        assert_eq!(v["total"]["payment"], paid, "{input}");
+        assert_eq!(v["practices"][0]["cpi"], cpi, "{input}");
+        assert_eq!(v["practices"][0]["groups"][0]["apdf"], apdf, "{input}");
+        assert_eq!(v["national"]["prevalence_source"], "scheme", "{input}");
     }
 }
 
