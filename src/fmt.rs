@@ -598,24 +598,53 @@ impl Printer<'_> {
             SchemeStmt::ListSize { value, .. } => {
                 self.leaf(span, &format!("national average list size {}", value.text))
             }
-            SchemeStmt::Rounding { items, .. } => {
-                let text = if items.is_empty() {
+            SchemeStmt::NationalPrevalence { base, groups, .. } => {
+                let mut header = "national prevalence".to_string();
+                let mut from = span_start(span);
+                match base {
+                    Some(NationalBase::File { path, span: b }) => {
+                        header.push_str(&format!(" from {}", string(&path.value)));
+                        from = self.end(*b);
+                    }
+                    Some(NationalBase::Embedded { name, year, span: b }) => {
+                        header.push_str(&format!(" of {} {}", name.name, year.text));
+                        from = self.end(*b);
+                    }
+                    None => {}
+                }
+                if base.is_some()
+                    && groups.is_empty()
+                    && self.find_brace(from, self.end(span)).is_none()
+                {
+                    self.leaf(span, &header);
+                } else {
+                    self.block(span, &header, from, !groups.is_empty(), |p| {
+                        for g in groups {
+                            let figure = match &g.figure {
+                                NationalFigure::Rate { percent } => format!("{}%", percent.text),
+                                NationalFigure::Totals { register, list_size } => {
+                                    format!("{} / {}", register.text, list_size.text)
+                                }
+                            };
+                            p.leaf(g.span, &format!("{} {figure}", g.group.name));
+                        }
+                    });
+                }
+            }
+            SchemeStmt::Rounding { items, modes, .. } => {
+                let text = if items.is_empty() && modes.is_empty() {
                     "rounding none".to_string()
                 } else {
-                    let parts: Vec<String> = items
+                    let mut parts: Vec<String> = items
                         .iter()
                         .map(|r| {
-                            let target = match r.target {
-                                RoundingTarget::Achievement => "achievement",
-                                RoundingTarget::Points => "points",
-                                RoundingTarget::Cpi => "cpi",
-                                RoundingTarget::Apdf => "apdf",
-                                RoundingTarget::Payment => "payment",
-                            };
                             let unit = if r.places.text == "1" { "decimal" } else { "decimals" };
-                            format!("{target} {} {unit}", r.places.text)
+                            let per = r.per.map(|(u, _)| format!(" per {}", u.word()));
+                            let per = per.unwrap_or_default();
+                            format!("{} {} {unit}{per}", r.target.word(), r.places.text)
                         })
                         .collect();
+                    parts.extend(modes.iter().map(|(m, _)| m.words().to_string()));
                     format!("rounding {}", parts.join(", "))
                 };
                 self.leaf(span, &text)
@@ -623,13 +652,19 @@ impl Printer<'_> {
             SchemeStmt::Payment { model, to_networks, .. } => {
                 let suffix = if *to_networks { " paid to networks" } else { "" };
                 match model {
-                    PaymentModel::HigherOf { a, b, except, .. } if !except.is_empty() => {
+                    PaymentModel::HigherOf { a, b, except, on, .. } if !except.is_empty() => {
                         let prefix = format!(
                             "payment higher of {} and {} except",
                             payment_model(a),
                             payment_model(b)
                         );
-                        self.list_stmt(span_start(span), self.end(span), &prefix, except, suffix)
+                        let suffix = format!("{}{suffix}", on_text(on));
+                        self.list_stmt(span_start(span), self.end(span), &prefix, except, &suffix)
+                    }
+                    PaymentModel::Except { base, except, on, .. } => {
+                        let prefix = format!("payment {} except", payment_model(base));
+                        let suffix = format!("{}{suffix}", on_text(on));
+                        self.list_stmt(span_start(span), self.end(span), &prefix, except, &suffix)
                     }
                     _ => self.leaf(span, &format!("payment {}{suffix}", payment_model(model))),
                 }
@@ -1113,14 +1148,15 @@ fn pays_text(p: &Pays) -> String {
 fn payment_model(m: &PaymentModel) -> String {
     match m {
         PaymentModel::Performance { .. } => "performance".to_string(),
-        PaymentModel::Historic { year, prevalence, list_size, .. } => {
+        PaymentModel::Historic { year, prevalence, list_size, pounds, .. } => {
             let adjusted = match (prevalence, list_size) {
                 (true, true) => " adjusted for prevalence and list size",
                 (true, false) => " adjusted for prevalence",
                 (false, true) => " adjusted for list size",
                 (false, false) => "",
             };
-            format!("historic {}{adjusted}", year.text)
+            let pounds = if *pounds { " in pounds" } else { "" };
+            format!("historic {}{pounds}{adjusted}", year.text)
         }
         PaymentModel::Blend { parts, .. } => {
             let parts: Vec<String> = parts
@@ -1129,15 +1165,24 @@ fn payment_model(m: &PaymentModel) -> String {
                 .collect();
             format!("blend {}", parts.join(", "))
         }
-        PaymentModel::HigherOf { a, b, except, .. } => {
+        PaymentModel::HigherOf { a, b, except, on, .. } => {
             let mut s = format!("higher of {} and {}", payment_model(a), payment_model(b));
             if !except.is_empty() {
                 let names: Vec<&str> = except.iter().map(|n| n.name.as_str()).collect();
-                s.push_str(&format!(" except {}", names.join(", ")));
+                s.push_str(&format!(" except {}{}", names.join(", "), on_text(on)));
             }
             s
         }
+        PaymentModel::Except { base, except, on, .. } => {
+            let names: Vec<&str> = except.iter().map(|n| n.name.as_str()).collect();
+            format!("{} except {}{}", payment_model(base), names.join(", "), on_text(on))
+        }
     }
+}
+
+/// ` on MODEL` of an `except` clause, if written.
+fn on_text(on: &Option<Box<PaymentModel>>) -> String {
+    on.as_ref().map(|m| format!(" on {}", payment_model(m))).unwrap_or_default()
 }
 
 fn category(c: &Category, label: Option<&Text>) -> String {

@@ -22,8 +22,16 @@ pub struct SchemeView {
     /// Pounds per point.
     pub point_value: String,
     pub national_average_list_size: Option<Value>,
+    /// The national prevalence the scheme states, if it does (which figures a run uses is
+    /// decided by `crate::national`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub national_prevalence: Option<NationalView>,
     /// Decimal places per rounding point (`achievement`, `points`, `cpi`, `apdf`, `payment`).
     pub rounding: Vec<RoundingView>,
+    /// How values are rounded: `half up` (the default), `half even` or `toward zero`.
+    pub rounding_mode: &'static str,
+    /// What one rounding of payments covers: `line` (the default), `group` or `practice`.
+    pub payment_rounded_per: &'static str,
     pub payment: PaymentView,
     pub paid_to_networks: bool,
     /// Percentage of the previous year's achievement paid monthly.
@@ -40,6 +48,15 @@ pub struct SchemeView {
     pub obligations: Vec<ObligationView>,
     /// Names of the root file's tests.
     pub tests: Vec<String>,
+}
+
+/// A `national prevalence` statement: embedded figures, a file, and figures per group as
+/// written (`2.1%`, `3455176 / 48829165`).
+#[derive(Clone, Debug, Serialize)]
+pub struct NationalView {
+    pub embedded: Option<String>,
+    pub file: Option<String>,
+    pub groups: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -63,6 +80,9 @@ pub enum PaymentView {
         year: String,
         prevalence: bool,
         list_size: bool,
+        /// `in pounds` (shown only when true).
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        pounds: bool,
     },
     Blend {
         parts: Vec<BlendPartView>,
@@ -71,6 +91,15 @@ pub enum PaymentView {
         a: Box<PaymentView>,
         b: Box<PaymentView>,
         except: Vec<String>,
+        /// The model the excepted indicators are paid on, when not performance.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        on: Option<Box<PaymentView>>,
+    },
+    /// A model with some indicators paid on another (`on`).
+    Except {
+        base: Box<PaymentView>,
+        except: Vec<String>,
+        on: Box<PaymentView>,
     },
     /// A monitored indicator is never paid.
     None,
@@ -285,21 +314,33 @@ impl Ctx<'_> {
 fn payment(m: &scheme::PaymentModel) -> PaymentView {
     match m {
         scheme::PaymentModel::Performance => PaymentView::Performance,
-        scheme::PaymentModel::Historic { year, prevalence, list_size } => PaymentView::Historic {
-            year: year.clone(),
-            prevalence: *prevalence,
-            list_size: *list_size,
-        },
+        scheme::PaymentModel::Historic { year, prevalence, list_size, pounds } => {
+            PaymentView::Historic {
+                year: year.clone(),
+                prevalence: *prevalence,
+                list_size: *list_size,
+                pounds: *pounds,
+            }
+        }
         scheme::PaymentModel::Blend { parts } => PaymentView::Blend {
             parts: parts
                 .iter()
                 .map(|(s, m)| BlendPartView { share: percent(*s), model: payment(m) })
                 .collect(),
         },
-        scheme::PaymentModel::HigherOf { a, b, except } => PaymentView::HigherOf {
+        scheme::PaymentModel::HigherOf { a, b, except, on } => PaymentView::HigherOf {
             a: Box::new(payment(a)),
             b: Box::new(payment(b)),
             except: except.clone(),
+            on: match on.as_ref() {
+                scheme::PaymentModel::Performance => None,
+                m => Some(Box::new(payment(m))),
+            },
+        },
+        scheme::PaymentModel::Except { base, except, on } => PaymentView::Except {
+            base: Box::new(payment(base)),
+            except: except.clone(),
+            on: Box::new(payment(on)),
         },
     }
 }
@@ -319,9 +360,13 @@ pub fn view(s: &Scheme, sources: &Sources) -> SchemeView {
                 PaymentView::None
             } else {
                 match &s.payment {
-                    scheme::PaymentModel::HigherOf { except, .. } if except.contains(&i.id) => {
-                        PaymentView::Performance
+                    scheme::PaymentModel::HigherOf { except, on, .. }
+                    | scheme::PaymentModel::Except { except, on, .. }
+                        if except.contains(&i.id) =>
+                    {
+                        payment(on)
                     }
+                    scheme::PaymentModel::Except { base, .. } => payment(base),
                     m => payment(m),
                 }
             };
@@ -380,6 +425,11 @@ pub fn view(s: &Scheme, sources: &Sources) -> SchemeView {
         period: PeriodView { start: s.period_start.to_string(), end: s.period_end.to_string() },
         point_value: money(s.point_value),
         national_average_list_size: s.national_average_list_size.map(number),
+        national_prevalence: s.national_prevalence.as_ref().map(|n| NationalView {
+            embedded: n.embedded.clone(),
+            file: n.file.as_ref().map(|f| f.name.clone()),
+            groups: n.groups.iter().map(|(g, v)| (g.clone(), v.describe())).collect(),
+        }),
         rounding: s
             .rounding
             .iter()
@@ -394,6 +444,8 @@ pub fn view(s: &Scheme, sources: &Sources) -> SchemeView {
                 places: *p,
             })
             .collect(),
+        rounding_mode: s.rounding_mode.map_or("half up", |m| m.words()),
+        payment_rounded_per: s.payment_per.word(),
         payment: payment(&s.payment),
         paid_to_networks: s.paid_to_networks,
         aspiration: s.aspiration.map(percent),

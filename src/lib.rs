@@ -15,6 +15,7 @@ pub mod eval;
 pub mod fmt;
 pub mod inspect;
 pub mod model;
+pub mod national;
 mod par;
 pub mod pay;
 pub mod population;

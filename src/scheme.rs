@@ -50,7 +50,14 @@ pub struct Scheme {
     pub period_end: Date,
     pub point_value: Decimal,
     pub national_average_list_size: Option<Decimal>,
+    /// The national prevalence the scheme states (`national prevalence ...`), if it does.
+    /// Which figures a run uses is decided in [`crate::national`].
+    pub national_prevalence: Option<NationalStatement>,
     pub rounding: Vec<(RoundingTarget, u32)>,
+    /// `half up` (the default when `None`), `half even` or `toward zero`.
+    pub rounding_mode: Option<ast::RoundingMode>,
+    /// What one rounding of payments covers: each line (the default), group or practice.
+    pub payment_per: ast::RoundingUnit,
     pub payment: PaymentModel,
     pub paid_to_networks: bool,
     /// Share of the previous year's achievement paid monthly (0-1).
@@ -84,6 +91,81 @@ impl Scheme {
     }
 }
 
+/// A scheme's `national prevalence` statement, resolved.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NationalStatement {
+    /// Figures embedded in qofrules (`of England 2019/20`), by their name.
+    pub embedded: Option<String>,
+    /// A prevalence file (`from "file.csv"`), summed.
+    pub file: Option<NationalFile>,
+    /// Figures stated per group; they take precedence over the embedded or file figures.
+    pub groups: Vec<(String, StatedPrevalence)>,
+    /// The file and span of the statement.
+    pub file_index: usize,
+    pub span: Span,
+}
+
+impl NationalStatement {
+    /// Whether the statement gives a figure for `group`.
+    pub fn covers(&self, group: &str) -> bool {
+        self.groups.iter().any(|(g, _)| g == group)
+            || self.file.as_ref().is_some_and(|f| f.groups.contains_key(group))
+            || self.embedded.as_deref().is_some_and(|e| crate::national::embedded_covers(e, group))
+    }
+}
+
+impl NationalStatement {
+    /// A one-line description: `England 2019/20 (embedded); file x.csv; AF 2.1%, DM 3 / 40`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(e) = &self.embedded {
+            parts.push(format!("{e} (embedded)"));
+        }
+        if let Some(f) = &self.file {
+            parts.push(format!("file {}", f.name));
+        }
+        if !self.groups.is_empty() {
+            let groups: Vec<String> =
+                self.groups.iter().map(|(g, v)| format!("{g} {}", v.describe())).collect();
+            parts.push(groups.join(", "));
+        }
+        parts.join("; ")
+    }
+}
+
+impl StatedPrevalence {
+    /// As written: `2.1%` or `3455176 / 48829165`.
+    pub fn describe(&self) -> String {
+        match self {
+            StatedPrevalence::Rate { rate } => {
+                format!("{}%", (*rate * Decimal::ONE_HUNDRED).normalize())
+            }
+            StatedPrevalence::Totals { register, list_size } => format!("{register} / {list_size}"),
+        }
+    }
+}
+
+/// A prevalence file named by a scheme, summed per group.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NationalFile {
+    /// The file's name, as found among the sources.
+    pub name: String,
+    /// Per group code: summed register, list size and the list type they are on.
+    pub groups: std::collections::BTreeMap<String, (u64, u64, String)>,
+    /// How many practices it has.
+    pub practices: usize,
+}
+
+/// One group's national prevalence as a scheme states it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(tag = "figure", rename_all = "snake_case")]
+pub enum StatedPrevalence {
+    /// A fraction 0-1 (`2.1%` is 0.021).
+    Rate { rate: Decimal },
+    /// Register and list size totals.
+    Totals { register: u64, list_size: u64 },
+}
+
 /// A resolved payment model.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "model", rename_all = "snake_case")]
@@ -94,16 +176,26 @@ pub enum PaymentModel {
         year: String,
         prevalence: bool,
         list_size: bool,
+        /// `in pounds`: the year's pounds as paid, not its points repriced.
+        pounds: bool,
     },
     /// Shares (0-1, summing to 1) of several models.
     Blend {
         parts: Vec<(Decimal, PaymentModel)>,
     },
-    /// Per indicator the higher of two models; `except` indicators are paid on performance.
+    /// Per indicator the higher of two models; `except` indicators are paid on `on`
+    /// (performance unless stated).
     HigherOf {
         a: Box<PaymentModel>,
         b: Box<PaymentModel>,
         except: Vec<String>,
+        on: Box<PaymentModel>,
+    },
+    /// `base`, except the listed indicators, paid on `on` (income protection for a subset).
+    Except {
+        base: Box<PaymentModel>,
+        except: Vec<String>,
+        on: Box<PaymentModel>,
     },
 }
 

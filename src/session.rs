@@ -13,6 +13,7 @@ use crate::compile::{compile, Program};
 use crate::diag::{Diagnostic, LineIndex, Severity};
 use crate::eval::{self, IndicatorTrace, TestReport};
 use crate::model::Population;
+use crate::national::PrevalenceFrom;
 use crate::pay::{self, PayResult};
 use crate::population::{
     read_csv, read_ndjson, DataErrors, Source, EVENTS_FILE, PATIENTS_FILE, PRACTICES_FILE,
@@ -289,6 +290,9 @@ pub struct Session {
     cache: Vec<Rc<Compiled>>,
     /// Evaluation threads; 0 = as many as the machine has (always one in wasm).
     threads: usize,
+    /// Where national prevalence comes from (the scheme's figures unless the user chooses the
+    /// population's own).
+    prevalence_from: PrevalenceFrom,
 }
 
 impl Default for Session {
@@ -336,13 +340,27 @@ impl Session {
         let population = synth::default_population();
         let info = info("default", default_label(), &population);
         let generated = Some((population.clone(), SynthYear::Y2019_20.period_end()));
-        Session { population, generated, info, cache: Vec::new(), threads: 0 }
+        Session {
+            population,
+            generated,
+            info,
+            cache: Vec::new(),
+            threads: 0,
+            prevalence_from: PrevalenceFrom::Scheme,
+        }
     }
 
     /// A session on a given population.
     pub fn with_population(population: Population, label: &str) -> Session {
         let info = info("files", label.to_string(), &population);
-        Session { population, generated: None, info, cache: Vec::new(), threads: 0 }
+        Session {
+            population,
+            generated: None,
+            info,
+            cache: Vec::new(),
+            threads: 0,
+            prevalence_from: PrevalenceFrom::Scheme,
+        }
     }
 
     /// Evaluates on at most `threads` threads (0: all cores). Lets benchmarks compare native
@@ -350,6 +368,13 @@ impl Session {
     pub fn with_threads(mut self, threads: usize) -> Session {
         self.threads = threads;
         self
+    }
+
+    /// Chooses where national prevalence comes from: the scheme's figures (or those embedded
+    /// for its year), the default; or, with `population`, the loaded practices' own.
+    pub fn set_prevalence_from_population(&mut self, population: bool) {
+        self.prevalence_from =
+            if population { PrevalenceFrom::Population } else { PrevalenceFrom::Scheme };
     }
 
     pub fn population(&self) -> &Population {
@@ -567,7 +592,8 @@ impl Session {
             0 => eval::evaluate(&c.prog, &self.population),
             n => eval::evaluate_with_threads(&c.prog, &self.population, n),
         };
-        let inputs = eval::pay_inputs(&c.scheme, &c.prog, &ev, None);
+        let inputs = eval::pay_inputs(&c.scheme, &c.prog, &ev, &self.prevalence_from)
+            .map_err(|e| vec![Problem::plain("national", e.message, Some(e.help))])?;
         let result = pay::pay(&inputs.scheme, &inputs.national, &inputs.data).map_err(|e| {
             e.0.iter().map(|x| Problem::plain("pay", x.to_string(), None)).collect::<Vec<_>>()
         })?;
@@ -689,7 +715,12 @@ impl Session {
         }
         let side_a = Side { scheme: &a.scheme, sources: &a.sources, program: &a.prog };
         let side_b = Side { scheme: &b.scheme, sources: &b.sources, program: &b.prog };
-        let comparison = match crate::compare::impact(side_a, side_b, &self.population) {
+        let comparison = match crate::compare::impact_with(
+            side_a,
+            side_b,
+            &self.population,
+            &self.prevalence_from,
+        ) {
             Ok(c) => c,
             Err(e) => {
                 let file = if e.side == "b" { ROOT_NAME_B } else { ROOT_NAME };

@@ -142,6 +142,12 @@ impl Workspace {
         }
     }
 
+    /// Where national prevalence comes from: the scheme's figures (or those embedded for its
+    /// year), the default; or, with `population` true, the population's own.
+    pub fn set_prevalence_from_population(&mut self, population: bool) {
+        self.session.set_prevalence_from_population(population);
+    }
+
     /// Patients whose id contains `filter`, at most `limit`: `[{patient_id, practice_id, ...}]`.
     pub fn patients(&self, filter: &str, limit: usize) -> JsValue {
         to_js(&self.session.patients(filter, limit))

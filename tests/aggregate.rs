@@ -111,7 +111,7 @@ fn files_to_payments_end_to_end() {
     let mut n = NationalFigures::computed(&data, &s.groups)
         .with_average_list_size(d("8479"), FigureSource::Scheme);
     n.prevalence_source = FigureSource::File("PREVALENCE_1920.csv".into());
-    assert_eq!(n.prevalence["DM"], GroupTotals { register: 400, list_size: 5000 });
+    assert_eq!(n.prevalence["DM"].prevalence, Prevalence::totals(400, 5000));
     let r = pay(&s, &n, &data).unwrap();
     // A81001: 150/200 = 75% -> 17 pts; CPI 4111/8479; APDF (300/3300)/(400/5000) = 1.136...
     // 17 x 187.74 x 4111/8479 x (300/3300)/(0.08) = 1758.4333... -> 1758.43 (computed with

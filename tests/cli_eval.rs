@@ -114,10 +114,149 @@ fn eval_json_has_counts_points_and_money() {
     // Money is a string with two places.
     let pay = dm020["payment"].as_str().unwrap();
     assert!(pay.split_once('.').is_some_and(|(_, p)| p.len() == 2), "{pay}");
-    // National DM prevalence from the population: 3 on registers over 4 aged 17+.
-    assert_eq!(v["national"]["prevalence"]["DM"]["register"], 3);
-    assert_eq!(v["national"]["prevalence"]["DM"]["list_size"], 4);
+    // A 2019/20 scheme that states no national prevalence gets England's 2019/20 figures.
+    assert_eq!(v["national"]["prevalence_source"], "England 2019/20 (embedded)");
+    assert_eq!(v["national"]["prevalence"]["DM"]["register"], 3_455_176);
+    assert_eq!(v["national"]["prevalence"]["DM"]["list_size"], 48_783_947);
     assert!(v["total"]["payment"].is_string());
+    // P1's diabetes prevalence and APDF: all 3 patients aged 17+ are on the register.
+    let dm = &p1["groups"][0];
+    assert_eq!((dm["group"].as_str(), dm["register"].as_u64()), (Some("DM"), Some(3)));
+    assert_eq!((dm["list_size"].as_u64(), dm["prevalence"].as_str()), (Some(3), Some("1")));
+    // 1 / (3,455,176 / 48,783,947)
+    assert_eq!(dm["apdf"], "14.119091762619328219459732297");
+}
+
+#[test]
+fn eval_takes_national_prevalence_from_a_file_or_the_population_only_when_told() {
+    let d = setup("national", SCHEME);
+    // a file whose diabetes totals are England's: the same money as the embedded default
+    std::fs::write(
+        d.join("national.csv"),
+        "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PATIENT_LIST_SIZE
+         X1,DM,3000000,17OV,40000000
+X2,DM,455176,17OV,8783947
+",
+    )
+    .unwrap();
+    let json = |extra: &[&str]| {
+        let mut args = vec!["eval", "scheme.qof", "--population", "pop", "--format", "json"];
+        args.extend_from_slice(extra);
+        let o = run(&args, &d);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_str::<serde_json::Value>(&stdout(&o)).unwrap()
+    };
+    let default = json(&[]);
+    let file = json(&["--national", "national.csv"]);
+    let population = json(&["--prevalence-from", "population"]);
+    assert_eq!(file["national"]["prevalence_source"], "file national.csv");
+    assert_eq!(file["national"]["prevalence"]["DM"]["register"], 3_455_176);
+    assert_eq!(file["practices"], default["practices"]);
+    assert_eq!(file["total"], default["total"]);
+    assert_eq!(population["national"]["prevalence_source"], "computed from 2 practices evaluated");
+    // National DM prevalence from the population: 3 on registers over 4 aged 17+.
+    assert_eq!(population["national"]["prevalence"]["DM"]["register"], 3);
+    assert_eq!(population["national"]["prevalence"]["DM"]["list_size"], 4);
+    assert_ne!(population["total"], default["total"]);
+    // P1: 3 of 3 against 3 of 4
+    assert_eq!(population["practices"][0]["groups"][0]["apdf"], "1.3333333333333333333333333333");
+    // both at once is a usage error
+    let o = run(
+        &[
+            "eval",
+            "scheme.qof",
+            "--population",
+            "pop",
+            "--national",
+            "national.csv",
+            "--prevalence-from",
+            "population",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    // a bad file: its line and column
+    std::fs::write(
+        d.join("bad.csv"),
+        "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PATIENT_LIST_SIZE
+X1,DM,many,17OV,40
+",
+    )
+    .unwrap();
+    let o = run(&["eval", "scheme.qof", "--population", "pop", "--national", "bad.csv"], &d);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("`bad.csv` line 2, column `REGISTER`"), "{err}");
+    // `--prevalence` is the practices' registers, with `--achievement` only
+    let o = run(&["eval", "scheme.qof", "--population", "pop", "--prevalence", "national.csv"], &d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--national"));
+}
+
+#[test]
+fn eval_of_a_year_without_national_prevalence_says_how_to_give_it() {
+    let scheme = SCHEME.replace("2019-04-01 to 2020-03-31", "2018-04-01 to 2019-03-31");
+    let d = setup("no_national", &scheme);
+    let o = run(&["eval", "scheme.qof", "--population", "pop"], &d);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("error: scheme `cli_demo` states no national prevalence for 2018/19"),
+        "{err}"
+    );
+    assert!(err.contains("`--national FILE`") && err.contains("`--prevalence-from population`"));
+    let o =
+        run(&["eval", "scheme.qof", "--population", "pop", "--prevalence-from", "population"], &d);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("national prevalence: computed from 2 practices evaluated"));
+}
+
+/// Published worked examples of a practice's payment, each reproduced to the penny from a
+/// scheme file and a one-practice input alone (`tests/worked/`, docs/money.md).
+#[test]
+fn worked_examples_are_paid_to_the_penny_from_one_practice() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/worked");
+    for (scheme, input, paid, cpi, apdf) in [
+        // Lincolnshire LMC 2022/23: 29 x £207.56 x 1.71 x 1.45 = £14,924.71
+        ("lincs-2022-23", "lincs-2022-23", "14924.71", "1.71", "1.45"),
+        // Ardens 2020/21: 44 dementia points, 53 of 10,000 against 0.78%: £6,619.98
+        (
+            "ardens-2020-21",
+            "ardens-2020-21",
+            "6619.98",
+            "1.1364927832708262302534378907",
+            "0.6794871794871794871794871795",
+        ),
+        // and 72 of 10,000: £8,993.18, the group's payment rounded as a whole
+        (
+            "ardens-2020-21",
+            "ardens-2020-21-72",
+            "8993.18",
+            "1.1364927832708262302534378907",
+            "0.9230769230769230769230769231",
+        ),
+    ] {
+        let o = run(
+            &[
+                "eval",
+                &format!("{scheme}.qof"),
+                "--achievement",
+                &format!("{input}.achievement.csv"),
+                "--prevalence",
+                &format!("{input}.prevalence.csv"),
+                "--format",
+                "json",
+            ],
+            &root,
+        );
+        assert!(o.status.success(), "{input}: {}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(v["practices"].as_array().unwrap().len(), 1, "{input}");
+        assert_eq!(v["total"]["payment"], paid, "{input}");
+        assert_eq!(v["practices"][0]["cpi"], cpi, "{input}");
+        assert_eq!(v["practices"][0]["groups"][0]["apdf"], apdf, "{input}");
+        assert_eq!(v["national"]["prevalence_source"], "scheme", "{input}");
+    }
 }
 
 #[test]
@@ -130,15 +269,24 @@ fn eval_csv_and_table_and_atomic_output() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "practice_id,network_id,indicator,group,kind,max_points,register,denominator,numerator,pcas,achievement,points,payment"
+        "practice_id,network_id,indicator,group,kind,max_points,register,denominator,numerator,pcas,achievement,points,payment,cpi,apdf,prevalence,national_prevalence"
     );
     assert!(csv.contains("\nP1,N1,DM020,DM,fraction,17,3,2,1,1,0.5,6.375,"), "{csv}");
+    // CPI 4 / 8479; APDF 1 / England's diabetes prevalence
+    assert!(
+        csv.contains(",0.0004717537445453473286944215,14.119091762619328219459732297,1,0.0708260854743877120069845927\n"),
+        "{csv}"
+    );
     assert_eq!(std::fs::read_dir(&d).unwrap().count(), 3, "no temporary file is left behind");
     let o = run(&["eval", "scheme.qof", "--population", "pop"], &d);
     let t = stdout(&o);
     assert!(t.contains("CLI demo (cli_demo), period ending 2020-03-31"), "{t}");
     assert!(t.lines().any(|l| l.starts_with("P1 ") && l.contains("N1")), "{t}");
     assert!(t.lines().any(|l| l.starts_with("total")), "{t}");
+    assert!(t.contains("national prevalence: England 2019/20 (embedded)"), "{t}");
+    // CPI and APDF per practice and group, under the national prevalence
+    assert!(t.lines().any(|l| l.starts_with("national") && l.ends_with("7.08%")), "{t}");
+    assert!(t.lines().any(|l| l.starts_with("P1 ") && l.ends_with("0.0005  14.1191")), "{t}");
 }
 
 /// Output to a pipe or a device is written in place, never replaced by a renamed temporary
@@ -365,13 +513,15 @@ fn eval_pays_published_counts() {
     assert_eq!(dm020["register"], 50);
     // 75% achieved, upper threshold 75%: all 17 points.
     assert_eq!(dm020["points"], "17");
-    assert_eq!(v["national"]["prevalence_source"], "file prevalence.csv");
+    // the prevalence file gives the practice's registers; national prevalence is England's
+    assert_eq!(v["national"]["prevalence_source"], "England 2019/20 (embedded)");
     assert!(v.get("reports").is_none());
 }
 
 /// Two practices' published figures: A1 (TOTAL list 1,000; diabetes 50 of 800 aged 17+) and
-/// A2 (1,500; 30 of 1,200), so national diabetes prevalence is 80 / 2,000 = 4%, A1's APDF
-/// 0.0625 / 0.04 = 1.5625 and A2's 0.025 / 0.04 = 0.625.
+/// A2 (1,500; 30 of 1,200), so with `--prevalence-from population` national diabetes
+/// prevalence is 80 / 2,000 = 4%, A1's APDF 0.0625 / 0.04 = 1.5625 and A2's 0.025 / 0.04 =
+/// 0.625.
 fn two_practices(name: &str, scheme: &str) -> PathBuf {
     let d = setup(name, scheme);
     std::fs::write(
@@ -416,6 +566,8 @@ fn eval_pays_historic_achievement_from_the_historic_file() {
             "prevalence.csv",
             "--historic",
             "historic.csv",
+            "--prevalence-from",
+            "population",
             "--format",
             "json",
         ],

@@ -32,7 +32,7 @@ fn eval_pay(
     pop: &qofrules::model::Population,
 ) -> (Decimal, Vec<(String, Decimal)>) {
     let ev = qofrules::eval::evaluate(&x.2, pop);
-    let inputs = qofrules::eval::pay_inputs(&x.1, &x.2, &ev, None);
+    let inputs = qofrules::eval::pay_inputs(&x.1, &x.2, &ev, &Default::default()).unwrap();
     let r = qofrules::pay::pay(&inputs.scheme, &inputs.national, &inputs.data).unwrap();
     (r.total.payment, r.practices.iter().map(|p| (p.practice_id.to_string(), p.payment)).collect())
 }
@@ -159,6 +159,35 @@ fn cli_compare_table_prints_the_diff_and_the_impact() {
     assert!(t.contains(&format!("B £{}", eb["total"]["payment"].as_str().unwrap())), "{t}");
     assert!(t.contains("patients who change class:"));
     assert!(t.contains("largest losses:"));
+    // both are paid with England's 2019/20 prevalence (QOF 2018/19 states it, Dudley
+    // inherits it); Dudley adjusts fewer groups, so a CPI and APDF table for each, with the
+    // national prevalence above each practice's APDF
+    assert!(t.contains("national figures A: average list size 8096 (scheme); prevalence: England 2019/20 (embedded)"), "{t}");
+    for side in ["A", "B"] {
+        let title =
+            format!("CPI and APDF (practice prevalence / national prevalence) by group, {side}:");
+        assert!(t.contains(&title), "{t}");
+    }
+    let ea = json(&run(&["eval", QOF, "--format", "json"], &r));
+    let first = &ea["practices"][0];
+    let apdf = |g: &str| -> String {
+        let a = first["groups"].as_array().unwrap().iter().find(|x| x["group"] == g).unwrap();
+        format!(
+            "{:.4}",
+            a["apdf"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap().round_dp(4)
+        )
+    };
+    let row = t
+        .lines()
+        .find(|l| {
+            l.trim_start().starts_with(first["practice_id"].as_str().unwrap())
+                && l.contains(&apdf("DM"))
+        })
+        .unwrap_or("");
+    assert!(row.contains(&apdf("AF")), "{t}");
+    let csv =
+        String::from_utf8(run(&["compare", QOF, DUDLEY, "--format", "csv"], &r).stdout).unwrap();
+    assert!(csv.lines().next().unwrap().contains(",cpi_a,cpi_b,apdf_a_AF,"), "{csv}");
 }
 
 #[test]
@@ -204,8 +233,9 @@ fn cli_compare_html_and_csv_are_written_atomically() {
     let o = run(&["compare", qof, "draft.qof", "--format", "csv", "-o", "out.csv"], &d);
     assert!(o.status.success());
     let csv = std::fs::read_to_string(d.join("out.csv")).unwrap();
-    assert!(csv
-        .starts_with("kind,id,network_id,points_a,points_b,payment_a,payment_b,delta,delta_pct\n"));
+    assert!(csv.starts_with(
+        "kind,id,network_id,points_a,points_b,payment_a,payment_b,delta,delta_pct,cpi_a,cpi_b,"
+    ));
     assert_eq!(csv.lines().filter(|l| l.starts_with("practice,")).count(), 44);
     let last = csv.lines().last().unwrap();
     assert!(last.starts_with("total,") && last.contains(c["total"]["payment_b"].as_str().unwrap()));

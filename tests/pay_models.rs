@@ -467,6 +467,8 @@ fn somerset_historic_items_without_indicators() {
     let hv = |p: &str| HistoricValue { points: Some(d(p)), pounds: None };
     data.set_historic("P1", "2012/13", "DM", hv("20"));
     data.set_historic("P1", "2012/13", "OTHER", hv("100"));
+    data.set_historic("P2", "2012/13", "DM", hv("20"));
+    data.set_attested("P1", "QI_LEAD", true);
     let n = national();
     let r = pay(&s, &n, &data).unwrap();
     let p1 = practice(&r, "P1");
@@ -477,7 +479,128 @@ fn somerset_historic_items_without_indicators() {
     assert_eq!(line(&r, "P1", "OTHER").payment, d("10000"));
     assert_eq!(p1.payment, d("13000"));
     assert_eq!(p1.points, d("0"));
-    assert!(!p1.obligations[0].met);
+    assert!(p1.obligations[0].met);
+    // OTHER could not be adjusted for prevalence: said, not silent
+    let warned: Vec<String> = r
+        .warnings
+        .iter()
+        .map(|w| format!("{} ({}, {})", w.message, w.practices, w.example))
+        .collect();
+    assert!(warned.contains(&"historic 2012/13 items that are not a prevalence-adjusted group of the scheme: paid without prevalence adjustment (define a register of the item's name to adjust it) (1, P1)".to_string()), "{warned:?}");
+    // P2 has not met its obligation: paid nothing (20 x 200 x 0.3 x 1 = 1200.00 otherwise)
+    let p2 = practice(&r, "P2");
+    assert!(!p2.obligations[0].met);
+    assert_eq!(line(&r, "P2", "DM").payment, d("0"));
+    assert_eq!(&*line(&r, "P2", "DM").paid_on, "not paid: obligation `QI_LEAD` not met");
+    assert_eq!(p2.payment, d("0"));
+    assert!(warned.contains(&"obligations not met: the practice is paid nothing (each line's `paid_on` names the first) (1, P2)".to_string()), "{warned:?}");
+}
+
+#[test]
+fn obligations_withhold_indicators_and_gateways_and_a_gateway_may_require_one() {
+    let (mut s, n, mut data) = (scheme(), national(), data());
+    s.obligations = vec![Obligation { id: "PLAN".into(), title: "Shared plan".into() }];
+    s.gateways = vec![Gateway {
+        id: "G".into(),
+        title: "Gateway on the plan".into(),
+        requires: vec!["PLAN".into()],
+        payment: d("500"),
+    }];
+    data.set_attested("P1", "PLAN", true);
+    let r = pay(&s, &n, &data).unwrap();
+    // P1: as `performance_by_hand` (6056.25) plus the gateway it met by its obligation
+    assert!(practice(&r, "P1").gateways[0].met);
+    assert_eq!(practice(&r, "P1").payment, d("6556.25"));
+    // P2 (1020.00 on DM020 otherwise): nothing, every line says why
+    let p2 = practice(&r, "P2");
+    assert_eq!(p2.payment, d("0"));
+    assert!(!p2.gateways[0].met);
+    assert_eq!(line(&r, "P2", "DM020").points, d("17"));
+    assert_eq!(&*line(&r, "P2", "DM020").paid_on, "not paid: obligation `PLAN` not met");
+}
+
+#[test]
+fn a_locked_tier_withholds_its_network_indicators() {
+    let (mut s, n, mut data) = (scheme(), national(), data());
+    let mut net = ind("NET01", "BP", frac("0.3", "0.7"), "10");
+    net.network = true;
+    net.tier = Some("CLUSTER".into());
+    s.indicators.push(net);
+    s.gateways = vec![Gateway {
+        id: "PLAN".into(),
+        title: "Plan shared".into(),
+        requires: vec!["PDP".into()],
+        payment: d("0"),
+    }];
+    s.tiers = vec![Tier {
+        id: "CLUSTER".into(),
+        title: "Cluster".into(),
+        requires: vec!["PLAN".into()],
+        payment: d("0"),
+    }];
+    for p in ["P1", "P2"] {
+        data.set_network(p, "N1");
+        data.set_counts(p, "NET01", counts(50, 100));
+    }
+    // only P1 has shared its plan: the cluster's indicator is not paid
+    data.set_attested("P1", "PDP", true);
+    let r = pay(&s, &n, &data).unwrap();
+    let net = &r.networks[0].indicators[0];
+    assert_eq!(net.points, d("5"));
+    assert_eq!(net.payment, d("0"));
+    assert_eq!(&*net.paid_on, "not paid: tier `CLUSTER` not unlocked");
+    // both have: 5 pts x 200 x CPI 0.8 = 800.00
+    data.set_attested("P2", "PDP", true);
+    let r = pay(&s, &n, &data).unwrap();
+    assert_eq!(r.networks[0].indicators[0].payment, d("800"));
+    assert_eq!(&*r.networks[0].indicators[0].paid_on, "performance");
+}
+
+#[test]
+fn historic_in_pounds_pays_pounds_and_a_missing_basis_is_warned() {
+    let (mut s, n, data) = (scheme(), national(), historic_data());
+    // P1's QI001 has 2016/17 pounds only; DM020 and BP002 points only
+    s.model = historic("2016/17", HistoricBasis::Pounds, false);
+    let r = pay(&s, &n, &data).unwrap();
+    assert_eq!(line(&r, "P1", "QI001").payment, d("1234.56"));
+    assert_eq!(&*line(&r, "P1", "QI001").paid_on, "historic 2016/17 pounds");
+    assert_eq!(line(&r, "P1", "DM020").payment, d("0"));
+    let warned: Vec<&str> = r.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert!(warned.contains(&"historic figures for 2016/17 with points but no pounds: paid nothing on them (the model pays on pounds)"), "{warned:?}");
+    // on points, the pounds-only line pays nothing, with a warning
+    s.model = historic("2016/17", HistoricBasis::Points, false);
+    let r = pay(&s, &n, &data).unwrap();
+    assert_eq!(line(&r, "P1", "QI001").payment, d("0"));
+    let warned: Vec<&str> = r.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert!(warned.contains(&"historic figures for 2016/17 with pounds but no points: paid nothing on them (the model pays on points)"), "{warned:?}");
+}
+
+#[test]
+fn except_pays_a_subset_on_another_model() {
+    // 2020/21-style income protection: historic points for all but BP002, paid on performance
+    let (mut s, n, data) = (scheme(), national(), historic_data());
+    s.model = PaymentModel::Except {
+        model: Box::new(historic("2016/17", HistoricBasis::Points, true)),
+        except: vec!["BP002".into()],
+        except_model: Box::new(PaymentModel::Performance),
+    };
+    let r = pay(&s, &n, &data).unwrap();
+    // DM020 on 2016/17: 10 x 200 x 0.5 x 1.5 = 1500.00 (performance would pay 956.25)
+    assert_eq!(line(&r, "P1", "DM020").payment, d("1500"));
+    assert_eq!(
+        &*line(&r, "P1", "DM020").paid_on,
+        "historic 2016/17 points adjusted for list size and prevalence"
+    );
+    // BP002 on performance: 1500.00 (2016/17's 20 points would pay 2000.00)
+    assert_eq!(line(&r, "P1", "BP002").payment, d("1500"));
+    assert_eq!(&*line(&r, "P1", "BP002").paid_on, "except: performance");
+    s.model = PaymentModel::Except {
+        model: Box::new(PaymentModel::Performance),
+        except: vec!["NOPE".into()],
+        except_model: Box::new(PaymentModel::Performance),
+    };
+    let e = pay(&s, &n, &data).unwrap_err();
+    assert_eq!(e.0[0].message, "`except` names unknown indicator `NOPE`");
 }
 
 #[test]
@@ -547,15 +670,46 @@ fn missing_data_is_warned_and_counted() {
 }
 
 #[test]
+fn national_prevalence_stated_as_a_rate_pays_as_the_same_totals() {
+    // DM's national prevalence as 5% instead of 500 / 10,000: the same APDFs and pennies
+    let (s, data) = (scheme(), data());
+    let mut n = national();
+    n.prevalence.insert(
+        "DM".into(),
+        GroupNational { prevalence: Prevalence::Rate(d("0.05")), source: FigureSource::Scheme },
+    );
+    let totals = national();
+    let by_totals = pay(&s, &totals, &data).unwrap();
+    let by_rate = pay(&s, &n, &data).unwrap();
+    assert_eq!(by_rate.practices, by_totals.practices);
+    assert_eq!(practice(&by_rate, "P1").groups[0].apdf, d("1.5"));
+    // a rate that is not a short decimal (1/30) still divides exactly once
+    n.prevalence.insert(
+        "DM".into(),
+        GroupNational {
+            prevalence: Prevalence::Rate(d("1") / d("30")),
+            source: FigureSource::Scheme,
+        },
+    );
+    let r = pay(&s, &n, &data).unwrap();
+    // 0.075 / (1/30) = 2.25 (to 28 digits)
+    assert_eq!(practice(&r, "P1").groups[0].apdf.round_dp(20), d("2.25"));
+    let v = serde_json::to_value(&r).unwrap();
+    assert_eq!(v["national"]["prevalence"]["DM"]["register"], serde_json::Value::Null);
+    assert_eq!(v["national"]["prevalence"]["DM"]["source"], "scheme");
+}
+
+#[test]
 fn computed_national_figures() {
     let (s, data) = (scheme(), data());
     let n = NationalFigures::computed(&data, &s.groups);
     // average of 5,000 and 3,000; DM: (300 + 100) / (4,000 + 2,000)
     assert_eq!(n.average_list_size, d("4000"));
-    assert_eq!(n.prevalence["DM"], GroupTotals { register: 400, list_size: 6000 });
+    assert_eq!(n.prevalence["DM"].prevalence, Prevalence::totals(400, 6000));
     assert_eq!(n.prevalence_source.to_string(), "computed from 2 practices evaluated");
+    assert_eq!(n.prevalence["DM"].source, n.prevalence_source);
     // BP: no registers -> zero totals; not adjusted so not needed
-    assert_eq!(n.prevalence["BP"], GroupTotals::default());
+    assert_eq!(n.prevalence["BP"].prevalence, Prevalence::totals(0, 0));
 }
 
 #[test]
@@ -594,7 +748,27 @@ fn json_report_shape_and_money_strings() {
     assert_eq!(v["scheme"]["period_end"], "2020-03-31");
     assert_eq!(
         keys(&v["practices"][0]),
-        ["cpi", "indicators", "list_size", "network_id", "payment", "points", "practice_id"]
+        [
+            "cpi",
+            "groups",
+            "indicators",
+            "list_size",
+            "network_id",
+            "payment",
+            "points",
+            "practice_id"
+        ]
+    );
+    // the prevalence-adjusted group behind the APDF: 300 of 4,000 aged 17+ against 5%
+    assert_eq!(
+        v["practices"][0]["groups"],
+        serde_json::json!([{"group": "DM", "register": 300, "list_size": 4000,
+                            "prevalence": "0.075", "apdf": "1.5"}])
+    );
+    assert_eq!(
+        v["national"]["prevalence"]["DM"],
+        serde_json::json!({"register": 500, "list_size": 10000, "prevalence": "0.05",
+                           "source": "scheme"})
     );
     assert_eq!(
         keys(&v["practices"][0]["indicators"][0]),
@@ -617,6 +791,8 @@ fn json_report_shape_and_money_strings() {
     assert_eq!(
         keys(&v["networks"][0]),
         [
+            "cpi",
+            "groups",
             "indicators",
             "list_size",
             "network_id",
@@ -784,4 +960,50 @@ fn threads_do_not_change_the_result() {
         assert_eq!(serde_json::to_string(&many).unwrap(), json, "{threads} threads");
     }
     assert_eq!(pay(&s, &n, &data).unwrap(), one);
+}
+
+#[test]
+fn payments_rounded_per_line_group_or_practice_in_any_mode() {
+    // Ardens' 2020/21 dementia example (docs/money.md): £194.83 a point, 10,000 patients
+    // against an average of 8,799, 72 on the dementia register against 0.78% nationally;
+    // DEM001 (5 points) and DEM004 (39 points) achieved, and BP002 (15 points, not adjusted).
+    let mut s =
+        PayScheme::new("ardens", "Ardens", Date::from_ymd(2021, 3, 31).unwrap(), d("194.83"));
+    s.groups = vec![group("DEM", true, "TOTAL"), group("BP", false, "TOTAL")];
+    s.indicators = vec![
+        ind("DEM001", "DEM", IndicatorKind::Boolean, "5"),
+        ind("DEM004", "DEM", IndicatorKind::Boolean, "39"),
+        ind("BP002", "BP", IndicatorKind::Boolean, "15"),
+    ];
+    let mut data = PracticeData::new();
+    data.set_list_size("D", "TOTAL", 10_000);
+    data.set_register("D", "DEM", 72);
+    for id in ["DEM001", "DEM004", "BP002"] {
+        data.set_counts("D", id, Counts { achieved: Some(true), ..Counts::default() });
+    }
+    let mut prev = BTreeMap::new();
+    prev.insert("DEM".to_string(), GroupTotals { register: 78, list_size: 10_000 });
+    let n = NationalFigures::given(d("8799"), FigureSource::Scheme, prev, FigureSource::Scheme);
+    let paid = |s: &PayScheme| {
+        let r = pay(s, &n, &data).unwrap();
+        let lines: Vec<Decimal> = r.practices[0].indicators.iter().map(|i| i.payment).collect();
+        (lines, r.practices[0].payment)
+    };
+    // per line (the default): 1021.951795... -> 1021.95, 7971.224002... -> 7971.22,
+    // 3321.343334... -> 3321.34
+    let (lines, total) = paid(&s);
+    assert_eq!(lines, [d("1021.95"), d("7971.22"), d("3321.34")]);
+    assert_eq!(total, d("12314.51"));
+    // per group: the dementia "domain value" 8993.175797... -> 8993.18, as Ardens publishes
+    s.rounding.payment_per = PaymentUnit::Group;
+    let (lines, total) = paid(&s);
+    assert_eq!(lines[0].round_dp(6), d("1021.951795"), "lines are reported unrounded");
+    assert_eq!(total, d("12314.52"));
+    // per practice: 12314.519132... -> 12314.52
+    s.rounding.payment_per = PaymentUnit::Practice;
+    assert_eq!(paid(&s).1, d("12314.52"));
+    // toward zero, per group: 8993.17 + 3321.34
+    s.rounding.payment_per = PaymentUnit::Group;
+    s.rounding.mode = RoundingMode::TowardZero;
+    assert_eq!(paid(&s).1, d("12314.51"));
 }

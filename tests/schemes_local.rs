@@ -73,10 +73,11 @@ fn wales_2017_18_has_567_points_in_three_domains() {
     let inactive = scheme.indicators.iter().filter(|i| i.domain == "inactive").count();
     assert_eq!(inactive, 17);
     match &scheme.payment {
-        PaymentModel::HigherOf { a, b, except } => {
+        PaymentModel::HigherOf { a, b, except, on } => {
             assert!(matches!(**a, PaymentModel::Historic { ref year, .. } if year == "2016/17"));
             assert_eq!(**b, PaymentModel::Performance);
             assert_eq!(except, &["FLU001W".to_string(), "FLU002W".to_string()]);
+            assert_eq!(**on, PaymentModel::Performance);
         }
         other => panic!("unexpected payment model {other:?}"),
     }
@@ -98,7 +99,12 @@ fn somerset_pays_2012_13_and_assures_three_workstreams() {
     let scheme = checked("rules/somerset-2018-19.qof");
     assert_eq!(
         scheme.payment,
-        PaymentModel::Historic { year: "2012/13".into(), prevalence: true, list_size: true }
+        PaymentModel::Historic {
+            year: "2012/13".into(),
+            prevalence: true,
+            list_size: true,
+            pounds: false
+        }
     );
     let mut per_workstream: BTreeMap<&str, usize> = BTreeMap::new();
     for o in &scheme.obligations {
@@ -109,6 +115,10 @@ fn somerset_pays_2012_13_and_assures_three_workstreams() {
     }
     assert!(scheme.indicators.iter().all(|i| i.monitored));
     assert_eq!(scheme.indicators.len(), 2);
+    // this year's registers of every QOF group, so that 2012/13 group items are adjusted
+    for g in ["AF", "CHD", "DM", "HYP", "STIA", "DEM"] {
+        assert!(scheme.register(g).is_some_and(|r| r.prevalence_adjusted), "{g}");
+    }
 }
 
 #[test]
@@ -154,6 +164,35 @@ fn wales_pays_the_higher_of_2016_17_and_2017_18_except_flu() {
     assert_eq!(paid("DM009"), pounds("1340.00"), "active: 2016/17's 8 points beat 2017/18's 0");
     assert_eq!(paid("DM002"), pounds("1675.00"), "inactive: 2016/17's 10 points");
     assert_eq!(paid("FLU001W"), Decimal::ZERO, "flu: 2017/18 alone, whatever 2016/17 scored");
+}
+
+/// The Welsh cluster domain is paid only when the practices have shared their development
+/// plan: a cluster whose member has not is paid nothing on its network indicators.
+#[test]
+fn wales_pays_the_cluster_only_with_the_shared_plan() {
+    use qofrules::pay::{FigureSource, NationalFigures, PracticeData};
+
+    let scheme = checked("rules/wales-2017-18.qof");
+    let pay_scheme = qofrules::compile::pay_scheme(&scheme);
+    let cluster = ["CN_PLAN", "CN_QUALITY", "CN_REPORT", "CN_PRIORITIES"];
+    let run = |shared: &[&str]| {
+        let mut data = PracticeData::new();
+        for p in ["P1", "P2"] {
+            data.set_list_size(p, "TOTAL", 7250);
+            data.set_network(p, "C1");
+            for item in cluster {
+                data.set_attested(p, item, true);
+            }
+            data.set_attested(p, "CN_PDP", shared.contains(&p));
+        }
+        let national = NationalFigures::computed(&data, &pay_scheme.groups)
+            .with_average_list_size(Decimal::from(7250), FigureSource::Scheme);
+        let result = qofrules::pay::pay(&pay_scheme, &national, &data).unwrap();
+        result.networks[0].payment
+    };
+    // 170 network points (70 + 50 + 5 + 45) x £167.50 x CPI 2 (two average practices)
+    assert_eq!(run(&["P1", "P2"]), "56950.00".parse::<Decimal>().unwrap());
+    assert_eq!(run(&["P1"]), Decimal::ZERO, "P2 has not shared its plan");
 }
 
 /// Aylesbury, paid: a practice that attests every Foundation item earns the one-off £5,000 and
@@ -226,7 +265,9 @@ fn tower_hamlets_pays_2016_17_to_the_network_and_nothing_on_indicators() {
 }
 
 /// Somerset, paid: 2012/13 points repriced at £179.26 with this year's list size (a practice of
-/// half the average list has CPI 0.5); the reinstated QOF actions and the obligations pay nothing.
+/// half the average list has CPI 0.5) and, for a group item, this year's prevalence; the
+/// reinstated QOF actions pay nothing; a practice that has not met its obligations is paid
+/// nothing at all.
 #[test]
 fn somerset_pays_2012_13_points_with_this_years_list_size() {
     use qofrules::pay::{Counts, FigureSource, HistoricValue, NationalFigures, PracticeData};
@@ -234,19 +275,45 @@ fn somerset_pays_2012_13_points_with_this_years_list_size() {
     let scheme = checked("rules/somerset-2018-19.qof");
     let pay_scheme = qofrules::compile::pay_scheme(&scheme);
     let mut data = PracticeData::new();
-    data.set_list_size("P1", "TOTAL", 4048);
-    data.set_register("P1", "DEM", 40);
-    let all = Counts { denominator: 40, numerator: 40, ..Counts::default() };
-    data.set_counts("P1", "SPQS_DEM", all);
-    let qof = HistoricValue { points: Some(Decimal::from(600)), pounds: None };
-    data.set_historic("P1", "2012/13", "QOF", qof);
-    let national = NationalFigures::computed(&data, &pay_scheme.groups)
+    for p in ["P1", "P2"] {
+        data.set_list_size(p, "TOTAL", 4048);
+        data.set_register(p, "DEM", 40);
+        let all = Counts { denominator: 40, numerator: 40, ..Counts::default() };
+        data.set_counts(p, "SPQS_DEM", all);
+        let qof = HistoricValue { points: Some(Decimal::from(600)), pounds: None };
+        data.set_historic(p, "2012/13", "QOF", qof);
+        let dem = HistoricValue { points: Some(Decimal::from(40)), pounds: None };
+        data.set_historic(p, "2012/13", "DEM", dem);
+    }
+    for o in &scheme.obligations {
+        data.set_attested("P1", &o.id, true);
+        // P2 misses the quarterly assurance return
+        data.set_attested("P2", &o.id, o.id != "ASSURANCE");
+    }
+    // dementia nationally at twice P1's 40 / 4,048
+    let mut national = NationalFigures::computed(&data, &pay_scheme.groups)
         .with_average_list_size(Decimal::from(8096), FigureSource::Scheme);
+    national
+        .prevalence
+        .insert("DEM".into(), qofrules::pay::GroupNational::totals(80, 4048, FigureSource::Scheme));
     let result = qofrules::pay::pay(&pay_scheme, &national, &data).unwrap();
     let practice = &result.practices[0];
     let dem = practice.indicators.iter().find(|i| i.id == "SPQS_DEM").unwrap();
     assert_eq!(dem.payment, Decimal::ZERO);
-    // 600 points x £179.26 x 4048 / 8096
-    assert_eq!(practice.payment, "53778.00".parse::<Decimal>().unwrap());
+    // QOF: 600 points x £179.26 x 4048 / 8096 = 53,778.00 (not a group: CPI only, warned);
+    // DEM: 40 points x £179.26 x 0.5 x APDF 0.5 = 1,792.60
+    let line = |id: &str| practice.indicators.iter().find(|i| i.id == id).unwrap().payment;
+    assert_eq!(line("QOF"), "53778.00".parse::<Decimal>().unwrap());
+    assert_eq!(line("DEM"), "1792.60".parse::<Decimal>().unwrap());
+    assert_eq!(practice.payment, "55570.60".parse::<Decimal>().unwrap());
     assert_eq!(practice.obligations.len(), 12);
+    assert!(result
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("paid without prevalence adjustment")));
+    let p2 = &result.practices[1];
+    assert_eq!(p2.payment, Decimal::ZERO, "an obligation unmet: nothing is paid");
+    let historic: Vec<_> = p2.indicators.iter().filter(|i| i.kind == "historic").collect();
+    assert_eq!(historic.len(), 2);
+    assert!(historic.iter().all(|i| &*i.paid_on == "not paid: obligation `ASSURANCE` not met"));
 }

@@ -12,7 +12,7 @@ use std::fmt;
 
 pub use readers::{
     read_achievement, read_attested, read_historic, read_prevalence, read_structure,
-    AchievementOptions, UnknownIndicators,
+    sum_prevalence, AchievementOptions, GroupSum, UnknownIndicators,
 };
 
 /// A problem in an input file, at a line (and column, when one is to blame).

@@ -205,6 +205,86 @@ pub fn read_prevalence(
     Ok(summary(rows, practices, WarningCounter::default()))
 }
 
+/// One group's national totals summed from a prevalence file ([`sum_prevalence`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupSum {
+    /// Sum of the practices' registers.
+    pub register: u64,
+    /// Sum of the practices' list sizes of the group's list type.
+    pub list_size: u64,
+    /// The list type the file measures the group's prevalence on (`TOTAL`, `17OV`...).
+    pub list_type: String,
+}
+
+/// Sums NHS Digital's prevalence file (the layout [`read_prevalence`] reads) into national
+/// figures: per group, the sum of the registers and of the list sizes on its rows. Each group
+/// must be measured on one list type throughout; the file's other consistency rules are those
+/// of [`read_prevalence`]. Returns the sums by group code and the number of practices.
+pub fn sum_prevalence(
+    text: &str,
+    file: &str,
+) -> Result<(BTreeMap<String, GroupSum>, usize), DataError> {
+    let mut reader = Reader::new(text, file);
+    let wanted: &[&[&str]] = &[
+        &["PRACTICE_CODE"],
+        &["GROUP_CODE"],
+        &["REGISTER"],
+        &["PATIENT_LIST_TYPE"],
+        &["PATIENT_LIST_SIZE"],
+    ];
+    let (cols, idx) = Columns::resolve(&mut reader, file, wanted, &[])?;
+    let [p, g, r, lt, ls] = [idx[0], idx[1], idx[2], idx[3], idx[4]].map(|c| c.unwrap_or(0));
+    let mut sums: BTreeMap<String, GroupSum> = BTreeMap::new();
+    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut lists: HashMap<(String, String), u32> = HashMap::new();
+    let mut practices: BTreeSet<String> = BTreeSet::new();
+    for rec in reader {
+        let rec = rec?;
+        let practice = cols.id(&rec, p)?;
+        let group = cols.id(&rec, g)?;
+        let register = cols.count(&rec, r)?;
+        let list_type = cols.id(&rec, lt)?;
+        let list_size = cols.count(&rec, ls)?;
+        if !seen.insert((practice.to_string(), group.to_string())) {
+            return Err(cols
+                .err(&rec, g, format!("a second row for practice `{practice}` and group `{group}`"))
+                .help("each practice has one row per group"));
+        }
+        match lists.get(&(practice.to_string(), list_type.to_string())) {
+            Some(&old) if old != list_size => {
+                return Err(cols
+                    .err(&rec, ls, format!(
+                        "practice `{practice}` has `{list_type}` list size {list_size} here but {old} on an earlier row"
+                    ))
+                    .help("a practice has one list size per list type"));
+            }
+            Some(_) => {}
+            None => {
+                lists.insert((practice.to_string(), list_type.to_string()), list_size);
+            }
+        }
+        let sum = sums.entry(group.to_string()).or_insert_with(|| GroupSum {
+            register: 0,
+            list_size: 0,
+            list_type: list_type.to_string(),
+        });
+        if sum.list_type != list_type {
+            return Err(cols
+                .err(&rec, lt, format!(
+                    "group `{group}` is measured on `{list_type}` here but on `{}` on an earlier row",
+                    sum.list_type
+                ))
+                .help("national prevalence sums one list type per group"));
+        }
+        sum.register += u64::from(register);
+        sum.list_size += u64::from(list_size);
+        if !practices.contains(practice) {
+            practices.insert(practice.to_string());
+        }
+    }
+    Ok((sums, practices.len()))
+}
+
 /// Reads NHS Digital's achievement file in long format (`PRACTICE_CODE, INDICATOR_CODE,
 /// MEASURE, VALUE`; other columns such as `REPORTING_PERIOD_END_DATE` are ignored).
 ///

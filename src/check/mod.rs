@@ -13,6 +13,7 @@
 mod codefile;
 mod exprs;
 mod load;
+mod national;
 mod resolve;
 
 use crate::diag::Diagnostic;
@@ -61,17 +62,30 @@ pub fn check_text(name: &str, text: &str) -> (Sources, Checked) {
     (sources, checked)
 }
 
-/// The files a rule file reads code lists from (`codelist X "..." from "file.csv"`), as written.
+/// The files a rule file reads (code lists, `codelist X "..." from "file.csv"`, and national
+/// prevalence, `national prevalence from "file.csv"`), as written.
 /// Resolve them against the rule file's path with [`resolve_path`] before loading them into the
 /// [`Sources`] under that name.
 pub fn referenced_files(file: &ast::File) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for item in &file.items {
-        if let ast::Item::Codelist(c) = item {
-            if let ast::CodelistBody::File { path } = &c.body {
-                if !out.contains(&path.value) {
-                    out.push(path.value.clone());
-                }
+        let path = match item {
+            ast::Item::Codelist(c) => match &c.body {
+                ast::CodelistBody::File { path } => Some(path),
+                _ => None,
+            },
+            ast::Item::Scheme(s) => s.stmts.iter().find_map(|st| match st {
+                ast::SchemeStmt::NationalPrevalence {
+                    base: Some(ast::NationalBase::File { path, .. }),
+                    ..
+                } => Some(path),
+                _ => None,
+            }),
+            _ => None,
+        };
+        if let Some(path) = path {
+            if !out.contains(&path.value) {
+                out.push(path.value.clone());
             }
         }
     }

@@ -84,13 +84,17 @@ pub(super) struct IndEntry<'a> {
     pub changed: Vec<String>,
 }
 
+/// A rounding mode as written, with its span.
+type ModeAt = (ast::RoundingMode, Span);
+
 /// Header statements after inheritance, each with its file.
 #[derive(Default)]
 struct Header<'a> {
     period: Option<(usize, ast::DateLit, ast::DateLit, Span)>,
     point_value: Option<(usize, &'a Num)>,
     list_size: Option<(usize, &'a Num)>,
-    rounding: Option<(usize, &'a [RoundingItem])>,
+    national: Option<(usize, &'a SchemeStmt)>,
+    rounding: Option<(usize, &'a [RoundingItem], &'a [ModeAt])>,
     payment: Option<(usize, &'a PaymentModel, bool)>,
     aspiration: Option<(usize, &'a Num)>,
     zero_full: Option<bool>,
@@ -361,6 +365,7 @@ impl<'a> Cx<'a> {
                 SchemeStmt::Period { .. } => "period",
                 SchemeStmt::PointValue { .. } => "point value",
                 SchemeStmt::ListSize { .. } => "national average list size",
+                SchemeStmt::NationalPrevalence { .. } => "national prevalence",
                 SchemeStmt::Rounding { .. } => "rounding",
                 SchemeStmt::Payment { .. } => "payment",
                 SchemeStmt::Aspiration { .. } => "aspiration",
@@ -457,8 +462,11 @@ impl<'a> Cx<'a> {
                     SchemeStmt::ListSize { value, .. } => {
                         self.header.list_size = Some((file, value))
                     }
-                    SchemeStmt::Rounding { items, .. } => {
-                        self.header.rounding = Some((file, items))
+                    SchemeStmt::NationalPrevalence { .. } => {
+                        self.header.national = Some((file, st))
+                    }
+                    SchemeStmt::Rounding { items, modes, .. } => {
+                        self.header.rounding = Some((file, items, modes))
                     }
                     SchemeStmt::Payment { model, to_networks, .. } => {
                         self.header.payment = Some((file, model, *to_networks))
@@ -776,9 +784,54 @@ impl<'a> Cx<'a> {
             Some((f, n)) => self.dec(n, f),
             None => None,
         };
-        let mut rounding = Vec::new();
-        if let Some((f, items)) = self.header.rounding {
+        let national_prevalence = match self.header.national {
+            Some((f, st)) => super::national::statement(self, st, f),
+            None => None,
+        };
+        let mut rounding: Vec<(ast::RoundingTarget, u32)> = Vec::new();
+        let mut rounding_mode = None;
+        let mut payment_per = ast::RoundingUnit::Line;
+        if let Some((f, items, modes)) = self.header.rounding {
+            for (k, (mode, span)) in modes.iter().enumerate() {
+                if k == 0 {
+                    rounding_mode = Some(*mode);
+                } else {
+                    self.push(
+                        Diagnostic::error("bad-rounding", f, *span, "a second rounding mode")
+                            .with_help(
+                            "one mode rounds everything: `half up`, `half even` or `toward zero`",
+                        ),
+                    );
+                }
+            }
             for it in items {
+                if let Some((unit, span)) = it.per {
+                    if it.target == ast::RoundingTarget::Payment {
+                        payment_per = unit;
+                    } else {
+                        self.push(
+                            Diagnostic::error(
+                                "bad-rounding",
+                                f,
+                                span,
+                                "only payments are rounded per line, group or practice",
+                            )
+                            .with_help("write `payment 2 decimals per group`; achievement, points, CPI and APDF are rounded where they are computed"),
+                        );
+                    }
+                }
+                if rounding.iter().any(|(t, _)| *t == it.target) {
+                    self.push(
+                        Diagnostic::error(
+                            "bad-rounding",
+                            f,
+                            it.span,
+                            format!("`{}` is rounded twice", it.target.word()),
+                        )
+                        .with_help("give each value one number of decimal places"),
+                    );
+                    continue;
+                }
                 match it.places.text.parse::<u32>() {
                     Ok(p) if p <= 10 => rounding.push((it.target, p)),
                     _ => self.push(
@@ -849,6 +902,19 @@ impl<'a> Cx<'a> {
 
         self.unused(root.file);
 
+        if self.names {
+            super::national::coverage(
+                self,
+                root.file,
+                root_header.map(|h| h.id.span),
+                national_prevalence.as_ref(),
+                scheme_year,
+                &registers,
+                &indicators,
+                &payment,
+            );
+        }
+
         Some(Scheme {
             id: root.id.clone(),
             title: root_header.map(|h| h.title.value.clone()).unwrap_or_default(),
@@ -857,7 +923,10 @@ impl<'a> Cx<'a> {
             period_end: period.map(|p| p.2.date).unwrap_or(crate::date::Date(0)),
             point_value,
             national_average_list_size: list_size,
+            national_prevalence,
             rounding,
+            rounding_mode,
+            payment_per,
             payment,
             paid_to_networks,
             aspiration,
@@ -1569,12 +1638,26 @@ impl<'a> Cx<'a> {
     ) -> scheme::PaymentModel {
         match m {
             PaymentModel::Performance { .. } => scheme::PaymentModel::Performance,
-            PaymentModel::Historic { year: y, prevalence, list_size, .. } => {
+            PaymentModel::Historic { year: y, prevalence, list_size, pounds, span } => {
                 self.historic_year(y, file, year);
+                if *prevalence && !self.has_adjusted_register() {
+                    self.push(
+                        Diagnostic::error(
+                            "prevalence-without-register",
+                            file,
+                            *span,
+                            "`adjusted for prevalence`, but the scheme has no prevalence-adjusted register",
+                        )
+                        .with_help(
+                            "APDF needs this year's registers: define the registers of the groups paid (or extend a scheme that has them), or drop `prevalence` from `adjusted for`",
+                        ),
+                    );
+                }
                 scheme::PaymentModel::Historic {
                     year: y.text.clone(),
                     prevalence: *prevalence,
                     list_size: *list_size,
+                    pounds: *pounds,
                 }
             }
             PaymentModel::Blend { parts, span } => {
@@ -1599,27 +1682,55 @@ impl<'a> Cx<'a> {
                 }
                 scheme::PaymentModel::Blend { parts: out }
             }
-            PaymentModel::HigherOf { a, b, except, .. } => {
+            PaymentModel::HigherOf { a, b, except, on, .. } => {
                 let a = self.payment(a, file, year);
                 let b = self.payment(b, file, year);
-                for x in except {
-                    if !self.indicators.contains(&x.name) {
-                        self.undefined(
-                            "indicator",
-                            x,
-                            file,
-                            |cx| cx.indicators.keys().map(String::from).collect(),
-                            "`except` names indicators of this scheme",
-                        );
-                    }
-                }
-                scheme::PaymentModel::HigherOf {
-                    a: Box::new(a),
-                    b: Box::new(b),
-                    except: except.iter().map(|x| x.name.clone()).collect(),
-                }
+                let (except, on) = self.except(except, on.as_deref(), file, year);
+                scheme::PaymentModel::HigherOf { a: Box::new(a), b: Box::new(b), except, on }
+            }
+            PaymentModel::Except { base, except, on, .. } => {
+                let base = self.payment(base, file, year);
+                let (except, on) = self.except(except, on.as_deref(), file, year);
+                scheme::PaymentModel::Except { base: Box::new(base), except, on }
             }
         }
+    }
+
+    /// An `except` clause: its indicators (each must exist) and the model they are paid on
+    /// (performance unless `on` names another).
+    fn except(
+        &mut self,
+        except: &'a [ast::Ident],
+        on: Option<&'a PaymentModel>,
+        file: usize,
+        year: Option<i32>,
+    ) -> (Vec<String>, Box<scheme::PaymentModel>) {
+        for x in except {
+            if !self.indicators.contains(&x.name) {
+                self.undefined(
+                    "indicator",
+                    x,
+                    file,
+                    |cx| cx.indicators.keys().map(String::from).collect(),
+                    "`except` names indicators of this scheme",
+                );
+            }
+        }
+        let on = match on {
+            Some(m) => self.payment(m, file, year),
+            None => scheme::PaymentModel::Performance,
+        };
+        (except.iter().map(|x| x.name.clone()).collect(), Box::new(on))
+    }
+
+    /// Whether any register of the scheme (after inheritance) is prevalence-adjusted.
+    fn has_adjusted_register(&self) -> bool {
+        self.registers.iter().any(|(_, e)| {
+            !e.node
+                .stmts
+                .iter()
+                .any(|s| matches!(s, ast::RegisterStmt::Prevalence { adjusted: false, .. }))
+        })
     }
 
     fn historic_year(&mut self, y: &ast::Year, file: usize, scheme_year: Option<i32>) {
@@ -1668,13 +1779,21 @@ impl<'a> Cx<'a> {
         let mut out = Vec::new();
         for (g, file, scheme, status) in entries {
             for r in &g.requires {
-                if !self.indicators.contains(&r.name) {
+                if self.obligations.contains(&r.name) {
+                    // an obligation is attested, like an attested indicator
+                } else if !self.indicators.contains(&r.name) {
                     self.undefined(
-                        "indicator",
+                        "indicator or obligation",
                         r,
                         file,
-                        |cx| cx.indicators.keys().map(String::from).collect(),
-                        "a gateway requires attested indicators of this scheme",
+                        |cx| {
+                            cx.indicators
+                                .keys()
+                                .chain(cx.obligations.keys())
+                                .map(String::from)
+                                .collect()
+                        },
+                        "a gateway requires attested indicators or obligations of this scheme",
                     );
                 } else if let Some(i) = indicators.iter().find(|i| i.id == r.name) {
                     if i.kind != scheme::Kind::Attested {
@@ -1685,7 +1804,9 @@ impl<'a> Cx<'a> {
                                 r.span,
                                 format!("`{}` is not an attested indicator", r.name),
                             )
-                            .with_help("a gateway requires indicators marked `attested`"),
+                            .with_help(
+                                "a gateway requires indicators marked `attested`, or obligations",
+                            ),
                         );
                     }
                 }

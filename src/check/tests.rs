@@ -27,11 +27,11 @@ fn codes(text: &str) -> Vec<&'static str> {
 fn builds_a_simple_scheme() {
     let s = ok(&format!(
         "{HEADER}codelist A \"a\" snomed {{ 3, 1, 2 }}\ncodelist B \"b\" includes A, C\ncodelist C \"c\" snomed {{ 2, 9 }}\n\
-         register R \"r\" {{ where B }}\n\
-         indicator I \"i\" {{ group R, domain CL, points 10, thresholds 40% to 90%, denominator R, achieved when A in last 12 months }}\n"
+         register DM \"r\" {{ where B }}\n\
+         indicator I \"i\" {{ group DM, domain CL, points 10, thresholds 40% to 90%, denominator DM, achieved when A in last 12 months }}\n"
     ));
     assert_eq!(s.codelist("B").map(|c| c.codes.clone()), Some(vec![1, 2, 3, 9]));
-    let r = s.register("R").expect("register");
+    let r = s.register("DM").expect("register");
     assert_eq!((r.list_type.as_str(), r.prevalence_adjusted), ("TOTAL", true));
     let i = s.indicator("I").expect("indicator");
     assert_eq!(i.kind, Kind::Fraction);
@@ -140,4 +140,34 @@ fn parents_are_found_among_the_shipped_schemes() {
         assert!(sources.files.iter().any(|f| f.name == *path));
         assert!(s.indicators.iter().all(|i| i.origin.status != Status::Defined));
     }
+}
+
+#[test]
+fn a_gateway_may_require_obligations() {
+    let s = ok(&format!(
+        "{HEADER}obligation PLAN \"Shared plan\"\n\
+         indicator FG1 \"e-referrals\" {{ group FG, domain FND, points 1, attested }}\n\
+         gateway G \"Gateway\" {{ requires PLAN, FG1; pays £100 once }}\n"
+    ));
+    assert_eq!(s.gateways[0].requires, vec!["PLAN".to_string(), "FG1".to_string()]);
+    // a name that is neither is still an error, with both kinds suggested
+    let c = codes(&format!(
+        "{HEADER}obligation PLAN \"Shared plan\"\ngateway G \"Gateway\" {{ requires PLAM }}\n"
+    ));
+    assert_eq!(c, vec!["undefined-name"]);
+}
+
+#[test]
+fn rounding_mode_and_unit_reach_the_pay_phase() {
+    let s = ok("scheme p \"P\" { period 2019-04-01 to 2020-03-31, point value £1, rounding cpi 2 decimals, payment 2 decimals per group, half even }\n");
+    assert_eq!(s.rounding_mode, Some(crate::syntax::ast::RoundingMode::HalfEven));
+    let r = crate::compile::pay_scheme(&s).rounding;
+    assert_eq!(r.mode, crate::pay::RoundingMode::HalfEven);
+    assert_eq!(r.payment_per, crate::pay::PaymentUnit::Group);
+    assert_eq!((r.cpi, r.payment), (Some(2), 2));
+    // unstated: half up, per line
+    let s = ok("scheme p \"P\" { period 2019-04-01 to 2020-03-31, point value £1 }\n");
+    let r = crate::compile::pay_scheme(&s).rounding;
+    assert_eq!(r.mode, crate::pay::RoundingMode::HalfAwayFromZero);
+    assert_eq!(r.payment_per, crate::pay::PaymentUnit::Line);
 }

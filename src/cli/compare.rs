@@ -1,11 +1,14 @@
 //! `qofrules compare A B [--population DIR | --achievement FILE --prevalence FILE]
 //! [--format table|csv|json|html] [--out FILE]`: two schemes on one population, side by side.
 
-use super::eval::{apply_structure, load_population, load_scheme, write_output};
+use super::eval::{
+    apply_structure, load_population, load_scheme, prevalence_from, write_output, PrevalenceFromArg,
+};
 use qofrules::aggregate::{read_achievement, read_prevalence, AchievementOptions};
 use qofrules::compare::{self, Comparison, Side};
 use qofrules::eval::PayInputs;
-use qofrules::pay::{FigureSource, NationalFigures, PracticeData};
+use qofrules::national::PrevalenceFrom;
+use qofrules::pay::PracticeData;
 use qofrules::scheme::Scheme;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -43,6 +46,14 @@ pub struct CompareArgs {
     /// `PRACTICE_CODE,PCN_ODS_CODE` structure file also works), with --achievement
     #[arg(long, requires = "achievement")]
     pub structure: Option<PathBuf>,
+    /// National prevalence from NHS Digital's prevalence file (every practice of the year),
+    /// summed per group, for both schemes
+    #[arg(long, conflicts_with = "prevalence_from")]
+    pub national: Option<PathBuf>,
+    /// Where national prevalence comes from when --national is not given: `scheme` (each
+    /// scheme's own, or England's embedded figures for a 2019/20 scheme) or `population`
+    #[arg(long, value_enum, default_value = "scheme")]
+    pub prevalence_from: PrevalenceFromArg,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -72,6 +83,7 @@ fn counts_inputs(
     ach: (&str, &str),
     prev: (&str, &str),
     structure: Option<(&Path, &str)>,
+    from: &PrevalenceFrom,
     warn: bool,
 ) -> Result<PayInputs, ExitCode> {
     let pay = qofrules::compile::pay_scheme(scheme);
@@ -90,17 +102,10 @@ fn counts_inputs(
     if let Some((path, text)) = structure {
         apply_structure(&mut data, path, text, warn)?;
     }
-    let n = NationalFigures::computed(&data, &pay.groups);
-    let n = NationalFigures::given(
-        n.average_list_size,
-        n.average_source.clone(),
-        n.prevalence,
-        FigureSource::File(prev.0.to_string()),
-    );
-    let national = match scheme.national_average_list_size {
-        Some(a) => n.with_average_list_size(a, FigureSource::Scheme),
-        None => n,
-    };
+    let national = qofrules::national::decide(scheme, &pay, &data, from).map_err(|e| {
+        eprintln!("error: scheme `{}`: {}\n  help: {}", scheme.id, e.message, e.help);
+        ExitCode::from(1)
+    })?;
     Ok(PayInputs { scheme: pay, national, data })
 }
 
@@ -109,6 +114,7 @@ fn go(args: &CompareArgs) -> Result<(), ExitCode> {
     let (sb, scheme_b, prog_b) = load_scheme(&args.b)?;
     let a = Side { scheme: &scheme_a, sources: &sa, program: &prog_a };
     let b = Side { scheme: &scheme_b, sources: &sb, program: &prog_b };
+    let from = prevalence_from(args.national.as_deref(), args.prevalence_from)?;
     let result = match (&args.achievement, &args.prevalence) {
         (Some(ach), Some(prev)) => {
             let ach_text = read_text(ach)?;
@@ -122,9 +128,9 @@ fn go(args: &CompareArgs) -> Result<(), ExitCode> {
                 None => None,
             };
             let structure = args.structure.as_deref().zip(structure_text.as_deref());
-            let in_a = counts_inputs(&scheme_a, ach, prev, structure, true)?;
+            let in_a = counts_inputs(&scheme_a, ach, prev, structure, &from, true)?;
             // the same file again for B: its warnings were printed for A
-            let in_b = counts_inputs(&scheme_b, ach, prev, structure, false)?;
+            let in_b = counts_inputs(&scheme_b, ach, prev, structure, &from, false)?;
             compare::impact_counts(a, b, &in_a, &in_b)
         }
         _ => {
@@ -141,7 +147,7 @@ fn go(args: &CompareArgs) -> Result<(), ExitCode> {
                     eprintln!("warning: scheme B: {}\n  help: {}", w.message, w.help);
                 }
             }
-            compare::impact(a, b, &pop)
+            compare::impact_with(a, b, &pop, &from)
         }
     };
     let cmp: Comparison = result.map_err(|e| {

@@ -9,7 +9,8 @@ use qofrules::aggregate::{
 };
 use qofrules::compile::{compile, Program};
 use qofrules::model::Population;
-use qofrules::pay::{FigureSource, NationalFigures, PayResult, PracticeData};
+use qofrules::national::{NationalError, NationalFile, PrevalenceFrom};
+use qofrules::pay::{PayResult, PracticeData};
 use qofrules::population::{read_csv_stream, read_ndjson, Source};
 use qofrules::scheme::{Scheme, Sources};
 use std::collections::BTreeMap;
@@ -27,6 +28,46 @@ pub enum Format {
     Json,
 }
 
+/// The values of `--prevalence-from`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrevalenceFromArg {
+    /// The scheme's national prevalence (or the figures embedded for its year)
+    Scheme,
+    /// The loaded practices' own prevalence
+    Population,
+}
+
+/// The national prevalence chosen by `--national FILE` and `--prevalence-from`: errors in
+/// the file exit 1, an unreadable file 2.
+pub fn prevalence_from(
+    national: Option<&Path>,
+    from: PrevalenceFromArg,
+) -> Result<PrevalenceFrom, ExitCode> {
+    match (national, from) {
+        (Some(path), _) => {
+            let text = read_text(path)?;
+            NationalFile::read(&text, &path.display().to_string())
+                .map(PrevalenceFrom::File)
+                .map_err(|e| {
+                    eprintln!("error: {e}");
+                    ExitCode::from(1)
+                })
+        }
+        (None, PrevalenceFromArg::Population) => Ok(PrevalenceFrom::Population),
+        (None, PrevalenceFromArg::Scheme) => Ok(PrevalenceFrom::Scheme),
+    }
+}
+
+/// Prints a missing national figure as an error with its help; exit 1.
+pub fn national_error(e: &NationalError) -> ExitCode {
+    eprintln!(
+        "error: {}
+  help: {}",
+        e.message, e.help
+    );
+    ExitCode::from(1)
+}
+
 #[derive(clap::Args, Debug)]
 pub struct EvalArgs {
     /// The scheme's rule file
@@ -38,10 +79,19 @@ pub struct EvalArgs {
     /// Published counts instead of a population: NHS Digital's achievement file (long format)
     #[arg(long, conflicts_with = "population")]
     pub achievement: Option<PathBuf>,
-    /// NHS Digital's prevalence file: registers and list sizes (with --achievement), or the
-    /// national prevalence to use (with a population)
+    /// NHS Digital's prevalence file giving the practices' registers and list sizes, with
+    /// --achievement (for national figures use --national)
     #[arg(long)]
     pub prevalence: Option<PathBuf>,
+    /// National prevalence from NHS Digital's prevalence file (every practice of the year),
+    /// summed per group; it replaces the scheme's figures for the groups it has
+    #[arg(long, conflicts_with = "prevalence_from")]
+    pub national: Option<PathBuf>,
+    /// Where national prevalence comes from when --national is not given: `scheme` (its
+    /// `national prevalence`, or England's embedded figures for a 2019/20 scheme) or
+    /// `population` (the practices' own, summed over the practices paid)
+    #[arg(long, value_enum, default_value = "scheme")]
+    pub prevalence_from: PrevalenceFromArg,
     /// Which network each practice belongs to, for published counts (`practice_id,network_id`;
     /// NHS Digital's `PRACTICE_CODE,PCN_ODS_CODE` structure file also works)
     #[arg(long, requires = "achievement")]
@@ -219,32 +269,6 @@ fn read_text(path: &Path) -> Result<String, ExitCode> {
     })
 }
 
-/// The prevalence file as national figures (registers and list sizes summed over its practices).
-fn national_from_file(
-    scheme: &Scheme,
-    groups: &[qofrules::pay::PayGroup],
-    path: &Path,
-) -> Result<NationalFigures, ExitCode> {
-    let text = read_text(path)?;
-    let name = path.display().to_string();
-    let mut d = PracticeData::new();
-    if let Err(e) = read_prevalence(&mut d, &text, &name) {
-        eprintln!("error: {e}");
-        return Err(ExitCode::from(1));
-    }
-    let n = NationalFigures::computed(&d, groups);
-    let n = NationalFigures::given(
-        n.average_list_size,
-        n.average_source,
-        n.prevalence,
-        FigureSource::File(name),
-    );
-    Ok(match scheme.national_average_list_size {
-        Some(a) => n.with_average_list_size(a, FigureSource::Scheme),
-        None => n,
-    })
-}
-
 /// Reads a structure file (practice -> network) into `data`, after the counts: errors exit 1;
 /// warnings (practices without counts or without a network) are printed if `warn`.
 pub fn apply_structure(
@@ -287,20 +311,26 @@ struct JsonOut<'a> {
 
 fn go(args: &EvalArgs) -> Result<(), ExitCode> {
     let (_sources, scheme, prog) = load_scheme(&args.scheme)?;
+    if args.prevalence.is_some() && args.achievement.is_none() {
+        eprintln!("error: `--prevalence` gives practices' registers, with `--achievement`");
+        eprintln!(
+            "  help: for the national prevalence of a population's run, pass the file with `--national`"
+        );
+        return Err(ExitCode::from(2));
+    }
+    let from = prevalence_from(args.national.as_deref(), args.prevalence_from)?;
     let mut evaluation = None;
     let inputs = match &args.achievement {
         Some(ach) => {
             // Published counts: registers and list sizes from the prevalence file.
             let pay = qofrules::compile::pay_scheme(&scheme);
             let mut data = PracticeData::new();
-            let mut prevalence_source = None;
             if let Some(prev) = &args.prevalence {
                 let name = prev.display().to_string();
                 if let Err(e) = read_prevalence(&mut data, &read_text(prev)?, &name) {
                     eprintln!("error: {e}");
                     return Err(ExitCode::from(1));
                 }
-                prevalence_source = Some(FigureSource::File(name));
             }
             let known: BTreeMap<String, String> =
                 scheme.indicators.iter().map(|i| (i.id.clone(), i.group.clone())).collect();
@@ -309,7 +339,7 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
             match read_achievement(&mut data, &read_text(ach)?, &name, &opts) {
                 Ok(summary) => {
                     for w in &summary.warnings {
-                        eprintln!("warning: {w:?}");
+                        eprintln!("warning: {name}: {w}");
                     }
                 }
                 Err(e) => {
@@ -320,20 +350,8 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
             if let Some(path) = &args.structure {
                 apply_structure(&mut data, path, &read_text(path)?, true)?;
             }
-            let n = NationalFigures::computed(&data, &pay.groups);
-            let n = match prevalence_source {
-                Some(src) => NationalFigures::given(
-                    n.average_list_size,
-                    n.average_source.clone(),
-                    n.prevalence,
-                    src,
-                ),
-                None => n,
-            };
-            let national = match scheme.national_average_list_size {
-                Some(a) => n.with_average_list_size(a, FigureSource::Scheme),
-                None => n,
-            };
+            let national = qofrules::national::decide(&scheme, &pay, &data, &from)
+                .map_err(|e| national_error(&e))?;
             qofrules::eval::PayInputs { scheme: pay, national, data }
         }
         None => {
@@ -342,14 +360,7 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
             // The process ends soon after: leave the population's memory to the OS rather
             // than freeing millions of event vectors one by one (0.1 s per million patients).
             std::mem::forget(pop);
-            let national = match &args.prevalence {
-                Some(prev) => {
-                    let pay = qofrules::compile::pay_scheme(&scheme);
-                    Some(national_from_file(&scheme, &pay.groups, prev)?)
-                }
-                None => None,
-            };
-            qofrules::eval::pay_inputs(&scheme, &prog, ev, national)
+            qofrules::eval::pay_inputs(&scheme, &prog, ev, &from).map_err(|e| national_error(&e))?
         }
     };
     let mut inputs = inputs;
@@ -443,7 +454,22 @@ const CSV_COLUMNS: &[&str] = &[
     "achievement",
     "points",
     "payment",
+    "cpi",
+    "apdf",
+    "prevalence",
+    "national_prevalence",
 ];
+
+/// A practice's (or network's) prevalence-adjusted groups by code: (prevalence, APDF).
+fn group_factors(p: &serde_json::Value) -> BTreeMap<String, (String, String)> {
+    let empty = Vec::new();
+    p["groups"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .map(|g| (cell(&g["group"]), (cell(&g["prevalence"]), cell(&g["apdf"]))))
+        .collect()
+}
 
 fn csv(r: &PayResult<'_>) -> Result<String, ExitCode> {
     let v = to_value(r)?;
@@ -451,7 +477,21 @@ fn csv(r: &PayResult<'_>) -> Result<String, ExitCode> {
     out.push('\n');
     let empty = Vec::new();
     for p in v["practices"].as_array().unwrap_or(&empty) {
+        let groups = group_factors(p);
         for i in p["indicators"].as_array().unwrap_or(&empty) {
+            let group = cell(&i["group"]);
+            // a group that is not prevalence-adjusted has APDF 1 and no national prevalence
+            let (prevalence, apdf, national) = match groups.get(&group) {
+                Some((prev, apdf)) => (
+                    prev.clone(),
+                    apdf.clone(),
+                    cell(&v["national"]["prevalence"][group.as_str()]["prevalence"]),
+                ),
+                None if i["kind"] == "historic" && group.is_empty() => {
+                    (String::new(), String::new(), String::new())
+                }
+                None => (String::new(), "1".to_string(), String::new()),
+            };
             let row = [
                 cell(&p["practice_id"]),
                 cell(&p["network_id"]),
@@ -466,6 +506,10 @@ fn csv(r: &PayResult<'_>) -> Result<String, ExitCode> {
                 cell(&i["achievement"]),
                 cell(&i["points"]),
                 cell(&i["payment"]),
+                cell(&p["cpi"]),
+                apdf,
+                prevalence,
+                national,
             ];
             let row: Vec<String> = row.iter().map(|c| csv_field(c)).collect();
             out.push_str(&row.join(","));
@@ -473,6 +517,80 @@ fn csv(r: &PayResult<'_>) -> Result<String, ExitCode> {
         }
     }
     Ok(out)
+}
+
+/// A decimal string shown to `places` places (other text as it is).
+fn places(s: &str, places: u32) -> String {
+    match s.parse::<rust_decimal::Decimal>() {
+        Ok(d) => format!("{:.*}", places as usize, d.round_dp(places)),
+        Err(_) => s.to_string(),
+    }
+}
+
+/// The CPI of each practice and the APDF of each prevalence-adjusted group, under a row of
+/// national prevalence (figures shown rounded; the JSON and CSV keep them exact).
+fn factors_table(v: &serde_json::Value) -> String {
+    let empty = Vec::new();
+    let practices = v["practices"].as_array().unwrap_or(&empty);
+    let mut groups: Vec<String> = Vec::new();
+    for p in practices {
+        for g in p["groups"].as_array().unwrap_or(&empty) {
+            let id = cell(&g["group"]);
+            if !groups.contains(&id) {
+                groups.push(id);
+            }
+        }
+    }
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut head = vec!["practice".to_string(), "CPI".to_string()];
+    head.extend(groups.iter().cloned());
+    rows.push(head);
+    let mut national = vec!["national".to_string(), String::new()];
+    for g in &groups {
+        let p = cell(&v["national"]["prevalence"][g.as_str()]["prevalence"]);
+        national.push(match p.parse::<rust_decimal::Decimal>() {
+            Ok(d) => format!("{:.2}%", (d * rust_decimal::Decimal::ONE_HUNDRED).round_dp(2)),
+            Err(_) => "-".to_string(),
+        });
+    }
+    rows.push(national);
+    for p in practices {
+        let factors = group_factors(p);
+        let mut row = vec![cell(&p["practice_id"]), places(&cell(&p["cpi"]), 4)];
+        for g in &groups {
+            row.push(factors.get(g).map_or(String::new(), |(_, a)| places(a, 4)));
+        }
+        rows.push(row);
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|c| rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0))
+        .collect();
+    let mut out = format!(
+        "\nCPI (list size / {}) and APDF (practice prevalence / national prevalence) by group\n\n",
+        cell(&v["national"]["average_list_size"])
+    );
+    for (k, r) in rows.iter().enumerate() {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(c, s)| {
+                let pad = widths[c] - s.chars().count();
+                if c >= 1 {
+                    format!("{}{s}", " ".repeat(pad))
+                } else {
+                    format!("{s}{}", " ".repeat(pad))
+                }
+            })
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+        if k == 1 {
+            let total: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
+            out.push_str(&"-".repeat(total));
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Points shown to two places (the JSON and CSV keep them exact).
@@ -528,7 +646,7 @@ fn table(r: &PayResult<'_>) -> Result<String, ExitCode> {
         cell(&v["scheme"]["period_end"])
     );
     out.push_str(&format!(
-        "national average list size {} ({}); prevalence {}\n\n",
+        "national average list size {} ({}); national prevalence: {}\n\n",
         cell(&v["national"]["average_list_size"]),
         cell(&v["national"]["average_list_size_source"]),
         cell(&v["national"]["prevalence_source"])
@@ -554,6 +672,7 @@ fn table(r: &PayResult<'_>) -> Result<String, ExitCode> {
             out.push('\n');
         }
     }
+    out.push_str(&factors_table(&v));
     for w in v["warnings"].as_array().unwrap_or(&empty) {
         out.push_str(&format!(
             "warning: {} ({} practices, e.g. {})\n",

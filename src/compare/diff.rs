@@ -72,9 +72,22 @@ pub fn diff(a: &Scheme, sa: &Sources, b: &Scheme, sb: &Sources) -> SchemeDiff {
         a.national_average_list_size.map(|d| d.to_string()).unwrap_or_default(),
         b.national_average_list_size.map(|d| d.to_string()).unwrap_or_default(),
     );
+    field(
+        "national_prevalence",
+        a.national_prevalence.as_ref().map(|n| n.describe()).unwrap_or_default(),
+        b.national_prevalence.as_ref().map(|n| n.describe()).unwrap_or_default(),
+    );
     field("payment", json(&a.payment), json(&b.payment));
     field("paid_to_networks", a.paid_to_networks.to_string(), b.paid_to_networks.to_string());
-    field("rounding", json(&a.rounding), json(&b.rounding));
+    let rounding = |s: &Scheme| {
+        format!(
+            "{} {} per {}",
+            json(&s.rounding),
+            s.rounding_mode.map_or("half up", |m| m.words()),
+            s.payment_per.word()
+        )
+    };
+    field("rounding", rounding(a), rounding(b));
 
     // indicators in A's order, then those only in B in B's order
     let mut indicators = Vec::new();

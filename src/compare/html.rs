@@ -245,6 +245,45 @@ document.querySelectorAll('details').forEach(function(d){window.addEventListener
 ";
 
 /// The whole report.
+/// The national figures of each scheme, then CPI and APDF per practice and group (one table
+/// when both schemes pay with the same, else one per scheme).
+fn factors(s: &mut String, c: &Comparison) {
+    s.push_str("<h2>National figures, CPI and APDF</h2><p>");
+    for line in super::table::national_lines(c).lines() {
+        let _ = write!(s, "{}<br>", escape(line));
+    }
+    s.push_str(
+        "</p><p class=\"muted\">APDF = practice prevalence / national prevalence, per \
+                prevalence-adjusted group; CPI = list size / national average list size.</p>",
+    );
+    let sides: &[(bool, &str)] = if super::table::same_factors(c) {
+        &[(false, "factors")]
+    } else {
+        &[(false, "factors-a"), (true, "factors-b")]
+    };
+    for (b, id) in sides {
+        if sides.len() == 2 {
+            let _ = write!(s, "<h3>{}</h3>", if *b { "B" } else { "A" });
+        }
+        let rows = super::table::factor_rows(c, *b);
+        let head: Vec<&str> = rows[0].iter().map(String::as_str).collect();
+        let _ = write!(s, "<table class=\"sortable\" id=\"{id}\">{}<tbody>", header(&head));
+        for row in &rows[1..] {
+            s.push_str("<tr>");
+            for (k, cell) in row.iter().enumerate() {
+                if k == 0 {
+                    s.push_str(&text_cell(cell));
+                } else {
+                    let key = cell.trim_end_matches('%').parse::<Decimal>().unwrap_or_default();
+                    s.push_str(&num_cell(cell, key));
+                }
+            }
+            s.push_str("</tr>");
+        }
+        s.push_str("</tbody></table>");
+    }
+}
+
 pub fn render(c: &Comparison) -> String {
     let mut s = String::with_capacity(64 * 1024 + c.practices.len() * 400);
     let title = format!("{} vs {}", c.a.title, c.b.title);
@@ -499,6 +538,7 @@ pub fn render(c: &Comparison) -> String {
     }
     s.push_str("</tbody></table>\n<h2>Practices</h2>");
     s.push_str(&practice_table(&c.practices).replacen("<table", "<table id=\"practices\"", 1));
+    factors(&mut s, c);
     if !c.warnings_a.is_empty() || !c.warnings_b.is_empty() {
         s.push_str("<h2>Warnings</h2><ul>");
         for w in &c.warnings_a {

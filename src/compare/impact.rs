@@ -11,8 +11,10 @@ use super::diff::{diff, DiffStatus, FieldChange, SchemeDiff};
 use crate::compile::Program;
 use crate::eval::{self, Engine, PayInputs};
 use crate::model::Population;
+use crate::national::{NationalError, PrevalenceFrom};
+use crate::pay::national::NationalReport;
 use crate::pay::numeric::{div, ser_dec, ser_money, ser_opt_dec};
-use crate::pay::{IndicatorTotal, NationalFigures, PayResult};
+use crate::pay::{IndicatorTotal, PayResult};
 use crate::scheme::{Kind, Outcome, Scheme, Sources};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -162,6 +164,26 @@ pub struct PracticeImpact {
     /// Percentage change of the payment (2 places), `null` when A pays 0.
     #[serde(serialize_with = "ser_opt_pct")]
     pub delta_pct: Option<Decimal>,
+    /// Contractor population index under A and under B (`null` when unknown or unpaid).
+    #[serde(serialize_with = "ser_opt_dec")]
+    pub cpi_a: Option<Decimal>,
+    #[serde(serialize_with = "ser_opt_dec")]
+    pub cpi_b: Option<Decimal>,
+    /// APDF per group of [`Comparison::groups`], under A and under B (`null` where the group
+    /// is not prevalence-adjusted under that scheme).
+    #[serde(serialize_with = "ser_opt_decs")]
+    pub apdf_a: Vec<Option<Decimal>>,
+    #[serde(serialize_with = "ser_opt_decs")]
+    pub apdf_b: Vec<Option<Decimal>>,
+}
+
+fn ser_opt_decs<S: serde::Serializer>(v: &[Option<Decimal>], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(v.len()))?;
+    for d in v {
+        seq.serialize_element(&d.map(|d| d.normalize().to_string()))?;
+    }
+    seq.end()
 }
 
 /// One network: its practices' payments plus its own network indicators'.
@@ -230,6 +252,12 @@ pub struct Comparison {
     /// Each scheme's pay warnings.
     pub warnings_a: Vec<String>,
     pub warnings_b: Vec<String>,
+    /// The national figures each scheme was paid with, and where they came from.
+    pub national_a: NationalReport,
+    pub national_b: NationalReport,
+    /// The prevalence-adjusted groups of either scheme, in the order of each practice's
+    /// `apdf_a` and `apdf_b`.
+    pub groups: Vec<String>,
 }
 
 impl Comparison {
@@ -258,6 +286,11 @@ fn ser_opt_pct<S: serde::Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok,
     }
 }
 
+/// A scheme without the national figures it needs.
+pub fn national_err(side: &'static str, scheme: &Scheme, e: NationalError) -> CompareError {
+    CompareError { side, scheme: scheme.id.clone(), messages: vec![e.to_string()] }
+}
+
 fn pay_err(side: &'static str, scheme: &Scheme, e: crate::pay::PayErrors) -> CompareError {
     CompareError {
         side,
@@ -267,24 +300,26 @@ fn pay_err(side: &'static str, scheme: &Scheme, e: crate::pay::PayErrors) -> Com
 }
 
 /// Compares two schemes on a patient-level population: evaluates it once under each scheme
-/// (national figures computed from the population, as `eval` does), pays both, and lists the
-/// patients whose class changed.
+/// (with each scheme's default national figures, as `eval` takes them), pays both, and lists
+/// the patients whose class changed.
 pub fn impact(a: Side<'_>, b: Side<'_>, pop: &Population) -> Result<Comparison, CompareError> {
-    impact_with_national(a, b, pop, None, None)
+    impact_with(a, b, pop, &PrevalenceFrom::Scheme)
 }
 
-/// [`impact`] with given national figures per scheme (`None`: computed, as `eval` does).
-pub fn impact_with_national(
+/// [`impact`] with national prevalence chosen by `from` for both schemes
+/// ([`crate::national::decide`]).
+pub fn impact_with(
     a: Side<'_>,
     b: Side<'_>,
     pop: &Population,
-    national_a: Option<NationalFigures>,
-    national_b: Option<NationalFigures>,
+    from: &PrevalenceFrom,
 ) -> Result<Comparison, CompareError> {
     let ev_a = eval::evaluate(a.program, pop);
     let ev_b = eval::evaluate(b.program, pop);
-    let in_a = eval::pay_inputs(a.scheme, a.program, &ev_a, national_a);
-    let in_b = eval::pay_inputs(b.scheme, b.program, &ev_b, national_b);
+    let in_a = eval::pay_inputs(a.scheme, a.program, &ev_a, from)
+        .map_err(|e| national_err("a", a.scheme, e))?;
+    let in_b = eval::pay_inputs(b.scheme, b.program, &ev_b, from)
+        .map_err(|e| national_err("b", b.scheme, e))?;
     let (pay_a, pay_b) = pay_both(a, &in_a, b, &in_b)?;
     let d = diff(a.scheme, a.sources, b.scheme, b.sources);
     // Indicators whose counts differ at any practice (a changed register or period shows here
@@ -648,6 +683,20 @@ fn build(
         })
         .collect();
 
+    // the prevalence-adjusted groups of either scheme, as their practices list them
+    let mut groups: Vec<String> = Vec::new();
+    // (every practice of a run lists the same groups: the scheme's adjusted ones)
+    for p in pay_a.practices.first().into_iter().chain(pay_b.practices.first()) {
+        for g in &p.groups {
+            if !groups.iter().any(|x| x == g.group) {
+                groups.push(g.group.to_string());
+            }
+        }
+    }
+    let apdfs = |p: &crate::pay::PracticeResult<'_>| -> Vec<Option<Decimal>> {
+        groups.iter().map(|g| p.groups.iter().find(|x| x.group == g).map(|x| x.apdf)).collect()
+    };
+
     // practices: A's order, then B-only
     let mut practices: Vec<PracticeImpact> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
@@ -663,6 +712,10 @@ fn build(
             payment_b: Decimal::ZERO,
             delta: Decimal::ZERO,
             delta_pct: None,
+            cpi_a: p.cpi,
+            cpi_b: None,
+            apdf_a: apdfs(p),
+            apdf_b: vec![None; groups.len()],
         });
     }
     for p in &pay_b.practices {
@@ -679,6 +732,10 @@ fn build(
                     payment_b: Decimal::ZERO,
                     delta: Decimal::ZERO,
                     delta_pct: None,
+                    cpi_a: None,
+                    cpi_b: None,
+                    apdf_a: vec![None; groups.len()],
+                    apdf_b: Vec::new(),
                 });
                 practices.len() - 1
             }
@@ -686,6 +743,8 @@ fn build(
         let x = &mut practices[k];
         x.points_b = p.points;
         x.payment_b = p.payment;
+        x.cpi_b = p.cpi;
+        x.apdf_b = apdfs(p);
         if x.network_id.is_empty() {
             x.network_id = p.network_id.unwrap_or("").to_string();
         }
@@ -778,6 +837,9 @@ fn build(
         losers,
         warnings_a: warnings(pay_a),
         warnings_b: warnings(pay_b),
+        national_a: pay_a.national.clone(),
+        national_b: pay_b.national.clone(),
+        groups,
     }
 }
 

@@ -11,7 +11,7 @@ pub mod table;
 
 pub use diff::{diff, DiffStatus, FieldChange, IndicatorDiff, SchemeDiff};
 pub use impact::{
-    impact, impact_counts, impact_with_national, Bucket, CompareError, Comparison,
+    impact, impact_counts, impact_with, national_err, Bucket, CompareError, Comparison,
     IndicatorFigures, IndicatorImpact, Level, Mover, Movers, NetworkImpact, PracticeImpact,
     SchemeRef, Side, TotalImpact, BUCKETS,
 };

@@ -110,6 +110,69 @@ pub fn unified(a: &str, b: &str) -> String {
     out
 }
 
+/// The national figures of each scheme: average list size and prevalence, with sources.
+pub(super) fn national_lines(c: &Comparison) -> String {
+    let line = |side: &str, n: &crate::pay::national::NationalReport| {
+        format!(
+            "national figures {side}: average list size {} ({}); prevalence: {}\n",
+            n.average_list_size.normalize(),
+            n.average_list_size_source,
+            n.prevalence_source
+        )
+    };
+    line("A", &c.national_a) + &line("B", &c.national_b)
+}
+
+/// A decimal to 4 places for reading (the JSON keeps it exact).
+fn four(d: Option<Decimal>) -> String {
+    d.map_or(String::new(), |d| format!("{:.4}", d.round_dp(4)))
+}
+
+/// The national prevalence of each group under a scheme, as a percentage to 2 places.
+fn national_row(n: &crate::pay::national::NationalReport, groups: &[String]) -> Vec<String> {
+    let mut row = vec!["national".to_string(), String::new()];
+    row.extend(groups.iter().map(|g| {
+        n.prevalence
+            .get(g)
+            .and_then(|x| x.prevalence)
+            .map_or(String::new(), |p| format!("{:.2}%", (p * Decimal::ONE_HUNDRED).round_dp(2)))
+    }));
+    row
+}
+
+/// Rows of CPI and APDF per practice and group under one scheme.
+pub(super) fn factor_rows(c: &Comparison, b: bool) -> Vec<Vec<String>> {
+    let mut head = vec!["practice".to_string(), "CPI".to_string()];
+    head.extend(c.groups.iter().cloned());
+    let mut rows =
+        vec![head, national_row(if b { &c.national_b } else { &c.national_a }, &c.groups)];
+    for p in &c.practices {
+        let (cpi, apdf) = if b { (p.cpi_b, &p.apdf_b) } else { (p.cpi_a, &p.apdf_a) };
+        let mut row = vec![p.practice_id.clone(), four(cpi)];
+        row.extend(apdf.iter().map(|a| four(*a)));
+        rows.push(row);
+    }
+    rows
+}
+
+/// Whether both schemes paid every practice with the same CPI and APDFs.
+pub(super) fn same_factors(c: &Comparison) -> bool {
+    c.practices.iter().all(|p| p.cpi_a == p.cpi_b && p.apdf_a == p.apdf_b)
+}
+
+fn factor_tables(c: &Comparison) -> String {
+    let mut out = String::new();
+    let sides: &[(bool, &str)] =
+        if same_factors(c) { &[(false, "A and B")] } else { &[(false, "A"), (true, "B")] };
+    for (b, label) in sides {
+        out.push_str(&format!(
+            "\nCPI and APDF (practice prevalence / national prevalence) by group, {label}:\n"
+        ));
+        out.push_str(&grid(&factor_rows(c, *b), 1));
+    }
+    out
+}
+
 fn practice_rows(ps: &[PracticeImpact]) -> Vec<Vec<String>> {
     let mut rows = vec![vec![
         "practice".to_string(),
@@ -210,6 +273,8 @@ pub fn render_table(c: &Comparison) -> String {
         points(c.total.points_a),
         points(c.total.points_b)
     ));
+    out.push_str(&national_lines(c));
+    out.push('\n');
 
     out.push_str("indicators (summed over practices):\n");
     let mut rows = vec![[
@@ -321,6 +386,7 @@ pub fn render_table(c: &Comparison) -> String {
 
     out.push_str("\npractices:\n");
     out.push_str(&grid(&practice_rows(&c.practices), 2));
+    out.push_str(&factor_tables(c));
     for w in &c.warnings_a {
         out.push_str(&format!("warning (A): {w}\n"));
     }
@@ -339,10 +405,20 @@ fn csv_field(s: &str) -> String {
 }
 
 /// One row per practice, then per network, then the total: `kind,id,network_id,points_a,
-/// points_b,payment_a,payment_b,delta,delta_pct`.
+/// points_b,payment_a,payment_b,delta,delta_pct,cpi_a,cpi_b`, then `apdf_a_GROUP` and
+/// `apdf_b_GROUP` for each prevalence-adjusted group (empty on network and total rows).
 pub fn render_csv(c: &Comparison) -> String {
-    let mut out =
-        String::from("kind,id,network_id,points_a,points_b,payment_a,payment_b,delta,delta_pct\n");
+    let mut out = String::from(
+        "kind,id,network_id,points_a,points_b,payment_a,payment_b,delta,delta_pct,cpi_a,cpi_b",
+    );
+    for side in ["a", "b"] {
+        for g in &c.groups {
+            out.push_str(&format!(",apdf_{side}_{}", csv_field(g)));
+        }
+    }
+    out.push('\n');
+    let blanks = ",".repeat(2 + 2 * c.groups.len());
+    let exact = |d: &Option<Decimal>| d.map_or(String::new(), |d| d.normalize().to_string());
     let opt = |p: Option<Decimal>| {
         p.map_or(String::new(), |mut d| {
             d.rescale(2);
@@ -360,8 +436,11 @@ pub fn render_csv(c: &Comparison) -> String {
             money_string(p.payment_b),
             money_string(p.delta),
             opt(p.delta_pct),
+            exact(&p.cpi_a),
+            exact(&p.cpi_b),
         ];
-        let row: Vec<String> = row.iter().map(|s| csv_field(s)).collect();
+        let mut row: Vec<String> = row.iter().map(|s| csv_field(s)).collect();
+        row.extend(p.apdf_a.iter().chain(&p.apdf_b).map(exact));
         out.push_str(&row.join(","));
         out.push('\n');
     }
@@ -379,10 +458,11 @@ pub fn render_csv(c: &Comparison) -> String {
         ];
         let row: Vec<String> = row.iter().map(|s| csv_field(s)).collect();
         out.push_str(&row.join(","));
+        out.push_str(&blanks);
         out.push('\n');
     }
     out.push_str(&format!(
-        "total,,,{},{},{},{},{},{}\n",
+        "total,,,{},{},{},{},{},{}{blanks}\n",
         c.total.points_a.normalize(),
         c.total.points_b.normalize(),
         money_string(c.total.payment_a),

@@ -231,7 +231,8 @@ fn pay_total(
     pop: &Population,
 ) -> (Decimal, Vec<(String, Decimal)>) {
     let ev = crate::eval::evaluate(&x.2, pop);
-    let inputs = crate::eval::pay_inputs(&x.1, &x.2, &ev, None);
+    let inputs =
+        crate::eval::pay_inputs(&x.1, &x.2, &ev, &crate::national::PrevalenceFrom::Scheme).unwrap();
     let r = crate::pay::pay(&inputs.scheme, &inputs.national, &inputs.data).unwrap();
     let per: Vec<(String, Decimal)> =
         r.practices.iter().map(|p| (p.practice_id.to_string(), p.payment)).collect();
@@ -406,7 +407,7 @@ fn table_shows_changed_indicators_as_a_unified_diff_then_the_impact() {
     let diff_at = t.find("== rule changes").unwrap();
     let impact_at = t.find("== impact (patient-level population)").unwrap();
     assert!(diff_at < impact_at);
-    assert!(t.contains("total: A £7.24  B £2.07  delta -£5.17 (-71.41%)"), "{t}");
+    assert!(t.contains("total: A £58.56  B £16.79  delta -£41.77 (-71.33%)"), "{t}");
     assert!(t.contains("  DM020: 2 patients (numerator -> denominator: 2)"), "{t}");
     assert!(t.contains("lose > 10%"));
 }

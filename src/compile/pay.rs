@@ -2,10 +2,11 @@
 
 use crate::pay::{
     Aspiration, BlendShare, Gateway, HistoricBasis, HistoricModel, IndicatorKind, Obligation,
-    PayGroup, PayIndicator, PayScheme, PayStratum, PaymentModel, Rounding, Tier, ZeroDenominator,
+    PayGroup, PayIndicator, PayScheme, PayStratum, PaymentModel, PaymentUnit, Rounding,
+    RoundingMode, Tier, ZeroDenominator,
 };
 use crate::scheme::{self, Kind, Scheme};
-use crate::syntax::ast::RoundingTarget;
+use crate::syntax::ast::{self, RoundingTarget};
 use rust_decimal::Decimal;
 
 /// The practice-table column of a payment stratum's counts: `DM_HBA1C/fit` (the pay phase's
@@ -24,10 +25,10 @@ fn previous_year(start_year: i32) -> String {
 fn model(m: &scheme::PaymentModel, in_higher_of: bool) -> PaymentModel {
     match m {
         scheme::PaymentModel::Performance => PaymentModel::Performance,
-        scheme::PaymentModel::Historic { year, prevalence, list_size } => {
+        scheme::PaymentModel::Historic { year, prevalence, list_size, pounds } => {
             PaymentModel::Historic(HistoricModel {
                 year: year.clone(),
-                basis: HistoricBasis::Points,
+                basis: if *pounds { HistoricBasis::Pounds } else { HistoricBasis::Points },
                 adjust_list_size: *list_size,
                 adjust_prevalence: *prevalence,
                 pay_unmatched_items: !in_higher_of,
@@ -39,10 +40,15 @@ fn model(m: &scheme::PaymentModel, in_higher_of: bool) -> PaymentModel {
                 .map(|(share, m)| BlendShare { share: *share, model: model(m, in_higher_of) })
                 .collect(),
         ),
-        scheme::PaymentModel::HigherOf { a, b, except } => PaymentModel::HigherOf {
+        scheme::PaymentModel::HigherOf { a, b, except, on } => PaymentModel::HigherOf {
             models: vec![model(a, true), model(b, true)],
             except: except.clone(),
-            except_model: Box::new(PaymentModel::Performance),
+            except_model: Box::new(model(on, true)),
+        },
+        scheme::PaymentModel::Except { base, except, on } => PaymentModel::Except {
+            model: Box::new(model(base, in_higher_of)),
+            except: except.clone(),
+            except_model: Box::new(model(on, true)),
         },
     }
 }
@@ -63,6 +69,16 @@ pub fn pay_scheme(s: &Scheme) -> PayScheme {
             RoundingTarget::Payment => r.payment = *places,
         }
     }
+    r.mode = match s.rounding_mode {
+        None | Some(ast::RoundingMode::HalfUp) => RoundingMode::HalfAwayFromZero,
+        Some(ast::RoundingMode::HalfEven) => RoundingMode::HalfEven,
+        Some(ast::RoundingMode::TowardZero) => RoundingMode::TowardZero,
+    };
+    r.payment_per = match s.payment_per {
+        ast::RoundingUnit::Line => PaymentUnit::Line,
+        ast::RoundingUnit::Group => PaymentUnit::Group,
+        ast::RoundingUnit::Practice => PaymentUnit::Practice,
+    };
     p.rounding = r;
     p.zero_denominator = if s.empty_denominator_full {
         ZeroDenominator::FullPointsIfNoEligible
@@ -126,6 +142,19 @@ pub fn pay_scheme(s: &Scheme) -> PayScheme {
         });
     }
     p.model = model(&s.payment, false);
+    // Historic items that are not indicators are prevalence-adjusted by the register of their
+    // group code (Somerset pays 2012/13 achievement per group): every register is then a group.
+    if crate::national::pays_unmatched_adjusted(&p.model) {
+        for reg in &s.registers {
+            if !p.groups.iter().any(|g| g.id == reg.id) {
+                p.groups.push(PayGroup {
+                    id: reg.id.clone(),
+                    prevalence_adjusted: reg.prevalence_adjusted,
+                    list_type: reg.list_type.clone(),
+                });
+            }
+        }
+    }
     p.paid_to_networks = s.paid_to_networks;
     p.gateways = s
         .gateways

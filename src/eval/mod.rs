@@ -21,7 +21,8 @@ pub use testrun::{
 use crate::compile::{pay_scheme, stratum_pay_id, Program};
 use crate::date::Date;
 use crate::model::{Patient, Population};
-use crate::pay::{Counts, FigureSource, NationalFigures, PayScheme, PracticeData};
+use crate::national::{NationalError, PrevalenceFrom};
+use crate::pay::{Counts, NationalFigures, PayScheme, PracticeData};
 use crate::scheme::{Kind, Outcome, Scheme};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -390,26 +391,18 @@ pub fn practice_data(prog: &Program, ev: &Evaluation) -> PracticeData {
     d
 }
 
-/// The pay phase's inputs: the scheme's pay view, the practice table and national figures
-/// (`national` if given, else the scheme's national average list size with prevalence
-/// computed from the practices evaluated; without a scheme average, the average is computed
-/// too).
+/// The pay phase's inputs: the scheme's pay view, the practice table and the national
+/// figures chosen by `from` ([`crate::national::decide`], the one place that decides them).
 pub fn pay_inputs(
     scheme: &Scheme,
     prog: &Program,
     ev: &Evaluation,
-    national: Option<NationalFigures>,
-) -> PayInputs {
+    from: &PrevalenceFrom,
+) -> Result<PayInputs, NationalError> {
     let pay = pay_scheme(scheme);
     let data = practice_data(prog, ev);
-    let national = national.unwrap_or_else(|| {
-        let n = NationalFigures::computed(&data, &pay.groups);
-        match scheme.national_average_list_size {
-            Some(a) => n.with_average_list_size(a, FigureSource::Scheme),
-            None => n,
-        }
-    });
-    PayInputs { scheme: pay, national, data }
+    let national = crate::national::decide(scheme, &pay, &data, from)?;
+    Ok(PayInputs { scheme: pay, national, data })
 }
 
 /// One reporting-stratum count: a practice, an indicator, a dimension and one of its classes.

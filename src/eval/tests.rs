@@ -390,7 +390,7 @@ fn practice_counts_list_sizes_registers_and_pay() {
         assert_eq!(evaluate_split(&p, &pop, threads, 0), ev);
     }
 
-    let inputs = pay_inputs(&s, &p, &ev, None);
+    let inputs = pay_inputs(&s, &p, &ev, &crate::national::PrevalenceFrom::Population).unwrap();
     let res = crate::pay::pay(&inputs.scheme, &inputs.national, &inputs.data).unwrap();
     let ind = &res.practices[0].indicators[0];
     assert_eq!((ind.denominator, ind.numerator, ind.pcas), (2, 1, 1));
@@ -401,7 +401,7 @@ fn practice_counts_list_sizes_registers_and_pay() {
     assert_eq!(res.national.average_list_size.to_string(), "8479");
     // National DM prevalence computed from the population: 3 / 4 over 17OV.
     let prev = &res.national.prevalence["DM"];
-    assert_eq!((prev.register, prev.list_size), (3, 4));
+    assert_eq!((prev.register, prev.list_size), (Some(3), Some(4)));
 }
 
 #[test]

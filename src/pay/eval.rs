@@ -8,17 +8,17 @@ use rust_decimal::Decimal;
 
 use super::error::PayErrors;
 use super::input::{Counts, HistoricValue, PracticeCounts, PracticeData};
-use super::national::NationalFigures;
-use super::numeric::{div, div_counts, mul_sat, wide, Rounding};
+use super::national::{NationalFigures, Prevalence};
+use super::numeric::{div, div_counts, mul_sat, wide, PaymentUnit, Rounding};
 use super::points::fraction_points;
 use super::result::{
-    AspirationResult, GatewayResult, IndicatorResult, IndicatorTotal, NetworkResult,
+    AspirationResult, GatewayResult, GroupFactor, IndicatorResult, IndicatorTotal, NetworkResult,
     ObligationResult, PayResult, PayWarning, PracticeResult, SchemeInfo, StratumResult, TierResult,
     Total,
 };
 use super::scheme::{
     stratum_column, HistoricBasis, HistoricModel, IndicatorKind, PayIndicator, PayScheme,
-    PaymentModel,
+    PaymentModel, EXCEPT_MODEL,
 };
 
 /// The list type CPI is computed on.
@@ -116,6 +116,12 @@ enum WarnKey<'a> {
     NoNationalPrevalence(&'a str),
     NoCounts(&'a str),
     NoHistoricYear(&'a str),
+    /// Historic figures of a year without the figure (points or pounds) the model pays on.
+    NoHistoricBasis(&'a str, HistoricBasis),
+    /// A historic item that is not an indicator, paid under a model adjusted for prevalence,
+    /// names no prevalence-adjusted group of the scheme.
+    UnadjustedItem(&'a str),
+    ObligationsUnmet,
     NoNetwork,
 }
 
@@ -142,6 +148,21 @@ impl WarnKey<'_> {
             }
             WarnKey::NoHistoricYear(y) => {
                 format!("no historic figures for {y}: historic payment taken as 0")
+            }
+            WarnKey::NoHistoricBasis(y, basis) => {
+                let (want, other) = match basis {
+                    HistoricBasis::Points => ("points", "pounds"),
+                    HistoricBasis::Pounds => ("pounds", "points"),
+                };
+                format!(
+                    "historic figures for {y} with {other} but no {want}: paid nothing on them (the model pays on {want})"
+                )
+            }
+            WarnKey::UnadjustedItem(y) => format!(
+                "historic {y} items that are not a prevalence-adjusted group of the scheme: paid without prevalence adjustment (define a register of the item's name to adjust it)"
+            ),
+            WarnKey::ObligationsUnmet => {
+                "obligations not met: the practice is paid nothing (each line's `paid_on` names the first)".to_string()
             }
             WarnKey::NoNetwork => {
                 "no network: the scheme's network indicators were not measured".to_string()
@@ -190,9 +211,10 @@ struct Group<'a> {
     adjusted: bool,
     data_col: Option<usize>,
     list_col: Option<usize>,
-    /// National (register, list size) totals, as decimals; `None` if unknown or zero.
+    /// National prevalence as a ratio of decimals (register, list size), or (rate, 1);
+    /// `None` if unknown or zero.
     national: Option<(Decimal, Decimal)>,
-    /// The same as whole numbers.
+    /// The same as whole numbers, when it has such a ratio ([`Prevalence::ratio`]).
     national_counts: Option<(u64, u64)>,
 }
 
@@ -219,6 +241,8 @@ enum Paid {
     Monitored,
     /// Locked in this tier.
     Locked(usize),
+    /// Withheld: this obligation (the first unmet) is not met.
+    Unmet(usize),
     /// The scheme's model (for a higher-of, which of its models).
     Model(usize),
 }
@@ -253,6 +277,8 @@ struct Labels {
     /// For `HigherOf`: the label of each compared model, then of the except model.
     higher_of: Vec<Arc<str>>,
     tier_locked: Vec<Arc<str>>,
+    /// Per obligation: the label of lines withheld because it is not met.
+    obligation_unmet: Vec<Arc<str>>,
     monitored: Arc<str>,
     historic_line: Arc<str>,
     /// Per [`Unmatched`] model.
@@ -268,6 +294,7 @@ impl Labels {
             top: f(&self.top),
             higher_of: self.higher_of.iter().map(f).collect(),
             tier_locked: self.tier_locked.iter().map(f).collect(),
+            obligation_unmet: self.obligation_unmet.iter().map(f).collect(),
             monitored: f(&self.monitored),
             historic_line: f(&self.historic_line),
             unmatched: self.unmatched.iter().map(f).collect(),
@@ -313,6 +340,9 @@ pub fn describe(model: &PaymentModel) -> String {
             let parts: Vec<String> = models.iter().map(describe).collect();
             format!("higher of {}", parts.join(" and "))
         }
+        PaymentModel::Except { model, except_model, .. } => {
+            format!("{}, except some on {}", describe(model), describe(except_model))
+        }
     }
 }
 
@@ -327,16 +357,14 @@ impl<'a> Run<'a> {
                 adjusted: g.prevalence_adjusted,
                 data_col: data.find_group(&g.id),
                 list_col: data.find_list_type(&g.list_type),
-                national: national
-                    .prevalence
-                    .get(&g.id)
-                    .filter(|t| t.register > 0 && t.list_size > 0)
-                    .map(|t| (Decimal::from(t.register), Decimal::from(t.list_size))),
-                national_counts: national
-                    .prevalence
-                    .get(&g.id)
-                    .filter(|t| t.register > 0 && t.list_size > 0)
-                    .map(|t| (t.register, t.list_size)),
+                national: national.prevalence.get(&g.id).and_then(|n| match n.prevalence {
+                    Prevalence::Totals(t) if t.register > 0 && t.list_size > 0 => {
+                        Some((Decimal::from(t.register), Decimal::from(t.list_size)))
+                    }
+                    Prevalence::Rate(r) if r > Decimal::ZERO => Some((r, Decimal::ONE)),
+                    _ => None,
+                }),
+                national_counts: national.prevalence.get(&g.id).and_then(|n| n.prevalence.ratio()),
             })
             .collect();
         let group_by_id: BTreeMap<&str, usize> =
@@ -369,6 +397,11 @@ impl<'a> Run<'a> {
                 .chain(std::iter::once(except_model.as_ref()))
                 .map(|m| Arc::from(format!("higher of: {}", describe(m))))
                 .collect(),
+            // which of the two paid: the scheme's model, or the excepted indicators' model
+            PaymentModel::Except { model, except_model, .. } => vec![
+                Arc::from(describe(model)),
+                Arc::from(format!("except: {}", describe(except_model))),
+            ],
             _ => Vec::new(),
         };
         let labels = Labels {
@@ -379,6 +412,11 @@ impl<'a> Run<'a> {
                 .tiers
                 .iter()
                 .map(|t| Arc::from(format!("not paid: tier `{}` not unlocked", t.id)))
+                .collect(),
+            obligation_unmet: scheme
+                .obligations
+                .iter()
+                .map(|o| Arc::from(format!("not paid: obligation `{}` not met", o.id)))
                 .collect(),
             monitored: Arc::from("monitored, not paid"),
             historic_line: Arc::from("historic"),
@@ -484,16 +522,38 @@ impl<'a> Run<'a> {
         f.cpi = self.cpi(list, pi, pid, w);
         f.apdf.clear();
         f.value.clear();
+        f.adjusted.clear();
         let base = f.cpi.map(|c| mul_sat(self.scheme.pound_per_point, c));
         for (g, grp) in self.groups.iter().enumerate() {
             let a = if grp.adjusted {
-                self.apdf(g, register(grp), group_list(grp), pi, pid, w)
+                let (r, l) = (register(grp), group_list(grp));
+                let a = self.apdf(g, r, l, pi, pid, w);
+                f.adjusted.push((g, r, l, a));
+                a
             } else {
                 Decimal::ONE
             };
             f.apdf.push(a);
             f.value.push(base.map(|b| mul_sat(b, a)));
         }
+    }
+
+    /// The prevalence-adjusted groups of the factors `f`, for the report: register, list
+    /// size, prevalence and APDF.
+    fn group_factors(&self, f: &Factors) -> Vec<GroupFactor<'a>> {
+        f.adjusted
+            .iter()
+            .map(|&(g, register, list_size, apdf)| GroupFactor {
+                group: self.groups[g].id,
+                register,
+                list_size,
+                prevalence: match (register, list_size) {
+                    (Some(r), Some(l)) => div_counts(r, l),
+                    _ => None,
+                },
+                apdf,
+            })
+            .collect()
     }
 
     fn historic_value(
@@ -510,6 +570,24 @@ impl<'a> Run<'a> {
                 w.add(WarnKey::NoHistoricYear(&h.year), pi, &p.practice_id);
                 None
             }
+        }
+    }
+
+    /// Warns when a historic figure lacks the value (points or pounds) the model pays on.
+    fn check_basis(
+        &self,
+        h: &'a HistoricModel,
+        v: &HistoricValue,
+        pi: usize,
+        pid: &'a str,
+        w: &mut Warnings<'a>,
+    ) {
+        let missing = match h.basis {
+            HistoricBasis::Points => v.points.is_none() && v.pounds.is_some(),
+            HistoricBasis::Pounds => v.pounds.is_none() && v.points.is_some(),
+        };
+        if missing {
+            w.add(WarnKey::NoHistoricBasis(&h.year, h.basis), pi, pid);
         }
     }
 
@@ -565,6 +643,9 @@ impl<'a> Run<'a> {
             }
             PaymentModel::Historic(h) => {
                 let v = self.historic_value(h, p, id, pi, w);
+                if let Some(v) = v {
+                    self.check_basis(h, v, pi, &p.practice_id, w);
+                }
                 let a = f.apdf.get(g).copied().unwrap_or(Decimal::ZERO);
                 (self.historic(h, v, f.cpi, a), 0)
             }
@@ -575,6 +656,13 @@ impl<'a> Run<'a> {
                     sum = sum.saturating_add(mul_sat(s.share, v));
                 }
                 (sum, 0)
+            }
+            PaymentModel::Except { model, except, except_model } => {
+                if except.iter().any(|e| e == id) {
+                    let v = self.model_pay(except_model, id, points, f, g, p, pi, w).0;
+                    return (v, EXCEPT_MODEL);
+                }
+                (self.model_pay(model, id, points, f, g, p, pi, w).0, 0)
             }
             PaymentModel::HigherOf { models, except, except_model } => {
                 if except.iter().any(|e| e == id) {
@@ -842,12 +930,17 @@ impl<'a> Run<'a> {
         );
         let f = &buf.factors;
         let mut payment = Decimal::ZERO;
+        // obligations are conditions of payment: one unmet withholds every line
+        let unmet = self.scheme.obligations.iter().position(|o| !p.is_attested(&o.id));
+        if unmet.is_some() {
+            w.add(WarnKey::ObligationsUnmet, pi, pid);
+        }
         buf.gateways_met.clear();
         let mut gateways = Vec::with_capacity(self.scheme.gateways.len());
         for g in &self.scheme.gateways {
             let met = g.requires.iter().all(|item| p.is_attested(item));
             buf.gateways_met.push(met);
-            let pay = if met { self.r.money(g.payment) } else { Decimal::ZERO };
+            let pay = if met && unmet.is_none() { self.r.money(g.payment) } else { Decimal::ZERO };
             payment = payment.saturating_add(pay);
             gateways.push(GatewayResult { id: &g.id, met, payment: pay });
         }
@@ -855,12 +948,17 @@ impl<'a> Run<'a> {
         let mut tiers = Vec::with_capacity(self.scheme.tiers.len());
         for (t, tier) in self.scheme.tiers.iter().enumerate() {
             let unlocked = buf.unlocked[t];
-            let pay = if unlocked { self.r.money(tier.payment) } else { Decimal::ZERO };
+            let pay = if unlocked && unmet.is_none() {
+                self.r.money(tier.payment)
+            } else {
+                Decimal::ZERO
+            };
             payment = payment.saturating_add(pay);
             tiers.push(TierResult { id: &tier.id, unlocked, payment: pay });
         }
         indicators.clear();
         let mut points_total = Decimal::ZERO;
+        let mut money = Money::new(self.r, self.groups.len());
         for (k, ci) in self.practice_inds.iter().enumerate() {
             let ind = ci.ind;
             let counts = PracticeData::counts(p, ci.data_col);
@@ -882,15 +980,17 @@ impl<'a> Run<'a> {
                 (Decimal::ZERO, Paid::Monitored)
             } else if let Some(t) = locked {
                 (Decimal::ZERO, Paid::Locked(t))
+            } else if let Some(o) = unmet {
+                (Decimal::ZERO, Paid::Unmet(o))
             } else {
                 let (raw, chosen) =
                     self.model_pay(&self.scheme.model, &ind.id, points, f, ci.group, p, pi, w);
-                (if raw.is_zero() { Decimal::ZERO } else { self.r.money(raw) }, Paid::Model(chosen))
+                (money.line(raw), Paid::Model(chosen))
             };
             if !ind.monitored {
                 points_total = points_total.saturating_add(points);
             }
-            payment = payment.saturating_add(pay);
+            money.add(Some(ci.group), pay);
             let (denominator, numerator, pcas, by_category) = match counts {
                 Some(c) => (c.denominator, c.numerator, c.pcas, Cow::Borrowed(&c.pcas_by_category)),
                 None => {
@@ -913,9 +1013,12 @@ impl<'a> Run<'a> {
             let paid_on = match paid {
                 Paid::Monitored => labels.monitored.clone(),
                 Paid::Locked(t) => labels.tier_locked[t].clone(),
+                Paid::Unmet(o) => labels.obligation_unmet[o].clone(),
                 Paid::Model(chosen) => match &self.scheme.model {
                     PaymentModel::Performance => labels.performance.clone(),
-                    PaymentModel::HigherOf { .. } => labels.higher_of[chosen].clone(),
+                    PaymentModel::HigherOf { .. } | PaymentModel::Except { .. } => {
+                        labels.higher_of[chosen].clone()
+                    }
                     _ => labels.top.clone(),
                 },
             };
@@ -947,10 +1050,18 @@ impl<'a> Run<'a> {
                     continue;
                 }
                 let g = self.group_by_id.get(item.as_str()).copied();
+                if u.model.adjust_prevalence && !g.is_some_and(|g| self.groups[g].adjusted) {
+                    w.add(WarnKey::UnadjustedItem(&u.model.year), pi, pid);
+                }
+                self.check_basis(u.model, value, pi, pid, w);
                 let a = g.and_then(|g| f.apdf.get(g).copied()).unwrap_or(Decimal::ONE);
                 let raw = self.historic(u.model, Some(value), f.cpi, a);
-                let pay = self.r.money(mul_sat(u.weight, raw));
-                payment = payment.saturating_add(pay);
+                let pay = match unmet {
+                    Some(_) => Decimal::ZERO,
+                    None => money.line(mul_sat(u.weight, raw)),
+                };
+                // an item that names no group is a group of its own
+                money.add(g, pay);
                 if totals.is_some() {
                     continue; // not an indicator: in no indicator's totals
                 }
@@ -967,15 +1078,16 @@ impl<'a> Run<'a> {
                     achievement: None,
                     points: value.points.unwrap_or(Decimal::ZERO),
                     payment: pay,
-                    paid_on: if u.weight == Decimal::ONE {
-                        labels.historic_line.clone()
-                    } else {
-                        label.clone()
+                    paid_on: match unmet {
+                        Some(o) => labels.obligation_unmet[o].clone(),
+                        None if u.weight == Decimal::ONE => labels.historic_line.clone(),
+                        None => label.clone(),
                     },
                     strata: Vec::new(),
                 });
             }
         }
+        payment = payment.saturating_add(money.finish());
         let obligations = self
             .scheme
             .obligations
@@ -990,6 +1102,7 @@ impl<'a> Run<'a> {
             points: points_total,
             payment,
             cpi: f.cpi,
+            groups: self.group_factors(f),
             indicators,
             gateways,
             tiers,
@@ -1075,7 +1188,7 @@ impl<'a> Run<'a> {
                 );
             }
             let mut points_total = Decimal::ZERO;
-            let mut payment = Decimal::ZERO;
+            let mut money = Money::new(self.r, self.groups.len());
             let mut indicators = Vec::with_capacity(self.network_inds.len());
             for ci in &self.network_inds {
                 let ind = ci.ind;
@@ -1092,16 +1205,23 @@ impl<'a> Run<'a> {
                 let own = any.then_some(&sum);
                 let (achievement, points) =
                     self.score(ind, own, &strata_refs, attested, &mut strata);
-                let pay = if ind.monitored {
+                // a network indicator in a tier pays only when every member practice has
+                // the tier unlocked
+                let locked = ci.tier.filter(|&t| {
+                    !idx.iter().all(|&i| {
+                        practices.get(i).and_then(|p| p.tiers.get(t)).is_some_and(|x| x.unlocked)
+                    })
+                });
+                let pay = if ind.monitored || locked.is_some() {
                     Decimal::ZERO
                 } else {
                     let v = f.value.get(ci.group).copied().flatten();
-                    self.r.money(v.map_or(Decimal::ZERO, |v| mul_sat(points, v)))
+                    money.line(v.map_or(Decimal::ZERO, |v| mul_sat(points, v)))
                 };
                 if !ind.monitored {
                     points_total = points_total.saturating_add(points);
                 }
-                payment = payment.saturating_add(pay);
+                money.add(Some(ci.group), pay);
                 let grp = &self.groups[ci.group];
                 let reg = sum_opt(ps.iter().map(|p| PracticeData::register(p, grp.data_col)));
                 indicators.push(IndicatorResult {
@@ -1117,14 +1237,15 @@ impl<'a> Run<'a> {
                     achievement,
                     points,
                     payment: pay,
-                    paid_on: if ind.monitored {
-                        self.labels.monitored.clone()
-                    } else {
-                        self.labels.performance.clone()
+                    paid_on: match locked {
+                        _ if ind.monitored => self.labels.monitored.clone(),
+                        Some(t) => self.labels.tier_locked[t].clone(),
+                        None => self.labels.performance.clone(),
                     },
                     strata,
                 });
             }
+            let payment = money.finish();
             let practice_payment = idx
                 .iter()
                 .filter_map(|&i| practices.get(i))
@@ -1138,6 +1259,12 @@ impl<'a> Run<'a> {
                 network_id: net,
                 practices: ps.len(),
                 list_size: list.unwrap_or(0),
+                cpi: if self.network_inds.is_empty() { None } else { f.cpi },
+                groups: if self.network_inds.is_empty() {
+                    Vec::new()
+                } else {
+                    self.group_factors(&f)
+                },
                 points: points_total,
                 payment,
                 practice_payment,
@@ -1167,6 +1294,8 @@ struct Factors {
     /// Per scheme group: the value of a point, `(pound per point x CPI) x APDF`; `None` when
     /// CPI is unknown.
     value: Vec<Option<Decimal>>,
+    /// The prevalence-adjusted groups: (group index, register, list size, APDF).
+    adjusted: Vec<(usize, Option<u64>, Option<u64>, Decimal)>,
 }
 
 /// Sums a column's counts over practices; whether any practice had counts. A Boolean is
@@ -1227,6 +1356,62 @@ fn collect_unmatched<'a>(model: &'a PaymentModel, weight: Decimal, out: &mut Vec
                 collect_unmatched(&s.model, weight.saturating_mul(s.share), out);
             }
         }
+        PaymentModel::Except { model, .. } => collect_unmatched(model, weight, out),
         _ => {}
+    }
+}
+
+/// A practice's (or network's) payment lines summed as the scheme rounds them: each line
+/// rounded as it comes (the default), or the unrounded lines summed per group (or all
+/// together) and rounded at the end.
+struct Money<'r> {
+    r: &'r Rounding,
+    /// Sum of the rounded lines.
+    total: Decimal,
+    /// Per scheme group, the sum of its unrounded lines (per group only).
+    groups: Vec<Decimal>,
+    /// The sum of all unrounded lines (per practice only).
+    all: Decimal,
+}
+
+impl<'r> Money<'r> {
+    fn new(r: &'r Rounding, groups: usize) -> Money<'r> {
+        let groups = if r.payment_per == PaymentUnit::Group {
+            vec![Decimal::ZERO; groups]
+        } else {
+            Vec::new()
+        };
+        Money { r, total: Decimal::ZERO, groups, all: Decimal::ZERO }
+    }
+
+    /// A line's payment as reported: rounded now (per line), or unrounded (rounded in its
+    /// group's or the practice's sum).
+    fn line(&self, raw: Decimal) -> Decimal {
+        match self.r.payment_per {
+            _ if raw.is_zero() => Decimal::ZERO,
+            PaymentUnit::Line => self.r.money(raw),
+            PaymentUnit::Group | PaymentUnit::Practice => raw,
+        }
+    }
+
+    /// Adds a line of `group` (`None`: a line that is a group of its own, such as a historic
+    /// item that names no group).
+    fn add(&mut self, group: Option<usize>, pay: Decimal) {
+        match (self.r.payment_per, group.and_then(|g| self.groups.get_mut(g))) {
+            (PaymentUnit::Line, _) => self.total = self.total.saturating_add(pay),
+            (PaymentUnit::Group, Some(sum)) => *sum = sum.saturating_add(pay),
+            (PaymentUnit::Group, None) => self.total = self.total.saturating_add(self.r.money(pay)),
+            (PaymentUnit::Practice, _) => self.all = self.all.saturating_add(pay),
+        }
+    }
+
+    /// The total: rounded lines plus each rounded group (or practice) sum.
+    fn finish(self) -> Decimal {
+        let r = self.r;
+        let groups = self.groups.iter().fold(self.total, |t, &g| t.saturating_add(r.money(g)));
+        match r.payment_per {
+            PaymentUnit::Practice => groups.saturating_add(r.money(self.all)),
+            PaymentUnit::Line | PaymentUnit::Group => groups,
+        }
     }
 }

@@ -21,15 +21,16 @@ pub use eval::{
     CPI_LIST_TYPE, MIN_PARALLEL,
 };
 pub use input::{Counts, HistoricValue, PracticeCounts, PracticeData};
-pub use national::{FigureSource, GroupTotals, NationalFigures};
-pub use numeric::{Rounding, RoundingMode};
+pub use national::{FigureSource, GroupNational, GroupTotals, NationalFigures, Prevalence};
+pub use numeric::{PaymentUnit, Rounding, RoundingMode};
 pub use points::{fraction_points, points};
 pub use result::{
-    AspirationResult, GatewayResult, IndicatorResult, IndicatorTotal, NetworkResult,
+    AspirationResult, GatewayResult, GroupFactor, IndicatorResult, IndicatorTotal, NetworkResult,
     ObligationResult, PayResult, PayWarning, PracticeResult, SchemeInfo, StratumResult, TierResult,
     Total,
 };
 pub use scheme::{
     stratum_column, Aspiration, BlendShare, Gateway, HistoricBasis, HistoricModel, IndicatorKind,
     Obligation, PayGroup, PayIndicator, PayScheme, PayStratum, PaymentModel, Tier, ZeroDenominator,
+    EXCEPT_MODEL,
 };

@@ -631,6 +631,20 @@ impl RoundingMode {
     }
 }
 
+/// What one rounding of payments covers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentUnit {
+    /// Each payment line (an indicator, a historic item): totals are sums of rounded lines.
+    #[default]
+    Line,
+    /// The unrounded lines of one group of a practice (or network), summed, then rounded (a
+    /// QOF "domain value"); lines are reported unrounded.
+    Group,
+    /// All of a practice's (or network's) unrounded lines, summed, then rounded once.
+    Practice,
+}
+
 /// Rounds `value` to `places` decimal places with `mode`.
 ///
 /// Non-negative values are rounded with 128-bit integer arithmetic on the mantissa (the
@@ -702,6 +716,10 @@ pub struct Rounding {
     pub apdf: Option<u32>,
     /// Places for each indicator payment (and gateway, aspiration and balancing amounts).
     pub payment: u32,
+    /// What one rounding of payments covers: each line (the default), the sum of a
+    /// practice's lines of one group, or of all its lines.
+    #[serde(default)]
+    pub payment_per: PaymentUnit,
     /// The rounding rule used for all of the above.
     pub mode: RoundingMode,
 }
@@ -714,6 +732,7 @@ impl Default for Rounding {
             cpi: None,
             apdf: None,
             payment: 2,
+            payment_per: PaymentUnit::Line,
             mode: RoundingMode::HalfAwayFromZero,
         }
     }

@@ -59,6 +59,9 @@ pub struct PracticeResult<'a> {
     /// Contractor population index used (list size / national average), `null` if unknown.
     #[serde(serialize_with = "ser_opt_dec")]
     pub cpi: Option<Decimal>,
+    /// Per prevalence-adjusted group (in scheme order): the practice's prevalence and APDF.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupFactor<'a>>,
     /// Per indicator (in scheme order), then historic lines.
     pub indicators: Vec<IndicatorResult<'a>>,
     /// Gateways met or not, and what they paid.
@@ -74,6 +77,24 @@ pub struct PracticeResult<'a> {
     /// previous year's figures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aspiration: Option<AspirationResult<'a>>,
+}
+
+/// A prevalence-adjusted group at one practice or network: the figures behind its APDF.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupFactor<'a> {
+    /// Group code.
+    pub group: &'a str,
+    /// The register, if known.
+    pub register: Option<u64>,
+    /// The list size of the group's list type, if known.
+    pub list_size: Option<u64>,
+    /// register / list size, a fraction 0-1 (`null` when either is unknown or the list is 0).
+    #[serde(serialize_with = "ser_opt_dec")]
+    pub prevalence: Option<Decimal>,
+    /// Adjusted practice disease factor: prevalence / national prevalence (0 when unknown),
+    /// rounded per the scheme.
+    #[serde(serialize_with = "ser_dec")]
+    pub apdf: Decimal,
 }
 
 /// One indicator's figures summed over every practice of a run (networks' lines not
@@ -250,6 +271,13 @@ pub struct NetworkResult<'a> {
     pub practices: usize,
     /// Sum of the practices' TOTAL list sizes.
     pub list_size: u64,
+    /// Contractor population index of the network (its list size / national average), when
+    /// it has network indicators; `null` otherwise or if unknown.
+    #[serde(serialize_with = "ser_opt_dec")]
+    pub cpi: Option<Decimal>,
+    /// Per prevalence-adjusted group of its network indicators: prevalence and APDF.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupFactor<'a>>,
     /// Points of the network indicators.
     #[serde(serialize_with = "ser_dec")]
     pub points: Decimal,

@@ -207,7 +207,22 @@ pub enum PaymentModel {
         /// The model the excepted indicators are paid on.
         except_model: Box<PaymentModel>,
     },
+    /// `model`, except the listed indicators, paid on `except_model` (income protection for a
+    /// subset: 2020/21 paid most indicators on 2018/19 achievement and registers, cervical
+    /// screening and flu on performance; 2024/25 the reverse for 32 indicators).
+    Except {
+        /// The model of every other indicator (and of historic items that are not indicators).
+        model: Box<PaymentModel>,
+        /// Indicator ids paid on `except_model`.
+        except: Vec<String>,
+        /// The model the excepted indicators are paid on.
+        except_model: Box<PaymentModel>,
+    },
 }
+
+/// Which model pays an indicator of an [`PaymentModel::Except`]: 0 the scheme's, 1 the except
+/// model.
+pub const EXCEPT_MODEL: usize = 1;
 
 /// One share of a blend.
 #[derive(Clone, Debug, PartialEq)]
@@ -237,7 +252,7 @@ pub struct HistoricModel {
 }
 
 /// Which figure of a historic year is paid.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HistoricBasis {
     /// The year's achieved points, repriced at this year's pound per point (and adjusted for
@@ -503,6 +518,20 @@ fn validate_model(
                     );
                 }
             }
+            validate_model(except_model, ids, true, errors);
+        }
+        PaymentModel::Except { model, except, except_model } => {
+            validate_model(model, ids, in_higher_of, errors);
+            for e in except {
+                if !ids.contains(e.as_str()) {
+                    errors.push(
+                        PayError::new(format!("`except` names unknown indicator `{e}`"))
+                            .help("name an indicator of this scheme"),
+                    );
+                }
+            }
+            // the except model pays the listed indicators only, never items that are not
+            // indicators (those follow the scheme's model)
             validate_model(except_model, ids, true, errors);
         }
     }

@@ -155,8 +155,10 @@ fn shipped_schemes_and_the_ccg_picker_names_resolve() {
 /// are, with a warning when their records are for another year.
 #[test]
 fn the_population_follows_the_schemes_period() {
-    let mini_1819 =
-        MINI.replace("period 2019-04-01 to 2020-03-31", "period 2018-04-01 to 2019-03-31");
+    let mini_1819 = MINI.replace(
+        "period 2019-04-01 to 2020-03-31",
+        "period 2018-04-01 to 2019-03-31, national prevalence of England 2019/20",
+    );
     let latest = |s: &Session| {
         s.population().patients.iter().flat_map(|p| &p.events).map(|e| e.date).max().unwrap()
     };
@@ -178,4 +180,28 @@ fn the_population_follows_the_schemes_period() {
     let w = r.warnings.iter().find(|w| w.code == "population-period").expect("a warning");
     assert!(w.message.contains("after the scheme's period end 2019-03-31"), "{}", w.message);
     assert!(f.evaluate(MINI).warnings.iter().all(|w| w.code != "population-period"));
+}
+
+#[test]
+fn national_prevalence_is_the_schemes_unless_the_population_is_chosen() {
+    let mut s = small();
+    // a 2019/20 scheme: England's embedded figures, as `eval` takes them
+    let v = s.evaluate(MINI).value.unwrap().result;
+    assert_eq!(v["national"]["prevalence_source"], "England 2019/20 (embedded)");
+    // another year with no figures: an error saying how to give them
+    let other = MINI.replace("2019-04-01 to 2020-03-31", "2020-04-01 to 2021-03-31");
+    let r = s.evaluate(&other);
+    assert!(!r.ok);
+    assert_eq!(r.errors[0].code, "national");
+    assert_eq!(r.errors[0].message, "scheme `mini` states no national prevalence for 2020/21");
+    assert!(r.errors[0].help.as_deref().unwrap_or("").contains("--prevalence-from population"));
+    // the population's own, when chosen
+    s.set_prevalence_from_population(true);
+    let v = s.evaluate(&other).value.unwrap().result;
+    assert_eq!(v["national"]["prevalence_source"], "computed from 2 practices evaluated");
+    let v = s.evaluate(MINI).value.unwrap().result;
+    assert_eq!(v["national"]["prevalence_source"], "computed from 2 practices evaluated");
+    s.set_prevalence_from_population(false);
+    let v = s.evaluate(MINI).value.unwrap().result;
+    assert_eq!(v["national"]["prevalence_source"], "England 2019/20 (embedded)");
 }

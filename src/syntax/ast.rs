@@ -130,14 +130,45 @@ pub struct Scheme {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "stmt", rename_all = "snake_case")]
 pub enum SchemeStmt {
-    Period { start: DateLit, end: DateLit, span: Span },
-    PointValue { value: Num, span: Span },
-    ListSize { value: Num, span: Span },
-    Rounding { items: Vec<RoundingItem>, span: Span },
-    Payment { model: PaymentModel, to_networks: bool, span: Span },
-    Aspiration { share: Num, span: Span },
+    Period {
+        start: DateLit,
+        end: DateLit,
+        span: Span,
+    },
+    PointValue {
+        value: Num,
+        span: Span,
+    },
+    ListSize {
+        value: Num,
+        span: Span,
+    },
+    /// `national prevalence [from "file.csv" | of England 2019/20] [{ GROUP figure, ... }]`.
+    NationalPrevalence {
+        base: Option<NationalBase>,
+        groups: Vec<NationalGroup>,
+        span: Span,
+    },
+    /// `rounding none` (no items, no mode) or `rounding T N decimals [per UNIT], ..., MODE`.
+    Rounding {
+        items: Vec<RoundingItem>,
+        modes: Vec<(RoundingMode, Span)>,
+        span: Span,
+    },
+    Payment {
+        model: PaymentModel,
+        to_networks: bool,
+        span: Span,
+    },
+    Aspiration {
+        share: Num,
+        span: Span,
+    },
     Report(ReportDim),
-    ZeroDenominator { full: bool, span: Span },
+    ZeroDenominator {
+        full: bool,
+        span: Span,
+    },
 }
 
 impl SchemeStmt {
@@ -146,6 +177,7 @@ impl SchemeStmt {
             SchemeStmt::Period { span, .. }
             | SchemeStmt::PointValue { span, .. }
             | SchemeStmt::ListSize { span, .. }
+            | SchemeStmt::NationalPrevalence { span, .. }
             | SchemeStmt::Rounding { span, .. }
             | SchemeStmt::Payment { span, .. }
             | SchemeStmt::Aspiration { span, .. }
@@ -153,6 +185,33 @@ impl SchemeStmt {
             SchemeStmt::Report(d) => d.span,
         }
     }
+}
+
+/// Where a scheme's national prevalence figures come from, besides those it states per group.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "base", rename_all = "snake_case")]
+pub enum NationalBase {
+    /// `from "file.csv"`: an NHS Digital prevalence file next to the rule file, summed.
+    File { path: Text, span: Span },
+    /// `of England 2019/20`: figures embedded in qofrules.
+    Embedded { name: Ident, year: Year, span: Span },
+}
+
+/// One group's national prevalence, as stated: `AF 2.1%` or `DM 3455176 / 48829165`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NationalGroup {
+    pub group: Ident,
+    pub figure: NationalFigure,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "figure", rename_all = "snake_case")]
+pub enum NationalFigure {
+    /// A percentage (`2.1%`; the number without the sign).
+    Rate { percent: Num },
+    /// Register and list size totals.
+    Totals { register: Num, list_size: Num },
 }
 
 /// What a rounding rule applies to.
@@ -166,21 +225,110 @@ pub enum RoundingTarget {
     Payment,
 }
 
+impl RoundingTarget {
+    /// As written: `achievement`, `points`, `cpi`, `apdf`, `payment`.
+    pub fn word(self) -> &'static str {
+        match self {
+            RoundingTarget::Achievement => "achievement",
+            RoundingTarget::Points => "points",
+            RoundingTarget::Cpi => "cpi",
+            RoundingTarget::Apdf => "apdf",
+            RoundingTarget::Payment => "payment",
+        }
+    }
+}
+
+impl RoundingMode {
+    /// As written: `half up`, `half even`, `toward zero`.
+    pub fn words(self) -> &'static str {
+        match self {
+            RoundingMode::HalfUp => "half up",
+            RoundingMode::HalfEven => "half even",
+            RoundingMode::TowardZero => "toward zero",
+        }
+    }
+}
+
+impl RoundingUnit {
+    /// As written: `line`, `group`, `practice`.
+    pub fn word(self) -> &'static str {
+        match self {
+            RoundingUnit::Line => "line",
+            RoundingUnit::Group => "group",
+            RoundingUnit::Practice => "practice",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RoundingItem {
     pub target: RoundingTarget,
     pub places: Num,
+    /// `per line | group | practice`: what one rounding covers (payments only).
+    pub per: Option<(RoundingUnit, Span)>,
     pub span: Span,
+}
+
+/// How halves (and the digits dropped) are rounded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundingMode {
+    /// `half up`: halves away from zero (0.125 -> 0.13).
+    HalfUp,
+    /// `half even`: halves to the even neighbour (0.125 -> 0.12).
+    HalfEven,
+    /// `toward zero`: the dropped digits are cut (0.129 -> 0.12).
+    TowardZero,
+}
+
+/// What one rounding of payments covers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundingUnit {
+    /// Each payment line (indicator, historic item), the default.
+    #[default]
+    Line,
+    /// The sum of a practice's lines of one group (a QOF "domain value").
+    Group,
+    /// The sum of a practice's lines.
+    Practice,
 }
 
 /// A payment model.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "model", rename_all = "snake_case")]
 pub enum PaymentModel {
-    Performance { span: Span },
-    Historic { year: Year, prevalence: bool, list_size: bool, span: Span },
-    Blend { parts: Vec<(Num, PaymentModel)>, span: Span },
-    HigherOf { a: Box<PaymentModel>, b: Box<PaymentModel>, except: Vec<Ident>, span: Span },
+    Performance {
+        span: Span,
+    },
+    /// `historic YEAR [in pounds | adjusted for ...]`.
+    Historic {
+        year: Year,
+        prevalence: bool,
+        list_size: bool,
+        pounds: bool,
+        span: Span,
+    },
+    Blend {
+        parts: Vec<(Num, PaymentModel)>,
+        span: Span,
+    },
+    /// `higher of A and B [except X, Y [on MODEL]]`.
+    HigherOf {
+        a: Box<PaymentModel>,
+        b: Box<PaymentModel>,
+        except: Vec<Ident>,
+        on: Option<Box<PaymentModel>>,
+        span: Span,
+    },
+    /// `MODEL except X, Y [on MODEL]`: the listed indicators are paid on the second model
+    /// (performance if not given).
+    Except {
+        base: Box<PaymentModel>,
+        except: Vec<Ident>,
+        on: Option<Box<PaymentModel>>,
+        span: Span,
+    },
 }
 
 impl PaymentModel {
@@ -189,7 +337,8 @@ impl PaymentModel {
             PaymentModel::Performance { span }
             | PaymentModel::Historic { span, .. }
             | PaymentModel::Blend { span, .. }
-            | PaymentModel::HigherOf { span, .. } => *span,
+            | PaymentModel::HigherOf { span, .. }
+            | PaymentModel::Except { span, .. } => *span,
         }
     }
 }

@@ -395,15 +395,90 @@ impl Builder<'_> {
                         stmts.push(SchemeStmt::ListSize { value: self.num(m), span: s });
                     }
                 }
+                Rule::national_prevalence_stmt => {
+                    let s = self.span(&c);
+                    let mut base = None;
+                    let mut groups = Vec::new();
+                    for x in c.into_inner() {
+                        match x.as_rule() {
+                            Rule::national_file => {
+                                let bs = self.span(&x);
+                                if let Some(t) = Self::first_inner(x, Rule::string) {
+                                    base =
+                                        Some(NationalBase::File { path: self.text(t), span: bs });
+                                }
+                            }
+                            Rule::national_embedded => {
+                                let bs = self.span(&x);
+                                let mut name = None;
+                                let mut year = None;
+                                for y in x.into_inner() {
+                                    match y.as_rule() {
+                                        Rule::name => name = Some(self.ident(y)),
+                                        Rule::year => {
+                                            year = Some(Year {
+                                                text: y.as_str().to_string(),
+                                                span: self.span(&y),
+                                            })
+                                        }
+                                        _ => {}
+                                    }
+                                }
+                                if let (Some(name), Some(year)) = (name, year) {
+                                    base = Some(NationalBase::Embedded { name, year, span: bs });
+                                }
+                            }
+                            Rule::national_groups => {
+                                for g in
+                                    x.into_inner().filter(|g| g.as_rule() == Rule::national_group)
+                                {
+                                    if let Some(ng) = self.national_group(g) {
+                                        groups.push(ng);
+                                    }
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    stmts.push(SchemeStmt::NationalPrevalence { base, groups, span: s });
+                }
                 Rule::rounding_stmt => {
                     let s = self.span(&c);
                     let mut items = Vec::new();
+                    let mut modes = Vec::new();
                     for it in c.into_inner().filter(|n| n.as_rule() == Rule::rounding_item) {
                         let is = self.span(&it);
                         let mut target = RoundingTarget::Payment;
                         let mut places = None;
+                        let mut per = None;
                         for x in it.into_inner() {
                             match x.as_rule() {
+                                Rule::rounding_mode => {
+                                    let ms = self.span(&x);
+                                    let ks: Vec<Rule> =
+                                        x.into_inner().map(|k| k.as_rule()).collect();
+                                    let mode = if ks.contains(&Rule::k_even) {
+                                        RoundingMode::HalfEven
+                                    } else if ks.contains(&Rule::k_toward) {
+                                        RoundingMode::TowardZero
+                                    } else {
+                                        RoundingMode::HalfUp
+                                    };
+                                    modes.push((mode, ms));
+                                }
+                                Rule::rounding_unit => {
+                                    let us = self.span(&x);
+                                    let ks: Vec<Rule> =
+                                        x.into_inner().map(|k| k.as_rule()).collect();
+                                    let unit = if ks.contains(&Rule::k_group) {
+                                        RoundingUnit::Group
+                                    } else if ks.contains(&Rule::k_practice) {
+                                        RoundingUnit::Practice
+                                    } else {
+                                        RoundingUnit::Line
+                                    };
+                                    per = Some((unit, us));
+                                }
                                 Rule::rounding_target => {
                                     target = match x.into_inner().next().map(|k| k.as_rule()) {
                                         Some(Rule::k_achievement) => RoundingTarget::Achievement,
@@ -418,22 +493,33 @@ impl Builder<'_> {
                             }
                         }
                         if let Some(places) = places {
-                            items.push(RoundingItem { target, places, span: is });
+                            items.push(RoundingItem { target, places, per, span: is });
                         }
                     }
-                    stmts.push(SchemeStmt::Rounding { items, span: s });
+                    stmts.push(SchemeStmt::Rounding { items, modes, span: s });
                 }
                 Rule::payment_stmt => {
                     let s = self.span(&c);
                     let mut model = None;
                     let mut to_networks = false;
+                    let mut except = None;
                     for x in c.into_inner() {
                         match x.as_rule() {
                             Rule::paid_to_networks => to_networks = true,
                             Rule::k_payment => {}
+                            Rule::except_clause => except = Some(self.except_clause(x)),
                             _ => model = self.payment_model(x),
                         }
                     }
+                    let model = match (model, except) {
+                        (Some(m), Some((names, on, es))) => Some(PaymentModel::Except {
+                            span: m.span().to(es),
+                            base: Box::new(m),
+                            except: names,
+                            on,
+                        }),
+                        (m, _) => m,
+                    };
                     if let Some(model) = model {
                         stmts.push(SchemeStmt::Payment { model, to_networks, span: s });
                     }
@@ -466,18 +552,59 @@ impl Builder<'_> {
         }
     }
 
+    fn national_group(&mut self, p: P) -> Option<NationalGroup> {
+        let span = self.span(&p);
+        let mut group = None;
+        let mut figure = None;
+        for x in p.into_inner() {
+            match x.as_rule() {
+                Rule::name => group = Some(self.ident(x)),
+                Rule::percent => figure = Some(NationalFigure::Rate { percent: self.num(x) }),
+                Rule::national_totals => {
+                    let mut ints = x.into_inner().filter(|i| i.as_rule() == Rule::int);
+                    if let (Some(r), Some(l)) = (ints.next(), ints.next()) {
+                        figure = Some(NationalFigure::Totals {
+                            register: self.num(r),
+                            list_size: self.num(l),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(NationalGroup { group: group?, figure: figure?, span })
+    }
+
+    /// `except A, B [on MODEL]`: the names, the model, and the clause's span.
+    fn except_clause(&mut self, p: P) -> (Vec<Ident>, Option<Box<PaymentModel>>, Span) {
+        let span = self.span(&p);
+        let mut names = Vec::new();
+        let mut model = None;
+        for x in p.into_inner() {
+            match x.as_rule() {
+                Rule::name_list => names = self.name_list(x),
+                Rule::model_historic | Rule::model_performance => {
+                    model = self.payment_model(x).map(Box::new)
+                }
+                _ => {}
+            }
+        }
+        (names, model, span)
+    }
+
     fn payment_model(&mut self, p: P) -> Option<PaymentModel> {
         let span = self.span(&p);
         Some(match p.as_rule() {
             Rule::model_performance => PaymentModel::Performance { span },
             Rule::model_historic => {
                 let mut year = None;
-                let (mut prevalence, mut list_size) = (false, false);
+                let (mut prevalence, mut list_size, mut pounds) = (false, false, false);
                 for x in p.into_inner() {
                     match x.as_rule() {
                         Rule::year => {
                             year = Some(Year { text: x.as_str().to_string(), span: self.span(&x) })
                         }
+                        Rule::pounds_clause => pounds = true,
                         Rule::adjusted_clause => {
                             for a in x.into_inner().filter(|a| a.as_rule() == Rule::adjust_item) {
                                 if a.into_inner().any(|k| k.as_rule() == Rule::k_prevalence) {
@@ -490,7 +617,7 @@ impl Builder<'_> {
                         _ => {}
                     }
                 }
-                PaymentModel::Historic { year: year?, prevalence, list_size, span }
+                PaymentModel::Historic { year: year?, prevalence, list_size, pounds, span }
             }
             Rule::model_blend => {
                 let mut parts = Vec::new();
@@ -513,14 +640,13 @@ impl Builder<'_> {
             Rule::model_higher => {
                 let mut models = Vec::new();
                 let mut except = Vec::new();
+                let mut on = None;
                 for x in p.into_inner() {
                     match x.as_rule() {
                         Rule::except_clause => {
-                            if let Some(nl) =
-                                x.into_inner().find(|n| n.as_rule() == Rule::name_list)
-                            {
-                                except = self.name_list(nl);
-                            }
+                            let (names, model, _) = self.except_clause(x);
+                            except = names;
+                            on = model;
                         }
                         Rule::model_historic | Rule::model_performance => {
                             if let Some(m) = self.payment_model(x) {
@@ -532,7 +658,7 @@ impl Builder<'_> {
                 }
                 let b = models.pop()?;
                 let a = models.pop()?;
-                PaymentModel::HigherOf { a: Box::new(a), b: Box::new(b), except, span }
+                PaymentModel::HigherOf { a: Box::new(a), b: Box::new(b), except, on, span }
             }
             _ => return None,
         })

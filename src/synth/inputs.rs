@@ -21,6 +21,8 @@ pub const HISTORIC_FILE: &str = "historic.csv";
 pub struct InputSpec {
     pub attested: BTreeSet<String>,
     pub historic: BTreeMap<String, BTreeMap<String, Decimal>>,
+    /// The £ per point historic pounds are priced at (the highest of the schemes').
+    pub point_value: Decimal,
 }
 
 fn historic_years(model: &PaymentModel, out: &mut BTreeSet<String>) {
@@ -34,12 +36,21 @@ fn historic_years(model: &PaymentModel, out: &mut BTreeSet<String>) {
                 historic_years(m, out);
             }
         }
-        PaymentModel::HigherOf { a, b, .. } => {
+        PaymentModel::HigherOf { a, b, on, .. } => {
             historic_years(a, out);
             historic_years(b, out);
+            historic_years(on, out);
+        }
+        PaymentModel::Except { base, on, .. } => {
+            historic_years(base, out);
+            historic_years(on, out);
         }
     }
 }
+
+/// The points of a group paid on a historic year when the scheme pays no indicator of its
+/// own (Somerset: QOF 2012/13 paid per group): about a thirtieth of 2012/13's 1,000 points.
+const GROUP_POINTS: i64 = 30;
 
 impl InputSpec {
     /// Adds what `scheme` reads: its attested indicators, the requirements of its gateways,
@@ -59,12 +70,19 @@ impl InputSpec {
         }
         let mut years = BTreeSet::new();
         historic_years(&scheme.payment, &mut years);
+        let paid: Vec<_> = scheme.indicators.iter().filter(|i| !i.monitored).collect();
         for year in years {
             let items = self.historic.entry(year).or_default();
-            for ind in &scheme.indicators {
+            for ind in &paid {
                 items.entry(ind.id.clone()).or_insert(ind.points);
             }
+            if paid.is_empty() {
+                for r in &scheme.registers {
+                    items.entry(r.id.clone()).or_insert(Decimal::from(GROUP_POINTS));
+                }
+            }
         }
+        self.point_value = self.point_value.max(scheme.point_value);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -98,9 +116,10 @@ pub fn attested_csv(practices: &[Practice], spec: &InputSpec, seed: u64) -> Stri
 
 /// `historic.csv` for the practices: for every historic year and item, the points a practice
 /// achieved then, between 60% and 100% of the item's maximum (practices differ, and each is
-/// consistent across its items), to two decimal places.
+/// consistent across its items), to two decimal places, and the pounds they were paid (for
+/// models paid `in pounds`).
 pub fn historic_csv(practices: &[Practice], spec: &InputSpec, seed: u64) -> String {
-    let mut out = String::from("practice_id,year,item,points,source\n");
+    let mut out = String::from("practice_id,year,item,points,pounds,source\n");
     for p in practices {
         // The practice's level: 75% to 97% of the maximum, the same for every item.
         let level = 750 + rng(seed, &p.practice_id, "").below(221);
@@ -109,9 +128,12 @@ pub fn historic_csv(practices: &[Practice], spec: &InputSpec, seed: u64) -> Stri
                 let spread = rng(seed, &p.practice_id, &format!("{year}/{item}")).range(-150, 30);
                 let share = (i64::from(level) + i64::from(spread)).clamp(600, 1000);
                 let points = (*max * Decimal::new(share, 3)).round_dp(2);
+                // As paid then: the points at the £ per point, for a practice of average
+                // list size and prevalence.
+                let pounds = (points * spec.point_value).round_dp(2);
                 out.push_str(&format!(
-                    "{},{},{},{},synthetic\n",
-                    p.practice_id, year, item, points
+                    "{},{},{},{},{},synthetic\n",
+                    p.practice_id, year, item, points, pounds
                 ));
             }
         }

@@ -29,6 +29,7 @@ const HEAD: &str = r#"scheme ref_test "Reference" {
   period 2019-04-01 to 2020-03-31
   point value £187.74
   national average list size 8479
+  national prevalence { R 5%, Q 2% }
 }
 codelist A "List A" snomed { 1, 2 }
 codelist B "List B" snomed { 2, 3 }
@@ -391,7 +392,9 @@ fn check(s: &Scheme, pop: &Population) -> Result<(), TestCaseError> {
         }
     }
     let ev: Evaluation = evaluate_with_threads(&prog, pop, 2);
-    let inputs = pay_inputs(s, &prog, &ev, None);
+    // the practices' own prevalence on both sides, as `want` computes it below
+    let inputs =
+        pay_inputs(s, &prog, &ev, &qofrules::national::PrevalenceFrom::Population).unwrap();
     let refdata = reference_data(s, &prog, pop);
     for (a, b) in inputs.data.practices().iter().zip(refdata.practices()) {
         for id in inputs.data.indicator_ids() {

@@ -27,6 +27,8 @@ const KEYWORD_COMPLETIONS = [
   "latest", "first", "count", "in last", "months", "years", "has value", "aged", "or over",
   "unsuitable", "chose not to", "no response", "service unavailable", "new patient",
   "prevalence adjusted", "monitored", "network indicator", "payment", "extends", "report by",
+  "national prevalence", "national average list size", "rounding", "per group", "half up",
+  "historic", "in pounds", "except",
 ].map((label) => ({ label, type: "keyword" }));
 
 function keywords(ctx: CompletionContext): CompletionResult | null {

@@ -311,6 +311,11 @@ function setupPopulation(): void {
     $("population-status").dataset.state = "busy";
     await afterPopulation(await engine.call("synth", { ccg: $select("synth-ccg").value, scale, seed }));
   });
+  $select("prevalence-from").addEventListener("change", async () => {
+    await engine.call("setPrevalenceFromPopulation", $select("prevalence-from").value === "population");
+    scheduleEvaluate(view.state.doc.toString());
+    if (!$("compare-view").hidden) void runCompare();
+  });
   $input("population-files").addEventListener("change", async () => {
     const files = [...($input("population-files").files ?? [])];
     if (files.length === 0) return;

@@ -29,6 +29,7 @@ export interface Methods {
   useDefaultPopulation: [[], Reply<PopulationInfo>];
   loadPopulation: [[files: Record<string, string>], Reply<PopulationInfo>];
   patients: [[filter: string, limit: number], PatientSummary[]];
+  setPrevalenceFromPopulation: [[population: boolean], null];
   evaluate: [[text: string], Reply<EvalOutput>];
   evaluateJson: [[text: string], Reply<JsonOutput>];
   explain: [[text: string, patientId: string, indicator: string | null], Reply<ExplainOutput>];

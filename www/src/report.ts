@@ -72,6 +72,12 @@ export function renderResults(r: PayResult, populationLabel: string, ms: number)
     h("dd", {}, `${r.scheme.title} (${r.scheme.id}), period ending ${r.scheme.period_end}`),
     h("dt", {}, "Population"),
     h("dd", {}, `${populationLabel}: ${practices} practices`),
+    h("dt", {}, "National figures"),
+    h(
+      "dd",
+      { id: "national" },
+      `average list size ${r.national.average_list_size} (${r.national.average_list_size_source}); prevalence: ${r.national.prevalence_source}`,
+    ),
     h("dt", {}, "Total payment"),
     h("dd", { id: "total-payment", "data-value": r.total.payment }, pounds(scaled(r.total.payment))),
     h("dt", {}, "Total points"),
@@ -97,20 +103,47 @@ export function renderResults(r: PayResult, populationLabel: string, ms: number)
   );
   const prac = table(
     `Practices (${practices})`,
-    ["Practice", "Network", "List size", "Points", "Payment"],
+    ["Practice", "Network", "List size", "CPI", "Points", "Payment"],
     r.practices.map((p) => [
       p.practice_id,
       p.network_id ?? "",
       p.list_size?.toLocaleString("en-GB") ?? "",
+      p.cpi === null ? "" : fixed(scaled(p.cpi), 4),
       fixed(scaled(p.points), 2),
       pounds(scaled(p.payment)),
     ]),
-    [false, false, true, true, true],
+    [false, false, true, true, true, true],
   );
   const warnings = (r.warnings ?? []).map((w) =>
     h("p", { class: "warning" }, `⚠ warning: ${w.message} (${w.practices} practices, e.g. ${w.example})`),
   );
-  return h("div", {}, totals, ...warnings, ind, prac);
+  return h("div", {}, totals, ...warnings, ind, factorsTable(r), prac);
+}
+
+/** The prevalence-adjusted groups of a run, in the order practices list them. */
+function adjustedGroups(r: PayResult): string[] {
+  const groups: string[] = [];
+  for (const p of r.practices) for (const g of p.groups ?? []) if (!groups.includes(g.group)) groups.push(g.group);
+  return groups;
+}
+
+/** National prevalence per group, then each practice's APDF per group (shown rounded). */
+function factorsTable(r: PayResult): HTMLElement {
+  const groups = adjustedGroups(r);
+  const national = ["national", ...groups.map((g) => {
+    const p = r.national.prevalence[g]?.prevalence;
+    return p === null || p === undefined ? "" : `${fixed(scaled(p) * 100n, 2)}%`;
+  })];
+  const rows = r.practices.map((p) => {
+    const by = new Map((p.groups ?? []).map((g) => [g.group, g.apdf]));
+    return [p.practice_id, ...groups.map((g) => { const a = by.get(g); return a === undefined ? "" : fixed(scaled(a), 4); })];
+  });
+  return table(
+    `National prevalence and APDF (practice prevalence / national) by group`,
+    ["Practice", ...groups],
+    [national, ...rows],
+    [false, ...groups.map(() => true)],
+  );
 }
 
 function csvField(s: string): string {
@@ -123,11 +156,16 @@ export function csv(rows: string[][]): string {
 
 /** One row per practice and indicator, the columns of `qofrules eval --format csv`. */
 export function resultsCsv(r: PayResult): string {
-  const head = ["practice_id", "network_id", "indicator", "group", "kind", "max_points", "register", "denominator", "numerator", "pcas", "achievement", "points", "payment"];
+  const head = ["practice_id", "network_id", "indicator", "group", "kind", "max_points", "register", "denominator", "numerator", "pcas", "achievement", "points", "payment", "cpi", "apdf", "prevalence", "national_prevalence"];
   const rows = [head];
   for (const p of r.practices) {
+    const by = new Map((p.groups ?? []).map((g) => [g.group, g]));
     for (const i of p.indicators) {
-      rows.push([p.practice_id, p.network_id ?? "", i.id, i.group, i.kind, i.max_points, i.register === null ? "" : String(i.register), String(i.denominator), String(i.numerator), String(i.pcas), i.achievement ?? "", i.points, i.payment]);
+      // a group that is not prevalence-adjusted has APDF 1 and no national prevalence
+      const g = by.get(i.group);
+      const apdf = g ? g.apdf : i.kind === "historic" && i.group === "" ? "" : "1";
+      const national = g ? (r.national.prevalence[i.group]?.prevalence ?? "") : "";
+      rows.push([p.practice_id, p.network_id ?? "", i.id, i.group, i.kind, i.max_points, i.register === null ? "" : String(i.register), String(i.denominator), String(i.numerator), String(i.pcas), i.achievement ?? "", i.points, i.payment, p.cpi ?? "", apdf, g?.prevalence ?? "", national]);
     }
   }
   return csv(rows);
@@ -222,6 +260,10 @@ export function renderCompare(c: CompareOutput): HTMLElement {
     h("dd", { id: "total-change" }, signed(cmp.total.delta)),
     h("dt", {}, "Practices"),
     h("dd", {}, `${c.gainers} gain (+), ${c.losers} lose (−), ${cmp.practices.length - c.gainers - c.losers} unchanged`),
+    h("dt", {}, "National figures A"),
+    h("dd", {}, `average list size ${cmp.national_a.average_list_size} (${cmp.national_a.average_list_size_source}); prevalence: ${cmp.national_a.prevalence_source}`),
+    h("dt", {}, "National figures B"),
+    h("dd", {}, `average list size ${cmp.national_b.average_list_size} (${cmp.national_b.average_list_size_source}); prevalence: ${cmp.national_b.prevalence_source}`),
   );
   const header = cmp.header.length
     ? table("Scheme header changes", ["Field", "A", "B"], cmp.header.map((f) => [f.field, f.a, f.b]), [false, false, false])
@@ -239,14 +281,29 @@ export function renderCompare(c: CompareOutput): HTMLElement {
     cmp.indicators.map((i) => [i.id, STATUS[i.status] ?? i.status, fixed(scaled(i.a?.points)), fixed(scaled(i.b?.points)), pounds(scaled(i.a?.payment)), pounds(scaled(i.b?.payment)), signed(i.delta.payment)]),
     [false, false, true, true, true, true, true],
   );
+  // APDF per group under A (and B when it differs), under each scheme's national prevalence
+  const apdf = (v: (string | null)[]): string[] => v.map((a) => (a === null ? "" : fixed(scaled(a), 4)));
+  const nationalRow = (n: PayResult["national"]): string[] => ["national", ...cmp.groups.map((g) => {
+    const p = n.prevalence[g]?.prevalence;
+    return p === null || p === undefined ? "" : `${fixed(scaled(p) * 100n, 2)}%`;
+  })];
+  const differ = cmp.practices.some((p) => p.cpi_a !== p.cpi_b || p.apdf_a.join() !== p.apdf_b.join());
+  const factors = [false, ...(differ ? [true] : [])].map((b) =>
+    table(
+      `National prevalence and APDF by group${differ ? (b ? ", B" : ", A") : ""}`,
+      ["Practice", ...cmp.groups],
+      [nationalRow(b ? cmp.national_b : cmp.national_a), ...cmp.practices.map((p) => [p.practice_id, ...apdf(b ? p.apdf_b : p.apdf_a)])],
+      [false, ...cmp.groups.map(() => true)],
+    ),
+  );
   const practices = table(
     "Payment per practice",
-    ["Practice", "Network", "List size", "Points A", "Points B", "Payment A", "Payment B", "Change", "Change %"],
-    cmp.practices.map((p) => [p.practice_id, p.network_id, p.list_size?.toLocaleString("en-GB") ?? "", fixed(scaled(p.points_a)), fixed(scaled(p.points_b)), pounds(scaled(p.payment_a)), pounds(scaled(p.payment_b)), signed(p.delta), signedPct(p.delta_pct)]),
-    [false, false, true, true, true, true, true, true],
+    ["Practice", "Network", "List size", "CPI", "Points A", "Points B", "Payment A", "Payment B", "Change", "Change %"],
+    cmp.practices.map((p) => [p.practice_id, p.network_id, p.list_size?.toLocaleString("en-GB") ?? "", p.cpi_a === null ? "" : fixed(scaled(p.cpi_a), 4), fixed(scaled(p.points_a)), fixed(scaled(p.points_b)), pounds(scaled(p.payment_a)), pounds(scaled(p.payment_b)), signed(p.delta), signedPct(p.delta_pct)]),
+    [false, false, true, true, true, true, true, true, true, true],
   );
   const chart = h("figure", { class: "chart" }, changeChart(c), h("figcaption", {}, "Change in payment per practice, B minus A (+ gains, − losses)"));
-  return h("div", {}, summary, header, chart, diff, impact, practices);
+  return h("div", {}, summary, header, chart, diff, impact, ...factors, practices);
 }
 
 /** Indicator, practice and total rows of the payments shown. */

@@ -170,13 +170,25 @@ export interface PracticeResult {
   points: string;
   payment: string;
   cpi: string | null;
+  /** Prevalence-adjusted groups: the figures behind each APDF (absent when there are none). */
+  groups?: GroupFactor[];
   indicators: IndicatorResult[];
+}
+
+export interface GroupFactor {
+  group: string;
+  register: number | null;
+  list_size: number | null;
+  prevalence: string | null;
+  apdf: string;
 }
 
 export interface NetworkResult {
   network_id: string;
   practices: number;
   list_size: number;
+  cpi: string | null;
+  groups?: GroupFactor[];
   points: string;
   payment: string;
   practice_payment: string;
@@ -190,7 +202,10 @@ export interface PayResult {
     average_list_size: string;
     average_list_size_source: string;
     prevalence_source: string;
-    prevalence: Record<string, { register: number; list_size: number; prevalence: string | null }>;
+    prevalence: Record<
+      string,
+      { register: number | null; list_size: number | null; prevalence: string | null; source: string }
+    >;
   };
   practices: PracticeResult[];
   networks: NetworkResult[];
@@ -268,6 +283,11 @@ export interface PracticeImpact {
   delta: string;
   /** Percentage change (2 places), `null` when A pays nothing. */
   delta_pct: string | null;
+  cpi_a: string | null;
+  cpi_b: string | null;
+  /** APDF per group of `Comparison.groups` (`null` where not prevalence-adjusted). */
+  apdf_a: (string | null)[];
+  apdf_b: (string | null)[];
 }
 
 /** The core's comparison (`compare::Comparison`), as `qofrules compare --format json` prints it. */
@@ -288,6 +308,9 @@ export interface Comparison {
   losers: PracticeImpact[];
   warnings_a: string[];
   warnings_b: string[];
+  national_a: PayResult["national"];
+  national_b: PayResult["national"];
+  groups: string[];
 }
 
 export interface CompareOutput {

@@ -28,6 +28,10 @@ const handlers: Handlers = {
   useDefaultPopulation: () => workspace().use_default_population(),
   loadPopulation: (files) => workspace().load_population(files),
   patients: (filter, limit) => workspace().patients(filter, limit),
+  setPrevalenceFromPopulation: (population) => {
+    workspace().set_prevalence_from_population(population);
+    return null;
+  },
   // the large replies come as JSON text: JSON.parse is faster than building objects in wasm
   evaluate: (text) => JSON.parse(workspace().evaluate(text)),
   evaluateJson: (text) => workspace().evaluate_json(text),
