@@ -23,7 +23,7 @@ pub use eval::{
 pub use input::{Counts, HistoricValue, PracticeCounts, PracticeData};
 pub use national::{FigureSource, GroupTotals, NationalFigures};
 pub use numeric::{Rounding, RoundingMode};
-pub use points::{fraction_points, points};
+pub use points::{fraction_points, points, stepped_fraction_points};
 pub use result::{
     AspirationResult, GatewayResult, IndicatorResult, IndicatorTotal, NetworkResult,
     ObligationResult, PayResult, PayWarning, PracticeResult, SchemeInfo, StratumResult, TierResult,

@@ -8,15 +8,15 @@ import { tags as t } from "@lezer/highlight";
 const KEYWORDS = new Set(
   (
     "achieved achievement adjusted adjustments after aged age and apart apdf aspiration attested " +
-    "at average band before between blend born by change chose codelist count cpi days day " +
+    "at average band before between birth blend born by change chose codelist count cpi days day " +
     "decile decimals decimal define denominator deprivation deregistered domain empty except " +
     "excluded exclude expect extends false female first for from full gateway group has highest higher " +
-    "historic includes indicator in is keep last latest least list lowest male monitored months month " +
+    "historic includes indicator in is keep last latest least list lowest lower male monitored months month " +
     "national networks network new none not no numerator obligation of once on or otherwise " +
     "over paid patients patient payment pays performance period points point practice " +
     "prevalence registered registration register report requires response retire rounding " +
-    "scheme scores service since size snomed stratum sex test thresholds tier title to true " +
-    "unavailable under unsuitable value weeks week when where workstream years year zero"
+    "scheme scores service since size snomed stratum sex test thresholds threshold tier title to true " +
+    "unavailable under unsuitable value weeks week when where with workstream years year zero"
   ).split(" "),
 );
 
