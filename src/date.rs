@@ -128,6 +128,20 @@ impl Date {
         }
         age
     }
+
+    /// Whole months from `born` to `self`: the most months that, added to `born` as
+    /// [`Date::add_months`] adds them (clamping to a shorter month's end), stay on or before
+    /// `self`. An age in months, as windows like `8 months after birth` count them.
+    pub fn months_since(self, born: Date) -> i32 {
+        let (y1, m1, _) = born.ymd();
+        let (y2, m2, _) = self.ymd();
+        let months = (y2 - y1) * 12 + (m2 as i32 - m1 as i32);
+        if born.add_months(months) > self {
+            months - 1
+        } else {
+            months
+        }
+    }
 }
 
 impl fmt::Display for Date {
@@ -254,5 +268,32 @@ mod tests {
         let born = Date::parse("1950-04-01").unwrap();
         assert_eq!(Date::parse("2020-03-31").unwrap().years_since(born), 69);
         assert_eq!(Date::parse("2020-04-01").unwrap().years_since(born), 70);
+    }
+
+    #[test]
+    fn months_since_counts_as_add_months_does() {
+        let d = |s: &str| Date::parse(s).unwrap();
+        // 8 months after 2019-07-31 is 2020-03-31 (clamped): 8 months old on that day
+        assert_eq!(d("2020-03-31").months_since(d("2019-07-31")), 8);
+        assert_eq!(d("2020-03-30").months_since(d("2019-07-31")), 7);
+        // 20 months after 2019-08-01 is 2021-04-01: still 19 on 2021-03-31
+        assert_eq!(d("2021-03-31").months_since(d("2019-08-01")), 19);
+        assert_eq!(d("2021-04-01").months_since(d("2019-08-01")), 20);
+        // born on 31 January: a month old on 28 February (29 in a leap year)
+        assert_eq!(d("2021-02-28").months_since(d("2021-01-31")), 1);
+        assert_eq!(d("2021-02-27").months_since(d("2021-01-31")), 0);
+        assert_eq!(d("2020-02-28").months_since(d("2020-01-31")), 0);
+        assert_eq!(d("2020-02-29").months_since(d("2020-01-31")), 1);
+        // on the day of birth, and the day before
+        assert_eq!(d("2020-01-31").months_since(d("2020-01-31")), 0);
+        assert_eq!(d("2020-01-30").months_since(d("2020-01-31")), -1);
+        // agrees with add_months for every birth day of a leap year, 0 to 30 months on
+        let pped = d("2021-03-31");
+        for b in 0..366 {
+            let born = d("2019-01-01").add_days(b);
+            let m = pped.months_since(born);
+            assert!(born.add_months(m) <= pped, "{born}");
+            assert!(born.add_months(m + 1) > pped, "{born}");
+        }
     }
 }

@@ -1067,9 +1067,13 @@ fn ind_leaf_text(s: &IndStmt) -> String {
         IndStmt::Group(i) => format!("group {}", i.name),
         IndStmt::Domain(i) => format!("domain {}", i.name),
         IndStmt::Points(n) => format!("points {}", n.text),
-        IndStmt::Thresholds { lower, upper, .. } => {
-            format!("thresholds {}% to {}%", lower.text, upper.text)
-        }
+        IndStmt::Thresholds { lower, upper, lower_points, .. } => match lower_points {
+            Some(n) => format!(
+                "thresholds {}% to {}% with {} points at lower threshold",
+                lower.text, upper.text, n.text
+            ),
+            None => format!("thresholds {}% to {}%", lower.text, upper.text),
+        },
         IndStmt::RegisterKind(i) => format!("register {}", i.name),
         IndStmt::Attested(_) => "attested".to_string(),
         IndStmt::Monitored(_) => "monitored".to_string(),
@@ -1201,12 +1205,17 @@ fn sex_word(s: crate::model::Sex) -> &'static str {
 }
 
 fn age_range(a: &AgeRange) -> String {
+    let unit = |n: u32| match (a.months, n) {
+        (false, _) => "",
+        (true, 1) => " month",
+        (true, _) => " months",
+    };
     match (a.min, a.max) {
-        (Some(lo), Some(hi)) => format!("aged {lo} to {hi}"),
-        (None, Some(hi)) => format!("aged {hi} or under"),
-        (Some(lo), None) => format!("aged {lo} or over"),
+        (Some(lo), Some(hi)) => format!("aged {lo} to {hi}{}", unit(hi)),
+        (None, Some(hi)) => format!("aged {hi}{} or under", unit(hi)),
+        (Some(lo), None) => format!("aged {lo}{} or over", unit(lo)),
         // not produced by the parser
-        (None, None) => "aged 0 or over".to_string(),
+        (None, None) => format!("aged 0{} or over", unit(0)),
     }
 }
 
@@ -1236,6 +1245,7 @@ fn anchor(a: &Anchor) -> String {
         Anchor::Date(d) => d.date.to_string(),
         Anchor::Event { pick: p, list, .. } => format!("{} {}", pick(*p), list.name),
         Anchor::Registration { .. } => "registration".to_string(),
+        Anchor::Birth { .. } => "birth".to_string(),
     }
 }
 

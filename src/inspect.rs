@@ -132,6 +132,10 @@ pub struct ThresholdsView {
     /// Percentages: 35 means 35%.
     pub lower: Value,
     pub upper: Value,
+    /// Points earned on reaching the lower threshold (`with N points at lower threshold`);
+    /// absent when the scale starts from nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lower_points: Option<Value>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -346,7 +350,11 @@ fn payment(m: &scheme::PaymentModel) -> PaymentView {
 }
 
 fn thresholds(t: &Option<scheme::Thresholds>) -> Option<ThresholdsView> {
-    t.map(|t| ThresholdsView { lower: percent(t.lower), upper: percent(t.upper) })
+    t.map(|t| ThresholdsView {
+        lower: percent(t.lower),
+        upper: percent(t.upper),
+        lower_points: (!t.lower_points.is_zero()).then(|| number(t.lower_points)),
+    })
 }
 
 /// The view of a resolved scheme; `sources` are the files the scheme's origins point into.

@@ -245,6 +245,9 @@ pub enum Kind {
 pub struct Thresholds {
     pub lower: Decimal,
     pub upper: Decimal,
+    /// Points earned on reaching the lower threshold (`with N points at lower threshold`;
+    /// 0 when not written): the rest are earned linearly up to the upper threshold.
+    pub lower_points: Decimal,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

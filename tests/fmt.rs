@@ -365,6 +365,7 @@ fn anchor() -> impl Strategy<Value = Toks> {
         date().prop_map(|d| vec![d]),
         (pick(), name()).prop_map(|(p, n)| vec![p, n]),
         Just(t("registration")),
+        Just(t("birth")),
     ]
 }
 
@@ -455,6 +456,20 @@ fn age_range() -> impl Strategy<Value = Toks> {
         (int(), int()).prop_map(|(a, b)| vec!["aged".into(), a, "to".into(), b]),
         int().prop_map(|a| vec!["aged".into(), a, "or".into(), "over".into()]),
         int().prop_map(|a| vec!["aged".into(), a, "or".into(), "under".into()]),
+        (int(), int(), prop::sample::select(vec!["month", "months"])).prop_map(|(a, b, m)| vec![
+            "aged".into(),
+            a,
+            "to".into(),
+            b,
+            m.into()
+        ]),
+        (int(), prop::sample::select(vec!["month", "months"])).prop_map(|(a, m)| vec![
+            "aged".into(),
+            a,
+            m.into(),
+            "or".into(),
+            "over".into()
+        ]),
     ]
 }
 
@@ -537,6 +552,14 @@ fn ind_stmt() -> impl Strategy<Value = Toks> {
             number().prop_map(|n| vec!["points".into(), n]),
             (number().prop_filter("no sign", |n| !n.starts_with('-')), int()).prop_map(
                 |(a, b)| vec!["thresholds".into(), format!("{a}%"), "to".into(), format!("{b}%")]
+            ),
+            (number().prop_filter("no sign", |n| !n.starts_with('-')), int(), number()).prop_map(
+                |(a, b, n)| {
+                    let mut x = vec!["thresholds".into(), format!("{a}%"), "to".into()];
+                    x.extend([format!("{b}%"), "with".into(), n, "points".into(), "at".into()]);
+                    x.extend(["lower".into(), "threshold".into()]);
+                    x
+                }
             ),
             name().prop_map(|n| vec!["register".into(), n]),
             Just(t("attested")),

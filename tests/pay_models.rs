@@ -823,8 +823,20 @@ fn strata_score_separately_and_add_up() {
     let (mut s, n, mut data) = (scheme(), national(), data());
     let mut hba1c = ind("DM_HBA1C", "DM", frac("0.35", "0.75"), "27");
     hba1c.strata = vec![
-        PayStratum { id: "fit".into(), lower: d("0.35"), upper: d("0.75"), max_points: d("17") },
-        PayStratum { id: "frail".into(), lower: d("0.52"), upper: d("0.92"), max_points: d("10") },
+        PayStratum {
+            id: "fit".into(),
+            lower: d("0.35"),
+            upper: d("0.75"),
+            max_points: d("17"),
+            lower_points: d("0"),
+        },
+        PayStratum {
+            id: "frail".into(),
+            lower: d("0.52"),
+            upper: d("0.92"),
+            max_points: d("10"),
+            lower_points: d("0"),
+        },
     ];
     s.indicators = vec![hba1c];
     data.set_counts("P1", &stratum_column("DM_HBA1C", "fit"), counts(100, 200)); // 50% -> 6.375

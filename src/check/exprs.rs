@@ -224,6 +224,7 @@ impl<'a> Cx<'a> {
     }
 
     pub(super) fn age_range(&mut self, r: &ast::AgeRange, file: usize) {
+        let unit = if r.months { " months" } else { "" };
         if let (Some(min), Some(max)) = (r.min, r.max) {
             if min > max {
                 self.push(
@@ -231,9 +232,9 @@ impl<'a> Cx<'a> {
                         "bad-age-range",
                         file,
                         r.span,
-                        format!("no age is from {min} to {max}"),
+                        format!("no age is from {min} to {max}{unit}"),
                     )
-                    .with_help(format!("write the lower age first: `aged {max} to {min}`")),
+                    .with_help(format!("write the lower age first: `aged {max} to {min}{unit}`")),
                 );
             }
         }

@@ -694,6 +694,19 @@ impl<'a> Cx<'a> {
                 match st {
                     ast::RegisterStmt::Age(a) => {
                         self.age_range(a, file);
+                        if a.months {
+                            self.push(
+                                Diagnostic::error(
+                                    "bad-age-range",
+                                    file,
+                                    a.span,
+                                    "a register's age limits are in whole years",
+                                )
+                                .with_help(
+                                    "patient-list types count whole years; test an age in months in the register's `where` condition: `where aged 8 to 19 months and ...`",
+                                ),
+                            );
+                        }
                         out.min_age = a.min;
                         out.max_age = a.max;
                     }
@@ -1173,12 +1186,29 @@ impl<'a> Cx<'a> {
         &mut self,
         lower: &Num,
         upper: &Num,
+        lower_points: Option<&Num>,
         span: Span,
         file: usize,
     ) -> Option<scheme::Thresholds> {
         let l = self.dec(lower, file)?;
         let u = self.dec(upper, file)?;
+        let lp = match lower_points {
+            Some(n) => self.dec(n, file)?,
+            None => Decimal::ZERO,
+        };
         let mut ok = true;
+        if let Some(n) = lower_points.filter(|_| lp < Decimal::ZERO) {
+            ok = false;
+            self.push(
+                Diagnostic::error(
+                    "bad-points",
+                    file,
+                    n.span,
+                    format!("`{}` points at the lower threshold is negative", n.text),
+                )
+                .with_help("write the points earned on reaching the lower threshold, 0 or more"),
+            );
+        }
         for (v, n) in [(l, lower), (u, upper)] {
             if v > Decimal::ONE_HUNDRED {
                 ok = false;
@@ -1211,20 +1241,51 @@ impl<'a> Cx<'a> {
         ok.then(|| scheme::Thresholds {
             lower: l / Decimal::ONE_HUNDRED,
             upper: u / Decimal::ONE_HUNDRED,
+            lower_points: lp,
         })
+    }
+
+    /// Points at the lower threshold can be at most the points they are part of.
+    fn lower_points_within(
+        &mut self,
+        thresholds: Option<scheme::Thresholds>,
+        written: Option<(usize, &Num)>,
+        points: Decimal,
+        of: &str,
+    ) -> bool {
+        let (Some(t), Some((file, n))) = (thresholds, written) else { return true };
+        if t.lower_points <= points {
+            return true;
+        }
+        self.push(
+            Diagnostic::error(
+                "bad-points",
+                file,
+                n.span,
+                format!(
+                    "`{}` points at the lower threshold is more than the {} points of {of}",
+                    n.text,
+                    points.normalize()
+                ),
+            )
+            .with_help(
+                "the points at the lower threshold are part of the points: at most all of them",
+            ),
+        );
+        false
     }
 
     fn points(&mut self, n: &Num, file: usize) -> Option<Decimal> {
         let v = self.dec(n, file)?;
-        if v <= Decimal::ZERO {
+        if v < Decimal::ZERO {
             self.push(
                 Diagnostic::error(
                     "bad-points",
                     file,
                     n.span,
-                    format!("`{}` points is not positive", n.text),
+                    format!("`{}` points is negative", n.text),
                 )
-                .with_help("an indicator is worth more than 0 points; use `monitored` for one that is never paid"),
+                .with_help("an indicator is worth 0 points or more; one worth 0 is measured and reported but earns nothing (or write `monitored`)"),
             );
             return None;
         }
@@ -1256,8 +1317,8 @@ impl<'a> Cx<'a> {
                 IndStmt::Group(g) => group = Some(g.name.clone()),
                 IndStmt::Domain(d) => domain = Some(d.name.clone()),
                 IndStmt::Points(n) => points = Some((f, n)),
-                IndStmt::Thresholds { lower, upper, span } => {
-                    thresholds = Some((f, lower, upper, *span))
+                IndStmt::Thresholds { lower, upper, lower_points, span } => {
+                    thresholds = Some((f, lower, upper, lower_points.as_ref(), *span))
                 }
                 IndStmt::RegisterKind(_) | IndStmt::Attested(_) => kind = Some((f, s)),
                 IndStmt::Monitored(_) => monitored = true,
@@ -1319,8 +1380,8 @@ impl<'a> Cx<'a> {
 
         // thresholds of the indicator
         let ind_thresholds = match thresholds {
-            Some((f, l, u, span)) => {
-                let t = self.thresholds(l, u, span, f);
+            Some((f, l, u, lp, span)) => {
+                let t = self.thresholds(l, u, lp, span, f);
                 ok &= t.is_some();
                 t
             }
@@ -1440,6 +1501,7 @@ impl<'a> Cx<'a> {
             }
             let mut s_ach = None;
             let mut s_thr = None;
+            let mut s_lp = None;
             let mut s_pts = None;
             for x in &st.stmts {
                 match x {
@@ -1447,8 +1509,9 @@ impl<'a> Cx<'a> {
                         self.expr(e, f, &mut Vec::new());
                         s_ach = Some(Located { file: f, node: e.clone() });
                     }
-                    IndStmt::Thresholds { lower, upper, span } => {
-                        s_thr = self.thresholds(lower, upper, *span, f);
+                    IndStmt::Thresholds { lower, upper, lower_points, span } => {
+                        s_thr = self.thresholds(lower, upper, lower_points.as_ref(), *span, f);
+                        s_lp = lower_points.as_ref().map(|n| (f, n));
                         ok &= s_thr.is_some();
                     }
                     IndStmt::Points(n) => {
@@ -1471,7 +1534,13 @@ impl<'a> Cx<'a> {
                     .with_help("add `achieved when ...` to the stratum or to the indicator"),
                 );
             }
+            let s_lp =
+                s_lp.or_else(|| thresholds.and_then(|(tf, _, _, lp, _)| lp.map(|n| (tf, n))));
             let s_thr = s_thr.or(ind_thresholds);
+            if let Some(p) = s_pts {
+                let of = format!("stratum `{}`", st.id.name);
+                ok &= self.lower_points_within(s_thr, s_lp, p, &of);
+            }
             if s_thr.is_none() && !monitored && thresholds.is_none() {
                 ok = false;
                 self.push(
@@ -1544,6 +1613,10 @@ impl<'a> Cx<'a> {
             }
         };
 
+        if strata.is_empty() {
+            let lp = thresholds.and_then(|(f, _, _, lp, _)| lp.map(|n| (f, n)));
+            ok &= self.lower_points_within(ind_thresholds, lp, pts, "the indicator");
+        }
         if ind_kind == scheme::Kind::Fraction {
             if denominator.is_none() {
                 ok = false;

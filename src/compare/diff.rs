@@ -301,8 +301,13 @@ fn indicator_changes(
     let th = |i: &Indicator| {
         i.thresholds
             .map(|t| {
+                let step = if t.lower_points.is_zero() {
+                    String::new()
+                } else {
+                    format!(" with {} points at lower threshold", t.lower_points.normalize())
+                };
                 format!(
-                    "{}% to {}%",
+                    "{}% to {}%{step}",
                     (t.lower * rust_decimal::Decimal::ONE_HUNDRED).normalize(),
                     (t.upper * rust_decimal::Decimal::ONE_HUNDRED).normalize()
                 )

@@ -188,6 +188,8 @@ pub enum Node {
     Define(u32),
     /// Age in whole years at the PPED, inclusive bounds.
     Aged(Option<i32>, Option<i32>),
+    /// Age in whole months at the PPED ([`crate::date::Date::months_since`]), inclusive bounds.
+    AgedMonths(Option<i32>, Option<i32>),
     Sex(Sex),
     /// Registration date in the window.
     Registered(u32),
@@ -245,6 +247,8 @@ pub enum AnchorIr {
     /// The date of the latest / first event of a list (before or on the PPED).
     Event(Pick, u32),
     Registration,
+    /// The date of birth.
+    Birth,
 }
 
 /// An inclusive date range, possibly anchored.
@@ -691,6 +695,9 @@ impl<'s> Compiler<'s> {
                     self.push(Node::Const(false))
                 }
             },
+            ExprKind::Aged(a) if a.months => {
+                self.push(Node::AgedMonths(a.min.map(|x| x as i32), a.max.map(|x| x as i32)))
+            }
             ExprKind::Aged(a) => {
                 self.push(Node::Aged(a.min.map(|x| x as i32), a.max.map(|x| x as i32)))
             }
@@ -746,6 +753,7 @@ impl<'s> Compiler<'s> {
                 (None, Some(AnchorIr::Event(*pick, self.list(&id))))
             }
             Anchor::Registration { .. } => (None, Some(AnchorIr::Registration)),
+            Anchor::Birth { .. } => (None, Some(AnchorIr::Birth)),
         }
     }
 
@@ -822,6 +830,7 @@ fn anchor_text(a: &Anchor) -> String {
         Anchor::Event { pick: Pick::Latest, list, .. } => format!("latest {}", list.name),
         Anchor::Event { pick: Pick::First, list, .. } => format!("first {}", list.name),
         Anchor::Registration { .. } => "registration".into(),
+        Anchor::Birth { .. } => "birth".into(),
     }
 }
 

@@ -127,6 +127,7 @@ pub fn pay_scheme(s: &Scheme) -> PayScheme {
                     lower: t.map_or(Decimal::ZERO, |t| t.lower),
                     upper: t.map_or(Decimal::ONE, |t| t.upper),
                     max_points: st.points,
+                    lower_points: t.map_or(Decimal::ZERO, |t| t.lower_points),
                 }
             })
             .collect();
@@ -139,6 +140,7 @@ pub fn pay_scheme(s: &Scheme) -> PayScheme {
             tier,
             monitored: ind.monitored,
             strata,
+            lower_points: ind.thresholds.map_or(Decimal::ZERO, |t| t.lower_points),
         });
     }
     p.model = model(&s.payment, false);

@@ -130,3 +130,33 @@ fn definitions_compile_once_and_are_referenced() {
     let kids = &p.kids[s as usize..(s + l) as usize];
     assert!(kids.iter().all(|&k| p.nodes[k as usize] == Node::Define(0)));
 }
+
+#[test]
+fn points_at_the_lower_threshold_reach_the_pay_scheme() {
+    let s = crate::eval::test_scheme(&format!(
+        r#"{HEAD}codelist V "V" snomed {{ 1 }}
+           indicator VI001 "v" {{
+             group VI, domain PH, points 18, thresholds 90% to 95% with 3 points at lower threshold
+             denominator patients where aged 8 to 19 months
+             achieved when count V from birth to 8 months after birth >= 3
+           }}
+           indicator VI002 "w" {{
+             group VI, domain PH, denominator patients
+             stratum a when female {{ achieved when V, points 10, thresholds 90% to 95% with 4 points at lower threshold }}
+             stratum b otherwise {{ achieved when V, points 8, thresholds 80% to 95% }}
+           }}"#
+    ));
+    let p = pay_scheme(&s);
+    let d = |x: &str| x.parse::<Decimal>().unwrap();
+    assert_eq!(p.indicators[0].lower_points, d("3"));
+    assert_eq!(p.indicators[0].max_points, d("18"));
+    let strata: Vec<_> = p.indicators[1].strata.iter().map(|s| s.lower_points).collect();
+    assert_eq!(strata, [d("4"), d("0")]);
+    assert!(p.validate().is_empty(), "{:?}", p.validate());
+    let prog = compile(&s).unwrap();
+    assert!(prog.nodes.iter().any(|n| matches!(n, Node::AgedMonths(Some(8), Some(19)))));
+    assert!(prog
+        .windows
+        .iter()
+        .any(|w| matches!(w.hi, End::Anchored { anchor: AnchorIr::Birth, months: 8, days: 0 })));
+}

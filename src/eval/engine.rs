@@ -126,6 +126,7 @@ impl Needs<'_> {
             Node::Const(true)
             | Node::Not(_)
             | Node::Aged(..)
+            | Node::AgedMonths(..)
             | Node::Sex(_)
             | Node::Registered(_) => (0, NO_NEED),
             Node::Const(false) => (0, 0),
@@ -451,6 +452,7 @@ impl<'p> Engine<'p> {
     pub fn anchor(&self, a: AnchorIr) -> Option<Date> {
         match a {
             AnchorIr::Registration => Some(self.registered_on),
+            AnchorIr::Birth => Some(self.birth),
             AnchorIr::Event(pick, l) => {
                 let v = self.list(l);
                 let i = match pick {
@@ -790,6 +792,10 @@ impl<'p> Engine<'p> {
             }
             Node::Aged(min, max) => {
                 min.map_or(true, |m| self.age >= m) && max.map_or(true, |m| self.age <= m)
+            }
+            Node::AgedMonths(min, max) => {
+                let age = self.prog.pped.months_since(self.birth);
+                min.map_or(true, |m| age >= m) && max.map_or(true, |m| age <= m)
             }
             Node::Sex(s) => self.sex == *s,
             Node::Registered(w) => self

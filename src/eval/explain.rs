@@ -144,6 +144,10 @@ pub(crate) fn describe(e: &mut Engine<'_>, n: NodeId) -> (bool, String) {
             (v, format!("{}{} ({t})", if v { "" } else { "not " }, name))
         }
         Node::Aged(..) => (e.eval(n), format!("aged {} on {pped}", e.age)),
+        Node::AgedMonths(..) => {
+            let months = pped.months_since(e.birth);
+            (e.eval(n), format!("aged {months} months on {pped}"))
+        }
         Node::Sex(s) => {
             let v = e.sex == *s;
             let t = match e.sex {

@@ -10,7 +10,7 @@ use super::error::PayErrors;
 use super::input::{Counts, HistoricValue, PracticeCounts, PracticeData};
 use super::national::{NationalFigures, Prevalence};
 use super::numeric::{div, div_counts, mul_sat, wide, PaymentUnit, Rounding};
-use super::points::fraction_points;
+use super::points::stepped_fraction_points;
 use super::result::{
     AspirationResult, GatewayResult, GroupFactor, IndicatorResult, IndicatorTotal, NetworkResult,
     ObligationResult, PayResult, PayWarning, PracticeResult, SchemeInfo, StratumResult, TierResult,
@@ -695,12 +695,13 @@ impl<'a> Run<'a> {
                 if ind.strata.is_empty() {
                     let (n, d, pcas) =
                         counts.map_or((0, 0, 0), |c| (c.numerator, c.denominator, c.pcas));
-                    return fraction_points(
+                    return stepped_fraction_points(
                         n,
                         d,
                         pcas,
                         lower,
                         upper,
+                        ind.lower_points,
                         ind.max_points,
                         self.r,
                         self.scheme.zero_denominator,
@@ -711,12 +712,13 @@ impl<'a> Run<'a> {
                 for (st, c) in ind.strata.iter().zip(strata) {
                     let (n, d, pcas) =
                         c.map_or((0, 0, 0), |c| (c.numerator, c.denominator, c.pcas));
-                    let (a, pts) = fraction_points(
+                    let (a, pts) = stepped_fraction_points(
                         n,
                         d,
                         pcas,
                         st.lower,
                         st.upper,
+                        st.lower_points,
                         st.max_points,
                         self.r,
                         self.scheme.zero_denominator,

@@ -23,7 +23,7 @@ pub use eval::{
 pub use input::{Counts, HistoricValue, PracticeCounts, PracticeData};
 pub use national::{FigureSource, GroupNational, GroupTotals, NationalFigures, Prevalence};
 pub use numeric::{PaymentUnit, Rounding, RoundingMode};
-pub use points::{fraction_points, points};
+pub use points::{fraction_points, points, stepped_fraction_points};
 pub use result::{
     AspirationResult, GatewayResult, GroupFactor, IndicatorResult, IndicatorTotal, NetworkResult,
     ObligationResult, PayResult, PayWarning, PracticeResult, SchemeInfo, StratumResult, TierResult,

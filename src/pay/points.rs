@@ -84,6 +84,57 @@ pub fn fraction_points(
     (Some(a), rounding.apply(p, rounding.points))
 }
 
+/// [`fraction_points`] on a payment curve that starts with a step: reaching the lower
+/// threshold earns `lower_points` at once, and the other `max_points - lower_points` are earned
+/// linearly up to the upper threshold (QOF 2021/22's vaccination indicators: VI001 18 points,
+/// 3 of them on reaching 90%). Below the lower threshold nothing; at or above the upper, all.
+/// "Reaching" is `numerator >= lower x denominator`, compared exactly (or the rounded
+/// achievement `>= lower` when the scheme rounds achievement). With `lower_points` 0 this is
+/// [`fraction_points`]; a zero denominator scores as there.
+#[allow(clippy::too_many_arguments)]
+pub fn stepped_fraction_points(
+    numerator: u32,
+    denominator: u32,
+    pcas: u32,
+    lower: Decimal,
+    upper: Decimal,
+    lower_points: Decimal,
+    max_points: Decimal,
+    rounding: &Rounding,
+    zero: ZeroDenominator,
+) -> (Option<Decimal>, Decimal) {
+    if lower_points <= Decimal::ZERO || denominator == 0 {
+        return fraction_points(
+            numerator,
+            denominator,
+            pcas,
+            lower,
+            upper,
+            max_points,
+            rounding,
+            zero,
+        );
+    }
+    let low = lower_points.min(max_points);
+    let unrounded = Rounding { points: None, ..rounding.clone() };
+    let (a, linear) = fraction_points(
+        numerator,
+        denominator,
+        pcas,
+        lower,
+        upper,
+        max_points.saturating_sub(low),
+        &unrounded,
+        zero,
+    );
+    let reached = match (rounding.achievement, a) {
+        (Some(_), Some(a)) => a >= lower,
+        _ => Decimal::from(numerator) >= mul_sat(lower, Decimal::from(denominator)),
+    };
+    let p = if reached { low.saturating_add(linear).min(max_points) } else { Decimal::ZERO };
+    (a, rounding.apply(p, rounding.points))
+}
+
 /// The unrounded-achievement points of [`fraction_points`] on integers: the same comparisons
 /// and the same intermediate mantissas and scales as its `Decimal` expressions (`lower x d`,
 /// `n - lo`, `max x (n - lo)`, `hi - lo`), so the one division gives the same digits.
@@ -273,6 +324,45 @@ mod tests {
             }
         }
         assert!(fast > 100_000, "the integer path was taken {fast} times");
+    }
+
+    #[test]
+    fn points_at_the_lower_threshold_step_then_rise_linearly() {
+        // VI001 2021/22 as Pulse reports it: 18 points, 90%-95%, 3 of them at 90%
+        let r = Rounding::default();
+        let z = ZeroDenominator::NoPoints;
+        let f =
+            |n, dd| stepped_fraction_points(n, dd, 0, d("0.9"), d("0.95"), d("3"), d("18"), &r, z);
+        assert_eq!(f(89, 100), (Some(d("0.89")), d("0"))); // below: nothing
+        assert_eq!(f(90, 100).1, d("3")); // exactly at the lower threshold: the step
+        assert_eq!(f(92, 100).1, d("9")); // 3 + 15 x 2/5
+        assert_eq!(f(95, 100).1, d("18"));
+        assert_eq!(f(100, 100).1, d("18"));
+        // 899/1000 is just below 90%; 900/1000 reaches it
+        assert_eq!(f(899, 1000).1, d("0"));
+        assert_eq!(f(900, 1000).1, d("3"));
+        // no step: the ordinary scale
+        for (n, dd) in [(0, 10), (9, 10), (91, 100), (93, 100), (19, 20)] {
+            let plain = fraction_points(n, dd, 0, d("0.9"), d("0.95"), d("18"), &r, z);
+            let step0 =
+                stepped_fraction_points(n, dd, 0, d("0.9"), d("0.95"), d("0"), d("18"), &r, z);
+            assert_eq!(plain, step0);
+        }
+        // a zero denominator scores as without the step
+        let full = ZeroDenominator::FullPoints;
+        let e = stepped_fraction_points(0, 0, 0, d("0.9"), d("0.95"), d("3"), d("18"), &r, full);
+        assert_eq!(e, (None, d("18")));
+        let e = stepped_fraction_points(0, 0, 0, d("0.9"), d("0.95"), d("3"), d("18"), &r, z);
+        assert_eq!(e, (None, d("0")));
+        // with achievement rounded to 2 places, 0.8951 rounds to 0.90 and reaches the step
+        let r2 = Rounding { achievement: Some(2), ..Rounding::default() };
+        let g =
+            stepped_fraction_points(8951, 10000, 0, d("0.9"), d("0.95"), d("3"), d("18"), &r2, z);
+        assert_eq!(g, (Some(d("0.90")), d("3")));
+        // points rounded after the step is added: 3 + 15 x 0.013/0.05 = 6.9
+        let r3 = Rounding { points: Some(0), ..Rounding::default() };
+        let h = stepped_fraction_points(913, 1000, 0, d("0.9"), d("0.95"), d("3"), d("18"), &r3, z);
+        assert_eq!(h.1, d("7"));
     }
 
     #[test]

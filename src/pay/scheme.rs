@@ -120,6 +120,10 @@ pub struct PayIndicator {
     /// [`stratum_column`]); the indicator's points are the sum of its strata's. Empty for an
     /// ordinary indicator. Only for `Fraction` indicators, whose own thresholds are then unused.
     pub strata: Vec<PayStratum>,
+    /// For a `Fraction` indicator: the points earned on reaching the lower threshold (0: the
+    /// usual linear scale from nothing at the lower threshold). See
+    /// [`super::points::stepped_fraction_points`].
+    pub lower_points: Decimal,
 }
 
 impl PayIndicator {
@@ -134,6 +138,7 @@ impl PayIndicator {
             tier: None,
             monitored: false,
             strata: Vec::new(),
+            lower_points: Decimal::ZERO,
         }
     }
 }
@@ -150,6 +155,8 @@ pub struct PayStratum {
     pub upper: Decimal,
     /// The stratum's share of the indicator's points.
     pub max_points: Decimal,
+    /// Points earned on reaching the lower threshold (0: the usual linear scale).
+    pub lower_points: Decimal,
 }
 
 /// The [`crate::pay::PracticeData`] column id under which a stratum's counts are kept:
@@ -341,6 +348,21 @@ impl PayScheme {
                     "indicator `{}` has negative maximum points `{}`",
                     ind.id, ind.max_points
                 )));
+            }
+            let steps = std::iter::once((ind.id.clone(), ind.lower_points, ind.max_points)).chain(
+                ind.strata
+                    .iter()
+                    .map(|st| (stratum_column(&ind.id, &st.id), st.lower_points, st.max_points)),
+            );
+            for (id, low, max) in steps {
+                if !(Decimal::ZERO <= low && low <= max) {
+                    errors.push(
+                        PayError::new(format!(
+                            "indicator `{id}` has `{low}` points at the lower threshold of `{max}`"
+                        ))
+                        .help("points at the lower threshold are between 0 and the maximum points"),
+                    );
+                }
             }
             if let IndicatorKind::Fraction { lower, upper } = ind.kind {
                 if !(Decimal::ZERO <= lower && lower < upper && upper <= Decimal::ONE) {

@@ -407,9 +407,12 @@ pub enum RegisterStmt {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgeRange {
-    /// Inclusive bounds in whole years at the period end.
+    /// Inclusive bounds in whole years (or whole months) at the period end.
     pub min: Option<u32>,
     pub max: Option<u32>,
+    /// The bounds are whole months (`aged 8 to 19 months`), not whole years.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub months: bool,
     pub span: Span,
 }
 
@@ -450,6 +453,10 @@ pub enum IndStmt {
     Thresholds {
         lower: Num,
         upper: Num,
+        /// `with N points at lower threshold`: the points earned on reaching the lower
+        /// threshold (the rest are earned linearly up to the upper threshold).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        lower_points: Option<Num>,
         span: Span,
     },
     /// Boolean register indicator: achieved when the register is kept.
@@ -842,8 +849,18 @@ pub struct OffsetAnchor {
 #[serde(tag = "anchor", rename_all = "snake_case")]
 pub enum Anchor {
     Date(DateLit),
-    Event { pick: Pick, list: Ident, span: Span },
-    Registration { span: Span },
+    Event {
+        pick: Pick,
+        list: Ident,
+        span: Span,
+    },
+    Registration {
+        span: Span,
+    },
+    /// The patient's date of birth (`from 12 months after birth to 18 months after birth`).
+    Birth {
+        span: Span,
+    },
 }
 
 #[cfg(test)]

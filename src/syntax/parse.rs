@@ -775,11 +775,13 @@ impl Builder<'_> {
 
     fn age_range(&mut self, p: P) -> AgeRange {
         let span = self.span(&p);
-        let mut r = AgeRange { min: None, max: None, span };
+        let mut r = AgeRange { min: None, max: None, months: false, span };
         for x in p.into_inner() {
             let rule = x.as_rule();
-            let nums: Vec<u32> = x
-                .into_inner()
+            let inner: Vec<P> = x.into_inner().collect();
+            r.months |= inner.iter().any(|n| n.as_rule() == Rule::age_months);
+            let nums: Vec<u32> = inner
+                .into_iter()
                 .filter(|n| n.as_rule() == Rule::int)
                 .map(|n| self.u32_of(n))
                 .collect();
@@ -915,10 +917,13 @@ impl Builder<'_> {
             Rule::domain_stmt => IndStmt::Domain(self.ident(Self::first_inner(c, Rule::name)?)),
             Rule::points_stmt => IndStmt::Points(self.num(Self::first_inner(c, Rule::number)?)),
             Rule::thresholds_stmt => {
-                let mut ps = c.into_inner().filter(|x| x.as_rule() == Rule::percent);
+                let mut ps = c.clone().into_inner().filter(|x| x.as_rule() == Rule::percent);
                 let lower = self.num(ps.next()?);
                 let upper = self.num(ps.next()?);
-                IndStmt::Thresholds { lower, upper, span }
+                let lower_points = Self::first_inner(c, Rule::lower_points)
+                    .and_then(|l| Self::first_inner(l, Rule::number))
+                    .map(|n| self.num(n));
+                IndStmt::Thresholds { lower, upper, lower_points, span }
             }
             Rule::register_kind => {
                 IndStmt::RegisterKind(self.ident(Self::first_inner(c, Rule::name)?))
@@ -1467,6 +1472,7 @@ impl Builder<'_> {
             match x.as_rule() {
                 Rule::date => return Anchor::Date(self.date(x)),
                 Rule::k_registration => return Anchor::Registration { span },
+                Rule::k_birth => return Anchor::Birth { span },
                 Rule::pick => pick = pick_of(&x),
                 Rule::name => list = Some(self.ident(x)),
                 _ => {}

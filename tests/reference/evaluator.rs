@@ -85,6 +85,7 @@ impl<'a> Ref<'a> {
         match a {
             Anchor::Date(d) => Some(d.date),
             Anchor::Registration { .. } => Some(p.registered_on),
+            Anchor::Birth { .. } => Some(p.birth_date),
             Anchor::Event { pick, list, .. } => {
                 let all = self.of(ev, &list.name, Some((Date(i32::MIN / 2), Date(i32::MAX / 2))));
                 Self::choose(&all, *pick).map(|e| e.date)
@@ -145,6 +146,14 @@ impl<'a> Ref<'a> {
             ExprKind::Or(xs) => xs.iter().any(|x| self.cond(p, x, depth + 1)),
             ExprKind::Not(x) => !self.cond(p, x, depth + 1),
             ExprKind::OnRegister(r) => self.on_register(p, &r.name, depth + 1),
+            ExprKind::Aged(a) if a.months => {
+                // counted up month by month, as windows add months
+                let mut age = -1;
+                while age < 2000 && p.birth_date.add_months(age + 1) <= self.pped {
+                    age += 1;
+                }
+                a.min.map_or(true, |m| age >= m as i32) && a.max.map_or(true, |m| age <= m as i32)
+            }
             ExprKind::Aged(a) => {
                 let age = self.age(p);
                 a.min.map_or(true, |m| age >= m as i32) && a.max.map_or(true, |m| age <= m as i32)

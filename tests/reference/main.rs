@@ -60,6 +60,11 @@ fn window() -> impl Strategy<Value = String> {
         (list(), 0i32..6, 0i32..13).prop_map(|(l, a, b)| format!(
             " from {a} months before first {l} to {b} months after first {l}"
         )),
+        (0i32..900, 0i32..200).prop_map(|(a, b)| format!(
+            " from {a} months after birth to {} months after birth",
+            a + b
+        )),
+        Just(" before birth".to_string()),
     ]
 }
 
@@ -117,6 +122,9 @@ fn atom() -> impl Strategy<Value = String> {
         (0u32..90).prop_map(|a| format!("aged {a} or over")),
         (0u32..90).prop_map(|a| format!("aged {a} or under")),
         (0u32..60, 0u32..40).prop_map(|(a, b)| format!("aged {a} to {}", a + b)),
+        (0u32..1000, 0u32..30).prop_map(|(a, b)| format!("aged {a} to {} months", a + b)),
+        (0u32..1000).prop_map(|a| format!("aged {a} months or over")),
+        (0u32..1000).prop_map(|a| format!("aged {a} months or under")),
         Just("female".to_string()),
         Just("male".to_string()),
         (1u32..40).prop_map(|n| format!("registered in last {n} months")),

@@ -50,6 +50,7 @@ const STEPS: &[Step] = &[
     Step { name: "clippy (host, all targets)", run: clippy_host },
     Step { name: "rust tests", run: rust_tests },
     Step { name: "rules tests (rules/*.qof)", run: rules_tests },
+    Step { name: "rules format (fmt --check rules/*.qof)", run: rules_fmt },
     Step { name: "wasm tools (target, wasm-bindgen-cli)", run: wasm_tools },
     Step { name: "clippy (wasm32, lib)", run: clippy_wasm },
     Step { name: "wasm tests (node)", run: wasm_tests },
@@ -191,6 +192,25 @@ fn rules_tests(ctx: &mut Ctx) -> Outcome {
             Outcome::Tests { passed: u64::from(ok), failed: u64::from(!ok) }
         }
         result => tests_outcome(result, |out| util::plain_counts(out).unwrap_or((0, 0))),
+    }
+}
+
+/// `qofrules fmt --check rules/*.qof`: every shipped scheme is in the canonical layout.
+fn rules_fmt(ctx: &mut Ctx) -> Outcome {
+    let rules = util::files_ending(&root().join("rules"), ".qof");
+    if rules.is_empty() {
+        return Outcome::NotApplicable("no rules/*.qof yet".to_owned());
+    }
+    let bin =
+        util::target_dir().join("debug").join(format!("qofrules{}", std::env::consts::EXE_SUFFIX));
+    if !(ctx.host_built && bin.is_file()) {
+        if let Err(e) = run(cargo().args(["build", "--package", "qofrules", "--bin", "qofrules"])) {
+            return Outcome::Failed(e);
+        }
+    }
+    match run(cmd(&bin).args(["fmt", "--check"]).args(&rules)) {
+        Ok(()) => Outcome::Done,
+        Err(e) => Outcome::Failed(format!("{e}\n  (run `cargo run -- fmt rules/*.qof`)")),
     }
 }
 
