@@ -704,21 +704,35 @@ impl Session {
                 return Reply::err(errors);
             }
         };
-        // A generated population is dated for scheme A's period; loaded files are checked
-        // against both.
+        // A generated population is dated for each scheme's period (the same patients, so the
+        // comparison is of the rules); loaded files are used as they are, checked against both.
         let mut warnings = self.fit_population(&a.scheme);
-        if self.generated.is_none() {
-            warnings.extend(self.fit_population(&b.scheme).into_iter().map(|mut p| {
-                p.message = format!("scheme B: {}", p.message);
-                p
-            }));
-        }
+        let pop_b = match &self.generated {
+            Some((original, _)) if b.scheme.period_end != a.scheme.period_end => {
+                let mut pop = original.clone();
+                synth::redate(
+                    &mut pop.patients,
+                    SynthYear::Y2019_20.period_end(),
+                    b.scheme.period_end,
+                );
+                Some(pop)
+            }
+            Some(_) => None,
+            None => {
+                warnings.extend(self.fit_population(&b.scheme).into_iter().map(|mut p| {
+                    p.message = format!("scheme B: {}", p.message);
+                    p
+                }));
+                None
+            }
+        };
         let side_a = Side { scheme: &a.scheme, sources: &a.sources, program: &a.prog };
         let side_b = Side { scheme: &b.scheme, sources: &b.sources, program: &b.prog };
-        let comparison = match crate::compare::impact_with(
+        let comparison = match crate::compare::impact_dated(
             side_a,
             side_b,
             &self.population,
+            pop_b.as_ref().unwrap_or(&self.population),
             &self.prevalence_from,
         ) {
             Ok(c) => c,

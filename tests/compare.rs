@@ -142,6 +142,32 @@ fn cli_compare_json_totals_equal_cli_eval() {
     assert!(m.split_once('.').is_some_and(|(_, d)| d.len() == 2), "{m}");
 }
 
+/// Two schemes of different years on the default population: each side gets the same
+/// patients dated for its own period, so each total is that scheme's `eval` (which dates the
+/// default population the same way), and patients who move are explained on their own side's
+/// records.
+#[test]
+fn cli_compare_of_two_years_dates_the_default_population_for_each() {
+    let r = root();
+    let (a, b) = ("rules/qof-2024-25.qof", "rules/qof-2025-26.qof");
+    let out = run(&["compare", a, b, "--format", "json"], &r);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("warning: scheme B"), "{stderr}");
+    let c = json(&out);
+    let ea = json(&run(&["eval", a, "--format", "json"], &r));
+    let eb = json(&run(&["eval", b, "--format", "json"], &r));
+    assert_eq!(c["total"]["payment_a"], ea["total"]["payment"]);
+    assert_eq!(c["total"]["payment_b"], eb["total"]["payment"]);
+    // Both years pay: neither side evaluated records of the other's year.
+    for side in ["payment_a", "payment_b"] {
+        let v: Decimal = c["total"][side].as_str().unwrap().parse().unwrap();
+        assert!(v > Decimal::from(50_000), "{side} {v}");
+    }
+    for (k, p) in eb["practices"].as_array().unwrap().iter().enumerate() {
+        assert_eq!(c["practices"][k]["payment_b"], p["payment"]);
+    }
+}
+
 #[test]
 fn cli_compare_table_prints_the_diff_and_the_impact() {
     let r = root();

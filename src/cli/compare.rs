@@ -134,20 +134,27 @@ fn go(args: &CompareArgs) -> Result<(), ExitCode> {
             compare::impact_counts(a, b, &in_a, &in_b)
         }
         _ => {
-            // The default population is dated for scheme A's period; both are checked.
+            // Without --population each scheme gets the embedded default population dated for
+            // its own period (the same patients), so schemes of different years are compared
+            // on their rules; a population of files is used as it is, checked against both.
+            let same_period = scheme_b.period_start == scheme_a.period_start
+                && scheme_b.period_end == scheme_a.period_end;
             let pop = load_population(args.population.as_deref(), &scheme_a)?;
-            if scheme_b.period_start != scheme_a.period_start
-                || scheme_b.period_end != scheme_a.period_end
-            {
-                if let Some(w) = qofrules::eval::period_mismatch(
-                    &pop,
-                    scheme_b.period_start,
-                    scheme_b.period_end,
-                ) {
-                    eprintln!("warning: scheme B: {}\n  help: {}", w.message, w.help);
+            if args.population.is_none() && !same_period {
+                let pop_b = qofrules::synth::default_population_for(scheme_b.period_end);
+                compare::impact_dated(a, b, &pop, &pop_b, &from)
+            } else {
+                if !same_period {
+                    if let Some(w) = qofrules::eval::period_mismatch(
+                        &pop,
+                        scheme_b.period_start,
+                        scheme_b.period_end,
+                    ) {
+                        eprintln!("warning: scheme B: {}\n  help: {}", w.message, w.help);
+                    }
                 }
+                compare::impact_with(a, b, &pop, &from)
             }
-            compare::impact_with(a, b, &pop, &from)
         }
     };
     let cmp: Comparison = result.map_err(|e| {

@@ -314,8 +314,31 @@ pub fn impact_with(
     pop: &Population,
     from: &PrevalenceFrom,
 ) -> Result<Comparison, CompareError> {
-    let ev_a = eval::evaluate(a.program, pop);
-    let ev_b = eval::evaluate(b.program, pop);
+    impact_dated(a, b, pop, pop, from)
+}
+
+/// [`impact_with`] on the same patients dated for each scheme's period: `pop_a` for A and
+/// `pop_b` for B hold the same patients in the same order (a generated population dated
+/// twice, [`crate::synth::redate`]), so that two schemes of different years are compared on
+/// the rules, not on which year the records happen to be dated for. Patients are paired by
+/// position; populations of different sizes are an error.
+pub fn impact_dated(
+    a: Side<'_>,
+    b: Side<'_>,
+    pop_a: &Population,
+    pop_b: &Population,
+    from: &PrevalenceFrom,
+) -> Result<Comparison, CompareError> {
+    if pop_a.patients.len() != pop_b.patients.len() {
+        return Err(CompareError {
+            side: "b",
+            scheme: b.scheme.id.clone(),
+            messages: vec!["the two sides' populations hold different patients".into()],
+        });
+    }
+    let pop = pop_a;
+    let ev_a = eval::evaluate(a.program, pop_a);
+    let ev_b = eval::evaluate(b.program, pop_b);
     let in_a = eval::pay_inputs(a.scheme, a.program, &ev_a, from)
         .map_err(|e| national_err("a", a.scheme, e))?;
     let in_b = eval::pay_inputs(b.scheme, b.program, &ev_b, from)
@@ -341,7 +364,7 @@ pub fn impact_with(
     };
     #[cfg(target_arch = "wasm32")]
     let threads = 1;
-    let movers = movers(a.program, b.program, pop, &wanted, threads);
+    let movers = movers(a.program, b.program, (pop_a, pop_b), &wanted, threads);
     for ind in &mut cmp.indicators {
         if let Some(m) = movers.get(&ind.id) {
             if m.count > 0 {
@@ -437,16 +460,16 @@ type Slot<'s> = (&'s str, Option<usize>, Option<usize>);
 fn scan(
     pa: &Program,
     pb: &Program,
-    patients: &[crate::model::Patient],
+    (patients_a, patients_b): (&[crate::model::Patient], &[crate::model::Patient]),
     offset: usize,
     slots: &[Slot<'_>],
 ) -> Vec<RawMovers> {
     let mut out: Vec<RawMovers> = slots.iter().map(|_| RawMovers::default()).collect();
     let mut ea = Engine::new(pa);
     let mut eb = Engine::new(pb);
-    for (k, p) in patients.iter().enumerate() {
+    for (k, (p, q)) in patients_a.iter().zip(patients_b).enumerate() {
         ea.load(p);
-        eb.load(p);
+        eb.load(q);
         if !ea.registered && !eb.registered {
             continue;
         }
@@ -477,7 +500,7 @@ fn scan(
 pub(crate) fn movers(
     pa: &Program,
     pb: &Program,
-    pop: &Population,
+    (pop_a, pop_b): (&Population, &Population),
     wanted: &[String],
     threads: usize,
 ) -> HashMap<String, Movers> {
@@ -494,9 +517,9 @@ pub(crate) fn movers(
     if slots.is_empty() {
         return out;
     }
-    let patients = &pop.patients;
+    let (patients, patients_b) = (&pop_a.patients, &pop_b.patients);
     let parts: Vec<Vec<RawMovers>> = if threads <= 1 || patients.is_empty() {
-        vec![scan(pa, pb, patients, 0, &slots)]
+        vec![scan(pa, pb, (patients, patients_b), 0, &slots)]
     } else {
         #[cfg(not(target_arch = "wasm32"))]
         {
@@ -504,10 +527,11 @@ pub(crate) fn movers(
             std::thread::scope(|sc| {
                 let handles: Vec<_> = patients
                     .chunks(size)
+                    .zip(patients_b.chunks(size))
                     .enumerate()
-                    .map(|(k, chunk)| {
+                    .map(|(k, pair)| {
                         let slots = &slots;
-                        sc.spawn(move || scan(pa, pb, chunk, k * size, slots))
+                        sc.spawn(move || scan(pa, pb, pair, k * size, slots))
                     })
                     .collect();
                 crate::par::join_in_order(handles)
@@ -515,7 +539,7 @@ pub(crate) fn movers(
         }
         #[cfg(target_arch = "wasm32")]
         {
-            vec![scan(pa, pb, patients, 0, &slots)]
+            vec![scan(pa, pb, (patients, patients_b), 0, &slots)]
         }
     };
     let label =
@@ -533,7 +557,7 @@ pub(crate) fn movers(
                     break;
                 }
                 let p = &patients[*k];
-                let explain = |prog: &Program, present: bool| {
+                let explain = |prog: &Program, present: bool, p: &crate::model::Patient| {
                     if !present {
                         return None;
                     }
@@ -544,8 +568,8 @@ pub(crate) fn movers(
                     practice_id: p.practice_id.clone(),
                     a: label(oa),
                     b: label(ob),
-                    explanation_a: explain(pa, ia.is_some()),
-                    explanation_b: explain(pb, ib.is_some()),
+                    explanation_a: explain(pa, ia.is_some(), p),
+                    explanation_b: explain(pb, ib.is_some(), &patients_b[*k]),
                 });
             }
         }

@@ -385,10 +385,14 @@ fn movers_are_the_same_on_any_number_of_threads() {
     let b = scheme(&[DM020_STRICTER]);
     let pop = population();
     let wanted: Vec<String> = ["DM017", "DM020", "DM021"].map(String::from).to_vec();
-    let one = super::impact::movers(&a.2, &b.2, &pop, &wanted, 1);
+    let one = super::impact::movers(&a.2, &b.2, (&pop, &pop), &wanted, 1);
     assert_eq!(one.len(), 2);
     for threads in [2, 3, 5, 64] {
-        assert_eq!(super::impact::movers(&a.2, &b.2, &pop, &wanted, threads), one, "{threads}");
+        assert_eq!(
+            super::impact::movers(&a.2, &b.2, (&pop, &pop), &wanted, threads),
+            one,
+            "{threads}"
+        );
     }
 }
 

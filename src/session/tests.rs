@@ -205,3 +205,26 @@ fn national_prevalence_is_the_schemes_unless_the_population_is_chosen() {
     let v = s.evaluate(MINI).value.unwrap().result;
     assert_eq!(v["national"]["prevalence_source"], "England 2019/20 (embedded)");
 }
+
+/// Comparing schemes of two years on a generated population dates it for each side: each
+/// total is what evaluating that scheme alone gives.
+#[test]
+fn compare_dates_a_generated_population_for_each_side() {
+    let mini_1819 = MINI.replace(
+        "period 2019-04-01 to 2020-03-31",
+        "period 2018-04-01 to 2019-03-31, national prevalence of England 2019/20",
+    );
+    let mut s = small();
+    let total = |s: &mut Session, text: &str| {
+        let r = s.evaluate(text);
+        assert!(r.ok, "{:?}", r.errors);
+        r.value.unwrap().result["total"]["payment"].clone()
+    };
+    let (ta, tb) = (total(&mut s, &mini_1819), total(&mut s, MINI));
+    let r = s.compare(&mini_1819, MINI);
+    assert!(r.ok, "{:?}", r.errors);
+    assert!(r.warnings.iter().all(|w| w.code != "population-period"), "{:?}", r.warnings);
+    let c = serde_json::to_value(&r.value.unwrap().comparison).unwrap();
+    assert_eq!(c["total"]["payment_a"], ta);
+    assert_eq!(c["total"]["payment_b"], tb);
+}

@@ -358,7 +358,7 @@ function fillPicker(sel: HTMLSelectElement, chosen: string): void {
 
 function makeCompareEditor(side: "a" | "b"): EditorView {
   const key = side === "a" ? STORE_A : STORE_B;
-  const fallback = side === "a" ? "rules/qof-2018-19.qof" : "rules/dudley-2018-19.qof";
+  const fallback = side === "a" ? "rules/qof-2024-25.qof" : "rules/qof-2025-26.qof";
   const stored = localStorage.getItem(key);
   const initial = stored ?? shippedFiles.find((f) => f.path === fallback)?.text ?? "";
   const picker = $select(`picker-${side}`);

@@ -1,4 +1,4 @@
-// Browser test of compare mode: QOF 2018/19 against Dudley 2018/19 on the default population,
+// Browser test of compare mode: QOF 2024/25 against QOF 2025/26 (the editor's default comparison) on the default population,
 // with the totals `qofrules eval` prints for each scheme and the HTML report `qofrules compare`
 // writes.
 import { test, before, after } from "node:test";
@@ -15,14 +15,14 @@ after(async () => {
   await browser?.close();
 });
 
-test("compare QOF 2018/19 with Dudley 2018/19: the CLI's totals, a chart and exports", async () => {
+test("compare QOF 2024/25 with QOF 2025/26: the CLI's totals, a chart and exports", async () => {
   const { page, errors } = await openPage(browser);
   await page.click("#mode-compare");
   assert.equal(await waitState(page, "#compare-results", ["done", "error"], 120_000), "done");
   const totalA = await page.getAttribute("#total-a", "data-value");
   const totalB = await page.getAttribute("#total-b", "data-value");
-  const a = expectedJson("qof-2018-19.json");
-  const b = expectedJson("dudley-2018-19.json");
+  const a = expectedJson("qof-2024-25.json");
+  const b = expectedJson("qof-2025-26.json");
   if (a !== null && b !== null) {
     assert.equal(totalA, JSON.parse(a).total.payment, "scheme A's total is the CLI's");
     assert.equal(totalB, JSON.parse(b).total.payment, "scheme B's total is the CLI's");
@@ -41,7 +41,7 @@ test("compare QOF 2018/19 with Dudley 2018/19: the CLI's totals, a chart and exp
   const html = readFileSync(await download.path(), "utf8");
   assert.match(html, /^<!doctype html>/i);
   assert.ok(html.includes("<svg") && !/<(link|img)\b|\bsrc=/i.test(html), "self-contained");
-  const cliHtml = expectedJson("compare-qof-2018-19-dudley-2018-19.html");
+  const cliHtml = expectedJson("compare-qof-2024-25-qof-2025-26.html");
   if (cliHtml !== null) assert.equal(html, cliHtml, "the report `qofrules compare --format html` writes");
   const [csvDownload] = await Promise.all([page.waitForEvent("download"), page.click("#compare-csv")]);
   const csv = readFileSync(await csvDownload.path(), "utf8");

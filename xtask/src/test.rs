@@ -332,7 +332,7 @@ fn browser_tests(ctx: &mut Ctx) -> Outcome {
 /// The schemes whose `qofrules eval --format json` output the browser tests compare with:
 /// parity (QOF 2019/20) and compare mode (QOF 2018/19 against Dudley 2018/19), all on the
 /// embedded default population.
-const CLI_EXPECTED: &[&str] = &["qof-2019-20", "qof-2018-19", "dudley-2018-19"];
+const CLI_EXPECTED: &[&str] = &["qof-2019-20", "qof-2024-25", "qof-2025-26"];
 
 /// Writes `DIR/NAME.json` for each of [`CLI_EXPECTED`] with the debug CLI (built by the rules
 /// step). Without an `eval` subcommand nothing is written and the tests compare wasm with the
@@ -362,10 +362,10 @@ fn cli_expectations(dir: &std::path::Path) -> Result {
     if util::probe(cmd(&bin).args(["compare", "--help"])).is_some() {
         run(cmd(&bin)
             .arg("compare")
-            .arg(root().join("rules").join("qof-2018-19.qof"))
-            .arg(root().join("rules").join("dudley-2018-19.qof"))
+            .arg(root().join("rules").join("qof-2024-25.qof"))
+            .arg(root().join("rules").join("qof-2025-26.qof"))
             .args(["--format", "html", "--out"])
-            .arg(dir.join("compare-qof-2018-19-dudley-2018-19.html")))?;
+            .arg(dir.join("compare-qof-2024-25-qof-2025-26.html")))?;
     }
     Ok(())
 }
