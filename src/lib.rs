@@ -18,6 +18,7 @@ pub mod model;
 pub mod national;
 mod par;
 pub mod pay;
+pub mod pipeline;
 pub mod population;
 pub mod reference;
 pub mod scheme;

@@ -14,11 +14,11 @@ use crate::diag::{Diagnostic, LineIndex, Severity};
 use crate::eval::{self, IndicatorTrace, TestReport};
 use crate::model::Population;
 use crate::national::PrevalenceFrom;
-use crate::pay::{self, PayResult};
 use crate::population::{
     read_csv, read_ndjson, DataErrors, Source, EVENTS_FILE, PATIENTS_FILE, PRACTICES_FILE,
 };
 use crate::scheme::{Scheme, Sources};
+use crate::synth::inputs::{ATTESTED_FILE, HISTORIC_FILE};
 use crate::synth::{self, Selection, SynthOptions, SynthYear};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -293,6 +293,11 @@ pub struct Session {
     /// Where national prevalence comes from (the scheme's figures unless the user chooses the
     /// population's own).
     prevalence_from: PrevalenceFrom,
+    /// Practice-level input files loaded with the population (`attested.csv`, `historic.csv`:
+    /// name and text). A generated population gets synthetic ones for each scheme instead.
+    practice_files: [Option<(String, String)>; 2],
+    /// The seed of a generated population (for its synthetic practice-level inputs).
+    seed: u64,
 }
 
 impl Default for Session {
@@ -347,6 +352,8 @@ impl Session {
             cache: Vec::new(),
             threads: 0,
             prevalence_from: PrevalenceFrom::Scheme,
+            practice_files: [None, None],
+            seed: synth::DEFAULT_SEED,
         }
     }
 
@@ -360,6 +367,8 @@ impl Session {
             cache: Vec::new(),
             threads: 0,
             prevalence_from: PrevalenceFrom::Scheme,
+            practice_files: [None, None],
+            seed: synth::DEFAULT_SEED,
         }
     }
 
@@ -453,6 +462,8 @@ impl Session {
                 self.info = info("synthetic", label, &pop);
                 self.generated = Some((pop.clone(), opts.year.period_end()));
                 self.population = pop;
+                self.practice_files = [None, None];
+                self.seed = opts.seed;
                 Reply::ok(self.info.clone(), Vec::new())
             }
             Err(e) => Reply::message("bad-options", e.to_string(), Some(e.help())),
@@ -463,6 +474,8 @@ impl Session {
     pub fn use_default_population(&mut self) -> Reply<PopulationInfo> {
         self.population = synth::default_population();
         self.generated = Some((self.population.clone(), SynthYear::Y2019_20.period_end()));
+        self.practice_files = [None, None];
+        self.seed = synth::DEFAULT_SEED;
         self.info = info("default", default_label(), &self.population);
         Reply::ok(self.info.clone(), Vec::new())
     }
@@ -510,6 +523,8 @@ impl Session {
                 self.info = info("files", names.join(", "), &pop);
                 self.population = pop;
                 self.generated = None;
+                self.practice_files = [ATTESTED_FILE, HISTORIC_FILE]
+                    .map(|f| find(f).map(|(n, t)| (n.clone(), t.clone())));
                 Reply::ok(self.info.clone(), Vec::new())
             }
             Err(e) => Reply::err(data_problems(&e)),
@@ -580,24 +595,50 @@ impl Session {
     }
 
     fn pay_value(&self, c: &Compiled) -> Result<serde_json::Value, Vec<Problem>> {
-        self.pay_with(c, |r| serde_json::to_value(r).map_err(|e| e.to_string()))
+        self.pay_with(c, |out| serde_json::to_value(out).map_err(|e| e.to_string()))
     }
 
+    /// The practice-level inputs for a scheme: the files loaded with the population, or for
+    /// a generated population the synthetic ones `qofrules synth --for SCHEME` writes.
+    fn practice_texts(&self, scheme: &Scheme) -> [Option<(String, String)>; 2] {
+        if self.generated.is_none() {
+            return self.practice_files.clone();
+        }
+        let (a, h) = crate::pipeline::synthetic_inputs(scheme, &self.population, self.seed);
+        [(a, ATTESTED_FILE), (h, HISTORIC_FILE)]
+            .map(|(t, f)| t.map(|t| (format!("{f} (synthetic)"), t)))
+    }
+
+    /// Runs the one pipeline on the session's population ([`crate::pipeline`]) and hands the
+    /// JSON output (pay result and reporting strata) to `f`.
     fn pay_with<T>(
         &self,
         c: &Compiled,
-        f: impl FnOnce(&PayResult<'_>) -> Result<T, String>,
+        f: impl FnOnce(&crate::pipeline::JsonOutput<'_>) -> Result<T, String>,
     ) -> Result<T, Vec<Problem>> {
-        let ev = match self.threads {
-            0 => eval::evaluate(&c.prog, &self.population),
-            n => eval::evaluate_with_threads(&c.prog, &self.population, n),
+        use crate::pipeline::{self, PracticeInputs};
+        let texts = self.practice_texts(&c.scheme);
+        let practice = PracticeInputs::of(&texts);
+        let problem = |e: pipeline::RunError| {
+            let code = match e {
+                pipeline::RunError::National { .. } => "national",
+                pipeline::RunError::Input(_) => "input",
+                pipeline::RunError::Pay(_) => "pay",
+            };
+            vec![Problem::plain(code, e.to_string(), e.help().map(String::from))]
         };
-        let inputs = eval::pay_inputs(&c.scheme, &c.prog, &ev, &self.prevalence_from)
-            .map_err(|e| vec![Problem::plain("national", e.message, Some(e.help))])?;
-        let result = pay::pay(&inputs.scheme, &inputs.national, &inputs.data).map_err(|e| {
-            e.0.iter().map(|x| Problem::plain("pay", x.to_string(), None)).collect::<Vec<_>>()
-        })?;
-        f(&result).map_err(|e| vec![Problem::plain("internal", e, None)])
+        let run = pipeline::run_population(
+            &c.scheme,
+            &c.prog,
+            &self.population,
+            &self.prevalence_from,
+            &practice,
+            self.threads,
+        )
+        .map_err(problem)?;
+        let result = pipeline::pay(&run.inputs).map_err(problem)?;
+        let out = pipeline::JsonOutput::new(&result, Some((&c.prog, &run.evaluation)));
+        f(&out).map_err(|e| vec![Problem::plain("internal", e, None)])
     }
 
     /// Evaluates the scheme on the session's population and pays it.
@@ -619,9 +660,7 @@ impl Session {
     pub fn evaluate_json(&mut self, text: &str) -> Result<String, Vec<Problem>> {
         let c = self.compiled(text, ROOT_NAME)?;
         self.fit_population(&c.scheme);
-        self.pay_with(&c, |r| {
-            serde_json::to_string_pretty(r).map(|s| s + "\n").map_err(|e| e.to_string())
-        })
+        self.pay_with(&c, |out| out.to_string_pretty().map_err(|e| e.to_string()))
     }
 
     /// Explains one patient of the population, for every indicator or only `indicator`.
@@ -728,12 +767,15 @@ impl Session {
         };
         let side_a = Side { scheme: &a.scheme, sources: &a.sources, program: &a.prog };
         let side_b = Side { scheme: &b.scheme, sources: &b.sources, program: &b.prog };
+        let pop_b = pop_b.as_ref().unwrap_or(&self.population);
+        let texts = [self.practice_texts(&a.scheme), self.practice_texts(&b.scheme)];
+        let [pa, pb] = texts.each_ref().map(crate::pipeline::PracticeInputs::of);
         let comparison = match crate::compare::impact_dated(
             side_a,
             side_b,
-            &self.population,
-            pop_b.as_ref().unwrap_or(&self.population),
+            (&self.population, pop_b),
             &self.prevalence_from,
+            (&pa, &pb),
         ) {
             Ok(c) => c,
             Err(e) => {

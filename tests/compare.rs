@@ -168,6 +168,46 @@ fn cli_compare_of_two_years_dates_the_default_population_for_each() {
     }
 }
 
+/// Practice-level inputs reach compare as they reach eval: from the population folder, or
+/// given with --attested / --historic; each side's total is that scheme's eval.
+#[test]
+fn cli_compare_reads_the_practice_level_inputs_eval_reads() {
+    let r = root();
+    let dir = std::env::temp_dir().join(format!("qofrules-compare-inputs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let pop = dir.join("pop");
+    let p = pop.to_str().unwrap();
+    let (a, b) = ("rules/aylesbury-2017-18.qof", "rules/dudley-2017-18.qof");
+    let out = run(&["synth", "--ccg", "Dudley", "--scale", "0.02", "--for", b, "--out", p], &r);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let c = json(&run(&["compare", a, b, "--population", p, "--format", "json"], &r));
+    let eb = json(&run(&["eval", b, "--population", p, "--format", "json"], &r));
+    assert_eq!(c["total"]["payment_b"], eb["total"]["payment"]);
+    // Named files give the same money as the folder's; without historic achievement the
+    // half of Dudley 2017/18 paid on 2016/17 is missing.
+    let h = pop.join("historic.csv");
+    let named = json(&run(
+        &[
+            "compare",
+            a,
+            b,
+            "--population",
+            p,
+            "--historic",
+            h.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &r,
+    ));
+    assert_eq!(named["total"]["payment_b"], c["total"]["payment_b"]);
+    std::fs::remove_file(&h).unwrap();
+    let without = json(&run(&["compare", a, b, "--population", p, "--format", "json"], &r));
+    let money = |v: &serde_json::Value| -> Decimal { v.as_str().unwrap().parse().unwrap() };
+    assert!(money(&without["total"]["payment_b"]) < money(&c["total"]["payment_b"]));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn cli_compare_table_prints_the_diff_and_the_impact() {
     let r = root();

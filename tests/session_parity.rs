@@ -5,20 +5,28 @@
 
 use std::process::Command;
 
+/// Every shipped scheme: the same bytes, reporting strata, dated default population and
+/// synthetic practice-level inputs included (one pipeline, `qofrules::pipeline`).
 #[test]
 fn session_json_is_the_cli_json() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/somerset-2018-19.qof");
-    let out = Command::new(env!("CARGO_BIN_EXE_qofrules"))
-        .args(["eval", path, "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let cli = String::from_utf8(out.stdout).unwrap();
-    let text = std::fs::read_to_string(path).unwrap();
     let mut session = qofrules::session::Session::new();
-    let json = session.evaluate_json(&text).unwrap();
-    assert!(json.contains("\"practices\""));
-    assert_eq!(json, cli);
+    let mut with_reports = 0;
+    for (path, text) in qofrules::shipped::SCHEMES {
+        let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        let out = Command::new(env!("CARGO_BIN_EXE_qofrules"))
+            .arg("eval")
+            .arg(&full)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{path}: {}", String::from_utf8_lossy(&out.stderr));
+        let cli = String::from_utf8(out.stdout).unwrap();
+        let json = session.evaluate_json(text).unwrap_or_else(|e| panic!("{path}: {e:?}"));
+        assert!(json.contains("\"practices\""), "{path}");
+        with_reports += usize::from(json.contains("\"reports\""));
+        assert!(json == cli, "{path}: the session's JSON differs from the CLI's");
+    }
+    assert!(with_reports >= 1, "no shipped scheme reports by anything");
 }
 
 /// The editor's "Export HTML" is the CLI's `compare --format html` report, byte for byte.

@@ -2,13 +2,15 @@
 //! [--format table|csv|json|html] [--out FILE]`: two schemes on one population, side by side.
 
 use super::eval::{
-    apply_structure, load_population, load_scheme, prevalence_from, write_output, PrevalenceFromArg,
+    apply_structure, load_population, load_scheme, practice_files, prevalence_from, write_output,
+    PrevalenceFromArg,
 };
 use qofrules::aggregate::{read_achievement, read_prevalence, AchievementOptions};
 use qofrules::compare::{self, Comparison, Side};
 use qofrules::eval::PayInputs;
 use qofrules::national::PrevalenceFrom;
 use qofrules::pay::PracticeData;
+use qofrules::pipeline::{self, PracticeInputs};
 use qofrules::scheme::Scheme;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -54,6 +56,14 @@ pub struct CompareArgs {
     /// scheme's own, or England's embedded figures for a 2019/20 scheme) or `population`
     #[arg(long, value_enum, default_value = "scheme")]
     pub prevalence_from: PrevalenceFromArg,
+    /// Attested items (`practice_id,item_id,met`) for both schemes; default: the population
+    /// folder's `attested.csv`, if any
+    #[arg(long)]
+    pub attested: Option<PathBuf>,
+    /// Historic achievement (`practice_id,year,item,points,pounds`) for both schemes; default:
+    /// the population folder's `historic.csv`, if any
+    #[arg(long)]
+    pub historic: Option<PathBuf>,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -115,6 +125,18 @@ fn go(args: &CompareArgs) -> Result<(), ExitCode> {
     let a = Side { scheme: &scheme_a, sources: &sa, program: &prog_a };
     let b = Side { scheme: &scheme_b, sources: &sb, program: &prog_b };
     let from = prevalence_from(args.national.as_deref(), args.prevalence_from)?;
+    // Each side's practice-level inputs (the same files; on the default population each
+    // scheme's own synthetic ones).
+    let files = |scheme: &Scheme| {
+        practice_files(
+            args.attested.as_deref(),
+            args.historic.as_deref(),
+            args.population.as_deref(),
+            args.achievement.is_none().then_some(scheme),
+        )
+    };
+    let (files_a, files_b) = (files(&scheme_a)?, files(&scheme_b)?);
+    let (practice_a, practice_b) = (PracticeInputs::of(&files_a), PracticeInputs::of(&files_b));
     let result = match (&args.achievement, &args.prevalence) {
         (Some(ach), Some(prev)) => {
             let ach_text = read_text(ach)?;
@@ -128,9 +150,15 @@ fn go(args: &CompareArgs) -> Result<(), ExitCode> {
                 None => None,
             };
             let structure = args.structure.as_deref().zip(structure_text.as_deref());
-            let in_a = counts_inputs(&scheme_a, ach, prev, structure, &from, true)?;
+            let mut in_a = counts_inputs(&scheme_a, ach, prev, structure, &from, true)?;
             // the same file again for B: its warnings were printed for A
-            let in_b = counts_inputs(&scheme_b, ach, prev, structure, &from, false)?;
+            let mut in_b = counts_inputs(&scheme_b, ach, prev, structure, &from, false)?;
+            for (inputs, p) in [(&mut in_a, &practice_a), (&mut in_b, &practice_b)] {
+                pipeline::read_practice_inputs(inputs, p).map_err(|e| {
+                    eprintln!("error: {e}");
+                    ExitCode::from(1)
+                })?;
+            }
             compare::impact_counts(a, b, &in_a, &in_b)
         }
         _ => {
@@ -142,7 +170,7 @@ fn go(args: &CompareArgs) -> Result<(), ExitCode> {
             let pop = load_population(args.population.as_deref(), &scheme_a)?;
             if args.population.is_none() && !same_period {
                 let pop_b = qofrules::synth::default_population_for(scheme_b.period_end);
-                compare::impact_dated(a, b, &pop, &pop_b, &from)
+                compare::impact_dated(a, b, (&pop, &pop_b), &from, (&practice_a, &practice_b))
             } else {
                 if !same_period {
                     if let Some(w) = qofrules::eval::period_mismatch(
@@ -153,7 +181,7 @@ fn go(args: &CompareArgs) -> Result<(), ExitCode> {
                         eprintln!("warning: scheme B: {}\n  help: {}", w.message, w.help);
                     }
                 }
-                compare::impact_with(a, b, &pop, &from)
+                compare::impact_dated(a, b, (&pop, &pop), &from, (&practice_a, &practice_b))
             }
         }
     };

@@ -3,14 +3,12 @@
 //! Also the loading helpers `explain` and `test` share.
 
 use super::check::{load, report, ErrorFormat};
-use qofrules::aggregate::{
-    read_achievement, read_attested, read_historic, read_prevalence, read_structure,
-    AchievementOptions,
-};
+use qofrules::aggregate::{read_achievement, read_prevalence, read_structure, AchievementOptions};
 use qofrules::compile::{compile, Program};
 use qofrules::model::Population;
 use qofrules::national::{NationalError, NationalFile, PrevalenceFrom};
 use qofrules::pay::{PayResult, PracticeData};
+use qofrules::pipeline::{self, JsonOutput, PracticeInputs};
 use qofrules::population::{read_csv_stream, read_ndjson, Source};
 use qofrules::scheme::{Scheme, Sources};
 use std::collections::BTreeMap;
@@ -151,6 +149,40 @@ pub fn load_population(path: Option<&Path>, scheme: &Scheme) -> Result<Populatio
         eprintln!("warning: {}\n  help: {}", w.message, w.help);
     }
     Ok(pop)
+}
+
+/// The practice-level input files of a run (`attested.csv`, `historic.csv`) as `(name,
+/// text)`: an explicit file wins; otherwise the population folder's own, when it has one; and
+/// with neither a folder nor a file, for `default_for` (a scheme run on the embedded default
+/// population) the synthetic inputs `qofrules synth --for SCHEME` would write.
+pub fn practice_files(
+    attested: Option<&Path>,
+    historic: Option<&Path>,
+    population: Option<&Path>,
+    default_for: Option<&Scheme>,
+) -> Result<[Option<(String, String)>; 2], ExitCode> {
+    use qofrules::synth::inputs::{ATTESTED_FILE, HISTORIC_FILE};
+    let mut out = [None, None];
+    for (k, (given, name)) in
+        [(attested, ATTESTED_FILE), (historic, HISTORIC_FILE)].into_iter().enumerate()
+    {
+        let path = given.map(Path::to_path_buf).or_else(|| folder_file(population, name));
+        if let Some(path) = path {
+            out[k] = Some((path.display().to_string(), read_text(&path)?));
+        }
+    }
+    if let (None, Some(scheme)) = (population, default_for) {
+        let pop = qofrules::synth::default_population_for(scheme.period_end);
+        let synthetic = pipeline::synthetic_inputs(scheme, &pop, qofrules::synth::DEFAULT_SEED);
+        for (k, (text, name)) in
+            [(synthetic.0, ATTESTED_FILE), (synthetic.1, HISTORIC_FILE)].into_iter().enumerate()
+        {
+            if out[k].is_none() {
+                out[k] = text.map(|t| (format!("{name} (synthetic, default population)"), t));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// `name` in the population folder `population`, if it is a folder that has that file.
@@ -299,14 +331,13 @@ pub fn run(args: EvalArgs) -> ExitCode {
     }
 }
 
-/// The JSON output: the pay result, plus the reporting-strata counts when a population was
-/// evaluated and the scheme reports by anything.
-#[derive(serde::Serialize)]
-struct JsonOut<'a> {
-    #[serde(flatten)]
-    result: &'a PayResult<'a>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    reports: Vec<qofrules::eval::ReportRow<'a>>,
+/// Prints a pipeline error with its hint; exit code 1 (the input has errors).
+fn run_error(e: pipeline::RunError) -> ExitCode {
+    eprintln!("error: {e}");
+    if let Some(help) = e.help() {
+        eprintln!("  help: {help}");
+    }
+    ExitCode::from(1)
 }
 
 fn go(args: &EvalArgs) -> Result<(), ExitCode> {
@@ -319,6 +350,14 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
         return Err(ExitCode::from(2));
     }
     let from = prevalence_from(args.national.as_deref(), args.prevalence_from)?;
+    let [attested, historic] = practice_files(
+        args.attested.as_deref(),
+        args.historic.as_deref(),
+        args.population.as_deref(),
+        (args.achievement.is_none()).then_some(&scheme),
+    )?;
+    let files = [attested, historic];
+    let practice = PracticeInputs::of(&files);
     let mut evaluation = None;
     let inputs = match &args.achievement {
         Some(ach) => {
@@ -352,59 +391,26 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
             }
             let national = qofrules::national::decide(&scheme, &pay, &data, &from)
                 .map_err(|e| national_error(&e))?;
-            qofrules::eval::PayInputs { scheme: pay, national, data }
+            let mut inputs = qofrules::eval::PayInputs { scheme: pay, national, data };
+            pipeline::read_practice_inputs(&mut inputs, &practice).map_err(run_error)?;
+            inputs
         }
         None => {
             let pop = load_population(args.population.as_deref(), &scheme)?;
-            let ev = evaluation.insert(qofrules::eval::evaluate(&prog, &pop));
+            let run = pipeline::run_population(&scheme, &prog, &pop, &from, &practice, 0)
+                .map_err(run_error)?;
             // The process ends soon after: leave the population's memory to the OS rather
             // than freeing millions of event vectors one by one (0.1 s per million patients).
             std::mem::forget(pop);
-            qofrules::eval::pay_inputs(&scheme, &prog, ev, &from).map_err(|e| national_error(&e))?
+            evaluation = Some(run.evaluation);
+            run.inputs
         }
     };
-    let mut inputs = inputs;
-    type Reader = fn(
-        &mut PracticeData,
-        &str,
-        &str,
-    )
-        -> Result<qofrules::aggregate::ReadSummary, qofrules::aggregate::DataError>;
-    // An explicit file wins; otherwise the population folder's own, when it has one.
-    let attested = args.attested.clone().or_else(|| {
-        folder_file(args.population.as_deref(), qofrules::synth::inputs::ATTESTED_FILE)
-    });
-    let historic = args.historic.clone().or_else(|| {
-        folder_file(args.population.as_deref(), qofrules::synth::inputs::HISTORIC_FILE)
-    });
-    let extra: [(&Option<PathBuf>, Reader); 2] =
-        [(&attested, read_attested), (&historic, read_historic)];
-    for (path, reader) in extra {
-        if let Some(path) = path {
-            let name = path.display().to_string();
-            if let Err(e) = reader(&mut inputs.data, &read_text(path)?, &name) {
-                eprintln!("error: {e}");
-                return Err(ExitCode::from(1));
-            }
-        }
-    }
-    let result = match qofrules::pay::pay(&inputs.scheme, &inputs.national, &inputs.data) {
-        Ok(r) => r,
-        Err(e) => {
-            for err in &e.0 {
-                eprintln!("error: {err}");
-            }
-            return Err(ExitCode::from(1));
-        }
-    };
+    let result = pipeline::pay(&inputs).map_err(run_error)?;
     let text = match args.format {
         Format::Json => {
-            let reports = match &evaluation {
-                Some(ev) => qofrules::eval::report_rows(&prog, ev),
-                None => Vec::new(),
-            };
             // Streamed: the JSON of a million-patient population runs to hundreds of MB.
-            let out = JsonOut { result: &result, reports };
+            let out = JsonOutput::new(&result, evaluation.as_ref().map(|ev| (&prog, ev)));
             return write_output_with(args.output.as_deref(), |w| {
                 serde_json::to_writer_pretty(&mut *w, &out).map_err(std::io::Error::other)?;
                 w.write_all(b"\n")

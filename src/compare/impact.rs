@@ -15,6 +15,7 @@ use crate::national::{NationalError, PrevalenceFrom};
 use crate::pay::national::NationalReport;
 use crate::pay::numeric::{div, ser_dec, ser_money, ser_opt_dec};
 use crate::pay::{IndicatorTotal, PayResult};
+use crate::pipeline::PracticeInputs;
 use crate::scheme::{Kind, Outcome, Scheme, Sources};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -314,20 +315,21 @@ pub fn impact_with(
     pop: &Population,
     from: &PrevalenceFrom,
 ) -> Result<Comparison, CompareError> {
-    impact_dated(a, b, pop, pop, from)
+    impact_dated(a, b, (pop, pop), from, (&Default::default(), &Default::default()))
 }
 
 /// [`impact_with`] on the same patients dated for each scheme's period: `pop_a` for A and
 /// `pop_b` for B hold the same patients in the same order (a generated population dated
 /// twice, [`crate::synth::redate`]), so that two schemes of different years are compared on
 /// the rules, not on which year the records happen to be dated for. Patients are paired by
-/// position; populations of different sizes are an error.
+/// position; populations of different sizes are an error. `practice` holds each side's
+/// practice-level inputs (attested items, historic achievement).
 pub fn impact_dated(
     a: Side<'_>,
     b: Side<'_>,
-    pop_a: &Population,
-    pop_b: &Population,
+    (pop_a, pop_b): (&Population, &Population),
     from: &PrevalenceFrom,
+    practice: (&PracticeInputs<'_>, &PracticeInputs<'_>),
 ) -> Result<Comparison, CompareError> {
     if pop_a.patients.len() != pop_b.patients.len() {
         return Err(CompareError {
@@ -339,10 +341,19 @@ pub fn impact_dated(
     let pop = pop_a;
     let ev_a = eval::evaluate(a.program, pop_a);
     let ev_b = eval::evaluate(b.program, pop_b);
-    let in_a = eval::pay_inputs(a.scheme, a.program, &ev_a, from)
+    let mut in_a = eval::pay_inputs(a.scheme, a.program, &ev_a, from)
         .map_err(|e| national_err("a", a.scheme, e))?;
-    let in_b = eval::pay_inputs(b.scheme, b.program, &ev_b, from)
+    let mut in_b = eval::pay_inputs(b.scheme, b.program, &ev_b, from)
         .map_err(|e| national_err("b", b.scheme, e))?;
+    for (side, scheme, inputs, files) in
+        [("a", a.scheme, &mut in_a, practice.0), ("b", b.scheme, &mut in_b, practice.1)]
+    {
+        crate::pipeline::read_practice_inputs(inputs, files).map_err(|e| CompareError {
+            side,
+            scheme: scheme.id.clone(),
+            messages: vec![e.to_string()],
+        })?;
+    }
     let (pay_a, pay_b) = pay_both(a, &in_a, b, &in_b)?;
     let d = diff(a.scheme, a.sources, b.scheme, b.sources);
     // Indicators whose counts differ at any practice (a changed register or period shows here
