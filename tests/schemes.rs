@@ -2,7 +2,8 @@
 //! carries exactly the official points of NHS Digital's INDICATORS_1920.csv, the national 2018/19
 //! scheme is complete (77 indicators, 559 points in its three published domains), and the
 //! schemes of 2021/22 to 2023/24 NHS Digital's published indicators and points
-//! (`data/reference/nhs-digital/`); every year since has its published totals.
+//! (`data/reference/nhs-digital/`); every year since has its published totals and states its
+//! payment model, with the income protection of 2020/21, 2021/22, 2023/24 and 2024/25.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use qofrules::syntax::ast::{File, IndStmt, Item};
@@ -605,4 +606,258 @@ fn vaccination_points_at_the_lower_threshold_follow_the_years() {
     for path in ["rules/qof-2023-24.qof", "rules/qof-2025-26.qof", "rules/qof-2026-27.qof"] {
         assert_eq!(vi(path), linear, "{path}");
     }
+}
+
+// ---------------------------------------------------------------- income protection by year
+
+/// The 19 register indicators of a year (its Boolean `register` indicators).
+fn register_indicators(s: &qofrules::scheme::Scheme) -> BTreeSet<String> {
+    s.indicators
+        .iter()
+        .filter(|i| matches!(i.kind, qofrules::scheme::Kind::Register))
+        .map(|i| i.id.clone())
+        .collect()
+}
+
+fn set(ids: &[&str]) -> BTreeSet<String> {
+    ids.iter().map(|s| s.to_string()).collect()
+}
+
+/// Every year states its own payment model (a year that states none inherits its parent's);
+/// the protected years pay the indicators the sources name on the historic year, repriced at
+/// this year's point value, CPI and APDF, and every other indicator on performance.
+#[test]
+fn national_payment_models_encode_each_years_income_protection() {
+    use qofrules::scheme::PaymentModel as M;
+    use rust_decimal::Decimal;
+    let flu = ["CHD007", "COPD007", "DM018", "STIA009"];
+    let prescribing = ["AF007", "CHD005", "HF003", "HF006", "DM006", "DM022", "DM023", "STIA007"];
+    let vaccination = ["VI001", "VI002", "VI003", "VI004"];
+    let reallocated = ["CAN004", "CAN005", "MH007", "MH011", "MH012", "NDH001"];
+    for path in YEARS {
+        let states = parse(path).items.iter().any(|i| match i {
+            Item::Scheme(s) => s
+                .stmts
+                .iter()
+                .any(|st| matches!(st, qofrules::syntax::ast::SchemeStmt::Payment { .. })),
+            _ => false,
+        });
+        assert!(states, "{path} states its payment model");
+        let s = resolved(path);
+        let all: BTreeSet<String> = s.indicators.iter().map(|i| i.id.clone()).collect();
+        let registers = register_indicators(&s);
+        let attested: BTreeSet<String> = s
+            .indicators
+            .iter()
+            .filter(|i| matches!(i.kind, qofrules::scheme::Kind::Attested))
+            .map(|i| i.id.clone())
+            .collect();
+        // (historic year, the indicators on performance, points protected); None: performance
+        let want: Option<(&str, BTreeSet<String>, u32)> = match s.id.as_str() {
+            // BMA toolkit: registers 81, cervical screening 22 and flu 36 on achievement, QI 74
+            // in full (attested), 354 points protected
+            "qof_2020_21" => {
+                let mut perf = &registers | &attested;
+                perf.extend(set(&["CS005", "CS006"]).into_iter().chain(set(&flu)));
+                assert_eq!(registers.len(), 19);
+                assert_eq!(attested, set(&["QIECD005", "QIECD006", "QILD007", "QILD008"]));
+                Some(("2018/19", perf, 354))
+            }
+            // NHS England, 7 December 2021: vaccinations, cervical screening, registers and the
+            // eight prescribing indicators on performance; the six reallocated at 0 points pay
+            // nothing either way; everything else (QI included) protected: 389 points
+            "qof_2021_22" => {
+                let mut perf = registers.clone();
+                perf.extend(
+                    set(&["CS005", "CS006"])
+                        .into_iter()
+                        .chain(set(&vaccination))
+                        .chain(set(&prescribing))
+                        .chain(set(&reallocated)),
+                );
+                assert_eq!(registers.len(), 19);
+                Some(("2018/19", perf, 389))
+            }
+            // the 19 register indicators, 81 points, on 2022/23
+            "qof_2023_24" => {
+                assert_eq!(registers.len(), 19);
+                Some(("2022/23", &all - &registers, 81))
+            }
+            // PCIT: 32 indicators, 212 points, at the 2023/24 achievement level
+            "qof_2024_25" => {
+                let mut protected = registers.clone();
+                protected.extend(attested.iter().cloned());
+                protected.extend(set(&[
+                    "AST008", "CAN004", "CAN005", "COPD014", "DEP004", "MH021", "SMOK005",
+                ]));
+                assert_eq!((registers.len(), attested.len(), protected.len()), (19, 6, 32));
+                Some(("2023/24", &all - &protected, 212))
+            }
+            "qof_2019_20" | "qof_2022_23" | "qof_2025_26" | "qof_2026_27" => None,
+            other => panic!("unexpected scheme {other}"),
+        };
+        match (want, &s.payment) {
+            (None, model) => assert_eq!(model, &M::Performance, "{path}"),
+            (Some((year, performance, points)), M::Except { base, except, on }) => {
+                assert_eq!(**base, M::Performance, "{path}: the base model");
+                let historic = M::Historic {
+                    year: year.to_string(),
+                    prevalence: true,
+                    list_size: true,
+                    pounds: false,
+                };
+                assert_eq!(**on, historic, "{path}: the protected indicators' model");
+                let protected: BTreeSet<String> = except.iter().cloned().collect();
+                assert_eq!(protected.len(), except.len(), "{path}: an indicator listed twice");
+                assert_eq!(protected, &all - &performance, "{path}: the protected indicators");
+                let sum: Decimal = s
+                    .indicators
+                    .iter()
+                    .filter(|i| protected.contains(&i.id))
+                    .map(|i| i.points)
+                    .sum();
+                assert_eq!(sum, Decimal::from(points), "{path}: points protected");
+            }
+            (Some(_), model) => panic!("{path}: expected income protection, found {model:?}"),
+        }
+    }
+}
+
+/// Pays one practice under a shipped year on an in-memory input: its list is the year's
+/// national average (CPI 1) and its diabetes prevalence 10.5% (840 of 8,000 aged 17 or over)
+/// against a national 7% (APDF 1.5); `setup` adds counts and historic figures, `check` reads
+/// the result.
+fn pay_one_practice(
+    path: &str,
+    setup: impl FnOnce(&mut qofrules::pay::PracticeData),
+    check: impl FnOnce(&qofrules::pay::PayResult),
+) {
+    use qofrules::pay::{FigureSource, GroupTotals, NationalFigures, PracticeData};
+    let s = resolved(path);
+    let ps = qofrules::compile::pay_scheme(&s);
+    let average = s.national_average_list_size.unwrap();
+    let mut data = PracticeData::new();
+    data.set_list_size("P1", "TOTAL", average.try_into().unwrap());
+    data.set_list_size("P1", "17OV", 8000);
+    data.set_register("P1", "DM", 840);
+    setup(&mut data);
+    let mut prevalence = BTreeMap::new();
+    prevalence.insert("DM".to_string(), GroupTotals { register: 7, list_size: 100 });
+    let national =
+        NationalFigures::given(average, FigureSource::Scheme, prevalence, FigureSource::Scheme);
+    let r = qofrules::pay::pay(&ps, &national, &data).unwrap();
+    check(&r);
+}
+
+fn paid(r: &qofrules::pay::PayResult, id: &str) -> (String, String) {
+    let line = r.practices[0].indicators.iter().find(|i| i.id == id).unwrap();
+    (line.payment.normalize().to_string(), line.paid_on.to_string())
+}
+
+fn counts(numerator: u32, denominator: u32) -> qofrules::pay::Counts {
+    qofrules::pay::Counts { numerator, denominator, ..Default::default() }
+}
+
+fn met(achieved: bool) -> qofrules::pay::Counts {
+    qofrules::pay::Counts { achieved: Some(achieved), ..Default::default() }
+}
+
+fn points(p: &str) -> qofrules::pay::HistoricValue {
+    qofrules::pay::HistoricValue { points: Some(p.parse().unwrap()), pounds: None }
+}
+
+/// A protected indicator is paid on its historic points at this year's point value, CPI and
+/// APDF, whatever this year's achievement; an unprotected one on this year's achievement,
+/// whatever its historic figure.
+#[test]
+fn protected_indicators_pay_the_historic_year_and_the_rest_performance() {
+    let historic = |year: &str| {
+        format!("except: historic {year} points adjusted for list size and prevalence")
+    };
+    // 2020/21, £194.83: DM020 protected (2018/19: 10 points) although 90% achieved this year;
+    // CS005 (14 points, 45%-80%) on performance although its 2018/19 figure is 7 points; the QI
+    // module attested is paid in full
+    pay_one_practice(
+        "rules/qof-2020-21.qof",
+        |d| {
+            d.set_counts("P1", "DM020", counts(90, 100));
+            d.set_counts("P1", "CS005", counts(80, 100));
+            d.set_attested("P1", "QIECD005", true);
+            d.set_historic("P1", "2018/19", "DM020", points("10"));
+            d.set_historic("P1", "2018/19", "CS005", points("7"));
+        },
+        |r| {
+            // 10 x 194.83 x CPI 1 x APDF 1.5 = 2922.45
+            assert_eq!(paid(r, "DM020"), ("2922.45".into(), historic("2018/19")));
+            // 14 x 194.83 = 2727.62
+            assert_eq!(paid(r, "CS005"), ("2727.62".into(), "performance".into()));
+            // 27 x 194.83 = 5260.41
+            assert_eq!(paid(r, "QIECD005"), ("5260.41".into(), "performance".into()));
+        },
+    );
+    // 2021/22, £201.16: DM020 protected; DM022 (8 points as paid, prescribing) on performance;
+    // CAN005 reallocated to 0 points pays nothing, whatever its historic figure
+    pay_one_practice(
+        "rules/qof-2021-22.qof",
+        |d| {
+            d.set_counts("P1", "DM022", counts(100, 100));
+            d.set_counts("P1", "CAN005", counts(100, 100));
+            d.set_historic("P1", "2018/19", "DM020", points("10"));
+            d.set_historic("P1", "2018/19", "DM022", points("2"));
+            d.set_historic("P1", "2018/19", "CAN005", points("2"));
+        },
+        |r| {
+            // 10 x 201.16 x 1.5 = 3017.40
+            assert_eq!(paid(r, "DM020"), ("3017.4".into(), historic("2018/19")));
+            // 8 x 201.16 x 1.5 = 2413.92
+            assert_eq!(paid(r, "DM022"), ("2413.92".into(), "performance".into()));
+            assert_eq!(paid(r, "CAN005"), ("0".into(), "performance".into()));
+        },
+    );
+    // 2023/24, £213.43: the diabetes register protected on 2022/23 (6 points) though not kept
+    // this year; DM020 (17 points, 35%-75%) on performance
+    pay_one_practice(
+        "rules/qof-2023-24.qof",
+        |d| {
+            d.set_counts("P1", "DM017", met(false));
+            d.set_counts("P1", "DM020", counts(75, 100));
+            d.set_historic("P1", "2022/23", "DM017", points("6"));
+            d.set_historic("P1", "2022/23", "DM020", points("3"));
+        },
+        |r| {
+            // 6 x 213.43 x 1.5 = 1920.87
+            assert_eq!(paid(r, "DM017"), ("1920.87".into(), historic("2022/23")));
+            // 17 x 213.43 x 1.5 = 5442.465 -> 5442.47
+            assert_eq!(paid(r, "DM020"), ("5442.47".into(), "performance".into()));
+        },
+    );
+    // 2024/25, £220.62: SMOK005 protected at its 2023/24 20 points although 100% achieved now
+    // (no reward for improving); SMOK002 (25 points, 50%-90%) on performance at 80%
+    pay_one_practice(
+        "rules/qof-2024-25.qof",
+        |d| {
+            d.set_counts("P1", "SMOK005", counts(100, 100));
+            d.set_counts("P1", "SMOK002", counts(80, 100));
+            d.set_historic("P1", "2023/24", "SMOK005", points("20"));
+            d.set_historic("P1", "2023/24", "SMOK002", points("25"));
+        },
+        |r| {
+            // 20 x 220.62 x CPI 1 (smoking is not prevalence-adjusted) = 4412.40
+            assert_eq!(paid(r, "SMOK005"), ("4412.4".into(), historic("2023/24")));
+            // 25 x 0.30 / 0.40 = 18.75 points x 220.62 = 4136.625 -> 4136.63
+            assert_eq!(paid(r, "SMOK002"), ("4136.63".into(), "performance".into()));
+        },
+    );
+    // 2025/26: no protection; a 2024/25 figure for SMOK002 changes nothing
+    pay_one_practice(
+        "rules/qof-2025-26.qof",
+        |d| {
+            d.set_counts("P1", "SMOK002", counts(80, 100));
+            d.set_historic("P1", "2024/25", "SMOK002", points("25"));
+        },
+        |r| {
+            // 18.75 x 225.49 = 4227.9375 -> 4227.94
+            assert_eq!(paid(r, "SMOK002"), ("4227.94".into(), "performance".into()));
+        },
+    );
 }
