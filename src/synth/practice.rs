@@ -755,6 +755,7 @@ fn local_care(g: &Gen, who: &Who, id: &str, ev: &mut Vec<Event>) {
         }
     }
     earlier_qof(g, who, &mut rng, ev);
+    later_qof(g, who, &mut rng, ev);
 }
 
 /// Care that indicators retired before 2019/20 looked at (QOF 2018/19: COPD004, COPD005,
@@ -819,6 +820,483 @@ fn earlier_qof(g: &Gen, who: &Who, rng: &mut Rng, ev: &mut Vec<Event>) {
                 let i = Date(rng.range(d.0, d.add_months(1).0.min(g.pped.0)));
                 Gen::ev(ev, i, c::LARC_INFORMATION, None);
             }
+        }
+    }
+}
+
+/// LDL cholesterol in tenths of mmol/L (on a statin; about 1.0 higher without one).
+const LDL_Q: [(u32, i32); 6] = [(0, 8), (250, 16), (500, 21), (750, 28), (950, 38), (1000, 55)];
+
+/// Care the national schemes of 2020/21 to 2026/27 look at, from the same stream as
+/// [`local_care`] (drawn after it, so every earlier record is unchanged): childhood and shingles
+/// vaccinations, the fuller asthma, COPD and heart failure reviews, cancer support, the mental
+/// health physical checks, non-diabetic hyperglycaemia, dependence-forming medicines, oral
+/// anticoagulation and lipid-lowering exceptions, LDL and non-HDL cholesterol, home blood
+/// pressure and weight management, with a few per cent declined or contraindicated
+/// (`docs/synthetic.md` gives the rates).
+fn later_qof(g: &Gen, who: &Who, rng: &mut Rng, ev: &mut Vec<Event>) {
+    let pped = g.pped;
+    let ys = g.year_start;
+    let on = |grp: Group| who.flags & bit(grp) != 0;
+    // Care: a base rate in thousandths scaled by practice quality and patient engagement.
+    let care = |rng: &mut Rng, base: u32| {
+        let p = (u64::from(base) * u64::from(g.quality) * u64::from(who.engagement) / 1_000_000)
+            .min(990) as u32;
+        rng.permille(p)
+    };
+    let between = |rng: &mut Rng, lo: Date, hi: Date| Date(rng.range(lo.0, hi.0));
+    let year = |rng: &mut Rng| Date(rng.range(ys.0, pped.0));
+    let first = |ev: &[Event], codes: &[u64]| {
+        ev.iter().filter(|e| codes.contains(&e.code)).map(|e| e.date).min()
+    };
+    let latest_in_year = |ev: &[Event], code: u64| {
+        ev.iter().filter(|e| e.code == code && e.date >= ys).map(|e| e.date).max()
+    };
+    let latest_value = |ev: &[Event], code: u64| {
+        ev.iter().filter(|e| e.code == code).max_by_key(|e| e.date).and_then(|e| e.value)
+    };
+    let has_since = |ev: &[Event], codes: &[u64], from: Date| {
+        ev.iter().any(|e| codes.contains(&e.code) && e.date >= from)
+    };
+    let medication = |rng: &mut Rng, ev: &mut Vec<Event>, code: u64| {
+        let d = Date(rng.range(g.back(6).add_days(1).0, pped.0));
+        Gen::ev(ev, d, code, None);
+    };
+    let adult = who.age >= 18;
+
+    // Childhood vaccinations (VI001-VI003): three DTaP-containing doses at 8, 12 and 16 weeks,
+    // MMR at one year, the pre-school DTaP/IPV booster and second MMR from 3 years 4 months;
+    // only doses already due by the period end are recorded. Contraindications 0.3% each.
+    if who.age <= 6 {
+        let b = who.birth;
+        let dose = |ev: &mut Vec<Event>, d: Date, code: u64| {
+            if d <= pped {
+                Gen::ev(ev, d, code, None);
+            }
+        };
+        if rng.permille(3) {
+            let d = b.add_days(rng.range(30, 200));
+            dose(ev, d, c::DTP_CONTRAINDICATED);
+        } else if care(rng, 930) {
+            let mut d = b.add_days(56 + rng.range(0, 21));
+            for _ in 0..3 {
+                dose(ev, d, c::DTAP);
+                d = d.add_days(28 + rng.range(0, 21));
+            }
+        } else if rng.permille(500) {
+            // Started late or incomplete: one or two doses.
+            let d = b.add_days(rng.range(90, 300));
+            dose(ev, d, c::DTAP);
+        }
+        if rng.permille(3) {
+            let d = b.add_days(rng.range(30, 500));
+            dose(ev, d, c::MMR_CONTRAINDICATED);
+        } else if care(rng, 910) {
+            // A few first doses come late (after 18 months).
+            let late = if rng.permille(40) { rng.range(200, 500) } else { rng.range(0, 90) };
+            dose(ev, b.add_months(12).add_days(late), c::MMR);
+        }
+        if rng.permille(3) {
+            let d = b.add_days(rng.range(400, 1200));
+            dose(ev, d, c::DTAP_IPV_CONTRAINDICATED);
+        } else if care(rng, 870) {
+            let d = b.add_months(40).add_days(rng.range(0, 240));
+            dose(ev, d, c::DTAP_IPV);
+            dose(ev, d, c::MMR);
+        }
+    }
+
+    // Shingles (VI004): offered from 70; 55% vaccinated before 80, 6% declined, 1% contraindicated.
+    if who.age >= 70 {
+        let seventy = who.birth.add_months(12 * 70);
+        let hi = who.birth.add_months(12 * 80).add_days(-1).min(pped);
+        if rng.permille(10) {
+            let d = between(rng, seventy.add_months(-60), hi);
+            Gen::ev(ev, d, c::SHINGLES_CONTRAINDICATED, None);
+        } else if care(rng, 550) {
+            let d = between(rng, seventy, hi);
+            Gen::ev(ev, d, c::SHINGLES, None);
+        } else if rng.permille(130) {
+            let d = between(rng, seventy, hi);
+            Gen::ev(ev, d, c::SHINGLES_DECLINED, None);
+        }
+    }
+
+    // Asthma (AST007, AST008, AST006/AST011): the review of the year records exacerbations,
+    // inhaler technique and an action plan (sometimes an asthma control test); children and
+    // young people's exposure to second-hand smoke; FeNO as the objective test for some new
+    // diagnoses; a few unable to do or declining spirometry or monitoring.
+    if on(Group::Ast) {
+        let review = latest_in_year(ev, c::AST_REVIEW);
+        if let Some(d) = review {
+            for (rate, code) in [
+                (920, c::AST_EXACERBATIONS),
+                (880, c::INHALER_TECHNIQUE),
+                (820, c::AST_ACTION_PLAN),
+                (250, c::ASTHMA_CONTROL_TEST),
+            ] {
+                if rng.permille(rate) {
+                    let value = (code == c::AST_EXACERBATIONS).then(|| f64::from(rng.range(0, 3)));
+                    Gen::ev(ev, d, code, value);
+                }
+            }
+        }
+        if who.age <= 19 {
+            if rng.permille(10) {
+                let d = year(rng);
+                Gen::ev(ev, d, c::SMOKING_STATUS_DECLINED, None);
+            } else if care(rng, 700) {
+                let d = review.unwrap_or_else(|| year(rng));
+                Gen::ev(ev, d, c::SMOKE_EXPOSURE, None);
+            }
+        }
+        if let Some(dx) = first(ev, c::AST).filter(|d| *d >= g.back(48)) {
+            if rng.permille(200) {
+                let d = between(rng, dx.add_months(-3), dx.add_months(6).min(pped));
+                Gen::ev(ev, d, c::FENO, Some(f64::from(rng.range(15, 80))));
+            }
+            if dx >= g.back(24) {
+                for code in [c::SPIROMETRY_UNSUITABLE, c::SPIROMETRY_DECLINED] {
+                    if rng.permille(15) {
+                        let d = year(rng);
+                        Gen::ev(ev, d, code, None);
+                    }
+                }
+            }
+        }
+        if rng.permille(10) {
+            let d = year(rng);
+            Gen::ev(ev, d, c::AST_MONITORING_DECLINED, None);
+        }
+    }
+
+    // COPD (COPD010, COPD014): exacerbations at the review; 2% unable to do spirometry; of
+    // those breathless at MRC grade 3 or 4, 12% attended pulmonary rehabilitation before, 2%
+    // unsuitable for it.
+    if on(Group::Copd) {
+        if let Some(d) = latest_in_year(ev, c::COPD_REVIEW) {
+            if rng.permille(920) {
+                Gen::ev(ev, d, c::COPD_EXACERBATIONS, Some(f64::from(rng.range(0, 4))));
+            }
+        }
+        if rng.permille(20) {
+            let from = first(ev, c::COPD).unwrap_or(ys);
+            let d = between(rng, from, pped);
+            Gen::ev(ev, d, c::SPIROMETRY_UNSUITABLE, None);
+        }
+        let mrc34 = ev
+            .iter()
+            .filter(|e| e.date >= ys && c::MRC[2..].contains(&e.code))
+            .map(|e| e.date)
+            .max();
+        if let Some(m) = mrc34 {
+            if rng.permille(120) {
+                let from = first(ev, c::COPD).unwrap_or(g.back(60));
+                let d = between(rng, from, m.add_days(-30).max(from));
+                Gen::ev(ev, d, c::PULMONARY_REHAB_ATTENDED, None);
+            } else if rng.permille(20) {
+                let d = year(rng);
+                Gen::ev(ev, d, c::PULMONARY_REHAB_UNSUITABLE, None);
+            }
+        }
+    }
+
+    // Heart failure (HF005-HF007): specialist confirmation for 10% around diagnosis; a heart
+    // failure review for 78% with NYHA class and medication review the same day; 1% declined
+    // the medication review; with LVSD and no beta-blocker, 15% contraindicated, 10% declined.
+    if on(Group::Hf) {
+        if let Some(dx) = first(ev, c::HF) {
+            if rng.permille(100) {
+                let d = between(rng, dx, dx.add_months(3).min(pped));
+                Gen::ev(ev, d, c::HF_SPECIALIST, None);
+            }
+        }
+        if care(rng, 780) {
+            let d = year(rng);
+            Gen::ev(ev, d, c::HF_REVIEW, None);
+            if rng.permille(920) {
+                let class = c::NYHA[rng.below(4) as usize];
+                Gen::ev(ev, d, class, None);
+            }
+            if rng.permille(900) {
+                Gen::ev(ev, d, c::MED_REVIEW, None);
+            }
+        } else if rng.permille(50) {
+            let d = year(rng);
+            Gen::ev(ev, d, c::MED_REVIEW_DECLINED, None);
+        }
+        if let Some(l) = first(ev, &[c::LVSD]) {
+            if !has_since(ev, c::BETA_BLOCKER, g.back(6)) {
+                if rng.permille(150) {
+                    let d = between(rng, l, pped);
+                    Gen::ev(ev, d, c::BETA_BLOCKER_CONTRAINDICATED, None);
+                } else if rng.permille(120) {
+                    let d = year(rng);
+                    Gen::ev(ev, d, c::BETA_BLOCKER_DECLINED, None);
+                }
+            }
+        }
+    }
+
+    // Cancer (CAN005): told of the support available within 3 months of diagnosis, 80%.
+    if on(Group::Can) {
+        let latest = ev.iter().filter(|e| c::CAN.contains(&e.code)).map(|e| e.date).max();
+        if let Some(dx) = latest.filter(|d| *d >= g.back(15)) {
+            if care(rng, 800) {
+                let d = between(rng, dx, dx.add_months(3).add_days(-1));
+                if d <= pped {
+                    Gen::ev(ev, d, c::CANCER_SUPPORT, None);
+                }
+            }
+        }
+    }
+
+    // Serious mental illness (MH011, MH012, MH021): antipsychotics for 35%; a physical health
+    // check for 60% (BMI below 30 unless on the obesity register, cholesterol and fasting
+    // glucose unless diabetic: diabetics have theirs), some checks declined.
+    if on(Group::Mh) {
+        if rng.permille(350) {
+            let code = c::ANTIPSYCHOTIC[rng.below(3) as usize];
+            medication(rng, ev, code);
+        }
+        if care(rng, 600) {
+            let d = year(rng);
+            if !on(Group::Ob) && latest_in_year(ev, c::BMI).is_none() {
+                Gen::ev(ev, d, c::BMI, Some(f64::from(rng.range(185, 299)) / 10.0));
+            }
+            if !on(Group::Dm) {
+                Gen::ev(ev, d, c::CHOLESTEROL, Some(f64::from(rng.range(30, 72)) / 10.0));
+                Gen::ev(ev, d, c::FASTING_GLUCOSE, Some(f64::from(rng.range(42, 68)) / 10.0));
+            }
+            if latest_in_year(ev, c::ALCOHOL_INTAKE).is_none() {
+                Gen::ev(ev, d, c::ALCOHOL_INTAKE, None);
+            }
+        }
+        for code in [
+            c::ALCOHOL_DECLINED,
+            c::CHOLESTEROL_DECLINED,
+            c::GLUCOSE_DECLINED,
+            c::BMI_DECLINED,
+            c::SMOKING_STATUS_DECLINED,
+        ] {
+            if rng.permille(15) {
+                let d = year(rng);
+                Gen::ev(ev, d, code, None);
+            }
+        }
+    }
+
+    // Non-diabetic hyperglycaemia (NDH001, NDH002): coded in adults without any diabetes
+    // record (1% of 18-39, 7% of 40-64, 12% from 65) over the last 10 years; an HbA1c in the
+    // NDH range (42-47 mmol/mol) in the last 12 months for 78%, 1% declined.
+    let diabetic = on(Group::Dm) || ev.iter().any(|e| c::DM.contains(&e.code));
+    if adult && !diabetic {
+        let rate = match who.age {
+            0..=39 => 10,
+            40..=64 => 70,
+            _ => 120,
+        };
+        if rng.permille(rate) {
+            let lo = who.birth.add_months(12 * 18).max(g.back(120));
+            let d = between(rng, lo, pped);
+            let code = c::NDH[rng.below(2) as usize];
+            Gen::ev(ev, d, code, None);
+            if rng.permille(10) {
+                let d = year(rng);
+                Gen::ev(ev, d, c::GLUCOSE_DECLINED, None);
+            } else if care(rng, 780) {
+                let t = year(rng).max(d);
+                Gen::ev(ev, t, c::HBA1C, Some(f64::from(rng.range(42, 47))));
+            }
+        }
+    }
+
+    // Dependence-forming medicines (QIPDDMI001-004), adults: opioids 5% (9% from 65),
+    // gabapentinoids 3%, benzodiazepines 2.5%, Z-drugs 2%, issued in the last 12 months.
+    if adult {
+        let opioid = if who.age >= 65 { 90 } else { 50 };
+        for (rate, codes) in [
+            (opioid, c::OPIOID),
+            (30, c::GABAPENTINOID),
+            (25, &[c::BENZODIAZEPINE][..]),
+            (20, &[c::Z_DRUG][..]),
+        ] {
+            if rng.permille(rate) {
+                let code = codes[rng.below(codes.len() as u32) as usize];
+                let d = year(rng);
+                Gen::ev(ev, d, code, None);
+            }
+        }
+    }
+
+    // Atrial fibrillation with CHA2DS2-VASc 2 or more (AF008): on warfarin, a reason not to
+    // take a DOAC for 70% (declined 35%, contraindicated 25%, mechanical valve 10%); not
+    // anticoagulated, oral anticoagulation declined (15%) or contraindicated (10%), or both a
+    // DOAC and a VKA declined or contraindicated (3% each).
+    if on(Group::Af) && latest_value(ev, c::CHA2DS2VASC).is_some_and(|v| v >= 2.0) {
+        let since = g.back(6);
+        let warfarin = has_since(ev, &c::ANTICOAG[..1], since);
+        let doac = has_since(ev, &c::ANTICOAG[1..], since);
+        let past = |rng: &mut Rng| Date(rng.range(g.back(60).0, pped.0));
+        if warfarin && !doac {
+            let r = rng.below(100);
+            if r < 35 {
+                let d = year(rng);
+                Gen::ev(ev, d, c::DOAC_DECLINED, None);
+            } else if r < 60 {
+                let d = past(rng);
+                Gen::ev(ev, d, c::DOAC_CONTRAINDICATED, None);
+            } else if r < 70 {
+                let d = past(rng);
+                Gen::ev(ev, d, c::MECHANICAL_VALVE, None);
+            }
+        } else if !warfarin && !doac {
+            let r = rng.below(100);
+            if r < 15 {
+                let d = year(rng);
+                Gen::ev(ev, d, c::ANTICOAG_DECLINED, None);
+            } else if r < 25 {
+                let d = past(rng);
+                Gen::ev(ev, d, c::ANTICOAG_CONTRAINDICATED, None);
+            } else if r < 28 {
+                let d = past(rng);
+                Gen::ev(ev, d, c::DOAC_CONTRAINDICATED, None);
+                Gen::ev(ev, d, c::VKA_CONTRAINDICATED, None);
+            } else if r < 31 {
+                let d = year(rng);
+                Gen::ev(ev, d, c::DOAC_DECLINED, None);
+                Gen::ev(ev, d, c::VKA_DECLINED, None);
+            }
+        }
+    }
+
+    // Lipids (CHOL001-CHOL004, DM034, DM035). Haemorrhagic stroke for 10% of the stroke
+    // register (at diagnosis); without a statin, 6% contraindicated; ezetimibe for 60% of
+    // those who cannot or will not take a statin; maximum tolerated therapy, lipid-lowering
+    // therapy contraindicated or declined, 1% each.
+    let cvd = on(Group::Chd) || on(Group::Stia) || on(Group::Pad);
+    if on(Group::Stia) && rng.permille(100) {
+        if let Some(dx) = first(ev, c::STIA) {
+            Gen::ev(ev, dx, c::HAEMORRHAGIC_STROKE, None);
+        }
+    }
+    if cvd || on(Group::Ckd) || on(Group::Dm) {
+        let statin = has_since(ev, c::STATIN, g.back(6));
+        if !statin && rng.permille(60) {
+            let d = Date(rng.range(g.back(60).0, pped.0));
+            Gen::ev(ev, d, c::STATIN_CONTRAINDICATED, None);
+        }
+        let no_statin_reason =
+            ev.iter().any(|e| e.code == c::STATIN_CONTRAINDICATED || e.code == c::STATIN_DECLINED);
+        if !statin && no_statin_reason && care(rng, 600) {
+            medication(rng, ev, c::EZETIMIBE);
+        }
+        for code in
+            [c::MAX_LIPID_THERAPY, c::LIPID_THERAPY_CONTRAINDICATED, c::LIPID_THERAPY_DECLINED]
+        {
+            if rng.permille(10) {
+                let d = year(rng);
+                Gen::ev(ev, d, code, None);
+            }
+        }
+    }
+    // A lipid profile in the year for 82% of the CVD registers (on the day of a diabetic's
+    // cholesterol test when there is one): non-HDL cholesterol, and LDL for 75% of profiles
+    // (LDL median 2.1 mmol/L on a statin, about 1.0 higher without). Without one, 15% were
+    // invited twice; 1% declined the test.
+    if cvd {
+        let statin = has_since(ev, c::STATIN, g.back(6));
+        if care(rng, 820) {
+            let d = latest_in_year(ev, c::CHOLESTEROL).unwrap_or_else(|| year(rng));
+            let shift = if statin { 0 } else { 10 } + (1000 - g.quality as i32) / 40;
+            let ldl = (quantile(&LDL_Q, rng.below(1001)) + shift).clamp(5, 70);
+            let non_hdl = ldl + rng.range(3, 9);
+            Gen::ev(ev, d, c::NON_HDL, Some(f64::from(non_hdl) / 10.0));
+            if rng.permille(750) {
+                Gen::ev(ev, d, c::LDL, Some(f64::from(ldl) / 10.0));
+            }
+        } else if rng.permille(150) {
+            let a = Date(rng.range(ys.0, pped.add_days(-130).0));
+            Gen::ev(ev, a, c::CHOLESTEROL_INVITE, None);
+            Gen::ev(ev, a.add_days(rng.range(7, 120)), c::CHOLESTEROL_INVITE, None);
+        }
+        if rng.permille(10) {
+            let d = year(rng);
+            Gen::ev(ev, d, c::CHOLESTEROL_DECLINED, None);
+        }
+    }
+
+    // Home blood pressure (hypertension from 2023/24): an average home reading in the year
+    // for 15% (about 6 mmHg below clinic readings); 1% declined home monitoring.
+    if on(Group::Hyp) {
+        if rng.permille(150) {
+            let d = year(rng);
+            let sys = (quantile(&SYS_HYP, rng.below(1001)) - 6).clamp(90, 200);
+            let dia = (sys * 55 / 100 + rng.range(-8, 10)).clamp(50, 115);
+            Gen::ev(ev, d, c::HOME_SYSTOLIC, Some(f64::from(sys)));
+            Gen::ev(ev, d, c::HOME_DIASTOLIC, Some(f64::from(dia)));
+        } else if rng.permille(10) {
+            let d = year(rng);
+            Gen::ev(ev, d, c::HOME_BP_DECLINED, None);
+        }
+    }
+
+    // Weight (2026/27's OB004, OB005). Dyslipidaemia for 30% of adults 40+ with hypertension,
+    // diabetes or CVD (60% with a BMI of 40+), 3% of others; obstructive sleep apnoea for 40%
+    // with a BMI of 40+, 8% of the rest of the obesity register, 1% of other adults 40+. On the
+    // obesity register: referral to a weight management programme 30%, declined 10%,
+    // unsuitable 2%, service unavailable 1.5%; with a BMI of 40+, a shared decision about
+    // weight management medicines for 35%.
+    let bmi = ev
+        .iter()
+        .filter(|e| e.code == c::BMI && e.date >= ys)
+        .max_by_key(|e| e.date)
+        .and_then(|e| e.value)
+        .unwrap_or(0.0);
+    let severe = on(Group::Ob) && bmi >= 40.0;
+    let past = |rng: &mut Rng| Date(rng.range(g.back(120).0, pped.0));
+    if who.age >= 40 {
+        let risk = on(Group::Hyp) || on(Group::Dm) || cvd;
+        let rate = match (risk, severe) {
+            (true, true) => 600,
+            (true, false) => 300,
+            _ => 30,
+        };
+        if rng.permille(rate) {
+            let d = past(rng);
+            Gen::ev(ev, d, c::DYSLIPIDAEMIA, None);
+        }
+    }
+    if adult {
+        let rate = if severe {
+            400
+        } else if on(Group::Ob) {
+            80
+        } else if who.age >= 40 {
+            10
+        } else {
+            0
+        };
+        if rng.permille(rate) {
+            let d = past(rng);
+            Gen::ev(ev, d, c::SLEEP_APNOEA, None);
+        }
+    }
+    if on(Group::Ob) {
+        let r = rng.below(1000);
+        let d = year(rng);
+        if r < 20 {
+            Gen::ev(ev, d, c::WEIGHT_PROGRAMME_UNSUITABLE, None);
+        } else if r < 120 {
+            Gen::ev(ev, d, c::WEIGHT_REFERRAL_DECLINED, None);
+        } else if r < 135 {
+            Gen::ev(ev, d, c::WEIGHT_SERVICE_UNAVAILABLE, None);
+        } else if care(rng, 300) {
+            Gen::ev(ev, d, c::WEIGHT_REFERRAL, None);
+        }
+        if severe && care(rng, 350) {
+            let d = year(rng);
+            Gen::ev(ev, d, c::WEIGHT_MEDICINES_DECISION, None);
         }
     }
 }
