@@ -338,7 +338,6 @@ pub fn impact_dated(
             messages: vec!["the two sides' populations hold different patients".into()],
         });
     }
-    let pop = pop_a;
     let ev_a = eval::evaluate(a.program, pop_a);
     let ev_b = eval::evaluate(b.program, pop_b);
     let mut in_a = eval::pay_inputs(a.scheme, a.program, &ev_a, from)
@@ -368,7 +367,7 @@ pub fn impact_dated(
         .collect();
     // one thread for small populations (as `eval::evaluate`); always one on wasm32
     #[cfg(not(target_arch = "wasm32"))]
-    let threads = if pop.patients.len() < 20_000 {
+    let threads = if pop_a.patients.len() < 20_000 {
         1
     } else {
         std::thread::available_parallelism().map_or(1, |n| n.get())
