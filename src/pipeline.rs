@@ -101,7 +101,8 @@ pub fn synthetic_inputs(
     use crate::synth::inputs::{attested_csv, historic_csv, InputSpec};
     let mut spec = InputSpec::default();
     spec.add(scheme);
-    let attested = (!spec.attested.is_empty()).then(|| attested_csv(&pop.practices, &spec, seed));
+    let attested = (!spec.attested.is_empty() || !spec.obligations.is_empty())
+        .then(|| attested_csv(&pop.practices, &spec, seed));
     let historic = (!spec.historic.is_empty()).then(|| historic_csv(&pop.practices, &spec, seed));
     (attested, historic)
 }

@@ -103,7 +103,7 @@ fn write_inputs(
     spec: &InputSpec,
     seed: u64,
 ) -> io::Result<()> {
-    if !spec.attested.is_empty() {
+    if !spec.attested.is_empty() || !spec.obligations.is_empty() {
         fs::write(dir.join(ATTESTED_FILE), inputs::attested_csv(practices, spec, seed))?;
     }
     if !spec.historic.is_empty() {

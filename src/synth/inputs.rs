@@ -19,7 +19,10 @@ pub const HISTORIC_FILE: &str = "historic.csv";
 /// the items paid on it with their maximum points.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InputSpec {
+    /// Attested indicators and gateway requirements.
     pub attested: BTreeSet<String>,
+    /// Obligations: conditions of the whole payment, which participating practices meet.
+    pub obligations: BTreeSet<String>,
     pub historic: BTreeMap<String, BTreeMap<String, Decimal>>,
     /// The £ per point historic pounds are priced at (the highest of the schemes').
     pub point_value: Decimal,
@@ -66,7 +69,7 @@ impl InputSpec {
             self.attested.extend(g.requires.iter().cloned());
         }
         for o in &scheme.obligations {
-            self.attested.insert(o.id.clone());
+            self.obligations.insert(o.id.clone());
         }
         let mut years = BTreeSet::new();
         historic_years(&scheme.payment, &mut years);
@@ -86,7 +89,7 @@ impl InputSpec {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.attested.is_empty() && self.historic.is_empty()
+        self.attested.is_empty() && self.obligations.is_empty() && self.historic.is_empty()
     }
 }
 
@@ -97,16 +100,27 @@ fn rng(seed: u64, practice: &str, item: &str) -> Rng {
     Rng::new(splitmix64(&mut s))
 }
 
-/// `attested.csv` for the practices: nine practices in ten are engaged and meet each item
-/// with a chance of 99.5%, the others of 70%, so most practices meet every item of a scheme
-/// whose payment needs them all (Somerset's obligations) and some miss one.
+/// `attested.csv` for the practices: attested indicators and gateway requirements are met by
+/// nine practices in ten almost always (99.5% an item) and by the others at 70% an item;
+/// obligations, which gate a whole payment, by every practice (a scheme's assurance removes
+/// practices that do not meet them, so the practices on a list all do).
 pub fn attested_csv(practices: &[Practice], spec: &InputSpec, seed: u64) -> String {
     let mut out = String::from("practice_id,item_id,met,source\n");
     for p in practices {
         let engaged = rng(seed, &p.practice_id, "attested").permille(900);
         let chance = if engaged { 995 } else { 700 };
-        for item in &spec.attested {
-            let met = rng(seed, &p.practice_id, item).permille(chance);
+        let items = spec
+            .attested
+            .iter()
+            .map(|i| (i, false))
+            .chain(spec.obligations.iter().map(|i| (i, true)));
+        let mut rows: Vec<(&String, bool)> = items
+            .map(|(item, obligation)| {
+                (item, obligation || rng(seed, &p.practice_id, item).permille(chance))
+            })
+            .collect();
+        rows.sort();
+        for (item, met) in rows {
             out.push_str(&format!(
                 "{},{},{},synthetic\n",
                 p.practice_id,
