@@ -8,6 +8,9 @@
 use crate::syntax::ast::Span;
 use serde::Serialize;
 
+mod code;
+pub use code::Code;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -20,7 +23,7 @@ pub enum Severity {
 pub struct Diagnostic {
     pub severity: Severity,
     /// A stable machine-readable code, e.g. `undefined-name`.
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub help: Option<String>,
     /// Index into the file table of the run (see [`crate::Sources`]).
@@ -29,7 +32,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, file: usize, span: Span, message: impl Into<String>) -> Self {
+    pub fn error(code: Code, file: usize, span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -39,12 +42,7 @@ impl Diagnostic {
             span,
         }
     }
-    pub fn warning(
-        code: &'static str,
-        file: usize,
-        span: Span,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn warning(code: Code, file: usize, span: Span, message: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Self::error(code, file, span, message) }
     }
     pub fn with_help(mut self, help: impl Into<String>) -> Self {

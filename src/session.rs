@@ -10,7 +10,7 @@
 use crate::check::{check_text, Checked};
 use crate::compare::{Comparison, Side};
 use crate::compile::{compile, Program};
-use crate::diag::{Diagnostic, LineIndex, Severity};
+use crate::diag::{Code, Diagnostic, LineIndex, Severity};
 use crate::eval::{self, IndicatorTrace, TestReport};
 use crate::model::Population;
 use crate::national::PrevalenceFrom;
@@ -48,7 +48,7 @@ impl<T> Reply<T> {
     fn err(errors: Vec<Problem>) -> Self {
         Reply { ok: false, value: None, errors, warnings: Vec::new() }
     }
-    fn message(code: &'static str, message: impl Into<String>, help: Option<String>) -> Self {
+    fn message(code: Code, message: impl Into<String>, help: Option<String>) -> Self {
         Self::err(vec![Problem::plain(code, message, help)])
     }
 }
@@ -67,7 +67,7 @@ pub struct Pos {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Problem {
     pub severity: Severity,
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub help: Option<String>,
     /// The file it is in (`scheme.qof` for the edited text, `rules/...` for a shipped parent,
@@ -84,7 +84,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn plain(code: &'static str, message: impl Into<String>, help: Option<String>) -> Self {
+    fn plain(code: Code, message: impl Into<String>, help: Option<String>) -> Self {
         Problem {
             severity: Severity::Error,
             code,
@@ -154,12 +154,12 @@ fn data_problems(e: &DataErrors) -> Vec<Problem> {
             file: Some(d.file.clone()),
             row: d.row,
             column: d.column.clone(),
-            ..Problem::plain("bad-data", d.message.clone(), d.help.clone())
+            ..Problem::plain(Code::BadData, d.message.clone(), d.help.clone())
         })
         .collect();
     if e.truncated {
         out.push(Problem::plain(
-            "too-many-errors",
+            Code::TooManyErrors,
             format!("stopped after {} errors", DataErrors::LIMIT),
             Some("fix these and load the files again".into()),
         ));
@@ -441,7 +441,7 @@ impl Session {
             (None, None, Some(p)) => (Selection::Practices(p.clone()), p.join(", ")),
             _ => {
                 return Reply::message(
-                    "bad-options",
+                    Code::BadOptions,
                     "choose one of a CCG, a network or a list of practices",
                     Some("set exactly one of `ccg`, `network` and `practices`".into()),
                 )
@@ -455,7 +455,7 @@ impl Session {
                 self.population = pop;
                 Reply::ok(self.info.clone(), Vec::new())
             }
-            Err(e) => Reply::message("bad-options", e.to_string(), Some(e.help())),
+            Err(e) => Reply::message(Code::BadOptions, e.to_string(), Some(e.help())),
         }
     }
 
@@ -489,7 +489,7 @@ impl Session {
                     .map(|f| format!("`{f}`"))
                     .collect();
                 return Reply::message(
-                    "missing-file",
+                    Code::MissingFile,
                     format!("missing {}", missing.join(", ")),
                     Some(
                         "choose the three CSV files of a population (practices.csv, patients.csv, \
@@ -573,7 +573,7 @@ impl Session {
         eval::period_mismatch(&self.population, scheme.period_start, scheme.period_end)
             .map(|w| Problem {
                 severity: Severity::Warning,
-                ..Problem::plain("population-period", w.message, Some(w.help))
+                ..Problem::plain(Code::PopulationPeriod, w.message, Some(w.help))
             })
             .into_iter()
             .collect()
@@ -593,11 +593,11 @@ impl Session {
             n => eval::evaluate_with_threads(&c.prog, &self.population, n),
         };
         let inputs = eval::pay_inputs(&c.scheme, &c.prog, &ev, &self.prevalence_from)
-            .map_err(|e| vec![Problem::plain("national", e.message, Some(e.help))])?;
+            .map_err(|e| vec![Problem::plain(Code::National, e.message, Some(e.help))])?;
         let result = pay::pay(&inputs.scheme, &inputs.national, &inputs.data).map_err(|e| {
-            e.0.iter().map(|x| Problem::plain("pay", x.to_string(), None)).collect::<Vec<_>>()
+            e.0.iter().map(|x| Problem::plain(Code::Pay, x.to_string(), None)).collect::<Vec<_>>()
         })?;
-        f(&result).map_err(|e| vec![Problem::plain("internal", e, None)])
+        f(&result).map_err(|e| vec![Problem::plain(Code::Internal, e, None)])
     }
 
     /// Evaluates the scheme on the session's population and pays it.
@@ -639,7 +639,7 @@ impl Session {
         warnings.extend(self.fit_population(&c.scheme));
         let Some(p) = self.population.patients.iter().find(|p| p.patient_id == patient_id) else {
             return Reply::message(
-                "unknown-patient",
+                Code::UnknownPatient,
                 format!("no patient `{patient_id}` in the population"),
                 Some("choose a patient from the list".into()),
             );
@@ -647,7 +647,7 @@ impl Session {
         if let Some(id) = indicator {
             if c.scheme.indicator(id).is_none() {
                 return Reply::message(
-                    "unknown-indicator",
+                    Code::UnknownIndicator,
                     format!("no indicator `{id}` in the scheme"),
                     None,
                 );
@@ -730,7 +730,7 @@ impl Session {
                     .map(|m| Problem {
                         file: Some(file.into()),
                         ..Problem::plain(
-                            "pay",
+                            Code::Pay,
                             format!("scheme `{}` cannot be paid: {m}", e.scheme),
                             None,
                         )

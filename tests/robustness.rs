@@ -48,7 +48,7 @@ fn the_parser_reports_up_to_a_hundred_errors_then_stops() {
         text.push_str(&format!("register R{k} \"R\" {{ patients aged or over }}\n"));
     }
     let (_, checked) = check_text("many.qof", &text);
-    let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes.len(), 101, "{codes:?}");
     assert!(codes[..100].iter().all(|&c| c != "too-many-errors"), "{codes:?}");
     let last = &checked.diagnostics[100];

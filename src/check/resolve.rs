@@ -3,7 +3,7 @@
 //! then checks every part against the merged tables and builds the [`Scheme`].
 
 use super::load::Unit;
-use crate::diag::{did_you_mean, Diagnostic, LineIndex};
+use crate::diag::{did_you_mean, Code, Diagnostic, LineIndex};
 use crate::scheme::{self, Located, Origin, Scheme, Sources, Status};
 use crate::syntax::ast::{
     self, Category, IndStmt, Item, Num, PaymentModel, ReportDim, RoundingItem, SchemeStmt, Span,
@@ -197,7 +197,7 @@ impl<'a> Cx<'a> {
         if what.contains("indicator") && self.retired.contains(&name.name) {
             self.push(
                 Diagnostic::error(
-                    "undefined-name",
+                    Code::UndefinedName,
                     file,
                     name.span,
                     format!("{what} `{}` is retired", name.name),
@@ -210,7 +210,7 @@ impl<'a> Cx<'a> {
             return;
         }
         let d = Diagnostic::error(
-            "undefined-name",
+            Code::UndefinedName,
             file,
             name.span,
             format!("undefined {what} `{}`", name.name),
@@ -248,7 +248,7 @@ impl<'a> Cx<'a> {
             Err(_) => {
                 self.push(
                     Diagnostic::error(
-                        "bad-number",
+                        Code::BadNumber,
                         file,
                         n.span,
                         format!("`{}` is too large", n.text),
@@ -275,7 +275,7 @@ impl<'a> Cx<'a> {
                 if unit.syntax_ok {
                     self.push(
                         Diagnostic::error(
-                            "missing-scheme",
+                            Code::MissingScheme,
                             file,
                             Span::new(0, 0),
                             "missing scheme header",
@@ -290,7 +290,7 @@ impl<'a> Cx<'a> {
                 if i != 0 {
                     self.push(
                         Diagnostic::error(
-                            "misplaced-scheme",
+                            Code::MisplacedScheme,
                             file,
                             s.id.span,
                             "the scheme header must come first",
@@ -306,7 +306,7 @@ impl<'a> Cx<'a> {
             let line = self.line_of(file, first);
             self.push(
                 Diagnostic::error(
-                    "duplicate-scheme",
+                    Code::DuplicateScheme,
                     file,
                     s.id.span,
                     format!("a second scheme header `{}`", s.id.name),
@@ -346,7 +346,9 @@ impl<'a> Cx<'a> {
                 } else {
                     format!("the first is on line {line}; rename or remove one")
                 };
-                self.push(Diagnostic::error("duplicate-name", file, id.span, msg).with_help(help));
+                self.push(
+                    Diagnostic::error(Code::DuplicateName, file, id.span, msg).with_help(help),
+                );
             } else {
                 seen[ns].insert(&id.name, (id.span, what));
             }
@@ -387,7 +389,7 @@ impl<'a> Cx<'a> {
                         let line = self.line_of(file, first.start);
                         self.push(
                             Diagnostic::error(
-                                "duplicate-name",
+                                Code::DuplicateName,
                                 file,
                                 s.id.span,
                                 format!("stratum `{}` is defined twice", s.id.name),
@@ -426,7 +428,7 @@ impl<'a> Cx<'a> {
             let line = self.line_of(file, first.start);
             self.push(
                 Diagnostic::error(
-                    "duplicate-statement",
+                    Code::DuplicateStatement,
                     file,
                     span,
                     format!("`{kind}` is given twice"),
@@ -558,7 +560,7 @@ impl<'a> Cx<'a> {
             if retired.contains(c.id.name.as_str()) {
                 self.push(
                     Diagnostic::warning(
-                        "changed-retired",
+                        Code::ChangedRetired,
                         file,
                         c.id.span,
                         format!("`{}` is changed but also retired", c.id.name),
@@ -596,7 +598,7 @@ impl<'a> Cx<'a> {
                 if inherited.contains(&x.id.name) && !retired.contains(x.id.name.as_str()) {
                     self.push(
                         Diagnostic::error(
-                            "redefined-inherited",
+                            Code::RedefinedInherited,
                             file,
                             x.id.span,
                             format!("indicator `{}` is inherited from `{parent_id}`", x.id.name),
@@ -627,7 +629,7 @@ impl<'a> Cx<'a> {
     fn no_parent(&mut self, word: &str, span: Span, file: usize) {
         self.push(
             Diagnostic::error(
-                "not-inherited",
+                Code::NotInherited,
                 file,
                 span,
                 format!("`{word}` in a scheme that extends nothing"),
@@ -647,7 +649,7 @@ impl<'a> Cx<'a> {
             return;
         }
         let d = Diagnostic::error(
-            "not-inherited",
+            Code::NotInherited,
             file,
             name.span,
             format!("`{}` is not an indicator of `{parent}`", name.name),
@@ -697,7 +699,7 @@ impl<'a> Cx<'a> {
                         if a.months {
                             self.push(
                                 Diagnostic::error(
-                                    "bad-age-range",
+                                    Code::BadAgeRange,
                                     file,
                                     a.span,
                                     "a register's age limits are in whole years",
@@ -759,7 +761,7 @@ impl<'a> Cx<'a> {
             if period.is_none() {
                 self.push(
                     Diagnostic::error(
-                        "missing-statement",
+                        Code::MissingStatement,
                         root.file,
                         h.id.span,
                         format!("scheme `{}` has no `period`", h.id.name),
@@ -770,7 +772,7 @@ impl<'a> Cx<'a> {
             match self.header.point_value {
                 None => self.push(
                     Diagnostic::error(
-                        "missing-statement",
+                        Code::MissingStatement,
                         root.file,
                         h.id.span,
                         format!("scheme `{}` has no `point value`", h.id.name),
@@ -784,7 +786,7 @@ impl<'a> Cx<'a> {
             if end.date <= start.date {
                 self.push(
                     Diagnostic::error(
-                        "bad-period",
+                        Code::BadPeriod,
                         f,
                         span,
                         format!("the period ends on {}, not after it starts", end.date),
@@ -810,7 +812,7 @@ impl<'a> Cx<'a> {
                     rounding_mode = Some(*mode);
                 } else {
                     self.push(
-                        Diagnostic::error("bad-rounding", f, *span, "a second rounding mode")
+                        Diagnostic::error(Code::BadRounding, f, *span, "a second rounding mode")
                             .with_help(
                             "one mode rounds everything: `half up`, `half even` or `toward zero`",
                         ),
@@ -824,7 +826,7 @@ impl<'a> Cx<'a> {
                     } else {
                         self.push(
                             Diagnostic::error(
-                                "bad-rounding",
+                                Code::BadRounding,
                                 f,
                                 span,
                                 "only payments are rounded per line, group or practice",
@@ -836,7 +838,7 @@ impl<'a> Cx<'a> {
                 if rounding.iter().any(|(t, _)| *t == it.target) {
                     self.push(
                         Diagnostic::error(
-                            "bad-rounding",
+                            Code::BadRounding,
                             f,
                             it.span,
                             format!("`{}` is rounded twice", it.target.word()),
@@ -849,7 +851,7 @@ impl<'a> Cx<'a> {
                     Ok(p) if p <= 10 => rounding.push((it.target, p)),
                     _ => self.push(
                         Diagnostic::error(
-                            "bad-rounding",
+                            Code::BadRounding,
                             f,
                             it.places.span,
                             format!("cannot round to `{}` decimal places", it.places.text),
@@ -962,7 +964,7 @@ impl<'a> Cx<'a> {
         if v > Decimal::ONE_HUNDRED {
             self.push(
                 Diagnostic::error(
-                    "bad-percentage",
+                    Code::BadPercentage,
                     file,
                     n.span,
                     format!("`{}%` is more than 100%", n.text),
@@ -1007,7 +1009,7 @@ impl<'a> Cx<'a> {
                         }
                         None => self.push(
                             Diagnostic::error(
-                                "missing-file",
+                                Code::MissingFile,
                                 file,
                                 path.span,
                                 format!("cannot find code list file `{}`", path.value),
@@ -1051,7 +1053,7 @@ impl<'a> Cx<'a> {
             chain.push(format!("`{first}`"));
             self.push(
                 Diagnostic::error(
-                    "cycle",
+                    Code::Cycle,
                     file,
                     span,
                     format!("code list `{first}` includes itself"),
@@ -1134,12 +1136,17 @@ impl<'a> Cx<'a> {
             chain.push(first.clone());
             let what = if path.first().is_some_and(|&i| i >= nd) { "" } else { "definition " };
             self.push(
-                Diagnostic::error("cycle", file, span, format!("{what}{first} depends on itself"))
-                    .with_help(if path.len() == 1 {
-                        "a condition cannot refer to itself".to_string()
-                    } else {
-                        format!("they refer to each other in a circle: {}", chain.join(" -> "))
-                    }),
+                Diagnostic::error(
+                    Code::Cycle,
+                    file,
+                    span,
+                    format!("{what}{first} depends on itself"),
+                )
+                .with_help(if path.len() == 1 {
+                    "a condition cannot refer to itself".to_string()
+                } else {
+                    format!("they refer to each other in a circle: {}", chain.join(" -> "))
+                }),
             );
         }
     }
@@ -1153,7 +1160,7 @@ impl<'a> Cx<'a> {
             if e.file == root && !self.used_lists.contains(k) {
                 warnings.push(
                     Diagnostic::warning(
-                        "unused-codelist",
+                        Code::UnusedCodelist,
                         root,
                         e.node.id.span,
                         format!("code list `{k}` is never used"),
@@ -1166,7 +1173,7 @@ impl<'a> Cx<'a> {
             if e.file == root && !self.used_defines.contains(k) && !self.codelists.contains(k) {
                 warnings.push(
                     Diagnostic::warning(
-                        "unused-define",
+                        Code::UnusedDefine,
                         root,
                         e.node.id.span,
                         format!("definition `{k}` is never used"),
@@ -1201,7 +1208,7 @@ impl<'a> Cx<'a> {
             ok = false;
             self.push(
                 Diagnostic::error(
-                    "bad-points",
+                    Code::BadPoints,
                     file,
                     n.span,
                     format!("`{}` points at the lower threshold is negative", n.text),
@@ -1214,7 +1221,7 @@ impl<'a> Cx<'a> {
                 ok = false;
                 self.push(
                     Diagnostic::error(
-                        "bad-thresholds",
+                        Code::BadThresholds,
                         file,
                         n.span,
                         format!("threshold `{}%` is above 100%", n.text),
@@ -1227,7 +1234,7 @@ impl<'a> Cx<'a> {
             ok = false;
             self.push(
                 Diagnostic::error(
-                    "bad-thresholds",
+                    Code::BadThresholds,
                     file,
                     span,
                     format!(
@@ -1259,7 +1266,7 @@ impl<'a> Cx<'a> {
         }
         self.push(
             Diagnostic::error(
-                "bad-points",
+                Code::BadPoints,
                 file,
                 n.span,
                 format!(
@@ -1280,7 +1287,7 @@ impl<'a> Cx<'a> {
         if v < Decimal::ZERO {
             self.push(
                 Diagnostic::error(
-                    "bad-points",
+                    Code::BadPoints,
                     file,
                     n.span,
                     format!("`{}` points is negative", n.text),
@@ -1335,7 +1342,7 @@ impl<'a> Cx<'a> {
         let missing = |cx: &mut Self, what: &str, help: &str| {
             cx.push(
                 Diagnostic::error(
-                    "missing-statement",
+                    Code::MissingStatement,
                     file,
                     node.id.span,
                     format!("indicator `{id}` has no {what}"),
@@ -1428,7 +1435,7 @@ impl<'a> Cx<'a> {
                 if seen.contains(&&a.category) {
                     self.push(
                         Diagnostic::warning(
-                            "duplicate-category",
+                            Code::DuplicateCategory,
                             f,
                             a.category_span,
                             format!(
@@ -1464,7 +1471,7 @@ impl<'a> Cx<'a> {
                 ok = false;
                 self.push(
                     Diagnostic::error(
-                        "unreachable-stratum",
+                        Code::UnreachableStratum,
                         f,
                         st.id.span,
                         format!("stratum `{}` can never be reached", st.id.name),
@@ -1485,7 +1492,7 @@ impl<'a> Cx<'a> {
                         ok = false;
                         self.push(
                             Diagnostic::error(
-                                "unreachable-stratum",
+                                Code::UnreachableStratum,
                                 f,
                                 st.id.span,
                                 format!("stratum `{}` can never be reached", st.id.name),
@@ -1526,7 +1533,7 @@ impl<'a> Cx<'a> {
                 ok = false;
                 self.push(
                     Diagnostic::error(
-                        "missing-statement",
+                        Code::MissingStatement,
                         f,
                         st.id.span,
                         format!("stratum `{}` has no `achieved when` condition", st.id.name),
@@ -1545,7 +1552,7 @@ impl<'a> Cx<'a> {
                 ok = false;
                 self.push(
                     Diagnostic::error(
-                        "missing-statement",
+                        Code::MissingStatement,
                         f,
                         st.id.span,
                         format!("stratum `{}` has no thresholds", st.id.name),
@@ -1559,7 +1566,7 @@ impl<'a> Cx<'a> {
                 ok = false;
                 self.push(
                     Diagnostic::error(
-                        "missing-statement",
+                        Code::MissingStatement,
                         f,
                         st.id.span,
                         format!("stratum `{}` has no points", st.id.name),
@@ -1589,7 +1596,7 @@ impl<'a> Cx<'a> {
                         ok = false;
                         self.push(
                             Diagnostic::error(
-                                "strata-points",
+                                Code::StrataPoints,
                                 f,
                                 n.span,
                                 format!("the strata's points add up to {sum}, not {p}"),
@@ -1686,7 +1693,7 @@ impl<'a> Cx<'a> {
                         if a > b {
                             self.push(
                                 Diagnostic::error(
-                                    "bad-age-range",
+                                    Code::BadAgeRange,
                                     file,
                                     span,
                                     format!("age band {a}-{b} is empty"),
@@ -1716,7 +1723,7 @@ impl<'a> Cx<'a> {
                 if *prevalence && !self.has_adjusted_register() {
                     self.push(
                         Diagnostic::error(
-                            "prevalence-without-register",
+                            Code::PrevalenceWithoutRegister,
                             file,
                             *span,
                             "`adjusted for prevalence`, but the scheme has no prevalence-adjusted register",
@@ -1745,7 +1752,7 @@ impl<'a> Cx<'a> {
                 if total != Decimal::ONE_HUNDRED {
                     self.push(
                         Diagnostic::error(
-                            "blend-shares",
+                            Code::BlendShares,
                             file,
                             *span,
                             format!("the blend's shares add up to {total}%, not 100%"),
@@ -1814,7 +1821,7 @@ impl<'a> Cx<'a> {
         if (a + 1) % 100 != b {
             self.push(
                 Diagnostic::error(
-                    "bad-year",
+                    Code::BadYear,
                     file,
                     y.span,
                     format!("`{}` is not a QOF year", y.text),
@@ -1830,7 +1837,7 @@ impl<'a> Cx<'a> {
             if a >= s {
                 self.push(
                     Diagnostic::error(
-                        "historic-year",
+                        Code::HistoricYear,
                         file,
                         y.span,
                         format!("historic year `{}` is not before the scheme's year", y.text),
@@ -1872,7 +1879,7 @@ impl<'a> Cx<'a> {
                     if i.kind != scheme::Kind::Attested {
                         self.push(
                             Diagnostic::error(
-                                "type-mismatch",
+                                Code::TypeMismatch,
                                 file,
                                 r.span,
                                 format!("`{}` is not an attested indicator", r.name),
@@ -1948,7 +1955,7 @@ impl<'a> Cx<'a> {
         if p.born.is_none() {
             self.push(
                 Diagnostic::error(
-                    "incomplete-patient",
+                    Code::IncompletePatient,
                     file,
                     p.span,
                     "the test patient has no date of birth",
@@ -1959,7 +1966,7 @@ impl<'a> Cx<'a> {
         if p.registered.is_none() {
             self.push(
                 Diagnostic::error(
-                    "incomplete-patient",
+                    Code::IncompletePatient,
                     file,
                     p.span,
                     "the test patient has no registration date",
@@ -1984,7 +1991,7 @@ impl<'a> Cx<'a> {
                 if ev.date.date < born.date {
                     self.push(
                         Diagnostic::warning(
-                            "event-before-birth",
+                            Code::EventBeforeBirth,
                             file,
                             ev.date.span,
                             format!(

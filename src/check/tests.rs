@@ -20,7 +20,7 @@ fn ok(text: &str) -> Scheme {
 
 fn codes(text: &str) -> Vec<&'static str> {
     let (_, c) = check_text("t.qof", text);
-    c.diagnostics.iter().map(|d| d.code).collect()
+    c.diagnostics.iter().map(|d| d.code.as_str()).collect()
 }
 
 #[test]

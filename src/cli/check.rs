@@ -99,7 +99,7 @@ pub fn report(sources: &Sources, diags: &[Diagnostic], format: ErrorFormat) -> (
                     JsonDiagnostic {
                         file: &f.name,
                         severity: d.severity,
-                        code: d.code,
+                        code: d.code.as_str(),
                         message: &d.message,
                         help: d.help.as_deref(),
                         start: li.position(&f.text, d.span.start as usize),
