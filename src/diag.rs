@@ -18,6 +18,13 @@ pub enum Severity {
     Warning,
 }
 
+/// A secondary place in the diagnostic's file, with a short note ("first defined here").
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
 /// One problem found in one file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
@@ -29,6 +36,8 @@ pub struct Diagnostic {
     /// Index into the file table of the run (see [`crate::Sources`]).
     pub file: usize,
     pub span: Span,
+    /// Secondary places in the same file, e.g. where a duplicated name was first defined.
+    pub labels: Vec<Label>,
 }
 
 impl Diagnostic {
@@ -40,6 +49,7 @@ impl Diagnostic {
             help: None,
             file,
             span,
+            labels: Vec::new(),
         }
     }
     pub fn warning(code: Code, file: usize, span: Span, message: impl Into<String>) -> Self {
@@ -47,6 +57,11 @@ impl Diagnostic {
     }
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+    /// Adds a secondary place in the same file.
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.labels.push(Label { span, message: message.into() });
         self
     }
     pub fn is_error(&self) -> bool {
@@ -96,43 +111,60 @@ impl LineIndex {
     }
 }
 
-/// Renders a diagnostic as a plain-text code frame:
+/// Renders a diagnostic as a plain-text code frame with annotate-snippets (the renderer of
+/// rustc), its labels as secondary annotations and its help as a footer:
 ///
 /// ```text
-/// error: undefined code list `DM_CDO`
-///   --> rules/x.qof:12:10
-///    |
-/// 12 |   where DM_CDO
-///    |         ^^^^^^
-///    = help: did you mean `DM_COD`?
+/// error: code list `DM_COD` is defined twice
+///  --> x.qof:5:10
+///   |
+/// 2 | codelist DM_COD "Diabetes" snomed { 44054006 }
+///   |          ------ first defined here
+/// ...
+/// 5 | codelist DM_COD "Diabetes again" snomed { 46635009 }
+///   |          ^^^^^^
+///   |
+///   = help: the first is on line 2; code lists and definitions share one set of names
 /// ```
 pub fn render(d: &Diagnostic, file_name: &str, text: &str) -> String {
-    let index = LineIndex::new(text);
-    let start = index.position(text, d.span.start as usize);
-    let end = index.position(text, d.span.end as usize);
-    let sev = match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
+    use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
+    let level = match d.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
     };
-    let line_text = index.line_text(text, start.line);
-    let gutter = start.line.to_string().len();
-    let pad = " ".repeat(gutter);
-    let mut out = format!("{sev}: {}\n", d.message);
-    out.push_str(&format!("{pad}--> {file_name}:{}:{}\n", start.line, start.column));
-    out.push_str(&format!("{pad} |\n"));
-    out.push_str(&format!("{} | {}\n", start.line, line_text));
-    // caret under the span on its first line; columns counted in characters
-    let lead = line_text.get(..start.column - 1).map(|s| s.chars().count()).unwrap_or(0);
-    let width = if end.line == start.line {
-        text.get(start.offset..end.offset).map(|s| s.chars().count()).unwrap_or(1).max(1)
-    } else {
-        line_text.chars().count().saturating_sub(lead).max(1)
-    };
-    out.push_str(&format!("{pad} | {}{}\n", " ".repeat(lead), "^".repeat(width)));
-    if let Some(help) = &d.help {
-        out.push_str(&format!("{pad} = help: {help}\n"));
+    let mut snippet = Snippet::source(text)
+        .path(file_name)
+        .fold(true)
+        .annotation(AnnotationKind::Primary.span(clamp(text, d.span)));
+    for l in &d.labels {
+        snippet =
+            snippet.annotation(AnnotationKind::Context.span(clamp(text, l.span)).label(&l.message));
     }
+    let mut group = level.primary_title(&d.message).element(snippet);
+    if let Some(help) = &d.help {
+        group = group.element(Level::HELP.message(help));
+    }
+    // whole lines, as an editor shows them: rustc's default cuts lines at 140 columns
+    let mut out = Renderer::plain().term_width(usize::MAX / 4).render(&[group]);
+    out.push('\n');
     out
+}
+
+/// A span as a byte range inside the text, on character boundaries, without trailing
+/// whitespace (some syntax nodes' spans end after the line break that follows them, and an
+/// underline should stop at the last character written).
+fn clamp(text: &str, span: Span) -> std::ops::Range<usize> {
+    let floor = |mut i: usize| {
+        i = i.min(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let start = floor(span.start as usize);
+    let end = floor(span.end as usize).max(start);
+    let trimmed = text[start..end].trim_end().len();
+    start..start + if trimmed == 0 { end - start } else { trimmed }
 }
 
 /// The closest candidate to `name` by edit distance, if close enough to suggest.

@@ -100,7 +100,8 @@ pub(super) fn statement(
                     g.group.span,
                     format!("group `{}` is given twice", g.group.name),
                 )
-                .with_help(format!("the first is on line {line}; remove one")),
+                .with_help(format!("the first is on line {line}; remove one"))
+                .with_label(*first, "first given here"),
             );
             continue;
         }

@@ -302,17 +302,19 @@ impl<'a> Cx<'a> {
             }
         }
         for (_, s) in headers {
-            let first = unit.header().map(|h| h.id.span.start).unwrap_or(0);
-            let line = self.line_of(file, first);
-            self.push(
-                Diagnostic::error(
-                    Code::DuplicateScheme,
-                    file,
-                    s.id.span,
-                    format!("a second scheme header `{}`", s.id.name),
-                )
-                .with_help(format!("a file describes one scheme; its header is on line {line}")),
-            );
+            let first = unit.header().map(|h| h.id.span);
+            let line = self.line_of(file, first.map_or(0, |f| f.start));
+            let d = Diagnostic::error(
+                Code::DuplicateScheme,
+                file,
+                s.id.span,
+                format!("a second scheme header `{}`", s.id.name),
+            )
+            .with_help(format!("a file describes one scheme; its header is on line {line}"));
+            self.push(match first {
+                Some(f) => d.with_label(f, "the first header"),
+                None => d,
+            });
         }
 
         // duplicate names, per namespace
@@ -347,7 +349,9 @@ impl<'a> Cx<'a> {
                     format!("the first is on line {line}; rename or remove one")
                 };
                 self.push(
-                    Diagnostic::error(Code::DuplicateName, file, id.span, msg).with_help(help),
+                    Diagnostic::error(Code::DuplicateName, file, id.span, msg)
+                        .with_help(help)
+                        .with_label(first, "first defined here"),
                 );
             } else {
                 seen[ns].insert(&id.name, (id.span, what));
@@ -394,9 +398,8 @@ impl<'a> Cx<'a> {
                                 s.id.span,
                                 format!("stratum `{}` is defined twice", s.id.name),
                             )
-                            .with_help(format!(
-                                "the first is on line {line}; rename or remove one"
-                            )),
+                            .with_help(format!("the first is on line {line}; rename or remove one"))
+                            .with_label(*first, "first defined here"),
                         );
                     } else {
                         strata.insert(&s.id.name, s.id.span);
@@ -433,7 +436,8 @@ impl<'a> Cx<'a> {
                     span,
                     format!("`{kind}` is given twice"),
                 )
-                .with_help(format!("the first is on line {line}; remove one")),
+                .with_help(format!("the first is on line {line}; remove one"))
+                .with_label(*first, "first given here"),
             );
         } else {
             seen.insert(kind, span);
