@@ -81,6 +81,16 @@ pub struct Problem {
     pub row: Option<usize>,
     /// The column or field of a population file.
     pub column: Option<String>,
+    /// Secondary places in the same file ("first defined here").
+    pub labels: Vec<ProblemLabel>,
+}
+
+/// A label of a problem: a secondary place in its file, with a note.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProblemLabel {
+    pub message: String,
+    pub start: Pos,
+    pub end: Pos,
 }
 
 impl Problem {
@@ -96,6 +106,7 @@ impl Problem {
             end: None,
             row: None,
             column: None,
+            labels: Vec::new(),
         }
     }
 }
@@ -119,16 +130,26 @@ pub fn problems(sources: &Sources, root: usize, diags: &[Diagnostic]) -> Vec<Pro
         .iter()
         .map(|d| {
             let file = sources.files.get(d.file);
-            let (name, start, end) = match file {
+            let (name, start, end, labels) = match file {
                 Some(f) => {
                     let index = indexes.entry(d.file).or_insert_with(|| LineIndex::new(&f.text));
+                    let labels = d
+                        .labels
+                        .iter()
+                        .map(|l| ProblemLabel {
+                            message: l.message.clone(),
+                            start: pos(index, &f.text, l.span.start as usize),
+                            end: pos(index, &f.text, l.span.end as usize),
+                        })
+                        .collect();
                     (
                         Some(f.name.clone()),
                         Some(pos(index, &f.text, d.span.start as usize)),
                         Some(pos(index, &f.text, d.span.end as usize)),
+                        labels,
                     )
                 }
-                None => (None, None, None),
+                None => (None, None, None, Vec::new()),
             };
             Problem {
                 severity: d.severity,
@@ -141,6 +162,7 @@ pub fn problems(sources: &Sources, root: usize, diags: &[Diagnostic]) -> Vec<Pro
                 end,
                 row: None,
                 column: None,
+                labels,
             }
         })
         .collect()

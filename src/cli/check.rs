@@ -75,6 +75,16 @@ pub struct JsonDiagnostic<'a> {
     pub help: Option<&'a str>,
     pub start: Position,
     pub end: Position,
+    /// Secondary places in the same file ("first defined here").
+    pub labels: Vec<JsonLabel<'a>>,
+}
+
+/// A label of a diagnostic: a secondary place in its file, with a note.
+#[derive(Serialize)]
+pub struct JsonLabel<'a> {
+    pub message: &'a str,
+    pub start: Position,
+    pub end: Position,
 }
 
 /// Prints diagnostics in the chosen format; returns (errors, warnings).
@@ -104,6 +114,15 @@ pub fn report(sources: &Sources, diags: &[Diagnostic], format: ErrorFormat) -> (
                         help: d.help.as_deref(),
                         start: li.position(&f.text, d.span.start as usize),
                         end: li.position(&f.text, d.span.end as usize),
+                        labels: d
+                            .labels
+                            .iter()
+                            .map(|l| JsonLabel {
+                                message: &l.message,
+                                start: li.position(&f.text, l.span.start as usize),
+                                end: li.position(&f.text, l.span.end as usize),
+                            })
+                            .collect(),
                     }
                 })
                 .collect();
