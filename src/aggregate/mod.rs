@@ -16,7 +16,8 @@ pub use readers::{
 };
 
 /// A problem in an input file, at a line (and column, when one is to blame).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{file}` line {line}{}: {message}{}", column_suffix(.column), help_suffix(.help))]
 pub struct DataError {
     /// The file's name, as the caller gave it.
     pub file: String,
@@ -47,21 +48,13 @@ impl DataError {
     }
 }
 
-impl fmt::Display for DataError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` line {}", self.file, self.line)?;
-        if let Some(c) = &self.column {
-            write!(f, ", column `{c}`")?;
-        }
-        write!(f, ": {}", self.message)?;
-        if let Some(h) = &self.help {
-            write!(f, "\n  help: {h}")?;
-        }
-        Ok(())
-    }
+fn column_suffix(column: &Option<String>) -> String {
+    column.as_ref().map(|c| format!(", column `{c}`")).unwrap_or_default()
 }
 
-impl std::error::Error for DataError {}
+fn help_suffix(help: &Option<String>) -> String {
+    help.as_ref().map(|h| format!("\n  help: {h}")).unwrap_or_default()
+}
 
 /// What a reader did, besides filling the data.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

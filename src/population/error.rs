@@ -1,10 +1,9 @@
 //! Errors found while reading population data: each names the file, the row (1-based, the
 //! header is row 1) and the column, with a hint on how to fix it.
 
-use std::fmt;
-
 /// One problem in one place of a population file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {message}", self.location())]
 pub struct DataError {
     /// The file name as given by the caller (e.g. `events.csv`).
     pub file: String,
@@ -55,16 +54,9 @@ impl DataError {
     }
 }
 
-impl fmt::Display for DataError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.location(), self.message)
-    }
-}
-
-impl std::error::Error for DataError {}
-
 /// Every problem found in a population (up to [`DataErrors::LIMIT`]).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, thiserror::Error)]
+#[error("{}", summary(.errors))]
 pub struct DataErrors {
     pub errors: Vec<DataError>,
     /// True when reading stopped after [`DataErrors::LIMIT`] errors.
@@ -104,17 +96,14 @@ impl DataErrors {
     }
 }
 
-impl fmt::Display for DataErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.errors.as_slice() {
-            [] => write!(f, "no errors"),
-            [one] => write!(f, "{one}"),
-            [first, rest @ ..] => write!(f, "{first} (and {} more errors)", rest.len()),
-        }
+/// The first error, and how many more.
+fn summary(errors: &[DataError]) -> String {
+    match errors {
+        [] => "no errors".into(),
+        [one] => one.to_string(),
+        [first, rest @ ..] => format!("{first} (and {} more errors)", rest.len()),
     }
 }
-
-impl std::error::Error for DataErrors {}
 
 impl From<DataError> for DataErrors {
     fn from(e: DataError) -> Self {
