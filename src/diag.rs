@@ -25,7 +25,22 @@ pub struct Label {
     pub message: String,
 }
 
-/// One problem found in one file.
+/// Where a diagnostic is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Location {
+    /// A span in a file of the run: an index into its file table (see [`crate::Sources`]).
+    Span { file: usize, span: Span },
+    /// A place in a data file (population or aggregate CSV, NDJSON): the file's name, the
+    /// 1-based row (a CSV header is row 1) and the column or field, as far as known.
+    Row { file: String, row: Option<usize>, column: Option<String> },
+    /// Nowhere in particular: options, a scheme's payment description, national figures.
+    None,
+}
+
+/// One problem: a code, a severity, a place, a one-line message, an optional help line, and
+/// secondary places. Every phase's errors convert into it (`From` impls next to each error
+/// type), so the CLI, `--error-format json`, the session and the editor show one model.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
@@ -33,31 +48,52 @@ pub struct Diagnostic {
     pub code: Code,
     pub message: String,
     pub help: Option<String>,
-    /// Index into the file table of the run (see [`crate::Sources`]).
-    pub file: usize,
-    pub span: Span,
-    /// Secondary places in the same file, e.g. where a duplicated name was first defined.
+    pub location: Location,
+    /// Secondary places in the same file, e.g. where a duplicated name was first defined
+    /// (only for a [`Location::Span`]).
     pub labels: Vec<Label>,
 }
 
 impl Diagnostic {
+    /// An error at a span of a file of the run.
     pub fn error(code: Code, file: usize, span: Span, message: impl Into<String>) -> Self {
+        Self::at(Severity::Error, code, Location::Span { file, span }, message)
+    }
+    /// A warning at a span of a file of the run.
+    pub fn warning(code: Code, file: usize, span: Span, message: impl Into<String>) -> Self {
+        Self::at(Severity::Warning, code, Location::Span { file, span }, message)
+    }
+    /// A diagnostic anywhere.
+    pub fn at(
+        severity: Severity,
+        code: Code,
+        location: Location,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
-            severity: Severity::Error,
+            severity,
             code,
             message: message.into(),
             help: None,
-            file,
-            span,
+            location,
             labels: Vec::new(),
         }
-    }
-    pub fn warning(code: Code, file: usize, span: Span, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, ..Self::error(code, file, span, message) }
     }
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
+    }
+    /// Sets the help line when there is one.
+    pub fn with_optional_help(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+    /// The file index and span, for a diagnostic in a file of the run.
+    pub fn source(&self) -> Option<(usize, Span)> {
+        match self.location {
+            Location::Span { file, span } => Some((file, span)),
+            _ => None,
+        }
     }
     /// Adds a secondary place in the same file.
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
@@ -126,28 +162,55 @@ impl LineIndex {
 ///   |
 ///   = help: the first is on line 2; code lists and definitions share one set of names
 /// ```
+///
+/// `file_name` and `text` are those of the diagnostic's file for a [`Location::Span`]; other
+/// locations are written as a `-->` line of their own (`events.csv, row 3, column `date``),
+/// or not at all.
 pub fn render(d: &Diagnostic, file_name: &str, text: &str) -> String {
-    use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
-    let level = match d.severity {
-        Severity::Error => Level::ERROR,
-        Severity::Warning => Level::WARNING,
+    use annotate_snippets::{Level, Renderer, Snippet};
+    let (level, sev) = match d.severity {
+        Severity::Error => (Level::Error, "error"),
+        Severity::Warning => (Level::Warning, "warning"),
     };
-    let mut snippet = Snippet::source(text)
-        .path(file_name)
-        .fold(true)
-        .annotation(AnnotationKind::Primary.span(clamp(text, d.span)));
-    for l in &d.labels {
-        snippet =
-            snippet.annotation(AnnotationKind::Context.span(clamp(text, l.span)).label(&l.message));
+    match &d.location {
+        Location::Span { span, .. } => {
+            // an annotation's level picks its underline and whether its label gets a prefix:
+            // `Error` draws `^` (the primary span, of errors and warnings alike), `Warning`
+            // draws `-` (the labels); neither prefixes its label, as rustc draws them
+            let mut snippet = Snippet::source(text)
+                .origin(file_name)
+                .fold(true)
+                .annotation(Level::Error.span(clamp(text, *span)));
+            for l in &d.labels {
+                snippet =
+                    snippet.annotation(Level::Warning.span(clamp(text, l.span)).label(&l.message));
+            }
+            let mut message = level.title(&d.message).snippet(snippet);
+            if let Some(help) = &d.help {
+                message = message.footer(Level::Help.title(help));
+            }
+            // whole lines, as an editor shows them: rustc's default cuts lines at 140 columns
+            format!("{}\n", Renderer::plain().term_width(usize::MAX / 4).render(message))
+        }
+        // no source text to frame: the message, the place and the help, in the same layout
+        Location::Row { .. } | Location::None => {
+            let mut out = format!("{sev}: {}\n", d.message);
+            if let Location::Row { file, row, column } = &d.location {
+                out.push_str(&format!(" --> {file}"));
+                if let Some(row) = row {
+                    out.push_str(&format!(", row {row}"));
+                }
+                if let Some(column) = column {
+                    out.push_str(&format!(", column `{column}`"));
+                }
+                out.push('\n');
+            }
+            if let Some(help) = &d.help {
+                out.push_str(&format!("  = help: {help}\n"));
+            }
+            out
+        }
     }
-    let mut group = level.primary_title(&d.message).element(snippet);
-    if let Some(help) = &d.help {
-        group = group.element(Level::HELP.message(help));
-    }
-    // whole lines, as an editor shows them: rustc's default cuts lines at 140 columns
-    let mut out = Renderer::plain().term_width(usize::MAX / 4).render(&[group]);
-    out.push('\n');
-    out
 }
 
 /// A span as a byte range inside the text, on character boundaries, without trailing
@@ -207,6 +270,36 @@ mod tests {
         assert_eq!((p.line, p.column, p.column_utf16), (2, 8, 5));
         let p = idx.position(text, 0);
         assert_eq!((p.line, p.column, p.column_utf16), (1, 1, 1));
+    }
+
+    #[test]
+    fn data_errors_convert_with_their_row_and_render_without_a_frame() {
+        let e = crate::population::DataError::new("events.csv", Some(3), "bad date `2019-02-30`")
+            .column("date")
+            .help("write dates as YYYY-MM-DD");
+        let d = Diagnostic::from(&e);
+        assert_eq!(d.code, Code::BadData);
+        assert_eq!(
+            d.location,
+            Location::Row { file: "events.csv".into(), row: Some(3), column: Some("date".into()) }
+        );
+        assert_eq!(
+            render(&d, "", ""),
+            "error: bad date `2019-02-30`\n \
+             --> events.csv, row 3, column `date`\n  \
+             = help: write dates as YYYY-MM-DD\n"
+        );
+    }
+
+    #[test]
+    fn errors_without_a_place_render_message_and_help() {
+        let e = crate::national::NationalError {
+            message: "no figures".into(),
+            help: "give them".into(),
+        };
+        let d = Diagnostic::from(&e);
+        assert_eq!((d.code, &d.location), (Code::National, &Location::None));
+        assert_eq!(render(&d, "", ""), "error: no figures\n  = help: give them\n");
     }
 
     #[test]

@@ -17,6 +17,7 @@
 //! A prevalence-adjusted group that weighs on money and has no figure is an error naming the
 //! ways to give one, never a silent fallback.
 
+use crate::diag::{Code, Diagnostic, Location, Severity};
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
@@ -263,4 +264,12 @@ pub fn decide(
         prevalence,
         prevalence_source: overall,
     })
+}
+
+impl From<&NationalError> for Diagnostic {
+    /// A `national` error, with how to give the figures.
+    fn from(e: &NationalError) -> Diagnostic {
+        Diagnostic::at(Severity::Error, Code::National, Location::None, e.message.clone())
+            .with_help(e.help.clone())
+    }
 }

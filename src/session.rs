@@ -10,7 +10,7 @@
 use crate::check::{check_text, Checked};
 use crate::compare::{Comparison, Side};
 use crate::compile::{compile, Program};
-use crate::diag::{Code, Diagnostic, LineIndex, Severity};
+use crate::diag::{Code, Diagnostic, LineIndex, Location, Severity};
 use crate::eval::{self, IndicatorTrace, TestReport};
 use crate::model::Population;
 use crate::national::PrevalenceFrom;
@@ -123,70 +123,54 @@ fn pos(index: &LineIndex, text: &str, byte: usize) -> Pos {
     }
 }
 
-/// Converts diagnostics to problems; `root` is the file index of the edited text.
+/// Converts diagnostics to problems; `root` is the file index of the edited text. A
+/// problem is a [`Diagnostic`] serialised for the editor: its location as a file name with
+/// UTF-16 positions (a span), a row and column (data), or nothing.
 pub fn problems(sources: &Sources, root: usize, diags: &[Diagnostic]) -> Vec<Problem> {
     let mut indexes: BTreeMap<usize, LineIndex> = BTreeMap::new();
     diags
         .iter()
         .map(|d| {
-            let file = sources.files.get(d.file);
-            let (name, start, end, labels) = match file {
-                Some(f) => {
-                    let index = indexes.entry(d.file).or_insert_with(|| LineIndex::new(&f.text));
-                    let labels = d
-                        .labels
-                        .iter()
-                        .map(|l| ProblemLabel {
-                            message: l.message.clone(),
-                            start: pos(index, &f.text, l.span.start as usize),
-                            end: pos(index, &f.text, l.span.end as usize),
-                        })
-                        .collect();
-                    (
-                        Some(f.name.clone()),
-                        Some(pos(index, &f.text, d.span.start as usize)),
-                        Some(pos(index, &f.text, d.span.end as usize)),
-                        labels,
-                    )
+            let mut p = Problem::plain(d.code, d.message.clone(), d.help.clone());
+            p.severity = d.severity;
+            match &d.location {
+                Location::Span { file, span } => {
+                    p.root = *file == root;
+                    if let Some(f) = sources.files.get(*file) {
+                        let index = indexes.entry(*file).or_insert_with(|| LineIndex::new(&f.text));
+                        p.labels = d
+                            .labels
+                            .iter()
+                            .map(|l| ProblemLabel {
+                                message: l.message.clone(),
+                                start: pos(index, &f.text, l.span.start as usize),
+                                end: pos(index, &f.text, l.span.end as usize),
+                            })
+                            .collect();
+                        p.file = Some(f.name.clone());
+                        p.start = Some(pos(index, &f.text, span.start as usize));
+                        p.end = Some(pos(index, &f.text, span.end as usize));
+                    }
                 }
-                None => (None, None, None, Vec::new()),
-            };
-            Problem {
-                severity: d.severity,
-                code: d.code,
-                message: d.message.clone(),
-                help: d.help.clone(),
-                file: name,
-                root: d.file == root,
-                start,
-                end,
-                row: None,
-                column: None,
-                labels,
+                Location::Row { file, row, column } => {
+                    p.file = Some(file.clone());
+                    p.row = *row;
+                    p.column = column.clone();
+                }
+                Location::None => {}
             }
+            p
         })
         .collect()
 }
 
+/// Problems of a run, outside any rule file (data, options, pay).
+fn run_problems(diags: impl IntoIterator<Item = Diagnostic>) -> Vec<Problem> {
+    problems(&Sources::default(), usize::MAX, &diags.into_iter().collect::<Vec<_>>())
+}
+
 fn data_problems(e: &DataErrors) -> Vec<Problem> {
-    let mut out: Vec<Problem> = e
-        .errors
-        .iter()
-        .map(|d| Problem {
-            file: Some(d.file.clone()),
-            row: d.row,
-            column: d.column.clone(),
-            ..Problem::plain(Code::BadData, d.message.clone(), d.help.clone())
-        })
-        .collect();
-    if e.truncated {
-        out.push(Problem::plain(
-            Code::TooManyErrors,
-            format!("stopped after {} errors", DataErrors::LIMIT),
-            Some("fix these and load the files again".into()),
-        ));
-    }
-    out
+    run_problems(e.diagnostics("load the files again"))
 }
 
 /// What `check` returns.
@@ -477,7 +461,7 @@ impl Session {
                 self.population = pop;
                 Reply::ok(self.info.clone(), Vec::new())
             }
-            Err(e) => Reply::message(Code::BadOptions, e.to_string(), Some(e.help())),
+            Err(e) => Reply::err(run_problems([Diagnostic::from(&e)])),
         }
     }
 
@@ -615,10 +599,9 @@ impl Session {
             n => eval::evaluate_with_threads(&c.prog, &self.population, n),
         };
         let inputs = eval::pay_inputs(&c.scheme, &c.prog, &ev, &self.prevalence_from)
-            .map_err(|e| vec![Problem::plain(Code::National, e.message, Some(e.help))])?;
-        let result = pay::pay(&inputs.scheme, &inputs.national, &inputs.data).map_err(|e| {
-            e.0.iter().map(|x| Problem::plain(Code::Pay, x.to_string(), None)).collect::<Vec<_>>()
-        })?;
+            .map_err(|e| run_problems([Diagnostic::from(&e)]))?;
+        let result = pay::pay(&inputs.scheme, &inputs.national, &inputs.data)
+            .map_err(|e| run_problems(e.0.iter().map(Diagnostic::from)))?;
         f(&result).map_err(|e| vec![Problem::plain(Code::Internal, e, None)])
     }
 

@@ -38,8 +38,7 @@ fn language_reference_examples_check_cleanly() {
     for root in 0..blocks.len() {
         let checked = qofrules::check::check(&mut sources, root);
         for d in &checked.diagnostics {
-            let f = &sources.files[d.file];
-            problems.push(qofrules::diag::render(d, &f.name, &f.text));
+            problems.push(sources.render(d));
         }
         if checked.diagnostics.is_empty() {
             assert!(checked.scheme.is_some());

@@ -7,6 +7,7 @@
 pub mod csv;
 mod readers;
 
+use crate::diag::{Code, Diagnostic, Location, Severity};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -100,5 +101,18 @@ impl WarningCounter {
             .into_iter()
             .map(|(message, (rows, first_line))| ReadWarning { message, rows, first_line })
             .collect()
+    }
+}
+
+impl From<&DataError> for Diagnostic {
+    /// A `bad-data` error at the file, line and column.
+    fn from(e: &DataError) -> Diagnostic {
+        Diagnostic::at(
+            Severity::Error,
+            Code::BadData,
+            Location::Row { file: e.file.clone(), row: Some(e.line), column: e.column.clone() },
+            e.message.clone(),
+        )
+        .with_optional_help(e.help.clone())
     }
 }

@@ -123,6 +123,6 @@ mod tests {
         assert!(d.is_empty());
         assert_eq!(read_codes("code\n5\nx\n", 0, &mut d), vec![5]);
         assert_eq!(d.len(), 1);
-        assert_eq!(d[0].span, Span::new(7, 8));
+        assert_eq!(d[0].source(), Some((0, Span::new(7, 8))));
     }
 }

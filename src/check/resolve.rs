@@ -176,7 +176,7 @@ impl<'a> Cx<'a> {
     // ------------------------------------------------------------------ reporting
 
     pub fn push(&mut self, d: Diagnostic) {
-        if !self.bad_files.contains(&d.file) {
+        if !d.source().is_some_and(|(f, _)| self.bad_files.contains(&f)) {
             self.diags.push(d);
         }
     }

@@ -44,6 +44,14 @@ pub struct CompareError {
     pub messages: Vec<String>,
 }
 
+impl From<&CompareError> for crate::diag::Diagnostic {
+    /// A `pay` error naming the scheme that cannot be paid.
+    fn from(e: &CompareError) -> crate::diag::Diagnostic {
+        use crate::diag::{Code, Diagnostic, Location, Severity};
+        Diagnostic::at(Severity::Error, Code::Pay, Location::None, e.to_string())
+    }
+}
+
 /// The id and title of a compared scheme.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SchemeRef {

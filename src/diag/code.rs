@@ -104,6 +104,8 @@ codes! {
     UnknownPatient => "unknown-patient", run;
     /// explain names an indicator the scheme does not have
     UnknownIndicator => "unknown-indicator", run;
+    /// the editor passed the wasm layer an argument it cannot convert (a bug in the page)
+    BadArgument => "bad-argument", run;
     /// a result could not be serialised (a bug)
     Internal => "internal", run;
 }

@@ -1,5 +1,7 @@
 //! Errors of the pay phase: a scheme that cannot be paid as described.
 
+use crate::diag::{Code, Diagnostic, Location, Severity};
+
 /// A problem with a scheme's payment description.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{message}{}", help_suffix(.help))]
@@ -33,4 +35,12 @@ pub struct PayErrors(pub Vec<PayError>);
 /// Every error, one after the other on its own lines.
 fn lines(errors: &[PayError]) -> String {
     errors.iter().map(PayError::to_string).collect::<Vec<_>>().join("\n")
+}
+
+impl From<&PayError> for Diagnostic {
+    /// A `pay` error; a scheme's payment description has no place in a file.
+    fn from(e: &PayError) -> Diagnostic {
+        Diagnostic::at(Severity::Error, Code::Pay, Location::None, e.message.clone())
+            .with_optional_help(e.help.clone())
+    }
 }

@@ -1,6 +1,8 @@
 //! Errors found while reading population data: each names the file, the row (1-based, the
 //! header is row 1) and the column, with a hint on how to fix it.
 
+use crate::diag::{Code, Diagnostic, Location, Severity};
+
 /// One problem in one place of a population file.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{}: {message}", self.location())]
@@ -108,5 +110,38 @@ fn summary(errors: &[DataError]) -> String {
 impl From<DataError> for DataErrors {
     fn from(e: DataError) -> Self {
         DataErrors { errors: vec![e], truncated: false }
+    }
+}
+
+impl From<&DataError> for Diagnostic {
+    /// A `bad-data` error at the file, row and column.
+    fn from(e: &DataError) -> Diagnostic {
+        Diagnostic::at(
+            Severity::Error,
+            Code::BadData,
+            Location::Row { file: e.file.clone(), row: e.row, column: e.column.clone() },
+            e.message.clone(),
+        )
+        .with_optional_help(e.help.clone())
+    }
+}
+
+impl DataErrors {
+    /// Every error as a diagnostic, then a `too-many-errors` one when reading stopped early;
+    /// `again` says how to read again (`read again`, `load the files again`).
+    pub fn diagnostics(&self, again: &str) -> Vec<Diagnostic> {
+        let mut out: Vec<Diagnostic> = self.errors.iter().map(Diagnostic::from).collect();
+        if self.truncated {
+            out.push(
+                Diagnostic::at(
+                    Severity::Error,
+                    Code::TooManyErrors,
+                    Location::None,
+                    format!("stopped after {} errors", Self::LIMIT),
+                )
+                .with_help(format!("fix these and {again}")),
+            );
+        }
+        out
     }
 }

@@ -162,6 +162,15 @@ impl SynthError {
     }
 }
 
+impl From<&SynthError> for crate::diag::Diagnostic {
+    /// A `bad-options` error, with how to fix it.
+    fn from(e: &SynthError) -> crate::diag::Diagnostic {
+        use crate::diag::{Code, Diagnostic, Location, Severity};
+        Diagnostic::at(Severity::Error, Code::BadOptions, Location::None, e.to_string())
+            .with_help(e.help())
+    }
+}
+
 /// Levenshtein distance, for suggestions.
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
