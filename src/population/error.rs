@@ -46,13 +46,10 @@ impl DataError {
         s
     }
 
-    /// The full report: message, location and help on separate lines.
+    /// The full report, as the CLI prints every diagnostic ([`crate::diag::render`]): the
+    /// message, a `-->` line with the file, row and column, and the help.
     pub fn render(&self) -> String {
-        let mut s = format!("error: {}\n  --> {}", self.message, self.location());
-        if let Some(help) = &self.help {
-            s.push_str(&format!("\n  help: {help}"));
-        }
-        s
+        crate::diag::render(&Diagnostic::from(self), "", "").trim_end().to_string()
     }
 }
 
@@ -85,16 +82,12 @@ impl DataErrors {
         self.errors.is_empty()
     }
 
-    /// Every error rendered, separated by blank lines.
+    /// Every error rendered ([`crate::diag::render`]), then a `too-many-errors` one when
+    /// reading stopped early, separated by blank lines.
     pub fn render(&self) -> String {
-        let mut parts: Vec<String> = self.errors.iter().map(DataError::render).collect();
-        if self.truncated {
-            parts.push(format!(
-                "note: stopped after {} errors; fix these and read again",
-                Self::LIMIT
-            ));
-        }
-        parts.join("\n\n")
+        let parts: Vec<String> =
+            self.diagnostics("read again").iter().map(|d| crate::diag::render(d, "", "")).collect();
+        parts.join("\n").trim_end().to_string()
     }
 }
 
