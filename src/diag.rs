@@ -8,6 +8,9 @@
 use crate::syntax::ast::Span;
 use serde::Serialize;
 
+mod code;
+pub use code::Code;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -15,40 +18,86 @@ pub enum Severity {
     Warning,
 }
 
-/// One problem found in one file.
+/// A secondary place in the diagnostic's file, with a short note ("first defined here").
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// Where a diagnostic is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Location {
+    /// A span in a file of the run: an index into its file table (see [`crate::Sources`]).
+    Span { file: usize, span: Span },
+    /// A place in a data file (population or aggregate CSV, NDJSON): the file's name, the
+    /// 1-based row (a CSV header is row 1) and the column or field, as far as known.
+    Row { file: String, row: Option<usize>, column: Option<String> },
+    /// Nowhere in particular: options, a scheme's payment description, national figures.
+    None,
+}
+
+/// One problem: a code, a severity, a place, a one-line message, an optional help line, and
+/// secondary places. Every phase's errors convert into it (`From` impls next to each error
+/// type), so the CLI, `--error-format json`, the session and the editor show one model.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
     /// A stable machine-readable code, e.g. `undefined-name`.
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub help: Option<String>,
-    /// Index into the file table of the run (see [`crate::Sources`]).
-    pub file: usize,
-    pub span: Span,
+    pub location: Location,
+    /// Secondary places in the same file, e.g. where a duplicated name was first defined
+    /// (only for a [`Location::Span`]).
+    pub labels: Vec<Label>,
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, file: usize, span: Span, message: impl Into<String>) -> Self {
+    /// An error at a span of a file of the run.
+    pub fn error(code: Code, file: usize, span: Span, message: impl Into<String>) -> Self {
+        Self::at(Severity::Error, code, Location::Span { file, span }, message)
+    }
+    /// A warning at a span of a file of the run.
+    pub fn warning(code: Code, file: usize, span: Span, message: impl Into<String>) -> Self {
+        Self::at(Severity::Warning, code, Location::Span { file, span }, message)
+    }
+    /// A diagnostic anywhere.
+    pub fn at(
+        severity: Severity,
+        code: Code,
+        location: Location,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
-            severity: Severity::Error,
+            severity,
             code,
             message: message.into(),
             help: None,
-            file,
-            span,
+            location,
+            labels: Vec::new(),
         }
-    }
-    pub fn warning(
-        code: &'static str,
-        file: usize,
-        span: Span,
-        message: impl Into<String>,
-    ) -> Self {
-        Diagnostic { severity: Severity::Warning, ..Self::error(code, file, span, message) }
     }
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+    /// Sets the help line when there is one.
+    pub fn with_optional_help(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+    /// The file index and span, for a diagnostic in a file of the run.
+    pub fn source(&self) -> Option<(usize, Span)> {
+        match self.location {
+            Location::Span { file, span } => Some((file, span)),
+            _ => None,
+        }
+    }
+    /// Adds a secondary place in the same file.
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.labels.push(Label { span, message: message.into() });
         self
     }
     pub fn is_error(&self) -> bool {
@@ -98,43 +147,87 @@ impl LineIndex {
     }
 }
 
-/// Renders a diagnostic as a plain-text code frame:
+/// Renders a diagnostic as a plain-text code frame with annotate-snippets (the renderer of
+/// rustc), its labels as secondary annotations and its help as a footer:
 ///
 /// ```text
-/// error: undefined code list `DM_CDO`
-///   --> rules/x.qof:12:10
-///    |
-/// 12 |   where DM_CDO
-///    |         ^^^^^^
-///    = help: did you mean `DM_COD`?
+/// error: code list `DM_COD` is defined twice
+///  --> x.qof:5:10
+///   |
+/// 2 | codelist DM_COD "Diabetes" snomed { 44054006 }
+///   |          ------ first defined here
+/// ...
+/// 5 | codelist DM_COD "Diabetes again" snomed { 46635009 }
+///   |          ^^^^^^
+///   |
+///   = help: the first is on line 2; code lists and definitions share one set of names
 /// ```
+///
+/// `file_name` and `text` are those of the diagnostic's file for a [`Location::Span`]; other
+/// locations are written as a `-->` line of their own (`events.csv, row 3, column `date``),
+/// or not at all.
 pub fn render(d: &Diagnostic, file_name: &str, text: &str) -> String {
-    let index = LineIndex::new(text);
-    let start = index.position(text, d.span.start as usize);
-    let end = index.position(text, d.span.end as usize);
-    let sev = match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
+    use annotate_snippets::{Level, Renderer, Snippet};
+    let (level, sev) = match d.severity {
+        Severity::Error => (Level::Error, "error"),
+        Severity::Warning => (Level::Warning, "warning"),
     };
-    let line_text = index.line_text(text, start.line);
-    let gutter = start.line.to_string().len();
-    let pad = " ".repeat(gutter);
-    let mut out = format!("{sev}: {}\n", d.message);
-    out.push_str(&format!("{pad}--> {file_name}:{}:{}\n", start.line, start.column));
-    out.push_str(&format!("{pad} |\n"));
-    out.push_str(&format!("{} | {}\n", start.line, line_text));
-    // caret under the span on its first line; columns counted in characters
-    let lead = line_text.get(..start.column - 1).map(|s| s.chars().count()).unwrap_or(0);
-    let width = if end.line == start.line {
-        text.get(start.offset..end.offset).map(|s| s.chars().count()).unwrap_or(1).max(1)
-    } else {
-        line_text.chars().count().saturating_sub(lead).max(1)
-    };
-    out.push_str(&format!("{pad} | {}{}\n", " ".repeat(lead), "^".repeat(width)));
-    if let Some(help) = &d.help {
-        out.push_str(&format!("{pad} = help: {help}\n"));
+    match &d.location {
+        Location::Span { span, .. } => {
+            // an annotation's level picks its underline and whether its label gets a prefix:
+            // `Error` draws `^` (the primary span, of errors and warnings alike), `Warning`
+            // draws `-` (the labels); neither prefixes its label, as rustc draws them
+            let mut snippet = Snippet::source(text)
+                .origin(file_name)
+                .fold(true)
+                .annotation(Level::Error.span(clamp(text, *span)));
+            for l in &d.labels {
+                snippet =
+                    snippet.annotation(Level::Warning.span(clamp(text, l.span)).label(&l.message));
+            }
+            let mut message = level.title(&d.message).snippet(snippet);
+            if let Some(help) = &d.help {
+                message = message.footer(Level::Help.title(help));
+            }
+            // whole lines, as an editor shows them: rustc's default cuts lines at 140 columns
+            format!("{}\n", Renderer::plain().term_width(usize::MAX / 4).render(message))
+        }
+        // no source text to frame: the message, the place and the help, in the same layout
+        Location::Row { .. } | Location::None => {
+            let mut out = format!("{sev}: {}\n", d.message);
+            if let Location::Row { file, row, column } = &d.location {
+                out.push_str(&format!(" --> {file}"));
+                if let Some(row) = row {
+                    out.push_str(&format!(", row {row}"));
+                }
+                if let Some(column) = column {
+                    out.push_str(&format!(", column `{column}`"));
+                }
+                out.push('\n');
+            }
+            if let Some(help) = &d.help {
+                out.push_str(&format!("  = help: {help}\n"));
+            }
+            out
+        }
     }
-    out
+}
+
+/// A span as a byte range inside the text, on character boundaries, without trailing
+/// whitespace (some syntax nodes' spans end after the line break that follows them, and an
+/// underline should stop at the last character written).
+fn clamp(text: &str, span: Span) -> std::ops::Range<usize> {
+    let floor = |mut i: usize| {
+        i = i.min(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let start = floor(span.start as usize);
+    let end = floor(span.end as usize).max(start);
+    let trimmed = text[start..end].trim_end().len();
+    start..start + if trimmed == 0 { end - start } else { trimmed }
 }
 
 /// The closest candidate to `name` by edit distance, if close enough to suggest.
@@ -177,6 +270,36 @@ mod tests {
         assert_eq!((p.line, p.column, p.column_utf16), (2, 8, 5));
         let p = idx.position(text, 0);
         assert_eq!((p.line, p.column, p.column_utf16), (1, 1, 1));
+    }
+
+    #[test]
+    fn data_errors_convert_with_their_row_and_render_without_a_frame() {
+        let e = crate::population::DataError::new("events.csv", Some(3), "bad date `2019-02-30`")
+            .column("date")
+            .help("write dates as YYYY-MM-DD");
+        let d = Diagnostic::from(&e);
+        assert_eq!(d.code, Code::BadData);
+        assert_eq!(
+            d.location,
+            Location::Row { file: "events.csv".into(), row: Some(3), column: Some("date".into()) }
+        );
+        assert_eq!(
+            render(&d, "", ""),
+            "error: bad date `2019-02-30`\n \
+             --> events.csv, row 3, column `date`\n  \
+             = help: write dates as YYYY-MM-DD\n"
+        );
+    }
+
+    #[test]
+    fn errors_without_a_place_render_message_and_help() {
+        let e = crate::national::NationalError {
+            message: "no figures".into(),
+            help: "give them".into(),
+        };
+        let d = Diagnostic::from(&e);
+        assert_eq!((d.code, &d.location), (Code::National, &Location::None));
+        assert_eq!(render(&d, "", ""), "error: no figures\n  = help: give them\n");
     }
 
     #[test]

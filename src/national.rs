@@ -17,8 +17,8 @@
 //! A prevalence-adjusted group that weighs on money and has no figure is an error naming the
 //! ways to give one, never a silent fallback.
 
+use crate::diag::{Code, Diagnostic, Location, Severity};
 use std::collections::BTreeMap;
-use std::fmt;
 
 use rust_decimal::Decimal;
 
@@ -113,19 +113,12 @@ pub enum PrevalenceFrom {
 }
 
 /// Why a run has no national figures it needs: a message and how to give them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}\n  help: {help}")]
 pub struct NationalError {
     pub message: String,
     pub help: String,
 }
-
-impl fmt::Display for NationalError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}\n  help: {}", self.message, self.help)
-    }
-}
-
-impl std::error::Error for NationalError {}
 
 /// Whether `model` pays historic items that are not indicators with prevalence adjustment
 /// (every register's prevalence then weighs on money).
@@ -271,4 +264,12 @@ pub fn decide(
         prevalence,
         prevalence_source: overall,
     })
+}
+
+impl From<&NationalError> for Diagnostic {
+    /// A `national` error, with how to give the figures.
+    fn from(e: &NationalError) -> Diagnostic {
+        Diagnostic::at(Severity::Error, Code::National, Location::None, e.message.clone())
+            .with_help(e.help.clone())
+    }
 }

@@ -343,6 +343,14 @@ pub struct SourceFile {
 }
 
 impl Sources {
+    /// A diagnostic as a code frame ([`crate::diag::render`]) in its file, if it has one.
+    pub fn render(&self, d: &crate::diag::Diagnostic) -> String {
+        match d.source().and_then(|(f, _)| self.files.get(f)) {
+            Some(f) => crate::diag::render(d, &f.name, &f.text),
+            None => crate::diag::render(d, "", ""),
+        }
+    }
+
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> usize {
         self.files.push(SourceFile { name: name.into(), text: text.into() });
         self.files.len() - 1

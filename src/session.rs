@@ -10,7 +10,7 @@
 use crate::check::{check_text, Checked};
 use crate::compare::{Comparison, Side};
 use crate::compile::{compile, Program};
-use crate::diag::{Diagnostic, LineIndex, Severity};
+use crate::diag::{Code, Diagnostic, LineIndex, Location, Severity};
 use crate::eval::{self, IndicatorTrace, TestReport};
 use crate::model::Population;
 use crate::national::PrevalenceFrom;
@@ -48,7 +48,7 @@ impl<T> Reply<T> {
     fn err(errors: Vec<Problem>) -> Self {
         Reply { ok: false, value: None, errors, warnings: Vec::new() }
     }
-    fn message(code: &'static str, message: impl Into<String>, help: Option<String>) -> Self {
+    fn message(code: Code, message: impl Into<String>, help: Option<String>) -> Self {
         Self::err(vec![Problem::plain(code, message, help)])
     }
 }
@@ -67,7 +67,7 @@ pub struct Pos {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Problem {
     pub severity: Severity,
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub help: Option<String>,
     /// The file it is in (`scheme.qof` for the edited text, `rules/...` for a shipped parent,
@@ -81,10 +81,20 @@ pub struct Problem {
     pub row: Option<usize>,
     /// The column or field of a population file.
     pub column: Option<String>,
+    /// Secondary places in the same file ("first defined here").
+    pub labels: Vec<ProblemLabel>,
+}
+
+/// A label of a problem: a secondary place in its file, with a note.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProblemLabel {
+    pub message: String,
+    pub start: Pos,
+    pub end: Pos,
 }
 
 impl Problem {
-    fn plain(code: &'static str, message: impl Into<String>, help: Option<String>) -> Self {
+    fn plain(code: Code, message: impl Into<String>, help: Option<String>) -> Self {
         Problem {
             severity: Severity::Error,
             code,
@@ -96,6 +106,7 @@ impl Problem {
             end: None,
             row: None,
             column: None,
+            labels: Vec::new(),
         }
     }
 }
@@ -112,59 +123,54 @@ fn pos(index: &LineIndex, text: &str, byte: usize) -> Pos {
     }
 }
 
-/// Converts diagnostics to problems; `root` is the file index of the edited text.
+/// Converts diagnostics to problems; `root` is the file index of the edited text. A
+/// problem is a [`Diagnostic`] serialised for the editor: its location as a file name with
+/// UTF-16 positions (a span), a row and column (data), or nothing.
 pub fn problems(sources: &Sources, root: usize, diags: &[Diagnostic]) -> Vec<Problem> {
     let mut indexes: BTreeMap<usize, LineIndex> = BTreeMap::new();
     diags
         .iter()
         .map(|d| {
-            let file = sources.files.get(d.file);
-            let (name, start, end) = match file {
-                Some(f) => {
-                    let index = indexes.entry(d.file).or_insert_with(|| LineIndex::new(&f.text));
-                    (
-                        Some(f.name.clone()),
-                        Some(pos(index, &f.text, d.span.start as usize)),
-                        Some(pos(index, &f.text, d.span.end as usize)),
-                    )
+            let mut p = Problem::plain(d.code, d.message.clone(), d.help.clone());
+            p.severity = d.severity;
+            match &d.location {
+                Location::Span { file, span } => {
+                    p.root = *file == root;
+                    if let Some(f) = sources.files.get(*file) {
+                        let index = indexes.entry(*file).or_insert_with(|| LineIndex::new(&f.text));
+                        p.labels = d
+                            .labels
+                            .iter()
+                            .map(|l| ProblemLabel {
+                                message: l.message.clone(),
+                                start: pos(index, &f.text, l.span.start as usize),
+                                end: pos(index, &f.text, l.span.end as usize),
+                            })
+                            .collect();
+                        p.file = Some(f.name.clone());
+                        p.start = Some(pos(index, &f.text, span.start as usize));
+                        p.end = Some(pos(index, &f.text, span.end as usize));
+                    }
                 }
-                None => (None, None, None),
-            };
-            Problem {
-                severity: d.severity,
-                code: d.code,
-                message: d.message.clone(),
-                help: d.help.clone(),
-                file: name,
-                root: d.file == root,
-                start,
-                end,
-                row: None,
-                column: None,
+                Location::Row { file, row, column } => {
+                    p.file = Some(file.clone());
+                    p.row = *row;
+                    p.column = column.clone();
+                }
+                Location::None => {}
             }
+            p
         })
         .collect()
 }
 
+/// Problems of a run, outside any rule file (data, options, pay).
+fn run_problems(diags: impl IntoIterator<Item = Diagnostic>) -> Vec<Problem> {
+    problems(&Sources::default(), usize::MAX, &diags.into_iter().collect::<Vec<_>>())
+}
+
 fn data_problems(e: &DataErrors) -> Vec<Problem> {
-    let mut out: Vec<Problem> = e
-        .errors
-        .iter()
-        .map(|d| Problem {
-            file: Some(d.file.clone()),
-            row: d.row,
-            column: d.column.clone(),
-            ..Problem::plain("bad-data", d.message.clone(), d.help.clone())
-        })
-        .collect();
-    if e.truncated {
-        out.push(Problem::plain(
-            "too-many-errors",
-            format!("stopped after {} errors", DataErrors::LIMIT),
-            Some("fix these and load the files again".into()),
-        ));
-    }
-    out
+    run_problems(e.diagnostics("load the files again"))
 }
 
 /// What `check` returns.
@@ -450,7 +456,7 @@ impl Session {
             (None, None, Some(p)) => (Selection::Practices(p.clone()), p.join(", ")),
             _ => {
                 return Reply::message(
-                    "bad-options",
+                    Code::BadOptions,
                     "choose one of a CCG, a network or a list of practices",
                     Some("set exactly one of `ccg`, `network` and `practices`".into()),
                 )
@@ -466,7 +472,7 @@ impl Session {
                 self.seed = opts.seed;
                 Reply::ok(self.info.clone(), Vec::new())
             }
-            Err(e) => Reply::message("bad-options", e.to_string(), Some(e.help())),
+            Err(e) => Reply::err(run_problems([Diagnostic::from(&e)])),
         }
     }
 
@@ -502,7 +508,7 @@ impl Session {
                     .map(|f| format!("`{f}`"))
                     .collect();
                 return Reply::message(
-                    "missing-file",
+                    Code::MissingFile,
                     format!("missing {}", missing.join(", ")),
                     Some(
                         "choose the three CSV files of a population (practices.csv, patients.csv, \
@@ -588,7 +594,7 @@ impl Session {
         eval::period_mismatch(&self.population, scheme.period_start, scheme.period_end)
             .map(|w| Problem {
                 severity: Severity::Warning,
-                ..Problem::plain("population-period", w.message, Some(w.help))
+                ..Problem::plain(Code::PopulationPeriod, w.message, Some(w.help))
             })
             .into_iter()
             .collect()
@@ -621,9 +627,9 @@ impl Session {
         let practice = PracticeInputs::of(&texts);
         let problem = |e: pipeline::RunError| {
             let code = match e {
-                pipeline::RunError::National { .. } => "national",
-                pipeline::RunError::Input(_) => "input",
-                pipeline::RunError::Pay(_) => "pay",
+                pipeline::RunError::National { .. } => Code::National,
+                pipeline::RunError::Input(_) => Code::BadData,
+                pipeline::RunError::Pay(_) => Code::Pay,
             };
             vec![Problem::plain(code, e.to_string(), e.help().map(String::from))]
         };
@@ -638,7 +644,7 @@ impl Session {
         .map_err(problem)?;
         let result = pipeline::pay(&run.inputs).map_err(problem)?;
         let out = pipeline::JsonOutput::new(&result, Some((&c.prog, &run.evaluation)));
-        f(&out).map_err(|e| vec![Problem::plain("internal", e, None)])
+        f(&out).map_err(|e| vec![Problem::plain(Code::Internal, e, None)])
     }
 
     /// Evaluates the scheme on the session's population and pays it.
@@ -678,7 +684,7 @@ impl Session {
         warnings.extend(self.fit_population(&c.scheme));
         let Some(p) = self.population.patients.iter().find(|p| p.patient_id == patient_id) else {
             return Reply::message(
-                "unknown-patient",
+                Code::UnknownPatient,
                 format!("no patient `{patient_id}` in the population"),
                 Some("choose a patient from the list".into()),
             );
@@ -686,7 +692,7 @@ impl Session {
         if let Some(id) = indicator {
             if c.scheme.indicator(id).is_none() {
                 return Reply::message(
-                    "unknown-indicator",
+                    Code::UnknownIndicator,
                     format!("no indicator `{id}` in the scheme"),
                     None,
                 );
@@ -786,7 +792,7 @@ impl Session {
                     .map(|m| Problem {
                         file: Some(file.into()),
                         ..Problem::plain(
-                            "pay",
+                            Code::Pay,
                             format!("scheme `{}` cannot be paid: {m}", e.scheme),
                             None,
                         )

@@ -52,7 +52,7 @@ fn to_json<T: Serialize>(value: &T) -> String {
 fn internal(message: String) -> Problem {
     Problem {
         severity: crate::diag::Severity::Error,
-        code: "bad-argument",
+        code: crate::diag::Code::BadArgument,
         message,
         help: None,
         file: None,
@@ -61,6 +61,7 @@ fn internal(message: String) -> Problem {
         end: None,
         row: None,
         column: None,
+        labels: Vec::new(),
     }
 }
 

@@ -100,3 +100,32 @@ fn utf16_columns_after_non_ascii_text() {
     assert_eq!(col - col16, 3);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A duplicate points at the first definition: a label in the JSON, a labelled line in the
+/// code frame.
+#[test]
+fn duplicates_label_the_first_definition() {
+    let dir = temp_dir("labels");
+    std::fs::write(
+        dir.join("x.qof"),
+        "scheme x \"x\" { period 2019-04-01 to 2020-03-31, point value £1 }\n\
+         codelist A \"a\" snomed { 1 }\n\
+         codelist A \"again\" snomed { 2 }\n",
+    )
+    .unwrap();
+    let out = qofrules(&["check", "x.qof", "--error-format", "json"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = json.as_array().unwrap().iter().find(|d| d["code"] == "duplicate-name").unwrap();
+    assert_eq!(d["start"]["line"], 3);
+    assert_eq!(d["labels"][0]["message"], "first defined here");
+    assert_eq!(d["labels"][0]["start"]["line"], 2);
+    assert_eq!(d["labels"][0]["start"]["column"], 10);
+    let out = qofrules(&["check", "x.qof"], &dir);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("2 | codelist A \"a\" snomed { 1 }\n  |          - first defined here"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -11,13 +11,7 @@ use qofrules::scheme::Scheme;
 
 fn checked(text: &str) -> Scheme {
     let (sources, c) = qofrules::check::check_text("t.qof", text);
-    let frames: Vec<String> = c
-        .diagnostics
-        .iter()
-        .map(|d| {
-            qofrules::diag::render(d, &sources.files[d.file].name, &sources.files[d.file].text)
-        })
-        .collect();
+    let frames: Vec<String> = c.diagnostics.iter().map(|d| sources.render(d)).collect();
     c.scheme.unwrap_or_else(|| panic!("{}", frames.join("\n")))
 }
 

@@ -21,8 +21,9 @@ impl Rng {
 fn assert_sane(text: &str) {
     let (sources, checked) = check_text("garbage.qof", text);
     for d in &checked.diagnostics {
-        let len = sources.files[d.file].text.len() as u32;
-        assert!(d.span.start <= d.span.end && d.span.end <= len, "{d:?}");
+        let (file, span) = d.source().expect("checker diagnostics are in a file");
+        let len = sources.files[file].text.len() as u32;
+        assert!(span.start <= span.end && span.end <= len, "{d:?}");
         assert!(!d.message.is_empty());
     }
     assert_eq!(checked.scheme.is_some(), checked.errors() == 0);
@@ -48,14 +49,15 @@ fn the_parser_reports_up_to_a_hundred_errors_then_stops() {
         text.push_str(&format!("register R{k} \"R\" {{ patients aged or over }}\n"));
     }
     let (_, checked) = check_text("many.qof", &text);
-    let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes.len(), 101, "{codes:?}");
     assert!(codes[..100].iter().all(|&c| c != "too-many-errors"), "{codes:?}");
     let last = &checked.diagnostics[100];
     assert_eq!(last.code, "too-many-errors");
     assert!(last.help.as_deref().is_some_and(|h| h.contains("first 100")), "{last:?}");
     // the errors are at the broken statements, in order, not all at one place
-    let starts: Vec<u32> = checked.diagnostics[..100].iter().map(|d| d.span.start).collect();
+    let starts: Vec<u32> =
+        checked.diagnostics[..100].iter().map(|d| d.source().unwrap().1.start).collect();
     assert!(starts.windows(2).all(|w| w[0] < w[1]), "{starts:?}");
     assert_sane(&text);
 }

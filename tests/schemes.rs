@@ -382,9 +382,9 @@ fn national_and_dudley_schemes_check_clean_and_their_tests_pass() {
             .diagnostics
             .iter()
             .map(|d| {
-                let (name, src) = sources
-                    .files
-                    .get(d.file)
+                let (name, src) = d
+                    .source()
+                    .and_then(|(f, _)| sources.files.get(f))
                     .map(|f| (f.name.as_str(), f.text.as_str()))
                     .unwrap_or((path, text.as_str()));
                 qofrules::diag::render(d, name, src)
@@ -443,14 +443,7 @@ const YEARS: [&str; 8] = [
 fn resolved(path: &str) -> qofrules::scheme::Scheme {
     let text = read(path);
     let (sources, checked) = qofrules::check::check_text(path, &text);
-    let rendered: Vec<String> = checked
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let f = &sources.files[d.file];
-            qofrules::diag::render(d, &f.name, &f.text)
-        })
-        .collect();
+    let rendered: Vec<String> = checked.diagnostics.iter().map(|d| sources.render(d)).collect();
     assert!(checked.diagnostics.is_empty(), "{}", rendered.join("\n"));
     checked.scheme.expect("a checked scheme")
 }

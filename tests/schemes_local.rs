@@ -20,14 +20,7 @@ const LOCAL: [&str; 4] = [
 fn checked(path: &str) -> Scheme {
     let text = std::fs::read_to_string(path).unwrap();
     let (sources, checked) = qofrules::check::check_text(path, &text);
-    let rendered: Vec<String> = checked
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let f = &sources.files[d.file];
-            qofrules::diag::render(d, &f.name, &f.text)
-        })
-        .collect();
+    let rendered: Vec<String> = checked.diagnostics.iter().map(|d| sources.render(d)).collect();
     assert!(rendered.is_empty(), "{}", rendered.join("\n"));
     checked.scheme.unwrap()
 }

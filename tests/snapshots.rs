@@ -10,7 +10,6 @@
 //! contains a dot are never roots.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use qofrules::diag::render;
 use qofrules::scheme::Sources;
 use std::path::Path;
 
@@ -44,9 +43,8 @@ fn sources(path: &Path) -> (Sources, usize) {
 fn frames(sources: &Sources, diags: &[qofrules::diag::Diagnostic]) -> String {
     let mut out = String::new();
     for d in diags {
-        let f = &sources.files[d.file];
         out.push_str(&format!("[{}]\n", d.code));
-        out.push_str(&render(d, &f.name, &f.text));
+        out.push_str(&sources.render(d));
         out.push('\n');
     }
     out

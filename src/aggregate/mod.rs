@@ -7,6 +7,7 @@
 pub mod csv;
 mod readers;
 
+use crate::diag::{Code, Diagnostic, Location, Severity};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -16,7 +17,8 @@ pub use readers::{
 };
 
 /// A problem in an input file, at a line (and column, when one is to blame).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{file}` line {line}{}: {message}{}", column_suffix(.column), help_suffix(.help))]
 pub struct DataError {
     /// The file's name, as the caller gave it.
     pub file: String,
@@ -47,21 +49,13 @@ impl DataError {
     }
 }
 
-impl fmt::Display for DataError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` line {}", self.file, self.line)?;
-        if let Some(c) = &self.column {
-            write!(f, ", column `{c}`")?;
-        }
-        write!(f, ": {}", self.message)?;
-        if let Some(h) = &self.help {
-            write!(f, "\n  help: {h}")?;
-        }
-        Ok(())
-    }
+fn column_suffix(column: &Option<String>) -> String {
+    column.as_ref().map(|c| format!(", column `{c}`")).unwrap_or_default()
 }
 
-impl std::error::Error for DataError {}
+fn help_suffix(help: &Option<String>) -> String {
+    help.as_ref().map(|h| format!("\n  help: {h}")).unwrap_or_default()
+}
 
 /// What a reader did, besides filling the data.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -107,5 +101,18 @@ impl WarningCounter {
             .into_iter()
             .map(|(message, (rows, first_line))| ReadWarning { message, rows, first_line })
             .collect()
+    }
+}
+
+impl From<&DataError> for Diagnostic {
+    /// A `bad-data` error at the file, line and column.
+    fn from(e: &DataError) -> Diagnostic {
+        Diagnostic::at(
+            Severity::Error,
+            Code::BadData,
+            Location::Row { file: e.file.clone(), row: Some(e.line), column: e.column.clone() },
+            e.message.clone(),
+        )
+        .with_optional_help(e.help.clone())
     }
 }

@@ -1,7 +1,7 @@
 //! Code lists read `from "file.csv"`: the codes are the first column, or the column named
 //! `code` or `snomed_id` when the first row is a header. Problems point into the CSV file.
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::syntax::ast::Span;
 
 /// At most this many bad rows are reported per file.
@@ -47,7 +47,7 @@ pub(super) fn read_codes(text: &str, file: usize, diags: &mut Vec<Diagnostic>) -
             if errors < MAX_ERRORS {
                 diags.push(
                     Diagnostic::error(
-                        "bad-code-file",
+                        Code::BadCodeFile,
                         file,
                         Span::new(start, start + body.len()),
                         format!("row {} has no column {}", row + 1, col + 1),
@@ -67,7 +67,7 @@ pub(super) fn read_codes(text: &str, file: usize, diags: &mut Vec<Diagnostic>) -
                     let s = start + at;
                     diags.push(
                         Diagnostic::error(
-                            "bad-code-file",
+                            Code::BadCodeFile,
                             file,
                             Span::new(s, s + cell.len()),
                             format!("`{value}` is not a SNOMED CT code"),
@@ -123,6 +123,6 @@ mod tests {
         assert!(d.is_empty());
         assert_eq!(read_codes("code\n5\nx\n", 0, &mut d), vec![5]);
         assert_eq!(d.len(), 1);
-        assert_eq!(d[0].span, Span::new(7, 8));
+        assert_eq!(d[0].source(), Some((0, Span::new(7, 8))));
     }
 }

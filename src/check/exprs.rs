@@ -2,7 +2,7 @@
 //! (a window or a value test applies to code lists, not to definitions or registers).
 
 use super::resolve::{Cx, Dep};
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::syntax::ast::{self, Anchor, EventPred, Expr, ExprKind, Ident, Window, WindowKind};
 
 impl<'a> Cx<'a> {
@@ -37,7 +37,7 @@ impl<'a> Cx<'a> {
                     self.used_defines.insert(&list.name);
                     self.push(
                         Diagnostic::error(
-                            "type-mismatch",
+                            Code::TypeMismatch,
                             file,
                             list.span,
                             format!(
@@ -57,7 +57,7 @@ impl<'a> Cx<'a> {
                     if n.text.trim_start_matches('0').is_empty() {
                         self.push(
                             Diagnostic::error(
-                                "zero-apart",
+                                Code::ZeroApart,
                                 file,
                                 n.span,
                                 "events cannot be required to be 0 days apart",
@@ -79,7 +79,7 @@ impl<'a> Cx<'a> {
                         self.used_defines.insert(&list.name);
                         self.push(
                             Diagnostic::error(
-                                "type-mismatch",
+                                Code::TypeMismatch,
                                 file,
                                 e.span,
                                 format!("`{}` is a definition, not a code list", list.name),
@@ -92,7 +92,7 @@ impl<'a> Cx<'a> {
                 if !self.codelists.contains(&list.name) && self.registers.contains(&list.name) {
                     self.push(
                         Diagnostic::error(
-                            "type-mismatch",
+                            Code::TypeMismatch,
                             file,
                             list.span,
                             format!("`{}` is a register, not a code list", list.name),
@@ -129,7 +129,7 @@ impl<'a> Cx<'a> {
                         if pick.is_none() {
                             self.push(
                                 Diagnostic::error(
-                                    "type-mismatch",
+                                    Code::TypeMismatch,
                                     file,
                                     e.span,
                                     "a code list compared with a number",
@@ -142,7 +142,7 @@ impl<'a> Cx<'a> {
                         } else if paired.is_some() && paired_value.is_none() {
                             self.push(
                                 Diagnostic::error(
-                                    "type-mismatch",
+                                    Code::TypeMismatch,
                                     file,
                                     *span,
                                     "a pair of code lists compared with one number",
@@ -154,7 +154,7 @@ impl<'a> Cx<'a> {
                         } else if paired.is_none() && paired_value.is_some() {
                             self.push(
                                 Diagnostic::error(
-                                    "type-mismatch",
+                                    Code::TypeMismatch,
                                     file,
                                     *span,
                                     "a pair of numbers compared with one code list",
@@ -179,7 +179,7 @@ impl<'a> Cx<'a> {
                 if let (Some(p), false) = (paired, matches!(pred, Some(EventPred::Value { .. }))) {
                     self.push(
                         Diagnostic::error(
-                            "type-mismatch",
+                            Code::TypeMismatch,
                             file,
                             p.span,
                             "a pair of code lists needs a value test",
@@ -205,7 +205,7 @@ impl<'a> Cx<'a> {
             self.used_defines.insert(&name.name);
             self.push(
                 Diagnostic::error(
-                    "type-mismatch",
+                    Code::TypeMismatch,
                     file,
                     name.span,
                     format!("`{}` is a definition, not a code list", name.name),
@@ -229,7 +229,7 @@ impl<'a> Cx<'a> {
             if min > max {
                 self.push(
                     Diagnostic::error(
-                        "bad-age-range",
+                        Code::BadAgeRange,
                         file,
                         r.span,
                         format!("no age is from {min} to {max}{unit}"),
@@ -247,7 +247,7 @@ impl<'a> Cx<'a> {
                 if b.date < a.date {
                     self.push(
                         Diagnostic::error(
-                            "bad-window",
+                            Code::BadWindow,
                             file,
                             w.span,
                             format!("no date is between {} and {}", a.date, b.date),

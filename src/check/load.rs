@@ -1,6 +1,6 @@
 //! Finding and parsing the root file and its ancestors.
 
-use crate::diag::{did_you_mean, Diagnostic};
+use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::scheme::Sources;
 use crate::syntax::ast::{self, Item};
 
@@ -73,7 +73,7 @@ pub(super) fn chain(sources: &mut Sources, root: usize, diags: &mut Vec<Diagnost
             path.push(format!("`{}`", parent.name));
             diags.push(
                 Diagnostic::error(
-                    "extends-cycle",
+                    Code::ExtendsCycle,
                     file,
                     parent.span,
                     format!("scheme `{}` extends itself", parent.name),
@@ -87,7 +87,7 @@ pub(super) fn chain(sources: &mut Sources, root: usize, diags: &mut Vec<Diagnost
             None => {
                 let known = known_ids(sources);
                 let d = Diagnostic::error(
-                    "unknown-scheme",
+                    Code::UnknownScheme,
                     file,
                     parent.span,
                     format!("unknown scheme `{}`", parent.name),

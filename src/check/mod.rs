@@ -48,7 +48,10 @@ pub fn check(sources: &mut Sources, root: usize) -> Checked {
     }
     let chain = load::chain(sources, root, &mut diags);
     let scheme = resolve::resolve(sources, &chain, &mut diags);
-    diags.sort_by_key(|d| (d.file != root, d.file, d.span.start, d.span.end));
+    diags.sort_by_key(|d| {
+        let (file, span) = d.source().unwrap_or_default();
+        (file != root, file, span.start, span.end)
+    });
     diags.dedup();
     let ok = !diags.iter().any(Diagnostic::is_error);
     Checked { scheme: if ok { scheme } else { None }, diagnostics: diags }

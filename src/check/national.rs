@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use rust_decimal::Decimal;
 
 use super::resolve::Cx;
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::national::{embedded_covers, embedded_for_year, EMBEDDED};
 use crate::scheme::{self, NationalFile, NationalStatement, StatedPrevalence};
 use crate::syntax::ast::{NationalBase, NationalFigure, Num, SchemeStmt, Span};
@@ -33,7 +33,7 @@ pub(super) fn statement(
                 Some(e) => out.embedded = Some((*e).to_string()),
                 None => cx.push(
                     Diagnostic::error(
-                        "unknown-figures",
+                        Code::UnknownFigures,
                         file,
                         *span,
                         format!("no embedded national figures for `{full}`"),
@@ -68,7 +68,7 @@ pub(super) fn statement(
                                 Some(c) => format!("column `{c}`: {}", e.message),
                                 None => e.message.clone(),
                             };
-                            let d = Diagnostic::error("bad-national-file", f, span, message);
+                            let d = Diagnostic::error(Code::BadNationalFile, f, span, message);
                             cx.push(match &e.help {
                                 Some(h) => d.with_help(h.clone()),
                                 None => d,
@@ -78,7 +78,7 @@ pub(super) fn statement(
                 }
                 None => cx.push(
                     Diagnostic::error(
-                        "missing-file",
+                        Code::MissingFile,
                         file,
                         path.span,
                         format!("cannot find prevalence file `{}`", path.value),
@@ -95,12 +95,13 @@ pub(super) fn statement(
             let line = cx.line_of(file, first.start);
             cx.push(
                 Diagnostic::error(
-                    "duplicate-name",
+                    Code::DuplicateName,
                     file,
                     g.group.span,
                     format!("group `{}` is given twice", g.group.name),
                 )
-                .with_help(format!("the first is on line {line}; remove one")),
+                .with_help(format!("the first is on line {line}; remove one"))
+                .with_label(*first, "first given here"),
             );
             continue;
         }
@@ -132,7 +133,9 @@ fn line_span(text: &str, line: usize) -> Span {
 }
 
 fn bad_prevalence(cx: &mut Cx<'_>, file: usize, span: Span, message: String, help: &str) {
-    cx.push(Diagnostic::error("bad-prevalence", file, span, message).with_help(help.to_string()));
+    cx.push(
+        Diagnostic::error(Code::BadPrevalence, file, span, message).with_help(help.to_string()),
+    );
 }
 
 fn rate(cx: &mut Cx<'_>, n: &Num, file: usize) -> Option<StatedPrevalence> {
@@ -173,8 +176,13 @@ fn totals(
         Ok(v) => Some(v),
         Err(_) => {
             cx.push(
-                Diagnostic::error("bad-number", file, n.span, format!("`{}` is too large", n.text))
-                    .with_help("registers and list sizes are whole numbers below 2^64"),
+                Diagnostic::error(
+                    Code::BadNumber,
+                    file,
+                    n.span,
+                    format!("`{}` is too large", n.text),
+                )
+                .with_help("registers and list sizes are whole numbers below 2^64"),
             );
             None
         }
@@ -244,7 +252,7 @@ pub(super) fn coverage(
             if let Some(span) = header {
                 cx.push(
                     Diagnostic::warning(
-                        "no-national-prevalence",
+                        Code::NoNationalPrevalence,
                         root,
                         span,
                         format!("the scheme states no national prevalence{year}"),
@@ -267,7 +275,7 @@ pub(super) fn coverage(
         };
         cx.push(
             Diagnostic::error(
-                "no-national-prevalence",
+                Code::NoNationalPrevalence,
                 file,
                 span,
                 format!("register `{}` has no national prevalence", r.id),

@@ -3,7 +3,7 @@
 //! then checks every part against the merged tables and builds the [`Scheme`].
 
 use super::load::Unit;
-use crate::diag::{did_you_mean, Diagnostic, LineIndex};
+use crate::diag::{did_you_mean, Code, Diagnostic, LineIndex};
 use crate::scheme::{self, Located, Origin, Scheme, Sources, Status};
 use crate::syntax::ast::{
     self, Category, IndStmt, Item, Num, PaymentModel, ReportDim, RoundingItem, SchemeStmt, Span,
@@ -176,7 +176,7 @@ impl<'a> Cx<'a> {
     // ------------------------------------------------------------------ reporting
 
     pub fn push(&mut self, d: Diagnostic) {
-        if !self.bad_files.contains(&d.file) {
+        if !d.source().is_some_and(|(f, _)| self.bad_files.contains(&f)) {
             self.diags.push(d);
         }
     }
@@ -197,7 +197,7 @@ impl<'a> Cx<'a> {
         if what.contains("indicator") && self.retired.contains(&name.name) {
             self.push(
                 Diagnostic::error(
-                    "undefined-name",
+                    Code::UndefinedName,
                     file,
                     name.span,
                     format!("{what} `{}` is retired", name.name),
@@ -210,7 +210,7 @@ impl<'a> Cx<'a> {
             return;
         }
         let d = Diagnostic::error(
-            "undefined-name",
+            Code::UndefinedName,
             file,
             name.span,
             format!("undefined {what} `{}`", name.name),
@@ -248,7 +248,7 @@ impl<'a> Cx<'a> {
             Err(_) => {
                 self.push(
                     Diagnostic::error(
-                        "bad-number",
+                        Code::BadNumber,
                         file,
                         n.span,
                         format!("`{}` is too large", n.text),
@@ -275,7 +275,7 @@ impl<'a> Cx<'a> {
                 if unit.syntax_ok {
                     self.push(
                         Diagnostic::error(
-                            "missing-scheme",
+                            Code::MissingScheme,
                             file,
                             Span::new(0, 0),
                             "missing scheme header",
@@ -290,7 +290,7 @@ impl<'a> Cx<'a> {
                 if i != 0 {
                     self.push(
                         Diagnostic::error(
-                            "misplaced-scheme",
+                            Code::MisplacedScheme,
                             file,
                             s.id.span,
                             "the scheme header must come first",
@@ -302,17 +302,19 @@ impl<'a> Cx<'a> {
             }
         }
         for (_, s) in headers {
-            let first = unit.header().map(|h| h.id.span.start).unwrap_or(0);
-            let line = self.line_of(file, first);
-            self.push(
-                Diagnostic::error(
-                    "duplicate-scheme",
-                    file,
-                    s.id.span,
-                    format!("a second scheme header `{}`", s.id.name),
-                )
-                .with_help(format!("a file describes one scheme; its header is on line {line}")),
-            );
+            let first = unit.header().map(|h| h.id.span);
+            let line = self.line_of(file, first.map_or(0, |f| f.start));
+            let d = Diagnostic::error(
+                Code::DuplicateScheme,
+                file,
+                s.id.span,
+                format!("a second scheme header `{}`", s.id.name),
+            )
+            .with_help(format!("a file describes one scheme; its header is on line {line}"));
+            self.push(match first {
+                Some(f) => d.with_label(f, "the first header"),
+                None => d,
+            });
         }
 
         // duplicate names, per namespace
@@ -346,7 +348,11 @@ impl<'a> Cx<'a> {
                 } else {
                     format!("the first is on line {line}; rename or remove one")
                 };
-                self.push(Diagnostic::error("duplicate-name", file, id.span, msg).with_help(help));
+                self.push(
+                    Diagnostic::error(Code::DuplicateName, file, id.span, msg)
+                        .with_help(help)
+                        .with_label(first, "first defined here"),
+                );
             } else {
                 seen[ns].insert(&id.name, (id.span, what));
             }
@@ -387,14 +393,13 @@ impl<'a> Cx<'a> {
                         let line = self.line_of(file, first.start);
                         self.push(
                             Diagnostic::error(
-                                "duplicate-name",
+                                Code::DuplicateName,
                                 file,
                                 s.id.span,
                                 format!("stratum `{}` is defined twice", s.id.name),
                             )
-                            .with_help(format!(
-                                "the first is on line {line}; rename or remove one"
-                            )),
+                            .with_help(format!("the first is on line {line}; rename or remove one"))
+                            .with_label(*first, "first defined here"),
                         );
                     } else {
                         strata.insert(&s.id.name, s.id.span);
@@ -426,12 +431,13 @@ impl<'a> Cx<'a> {
             let line = self.line_of(file, first.start);
             self.push(
                 Diagnostic::error(
-                    "duplicate-statement",
+                    Code::DuplicateStatement,
                     file,
                     span,
                     format!("`{kind}` is given twice"),
                 )
-                .with_help(format!("the first is on line {line}; remove one")),
+                .with_help(format!("the first is on line {line}; remove one"))
+                .with_label(*first, "first given here"),
             );
         } else {
             seen.insert(kind, span);
@@ -558,7 +564,7 @@ impl<'a> Cx<'a> {
             if retired.contains(c.id.name.as_str()) {
                 self.push(
                     Diagnostic::warning(
-                        "changed-retired",
+                        Code::ChangedRetired,
                         file,
                         c.id.span,
                         format!("`{}` is changed but also retired", c.id.name),
@@ -596,7 +602,7 @@ impl<'a> Cx<'a> {
                 if inherited.contains(&x.id.name) && !retired.contains(x.id.name.as_str()) {
                     self.push(
                         Diagnostic::error(
-                            "redefined-inherited",
+                            Code::RedefinedInherited,
                             file,
                             x.id.span,
                             format!("indicator `{}` is inherited from `{parent_id}`", x.id.name),
@@ -627,7 +633,7 @@ impl<'a> Cx<'a> {
     fn no_parent(&mut self, word: &str, span: Span, file: usize) {
         self.push(
             Diagnostic::error(
-                "not-inherited",
+                Code::NotInherited,
                 file,
                 span,
                 format!("`{word}` in a scheme that extends nothing"),
@@ -647,7 +653,7 @@ impl<'a> Cx<'a> {
             return;
         }
         let d = Diagnostic::error(
-            "not-inherited",
+            Code::NotInherited,
             file,
             name.span,
             format!("`{}` is not an indicator of `{parent}`", name.name),
@@ -697,7 +703,7 @@ impl<'a> Cx<'a> {
                         if a.months {
                             self.push(
                                 Diagnostic::error(
-                                    "bad-age-range",
+                                    Code::BadAgeRange,
                                     file,
                                     a.span,
                                     "a register's age limits are in whole years",
@@ -759,7 +765,7 @@ impl<'a> Cx<'a> {
             if period.is_none() {
                 self.push(
                     Diagnostic::error(
-                        "missing-statement",
+                        Code::MissingStatement,
                         root.file,
                         h.id.span,
                         format!("scheme `{}` has no `period`", h.id.name),
@@ -770,7 +776,7 @@ impl<'a> Cx<'a> {
             match self.header.point_value {
                 None => self.push(
                     Diagnostic::error(
-                        "missing-statement",
+                        Code::MissingStatement,
                         root.file,
                         h.id.span,
                         format!("scheme `{}` has no `point value`", h.id.name),
@@ -784,7 +790,7 @@ impl<'a> Cx<'a> {
             if end.date <= start.date {
                 self.push(
                     Diagnostic::error(
-                        "bad-period",
+                        Code::BadPeriod,
                         f,
                         span,
                         format!("the period ends on {}, not after it starts", end.date),
@@ -810,7 +816,7 @@ impl<'a> Cx<'a> {
                     rounding_mode = Some(*mode);
                 } else {
                     self.push(
-                        Diagnostic::error("bad-rounding", f, *span, "a second rounding mode")
+                        Diagnostic::error(Code::BadRounding, f, *span, "a second rounding mode")
                             .with_help(
                             "one mode rounds everything: `half up`, `half even` or `toward zero`",
                         ),
@@ -824,7 +830,7 @@ impl<'a> Cx<'a> {
                     } else {
                         self.push(
                             Diagnostic::error(
-                                "bad-rounding",
+                                Code::BadRounding,
                                 f,
                                 span,
                                 "only payments are rounded per line, group or practice",
@@ -836,7 +842,7 @@ impl<'a> Cx<'a> {
                 if rounding.iter().any(|(t, _)| *t == it.target) {
                     self.push(
                         Diagnostic::error(
-                            "bad-rounding",
+                            Code::BadRounding,
                             f,
                             it.span,
                             format!("`{}` is rounded twice", it.target.word()),
@@ -849,7 +855,7 @@ impl<'a> Cx<'a> {
                     Ok(p) if p <= 10 => rounding.push((it.target, p)),
                     _ => self.push(
                         Diagnostic::error(
-                            "bad-rounding",
+                            Code::BadRounding,
                             f,
                             it.places.span,
                             format!("cannot round to `{}` decimal places", it.places.text),
@@ -962,7 +968,7 @@ impl<'a> Cx<'a> {
         if v > Decimal::ONE_HUNDRED {
             self.push(
                 Diagnostic::error(
-                    "bad-percentage",
+                    Code::BadPercentage,
                     file,
                     n.span,
                     format!("`{}%` is more than 100%", n.text),
@@ -1007,7 +1013,7 @@ impl<'a> Cx<'a> {
                         }
                         None => self.push(
                             Diagnostic::error(
-                                "missing-file",
+                                Code::MissingFile,
                                 file,
                                 path.span,
                                 format!("cannot find code list file `{}`", path.value),
@@ -1051,7 +1057,7 @@ impl<'a> Cx<'a> {
             chain.push(format!("`{first}`"));
             self.push(
                 Diagnostic::error(
-                    "cycle",
+                    Code::Cycle,
                     file,
                     span,
                     format!("code list `{first}` includes itself"),
@@ -1134,12 +1140,17 @@ impl<'a> Cx<'a> {
             chain.push(first.clone());
             let what = if path.first().is_some_and(|&i| i >= nd) { "" } else { "definition " };
             self.push(
-                Diagnostic::error("cycle", file, span, format!("{what}{first} depends on itself"))
-                    .with_help(if path.len() == 1 {
-                        "a condition cannot refer to itself".to_string()
-                    } else {
-                        format!("they refer to each other in a circle: {}", chain.join(" -> "))
-                    }),
+                Diagnostic::error(
+                    Code::Cycle,
+                    file,
+                    span,
+                    format!("{what}{first} depends on itself"),
+                )
+                .with_help(if path.len() == 1 {
+                    "a condition cannot refer to itself".to_string()
+                } else {
+                    format!("they refer to each other in a circle: {}", chain.join(" -> "))
+                }),
             );
         }
     }
@@ -1153,7 +1164,7 @@ impl<'a> Cx<'a> {
             if e.file == root && !self.used_lists.contains(k) {
                 warnings.push(
                     Diagnostic::warning(
-                        "unused-codelist",
+                        Code::UnusedCodelist,
                         root,
                         e.node.id.span,
                         format!("code list `{k}` is never used"),
@@ -1166,7 +1177,7 @@ impl<'a> Cx<'a> {
             if e.file == root && !self.used_defines.contains(k) && !self.codelists.contains(k) {
                 warnings.push(
                     Diagnostic::warning(
-                        "unused-define",
+                        Code::UnusedDefine,
                         root,
                         e.node.id.span,
                         format!("definition `{k}` is never used"),
@@ -1201,7 +1212,7 @@ impl<'a> Cx<'a> {
             ok = false;
             self.push(
                 Diagnostic::error(
-                    "bad-points",
+                    Code::BadPoints,
                     file,
                     n.span,
                     format!("`{}` points at the lower threshold is negative", n.text),
@@ -1214,7 +1225,7 @@ impl<'a> Cx<'a> {
                 ok = false;
                 self.push(
                     Diagnostic::error(
-                        "bad-thresholds",
+                        Code::BadThresholds,
                         file,
                         n.span,
                         format!("threshold `{}%` is above 100%", n.text),
@@ -1227,7 +1238,7 @@ impl<'a> Cx<'a> {
             ok = false;
             self.push(
                 Diagnostic::error(
-                    "bad-thresholds",
+                    Code::BadThresholds,
                     file,
                     span,
                     format!(
@@ -1259,7 +1270,7 @@ impl<'a> Cx<'a> {
         }
         self.push(
             Diagnostic::error(
-                "bad-points",
+                Code::BadPoints,
                 file,
                 n.span,
                 format!(
@@ -1280,7 +1291,7 @@ impl<'a> Cx<'a> {
         if v < Decimal::ZERO {
             self.push(
                 Diagnostic::error(
-                    "bad-points",
+                    Code::BadPoints,
                     file,
                     n.span,
                     format!("`{}` points is negative", n.text),
@@ -1335,7 +1346,7 @@ impl<'a> Cx<'a> {
         let missing = |cx: &mut Self, what: &str, help: &str| {
             cx.push(
                 Diagnostic::error(
-                    "missing-statement",
+                    Code::MissingStatement,
                     file,
                     node.id.span,
                     format!("indicator `{id}` has no {what}"),
@@ -1428,7 +1439,7 @@ impl<'a> Cx<'a> {
                 if seen.contains(&&a.category) {
                     self.push(
                         Diagnostic::warning(
-                            "duplicate-category",
+                            Code::DuplicateCategory,
                             f,
                             a.category_span,
                             format!(
@@ -1464,7 +1475,7 @@ impl<'a> Cx<'a> {
                 ok = false;
                 self.push(
                     Diagnostic::error(
-                        "unreachable-stratum",
+                        Code::UnreachableStratum,
                         f,
                         st.id.span,
                         format!("stratum `{}` can never be reached", st.id.name),
@@ -1485,7 +1496,7 @@ impl<'a> Cx<'a> {
                         ok = false;
                         self.push(
                             Diagnostic::error(
-                                "unreachable-stratum",
+                                Code::UnreachableStratum,
                                 f,
                                 st.id.span,
                                 format!("stratum `{}` can never be reached", st.id.name),
@@ -1526,7 +1537,7 @@ impl<'a> Cx<'a> {
                 ok = false;
                 self.push(
                     Diagnostic::error(
-                        "missing-statement",
+                        Code::MissingStatement,
                         f,
                         st.id.span,
                         format!("stratum `{}` has no `achieved when` condition", st.id.name),
@@ -1545,7 +1556,7 @@ impl<'a> Cx<'a> {
                 ok = false;
                 self.push(
                     Diagnostic::error(
-                        "missing-statement",
+                        Code::MissingStatement,
                         f,
                         st.id.span,
                         format!("stratum `{}` has no thresholds", st.id.name),
@@ -1559,7 +1570,7 @@ impl<'a> Cx<'a> {
                 ok = false;
                 self.push(
                     Diagnostic::error(
-                        "missing-statement",
+                        Code::MissingStatement,
                         f,
                         st.id.span,
                         format!("stratum `{}` has no points", st.id.name),
@@ -1589,7 +1600,7 @@ impl<'a> Cx<'a> {
                         ok = false;
                         self.push(
                             Diagnostic::error(
-                                "strata-points",
+                                Code::StrataPoints,
                                 f,
                                 n.span,
                                 format!("the strata's points add up to {sum}, not {p}"),
@@ -1686,7 +1697,7 @@ impl<'a> Cx<'a> {
                         if a > b {
                             self.push(
                                 Diagnostic::error(
-                                    "bad-age-range",
+                                    Code::BadAgeRange,
                                     file,
                                     span,
                                     format!("age band {a}-{b} is empty"),
@@ -1716,7 +1727,7 @@ impl<'a> Cx<'a> {
                 if *prevalence && !self.has_adjusted_register() {
                     self.push(
                         Diagnostic::error(
-                            "prevalence-without-register",
+                            Code::PrevalenceWithoutRegister,
                             file,
                             *span,
                             "`adjusted for prevalence`, but the scheme has no prevalence-adjusted register",
@@ -1745,7 +1756,7 @@ impl<'a> Cx<'a> {
                 if total != Decimal::ONE_HUNDRED {
                     self.push(
                         Diagnostic::error(
-                            "blend-shares",
+                            Code::BlendShares,
                             file,
                             *span,
                             format!("the blend's shares add up to {total}%, not 100%"),
@@ -1814,7 +1825,7 @@ impl<'a> Cx<'a> {
         if (a + 1) % 100 != b {
             self.push(
                 Diagnostic::error(
-                    "bad-year",
+                    Code::BadYear,
                     file,
                     y.span,
                     format!("`{}` is not a QOF year", y.text),
@@ -1830,7 +1841,7 @@ impl<'a> Cx<'a> {
             if a >= s {
                 self.push(
                     Diagnostic::error(
-                        "historic-year",
+                        Code::HistoricYear,
                         file,
                         y.span,
                         format!("historic year `{}` is not before the scheme's year", y.text),
@@ -1872,7 +1883,7 @@ impl<'a> Cx<'a> {
                     if i.kind != scheme::Kind::Attested {
                         self.push(
                             Diagnostic::error(
-                                "type-mismatch",
+                                Code::TypeMismatch,
                                 file,
                                 r.span,
                                 format!("`{}` is not an attested indicator", r.name),
@@ -1948,7 +1959,7 @@ impl<'a> Cx<'a> {
         if p.born.is_none() {
             self.push(
                 Diagnostic::error(
-                    "incomplete-patient",
+                    Code::IncompletePatient,
                     file,
                     p.span,
                     "the test patient has no date of birth",
@@ -1959,7 +1970,7 @@ impl<'a> Cx<'a> {
         if p.registered.is_none() {
             self.push(
                 Diagnostic::error(
-                    "incomplete-patient",
+                    Code::IncompletePatient,
                     file,
                     p.span,
                     "the test patient has no registration date",
@@ -1984,7 +1995,7 @@ impl<'a> Cx<'a> {
                 if ev.date.date < born.date {
                     self.push(
                         Diagnostic::warning(
-                            "event-before-birth",
+                            Code::EventBeforeBirth,
                             file,
                             ev.date.span,
                             format!(

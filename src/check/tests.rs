@@ -9,18 +9,14 @@ const HEADER: &str =
 
 fn ok(text: &str) -> Scheme {
     let (sources, c) = check_text("t.qof", text);
-    let rendered: Vec<String> = c
-        .diagnostics
-        .iter()
-        .map(|d| crate::diag::render(d, &sources.files[d.file].name, &sources.files[d.file].text))
-        .collect();
+    let rendered: Vec<String> = c.diagnostics.iter().map(|d| sources.render(d)).collect();
     assert!(c.diagnostics.is_empty(), "{}", rendered.join("\n"));
     c.scheme.expect("a scheme")
 }
 
 fn codes(text: &str) -> Vec<&'static str> {
     let (_, c) = check_text("t.qof", text);
-    c.diagnostics.iter().map(|d| d.code).collect()
+    c.diagnostics.iter().map(|d| d.code.as_str()).collect()
 }
 
 #[test]
@@ -122,14 +118,8 @@ fn parents_are_found_among_the_shipped_schemes() {
     // every shipped scheme checks cleanly, and can be extended by id without being given
     for (path, text) in crate::shipped::SCHEMES {
         let (sources, c) = check_text(path, text);
-        let errors: Vec<String> = c
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| {
-                crate::diag::render(d, &sources.files[d.file].name, &sources.files[d.file].text)
-            })
-            .collect();
+        let errors: Vec<String> =
+            c.diagnostics.iter().filter(|d| d.is_error()).map(|d| sources.render(d)).collect();
         assert!(errors.is_empty(), "{}", errors.join("\n"));
         let id = load::header_id(text).expect("a shipped scheme has a header");
         let child = format!("scheme local_child \"Child\" extends {id} {{ }}\n");

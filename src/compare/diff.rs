@@ -19,6 +19,18 @@ pub enum DiffStatus {
     Unchanged,
 }
 
+impl DiffStatus {
+    /// The status as reports write it (and as it serialises): `added`, `retired`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiffStatus::Added => "added",
+            DiffStatus::Retired => "retired",
+            DiffStatus::Changed => "changed",
+            DiffStatus::Unchanged => "unchanged",
+        }
+    }
+}
+
 /// One changed field of an indicator, with its value on each side (as text).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldChange {

@@ -440,7 +440,7 @@ pub fn render(c: &Comparison) -> String {
     ]));
     s.push_str("<tbody>");
     for i in &c.indicators {
-        let status = format!("{:?}", i.status).to_lowercase();
+        let status = i.status.as_str().to_string();
         let _ = write!(
             s,
             "<tr class=\"{}\"><td title=\"{}\">{}</td>{}",

@@ -36,7 +36,8 @@ pub struct Side<'a> {
 }
 
 /// A scheme's pay phase failed (a scheme error the checker let through).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("scheme `{scheme}` cannot be paid: {}", .messages.join("; "))]
 pub struct CompareError {
     /// `a` or `b`.
     pub side: &'static str,
@@ -44,13 +45,13 @@ pub struct CompareError {
     pub messages: Vec<String>,
 }
 
-impl std::fmt::Display for CompareError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "scheme `{}` cannot be paid: {}", self.scheme, self.messages.join("; "))
+impl From<&CompareError> for crate::diag::Diagnostic {
+    /// A `pay` error naming the scheme that cannot be paid.
+    fn from(e: &CompareError) -> crate::diag::Diagnostic {
+        use crate::diag::{Code, Diagnostic, Location, Severity};
+        Diagnostic::at(Severity::Error, Code::Pay, Location::None, e.to_string())
     }
 }
-
-impl std::error::Error for CompareError {}
 
 /// The id and title of a compared scheme.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -300,7 +300,7 @@ pub fn render_table(c: &Comparison) -> String {
         let n = |x: Option<u64>| x.map_or("-".to_string(), |v| v.to_string());
         rows.push(vec![
             i.id.clone(),
-            format!("{:?}", i.status).to_lowercase(),
+            i.status.as_str().to_string(),
             n(a.map(|f| f.denominator)),
             n(b.map(|f| f.denominator)),
             n(a.map(|f| f.numerator)),

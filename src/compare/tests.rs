@@ -415,3 +415,11 @@ fn table_shows_changed_indicators_as_a_unified_diff_then_the_impact() {
     assert!(t.contains("  DM020: 2 patients (numerator -> denominator: 2)"), "{t}");
     assert!(t.contains("lose > 10%"));
 }
+
+#[test]
+fn diff_status_is_written_as_it_serialises() {
+    use crate::compare::diff::DiffStatus;
+    for s in [DiffStatus::Added, DiffStatus::Retired, DiffStatus::Changed, DiffStatus::Unchanged] {
+        assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.as_str()));
+    }
+}

@@ -21,7 +21,7 @@ mod pay;
 pub use pay::{pay_scheme, stratum_pay_id};
 
 use crate::date::Date;
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::model::Sex;
 use crate::scheme::{Cohort, Kind, Located, Scheme, Thresholds};
 use crate::syntax::ast::{
@@ -371,7 +371,7 @@ struct Compiler<'s> {
 }
 
 fn err(file: usize, span: Span, msg: String) -> Diagnostic {
-    Diagnostic::error("compile", file, span, msg)
+    Diagnostic::error(Code::Compile, file, span, msg)
 }
 
 impl<'s> Compiler<'s> {

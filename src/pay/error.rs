@@ -1,9 +1,10 @@
 //! Errors of the pay phase: a scheme that cannot be paid as described.
 
-use std::fmt;
+use crate::diag::{Code, Diagnostic, Location, Severity};
 
 /// A problem with a scheme's payment description.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}{}", help_suffix(.help))]
 pub struct PayError {
     /// What is wrong (lowercase, user input in backticks).
     pub message: String,
@@ -22,32 +23,24 @@ impl PayError {
     }
 }
 
-impl fmt::Display for PayError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
-        if let Some(h) = &self.help {
-            write!(f, "\n  help: {h}")?;
-        }
-        Ok(())
-    }
+fn help_suffix(help: &Option<String>) -> String {
+    help.as_ref().map(|h| format!("\n  help: {h}")).unwrap_or_default()
 }
-
-impl std::error::Error for PayError {}
 
 /// A scheme failed validation: every problem found.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", lines(.0))]
 pub struct PayErrors(pub Vec<PayError>);
 
-impl fmt::Display for PayErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, e) in self.0.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{e}")?;
-        }
-        Ok(())
-    }
+/// Every error, one after the other on its own lines.
+fn lines(errors: &[PayError]) -> String {
+    errors.iter().map(PayError::to_string).collect::<Vec<_>>().join("\n")
 }
 
-impl std::error::Error for PayErrors {}
+impl From<&PayError> for Diagnostic {
+    /// A `pay` error; a scheme's payment description has no place in a file.
+    fn from(e: &PayError) -> Diagnostic {
+        Diagnostic::at(Severity::Error, Code::Pay, Location::None, e.message.clone())
+            .with_optional_help(e.help.clone())
+    }
+}

@@ -1,10 +1,11 @@
 //! Errors found while reading population data: each names the file, the row (1-based, the
 //! header is row 1) and the column, with a hint on how to fix it.
 
-use std::fmt;
+use crate::diag::{Code, Diagnostic, Location, Severity};
 
 /// One problem in one place of a population file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {message}", self.location())]
 pub struct DataError {
     /// The file name as given by the caller (e.g. `events.csv`).
     pub file: String,
@@ -45,26 +46,16 @@ impl DataError {
         s
     }
 
-    /// The full report: message, location and help on separate lines.
+    /// The full report, as the CLI prints every diagnostic ([`crate::diag::render`]): the
+    /// message, a `-->` line with the file, row and column, and the help.
     pub fn render(&self) -> String {
-        let mut s = format!("error: {}\n  --> {}", self.message, self.location());
-        if let Some(help) = &self.help {
-            s.push_str(&format!("\n  help: {help}"));
-        }
-        s
+        crate::diag::render(&Diagnostic::from(self), "", "").trim_end().to_string()
     }
 }
-
-impl fmt::Display for DataError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.location(), self.message)
-    }
-}
-
-impl std::error::Error for DataError {}
 
 /// Every problem found in a population (up to [`DataErrors::LIMIT`]).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, thiserror::Error)]
+#[error("{}", summary(.errors))]
 pub struct DataErrors {
     pub errors: Vec<DataError>,
     /// True when reading stopped after [`DataErrors::LIMIT`] errors.
@@ -91,33 +82,59 @@ impl DataErrors {
         self.errors.is_empty()
     }
 
-    /// Every error rendered, separated by blank lines.
+    /// Every error rendered ([`crate::diag::render`]), then a `too-many-errors` one when
+    /// reading stopped early, separated by blank lines.
     pub fn render(&self) -> String {
-        let mut parts: Vec<String> = self.errors.iter().map(DataError::render).collect();
-        if self.truncated {
-            parts.push(format!(
-                "note: stopped after {} errors; fix these and read again",
-                Self::LIMIT
-            ));
-        }
-        parts.join("\n\n")
+        let parts: Vec<String> =
+            self.diagnostics("read again").iter().map(|d| crate::diag::render(d, "", "")).collect();
+        parts.join("\n").trim_end().to_string()
     }
 }
 
-impl fmt::Display for DataErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.errors.as_slice() {
-            [] => write!(f, "no errors"),
-            [one] => write!(f, "{one}"),
-            [first, rest @ ..] => write!(f, "{first} (and {} more errors)", rest.len()),
-        }
+/// The first error, and how many more.
+fn summary(errors: &[DataError]) -> String {
+    match errors {
+        [] => "no errors".into(),
+        [one] => one.to_string(),
+        [first, rest @ ..] => format!("{first} (and {} more errors)", rest.len()),
     }
 }
-
-impl std::error::Error for DataErrors {}
 
 impl From<DataError> for DataErrors {
     fn from(e: DataError) -> Self {
         DataErrors { errors: vec![e], truncated: false }
+    }
+}
+
+impl From<&DataError> for Diagnostic {
+    /// A `bad-data` error at the file, row and column.
+    fn from(e: &DataError) -> Diagnostic {
+        Diagnostic::at(
+            Severity::Error,
+            Code::BadData,
+            Location::Row { file: e.file.clone(), row: e.row, column: e.column.clone() },
+            e.message.clone(),
+        )
+        .with_optional_help(e.help.clone())
+    }
+}
+
+impl DataErrors {
+    /// Every error as a diagnostic, then a `too-many-errors` one when reading stopped early;
+    /// `again` says how to read again (`read again`, `load the files again`).
+    pub fn diagnostics(&self, again: &str) -> Vec<Diagnostic> {
+        let mut out: Vec<Diagnostic> = self.errors.iter().map(Diagnostic::from).collect();
+        if self.truncated {
+            out.push(
+                Diagnostic::at(
+                    Severity::Error,
+                    Code::TooManyErrors,
+                    Location::None,
+                    format!("stopped after {} errors", Self::LIMIT),
+                )
+                .with_help(format!("fix these and {again}")),
+            );
+        }
+        out
     }
 }

@@ -216,7 +216,9 @@ fn error_limit_truncates() {
     let e = read(PRACTICES, PATIENTS, &ev).unwrap_err();
     assert_eq!(e.errors.len(), DataErrors::LIMIT);
     assert!(e.truncated);
-    assert!(e.render().ends_with("note: stopped after 50 errors; fix these and read again"));
+    assert!(e
+        .render()
+        .ends_with("error: stopped after 50 errors\n  = help: fix these and read again"));
 }
 
 #[test]

@@ -10,7 +10,7 @@
 
 use super::ast::*;
 use crate::date::Date;
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::model::Sex;
 use pest::iterators::Pair;
 use pest::Parser as _;
@@ -71,7 +71,7 @@ pub fn parse(text: &str, file: usize) -> (File, Vec<Diagnostic>) {
                             let at = Span::new(end, end);
                             diags.push(
                                 Diagnostic::error(
-                                    "too-many-errors",
+                                    Code::TooManyErrors,
                                     file,
                                     at,
                                     "too many syntax errors",
@@ -136,7 +136,7 @@ fn pre_scan(text: &str, file: usize) -> (Vec<Span>, Option<Diagnostic>) {
                 if depth > MAX_DEPTH {
                     too_deep = Some(
                         Diagnostic::error(
-                            "too-deep",
+                            Code::TooDeep,
                             file,
                             Span::new(i, i + 1),
                             "expression nested too deeply",
@@ -180,7 +180,7 @@ fn syntax_error(e: &pest::error::Error<Rule>, text: &str, base: usize, file: usi
             }
         }
     }
-    let d = Diagnostic::error("syntax", file, span, message);
+    let d = Diagnostic::error(Code::Syntax, file, span, message);
     match expected.len() {
         0 => d.with_help("this is not a statement the language knows; see docs/language.md"),
         1 => d.with_help(format!("expected {}", expected[0])),
@@ -293,7 +293,7 @@ impl Builder<'_> {
             None => {
                 self.diags.push(
                     Diagnostic::error(
-                        "bad-date",
+                        Code::BadDate,
                         self.file,
                         span,
                         format!("`{}` is not a date", p.as_str()),
@@ -312,7 +312,7 @@ impl Builder<'_> {
             Err(_) => {
                 self.diags.push(
                     Diagnostic::error(
-                        "bad-number",
+                        Code::BadNumber,
                         self.file,
                         span,
                         format!("`{}` is too large", p.as_str()),
@@ -741,7 +741,7 @@ impl Builder<'_> {
                             Ok(v) => codes.push((v, s)),
                             Err(_) => self.diags.push(
                                 Diagnostic::error(
-                                    "bad-code",
+                                    Code::BadCode,
                                     self.file,
                                     s,
                                     format!("`{}` is not a SNOMED CT code", x.as_str()),
@@ -1207,7 +1207,7 @@ impl Builder<'_> {
                                 Ok(v) => code = Some(TestCode::Snomed { code: v, span: xs }),
                                 Err(_) => self.diags.push(
                                     Diagnostic::error(
-                                        "bad-code",
+                                        Code::BadCode,
                                         self.file,
                                         xs,
                                         format!("`{}` is not a SNOMED CT code", x.as_str()),
@@ -1271,10 +1271,15 @@ impl Builder<'_> {
                 let mut e = atom.unwrap_or(Expr { kind: ExprKind::Bool(false), span });
                 if nots.len() > MAX_DEPTH {
                     self.diags.push(
-                        Diagnostic::error("too-deep", self.file, span, "too many `not`s in a row")
-                            .with_help(format!(
-                                "at most {MAX_DEPTH} are allowed; two `not`s cancel out"
-                            )),
+                        Diagnostic::error(
+                            Code::TooDeep,
+                            self.file,
+                            span,
+                            "too many `not`s in a row",
+                        )
+                        .with_help(format!(
+                            "at most {MAX_DEPTH} are allowed; two `not`s cancel out"
+                        )),
                     );
                     return e;
                 }

@@ -113,32 +113,20 @@ pub enum Selection {
 }
 
 /// Problems with the generator's arguments.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum SynthError {
+    #[error("unknown CCG `{name}`")]
     UnknownCcg { name: String, suggestions: Vec<String> },
+    #[error("unknown primary care network `{0}`")]
     UnknownNetwork(String),
+    #[error("unknown practice {}", .0.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", "))]
     UnknownPractices(Vec<String>),
+    #[error("scale `{0}` is out of range")]
     BadScale(f64),
+    #[error("cannot draw {asked} practices out of {available}")]
     TooManyPractices { asked: usize, available: usize },
+    #[error("no practice selected")]
     NoPractices,
-}
-
-impl fmt::Display for SynthError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SynthError::UnknownCcg { name, .. } => write!(f, "unknown CCG `{name}`"),
-            SynthError::UnknownNetwork(n) => write!(f, "unknown primary care network `{n}`"),
-            SynthError::UnknownPractices(ids) => {
-                let list: Vec<String> = ids.iter().map(|i| format!("`{i}`")).collect();
-                write!(f, "unknown practice {}", list.join(", "))
-            }
-            SynthError::BadScale(s) => write!(f, "scale `{s}` is out of range"),
-            SynthError::TooManyPractices { asked, available } => {
-                write!(f, "cannot draw {asked} practices out of {available}")
-            }
-            SynthError::NoPractices => write!(f, "no practice selected"),
-        }
-    }
 }
 
 impl SynthError {
@@ -174,7 +162,14 @@ impl SynthError {
     }
 }
 
-impl std::error::Error for SynthError {}
+impl From<&SynthError> for crate::diag::Diagnostic {
+    /// A `bad-options` error, with how to fix it.
+    fn from(e: &SynthError) -> crate::diag::Diagnostic {
+        use crate::diag::{Code, Diagnostic, Location, Severity};
+        Diagnostic::at(Severity::Error, Code::BadOptions, Location::None, e.to_string())
+            .with_help(e.help())
+    }
+}
 
 /// Levenshtein distance, for suggestions.
 fn edit_distance(a: &str, b: &str) -> usize {

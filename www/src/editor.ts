@@ -52,6 +52,13 @@ export function toDiagnostics(problems: Problem[], length: number): Diagnostic[]
       source: p.code,
       message: p.help ? `${p.message}\nhelp: ${p.help}` : p.message,
     });
+    // secondary places ("first defined here") as information marks
+    for (const l of p.labels ?? []) {
+      const lfrom = Math.min(l.start.offset, length);
+      let lto = Math.min(l.end.offset, length);
+      if (lto <= lfrom) lto = Math.min(lfrom + 1, length);
+      out.push({ from: lfrom, to: lto, severity: "info", source: p.code, message: `${l.message}: ${p.message}` });
+    }
   }
   return out;
 }

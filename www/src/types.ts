@@ -25,6 +25,15 @@ export interface Problem {
   end: Pos | null;
   row: number | null;
   column: string | null;
+  /** Secondary places in the same file, e.g. "first defined here". */
+  labels: ProblemLabel[];
+}
+
+/** A secondary place of a problem, in its file. */
+export interface ProblemLabel {
+  message: string;
+  start: Pos;
+  end: Pos;
 }
 
 export interface Failure {
