@@ -86,7 +86,7 @@ pub fn run_population(
     };
     let mut inputs = eval::pay_inputs(scheme, prog, &evaluation, from)
         .map_err(|e| RunError::National { message: e.message, help: e.help })?;
-    read_practice_inputs(&mut inputs, practice)?;
+    read_practice_inputs(&mut inputs, practice, scheme)?;
     Ok(Run { evaluation, inputs })
 }
 
@@ -107,18 +107,80 @@ pub fn synthetic_inputs(
     (attested, historic)
 }
 
-/// Reads the attested and historic files into the pay table.
+/// Reads the attested and historic files into the pay table. The historic file is either
+/// qofrules' own (`practice_id,year,item,points,pounds`) or an NHS Digital achievement file
+/// (long format, `PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE`), whose `ACHIEVED_POINTS` are
+/// filed as the achievement of the one year the scheme's payment model is historic on.
 pub fn read_practice_inputs(
     inputs: &mut PayInputs,
     practice: &PracticeInputs<'_>,
+    scheme: &Scheme,
 ) -> Result<(), RunError> {
     if let Some(f) = practice.attested {
         crate::aggregate::read_attested(&mut inputs.data, f.text, f.name)
             .map_err(|e| RunError::Input(e.to_string()))?;
     }
     if let Some(f) = practice.historic {
-        crate::aggregate::read_historic(&mut inputs.data, f.text, f.name)
-            .map_err(|e| RunError::Input(e.to_string()))?;
+        if is_achievement_file(f.text) {
+            historic_from_achievement(&mut inputs.data, f, scheme)?;
+        } else {
+            crate::aggregate::read_historic(&mut inputs.data, f.text, f.name)
+                .map_err(|e| RunError::Input(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether a file's header is NHS Digital's achievement layout.
+fn is_achievement_file(text: &str) -> bool {
+    let header = text.lines().next().unwrap_or("").to_ascii_uppercase();
+    let cols: Vec<&str> = header.split(',').map(|c| c.trim().trim_matches('"')).collect();
+    cols.contains(&"INDICATOR_CODE") && cols.contains(&"MEASURE")
+}
+
+/// Files an NHS Digital achievement file's published points as historic achievement, for the
+/// practices of the run only.
+fn historic_from_achievement(
+    data: &mut crate::pay::PracticeData,
+    f: InputFile<'_>,
+    scheme: &Scheme,
+) -> Result<(), RunError> {
+    let mut years = std::collections::BTreeSet::new();
+    crate::synth::inputs::historic_years(&scheme.payment, &mut years);
+    let year = match years.len() {
+        1 => years.into_iter().next().unwrap_or_default(),
+        0 => {
+            return Err(RunError::Input(format!(
+                "`{}` is an achievement file, but scheme `{}` pays nothing on historic achievement",
+                f.name, scheme.id
+            )))
+        }
+        _ => {
+            let list: Vec<String> = years.iter().map(|y| format!("`{y}`")).collect();
+            return Err(RunError::Input(format!(
+                "`{}` is an achievement file, and scheme `{}` is historic on {}: give historic achievement as `practice_id,year,item,points` to say which year",
+                f.name,
+                scheme.id,
+                list.join(" and ")
+            )));
+        }
+    };
+    let mut other = crate::pay::PracticeData::new();
+    crate::aggregate::read_achievement(
+        &mut other,
+        f.text,
+        f.name,
+        &crate::aggregate::AchievementOptions::default(),
+    )
+    .map_err(|e| RunError::Input(e.to_string()))?;
+    other.historic_from_reported_points(&year);
+    for p in other.practices() {
+        if data.practice(&p.practice_id).is_none() {
+            continue;
+        }
+        for (item, value) in p.historic.get(&year).into_iter().flatten() {
+            data.set_historic(&p.practice_id, &year, item, value.clone());
+        }
     }
     Ok(())
 }

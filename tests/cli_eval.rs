@@ -672,3 +672,62 @@ fn eval_structure_file_gives_practices_their_networks() {
     let o = run(&["eval", "scheme.qof", "--structure", "structure.csv"], &d);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// An NHS Digital achievement file can be the historic input: its published points are the
+/// achievement of the year the scheme pays on, for the run's practices only.
+#[test]
+fn an_nhs_digital_achievement_file_is_historic_input() {
+    let scheme = SCHEME.replace(
+        "  national average list size 8479\n",
+        "  national average list size 8479\n  payment historic 2018/19\n",
+    );
+    assert!(scheme.contains("payment historic 2018/19"));
+    let d = setup("achievement-historic", &scheme);
+    let ach = d.join("ACH_1819.csv");
+    std::fs::write(
+        &ach,
+        "PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE\n\
+         P1,DM020,ACHIEVED_POINTS,12.5\n\
+         P1,DM020,DENOMINATOR,40\n\
+         P9,DM020,ACHIEVED_POINTS,17\n",
+    )
+    .unwrap();
+    let o = run(
+        &[
+            "eval",
+            "scheme.qof",
+            "--population",
+            "pop",
+            "--historic",
+            "ACH_1819.csv",
+            "--format",
+            "json",
+        ],
+        &d,
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let line = |p: &str| {
+        let pr = v["practices"].as_array().unwrap().iter().find(|x| x["practice_id"] == p).unwrap();
+        pr["indicators"].as_array().unwrap().iter().find(|i| i["id"] == "DM020").unwrap().clone()
+    };
+    // P1 is paid on its 12.5 published points (12.5 x £187.74); P2 has none; P9 is not in
+    // the run.
+    assert_eq!(line("P1")["paid_on"], "historic 2018/19 points", "{}", line("P1"));
+    assert_eq!(line("P1")["payment"], "2346.75", "{}", line("P1"));
+    assert_eq!(line("P2")["payment"], "0.00");
+    assert!(v["practices"].as_array().unwrap().iter().all(|p| p["practice_id"] != "P9"));
+
+    // A scheme historic on two years cannot tell which the file is.
+    let two = SCHEME.replace(
+        "  national average list size 8479\n",
+        "  national average list size 8479\n  payment blend 50% historic 2017/18, 50% historic 2018/19\n",
+    );
+    std::fs::write(d.join("two.qof"), two).unwrap();
+    let o = run(&["eval", "two.qof", "--population", "pop", "--historic", "ACH_1819.csv"], &d);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("is an achievement file") && err.contains("`2017/18` and `2018/19`"),
+        "{err}"
+    );
+}

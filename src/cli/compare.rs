@@ -153,8 +153,10 @@ fn go(args: &CompareArgs) -> Result<(), ExitCode> {
             let mut in_a = counts_inputs(&scheme_a, ach, prev, structure, &from, true)?;
             // the same file again for B: its warnings were printed for A
             let mut in_b = counts_inputs(&scheme_b, ach, prev, structure, &from, false)?;
-            for (inputs, p) in [(&mut in_a, &practice_a), (&mut in_b, &practice_b)] {
-                pipeline::read_practice_inputs(inputs, p).map_err(|e| {
+            for (inputs, p, scheme) in
+                [(&mut in_a, &practice_a, &scheme_a), (&mut in_b, &practice_b, &scheme_b)]
+            {
+                pipeline::read_practice_inputs(inputs, p, scheme).map_err(|e| {
                     eprintln!("error: {e}");
                     ExitCode::from(1)
                 })?;

@@ -392,7 +392,7 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
             let national = qofrules::national::decide(&scheme, &pay, &data, &from)
                 .map_err(|e| national_error(&e))?;
             let mut inputs = qofrules::eval::PayInputs { scheme: pay, national, data };
-            pipeline::read_practice_inputs(&mut inputs, &practice).map_err(run_error)?;
+            pipeline::read_practice_inputs(&mut inputs, &practice, &scheme).map_err(run_error)?;
             inputs
         }
         None => {

@@ -348,7 +348,7 @@ pub fn impact_dated(
     for (side, scheme, inputs, files) in
         [("a", a.scheme, &mut in_a, practice.0), ("b", b.scheme, &mut in_b, practice.1)]
     {
-        crate::pipeline::read_practice_inputs(inputs, files).map_err(|e| CompareError {
+        crate::pipeline::read_practice_inputs(inputs, files, scheme).map_err(|e| CompareError {
             side,
             scheme: scheme.id.clone(),
             messages: vec![e.to_string()],

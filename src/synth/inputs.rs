@@ -28,7 +28,8 @@ pub struct InputSpec {
     pub point_value: Decimal,
 }
 
-fn historic_years(model: &PaymentModel, out: &mut BTreeSet<String>) {
+/// Every year `model` pays on historic achievement (`historic YEAR`), anywhere in it.
+pub fn historic_years(model: &PaymentModel, out: &mut BTreeSet<String>) {
     match model {
         PaymentModel::Performance => {}
         PaymentModel::Historic { year, .. } => {
