@@ -351,16 +351,7 @@ impl Session {
         let population = synth::default_population();
         let info = info("default", default_label(), &population);
         let generated = Some((population.clone(), SynthYear::Y2019_20.period_end()));
-        Session {
-            population,
-            generated,
-            info,
-            cache: Vec::new(),
-            threads: 0,
-            prevalence_from: PrevalenceFrom::Scheme,
-            practice_files: [None, None],
-            seed: synth::DEFAULT_SEED,
-        }
+        Session { generated, info, ..Session::with_population(population, "") }
     }
 
     /// A session on a given population.

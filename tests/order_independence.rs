@@ -15,17 +15,11 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
 
-// SNOMED CT ids as in data/clusters.csv.
-const DM: &[u64] = &[73211009, 44054006, 46635009];
-const DM_RES: u64 = 315051004;
-const HYP: &[u64] = &[38341003, 59621000];
-const HYP_RES: u64 = 162659009;
-const HBA1C: u64 = 999791000000106;
-const SYSTOLIC: u64 = 72313002;
-const DIASTOLIC: u64 = 1091811000000102;
-const MILD_FRAILTY: u64 = 925791000000100;
-const MODERATE_FRAILTY: u64 = 925831000000107;
-const SEVERE_FRAILTY: u64 = 925861000000102;
+// The codes the generator records (data/clusters.csv).
+use qofrules::synth::codes::{
+    DIASTOLIC, DM, DM_RES, HBA1C, HYP, HYP_RES, MILD_FRAILTY, MODERATE_FRAILTY, SEVERE_FRAILTY,
+    SYSTOLIC,
+};
 
 /// How many ties of each kind were written.
 #[derive(Debug, Default)]

@@ -575,13 +575,27 @@ fn factors_table(v: &serde_json::Value) -> String {
         "\nCPI (list size / {}) and APDF (practice prevalence / national prevalence) by group\n\n",
         cell(&v["national"]["average_list_size"])
     );
+    out.push_str(&aligned(&rows, &widths, 1, |k| k == 1));
+    out
+}
+
+/// Rows as aligned text: columns from `right_from` on are right-aligned, and a rule follows
+/// every row `rule_after` picks.
+fn aligned<R: AsRef<[String]>>(
+    rows: &[R],
+    widths: &[usize],
+    right_from: usize,
+    rule_after: impl Fn(usize) -> bool,
+) -> String {
+    let mut out = String::new();
     for (k, r) in rows.iter().enumerate() {
         let line: Vec<String> = r
+            .as_ref()
             .iter()
             .enumerate()
             .map(|(c, s)| {
                 let pad = widths[c] - s.chars().count();
-                if c >= 1 {
+                if c >= right_from {
                     format!("{}{s}", " ".repeat(pad))
                 } else {
                     format!("{s}{}", " ".repeat(pad))
@@ -590,7 +604,7 @@ fn factors_table(v: &serde_json::Value) -> String {
             .collect();
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
-        if k == 1 {
+        if rule_after(k) {
             let total: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
             out.push_str(&"-".repeat(total));
             out.push('\n');
@@ -657,27 +671,7 @@ fn table(r: &PayResult<'_>) -> Result<String, ExitCode> {
         cell(&v["national"]["average_list_size_source"]),
         cell(&v["national"]["prevalence_source"])
     ));
-    for (k, r) in rows.iter().enumerate() {
-        let line: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(c, s)| {
-                let pad = widths[c] - s.chars().count();
-                if c >= 2 {
-                    format!("{}{s}", " ".repeat(pad))
-                } else {
-                    format!("{s}{}", " ".repeat(pad))
-                }
-            })
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-        if k == 0 || k == rows.len() - 2 {
-            let total: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
-            out.push_str(&"-".repeat(total));
-            out.push('\n');
-        }
-    }
+    out.push_str(&aligned(&rows, &widths, 2, |k| k == 0 || k == rows.len() - 2));
     out.push_str(&factors_table(&v));
     for w in v["warnings"].as_array().unwrap_or(&empty) {
         out.push_str(&format!(
