@@ -731,3 +731,25 @@ fn an_nhs_digital_achievement_file_is_historic_input() {
         "{err}"
     );
 }
+
+/// Warnings reach stderr in every output format: the checker's (which the editor shows too)
+/// and the pay phase's (which CSV has no place for).
+#[test]
+fn warnings_go_to_stderr_in_every_format() {
+    let scheme =
+        format!("{SCHEME}\ncodelist UNUSED_COD \"Nobody reads this\" snomed {{ 1234567 }}\n");
+    let d = setup("warnings", &scheme);
+    for format in ["csv", "json", "table"] {
+        let o = run(&["eval", "scheme.qof", "--population", "pop", "--format", format], &d);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("UNUSED_COD"), "{format}: {err}");
+    }
+    // Somerset on the default population: its historic items warn (in CSV, only on stderr).
+    let r = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let o = run(&["eval", "rules/somerset-2018-19.qof", "--format", "csv"], &r);
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("warning: historic 2012/13 items"), "{err}");
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("warning"));
+}

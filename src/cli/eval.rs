@@ -120,6 +120,10 @@ pub fn load_scheme(path: &Path) -> Result<(Sources, Scheme, Program), ExitCode> 
         report(&sources, &checked.diagnostics, ErrorFormat::Human);
         return Err(ExitCode::from(1));
     }
+    // The checker's warnings go to stderr whatever the output format (the editor shows them).
+    for d in checked.diagnostics.iter().filter(|d| !d.is_error()) {
+        eprintln!("{}", sources.render(d));
+    }
     let Some(scheme) = checked.scheme else { return Err(ExitCode::from(1)) };
     match compile(&scheme) {
         Ok(prog) => Ok((sources, scheme, prog)),
@@ -409,6 +413,10 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
     let result = pipeline::pay(&inputs).map_err(run_error)?;
     let text = match args.format {
         Format::Json => {
+            // In the JSON too, but the terminal shows stderr.
+            for w in &result.warnings {
+                eprintln!("warning: {w}");
+            }
             // Streamed: the JSON of a million-patient population runs to hundreds of MB.
             let out = JsonOutput::new(&result, evaluation.as_ref().map(|ev| (&prog, ev)));
             return write_output_with(args.output.as_deref(), |w| {
@@ -416,7 +424,13 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
                 w.write_all(b"\n")
             });
         }
-        Format::Csv => csv(&result)?,
+        Format::Csv => {
+            // CSV has no place for them: the pay warnings go to stderr.
+            for w in &result.warnings {
+                eprintln!("warning: {w}");
+            }
+            csv(&result)?
+        }
         Format::Table => table(&result)?,
     };
     write_output(args.output.as_deref(), &text)

@@ -317,3 +317,9 @@ pub struct PayWarning {
     /// The first practice affected.
     pub example: String,
 }
+
+impl std::fmt::Display for PayWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({} practices, e.g. {})", self.message, self.practices, self.example)
+    }
+}
