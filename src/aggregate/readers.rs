@@ -147,6 +147,15 @@ fn summary(rows: usize, practices: BTreeSet<String>, warnings: WarningCounter) -
     ReadSummary { rows, practices: practices.len(), warnings: warnings.finish() }
 }
 
+/// The columns of NHS Digital's prevalence file, in the order the readers index them.
+const PREVALENCE_COLUMNS: &[&[&str]] = &[
+    &["PRACTICE_CODE"],
+    &["GROUP_CODE"],
+    &["REGISTER"],
+    &["PATIENT_LIST_TYPE"],
+    &["PATIENT_LIST_SIZE"],
+];
+
 /// Reads NHS Digital's prevalence file (`PRACTICE_CODE, GROUP_CODE, REGISTER,
 /// PATIENT_LIST_TYPE, PATIENT_LIST_SIZE`; other columns are ignored): every practice's
 /// register per group and list size per list type.
@@ -159,14 +168,7 @@ pub fn read_prevalence(
     file: &str,
 ) -> Result<ReadSummary, DataError> {
     let mut reader = Reader::new(text, file);
-    let wanted: &[&[&str]] = &[
-        &["PRACTICE_CODE"],
-        &["GROUP_CODE"],
-        &["REGISTER"],
-        &["PATIENT_LIST_TYPE"],
-        &["PATIENT_LIST_SIZE"],
-    ];
-    let (cols, idx) = Columns::resolve(&mut reader, file, wanted, &[])?;
+    let (cols, idx) = Columns::resolve(&mut reader, file, PREVALENCE_COLUMNS, &[])?;
     let [p, g, r, lt, ls] = [idx[0], idx[1], idx[2], idx[3], idx[4]].map(|c| c.unwrap_or(0));
     let mut rows = 0;
     let mut practices = BTreeSet::new();
@@ -225,14 +227,7 @@ pub fn sum_prevalence(
     file: &str,
 ) -> Result<(BTreeMap<String, GroupSum>, usize), DataError> {
     let mut reader = Reader::new(text, file);
-    let wanted: &[&[&str]] = &[
-        &["PRACTICE_CODE"],
-        &["GROUP_CODE"],
-        &["REGISTER"],
-        &["PATIENT_LIST_TYPE"],
-        &["PATIENT_LIST_SIZE"],
-    ];
-    let (cols, idx) = Columns::resolve(&mut reader, file, wanted, &[])?;
+    let (cols, idx) = Columns::resolve(&mut reader, file, PREVALENCE_COLUMNS, &[])?;
     let [p, g, r, lt, ls] = [idx[0], idx[1], idx[2], idx[3], idx[4]].map(|c| c.unwrap_or(0));
     let mut sums: BTreeMap<String, GroupSum> = BTreeMap::new();
     let mut seen: BTreeSet<(String, String)> = BTreeSet::new();

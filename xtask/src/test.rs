@@ -167,21 +167,28 @@ fn rust_tests(ctx: &mut Ctx) -> Outcome {
     outcome
 }
 
+/// The debug CLI, built if `cargo test` has not built it already.
+fn debug_cli(ctx: &Ctx) -> Result<PathBuf> {
+    let bin =
+        util::target_dir().join("debug").join(format!("qofrules{}", std::env::consts::EXE_SUFFIX));
+    // `cargo test` built it moments ago (integration tests need it); building it again with
+    // `cargo build` would recompile, as plain builds resolve features without dev-dependencies
+    if !(ctx.host_built && bin.is_file()) {
+        run(cargo().args(["build", "--package", "qofrules", "--bin", "qofrules"]))?;
+    }
+    Ok(bin)
+}
+
 /// `qofrules test rules/*.qof` with the built binary, once the repository ships rules.
 fn rules_tests(ctx: &mut Ctx) -> Outcome {
     let rules = util::files_ending(&root().join("rules"), ".qof");
     if rules.is_empty() {
         return Outcome::NotApplicable("no rules/*.qof yet".to_owned());
     }
-    let bin =
-        util::target_dir().join("debug").join(format!("qofrules{}", std::env::consts::EXE_SUFFIX));
-    // `cargo test` built it moments ago (integration tests need it); building it again with
-    // `cargo build` would recompile, as plain builds resolve features without dev-dependencies
-    if !(ctx.host_built && bin.is_file()) {
-        if let Err(e) = run(cargo().args(["build", "--package", "qofrules", "--bin", "qofrules"])) {
-            return Outcome::Failed(e);
-        }
-    }
+    let bin = match debug_cli(ctx) {
+        Ok(bin) => bin,
+        Err(e) => return Outcome::Failed(e),
+    };
     if util::probe(cmd(&bin).args(["test", "--help"])).is_none() {
         return Outcome::NotApplicable("the CLI has no `qofrules test` yet".to_owned());
     }
@@ -201,13 +208,10 @@ fn rules_fmt(ctx: &mut Ctx) -> Outcome {
     if rules.is_empty() {
         return Outcome::NotApplicable("no rules/*.qof yet".to_owned());
     }
-    let bin =
-        util::target_dir().join("debug").join(format!("qofrules{}", std::env::consts::EXE_SUFFIX));
-    if !(ctx.host_built && bin.is_file()) {
-        if let Err(e) = run(cargo().args(["build", "--package", "qofrules", "--bin", "qofrules"])) {
-            return Outcome::Failed(e);
-        }
-    }
+    let bin = match debug_cli(ctx) {
+        Ok(bin) => bin,
+        Err(e) => return Outcome::Failed(e),
+    };
     match run(cmd(&bin).args(["fmt", "--check"]).args(&rules)) {
         Ok(()) => Outcome::Done,
         Err(e) => Outcome::Failed(format!("{e}\n  (run `cargo run -- fmt rules/*.qof`)")),
