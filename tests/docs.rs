@@ -158,3 +158,50 @@ fn fidelity_tables_quote_the_rule_file() {
         missing.join("\n")
     );
 }
+
+/// The grammar's reserved words, its `k_*` rules and the editor's highlighting list agree
+/// (the editor's list is written by hand in www/src/language.ts).
+#[test]
+fn keyword_lists_agree_with_the_grammar() {
+    use std::collections::BTreeSet;
+    let grammar = std::fs::read_to_string("grammar/qof.pest").unwrap();
+    let quoted =
+        |s: &str| -> Vec<String> { s.split('"').skip(1).step_by(2).map(String::from).collect() };
+    // `keyword = @{ ( "a" ~ ("chievement" | ...) | "b" ~ (...) ... ) ~ !(...) }`
+    let block = grammar.split("keyword = @{").nth(1).unwrap().split("\n}").next().unwrap();
+    let mut reserved = BTreeSet::new();
+    for line in block.lines() {
+        let Some((head, rest)) = line.split_once(" ~ (") else { continue };
+        let Some(first) = quoted(head).pop() else { continue };
+        let alternatives = rest.split(')').next().unwrap_or("");
+        for tail in quoted(alternatives) {
+            reserved.insert(format!("{first}{tail}"));
+        }
+    }
+    let rules: BTreeSet<String> = grammar
+        .lines()
+        .filter(|l| l.starts_with("k_"))
+        .filter_map(|l| quoted(l).into_iter().next())
+        .collect();
+    let ts = std::fs::read_to_string("www/src/language.ts").unwrap();
+    let list =
+        ts.split("const KEYWORDS = new Set(").nth(1).unwrap().split(".split(").next().unwrap();
+    let editor: BTreeSet<String> =
+        quoted(list).join("").split_whitespace().map(String::from).collect();
+    assert!(reserved.len() > 100, "{reserved:?}");
+    let diff = |a: &BTreeSet<String>, b: &BTreeSet<String>| -> Vec<String> {
+        a.difference(b).cloned().collect()
+    };
+    assert!(
+        reserved == rules,
+        "keyword rule vs k_* rules: only in keyword {:?}, only in k_* {:?}",
+        diff(&reserved, &rules),
+        diff(&rules, &reserved)
+    );
+    assert!(
+        reserved == editor,
+        "grammar vs www/src/language.ts: missing in the editor {:?}, not reserved {:?}",
+        diff(&reserved, &editor),
+        diff(&editor, &reserved)
+    );
+}
