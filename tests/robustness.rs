@@ -27,6 +27,13 @@ fn assert_sane(text: &str) {
         assert!(!d.message.is_empty());
     }
     assert_eq!(checked.scheme.is_some(), checked.errors() == 0);
+    // A scheme the checker accepts always compiles: the checker reads every name and number
+    // the compiler reads, in the same ranges.
+    if let Some(scheme) = &checked.scheme {
+        if let Err(e) = qofrules::compile::compile(scheme) {
+            panic!("a checked scheme did not compile: {e:?}\n{text}");
+        }
+    }
 }
 
 #[test]

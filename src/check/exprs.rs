@@ -54,6 +54,7 @@ impl<'a> Cx<'a> {
                     self.window(w, file);
                 }
                 if let Some(n) = apart_days {
+                    self.whole_number(n, file);
                     if n.text.trim_start_matches('0').is_empty() {
                         self.push(
                             Diagnostic::error(
@@ -240,9 +241,26 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// A count of days, weeks, months or years the evaluator can use: 0 to 100,000 (the
+    /// compiler reads the same range, so a checked scheme always compiles).
+    fn whole_number(&mut self, n: &'a crate::syntax::ast::Num, file: usize) {
+        if !n.text.parse::<i32>().is_ok_and(|v| (0..=100_000).contains(&v)) {
+            self.push(
+                Diagnostic::error(
+                    Code::BadNumber,
+                    file,
+                    n.span,
+                    format!("`{}` is not a usable whole number", n.text),
+                )
+                .with_help("write a whole number between 0 and 100000"),
+            );
+        }
+    }
+
     fn window(&mut self, w: &'a Window, file: usize) {
         match &w.kind {
-            WindowKind::Last { .. } | WindowKind::Since(_) => {}
+            WindowKind::Last { n, .. } => self.whole_number(n, file),
+            WindowKind::Since(_) => {}
             WindowKind::Between(a, b) => {
                 if b.date < a.date {
                     self.push(

@@ -723,7 +723,23 @@ impl<'a> Cx<'a> {
                     ast::RegisterStmt::Prevalence { adjusted, .. } => {
                         out.prevalence_adjusted = *adjusted
                     }
-                    ast::RegisterStmt::List { list_type } => out.list_type = list_type.name.clone(),
+                    ast::RegisterStmt::List { list_type } => {
+                        // Checked here so that a checked scheme always compiles.
+                        if crate::compile::ListType::parse(&list_type.name).is_none() {
+                            self.push(
+                                Diagnostic::error(
+                                    Code::BadListType,
+                                    file,
+                                    list_type.span,
+                                    format!("`{}` is not a patient-list type", list_type.name),
+                                )
+                                .with_help(
+                                    "write `TOTAL`, `NNOV` (aged NN or over, e.g. `17OV`) or `NN_MM` (aged NN to MM, e.g. `30_74`)",
+                                ),
+                            );
+                        }
+                        out.list_type = list_type.name.clone();
+                    }
                 }
             }
             if let Some(p) = self.registers.position(&r.id.name) {

@@ -109,13 +109,14 @@ fn list_types_parse_generically() {
 }
 
 #[test]
-fn unreadable_list_type_is_a_diagnostic() {
-    let s = crate::eval::test_scheme(&format!(
+fn unreadable_list_type_is_a_check_error_so_compile_never_meets_one() {
+    let text = format!(
         "{HEAD}codelist A \"A\" snomed {{ 1 }}\nregister R \"R\" {{ where A, list GROWNUPS }}"
-    ));
-    let errs = compile(&s).unwrap_err();
-    assert_eq!(errs.len(), 1);
-    assert_eq!(errs[0].message, "cannot read patient-list type `GROWNUPS`");
+    );
+    let (_, checked) = crate::check::check_text("t.qof", &text);
+    assert!(checked.scheme.is_none());
+    let d = checked.diagnostics.iter().find(|d| d.code == crate::diag::Code::BadListType);
+    assert_eq!(d.map(|d| d.message.as_str()), Some("`GROWNUPS` is not a patient-list type"));
 }
 
 #[test]

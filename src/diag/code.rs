@@ -69,6 +69,7 @@ codes! {
     HistoricYear => "historic-year", checker;
     BadRounding => "bad-rounding", checker;
     BadAgeRange => "bad-age-range", checker;
+    BadListType => "bad-list-type", checker;
     BadWindow => "bad-window", checker;
     ZeroApart => "zero-apart", checker;
     MissingFile => "missing-file", checker;
