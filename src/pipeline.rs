@@ -95,15 +95,15 @@ pub fn run_population(
 /// historic.csv)` texts, `None` where the scheme reads no such input.
 pub fn synthetic_inputs(
     scheme: &Scheme,
-    pop: &Population,
+    practices: &[crate::model::Practice],
     seed: u64,
 ) -> (Option<String>, Option<String>) {
     use crate::synth::inputs::{attested_csv, historic_csv, InputSpec};
     let mut spec = InputSpec::default();
     spec.add(scheme);
     let attested = (!spec.attested.is_empty() || !spec.obligations.is_empty())
-        .then(|| attested_csv(&pop.practices, &spec, seed));
-    let historic = (!spec.historic.is_empty()).then(|| historic_csv(&pop.practices, &spec, seed));
+        .then(|| attested_csv(practices, &spec, seed));
+    let historic = (!spec.historic.is_empty()).then(|| historic_csv(practices, &spec, seed));
     (attested, historic)
 }
 

@@ -601,7 +601,8 @@ impl Session {
         if self.generated.is_none() {
             return self.practice_files.clone();
         }
-        let (a, h) = crate::pipeline::synthetic_inputs(scheme, &self.population, self.seed);
+        let (a, h) =
+            crate::pipeline::synthetic_inputs(scheme, &self.population.practices, self.seed);
         [(a, ATTESTED_FILE), (h, HISTORIC_FILE)]
             .map(|(t, f)| t.map(|t| (format!("{f} (synthetic)"), t)))
     }

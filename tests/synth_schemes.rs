@@ -23,7 +23,7 @@ fn every_shipped_scheme_pays_every_practice_of_a_generated_ccg() {
         let prog = qofrules::compile::compile(&scheme).unwrap();
         let mut pop = base.clone();
         redate(&mut pop.patients, SynthYear::Y2019_20.period_end(), scheme.period_end);
-        let (a, h) = pipeline::synthetic_inputs(&scheme, &pop, opts.seed);
+        let (a, h) = pipeline::synthetic_inputs(&scheme, &pop.practices, opts.seed);
         let files = [
             a.map(|t| ("attested.csv".to_string(), t)),
             h.map(|t| ("historic.csv".to_string(), t)),

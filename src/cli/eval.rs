@@ -176,8 +176,9 @@ pub fn practice_files(
         }
     }
     if let (None, Some(scheme)) = (population, default_for) {
-        let pop = qofrules::synth::default_population_for(scheme.period_end);
-        let synthetic = pipeline::synthetic_inputs(scheme, &pop, qofrules::synth::DEFAULT_SEED);
+        let practices = qofrules::synth::default_practices();
+        let synthetic =
+            pipeline::synthetic_inputs(scheme, &practices, qofrules::synth::DEFAULT_SEED);
         for (k, (text, name)) in
             [(synthetic.0, ATTESTED_FILE), (synthetic.1, HISTORIC_FILE)].into_iter().enumerate()
         {

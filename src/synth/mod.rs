@@ -405,6 +405,15 @@ pub fn default_population() -> Population {
     generate(&Selection::Ccg(DEFAULT_CCG.into()), &opts).unwrap_or_default()
 }
 
+/// The practices of the embedded default population, without generating its patients.
+pub fn default_practices() -> Vec<Practice> {
+    let opts = SynthOptions { seed: DEFAULT_SEED, scale: DEFAULT_SCALE, year: SynthYear::Y2019_20 };
+    Selection::Ccg(DEFAULT_CCG.into())
+        .resolve(&opts)
+        .map(|refs| refs.into_iter().map(practice::practice_of).collect())
+        .unwrap_or_default()
+}
+
 /// The embedded default population dated for the period ending `pped` ([`redate`]).
 pub fn default_population_for(pped: Date) -> Population {
     let mut pop = default_population();

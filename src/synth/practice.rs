@@ -221,6 +221,15 @@ fn month_table(pped: Date) -> &'static [Date] {
     }
 }
 
+/// The practice a reference practice generates (its id, name and network).
+pub(crate) fn practice_of(r: &ReferencePractice) -> Practice {
+    Practice {
+        practice_id: r.practice_id.clone(),
+        practice_name: r.practice_name.clone(),
+        network_id: r.network_id.clone(),
+    }
+}
+
 /// Per-patient facts the care generators need.
 struct Who {
     birth: Date,
@@ -546,11 +555,7 @@ pub(crate) fn generate(
     }
 
     // 3. Patients and their records.
-    let practice = Practice {
-        practice_id: r.practice_id.clone(),
-        practice_name: r.practice_name.clone(),
-        network_id: r.network_id.clone(),
-    };
+    let practice = practice_of(r);
     let mut patients = Vec::with_capacity(total);
     let mut id = String::with_capacity(r.practice_id.len() + 8);
     for i in 0..total {

@@ -410,6 +410,8 @@ fn default_population_is_dudley_small() {
     assert_eq!(pop.practices.len(), 44);
     assert!((12_000..20_000).contains(&pop.patients.len()), "{}", pop.patients.len());
     assert_eq!(pop, default_population());
+    // Its practices, without generating its patients.
+    assert_eq!(super::default_practices(), pop.practices);
 }
 
 #[test]

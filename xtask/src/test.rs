@@ -179,15 +179,22 @@ fn debug_cli(ctx: &Ctx) -> Result<PathBuf> {
     Ok(bin)
 }
 
-/// `qofrules test rules/*.qof` with the built binary, once the repository ships rules.
-fn rules_tests(ctx: &mut Ctx) -> Outcome {
+/// The shipped rule files and the debug CLI the rules steps run them with; the outcome to
+/// report when there are no rules yet or the CLI does not build.
+fn shipped_rules_and_cli(ctx: &Ctx) -> std::result::Result<(Vec<PathBuf>, PathBuf), Outcome> {
     let rules = util::files_ending(&root().join("rules"), ".qof");
     if rules.is_empty() {
-        return Outcome::NotApplicable("no rules/*.qof yet".to_owned());
+        return Err(Outcome::NotApplicable("no rules/*.qof yet".to_owned()));
     }
-    let bin = match debug_cli(ctx) {
-        Ok(bin) => bin,
-        Err(e) => return Outcome::Failed(e),
+    let bin = debug_cli(ctx).map_err(Outcome::Failed)?;
+    Ok((rules, bin))
+}
+
+/// `qofrules test rules/*.qof` with the built binary, once the repository ships rules.
+fn rules_tests(ctx: &mut Ctx) -> Outcome {
+    let (rules, bin) = match shipped_rules_and_cli(ctx) {
+        Ok(found) => found,
+        Err(outcome) => return outcome,
     };
     if util::probe(cmd(&bin).args(["test", "--help"])).is_none() {
         return Outcome::NotApplicable("the CLI has no `qofrules test` yet".to_owned());
@@ -204,13 +211,9 @@ fn rules_tests(ctx: &mut Ctx) -> Outcome {
 
 /// `qofrules fmt --check rules/*.qof`: every shipped scheme is in the canonical layout.
 fn rules_fmt(ctx: &mut Ctx) -> Outcome {
-    let rules = util::files_ending(&root().join("rules"), ".qof");
-    if rules.is_empty() {
-        return Outcome::NotApplicable("no rules/*.qof yet".to_owned());
-    }
-    let bin = match debug_cli(ctx) {
-        Ok(bin) => bin,
-        Err(e) => return Outcome::Failed(e),
+    let (rules, bin) = match shipped_rules_and_cli(ctx) {
+        Ok(found) => found,
+        Err(outcome) => return outcome,
     };
     match run(cmd(&bin).args(["fmt", "--check"]).args(&rules)) {
         Ok(()) => Outcome::Done,
