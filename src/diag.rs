@@ -9,7 +9,9 @@ use crate::syntax::ast::Span;
 use serde::Serialize;
 
 mod code;
+mod problem;
 pub use code::Code;
+pub use problem::{pos, problems, run_problems, Pos, Problem, ProblemLabel};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

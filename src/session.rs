@@ -7,13 +7,13 @@
 //! ([`Problem`]s with file, line and UTF-16 column, the units the browser editor counts in).
 //! No I/O: population files arrive as text.
 
-use crate::check::{check_text, Checked};
-use crate::compare::{Comparison, Side};
-use crate::compile::{compile, Program};
-use crate::diag::{Code, Diagnostic, LineIndex, Location, Severity};
-use crate::eval::{self, IndicatorTrace, TestReport};
+use crate::check::check_text;
+use crate::compare::Comparison;
+use crate::diag::{Code, Diagnostic, LineIndex};
+use crate::eval::TestReport;
 use crate::model::Population;
 use crate::national::PrevalenceFrom;
+use crate::pipeline::{self, InputFile, Loaded, PracticeInputs, RunError};
 use crate::population::{
     read_csv, read_ndjson, DataErrors, Source, EVENTS_FILE, PATIENTS_FILE, PRACTICES_FILE,
 };
@@ -53,120 +53,11 @@ impl<T> Reply<T> {
     }
 }
 
-/// A position: 1-based line and UTF-16 column, and the UTF-16 offset from the start of the
-/// file (what CodeMirror counts), plus the UTF-8 byte offset.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Pos {
-    pub line: usize,
-    pub column: usize,
-    pub offset: usize,
-    pub byte: usize,
-}
-
-/// One problem: a diagnostic of a rule file, or an error in the data or the options.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    pub severity: Severity,
-    pub code: Code,
-    pub message: String,
-    pub help: Option<String>,
-    /// The file it is in (`scheme.qof` for the edited text, `rules/...` for a shipped parent,
-    /// a population file's name), if any.
-    pub file: Option<String>,
-    /// True when it is in the edited text (its span can be underlined).
-    pub root: bool,
-    pub start: Option<Pos>,
-    pub end: Option<Pos>,
-    /// The row of a population file (1-based; the CSV header is row 1).
-    pub row: Option<usize>,
-    /// The column or field of a population file.
-    pub column: Option<String>,
-    /// Secondary places in the same file ("first defined here").
-    pub labels: Vec<ProblemLabel>,
-}
-
-/// A label of a problem: a secondary place in its file, with a note.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ProblemLabel {
-    pub message: String,
-    pub start: Pos,
-    pub end: Pos,
-}
-
-impl Problem {
-    fn plain(code: Code, message: impl Into<String>, help: Option<String>) -> Self {
-        Problem {
-            severity: Severity::Error,
-            code,
-            message: message.into(),
-            help,
-            file: None,
-            root: false,
-            start: None,
-            end: None,
-            row: None,
-            column: None,
-            labels: Vec::new(),
-        }
-    }
-}
-
-fn pos(index: &LineIndex, text: &str, byte: usize) -> Pos {
-    let p = index.position(text, byte);
-    let line_start = p.offset + 1 - p.column;
-    let before: usize = text.get(..line_start).map_or(0, |s| s.encode_utf16().count());
-    Pos {
-        line: p.line,
-        column: p.column_utf16,
-        offset: before + p.column_utf16 - 1,
-        byte: p.offset,
-    }
-}
-
-/// Converts diagnostics to problems; `root` is the file index of the edited text. A
-/// problem is a [`Diagnostic`] serialised for the editor: its location as a file name with
-/// UTF-16 positions (a span), a row and column (data), or nothing.
-pub fn problems(sources: &Sources, root: usize, diags: &[Diagnostic]) -> Vec<Problem> {
-    let mut indexes: BTreeMap<usize, LineIndex> = BTreeMap::new();
-    diags
-        .iter()
-        .map(|d| {
-            let mut p = Problem::plain(d.code, d.message.clone(), d.help.clone());
-            p.severity = d.severity;
-            match &d.location {
-                Location::Span { file, span } => {
-                    p.root = *file == root;
-                    if let Some(f) = sources.files.get(*file) {
-                        let index = indexes.entry(*file).or_insert_with(|| LineIndex::new(&f.text));
-                        p.labels = d
-                            .labels
-                            .iter()
-                            .map(|l| ProblemLabel {
-                                message: l.message.clone(),
-                                start: pos(index, &f.text, l.span.start as usize),
-                                end: pos(index, &f.text, l.span.end as usize),
-                            })
-                            .collect();
-                        p.file = Some(f.name.clone());
-                        p.start = Some(pos(index, &f.text, span.start as usize));
-                        p.end = Some(pos(index, &f.text, span.end as usize));
-                    }
-                }
-                Location::Row { file, row, column } => {
-                    p.file = Some(file.clone());
-                    p.row = *row;
-                    p.column = column.clone();
-                }
-                Location::None => {}
-            }
-            p
-        })
-        .collect()
-}
+pub use crate::diag::{pos, problems, Pos, Problem, ProblemLabel};
 
 /// Problems of a run, outside any rule file (data, options, pay).
 fn run_problems(diags: impl IntoIterator<Item = Diagnostic>) -> Vec<Problem> {
-    problems(&Sources::default(), usize::MAX, &diags.into_iter().collect::<Vec<_>>())
+    crate::diag::run_problems(&diags.into_iter().collect::<Vec<_>>())
 }
 
 fn data_problems(e: &DataErrors) -> Vec<Problem> {
@@ -223,22 +114,7 @@ pub struct SynthRequest {
     pub scale: Option<f64>,
 }
 
-/// A patient in the explorer's list.
-#[derive(Clone, Debug, Serialize)]
-pub struct PatientSummary {
-    pub patient_id: String,
-    pub practice_id: String,
-    pub sex: crate::model::Sex,
-    pub birth_date: String,
-    pub events: usize,
-}
-
-/// What `explain` returns.
-#[derive(Clone, Debug, Serialize)]
-pub struct ExplainOutput {
-    pub patient: PatientSummary,
-    pub traces: Vec<IndicatorTrace>,
-}
+pub use crate::pipeline::{ExplainOutput, PatientSummary};
 
 /// One expectation of a test, with its line in the edited text.
 #[derive(Clone, Debug, Serialize)]
@@ -278,10 +154,51 @@ pub struct CompareOutput {
 /// A checked and compiled text.
 struct Compiled {
     text: String,
-    sources: Sources,
-    scheme: Scheme,
-    prog: Program,
+    loaded: Loaded,
     warnings: Vec<Problem>,
+}
+
+/// A file given to the session: its name (for messages) and text.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct NamedText {
+    pub name: String,
+    pub text: String,
+}
+
+impl NamedText {
+    fn file(&self) -> InputFile<'_> {
+        InputFile { name: &self.name, text: &self.text }
+    }
+}
+
+/// Published counts to run on instead of a population: NHS Digital's achievement file, and
+/// optionally its prevalence file (registers, list sizes) and a structure file (networks).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct CountsRequest {
+    pub achievement: NamedText,
+    #[serde(default)]
+    pub prevalence: Option<NamedText>,
+    #[serde(default)]
+    pub structure: Option<NamedText>,
+}
+
+/// Practice-level inputs given for every run, in place of those loaded with the population
+/// (or the synthetic ones of a generated population): `None` keeps those.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PracticeRequest {
+    pub attested: Option<NamedText>,
+    pub historic: Option<NamedText>,
+}
+
+/// The inputs of the session's runs besides the population, by file name.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct InputsInfo {
+    /// The national prevalence file, if one is given.
+    pub national: Option<String>,
+    /// The attested and historic files given (not those loaded with a population).
+    pub attested: Option<String>,
+    pub historic: Option<String>,
 }
 
 /// The state kept between calls: the population and the last two compiled texts.
@@ -297,8 +214,16 @@ pub struct Session {
     /// Evaluation threads; 0 = as many as the machine has (always one in wasm).
     threads: usize,
     /// Where national prevalence comes from (the scheme's figures unless the user chooses the
-    /// population's own).
+    /// population's own or gives a file).
     prevalence_from: PrevalenceFrom,
+    /// The population's own prevalence was chosen (used when no national file is given).
+    from_population: bool,
+    /// The national prevalence file given, if any.
+    national: Option<NamedText>,
+    /// Published counts, run on instead of the population when given.
+    counts: Option<CountsRequest>,
+    /// Practice-level inputs given for every run (attested, historic).
+    given_files: [Option<NamedText>; 2],
     /// Practice-level input files loaded with the population (`attested.csv`, `historic.csv`:
     /// name and text). A generated population gets synthetic ones for each scheme instead.
     practice_files: [Option<(String, String)>; 2],
@@ -364,6 +289,10 @@ impl Session {
             cache: Vec::new(),
             threads: 0,
             prevalence_from: PrevalenceFrom::Scheme,
+            from_population: false,
+            national: None,
+            counts: None,
+            given_files: [None, None],
             practice_files: [None, None],
             seed: synth::DEFAULT_SEED,
         }
@@ -379,8 +308,84 @@ impl Session {
     /// Chooses where national prevalence comes from: the scheme's figures (or those embedded
     /// for its year), the default; or, with `population`, the loaded practices' own.
     pub fn set_prevalence_from_population(&mut self, population: bool) {
-        self.prevalence_from =
-            if population { PrevalenceFrom::Population } else { PrevalenceFrom::Scheme };
+        self.from_population = population;
+        if self.national.is_none() {
+            self.prevalence_from =
+                if population { PrevalenceFrom::Population } else { PrevalenceFrom::Scheme };
+        }
+    }
+
+    /// Takes national prevalence from NHS Digital's prevalence file (every practice of the
+    /// year, summed per group; `qofrules eval --national FILE`), or with `None` goes back to
+    /// the scheme's figures (or the population's own, if chosen).
+    pub fn set_national(&mut self, file: Option<NamedText>) -> Reply<InputsInfo> {
+        match &file {
+            Some(f) => match pipeline::national_file(f.file()) {
+                Ok(from) => self.prevalence_from = from,
+                Err(e) => return Reply::err(run_problems(e.diagnostics)),
+            },
+            None => {
+                self.prevalence_from = if self.from_population {
+                    PrevalenceFrom::Population
+                } else {
+                    PrevalenceFrom::Scheme
+                }
+            }
+        }
+        self.national = file;
+        Reply::ok(self.inputs_info(), Vec::new())
+    }
+
+    /// Gives the attested items and historic achievement of every run (`qofrules eval
+    /// --attested/--historic`), in place of those of the population.
+    pub fn set_practice_inputs(&mut self, req: PracticeRequest) -> Reply<InputsInfo> {
+        self.given_files = [req.attested, req.historic];
+        Reply::ok(self.inputs_info(), Vec::new())
+    }
+
+    /// The inputs given besides the population.
+    pub fn inputs_info(&self) -> InputsInfo {
+        let name = |f: &Option<NamedText>| f.as_ref().map(|f| f.name.clone());
+        InputsInfo {
+            national: name(&self.national),
+            attested: name(&self.given_files[0]),
+            historic: name(&self.given_files[1]),
+        }
+    }
+
+    /// Runs on published counts from now on (`qofrules eval --achievement --prevalence
+    /// --structure`): the files are read once here, so that their errors show at once. Another
+    /// population (default, synthetic, files) goes back to patients.
+    pub fn load_counts(&mut self, req: CountsRequest) -> Reply<PopulationInfo> {
+        use crate::aggregate::{read_achievement, read_prevalence, read_structure};
+        let mut data = crate::pay::PracticeData::new();
+        let opts = crate::aggregate::AchievementOptions::default();
+        let ach = &req.achievement;
+        let mut result = read_achievement(&mut data, &ach.text, &ach.name, &opts).map(|_| ());
+        if let (Ok(()), Some(f)) = (&result, &req.prevalence) {
+            result = read_prevalence(&mut data, &f.text, &f.name).map(|_| ());
+        }
+        if let (Ok(()), Some(f)) = (&result, &req.structure) {
+            result = read_structure(&mut data, &f.text, &f.name).map(|_| ());
+        }
+        if let Err(e) = result {
+            return Reply::err(run_problems([Diagnostic::from(&e)]));
+        }
+        let names: Vec<&str> =
+            [Some(&req.achievement), req.prevalence.as_ref(), req.structure.as_ref()]
+                .into_iter()
+                .flatten()
+                .map(|f| base_name(&f.name))
+                .collect();
+        self.info = PopulationInfo {
+            kind: "counts",
+            label: names.join(", "),
+            practices: data.practices().len(),
+            patients: 0,
+            events: 0,
+        };
+        self.counts = Some(req);
+        Reply::ok(self.info.clone(), Vec::new())
     }
 
     pub fn population(&self) -> &Population {
@@ -394,7 +399,7 @@ impl Session {
     /// Checks a text: every diagnostic, with positions.
     pub fn check(&self, text: &str) -> Reply<CheckOutput> {
         let (sources, checked) = check_text(ROOT_NAME, text);
-        let diagnostics = problems(&sources, 0, &checked.diagnostics);
+        let diagnostics = problems(&sources, &[0], &checked.diagnostics);
         Reply::ok(
             CheckOutput {
                 error_count: checked.errors(),
@@ -413,7 +418,7 @@ impl Session {
             Err(diags) => {
                 let mut sources = Sources::default();
                 sources.add(ROOT_NAME, text);
-                Reply::err(problems(&sources, 0, &diags))
+                Reply::err(problems(&sources, &[0], &diags))
             }
         }
     }
@@ -422,7 +427,7 @@ impl Session {
     pub fn inspect(&mut self, text: &str) -> Reply<InspectOutput> {
         match self.compiled(text, ROOT_NAME) {
             Ok(c) => Reply::ok(
-                InspectOutput { scheme: crate::inspect::view(&c.scheme, &c.sources) },
+                InspectOutput { scheme: crate::inspect::view(&c.loaded.scheme, &c.loaded.sources) },
                 c.warnings.clone(),
             ),
             Err(e) => Reply::err(e),
@@ -460,6 +465,7 @@ impl Session {
                 self.generated = Some((pop.clone(), opts.year.period_end()));
                 self.population = pop;
                 self.practice_files = [None, None];
+                self.counts = None;
                 self.seed = opts.seed;
                 Reply::ok(self.info.clone(), Vec::new())
             }
@@ -472,6 +478,7 @@ impl Session {
         self.population = synth::default_population();
         self.generated = Some((self.population.clone(), SynthYear::Y2019_20.period_end()));
         self.practice_files = [None, None];
+        self.counts = None;
         self.seed = synth::DEFAULT_SEED;
         self.info = info("default", default_label(), &self.population);
         Reply::ok(self.info.clone(), Vec::new())
@@ -520,6 +527,7 @@ impl Session {
                 self.info = info("files", names.join(", "), &pop);
                 self.population = pop;
                 self.generated = None;
+                self.counts = None;
                 self.practice_files = [ATTESTED_FILE, HISTORIC_FILE]
                     .map(|f| find(f).map(|(n, t)| (n.clone(), t.clone())));
                 Reply::ok(self.info.clone(), Vec::new())
@@ -536,13 +544,7 @@ impl Session {
             .iter()
             .filter(|p| f.is_empty() || p.patient_id.to_ascii_lowercase().contains(&f))
             .take(limit)
-            .map(|p| PatientSummary {
-                patient_id: p.patient_id.clone(),
-                practice_id: p.practice_id.clone(),
-                sex: p.sex,
-                birth_date: p.birth_date.to_string(),
-                events: p.events.len(),
-            })
+            .map(PatientSummary::of)
             .collect()
     }
 
@@ -551,24 +553,22 @@ impl Session {
         if let Some(c) = self.cache.iter().find(|c| c.text == text) {
             return Ok(Rc::clone(c));
         }
-        let (sources, Checked { scheme, diagnostics }) = check_text(name, text);
-        let all = problems(&sources, 0, &diagnostics);
-        let (errors, warnings): (Vec<Problem>, Vec<Problem>) =
-            all.into_iter().partition(|p| p.severity == Severity::Error);
-        let Some(scheme) = scheme.filter(|_| errors.is_empty()) else {
-            return Err(errors);
-        };
-        let prog = compile(&scheme).map_err(|d| problems(&sources, 0, &d))?;
-        let c = Rc::new(Compiled { text: text.to_string(), sources, scheme, prog, warnings });
+        let loaded = pipeline::load_text(name, text).map_err(|r| {
+            let errors: Vec<Diagnostic> =
+                r.diagnostics.into_iter().filter(Diagnostic::is_error).collect();
+            problems(&r.sources, &[0], &errors)
+        })?;
+        let warnings = loaded.problems(&loaded.warnings);
+        let c = Rc::new(Compiled { text: text.to_string(), loaded, warnings });
         self.cache.insert(0, Rc::clone(&c));
         self.cache.truncate(2);
         Ok(c)
     }
 
-    /// Makes the population fit the scheme's period: a generated population is dated for it
-    /// (every date moved by whole months, [`synth::redate`]); for loaded files, a warning when
-    /// their records are not dated for the period ([`eval::period_mismatch`]).
-    fn fit_population(&mut self, scheme: &Scheme) -> Vec<Problem> {
+    /// Makes a generated population fit the scheme's period: it is dated for it (every date
+    /// moved by whole months, [`synth::redate`]). Loaded files are used as they are (the run
+    /// warns when their records are not dated for the period).
+    fn fit_population(&mut self, scheme: &Scheme) {
         if let Some((original, dated_for)) = &mut self.generated {
             if *dated_for != scheme.period_end {
                 let mut pop = original.clone();
@@ -580,63 +580,67 @@ impl Session {
                 self.population = pop;
                 *dated_for = scheme.period_end;
             }
-            return Vec::new();
         }
-        eval::period_mismatch(&self.population, scheme.period_start, scheme.period_end)
-            .map(|w| Problem {
-                severity: Severity::Warning,
-                ..Problem::plain(Code::PopulationPeriod, w.message, Some(w.help))
-            })
-            .into_iter()
-            .collect()
     }
 
-    fn pay_value(&self, c: &Compiled) -> Result<serde_json::Value, Vec<Problem>> {
-        self.pay_with(c, |out| serde_json::to_value(out).map_err(|e| e.to_string()))
-    }
-
-    /// The practice-level inputs for a scheme: the files loaded with the population, or for
-    /// a generated population the synthetic ones `qofrules synth --for SCHEME` writes.
+    /// The practice-level inputs for a scheme: those given, else the files loaded with the
+    /// population, or for a generated population the synthetic ones `qofrules synth --for
+    /// SCHEME` writes (none for published counts).
     fn practice_texts(&self, scheme: &Scheme) -> [Option<(String, String)>; 2] {
-        if self.generated.is_none() {
-            return self.practice_files.clone();
+        let mut out = if self.counts.is_some() {
+            [None, None]
+        } else if self.generated.is_none() {
+            self.practice_files.clone()
+        } else {
+            let (a, h) =
+                crate::pipeline::synthetic_inputs(scheme, &self.population.practices, self.seed);
+            [(a, ATTESTED_FILE), (h, HISTORIC_FILE)]
+                .map(|(t, f)| t.map(|t| (format!("{f} (synthetic)"), t)))
+        };
+        for (k, given) in self.given_files.iter().enumerate() {
+            if let Some(f) = given {
+                out[k] = Some((f.name.clone(), f.text.clone()));
+            }
         }
-        let (a, h) =
-            crate::pipeline::synthetic_inputs(scheme, &self.population.practices, self.seed);
-        [(a, ATTESTED_FILE), (h, HISTORIC_FILE)]
-            .map(|(t, f)| t.map(|t| (format!("{f} (synthetic)"), t)))
+        out
     }
 
-    /// Runs the one pipeline on the session's population ([`crate::pipeline`]) and hands the
-    /// JSON output (pay result and reporting strata) to `f`.
+    /// The published counts, when the session runs on them.
+    fn counts(&self) -> Option<pipeline::Counts<'_>> {
+        self.counts.as_ref().map(|c| pipeline::Counts {
+            achievement: c.achievement.file(),
+            prevalence: c.prevalence.as_ref().map(NamedText::file),
+            structure: c.structure.as_ref().map(NamedText::file),
+        })
+    }
+
+    /// Runs the one pipeline ([`crate::pipeline::run`]) on the session's population or
+    /// published counts and hands the JSON output (pay result, reporting strata, warnings) to
+    /// `f`; also returns every warning (the scheme's and the run's).
     fn pay_with<T>(
-        &self,
+        &mut self,
         c: &Compiled,
-        f: impl FnOnce(&crate::pipeline::JsonOutput<'_>) -> Result<T, String>,
-    ) -> Result<T, Vec<Problem>> {
-        use crate::pipeline::{self, PracticeInputs};
-        let texts = self.practice_texts(&c.scheme);
-        let practice = PracticeInputs::of(&texts);
-        let problem = |e: pipeline::RunError| {
-            let code = match e {
-                pipeline::RunError::National { .. } => Code::National,
-                pipeline::RunError::Input(_) => Code::BadData,
-                pipeline::RunError::Pay(_) => Code::Pay,
-            };
-            vec![Problem::plain(code, e.to_string(), e.help().map(String::from))]
+        f: impl FnOnce(&pipeline::JsonOutput<'_>) -> Result<T, String>,
+    ) -> Result<(T, Vec<Problem>), Vec<Problem>> {
+        self.fit_population(&c.loaded.scheme);
+        let texts = self.practice_texts(&c.loaded.scheme);
+        let data = match self.counts() {
+            Some(counts) => pipeline::Data::Counts(counts),
+            None => pipeline::Data::Population(&self.population),
         };
-        let run = pipeline::run_population(
-            &c.scheme,
-            &c.prog,
-            &self.population,
-            &self.prevalence_from,
-            &practice,
-            self.threads,
-        )
-        .map_err(problem)?;
-        let result = pipeline::pay(&run.inputs).map_err(problem)?;
-        let out = pipeline::JsonOutput::new(&result, Some((&c.prog, &run.evaluation)));
-        f(&out).map_err(|e| vec![Problem::plain(Code::Internal, e, None)])
+        let inputs = pipeline::Inputs {
+            data,
+            national: &self.prevalence_from,
+            practice: PracticeInputs::of(&texts),
+            threads: self.threads,
+        };
+        let fail = |e: RunError| run_problems(e.diagnostics);
+        let run = pipeline::run(&c.loaded, &inputs).map_err(fail)?;
+        let result = run.pay().map_err(fail)?;
+        let out = run.output(&c.loaded, &result);
+        let warnings = out.diagnostics.clone();
+        let value = f(&out).map_err(|e| vec![Problem::plain(Code::Internal, e, None)])?;
+        Ok((value, warnings))
     }
 
     /// Evaluates the scheme on the session's population and pays it.
@@ -645,10 +649,10 @@ impl Session {
             Ok(c) => c,
             Err(e) => return Reply::err(e),
         };
-        let mut warnings = c.warnings.clone();
-        warnings.extend(self.fit_population(&c.scheme));
-        match self.pay_value(&c) {
-            Ok(result) => Reply::ok(EvalOutput { result, population: self.info.clone() }, warnings),
+        match self.pay_with(&c, |out| serde_json::to_value(out).map_err(|e| e.to_string())) {
+            Ok((result, warnings)) => {
+                Reply::ok(EvalOutput { result, population: self.info.clone() }, warnings)
+            }
             Err(e) => Reply::err(e),
         }
     }
@@ -657,8 +661,7 @@ impl Session {
     /// newline), byte for byte.
     pub fn evaluate_json(&mut self, text: &str) -> Result<String, Vec<Problem>> {
         let c = self.compiled(text, ROOT_NAME)?;
-        self.fit_population(&c.scheme);
-        self.pay_with(&c, |out| out.to_string_pretty().map_err(|e| e.to_string()))
+        self.pay_with(&c, |out| out.to_string_pretty().map_err(|e| e.to_string())).map(|(j, _)| j)
     }
 
     /// Explains one patient of the population, for every indicator or only `indicator`.
@@ -672,33 +675,25 @@ impl Session {
             Ok(c) => c,
             Err(e) => return Reply::err(e),
         };
-        let mut warnings = c.warnings.clone();
-        warnings.extend(self.fit_population(&c.scheme));
-        let Some(p) = self.population.patients.iter().find(|p| p.patient_id == patient_id) else {
+        if self.counts.is_some() {
             return Reply::message(
-                Code::UnknownPatient,
-                format!("no patient `{patient_id}` in the population"),
-                Some("choose a patient from the list".into()),
+                Code::BadOptions,
+                "published counts have no patients to explain",
+                Some("load a population of patients to explain one".into()),
             );
-        };
-        if let Some(id) = indicator {
-            if c.scheme.indicator(id).is_none() {
-                return Reply::message(
-                    Code::UnknownIndicator,
-                    format!("no indicator `{id}` in the scheme"),
-                    None,
-                );
-            }
         }
-        let traces = eval::explain(&c.prog, p, indicator);
-        let patient = PatientSummary {
-            patient_id: p.patient_id.clone(),
-            practice_id: p.practice_id.clone(),
-            sex: p.sex,
-            birth_date: p.birth_date.to_string(),
-            events: p.events.len(),
+        self.fit_population(&c.loaded.scheme);
+        let ex = match pipeline::explain(&c.loaded, &self.population, patient_id, indicator) {
+            Ok(x) => x,
+            Err(e) => return Reply::err(run_problems(e.diagnostics)),
         };
-        Reply::ok(ExplainOutput { patient, traces }, warnings)
+        let mut warnings = c.warnings.clone();
+        warnings.extend(run_problems(ex.warnings));
+        let patient = PatientSummary::of(ex.patient);
+        Reply::ok(
+            ExplainOutput { patient, traces: ex.traces, diagnostics: warnings.clone() },
+            warnings,
+        )
     }
 
     /// Runs the text's test patients.
@@ -707,13 +702,13 @@ impl Session {
             Ok(c) => c,
             Err(e) => return Reply::err(e),
         };
-        let report = eval::run_tests(&c.scheme, &c.prog);
+        let report = pipeline::tests(&c.loaded);
         let mut indexes: BTreeMap<usize, LineIndex> = BTreeMap::new();
         let positions = report
             .tests
             .iter()
             .map(|t| {
-                let f = c.sources.files.get(t.file)?;
+                let f = c.loaded.sources.files.get(t.file)?;
                 let index = indexes.entry(t.file).or_insert_with(|| LineIndex::new(&f.text));
                 Some(pos(index, &f.text, t.span.start as usize))
             })
@@ -743,63 +738,49 @@ impl Session {
         };
         // A generated population is dated for each scheme's period (the same patients, so the
         // comparison is of the rules); loaded files are used as they are, checked against both.
-        let mut warnings = self.fit_population(&a.scheme);
+        let (sa, sb) = (&a.loaded.scheme, &b.loaded.scheme);
+        self.fit_population(sa);
         let pop_b = match &self.generated {
-            Some((original, _)) if b.scheme.period_end != a.scheme.period_end => {
+            Some((original, _)) if sb.period_end != sa.period_end => {
                 let mut pop = original.clone();
-                synth::redate(
-                    &mut pop.patients,
-                    SynthYear::Y2019_20.period_end(),
-                    b.scheme.period_end,
-                );
+                synth::redate(&mut pop.patients, SynthYear::Y2019_20.period_end(), sb.period_end);
                 Some(pop)
             }
-            Some(_) => None,
-            None => {
-                warnings.extend(self.fit_population(&b.scheme).into_iter().map(|mut p| {
-                    p.message = format!("scheme B: {}", p.message);
-                    p
-                }));
-                None
-            }
+            _ => None,
         };
-        let side_a = Side { scheme: &a.scheme, sources: &a.sources, program: &a.prog };
-        let side_b = Side { scheme: &b.scheme, sources: &b.sources, program: &b.prog };
         let pop_b = pop_b.as_ref().unwrap_or(&self.population);
-        let texts = [self.practice_texts(&a.scheme), self.practice_texts(&b.scheme)];
-        let [pa, pb] = texts.each_ref().map(crate::pipeline::PracticeInputs::of);
-        let comparison = match crate::compare::impact_dated(
-            side_a,
-            side_b,
-            (&self.population, pop_b),
+        let data = match self.counts() {
+            Some(counts) => pipeline::CompareData::Counts(counts),
+            None => pipeline::CompareData::Population(&self.population, pop_b),
+        };
+        let texts = [self.practice_texts(sa), self.practice_texts(sb)];
+        let [pa, pb] = texts.each_ref().map(PracticeInputs::of);
+        let compared = match pipeline::compare(
+            &a.loaded,
+            &b.loaded,
+            data,
             &self.prevalence_from,
             (&pa, &pb),
         ) {
             Ok(c) => c,
-            Err(e) => {
-                let file = if e.side == "b" { ROOT_NAME_B } else { ROOT_NAME };
-                let errors = e
-                    .messages
-                    .into_iter()
-                    .map(|m| Problem {
-                        file: Some(file.into()),
-                        ..Problem::plain(
-                            Code::Pay,
-                            format!("scheme `{}` cannot be paid: {m}", e.scheme),
-                            None,
-                        )
-                    })
-                    .collect();
-                return Reply::err(errors);
-            }
+            Err(e) => return Reply::err(run_problems(e.diagnostics)),
         };
+        let mut warnings = a.warnings.clone();
+        warnings.extend(b.warnings.iter().cloned().map(|mut p| {
+            if p.root {
+                p.file = Some(ROOT_NAME_B.into());
+            }
+            p
+        }));
+        warnings.extend(run_problems(compared.warnings));
+        let comparison = compared.comparison;
         let html = crate::compare::html::render(&comparison);
         let gainers = comparison.practices.iter().filter(|p| p.delta > Decimal::ZERO).count();
         let losers = comparison.practices.iter().filter(|p| p.delta < Decimal::ZERO).count();
         Reply::ok(
             CompareOutput {
-                scheme_a: scheme_name(&a.scheme),
-                scheme_b: scheme_name(&b.scheme),
+                scheme_a: scheme_name(&a.loaded.scheme),
+                scheme_b: scheme_name(&b.loaded.scheme),
                 comparison,
                 gainers,
                 losers,

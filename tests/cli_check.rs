@@ -94,10 +94,15 @@ fn utf16_columns_after_non_ascii_text() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let d = &json[0];
     assert_eq!(d["code"], "unused-codelist");
-    let col = d["start"]["column"].as_u64().unwrap();
-    let col16 = d["start"]["column_utf16"].as_u64().unwrap();
+    let col = d["start"]["column_byte"].as_u64().unwrap();
+    let col16 = d["start"]["column"].as_u64().unwrap();
     // `£` twice and `é` once: 2 bytes each, 1 UTF-16 unit each
     assert_eq!(col - col16, 3);
+    let (byte, offset) =
+        (d["start"]["byte"].as_u64().unwrap(), d["start"]["offset"].as_u64().unwrap());
+    assert_eq!(byte - offset, 3);
+    // the file named on the command line is a root
+    assert_eq!(d["root"], true);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

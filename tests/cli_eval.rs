@@ -186,7 +186,7 @@ X1,DM,many,17OV,40
     let o = run(&["eval", "scheme.qof", "--population", "pop", "--national", "bad.csv"], &d);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("`bad.csv` line 2, column `REGISTER`"), "{err}");
+    assert!(err.contains("--> bad.csv, row 2, column `REGISTER`"), "{err}");
     // `--prevalence` is the practices' registers, with `--achievement` only
     let o = run(&["eval", "scheme.qof", "--population", "pop", "--prevalence", "national.csv"], &d);
     assert_eq!(o.status.code(), Some(2));
@@ -366,8 +366,10 @@ fn explain_one_patient() {
         &d,
     );
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(v.as_array().unwrap().len(), 2);
-    assert_eq!(v[1]["outcome"]["outcome"], "excluded");
+    assert_eq!(v["patient"]["patient_id"], "e");
+    assert_eq!(v["traces"].as_array().unwrap().len(), 2);
+    assert_eq!(v["traces"][1]["outcome"]["outcome"], "excluded");
+    assert!(v.get("diagnostics").is_none(), "no warnings, no list: {v}");
     let o = run(&["explain", "scheme.qof", "--population", "pop", "--patient", "zz"], &d);
     assert_eq!(o.status.code(), Some(2));
 }
@@ -659,7 +661,7 @@ fn eval_structure_file_gives_practices_their_networks() {
     let o = args("bad.csv");
     assert_eq!(o.status.code(), Some(1));
     let e = String::from_utf8_lossy(&o.stderr);
-    assert!(e.contains("bad.csv") && e.contains("line 3"), "{e}");
+    assert!(e.contains("--> bad.csv, row 3"), "{e}");
     assert!(e.to_uppercase().contains("PRACTICE"), "{e}");
     assert!(o.stdout.is_empty());
     // a missing column
@@ -744,6 +746,51 @@ fn warnings_go_to_stderr_in_every_format() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains("UNUSED_COD"), "{format}: {err}");
+        assert!(err.contains("--> scheme.qof:"), "a code frame, not a debug value: {err}");
+    }
+    // ... and into the JSON, in the one serialised shape of a problem
+    let o = run(&["eval", "scheme.qof", "--population", "pop", "--format", "json"], &d);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let w = &v["diagnostics"][0];
+    assert_eq!(
+        (w["code"].as_str(), w["severity"].as_str()),
+        (Some("unused-codelist"), Some("warning"))
+    );
+    assert_eq!((w["file"].as_str(), w["root"].as_bool()), (Some("scheme.qof"), Some(true)));
+    assert!(w["start"]["line"].as_u64().unwrap() > 1, "{w}");
+    // explain and test show them too (explain's JSON carries them)
+    for args in [
+        &["explain", "scheme.qof", "--population", "pop", "--patient", "b"][..],
+        &["explain", "scheme.qof", "--population", "pop", "--patient", "b", "--format", "json"],
+        &["test", "scheme.qof"],
+    ] {
+        let o = run(args, &d);
+        assert!(String::from_utf8_lossy(&o.stderr).contains("UNUSED_COD"), "{args:?}");
+    }
+    let o = run(
+        &["explain", "scheme.qof", "--population", "pop", "--patient", "b", "--format", "json"],
+        &d,
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["diagnostics"][0]["code"], "unused-codelist");
+    // compare: in every format on stderr, and in its JSON
+    for format in ["table", "csv", "json", "html"] {
+        let o = run(
+            &["compare", "scheme.qof", "scheme.qof", "--population", "pop", "--format", format],
+            &d,
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("UNUSED_COD"), "{format}");
+        if format == "json" {
+            let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+            let codes: Vec<&str> = v["diagnostics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["code"].as_str().unwrap())
+                .collect();
+            assert_eq!(codes, ["unused-codelist", "unused-codelist"], "A's and B's");
+        }
     }
     // Somerset on the default population: its historic items warn (in CSV, only on stderr).
     let r = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));

@@ -423,6 +423,6 @@ A1,U1
     let o = run(&a, &d);
     assert_eq!(o.status.code(), Some(1));
     let e = String::from_utf8_lossy(&o.stderr);
-    assert!(e.contains("bad.csv") && e.contains("line 3"), "{e}");
+    assert!(e.contains("--> bad.csv, row 3"), "{e}");
     let _ = std::fs::remove_dir_all(&d);
 }

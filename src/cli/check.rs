@@ -1,11 +1,10 @@
 //! `qofrules check FILE...` and `qofrules inspect FILE`: read the rule files (and the code-list
 //! files they name), run the checker, print diagnostics as code frames or JSON.
 
-use qofrules::check::{check, referenced_files, resolve_path, Checked};
-use qofrules::diag::{Diagnostic, LineIndex, Location, Position, Severity};
+use qofrules::check::{referenced_files, resolve_path};
+use qofrules::diag::Diagnostic;
 use qofrules::scheme::Sources;
-use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -65,83 +64,18 @@ pub fn load(files: &[PathBuf]) -> Result<(Sources, Vec<usize>), ExitCode> {
     Ok((sources, roots))
 }
 
-/// One diagnostic as printed by `--error-format json`: a [`Diagnostic`] with its location
-/// as a file name and positions (a span in a rule file), or a row and column (a data file).
-#[derive(Serialize)]
-pub struct JsonDiagnostic<'a> {
-    pub file: Option<&'a str>,
-    pub severity: Severity,
-    pub code: &'a str,
-    pub message: &'a str,
-    pub help: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub start: Option<Position>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub end: Option<Position>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub row: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub column: Option<&'a str>,
-    /// Secondary places in the same file ("first defined here").
-    pub labels: Vec<JsonLabel<'a>>,
-}
-
-/// A label of a diagnostic: a secondary place in its file, with a note.
-#[derive(Serialize)]
-pub struct JsonLabel<'a> {
-    pub message: &'a str,
-    pub start: Position,
-    pub end: Position,
-}
-
-/// A diagnostic as `--error-format json` prints it.
-pub fn json_diagnostic<'a>(
-    sources: &'a Sources,
-    index: &mut HashMap<usize, LineIndex>,
-    d: &'a Diagnostic,
-) -> JsonDiagnostic<'a> {
-    let mut out = JsonDiagnostic {
-        file: None,
-        severity: d.severity,
-        code: d.code.as_str(),
-        message: &d.message,
-        help: d.help.as_deref(),
-        start: None,
-        end: None,
-        row: None,
-        column: None,
-        labels: Vec::new(),
-    };
-    match &d.location {
-        Location::Span { file, span } => {
-            if let Some(f) = sources.files.get(*file) {
-                let li = index.entry(*file).or_insert_with(|| LineIndex::new(&f.text));
-                out.file = Some(&f.name);
-                out.start = Some(li.position(&f.text, span.start as usize));
-                out.end = Some(li.position(&f.text, span.end as usize));
-                out.labels = d
-                    .labels
-                    .iter()
-                    .map(|l| JsonLabel {
-                        message: &l.message,
-                        start: li.position(&f.text, l.span.start as usize),
-                        end: li.position(&f.text, l.span.end as usize),
-                    })
-                    .collect();
-            }
-        }
-        Location::Row { file, row, column } => {
-            out.file = Some(file);
-            out.row = *row;
-            out.column = column.as_deref();
-        }
-        Location::None => {}
-    }
-    out
-}
-
 /// Prints diagnostics in the chosen format; returns (errors, warnings).
 pub fn report(sources: &Sources, diags: &[Diagnostic], format: ErrorFormat) -> (usize, usize) {
+    report_roots(sources, &[], diags, format)
+}
+
+/// [`report`], with the root files (those named on the command line) marked in JSON.
+pub fn report_roots(
+    sources: &Sources,
+    roots: &[usize],
+    diags: &[Diagnostic],
+    format: ErrorFormat,
+) -> (usize, usize) {
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
     match format {
@@ -152,9 +86,8 @@ pub fn report(sources: &Sources, diags: &[Diagnostic], format: ErrorFormat) -> (
             eprintln!("{}, {}", plural(errors, "error"), plural(warnings, "warning"));
         }
         ErrorFormat::Json => {
-            let mut index: HashMap<usize, LineIndex> = HashMap::new();
-            let out: Vec<JsonDiagnostic> =
-                diags.iter().map(|d| json_diagnostic(sources, &mut index, d)).collect();
+            // the one serialised form of a diagnostic (the editor's and the session's too)
+            let out = qofrules::diag::problems(sources, roots, diags);
             match serde_json::to_string_pretty(&out) {
                 Ok(s) => write_stdout(&s),
                 Err(e) => eprintln!("error: cannot write JSON: {e}"),
@@ -185,18 +118,8 @@ pub fn run(args: CheckArgs) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let mut all = Vec::new();
-    let mut seen = HashSet::new();
-    for root in roots {
-        let Checked { diagnostics, .. } = check(&mut sources, root);
-        for d in diagnostics {
-            // a file that is both a root and a parent would be reported twice
-            if seen.insert((d.location.clone(), d.code, d.message.clone())) {
-                all.push(d);
-            }
-        }
-    }
-    let (errors, _) = report(&sources, &all, args.error_format);
+    let all = qofrules::pipeline::check_all(&mut sources, &roots);
+    let (errors, _) = report_roots(&sources, &roots, &all, args.error_format);
     if errors > 0 {
         ExitCode::from(1)
     } else {

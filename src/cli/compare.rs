@@ -1,19 +1,16 @@
-//! `qofrules compare A B [--population DIR | --achievement FILE --prevalence FILE]
+//! `qofrules compare A B [--population DIR | --achievement FILE --prevalence FILE
+//! [--structure FILE]] [--national FILE] [--attested FILE] [--historic FILE]
 //! [--format table|csv|json|html] [--out FILE]`: two schemes on one population, side by side.
 
 use super::eval::{
-    apply_structure, load_population, load_scheme, practice_files, prevalence_from, write_output,
-    PrevalenceFromArg,
+    fail, load_population, load_scheme, practice_files, prevalence_from, warn, write_output,
+    CountsFiles, PrevalenceFromArg,
 };
-use qofrules::aggregate::{read_achievement, read_prevalence, AchievementOptions};
-use qofrules::compare::{self, Comparison, Side};
-use qofrules::eval::PayInputs;
-use qofrules::national::PrevalenceFrom;
-use qofrules::pay::PracticeData;
-use qofrules::pipeline::{self, PracticeInputs};
+use qofrules::compare;
+use qofrules::diag::Code;
+use qofrules::pipeline::{self, CompareData, PracticeInputs};
 use qofrules::scheme::Scheme;
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +35,8 @@ pub struct CompareArgs {
     /// default population
     #[arg(long)]
     pub population: Option<PathBuf>,
-    /// Published counts instead of a population: NHS Digital's achievement file (long format)
+    /// Published counts instead of a population, read by each scheme: NHS Digital's
+    /// achievement file (long format)
     #[arg(long, conflicts_with = "population", requires = "prevalence")]
     pub achievement: Option<PathBuf>,
     /// NHS Digital's prevalence file: registers and list sizes (with --achievement)
@@ -79,51 +77,10 @@ pub fn run(args: CompareArgs) -> ExitCode {
     }
 }
 
-fn read_text(path: &Path) -> Result<String, ExitCode> {
-    std::fs::read_to_string(path).map_err(|e| {
-        eprintln!("error: cannot read `{}`: {e}", path.display());
-        ExitCode::from(2)
-    })
-}
-
-/// One scheme's pay inputs from the published files (the achievement reader maps indicator
-/// ids per scheme, so each scheme reads them for itself).
-fn counts_inputs(
-    scheme: &Scheme,
-    ach: (&str, &str),
-    prev: (&str, &str),
-    structure: Option<(&Path, &str)>,
-    from: &PrevalenceFrom,
-    warn: bool,
-) -> Result<PayInputs, ExitCode> {
-    let pay = qofrules::compile::pay_scheme(scheme);
-    let mut data = PracticeData::new();
-    if let Err(e) = read_prevalence(&mut data, prev.1, prev.0) {
-        eprintln!("error: {e}");
-        return Err(ExitCode::from(1));
-    }
-    let known: BTreeMap<String, String> =
-        scheme.indicators.iter().map(|i| (i.id.clone(), i.group.clone())).collect();
-    let opts = AchievementOptions { known: Some(&known), ..Default::default() };
-    if let Err(e) = read_achievement(&mut data, ach.1, ach.0, &opts) {
-        eprintln!("error: {e}");
-        return Err(ExitCode::from(1));
-    }
-    if let Some((path, text)) = structure {
-        apply_structure(&mut data, path, text, warn)?;
-    }
-    let national = qofrules::national::decide(scheme, &pay, &data, from).map_err(|e| {
-        eprintln!("error: scheme `{}`: {}\n  help: {}", scheme.id, e.message, e.help);
-        ExitCode::from(1)
-    })?;
-    Ok(PayInputs { scheme: pay, national, data })
-}
-
 fn go(args: &CompareArgs) -> Result<(), ExitCode> {
-    let (sa, scheme_a, prog_a) = load_scheme(&args.a)?;
-    let (sb, scheme_b, prog_b) = load_scheme(&args.b)?;
-    let a = Side { scheme: &scheme_a, sources: &sa, program: &prog_a };
-    let b = Side { scheme: &scheme_b, sources: &sb, program: &prog_b };
+    let a = load_scheme(&args.a)?;
+    let b = load_scheme(&args.b)?;
+    let (scheme_a, scheme_b) = (&a.scheme, &b.scheme);
     let from = prevalence_from(args.national.as_deref(), args.prevalence_from)?;
     // Each side's practice-level inputs (the same files; on the default population each
     // scheme's own synthetic ones).
@@ -135,71 +92,53 @@ fn go(args: &CompareArgs) -> Result<(), ExitCode> {
             args.achievement.is_none().then_some(scheme),
         )
     };
-    let (files_a, files_b) = (files(&scheme_a)?, files(&scheme_b)?);
+    let (files_a, files_b) = (files(scheme_a)?, files(scheme_b)?);
     let (practice_a, practice_b) = (PracticeInputs::of(&files_a), PracticeInputs::of(&files_b));
-    let result = match (&args.achievement, &args.prevalence) {
-        (Some(ach), Some(prev)) => {
-            let ach_text = read_text(ach)?;
-            let prev_text = read_text(prev)?;
-            let ach_name = ach.display().to_string();
-            let prev_name = prev.display().to_string();
-            let ach = (ach_name.as_str(), ach_text.as_str());
-            let prev = (prev_name.as_str(), prev_text.as_str());
-            let structure_text = match &args.structure {
-                Some(path) => Some(read_text(path)?),
-                None => None,
-            };
-            let structure = args.structure.as_deref().zip(structure_text.as_deref());
-            let mut in_a = counts_inputs(&scheme_a, ach, prev, structure, &from, true)?;
-            // the same file again for B: its warnings were printed for A
-            let mut in_b = counts_inputs(&scheme_b, ach, prev, structure, &from, false)?;
-            for (inputs, p, scheme) in
-                [(&mut in_a, &practice_a, &scheme_a), (&mut in_b, &practice_b, &scheme_b)]
-            {
-                pipeline::read_practice_inputs(inputs, p, scheme).map_err(|e| {
-                    eprintln!("error: {e}");
-                    ExitCode::from(1)
-                })?;
-            }
-            compare::impact_counts(a, b, &in_a, &in_b)
-        }
-        _ => {
-            // Without --population each scheme gets the embedded default population dated for
-            // its own period (the same patients), so schemes of different years are compared
-            // on their rules; a population of files is used as it is, checked against both.
-            let same_period = scheme_b.period_start == scheme_a.period_start
-                && scheme_b.period_end == scheme_a.period_end;
-            let pop = load_population(args.population.as_deref(), &scheme_a)?;
-            if args.population.is_none() && !same_period {
-                let pop_b = qofrules::synth::default_population_for(scheme_b.period_end);
-                compare::impact_dated(a, b, (&pop, &pop_b), &from, (&practice_a, &practice_b))
-            } else {
-                if !same_period {
-                    if let Some(w) = qofrules::eval::period_mismatch(
-                        &pop,
-                        scheme_b.period_start,
-                        scheme_b.period_end,
-                    ) {
-                        eprintln!("warning: scheme B: {}\n  help: {}", w.message, w.help);
-                    }
-                }
-                compare::impact_dated(a, b, (&pop, &pop), &from, (&practice_a, &practice_b))
-            }
+    let counts = CountsFiles::read(
+        args.achievement.as_deref(),
+        args.prevalence.as_deref(),
+        args.structure.as_deref(),
+    )?;
+    // Without --population each scheme gets the embedded default population dated for its own
+    // period (the same patients), so schemes of different years are compared on their rules;
+    // a population of files is used as it is, checked against both.
+    let same_period = scheme_b.period_start == scheme_a.period_start
+        && scheme_b.period_end == scheme_a.period_end;
+    let (pop, pop_b) = match counts {
+        Some(_) => (None, None),
+        None => {
+            let pop = load_population(args.population.as_deref(), scheme_a)?;
+            let pop_b = (args.population.is_none() && !same_period)
+                .then(|| qofrules::synth::default_population_for(scheme_b.period_end));
+            (Some(pop), pop_b)
         }
     };
-    let cmp: Comparison = result.map_err(|e| {
-        eprintln!("error: {e}");
-        eprintln!("  help: run `qofrules eval` on scheme {} to see the problem alone", e.side);
-        ExitCode::from(1)
-    })?;
+    let data = match (counts.as_ref().and_then(CountsFiles::counts), &pop) {
+        (Some(c), _) => CompareData::Counts(c),
+        (None, Some(pop)) => CompareData::Population(pop, pop_b.as_ref().unwrap_or(pop)),
+        (None, None) => return Err(ExitCode::from(2)),
+    };
+    let compared =
+        pipeline::compare(&a, &b, data, &from, (&practice_a, &practice_b)).map_err(|mut e| {
+            for d in e.diagnostics.iter_mut().filter(|d| d.code == Code::Pay) {
+                d.help.get_or_insert_with(|| {
+                    "run `qofrules eval` on each scheme to see the problem alone".into()
+                });
+            }
+            fail(e)
+        })?;
+    warn(&compared.warnings);
+    let cmp = &compared.comparison;
     let text = match args.format {
-        Format::Table => compare::table::render_table(&cmp),
-        Format::Csv => compare::table::render_csv(&cmp),
-        Format::Html => compare::html::render(&cmp),
-        Format::Json => serde_json::to_string_pretty(&cmp).map(|s| s + "\n").map_err(|e| {
-            eprintln!("error: cannot write JSON: {e}");
-            ExitCode::from(2)
-        })?,
+        Format::Table => compare::table::render_table(cmp),
+        Format::Csv => compare::table::render_csv(cmp),
+        Format::Html => compare::html::render(cmp),
+        Format::Json => {
+            serde_json::to_string_pretty(&compared.json(&a, &b)).map(|s| s + "\n").map_err(|e| {
+                eprintln!("error: cannot write JSON: {e}");
+                ExitCode::from(2)
+            })?
+        }
     };
     write_output(args.out.as_deref(), &text)
 }

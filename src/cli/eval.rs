@@ -3,15 +3,12 @@
 //! Also the loading helpers `explain` and `test` share.
 
 use super::check::{load, report, ErrorFormat};
-use qofrules::aggregate::{read_achievement, read_prevalence, read_structure, AchievementOptions};
-use qofrules::compile::{compile, Program};
+use qofrules::diag::{Code, Diagnostic};
 use qofrules::model::Population;
-use qofrules::national::{NationalError, NationalFile, PrevalenceFrom};
-use qofrules::pay::{PayResult, PracticeData};
-use qofrules::pipeline::{self, JsonOutput, PracticeInputs};
+use qofrules::national::PrevalenceFrom;
+use qofrules::pipeline::{self, render, Data, InputFile, Inputs, Loaded, PracticeInputs, RunError};
 use qofrules::population::{read_csv_stream, read_ndjson, Source};
-use qofrules::scheme::{Scheme, Sources};
-use std::collections::BTreeMap;
+use qofrules::scheme::Scheme;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -44,26 +41,62 @@ pub fn prevalence_from(
     match (national, from) {
         (Some(path), _) => {
             let text = read_text(path)?;
-            NationalFile::read(&text, &path.display().to_string())
-                .map(PrevalenceFrom::File)
-                .map_err(|e| {
-                    eprintln!("error: {e}");
-                    ExitCode::from(1)
-                })
+            let name = path.display().to_string();
+            pipeline::national_file(InputFile { name: &name, text: &text }).map_err(fail)
         }
         (None, PrevalenceFromArg::Population) => Ok(PrevalenceFrom::Population),
         (None, PrevalenceFromArg::Scheme) => Ok(PrevalenceFrom::Scheme),
     }
 }
 
-/// Prints a missing national figure as an error with its help; exit 1.
-pub fn national_error(e: &NationalError) -> ExitCode {
-    eprintln!(
-        "error: {}
-  help: {}",
-        e.message, e.help
-    );
-    ExitCode::from(1)
+/// Prints diagnostics that did not stop the run on stderr.
+pub fn warn(diags: &[Diagnostic]) {
+    for d in diags {
+        eprintln!("{}", qofrules::diag::render(d, "", ""));
+    }
+}
+
+/// Prints the problems that stopped a run; exit 1 (the input has errors), or 2 when a patient
+/// or an indicator named on the command line does not exist.
+pub fn fail(e: RunError) -> ExitCode {
+    warn(&e.diagnostics);
+    let usage = e
+        .diagnostics
+        .iter()
+        .any(|d| matches!(d.code, Code::UnknownPatient | Code::UnknownIndicator));
+    ExitCode::from(if usage { 2 } else { 1 })
+}
+
+/// The published-counts files of a run, read: achievement, prevalence and structure, as
+/// `(name, text)`.
+pub struct CountsFiles {
+    files: [Option<(String, String)>; 3],
+}
+
+impl CountsFiles {
+    /// Reads the files given (`None` without `--achievement`).
+    pub fn read(
+        achievement: Option<&Path>,
+        prevalence: Option<&Path>,
+        structure: Option<&Path>,
+    ) -> Result<Option<CountsFiles>, ExitCode> {
+        if achievement.is_none() {
+            return Ok(None);
+        }
+        let mut files = [None, None, None];
+        for (k, path) in [achievement, prevalence, structure].into_iter().enumerate() {
+            if let Some(path) = path {
+                files[k] = Some((path.display().to_string(), read_text(path)?));
+            }
+        }
+        Ok(Some(CountsFiles { files }))
+    }
+
+    /// The counts, for the driver.
+    pub fn counts(&self) -> Option<pipeline::Counts<'_>> {
+        let [a, p, s] = self.files.each_ref().map(InputFile::of);
+        Some(pipeline::Counts { achievement: a?, prevalence: p, structure: s })
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -110,25 +143,21 @@ pub struct EvalArgs {
     pub output: Option<PathBuf>,
 }
 
-/// Reads, checks and compiles a scheme; prints diagnostics. Exit 2 for an unreadable file,
-/// 1 for errors in it.
-pub fn load_scheme(path: &Path) -> Result<(Sources, Scheme, Program), ExitCode> {
-    let (mut sources, roots) = load(&[path.to_path_buf()])?;
+/// Reads a scheme (and the code-list files it names) and loads it through the driver; prints
+/// its diagnostics, the warnings on stderr whatever the output format. Exit 2 for an
+/// unreadable file, 1 for errors in it.
+pub fn load_scheme(path: &Path) -> Result<Loaded, ExitCode> {
+    let (sources, roots) = load(&[path.to_path_buf()])?;
     let Some(&root) = roots.first() else { return Err(ExitCode::from(2)) };
-    let checked = qofrules::check::check(&mut sources, root);
-    if checked.errors() > 0 {
-        report(&sources, &checked.diagnostics, ErrorFormat::Human);
-        return Err(ExitCode::from(1));
-    }
-    // The checker's warnings go to stderr whatever the output format (the editor shows them).
-    for d in checked.diagnostics.iter().filter(|d| !d.is_error()) {
-        eprintln!("{}", sources.render(d));
-    }
-    let Some(scheme) = checked.scheme else { return Err(ExitCode::from(1)) };
-    match compile(&scheme) {
-        Ok(prog) => Ok((sources, scheme, prog)),
-        Err(diags) => {
-            report(&sources, &diags, ErrorFormat::Human);
+    match pipeline::load(sources, root) {
+        Ok(loaded) => {
+            for d in &loaded.warnings {
+                eprintln!("{}", loaded.sources.render(d));
+            }
+            Ok(loaded)
+        }
+        Err(rejected) => {
+            report(&rejected.sources, &rejected.diagnostics, ErrorFormat::Human);
             Err(ExitCode::from(1))
         }
     }
@@ -141,18 +170,13 @@ fn read(path: &Path) -> Result<Vec<u8>, ExitCode> {
     })
 }
 
-/// Reads the population a scheme is evaluated on, and warns on stderr when its records are
-/// not dated for the scheme's period. Without a path: the embedded default population, dated
-/// for the scheme's period.
+/// Reads the population a scheme is evaluated on. Without a path: the embedded default
+/// population, dated for the scheme's period.
 pub fn load_population(path: Option<&Path>, scheme: &Scheme) -> Result<Population, ExitCode> {
-    let pop = match path {
-        None => qofrules::synth::default_population_for(scheme.period_end),
-        Some(path) => read_population(path)?,
-    };
-    if let Some(w) = qofrules::eval::period_mismatch(&pop, scheme.period_start, scheme.period_end) {
-        eprintln!("warning: {}\n  help: {}", w.message, w.help);
+    match path {
+        None => Ok(qofrules::synth::default_population_for(scheme.period_end)),
+        Some(path) => read_population(path),
     }
-    Ok(pop)
 }
 
 /// The practice-level input files of a run (`attested.csv`, `historic.csv`) as `(name,
@@ -306,29 +330,6 @@ fn read_text(path: &Path) -> Result<String, ExitCode> {
     })
 }
 
-/// Reads a structure file (practice -> network) into `data`, after the counts: errors exit 1;
-/// warnings (practices without counts or without a network) are printed if `warn`.
-pub fn apply_structure(
-    data: &mut PracticeData,
-    path: &Path,
-    text: &str,
-    warn: bool,
-) -> Result<(), ExitCode> {
-    let name = path.display().to_string();
-    match read_structure(data, text, &name) {
-        Ok(summary) => {
-            for w in summary.warnings.iter().filter(|_| warn) {
-                eprintln!("warning: {name}: {} ({} rows)", w.message, w.rows);
-            }
-            Ok(())
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            Err(ExitCode::from(1))
-        }
-    }
-}
-
 pub fn run(args: EvalArgs) -> ExitCode {
     match go(&args) {
         Ok(()) => ExitCode::SUCCESS,
@@ -336,17 +337,9 @@ pub fn run(args: EvalArgs) -> ExitCode {
     }
 }
 
-/// Prints a pipeline error with its hint; exit code 1 (the input has errors).
-fn run_error(e: pipeline::RunError) -> ExitCode {
-    eprintln!("error: {e}");
-    if let Some(help) = e.help() {
-        eprintln!("  help: {help}");
-    }
-    ExitCode::from(1)
-}
-
 fn go(args: &EvalArgs) -> Result<(), ExitCode> {
-    let (_sources, scheme, prog) = load_scheme(&args.scheme)?;
+    let loaded = load_scheme(&args.scheme)?;
+    let scheme = &loaded.scheme;
     if args.prevalence.is_some() && args.achievement.is_none() {
         eprintln!("error: `--prevalence` gives practices' registers, with `--achievement`");
         eprintln!(
@@ -355,346 +348,55 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
         return Err(ExitCode::from(2));
     }
     let from = prevalence_from(args.national.as_deref(), args.prevalence_from)?;
-    let [attested, historic] = practice_files(
+    let files = practice_files(
         args.attested.as_deref(),
         args.historic.as_deref(),
         args.population.as_deref(),
-        (args.achievement.is_none()).then_some(&scheme),
+        (args.achievement.is_none()).then_some(scheme),
     )?;
-    let files = [attested, historic];
-    let practice = PracticeInputs::of(&files);
-    let mut evaluation = None;
-    let inputs = match &args.achievement {
-        Some(ach) => {
-            // Published counts: registers and list sizes from the prevalence file.
-            let pay = qofrules::compile::pay_scheme(&scheme);
-            let mut data = PracticeData::new();
-            if let Some(prev) = &args.prevalence {
-                let name = prev.display().to_string();
-                if let Err(e) = read_prevalence(&mut data, &read_text(prev)?, &name) {
-                    eprintln!("error: {e}");
-                    return Err(ExitCode::from(1));
-                }
-            }
-            let known: BTreeMap<String, String> =
-                scheme.indicators.iter().map(|i| (i.id.clone(), i.group.clone())).collect();
-            let opts = AchievementOptions { known: Some(&known), ..Default::default() };
-            let name = ach.display().to_string();
-            match read_achievement(&mut data, &read_text(ach)?, &name, &opts) {
-                Ok(summary) => {
-                    for w in &summary.warnings {
-                        eprintln!("warning: {name}: {w}");
-                    }
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return Err(ExitCode::from(1));
-                }
-            }
-            if let Some(path) = &args.structure {
-                apply_structure(&mut data, path, &read_text(path)?, true)?;
-            }
-            let national = qofrules::national::decide(&scheme, &pay, &data, &from)
-                .map_err(|e| national_error(&e))?;
-            let mut inputs = qofrules::eval::PayInputs { scheme: pay, national, data };
-            pipeline::read_practice_inputs(&mut inputs, &practice, &scheme).map_err(run_error)?;
-            inputs
-        }
-        None => {
-            let pop = load_population(args.population.as_deref(), &scheme)?;
-            let run = pipeline::run_population(&scheme, &prog, &pop, &from, &practice, 0)
-                .map_err(run_error)?;
-            // The process ends soon after: leave the population's memory to the OS rather
-            // than freeing millions of event vectors one by one (0.1 s per million patients).
-            std::mem::forget(pop);
-            evaluation = Some(run.evaluation);
-            run.inputs
-        }
+    let counts = CountsFiles::read(
+        args.achievement.as_deref(),
+        args.prevalence.as_deref(),
+        args.structure.as_deref(),
+    )?;
+    let pop = match counts {
+        Some(_) => None,
+        None => Some(load_population(args.population.as_deref(), scheme)?),
     };
-    let result = pipeline::pay(&inputs).map_err(run_error)?;
+    let data = match (counts.as_ref().and_then(CountsFiles::counts), &pop) {
+        (Some(c), _) => Data::Counts(c),
+        (None, Some(pop)) => Data::Population(pop),
+        (None, None) => return Err(ExitCode::from(2)),
+    };
+    let inputs = Inputs { data, national: &from, practice: PracticeInputs::of(&files), threads: 0 };
+    let run = pipeline::run(&loaded, &inputs).map_err(fail)?;
+    // The process ends soon after: leave the population's memory to the OS rather than
+    // freeing millions of event vectors one by one (0.1 s per million patients).
+    std::mem::forget(pop);
+    warn(&run.warnings);
+    let result = run.pay().map_err(fail)?;
+    // The pay warnings: in the JSON and the table too, but the terminal shows stderr (and CSV
+    // has no place for them).
+    if args.format != Format::Table {
+        for w in &result.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
     let text = match args.format {
         Format::Json => {
-            // In the JSON too, but the terminal shows stderr.
-            for w in &result.warnings {
-                eprintln!("warning: {w}");
-            }
             // Streamed: the JSON of a million-patient population runs to hundreds of MB.
-            let out = JsonOutput::new(&result, evaluation.as_ref().map(|ev| (&prog, ev)));
+            let out = run.output(&loaded, &result);
             return write_output_with(args.output.as_deref(), |w| {
                 serde_json::to_writer_pretty(&mut *w, &out).map_err(std::io::Error::other)?;
                 w.write_all(b"\n")
             });
         }
-        Format::Csv => {
-            // CSV has no place for them: the pay warnings go to stderr.
-            for w in &result.warnings {
-                eprintln!("warning: {w}");
-            }
-            csv(&result)?
-        }
-        Format::Table => table(&result)?,
+        Format::Csv => render::csv(&result),
+        Format::Table => render::table(&result),
     };
-    write_output(args.output.as_deref(), &text)
-}
-
-fn to_value(r: &PayResult<'_>) -> Result<serde_json::Value, ExitCode> {
-    serde_json::to_value(r).map_err(|e| {
-        eprintln!("error: cannot write JSON: {e}");
+    let text = text.map_err(|e| {
+        eprintln!("error: cannot write the result: {e}");
         ExitCode::from(2)
-    })
-}
-
-/// A JSON scalar as a plain cell (`null` -> empty).
-fn cell(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-const CSV_COLUMNS: &[&str] = &[
-    "practice_id",
-    "network_id",
-    "indicator",
-    "group",
-    "kind",
-    "max_points",
-    "register",
-    "denominator",
-    "numerator",
-    "pcas",
-    "achievement",
-    "points",
-    "payment",
-    "cpi",
-    "apdf",
-    "prevalence",
-    "national_prevalence",
-];
-
-/// A practice's (or network's) prevalence-adjusted groups by code: (prevalence, APDF).
-fn group_factors(p: &serde_json::Value) -> BTreeMap<String, (String, String)> {
-    let empty = Vec::new();
-    p["groups"]
-        .as_array()
-        .unwrap_or(&empty)
-        .iter()
-        .map(|g| (cell(&g["group"]), (cell(&g["prevalence"]), cell(&g["apdf"]))))
-        .collect()
-}
-
-fn csv(r: &PayResult<'_>) -> Result<String, ExitCode> {
-    let v = to_value(r)?;
-    let mut out = CSV_COLUMNS.join(",");
-    out.push('\n');
-    let empty = Vec::new();
-    for p in v["practices"].as_array().unwrap_or(&empty) {
-        let groups = group_factors(p);
-        for i in p["indicators"].as_array().unwrap_or(&empty) {
-            let group = cell(&i["group"]);
-            // a group that is not prevalence-adjusted has APDF 1 and no national prevalence
-            let (prevalence, apdf, national) = match groups.get(&group) {
-                Some((prev, apdf)) => (
-                    prev.clone(),
-                    apdf.clone(),
-                    cell(&v["national"]["prevalence"][group.as_str()]["prevalence"]),
-                ),
-                None if i["kind"] == "historic" && group.is_empty() => {
-                    (String::new(), String::new(), String::new())
-                }
-                None => (String::new(), "1".to_string(), String::new()),
-            };
-            let row = [
-                cell(&p["practice_id"]),
-                cell(&p["network_id"]),
-                cell(&i["id"]),
-                cell(&i["group"]),
-                cell(&i["kind"]),
-                cell(&i["max_points"]),
-                cell(&i["register"]),
-                cell(&i["denominator"]),
-                cell(&i["numerator"]),
-                cell(&i["pcas"]),
-                cell(&i["achievement"]),
-                cell(&i["points"]),
-                cell(&i["payment"]),
-                cell(&p["cpi"]),
-                apdf,
-                prevalence,
-                national,
-            ];
-            let row: Vec<String> = row.iter().map(|c| csv_field(c)).collect();
-            out.push_str(&row.join(","));
-            out.push('\n');
-        }
-    }
-    Ok(out)
-}
-
-/// A decimal string shown to `places` places (other text as it is).
-fn places(s: &str, places: u32) -> String {
-    match s.parse::<rust_decimal::Decimal>() {
-        Ok(d) => format!("{:.*}", places as usize, d.round_dp(places)),
-        Err(_) => s.to_string(),
-    }
-}
-
-/// The CPI of each practice and the APDF of each prevalence-adjusted group, under a row of
-/// national prevalence (figures shown rounded; the JSON and CSV keep them exact).
-fn factors_table(v: &serde_json::Value) -> String {
-    let empty = Vec::new();
-    let practices = v["practices"].as_array().unwrap_or(&empty);
-    let mut groups: Vec<String> = Vec::new();
-    for p in practices {
-        for g in p["groups"].as_array().unwrap_or(&empty) {
-            let id = cell(&g["group"]);
-            if !groups.contains(&id) {
-                groups.push(id);
-            }
-        }
-    }
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut head = vec!["practice".to_string(), "CPI".to_string()];
-    head.extend(groups.iter().cloned());
-    rows.push(head);
-    let mut national = vec!["national".to_string(), String::new()];
-    for g in &groups {
-        let p = cell(&v["national"]["prevalence"][g.as_str()]["prevalence"]);
-        national.push(match p.parse::<rust_decimal::Decimal>() {
-            Ok(d) => format!("{:.2}%", (d * rust_decimal::Decimal::ONE_HUNDRED).round_dp(2)),
-            Err(_) => "-".to_string(),
-        });
-    }
-    rows.push(national);
-    for p in practices {
-        let factors = group_factors(p);
-        let mut row = vec![cell(&p["practice_id"]), places(&cell(&p["cpi"]), 4)];
-        for g in &groups {
-            row.push(factors.get(g).map_or(String::new(), |(_, a)| places(a, 4)));
-        }
-        rows.push(row);
-    }
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|c| rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0))
-        .collect();
-    let mut out = format!(
-        "\nCPI (list size / {}) and APDF (practice prevalence / national prevalence) by group\n\n",
-        cell(&v["national"]["average_list_size"])
-    );
-    out.push_str(&aligned(&rows, &widths, 1, |k| k == 1));
-    out
-}
-
-/// Rows as aligned text: columns from `right_from` on are right-aligned, and a rule follows
-/// every row `rule_after` picks.
-fn aligned<R: AsRef<[String]>>(
-    rows: &[R],
-    widths: &[usize],
-    right_from: usize,
-    rule_after: impl Fn(usize) -> bool,
-) -> String {
-    let mut out = String::new();
-    for (k, r) in rows.iter().enumerate() {
-        let line: Vec<String> = r
-            .as_ref()
-            .iter()
-            .enumerate()
-            .map(|(c, s)| {
-                let pad = widths[c] - s.chars().count();
-                if c >= right_from {
-                    format!("{}{s}", " ".repeat(pad))
-                } else {
-                    format!("{s}{}", " ".repeat(pad))
-                }
-            })
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-        if rule_after(k) {
-            let total: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
-            out.push_str(&"-".repeat(total));
-            out.push('\n');
-        }
-    }
-    out
-}
-
-/// Points shown to two places (the JSON and CSV keep them exact).
-fn points2(v: &serde_json::Value) -> String {
-    let s = cell(v);
-    match s.parse::<rust_decimal::Decimal>() {
-        Ok(d) => format!("{:.2}", d.round_dp(2)),
-        Err(_) => s,
-    }
-}
-
-fn table(r: &PayResult<'_>) -> Result<String, ExitCode> {
-    let v = to_value(r)?;
-    let empty = Vec::new();
-    let mut rows: Vec<[String; 5]> = vec![[
-        "practice".into(),
-        "network".into(),
-        "list size".into(),
-        "points".into(),
-        "payment".into(),
-    ]];
-    for p in v["practices"].as_array().unwrap_or(&empty) {
-        rows.push([
-            cell(&p["practice_id"]),
-            cell(&p["network_id"]),
-            cell(&p["list_size"]),
-            points2(&p["points"]),
-            format!("£{}", cell(&p["payment"])),
-        ]);
-    }
-    for n in v["networks"].as_array().unwrap_or(&empty) {
-        rows.push([
-            format!("network {}", cell(&n["network_id"])),
-            cell(&n["network_id"]),
-            cell(&n["list_size"]),
-            points2(&n["points"]),
-            format!("£{}", cell(&n["payment"])),
-        ]);
-    }
-    rows.push([
-        "total".into(),
-        String::new(),
-        String::new(),
-        points2(&v["total"]["points"]),
-        format!("£{}", cell(&v["total"]["payment"])),
-    ]);
-    let widths: Vec<usize> =
-        (0..5).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
-    let mut out = format!(
-        "{} ({}), period ending {}\n",
-        cell(&v["scheme"]["title"]),
-        cell(&v["scheme"]["id"]),
-        cell(&v["scheme"]["period_end"])
-    );
-    out.push_str(&format!(
-        "national average list size {} ({}); national prevalence: {}\n\n",
-        cell(&v["national"]["average_list_size"]),
-        cell(&v["national"]["average_list_size_source"]),
-        cell(&v["national"]["prevalence_source"])
-    ));
-    out.push_str(&aligned(&rows, &widths, 2, |k| k == 0 || k == rows.len() - 2));
-    out.push_str(&factors_table(&v));
-    for w in v["warnings"].as_array().unwrap_or(&empty) {
-        out.push_str(&format!(
-            "warning: {} ({} practices, e.g. {})\n",
-            cell(&w["message"]),
-            cell(&w["practices"]),
-            cell(&w["example"])
-        ));
-    }
-    Ok(out)
+    })?;
+    write_output(args.output.as_deref(), &text)
 }

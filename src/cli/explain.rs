@@ -1,7 +1,8 @@
 //! `qofrules explain SCHEME --patient ID [--population DIR] [--indicator ID] [--format text|json]`:
 //! why one patient did or did not count, indicator by indicator.
 
-use super::eval::{load_population, load_scheme, write_output};
+use super::eval::{fail, load_population, load_scheme, warn, write_output};
+use qofrules::pipeline::{self, ExplainOutput, PatientSummary};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -9,7 +10,7 @@ use std::process::ExitCode;
 pub enum Format {
     /// One line per indicator
     Text,
-    /// The traces as JSON (outcome, stratum, steps, text)
+    /// The patient, the traces (outcome, stratum, steps, text) and any warnings, as JSON
     Json,
 }
 
@@ -39,41 +40,40 @@ pub fn run(args: ExplainArgs) -> ExitCode {
 }
 
 fn go(args: &ExplainArgs) -> Result<(), ExitCode> {
-    let (_sources, scheme, prog) = load_scheme(&args.scheme)?;
-    if let Some(id) = &args.indicator {
-        if !prog.indicators.iter().any(|i| &i.id == id) {
-            let ids: Vec<&str> = prog.indicators.iter().map(|i| i.id.as_str()).collect();
-            eprintln!("error: the scheme has no indicator `{id}`");
-            if let Some(s) = qofrules::diag::did_you_mean(id, ids.iter().copied()) {
-                eprintln!("  help: did you mean `{s}`?");
-            }
-            return Err(ExitCode::from(2));
-        }
-    }
-    let pop = load_population(args.population.as_deref(), &scheme)?;
-    let Some(patient) = pop.patients.iter().find(|p| p.patient_id == args.patient) else {
-        eprintln!("error: the population has no patient `{}`", args.patient);
-        eprintln!("  help: patient ids are the `patient_id` column of patients.csv");
-        return Err(ExitCode::from(2));
-    };
-    let traces = qofrules::eval::explain(&prog, patient, args.indicator.as_deref());
+    let loaded = load_scheme(&args.scheme)?;
+    let pop = load_population(args.population.as_deref(), &loaded.scheme)?;
+    let ex =
+        pipeline::explain(&loaded, &pop, &args.patient, args.indicator.as_deref()).map_err(fail)?;
+    warn(&ex.warnings);
     let text = match args.format {
         Format::Text => {
-            let mut s =
-                format!("patient {} at practice {}\n", patient.patient_id, patient.practice_id);
-            for t in &traces {
+            let mut s = format!(
+                "patient {} at practice {}\n",
+                ex.patient.patient_id, ex.patient.practice_id
+            );
+            for t in &ex.traces {
                 s.push_str(&t.text);
                 s.push('\n');
             }
             s
         }
-        Format::Json => match serde_json::to_string_pretty(&traces) {
-            Ok(s) => s + "\n",
-            Err(e) => {
-                eprintln!("error: cannot write JSON: {e}");
-                return Err(ExitCode::from(2));
+        Format::Json => {
+            // the session's explain reply: the patient, the traces and the warnings
+            let mut diagnostics = loaded.problems(&loaded.warnings);
+            diagnostics.extend(qofrules::diag::run_problems(&ex.warnings));
+            let out = ExplainOutput {
+                patient: PatientSummary::of(ex.patient),
+                traces: ex.traces,
+                diagnostics,
+            };
+            match serde_json::to_string_pretty(&out) {
+                Ok(s) => s + "\n",
+                Err(e) => {
+                    eprintln!("error: cannot write JSON: {e}");
+                    return Err(ExitCode::from(2));
+                }
             }
-        },
+        }
     };
     write_output(None, &text)
 }

@@ -1,7 +1,6 @@
 //! `qofrules inspect FILE [PARENT...] --format json`: the resolved scheme after inheritance.
 
 use super::check::{load, report, ErrorFormat};
-use qofrules::check::check;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,23 +21,22 @@ pub struct InspectArgs {
 }
 
 pub fn run(args: InspectArgs) -> ExitCode {
-    let (mut sources, roots) = match load(&args.files) {
+    let (sources, roots) = match load(&args.files) {
         Ok(x) => x,
         Err(code) => return code,
     };
     let Some(&root) = roots.first() else {
         return ExitCode::from(2);
     };
-    let checked = check(&mut sources, root);
-    let Some(scheme) = checked.scheme else {
-        report(&sources, &checked.diagnostics, ErrorFormat::Human);
+    let (sources, view, diagnostics) = qofrules::pipeline::inspect(sources, root);
+    let Some(view) = view else {
+        report(&sources, &diagnostics, ErrorFormat::Human);
         return ExitCode::from(1);
     };
     // warnings go to stderr; the scheme to stdout
-    if !checked.diagnostics.is_empty() {
-        report(&sources, &checked.diagnostics, ErrorFormat::Human);
+    if !diagnostics.is_empty() {
+        report(&sources, &diagnostics, ErrorFormat::Human);
     }
-    let view = qofrules::inspect::view(&scheme, &sources);
     match serde_json::to_string_pretty(&view) {
         Ok(s) => {
             super::check::write_stdout(&s);

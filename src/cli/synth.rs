@@ -212,9 +212,9 @@ pub fn run(args: SynthArgs) -> ExitCode {
     let mut spec = InputSpec::default();
     let pped = if let Some(path) = &args.for_scheme {
         match super::eval::load_scheme(path) {
-            Ok((_, scheme, _)) => {
-                spec.add(&scheme);
-                scheme.period_end
+            Ok(loaded) => {
+                spec.add(&loaded.scheme);
+                loaded.scheme.period_end
             }
             Err(code) => return code,
         }
@@ -227,11 +227,7 @@ pub fn run(args: SynthArgs) -> ExitCode {
         year.period_end()
     };
     if args.for_scheme.is_none() {
-        for (path, text) in qofrules::shipped::SCHEMES {
-            if let Some(scheme) = qofrules::check::check_text(path, text).1.scheme {
-                spec.add(&scheme);
-            }
-        }
+        spec = qofrules::pipeline::shipped_input_spec();
     }
     let out = args.out;
     let shown = out.display().to_string();

@@ -3,7 +3,8 @@
 
 use super::check::{load, report, ErrorFormat};
 use qofrules::diag::LineIndex;
-use qofrules::eval::{outcome_text, run_tests};
+use qofrules::eval::outcome_text;
+use qofrules::pipeline;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,23 +23,22 @@ pub fn run(args: TestArgs) -> ExitCode {
     let (mut passed, mut failed, mut broken) = (0usize, 0usize, 0usize);
     for root in roots {
         let name = sources.files[root].name.clone();
-        let checked = qofrules::check::check(&mut sources, root);
-        let errors = checked.errors();
-        let Some(scheme) = checked.scheme.filter(|_| errors == 0) else {
-            report(&sources, &checked.diagnostics, ErrorFormat::Human);
-            eprintln!("{name}: not run: the file has errors");
-            broken += 1;
-            continue;
-        };
-        let prog = match qofrules::compile::compile(&scheme) {
-            Ok(p) => p,
-            Err(diags) => {
-                report(&sources, &diags, ErrorFormat::Human);
+        let loaded = match pipeline::load(sources, root) {
+            Ok(loaded) => loaded,
+            Err(rejected) => {
+                report(&rejected.sources, &rejected.diagnostics, ErrorFormat::Human);
+                eprintln!("{name}: not run: the file has errors");
+                sources = rejected.sources;
                 broken += 1;
                 continue;
             }
         };
-        let r = run_tests(&scheme, &prog);
+        // the checker's warnings, on stderr (the editor shows them too)
+        for d in &loaded.warnings {
+            eprintln!("{}", loaded.sources.render(d));
+        }
+        let r = pipeline::tests(&loaded);
+        sources = loaded.sources;
         println!("{name}: {} tests", r.tests.len());
         for t in &r.tests {
             let f = &sources.files[t.file];

@@ -93,6 +93,8 @@ codes! {
     Compile => "compile", run;
     /// a population or aggregate data file has a bad row or field (with its file, row and column)
     BadData => "bad-data", run;
+    /// warning: rows of a published-counts file were ignored or assumed (counted, with the first row)
+    DataWarning => "data-warning", run;
     /// the options of a run are inconsistent (a synthetic selection, a population format)
     BadOptions => "bad-options", run;
     /// warning: a loaded population was not made for the scheme's year
