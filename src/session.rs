@@ -353,6 +353,48 @@ impl Session {
         }
     }
 
+    /// [`Session::load_counts`] of files given by name, each one's part told by its header:
+    /// NHS Digital's achievement file (`INDICATOR_CODE`, `MEASURE`), prevalence file
+    /// (`GROUP_CODE`, `REGISTER`) and a structure file (`PCN_ODS_CODE` or `network_id`).
+    pub fn load_counts_files(&mut self, files: &BTreeMap<String, String>) -> Reply<PopulationInfo> {
+        let mut req: [Option<NamedText>; 3] = [None, None, None];
+        for (name, text) in files {
+            let header = text.lines().next().unwrap_or("").to_ascii_uppercase();
+            let cols: Vec<&str> = header.split(',').map(|c| c.trim().trim_matches('"')).collect();
+            let has = |c: &str| cols.contains(&c);
+            let k = if has("INDICATOR_CODE") && has("MEASURE") {
+                0
+            } else if has("GROUP_CODE") && has("REGISTER") {
+                1
+            } else if has("PCN_ODS_CODE") || has("NETWORK_ID") {
+                2
+            } else {
+                return Reply::message(
+                    Code::BadOptions,
+                    format!("`{}` is not an achievement, prevalence or structure file", base_name(name)),
+                    Some("published counts are NHS Digital's achievement file (`PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE`), with its prevalence file and a structure file if wanted".into()),
+                );
+            };
+            if req[k].is_some() {
+                return Reply::message(
+                    Code::BadOptions,
+                    format!("two files of the same kind: `{}` and another", base_name(name)),
+                    Some("give one achievement file, one prevalence file and one structure file at most".into()),
+                );
+            }
+            req[k] = Some(NamedText { name: name.clone(), text: text.clone() });
+        }
+        let [achievement, prevalence, structure] = req;
+        let Some(achievement) = achievement else {
+            return Reply::message(
+                Code::MissingFile,
+                "published counts need NHS Digital's achievement file",
+                Some("choose the achievement file (`PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE`) with the prevalence file".into()),
+            );
+        };
+        self.load_counts(CountsRequest { achievement, prevalence, structure })
+    }
+
     /// Runs on published counts from now on (`qofrules eval --achievement --prevalence
     /// --structure`): the files are read once here, so that their errors show at once. Another
     /// population (default, synthetic, files) goes back to patients.

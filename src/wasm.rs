@@ -7,7 +7,7 @@
 //! `{ok: true, ...}` or `{ok: false, errors: [...]}`; nothing throws for bad input. The shapes
 //! are typed in `www/src/types.ts`.
 
-use crate::session::{Problem, Reply, Session, SynthRequest};
+use crate::session::{NamedText, PracticeRequest, Problem, Reply, Session, SynthRequest};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
@@ -147,6 +147,37 @@ impl Workspace {
     /// year), the default; or, with `population` true, the population's own.
     pub fn set_prevalence_from_population(&mut self, population: bool) {
         self.session.set_prevalence_from_population(population);
+    }
+
+    /// Runs on published counts from now on: files `{name: text}` (NHS Digital's achievement
+    /// file, with its prevalence file and a structure file if wanted, each told by its
+    /// header); `{ok, kind: "counts", ...}`. Another population goes back to patients.
+    pub fn load_counts(&mut self, files: JsValue) -> JsValue {
+        match serde_wasm_bindgen::from_value::<BTreeMap<String, String>>(files) {
+            Ok(files) => to_js(&self.session.load_counts_files(&files)),
+            Err(e) => bad_argument("expected an object of file names to texts", e),
+        }
+    }
+
+    /// National prevalence from NHS Digital's prevalence file `{name, text}`, or with `null`
+    /// the scheme's figures again: `{ok, national, attested, historic}`.
+    pub fn set_national(&mut self, file: JsValue) -> JsValue {
+        match serde_wasm_bindgen::from_value::<Option<NamedText>>(file) {
+            Ok(file) => to_js(&self.session.set_national(file)),
+            Err(e) => bad_argument("expected `{name, text}` or null", e),
+        }
+    }
+
+    /// Attested items and historic achievement for every run, `{attested?: {name, text},
+    /// historic?: {name, text}}`, in place of the population's: `{ok, national, attested,
+    /// historic}`.
+    pub fn set_practice_inputs(&mut self, files: JsValue) -> JsValue {
+        match serde_wasm_bindgen::from_value::<PracticeRequest>(files) {
+            Ok(req) => to_js(&self.session.set_practice_inputs(req)),
+            Err(e) => {
+                bad_argument("expected `{attested?: {name, text}, historic?: {name, text}}`", e)
+            }
+        }
     }
 
     /// Patients whose id contains `filter`, at most `limit`: `[{patient_id, practice_id, ...}]`.

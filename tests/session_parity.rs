@@ -50,3 +50,146 @@ fn session_compare_html_is_the_cli_report() {
     assert!(html.starts_with("<!doctype html>") || html.starts_with("<!DOCTYPE html>"));
     assert_eq!(html, cli);
 }
+
+/// Published counts for the default population's practices: the prevalence file from their
+/// 2019/20 reference figures, a structure file placing them in their networks, and an
+/// achievement file of each indicator's counts as `scheme`'s run on the default population
+/// gives them (the session's own evaluation, so the numbers are realistic for every scheme).
+fn published_counts(scheme_text: &str) -> [(&'static str, String); 3] {
+    use qofrules::reference::{practices_2019_20, Group};
+    let ids: std::collections::BTreeSet<String> =
+        qofrules::synth::default_practices().into_iter().map(|p| p.practice_id).collect();
+    let mut prevalence =
+        "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PATIENT_LIST_SIZE\n".to_string();
+    let mut structure = "PRACTICE_CODE,PCN_ODS_CODE\n".to_string();
+    for p in practices_2019_20().iter().filter(|p| ids.contains(&p.practice_id)) {
+        for g in Group::ALL {
+            let t = g.list_type();
+            prevalence.push_str(&format!(
+                "{},{},{},{},{}\n",
+                p.practice_id,
+                g.code(),
+                p.register(g),
+                t.code(),
+                p.list_size(t)
+            ));
+        }
+        structure.push_str(&format!("{},{}\n", p.practice_id, p.network_id));
+    }
+    let mut session = qofrules::session::Session::new();
+    let json = session.evaluate_json(scheme_text).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let mut achievement = "PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE\n".to_string();
+    for p in v["practices"].as_array().unwrap() {
+        for i in p["indicators"].as_array().unwrap() {
+            for (measure, field) in
+                [("NUMERATOR", "numerator"), ("DENOMINATOR", "denominator"), ("PCAS", "pcas")]
+            {
+                if let Some(n) = i[field].as_u64() {
+                    achievement.push_str(&format!(
+                        "{},{},{measure},{n}\n",
+                        p["practice_id"].as_str().unwrap(),
+                        i["id"].as_str().unwrap()
+                    ));
+                }
+            }
+        }
+    }
+    [("achievement.csv", achievement), ("prevalence.csv", prevalence), ("structure.csv", structure)]
+}
+
+/// Every shipped scheme on published counts (`eval --achievement --prevalence --structure`
+/// and the session's `load_counts`): the same bytes, or the same error.
+#[test]
+fn session_counts_json_is_the_cli_json() {
+    let dir = std::env::temp_dir().join(format!("qofrules-parity-counts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut paid = 0;
+    for (path, text) in qofrules::shipped::SCHEMES {
+        let files = published_counts(text);
+        for (name, body) in &files {
+            std::fs::write(dir.join(name), body).unwrap();
+        }
+        let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        let out = Command::new(env!("CARGO_BIN_EXE_qofrules"))
+            .arg("eval")
+            .arg(&full)
+            .args(["--achievement", "achievement.csv", "--prevalence", "prevalence.csv"])
+            .args(["--structure", "structure.csv", "--format", "json"])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        let named = |k: usize| qofrules::session::NamedText {
+            name: files[k].0.to_string(),
+            text: files[k].1.clone(),
+        };
+        let mut session = qofrules::session::Session::new();
+        let loaded = session.load_counts(qofrules::session::CountsRequest {
+            achievement: named(0),
+            prevalence: Some(named(1)),
+            structure: Some(named(2)),
+        });
+        assert!(loaded.ok, "{path}: {:?}", loaded.errors);
+        assert_eq!(loaded.value.unwrap().kind, "counts");
+        match session.evaluate_json(text) {
+            Ok(json) => {
+                assert!(out.status.success(), "{path}: {}", String::from_utf8_lossy(&out.stderr));
+                assert!(json.contains("\"practices\""), "{path}");
+                assert!(!json.contains("\"reports\""), "{path}: counts have no strata");
+                let cli = String::from_utf8(out.stdout).unwrap();
+                assert!(json == cli, "{path}: the session's JSON differs from the CLI's");
+                paid += 1;
+            }
+            Err(problems) => {
+                assert_eq!(out.status.code(), Some(1), "{path}: only the session failed");
+                let err = String::from_utf8_lossy(&out.stderr);
+                for p in problems {
+                    assert!(err.contains(&p.message), "{path}: {err} lacks {}", p.message);
+                }
+            }
+        }
+    }
+    assert!(paid >= 12, "only {paid} shipped schemes were paid on published counts");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `compare` on published counts: the editor's report is the CLI's, byte for byte.
+#[test]
+fn session_compare_on_counts_is_the_cli_report() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let read = |p: &str| std::fs::read_to_string(std::path::Path::new(root).join(p)).unwrap();
+    let (qof, dudley) = ("rules/qof-2018-19.qof", "rules/dudley-2018-19.qof");
+    let files = published_counts(&read(qof));
+    let dir = std::env::temp_dir().join(format!("qofrules-parity-cmp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, body) in &files {
+        std::fs::write(dir.join(name), body).unwrap();
+    }
+    let full = |p: &str| std::path::Path::new(root).join(p);
+    let out = Command::new(env!("CARGO_BIN_EXE_qofrules"))
+        .arg("compare")
+        .args([full(qof), full(dudley)])
+        .args(["--achievement", "achievement.csv", "--prevalence", "prevalence.csv"])
+        .args(["--structure", "structure.csv", "--format", "html"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let named = |k: usize| qofrules::session::NamedText {
+        name: files[k].0.to_string(),
+        text: files[k].1.clone(),
+    };
+    let mut session = qofrules::session::Session::new();
+    let r = session.load_counts(qofrules::session::CountsRequest {
+        achievement: named(0),
+        prevalence: Some(named(1)),
+        structure: Some(named(2)),
+    });
+    assert!(r.ok, "{:?}", r.errors);
+    let reply = session.compare(&read(qof), &read(dudley));
+    assert!(reply.ok, "{:?}", reply.errors);
+    let cmp = reply.value.unwrap();
+    assert_eq!(serde_json::to_value(&cmp.comparison).unwrap()["level"], "counts");
+    assert_eq!(cmp.html, String::from_utf8(out.stdout).unwrap());
+    let _ = std::fs::remove_dir_all(&dir);
+}

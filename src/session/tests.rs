@@ -228,3 +228,102 @@ fn compare_dates_a_generated_population_for_each_side() {
     assert_eq!(c["total"]["payment_a"], ta);
     assert_eq!(c["total"]["payment_b"], tb);
 }
+
+fn named(name: &str, text: &str) -> NamedText {
+    NamedText { name: name.into(), text: text.into() }
+}
+
+/// The session takes every input the CLI takes: a national prevalence file, attested and
+/// historic files, and published counts in place of the population.
+#[test]
+fn national_file_practice_inputs_and_published_counts() {
+    let mut s = small();
+    let other = MINI.replace("2019-04-01 to 2020-03-31", "2020-04-01 to 2021-03-31");
+    assert!(!s.evaluate(&other).ok, "no national figures for 2020/21 without a file");
+    // a national prevalence file: errors at their row and column, then its figures
+    let bad = named("national.csv", "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PATIENT_LIST_SIZE\nX1,DM,many,17OV,40\n");
+    let r = s.set_national(Some(bad));
+    assert!(!r.ok);
+    assert_eq!((r.errors[0].file.as_deref(), r.errors[0].row), (Some("national.csv"), Some(2)));
+    let good = named("national.csv", "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PATIENT_LIST_SIZE\nX1,DM,70,17OV,1000\nX2,DM,30,17OV,1000\n");
+    let r = s.set_national(Some(good));
+    assert_eq!(r.value.unwrap().national.as_deref(), Some("national.csv"));
+    let v = s.evaluate(&other).value.unwrap().result;
+    assert_eq!(v["national"]["prevalence"]["DM"]["prevalence"], "0.05", "{}", v["national"]);
+    assert!(s.set_national(None).ok);
+    assert!(!s.evaluate(&other).ok, "back to the scheme's figures");
+    // an attested file given for every run: its errors stop the run, at the file
+    let r = s.set_practice_inputs(PracticeRequest {
+        attested: Some(named("attested.csv", "practice_id,item_id,met\nA81001,X,perhaps\n")),
+        historic: None,
+    });
+    assert_eq!(r.value.unwrap().attested.as_deref(), Some("attested.csv"));
+    let r = s.evaluate(MINI);
+    assert!(!r.ok);
+    assert_eq!(r.errors[0].file.as_deref(), Some("attested.csv"));
+    assert!(s.set_practice_inputs(PracticeRequest::default()).ok);
+    assert!(s.evaluate(MINI).ok);
+    // published counts: a bad file is refused at once, the population kept
+    let bad = CountsRequest {
+        achievement: named("ach.csv", "PRACTICE_CODE,INDICATOR_CODE,MEASURE\nA1,DM017,NUMERATOR\n"),
+        ..CountsRequest::default()
+    };
+    let r = s.load_counts(bad);
+    assert!(!r.ok);
+    assert_eq!(r.errors[0].file.as_deref(), Some("ach.csv"));
+    assert_eq!(s.population_info().kind, "synthetic");
+    let counts = CountsRequest {
+        achievement: named(
+            "ach.csv",
+            "PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE\nA1,DM017,REGISTER,30\nA2,DM017,REGISTER,10\n",
+        ),
+        prevalence: Some(named(
+            "prev.csv",
+            "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PATIENT_LIST_SIZE\nA1,DM,30,17OV,500\nA2,DM,10,17OV,700\n",
+        )),
+        structure: None,
+    };
+    let info = s.load_counts(counts).value.unwrap();
+    assert_eq!((info.kind, info.practices, info.patients), ("counts", 2, 0));
+    let v = s.evaluate(MINI).value.unwrap().result;
+    let ids: Vec<&str> = v["practices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["practice_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["A1", "A2"]);
+    assert!(v.get("reports").is_none());
+    // no patients to explain; compare runs on the counts too
+    let r = s.explain(MINI, "anyone", None);
+    assert_eq!(r.errors[0].code, "bad-options");
+    let r = s.compare(MINI, MINI);
+    assert!(r.ok, "{:?}", r.errors);
+    assert_eq!(serde_json::to_value(&r.value.unwrap().comparison).unwrap()["level"], "counts");
+    // another population goes back to patients
+    assert!(s.use_default_population().ok);
+    assert_eq!(s.population_info().kind, "default");
+    assert!(s.explain(MINI, "nobody", None).errors[0].message.contains("`nobody`"));
+}
+
+/// Published counts given as files by name: each file's part is told by its header.
+#[test]
+fn counts_files_are_told_by_their_headers() {
+    let mut s = small();
+    let files = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect()
+    };
+    let ach = "PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE\nA1,DM017,REGISTER,30\n";
+    let prev = "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PATIENT_LIST_SIZE\nA1,DM,30,17OV,500\n";
+    let st = "PRACTICE_CODE,PCN_ODS_CODE\nA1,U1\n";
+    let r = s.load_counts_files(&files(&[("x.csv", prev)]));
+    assert_eq!(r.errors[0].code, "missing-file");
+    let r = s.load_counts_files(&files(&[("a.csv", ach), ("b.csv", ach)]));
+    assert!(r.errors[0].message.contains("two files of the same kind"));
+    let r = s.load_counts_files(&files(&[("a.csv", ach), ("odd.csv", "x,y\n1,2\n")]));
+    assert!(r.errors[0].message.contains("`odd.csv`"));
+    let r = s.load_counts_files(&files(&[("p.csv", prev), ("s.csv", st), ("a.csv", ach)]));
+    assert!(r.ok, "{:?}", r.errors);
+    let v = s.evaluate(MINI).value.unwrap().result;
+    assert_eq!(v["practices"][0]["network_id"], "U1");
+}

@@ -4,6 +4,7 @@
 import type { EditorView } from "@codemirror/view";
 import { createEditor, jumpTo, setText } from "./editor";
 import { Engine } from "./engine";
+import { setupInputs } from "./inputs";
 import { compareCsv, download, h, renderCompare, renderResults, resultsCsv } from "./report";
 import { decodeFragment, encodeFragment } from "./share";
 import type { CompareOutput, Failure, PayResult, PopulationInfo, Problem, Reply, ShippedFile } from "./types";
@@ -491,6 +492,10 @@ async function main(): Promise<void> {
     if (id === "mode-compare") enterCompare();
   });
   setupPopulation();
+  setupInputs(engine, afterPopulation, () => {
+    scheduleEvaluate(view.state.doc.toString());
+    if (!$("compare-view").hidden) void runCompare();
+  });
   showPopulation(await engine.call("population"));
   if (location.hash === "#compare") $("mode-compare").click();
 }

@@ -7,8 +7,10 @@ import type {
   EvalOutput,
   ExplainOutput,
   FormatOutput,
+  InputsInfo,
   InspectOutput,
   JsonOutput,
+  NamedText,
   PatientSummary,
   PopulationInfo,
   Reply,
@@ -30,6 +32,9 @@ export interface Methods {
   loadPopulation: [[files: Record<string, string>], Reply<PopulationInfo>];
   patients: [[filter: string, limit: number], PatientSummary[]];
   setPrevalenceFromPopulation: [[population: boolean], null];
+  loadCounts: [[files: Record<string, string>], Reply<PopulationInfo>];
+  setNational: [[file: NamedText | null], Reply<InputsInfo>];
+  setPracticeInputs: [[files: { attested?: NamedText; historic?: NamedText }], Reply<InputsInfo>];
   evaluate: [[text: string], Reply<EvalOutput>];
   evaluateJson: [[text: string], Reply<JsonOutput>];
   explain: [[text: string, patientId: string, indicator: string | null], Reply<ExplainOutput>];

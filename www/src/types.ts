@@ -10,6 +10,8 @@ export interface Pos {
   column: number;
   offset: number;
   byte: number;
+  /** The column in UTF-8 bytes. */
+  column_byte: number;
 }
 
 /** A diagnostic of a rule file, or an error in population data or options. */
@@ -69,7 +71,7 @@ export interface ShippedFile {
 }
 
 export interface PopulationInfo {
-  kind: "default" | "synthetic" | "files";
+  kind: "default" | "synthetic" | "files" | "counts";
   label: string;
   practices: number;
   patients: number;
@@ -114,6 +116,21 @@ export interface IndicatorTrace {
 export interface ExplainOutput {
   patient: PatientSummary;
   traces: IndicatorTrace[];
+  /** The warnings, when there are any (also in the reply's `warnings`). */
+  diagnostics?: Problem[];
+}
+
+/** A file given to the engine: its name and text. */
+export interface NamedText {
+  name: string;
+  text: string;
+}
+
+/** The inputs of the runs besides the population, by file name. */
+export interface InputsInfo {
+  national: string | null;
+  attested: string | null;
+  historic: string | null;
 }
 
 export interface Span {

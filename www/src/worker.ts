@@ -32,6 +32,9 @@ const handlers: Handlers = {
     workspace().set_prevalence_from_population(population);
     return null;
   },
+  loadCounts: (files) => workspace().load_counts(files),
+  setNational: (file) => workspace().set_national(file),
+  setPracticeInputs: (files) => workspace().set_practice_inputs(files),
   // the large replies come as JSON text: JSON.parse is faster than building objects in wasm
   evaluate: (text) => JSON.parse(workspace().evaluate(text)),
   evaluateJson: (text) => workspace().evaluate_json(text),
