@@ -800,3 +800,82 @@ fn warnings_go_to_stderr_in_every_format() {
     assert!(err.contains("warning: historic 2012/13 items"), "{err}");
     assert!(!String::from_utf8_lossy(&o.stdout).contains("warning"));
 }
+
+/// A command's whole behaviour as one text for a snapshot: the command line, the exit code,
+/// stdout and stderr. (What insta_cmd's `assert_cmd_snapshot!` records, written out here so
+/// that the tests need no other crate; runs are in a folder of their own, so the text holds
+/// only the relative paths given.)
+fn transcript(args: &[&str], cwd: &Path) -> String {
+    let o = run(args, cwd);
+    format!(
+        "$ qofrules {}\nexit: {}\n--- stdout\n{}--- stderr\n{}",
+        args.join(" "),
+        o.status.code().map_or("signal".to_string(), |c| c.to_string()),
+        stdout(&o),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Every subcommand in every output format, on a scheme with a checker warning (an unused
+/// code list) and a failing test, and a population or published counts: snapshots of what
+/// users see, warnings included.
+#[test]
+fn cli_output_snapshots() {
+    let scheme = format!(
+        "{SCHEME}{FAILING}\ncodelist UNUSED_COD \"Nobody reads this\" snomed {{ 1234567 }}\n"
+    );
+    let d = setup("snapshots", &scheme);
+    std::fs::write(
+        d.join("ach.csv"),
+        "PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE\n\
+         P1,DM020,NUMERATOR,30\nP1,DM020,DENOMINATOR,40\nP1,DM020,PCAS,2\n\
+         P2,DM020,NUMERATOR,5\nP2,DM020,DENOMINATOR,20\nP2,XX999,NUMERATOR,1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("prev.csv"),
+        "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PATIENT_LIST_SIZE\n\
+         P1,DM,45,17OV,600\nP2,DM,22,17OV,400\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("structure.csv"), "practice_id,network_id\nP1,N1\nP2,N1\nP3,N2\n")
+        .unwrap();
+    let pop = ["--population", "pop"];
+    let counts =
+        ["--achievement", "ach.csv", "--prevalence", "prev.csv", "--structure", "structure.csv"];
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        ("check_human", vec!["check", "scheme.qof"]),
+        ("check_json", vec!["check", "scheme.qof", "--error-format", "json"]),
+        ("fmt_check", vec!["fmt", "--check", "scheme.qof"]),
+        ("eval_table", [&["eval", "scheme.qof"][..], &pop].concat()),
+        ("eval_csv", [&["eval", "scheme.qof", "--format", "csv"][..], &pop].concat()),
+        ("eval_json", [&["eval", "scheme.qof", "--format", "json"][..], &pop].concat()),
+        ("eval_counts_table", [&["eval", "scheme.qof"][..], &counts].concat()),
+        ("eval_counts_csv", [&["eval", "scheme.qof", "--format", "csv"][..], &counts].concat()),
+        ("eval_counts_json", [&["eval", "scheme.qof", "--format", "json"][..], &counts].concat()),
+        ("explain_text", [&["explain", "scheme.qof", "--patient", "b"][..], &pop].concat()),
+        (
+            "explain_json",
+            [&["explain", "scheme.qof", "--patient", "e", "--format", "json"][..], &pop].concat(),
+        ),
+        (
+            "explain_unknown",
+            [&["explain", "scheme.qof", "--patient", "b", "--indicator", "DM02"][..], &pop]
+                .concat(),
+        ),
+        ("test", vec!["test", "scheme.qof"]),
+        ("compare_table", [&["compare", "scheme.qof", "scheme.qof"][..], &pop].concat()),
+        (
+            "compare_csv",
+            [&["compare", "scheme.qof", "scheme.qof", "--format", "csv"][..], &pop].concat(),
+        ),
+        (
+            "compare_json",
+            [&["compare", "scheme.qof", "scheme.qof", "--format", "json"][..], &pop].concat(),
+        ),
+        ("compare_counts_table", [&["compare", "scheme.qof", "scheme.qof"][..], &counts].concat()),
+    ];
+    for (name, args) in cases {
+        insta::assert_snapshot!(format!("cli_{name}"), transcript(&args, &d));
+    }
+}

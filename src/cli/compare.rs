@@ -129,6 +129,15 @@ fn go(args: &CompareArgs) -> Result<(), ExitCode> {
         })?;
     warn(&compared.warnings);
     let cmp = &compared.comparison;
+    // The pay warnings: the table shows them; CSV and HTML have no place for them, and the JSON
+    // has them but the terminal shows stderr.
+    if args.format != Format::Table {
+        for (side, ws) in [("A", &cmp.warnings_a), ("B", &cmp.warnings_b)] {
+            for w in ws {
+                eprintln!("warning ({side}): {w}");
+            }
+        }
+    }
     let text = match args.format {
         Format::Table => compare::table::render_table(cmp),
         Format::Csv => compare::table::render_csv(cmp),

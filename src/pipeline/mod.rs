@@ -440,7 +440,7 @@ fn reader_warnings(file: &str, summary: &ReadSummary, out: &mut Vec<Diagnostic>)
             Severity::Warning,
             Code::DataWarning,
             Location::Row { file: file.to_string(), row: Some(w.first_line), column: None },
-            format!("{} ({} rows)", w.message, w.rows),
+            format!("{} ({} {})", w.message, w.rows, if w.rows == 1 { "row" } else { "rows" }),
         );
         if !out.contains(&d) {
             out.push(d);
