@@ -67,3 +67,34 @@ fn workspace_replies_are_plain_objects() {
     let shipped = json(qofrules::wasm::shipped());
     assert!(shipped.as_array().unwrap().iter().any(|f| f["path"] == "rules/qof-2019-20.qof"));
 }
+
+/// The Workspace takes every input the CLI takes: published counts (files by name, told by
+/// their headers), a national prevalence file, attested and historic files.
+#[wasm_bindgen_test]
+fn workspace_takes_counts_national_and_practice_inputs() {
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    let to = |v: Value| v.serialize(&ser).unwrap();
+    let mut ws = Workspace::new();
+    let counts = serde_json::json!({
+        "ach.csv": "PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE\nA1,DM017,REGISTER,30\n",
+        "prev.csv": "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PATIENT_LIST_SIZE\nA1,DM,30,17OV,500\n",
+    });
+    let p = json(ws.load_counts(to(counts)));
+    assert_eq!((p["ok"].as_bool(), p["kind"].as_str()), (Some(true), Some("counts")), "{p}");
+    let e: Value = serde_json::from_str(&ws.evaluate(MINI)).unwrap();
+    assert_eq!(e["result"]["practices"][0]["practice_id"], "A1", "{e}");
+    let national = serde_json::json!({
+        "name": "national.csv",
+        "text": "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PATIENT_LIST_SIZE\nX,DM,1,17OV,20\n",
+    });
+    let n = json(ws.set_national(to(national)));
+    assert_eq!(n["national"], "national.csv", "{n}");
+    let e: Value = serde_json::from_str(&ws.evaluate(MINI)).unwrap();
+    assert_eq!(e["result"]["national"]["prevalence"]["DM"]["prevalence"], "0.05", "{e}");
+    let i = json(ws.set_practice_inputs(to(serde_json::json!({
+        "attested": {"name": "attested.csv", "text": "practice_id,item_id,met\n"}
+    }))));
+    assert_eq!(i["attested"], "attested.csv", "{i}");
+    let bad = json(ws.set_national(JsValue::from(3)));
+    assert_eq!(bad["ok"], false);
+}
