@@ -94,7 +94,7 @@ pub struct ShippedFile {
 /// What a population is and how big.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PopulationInfo {
-    /// `default`, `synthetic` or `files`.
+    /// `default`, `synthetic`, `files` or `counts` (published counts, no patients).
     pub kind: &'static str,
     /// A description: `NHS Dudley CCG at scale 0.05, seed 2020`, or the file names.
     pub label: String,
