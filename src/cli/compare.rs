@@ -80,7 +80,7 @@ pub fn run(args: CompareArgs) -> ExitCode {
 }
 
 fn read_text(path: &Path) -> Result<String, ExitCode> {
-    std::fs::read_to_string(path).map_err(|e| {
+    super::output::read_text(path).map_err(|e| {
         eprintln!("error: cannot read `{}`: {e}", path.display());
         ExitCode::from(2)
     })
