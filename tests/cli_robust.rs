@@ -194,3 +194,78 @@ fn a_replaced_output_keeps_its_permissions_and_no_temporary_file_is_left() {
         .collect();
     assert_eq!(names, ["secret.csv"], "no temporary file is left");
 }
+
+/// `synth --force` replaces only a folder synth wrote, holding nothing else: never a folder of
+/// the user's (`--out "$(pwd)"`), never one synth wrote that has gained a file of the user's.
+#[test]
+fn synth_force_replaces_only_its_own_folders() {
+    let d = scratch("force");
+    let synth = |out: &str| {
+        run(&["synth", "--practices", "A81001", "--scale", "0.05", "--out", out, "--force"], &d)
+    };
+    fs::create_dir_all(d.join("mine")).unwrap();
+    fs::write(d.join("mine/thesis.txt"), "years of work").unwrap();
+    fs::write(d.join("mine/events.csv"), "patient_id,date,code,value\n").unwrap();
+    let o = synth("mine");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains(
+            "error: `--force` will not replace `mine`: it was not written by `qofrules synth`"
+        ),
+        "{e}"
+    );
+    assert!(e.contains("help: `--force` only replaces a folder synth wrote"), "{e}");
+    assert_eq!(fs::read_to_string(d.join("mine/thesis.txt")).unwrap(), "years of work");
+
+    // the current folder, by its full path
+    let here = d.display().to_string();
+    let o = synth(&here);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(d.join("mine/thesis.txt").is_file());
+
+    // synth's own folder is replaced, and again; once it holds a file of the user's, not
+    let o = synth("pop");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(d.join("pop/.qofrules-synth").is_file());
+    let o = synth("pop");
+    assert!(o.status.success(), "{}", stderr(&o));
+    fs::write(d.join("pop/notes.md"), "mine").unwrap();
+    let o = synth("pop");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("it holds `notes.md`, which synth did not write"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(fs::read_to_string(d.join("pop/notes.md")).unwrap(), "mine");
+    let mut left: Vec<String> = fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["mine", "pop"], "no temporary or old folder is left");
+}
+
+/// `--events-per-patient 99999999999999`: a usage error before anything is written.
+#[test]
+fn synth_bounds_the_events_per_patient() {
+    let d = scratch("pad");
+    let o = run(
+        &[
+            "synth",
+            "--practices",
+            "A81001",
+            "--events-per-patient",
+            "99999999999999",
+            "--out",
+            "pop",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("error: `--events-per-patient 99999999999999` is more than 10000"), "{e}");
+    assert!(e.contains("help: pad records to at most 10000 events"), "{e}");
+    assert_eq!(fs::read_dir(&d).unwrap().count(), 0, "no folder, temporary or not, is left");
+}
