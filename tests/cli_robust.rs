@@ -269,3 +269,58 @@ fn synth_bounds_the_events_per_patient() {
     assert!(e.contains("help: pad records to at most 10000 events"), "{e}");
     assert_eq!(fs::read_dir(&d).unwrap().count(), 0, "no folder, temporary or not, is left");
 }
+
+/// A code list `from "/dev/zero"` (a device, read for ever) or from a file past 16 MiB is
+/// refused with an error, not read until the memory runs out.
+#[cfg(unix)]
+#[test]
+fn a_code_list_file_must_be_a_small_regular_file() {
+    let d = scratch("codelist");
+    let scheme = |from: &str| {
+        format!(
+            "scheme t \"T\" {{ period 2019-04-01 to 2020-03-31 }}\ncodelist DM_COD \"D\" from \"{from}\"\n"
+        )
+    };
+    fs::write(d.join("zero.qof"), scheme("/dev/zero")).unwrap();
+    let o = run(&["check", "zero.qof"], &d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("error: cannot read code list file `/dev/zero`: a code list file must be a regular file"),
+        "{e}"
+    );
+    assert!(e.contains("help: a code list file is a regular CSV file of at most 16 MiB"), "{e}");
+
+    let big = fs::File::create(d.join("big.csv")).unwrap();
+    big.set_len((16 << 20) + 1).unwrap();
+    fs::write(d.join("big.qof"), scheme("big.csv")).unwrap();
+    let o = run(&["check", "big.qof"], &d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("a code list file is larger than 16 MiB"), "{}", stderr(&o));
+}
+
+/// `eval` streams `patients.ndjson`: the same result as the same population in CSV.
+#[test]
+fn eval_of_streamed_ndjson_equals_csv() {
+    let d = scratch("ndjson");
+    for (format, out) in [("csv", "csv"), ("ndjson", "nd")] {
+        let o = run(
+            &["synth", "--practices", "A81001", "--scale", "0.1", "--format", format, "--out", out],
+            &d,
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let scheme = format!("{ROOT}/rules/qof-2019-20.qof");
+    let eval = |pop: &str| {
+        // the practice-level inputs of the folder, also for the file alone
+        let (at, hi) = ("csv/attested.csv", "csv/historic.csv");
+        let args = ["eval", &scheme, "--population", pop, "--format", "csv"];
+        let o = run(&[&args[..], &["--attested", at, "--historic", hi]].concat(), &d);
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let csv = eval("csv");
+    assert!(csv.lines().count() > 10, "{csv}");
+    assert!(eval("nd") == csv, "the same as the CSV population");
+    assert!(eval("nd/patients.ndjson") == csv, "the same as the CSV population");
+}

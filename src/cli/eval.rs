@@ -9,7 +9,7 @@ use qofrules::model::Population;
 use qofrules::national::{NationalError, NationalFile, PrevalenceFrom};
 use qofrules::pay::{PayResult, PracticeData};
 use qofrules::pipeline::{self, JsonOutput, PracticeInputs};
-use qofrules::population::{read_csv_stream, read_ndjson, Source};
+use qofrules::population::{read_csv_stream, read_ndjson_stream, Source};
 use qofrules::scheme::{Scheme, Sources};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -232,16 +232,18 @@ fn read_population(path: &Path) -> Result<Population, ExitCode> {
 }
 
 fn ndjson(path: &Path) -> Result<Result<Population, qofrules::population::DataErrors>, ExitCode> {
-    let patients = read(path)?;
     let pname = path.display().to_string();
     let practices_path = path.with_file_name(qofrules::population::PRACTICES_FILE);
-    if practices_path.exists() {
-        let practices = read(&practices_path)?;
-        let name = practices_path.display().to_string();
-        Ok(read_ndjson(Some(Source::new(&name, &practices)), Source::new(&pname, &patients)))
-    } else {
-        Ok(read_ndjson(None, Source::new(&pname, &patients)))
-    }
+    let practices = if practices_path.exists() { Some(read(&practices_path)?) } else { None };
+    let name = practices_path.display().to_string();
+    let practices = practices.as_deref().map(|data| Source::new(&name, data));
+    // streamed a line at a time: never the whole file in memory
+    let cannot = |e: std::io::Error| {
+        eprintln!("error: cannot read `{pname}`: {e}");
+        ExitCode::from(2)
+    };
+    let mut patients = super::output::open(path).map_err(cannot)?;
+    read_ndjson_stream(practices, &pname, &mut patients).map_err(cannot)
 }
 
 /// Writes `text` to `path` (never over an input, never a partial file), or to standard
