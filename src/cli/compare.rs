@@ -2,10 +2,10 @@
 //! [--format table|csv|json|html] [--out FILE]`: two schemes on one population, side by side.
 
 use super::eval::{
-    apply_structure, load_population, load_scheme, practice_files, prevalence_from, write_output,
-    PrevalenceFromArg,
+    apply_prevalence, apply_structure, load_population, load_scheme, practice_files,
+    prevalence_from, write_output, PrevalenceFromArg,
 };
-use qofrules::aggregate::{read_achievement, read_prevalence, AchievementOptions};
+use qofrules::aggregate::{read_achievement, AchievementOptions};
 use qofrules::compare::{self, Comparison, Side};
 use qofrules::eval::PayInputs;
 use qofrules::national::PrevalenceFrom;
@@ -98,10 +98,7 @@ fn counts_inputs(
 ) -> Result<PayInputs, ExitCode> {
     let pay = qofrules::compile::pay_scheme(scheme);
     let mut data = PracticeData::new();
-    if let Err(e) = read_prevalence(&mut data, prev.1, prev.0) {
-        eprintln!("error: {e}");
-        return Err(ExitCode::from(1));
-    }
+    apply_prevalence(&mut data, prev.0, prev.1, warn)?;
     let known: BTreeMap<String, String> =
         scheme.indicators.iter().map(|i| (i.id.clone(), i.group.clone())).collect();
     let opts = AchievementOptions { known: Some(&known), ..Default::default() };

@@ -268,6 +268,28 @@ fn read_text(path: &Path) -> Result<String, ExitCode> {
     })
 }
 
+/// Reads NHS Digital's prevalence file into `data`: errors exit 1; warnings (implausible
+/// figures) are printed if `warn`.
+pub fn apply_prevalence(
+    data: &mut PracticeData,
+    name: &str,
+    text: &str,
+    warn: bool,
+) -> Result<(), ExitCode> {
+    match read_prevalence(data, text, name) {
+        Ok(summary) => {
+            for w in summary.warnings.iter().filter(|_| warn) {
+                eprintln!("warning: {name}: {w}");
+            }
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(ExitCode::from(1))
+        }
+    }
+}
+
 /// Reads a structure file (practice -> network) into `data`, after the counts: errors exit 1;
 /// warnings (practices without counts or without a network) are printed if `warn`.
 pub fn apply_structure(
@@ -332,11 +354,7 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
             let pay = qofrules::compile::pay_scheme(&scheme);
             let mut data = PracticeData::new();
             if let Some(prev) = &args.prevalence {
-                let name = prev.display().to_string();
-                if let Err(e) = read_prevalence(&mut data, &read_text(prev)?, &name) {
-                    eprintln!("error: {e}");
-                    return Err(ExitCode::from(1));
-                }
+                apply_prevalence(&mut data, &prev.display().to_string(), &read_text(prev)?, true)?;
             }
             let known: BTreeMap<String, String> =
                 scheme.indicators.iter().map(|i| (i.id.clone(), i.group.clone())).collect();
