@@ -417,11 +417,40 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
     write_output(args.output.as_deref(), &text)
 }
 
-fn to_value(r: &PayResult<'_>) -> Result<serde_json::Value, ExitCode> {
+/// A value as JSON (for the cells of the CSV and the table).
+fn to_value(r: &impl serde::Serialize) -> Result<serde_json::Value, ExitCode> {
     serde_json::to_value(r).map_err(|e| {
         eprintln!("error: cannot write JSON: {e}");
         ExitCode::from(2)
     })
+}
+
+/// The result as JSON without its practices (scheme, national figures, networks, total,
+/// warnings): the CSV and the table take the practices one at a time ([`practice_values`]),
+/// never the whole result as one tree (gigabytes for a large run).
+fn head_value(r: &PayResult<'_>) -> Result<serde_json::Value, ExitCode> {
+    #[derive(serde::Serialize)]
+    struct Head<'r, 'a> {
+        scheme: &'r qofrules::pay::SchemeInfo<'a>,
+        national: &'r qofrules::pay::national::NationalReport,
+        networks: &'r [qofrules::pay::NetworkResult<'a>],
+        total: &'r qofrules::pay::Total,
+        warnings: &'r [qofrules::pay::PayWarning],
+    }
+    to_value(&Head {
+        scheme: &r.scheme,
+        national: &r.national,
+        networks: &r.networks,
+        total: &r.total,
+        warnings: &r.warnings,
+    })
+}
+
+/// Each practice's result as JSON, one at a time.
+fn practice_values<'r>(
+    r: &'r PayResult<'_>,
+) -> impl Iterator<Item = Result<serde_json::Value, ExitCode>> + 'r {
+    r.practices.iter().map(to_value)
 }
 
 /// A JSON scalar as a plain cell (`null` -> empty).
@@ -473,11 +502,12 @@ fn group_factors(p: &serde_json::Value) -> BTreeMap<String, (String, String)> {
 }
 
 fn csv(r: &PayResult<'_>) -> Result<String, ExitCode> {
-    let v = to_value(r)?;
+    let v = head_value(r)?;
     let mut out = CSV_COLUMNS.join(",");
     out.push('\n');
     let empty = Vec::new();
-    for p in v["practices"].as_array().unwrap_or(&empty) {
+    for p in practice_values(r) {
+        let p = &p?;
         let groups = group_factors(p);
         for i in p["indicators"].as_array().unwrap_or(&empty) {
             let group = cell(&i["group"]);
@@ -530,11 +560,11 @@ fn places(s: &str, places: u32) -> String {
 
 /// The CPI of each practice and the APDF of each prevalence-adjusted group, under a row of
 /// national prevalence (figures shown rounded; the JSON and CSV keep them exact).
-fn factors_table(v: &serde_json::Value) -> String {
+fn factors_table(r: &PayResult<'_>, v: &serde_json::Value) -> Result<String, ExitCode> {
     let empty = Vec::new();
-    let practices = v["practices"].as_array().unwrap_or(&empty);
     let mut groups: Vec<String> = Vec::new();
-    for p in practices {
+    for p in practice_values(r) {
+        let p = &p?;
         for g in p["groups"].as_array().unwrap_or(&empty) {
             let id = cell(&g["group"]);
             if !groups.contains(&id) {
@@ -555,7 +585,8 @@ fn factors_table(v: &serde_json::Value) -> String {
         });
     }
     rows.push(national);
-    for p in practices {
+    for p in practice_values(r) {
+        let p = &p?;
         let factors = group_factors(p);
         let mut row = vec![cell(&p["practice_id"]), places(&cell(&p["cpi"]), 4)];
         for g in &groups {
@@ -571,7 +602,7 @@ fn factors_table(v: &serde_json::Value) -> String {
         cell(&v["national"]["average_list_size"])
     );
     out.push_str(&aligned(&rows, &widths, 1, |k| k == 1));
-    out
+    Ok(out)
 }
 
 /// Rows as aligned text: columns from `right_from` on are right-aligned, and a rule follows
@@ -618,7 +649,7 @@ fn points2(v: &serde_json::Value) -> String {
 }
 
 fn table(r: &PayResult<'_>) -> Result<String, ExitCode> {
-    let v = to_value(r)?;
+    let v = head_value(r)?;
     let empty = Vec::new();
     let mut rows: Vec<[String; 5]> = vec![[
         "practice".into(),
@@ -627,7 +658,8 @@ fn table(r: &PayResult<'_>) -> Result<String, ExitCode> {
         "points".into(),
         "payment".into(),
     ]];
-    for p in v["practices"].as_array().unwrap_or(&empty) {
+    for p in practice_values(r) {
+        let p = &p?;
         rows.push([
             cell(&p["practice_id"]),
             cell(&p["network_id"]),
@@ -667,7 +699,7 @@ fn table(r: &PayResult<'_>) -> Result<String, ExitCode> {
         cell(&v["national"]["prevalence_source"])
     ));
     out.push_str(&aligned(&rows, &widths, 2, |k| k == 0 || k == rows.len() - 2));
-    out.push_str(&factors_table(&v));
+    out.push_str(&factors_table(r, &v)?);
     for w in v["warnings"].as_array().unwrap_or(&empty) {
         out.push_str(&format!(
             "warning: {} ({} practices, e.g. {})\n",
