@@ -141,6 +141,19 @@ impl LineIndex {
         Position { offset, line: line + 1, column: offset - start + 1, column_utf16 }
     }
 
+    /// The 1-based line of a byte offset (offsets past the end are on the last line).
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset).max(1)
+    }
+
+    /// The byte range of 1-based lines `first..=last`, each with its line end (clamped to
+    /// the text).
+    fn lines_range(&self, len: usize, first: usize, last: usize) -> std::ops::Range<usize> {
+        let start = self.starts.get(first.saturating_sub(1)).copied().unwrap_or(len).min(len);
+        let end = self.starts.get(last).copied().unwrap_or(len).min(len);
+        start..end.max(start)
+    }
+
     /// The text of a 1-based line, without its newline.
     pub fn line_text<'a>(&self, text: &'a str, line: usize) -> &'a str {
         let start = self.starts.get(line - 1).copied().unwrap_or(text.len());
@@ -169,6 +182,21 @@ impl LineIndex {
 /// locations are written as a `-->` line of their own (`events.csv, row 3, column `date``),
 /// or not at all.
 pub fn render(d: &Diagnostic, file_name: &str, text: &str) -> String {
+    match d.location {
+        Location::Span { .. } => render_indexed(d, file_name, text, &LineIndex::new(text)),
+        _ => render_indexed(d, file_name, text, &LineIndex { starts: vec![0] }),
+    }
+}
+
+/// Annotations more than this many lines apart are framed in separate snippets (the later
+/// ones under a `:::` line), so that a message costs the lines it shows, not the lines
+/// between its label and its span (a file of many duplicates, each pointing back at the
+/// first definition, was quadratic).
+const NEAR_LINES: usize = 100;
+
+/// [`render`] with the text's line index given (built once per file: [`crate::scheme::SourceFile::line_index`]):
+/// only the lines around the annotations are handed to the renderer.
+pub fn render_indexed(d: &Diagnostic, file_name: &str, text: &str, index: &LineIndex) -> String {
     use annotate_snippets::{Level, Renderer, Snippet};
     let (level, sev) = match d.severity {
         Severity::Error => (Level::Error, "error"),
@@ -179,15 +207,46 @@ pub fn render(d: &Diagnostic, file_name: &str, text: &str) -> String {
             // an annotation's level picks its underline and whether its label gets a prefix:
             // `Error` draws `^` (the primary span, of errors and warnings alike), `Warning`
             // draws `-` (the labels); neither prefixes its label, as rustc draws them
-            let mut snippet = Snippet::source(text)
-                .origin(file_name)
-                .fold(true)
-                .annotation(Level::Error.span(clamp(text, *span)));
+            // groups of annotations, each its lines (first, last) and (range, label); the
+            // primary span's group first
+            let lines_of = |r: &std::ops::Range<usize>| {
+                let last = if r.end > r.start { r.end - 1 } else { r.end };
+                (index.line_of(r.start), index.line_of(last))
+            };
+            type Group<'l> = ((usize, usize), Vec<(std::ops::Range<usize>, Option<&'l str>)>);
+            let primary = clamp(text, *span);
+            let mut groups: Vec<Group<'_>> = vec![(lines_of(&primary), vec![(primary, None)])];
             for l in &d.labels {
-                snippet =
-                    snippet.annotation(Level::Warning.span(clamp(text, l.span)).label(&l.message));
+                let r = clamp(text, l.span);
+                let (a, b) = lines_of(&r);
+                let near = groups.iter_mut().find(|((f, t), _)| {
+                    a <= t.saturating_add(NEAR_LINES) && b.saturating_add(NEAR_LINES) >= *f
+                });
+                match near {
+                    Some(((f, t), anns)) => {
+                        *f = (*f).min(a);
+                        *t = (*t).max(b);
+                        anns.push((r, Some(&l.message)));
+                    }
+                    None => groups.push(((a, b), vec![(r, Some(&l.message))])),
+                }
             }
-            let mut message = level.title(&d.message).snippet(snippet);
+            let snippets = groups.into_iter().map(|((first, last), anns)| {
+                let lines = index.lines_range(text.len(), first, last);
+                let base = lines.start;
+                let mut snippet =
+                    Snippet::source(&text[lines]).line_start(first).origin(file_name).fold(true);
+                for (r, label) in anns {
+                    let r = r.start - base..r.end - base;
+                    // `Error` draws `^` (the primary span), `Warning` draws `-` (the labels)
+                    snippet = snippet.annotation(match label {
+                        None => Level::Error.span(r),
+                        Some(l) => Level::Warning.span(r).label(l),
+                    });
+                }
+                snippet
+            });
+            let mut message = level.title(&d.message).snippets(snippets);
             if let Some(help) = &d.help {
                 message = message.footer(Level::Help.title(help));
             }
@@ -302,6 +361,66 @@ mod tests {
         let d = Diagnostic::from(&e);
         assert_eq!((d.code, &d.location), (Code::National, &Location::None));
         assert_eq!(render(&d, "", ""), "error: no figures\n  = help: give them\n");
+    }
+
+    /// A label far from the span is framed on its own under a `:::` line: the renderer is
+    /// given the lines around each annotation, never the lines between them (a file of many
+    /// duplicates, each pointing back at the first, was quadratic). Near ones share a frame.
+    #[test]
+    fn far_labels_get_their_own_frame_and_near_ones_share_one() {
+        let frame = |gap: usize| {
+            let mut text = String::from("codelist A \"x\" snomed { 1 }\n");
+            text.push_str(&"// filler\n".repeat(gap));
+            let at = text.len() + "codelist ".len();
+            text.push_str("codelist A \"y\" snomed { 2 }\n");
+            let span = Span { start: at as u32, end: at as u32 + 1 };
+            let first = Span { start: 9, end: 10 };
+            let mut d =
+                Diagnostic::error(Code::DuplicateName, 0, span, "code list `A` is defined twice");
+            d.labels.push(Label { span: first, message: "first defined here".into() });
+            render(&d, "t.qof", &text)
+        };
+        let near = frame(5);
+        assert_eq!(
+            near,
+            "error: code list `A` is defined twice\n \
+             --> t.qof:7:10\n  \
+             |\n\
+             1 | codelist A \"x\" snomed { 1 }\n  \
+             |          - first defined here\n\
+             2 | // filler\n\
+             ...\n\
+             6 | // filler\n\
+             7 | codelist A \"y\" snomed { 2 }\n  \
+             |          ^\n  \
+             |\n"
+        );
+        let far = frame(NEAR_LINES + 5);
+        assert_eq!(
+            far,
+            "error: code list `A` is defined twice\n   \
+             --> t.qof:107:10\n    \
+             |\n\
+             107 | codelist A \"y\" snomed { 2 }\n    \
+             |          ^\n    \
+             |\n   \
+             ::: t.qof:1:10\n    \
+             |\n  \
+             1 | codelist A \"x\" snomed { 1 }\n    \
+             |          - first defined here\n    \
+             |\n"
+        );
+    }
+
+    /// A file's line index is built once and shared by every message and line number.
+    #[test]
+    fn a_source_file_builds_its_line_index_once() {
+        let mut sources = crate::scheme::Sources::default();
+        let f = sources.add("t.qof", "a\nb\nc\n");
+        let file = &sources.files[f];
+        assert!(std::ptr::eq(file.line_index(), file.line_index()));
+        assert_eq!(file.line_index().line_of(2), 2);
+        assert_eq!(file.line_index().line_of(99), 4);
     }
 
     #[test]

@@ -296,13 +296,8 @@ impl Ctx<'_> {
 
     fn origin(&self, o: &Origin, changed: &[String]) -> OriginView {
         let (file, line) = match self.sources.files.get(o.file) {
-            Some(f) => {
-                let end = (o.span.start as usize).min(f.text.len());
-                (
-                    f.name.clone(),
-                    f.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1,
-                )
-            }
+            // one line index per file, not a count of line ends from the start per item
+            Some(f) => (f.name.clone(), f.line_index().line_of(o.span.start as usize)),
             None => (String::new(), 0),
         };
         OriginView {

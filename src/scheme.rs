@@ -340,19 +340,33 @@ pub struct SourceFile {
     /// Name as shown in diagnostics (a path, or `rules/qof-2019-20.qof` for shipped ones).
     pub name: String,
     pub text: String,
+    /// The line starts of `text`, built once, on first use ([`SourceFile::line_index`]).
+    lines: std::sync::OnceLock<crate::diag::LineIndex>,
+}
+
+impl SourceFile {
+    /// The text's line index, built on first use and kept: every diagnostic and every line
+    /// number of a file shares one (one per message made a file of many messages quadratic).
+    pub fn line_index(&self) -> &crate::diag::LineIndex {
+        self.lines.get_or_init(|| crate::diag::LineIndex::new(&self.text))
+    }
 }
 
 impl Sources {
     /// A diagnostic as a code frame ([`crate::diag::render`]) in its file, if it has one.
     pub fn render(&self, d: &crate::diag::Diagnostic) -> String {
         match d.source().and_then(|(f, _)| self.files.get(f)) {
-            Some(f) => crate::diag::render(d, &f.name, &f.text),
+            Some(f) => crate::diag::render_indexed(d, &f.name, &f.text, f.line_index()),
             None => crate::diag::render(d, "", ""),
         }
     }
 
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> usize {
-        self.files.push(SourceFile { name: name.into(), text: text.into() });
+        self.files.push(SourceFile {
+            name: name.into(),
+            text: text.into(),
+            lines: std::sync::OnceLock::new(),
+        });
         self.files.len() - 1
     }
 }

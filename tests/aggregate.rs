@@ -304,3 +304,70 @@ fn last_years_achievement_file_becomes_historic_points() {
     assert_eq!(p2.historic["2018/19"]["DM001"].points, Some(d("0")));
     assert!(!p2.historic["2018/19"].contains_key("DM020"));
 }
+
+/// A row with more fields than the header is an error at its line, naming the field, with the
+/// thousands-separator hint: `DENOMINATOR,1,040` used to be read as 1, `PATIENT_LIST_SIZE 1,000`
+/// as 1. Trailing empty fields (a spreadsheet's trailing comma) are accepted.
+#[test]
+fn a_row_with_more_fields_than_the_header_is_an_error() {
+    let ach = "PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE\n\
+A81001,DM020,NUMERATOR,150\n\
+A81001,DM020,DENOMINATOR,1,040\n";
+    let e = read_achievement(&mut PracticeData::new(), ach, "ach.csv", &Default::default())
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "`ach.csv` line 3, column `VALUE`: expected 4 fields, found 5: field 5 (`040`) has no column\n  \
+         help: a number with a thousands separator such as `1,040` is read as two fields: write it as `1040` or quote it as `\"1,040\"`"
+    );
+    let prev = "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PATIENT_LIST_SIZE\n\
+A81001,AF,105,TOTAL,1,000\n";
+    let e = read_prevalence(&mut PracticeData::new(), prev, "prev.csv").unwrap_err();
+    assert_eq!((e.line, e.column.as_deref()), (2, Some("PATIENT_LIST_SIZE")));
+    let e = sum_prevalence(prev, "prev.csv").unwrap_err();
+    assert_eq!(e.line, 2);
+    // quoted, the number is one field (and not a count); a trailing empty field is fine
+    let quoted = "PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE\nA81001,DM020,DENOMINATOR,\"1,040\"\n";
+    let e = read_achievement(&mut PracticeData::new(), quoted, "a.csv", &Default::default())
+        .unwrap_err();
+    assert!(e.message.contains("expected a whole number of patients, found `1,040`"), "{e}");
+    let trailing = "PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE\nA81001,DM020,DENOMINATOR,1040,\n";
+    let mut data = PracticeData::new();
+    read_achievement(&mut data, trailing, "a.csv", &Default::default()).unwrap();
+    assert_eq!(data.counts_mut("A81001", "DM020").denominator, 1040);
+}
+
+/// Implausible published counts. A numerator above its denominator and negative points are
+/// errors at their line (they cannot be; one practice was paid £21 million); a register above
+/// the list size is a counted warning (NHS Digital's own files have some: list sizes are
+/// counted on 1 January, registers on 31 March).
+#[test]
+fn implausible_counts_are_errors_or_warnings() {
+    let ach = "PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE\n\
+A81001,DM020,NUMERATOR,150\n\
+A81001,DM019,NUMERATOR,10\n\
+A81001,DM019,DENOMINATOR,20\n\
+A81001,DM020,DENOMINATOR,100\n";
+    let e = read_achievement(&mut PracticeData::new(), ach, "ach.csv", &Default::default())
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "`ach.csv` line 5, column `VALUE`: the numerator of `DM020` at practice `A81001` is 150, more than its denominator 100\n  \
+         help: the numerator counts patients of the denominator: check the rows of this practice and indicator"
+    );
+    let neg = "PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE\nA81001,DM020,ACHIEVED_POINTS,-3\n";
+    let e = read_achievement(&mut PracticeData::new(), neg, "ach.csv", &Default::default())
+        .unwrap_err();
+    assert_eq!((e.line, e.message.as_str()), (2, "negative points `-3`"));
+
+    let prev = "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PATIENT_LIST_SIZE\n\
+A81001,AF,105,TOTAL,4111\n\
+A81001,DM,5000,17OV,3300\n\
+A81002,DM,2000,17OV,1700\n";
+    let summary = read_prevalence(&mut PracticeData::new(), prev, "prev.csv").unwrap();
+    assert_eq!(summary.warnings.len(), 1, "{:?}", summary.warnings);
+    assert_eq!(
+        summary.warnings[0].to_string(),
+        "a register larger than the practice's list size (check the columns) (2 rows, first on line 3)"
+    );
+}

@@ -76,6 +76,9 @@ impl<'f> Columns<'f> {
     }
 
     fn field<'r>(&self, rec: &'r Record<'_>, col: usize) -> Result<&'r str, DataError> {
+        if rec.fields.len() > self.width {
+            self.check_extra(rec)?;
+        }
         match rec.fields.get(col) {
             Some(f) => Ok(f.trim()),
             None => Err(DataError::at(
@@ -86,6 +89,31 @@ impl<'f> Columns<'f> {
             )
             .help("every line needs as many fields as the header")),
         }
+    }
+
+    /// A record with more fields than the header is an error (it used to be read as far as
+    /// the header went: `DENOMINATOR,1,040` as 1), unless the extra fields are all empty (a
+    /// trailing comma some spreadsheets write).
+    fn check_extra(&self, rec: &Record<'_>) -> Result<(), DataError> {
+        let Some(k) = rec.fields.iter().skip(self.width).position(|f| !f.trim().is_empty()) else {
+            return Ok(());
+        };
+        let extra = self.width + k;
+        let shown = rec.fields.get(extra).map(|f| f.trim()).unwrap_or("");
+        // the field before the first extra one is most likely where a comma split a number
+        let before = self.width.saturating_sub(1);
+        Err(DataError::at(
+            self.file,
+            rec.line,
+            Some(self.name(before)),
+            format!(
+                "expected {} fields, found {}: field {} (`{shown}`) has no column",
+                self.width,
+                rec.fields.len(),
+                extra + 1
+            ),
+        )
+        .help("a number with a thousands separator such as `1,040` is read as two fields: write it as `1040` or quote it as `\"1,040\"`"))
     }
 
     fn name(&self, col: usize) -> &str {
@@ -147,6 +175,18 @@ fn summary(rows: usize, practices: BTreeSet<String>, warnings: WarningCounter) -
     ReadSummary { rows, practices: practices.len(), warnings: warnings.finish() }
 }
 
+/// A register larger than the list it is counted on: implausible (it weighs on money through
+/// the prevalence factor) but found in NHS Digital's own files, where a practice's list size is
+/// counted on 1 January and its registers on 31 March, so a counted warning, not an error.
+fn check_register(register: u32, list_size: u32, line: usize, warnings: &mut WarningCounter) {
+    if register > list_size {
+        warnings.add(
+            "a register larger than the practice's list size (check the columns)".to_string(),
+            line,
+        );
+    }
+}
+
 /// The columns of NHS Digital's prevalence file, in the order the readers index them.
 const PREVALENCE_COLUMNS: &[&[&str]] = &[
     &["PRACTICE_CODE"],
@@ -173,6 +213,7 @@ pub fn read_prevalence(
     let mut rows = 0;
     let mut practices = BTreeSet::new();
     let mut seen_register: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut warnings = WarningCounter::default();
     for rec in reader {
         let rec = rec?;
         rows += 1;
@@ -181,6 +222,7 @@ pub fn read_prevalence(
         let register = cols.count(&rec, r)?;
         let list_type = cols.id(&rec, lt)?;
         let list_size = cols.count(&rec, ls)?;
+        check_register(register, list_size, rec.line, &mut warnings);
         if !seen_register.insert((practice.to_string(), group.to_string())) {
             return Err(cols
                 .err(&rec, g, format!("a second row for practice `{practice}` and group `{group}`"))
@@ -204,7 +246,7 @@ pub fn read_prevalence(
             practices.insert(practice.to_string());
         }
     }
-    Ok(summary(rows, practices, WarningCounter::default()))
+    Ok(summary(rows, practices, warnings))
 }
 
 /// One group's national totals summed from a prevalence file ([`sum_prevalence`]).
@@ -304,6 +346,9 @@ pub fn read_achievement(
     let mut warnings = WarningCounter::default();
     // (practice position, indicator column) -> measures already seen, one bit each
     let mut seen: HashMap<(usize, usize), u8> = HashMap::new();
+    // (practice position, indicator column) -> the lines of its numerator and denominator,
+    // to check that the numerator is no larger than the denominator once both are read
+    let mut lines: HashMap<(usize, usize), [usize; 2]> = HashMap::new();
     for rec in reader {
         let rec = rec?;
         rows += 1;
@@ -369,9 +414,17 @@ pub fn read_achievement(
                     return Err(duplicate(slot.to_string(), n.to_string()));
                 }
                 *slot = n;
+                if bit != 4 {
+                    lines.entry((pos, col)).or_insert([0, 0])[usize::from(bit - 1)] = rec.line;
+                }
             }
             8 => {
                 let pts = cols.decimal(&rec, v)?;
+                if let Some(p) = pts.filter(|p| p.is_sign_negative() && !p.is_zero()) {
+                    return Err(cols
+                        .err(&rec, v, format!("negative points `{p}`"))
+                        .help("achieved points are 0 or more"));
+                }
                 if again && c.reported_points != pts {
                     let show = |d: Option<Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
                     return Err(duplicate(show(c.reported_points), show(pts)));
@@ -414,6 +467,32 @@ pub fn read_achievement(
                 c.pcas_by_category.insert(cat, n);
             }
         }
+    }
+    // A numerator above its denominator (more than 100% achievement) cannot be: an error at
+    // the later of the two rows, the first such in the file.
+    let mut worst: Option<(usize, usize, usize, u32, u32)> = None;
+    for (&(pos, col), &[num_line, den_line]) in &lines {
+        if num_line == 0 || den_line == 0 {
+            continue;
+        }
+        let Some(c) = data.counts_at_mut(pos, col) else { continue };
+        if c.numerator > c.denominator {
+            let line = num_line.max(den_line);
+            if worst.map_or(true, |w| line < w.0) {
+                worst = Some((line, pos, col, c.numerator, c.denominator));
+            }
+        }
+    }
+    if let Some((line, pos, col, num, den)) = worst {
+        let practice = data.practices().get(pos).map(|p| p.practice_id.clone()).unwrap_or_default();
+        let indicator = data.indicator_ids().get(col).cloned().unwrap_or_default();
+        return Err(DataError::at(
+            file,
+            line,
+            Some(cols.name(v)),
+            format!("the numerator of `{indicator}` at practice `{practice}` is {num}, more than its denominator {den}"),
+        )
+        .help("the numerator counts patients of the denominator: check the rows of this practice and indicator"));
     }
     Ok(summary(rows, practices, warnings))
 }

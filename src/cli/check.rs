@@ -26,6 +26,9 @@ pub struct CheckArgs {
     pub error_format: ErrorFormat,
 }
 
+/// The largest code-list file read (`from "file.csv"`): 16 MiB, some 800,000 codes.
+pub const MAX_CODE_LIST_BYTES: u64 = 16 << 20;
+
 /// Reads the rule files and the code-list files they reference into one [`Sources`].
 /// Returns the indices of the rule files, or the exit code for an unreadable rule file.
 pub fn load(files: &[PathBuf]) -> Result<(Sources, Vec<usize>), ExitCode> {
@@ -33,7 +36,7 @@ pub fn load(files: &[PathBuf]) -> Result<(Sources, Vec<usize>), ExitCode> {
     let mut roots = Vec::new();
     for path in files {
         let name = path.display().to_string();
-        match std::fs::read_to_string(path) {
+        match super::output::read_text(path) {
             Ok(text) => roots.push(sources.add(name, text)),
             Err(e) => {
                 eprintln!("error: cannot read `{name}`: {e}");
@@ -54,10 +57,29 @@ pub fn load(files: &[PathBuf]) -> Result<(Sources, Vec<usize>), ExitCode> {
             if loaded.contains(&name) {
                 continue;
             }
-            // an unreadable code-list file is reported by the checker at the `from` clause
-            if let Ok(text) = std::fs::read_to_string(&name) {
-                loaded.insert(name.clone());
-                sources.add(name, text);
+            // a missing code-list file is reported by the checker at the `from` clause; one
+            // that is there but is no regular file (`/dev/zero`) or is too large is refused
+            match super::output::read_text_limited(
+                std::path::Path::new(&name),
+                MAX_CODE_LIST_BYTES,
+                "a code list file",
+            ) {
+                Ok(text) => {
+                    loaded.insert(name.clone());
+                    sources.add(name, text);
+                }
+                Err(e) if std::fs::metadata(&name).is_ok() => {
+                    eprintln!(
+                        "error: cannot read code list file `{name}`: {}",
+                        super::output::lower_first(&e.to_string())
+                    );
+                    eprintln!(
+                        "  help: a code list file is a regular CSV file of at most {} MiB",
+                        MAX_CODE_LIST_BYTES >> 20
+                    );
+                    return Err(ExitCode::from(2));
+                }
+                Err(_) => {}
             }
         }
     }

@@ -7,7 +7,7 @@ use qofrules::diag::{Code, Diagnostic};
 use qofrules::model::Population;
 use qofrules::national::PrevalenceFrom;
 use qofrules::pipeline::{self, render, Data, InputFile, Inputs, Loaded, PracticeInputs, RunError};
-use qofrules::population::{read_csv_stream, read_ndjson, Source};
+use qofrules::population::{read_csv_stream, read_ndjson_stream, Source};
 use qofrules::scheme::Scheme;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -164,7 +164,7 @@ pub fn load_scheme(path: &Path) -> Result<Loaded, ExitCode> {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, ExitCode> {
-    std::fs::read(path).map_err(|e| {
+    super::output::read_bytes(path).map_err(|e| {
         eprintln!("error: cannot read `{}`: {e}", path.display());
         ExitCode::from(2)
     })
@@ -236,7 +236,7 @@ fn read_population(path: &Path) -> Result<Population, ExitCode> {
                 eprintln!("error: cannot read `{}`: {e}", shown[2]);
                 ExitCode::from(2)
             };
-            let mut events = std::fs::File::open(&names[2]).map_err(cannot)?;
+            let mut events = super::output::open(&names[2]).map_err(cannot)?;
             read_csv_stream(
                 Source::new(&shown[0], &data[0]),
                 Source::new(&shown[1], &data[1]),
@@ -256,75 +256,37 @@ fn read_population(path: &Path) -> Result<Population, ExitCode> {
 }
 
 fn ndjson(path: &Path) -> Result<Result<Population, qofrules::population::DataErrors>, ExitCode> {
-    let patients = read(path)?;
     let pname = path.display().to_string();
     let practices_path = path.with_file_name(qofrules::population::PRACTICES_FILE);
-    if practices_path.exists() {
-        let practices = read(&practices_path)?;
-        let name = practices_path.display().to_string();
-        Ok(read_ndjson(Some(Source::new(&name, &practices)), Source::new(&pname, &patients)))
-    } else {
-        Ok(read_ndjson(None, Source::new(&pname, &patients)))
-    }
+    let practices = if practices_path.exists() { Some(read(&practices_path)?) } else { None };
+    let name = practices_path.display().to_string();
+    let practices = practices.as_deref().map(|data| Source::new(&name, data));
+    // streamed a line at a time: never the whole file in memory
+    let cannot = |e: std::io::Error| {
+        eprintln!("error: cannot read `{pname}`: {e}");
+        ExitCode::from(2)
+    };
+    let mut patients = super::output::open(path).map_err(cannot)?;
+    read_ndjson_stream(practices, &pname, &mut patients).map_err(cannot)
 }
 
-/// Writes `text` to `path` through a temporary file renamed into place (never a partial
-/// file), or to standard output.
+/// Writes `text` to `path` (never over an input, never a partial file), or to standard
+/// output: [`super::output::write_output`].
 pub fn write_output(path: Option<&Path>, text: &str) -> Result<(), ExitCode> {
-    write_output_with(path, |w| w.write_all(text.as_bytes()))
+    super::output::write_output(path, text)
 }
 
-/// Streams output written by `write` to `path` through a temporary file renamed into place
-/// (never a partial file: on any error the temporary file is removed), or to standard output.
-/// Large JSON results go out this way without first being built as one string.
+/// Streams output to `path` or standard output: [`super::output::write_output_with`]. Large
+/// JSON results go out this way without first being built as one string.
 pub fn write_output_with(
     path: Option<&Path>,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), ExitCode> {
-    let Some(path) = path else {
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-        return write(&mut out).and_then(|()| out.flush()).map_err(|e| {
-            eprintln!("error: cannot write output: {e}");
-            ExitCode::from(2)
-        });
-    };
-    // Only a regular file (or a new path) is replaced through a temporary file. A device or a
-    // pipe (`/dev/null`, `/dev/stdout`, a FIFO) is written in place: renaming over it would
-    // swap the device for a plain file (as root, a broken `/dev/null` for every later program).
-    // A symbolic link is followed, so the file it points at is replaced, not the link.
-    let target = super::output_target(path);
-    let path = target.as_path();
-    if let Ok(meta) = std::fs::metadata(path) {
-        if !meta.is_file() {
-            let res = std::fs::OpenOptions::new().write(true).open(path).and_then(|f| {
-                let mut out = std::io::BufWriter::with_capacity(1 << 16, f);
-                write(&mut out)?;
-                out.flush()
-            });
-            return res.map_err(|e| {
-                eprintln!("error: cannot write `{}`: {e}", path.display());
-                ExitCode::from(2)
-            });
-        }
-    }
-    let file_name = path.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{file_name}.tmp{}", std::process::id()));
-    let res = std::fs::File::create(&tmp)
-        .and_then(|f| {
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, f);
-            write(&mut out)?;
-            out.flush()
-        })
-        .and_then(|()| std::fs::rename(&tmp, path));
-    res.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        eprintln!("error: cannot write `{}`: {e}", path.display());
-        ExitCode::from(2)
-    })
+    super::output::write_output_with(path, write)
 }
 
 fn read_text(path: &Path) -> Result<String, ExitCode> {
-    std::fs::read_to_string(path).map_err(|e| {
+    super::output::read_text(path).map_err(|e| {
         eprintln!("error: cannot read `{}`: {e}", path.display());
         ExitCode::from(2)
     })

@@ -2,7 +2,6 @@
 //! (see `docs/formatting.md`), or with `--check` lists the files that would change.
 
 use clap::Args;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -73,28 +72,15 @@ fn one(path: &Path, check: bool) -> Outcome {
     }
 }
 
-/// Writes a temporary file next to `path` and renames it over `path`, so that a failure never
-/// leaves a half-written rule file. Keeps the original file's permissions.
+/// Replaces the rule file through the CLI's one atomic writer
+/// ([`super::output::replace_file`]): never a half-written file, permissions kept. A device or
+/// a pipe (`fmt /dev/stdin`, say) is refused rather than replaced by a plain file.
 fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    // a symbolic link: replace the file it points at, not the link; never rename over a
-    // device or a pipe (`fmt /dev/stdin`, say)
-    let target = super::output_target(path);
-    let path = target.as_path();
-    if !std::fs::metadata(path)?.is_file() {
+    let target = super::output::output_target(path);
+    if !std::fs::metadata(&target)?.is_file() {
         return Err(std::io::Error::other("not a regular file; format a copy of it instead"));
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new().prefix(".qofrules-fmt-").tempfile_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    if let Ok(meta) = std::fs::metadata(path) {
-        std::fs::set_permissions(tmp.path(), meta.permissions())?;
-    }
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    super::output::replace_file(&target, |w| w.write_all(text.as_bytes()))
 }
 
 /// OS error texts start with a capital; messages here are lowercase.

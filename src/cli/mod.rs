@@ -7,24 +7,12 @@ mod eval;
 mod explain;
 pub mod fmt;
 pub mod inspect;
+pub mod output;
 mod synth;
 mod test;
 
 use clap::{Parser, Subcommand};
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-/// The path an output should be written to: a symbolic link's target (so that replacing the
-/// file through a temporary file and a rename replaces the file it points at, not the link),
-/// else `path` itself. A link that cannot be resolved (dangling) is left as it is.
-fn output_target(path: &Path) -> PathBuf {
-    match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => {
-            std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
-        }
-        _ => path.to_path_buf(),
-    }
-}
 
 #[derive(Parser, Debug)]
 #[command(name = "qofrules", version, about = "A rules engine for QOF-style quality schemes")]

@@ -77,6 +77,61 @@ pub struct SynthArgs {
     pub events_per_patient: Option<usize>,
 }
 
+/// The most events `--events-per-patient` pads a record to: a generous real record, and a
+/// bound on memory (a practice's records are held at once: ~8,000 patients x 10,000 events
+/// is about 2 GB).
+pub const MAX_EVENTS_PER_PATIENT: usize = 10_000;
+
+/// The file synth writes into every folder it creates; `--force` replaces only a folder that
+/// holds it (and nothing but synth's own files).
+pub const MARKER_FILE: &str = ".qofrules-synth";
+
+/// Every file synth may write into its folder: all a folder replaced by `--force` may hold.
+const OWN_FILES: [&str; 7] = [
+    MARKER_FILE,
+    PRACTICES_FILE,
+    PATIENTS_FILE,
+    EVENTS_FILE,
+    NDJSON_FILE,
+    ATTESTED_FILE,
+    HISTORIC_FILE,
+];
+
+/// Why `--force` may not replace `dir`, if it may not: it must be a folder synth wrote (with
+/// [`MARKER_FILE`]) holding nothing but synth's own files.
+fn not_replaceable(dir: &Path) -> Option<String> {
+    if !dir.join(MARKER_FILE).is_file() {
+        return Some("it was not written by `qofrules synth`".into());
+    }
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => return Some(format!("it cannot be read: {e}")),
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => return Some(format!("it cannot be read: {e}")),
+        };
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_file = entry.file_type().map(|t| t.is_file()).unwrap_or(false);
+        if !is_file || !OWN_FILES.contains(&name.as_str()) {
+            return Some(format!("it holds `{name}`, which synth did not write"));
+        }
+    }
+    None
+}
+
+/// Removes a folder synth wrote: its own files, then the folder (never anything else).
+fn remove_own(dir: &Path) -> io::Result<()> {
+    for name in OWN_FILES {
+        match fs::remove_file(dir.join(name)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    fs::remove_dir(dir)
+}
+
 fn usage_error(message: &str, help: &str) -> ExitCode {
     eprintln!("error: {message}\n  help: {help}");
     ExitCode::from(2)
@@ -189,6 +244,12 @@ pub fn run(args: SynthArgs) -> ExitCode {
             "the supported year is `2019-20`",
         );
     };
+    if let Some(n) = args.events_per_patient.filter(|&n| n > MAX_EVENTS_PER_PATIENT) {
+        return usage_error(
+            &format!("`--events-per-patient {n}` is more than {MAX_EVENTS_PER_PATIENT}"),
+            &format!("pad records to at most {MAX_EVENTS_PER_PATIENT} events (a practice's records are held in memory at once)"),
+        );
+    }
     let opts = SynthOptions { seed: args.seed, scale: args.scale, year };
     if let Err(e) = opts.scale_ppm() {
         return usage_error(&e.to_string(), &e.help());
@@ -243,6 +304,14 @@ pub fn run(args: SynthArgs) -> ExitCode {
             "choose a new folder name; only a folder is replaced by `--force`",
         );
     }
+    if out.exists() {
+        if let Some(why) = not_replaceable(&out) {
+            return usage_error(
+                &format!("`--force` will not replace `{shown}`: {why}"),
+                &format!("`--force` only replaces a folder synth wrote (it holds `{MARKER_FILE}`) with nothing else in it; choose a new folder, or move this one away yourself"),
+            );
+        }
+    }
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -268,6 +337,17 @@ pub fn run(args: SynthArgs) -> ExitCode {
         );
     }
     let started = Instant::now();
+    let marker = fs::write(
+        tmp.join(MARKER_FILE),
+        "written by `qofrules synth`: `--force` may replace this folder\n",
+    );
+    if let Err(e) = marker {
+        let _ = fs::remove_dir_all(&tmp);
+        return usage_error(
+            &format!("cannot write `{shown}`: {e}"),
+            "check free space and permissions",
+        );
+    }
     let result =
         write_population(&tmp, &selection, &opts, args.format, args.events_per_patient, pped).map(
             |r| r.and_then(|t| write_inputs(&tmp, &t.practice_list, &spec, opts.seed).map(|()| t)),
@@ -303,7 +383,12 @@ pub fn run(args: SynthArgs) -> ExitCode {
         return usage_error(&format!("cannot create `{shown}`: {e}"), "check permissions");
     }
     if had_old {
-        let _ = fs::remove_dir_all(&old);
+        if let Err(e) = remove_own(&old) {
+            eprintln!(
+                "warning: the old `{shown}` was moved to `{}` but not removed: {e}",
+                old.display()
+            );
+        }
     }
     let secs = started.elapsed().as_secs_f64();
     eprintln!(

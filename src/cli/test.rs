@@ -2,7 +2,6 @@
 //! test and the explanation of each failure; exit 1 on any failure.
 
 use super::check::{load, report, ErrorFormat};
-use qofrules::diag::LineIndex;
 use qofrules::eval::outcome_text;
 use qofrules::pipeline;
 use std::path::PathBuf;
@@ -42,7 +41,7 @@ pub fn run(args: TestArgs) -> ExitCode {
         println!("{name}: {} tests", r.tests.len());
         for t in &r.tests {
             let f = &sources.files[t.file];
-            let line = LineIndex::new(&f.text).position(&f.text, t.span.start as usize).line;
+            let line = f.line_index().line_of(t.span.start as usize);
             println!("  {} {} (line {line})", if t.passed { "pass" } else { "FAIL" }, t.name);
             for e in &t.errors {
                 println!("      {e}");

@@ -6,6 +6,34 @@
 use crate::pay::PayResult;
 use std::collections::BTreeMap;
 
+/// The result as JSON without its practices (scheme, national figures, networks, total,
+/// warnings): the CSV and the table take the practices one at a time ([`practice_values`]),
+/// never the whole result as one tree (gigabytes for a large run).
+fn head_value(r: &PayResult<'_>) -> Result<serde_json::Value, serde_json::Error> {
+    #[derive(serde::Serialize)]
+    struct Head<'r, 'a> {
+        scheme: &'r crate::pay::SchemeInfo<'a>,
+        national: &'r crate::pay::national::NationalReport,
+        networks: &'r [crate::pay::NetworkResult<'a>],
+        total: &'r crate::pay::Total,
+        warnings: &'r [crate::pay::PayWarning],
+    }
+    serde_json::to_value(Head {
+        scheme: &r.scheme,
+        national: &r.national,
+        networks: &r.networks,
+        total: &r.total,
+        warnings: &r.warnings,
+    })
+}
+
+/// Each practice's result as JSON, one at a time.
+fn practice_values<'r>(
+    r: &'r PayResult<'_>,
+) -> impl Iterator<Item = Result<serde_json::Value, serde_json::Error>> + 'r {
+    r.practices.iter().map(serde_json::to_value)
+}
+
 /// A JSON scalar as a plain cell (`null` -> empty).
 fn cell(v: &serde_json::Value) -> String {
     match v {
@@ -56,11 +84,12 @@ fn group_factors(p: &serde_json::Value) -> BTreeMap<String, (String, String)> {
 
 /// `qofrules eval --format csv`: one row per practice and indicator.
 pub fn csv(r: &PayResult<'_>) -> Result<String, serde_json::Error> {
-    let v = serde_json::to_value(r)?;
+    let v = head_value(r)?;
     let mut out = CSV_COLUMNS.join(",");
     out.push('\n');
     let empty = Vec::new();
-    for p in v["practices"].as_array().unwrap_or(&empty) {
+    for p in practice_values(r) {
+        let p = &p?;
         let groups = group_factors(p);
         for i in p["indicators"].as_array().unwrap_or(&empty) {
             let group = cell(&i["group"]);
@@ -113,11 +142,11 @@ fn places(s: &str, places: u32) -> String {
 
 /// The CPI of each practice and the APDF of each prevalence-adjusted group, under a row of
 /// national prevalence (figures shown rounded; the JSON and CSV keep them exact).
-fn factors_table(v: &serde_json::Value) -> String {
+fn factors_table(r: &PayResult<'_>, v: &serde_json::Value) -> Result<String, serde_json::Error> {
     let empty = Vec::new();
-    let practices = v["practices"].as_array().unwrap_or(&empty);
     let mut groups: Vec<String> = Vec::new();
-    for p in practices {
+    for p in practice_values(r) {
+        let p = &p?;
         for g in p["groups"].as_array().unwrap_or(&empty) {
             let id = cell(&g["group"]);
             if !groups.contains(&id) {
@@ -138,7 +167,8 @@ fn factors_table(v: &serde_json::Value) -> String {
         });
     }
     rows.push(national);
-    for p in practices {
+    for p in practice_values(r) {
+        let p = &p?;
         let factors = group_factors(p);
         let mut row = vec![cell(&p["practice_id"]), places(&cell(&p["cpi"]), 4)];
         for g in &groups {
@@ -154,7 +184,7 @@ fn factors_table(v: &serde_json::Value) -> String {
         cell(&v["national"]["average_list_size"])
     );
     out.push_str(&aligned(&rows, &widths, 1, |k| k == 1));
-    out
+    Ok(out)
 }
 
 /// Rows as aligned text: columns from `right_from` on are right-aligned, and a rule follows
@@ -203,7 +233,7 @@ fn points2(v: &serde_json::Value) -> String {
 /// `qofrules eval --format table`: practices, networks and the total, then the CPI and APDF
 /// of each practice, then the pay warnings.
 pub fn table(r: &PayResult<'_>) -> Result<String, serde_json::Error> {
-    let v = serde_json::to_value(r)?;
+    let v = head_value(r)?;
     let empty = Vec::new();
     let mut rows: Vec<[String; 5]> = vec![[
         "practice".into(),
@@ -212,7 +242,8 @@ pub fn table(r: &PayResult<'_>) -> Result<String, serde_json::Error> {
         "points".into(),
         "payment".into(),
     ]];
-    for p in v["practices"].as_array().unwrap_or(&empty) {
+    for p in practice_values(r) {
+        let p = &p?;
         rows.push([
             cell(&p["practice_id"]),
             cell(&p["network_id"]),
@@ -252,7 +283,7 @@ pub fn table(r: &PayResult<'_>) -> Result<String, serde_json::Error> {
         cell(&v["national"]["prevalence_source"])
     ));
     out.push_str(&aligned(&rows, &widths, 2, |k| k == 0 || k == rows.len() - 2));
-    out.push_str(&factors_table(&v));
+    out.push_str(&factors_table(r, &v)?);
     for w in v["warnings"].as_array().unwrap_or(&empty) {
         out.push_str(&format!(
             "warning: {} ({} practices, e.g. {})\n",

@@ -19,7 +19,7 @@ mod read;
 mod write;
 
 pub use error::{DataError, DataErrors};
-pub use read::is_snomed_id;
+pub use read::{is_snomed_id, MAX_LINE_BYTES};
 pub use write::{
     write_csv, write_ndjson, CsvWriter, NdjsonWriter, EVENTS_HEADER, PATIENTS_HEADER,
     PRACTICES_HEADER,
@@ -187,6 +187,36 @@ pub fn read_ndjson(
     practices: Option<Source<'_>>,
     patients: Source<'_>,
 ) -> Result<Population, DataErrors> {
+    let read = |pindex: Option<&FxMap<String, usize>>, pfile: &str, errors: &mut DataErrors| {
+        Ok(read::read_ndjson_patients(&patients, pindex, pfile, errors))
+    };
+    match read_ndjson_inner(practices, read) {
+        Ok(r) => r,
+        Err(e) => Err(DataError::new(patients.name, None, format!("cannot read: {e}")).into()),
+    }
+}
+
+/// Reads an NDJSON population as [`read_ndjson`] does, with the patients streamed from
+/// `patients` a line at a time (never the whole file in memory; a line may be at most
+/// [`MAX_LINE_BYTES`]). The outer error is a failure to read the stream.
+pub fn read_ndjson_stream(
+    practices: Option<Source<'_>>,
+    patients_name: &str,
+    patients: &mut dyn std::io::Read,
+) -> std::io::Result<Result<Population, DataErrors>> {
+    read_ndjson_inner(practices, |pindex, pfile, errors| {
+        read::read_ndjson_stream(patients_name, patients, pindex, pfile, errors)
+    })
+}
+
+fn read_ndjson_inner(
+    practices: Option<Source<'_>>,
+    read_patients: impl FnOnce(
+        Option<&FxMap<String, usize>>,
+        &str,
+        &mut DataErrors,
+    ) -> std::io::Result<Vec<Patient>>,
+) -> std::io::Result<Result<Population, DataErrors>> {
     let mut errors = DataErrors::default();
     let (practice_list, pindex) = match &practices {
         Some(src) => {
@@ -197,10 +227,9 @@ pub fn read_ndjson(
         None => (Vec::new(), None),
     };
     let pfile = practices.map_or(PRACTICES_FILE, |s| s.name);
-    let mut patient_list =
-        read::read_ndjson_patients(&patients, pindex.as_ref(), pfile, &mut errors);
+    let mut patient_list = read_patients(pindex.as_ref(), pfile, &mut errors)?;
     if !errors.is_empty() {
-        return Err(errors);
+        return Ok(Err(errors));
     }
     sort_events(&mut patient_list);
     let practice_list = if practices.is_some() {
@@ -219,7 +248,7 @@ pub fn read_ndjson(
         }
         list
     };
-    Ok(Population { practices: practice_list, patients: patient_list })
+    Ok(Ok(Population { practices: practice_list, patients: patient_list }))
 }
 
 #[cfg(test)]

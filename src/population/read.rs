@@ -635,10 +635,19 @@ pub(crate) fn read_events(
                 {
                     i + 1
                 }
-                _ => {
+                found => {
                     // One line longer than a block (or only blank lines before the header):
-                    // read on.
-                    let want = buf.len().saturating_mul(2).max(block_size);
+                    // read on, up to the longest line allowed.
+                    if buf.len() > MAX_LINE_BYTES {
+                        let row = match (found, &lay) {
+                            (None, Some(_)) => base,
+                            // the header, after any blank lines
+                            _ => 1 + memchr::memchr_iter(b'\n', &buf).count(),
+                        };
+                        errors.push(line_too_long(name, row));
+                        return Ok(());
+                    }
+                    let want = buf.len().saturating_mul(2).max(block_size).min(MAX_LINE_BYTES + 1);
                     eof = fill(reader, &mut buf, want)?;
                     continue;
                 }
@@ -1137,26 +1146,41 @@ impl PartState<'_, '_> {
 }
 
 /// Reads NDJSON patients (one `Patient` object per line).
-pub(crate) fn read_ndjson_patients(
-    src: &Source<'_>,
-    practices: Option<&FxMap<String, usize>>,
-    practices_file: &str,
-    errors: &mut DataErrors,
-) -> Vec<Patient> {
-    let mut out: Vec<Patient> = Vec::new();
-    let mut seen: FxMap<String, usize> = FxMap::default();
-    let mut data = src.data;
-    if data.starts_with(b"\xEF\xBB\xBF") {
-        data = &data[3..];
+/// Reads NDJSON patients a line at a time (from bytes in memory or from a stream, through
+/// [`read_ndjson_patients`] and [`read_ndjson_stream`]).
+pub(crate) struct NdjsonPatients<'a> {
+    name: &'a str,
+    practices: Option<&'a FxMap<String, usize>>,
+    practices_file: &'a str,
+    out: Vec<Patient>,
+    seen: FxMap<String, usize>,
+}
+
+impl<'a> NdjsonPatients<'a> {
+    pub(crate) fn new(
+        name: &'a str,
+        practices: Option<&'a FxMap<String, usize>>,
+        practices_file: &'a str,
+    ) -> Self {
+        NdjsonPatients { name, practices, practices_file, out: Vec::new(), seen: FxMap::default() }
     }
-    for (i, line) in data.split(|&b| b == b'\n').enumerate() {
-        let row = i + 1;
+
+    pub(crate) fn finish(self) -> Vec<Patient> {
+        self.out
+    }
+
+    /// Reads line `row` (without its line end; a byte-order mark already removed); returns
+    /// false once reading should stop (too many errors).
+    pub(crate) fn line(&mut self, row: usize, line: &[u8], errors: &mut DataErrors) -> bool {
+        let (out, seen, practices, practices_file) =
+            (&mut self.out, &mut self.seen, self.practices, self.practices_file);
+        let src = Source::new(self.name, &[]);
         if line.iter().all(|b| b.is_ascii_whitespace()) {
-            continue;
+            return true;
         }
         if errors.full() {
             errors.truncated = true;
-            break;
+            return false;
         }
         let p: Patient = match serde_json::from_slice(line) {
             Ok(p) => p,
@@ -1167,14 +1191,14 @@ pub(crate) fn read_ndjson_patients(
                     None => msg,
                 };
                 errors.push(
-                    DataError::new(
-                        src.name,
-                        Some(row),
-                        format!("{msg} (at character {})", e.column()),
-                    )
-                    .help("each line is one patient: {\"patient_id\": \"P1\", \"practice_id\": \"A81001\", \"birth_date\": \"1950-04-01\", \"sex\": \"female\", \"registered_on\": \"2001-01-01\", \"events\": [{\"date\": \"2019-06-01\", \"code\": 999791000000106, \"value\": 48}]}"),
-                );
-                continue;
+                DataError::new(
+                    src.name,
+                    Some(row),
+                    format!("{msg} (at character {})", e.column()),
+                )
+                .help("each line is one patient: {\"patient_id\": \"P1\", \"practice_id\": \"A81001\", \"birth_date\": \"1950-04-01\", \"sex\": \"female\", \"registered_on\": \"2001-01-01\", \"events\": [{\"date\": \"2019-06-01\", \"code\": 999791000000106, \"value\": 48}]}"),
+            );
+                return true;
             }
         };
         let before = errors.errors.len();
@@ -1201,10 +1225,10 @@ pub(crate) fn read_ndjson_patients(
         if let Some(d) = p.deprivation_decile {
             if !(1..=10).contains(&d) {
                 errors.push(
-                    DataError::new(src.name, Some(row), format!("`{d}` is not a deprivation decile"))
-                        .column("deprivation_decile")
-                        .help("deciles run from 1 (most deprived) to 10 (least deprived); leave the field out when unknown"),
-                );
+                DataError::new(src.name, Some(row), format!("`{d}` is not a deprivation decile"))
+                    .column("deprivation_decile")
+                    .help("deciles run from 1 (most deprived) to 10 (least deprived); leave the field out when unknown"),
+            );
             }
         }
         if p.registered_on < p.birth_date {
@@ -1260,8 +1284,71 @@ pub(crate) fn read_ndjson_patients(
             seen.insert(p.patient_id.clone(), row);
             out.push(p);
         }
+        true
     }
-    out
+}
+
+/// Reads the NDJSON patients of `src`, held in memory.
+pub(crate) fn read_ndjson_patients(
+    src: &Source<'_>,
+    practices: Option<&FxMap<String, usize>>,
+    practices_file: &str,
+    errors: &mut DataErrors,
+) -> Vec<Patient> {
+    let mut reader = NdjsonPatients::new(src.name, practices, practices_file);
+    let data = src.data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(src.data);
+    for (i, line) in data.split(|&b| b == b'\n').enumerate() {
+        if !reader.line(i + 1, line, errors) {
+            break;
+        }
+    }
+    reader.finish()
+}
+
+/// Reads NDJSON patients from a stream a line at a time: the file is never whole in memory,
+/// and a line longer than [`MAX_LINE_BYTES`] is an error at its row (reading stops there).
+pub(crate) fn read_ndjson_stream(
+    name: &str,
+    input: &mut dyn std::io::Read,
+    practices: Option<&FxMap<String, usize>>,
+    practices_file: &str,
+    errors: &mut DataErrors,
+) -> std::io::Result<Vec<Patient>> {
+    use std::io::BufRead;
+    let mut reader = NdjsonPatients::new(name, practices, practices_file);
+    let mut input = std::io::BufReader::with_capacity(1 << 20, input);
+    let mut line = Vec::new();
+    let mut row = 0;
+    loop {
+        line.clear();
+        let n = (&mut input).take(MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut line)?;
+        if n == 0 {
+            break;
+        }
+        row += 1;
+        if line.len() > MAX_LINE_BYTES && line.last() != Some(&b'\n') {
+            errors.push(line_too_long(name, row));
+            break;
+        }
+        let mut text = line.strip_suffix(b"\n").unwrap_or(&line);
+        if row == 1 {
+            text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+        }
+        if !reader.line(row, text, errors) {
+            break;
+        }
+    }
+    Ok(reader.finish())
+}
+
+/// The longest line a streamed population file may have (`events.csv`, `patients.ndjson`):
+/// 16 MiB. A longer line (a file without line ends, say) is an error at its row, not a
+/// buffer of the whole file.
+pub const MAX_LINE_BYTES: usize = 16 << 20;
+
+fn line_too_long(name: &str, row: usize) -> DataError {
+    DataError::new(name, Some(row), format!("the line is longer than {} MiB", MAX_LINE_BYTES >> 20))
+        .help("each line is one record; is this the right file, with line ends?")
 }
 
 #[cfg(test)]

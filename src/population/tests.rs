@@ -411,3 +411,92 @@ fn split_reading_with_quotes_reads_on_one_thread() {
         }
     }
 }
+
+/// Text, then the byte `fill` for ever: a file without a line end as large as the disk.
+struct Endless {
+    head: Vec<u8>,
+    at: usize,
+    fill: u8,
+    /// Bytes given after the head, to check that reading stopped near the bound.
+    given: usize,
+}
+
+impl Endless {
+    fn new(head: &str, fill: u8) -> Self {
+        Endless { head: head.as_bytes().to_vec(), at: 0, fill, given: 0 }
+    }
+}
+
+impl std::io::Read for Endless {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.at < self.head.len() {
+            let n = buf.len().min(self.head.len() - self.at);
+            buf[..n].copy_from_slice(&self.head[self.at..self.at + n]);
+            self.at += n;
+            return Ok(n);
+        }
+        buf.fill(self.fill);
+        self.given += buf.len();
+        Ok(buf.len())
+    }
+}
+
+/// A streamed `events.csv` line longer than [`MAX_LINE_BYTES`] is an error at its row, read
+/// no further than the bound (it used to be buffered whole, 5 GB for a 5 GB file).
+#[test]
+fn a_streamed_line_longer_than_the_bound_is_an_error_at_its_row() {
+    let stream = |head: &str| {
+        let mut ev = Endless::new(head, b'x');
+        let r = read_csv_stream_tuned(
+            Source::new("practices.csv", PRACTICES.as_bytes()),
+            Source::new("patients.csv", PATIENTS.as_bytes()),
+            "events.csv",
+            &mut ev,
+            1,
+            1 << 20,
+            1 << 20,
+        )
+        .unwrap();
+        assert!(ev.given <= 2 * MAX_LINE_BYTES + (1 << 20), "read {} bytes", ev.given);
+        r.expect_err("an error").render()
+    };
+    let body = "patient_id,date,code,value\np1,2019-06-01,999791000000106,48\np1,2019-";
+    let e = stream(body);
+    assert!(e.contains("the line is longer than 16 MiB"), "{e}");
+    assert!(e.contains("--> events.csv, row 3"), "{e}");
+    let e = stream("patient_id,da");
+    assert!(e.contains("--> events.csv, row 1"), "{e}");
+}
+
+/// NDJSON is streamed a line at a time, with the same bound, and reads as from bytes.
+#[test]
+fn ndjson_is_streamed_with_the_same_result_and_the_line_bound() {
+    let pop = read(PRACTICES, PATIENTS, EVENTS).unwrap();
+    let (pr, nd) = write_ndjson(&pop, Vec::new(), Vec::new()).unwrap();
+    let whole =
+        read_ndjson(Some(Source::new("practices.csv", &pr)), Source::new("patients.ndjson", &nd))
+            .unwrap();
+    let streamed = read_ndjson_stream(
+        Some(Source::new("practices.csv", &pr)),
+        "patients.ndjson",
+        &mut nd.as_slice(),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(whole, streamed);
+    assert_eq!(streamed, pop);
+    // errors at the same rows, with or without a byte-order mark
+    let bad = [b"\xEF\xBB\xBF".as_slice(), &nd, b"{\"patient_id\": 3}\n"].concat();
+    let a = read_ndjson(None, Source::new("patients.ndjson", &bad)).unwrap_err();
+    let b = read_ndjson_stream(None, "patients.ndjson", &mut bad.as_slice()).unwrap().unwrap_err();
+    assert_eq!(a, b);
+    assert_eq!(a.errors[0].row, Some(4));
+
+    let first = String::from_utf8(nd.split(|&b| b == b'\n').next().unwrap().to_vec()).unwrap();
+    let mut endless = Endless::new(&format!("{first}\n{{\"patient_id\": \""), b'x');
+    let e = read_ndjson_stream(None, "patients.ndjson", &mut endless).unwrap().unwrap_err();
+    assert!(endless.given <= MAX_LINE_BYTES + (2 << 20), "read {} bytes", endless.given);
+    let e = e.render();
+    assert!(e.contains("the line is longer than 16 MiB"), "{e}");
+    assert!(e.contains("--> patients.ndjson, row 2"), "{e}");
+}

@@ -6,5 +6,6 @@ mod check;
 mod compare;
 mod eval;
 mod fmt;
+mod robust;
 mod session_parity;
 mod synth;

@@ -42,7 +42,14 @@ fn writes_csv_that_reads_back_and_never_overwrites() {
     assert_eq!(entries(&dir), ["pop"], "no temporary folder is left behind");
     assert_eq!(
         entries(&out),
-        ["attested.csv", "events.csv", "historic.csv", "patients.csv", "practices.csv"]
+        [
+            ".qofrules-synth",
+            "attested.csv",
+            "events.csv",
+            "historic.csv",
+            "patients.csv",
+            "practices.csv"
+        ]
     );
     let read = |f: &str| fs::read(out.join(f)).unwrap();
     let (pr, pa, ev) = (read("practices.csv"), read("patients.csv"), read("events.csv"));
@@ -94,7 +101,10 @@ fn writes_ndjson() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(entries(&out), ["attested.csv", "historic.csv", "patients.ndjson", "practices.csv"]);
+    assert_eq!(
+        entries(&out),
+        [".qofrules-synth", "attested.csv", "historic.csv", "patients.ndjson", "practices.csv"]
+    );
     let pr = fs::read(out.join("practices.csv")).unwrap();
     let pa = fs::read(out.join("patients.ndjson")).unwrap();
     let pop =

@@ -1,0 +1,325 @@
+//! The CLI past its readers (issue #21): a closed pipe ends output quietly, an output never
+//! replaces an input or follows a planted file, `synth --force` replaces only its own folders,
+//! absurd sizes are clean errors.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_qofrules");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("qofrules-cli-robust-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&d);
+    fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn run(args: &[&str], cwd: &Path) -> Output {
+    Command::new(BIN).args(args).current_dir(cwd).output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn shipped() -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(Path::new(ROOT).join("rules"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "qof"))
+        .map(|p| p.display().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Runs `args` with standard output (or, with `stderr`, both streams) into a pipe whose
+/// reader goes away after `keep` lines; returns the exit code and what was written to the
+/// other stream.
+fn closed_pipe(args: &[String], cwd: &Path, keep: usize, stderr: bool) -> (Option<i32>, String) {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).current_dir(cwd).stdin(Stdio::null());
+    if stderr {
+        cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+    } else {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut other = String::new();
+    if stderr {
+        let mut r = BufReader::new(child.stderr.take().unwrap());
+        for _ in 0..keep {
+            let mut line = String::new();
+            r.read_line(&mut line).unwrap();
+        }
+        drop(r);
+    } else {
+        let mut r = BufReader::new(child.stdout.take().unwrap());
+        for _ in 0..keep {
+            let mut line = String::new();
+            r.read_line(&mut line).unwrap();
+        }
+        drop(r);
+        let mut e = child.stderr.take().unwrap();
+        std::io::Read::read_to_string(&mut e, &mut other).unwrap();
+    }
+    let status = child.wait().unwrap();
+    (status.code(), other)
+}
+
+fn args(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+/// `qofrules test rules/*.qof | head -1` and the like: the output of every shipped scheme's
+/// tests (over 100 KB, more than a pipe holds) into a pipe closed after a line exits with the
+/// usual code, no panic and nothing on stderr.
+#[test]
+fn a_closed_stdout_pipe_ends_the_output_quietly() {
+    let d = scratch("pipe_out");
+    let mut test = args(&["test"]);
+    test.extend(shipped());
+    let (code, err) = closed_pipe(&test, &d, 1, false);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.is_empty(), "{err}");
+
+    // fmt --check lists files that would change: a few thousand of them
+    let mut fmt = args(&["fmt", "--check"]);
+    for k in 0..3000 {
+        let name = format!("unformatted-file-with-a-rather-long-name-{k:05}.qof");
+        fs::write(d.join(&name), "scheme   t \"T\" { period 2019-04-01 to 2020-03-31 }\n").unwrap();
+        fmt.push(name);
+    }
+    let (code, err) = closed_pipe(&fmt, &d, 1, false);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.is_empty(), "{err}");
+
+    // a streamed JSON result
+    let eval = args(&["eval", &format!("{ROOT}/rules/qof-2019-20.qof"), "--format", "json"]);
+    let (code, err) = closed_pipe(&eval, &d, 1, false);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("cannot write"), "{err}");
+}
+
+/// `qofrules check ... 2>&1 | head`: hundreds of code frames into a closed stderr.
+#[test]
+fn a_closed_stderr_pipe_ends_the_messages_quietly() {
+    let d = scratch("pipe_err");
+    let mut check = args(&["check"]);
+    for k in 0..30 {
+        let mut text = String::from("scheme t \"T\" { period 2019-04-01 to 2020-03-31 }\n");
+        for r in 0..100 {
+            text.push_str(&format!("register R{r} \"R\" {{ patients aged or over }}\n"));
+        }
+        fs::write(d.join(format!("bad{k}.qof")), text).unwrap();
+        check.push(format!("bad{k}.qof"));
+    }
+    let (code, _) = closed_pipe(&check, &d, 1, true);
+    assert_eq!(code, Some(1));
+
+    // synth writes its summary at the end, long after the reader left
+    let synth = args(&["synth", "--practices", "A81001", "--scale", "0.05", "--out", "pop"]);
+    let (code, _) = closed_pipe(&synth, &d, 0, true);
+    assert_eq!(code, Some(0));
+    assert!(d.join("pop/events.csv").is_file(), "the output is written all the same");
+}
+
+fn assert_refused(o: &Output, path: &str) {
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(o));
+    let e = stderr(o);
+    assert!(e.contains(&format!("error: the output `{path}` is one of the inputs")), "{e}");
+    assert!(e.contains("help: write the output to another file"), "{e}");
+    assert!(!e.contains("panicked"), "{e}");
+}
+
+/// `eval s.qof -o s.qof`, `eval ... -o pop/events.csv`, `compare a.qof b.qof --out a.qof`, and
+/// the same through a link: refused, the input untouched.
+#[test]
+fn an_output_never_replaces_an_input() {
+    let d = scratch("over_input");
+    let scheme = fs::read_to_string(Path::new(ROOT).join("rules/qof-2019-20.qof")).unwrap();
+    fs::write(d.join("s.qof"), &scheme).unwrap();
+    fs::write(d.join("b.qof"), &scheme).unwrap();
+    let o = run(&["eval", "s.qof", "-o", "s.qof"], &d);
+    assert_refused(&o, "s.qof");
+    assert_eq!(fs::read_to_string(d.join("s.qof")).unwrap(), scheme);
+
+    let o = run(&["compare", "s.qof", "b.qof", "--out", "s.qof"], &d);
+    assert_refused(&o, "s.qof");
+    assert_eq!(fs::read_to_string(d.join("s.qof")).unwrap(), scheme);
+
+    let o = run(&["synth", "--practices", "A81001", "--scale", "0.05", "--out", "pop"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let events = fs::read(d.join("pop/events.csv")).unwrap();
+    let o = run(&["eval", "s.qof", "--population", "pop", "-o", "pop/events.csv"], &d);
+    assert_refused(&o, "pop/events.csv");
+    assert_eq!(fs::read(d.join("pop/events.csv")).unwrap(), events);
+
+    #[cfg(unix)]
+    {
+        // the same file under another name
+        std::os::unix::fs::symlink("s.qof", d.join("link.qof")).unwrap();
+        let o = run(&["eval", "s.qof", "-o", "link.qof"], &d);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("is one of the inputs (`s.qof`)"), "{}", stderr(&o));
+        fs::hard_link(d.join("s.qof"), d.join("hard.qof")).unwrap();
+        let o = run(&["eval", "s.qof", "-o", "hard.qof"], &d);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert_eq!(fs::read_to_string(d.join("s.qof")).unwrap(), scheme);
+    }
+}
+
+/// A replaced output keeps its permissions (0600 stays 0600) and no temporary file is left.
+#[cfg(unix)]
+#[test]
+fn a_replaced_output_keeps_its_permissions_and_no_temporary_file_is_left() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = scratch("perms");
+    fs::write(d.join("secret.csv"), "old").unwrap();
+    fs::set_permissions(d.join("secret.csv"), fs::Permissions::from_mode(0o600)).unwrap();
+    let scheme = format!("{ROOT}/rules/qof-2019-20.qof");
+    let o = run(&["eval", &scheme, "--format", "csv", "-o", "secret.csv"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let meta = fs::metadata(d.join("secret.csv")).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert!(fs::read_to_string(d.join("secret.csv")).unwrap().starts_with("practice_id,"));
+    let names: Vec<String> = fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["secret.csv"], "no temporary file is left");
+}
+
+/// `synth --force` replaces only a folder synth wrote, holding nothing else: never a folder of
+/// the user's (`--out "$(pwd)"`), never one synth wrote that has gained a file of the user's.
+#[test]
+fn synth_force_replaces_only_its_own_folders() {
+    let d = scratch("force");
+    let synth = |out: &str| {
+        run(&["synth", "--practices", "A81001", "--scale", "0.05", "--out", out, "--force"], &d)
+    };
+    fs::create_dir_all(d.join("mine")).unwrap();
+    fs::write(d.join("mine/thesis.txt"), "years of work").unwrap();
+    fs::write(d.join("mine/events.csv"), "patient_id,date,code,value\n").unwrap();
+    let o = synth("mine");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains(
+            "error: `--force` will not replace `mine`: it was not written by `qofrules synth`"
+        ),
+        "{e}"
+    );
+    assert!(e.contains("help: `--force` only replaces a folder synth wrote"), "{e}");
+    assert_eq!(fs::read_to_string(d.join("mine/thesis.txt")).unwrap(), "years of work");
+
+    // the current folder, by its full path
+    let here = d.display().to_string();
+    let o = synth(&here);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(d.join("mine/thesis.txt").is_file());
+
+    // synth's own folder is replaced, and again; once it holds a file of the user's, not
+    let o = synth("pop");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(d.join("pop/.qofrules-synth").is_file());
+    let o = synth("pop");
+    assert!(o.status.success(), "{}", stderr(&o));
+    fs::write(d.join("pop/notes.md"), "mine").unwrap();
+    let o = synth("pop");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("it holds `notes.md`, which synth did not write"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(fs::read_to_string(d.join("pop/notes.md")).unwrap(), "mine");
+    let mut left: Vec<String> = fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["mine", "pop"], "no temporary or old folder is left");
+}
+
+/// `--events-per-patient 99999999999999`: a usage error before anything is written.
+#[test]
+fn synth_bounds_the_events_per_patient() {
+    let d = scratch("pad");
+    let o = run(
+        &[
+            "synth",
+            "--practices",
+            "A81001",
+            "--events-per-patient",
+            "99999999999999",
+            "--out",
+            "pop",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("error: `--events-per-patient 99999999999999` is more than 10000"), "{e}");
+    assert!(e.contains("help: pad records to at most 10000 events"), "{e}");
+    assert_eq!(fs::read_dir(&d).unwrap().count(), 0, "no folder, temporary or not, is left");
+}
+
+/// A code list `from "/dev/zero"` (a device, read for ever) or from a file past 16 MiB is
+/// refused with an error, not read until the memory runs out.
+#[cfg(unix)]
+#[test]
+fn a_code_list_file_must_be_a_small_regular_file() {
+    let d = scratch("codelist");
+    let scheme = |from: &str| {
+        format!(
+            "scheme t \"T\" {{ period 2019-04-01 to 2020-03-31 }}\ncodelist DM_COD \"D\" from \"{from}\"\n"
+        )
+    };
+    fs::write(d.join("zero.qof"), scheme("/dev/zero")).unwrap();
+    let o = run(&["check", "zero.qof"], &d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("error: cannot read code list file `/dev/zero`: a code list file must be a regular file"),
+        "{e}"
+    );
+    assert!(e.contains("help: a code list file is a regular CSV file of at most 16 MiB"), "{e}");
+
+    let big = fs::File::create(d.join("big.csv")).unwrap();
+    big.set_len((16 << 20) + 1).unwrap();
+    fs::write(d.join("big.qof"), scheme("big.csv")).unwrap();
+    let o = run(&["check", "big.qof"], &d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("a code list file is larger than 16 MiB"), "{}", stderr(&o));
+}
+
+/// `eval` streams `patients.ndjson`: the same result as the same population in CSV.
+#[test]
+fn eval_of_streamed_ndjson_equals_csv() {
+    let d = scratch("ndjson");
+    for (format, out) in [("csv", "csv"), ("ndjson", "nd")] {
+        let o = run(
+            &["synth", "--practices", "A81001", "--scale", "0.1", "--format", format, "--out", out],
+            &d,
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let scheme = format!("{ROOT}/rules/qof-2019-20.qof");
+    let eval = |pop: &str| {
+        // the practice-level inputs of the folder, also for the file alone
+        let (at, hi) = ("csv/attested.csv", "csv/historic.csv");
+        let args = ["eval", &scheme, "--population", pop, "--format", "csv"];
+        let o = run(&[&args[..], &["--attested", at, "--historic", hi]].concat(), &d);
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let csv = eval("csv");
+    assert!(csv.lines().count() > 10, "{csv}");
+    assert!(eval("nd") == csv, "the same as the CSV population");
+    assert!(eval("nd/patients.ndjson") == csv, "the same as the CSV population");
+}
