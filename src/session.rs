@@ -558,7 +558,7 @@ impl Session {
         let Some(scheme) = scheme.filter(|_| errors.is_empty()) else {
             return Err(errors);
         };
-        let prog = compile(&scheme).map_err(|d| problems(&sources, 0, &d))?;
+        let prog = compile(&scheme);
         let c = Rc::new(Compiled { text: text.to_string(), sources, scheme, prog, warnings });
         self.cache.insert(0, Rc::clone(&c));
         self.cache.truncate(2);

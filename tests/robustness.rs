@@ -4,6 +4,9 @@
 
 use qofrules::check::check_text;
 
+#[path = "common/resolved.rs"]
+mod resolved;
+
 /// A small deterministic generator (xorshift64*), so failures reproduce.
 struct Rng(u64);
 impl Rng {
@@ -27,12 +30,21 @@ fn assert_sane(text: &str) {
         assert!(!d.message.is_empty());
     }
     assert_eq!(checked.scheme.is_some(), checked.errors() == 0);
-    // A scheme the checker accepts always compiles: the checker reads every name and number
-    // the compiler reads, in the same ranges.
+    // A scheme the checker accepts is resolved (every name to the right index, every number
+    // parsed), so it compiles, and the program has every entry its indices point to.
     if let Some(scheme) = &checked.scheme {
-        if let Err(e) = qofrules::compile::compile(scheme) {
-            panic!("a checked scheme did not compile: {e:?}\n{text}");
-        }
+        resolved::assert_resolved(scheme, &qofrules::compile::compile(scheme));
+    }
+}
+
+/// Every shipped scheme (variants through their whole `extends` chain) is resolved to the
+/// names it was written with.
+#[test]
+fn every_shipped_scheme_is_resolved_to_its_names() {
+    for (path, text) in qofrules::shipped::SCHEMES {
+        let (_, checked) = check_text(path, text);
+        let scheme = checked.scheme.unwrap_or_else(|| panic!("{path} does not check"));
+        resolved::assert_resolved(&scheme, &qofrules::compile::compile(&scheme));
     }
 }
 

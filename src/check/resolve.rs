@@ -33,11 +33,32 @@ const MAX_SUGGESTIONS: usize = 200;
 pub(super) struct Table<T> {
     items: Vec<Option<(String, T)>>,
     index: HashMap<String, usize>,
+    /// Per slot, the number of live entries before it (set by [`Table::freeze`]).
+    ranks: Vec<usize>,
 }
 
 impl<T> Table<T> {
     fn new() -> Self {
-        Table { items: Vec::new(), index: HashMap::new() }
+        Table { items: Vec::new(), index: HashMap::new(), ranks: Vec::new() }
+    }
+    /// Records every entry's rank once the table is complete (after inheritance).
+    fn freeze(&mut self) {
+        let mut n = 0;
+        self.ranks = self
+            .items
+            .iter()
+            .map(|x| {
+                let r = n;
+                n += usize::from(x.is_some());
+                r
+            })
+            .collect();
+    }
+    /// The index of `id` among the live entries in order: its index in the scheme's list.
+    pub fn rank(&self, id: &str) -> Option<usize> {
+        let &i = self.index.get(id)?;
+        self.items[i].as_ref()?;
+        self.ranks.get(i).copied()
     }
     fn insert(&mut self, id: &str, v: T) {
         match self.index.get(id) {
@@ -181,6 +202,9 @@ pub(super) fn resolve(
         let has_parent = i + 1 < chain.len();
         cx.merge(unit, i == 0, has_parent);
     }
+    cx.codelists.freeze();
+    cx.registers.freeze();
+    cx.defines.freeze();
     let scheme = cx.build(chain);
     diags.append(&mut cx.diags);
     scheme
@@ -315,8 +339,7 @@ impl<'a> Cx<'a> {
         let mut reports = Vec::new();
         if let Some(rs) = self.header.reports.take() {
             for (f, r) in rs {
-                self.report(r, f);
-                reports.push(Located { file: f, node: r.clone() });
+                reports.push(self.report(r, f));
             }
         }
 

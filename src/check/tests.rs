@@ -28,7 +28,7 @@ fn builds_a_simple_scheme() {
     ));
     assert_eq!(s.codelist("B").map(|c| c.codes.clone()), Some(vec![1, 2, 3, 9]));
     let r = s.register("DM").expect("register");
-    assert_eq!((r.list_type.as_str(), r.prevalence_adjusted), ("TOTAL", true));
+    assert_eq!((r.list_type.id.as_str(), r.prevalence_adjusted), ("TOTAL", true));
     let i = s.indicator("I").expect("indicator");
     assert_eq!(i.kind, Kind::Fraction);
     assert_eq!(i.points, Decimal::from(10));

@@ -125,13 +125,8 @@ pub fn load_scheme(path: &Path) -> Result<(Sources, Scheme, Program), ExitCode> 
         eprintln!("{}", sources.render(d));
     }
     let Some(scheme) = checked.scheme else { return Err(ExitCode::from(1)) };
-    match compile(&scheme) {
-        Ok(prog) => Ok((sources, scheme, prog)),
-        Err(diags) => {
-            report(&sources, &diags, ErrorFormat::Human);
-            Err(ExitCode::from(1))
-        }
-    }
+    let prog = compile(&scheme);
+    Ok((sources, scheme, prog))
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, ExitCode> {

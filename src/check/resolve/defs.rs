@@ -3,7 +3,7 @@
 
 use super::{dfs, Cx, Dep};
 use crate::diag::{Code, Diagnostic};
-use crate::scheme::{self, Located, Origin, Status};
+use crate::scheme::{self, Condition, Origin, Status};
 use crate::syntax::ast::{self, Span};
 use std::collections::HashMap;
 
@@ -26,7 +26,7 @@ impl<'a> Cx<'a> {
                 max_age: None,
                 filter: None,
                 prevalence_adjusted: true,
-                list_type: "TOTAL".to_string(),
+                list_type: scheme::ListType::total(),
                 origin: self.origin(file, r.span, scheme, status),
             };
             for st in &r.stmts {
@@ -50,16 +50,16 @@ impl<'a> Cx<'a> {
                         out.max_age = a.max;
                     }
                     ast::RegisterStmt::Where(e) => {
-                        self.expr(e, file, &mut deps);
-                        out.filter = Some(Located { file, node: e.clone() });
+                        let cond = self.expr(e, file, &mut deps);
+                        out.filter = Some(Condition { file, node: e.clone(), cond });
                     }
                     ast::RegisterStmt::Prevalence { adjusted, .. } => {
                         out.prevalence_adjusted = *adjusted
                     }
                     ast::RegisterStmt::List { list_type } => {
-                        // Checked here so that a checked scheme always compiles.
-                        if crate::compile::ListType::parse(&list_type.name).is_none() {
-                            self.push(
+                        match scheme::ListType::parse(&list_type.name) {
+                            Some(lt) => out.list_type = lt,
+                            None => self.push(
                                 Diagnostic::error(
                                     Code::BadListType,
                                     file,
@@ -69,9 +69,8 @@ impl<'a> Cx<'a> {
                                 .with_help(
                                     "write `TOTAL`, `NNOV` (aged NN or over, e.g. `17OV`) or `NN_MM` (aged NN to MM, e.g. `30_74`)",
                                 ),
-                            );
+                            ),
                         }
-                        out.list_type = list_type.name.clone();
                     }
                 }
             }
@@ -86,14 +85,14 @@ impl<'a> Cx<'a> {
             self.defines.iter().map(|(_, e)| (e.node, e.file, e.scheme, e.status)).collect();
         for (d, file, scheme, status) in defs {
             let mut deps = Vec::new();
-            self.expr(&d.expr, file, &mut deps);
+            let cond = self.expr(&d.expr, file, &mut deps);
             if let Some(p) = self.defines.position(&d.id.name) {
                 def_deps.push((p, deps));
             }
             defines.push(scheme::Define {
                 id: d.id.name.clone(),
                 title: d.title.as_ref().map(|t| t.value.clone()),
-                expr: Located { file, node: d.expr.clone() },
+                expr: Condition { file, node: d.expr.clone(), cond },
                 origin: self.origin(file, d.span, scheme, status),
             });
         }

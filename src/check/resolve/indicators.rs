@@ -3,7 +3,7 @@
 
 use super::Cx;
 use crate::diag::{Code, Diagnostic};
-use crate::scheme::{self, Located, Origin};
+use crate::scheme::{self, Condition, Origin};
 use crate::syntax::ast::{self, Category, IndStmt, Num, ReportDim, Span};
 use rust_decimal::Decimal;
 
@@ -198,7 +198,10 @@ impl<'a> Cx<'a> {
                             "a register indicator names a `register` defined in the scheme",
                         );
                     }
-                    register = Some(r.name.clone());
+                    register = self
+                        .registers
+                        .rank(&r.name)
+                        .map(|index| scheme::RegisterRef { id: r.name.clone(), index });
                 }
                 _ => ind_kind = scheme::Kind::Attested,
             }
@@ -231,21 +234,25 @@ impl<'a> Cx<'a> {
                             "a denominator starts from a register, or from `patients`",
                         );
                     }
-                    scheme::Cohort::Register(register.name.clone())
+                    let index = self.registers.rank(&register.name).unwrap_or_default();
+                    scheme::Cohort::Register(scheme::RegisterRef {
+                        id: register.name.clone(),
+                        index,
+                    })
                 }
             });
             if let Some(e) = flt {
-                self.expr(e, f, &mut Vec::new());
-                filter = Some(Located { file: f, node: e.clone() });
+                let cond = self.expr(e, f, &mut Vec::new());
+                filter = Some(Condition { file: f, node: e.clone(), cond });
             }
         }
         let exclude = exclude.map(|(f, e)| {
-            self.expr(e, f, &mut Vec::new());
-            Located { file: f, node: e.clone() }
+            let cond = self.expr(e, f, &mut Vec::new());
+            Condition { file: f, node: e.clone(), cond }
         });
         let achieved = achieved.map(|(f, e)| {
-            self.expr(e, f, &mut Vec::new());
-            Located { file: f, node: e.clone() }
+            let cond = self.expr(e, f, &mut Vec::new());
+            Condition { file: f, node: e.clone(), cond }
         });
         let mut adjs = Vec::new();
         if let Some((f, items)) = adjustments {
@@ -270,11 +277,11 @@ impl<'a> Cx<'a> {
                 } else {
                     seen.push(&a.category);
                 }
-                self.expr(&a.when, f, &mut Vec::new());
+                let cond = self.expr(&a.when, f, &mut Vec::new());
                 adjs.push(scheme::Adjustment {
                     category: a.category.clone(),
                     label: a.label.as_ref().map(|t| t.value.clone()),
-                    when: Located { file: f, node: a.when.clone() },
+                    when: Condition { file: f, node: a.when.clone(), cond },
                 });
             }
         }
@@ -300,10 +307,11 @@ impl<'a> Cx<'a> {
                     )),
                 );
             }
+            let mut s_when = None;
             match &st.when {
                 None => otherwise = otherwise.or(Some(&st.id.name)),
                 Some(w) => {
-                    self.expr(w, f, &mut Vec::new());
+                    s_when = Some(self.expr(w, f, &mut Vec::new()));
                     let text = self.normalized(f, w.span);
                     if let Some((_, earlier, at, ef)) = conditions.iter().find(|c| c.0 == text) {
                         let line = self.line_of(*ef, *at);
@@ -332,8 +340,8 @@ impl<'a> Cx<'a> {
             for x in &st.stmts {
                 match x {
                     IndStmt::Achieved(e) => {
-                        self.expr(e, f, &mut Vec::new());
-                        s_ach = Some(Located { file: f, node: e.clone() });
+                        let cond = self.expr(e, f, &mut Vec::new());
+                        s_ach = Some(Condition { file: f, node: e.clone(), cond });
                     }
                     IndStmt::Thresholds { lower, upper, lower_points, span } => {
                         s_thr = self.thresholds(lower, upper, lower_points.as_ref(), *span, f);
@@ -398,7 +406,11 @@ impl<'a> Cx<'a> {
             sum += s_pts.unwrap_or_default();
             out_strata.push(scheme::Stratum {
                 id: st.id.name.clone(),
-                when: st.when.as_ref().map(|w| Located { file: f, node: w.clone() }),
+                when: st.when.as_ref().zip(s_when).map(|(w, cond)| Condition {
+                    file: f,
+                    node: w.clone(),
+                    cond,
+                }),
                 achieved: s_ach,
                 thresholds: s_thr,
                 points: s_pts.unwrap_or_default(),
@@ -470,9 +482,8 @@ impl<'a> Cx<'a> {
             }
         }
 
-        for &(f, r) in &reports {
-            self.report(r, f);
-        }
+        let out_reports: Vec<scheme::Report> =
+            reports.iter().map(|&(f, r)| self.report(r, f)).collect();
 
         ok.then(|| scheme::Indicator {
             id: id.to_string(),
@@ -491,19 +502,19 @@ impl<'a> Cx<'a> {
             achieved,
             adjustments: adjs,
             strata: out_strata,
-            reports: reports.iter().map(|&(f, r)| Located { file: f, node: r.clone() }).collect(),
+            reports: out_reports,
             origin: Origin { file, span: node.span, scheme: scheme.to_string(), status },
             changed,
         })
     }
 
-    pub(super) fn report(&mut self, r: &'a ReportDim, file: usize) {
+    /// A reporting dimension, checked, with its classes' conditions resolved.
+    pub(super) fn report(&mut self, r: &'a ReportDim, file: usize) -> scheme::Report {
+        let mut resolved = Vec::new();
         match &r.kind {
             ast::ReportKind::Custom { classes, .. } => {
                 for (_, c) in classes {
-                    if let Some(e) = c {
-                        self.expr(e, file, &mut Vec::new());
-                    }
+                    resolved.push(c.as_ref().map(|e| self.expr(e, file, &mut Vec::new())));
                 }
             }
             ast::ReportKind::AgeBand { bands } => {
@@ -525,5 +536,6 @@ impl<'a> Cx<'a> {
             }
             _ => {}
         }
+        scheme::Report { file, node: r.clone(), classes: resolved }
     }
 }
