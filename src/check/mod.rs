@@ -16,6 +16,8 @@ mod load;
 mod national;
 mod resolve;
 
+pub use resolve::MAX_CONDITION_DEPTH;
+
 use crate::diag::Diagnostic;
 use crate::scheme::{Scheme, Sources};
 use crate::syntax::ast;

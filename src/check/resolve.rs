@@ -10,11 +10,14 @@
 //! (the root file's `test` blocks). Conditions are checked in `check/exprs.rs`.
 
 mod defs;
+mod depth;
 mod header;
 mod indicators;
 mod merge;
 mod payment;
 mod testcases;
+
+pub use depth::MAX_CONDITION_DEPTH;
 
 use super::load::Unit;
 use crate::diag::{did_you_mean, Code, Diagnostic, LineIndex};
@@ -385,7 +388,7 @@ impl<'a> Cx<'a> {
             );
         }
 
-        Some(Scheme {
+        let scheme = Scheme {
             id: root.id.clone(),
             title: root_header.map(|h| h.title.value.clone()).unwrap_or_default(),
             lineage: chain.iter().map(|u| u.id.clone()).collect(),
@@ -410,7 +413,11 @@ impl<'a> Cx<'a> {
             tiers,
             obligations,
             tests,
-        })
+        };
+        if self.names {
+            self.depth_limit(&scheme);
+        }
+        Some(scheme)
     }
 
     /// A percentage as a fraction (35% -> 0.35), at most 100%.
