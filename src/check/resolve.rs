@@ -87,6 +87,16 @@ impl<T> Table<T> {
     fn remove(&mut self, id: &str) {
         if let Some(i) = self.index.remove(id) {
             self.items[i] = None;
+            // Drop the empty slots once they are most of the table, so that walking it stays
+            // linear in what it holds (a chain of variants retiring and adding indicators).
+            if self.items.len() > 16 && self.index.len() < self.items.len() / 2 {
+                self.items.retain(Option::is_some);
+                for (k, item) in self.items.iter().enumerate() {
+                    if let Some((id, _)) = item {
+                        self.index.insert(id.clone(), k);
+                    }
+                }
+            }
         }
     }
     /// The position of `id` (stable; used as a graph node number).
@@ -97,7 +107,11 @@ impl<T> Table<T> {
         self.items.len()
     }
     pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
-        self.items.iter().flatten().map(|(k, v)| (k.as_str(), v))
+        #[cfg(test)]
+        let steps = self.items.iter().inspect(|_| super::work::add(&super::work::TABLE_STEPS, 1));
+        #[cfg(not(test))]
+        let steps = self.items.iter();
+        steps.flatten().map(|(k, v)| (k.as_str(), v))
     }
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.iter().map(|(k, _)| k)

@@ -237,9 +237,9 @@ impl<'a> Cx<'a> {
             }
         }
 
-        // what this file inherits
-        let inherited: HashSet<String> = self.indicators.keys().map(str::to_string).collect();
-        let mut retired: HashSet<&str> = HashSet::new();
+        // What this file inherits is `self.indicators` until its own indicators are added at
+        // the end (looked up, never copied, so a long chain of files stays linear).
+        let mut retired: HashSet<String> = HashSet::new();
         let mut kept: Option<HashSet<&str>> = None;
         let mut changes: Vec<&'a ast::Change> = Vec::new();
 
@@ -273,12 +273,12 @@ impl<'a> Cx<'a> {
                         continue;
                     }
                     for n in &list.names {
-                        if !inherited.contains(&n.name) {
-                            self.not_inherited(n, file, parent_id, &inherited);
+                        if !self.indicators.contains(&n.name) {
+                            self.not_inherited(n, file, parent_id);
                         } else if keep {
                             kept.get_or_insert_with(HashSet::new).insert(&n.name);
                         } else {
-                            retired.insert(&n.name);
+                            retired.insert(n.name.clone());
                         }
                     }
                     if keep {
@@ -292,8 +292,8 @@ impl<'a> Cx<'a> {
                         }
                         continue;
                     }
-                    if !inherited.contains(&c.id.name) {
-                        self.not_inherited(&c.id, file, parent_id, &inherited);
+                    if !self.indicators.contains(&c.id.name) {
+                        self.not_inherited(&c.id, file, parent_id);
                     } else {
                         changes.push(c);
                     }
@@ -302,9 +302,9 @@ impl<'a> Cx<'a> {
             }
         }
         if let Some(kept) = &kept {
-            for id in &inherited {
-                if !kept.contains(id.as_str()) {
-                    retired.insert(id);
+            for id in self.indicators.keys() {
+                if !kept.contains(id) {
+                    retired.insert(id.to_string());
                 }
             }
         }
@@ -345,36 +345,48 @@ impl<'a> Cx<'a> {
             self.indicators.remove(id);
             self.retired.insert(id.to_string());
         }
-        for item in &unit.ast.items {
-            if let Item::Indicator(x) = item {
-                if inherited.contains(&x.id.name) && !retired.contains(x.id.name.as_str()) {
-                    self.push(
-                        Diagnostic::error(
-                            Code::RedefinedInherited,
-                            file,
-                            x.id.span,
-                            format!("indicator `{}` is inherited from `{parent_id}`", x.id.name),
-                        )
-                        .with_help(format!(
-                            "use `change {} {{ ... }}` to change it, or `retire {}` before redefining it",
-                            x.id.name, x.id.name
-                        )),
-                    );
-                    continue;
-                }
-                self.retired.remove(&x.id.name);
-                self.indicators.insert(
-                    &x.id.name,
-                    IndEntry {
-                        node: x,
+        // inherited and not retired, before this file's own are added
+        let redefined: Vec<bool> = unit
+            .ast
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Indicator(x) => Some(self.indicators.contains(&x.id.name)),
+                _ => None,
+            })
+            .collect();
+        let own = unit.ast.items.iter().filter_map(|item| match item {
+            Item::Indicator(x) => Some(x),
+            _ => None,
+        });
+        for (x, redefined) in own.zip(redefined) {
+            if redefined {
+                self.push(
+                    Diagnostic::error(
+                        Code::RedefinedInherited,
                         file,
-                        scheme,
-                        status,
-                        stmts: x.stmts.iter().map(|s| (file, s)).collect(),
-                        changed: Vec::new(),
-                    },
+                        x.id.span,
+                        format!("indicator `{}` is inherited from `{parent_id}`", x.id.name),
+                    )
+                    .with_help(format!(
+                        "use `change {} {{ ... }}` to change it, or `retire {}` before redefining it",
+                        x.id.name, x.id.name
+                    )),
                 );
+                continue;
             }
+            self.retired.remove(&x.id.name);
+            self.indicators.insert(
+                &x.id.name,
+                IndEntry {
+                    node: x,
+                    file,
+                    scheme,
+                    status,
+                    stmts: x.stmts.iter().map(|s| (file, s)).collect(),
+                    changed: Vec::new(),
+                },
+            );
         }
     }
 
@@ -390,13 +402,7 @@ impl<'a> Cx<'a> {
         );
     }
 
-    pub(super) fn not_inherited(
-        &mut self,
-        name: &ast::Ident,
-        file: usize,
-        parent: &str,
-        inherited: &HashSet<String>,
-    ) {
+    pub(super) fn not_inherited(&mut self, name: &ast::Ident, file: usize, parent: &str) {
         if !self.names {
             return;
         }
@@ -406,7 +412,14 @@ impl<'a> Cx<'a> {
             name.span,
             format!("`{}` is not an indicator of `{parent}`", name.name),
         );
-        let d = match did_you_mean(&name.name, inherited.iter().map(String::as_str)) {
+        // suggestions scan the table: as for undefined names, only the first few get one
+        self.undefined += 1;
+        let suggestion = if self.undefined <= super::MAX_SUGGESTIONS {
+            did_you_mean(&name.name, self.indicators.keys()).map(str::to_string)
+        } else {
+            None
+        };
+        let d = match suggestion {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
             None => d.with_help(format!(
                 "`keep`, `retire` and `change` name indicators inherited from `{parent}`"
