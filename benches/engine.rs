@@ -52,7 +52,7 @@ fn shipped(
         .unwrap_or_else(|| panic!("no shipped scheme {path}"));
     let (sources, checked) = qofrules::check::check_text(path, text);
     let scheme = checked.scheme.unwrap_or_else(|| panic!("{path} does not check"));
-    let prog = qofrules::compile::compile(&scheme).unwrap_or_else(|_| panic!("{path}"));
+    let prog = qofrules::compile::compile(&scheme);
     (sources, scheme, prog)
 }
 
@@ -261,7 +261,7 @@ fn check_scheme(h: &mut Harness) {
     h.run("check/parse_check_compile_largest_shipped", text.len() as u64, || {
         let (_, checked) = qofrules::check::check_text(path, black_box(text));
         let scheme = checked.scheme.unwrap_or_else(|| panic!("{path} must check cleanly"));
-        qofrules::compile::compile(&scheme).map(|p| p.indicators.len()).unwrap_or(0)
+        qofrules::compile::compile(&scheme).indicators.len()
     });
 }
 
@@ -337,7 +337,7 @@ fn eval_qof_2019_20(h: &mut Harness) {
     };
     let (_, checked) = qofrules::check::check_text(path, text);
     let Some(scheme) = checked.scheme else { return };
-    let Ok(prog) = qofrules::compile::compile(&scheme) else { return };
+    let prog = qofrules::compile::compile(&scheme);
     let opts = qofrules::synth::SynthOptions {
         seed: 2020,
         scale: 1.0,

@@ -291,37 +291,131 @@ fn clamp(text: &str, span: Span) -> std::ops::Range<usize> {
     start..start + if trimmed == 0 { end - start } else { trimmed }
 }
 
-/// The closest candidate to `name` by edit distance, if close enough to suggest.
+/// Names longer than this many characters get no "did you mean": comparing them costs their
+/// length squared per candidate (docs/language.md, "Limits").
+pub const MAX_SUGGESTION_LEN: usize = 64;
+
+/// The closest candidate to `name` by edit distance (ASCII case ignored), if close enough to
+/// suggest: at most a third of the name's length (at least 1). Bounded work: a name longer
+/// than [`MAX_SUGGESTION_LEN`] gets none, a candidate whose length differs by more than the
+/// allowed distance is skipped on its length, and a comparison stops as soon as it cannot
+/// come within the distance; ties go to the candidate first in sort order.
 pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .map(|c| (edit_distance(&name.to_ascii_lowercase(), &c.to_ascii_lowercase()), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
-        .map(|(_, c)| c)
+    suggest(name, candidates, &mut 0)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
+/// [`did_you_mean`], counting the edit-distance cells it works out in `cells`.
+fn suggest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    cells: &mut usize,
+) -> Option<&'a str> {
+    let a: Vec<char> = name.chars().map(|c| c.to_ascii_lowercase()).collect();
+    if a.len() > MAX_SUGGESTION_LEN {
+        return None;
     }
-    prev[b.len()]
+    let limit = (a.len() / 3).max(1);
+    let mut best: Option<(usize, &'a str)> = None;
+    let mut b: Vec<char> = Vec::new();
+    let mut prev: Vec<usize> = Vec::new();
+    let mut cur: Vec<usize> = Vec::new();
+    for c in candidates {
+        // A character is 1 to 4 bytes: rule out most candidates by their byte length alone.
+        if c.len() + limit < a.len() || c.len() > 4 * (a.len() + limit) {
+            continue;
+        }
+        b.clear();
+        b.extend(c.chars().map(|c| c.to_ascii_lowercase()));
+        if b.len().abs_diff(a.len()) > limit {
+            continue;
+        }
+        let Some(d) = bounded_distance(&a, &b, limit, &mut prev, &mut cur, cells) else {
+            continue;
+        };
+        let better = match best {
+            None => true,
+            Some((bd, bc)) => d < bd || (d == bd && c < bc),
+        };
+        if better {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// The edit distance between `a` and `b` when it is at most `limit`; `None` as soon as every
+/// cell of a row is over it (the distance only grows from there).
+fn bounded_distance(
+    a: &[char],
+    b: &[char],
+    limit: usize,
+    prev: &mut Vec<usize>,
+    cur: &mut Vec<usize>,
+    cells: &mut usize,
+) -> Option<usize> {
+    prev.clear();
+    prev.extend(0..=b.len());
+    for (i, ca) in a.iter().enumerate() {
+        cur.clear();
+        cur.push(i + 1);
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            let v = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur.push(v);
+        }
+        *cells += b.len();
+        if cur.iter().all(|&v| v > limit) {
+            return None;
+        }
+        std::mem::swap(prev, cur);
+    }
+    prev.last().copied().filter(|&d| d <= limit)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn did_you_mean_finds_the_closest_name_first_in_order() {
+        let names = ["DM_COD", "DMRES_COD", "AST_COD", "dm_cod2"];
+        assert_eq!(did_you_mean("DM_CDO", names), Some("DM_COD"));
+        assert_eq!(did_you_mean("dm_cod", ["DM_COE", "DM_COD"]), Some("DM_COD"));
+        assert_eq!(did_you_mean("ZZZZZZ", names), None);
+        assert_eq!(did_you_mean("A", ["B", "C"]), Some("B"));
+        assert_eq!(did_you_mean("£ab", ["£ac"]), Some("£ac"));
+    }
+
+    /// Issue #21: did-you-mean over 40,000-character names took 3.6 s. The work is bounded
+    /// whatever the names' length: a long name costs no cells, and long candidates are
+    /// ruled out on their length.
+    #[test]
+    fn did_you_mean_does_bounded_work_on_long_names() {
+        let long: Vec<String> = (0..200).map(|k| format!("{}{k}", "x".repeat(40_000))).collect();
+        let mut cells = 0;
+        assert_eq!(suggest(&long[0], long.iter().map(String::as_str), &mut cells), None);
+        assert_eq!(cells, 0);
+        assert_eq!(suggest("xxxx", long.iter().map(String::as_str), &mut cells), None);
+        assert_eq!(cells, 0);
+        // names of the longest length suggested, 10,000 candidates of every nearby length:
+        // each comparison is at most MAX_SUGGESTION_LEN squared cells, and most stop early
+        let n = MAX_SUGGESTION_LEN;
+        let name = "a".repeat(n);
+        let cands: Vec<String> = (0..10_000).map(|k| format!("{}{k}", "b".repeat(n - 5))).collect();
+        let mut cells = 0;
+        assert_eq!(suggest(&name, cands.iter().map(String::as_str), &mut cells), None);
+        assert!(cells <= cands.len() * (n / 3 + 2) * (n + n / 3), "{cells} cells");
+        // a near miss is still found among them
+        let mut with = cands.clone();
+        with.push(format!("{}b", "a".repeat(n - 1)));
+        assert_eq!(
+            suggest(&name, with.iter().map(String::as_str), &mut 0),
+            with.last().map(String::as_str)
+        );
+    }
 
     #[test]
     fn positions_count_utf16_units() {

@@ -6,8 +6,8 @@
 //! shares are JSON numbers (thresholds and shares as percentages: 35 means 35%); money is a
 //! string of pounds (`"187.74"`) so that no reader rounds it through binary floating point.
 
-use crate::scheme::{self, Located, Origin, Scheme, Sources, Status};
-use crate::syntax::ast::{Expr, ReportDim, ReportKind, RoundingTarget};
+use crate::scheme::{self, Origin, Scheme, Sources, Status};
+use crate::syntax::ast::{ReportKind, RoundingTarget};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
@@ -269,14 +269,14 @@ struct Ctx<'s> {
 }
 
 impl Ctx<'_> {
-    fn text(&self, e: &Located<Expr>) -> String {
+    fn text(&self, e: &scheme::Condition) -> String {
         let t = self.sources.files.get(e.file).map(|f| f.text.as_str()).unwrap_or("");
         t.get(e.node.span.range())
             .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
             .unwrap_or_default()
     }
 
-    fn report(&self, r: &Located<ReportDim>) -> String {
+    fn report(&self, r: &scheme::Report) -> String {
         match &r.node.kind {
             ReportKind::Custom { name, .. } => name.name.clone(),
             ReportKind::Sex => "sex".into(),
@@ -379,12 +379,12 @@ pub fn view(s: &Scheme, sources: &Sources) -> SchemeView {
                 group: i.group.clone(),
                 domain: i.domain.clone(),
                 kind: i.kind,
-                register: i.register.clone(),
+                register: i.register.as_ref().map(|r| r.id.clone()),
                 points: number(i.points),
                 thresholds: thresholds(&i.thresholds),
                 denominator: i.cohort.as_ref().map(|c| match c {
                     scheme::Cohort::AllPatients => "patients".to_string(),
-                    scheme::Cohort::Register(r) => r.clone(),
+                    scheme::Cohort::Register(r) => r.id.clone(),
                 }),
                 denominator_where: i.filter.as_ref().map(|e| cx.text(e)),
                 exclude: i.exclude.as_ref().map(|e| cx.text(e)),
@@ -465,7 +465,7 @@ pub fn view(s: &Scheme, sources: &Sources) -> SchemeView {
                 max_age: r.max_age,
                 filter: r.filter.as_ref().map(|e| cx.text(e)),
                 prevalence_adjusted: r.prevalence_adjusted,
-                list_type: r.list_type.clone(),
+                list_type: r.list_type.id.clone(),
                 origin: cx.origin(&r.origin, &[]),
             })
             .collect(),

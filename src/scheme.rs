@@ -1,7 +1,9 @@
 //! The resolved scheme: what the checker produces from one root file and the schemes it
 //! extends. Inheritance is applied, names are resolved and numbers are exact decimals; every
-//! part remembers where it came from ([`Origin`]). Conditions are still syntax-tree
-//! expressions ([`Located`] in their file) — the compiler turns them into the evaluator's IR.
+//! part remembers where it came from ([`Origin`]). Conditions are kept as written (the
+//! syntax tree, for printing and diffs) and as resolved ([`Cond`]: names as indices, numbers
+//! parsed), which the compiler lowers into the evaluator's IR without a lookup, so compiling a
+//! checked scheme cannot fail.
 //!
 //! This is the interface between `check` (which builds it), `compile` / `pay` (which consume
 //! it) and `inspect` / `compare` (which print and diff it).
@@ -11,11 +13,42 @@ use crate::syntax::ast::{self, Category, Expr, ReportDim, RoundingTarget, Span, 
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+pub mod cond;
+pub use cond::Cond;
+
 /// A node together with the index of the source file it was written in.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Located<T> {
     pub file: usize,
     pub node: T,
+}
+
+/// A condition: as written (`node`, in file `file`, for printing and diffs) and as resolved by
+/// the checker (`cond`, for the compiler).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Condition {
+    pub file: usize,
+    pub node: Expr,
+    #[serde(skip)]
+    pub cond: Cond,
+}
+
+/// A reporting dimension: as written, and for a named classification each class's condition
+/// resolved (`None` for `otherwise`; empty for the built-in dimensions).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    pub file: usize,
+    pub node: ReportDim,
+    #[serde(skip)]
+    pub classes: Vec<Option<Cond>>,
+}
+
+/// A reference to a register: its id, and its index in [`Scheme::registers`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RegisterRef {
+    pub id: String,
+    #[serde(skip)]
+    pub index: usize,
 }
 
 /// How a part of the resolved scheme came to be.
@@ -64,7 +97,7 @@ pub struct Scheme {
     pub aspiration: Option<Decimal>,
     /// `empty denominator scores full`.
     pub empty_denominator_full: bool,
-    pub reports: Vec<Located<ReportDim>>,
+    pub reports: Vec<Report>,
     pub codelists: Vec<Codelist>,
     pub registers: Vec<Register>,
     pub defines: Vec<Define>,
@@ -214,10 +247,10 @@ pub struct Register {
     pub title: String,
     pub min_age: Option<u32>,
     pub max_age: Option<u32>,
-    pub filter: Option<Located<Expr>>,
+    pub filter: Option<Condition>,
     pub prevalence_adjusted: bool,
     /// Patient-list type prevalence is measured on (`TOTAL`, `17OV`, ...).
-    pub list_type: String,
+    pub list_type: ListType,
     pub origin: Origin,
 }
 
@@ -225,7 +258,7 @@ pub struct Register {
 pub struct Define {
     pub id: String,
     pub title: Option<String>,
-    pub expr: Located<Expr>,
+    pub expr: Condition,
     pub origin: Origin,
 }
 
@@ -254,22 +287,22 @@ pub struct Thresholds {
 #[serde(tag = "cohort", content = "register", rename_all = "snake_case")]
 pub enum Cohort {
     AllPatients,
-    Register(String),
+    Register(RegisterRef),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Adjustment {
     pub category: Category,
     pub label: Option<String>,
-    pub when: Located<Expr>,
+    pub when: Condition,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Stratum {
     pub id: String,
     /// `None` for `otherwise`.
-    pub when: Option<Located<Expr>>,
-    pub achieved: Option<Located<Expr>>,
+    pub when: Option<Condition>,
+    pub achieved: Option<Condition>,
     pub thresholds: Option<Thresholds>,
     pub points: Decimal,
 }
@@ -282,18 +315,18 @@ pub struct Indicator {
     pub domain: String,
     pub kind: Kind,
     /// For `Kind::Register`: the register kept.
-    pub register: Option<String>,
+    pub register: Option<RegisterRef>,
     pub network: bool,
     pub monitored: bool,
     pub points: Decimal,
     pub thresholds: Option<Thresholds>,
     pub cohort: Option<Cohort>,
-    pub filter: Option<Located<Expr>>,
-    pub exclude: Option<Located<Expr>>,
-    pub achieved: Option<Located<Expr>>,
+    pub filter: Option<Condition>,
+    pub exclude: Option<Condition>,
+    pub achieved: Option<Condition>,
     pub adjustments: Vec<Adjustment>,
     pub strata: Vec<Stratum>,
-    pub reports: Vec<Located<ReportDim>>,
+    pub reports: Vec<Report>,
     pub origin: Origin,
     /// Statement kinds replaced by `change` blocks (e.g. `["thresholds"]`).
     pub changed: Vec<String>,
@@ -368,6 +401,46 @@ impl Sources {
             lines: std::sync::OnceLock::new(),
         });
         self.files.len() - 1
+    }
+}
+
+/// A patient-list type: the registered patients whose age at the PPED is in the range.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ListType {
+    /// The name as written (`TOTAL`, `17OV`, `30_74`).
+    pub id: String,
+    pub min_age: Option<i32>,
+    pub max_age: Option<i32>,
+}
+
+impl ListType {
+    /// Every registered patient.
+    pub fn total() -> ListType {
+        ListType { id: "TOTAL".into(), min_age: None, max_age: None }
+    }
+
+    /// Reads a list-type name: `TOTAL` (everybody), `17OV` (aged 17 or over), `30_74`
+    /// (aged 30 to 74 inclusive). `None` when the name follows none of these forms.
+    pub fn parse(id: &str) -> Option<ListType> {
+        let lt = |min, max| Some(ListType { id: id.to_string(), min_age: min, max_age: max });
+        let up = id.to_ascii_uppercase();
+        if up == "TOTAL" {
+            return lt(None, None);
+        }
+        if let Some(n) = up.strip_suffix("OV") {
+            return n.parse::<i32>().ok().and_then(|n| lt(Some(n), None));
+        }
+        if let Some((a, b)) = up.split_once('_') {
+            let a = a.parse::<i32>().ok()?;
+            let b = b.parse::<i32>().ok()?;
+            return if a <= b { lt(Some(a), Some(b)) } else { None };
+        }
+        None
+    }
+
+    /// Whether a patient aged `age` at the PPED is counted.
+    pub fn contains(&self, age: i32) -> bool {
+        self.min_age.map_or(true, |m| age >= m) && self.max_age.map_or(true, |m| age <= m)
     }
 }
 

@@ -4,6 +4,9 @@
 
 use qofrules::check::check_text;
 
+#[path = "common/resolved.rs"]
+mod resolved;
+
 /// A small deterministic generator (xorshift64*), so failures reproduce.
 struct Rng(u64);
 impl Rng {
@@ -27,12 +30,21 @@ fn assert_sane(text: &str) {
         assert!(!d.message.is_empty());
     }
     assert_eq!(checked.scheme.is_some(), checked.errors() == 0);
-    // A scheme the checker accepts always compiles: the checker reads every name and number
-    // the compiler reads, in the same ranges.
+    // A scheme the checker accepts is resolved (every name to the right index, every number
+    // parsed), so it compiles, and the program has every entry its indices point to.
     if let Some(scheme) = &checked.scheme {
-        if let Err(e) = qofrules::compile::compile(scheme) {
-            panic!("a checked scheme did not compile: {e:?}\n{text}");
-        }
+        resolved::assert_resolved(scheme, &qofrules::compile::compile(scheme));
+    }
+}
+
+/// Every shipped scheme (variants through their whole `extends` chain) is resolved to the
+/// names it was written with.
+#[test]
+fn every_shipped_scheme_is_resolved_to_its_names() {
+    for (path, text) in qofrules::shipped::SCHEMES {
+        let (_, checked) = check_text(path, text);
+        let scheme = checked.scheme.unwrap_or_else(|| panic!("{path} does not check"));
+        resolved::assert_resolved(&scheme, &qofrules::compile::compile(&scheme));
     }
 }
 
@@ -194,5 +206,144 @@ fn mutated_examples_are_errors_or_schemes_never_panics() {
         }
         let text: String = text.into_iter().collect();
         assert_sane(&text);
+    }
+}
+
+const CHAIN_HEAD: &str = "scheme t \"T\" { period 2019-04-01 to 2020-03-31, point value £187.74 }\ncodelist A \"A\" snomed { 1 }\n";
+
+/// A register, an indicator achieved when `achieved`, and a test whose patient has an `A`.
+fn chain_tail(register_filter: &str, achieved: &str) -> String {
+    format!(
+        "register R \"R\" {{ where {register_filter}, not prevalence adjusted }}\n\
+         indicator I \"I\" {{ group R, domain CL, points 1, thresholds 10% to 20%\n  denominator R\n  achieved when {achieved}\n}}\n\
+         test \"t\" {{\n  patient born 1950-01-01, male, registered 2000-01-01 {{\n    A on 2019-05-01\n  }}\n  expect I numerator\n}}\n"
+    )
+}
+
+/// `define d0 = A`, then `define dK = d(K-1)` up to `d(n-1)`.
+fn define_chain(n: usize) -> String {
+    let mut t = String::from(CHAIN_HEAD);
+    t.push_str("define d0 = A\n");
+    for k in 1..n {
+        t.push_str(&format!("define d{k} = d{}\n", k - 1));
+    }
+    t
+}
+
+/// `register Q0 where A`, then `register QK where on register Q(K-1)` up to `Q(n-1)`.
+fn register_chain(n: usize) -> String {
+    let mut t = String::from(CHAIN_HEAD);
+    t.push_str("register Q0 \"Q\" { where A, not prevalence adjusted }\n");
+    for k in 1..n {
+        t.push_str(&format!(
+            "register Q{k} \"Q\" {{ where on register Q{}, not prevalence adjusted }}\n",
+            k - 1
+        ));
+    }
+    t
+}
+
+/// Chains of references far past the limit (issue #21: 13,500 crashed `test`, 87,000 `eval`)
+/// are one located `too-deep` error where the chain first goes over, never a stack overflow.
+#[test]
+fn chains_of_references_past_the_depth_limit_are_one_located_error() {
+    let max = qofrules::check::MAX_CONDITION_DEPTH;
+    let n = 100_000;
+    let defines = define_chain(n) + &chain_tail("A", &format!("d{}", n - 1));
+    let registers = register_chain(n) + &chain_tail(&format!("on register Q{}", n - 1), "A");
+    // definitions and registers alternating: dK = on register QK, QK+1 where dK
+    let mut mixed = String::from(CHAIN_HEAD);
+    mixed.push_str("register Q0 \"Q\" { where A, not prevalence adjusted }\n");
+    for k in 0..n / 2 {
+        mixed.push_str(&format!("define d{k} = on register Q{k} and A\n"));
+        mixed.push_str(&format!(
+            "register Q{} \"Q\" {{ where d{k}, not prevalence adjusted }}\n",
+            k + 1
+        ));
+    }
+    mixed.push_str(&chain_tail("A", &format!("d{}", n / 2 - 1)));
+    // Where each chain first goes over: d0 is 1 deep and each definition adds 1; Q0 is 1 deep
+    // and each register adds 2; in the mix, each definition and register pair adds 4 (the
+    // reference to the register 2, `and` 1, the reference to the definition 1).
+    let expected = [
+        (defines, format!("definition `d{max}` nests {} levels deep", max + 1), max + 3),
+        (registers, format!("register `Q{}` nests {} levels deep", max / 2, max + 1), max / 2 + 3),
+        (mixed, format!("register `Q{}` nests {} levels deep", max / 4, max + 1), 0),
+    ];
+    for (text, message, line) in expected {
+        let (sources, checked) = check_text("chain.qof", &text);
+        assert!(checked.scheme.is_none());
+        let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        let d = errors[0];
+        assert_eq!(d.code.as_str(), "too-deep");
+        assert!(d.message.starts_with(&message), "{} is not {message}", d.message);
+        assert!(d.help.as_deref().is_some_and(|h| h.contains(&max.to_string())));
+        if line > 0 {
+            let (file, span) = d.source().unwrap();
+            let text = &sources.files[file].text;
+            assert_eq!(text[..span.start as usize].lines().count(), line, "{d:?}");
+        }
+    }
+}
+
+/// A scheme at the limit runs everywhere that recurses over conditions (the evaluator on a
+/// 2 MiB thread, as the evaluation threads have, the test runner and explanations), in this
+/// unoptimised build, whose stack frames are the largest.
+#[test]
+fn schemes_at_the_depth_limit_evaluate_explain_and_test_on_a_small_stack() {
+    let max = qofrules::check::MAX_CONDITION_DEPTH;
+    // achieved when d(max-2): d(max-2) is max-1 deep, the reference one more.
+    let defines = define_chain(max - 1) + &chain_tail("A", &format!("d{}", max - 2));
+    // The register `R` where Q(k): Qk is 2k+1 deep, the reference 2 more, so k = (max-3)/2.
+    let k = (max - 3) / 2;
+    let registers = register_chain(k + 1) + &chain_tail(&format!("on register Q{k}"), "A");
+    // Nesting inside the last definition of a chain: dJ is J+1 deep, the reference to it one
+    // more, each `not (not (E) and A)` 3 more, and `top or A` 2 more (the reference and `or`).
+    let nested = |inner: &str| {
+        let mut e = inner.to_string();
+        for _ in 0..5 {
+            e = format!("not (not ({e}) and A)");
+        }
+        e
+    };
+    let mut deep = define_chain(max - 18);
+    deep.push_str(&format!("define top = {}\n", nested(&format!("d{}", max - 19))));
+    deep.push_str(&chain_tail("A", "top or A"));
+    let over = deep.replace("top or A", "(top or A) and not A");
+    let (_, checked) = check_text("over.qof", &over);
+    assert_eq!(checked.errors(), 1, "one level more is over the limit");
+    for text in [defines, registers, deep] {
+        let (_, checked) = check_text("limit.qof", &text);
+        assert_eq!(checked.errors(), 0, "{:#?}", checked.diagnostics);
+        let scheme = checked.scheme.unwrap();
+        let run = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                let prog = qofrules::compile::compile(&scheme);
+                let report = qofrules::eval::run_tests(&scheme, &prog);
+                assert_eq!(report.passed, 1, "{:?}", report.tests);
+                let patient =
+                    qofrules::eval::test_patient(&scheme, scheme.period_end, &scheme.tests[0].node)
+                        .unwrap();
+                let traces = qofrules::eval::explain(&prog, &patient, None);
+                assert_eq!(traces.len(), 1);
+                let pop = qofrules::model::Population {
+                    practices: vec![qofrules::model::Practice {
+                        practice_id: patient.practice_id.clone(),
+                        practice_name: "P".into(),
+                        network_id: "N".into(),
+                    }],
+                    patients: vec![patient],
+                };
+                let ev = qofrules::eval::evaluate_with_threads(&prog, &pop, 1);
+                assert_eq!(
+                    qofrules::eval::classify_patient(&prog, &pop.patients[0]).outcomes.len(),
+                    1
+                );
+                drop(ev);
+            })
+            .unwrap();
+        run.join().expect("no stack overflow at the limit");
     }
 }

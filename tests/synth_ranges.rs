@@ -20,7 +20,7 @@ fn qof_2019_20_on_dudley_is_national_like() {
         .expect("QOF 2019/20 is shipped");
     let (_, checked) = qofrules::check::check_text(SCHEME, text);
     let scheme = checked.scheme.unwrap_or_else(|| panic!("{:#?}", checked.diagnostics));
-    let prog = qofrules::compile::compile(&scheme).unwrap();
+    let prog = qofrules::compile::compile(&scheme);
 
     // NHS Dudley CCG: 44 practices, about 33,000 patients at scale 0.1.
     let opts = SynthOptions { seed: 2020, scale: 0.1, year: SynthYear::Y2019_20 };

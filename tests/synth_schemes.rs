@@ -20,7 +20,7 @@ fn every_shipped_scheme_pays_every_practice_of_a_generated_ccg() {
     for (path, text) in qofrules::shipped::SCHEMES {
         let (_, checked) = qofrules::check::check_text(path, text);
         let scheme = checked.scheme.unwrap_or_else(|| panic!("{path}: {:#?}", checked.diagnostics));
-        let prog = qofrules::compile::compile(&scheme).unwrap();
+        let prog = qofrules::compile::compile(&scheme);
         let mut pop = base.clone();
         redate(&mut pop.patients, SynthYear::Y2019_20.period_end(), scheme.period_end);
         let (a, h) = pipeline::synthetic_inputs(&scheme, &pop.practices, opts.seed);

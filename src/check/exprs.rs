@@ -3,23 +3,28 @@
 
 use super::resolve::{Cx, Dep};
 use crate::diag::{Code, Diagnostic};
+use crate::scheme::cond::{self, Cond};
 use crate::syntax::ast::{self, Anchor, EventPred, Expr, ExprKind, Ident, Window, WindowKind};
 
+/// What an unresolvable part of a condition becomes. Only built next to an error, so never
+/// part of a scheme the checker returns.
+const UNRESOLVED: Cond = Cond::Bool(false);
+
 impl<'a> Cx<'a> {
-    /// Checks a condition written in `file`. References to definitions and registers are
-    /// pushed to `deps` (for cycle detection).
-    pub(super) fn expr(&mut self, e: &'a Expr, file: usize, deps: &mut Vec<Dep<'a>>) {
+    /// Checks a condition written in `file` and resolves it (names to indices, numbers
+    /// parsed). References to definitions and registers are pushed to `deps` (for cycle
+    /// detection and the reference depth).
+    pub(super) fn expr(&mut self, e: &'a Expr, file: usize, deps: &mut Vec<Dep<'a>>) -> Cond {
         match &e.kind {
-            ExprKind::Bool(_) | ExprKind::Sex(_) => {}
-            ExprKind::And(xs) | ExprKind::Or(xs) => {
-                for x in xs {
-                    self.expr(x, file, deps);
-                }
-            }
-            ExprKind::Not(x) => self.expr(x, file, deps),
+            ExprKind::Bool(b) => Cond::Bool(*b),
+            ExprKind::Sex(s) => Cond::Sex(*s),
+            ExprKind::And(xs) => Cond::And(xs.iter().map(|x| self.expr(x, file, deps)).collect()),
+            ExprKind::Or(xs) => Cond::Or(xs.iter().map(|x| self.expr(x, file, deps)).collect()),
+            ExprKind::Not(x) => Cond::Not(Box::new(self.expr(x, file, deps))),
             ExprKind::OnRegister(r) => {
-                if self.registers.contains(&r.name) {
+                if let Some(i) = self.registers.rank(&r.name) {
                     deps.push(Dep { register: true, name: &r.name, span: r.span, file });
+                    Cond::OnRegister(i)
                 } else {
                     self.undefined(
                         "register",
@@ -28,12 +33,16 @@ impl<'a> Cx<'a> {
                         |cx| cx.registers.keys().map(String::from).collect(),
                         "`on register` names a register defined in the scheme",
                     );
+                    UNRESOLVED
                 }
             }
-            ExprKind::Aged(r) => self.age_range(r, file),
-            ExprKind::Registered(w) => self.window(w, file),
-            ExprKind::Count { list, window, apart_days, .. } => {
-                if self.is_define(&list.name) {
+            ExprKind::Aged(r) => {
+                self.age_range(r, file);
+                Cond::Aged { min: r.min, max: r.max, months: r.months }
+            }
+            ExprKind::Registered(w) => Cond::Registered(self.window(w, file)),
+            ExprKind::Count { list, window, apart_days, cmp, value } => {
+                let l = if self.is_define(&list.name) {
                     self.used_defines.insert(&list.name);
                     self.push(
                         Diagnostic::error(
@@ -47,14 +56,14 @@ impl<'a> Cx<'a> {
                         )
                         .with_help("`count` counts the events of a code list"),
                     );
+                    None
                 } else {
-                    self.codelist(list, file);
-                }
-                if let Some(w) = window {
-                    self.window(w, file);
-                }
+                    self.codelist(list, file)
+                };
+                let window = window.as_ref().map(|w| self.window(w, file));
+                let mut apart = Some(0);
                 if let Some(n) = apart_days {
-                    self.whole_number(n, file);
+                    apart = self.whole_number(n, file);
                     if n.text.trim_start_matches('0').is_empty() {
                         self.push(
                             Diagnostic::error(
@@ -69,6 +78,13 @@ impl<'a> Cx<'a> {
                         );
                     }
                 }
+                let value = self.real(value, file);
+                match (l, apart, value) {
+                    (Some(list), Some(apart_days), Some(value)) => {
+                        Cond::Count { list, window, apart_days, cmp: *cmp, value }
+                    }
+                    _ => UNRESOLVED,
+                }
             }
             ExprKind::Event { pick, list, paired, window, pred } => {
                 let bare = pick.is_none() && paired.is_none() && window.is_none() && pred.is_none();
@@ -76,6 +92,9 @@ impl<'a> Cx<'a> {
                     if bare {
                         self.used_defines.insert(&list.name);
                         deps.push(Dep { register: false, name: &list.name, span: list.span, file });
+                        if let Some(d) = self.defines.rank(&list.name) {
+                            return Cond::Define(d);
+                        }
                     } else {
                         self.used_defines.insert(&list.name);
                         self.push(
@@ -88,7 +107,7 @@ impl<'a> Cx<'a> {
                             .with_help("`latest`, `first`, windows and tests apply to code lists; put them inside the definition"),
                         );
                     }
-                    return;
+                    return UNRESOLVED;
                 }
                 if !self.codelists.contains(&list.name) && self.registers.contains(&list.name) {
                     self.push(
@@ -100,7 +119,7 @@ impl<'a> Cx<'a> {
                         )
                         .with_help(format!("write `on register {}`", list.name)),
                     );
-                    return;
+                    return UNRESOLVED;
                 }
                 if bare && !self.codelists.contains(&list.name) {
                     // a bare name may be a code list or a definition
@@ -116,17 +135,13 @@ impl<'a> Cx<'a> {
                         .collect(),
                         "define it with `codelist NAME \"title\" snomed { ... }` or `define NAME = ...`",
                     );
-                    return;
+                    return UNRESOLVED;
                 }
-                self.codelist(list, file);
-                if let Some(p) = paired {
-                    self.codelist(p, file);
-                }
-                if let Some(w) = window {
-                    self.window(w, file);
-                }
-                match pred {
-                    Some(EventPred::Value { paired_value, span, .. }) => {
+                let l = self.codelist(list, file);
+                let p = paired.as_ref().map(|p| self.codelist(p, file));
+                let w = window.as_ref().map(|w| self.window(w, file));
+                let resolved_pred = match pred {
+                    Some(EventPred::Value { agg, cmp, value, paired_value, span }) => {
                         if pick.is_none() {
                             self.push(
                                 Diagnostic::error(
@@ -166,17 +181,34 @@ impl<'a> Cx<'a> {
                                 )),
                             );
                         }
-                    }
-                    Some(EventPred::Date { list: other, window, .. }) => {
-                        self.codelist(other, file);
-                        if let Some(w) = window {
-                            self.window(w, file);
+                        let value = self.real(value, file);
+                        let paired = match paired_value {
+                            Some(v) => self.real(v, file).map(Some),
+                            None => Some(None),
+                        };
+                        match (value, paired) {
+                            (Some(value), Some(paired)) => Some(cond::Pred::Value {
+                                highest: *agg == Some(ast::ValueAgg::Highest),
+                                cmp: *cmp,
+                                value,
+                                paired,
+                            }),
+                            _ => None,
                         }
                     }
-                    Some(EventPred::Member { list: other, .. }) => self.codelist(other, file),
-                    Some(EventPred::Within { window, .. }) => self.window(window, file),
-                    None => {}
-                }
+                    Some(EventPred::Date { rel, pick, list: other, window, .. }) => {
+                        let other = self.codelist(other, file);
+                        let window = window.as_ref().map(|w| self.window(w, file));
+                        other.map(|list| cond::Pred::Date { rel: *rel, pick: *pick, list, window })
+                    }
+                    Some(EventPred::Member { list: other, .. }) => {
+                        self.codelist(other, file).map(cond::Pred::Member)
+                    }
+                    Some(EventPred::Within { window, .. }) => {
+                        Some(cond::Pred::Within(self.window(window, file)))
+                    }
+                    None => Some(cond::Pred::Exists),
+                };
                 if let (Some(p), false) = (paired, matches!(pred, Some(EventPred::Value { .. }))) {
                     self.push(
                         Diagnostic::error(
@@ -188,6 +220,15 @@ impl<'a> Cx<'a> {
                         .with_help("pairs are for readings such as blood pressure: add `has value <= 140 / 90`"),
                     );
                 }
+                match (l, p, resolved_pred) {
+                    (Some(list), None, Some(pred)) => {
+                        Cond::Event { pick: *pick, list, paired: None, window: w, pred }
+                    }
+                    (Some(list), Some(Some(paired)), Some(pred)) => {
+                        Cond::Event { pick: *pick, list, paired: Some(paired), window: w, pred }
+                    }
+                    _ => UNRESOLVED,
+                }
             }
         }
     }
@@ -196,11 +237,11 @@ impl<'a> Cx<'a> {
         !self.codelists.contains(name) && self.defines.contains(name)
     }
 
-    /// A name used as a code list.
-    fn codelist(&mut self, name: &'a Ident, file: usize) {
-        if self.codelists.contains(&name.name) {
+    /// A name used as a code list: its index in the scheme's code lists.
+    fn codelist(&mut self, name: &'a Ident, file: usize) -> Option<usize> {
+        if let Some(i) = self.codelists.rank(&name.name) {
             self.used_lists.insert(&name.name);
-            return;
+            return Some(i);
         }
         if self.defines.contains(&name.name) {
             self.used_defines.insert(&name.name);
@@ -213,7 +254,7 @@ impl<'a> Cx<'a> {
                 )
                 .with_help("only a code list can be used here"),
             );
-            return;
+            return None;
         }
         self.undefined(
             "code list",
@@ -222,6 +263,27 @@ impl<'a> Cx<'a> {
             |cx| cx.codelists.keys().chain(cx.defines.keys()).map(String::from).collect(),
             "define it with `codelist NAME \"title\" snomed { ... }`",
         );
+        None
+    }
+
+    /// A number compared with a count or a value: `None` (with an error) when it is too large
+    /// to hold.
+    fn real(&mut self, n: &'a ast::Num, file: usize) -> Option<f64> {
+        match n.text.parse::<f64>() {
+            Ok(v) if v.is_finite() => Some(v),
+            _ => {
+                self.push(
+                    Diagnostic::error(
+                        Code::BadNumber,
+                        file,
+                        n.span,
+                        format!("`{}` is too large", n.text),
+                    )
+                    .with_help("numbers compared with counts and values must be below 10^308"),
+                );
+                None
+            }
+        }
     }
 
     pub(super) fn age_range(&mut self, r: &ast::AgeRange, file: usize) {
@@ -241,10 +303,10 @@ impl<'a> Cx<'a> {
         }
     }
 
-    /// A count of days, weeks, months or years the evaluator can use: 0 to 100,000 (the
-    /// compiler reads the same range, so a checked scheme always compiles).
-    fn whole_number(&mut self, n: &'a crate::syntax::ast::Num, file: usize) {
-        if !n.text.parse::<i32>().is_ok_and(|v| (0..=100_000).contains(&v)) {
+    /// A count of days, weeks, months or years the evaluator can use: 0 to 100,000.
+    fn whole_number(&mut self, n: &'a crate::syntax::ast::Num, file: usize) -> Option<i32> {
+        let v = n.text.parse::<i32>().ok().filter(|v| (0..=100_000).contains(v));
+        if v.is_none() {
             self.push(
                 Diagnostic::error(
                     Code::BadNumber,
@@ -255,12 +317,15 @@ impl<'a> Cx<'a> {
                 .with_help("write a whole number between 0 and 100000"),
             );
         }
+        v
     }
 
-    fn window(&mut self, w: &'a Window, file: usize) {
-        match &w.kind {
-            WindowKind::Last { n, .. } => self.whole_number(n, file),
-            WindowKind::Since(_) => {}
+    fn window(&mut self, w: &'a Window, file: usize) -> cond::Window {
+        let kind = match &w.kind {
+            WindowKind::Last { n, unit } => {
+                cond::WindowKind::Last { n: self.whole_number(n, file).unwrap_or(0), unit: *unit }
+            }
+            WindowKind::Since(d) => cond::WindowKind::Since(d.date),
             WindowKind::Between(a, b) => {
                 if b.date < a.date {
                     self.push(
@@ -273,18 +338,29 @@ impl<'a> Cx<'a> {
                         .with_help("write the earlier date first"),
                     );
                 }
+                cond::WindowKind::Between(a.date, b.date)
             }
-            WindowKind::Before(a) | WindowKind::After(a) => self.anchor(a, file),
+            WindowKind::Before(a) => cond::WindowKind::Before(self.anchor(a, file)),
+            WindowKind::After(a) => cond::WindowKind::After(self.anchor(a, file)),
             WindowKind::From(a, b) => {
-                self.anchor(&a.anchor, file);
-                self.anchor(&b.anchor, file);
+                let from = self.anchor(&a.anchor, file);
+                let to = self.anchor(&b.anchor, file);
+                let off = |o: &ast::OffsetAnchor| o.offset.map(|(n, u, _)| (n, u));
+                cond::WindowKind::From(off(a), from, off(b), to)
             }
-        }
+        };
+        cond::Window { kind, text: cond::window_text(w) }
     }
 
-    fn anchor(&mut self, a: &'a Anchor, file: usize) {
-        if let Anchor::Event { list, .. } = a {
-            self.codelist(list, file);
+    /// A window end's anchor (an unknown code list is reported, and anchors nothing).
+    fn anchor(&mut self, a: &'a Anchor, file: usize) -> cond::Anchor {
+        match a {
+            Anchor::Date(d) => cond::Anchor::Date(d.date),
+            Anchor::Event { pick, list, .. } => {
+                cond::Anchor::Event(*pick, self.codelist(list, file).unwrap_or(0))
+            }
+            Anchor::Registration { .. } => cond::Anchor::Registration,
+            Anchor::Birth { .. } => cond::Anchor::Birth,
         }
     }
 }

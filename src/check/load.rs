@@ -3,6 +3,7 @@
 use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::scheme::Sources;
 use crate::syntax::ast::{self, Item};
+use std::collections::{HashMap, HashSet};
 
 /// One file of the inheritance chain, parsed.
 pub(super) struct Unit {
@@ -26,6 +27,8 @@ impl Unit {
 /// The scheme id a text declares, read cheaply from its first statement (`scheme ID ...`),
 /// skipping whitespace and comments. Used to find parents without parsing every file.
 pub(super) fn header_id(text: &str) -> Option<&str> {
+    #[cfg(test)]
+    super::work::add(&super::work::HEADERS, 1);
     let mut rest = text.trim_start_matches('\u{FEFF}');
     loop {
         rest = rest.trim_start();
@@ -50,8 +53,13 @@ pub(super) fn header_id(text: &str) -> Option<&str> {
 
 /// Parses the root file and its ancestors, root first. Syntax errors and problems with the
 /// `extends` clauses (unknown parent, cycle) go to `diags`.
+///
+/// Linear in the length of the chain and the number of files: each file's header is read
+/// once into an index, and the chain's ids and files are kept in hash sets.
 pub(super) fn chain(sources: &mut Sources, root: usize, diags: &mut Vec<Diagnostic>) -> Vec<Unit> {
     let mut out: Vec<Unit> = Vec::new();
+    let mut index = SchemeIndex::new(sources);
+    let mut ids_in_chain: HashMap<String, usize> = HashMap::new();
     let mut file = root;
     loop {
         let (tree, syntax) = crate::syntax::parse(&sources.files[file].text, file);
@@ -62,13 +70,15 @@ pub(super) fn chain(sources: &mut Sources, root: usize, diags: &mut Vec<Diagnost
             Some(h) => (h.id.name.clone(), h.extends.clone()),
             None => (String::new(), None),
         };
+        index.in_chain.insert(file);
+        ids_in_chain.entry(id.clone()).or_insert(out.len());
         out.push(Unit { id, ..unit });
         let Some(parent) = extends else { break };
         if parent.name.is_empty() {
             break;
         }
         // a cycle: the parent is already in the chain
-        if let Some(pos) = out.iter().position(|u| u.id == parent.name) {
+        if let Some(&pos) = ids_in_chain.get(&parent.name) {
             let mut path: Vec<String> = out[pos..].iter().map(|u| format!("`{}`", u.id)).collect();
             path.push(format!("`{}`", parent.name));
             diags.push(
@@ -82,7 +92,7 @@ pub(super) fn chain(sources: &mut Sources, root: usize, diags: &mut Vec<Diagnost
             );
             break;
         }
-        match find_scheme(sources, &parent.name, &out) {
+        match index.find(sources, &parent.name) {
             Some(f) => file = f,
             None => {
                 let known = known_ids(sources);
@@ -106,25 +116,43 @@ pub(super) fn chain(sources: &mut Sources, root: usize, diags: &mut Vec<Diagnost
     out
 }
 
-/// The file declaring scheme `id`: among the run's files (not already in the chain), then
-/// among the shipped schemes (appended to `sources`).
-fn find_scheme(sources: &mut Sources, id: &str, chain: &[Unit]) -> Option<usize> {
-    let in_chain = |f: usize| chain.iter().any(|u| u.file == f);
-    if let Some(i) = sources
-        .files
-        .iter()
-        .enumerate()
-        .position(|(i, f)| !in_chain(i) && header_id(&f.text) == Some(id))
-    {
-        return Some(i);
+/// The run's files by the scheme id their header declares, read once.
+struct SchemeIndex {
+    /// Scheme id -> the files declaring it, in file order.
+    by_id: HashMap<String, Vec<usize>>,
+    /// Files already in the chain.
+    in_chain: HashSet<usize>,
+}
+
+impl SchemeIndex {
+    fn new(sources: &Sources) -> SchemeIndex {
+        let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, f) in sources.files.iter().enumerate() {
+            if let Some(id) = header_id(&f.text) {
+                by_id.entry(id.to_string()).or_default().push(i);
+            }
+        }
+        SchemeIndex { by_id, in_chain: HashSet::new() }
     }
-    let (name, text) =
-        crate::shipped::SCHEMES.iter().find(|(_, text)| header_id(text) == Some(id))?;
-    // already appended by an earlier run (then it was found above unless it is in the chain)
-    if let Some(i) = sources.files.iter().position(|f| f.name == *name) {
-        return if in_chain(i) { None } else { Some(i) };
+
+    /// The file declaring scheme `id`: among the run's files (not already in the chain), then
+    /// among the shipped schemes (appended to `sources`).
+    fn find(&mut self, sources: &mut Sources, id: &str) -> Option<usize> {
+        if let Some(files) = self.by_id.get(id) {
+            if let Some(&f) = files.iter().find(|f| !self.in_chain.contains(f)) {
+                return Some(f);
+            }
+        }
+        let (name, text) =
+            crate::shipped::SCHEMES.iter().find(|(_, text)| header_id(text) == Some(id))?;
+        // already appended by an earlier run (then it was found above unless it is in the chain)
+        if let Some(i) = sources.files.iter().position(|f| f.name == *name) {
+            return if self.in_chain.contains(&i) { None } else { Some(i) };
+        }
+        let i = sources.add(*name, *text);
+        self.by_id.entry(id.to_string()).or_default().push(i);
+        Some(i)
     }
-    Some(sources.add(*name, *text))
 }
 
 fn known_ids(sources: &Sources) -> Vec<String> {

@@ -16,6 +16,8 @@ mod load;
 mod national;
 mod resolve;
 
+pub use resolve::MAX_CONDITION_DEPTH;
+
 use crate::diag::Diagnostic;
 use crate::scheme::{Scheme, Sources};
 use crate::syntax::ast;
@@ -132,6 +134,27 @@ pub(crate) fn normalize(path: &str) -> String {
         format!("/{body}")
     } else {
         body
+    }
+}
+
+/// Work counters, in test builds only, for the tests that keep the checker linear: they count
+/// work instead of timing it.
+#[cfg(test)]
+pub(crate) mod work {
+    use std::cell::Cell;
+    thread_local! {
+        /// Scheme headers read (`load::header_id`).
+        pub static HEADERS: Cell<usize> = const { Cell::new(0) };
+        /// Symbol-table slots visited by iteration (`resolve::Table::iter`).
+        pub static TABLE_STEPS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    pub fn add(counter: &'static std::thread::LocalKey<Cell<usize>>, n: usize) {
+        counter.with(|c| c.set(c.get() + n));
+    }
+
+    pub fn take(counter: &'static std::thread::LocalKey<Cell<usize>>) -> usize {
+        counter.with(|c| c.replace(0))
     }
 }
 

@@ -5,7 +5,7 @@
 //! moving a rule to another file or re-indenting it is not a change; code lists are compared by
 //! their codes, so renaming a list is not a change but adding a code to it is.
 
-use crate::scheme::{Indicator, Located, Scheme, Sources};
+use crate::scheme::{Condition, Indicator, Scheme, Sources};
 use crate::syntax::ast::{Expr, ExprKind, Span};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -150,7 +150,7 @@ fn source_text(s: &Sources, file: usize, span: Span) -> String {
 }
 
 /// An expression's source with comments dropped and whitespace collapsed.
-fn expr_text(s: &Sources, e: &Option<Located<Expr>>) -> String {
+fn expr_text(s: &Sources, e: &Option<Condition>) -> String {
     match e {
         None => String::new(),
         Some(l) => normalise(&source_text(s, l.file, l.node.span)),
@@ -176,7 +176,7 @@ fn lists_used(scheme: &Scheme, ind: &Indicator) -> BTreeSet<String> {
     let mut lists = BTreeSet::new();
     let mut seen_defines = BTreeSet::new();
     let mut stack: Vec<&Expr> = Vec::new();
-    let roots: Vec<&Option<Located<Expr>>> = [&ind.filter, &ind.exclude, &ind.achieved]
+    let roots: Vec<&Option<Condition>> = [&ind.filter, &ind.exclude, &ind.achieved]
         .into_iter()
         .chain(ind.strata.iter().flat_map(|s| [&s.when, &s.achieved]))
         .collect();
@@ -185,13 +185,13 @@ fn lists_used(scheme: &Scheme, ind: &Indicator) -> BTreeSet<String> {
         stack.push(&adj.when.node);
     }
     if let Some(crate::scheme::Cohort::Register(r)) = &ind.cohort {
-        if let Some(reg) = scheme.register(r) {
+        if let Some(reg) = scheme.register(&r.id) {
             if let Some(f) = &reg.filter {
                 stack.push(&f.node);
             }
         }
     }
-    if let Some(r) = ind.register.as_deref().and_then(|r| scheme.register(r)) {
+    if let Some(r) = ind.register.as_ref().and_then(|r| scheme.register(&r.id)) {
         if let Some(f) = &r.filter {
             stack.push(&f.node);
         }

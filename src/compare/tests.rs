@@ -11,7 +11,7 @@ fn load(text: &str) -> (Sources, Scheme, Program) {
         Some(s) if c.errors() == 0 => s,
         _ => panic!("{:#?}", c.diagnostics),
     };
-    let prog = compile(&scheme).unwrap();
+    let prog = compile(&scheme);
     (sources, scheme, prog)
 }
 

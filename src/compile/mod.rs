@@ -12,24 +12,22 @@
 //! - Indicators keep their cascade parts (cohort, filter, exclusion, strata, achieved,
 //!   adjustments) as node ids.
 //!
-//! The checker has already validated names and types; what it cannot know (a number that
-//! does not fit, a patient-list type whose name cannot be read) is reported as a
-//! [`Diagnostic`].
+//! The checker has resolved every name to an index and parsed every number
+//! ([`crate::scheme::Cond`]), so [`compile`] cannot fail: it returns a [`Program`] for every
+//! scheme the checker returns.
 
 mod pay;
 
 pub use pay::{pay_scheme, stratum_pay_id};
 
 use crate::date::Date;
-use crate::diag::{Code, Diagnostic};
 use crate::model::Sex;
-use crate::scheme::{Cohort, Kind, Located, Scheme, Thresholds};
-use crate::syntax::ast::{
-    self, Anchor, Category, Cmp, DateRel, EventPred, Expr, ExprKind, Pick, ReportKind, Span, Unit,
-    ValueAgg, Window, WindowKind,
-};
+use crate::scheme::cond::{self, Cond};
+use crate::scheme::{Cohort, Kind, Scheme, Thresholds};
+use crate::syntax::ast::{Category, Cmp, DateRel, Pick, ReportKind, Unit};
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+
+pub use crate::scheme::ListType;
 
 /// Index of a node in [`Program::nodes`].
 pub type NodeId = u32;
@@ -139,40 +137,6 @@ pub struct ListInfo {
     pub title: String,
     /// Sorted SNOMED CT ids (for `is in` membership of one code).
     pub codes: Vec<u64>,
-}
-
-/// A patient-list type: the registered patients whose age at the PPED is in the range.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ListType {
-    pub id: String,
-    pub min_age: Option<i32>,
-    pub max_age: Option<i32>,
-}
-
-impl ListType {
-    /// Reads a list-type name: `TOTAL` (everybody), `17OV` (aged 17 or over), `30_74`
-    /// (aged 30 to 74 inclusive). `None` when the name follows none of these forms.
-    pub fn parse(id: &str) -> Option<ListType> {
-        let lt = |min, max| Some(ListType { id: id.to_string(), min_age: min, max_age: max });
-        let up = id.to_ascii_uppercase();
-        if up == "TOTAL" {
-            return lt(None, None);
-        }
-        if let Some(n) = up.strip_suffix("OV") {
-            return n.parse::<i32>().ok().and_then(|n| lt(Some(n), None));
-        }
-        if let Some((a, b)) = up.split_once('_') {
-            let a = a.parse::<i32>().ok()?;
-            let b = b.parse::<i32>().ok()?;
-            return if a <= b { lt(Some(a), Some(b)) } else { None };
-        }
-        None
-    }
-
-    /// Whether a patient aged `age` at the PPED is counted.
-    pub fn contains(&self, age: i32) -> bool {
-        self.min_age.map_or(true, |m| age >= m) && self.max_age.map_or(true, |m| age <= m)
-    }
 }
 
 /// One node of a compiled condition.
@@ -346,32 +310,18 @@ pub enum ReportIrKind {
     Custom(Vec<Option<NodeId>>),
 }
 
-/// Compiles a checked scheme. Errors are problems the checker cannot see (numbers that do not
-/// fit, unreadable patient-list types); names are assumed resolved, and a name that is not
-/// is reported rather than trusted.
-pub fn compile(scheme: &Scheme) -> Result<Program, Vec<Diagnostic>> {
+/// Compiles a checked scheme. The checker has resolved every name to an index and parsed
+/// every number ([`crate::scheme::Cond`]), so compiling cannot fail: a scheme the checker
+/// returns always compiles.
+pub fn compile(scheme: &Scheme) -> Program {
     let mut c = Compiler::new(scheme);
     c.run();
-    if c.errors.is_empty() {
-        Ok(c.prog)
-    } else {
-        Err(c.errors)
-    }
+    c.prog
 }
 
 struct Compiler<'s> {
     scheme: &'s Scheme,
     prog: Program,
-    errors: Vec<Diagnostic>,
-    list_index: BTreeMap<&'s str, u32>,
-    define_index: BTreeMap<&'s str, u32>,
-    register_index: BTreeMap<&'s str, u32>,
-    /// The file of the expression being compiled (for diagnostics).
-    file: usize,
-}
-
-fn err(file: usize, span: Span, msg: String) -> Diagnostic {
-    Diagnostic::error(Code::Compile, file, span, msg)
 }
 
 impl<'s> Compiler<'s> {
@@ -399,56 +349,31 @@ impl<'s> Compiler<'s> {
                 list_types: Vec::new(),
                 eval_plan: std::sync::OnceLock::new(),
             },
-            errors: Vec::new(),
-            list_index: BTreeMap::new(),
-            define_index: BTreeMap::new(),
-            register_index: BTreeMap::new(),
-            file: 0,
         }
     }
 
     fn run(&mut self) {
         let s = self.scheme;
         self.codes();
-        for (i, d) in s.defines.iter().enumerate() {
-            self.define_index.insert(&d.id, i as u32);
-        }
-        for (i, r) in s.registers.iter().enumerate() {
-            self.register_index.insert(&r.id, i as u32);
-        }
         // Placeholders first so that references by index are valid while compiling.
         for d in &s.defines {
             self.prog.defines.push(DefineIr { id: d.id.clone(), title: d.title.clone(), node: 0 });
         }
         for (i, d) in s.defines.iter().enumerate() {
-            let n = self.located(&d.expr);
+            let n = self.expr(&d.expr.cond);
             self.prog.defines[i].node = n;
         }
-        self.prog.list_types.push(ListType { id: "TOTAL".into(), min_age: None, max_age: None });
+        self.prog.list_types.push(ListType::total());
         for r in &s.registers {
-            let list_type = match ListType::parse(&r.list_type) {
-                Some(lt) => match self.prog.list_types.iter().position(|x| x.id == lt.id) {
-                    Some(i) => i,
-                    None => {
-                        self.prog.list_types.push(lt);
-                        self.prog.list_types.len() - 1
-                    }
-                },
+            let lt = &r.list_type;
+            let list_type = match self.prog.list_types.iter().position(|x| x.id == lt.id) {
+                Some(i) => i,
                 None => {
-                    self.errors.push(
-                        err(
-                            r.origin.file,
-                            r.origin.span,
-                            format!("cannot read patient-list type `{}`", r.list_type),
-                        )
-                        .with_help(
-                            "write `TOTAL`, an age and `OV` (`17OV`), or an age range (`30_74`)",
-                        ),
-                    );
-                    0
+                    self.prog.list_types.push(lt.clone());
+                    self.prog.list_types.len() - 1
                 }
             };
-            let filter = r.filter.as_ref().map(|f| self.located(f));
+            let filter = r.filter.as_ref().map(|f| self.expr(&f.cond));
             self.prog.registers.push(RegisterIr {
                 id: r.id.clone(),
                 title: r.title.clone(),
@@ -472,7 +397,6 @@ impl<'s> Compiler<'s> {
         all.dedup();
         let mut per_code: Vec<Vec<u32>> = vec![Vec::new(); all.len()];
         for (li, l) in s.codelists.iter().enumerate() {
-            self.list_index.insert(&l.id, li as u32);
             let mut codes = l.codes.clone();
             codes.sort_unstable();
             codes.dedup();
@@ -496,8 +420,7 @@ impl<'s> Compiler<'s> {
         self.prog.code_lists = flat;
     }
 
-    fn report(&mut self, r: &Located<ast::ReportDim>) -> u32 {
-        self.file = r.file;
+    fn report(&mut self, r: &crate::scheme::Report) -> u32 {
         let ir = match &r.node.kind {
             ReportKind::AgeBand { bands } => ReportIr {
                 name: "age band".into(),
@@ -523,7 +446,7 @@ impl<'s> Compiler<'s> {
                 kind: ReportIrKind::Decile,
             },
             ReportKind::Custom { name, classes } => {
-                let conds = classes.iter().map(|(_, e)| e.as_ref().map(|e| self.expr(e))).collect();
+                let conds = r.classes.iter().map(|c| c.as_ref().map(|c| self.expr(c))).collect();
                 ReportIr {
                     name: name.name.clone(),
                     classes: classes.iter().map(|(c, _)| c.name.clone()).collect(),
@@ -536,24 +459,24 @@ impl<'s> Compiler<'s> {
     }
 
     fn indicator(&mut self, ind: &crate::scheme::Indicator, scheme_reports: &[u32]) {
-        let register = match (&ind.kind, &ind.register) {
-            (Kind::Register, Some(r)) => self.register_ref(r, ind.origin.file, ind.origin.span),
+        let register = match ind.kind {
+            Kind::Register => ind.register.as_ref().map(|r| r.index as u32),
             _ => None,
         };
         let cohort = match &ind.cohort {
-            Some(Cohort::Register(r)) => self.register_ref(r, ind.origin.file, ind.origin.span),
+            Some(Cohort::Register(r)) => Some(r.index as u32),
             _ => None,
         };
-        let filter = ind.filter.as_ref().map(|e| self.located(e));
-        let exclude = ind.exclude.as_ref().map(|e| self.located(e));
-        let achieved = ind.achieved.as_ref().map(|e| self.located(e));
+        let filter = ind.filter.as_ref().map(|e| self.expr(&e.cond));
+        let exclude = ind.exclude.as_ref().map(|e| self.expr(&e.cond));
+        let achieved = ind.achieved.as_ref().map(|e| self.expr(&e.cond));
         let adjustments = ind
             .adjustments
             .iter()
             .map(|a| AdjustmentIr {
                 category: a.category.clone(),
                 label: a.label.clone(),
-                when: self.located(&a.when),
+                when: self.expr(&a.when.cond),
             })
             .collect();
         let strata = ind
@@ -561,8 +484,8 @@ impl<'s> Compiler<'s> {
             .iter()
             .map(|s| StratumIr {
                 id: s.id.clone(),
-                when: s.when.as_ref().map(|e| self.located(e)),
-                achieved: s.achieved.as_ref().map(|e| self.located(e)),
+                when: s.when.as_ref().map(|e| self.expr(&e.cond)),
+                achieved: s.achieved.as_ref().map(|e| self.expr(&e.cond)),
                 thresholds: s.thresholds,
                 points: s.points,
             })
@@ -570,20 +493,6 @@ impl<'s> Compiler<'s> {
         let mut reports = scheme_reports.to_vec();
         for r in &ind.reports {
             reports.push(self.report(r));
-        }
-        if ind.kind == Kind::Fraction && achieved.is_none() && ind.strata.is_empty() {
-            self.errors.push(err(
-                ind.origin.file,
-                ind.origin.span,
-                format!("indicator `{}` has no achieved condition", ind.id),
-            ));
-        }
-        if ind.kind == Kind::Register && register.is_none() {
-            self.errors.push(err(
-                ind.origin.file,
-                ind.origin.span,
-                format!("register indicator `{}` names no register", ind.id),
-            ));
         }
         self.prog.indicators.push(IndicatorIr {
             id: ind.id.clone(),
@@ -606,172 +515,99 @@ impl<'s> Compiler<'s> {
         });
     }
 
-    fn register_ref(&mut self, id: &str, file: usize, span: Span) -> Option<u32> {
-        let r = self.register_index.get(id).copied();
-        if r.is_none() {
-            self.errors.push(err(file, span, format!("unknown register `{id}`")));
-        }
-        r
-    }
-
     fn push(&mut self, n: Node) -> NodeId {
         self.prog.nodes.push(n);
         (self.prog.nodes.len() - 1) as NodeId
     }
 
-    fn located(&mut self, e: &Located<Expr>) -> NodeId {
-        self.file = e.file;
-        self.expr(&e.node)
-    }
-
-    fn list(&mut self, id: &ast::Ident) -> u32 {
-        match self.list_index.get(id.name.as_str()) {
-            Some(&l) => l,
-            None => {
-                self.errors.push(err(
-                    self.file,
-                    id.span,
-                    format!("unknown code list `{}`", id.name),
-                ));
-                0
-            }
-        }
-    }
-
-    fn num(&mut self, n: &ast::Num) -> f64 {
-        match n.text.parse::<f64>() {
-            Ok(v) if v.is_finite() => v,
-            _ => {
-                self.errors.push(err(
-                    self.file,
-                    n.span,
-                    format!("cannot read number `{}`", n.text),
-                ));
-                0.0
-            }
-        }
-    }
-
-    fn int(&mut self, n: &ast::Num) -> i32 {
-        match n.text.parse::<i32>() {
-            Ok(v) if (0..=100_000).contains(&v) => v,
-            _ => {
-                self.errors.push(
-                    err(self.file, n.span, format!("`{}` is not a usable whole number", n.text))
-                        .with_help("write a whole number between 0 and 100000"),
-                );
-                0
-            }
-        }
-    }
-
-    fn expr(&mut self, e: &Expr) -> NodeId {
-        match &e.kind {
-            ExprKind::Bool(b) => self.push(Node::Const(*b)),
-            ExprKind::And(xs) | ExprKind::Or(xs) => {
+    /// Lowers a condition. Recursion follows the nesting of one condition only (bounded by
+    /// the parser's parenthesis limit): a definition or register is referenced by index.
+    fn expr(&mut self, e: &Cond) -> NodeId {
+        match e {
+            Cond::Bool(b) => self.push(Node::Const(*b)),
+            Cond::And(xs) | Cond::Or(xs) => {
                 let ids: Vec<NodeId> = xs.iter().map(|x| self.expr(x)).collect();
                 let start = self.prog.kids.len() as u32;
                 self.prog.kids.extend(&ids);
                 let len = ids.len() as u32;
-                let n = if matches!(e.kind, ExprKind::And(_)) {
+                let n = if matches!(e, Cond::And(_)) {
                     Node::And(start, len)
                 } else {
                     Node::Or(start, len)
                 };
                 self.push(n)
             }
-            ExprKind::Not(x) => {
+            Cond::Not(x) => {
                 let x = self.expr(x);
                 self.push(Node::Not(x))
             }
-            ExprKind::OnRegister(id) => match self.register_index.get(id.name.as_str()) {
-                Some(&r) => self.push(Node::OnRegister(r)),
-                None => {
-                    self.errors.push(err(
-                        self.file,
-                        id.span,
-                        format!("unknown register `{}`", id.name),
-                    ));
-                    self.push(Node::Const(false))
-                }
-            },
-            ExprKind::Aged(a) if a.months => {
-                self.push(Node::AgedMonths(a.min.map(|x| x as i32), a.max.map(|x| x as i32)))
+            Cond::OnRegister(r) => self.push(Node::OnRegister(*r as u32)),
+            Cond::Define(d) => self.push(Node::Define(*d as u32)),
+            Cond::Aged { min, max, months } => {
+                let (min, max) = (min.map(|x| x as i32), max.map(|x| x as i32));
+                self.push(if *months { Node::AgedMonths(min, max) } else { Node::Aged(min, max) })
             }
-            ExprKind::Aged(a) => {
-                self.push(Node::Aged(a.min.map(|x| x as i32), a.max.map(|x| x as i32)))
-            }
-            ExprKind::Sex(s) => self.push(Node::Sex(*s)),
-            ExprKind::Registered(w) => {
+            Cond::Sex(s) => self.push(Node::Sex(*s)),
+            Cond::Registered(w) => {
                 let w = self.window(w);
                 self.push(Node::Registered(w))
             }
-            ExprKind::Count { list, window, apart_days, cmp, value } => {
-                let list = self.list(list);
+            Cond::Count { list, window, apart_days, cmp, value } => {
                 let window = window.as_ref().map(|w| self.window(w));
-                let apart = apart_days.as_ref().map_or(0, |n| self.int(n));
-                let value = self.num(value);
-                self.push(Node::Count { list, window, apart, cmp: *cmp, value })
+                self.push(Node::Count {
+                    list: *list as u32,
+                    window,
+                    apart: *apart_days,
+                    cmp: *cmp,
+                    value: *value,
+                })
             }
-            ExprKind::Event { pick, list, paired, window, pred } => {
-                // A bare name may be a definition.
-                if pick.is_none() && paired.is_none() && window.is_none() && pred.is_none() {
-                    if let Some(&d) = self.define_index.get(list.name.as_str()) {
-                        return self.push(Node::Define(d));
-                    }
-                }
-                let l = self.list(list);
-                let paired = paired.as_ref().map(|p| self.list(p));
+            Cond::Event { pick, list, paired, window, pred } => {
                 let window = window.as_ref().map(|w| self.window(w));
                 let pred = match pred {
-                    None => Pred::Exists,
-                    Some(EventPred::Value { agg, cmp, value, paired_value, .. }) => Pred::Value {
-                        highest: *agg == Some(ValueAgg::Highest),
-                        cmp: *cmp,
-                        value: self.num(value),
-                        paired: paired_value.as_ref().map(|v| self.num(v)),
-                    },
-                    Some(EventPred::Date { rel, pick, list, window, .. }) => Pred::Date {
+                    cond::Pred::Exists => Pred::Exists,
+                    cond::Pred::Value { highest, cmp, value, paired } => {
+                        Pred::Value { highest: *highest, cmp: *cmp, value: *value, paired: *paired }
+                    }
+                    cond::Pred::Date { rel, pick, list, window } => Pred::Date {
                         rel: *rel,
                         pick: *pick,
-                        list: self.list(list),
+                        list: *list as u32,
                         window: window.as_ref().map(|w| self.window(w)),
                     },
-                    Some(EventPred::Member { list, .. }) => Pred::Member(self.list(list)),
-                    Some(EventPred::Within { window, .. }) => Pred::Within(self.window(window)),
+                    cond::Pred::Member(l) => Pred::Member(*l as u32),
+                    cond::Pred::Within(w) => Pred::Within(self.window(w)),
                 };
-                self.push(Node::Event { pick: *pick, list: l, paired, window, pred })
+                self.push(Node::Event {
+                    pick: *pick,
+                    list: *list as u32,
+                    paired: paired.map(|p| p as u32),
+                    window,
+                    pred,
+                })
             }
-        }
-    }
-
-    fn anchor(&mut self, a: &Anchor) -> (Option<Date>, Option<AnchorIr>) {
-        match a {
-            Anchor::Date(d) => (Some(d.date), None),
-            Anchor::Event { pick, list, .. } => {
-                let id = ast::Ident { name: list.name.clone(), span: list.span };
-                (None, Some(AnchorIr::Event(*pick, self.list(&id))))
-            }
-            Anchor::Registration { .. } => (None, Some(AnchorIr::Registration)),
-            Anchor::Birth { .. } => (None, Some(AnchorIr::Birth)),
         }
     }
 
     /// An end at `anchor` moved by `months` then `days`.
-    fn end(&mut self, a: &Anchor, months: i32, days: i32) -> End {
-        match self.anchor(a) {
-            (Some(d), _) => End::Fixed(d.add_months(months).add_days(days)),
-            (None, Some(anchor)) => End::Anchored { anchor, months, days },
-            (None, None) => End::Fixed(MIN_DATE),
+    fn end(&self, a: &cond::Anchor, months: i32, days: i32) -> End {
+        match a {
+            cond::Anchor::Date(d) => End::Fixed(d.add_months(months).add_days(days)),
+            cond::Anchor::Event(pick, list) => {
+                End::Anchored { anchor: AnchorIr::Event(*pick, *list as u32), months, days }
+            }
+            cond::Anchor::Registration => {
+                End::Anchored { anchor: AnchorIr::Registration, months, days }
+            }
+            cond::Anchor::Birth => End::Anchored { anchor: AnchorIr::Birth, months, days },
         }
     }
 
-    fn window(&mut self, w: &Window) -> u32 {
+    fn window(&mut self, w: &cond::Window) -> u32 {
         let pped = self.prog.pped;
-        let text = window_text(w);
         let (lo, hi) = match &w.kind {
-            WindowKind::Last { n, unit } => {
-                let n = self.int(n);
+            cond::WindowKind::Last { n, unit } => {
+                let n = *n;
                 let lo = match unit {
                     Unit::Days => pped.add_days(-n),
                     Unit::Weeks => pped.add_days(-7 * n),
@@ -780,85 +616,32 @@ impl<'s> Compiler<'s> {
                 };
                 (End::Fixed(lo.add_days(1)), End::Fixed(pped))
             }
-            WindowKind::Since(d) => (End::Fixed(d.date), End::Fixed(pped)),
-            WindowKind::Between(a, b) => (End::Fixed(a.date), End::Fixed(b.date)),
-            WindowKind::Before(a) => (End::Fixed(MIN_DATE), self.end(a, 0, -1)),
-            WindowKind::After(a) => (self.end(a, 0, 1), End::Fixed(MAX_DATE)),
-            WindowKind::From(a, b) => {
-                let (am, ad) = offset(a.offset.as_ref());
-                let (bm, bd) = offset(b.offset.as_ref());
-                (self.end(&a.anchor, am, ad), self.end(&b.anchor, bm, bd))
+            cond::WindowKind::Since(d) => (End::Fixed(*d), End::Fixed(pped)),
+            cond::WindowKind::Between(a, b) => (End::Fixed(*a), End::Fixed(*b)),
+            cond::WindowKind::Before(a) => (End::Fixed(MIN_DATE), self.end(a, 0, -1)),
+            cond::WindowKind::After(a) => (self.end(a, 0, 1), End::Fixed(MAX_DATE)),
+            cond::WindowKind::From(ao, a, bo, b) => {
+                let (am, ad) = offset(*ao);
+                let (bm, bd) = offset(*bo);
+                (self.end(a, am, ad), self.end(b, bm, bd))
             }
         };
-        self.prog.windows.push(Win { lo, hi, text });
+        self.prog.windows.push(Win { lo, hi, text: w.text.clone() });
         (self.prog.windows.len() - 1) as u32
     }
 }
 
-fn offset(o: Option<&(i64, Unit, Span)>) -> (i32, i32) {
+fn offset(o: Option<(i64, Unit)>) -> (i32, i32) {
     match o {
         None => (0, 0),
-        Some((n, unit, _)) => {
-            let n = (*n).clamp(-1_000_000, 1_000_000) as i32;
+        Some((n, unit)) => {
+            let n = n.clamp(-1_000_000, 1_000_000) as i32;
             match unit {
                 Unit::Days => (0, n),
                 Unit::Weeks => (0, 7 * n),
                 Unit::Months => (n, 0),
                 Unit::Years => (12 * n, 0),
             }
-        }
-    }
-}
-
-fn unit_text(n: i64, u: Unit) -> String {
-    let name = match u {
-        Unit::Days => "day",
-        Unit::Weeks => "week",
-        Unit::Months => "month",
-        Unit::Years => "year",
-    };
-    if n == 1 {
-        format!("1 {name}")
-    } else {
-        format!("{n} {name}s")
-    }
-}
-
-fn anchor_text(a: &Anchor) -> String {
-    match a {
-        Anchor::Date(d) => d.date.to_string(),
-        Anchor::Event { pick: Pick::Latest, list, .. } => format!("latest {}", list.name),
-        Anchor::Event { pick: Pick::First, list, .. } => format!("first {}", list.name),
-        Anchor::Registration { .. } => "registration".into(),
-        Anchor::Birth { .. } => "birth".into(),
-    }
-}
-
-fn offset_anchor_text(o: &ast::OffsetAnchor) -> String {
-    match &o.offset {
-        None => anchor_text(&o.anchor),
-        Some((n, u, _)) => format!(
-            "{} {} {}",
-            unit_text(n.abs(), *u),
-            if *n < 0 { "before" } else { "after" },
-            anchor_text(&o.anchor)
-        ),
-    }
-}
-
-/// The window as written.
-pub fn window_text(w: &Window) -> String {
-    match &w.kind {
-        WindowKind::Last { n, unit } => {
-            let n: i64 = n.text.parse().unwrap_or(0);
-            format!("in last {}", unit_text(n, *unit))
-        }
-        WindowKind::Since(d) => format!("since {}", d.date),
-        WindowKind::Between(a, b) => format!("between {} and {}", a.date, b.date),
-        WindowKind::Before(a) => format!("before {}", anchor_text(a)),
-        WindowKind::After(a) => format!("after {}", anchor_text(a)),
-        WindowKind::From(a, b) => {
-            format!("from {} to {}", offset_anchor_text(a), offset_anchor_text(b))
         }
     }
 }

@@ -93,7 +93,7 @@ pub fn pay_scheme(s: &Scheme) -> PayScheme {
             Some(reg) => PayGroup {
                 id: ind.group.clone(),
                 prevalence_adjusted: reg.prevalence_adjusted,
-                list_type: reg.list_type.clone(),
+                list_type: reg.list_type.id.clone(),
             },
             None => PayGroup {
                 id: ind.group.clone(),
@@ -152,7 +152,7 @@ pub fn pay_scheme(s: &Scheme) -> PayScheme {
                 p.groups.push(PayGroup {
                     id: reg.id.clone(),
                     prevalence_adjusted: reg.prevalence_adjusted,
-                    list_type: reg.list_type.clone(),
+                    list_type: reg.list_type.id.clone(),
                 });
             }
         }

@@ -4,7 +4,7 @@ const HEAD: &str = r#"scheme t "T" { period 2019-04-01 to 2020-03-31, point valu
 "#;
 
 fn prog(body: &str) -> Program {
-    compile(&crate::eval::test_scheme(&format!("{HEAD}{body}"))).unwrap()
+    compile(&crate::eval::test_scheme(&format!("{HEAD}{body}")))
 }
 
 #[test]
@@ -154,7 +154,7 @@ fn points_at_the_lower_threshold_reach_the_pay_scheme() {
     let strata: Vec<_> = p.indicators[1].strata.iter().map(|s| s.lower_points).collect();
     assert_eq!(strata, [d("4"), d("0")]);
     assert!(p.validate().is_empty(), "{:?}", p.validate());
-    let prog = compile(&s).unwrap();
+    let prog = compile(&s);
     assert!(prog.nodes.iter().any(|n| matches!(n, Node::AgedMonths(Some(8), Some(19)))));
     assert!(prog
         .windows

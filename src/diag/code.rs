@@ -25,7 +25,7 @@ macro_rules! codes {
             }
 
             /// True for the codes the parser and checker report (the "Checker messages"
-            /// table); false for problems of a run (data, options, compile, pay).
+            /// table); false for problems of a run (data, options, pay).
             pub const fn is_checker(self) -> bool {
                 match self {
                     $(Code::$variant => codes!(@checker $phase),)*
@@ -89,8 +89,6 @@ codes! {
     DuplicateCategory => "duplicate-category", checker;
     ChangedRetired => "changed-retired", checker;
     EventBeforeBirth => "event-before-birth", checker;
-    /// the compiler cannot lower a checked scheme (an internal limit, such as too many code lists)
-    Compile => "compile", run;
     /// a population or aggregate data file has a bad row or field (with its file, row and column)
     BadData => "bad-data", run;
     /// warning: rows of a published-counts file were ignored or assumed (counted, with the first row)

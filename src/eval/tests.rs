@@ -28,7 +28,7 @@ fn d(s: &str) -> Date {
 
 fn setup(body: &str) -> (crate::scheme::Scheme, Program) {
     let s = crate::eval::test_scheme(&format!("{HEAD}{body}"));
-    let p = compile(&s).unwrap();
+    let p = compile(&s);
     (s, p)
 }
 

@@ -284,13 +284,9 @@ pub fn load(mut sources: Sources, root: usize) -> Result<Loaded, Rejected> {
     let Some(scheme) = checked.scheme.filter(|_| errors == 0) else {
         return Err(Rejected { sources, diagnostics: checked.diagnostics });
     };
-    match crate::compile::compile(&scheme) {
-        Ok(program) => Ok(Loaded { sources, root, scheme, program, warnings: checked.diagnostics }),
-        Err(mut diagnostics) => {
-            diagnostics.extend(checked.diagnostics);
-            Err(Rejected { sources, diagnostics })
-        }
-    }
+    // A checked scheme always compiles (the checker resolved every name and number).
+    let program = crate::compile::compile(&scheme);
+    Ok(Loaded { sources, root, scheme, program, warnings: checked.diagnostics })
 }
 
 /// [`load`] of one text under a name.

@@ -102,7 +102,7 @@ fn qof_2019_20() -> crate::compile::Program {
         .find(|(p, _)| p.ends_with("qof-2019-20.qof"))
         .expect("QOF 2019/20 is shipped");
     let (_, checked) = crate::check::check_text(path, text);
-    crate::compile::compile(&checked.scheme.unwrap()).unwrap()
+    crate::compile::compile(&checked.scheme.unwrap())
 }
 
 /// Evaluates one generated practice with `prog` and checks that its list sizes and 21
@@ -437,7 +437,7 @@ fn padding_fills_records_without_changing_results() {
         crate::shipped::SCHEMES.iter().filter(|(p, _)| p.ends_with("qof-2019-20.qof"))
     {
         let (_, checked) = crate::check::check_text(path, text);
-        let prog = crate::compile::compile(&checked.scheme.unwrap()).unwrap();
+        let prog = crate::compile::compile(&checked.scheme.unwrap());
         assert_eq!(
             crate::eval::evaluate_with_threads(&prog, &pop, 1),
             crate::eval::evaluate_with_threads(&prog, &padded, 1),

@@ -18,7 +18,7 @@ fn load(path: &str) -> (Sources, Scheme, Program) {
     let (sources, c) = qofrules::check::check_text(path, &text);
     assert_eq!(c.errors(), 0, "{:#?}", c.diagnostics);
     let scheme = c.scheme.unwrap();
-    let prog = compile(&scheme).unwrap();
+    let prog = compile(&scheme);
     (sources, scheme, prog)
 }
 

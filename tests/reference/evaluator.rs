@@ -294,13 +294,13 @@ impl<'a> Ref<'a> {
         match ind.kind {
             Kind::Attested => return excluded,
             Kind::Register => {
-                let on = self.on_register(p, ind.register.as_deref().unwrap(), 0);
+                let on = self.on_register(p, &ind.register.as_ref().unwrap().id, 0);
                 return (if on { Outcome::Numerator } else { Outcome::Excluded }, None);
             }
             Kind::Fraction => {}
         }
         let in_cohort = match &ind.cohort {
-            Some(Cohort::Register(r)) => self.on_register(p, r, 0),
+            Some(Cohort::Register(r)) => self.on_register(p, &r.id, 0),
             _ => true,
         };
         if !in_cohort || ind.filter.as_ref().is_some_and(|f| !self.cond(p, &f.node, 0)) {

@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod evaluator;
+#[path = "../common/resolved.rs"]
+mod resolved;
 
 /// Checks a scheme with the real checker; panics with the diagnostics if it has errors.
 fn checked(text: &str) -> Scheme {
@@ -276,7 +278,7 @@ fn reference_data(s: &Scheme, prog: &Program, pop: &Population) -> PracticeData 
     let r = Ref::new(s);
     let mut d = PracticeData::new();
     let lts: Vec<ListType> = std::iter::once("TOTAL".to_string())
-        .chain(s.registers.iter().map(|r| r.list_type.clone()))
+        .chain(s.registers.iter().map(|r| r.list_type.id.clone()))
         .map(|l| ListType::parse(&l).unwrap())
         .collect();
     for pr in &pop.practices {
@@ -351,8 +353,11 @@ fn reference_data(s: &Scheme, prog: &Program, pop: &Population) -> PracticeData 
         }
         for ind in &s.indicators {
             if ind.kind == Kind::Register {
-                let k =
-                    s.registers.iter().position(|r| Some(&r.id) == ind.register.as_ref()).unwrap();
+                let k = s
+                    .registers
+                    .iter()
+                    .position(|r| Some(&r.id) == ind.register.as_ref().map(|x| &x.id))
+                    .unwrap();
                 let c = counts.get_mut(&ind.id).unwrap();
                 c.denominator = regs[k];
                 c.numerator = regs[k];
@@ -368,7 +373,8 @@ fn reference_data(s: &Scheme, prog: &Program, pop: &Population) -> PracticeData 
 }
 
 fn check(s: &Scheme, pop: &Population) -> Result<(), TestCaseError> {
-    let prog = compile(s).map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+    let prog = compile(s);
+    resolved::assert_resolved(s, &prog);
     let r = Ref::new(s);
     for p in &pop.patients {
         let want = r.patient(p);
