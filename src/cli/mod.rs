@@ -7,6 +7,7 @@ mod eval;
 mod explain;
 pub mod fmt;
 pub mod inspect;
+mod sweep;
 mod synth;
 mod test;
 
@@ -51,6 +52,8 @@ pub enum Command {
     Test(test::TestArgs),
     /// Compare two schemes on one population: rule changes, who gains, who loses, total cost
     Compare(compare::CompareArgs),
+    /// What a scheme costs as one or two levers move; the value that makes it cost-neutral
+    Sweep(sweep::SweepArgs),
     /// Print the engine version
     Version,
 }
@@ -69,5 +72,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Test(args) => test::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Sweep(args) => sweep::run(args),
     }
 }

@@ -1,0 +1,259 @@
+//! `qofrules sweep SCHEME --vary LEVER=VALUES [--vary ...] [--format table|csv|json|html]`:
+//! what a scheme costs as one or two levers move (docs/sweep.md), on a population evaluated
+//! once or on published counts; with `--cost-neutral-against A --solve LEVER`, the value of
+//! the lever at which the scheme costs what A does on the same data.
+
+use super::eval::{
+    apply_structure, load_population, load_scheme, practice_files, prevalence_from, write_output,
+    PrevalenceFromArg,
+};
+use qofrules::aggregate::{read_achievement, read_prevalence, AchievementOptions};
+use qofrules::eval::PayInputs;
+use qofrules::national::PrevalenceFrom;
+use qofrules::pay::PracticeData;
+use qofrules::pipeline::{self, PracticeInputs};
+use qofrules::scheme::Scheme;
+use qofrules::sweep::{self, Lever, Target};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// One row per value, for reading
+    Table,
+    /// One row per value
+    Csv,
+    /// Everything: levers, the scheme as written, every value with its change per network
+    Json,
+    /// One self-contained HTML report (cost curve, or a heat map for two levers)
+    Html,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SweepArgs {
+    /// The scheme's rule file
+    pub scheme: PathBuf,
+    /// A lever and its values, e.g. `DM020.upper=60%..90% step 5%`, `DM020.points=10,17,25`,
+    /// `DM.points=90%..110% step 5%`, `pounds_per_point=180..200 step 5`, `aspiration=70%,80%`;
+    /// twice for a grid
+    #[arg(long, value_name = "LEVER=VALUES")]
+    pub vary: Vec<String>,
+    /// Another scheme whose cost, on the same data, --solve matches
+    #[arg(long, value_name = "A.qof", requires = "solve")]
+    pub cost_neutral_against: Option<PathBuf>,
+    /// The lever to solve for (`pounds_per_point`, `DM.points`, `DM020.points`, `DM020.upper`),
+    /// with --cost-neutral-against
+    #[arg(long, value_name = "LEVER", requires = "cost_neutral_against", conflicts_with = "vary")]
+    pub solve: Option<String>,
+    /// The step of the values --solve tries, in the lever's unit: default `0.01` for pounds
+    /// per point (a penny), `1` for points, `1%` for thresholds
+    #[arg(long, requires = "solve")]
+    pub resolution: Option<String>,
+    /// A population (as for `eval`); without it (and without --achievement), the embedded
+    /// default population
+    #[arg(long)]
+    pub population: Option<PathBuf>,
+    /// Published counts instead of a population: NHS Digital's achievement file (long format)
+    #[arg(long, conflicts_with = "population", requires = "prevalence")]
+    pub achievement: Option<PathBuf>,
+    /// NHS Digital's prevalence file: registers and list sizes (with --achievement)
+    #[arg(long, requires = "achievement")]
+    pub prevalence: Option<PathBuf>,
+    /// Which network each practice belongs to, with --achievement
+    #[arg(long, requires = "achievement")]
+    pub structure: Option<PathBuf>,
+    /// National prevalence from NHS Digital's prevalence file (every practice of the year)
+    #[arg(long, conflicts_with = "prevalence_from")]
+    pub national: Option<PathBuf>,
+    /// Where national prevalence comes from when --national is not given
+    #[arg(long, value_enum, default_value = "scheme")]
+    pub prevalence_from: PrevalenceFromArg,
+    /// Attested items (`practice_id,item_id,met`); default: the population folder's
+    #[arg(long)]
+    pub attested: Option<PathBuf>,
+    /// Historic achievement (`practice_id,year,item,points,pounds`); default: the population
+    /// folder's
+    #[arg(long)]
+    pub historic: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write to this file (atomically) instead of standard output
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run(args: SweepArgs) -> ExitCode {
+    match go(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}
+
+fn read_text(path: &Path) -> Result<String, ExitCode> {
+    std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("error: cannot read `{}`: {e}", path.display());
+        ExitCode::from(2)
+    })
+}
+
+fn fail(message: &str, help: Option<&str>, code: u8) -> ExitCode {
+    eprintln!("error: {message}");
+    if let Some(h) = help {
+        eprintln!("  help: {h}");
+    }
+    ExitCode::from(code)
+}
+
+/// A scheme's pay inputs: its population evaluated once (with the practice-level inputs), or
+/// the published counts read for it.
+fn inputs(
+    args: &SweepArgs,
+    scheme: &Scheme,
+    prog: &qofrules::compile::Program,
+    from: &PrevalenceFrom,
+    warn: bool,
+) -> Result<PayInputs, ExitCode> {
+    let files = practice_files(
+        args.attested.as_deref(),
+        args.historic.as_deref(),
+        args.population.as_deref(),
+        args.achievement.is_none().then_some(scheme),
+    )?;
+    let practice = PracticeInputs::of(&files);
+    let run_error = |e: pipeline::RunError| fail(&e.to_string(), e.help(), 1);
+    match (&args.achievement, &args.prevalence) {
+        (Some(ach), Some(prev)) => {
+            let pay = qofrules::compile::pay_scheme(scheme);
+            let mut data = PracticeData::new();
+            if let Err(e) =
+                read_prevalence(&mut data, &read_text(prev)?, &prev.display().to_string())
+            {
+                return Err(fail(&e.to_string(), None, 1));
+            }
+            let known: BTreeMap<String, String> =
+                scheme.indicators.iter().map(|i| (i.id.clone(), i.group.clone())).collect();
+            let opts = AchievementOptions { known: Some(&known), ..Default::default() };
+            let name = ach.display().to_string();
+            match read_achievement(&mut data, &read_text(ach)?, &name, &opts) {
+                Ok(summary) => {
+                    for w in summary.warnings.iter().filter(|_| warn) {
+                        eprintln!("warning: {name}: {w}");
+                    }
+                }
+                Err(e) => return Err(fail(&e.to_string(), None, 1)),
+            }
+            if let Some(path) = &args.structure {
+                apply_structure(&mut data, path, &read_text(path)?, warn)?;
+            }
+            let national = qofrules::national::decide(scheme, &pay, &data, from).map_err(|e| {
+                fail(&format!("scheme `{}`: {}", scheme.id, e.message), Some(&e.help), 1)
+            })?;
+            let mut inputs = PayInputs { scheme: pay, national, data };
+            pipeline::read_practice_inputs(&mut inputs, &practice, scheme).map_err(run_error)?;
+            Ok(inputs)
+        }
+        _ => {
+            let pop = load_population(args.population.as_deref(), scheme)?;
+            let run = pipeline::run_population(scheme, prog, &pop, from, &practice, 0)
+                .map_err(run_error)?;
+            Ok(run.inputs)
+        }
+    }
+}
+
+fn go(args: &SweepArgs) -> Result<(), ExitCode> {
+    if args.vary.is_empty() && args.solve.is_none() {
+        return Err(fail(
+            "nothing to sweep",
+            Some("give a lever and its values, e.g. `--vary 'DM020.upper=60%..90% step 5%'`, or `--cost-neutral-against A.qof --solve pounds_per_point`"),
+            2,
+        ));
+    }
+    if args.vary.len() > 2 {
+        return Err(fail(
+            &format!("`--vary` is given {} times", args.vary.len()),
+            Some("a sweep takes one lever (a cost curve) or two (a grid)"),
+            2,
+        ));
+    }
+    let (_sources, scheme, prog) = load_scheme(&args.scheme)?;
+    let from = prevalence_from(args.national.as_deref(), args.prevalence_from)?;
+    let pay = qofrules::compile::pay_scheme(&scheme);
+    // levers are read before any evaluation, so a typo costs nothing
+    let lever_error = |e: sweep::LeverError| fail(&e.message, Some(&e.help), 2);
+    if let (Some(solve), Some(against)) = (&args.solve, &args.cost_neutral_against) {
+        let target = Target::parse(solve, &pay).map_err(lever_error)?;
+        let resolution = match &args.resolution {
+            Some(r) => Some(target.unit().parse(r).map_err(lever_error)?),
+            None => None,
+        };
+        let (_a_sources, a_scheme, a_prog) = load_scheme(against)?;
+        let b = inputs(args, &scheme, &prog, &from, true)?;
+        let a = inputs(args, &a_scheme, &a_prog, &from, false)?;
+        let goal = pipeline::pay(&a).map_err(|e| fail(&e.to_string(), e.help(), 1))?.total.payment;
+        let sol = sweep::solve(&b.scheme, &b.national, &b.data, &target, goal, resolution)
+            .map_err(|e| fail(&e.to_string(), e.help(), 1))?;
+        let text = match args.format {
+            Format::Table | Format::Csv => {
+                sweep::table::solution_text(&scheme.id, &a_scheme.id, &sol)
+            }
+            Format::Json => {
+                let v = serde_json::json!({
+                    "scheme": scheme.id,
+                    "against": a_scheme.id,
+                    "solution": sol,
+                });
+                serde_json::to_string_pretty(&v)
+                    .map_err(|e| fail(&format!("cannot write JSON: {e}"), None, 2))?
+                    + "\n"
+            }
+            Format::Html => sweep::html::render_solution(&scheme.id, &a_scheme.id, &sol),
+        };
+        return write_output(args.output.as_deref(), &text);
+    }
+    let levers = args
+        .vary
+        .iter()
+        .map(|v| Lever::parse(v, &pay))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(lever_error)?;
+    if let [a, b] = levers.as_slice() {
+        if a.target == b.target {
+            return Err(fail(
+                &format!("`{}` is varied twice", a.target.name()),
+                Some("a grid varies two different levers"),
+                2,
+            ));
+        }
+    }
+    let size: usize = levers.iter().map(|l| l.values.len()).product();
+    if size > sweep::MAX_POINTS {
+        return Err(fail(
+            &format!("the grid has {size} values"),
+            Some(&format!("a sweep pays at most {} values: use larger steps", sweep::MAX_POINTS)),
+            2,
+        ));
+    }
+    let inputs = inputs(args, &scheme, &prog, &from, true)?;
+    let sw =
+        sweep::sweep(&inputs.scheme, &inputs.national, &inputs.data, &levers).map_err(|e| {
+            let help = match &e {
+                sweep::SweepError::Lever(l) => Some(l.help.clone()),
+                _ => None,
+            };
+            fail(&e.to_string(), help.as_deref(), 1)
+        })?;
+    let text = match args.format {
+        Format::Table => sweep::table::text(&sw),
+        Format::Csv => sweep::table::csv(&sw),
+        Format::Json => {
+            serde_json::to_string_pretty(&sw)
+                .map_err(|e| fail(&format!("cannot write JSON: {e}"), None, 2))?
+                + "\n"
+        }
+        Format::Html => sweep::html::render(&sw),
+    };
+    write_output(args.output.as_deref(), &text)
+}

@@ -1,0 +1,174 @@
+//! Text and CSV renderings of a sweep and of a solve.
+
+use super::{Solution, Sweep};
+use crate::pay::numeric::money_string;
+use rust_decimal::Decimal;
+
+fn money(d: Decimal) -> String {
+    if d < Decimal::ZERO {
+        format!("-£{}", money_string(-d))
+    } else {
+        format!("£{}", money_string(d))
+    }
+}
+
+fn signed(d: Decimal) -> String {
+    if d > Decimal::ZERO {
+        format!("+{}", money(d))
+    } else {
+        money(d)
+    }
+}
+
+/// The columns of the table and the CSV: the levers, then the figures.
+fn header(s: &Sweep) -> Vec<String> {
+    let mut h: Vec<String> = s.levers.iter().map(|l| l.lever.clone()).collect();
+    h.extend(
+        ["total", "change", "gaining", "losing", "median", "q1", "q3", "min", "max"]
+            .iter()
+            .map(|c| (*c).to_string()),
+    );
+    if s.base.aspiration.is_some() {
+        h.push("aspiration".into());
+    }
+    h
+}
+
+/// The sweep as an aligned table, the scheme as written marked `*`.
+pub fn text(s: &Sweep) -> String {
+    let mut rows = vec![header(s)];
+    for p in &s.points {
+        let mut r: Vec<String> = p.shown.clone();
+        if p.is_base {
+            if let Some(last) = r.last_mut() {
+                last.push('*');
+            }
+        }
+        r.extend([
+            money(p.total),
+            signed(p.change),
+            p.gaining.to_string(),
+            p.losing.to_string(),
+            signed(p.per_practice.median),
+            signed(p.per_practice.q1),
+            signed(p.per_practice.q3),
+            signed(p.per_practice.min),
+            signed(p.per_practice.max),
+        ]);
+        if let Some(a) = p.aspiration {
+            r.push(money(a));
+        }
+        rows.push(r);
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|c| rows.iter().map(|r| r.get(c).map_or(0, |x| x.chars().count())).max().unwrap_or(0))
+        .collect();
+    let levers: Vec<String> =
+        s.levers.iter().map(|l| format!("{} (now {})", l.label, l.base_shown)).collect();
+    let mut out = format!(
+        "{} ({}): {} over {} practices\nas written: {} a year\n\n",
+        s.scheme.title,
+        s.scheme.id,
+        levers.join(" by "),
+        s.practices,
+        money(s.base.total)
+    );
+    for (k, r) in rows.iter().enumerate() {
+        let cells: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(c, x)| format!("{}{x}", " ".repeat(widths[c] - x.chars().count())))
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+        if k == 0 {
+            out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
+            out.push('\n');
+        }
+    }
+    out.push_str(
+        "\n* the scheme as written. change: total minus the scheme as written; median, q1, q3, \
+         min, max: the change per practice.\n",
+    );
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// One row per value (pair of values): lever values as fractions or numbers, money in pounds
+/// with pennies, no currency sign.
+pub fn csv(s: &Sweep) -> String {
+    let mut out = header(s).iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(",");
+    out.push_str(",is_base\n");
+    for p in &s.points {
+        let mut r: Vec<String> = p.values.iter().map(|v| v.normalize().to_string()).collect();
+        r.extend(
+            [
+                p.total,
+                p.change,
+                Decimal::from(p.gaining),
+                Decimal::from(p.losing),
+                p.per_practice.median,
+                p.per_practice.q1,
+                p.per_practice.q3,
+                p.per_practice.min,
+                p.per_practice.max,
+            ]
+            .iter()
+            .enumerate()
+            .map(|(k, d)| if k == 2 || k == 3 { d.to_string() } else { money_string(*d) }),
+        );
+        if let Some(a) = p.aspiration {
+            r.push(money_string(a));
+        }
+        r.push(p.is_base.to_string());
+        out.push_str(&r.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// A solve, in words.
+pub fn solution_text(scheme_id: &str, against: &str, s: &Solution) -> String {
+    let mut out = format!("cost-neutral {} for `{scheme_id}` against `{against}`\n\n", s.label);
+    out.push_str(&format!("  {against} costs      {}\n", money(s.goal)));
+    out.push_str(&format!(
+        "  {scheme_id} as written  {} at {}\n",
+        money(s.base_total),
+        s.unit.show(s.base)
+    ));
+    out.push_str(&format!("  solution           {} = {}\n", s.lever, s.shown));
+    out.push_str(&format!(
+        "  {scheme_id} then costs  {} (residual {})\n",
+        money(s.total),
+        signed(s.residual)
+    ));
+    if s.exact {
+        out.push_str(&format!(
+            "\nexact to the penny: the lowest value on a grid of {} that costs the same\n",
+            s.unit.show(s.resolution)
+        ));
+    } else {
+        if let Some(o) = &s.other_side {
+            out.push_str(&format!(
+                "  other side         {} = {} costs {} (residual {})\n",
+                s.lever,
+                o.shown,
+                money(o.total),
+                signed(o.total - s.goal)
+            ));
+        }
+        out.push_str(&format!(
+            "\nno value on a grid of {} costs exactly the same: this is the nearest (a finer \
+             --resolution may come closer, where the lever allows)\n",
+            s.unit.show(s.resolution)
+        ));
+    }
+    out
+}
