@@ -136,38 +136,39 @@ pub fn csv(s: &Sweep) -> String {
 
 /// A solve, in words.
 pub fn solution_text(scheme_id: &str, against: &str, s: &Solution) -> String {
+    let mut rows: Vec<(String, String)> = vec![
+        (format!("{against} costs"), money(s.goal)),
+        (
+            format!("{scheme_id} as written ({} = {})", s.lever, s.unit.show(s.base)),
+            money(s.base_total),
+        ),
+        (
+            format!("{scheme_id} with {} = {}", s.lever, s.shown),
+            format!("{} (residual {})", money(s.total), signed(s.residual)),
+        ),
+    ];
+    if let Some(o) = &s.other_side {
+        rows.push((
+            format!("{scheme_id} with {} = {}", s.lever, o.shown),
+            format!("{} (residual {})", money(o.total), signed(o.total - s.goal)),
+        ));
+    }
+    let width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
     let mut out = format!("cost-neutral {} for `{scheme_id}` against `{against}`\n\n", s.label);
-    out.push_str(&format!("  {against} costs      {}\n", money(s.goal)));
-    out.push_str(&format!(
-        "  {scheme_id} as written  {} at {}\n",
-        money(s.base_total),
-        s.unit.show(s.base)
-    ));
-    out.push_str(&format!("  solution           {} = {}\n", s.lever, s.shown));
-    out.push_str(&format!(
-        "  {scheme_id} then costs  {} (residual {})\n",
-        money(s.total),
-        signed(s.residual)
-    ));
+    for (k, v) in &rows {
+        out.push_str(&format!("  {k}{}  {v}\n", " ".repeat(width - k.chars().count())));
+    }
+    let grid = s.unit.show(s.resolution);
     if s.exact {
         out.push_str(&format!(
-            "\nexact to the penny: the lowest value on a grid of {} that costs the same\n",
-            s.unit.show(s.resolution)
+            "\nsolution: {} = {}, exact to the penny (the lowest value on a grid of {grid} that costs the same)\n",
+            s.lever, s.shown
         ));
     } else {
-        if let Some(o) = &s.other_side {
-            out.push_str(&format!(
-                "  other side         {} = {} costs {} (residual {})\n",
-                s.lever,
-                o.shown,
-                money(o.total),
-                signed(o.total - s.goal)
-            ));
-        }
         out.push_str(&format!(
-            "\nno value on a grid of {} costs exactly the same: this is the nearest (a finer \
-             --resolution may come closer, where the lever allows)\n",
-            s.unit.show(s.resolution)
+            "\nsolution: {} = {}, the nearest on a grid of {grid}: no value on it costs exactly the same, \
+             because each payment line is rounded (a finer --resolution may come closer, where the lever allows)\n",
+            s.lever, s.shown
         ));
     }
     out
