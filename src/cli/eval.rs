@@ -24,6 +24,9 @@ pub enum Format {
     Csv,
     /// The whole result (scheme, national figures, practices, networks, total)
     Json,
+    /// One self-contained HTML report (totals, indicators, achievement charts, practices,
+    /// reporting strata)
+    Html,
 }
 
 /// The values of `--prevalence-from`.
@@ -433,6 +436,13 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
             csv(&result)?
         }
         Format::Table => table(&result)?,
+        Format::Html => {
+            for w in &result.warnings {
+                eprintln!("warning: {w}");
+            }
+            let out = JsonOutput::new(&result, evaluation.as_ref().map(|ev| (&prog, ev)));
+            qofrules::report::eval_html(&out, &inputs.scheme, evaluation.as_ref().map(|_| &prog))
+        }
     };
     write_output(args.output.as_deref(), &text)
 }
