@@ -308,3 +308,48 @@ fn the_cli_solves_cost_neutral_against_another_scheme() {
     assert_eq!(solved["total"]["payment"], o["solution"]["total"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_sweep_on_published_counts_matches_eval_of_each_variant() {
+    // the Lincolnshire LMC's worked example: one practice's published achievement and
+    // prevalence; the point value swept, each value against `eval` of a copy that says it
+    let dir = std::env::temp_dir().join(format!("qofrules-sweep-counts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/worked");
+    let text = std::fs::read_to_string(root.join("lincs-2022-23.qof")).unwrap();
+    assert!(text.contains("point value £207.56"));
+    let counts = |scheme: &str, extra: &[&str]| {
+        let mut args = vec![
+            scheme.to_string(),
+            "--achievement".into(),
+            root.join("lincs-2022-23.achievement.csv").display().to_string(),
+            "--prevalence".into(),
+            root.join("lincs-2022-23.prevalence.csv").display().to_string(),
+            "--format".into(),
+            "json".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let base = root.join("lincs-2022-23.qof").display().to_string();
+    let mut args = vec!["sweep".to_string()];
+    args.extend(counts(&base, &["--vary", "pounds_per_point=200,207.56,215.25"]));
+    let s = json(&cli(&args.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert_eq!(s["practices"], 1);
+    for p in s["points"].as_array().unwrap() {
+        let value = p["values"][0].as_str().unwrap();
+        let file = dir.join(format!("lincs-{value}.qof"));
+        std::fs::write(
+            &file,
+            text.replace("point value £207.56", &format!("point value £{value}")),
+        )
+        .unwrap();
+        let mut e = vec!["eval".to_string()];
+        e.extend(counts(&file.display().to_string(), &[]));
+        let e = json(&cli(&e.iter().map(String::as_str).collect::<Vec<_>>()));
+        assert_eq!(p["total"], e["total"]["payment"], "at £{value}");
+    }
+    assert_eq!(s["points"][1]["is_base"], true);
+    assert_eq!(s["points"][1]["total"], s["base"]["total"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -196,9 +196,8 @@ fn go(args: &SweepArgs) -> Result<(), ExitCode> {
         let sol = sweep::solve(&b.scheme, &b.national, &b.data, &target, goal, resolution)
             .map_err(|e| fail(&e.to_string(), e.help(), 1))?;
         let text = match args.format {
-            Format::Table | Format::Csv => {
-                sweep::table::solution_text(&scheme.id, &a_scheme.id, &sol)
-            }
+            Format::Table => sweep::table::solution_text(&scheme.id, &a_scheme.id, &sol),
+            Format::Csv => sweep::table::solution_csv(&scheme.id, &a_scheme.id, &sol),
             Format::Json => {
                 let v = serde_json::json!({
                     "scheme": scheme.id,

@@ -173,3 +173,19 @@ pub fn solution_text(scheme_id: &str, against: &str, s: &Solution) -> String {
     }
     out
 }
+
+/// A solve as CSV: a header and one row (value as a fraction or a number, money with pennies).
+pub fn solution_csv(scheme_id: &str, against: &str, s: &Solution) -> String {
+    let row = [
+        csv_field(scheme_id),
+        csv_field(against),
+        csv_field(&s.lever),
+        s.value.normalize().to_string(),
+        money_string(s.total),
+        money_string(s.goal),
+        money_string(s.residual),
+        s.exact.to_string(),
+        s.resolution.normalize().to_string(),
+    ];
+    format!("scheme,against,lever,value,total,goal,residual,exact,resolution\n{}\n", row.join(","))
+}
