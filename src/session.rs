@@ -823,5 +823,8 @@ pub struct InspectOutput {
     pub scheme: crate::inspect::SchemeView,
 }
 
+mod sweep;
+pub use sweep::{ReportOutput, SweepOutput};
+
 #[cfg(test)]
 mod tests;

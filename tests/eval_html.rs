@@ -198,3 +198,14 @@ fn check_report(path: &str, text: &str) -> String {
     }
     html
 }
+
+#[test]
+fn the_editor_s_eval_report_is_the_cli_s_byte_for_byte() {
+    let path = "rules/qof-2019-20.qof";
+    let text = qofrules::shipped::SCHEMES.iter().find(|(p, _)| p.ends_with(path)).unwrap().1;
+    let cli_html = cli(&["eval", path, "--format", "html"]);
+    let mut session = qofrules::session::Session::new();
+    let reply = session.eval_report(text);
+    assert!(reply.ok, "{:?}", reply.errors);
+    assert_eq!(reply.value.unwrap().html, cli_html);
+}
