@@ -212,21 +212,8 @@ fn go(args: &SweepArgs) -> Result<(), ExitCode> {
         };
         return write_output(args.output.as_deref(), &text);
     }
-    let levers = args
-        .vary
-        .iter()
-        .map(|v| Lever::parse(v, &pay))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(lever_error)?;
-    if let [a, b] = levers.as_slice() {
-        if a.target == b.target {
-            return Err(fail(
-                &format!("`{}` is varied twice", a.target.name()),
-                Some("a grid varies two different levers"),
-                2,
-            ));
-        }
-    }
+    let specs: Vec<&str> = args.vary.iter().map(String::as_str).collect();
+    let levers = Lever::parse_all(&specs, &pay).map_err(lever_error)?;
     let size: usize = levers.iter().map(|l| l.values.len()).product();
     if size > sweep::MAX_POINTS {
         return Err(fail(

@@ -60,13 +60,11 @@ impl Session {
             Err(e) => return Reply::err(run_problem(e)),
         };
         let inputs = run.inputs;
-        let mut parsed = Vec::new();
-        for l in levers {
-            match Lever::parse(l, &inputs.scheme) {
-                Ok(l) => parsed.push(l),
-                Err(e) => return Reply::message(Code::BadOptions, e.message, Some(e.help)),
-            }
-        }
+        let specs: Vec<&str> = levers.iter().map(String::as_str).collect();
+        let parsed = match Lever::parse_all(&specs, &inputs.scheme) {
+            Ok(p) => p,
+            Err(e) => return Reply::message(Code::BadOptions, e.message, Some(e.help)),
+        };
         match sweep::sweep(&inputs.scheme, &inputs.national, &inputs.data, &parsed) {
             Ok(sw) => {
                 let html = sweep::html::render(&sw);

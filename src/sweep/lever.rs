@@ -359,6 +359,94 @@ impl Lever {
     /// Parses `TARGET=VALUES` against a scheme, and checks every value can be put into it.
     /// VALUES is `A..B step S` (both ends included when the steps reach `B`), `A,B,C` or `A`.
     pub fn parse(spec: &str, scheme: &PayScheme) -> Result<Lever, LeverError> {
+        let lever = Lever::parse_unchecked(spec, scheme)?;
+        lever.check(scheme)?;
+        Ok(lever)
+    }
+
+    /// Parses the levers of one sweep (one, or two for a grid) and checks every value, and
+    /// for two levers every pair: the same figure cannot be varied twice, nor a group's
+    /// points with one of its indicators' points (which would come first?); an indicator's
+    /// two thresholds are checked pair by pair (each lower below each upper).
+    pub fn parse_all(specs: &[&str], scheme: &PayScheme) -> Result<Vec<Lever>, LeverError> {
+        if specs.is_empty() || specs.len() > 2 {
+            return Err(LeverError::new(
+                format!("a sweep takes one or two levers, not {}", specs.len()),
+                "one lever draws a cost curve, two a grid",
+            ));
+        }
+        let levers = specs
+            .iter()
+            .map(|s| Lever::parse_unchecked(s, scheme))
+            .collect::<Result<Vec<_>, _>>()?;
+        let [a, b] = levers.as_slice() else {
+            levers[0].check(scheme)?;
+            return Ok(levers);
+        };
+        if a.target == b.target {
+            return Err(LeverError::new(
+                format!("`{}` is varied twice", a.target.name()),
+                "a grid varies two different levers",
+            ));
+        }
+        let in_group =
+            |g: &str, i: &str| scheme.indicators.iter().any(|x| x.id == i && x.group == g);
+        match (&a.target, &b.target) {
+            (Target::GroupPoints(g), Target::Points(i)) | (Target::Points(i), Target::GroupPoints(g))
+                if in_group(g, i) =>
+            {
+                return Err(LeverError::new(
+                    format!("`{}` and `{}` both move `{i}`'s points", a.target.name(), b.target.name()),
+                    format!("vary `{g}.points` (every indicator of the group in proportion) or `{i}.points`, not both"),
+                ))
+            }
+            (Target::Upper(i), Target::Lower(j)) | (Target::Lower(j), Target::Upper(i)) if i == j => {
+                let (uppers, lowers) = if matches!(a.target, Target::Upper(_)) {
+                    (&a.values, &b.values)
+                } else {
+                    (&b.values, &a.values)
+                };
+                for (t, vs) in [(Target::Upper(i.clone()), uppers), (Target::Lower(i.clone()), lowers)] {
+                    if let Some(v) = vs.iter().find(|v| **v > Decimal::ONE || **v < Decimal::ZERO) {
+                        return Err(LeverError::new(
+                            format!("`{}={}` is outside 0% to 100%", t.name(), Unit::Percent.show(*v)),
+                            "thresholds are between 0% and 100%",
+                        ));
+                    }
+                }
+                for u in uppers {
+                    if let Some(l) = lowers.iter().find(|l| *l >= u) {
+                        return Err(LeverError::new(
+                            format!(
+                                "`{i}.lower={}` is not below `{i}.upper={}`",
+                                Unit::Percent.show(*l),
+                                Unit::Percent.show(*u)
+                            ),
+                            "every lower threshold of the grid must be below every upper one: narrow one of the ranges",
+                        ));
+                    }
+                }
+            }
+            _ => {
+                a.check(scheme)?;
+                b.check(scheme)?;
+            }
+        }
+        Ok(levers)
+    }
+
+    /// Checks that every value can be put into `scheme` as it is.
+    fn check(&self, scheme: &PayScheme) -> Result<(), LeverError> {
+        let mut probe = scheme.clone();
+        for &v in &self.values {
+            self.target.apply(&mut probe, v).map_err(|m| {
+                LeverError::new(m, "leave this value out of the range, or vary the other threshold too, as a second lever")
+            })?;
+        }
+        Ok(())
+    }
+
+    fn parse_unchecked(spec: &str, scheme: &PayScheme) -> Result<Lever, LeverError> {
         let Some((name, values)) = spec.split_once('=') else {
             return Err(LeverError::new(
                 format!("`{}` gives no values", spec.trim()),
@@ -391,12 +479,6 @@ impl Lever {
             ));
         }
         values.dedup();
-        let mut probe = scheme.clone();
-        for &v in &values {
-            target.apply(&mut probe, v).map_err(|m| {
-                LeverError::new(m, "leave this value out of the range, or change the other threshold with a second `--vary`")
-            })?;
-        }
         Ok(Lever { target, values })
     }
 }

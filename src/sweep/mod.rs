@@ -258,10 +258,7 @@ pub fn sweep(
             .map(|(l, s)| format!("`{}={s}`", l.target.name()))
             .collect::<Vec<_>>()
             .join(", ");
-        let mut s = scheme.clone();
-        for (l, &v) in levers.iter().zip(&values) {
-            l.target.apply(&mut s, v).map_err(|m| LeverError::new(m, "leave this value out"))?;
-        }
+        let s = apply_all(scheme, levers, &values)?;
         let is_base = levers.iter().zip(&values).all(|(l, &v)| v == l.target.base(scheme));
         let c = cost(&s, national, data).map_err(|e| pay_error(at, e))?;
         points.push(point(values, shown, is_base, &c, &base, &networks));
@@ -279,6 +276,33 @@ pub fn sweep(
         points,
         networks,
     })
+}
+
+/// `scheme` with every lever at its value: in the order given, or else the other way round
+/// (an indicator's two thresholds moved past each other need the right order).
+fn apply_all(
+    scheme: &PayScheme,
+    levers: &[Lever],
+    values: &[Decimal],
+) -> Result<PayScheme, LeverError> {
+    let mut first = None;
+    for order in [[0, 1], [1, 0]] {
+        let mut s = scheme.clone();
+        let done = order
+            .iter()
+            .filter(|&&k| k < levers.len())
+            .try_for_each(|&k| levers[k].target.apply(&mut s, values[k]));
+        match done {
+            Ok(()) => return Ok(s),
+            Err(m) => {
+                first.get_or_insert(m);
+            }
+        }
+        if levers.len() < 2 {
+            break;
+        }
+    }
+    Err(LeverError::new(first.unwrap_or_default(), "leave this value out"))
 }
 
 fn point(

@@ -221,3 +221,29 @@ fn a_threshold_lowers_cost_as_it_rises_and_unreachable_goals_say_why() {
     let e = solve(&s, &n, &data, &Target::AspirationShare, d("1"), None).unwrap_err();
     assert!(e.to_string().contains("does not change what the scheme costs"), "{e}");
 }
+
+#[test]
+fn a_grid_of_one_indicator_s_two_thresholds_is_checked_pair_by_pair() {
+    let (s, n, data) = (scheme(), national(), data());
+    // upper 30% alone is below DM020's lower threshold (35%), but not with lower 20%
+    assert!(Lever::parse("DM020.upper=30%", &s).is_err());
+    let levers = Lever::parse_all(&["DM020.upper=30%,75%", "DM020.lower=20%"], &s).unwrap();
+    let sw = sweep(&s, &n, &data, &levers).unwrap();
+    // 20%-30%: both practices (50%, 75%) earn all 17 points; the same scheme by hand
+    let mut by_hand = s.clone();
+    by_hand.indicators[1].kind = IndicatorKind::Fraction { lower: d("0.2"), upper: d("0.3") };
+    let want = crate::pay::pay(&by_hand, &n, &data).unwrap().total.payment;
+    assert_eq!(sw.points[0].total, want);
+    assert_eq!(sw.points[0].shown, vec!["30%", "20%"]);
+    // a lower threshold at or above an upper one of the grid is refused, naming both
+    let e = Lever::parse_all(&["DM020.upper=40%,75%", "DM020.lower=50%"], &s).unwrap_err();
+    assert_eq!(e.message, "`DM020.lower=50%` is not below `DM020.upper=40%`");
+    // and so are the same lever twice, and a group with one of its own indicators
+    let e = Lever::parse_all(&["DM020.points=1", "DM020.points=2"], &s).unwrap_err();
+    assert_eq!(e.message, "`DM020.points` is varied twice");
+    let e = Lever::parse_all(&["DM.points=20", "DM020.points=2"], &s).unwrap_err();
+    assert_eq!(e.message, "`DM.points` and `DM020.points` both move `DM020`'s points");
+    // levers on different figures are checked one by one
+    assert!(Lever::parse_all(&["DM.points=20", "BP002.points=2"], &s).is_ok());
+    assert!(Lever::parse_all(&["DM020.upper=30%", "BP002.points=2"], &s).is_err());
+}
