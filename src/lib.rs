@@ -21,9 +21,11 @@ pub mod pay;
 pub mod pipeline;
 pub mod population;
 pub mod reference;
+pub mod report;
 pub mod scheme;
 pub mod session;
 pub mod shipped;
+pub mod sweep;
 pub mod syntax;
 pub mod synth;
 #[cfg(target_arch = "wasm32")]

@@ -13,7 +13,7 @@ use crate::diag::{Code, Diagnostic, LineIndex};
 use crate::eval::TestReport;
 use crate::model::Population;
 use crate::national::PrevalenceFrom;
-use crate::pipeline::{self, InputFile, Loaded, PracticeInputs, RunError};
+use crate::pipeline::{self, InputFile, Loaded, PracticeInputs};
 use crate::population::{
     read_csv, read_ndjson, DataErrors, Source, EVENTS_FILE, PATIENTS_FILE, PRACTICES_FILE,
 };
@@ -659,11 +659,9 @@ impl Session {
     /// Runs the one pipeline ([`crate::pipeline::run`]) on the session's population or
     /// published counts and hands the JSON output (pay result, reporting strata, warnings) to
     /// `f`; also returns every warning (the scheme's and the run's).
-    fn pay_with<T>(
-        &mut self,
-        c: &Compiled,
-        f: impl FnOnce(&pipeline::JsonOutput<'_>) -> Result<T, String>,
-    ) -> Result<(T, Vec<Problem>), Vec<Problem>> {
+    /// The driver's run of a compiled text on the session's data (population or published
+    /// counts) and practice-level inputs.
+    fn run_compiled(&mut self, c: &Compiled) -> Result<pipeline::Run, Vec<Problem>> {
         self.fit_population(&c.loaded.scheme);
         let texts = self.practice_texts(&c.loaded.scheme);
         let data = match self.counts() {
@@ -676,9 +674,16 @@ impl Session {
             practice: PracticeInputs::of(&texts),
             threads: self.threads,
         };
-        let fail = |e: RunError| run_problems(e.diagnostics);
-        let run = pipeline::run(&c.loaded, &inputs).map_err(fail)?;
-        let result = run.pay().map_err(fail)?;
+        pipeline::run(&c.loaded, &inputs).map_err(|e| run_problems(e.diagnostics))
+    }
+
+    fn pay_with<T>(
+        &mut self,
+        c: &Compiled,
+        f: impl FnOnce(&pipeline::JsonOutput<'_>) -> Result<T, String>,
+    ) -> Result<(T, Vec<Problem>), Vec<Problem>> {
+        let run = self.run_compiled(c)?;
+        let result = run.pay().map_err(|e| run_problems(e.diagnostics))?;
         let out = run.output(&c.loaded, &result);
         let warnings = out.diagnostics.clone();
         let value = f(&out).map_err(|e| vec![Problem::plain(Code::Internal, e, None)])?;
@@ -845,6 +850,9 @@ pub struct FormatOutput {
 pub struct InspectOutput {
     pub scheme: crate::inspect::SchemeView,
 }
+
+mod sweep;
+pub use sweep::{ReportOutput, SweepOutput};
 
 #[cfg(test)]
 mod tests;

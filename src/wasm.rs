@@ -222,4 +222,18 @@ impl Workspace {
     pub fn compare(&mut self, text_a: &str, text_b: &str) -> String {
         to_json(&self.session.compare(text_a, text_b))
     }
+
+    /// Sweeps one or two levers of the scheme (one `LEVER=VALUES` per line, as `qofrules
+    /// sweep --vary` takes them): the JSON text of `{ok, sweep, html}`, where `sweep` is what
+    /// `qofrules sweep --format json` prints and `html` its report.
+    pub fn sweep(&mut self, text: &str, levers: &str) -> String {
+        let levers: Vec<String> =
+            levers.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
+        to_json(&self.session.sweep(text, &levers))
+    }
+
+    /// The eval report `qofrules eval --format html` writes: the JSON text of `{ok, html}`.
+    pub fn eval_report(&mut self, text: &str) -> String {
+        to_json(&self.session.eval_report(text))
+    }
 }

@@ -21,6 +21,9 @@ pub enum Format {
     Csv,
     /// The whole result (scheme, national figures, practices, networks, total)
     Json,
+    /// One self-contained HTML report (totals, indicators, achievement charts, practices,
+    /// reporting strata)
+    Html,
 }
 
 /// The values of `--prevalence-from`.
@@ -355,6 +358,14 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
         }
         Format::Csv => render::csv(&result),
         Format::Table => render::table(&result),
+        Format::Html => {
+            let out = run.output(&loaded, &result);
+            Ok(qofrules::report::eval_html(
+                &out,
+                &run.inputs.scheme,
+                run.evaluation.as_ref().map(|_| &loaded.program),
+            ))
+        }
     };
     let text = text.map_err(|e| {
         eprintln!("error: cannot write the result: {e}");

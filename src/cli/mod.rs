@@ -8,6 +8,7 @@ mod explain;
 pub mod fmt;
 pub mod inspect;
 pub mod output;
+mod sweep;
 mod synth;
 mod test;
 
@@ -39,6 +40,8 @@ pub enum Command {
     Test(test::TestArgs),
     /// Compare two schemes on one population: rule changes, who gains, who loses, total cost
     Compare(compare::CompareArgs),
+    /// What a scheme costs as one or two levers move; the value that makes it cost-neutral
+    Sweep(sweep::SweepArgs),
     /// Print the engine version
     Version,
 }
@@ -57,5 +60,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Test(args) => test::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Sweep(args) => sweep::run(args),
     }
 }

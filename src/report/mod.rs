@@ -1,0 +1,205 @@
+//! Self-contained HTML reports: `eval --format html` ([`eval_html`]) and the page parts the
+//! sweep report shares with it (inline CSS and JavaScript, escaping, money, sortable
+//! tables, SVG charts). No external request at view time: no fonts, scripts, styles or
+//! images from anywhere else. Chart geometry is computed in `f64`, for drawing only; every
+//! figure printed is the exact `Decimal` of the pay result.
+
+pub mod eval_html;
+
+pub use crate::compare::html::escape;
+pub use eval_html::render as eval_html;
+
+use crate::pay::numeric::money_string;
+use rust_decimal::Decimal;
+use std::fmt::Write;
+
+/// Pounds with pennies: `£1,234.56` is written `£1234.56` (exact, as the JSON).
+pub fn money(d: Decimal) -> String {
+    if d < Decimal::ZERO {
+        format!("−£{}", money_string(-d))
+    } else {
+        format!("£{}", money_string(d))
+    }
+}
+
+/// Money with a sign: `+£1.00`, `−£1.00`, `£0.00`.
+pub fn signed_money(d: Decimal) -> String {
+    if d > Decimal::ZERO {
+        format!("+£{}", money_string(d))
+    } else {
+        money(d)
+    }
+}
+
+/// A fraction as a percentage to two places (`0.7512` -> `75.12%`), empty when unknown.
+pub fn percent(d: Option<Decimal>) -> String {
+    d.map_or(String::new(), |d| format!("{:.2}%", (d * Decimal::ONE_HUNDRED).round_dp(2)))
+}
+
+/// A number cell with its exact value as the sort key.
+pub fn num_cell(shown: &str, key: Decimal) -> String {
+    format!("<td class=\"n\" data-v=\"{}\">{}</td>", key.normalize(), escape(shown))
+}
+
+pub fn text_cell(s: &str) -> String {
+    format!("<td>{}</td>", escape(s))
+}
+
+/// A sortable table's head.
+pub fn header(cols: &[&str]) -> String {
+    let mut s = String::from("<thead><tr>");
+    for c in cols {
+        let _ = write!(s, "<th scope=\"col\" tabindex=\"0\">{}</th>", escape(c));
+    }
+    s.push_str("</tr></thead>");
+    s
+}
+
+/// A decimal as an `f64`, for chart geometry only.
+pub fn geometry(d: Decimal) -> f64 {
+    d.to_string().parse().unwrap_or(0.0)
+}
+
+/// The start of a page: doctype, title, the shared CSS (and `extra` CSS).
+pub fn page_start(title: &str, extra_css: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <title>{}</title><style>{CSS}{extra_css}</style></head><body>\n",
+        escape(title)
+    )
+}
+
+/// The end of a page: the version line and the sorting script.
+pub fn page_end() -> String {
+    format!(
+        "\n<p class=\"muted\">Made by qofrules {}.</p><script>{JS}</script></body></html>\n",
+        crate::version()
+    )
+}
+
+const CSS: &str = "
+body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:1200px;padding:0 1rem;color:#111}
+h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ccc}h3{font-size:1rem}
+table{border-collapse:collapse;margin:.5rem 0;font-variant-numeric:tabular-nums}
+th,td{padding:.2rem .5rem;border-bottom:1px solid #e4e4e4;text-align:left;vertical-align:top}
+th{background:#f3f3f3;cursor:pointer;user-select:none;position:sticky;top:0}
+th[aria-sort=ascending]::after{content:' ▲'}th[aria-sort=descending]::after{content:' ▼'}
+td.n{text-align:right;white-space:nowrap}
+tr.base td{font-weight:600;background:#fffbe6}
+.totals{font-size:1.1rem}.totals td{font-weight:600}
+.chart{width:100%;height:auto;max-width:900px}
+.axis{stroke:#000;stroke-width:1}.grid{stroke:#ddd;stroke-width:1}.chart text{font-size:11px}
+.curve{fill:none;stroke:#2166ac;stroke-width:2}.dot{fill:#2166ac}.dot.base{fill:#b2182b}
+.mark{stroke:#b2182b;stroke-width:1.5;stroke-dasharray:4 3}.bar{fill:#2166ac}
+.wrap{overflow-x:auto}details{margin:.3rem 0}.muted{color:#555}
+@media print{body{margin:0;max-width:none;font-size:10pt}th{position:static;cursor:auto}
+details{display:block}details>*{display:block}h2{break-after:avoid}tr{break-inside:avoid}}
+";
+
+const JS: &str = "
+document.querySelectorAll('table.sortable').forEach(function(t){
+ t.querySelectorAll('th').forEach(function(th,i){
+  function go(){
+   var asc=th.getAttribute('aria-sort')!=='ascending';
+   t.querySelectorAll('th').forEach(function(h){h.removeAttribute('aria-sort')});
+   th.setAttribute('aria-sort',asc?'ascending':'descending');
+   var b=t.tBodies[0],rows=Array.prototype.slice.call(b.rows);
+   rows.sort(function(x,y){
+    var a=x.cells[i],c=y.cells[i],va=a.getAttribute('data-v'),vc=c.getAttribute('data-v'),r;
+    if(va!==null&&vc!==null){r=parseFloat(va)-parseFloat(vc)}else{r=a.textContent.localeCompare(c.textContent)}
+    return asc?r:-r});
+   rows.forEach(function(r){b.appendChild(r)})}
+  th.addEventListener('click',go);
+  th.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefault();go()}})
+ })});
+document.querySelectorAll('details').forEach(function(d){window.addEventListener('beforeprint',function(){d.open=true})});
+";
+
+/// A line chart of `points` (x, y, label, highlighted): axes with the least and most of each,
+/// a dot per point with its label as a tooltip, an optional dashed horizontal line at `mark`
+/// (with its own label). `title` describes the chart for screen readers.
+pub fn line_chart(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    points: &[(f64, f64, String, bool)],
+    x_ends: (&str, &str),
+    y_ends: (&str, &str),
+    mark: Option<(f64, &str)>,
+) -> String {
+    let (w, h) = (900.0_f64, 340.0_f64);
+    let (left, right, top, bottom) = (90.0, 20.0, 20.0, 45.0);
+    let (pw, ph) = (w - left - right, h - top - bottom);
+    let xs = points.iter().map(|p| p.0);
+    let ys = points.iter().map(|p| p.1).chain(mark.map(|m| m.0));
+    let (x0, x1) = (xs.clone().fold(f64::INFINITY, f64::min), xs.fold(f64::NEG_INFINITY, f64::max));
+    let (y0, y1) = (ys.clone().fold(f64::INFINITY, f64::min), ys.fold(f64::NEG_INFINITY, f64::max));
+    let sx = |x: f64| if x1 > x0 { left + (x - x0) / (x1 - x0) * pw } else { left + pw / 2.0 };
+    let sy = |y: f64| if y1 > y0 { top + ph - (y - y0) / (y1 - y0) * ph } else { top + ph / 2.0 };
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\">\
+         <title>{}</title>\
+         <line class=\"axis\" x1=\"{left}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>\
+         <line class=\"axis\" x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{}\"/>",
+        escape(title),
+        top + ph,
+        left + pw,
+        top + ph,
+        top + ph
+    );
+    if let Some((y, label)) = mark {
+        let _ = write!(
+            s,
+            "<line class=\"mark\" x1=\"{left}\" y1=\"{0:.2}\" x2=\"{1}\" y2=\"{0:.2}\"/>\
+             <text x=\"{1}\" y=\"{2:.2}\" text-anchor=\"end\">{3}</text>",
+            sy(y),
+            left + pw,
+            sy(y) - 4.0,
+            escape(label)
+        );
+    }
+    let path: Vec<String> =
+        points.iter().map(|p| format!("{:.2},{:.2}", sx(p.0), sy(p.1))).collect();
+    if points.len() > 1 {
+        let _ = write!(s, "<polyline class=\"curve\" points=\"{}\"/>", path.join(" "));
+    }
+    for p in points {
+        let _ = write!(
+            s,
+            "<circle class=\"dot{}\" cx=\"{:.2}\" cy=\"{:.2}\" r=\"{}\"><title>{}</title></circle>",
+            if p.3 { " base" } else { "" },
+            sx(p.0),
+            sy(p.1),
+            if p.3 { 5 } else { 3 },
+            escape(&p.2)
+        );
+    }
+    let _ = write!(
+        s,
+        "<text x=\"{left}\" y=\"{}\">{}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\
+         <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\
+         <text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\
+         <text x=\"12\" y=\"{}\" transform=\"rotate(-90 12 {})\" text-anchor=\"middle\">{}</text></svg>",
+        top + ph + 15.0,
+        escape(x_ends.0),
+        left + pw,
+        top + ph + 15.0,
+        escape(x_ends.1),
+        left + pw / 2.0,
+        h - 6.0,
+        escape(x_label),
+        left - 4.0,
+        top + ph,
+        escape(y_ends.0),
+        left - 4.0,
+        top + 10.0,
+        escape(y_ends.1),
+        top + ph / 2.0,
+        top + ph / 2.0,
+        escape(y_label)
+    );
+    s
+}

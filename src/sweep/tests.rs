@@ -1,0 +1,249 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::*;
+use crate::date::Date;
+use crate::pay::{
+    Counts, FigureSource, GroupTotals, IndicatorKind, PayGroup, PayIndicator, PracticeData,
+};
+
+fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+/// tests/pay_models.rs's hand-computed scheme: £200 a point; DM001 Boolean 6 points, DM020
+/// 35-75% 17 points (DM prevalence-adjusted on 17OV), BP002 40-80% 15 points, QI001 attested
+/// 27 points. P1 pays £6,056.25, P2 £1,020.00.
+fn scheme() -> PayScheme {
+    let mut s = PayScheme::new("test", "Test", Date::from_ymd(2020, 3, 31).unwrap(), d("200"));
+    let g = |id: &str, adj: bool, lt: &str| PayGroup {
+        id: id.into(),
+        prevalence_adjusted: adj,
+        list_type: lt.into(),
+    };
+    s.groups = vec![g("DM", true, "17OV"), g("BP", false, "TOTAL"), g("PS", false, "TOTAL")];
+    let frac = |l: &str, u: &str| IndicatorKind::Fraction { lower: d(l), upper: d(u) };
+    s.indicators = vec![
+        PayIndicator::new("DM001", "DM", IndicatorKind::Boolean, d("6")),
+        PayIndicator::new("DM020", "DM", frac("0.35", "0.75"), d("17")),
+        PayIndicator::new("BP002", "BP", frac("0.40", "0.80"), d("15")),
+        PayIndicator::new("QI001", "PS", IndicatorKind::Attested, d("27")),
+    ];
+    s
+}
+
+fn national() -> NationalFigures {
+    let mut prev = std::collections::BTreeMap::new();
+    prev.insert("DM".to_string(), GroupTotals { register: 500, list_size: 10_000 });
+    NationalFigures::given(d("10000"), FigureSource::Scheme, prev, FigureSource::Scheme)
+}
+
+fn data() -> PracticeData {
+    let c = |n, den| Counts { numerator: n, denominator: den, ..Counts::default() };
+    let mut data = PracticeData::new();
+    data.set_list_size("P1", "TOTAL", 5000);
+    data.set_list_size("P1", "17OV", 4000);
+    data.set_register("P1", "DM", 300);
+    data.set_counts("P1", "DM001", Counts { achieved: Some(true), ..Counts::default() });
+    data.set_counts("P1", "DM020", c(100, 200));
+    data.set_counts("P1", "BP002", c(90, 100));
+    data.set_attested("P1", "QI001", true);
+    data.set_network("P1", "N1");
+    data.set_list_size("P2", "TOTAL", 3000);
+    data.set_list_size("P2", "17OV", 2000);
+    data.set_register("P2", "DM", 100);
+    data.set_counts("P2", "DM001", Counts { achieved: Some(false), ..Counts::default() });
+    data.set_counts("P2", "DM020", c(60, 80));
+    data.set_counts("P2", "BP002", c(10, 100));
+    data.set_network("P2", "N2");
+    data
+}
+
+#[test]
+fn values_are_parsed_exactly() {
+    let s = scheme();
+    let l = Lever::parse("DM020.upper=60%..90% step 5%", &s).unwrap();
+    assert_eq!(l.target, Target::Upper("DM020".into()));
+    let want: Vec<Decimal> =
+        ["0.6", "0.65", "0.7", "0.75", "0.8", "0.85", "0.9"].iter().map(|v| d(v)).collect();
+    assert_eq!(l.values, want);
+    // a step that does not land on the end stops below it
+    let l = Lever::parse("pounds_per_point=£180..200 step 7.5", &s).unwrap();
+    assert_eq!(l.values, vec![d("180"), d("187.5"), d("195")]);
+    let l = Lever::parse("DM020.points=10, 17,25", &s).unwrap();
+    assert_eq!(l.values, vec![d("10"), d("17"), d("25")]);
+    // a group's points as a share of its points now (23): 100% is 23
+    let l = Lever::parse("DM.points=50%..100% step 50%", &s).unwrap();
+    assert_eq!(l.target, Target::GroupPoints("DM".into()));
+    assert_eq!(l.values, vec![d("11.5"), d("23")]);
+}
+
+#[test]
+fn bad_levers_say_why() {
+    let s = scheme();
+    let err = |spec: &str| Lever::parse(spec, &s).unwrap_err().message;
+    assert_eq!(err("DM020.upper=60..90 step 5"), "`60` has no `%`");
+    assert_eq!(err("DM020.upper=60%..90%"), "the range `60%..90%` has no step");
+    assert_eq!(err("DM020.upper=30%"), "`DM020.upper=30%` is not above the lower threshold, 35%");
+    assert_eq!(err("DM020.lower=80%"), "`DM020.lower=80%` is not below the upper threshold, 75%");
+    assert_eq!(err("XX999.upper=60%"), "scheme `test` has no indicator or group `XX999`");
+    assert_eq!(
+        err("DM001.upper=60%"),
+        "indicator `DM001` has no thresholds: it is not a fraction indicator"
+    );
+    assert_eq!(err("aspiration=70%"), "scheme `test` has no aspiration payments");
+    assert_eq!(err("DM020.colour=1"), "unknown lever `colour` in `DM020.colour`");
+    assert_eq!(err("DM020.upper"), "`DM020.upper` gives no values");
+    assert_eq!(err("DM020.points=-1"), "`DM020.points=-1` is negative");
+    assert_eq!(err("DM020.upper=90%..60% step 5%"), "the range `90%..60% step 5%` goes down");
+    assert!(err("DM020.upper=0%..100% step 0.001%").contains("values"));
+}
+
+#[test]
+fn spread_is_median_and_nearest_rank_quartiles() {
+    let v: Vec<Decimal> = [5, 1, 4, 2, 3].iter().map(|&x| Decimal::from(x)).collect();
+    let s = Spread::of(&v);
+    assert_eq!((s.min, s.q1, s.median, s.q3, s.max), (d("1"), d("2"), d("3"), d("4"), d("5")));
+    let v: Vec<Decimal> = [1, 2, 3, 4].iter().map(|&x| Decimal::from(x)).collect();
+    let s = Spread::of(&v);
+    assert_eq!((s.q1, s.median, s.q3), (d("1"), d("2.5"), d("3")));
+}
+
+#[test]
+fn a_sweep_pays_what_the_changed_scheme_pays() {
+    let (s, n, data) = (scheme(), national(), data());
+    let l = Lever::parse("DM020.upper=50%..75% step 25%", &s).unwrap();
+    let sw = sweep(&s, &n, &data, &[l]).unwrap();
+    assert_eq!(sw.base.total, d("7076.25"));
+    let at75 = &sw.points[1];
+    assert!(at75.is_base && at75.change.is_zero() && at75.gaining == 0 && at75.losing == 0);
+    assert_eq!(at75.total, d("7076.25"));
+    // at 50%, P1's 50% earns all 17 points: 17 x 200 x 0.5 x 1.5 = 2550.00, up 1593.75;
+    // P2 (75%) had all its points already
+    let at50 = &sw.points[0];
+    assert_eq!(at50.total, d("8670.00"));
+    assert_eq!(at50.change, d("1593.75"));
+    assert_eq!((at50.gaining, at50.losing), (1, 0));
+    assert_eq!(at50.per_practice.max, d("1593.75"));
+    assert_eq!(at50.per_practice.median, d("796.875"));
+    assert_eq!(sw.networks, vec!["N1".to_string(), "N2".to_string()]);
+    assert_eq!(at50.networks, vec![d("1593.75"), d("0")]);
+    // and the same by hand: the scheme with the value written in it
+    let mut changed = s.clone();
+    if let IndicatorKind::Fraction { upper, .. } = &mut changed.indicators[1].kind {
+        *upper = d("0.5");
+    }
+    let r = crate::pay::pay(&changed, &n, &data).unwrap();
+    assert_eq!(r.total.payment, at50.total);
+}
+
+#[test]
+fn two_levers_make_a_grid_first_lever_outermost() {
+    let (s, n, data) = (scheme(), national(), data());
+    let a = Lever::parse("pounds_per_point=100,200", &s).unwrap();
+    let b = Lever::parse("QI001.points=0,27", &s).unwrap();
+    let sw = sweep(&s, &n, &data, &[a, b]).unwrap();
+    let shown: Vec<Vec<String>> = sw.points.iter().map(|p| p.shown.clone()).collect();
+    assert_eq!(shown[0], vec!["£100.00", "0"]);
+    assert_eq!(shown[1], vec!["£100.00", "27"]);
+    assert_eq!(shown[3], vec!["£200.00", "27"]);
+    assert!(sw.points[3].is_base && !sw.points[2].is_base);
+    // halving the point value halves every line, each rounded to the penny half up:
+    // 450 + 478.125 -> 478.13 + 750 + 1350 + 510
+    assert_eq!(sw.points[1].total, d("3538.13"));
+    // without QI001 (27 x 200 x 0.5 = 2700) at £200
+    assert_eq!(sw.points[2].total, d("4376.25"));
+}
+
+#[test]
+fn a_group_lever_scales_every_indicator_of_the_group() {
+    let mut s = scheme();
+    Target::GroupPoints("DM".into()).apply(&mut s, d("46")).unwrap();
+    assert_eq!(s.indicators[0].max_points, d("12"));
+    assert_eq!(s.indicators[1].max_points, d("34"));
+    assert_eq!(s.indicators[2].max_points, d("15"));
+    assert_eq!(group_points(&s, "DM"), d("46"));
+}
+
+#[test]
+fn cost_neutral_point_value_is_exact_when_a_grid_value_gives_the_goal() {
+    let (s, n, data) = (scheme(), national(), data());
+    // the scheme at £150 costs 7076.25 x 0.75 = 5307.1875 per line rounded...: ask for the
+    // total at £150 exactly, and the solver must find £150 (the lowest value giving it)
+    let mut at150 = s.clone();
+    at150.pound_per_point = d("150");
+    let goal = crate::pay::pay(&at150, &n, &data).unwrap().total.payment;
+    let sol = solve(&s, &n, &data, &Target::PoundsPerPoint, goal, None).unwrap();
+    assert!(sol.exact);
+    assert_eq!(sol.total, goal);
+    assert!(sol.value <= d("150"));
+    let mut check = s.clone();
+    check.pound_per_point = sol.value;
+    assert_eq!(crate::pay::pay(&check, &n, &data).unwrap().total.payment, goal);
+    // a penny less does not reach it
+    check.pound_per_point = sol.value - d("0.01");
+    assert!(crate::pay::pay(&check, &n, &data).unwrap().total.payment < goal);
+}
+
+#[test]
+fn cost_neutral_reports_the_nearest_and_the_residual_when_no_value_is_exact() {
+    let (s, n, data) = (scheme(), national(), data());
+    // a goal between the totals of two whole points of QI001 (27 x 200 x 0.5 = 100 a point)
+    let sol = solve(&s, &n, &data, &Target::Points("QI001".into()), d("7000.00"), None).unwrap();
+    // QI001 at 26 points: 7076.25 - 100 = 6976.25 (residual -23.75); 27: +76.25
+    assert!(!sol.exact);
+    assert_eq!(sol.value, d("26"));
+    assert_eq!(sol.total, d("6976.25"));
+    assert_eq!(sol.residual, d("-23.75"));
+    assert_eq!(sol.other_side.as_ref().unwrap().total, d("7076.25"));
+    // a finer grid gets to the penny: 0.7625 point less
+    let sol =
+        solve(&s, &n, &data, &Target::Points("QI001".into()), d("7000.00"), Some(d("0.0001")))
+            .unwrap();
+    assert!(sol.exact, "{sol:?}");
+    assert_eq!(sol.value, d("26.2375"));
+}
+
+#[test]
+fn a_threshold_lowers_cost_as_it_rises_and_unreachable_goals_say_why() {
+    let (s, n, data) = (scheme(), national(), data());
+    // the most DM020's upper threshold can cost: P1 at 50% with upper 51% (just above),
+    // the least at 100%; a goal above everything is out of reach
+    let e = solve(&s, &n, &data, &Target::Upper("DM020".into()), d("100000"), None).unwrap_err();
+    assert!(
+        e.to_string().starts_with("no DM020 upper threshold makes scheme `test` cost £100000.00"),
+        "{e}"
+    );
+    // the scheme's own total is reached at 75% (or lower values giving the same total)
+    let sol = solve(&s, &n, &data, &Target::Upper("DM020".into()), d("7076.25"), None).unwrap();
+    assert!(sol.exact);
+    assert_eq!(sol.total, d("7076.25"));
+    assert_eq!(sol.value, d("0.75"));
+    let e = solve(&s, &n, &data, &Target::AspirationShare, d("1"), None).unwrap_err();
+    assert!(e.to_string().contains("does not change what the scheme costs"), "{e}");
+}
+
+#[test]
+fn a_grid_of_one_indicator_s_two_thresholds_is_checked_pair_by_pair() {
+    let (s, n, data) = (scheme(), national(), data());
+    // upper 30% alone is below DM020's lower threshold (35%), but not with lower 20%
+    assert!(Lever::parse("DM020.upper=30%", &s).is_err());
+    let levers = Lever::parse_all(&["DM020.upper=30%,75%", "DM020.lower=20%"], &s).unwrap();
+    let sw = sweep(&s, &n, &data, &levers).unwrap();
+    // 20%-30%: both practices (50%, 75%) earn all 17 points; the same scheme by hand
+    let mut by_hand = s.clone();
+    by_hand.indicators[1].kind = IndicatorKind::Fraction { lower: d("0.2"), upper: d("0.3") };
+    let want = crate::pay::pay(&by_hand, &n, &data).unwrap().total.payment;
+    assert_eq!(sw.points[0].total, want);
+    assert_eq!(sw.points[0].shown, vec!["30%", "20%"]);
+    // a lower threshold at or above an upper one of the grid is refused, naming both
+    let e = Lever::parse_all(&["DM020.upper=40%,75%", "DM020.lower=50%"], &s).unwrap_err();
+    assert_eq!(e.message, "`DM020.lower=50%` is not below `DM020.upper=40%`");
+    // and so are the same lever twice, and a group with one of its own indicators
+    let e = Lever::parse_all(&["DM020.points=1", "DM020.points=2"], &s).unwrap_err();
+    assert_eq!(e.message, "`DM020.points` is varied twice");
+    let e = Lever::parse_all(&["DM.points=20", "DM020.points=2"], &s).unwrap_err();
+    assert_eq!(e.message, "`DM.points` and `DM020.points` both move `DM020`'s points");
+    // levers on different figures are checked one by one
+    assert!(Lever::parse_all(&["DM.points=20", "BP002.points=2"], &s).is_ok());
+    assert!(Lever::parse_all(&["DM020.upper=30%", "BP002.points=2"], &s).is_err());
+}
