@@ -24,6 +24,7 @@ pub mod reference;
 pub mod scheme;
 pub mod session;
 pub mod shipped;
+pub mod sql;
 pub mod syntax;
 pub mod synth;
 #[cfg(target_arch = "wasm32")]

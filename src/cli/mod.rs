@@ -7,6 +7,7 @@ mod eval;
 mod explain;
 pub mod fmt;
 pub mod inspect;
+mod sql;
 mod synth;
 mod test;
 
@@ -51,6 +52,8 @@ pub enum Command {
     Test(test::TestArgs),
     /// Compare two schemes on one population: rule changes, who gains, who loses, total cost
     Compare(compare::CompareArgs),
+    /// Compile a scheme to one SQL script giving `eval`'s per-practice counts (docs/sql.md)
+    Sql(sql::SqlArgs),
     /// Print the engine version
     Version,
 }
@@ -69,5 +72,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Test(args) => test::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Sql(args) => sql::run(args),
     }
 }
