@@ -20,6 +20,7 @@ mod par;
 pub mod pay;
 pub mod pipeline;
 pub mod population;
+pub mod progress;
 pub mod reference;
 pub mod scheme;
 pub mod session;

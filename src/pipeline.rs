@@ -84,6 +84,30 @@ pub fn run_population(
         0 => eval::evaluate(prog, pop),
         n => eval::evaluate_with_threads(prog, pop, n),
     };
+    pay_ready(scheme, prog, evaluation, from, practice)
+}
+
+/// As [`run_population`] on every core, telling `progress` how the evaluation goes.
+pub fn run_population_with_progress(
+    scheme: &Scheme,
+    prog: &Program,
+    pop: &Population,
+    from: &PrevalenceFrom,
+    practice: &PracticeInputs<'_>,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Run, RunError> {
+    let evaluation = eval::evaluate_with_progress(prog, pop, progress);
+    pay_ready(scheme, prog, evaluation, from, practice)
+}
+
+/// An evaluation with the pay inputs made from it.
+fn pay_ready(
+    scheme: &Scheme,
+    prog: &Program,
+    evaluation: Evaluation,
+    from: &PrevalenceFrom,
+    practice: &PracticeInputs<'_>,
+) -> Result<Run, RunError> {
     let mut inputs = eval::pay_inputs(scheme, prog, &evaluation, from)
         .map_err(|e| RunError::National { message: e.message, help: e.help })?;
     read_practice_inputs(&mut inputs, practice, scheme)?;

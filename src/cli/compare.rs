@@ -70,6 +70,9 @@ pub struct CompareArgs {
     /// Write to this file (atomically) instead of standard output
     #[arg(long, short)]
     pub out: Option<PathBuf>,
+    /// No progress bar (it is drawn only when stderr is a terminal)
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 pub fn run(args: CompareArgs) -> ExitCode {
@@ -170,9 +173,17 @@ fn go(args: &CompareArgs) -> Result<(), ExitCode> {
             let same_period = scheme_b.period_start == scheme_a.period_start
                 && scheme_b.period_end == scheme_a.period_end;
             let pop = load_population(args.population.as_deref(), &scheme_a)?;
+            let bar = super::progress::Bar::new(args.quiet);
             if args.population.is_none() && !same_period {
                 let pop_b = qofrules::synth::default_population_for(scheme_b.period_end);
-                compare::impact_dated(a, b, (&pop, &pop_b), &from, (&practice_a, &practice_b))
+                compare::impact_dated_with_progress(
+                    a,
+                    b,
+                    (&pop, &pop_b),
+                    &from,
+                    (&practice_a, &practice_b),
+                    &bar,
+                )
             } else {
                 if !same_period {
                     if let Some(w) = qofrules::eval::period_mismatch(
@@ -183,7 +194,14 @@ fn go(args: &CompareArgs) -> Result<(), ExitCode> {
                         eprintln!("warning: scheme B: {}\n  help: {}", w.message, w.help);
                     }
                 }
-                compare::impact_dated(a, b, (&pop, &pop), &from, (&practice_a, &practice_b))
+                compare::impact_dated_with_progress(
+                    a,
+                    b,
+                    (&pop, &pop),
+                    &from,
+                    (&practice_a, &practice_b),
+                    &bar,
+                )
             }
         }
     };

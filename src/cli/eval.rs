@@ -108,6 +108,9 @@ pub struct EvalArgs {
     /// Write to this file (atomically) instead of standard output
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// No progress bar (it is drawn only when stderr is a terminal)
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Reads, checks and compiles a scheme; prints diagnostics. Exit 2 for an unreadable file,
@@ -401,9 +404,15 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
             inputs
         }
         None => {
-            let pop = load_population(args.population.as_deref(), &scheme)?;
-            let run = pipeline::run_population(&scheme, &prog, &pop, &from, &practice, 0)
-                .map_err(run_error)?;
+            let reading = super::progress::Spinner::new(args.quiet, "reading the population");
+            let pop = load_population(args.population.as_deref(), &scheme);
+            drop(reading);
+            let pop = pop?;
+            let bar = super::progress::Bar::new(args.quiet);
+            let run = pipeline::run_population_with_progress(
+                &scheme, &prog, &pop, &from, &practice, &bar,
+            )
+            .map_err(run_error)?;
             // The process ends soon after: leave the population's memory to the OS rather
             // than freeing millions of event vectors one by one (0.1 s per million patients).
             std::mem::forget(pop);

@@ -7,6 +7,7 @@ mod eval;
 mod explain;
 pub mod fmt;
 pub mod inspect;
+mod progress;
 mod sql;
 mod synth;
 mod test;
