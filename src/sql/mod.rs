@@ -820,8 +820,8 @@ impl Gen<'_> {
                 Dialect::Spark => ctes.push(format!(
                     "ca AS (SELECT k, pid, aggregate(array_sort(collect_list(d)), \
                      named_struct('last', CAST(NULL AS DATE), 'n', 0), \
-                     (acc, x) -> IF(acc.last IS NULL OR datediff(x, acc.last) >= MAX(gap), \
-                     named_struct('last', x, 'n', acc.n + 1), acc)).n AS n FROM (\n    {days}) q GROUP BY k, pid)"
+                     (acc, x) -> IF(acc.last IS NULL OR datediff(x, acc.last) >= gap, \
+                     named_struct('last', x, 'n', acc.n + 1), acc)).n AS n FROM (\n    {days}) q GROUP BY k, gap, pid)"
                 )),
                 _ => {
                     let next = match d {
