@@ -656,9 +656,6 @@ impl Session {
         })
     }
 
-    /// Runs the one pipeline ([`crate::pipeline::run`]) on the session's population or
-    /// published counts and hands the JSON output (pay result, reporting strata, warnings) to
-    /// `f`; also returns every warning (the scheme's and the run's).
     /// The driver's run of a compiled text on the session's data (population or published
     /// counts) and practice-level inputs.
     fn run_compiled(&mut self, c: &Compiled) -> Result<pipeline::Run, Vec<Problem>> {
@@ -673,10 +670,14 @@ impl Session {
             national: &self.prevalence_from,
             practice: PracticeInputs::of(&texts),
             threads: self.threads,
+            progress: &crate::progress::Silent,
         };
         pipeline::run(&c.loaded, &inputs).map_err(|e| run_problems(e.diagnostics))
     }
 
+    /// Runs the one pipeline ([`crate::pipeline::run`]) on the session's population or
+    /// published counts and hands the JSON output (pay result, reporting strata, warnings) to
+    /// `f`; also returns every warning (the scheme's and the run's).
     fn pay_with<T>(
         &mut self,
         c: &Compiled,
@@ -808,6 +809,7 @@ impl Session {
             data,
             &self.prevalence_from,
             (&pa, &pb),
+            &crate::progress::Silent,
         ) {
             Ok(c) => c,
             Err(e) => return Reply::err(run_problems(e.diagnostics)),

@@ -68,6 +68,9 @@ pub struct CompareArgs {
     /// Write to this file (atomically) instead of standard output
     #[arg(long, short)]
     pub out: Option<PathBuf>,
+    /// No progress bar (it is drawn only when stderr is a terminal)
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 pub fn run(args: CompareArgs) -> ExitCode {
@@ -118,8 +121,9 @@ fn go(args: &CompareArgs) -> Result<(), ExitCode> {
         (None, Some(pop)) => CompareData::Population(pop, pop_b.as_ref().unwrap_or(pop)),
         (None, None) => return Err(ExitCode::from(2)),
     };
-    let compared =
-        pipeline::compare(&a, &b, data, &from, (&practice_a, &practice_b)).map_err(|mut e| {
+    let bar = super::progress::Bar::new(args.quiet);
+    let compared = pipeline::compare(&a, &b, data, &from, (&practice_a, &practice_b), &bar)
+        .map_err(|mut e| {
             for d in e.diagnostics.iter_mut().filter(|d| d.code == Code::Pay) {
                 d.help.get_or_insert_with(|| {
                     "run `qofrules eval` on each scheme to see the problem alone".into()

@@ -144,6 +144,9 @@ pub struct EvalArgs {
     /// Write to this file (atomically) instead of standard output
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// No progress bar (it is drawn only when stderr is a terminal)
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Reads a scheme (and the code-list files it names) and loads it through the driver; prints
@@ -326,14 +329,26 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
     )?;
     let pop = match counts {
         Some(_) => None,
-        None => Some(load_population(args.population.as_deref(), scheme)?),
+        None => {
+            let reading = super::progress::Spinner::new(args.quiet, "reading the population");
+            let pop = load_population(args.population.as_deref(), scheme);
+            drop(reading);
+            Some(pop?)
+        }
     };
     let data = match (counts.as_ref().and_then(CountsFiles::counts), &pop) {
         (Some(c), _) => Data::Counts(c),
         (None, Some(pop)) => Data::Population(pop),
         (None, None) => return Err(ExitCode::from(2)),
     };
-    let inputs = Inputs { data, national: &from, practice: PracticeInputs::of(&files), threads: 0 };
+    let bar = super::progress::Bar::new(args.quiet);
+    let inputs = Inputs {
+        data,
+        national: &from,
+        practice: PracticeInputs::of(&files),
+        threads: 0,
+        progress: &bar,
+    };
     let run = pipeline::run(&loaded, &inputs).map_err(fail)?;
     // The process ends soon after: leave the population's memory to the OS rather than
     // freeing millions of event vectors one by one (0.1 s per million patients).

@@ -8,6 +8,8 @@ mod explain;
 pub mod fmt;
 pub mod inspect;
 pub mod output;
+mod progress;
+mod sql;
 mod sweep;
 mod synth;
 mod test;
@@ -42,6 +44,8 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// What a scheme costs as one or two levers move; the value that makes it cost-neutral
     Sweep(sweep::SweepArgs),
+    /// Compile a scheme to one SQL script giving `eval`'s per-practice counts (docs/sql.md)
+    Sql(sql::SqlArgs),
     /// Print the engine version
     Version,
 }
@@ -61,5 +65,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Test(args) => test::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Sql(args) => sql::run(args),
     }
 }

@@ -125,7 +125,13 @@ fn inputs(
         (None, Some(pop)) => Data::Population(pop),
         (None, None) => return Err(ExitCode::from(2)),
     };
-    let inputs = Inputs { data, national: from, practice: PracticeInputs::of(&files), threads: 0 };
+    let inputs = Inputs {
+        data,
+        national: from,
+        practice: PracticeInputs::of(&files),
+        threads: 0,
+        progress: &qofrules::progress::Silent,
+    };
     let run = pipeline::run(loaded, &inputs).map_err(run_fail)?;
     if warn {
         run_warn(&run.warnings);

@@ -65,6 +65,9 @@ pub struct SynthArgs {
     /// The folder to create
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// No progress bar (it is drawn only when stderr is a terminal)
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Csv)]
     pub format: Format,
@@ -174,6 +177,7 @@ fn write_population(
     format: Format,
     pad: Option<usize>,
     pped: Date,
+    progress: &dyn qofrules::progress::Progress,
 ) -> Result<Result<Totals, io::Error>, synth::SynthError> {
     let mut totals = Totals::default();
     let count = |t: &mut Totals, patients: &mut [qofrules::model::Patient]| {
@@ -184,6 +188,7 @@ fn write_population(
         t.practices += 1;
         t.patients += patients.len() as u64;
         t.events += patients.iter().map(|p| p.events.len() as u64).sum::<u64>();
+        progress.advance(1);
     };
     match format {
         Format::Csv => {
@@ -348,10 +353,15 @@ pub fn run(args: SynthArgs) -> ExitCode {
             "check free space and permissions",
         );
     }
+    let bar = super::progress::Bar::new(args.quiet);
+    let total = selection.resolve(&opts).map_or(0, |r| r.len() as u64);
+    qofrules::progress::Progress::begin(&bar, "generating", total, "practices");
     let result =
-        write_population(&tmp, &selection, &opts, args.format, args.events_per_patient, pped).map(
-            |r| r.and_then(|t| write_inputs(&tmp, &t.practice_list, &spec, opts.seed).map(|()| t)),
-        );
+        write_population(&tmp, &selection, &opts, args.format, args.events_per_patient, pped, &bar)
+            .map(|r| {
+                r.and_then(|t| write_inputs(&tmp, &t.practice_list, &spec, opts.seed).map(|()| t))
+            });
+    qofrules::progress::Progress::end(&bar);
     let totals = match result {
         Ok(Ok(t)) => t,
         Ok(Err(e)) => {

@@ -328,9 +328,21 @@ pub fn impact_with(
 pub fn impact_dated(
     a: Side<'_>,
     b: Side<'_>,
+    pops: (&Population, &Population),
+    from: &PrevalenceFrom,
+    practice: (&PracticeInputs<'_>, &PracticeInputs<'_>),
+) -> Result<Comparison, CompareError> {
+    impact_dated_with_progress(a, b, pops, from, practice, &crate::progress::Silent)
+}
+
+/// [`impact_dated`], telling `progress` how each side's evaluation goes.
+pub fn impact_dated_with_progress(
+    a: Side<'_>,
+    b: Side<'_>,
     (pop_a, pop_b): (&Population, &Population),
     from: &PrevalenceFrom,
     practice: (&PracticeInputs<'_>, &PracticeInputs<'_>),
+    progress: &dyn crate::progress::Progress,
 ) -> Result<Comparison, CompareError> {
     if pop_a.patients.len() != pop_b.patients.len() {
         return Err(CompareError {
@@ -339,8 +351,8 @@ pub fn impact_dated(
             messages: vec!["the two sides' populations hold different patients".into()],
         });
     }
-    let ev_a = eval::evaluate(a.program, pop_a);
-    let ev_b = eval::evaluate(b.program, pop_b);
+    let ev_a = eval::evaluate_with_progress(a.program, pop_a, progress);
+    let ev_b = eval::evaluate_with_progress(b.program, pop_b, progress);
     let mut in_a = eval::pay_inputs(a.scheme, a.program, &ev_a, from)
         .map_err(|e| national_err("a", a.scheme, e))?;
     let mut in_b = eval::pay_inputs(b.scheme, b.program, &ev_b, from)

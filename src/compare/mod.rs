@@ -11,9 +11,9 @@ pub mod table;
 
 pub use diff::{diff, DiffStatus, FieldChange, IndicatorDiff, SchemeDiff};
 pub use impact::{
-    impact, impact_counts, impact_dated, impact_with, national_err, Bucket, CompareError,
-    Comparison, IndicatorFigures, IndicatorImpact, Level, Mover, Movers, NetworkImpact,
-    PracticeImpact, SchemeRef, Side, TotalImpact, BUCKETS,
+    impact, impact_counts, impact_dated, impact_dated_with_progress, impact_with, national_err,
+    Bucket, CompareError, Comparison, IndicatorFigures, IndicatorImpact, Level, Mover, Movers,
+    NetworkImpact, PracticeImpact, SchemeRef, Side, TotalImpact, BUCKETS,
 };
 
 #[cfg(test)]

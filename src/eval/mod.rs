@@ -216,7 +216,24 @@ pub fn evaluate(prog: &Program, pop: &Population) -> Evaluation {
 /// Evaluates a population with at most `threads` threads (practices are split into contiguous
 /// runs of about equal patient counts; results are merged in practice order).
 pub fn evaluate_with_threads(prog: &Program, pop: &Population, threads: usize) -> Evaluation {
-    evaluate_split(prog, pop, threads, 20_000)
+    evaluate_split(prog, pop, threads, 20_000, &crate::progress::Silent)
+}
+
+/// As [`evaluate`], telling `progress` how many patients there are and, practice by practice,
+/// how many are done (from the evaluation threads).
+pub fn evaluate_with_progress(
+    prog: &Program,
+    pop: &Population,
+    progress: &dyn crate::progress::Progress,
+) -> Evaluation {
+    #[cfg(not(target_arch = "wasm32"))]
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    #[cfg(target_arch = "wasm32")]
+    let threads = 1;
+    progress.begin("evaluating", pop.patients.len() as u64, "patients");
+    let ev = evaluate_split(prog, pop, threads, 20_000, progress);
+    progress.end();
+    ev
 }
 
 /// As [`evaluate_with_threads`], running on one thread below `min_parallel` patients.
@@ -225,6 +242,7 @@ fn evaluate_split(
     pop: &Population,
     threads: usize,
     min_parallel: usize,
+    progress: &dyn crate::progress::Progress,
 ) -> Evaluation {
     // Practices in order, then any only patients mention.
     let mut ids: Vec<(&str, &str)> =
@@ -266,6 +284,7 @@ fn evaluate_split(
             .map(|k| {
                 let mut t = PracticeTally::new(prog, ids[k].0, ids[k].1);
                 evaluate_practice(&mut e, &mut t, &buckets[k]);
+                progress.advance(buckets[k].len() as u64);
                 t
             })
             .collect()

@@ -387,7 +387,7 @@ fn practice_counts_list_sizes_registers_and_pay() {
     assert_eq!((p2.list_sizes.clone(), p2.registers.clone()), (vec![1, 1], vec![0]));
     // Same result on several threads (the parallel path, forced for a small population).
     for threads in 2..5 {
-        assert_eq!(evaluate_split(&p, &pop, threads, 0), ev);
+        assert_eq!(evaluate_split(&p, &pop, threads, 0, &crate::progress::Silent), ev);
     }
 
     let inputs = pay_inputs(&s, &p, &ev, &crate::national::PrevalenceFrom::Population).unwrap();

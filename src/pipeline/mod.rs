@@ -102,8 +102,30 @@ pub fn run_population(
     practice: &PracticeInputs<'_>,
     threads: usize,
 ) -> Result<PopulationRun, RunError> {
+    run_population_with_progress(
+        scheme,
+        prog,
+        pop,
+        from,
+        practice,
+        threads,
+        &crate::progress::Silent,
+    )
+}
+
+/// [`run_population`], telling `progress` how the evaluation goes (on every core only: a
+/// fixed thread count is for tests and the editor, which draw nothing).
+pub fn run_population_with_progress(
+    scheme: &Scheme,
+    prog: &Program,
+    pop: &Population,
+    from: &PrevalenceFrom,
+    practice: &PracticeInputs<'_>,
+    threads: usize,
+    progress: &dyn crate::progress::Progress,
+) -> Result<PopulationRun, RunError> {
     let evaluation = match threads {
-        0 => eval::evaluate(prog, pop),
+        0 => eval::evaluate_with_progress(prog, pop, progress),
         n => eval::evaluate_with_threads(prog, pop, n),
     };
     let mut inputs = eval::pay_inputs(scheme, prog, &evaluation, from)?;
@@ -366,6 +388,8 @@ pub struct Inputs<'a> {
     pub practice: PracticeInputs<'a>,
     /// Evaluation threads: 0 for every core (always one on wasm32).
     pub threads: usize,
+    /// Told how a population's evaluation goes ([`crate::progress::Silent`] for nothing).
+    pub progress: &'a dyn crate::progress::Progress,
 }
 
 /// A run: the evaluation (for a population; `None` for published counts), what the pay phase
@@ -409,13 +433,14 @@ pub fn run(loaded: &Loaded, inputs: &Inputs<'_>) -> Result<Run, RunError> {
     match inputs.data {
         Data::Population(pop) => {
             let warnings = period_warning(pop, &loaded.scheme).into_iter().collect();
-            let r = run_population(
+            let r = run_population_with_progress(
                 &loaded.scheme,
                 &loaded.program,
                 pop,
                 inputs.national,
                 &inputs.practice,
                 inputs.threads,
+                inputs.progress,
             )?;
             Ok(Run { evaluation: Some(r.evaluation), inputs: r.inputs, warnings })
         }
@@ -521,6 +546,7 @@ pub fn compare(
     data: CompareData<'_>,
     national: &PrevalenceFrom,
     practice: (&PracticeInputs<'_>, &PracticeInputs<'_>),
+    progress: &dyn crate::progress::Progress,
 ) -> Result<Compared, RunError> {
     let mut warnings = Vec::new();
     let result = match data {
@@ -532,7 +558,14 @@ pub fn compare(
             if !same {
                 warnings.extend(period_warning(pop_b, &b.scheme).map(of_b));
             }
-            compare::impact_dated(a.side(), b.side(), (pop_a, pop_b), national, practice)
+            compare::impact_dated_with_progress(
+                a.side(),
+                b.side(),
+                (pop_a, pop_b),
+                national,
+                practice,
+                progress,
+            )
         }
         CompareData::Counts(counts) => {
             let side = |l: &Loaded, p: &PracticeInputs<'_>, w: &mut Vec<Diagnostic>| {

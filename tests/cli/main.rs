@@ -6,6 +6,7 @@ mod check;
 mod compare;
 mod eval;
 mod fmt;
+mod progress;
 mod robust;
 mod session_parity;
 mod synth;

@@ -19,6 +19,8 @@ tasks:
   test               every check: fmt, clippy (host and wasm32), Rust tests, wasm tests
                      under Node, browser tests in headless Chromium; ends with `N passed, M failed`
   bench [FILTER]     run the benchmarks in release; write bench/results/
+  sql-check          the SQL backend only: install DuckDB (PyPI) in target/sql-venv, run
+                     every shipped scheme's script in DuckDB and SQLite against the engine
 ";
 
 fn main() -> ExitCode {
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("serve") => parse_port(&args[1..]).and_then(serve),
         Some("test") if args.len() == 1 => test::test(),
+        Some("sql-check") if args.len() == 1 => test::sql_check(),
         Some("bench") if args.len() <= 2 => bench::bench(args.get(1).map(String::as_str)),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");

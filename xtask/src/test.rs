@@ -38,6 +38,8 @@ pub struct Ctx {
     pkg: Option<bool>,
     www: Option<bool>,
     chromium: Option<PathBuf>,
+    /// The Python with DuckDB that `tests/sql.rs` runs the SQL backend's scripts with.
+    sql_python: Option<PathBuf>,
 }
 
 struct Step {
@@ -48,6 +50,7 @@ struct Step {
 const STEPS: &[Step] = &[
     Step { name: "cargo fmt --check", run: fmt },
     Step { name: "clippy (host, all targets)", run: clippy_host },
+    Step { name: "duckdb (PyPI, for tests/sql.rs)", run: duckdb },
     Step { name: "rust tests", run: rust_tests },
     Step { name: "rules tests (rules/*.qof)", run: rules_tests },
     Step { name: "rules format (fmt --check rules/*.qof)", run: rules_fmt },
@@ -155,9 +158,23 @@ fn clippy_host(_: &mut Ctx) -> Outcome {
     check(run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])))
 }
 
+fn duckdb(ctx: &mut Ctx) -> Outcome {
+    match tools::ensure_duckdb() {
+        Ok(python) => {
+            ctx.sql_python = Some(python);
+            Outcome::Done
+        }
+        // In CI `tests/sql.rs` then fails too; elsewhere it says it ran nothing.
+        Err(e) => Outcome::Failed(e),
+    }
+}
+
 fn rust_tests(ctx: &mut Ctx) -> Outcome {
     let mut c = cargo();
     c.args(["test", "--workspace", "--no-fail-fast"]);
+    if let Some(python) = &ctx.sql_python {
+        c.env("QOFRULES_SQL_PYTHON", python);
+    }
     if ctx.ci {
         // never write snapshots in CI: a missing or changed snapshot is a failure
         c.env("INSTA_UPDATE", "no").env_remove("INSTA_FORCE_PASS");
@@ -375,4 +392,12 @@ fn cli_expectations(dir: &std::path::Path) -> Result {
             .arg(dir.join("compare-qof-2024-25-qof-2025-26.html")))?;
     }
     Ok(())
+}
+
+/// `cargo xtask sql-check`: the SQL backend alone: install DuckDB, then its unit tests and
+/// `tests/sql.rs` (every shipped scheme's script executed and compared with the engine).
+pub fn sql_check() -> Result {
+    let python = tools::ensure_duckdb()?;
+    run(cargo().args(["test", "--lib", "sql::"]))?;
+    run(cargo().args(["test", "--test", "sql"]).env("QOFRULES_SQL_PYTHON", &python))
 }

@@ -143,3 +143,48 @@ pub fn ensure_chromium() -> Result<std::result::Result<PathBuf, String>> {
         Err(help)
     }
 }
+
+/// The DuckDB release the SQL backend is tested on: its Python package on PyPI.
+pub const DUCKDB_VERSION: &str = "2.0.0";
+
+/// The Python interpreter of a virtual environment (`target/sql-venv`) with the `duckdb`
+/// package at [`DUCKDB_VERSION`], made with the machine's `python3 -m venv` and `pip` unless
+/// it is there already. `tests/sql.rs` runs DuckDB (and SQLite, from Python's own `sqlite3`)
+/// through it. PyPI's wheel carries the whole database engine, so nothing is downloaded from
+/// anywhere but the package registry.
+pub fn ensure_duckdb() -> Result<PathBuf> {
+    let venv = util::target_dir().join("sql-venv");
+    let python = if cfg!(windows) {
+        venv.join("Scripts").join("python.exe")
+    } else {
+        venv.join("bin").join("python")
+    };
+    let version = |py: &PathBuf| {
+        probe(Command::new(py).args(["-c", "import duckdb, sqlite3; print(duckdb.__version__)"]))
+            .map(|v| v.trim().to_owned())
+    };
+    if python.is_file() && version(&python).as_deref() == Some(DUCKDB_VERSION) {
+        println!("duckdb: {DUCKDB_VERSION} in {}", venv.display());
+        return Ok(python);
+    }
+    let system = ["python3", "python"]
+        .into_iter()
+        .find(|p| probe(Command::new(p).arg("--version")).is_some())
+        .ok_or_else(|| {
+            "python3 was not found on PATH\n  help: install Python 3.9 or later with its `venv` module \
+             (Debian: `apt-get install python3-venv`)"
+                .to_owned()
+        })?;
+    println!("duckdb: installing {DUCKDB_VERSION} from PyPI into {} (once)", venv.display());
+    run(cmd(system).arg("-m").arg("venv").arg("--clear").arg(&venv))?;
+    run(cmd(&python)
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+        .arg(format!("duckdb=={DUCKDB_VERSION}")))?;
+    match version(&python) {
+        Some(v) if v == DUCKDB_VERSION => Ok(python),
+        other => Err(format!(
+            "installed duckdb {DUCKDB_VERSION} but the virtual environment reports {}",
+            other.unwrap_or_else(|| "no duckdb".into())
+        )),
+    }
+}
