@@ -6,6 +6,7 @@ import { createEditor, jumpTo, setText } from "./editor";
 import { Engine } from "./engine";
 import { compareCsv, download, h, renderCompare, renderResults, resultsCsv } from "./report";
 import { decodeFragment, encodeFragment } from "./share";
+import { makeSplit } from "./split";
 import type { CompareOutput, Failure, PayResult, PopulationInfo, Problem, Reply, ShippedFile } from "./types";
 
 const STORE_KEY = "qofrules.editor.text";
@@ -490,6 +491,8 @@ async function main(): Promise<void> {
   tabs(["mode-edit", "mode-compare"], (id) => {
     if (id === "mode-compare") enterCompare();
   });
+  makeSplit({ handle: $("edit-splitter"), container: $("edit-view"), axis: "x", storeKey: "qofrules.split.edit", initial: 50 });
+  makeSplit({ handle: $("compare-splitter"), container: $("compare-view"), axis: "y", storeKey: "qofrules.split.compare", initial: 45, min: 15, max: 85 });
   setupPopulation();
   showPopulation(await engine.call("population"));
   if (location.hash === "#compare") $("mode-compare").click();

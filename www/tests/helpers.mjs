@@ -30,8 +30,8 @@ export async function screenshot(page, name) {
 }
 
 /** A page on a fresh profile, collecting page errors. */
-export async function openPage(browser, hash = "") {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 800 }, acceptDownloads: true });
+export async function openPage(browser, hash = "", viewport = { width: 1366, height: 800 }) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (err) => errors.push(err.message));
