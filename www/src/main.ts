@@ -3,6 +3,7 @@
 // population and evaluates, explains, runs tests and compares.
 import type { EditorView } from "@codemirror/view";
 import { createEditor, jumpTo, setText } from "./editor";
+import type { SchemeName } from "./editor";
 import { Engine } from "./engine";
 import { compareCsv, download, h, renderCompare, renderResults, resultsCsv } from "./report";
 import { decodeFragment, encodeFragment } from "./share";
@@ -113,6 +114,8 @@ async function runEvaluate(): Promise<void> {
 
 let saveTimer: number | undefined;
 let indicatorIds: string[] = [];
+/** The resolved scheme's names (its parent's included), for completion. */
+let schemeNames: SchemeName[] = [];
 
 async function check(text: string): Promise<Problem[]> {
   const reply = await checker.call("check", text);
@@ -137,6 +140,11 @@ async function updateIndicators(id: string, text: string): Promise<void> {
   const r = await checker.call("inspect", text);
   if (!r.ok || r.scheme.id !== id) return;
   indicatorIds = r.scheme.indicators.map((i) => i.id);
+  schemeNames = [
+    ...r.scheme.codelists.map((c) => ({ label: c.id, kind: "code list", detail: c.title })),
+    ...r.scheme.registers.map((c) => ({ label: c.id, kind: "register", detail: c.title })),
+    ...r.scheme.indicators.map((c) => ({ label: c.id, kind: "indicator", detail: c.title })),
+  ];
   const sel = $select("patient-indicator");
   const keep = sel.value;
   sel.replaceChildren(h("option", { value: "" }, "all"), ...indicatorIds.map((i) => h("option", { value: i }, i)));
@@ -434,6 +442,7 @@ async function main(): Promise<void> {
     check,
     onChange,
     onFormat: () => void formatEditor(),
+    names: () => schemeNames,
   });
   picker.addEventListener("change", () => {
     const f = shippedFiles.find((s) => s.path === picker.value);
