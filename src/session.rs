@@ -238,6 +238,44 @@ pub struct PatientSummary {
 pub struct ExplainOutput {
     pub patient: PatientSummary,
     pub traces: Vec<IndicatorTrace>,
+    /// The patient's record, as the rules saw it (dated for the scheme's period).
+    pub events: Vec<EventView>,
+}
+
+/// One event of a patient's record, with the scheme's code lists its code is in.
+#[derive(Clone, Debug, Serialize)]
+pub struct EventView {
+    pub date: String,
+    /// The SNOMED CT id as text (up to 18 digits: more than a JavaScript number holds).
+    pub code: String,
+    pub value: Option<f64>,
+    pub lists: Vec<String>,
+}
+
+/// The patient explorer's query: patients whose id contains `filter` (any case), at
+/// `practice` when given, and, with an `indicator`, only those with `status` for it.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PatientQuery {
+    pub filter: String,
+    pub practice: Option<String>,
+    pub indicator: Option<String>,
+    /// One of [`PATIENT_STATUSES`]; none: every patient.
+    pub status: Option<String>,
+    pub limit: usize,
+}
+
+/// The statuses a patient can be listed by for an indicator: `numerator`; `denominator`
+/// (the numerator included, as the counts are); `unmet` (in the denominator, not achieved);
+/// `adjusted` (a personalised care adjustment); `register` (on the indicator's register).
+pub const PATIENT_STATUSES: [&str; 5] =
+    ["numerator", "denominator", "unmet", "adjusted", "register"];
+
+/// What `find_patients` returns: the first `limit` matches and how many there are.
+#[derive(Clone, Debug, Serialize)]
+pub struct PatientList {
+    pub patients: Vec<PatientSummary>,
+    pub matched: usize,
 }
 
 /// One expectation of a test, with its line in the edited text.
@@ -319,6 +357,16 @@ fn info(kind: &'static str, label: String, pop: &Population) -> PopulationInfo {
         practices: pop.practices.len(),
         patients: pop.patients.len(),
         events: pop.patients.iter().map(|p| p.events.len()).sum(),
+    }
+}
+
+fn summary(p: &crate::model::Patient) -> PatientSummary {
+    PatientSummary {
+        patient_id: p.patient_id.clone(),
+        practice_id: p.practice_id.clone(),
+        sex: p.sex,
+        birth_date: p.birth_date.to_string(),
+        events: p.events.len(),
     }
 }
 
@@ -536,14 +584,69 @@ impl Session {
             .iter()
             .filter(|p| f.is_empty() || p.patient_id.to_ascii_lowercase().contains(&f))
             .take(limit)
-            .map(|p| PatientSummary {
-                patient_id: p.patient_id.clone(),
-                practice_id: p.practice_id.clone(),
-                sex: p.sex,
-                birth_date: p.birth_date.to_string(),
-                events: p.events.len(),
-            })
+            .map(summary)
             .collect()
+    }
+
+    /// Patients of the population for the explorer ([`PatientQuery`]), in population order.
+    /// With an indicator, the text is evaluated for each patient with the cascade the counts
+    /// use, so an indicator's `numerator` lists as many patients as its numerator counts.
+    pub fn find_patients(&mut self, text: &str, q: &PatientQuery) -> Reply<PatientList> {
+        let f = q.filter.trim().to_ascii_lowercase();
+        let practice = q.practice.as_deref().map(str::trim).filter(|p| !p.is_empty());
+        let basic = |p: &&crate::model::Patient| {
+            (f.is_empty() || p.patient_id.to_ascii_lowercase().contains(&f))
+                && practice.map_or(true, |id| p.practice_id == id)
+        };
+        let Some(id) = q.indicator.as_deref().filter(|i| !i.is_empty()) else {
+            let all: Vec<_> = self.population.patients.iter().filter(basic).collect();
+            let patients = all.iter().take(q.limit).map(|p| summary(p)).collect();
+            return Reply::ok(PatientList { patients, matched: all.len() }, Vec::new());
+        };
+        let status = q.status.as_deref().unwrap_or("denominator");
+        if !PATIENT_STATUSES.contains(&status) {
+            return Reply::message(
+                Code::BadArgument,
+                format!("unknown patient status `{status}`"),
+                Some(format!("use one of {}", PATIENT_STATUSES.join(", "))),
+            );
+        }
+        let c = match self.compiled(text, ROOT_NAME) {
+            Ok(c) => c,
+            Err(e) => return Reply::err(e),
+        };
+        let Some(i) = c.prog.indicators.iter().position(|x| x.id == id) else {
+            return Reply::message(
+                Code::UnknownIndicator,
+                format!("no indicator `{id}` in the scheme"),
+                None,
+            );
+        };
+        let mut warnings = c.warnings.clone();
+        warnings.extend(self.fit_population(&c.scheme));
+        let ind = &c.prog.indicators[i];
+        let register = ind.register.or(ind.cohort);
+        let mut e = eval::Engine::new(&c.prog);
+        let mut matched = 0;
+        let mut patients = Vec::new();
+        for p in self.population.patients.iter().filter(basic) {
+            e.load(p);
+            let class = e.classify(i).class;
+            let yes = match status {
+                "numerator" => class == eval::Class::Numerator,
+                "denominator" => matches!(class, eval::Class::Numerator | eval::Class::Denominator),
+                "unmet" => class == eval::Class::Denominator,
+                "adjusted" => matches!(class, eval::Class::Adjusted(_)),
+                _ => register.is_some_and(|r| e.on_register(r)),
+            };
+            if yes {
+                matched += 1;
+                if patients.len() < q.limit {
+                    patients.push(summary(p));
+                }
+            }
+        }
+        Reply::ok(PatientList { patients, matched }, warnings)
     }
 
     /// Checks and compiles a text, reusing the last two results.
@@ -691,14 +794,23 @@ impl Session {
             }
         }
         let traces = eval::explain(&c.prog, p, indicator);
-        let patient = PatientSummary {
-            patient_id: p.patient_id.clone(),
-            practice_id: p.practice_id.clone(),
-            sex: p.sex,
-            birth_date: p.birth_date.to_string(),
-            events: p.events.len(),
-        };
-        Reply::ok(ExplainOutput { patient, traces }, warnings)
+        let events = p
+            .events
+            .iter()
+            .map(|ev| EventView {
+                date: ev.date.to_string(),
+                code: ev.code.to_string(),
+                value: ev.value,
+                lists: c
+                    .prog
+                    .lists
+                    .iter()
+                    .filter(|l| l.codes.binary_search(&ev.code).is_ok())
+                    .map(|l| l.id.clone())
+                    .collect(),
+            })
+            .collect();
+        Reply::ok(ExplainOutput { patient: summary(p), traces, events }, warnings)
     }
 
     /// Runs the text's test patients.

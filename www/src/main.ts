@@ -8,7 +8,7 @@ import { Engine } from "./engine";
 import { compareCsv, download, h, renderCompare, renderResults, resultsCsv } from "./report";
 import { decodeFragment, encodeFragment } from "./share";
 import { makeSplit } from "./split";
-import type { CompareOutput, Failure, PayResult, PopulationInfo, Problem, Reply, ShippedFile } from "./types";
+import type { CompareOutput, Failure, PatientQuery, PatientStatus, PayResult, PopulationInfo, Problem, Reply, ShippedFile } from "./types";
 
 const STORE_KEY = "qofrules.editor.text";
 const STORE_A = "qofrules.compare.a";
@@ -92,7 +92,7 @@ async function runEvaluate(): Promise<void> {
       if (evalPending !== null) continue; // already stale
       if (value.ok) {
         lastResult = value.result;
-        results.replaceChildren(renderResults(value.result, value.population.label, ms));
+        results.replaceChildren(renderResults(value.result, value.population.label, ms, (q) => void openPatients(q), (id) => registerIndicators.has(id)));
         // the text may have changed meanwhile into one that does not check (no evaluation
         // follows then): these results are of the old text
         results.dataset.state = text === view.state.doc.toString() ? "done" : "stale";
@@ -116,6 +116,8 @@ let saveTimer: number | undefined;
 let indicatorIds: string[] = [];
 /** The resolved scheme's names (its parent's included), for completion. */
 let schemeNames: SchemeName[] = [];
+/** The indicators that count a register (`register DM`). */
+let registerIndicators = new Set<string>();
 
 async function check(text: string): Promise<Problem[]> {
   const reply = await checker.call("check", text);
@@ -140,6 +142,7 @@ async function updateIndicators(id: string, text: string): Promise<void> {
   const r = await checker.call("inspect", text);
   if (!r.ok || r.scheme.id !== id) return;
   indicatorIds = r.scheme.indicators.map((i) => i.id);
+  registerIndicators = new Set(r.scheme.indicators.filter((i) => i.kind === "register").map((i) => i.id));
   schemeNames = [
     ...r.scheme.codelists.map((c) => ({ label: c.id, kind: "code list", detail: c.title })),
     ...r.scheme.registers.map((c) => ({ label: c.id, kind: "register", detail: c.title })),
@@ -237,10 +240,55 @@ async function runTests(): Promise<void> {
 
 // ---------------------------------------------------------------- patients panel
 
+const PATIENT_LIMIT = 200;
+let patientsSeq = 0;
+
 async function refreshPatients(): Promise<void> {
-  const list = await engine.call("patients", $input("patient-filter").value, 200);
+  const seq = ++patientsSeq;
+  const indicator = $select("patient-indicator").value;
+  const status = $select("patient-status");
+  status.disabled = indicator === "";
+  const query: PatientQuery = {
+    filter: $input("patient-filter").value,
+    practice: $input("patient-practice").value.trim() || null,
+    indicator: indicator || null,
+    status: indicator ? (status.value as PatientStatus) : null,
+    limit: PATIENT_LIMIT,
+  };
+  const count = $("patient-count");
+  count.dataset.state = "running";
+  const r = await engine.call("findPatients", view.state.doc.toString(), query);
+  if (seq !== patientsSeq) return; // a newer query is on its way
   const sel = $select("patient-list");
-  sel.replaceChildren(...list.map((p) => h("option", { value: p.patient_id }, `${p.patient_id} (${p.practice_id}, ${p.sex}, born ${p.birth_date})`)));
+  if (!r.ok) {
+    sel.replaceChildren();
+    count.textContent = r.errors.map(problemText).join("; ");
+    count.dataset.state = "error";
+    return;
+  }
+  const keep = sel.value;
+  sel.replaceChildren(...r.patients.map((p) => h("option", { value: p.patient_id }, `${p.patient_id} (${p.practice_id}, ${p.sex}, born ${p.birth_date})`)));
+  if (r.patients.some((p) => p.patient_id === keep)) sel.value = keep;
+  const n = r.matched.toLocaleString("en-GB");
+  count.textContent = r.matched === 0 ? "no patient matches" : r.matched > r.patients.length ? `${n} patients match; the first ${r.patients.length} are listed` : `${n} patient${r.matched === 1 ? "" : "s"} match`;
+  count.dataset.state = "done";
+}
+
+/** Opens the patient explorer on an indicator's patients with a status (or a practice's). */
+async function openPatients(q: { indicator?: string; status?: PatientStatus; practice?: string }): Promise<void> {
+  $("tab-patients").click();
+  const ind = $select("patient-indicator");
+  ind.value = q.indicator && indicatorIds.includes(q.indicator) ? q.indicator : "";
+  if (q.status) $select("patient-status").value = q.status;
+  $input("patient-practice").value = q.practice ?? "";
+  $input("patient-filter").value = "";
+  await refreshPatients();
+  if ($select("patient-list").options.length > 0) {
+    $select("patient-list").selectedIndex = 0;
+    await explain();
+  } else {
+    $("explanation").replaceChildren();
+  }
 }
 
 async function explain(): Promise<void> {
@@ -259,6 +307,26 @@ async function explain(): Promise<void> {
     return;
   }
   const ICON: Record<string, string> = { numerator: "✔ numerator", denominator: "○ denominator", adjusted: "⊘ adjusted", excluded: "– excluded" };
+  const events = h(
+    "table",
+    { id: "patient-events", class: "sortable" },
+    h("caption", {}, `Events (${r.events.length}); those in none of the scheme's code lists are greyed`),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Date"), h("th", { scope: "col" }, "Code"), h("th", { scope: "col", class: "num" }, "Value"), h("th", { scope: "col" }, "Code lists"))),
+    h(
+      "tbody",
+      {},
+      ...r.events.map((e) =>
+        h(
+          "tr",
+          { class: e.lists.length ? "" : "muted" },
+          h("td", {}, e.date),
+          h("td", {}, e.code),
+          h("td", { class: "num" }, e.value === null ? "" : String(e.value)),
+          h("td", {}, e.lists.join(", ")),
+        ),
+      ),
+    ),
+  );
   out.replaceChildren(
     h("p", {}, `Patient ${r.patient.patient_id} at ${r.patient.practice_id}: ${r.patient.sex}, born ${r.patient.birth_date}, ${r.patient.events} events`),
     ...r.traces.map((t) =>
@@ -269,6 +337,7 @@ async function explain(): Promise<void> {
         h("ol", {}, ...t.steps.map((s) => h("li", {}, s))),
       ),
     ),
+    events,
   );
   out.dataset.state = "done";
 }
@@ -480,12 +549,18 @@ async function main(): Promise<void> {
   $("run-tests").addEventListener("click", () => void runTests());
   $("explain").addEventListener("click", () => void explain());
   $select("patient-list").addEventListener("change", () => void explain());
-  $select("patient-indicator").addEventListener("change", () => void explain());
-  let filterTimer: number | undefined;
-  $input("patient-filter").addEventListener("input", () => {
-    window.clearTimeout(filterTimer);
-    filterTimer = window.setTimeout(() => void refreshPatients(), 150);
+  $select("patient-indicator").addEventListener("change", async () => {
+    await refreshPatients();
+    await explain();
   });
+  $select("patient-status").addEventListener("change", () => void refreshPatients());
+  let filterTimer: number | undefined;
+  for (const id of ["patient-filter", "patient-practice"]) {
+    $input(id).addEventListener("input", () => {
+      window.clearTimeout(filterTimer);
+      filterTimer = window.setTimeout(() => void refreshPatients(), 150);
+    });
+  }
   $("compare-run").addEventListener("click", () => void runCompare());
   $("compare-csv").addEventListener("click", () => {
     if (lastCompare) download(`compare-${lastCompare.scheme_a.id}-${lastCompare.scheme_b.id}.csv`, compareCsv(lastCompare), "text/csv");

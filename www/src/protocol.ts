@@ -9,6 +9,8 @@ import type {
   FormatOutput,
   InspectOutput,
   JsonOutput,
+  PatientList,
+  PatientQuery,
   PatientSummary,
   PopulationInfo,
   Reply,
@@ -29,6 +31,7 @@ export interface Methods {
   useDefaultPopulation: [[], Reply<PopulationInfo>];
   loadPopulation: [[files: Record<string, string>], Reply<PopulationInfo>];
   patients: [[filter: string, limit: number], PatientSummary[]];
+  findPatients: [[text: string, query: PatientQuery], Reply<PatientList>];
   setPrevalenceFromPopulation: [[population: boolean], null];
   evaluate: [[text: string], Reply<EvalOutput>];
   evaluateJson: [[text: string], Reply<JsonOutput>];

@@ -61,8 +61,31 @@ export function indicatorRows(r: PayResult): IndicatorRow[] {
   return [...rows.values()];
 }
 
-/** The results panel: totals, then indicators, then practices. */
-export function renderResults(r: PayResult, populationLabel: string, ms: number): HTMLElement {
+/** What a results cell opens in the patient explorer. */
+export interface PatientLink {
+  indicator?: string;
+  status?: "numerator" | "denominator" | "unmet" | "adjusted" | "register";
+  practice?: string;
+}
+
+/** A cell's text as a button that opens the patient explorer (or plain text without `open`). */
+function opener(text: string, label: string, link: PatientLink, open?: (l: PatientLink) => void): Child {
+  if (!open) return text;
+  const b = h("button", { type: "button", class: "link cell-link", title: label, "aria-label": `${text}: ${label}` }, text);
+  b.addEventListener("click", () => open(link));
+  return b;
+}
+
+/** The results panel: totals, then indicators, then practices. With `open`, the counts and
+ * practice codes are buttons that list those patients in the patient explorer;
+ * `isRegister` tells a register's count (`register DM`: its numerator is the register). */
+export function renderResults(
+  r: PayResult,
+  populationLabel: string,
+  ms: number,
+  open?: (l: PatientLink) => void,
+  isRegister?: (id: string) => boolean,
+): HTMLElement {
   const rows = indicatorRows(r);
   const practices = r.practices.length;
   const totals = h(
@@ -92,9 +115,13 @@ export function renderResults(r: PayResult, populationLabel: string, ms: number)
       x.id,
       x.group,
       x.maxPoints,
-      x.denominator.toLocaleString("en-GB"),
-      x.numerator.toLocaleString("en-GB"),
-      x.pcas.toLocaleString("en-GB"),
+      x.kind === "fraction" ? opener(x.denominator.toLocaleString("en-GB"), `list ${x.id}'s denominator`, { indicator: x.id, status: "denominator" }, open) : x.denominator.toLocaleString("en-GB"),
+      x.kind === "fraction"
+        ? opener(x.numerator.toLocaleString("en-GB"), `list ${x.id}'s numerator`, { indicator: x.id, status: "numerator" }, open)
+        : x.kind === "boolean" && isRegister?.(x.id)
+          ? opener(x.numerator.toLocaleString("en-GB"), `list ${x.id}'s register`, { indicator: x.id, status: "register" }, open)
+          : x.numerator.toLocaleString("en-GB"),
+      x.kind === "fraction" ? opener(x.pcas.toLocaleString("en-GB"), `list ${x.id}'s adjusted patients (PCAs)`, { indicator: x.id, status: "adjusted" }, open) : x.pcas.toLocaleString("en-GB"),
       x.kind === "fraction" ? percent(x.numerator, x.denominator) : "",
       practices ? fixed(x.points / BigInt(practices), 2) : "",
       pounds(x.payment),
@@ -105,7 +132,7 @@ export function renderResults(r: PayResult, populationLabel: string, ms: number)
     `Practices (${practices})`,
     ["Practice", "Network", "List size", "CPI", "Points", "Payment"],
     r.practices.map((p) => [
-      p.practice_id,
+      opener(p.practice_id, `list ${p.practice_id}'s patients`, { practice: p.practice_id }, open),
       p.network_id ?? "",
       p.list_size?.toLocaleString("en-GB") ?? "",
       p.cpi === null ? "" : fixed(scaled(p.cpi), 4),
