@@ -7,7 +7,7 @@ import { bracketMatching, indentOnInput } from "@codemirror/language";
 import { lintGutter, lintKeymap, linter } from "@codemirror/lint";
 import type { Diagnostic } from "@codemirror/lint";
 import { highlightSelectionMatches, search, searchKeymap } from "@codemirror/search";
-import { EditorState } from "@codemirror/state";
+import { Compartment, EditorState } from "@codemirror/state";
 import type { Extension } from "@codemirror/state";
 import {
   EditorView,
@@ -153,6 +153,15 @@ export interface EditorOptions {
   onFormat: () => void;
   /** Names from outside the text (a parent scheme's), offered by completion. */
   names?: () => SchemeName[];
+  /** Wrap long lines (else they scroll sideways inside the editor). */
+  wrap?: boolean;
+}
+
+const wrapping = new Compartment();
+
+/** Turns line wrapping on or off. */
+export function setWrap(view: EditorView, on: boolean): void {
+  view.dispatch({ effects: wrapping.reconfigure(on ? EditorView.lineWrapping : []) });
 }
 
 export function createEditor(o: EditorOptions): EditorView {
@@ -189,6 +198,7 @@ export function createEditor(o: EditorOptions): EditorView {
       ...historyKeymap,
       ...lintKeymap,
     ]),
+    wrapping.of(o.wrap ? EditorView.lineWrapping : []),
     EditorView.contentAttributes.of({ "aria-label": o.label }),
     EditorView.updateListener.of((u) => {
       if (u.docChanged) o.onChange(u.state.doc.toString());

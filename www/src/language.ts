@@ -78,8 +78,10 @@ export const qofLanguage = StreamLanguage.define<State>({
     if (word && typeof word !== "boolean") {
       const w = word[0];
       if (KEYWORDS.has(w)) {
-        state.defining = DECLARATIONS.has(w);
-        return DECLARATIONS.has(w) ? "declaration" : "keyword";
+        // a declaration starts its line (`register DM` inside an indicator is a reference)
+        const declares = DECLARATIONS.has(w) && /^\s*(network\s+)?$/.test(stream.string.slice(0, stream.start));
+        state.defining = declares;
+        return declares ? "declaration" : "keyword";
       }
       if (state.defining) {
         state.defining = false;
@@ -101,22 +103,23 @@ export const qofLanguage = StreamLanguage.define<State>({
   languageData: { commentTokens: { line: "//" } },
 });
 
-// Colours chosen for contrast on a white background (WCAG AA for normal text).
+// Colours chosen for contrast (WCAG AA for normal text) on the light and the dark background:
+// each is a CSS variable, set in style.css for both colour schemes.
 const STYLE = HighlightStyle.define([
-  { tag: t.comment, color: "#5c6a72", fontStyle: "italic" },
-  { tag: t.string, color: "#8a3a00" },
-  { tag: t.definitionKeyword, color: "#7a1fa2", fontWeight: "bold" },
-  { tag: t.keyword, color: "#0b57a4" },
-  { tag: t.definition(t.variableName), color: "#00695c", fontWeight: "bold" },
-  { tag: t.variableName, color: "#1a1a1a" },
-  { tag: t.number, color: "#a0195c" },
-  { tag: t.special(t.number), color: "#8e4500", fontWeight: "bold" },
-  { tag: t.unit, color: "#a0195c", fontWeight: "bold" },
-  { tag: t.literal, color: "#2e7d32" },
-  { tag: t.atom, color: "#4a4a9e" },
-  { tag: t.labelName, color: "#6d4c00" },
-  { tag: t.operator, color: "#37474f" },
-  { tag: [t.bracket, t.separator], color: "#555" },
+  { tag: t.comment, color: "var(--hl-comment)", fontStyle: "italic" },
+  { tag: t.string, color: "var(--hl-string)" },
+  { tag: t.definitionKeyword, color: "var(--hl-declaration)", fontWeight: "bold" },
+  { tag: t.keyword, color: "var(--hl-keyword)" },
+  { tag: t.definition(t.variableName), color: "var(--hl-defined)", fontWeight: "bold" },
+  { tag: t.variableName, color: "var(--hl-name)" },
+  { tag: t.number, color: "var(--hl-number)" },
+  { tag: t.special(t.number), color: "var(--hl-money)", fontWeight: "bold" },
+  { tag: t.unit, color: "var(--hl-number)", fontWeight: "bold" },
+  { tag: t.literal, color: "var(--hl-date)" },
+  { tag: t.atom, color: "var(--hl-code)" },
+  { tag: t.labelName, color: "var(--hl-list)" },
+  { tag: t.operator, color: "var(--hl-operator)" },
+  { tag: [t.bracket, t.separator], color: "var(--hl-punctuation)" },
 ]);
 
 export function qof(): Extension {

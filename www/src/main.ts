@@ -2,10 +2,11 @@
 // checks (live diagnostics must never wait behind an evaluation), the other keeps the
 // population and evaluates, explains, runs tests and compares.
 import type { EditorView } from "@codemirror/view";
-import { createEditor, jumpTo, setText } from "./editor";
+import { createEditor, jumpTo, setText, setWrap } from "./editor";
 import type { SchemeName } from "./editor";
 import { Engine } from "./engine";
-import { compareCsv, download, h, renderCompare, renderResults, resultsCsv } from "./report";
+import { setupHelp } from "./help";
+import { compareCsv, download, h, renderCompare, renderResults, resultsCsv, sortableTables } from "./report";
 import { decodeFragment, encodeFragment } from "./share";
 import { makeSplit } from "./split";
 import type { CompareOutput, Failure, PatientQuery, PatientStatus, PayResult, PopulationInfo, Problem, Reply, ShippedFile } from "./types";
@@ -13,6 +14,7 @@ import type { CompareOutput, Failure, PatientQuery, PatientStatus, PayResult, Po
 const STORE_KEY = "qofrules.editor.text";
 const STORE_A = "qofrules.compare.a";
 const STORE_B = "qofrules.compare.b";
+const STORE_WRAP = "qofrules.wrap";
 const DEFAULT_SCHEME = "rules/qof-2019-20.qof";
 
 function $(id: string): HTMLElement {
@@ -48,6 +50,27 @@ function failureList(f: Failure): HTMLElement {
 
 // ---------------------------------------------------------------- problems list
 
+let openHelp: (query?: string) => void = () => undefined;
+
+/** A problem's help, with `docs/language.md` as a link to the bundled reference. */
+function helpText(help: string): HTMLElement {
+  const span = h("span", { class: "help" }, " help: ");
+  const parts = help.split("docs/language.md");
+  parts.forEach((part, k) => {
+    if (k > 0) {
+      const a = h("a", { href: "#help", class: "doc-link" }, "docs/language.md");
+      a.addEventListener("click", (e) => {
+        e.preventDefault();
+        e.stopPropagation();
+        openHelp();
+      });
+      span.append(a);
+    }
+    span.append(part);
+  });
+  return span;
+}
+
 function renderProblems(problems: Problem[]): void {
   const list = $("problems");
   list.replaceChildren();
@@ -56,15 +79,17 @@ function renderProblems(problems: Problem[]): void {
   $("problem-count").textContent = problems.length === 0 ? "(none)" : `(${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"})`;
   for (const p of problems) {
     const label = `${p.severity === "error" ? "✖ error" : "⚠ warning"} ${p.start ? `${p.root ? "" : `${p.file} `}${p.start.line}:${p.start.column}` : ""}`;
-    const body = [h("span", { class: "sev" }, label), " ", h("span", { class: "msg" }, p.message), p.help ? h("span", { class: "help" }, ` help: ${p.help}`) : null];
+    const body = [h("span", { class: "sev" }, label), " ", h("span", { class: "msg" }, p.message)];
+    // the help is outside the button: it may hold a link
+    const help = p.help ? helpText(p.help) : null;
     if (p.root && p.start) {
       const start = p.start;
       const end = p.end;
       const b = h("button", { type: "button", class: `problem ${p.severity}`, "data-line": String(start.line), "data-column": String(start.column) }, ...body);
       b.addEventListener("click", () => jumpTo(view, start.offset, end?.offset));
-      list.append(h("li", {}, b));
+      list.append(h("li", {}, b, help));
     } else {
-      list.append(h("li", { class: `problem ${p.severity}` }, ...body));
+      list.append(h("li", { class: `problem ${p.severity}` }, ...body, help));
     }
   }
 }
@@ -113,6 +138,8 @@ async function runEvaluate(): Promise<void> {
 // ---------------------------------------------------------------- the main editor
 
 let saveTimer: number | undefined;
+/** When Format last rewrote the text (its note stays on the status line for a while). */
+let formattedAt = 0;
 let indicatorIds: string[] = [];
 /** The resolved scheme's names (its parent's included), for completion. */
 let schemeNames: SchemeName[] = [];
@@ -126,6 +153,7 @@ async function check(text: string): Promise<Problem[]> {
   const status = $("editor-status");
   if (reply.error_count === 0 && reply.scheme) {
     status.textContent = `✔ ${reply.scheme.id}: ${reply.scheme.indicators} indicators, ${reply.scheme.tests} tests`;
+    if (Date.now() - formattedAt < 4000) status.textContent += " · formatted";
     updateIndicators(reply.scheme.id, text);
     scheduleEvaluate(text);
   } else {
@@ -155,6 +183,11 @@ async function updateIndicators(id: string, text: string): Promise<void> {
 }
 
 function onChange(text: string): void {
+  const tests = $("tests");
+  if (tests.dataset.state === "done" || tests.dataset.state === "error") {
+    tests.dataset.state = "stale";
+    $("tests-stale").hidden = false;
+  }
   window.clearTimeout(saveTimer);
   saveTimer = window.setTimeout(() => localStorage.setItem(STORE_KEY, text), 300);
   const picker = $select("scheme-picker");
@@ -167,8 +200,9 @@ async function formatEditor(target: EditorView = view): Promise<void> {
   const r = await checker.call("format", text);
   const status = $("editor-status");
   if (r.ok) {
+    formattedAt = Date.now();
     if (r.text !== text) setText(target, r.text);
-    status.textContent = "✔ formatted";
+    status.textContent = r.text === text ? "✔ already formatted" : "✔ formatted";
   } else {
     status.textContent = `✖ cannot format: ${r.errors[0]?.message ?? "syntax errors"}`;
   }
@@ -209,6 +243,7 @@ async function runTests(): Promise<void> {
   out.dataset.state = "running";
   const r = await engine.call("runTests", view.state.doc.toString());
   if (!r.ok) {
+    $("tests-stale").hidden = true;
     out.replaceChildren(h("p", {}, "The scheme has errors:"), failureList(r));
     out.dataset.state = "error";
     return;
@@ -231,6 +266,7 @@ async function runTests(): Promise<void> {
     const errs = t.errors.map((e) => h("li", {}, `✖ ${e}`));
     return h("li", { class: t.passed ? "pass" : "fail" }, name, fails.length + errs.length ? h("ul", {}, ...errs, ...fails) : null);
   });
+  $("tests-stale").hidden = true;
   out.replaceChildren(
     h("p", { id: "test-summary", class: report.failed ? "fail" : "pass" }, `${report.passed} passed, ${report.failed} failed`),
     h("ul", { class: "tests" }, ...items),
@@ -379,7 +415,11 @@ function setupPopulation(): void {
     $("file-controls").hidden = kind.value !== "files";
     if (kind.value === "default" && population?.kind !== "default") {
       $("population-status").textContent = "loading the default population…";
+      $("population-status").dataset.state = "busy";
       await afterPopulation(await engine.call("useDefaultPopulation"));
+    } else if (population && $("population-status").dataset.state === "error") {
+      // an error of an earlier try is not news any more: show what is loaded
+      showPopulation(population);
     }
   });
   $("synth-go").addEventListener("click", async () => {
@@ -398,6 +438,7 @@ function setupPopulation(): void {
     const files = [...($input("population-files").files ?? [])];
     if (files.length === 0) return;
     $("population-status").textContent = "reading files (they stay on this computer)…";
+    $("population-status").dataset.state = "busy";
     const texts: Record<string, string> = {};
     for (const f of files) texts[f.name] = await readFile(f);
     await afterPopulation(await engine.call("loadPopulation", texts));
@@ -429,6 +470,27 @@ async function runCompare(): Promise<void> {
   out.dataset.state = "done";
 }
 
+/** Whether the text may be replaced: it is a shipped scheme's or empty, or the user agrees. */
+function mayReplace(text: string, by: string): boolean {
+  if (text.trim() === "" || shippedFiles.some((f) => f.text === text)) return true;
+  return window.confirm(`Replace the edited text with ${by}? Your edits are lost (Save first to keep them).`);
+}
+
+/** A scheme picker: loads the chosen shipped scheme, after asking when that loses edits. */
+function watchPicker(picker: HTMLSelectElement, target: () => EditorView): void {
+  picker.addEventListener("change", () => {
+    const f = shippedFiles.find((s) => s.path === picker.value);
+    if (!f) return;
+    const ed = target();
+    const text = ed.state.doc.toString();
+    if (!mayReplace(text, f.path.replace(/^rules\//, ""))) {
+      picker.value = shippedFiles.find((s) => s.text === text)?.path ?? "";
+      return;
+    }
+    setText(ed, f.text);
+  });
+}
+
 function fillPicker(sel: HTMLSelectElement, chosen: string): void {
   sel.replaceChildren(h("option", { value: "" }, "(your text)"), ...shippedFiles.map((f) => h("option", { value: f.path }, f.path.replace(/^rules\//, ""))));
   sel.value = chosen;
@@ -446,6 +508,7 @@ function makeCompareEditor(side: "a" | "b"): EditorView {
     parent: $(`editor-${side}`),
     doc: initial,
     label: `Scheme ${side.toUpperCase()} rule text`,
+    wrap: $input("wrap-lines").checked,
     check: async (text) => {
       const r = await checker.call("check", text);
       if (!r.ok) return r.errors;
@@ -459,10 +522,7 @@ function makeCompareEditor(side: "a" | "b"): EditorView {
     },
     onFormat: () => void formatEditor(ed),
   });
-  picker.addEventListener("change", () => {
-    const f = shippedFiles.find((s) => s.path === picker.value);
-    if (f) setText(ed, f.text);
-  });
+  watchPicker(picker, () => ed);
   return ed;
 }
 
@@ -501,6 +561,12 @@ async function main(): Promise<void> {
     return;
   }
   shippedFiles = await engine.call("shipped");
+  const wrap = $input("wrap-lines");
+  wrap.checked = localStorage.getItem(STORE_WRAP) === "true";
+  wrap.addEventListener("change", () => {
+    localStorage.setItem(STORE_WRAP, String(wrap.checked));
+    for (const v of [view, viewA, viewB]) if (v) setWrap(v, wrap.checked);
+  });
   const text = await initialText();
   const picker = $select("scheme-picker");
   fillPicker(picker, shippedFiles.find((f) => f.text === text)?.path ?? "");
@@ -508,22 +574,23 @@ async function main(): Promise<void> {
     parent: $("editor"),
     doc: text,
     label: "Rule text",
+    wrap: $input("wrap-lines").checked,
     check,
     onChange,
     onFormat: () => void formatEditor(),
     names: () => schemeNames,
   });
-  picker.addEventListener("change", () => {
-    const f = shippedFiles.find((s) => s.path === picker.value);
-    if (f) setText(view, f.text);
-  });
+  watchPicker(picker, () => view);
 
   $("format").addEventListener("click", () => void formatEditor());
   $("open").addEventListener("click", () => $input("open-file").click());
   $input("open-file").addEventListener("change", async () => {
     const f = $input("open-file").files?.[0];
     if (!f) return;
-    setText(view, await readFile(f));
+    const text = await readFile(f);
+    $input("open-file").value = "";
+    if (!mayReplace(view.state.doc.toString(), f.name)) return;
+    setText(view, text);
     picker.value = "";
     $("editor-status").textContent = `opened ${f.name}`;
   });
@@ -575,6 +642,8 @@ async function main(): Promise<void> {
   tabs(["mode-edit", "mode-compare"], (id) => {
     if (id === "mode-compare") enterCompare();
   });
+  openHelp = setupHelp();
+  sortableTables(document.body);
   makeSplit({ handle: $("edit-splitter"), container: $("edit-view"), axis: "x", storeKey: "qofrules.split.edit", initial: 50 });
   makeSplit({ handle: $("compare-splitter"), container: $("compare-view"), axis: "y", storeKey: "qofrules.split.compare", initial: 45, min: 15, max: 85 });
   setupPopulation();

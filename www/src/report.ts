@@ -19,9 +19,9 @@ export function h(tag: string, attrs: Record<string, string> = {}, ...children: 
 function table(caption: string, head: string[], rows: Child[][], numeric: boolean[]): HTMLElement {
   return h(
     "table",
-    {},
+    { class: "sortable" },
     h("caption", {}, caption),
-    h("thead", {}, h("tr", {}, ...head.map((c, i) => h("th", { scope: "col", class: numeric[i] ? "num" : "" }, c)))),
+    h("thead", {}, h("tr", {}, ...head.map((c, i) => h("th", { scope: "col", class: numeric[i] ? "num" : "", tabindex: "0", title: "sort by this column" }, c)))),
     h(
       "tbody",
       {},
@@ -353,3 +353,49 @@ export function download(name: string, text: string, type: string): void {
 }
 
 export { sum };
+
+/** A cell's sort key: a number for numeric columns (`£1,234.50`, `−3.2%`, `+£4`), else text. */
+function sortKey(cell: Element | undefined, numeric: boolean): number | string {
+  const text = cell?.textContent?.trim() ?? "";
+  if (!numeric) return text;
+  const n = Number(text.replace(/[£,%+\s]/g, "").replace(/^[−-]/, "-").replace(/^±/, ""));
+  return text === "" || Number.isNaN(n) ? Number.NEGATIVE_INFINITY : n;
+}
+
+/** Sorts a `table.sortable` by a column, toggling ascending and descending. */
+export function sortTable(th: HTMLTableCellElement): void {
+  const table = th.closest("table");
+  const body = table?.tBodies[0];
+  if (!table || !body) return;
+  const col = th.cellIndex;
+  const numeric = th.classList.contains("num");
+  const ascending = th.getAttribute("aria-sort") !== "ascending";
+  for (const other of table.querySelectorAll("thead th")) other.removeAttribute("aria-sort");
+  th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+  const rows = [...body.rows];
+  rows.sort((a, b) => {
+    const x = sortKey(a.cells[col], numeric);
+    const y = sortKey(b.cells[col], numeric);
+    const c = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y), "en-GB", { numeric: true });
+    return ascending ? c : -c;
+  });
+  body.append(...rows);
+}
+
+/** Makes every `table.sortable` under `root` sort on a click (or Enter) on a column head. */
+export function sortableTables(root: HTMLElement): void {
+  const handle = (e: Event) => {
+    const th = (e.target as Element | null)?.closest?.("table.sortable thead th");
+    if (th instanceof HTMLTableCellElement) sortTable(th);
+  };
+  root.addEventListener("click", handle);
+  root.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" || e.key === " ") {
+      const th = (e.target as Element | null)?.closest?.("table.sortable thead th");
+      if (th) {
+        e.preventDefault();
+        handle(e);
+      }
+    }
+  });
+}

@@ -31,8 +31,8 @@ export async function screenshot(page, name) {
 
 /** A page on a fresh profile, collecting page errors and console errors and warnings (a
  * failed request, such as a missing favicon, is a console error). */
-export async function openPage(browser, hash = "", viewport = { width: 1366, height: 800 }) {
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
+export async function openPage(browser, hash = "", viewport = { width: 1366, height: 800 }, options = {}) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true, ...options });
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (err) => errors.push(err.message));
