@@ -549,6 +549,29 @@ function schemeFileName(): string {
   return `${(m?.[1] ?? "scheme").replace(/_/g, "-")}.qof`;
 }
 
+/** Registers the service worker (built pages only) so the editor works offline after this
+ * visit; `#offline` says when it is ready. */
+function registerOffline(): void {
+  const el = $("offline");
+  if (!import.meta.env.PROD || !("serviceWorker" in navigator)) {
+    el.hidden = true;
+    return;
+  }
+  navigator.serviceWorker
+    .register("./sw.js")
+    .then(() => navigator.serviceWorker.ready)
+    .then(() => {
+      el.textContent = "· works offline";
+      el.title = "Every file of the editor is stored in this browser: it opens and evaluates without a network";
+      el.dataset.state = "ready";
+    })
+    .catch((err: unknown) => {
+      el.textContent = "";
+      el.dataset.state = "error";
+      console.warn(`the editor will not work offline: ${String(err)}`);
+    });
+}
+
 async function main(): Promise<void> {
   const versionEl = $("version");
   try {
@@ -560,6 +583,7 @@ async function main(): Promise<void> {
     console.error(err);
     return;
   }
+  registerOffline();
   shippedFiles = await engine.call("shipped");
   const wrap = $input("wrap-lines");
   wrap.checked = localStorage.getItem(STORE_WRAP) === "true";
