@@ -309,7 +309,8 @@ pub struct CompareOutput {
     pub losers: usize,
     pub population: PopulationInfo,
     /// The self-contained HTML report `qofrules compare --format html` writes for the same
-    /// two schemes and population ([`crate::compare::html::render`] of `comparison`).
+    /// two schemes and population ([`crate::compare::html::render_for`] of `comparison`,
+    /// naming the population).
     pub html: String,
 }
 
@@ -381,12 +382,7 @@ fn scheme_name(s: &Scheme) -> SchemeName {
 }
 
 fn default_label() -> String {
-    format!(
-        "{} at scale {}, seed {}",
-        synth::DEFAULT_CCG,
-        synth::DEFAULT_SCALE,
-        synth::DEFAULT_SEED
-    )
+    synth::default_label()
 }
 
 fn base_name(name: &str) -> &str {
@@ -905,7 +901,7 @@ impl Session {
                 return Reply::err(errors);
             }
         };
-        let html = crate::compare::html::render(&comparison);
+        let html = crate::compare::html::render_for(&comparison, Some(&self.info.label));
         let gainers = comparison.practices.iter().filter(|p| p.delta > Decimal::ZERO).count();
         let losers = comparison.practices.iter().filter(|p| p.delta < Decimal::ZERO).count();
         Reply::ok(

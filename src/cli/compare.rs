@@ -195,7 +195,15 @@ fn go(args: &CompareArgs) -> Result<(), ExitCode> {
     let text = match args.format {
         Format::Table => compare::table::render_table(&cmp),
         Format::Csv => compare::table::render_csv(&cmp),
-        Format::Html => compare::html::render(&cmp),
+        Format::Html => {
+            // the report names what its figures are for, as the editor's does
+            let population = match (&args.achievement, &args.population) {
+                (Some(ach), _) => ach.display().to_string(),
+                (None, Some(dir)) => dir.display().to_string(),
+                (None, None) => qofrules::synth::default_label(),
+            };
+            compare::html::render_for(&cmp, Some(&population))
+        }
         Format::Json => serde_json::to_string_pretty(&cmp).map(|s| s + "\n").map_err(|e| {
             eprintln!("error: cannot write JSON: {e}");
             ExitCode::from(2)

@@ -131,7 +131,7 @@ fn compare_identical_and_changed_schemes() {
     // the reply is the comparison `qofrules compare --format json` prints, and its report
     let json = serde_json::to_value(&c).unwrap();
     assert_eq!(json["comparison"], serde_json::to_value(cmp).unwrap());
-    assert_eq!(c.html, crate::compare::html::render(cmp));
+    assert_eq!(c.html, crate::compare::html::render_for(cmp, Some(&s.population_info().label)));
 }
 
 #[test]
