@@ -143,6 +143,8 @@ let formattedAt = 0;
 let indicatorIds: string[] = [];
 /** The resolved scheme's names (its parent's included), for completion. */
 let schemeNames: SchemeName[] = [];
+/** The scheme those names are of: another scheme's names are never offered. */
+let schemeNamesFor = "";
 /** The indicators that count a register (`register DM`). */
 let registerIndicators = new Set<string>();
 
@@ -171,6 +173,7 @@ async function updateIndicators(id: string, text: string): Promise<void> {
   if (!r.ok || r.scheme.id !== id) return;
   indicatorIds = r.scheme.indicators.map((i) => i.id);
   registerIndicators = new Set(r.scheme.indicators.filter((i) => i.kind === "register").map((i) => i.id));
+  schemeNamesFor = r.scheme.id;
   schemeNames = [
     ...r.scheme.codelists.map((c) => ({ label: c.id, kind: "code list", detail: c.title })),
     ...r.scheme.registers.map((c) => ({ label: c.id, kind: "register", detail: c.title })),
@@ -602,7 +605,7 @@ async function main(): Promise<void> {
     check,
     onChange,
     onFormat: () => void formatEditor(),
-    names: () => schemeNames,
+    names: () => (/^\s*scheme\s+(\w+)/m.exec(view.state.doc.toString())?.[1] === schemeNamesFor ? schemeNames : []),
   });
   watchPicker(picker, () => view);
 
