@@ -114,7 +114,33 @@ pub struct SynthRequest {
     pub scale: Option<f64>,
 }
 
-pub use crate::pipeline::{ExplainOutput, PatientSummary};
+pub use crate::pipeline::{EventView, ExplainOutput, PatientSummary};
+
+/// The patient explorer's query: patients whose id contains `filter` (any case), at
+/// `practice` when given, and, with an `indicator`, only those with `status` for it.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PatientQuery {
+    pub filter: String,
+    pub practice: Option<String>,
+    pub indicator: Option<String>,
+    /// One of [`PATIENT_STATUSES`]; none: every patient.
+    pub status: Option<String>,
+    pub limit: usize,
+}
+
+/// The statuses a patient can be listed by for an indicator: `numerator`; `denominator`
+/// (the numerator included, as the counts are); `unmet` (in the denominator, not achieved);
+/// `adjusted` (a personalised care adjustment); `register` (on the indicator's register).
+pub const PATIENT_STATUSES: [&str; 5] =
+    ["numerator", "denominator", "unmet", "adjusted", "register"];
+
+/// What `find_patients` returns: the first `limit` matches and how many there are.
+#[derive(Clone, Debug, Serialize)]
+pub struct PatientList {
+    pub patients: Vec<PatientSummary>,
+    pub matched: usize,
+}
 
 /// One expectation of a test, with its line in the edited text.
 #[derive(Clone, Debug, Serialize)]
@@ -147,7 +173,8 @@ pub struct CompareOutput {
     pub losers: usize,
     pub population: PopulationInfo,
     /// The self-contained HTML report `qofrules compare --format html` writes for the same
-    /// two schemes and population ([`crate::compare::html::render`] of `comparison`).
+    /// two schemes and population ([`crate::compare::html::render_for`] of `comparison`,
+    /// naming the population).
     pub html: String,
 }
 
@@ -258,12 +285,7 @@ fn scheme_name(s: &Scheme) -> SchemeName {
 }
 
 fn default_label() -> String {
-    format!(
-        "{} at scale {}, seed {}",
-        synth::DEFAULT_CCG,
-        synth::DEFAULT_SCALE,
-        synth::DEFAULT_SEED
-    )
+    synth::default_label()
 }
 
 fn base_name(name: &str) -> &str {
@@ -590,6 +612,44 @@ impl Session {
             .collect()
     }
 
+    /// Patients of the population for the explorer ([`PatientQuery`]), in population order.
+    /// With an indicator, the text is evaluated for each patient with the cascade the counts
+    /// use, so an indicator's `numerator` lists as many patients as its numerator counts.
+    pub fn find_patients(&mut self, text: &str, q: &PatientQuery) -> Reply<PatientList> {
+        let f = q.filter.trim().to_ascii_lowercase();
+        let practice = q.practice.as_deref().map(str::trim).filter(|p| !p.is_empty());
+        let basic = |p: &&crate::model::Patient| {
+            (f.is_empty() || p.patient_id.to_ascii_lowercase().contains(&f))
+                && practice.map_or(true, |id| p.practice_id == id)
+        };
+        let Some(id) = q.indicator.as_deref().filter(|i| !i.is_empty()) else {
+            let all: Vec<_> = self.population.patients.iter().filter(basic).collect();
+            let patients = all.iter().take(q.limit).map(|p| PatientSummary::of(p)).collect();
+            return Reply::ok(PatientList { patients, matched: all.len() }, Vec::new());
+        };
+        let status = q.status.as_deref().unwrap_or("denominator");
+        if !PATIENT_STATUSES.contains(&status) {
+            return Reply::message(
+                Code::BadArgument,
+                format!("unknown patient status `{status}`"),
+                Some(format!("use one of {}", PATIENT_STATUSES.join(", "))),
+            );
+        }
+        let c = match self.compiled(text, ROOT_NAME) {
+            Ok(c) => c,
+            Err(e) => return Reply::err(e),
+        };
+        self.fit_population(&c.loaded.scheme);
+        let found =
+            pipeline::patients_with_status(&c.loaded, &self.population, basic, id, status, q.limit);
+        let (patients, matched) = match found {
+            Ok(x) => x,
+            Err(e) => return Reply::err(run_problems(e.diagnostics)),
+        };
+        let warnings = c.warnings.clone();
+        Reply::ok(PatientList { patients, matched }, warnings)
+    }
+
     /// Checks and compiles a text, reusing the last two results.
     fn compiled(&mut self, text: &str, name: &str) -> Result<Rc<Compiled>, Vec<Problem>> {
         if let Some(c) = self.cache.iter().find(|c| c.text == text) {
@@ -739,7 +799,12 @@ impl Session {
         warnings.extend(run_problems(ex.warnings));
         let patient = PatientSummary::of(ex.patient);
         Reply::ok(
-            ExplainOutput { patient, traces: ex.traces, diagnostics: warnings.clone() },
+            ExplainOutput {
+                patient,
+                traces: ex.traces,
+                events: ex.events,
+                diagnostics: warnings.clone(),
+            },
             warnings,
         )
     }
@@ -823,7 +888,7 @@ impl Session {
         }));
         warnings.extend(run_problems(compared.warnings));
         let comparison = compared.comparison;
-        let html = crate::compare::html::render(&comparison);
+        let html = crate::compare::html::render_for(&comparison, Some(&self.info.label));
         let gainers = comparison.practices.iter().filter(|p| p.delta > Decimal::ZERO).count();
         let losers = comparison.practices.iter().filter(|p| p.delta < Decimal::ZERO).count();
         Reply::ok(

@@ -7,7 +7,9 @@
 //! `{ok: true, ...}` or `{ok: false, errors: [...]}`; nothing throws for bad input. The shapes
 //! are typed in `www/src/types.ts`.
 
-use crate::session::{NamedText, PracticeRequest, Problem, Reply, Session, SynthRequest};
+use crate::session::{
+    NamedText, PatientQuery, PracticeRequest, Problem, Reply, Session, SynthRequest,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
@@ -183,6 +185,15 @@ impl Workspace {
     /// Patients whose id contains `filter`, at most `limit`: `[{patient_id, practice_id, ...}]`.
     pub fn patients(&self, filter: &str, limit: usize) -> JsValue {
         to_js(&self.session.patients(filter, limit))
+    }
+
+    /// The explorer's patients: `{filter, practice, indicator, status, limit}` (see
+    /// `session::PatientQuery`); `{ok, patients, matched}`.
+    pub fn find_patients(&mut self, text: &str, query: JsValue) -> JsValue {
+        match serde_wasm_bindgen::from_value::<PatientQuery>(query) {
+            Ok(q) => to_js(&self.session.find_patients(text, &q)),
+            Err(e) => bad_argument("bad patient query", e),
+        }
     }
 
     /// Evaluates and pays the scheme on the population: the JSON text of

@@ -145,7 +145,24 @@ fn go(args: &CompareArgs) -> Result<(), ExitCode> {
     let text = match args.format {
         Format::Table => compare::table::render_table(cmp),
         Format::Csv => compare::table::render_csv(cmp),
-        Format::Html => compare::html::render(cmp),
+        Format::Html => {
+            // the report names what its figures are for, as the editor's does
+            // (published counts are named by their files, as the editor names them)
+            let population = match (&args.achievement, &args.population) {
+                (Some(_), _) => [&args.achievement, &args.prevalence, &args.structure]
+                    .into_iter()
+                    .flatten()
+                    .map(|p| {
+                        p.file_name()
+                            .map_or(p.display().to_string(), |n| n.to_string_lossy().into_owned())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                (None, Some(dir)) => dir.display().to_string(),
+                (None, None) => qofrules::synth::default_label(),
+            };
+            compare::html::render_for(cmp, Some(&population))
+        }
         Format::Json => {
             serde_json::to_string_pretty(&compared.json(&a, &b)).map(|s| s + "\n").map_err(|e| {
                 eprintln!("error: cannot write JSON: {e}");

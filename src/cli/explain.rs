@@ -64,6 +64,7 @@ fn go(args: &ExplainArgs) -> Result<(), ExitCode> {
             let out = ExplainOutput {
                 patient: PatientSummary::of(ex.patient),
                 traces: ex.traces,
+                events: ex.events,
                 diagnostics,
             };
             match serde_json::to_string_pretty(&out) {

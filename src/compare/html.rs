@@ -5,7 +5,7 @@
 
 use super::diff::DiffStatus;
 use super::impact::{Comparison, Level, PracticeImpact};
-use super::table::{pct, points, unified};
+use super::table::{pct as plain_pct, points as plain_points, unified};
 use crate::pay::numeric::money_string;
 use rust_decimal::Decimal;
 use std::fmt::Write;
@@ -26,20 +26,59 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// The whole part of a decimal string grouped in threes: `1234567.89` -> `1,234,567.89`.
+fn grouped(s: &str) -> String {
+    let (sign, rest) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
+    let (whole, frac) = rest.split_once('.').map_or((rest, None), |(w, f)| (w, Some(f)));
+    let mut out = String::from(sign);
+    for (k, ch) in whole.chars().enumerate() {
+        if k > 0 && (whole.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+#[cfg(test)]
+pub(super) fn grouped_for_test(s: &str) -> String {
+    grouped(s)
+}
+
+/// One minus sign in the report: the typographic `−`, never a hyphen.
+fn minus(s: String) -> String {
+    match s.strip_prefix('-') {
+        Some(rest) => format!("−{rest}"),
+        None => s,
+    }
+}
+
 fn money(d: Decimal) -> String {
     if d < Decimal::ZERO {
-        format!("−£{}", money_string(-d))
+        format!("−£{}", grouped(&money_string(-d)))
     } else {
-        format!("£{}", money_string(d))
+        format!("£{}", grouped(&money_string(d)))
     }
 }
 
 fn signed_money(d: Decimal) -> String {
     if d > Decimal::ZERO {
-        format!("+£{}", money_string(d))
+        format!("+£{}", grouped(&money_string(d)))
     } else {
         money(d)
     }
+}
+
+fn pct(p: Option<Decimal>) -> String {
+    minus(plain_pct(p))
+}
+
+fn points(d: Decimal) -> String {
+    minus(grouped(&plain_points(d)))
 }
 
 /// A table cell with a sort key (`data-v`) for numbers.
@@ -284,7 +323,14 @@ fn factors(s: &mut String, c: &Comparison) {
     }
 }
 
+/// The report, not naming its population (see [`render_for`]).
 pub fn render(c: &Comparison) -> String {
+    render_for(c, None)
+}
+
+/// The report, naming the population the figures are for (`NHS Dudley CCG at scale 0.05,
+/// seed 2020`, or the files read).
+pub fn render_for(c: &Comparison, population: Option<&str>) -> String {
     let mut s = String::with_capacity(64 * 1024 + c.practices.len() * 400);
     let title = format!("{} vs {}", c.a.title, c.b.title);
     let _ = write!(
@@ -297,7 +343,7 @@ pub fn render(c: &Comparison) -> String {
     let _ = write!(
         s,
         "<h1>Comparing two schemes</h1><p><strong>A</strong>: {} (<code>{}</code>)<br>\
-         <strong>B</strong>: {} (<code>{}</code>)</p><p class=\"muted\">Figures are for {}. \
+         <strong>B</strong>: {} (<code>{}</code>)</p><p class=\"muted\">Figures are for {}{}. \
          Changes are B minus A.</p>",
         escape(&c.a.title),
         escape(&c.a.id),
@@ -306,7 +352,8 @@ pub fn render(c: &Comparison) -> String {
         match c.level {
             Level::Patients => "a patient-level population",
             Level::Counts => "published counts (no patient-level detail)",
-        }
+        },
+        population.map(|p| format!(": {}", escape(p))).unwrap_or_default(),
     );
 
     // totals

@@ -353,9 +353,8 @@ fn html_report_has_the_totals_and_escapes_user_text() {
     assert!(h.trim_end().ends_with("</html>"));
     assert!(!h.contains("<script>alert"), "title not escaped");
     assert!(h.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"));
-    let money = |d: Decimal| crate::pay::numeric::money_string(d);
-    assert!(h.contains(&money(c.total.payment_a)));
-    assert!(h.contains(&money(c.total.payment_b)));
+    assert!(h.contains(&format!("£{}", grouped(c.total.payment_a))));
+    assert!(h.contains(&format!("£{}", grouped(c.total.payment_b))));
     assert!(h.contains("<svg"), "chart");
     assert!(h.contains("@media print"));
     // no external resources at view time
@@ -422,4 +421,63 @@ fn diff_status_is_written_as_it_serialises() {
     for s in [DiffStatus::Added, DiffStatus::Retired, DiffStatus::Changed, DiffStatus::Unchanged] {
         assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.as_str()));
     }
+}
+
+/// A money amount with its thousands grouped, as the HTML report writes it.
+fn grouped(d: Decimal) -> String {
+    let plain = crate::pay::numeric::money_string(d);
+    let (whole, frac) = plain.split_once('.').unwrap_or((&plain, "00"));
+    let digits: Vec<char> = whole.chars().collect();
+    let mut out = String::new();
+    for (k, ch) in digits.iter().enumerate() {
+        if k > 0 && (digits.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(*ch);
+    }
+    format!("{out}.{frac}")
+}
+
+#[test]
+fn html_report_names_its_population_groups_thousands_and_has_one_minus_sign() {
+    let a = load(&format!("{HEAD}{DM020}"));
+    let b = scheme(&[DM020_STRICTER]);
+    let c = impact(side(&a), side(&b), &population()).unwrap();
+    let h = html::render_for(&c, Some("NHS Dudley CCG at scale 0.05, seed 2020 & <co>"));
+    assert!(h.contains("Figures are for a patient-level population: NHS Dudley CCG at scale 0.05, seed 2020 &amp; &lt;co&gt;."));
+    assert!(!html::render(&c).contains("Figures are for a patient-level population:"));
+    // the stricter B loses money: every negative figure has the typographic minus
+    assert!(c.total.delta < Decimal::ZERO);
+    assert!(h.contains(&format!("−£{}", grouped(-c.total.delta))));
+    let body = &h[h.find("<body>").unwrap()..h.find("<script>").unwrap_or(h.len())];
+    let text: String = {
+        // the report's text, without tags and attributes (CSS and data-v keys are not shown)
+        let mut out = String::new();
+        let mut in_tag = false;
+        for ch in body.chars() {
+            match ch {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    };
+    for (k, _) in text.match_indices('-') {
+        // a sign starts a number (`-£3`, `-1.5%`); `5-10%` is a range
+        let next = text[k + 1..].chars().next();
+        let prev = text[..k].chars().next_back();
+        if prev.is_some_and(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        assert!(
+            !next.is_some_and(|c| c.is_ascii_digit() || c == '£'),
+            "a hyphen as minus sign in `{}`",
+            &text[k.saturating_sub(20)..(k + 20).min(text.len())]
+        );
+    }
+    assert_eq!(super::html::grouped_for_test("1234567.89"), "1,234,567.89");
+    assert_eq!(super::html::grouped_for_test("-1000.00"), "-1,000.00");
+    assert_eq!(super::html::grouped_for_test("999.5"), "999.5");
 }

@@ -635,14 +635,48 @@ impl PatientSummary {
 pub struct ExplainOutput {
     pub patient: PatientSummary,
     pub traces: Vec<IndicatorTrace>,
+    /// The patient's record, as the rules saw it (dated for the scheme's period).
+    pub events: Vec<EventView>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub diagnostics: Vec<Problem>,
+}
+
+/// One event of a patient's record, with the scheme's code lists its code is in.
+#[derive(Clone, Debug, Serialize)]
+pub struct EventView {
+    pub date: String,
+    /// The SNOMED CT id as text (up to 18 digits: more than a JavaScript number holds).
+    pub code: String,
+    pub value: Option<f64>,
+    pub lists: Vec<String>,
+}
+
+impl EventView {
+    /// The events of `p`, each with the code lists of `prog` its code is in.
+    pub fn of(prog: &Program, p: &Patient) -> Vec<EventView> {
+        p.events
+            .iter()
+            .map(|ev| EventView {
+                date: ev.date.to_string(),
+                code: ev.code.to_string(),
+                value: ev.value,
+                lists: prog
+                    .lists
+                    .iter()
+                    .filter(|l| l.codes.binary_search(&ev.code).is_ok())
+                    .map(|l| l.id.clone())
+                    .collect(),
+            })
+            .collect()
+    }
 }
 
 /// One patient explained.
 pub struct Explained<'p> {
     pub patient: &'p Patient,
     pub traces: Vec<IndicatorTrace>,
+    /// The patient's record with the code lists of each code.
+    pub events: Vec<EventView>,
     /// The population's warning, when its records are not dated for the scheme's period.
     pub warnings: Vec<Diagnostic>,
 }
@@ -683,8 +717,62 @@ pub fn explain<'p>(
     Ok(Explained {
         patient,
         traces: eval::explain(&loaded.program, patient, indicator),
+        events: EventView::of(&loaded.program, patient),
         warnings: period_warning(pop, &loaded.scheme).into_iter().collect(),
     })
+}
+
+/// The patients of `pop` that `keep` accepts and that have `status` for indicator `id`
+/// (`numerator`; `denominator`, the numerator included, as the counts are; `unmet`;
+/// `adjusted`; `register`), classified with the cascade the counts use, so an indicator's
+/// `numerator` lists as many patients as its numerator counts: the first `limit` of them, in
+/// population order, and how many there are.
+pub fn patients_with_status(
+    loaded: &Loaded,
+    pop: &Population,
+    keep: impl Fn(&&Patient) -> bool,
+    id: &str,
+    status: &str,
+    limit: usize,
+) -> Result<(Vec<PatientSummary>, usize), RunError> {
+    let prog = &loaded.program;
+    let Some(i) = prog.indicators.iter().position(|x| x.id == id) else {
+        let ids = prog.indicators.iter().map(|i| i.id.as_str());
+        return Err(RunError::one(
+            Diagnostic::at(
+                Severity::Error,
+                Code::UnknownIndicator,
+                Location::None,
+                format!("the scheme has no indicator `{id}`"),
+            )
+            .with_optional_help(
+                crate::diag::did_you_mean(id, ids).map(|s| format!("did you mean `{s}`?")),
+            ),
+        ));
+    };
+    let ind = &prog.indicators[i];
+    let register = ind.register.or(ind.cohort);
+    let mut e = eval::Engine::new(prog);
+    let mut matched = 0;
+    let mut patients = Vec::new();
+    for p in pop.patients.iter().filter(keep) {
+        e.load(p);
+        let class = e.classify(i).class;
+        let yes = match status {
+            "numerator" => class == eval::Class::Numerator,
+            "denominator" => matches!(class, eval::Class::Numerator | eval::Class::Denominator),
+            "unmet" => class == eval::Class::Denominator,
+            "adjusted" => matches!(class, eval::Class::Adjusted(_)),
+            _ => register.is_some_and(|r| e.on_register(r)),
+        };
+        if yes {
+            matched += 1;
+            if patients.len() < limit {
+                patients.push(PatientSummary::of(p));
+            }
+        }
+    }
+    Ok((patients, matched))
 }
 
 /// Runs the scheme's test patients.

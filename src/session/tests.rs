@@ -131,7 +131,7 @@ fn compare_identical_and_changed_schemes() {
     // the reply is the comparison `qofrules compare --format json` prints, and its report
     let json = serde_json::to_value(&c).unwrap();
     assert_eq!(json["comparison"], serde_json::to_value(cmp).unwrap());
-    assert_eq!(c.html, crate::compare::html::render(cmp));
+    assert_eq!(c.html, crate::compare::html::render_for(cmp, Some(&s.population_info().label)));
 }
 
 #[test]
@@ -326,4 +326,72 @@ fn counts_files_are_told_by_their_headers() {
     assert!(r.ok, "{:?}", r.errors);
     let v = s.evaluate(MINI).value.unwrap().result;
     assert_eq!(v["practices"][0]["network_id"], "U1");
+}
+
+#[test]
+fn the_explorer_lists_as_many_patients_as_the_counts_say() {
+    let mut s = small();
+    let text =
+        Session::shipped().into_iter().find(|f| f.path == "rules/qof-2019-20.qof").unwrap().text;
+    let result = s.evaluate(text).value.unwrap().result;
+    let total = |id: &str, field: &str| -> u64 {
+        result["practices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["indicators"].as_array().unwrap())
+            .filter(|i| i["id"] == id)
+            .map(|i| i[field].as_u64().unwrap())
+            .sum()
+    };
+    let find = |s: &mut Session, id: &str, status: &str, practice: Option<&str>| {
+        let q = PatientQuery {
+            indicator: Some(id.into()),
+            status: Some(status.into()),
+            practice: practice.map(String::from),
+            limit: 5,
+            ..PatientQuery::default()
+        };
+        let r = s.find_patients(text, &q);
+        assert!(r.ok, "{:?}", r.errors);
+        r.value.unwrap()
+    };
+    let mut checked = 0;
+    for id in ["DM020", "HYP003", "AST003", "CHD005", "CS005"] {
+        let num = find(&mut s, id, "numerator", None);
+        let den = find(&mut s, id, "denominator", None);
+        let unmet = find(&mut s, id, "unmet", None);
+        let pcas = find(&mut s, id, "adjusted", None);
+        assert_eq!(num.matched as u64, total(id, "numerator"), "{id} numerator");
+        assert_eq!(den.matched as u64, total(id, "denominator"), "{id} denominator");
+        assert_eq!(pcas.matched as u64, total(id, "pcas"), "{id} PCAs");
+        assert_eq!(unmet.matched, den.matched - num.matched, "{id} unmet");
+        assert!(num.patients.len() <= 5 && num.patients.len() == num.matched.min(5));
+        checked += num.matched + pcas.matched;
+        // each patient listed is explained with that outcome
+        if let Some(p) = num.patients.first() {
+            let e = s.explain(text, &p.patient_id, Some(id)).value.unwrap();
+            assert_eq!(e.traces[0].outcome, crate::scheme::Outcome::Numerator);
+            assert_eq!(e.events.len(), p.events);
+            assert!(
+                e.events.iter().any(|ev| !ev.lists.is_empty()),
+                "events carry their code lists"
+            );
+        }
+    }
+    assert!(checked > 0, "the small population has patients in some numerator or PCA");
+    // the register of a register indicator is its numerator; a practice narrows the list
+    let reg = find(&mut s, "DM017", "register", None);
+    assert_eq!(reg.matched as u64, total("DM017", "numerator"));
+    let at = find(&mut s, "DM017", "register", Some("A81001"));
+    assert!(at.matched <= reg.matched && at.patients.iter().all(|p| p.practice_id == "A81001"));
+    // bad statuses and indicators are errors, not panics
+    let q = PatientQuery {
+        indicator: Some("DM020".into()),
+        status: Some("nope".into()),
+        ..PatientQuery::default()
+    };
+    assert!(s.find_patients(text, &q).errors[0].message.contains("`nope`"));
+    let q = PatientQuery { indicator: Some("XX1".into()), ..PatientQuery::default() };
+    assert!(!s.find_patients(text, &q).ok);
 }

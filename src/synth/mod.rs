@@ -396,6 +396,11 @@ pub const DEFAULT_CCG: &str = "NHS Dudley CCG";
 pub const DEFAULT_SCALE: f64 = 0.05;
 pub const DEFAULT_SEED: u64 = 2020;
 
+/// What the embedded default population is called: `NHS Dudley CCG at scale 0.05, seed 2020`.
+pub fn default_label() -> String {
+    format!("{DEFAULT_CCG} at scale {DEFAULT_SCALE}, seed {DEFAULT_SEED}")
+}
+
 /// The embedded default population: NHS Dudley CCG's 44 practices at scale 0.05 (about
 /// 16,000 patients), generated on the fly from a fixed seed.
 pub fn default_population() -> Population {

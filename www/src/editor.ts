@@ -1,13 +1,13 @@
 // A CodeMirror 6 editor for rule files: highlighting, live diagnostics (underlines, gutter
 // markers) from the engine's checker, completion of keywords and names, search, history.
-import { autocompletion, closeBrackets, closeBracketsKeymap, completeAnyWord } from "@codemirror/autocomplete";
-import type { CompletionContext, CompletionResult } from "@codemirror/autocomplete";
+import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from "@codemirror/autocomplete";
+import type { Completion, CompletionContext, CompletionResult } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { bracketMatching, indentOnInput } from "@codemirror/language";
 import { lintGutter, lintKeymap, linter } from "@codemirror/lint";
 import type { Diagnostic } from "@codemirror/lint";
 import { highlightSelectionMatches, search, searchKeymap } from "@codemirror/search";
-import { EditorState } from "@codemirror/state";
+import { Compartment, EditorState } from "@codemirror/state";
 import type { Extension } from "@codemirror/state";
 import {
   EditorView,
@@ -31,10 +31,90 @@ const KEYWORD_COMPLETIONS = [
   "historic", "in pounds", "except",
 ].map((label) => ({ label, type: "keyword" }));
 
-function keywords(ctx: CompletionContext): CompletionResult | null {
-  const word = ctx.matchBefore(/[a-z]\w*/);
-  if (!word || (word.from === word.to && !ctx.explicit)) return null;
-  return { from: word.from, options: KEYWORD_COMPLETIONS, validFor: /^[\w ]*$/ };
+/** A name defined in the scheme (or its parent): a code list, register, indicator, etc. */
+export interface SchemeName {
+  label: string;
+  /** "code list", "register", "indicator", "definition", ... */
+  kind: string;
+  detail?: string;
+}
+
+const DECLARING: Record<string, string> = {
+  codelist: "code list",
+  register: "register",
+  define: "definition",
+  indicator: "indicator",
+  gateway: "gateway",
+  tier: "tier",
+  obligation: "obligation",
+};
+
+/** The names the text declares (`codelist DM_COD`, `define bp_140_90`, ...). */
+export function declaredNames(text: string): SchemeName[] {
+  const out: SchemeName[] = [];
+  const seen = new Set<string>();
+  for (const m of text.matchAll(/^[ \t]*(?:network[ \t]+)?(codelist|register|define|indicator|gateway|tier|obligation)[ \t]+([A-Za-z_]\w*)/gm)) {
+    const [, kw, name] = m;
+    if (!kw || !name || seen.has(name)) continue;
+    seen.add(name);
+    out.push({ label: name, kind: DECLARING[kw] ?? kw });
+  }
+  return out;
+}
+
+/** Keywords after which the grammar expects a name (of a code list, register, indicator or
+ * definition). */
+const BEFORE_NAME = new Set([
+  "where", "when", "latest", "first", "count", "register", "denominator", "expect", "extends",
+  "includes", "keep", "retire", "change", "requires", "not", "and", "or", "in", "of", "stratum",
+]);
+
+/** Completion where it helps: keywords at the start of a statement, names where a name is
+ * expected (or where the word typed is the start of a name); nothing on numbers, in comments
+ * or in strings, and nothing mid-statement unless asked for (Ctrl-Space). */
+export function qofCompletion(extra: () => SchemeName[] = () => []) {
+  return (ctx: CompletionContext): CompletionResult | null => {
+    const line = ctx.state.doc.lineAt(ctx.pos);
+    const before = line.text.slice(0, ctx.pos - line.from);
+    // never on numbers, dates, codes or money (`12`, `2019-04-01`, `£187.74`, `35%`)
+    if (/(^|[^\w])[\d£][\w.%/-]*$/.test(before)) return null;
+    // nothing in a comment or a string
+    const code = before.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+    if (code.includes("//") || (code.match(/"/g)?.length ?? 0) % 2 === 1) return null;
+    const word = ctx.matchBefore(/[A-Za-z_]\w*/);
+    if (!word && !ctx.explicit) return null;
+    const from = word?.from ?? ctx.pos;
+    const typed = word?.text ?? "";
+    const lead = before.slice(0, from - line.from);
+    const atStart = /^\s*$/.test(lead) || /[{,;]\s*$/.test(lead);
+    const previous = /([A-Za-z_]\w*)\s*$/.exec(lead)?.[1];
+    const nameExpected = (previous !== undefined && BEFORE_NAME.has(previous)) || /\/\s*$/.test(lead);
+    const nameOptions = () => {
+      const seen = new Set<string>();
+      const out: Completion[] = [];
+      for (const n of [...declaredNames(ctx.state.doc.toString()), ...extra()]) {
+        if (seen.has(n.label) || n.label === typed) continue;
+        seen.add(n.label);
+        const type = n.kind === "definition" ? "function" : n.kind === "indicator" ? "class" : "variable";
+        out.push(n.detail ? { label: n.label, type, detail: n.kind, info: n.detail } : { label: n.label, type, detail: n.kind });
+      }
+      return out;
+    };
+    const uppercase = /^[A-Z_]/.test(typed);
+    if (nameExpected || uppercase) {
+      const options = nameOptions().filter((o) => o.label.startsWith(typed) || ctx.explicit);
+      if (options.length === 0) return null;
+      return { from, options, validFor: /^\w*$/ };
+    }
+    if (atStart && (typed.length > 0 || ctx.explicit)) return { from, options: KEYWORD_COMPLETIONS, validFor: /^[\w ]*$/ };
+    if (ctx.explicit) return { from, options: [...KEYWORD_COMPLETIONS, ...nameOptions()], validFor: /^[\w ]*$/ };
+    // mid-statement, lowercase: only a definition's name, when the word starts one
+    if (typed.length >= 2) {
+      const options = nameOptions().filter((o) => o.label.startsWith(typed));
+      if (options.length > 0) return { from, options, validFor: /^\w*$/ };
+    }
+    return null;
+  };
 }
 
 /** Problems in the edited text as CodeMirror diagnostics (UTF-16 offsets, clamped). */
@@ -71,6 +151,17 @@ export interface EditorOptions {
   check: (text: string) => Promise<Problem[]>;
   onChange: (text: string) => void;
   onFormat: () => void;
+  /** Names from outside the text (a parent scheme's), offered by completion. */
+  names?: () => SchemeName[];
+  /** Wrap long lines (else they scroll sideways inside the editor). */
+  wrap?: boolean;
+}
+
+const wrapping = new Compartment();
+
+/** Turns line wrapping on or off. */
+export function setWrap(view: EditorView, on: boolean): void {
+  view.dispatch({ effects: wrapping.reconfigure(on ? EditorView.lineWrapping : []) });
 }
 
 export function createEditor(o: EditorOptions): EditorView {
@@ -85,7 +176,9 @@ export function createEditor(o: EditorOptions): EditorView {
     highlightActiveLine(),
     highlightSelectionMatches(),
     search({ top: true }),
-    autocompletion({ override: [keywords, completeAnyWord] }),
+    // selectOnOpen false: Enter inserts a newline unless the user moved into the list (arrow
+    // keys); the completion keymap is added below, before the default one
+    autocompletion({ override: [qofCompletion(o.names)], selectOnOpen: false, defaultKeymap: false }),
     qof(),
     linter(
       async (view) => {
@@ -99,11 +192,13 @@ export function createEditor(o: EditorOptions): EditorView {
     keymap.of([
       { key: "Shift-Alt-f", run: () => (o.onFormat(), true), preventDefault: true },
       ...closeBracketsKeymap,
+      ...completionKeymap,
       ...defaultKeymap,
       ...searchKeymap,
       ...historyKeymap,
       ...lintKeymap,
     ]),
+    wrapping.of(o.wrap ? EditorView.lineWrapping : []),
     EditorView.contentAttributes.of({ "aria-label": o.label }),
     EditorView.updateListener.of((u) => {
       if (u.docChanged) o.onChange(u.state.doc.toString());

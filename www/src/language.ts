@@ -1,6 +1,10 @@
 // Syntax highlighting for the qofrules language: a small stream tokenizer (no Lezer grammar)
-// for keywords, names, numbers, dates, QOF years, percentages, money, strings and comments.
-// The keyword list is grammar/qof.pest's `keyword` rule.
+// for the grammar's categories: declaration keywords, other keywords, defined names, names,
+// numbers, SNOMED codes, dates and QOF years, percentages, money, strings and comments. The
+// keyword list is grammar/qof.pest's `keyword` rule.
+//
+// Token names have no dots: CodeMirror's stream parser reads `a.b` as tag `a` with modifier
+// `b`, so each category is one name in TOKEN_TAGS, and each tag used has a style in STYLE.
 import { HighlightStyle, StreamLanguage, syntaxHighlighting } from "@codemirror/language";
 import type { Extension } from "@codemirror/state";
 import { tags as t } from "@lezer/highlight";
@@ -31,6 +35,17 @@ interface State {
   defining: boolean;
 }
 
+/** The tokenizer's own categories and their highlighting tags. */
+export const TOKEN_TAGS = {
+  declaration: t.definitionKeyword,
+  definedName: t.definition(t.variableName),
+  money: t.special(t.number),
+  percent: t.unit,
+  date: t.literal,
+  code: t.atom,
+  listName: t.labelName,
+};
+
 export const qofLanguage = StreamLanguage.define<State>({
   name: "qof",
   startState: () => ({ defining: false }),
@@ -51,22 +66,26 @@ export const qofLanguage = StreamLanguage.define<State>({
       }
       return "string";
     }
-    if (stream.match(/^£\d+(\.\d+)?/)) return "number.money";
-    if (stream.match(/^\d{4}-\d{2}-\d{2}(?![\w])/)) return "literal.date";
-    if (stream.match(/^\d{4}\/\d{2}(?![\w])/)) return "literal.date";
-    if (stream.match(/^\d+(\.\d+)?%/)) return "number.percent";
+    if (stream.match(/^£[\d,]+(\.\d+)?/)) return "money";
+    if (stream.match(/^\d{4}-\d{2}-\d{2}(?![\w])/)) return "date";
+    if (stream.match(/^\d{4}\/\d{2}(?![\w])/)) return "date";
+    if (stream.match(/^\d+(\.\d+)?%/)) return "percent";
+    // SNOMED CT concept ids have 6 to 18 digits; no other number in a scheme is that long
+    if (stream.match(/^\d{6,18}(?![\w.])/)) return "code";
     if (stream.match(/^-?\d+(\.\d+)?(?![\w])/)) return "number";
-    if (stream.match(/^\d+\w+/)) return "name.list";
+    if (stream.match(/^\d+\w+/)) return "listName";
     const word = stream.match(/^[A-Za-z_]\w*/);
     if (word && typeof word !== "boolean") {
       const w = word[0];
       if (KEYWORDS.has(w)) {
-        state.defining = DECLARATIONS.has(w);
-        return DECLARATIONS.has(w) ? "keyword.declaration" : "keyword";
+        // a declaration starts its line (`register DM` inside an indicator is a reference)
+        const declares = DECLARATIONS.has(w) && /^\s*(network\s+)?$/.test(stream.string.slice(0, stream.start));
+        state.defining = declares;
+        return declares ? "declaration" : "keyword";
       }
       if (state.defining) {
         state.defining = false;
-        return "name.definition";
+        return "definedName";
       }
       return "variableName";
     }
@@ -80,31 +99,29 @@ export const qofLanguage = StreamLanguage.define<State>({
     }
     return null;
   },
-  tokenTable: {
-    "keyword.declaration": t.definitionKeyword,
-    "name.definition": t.definition(t.variableName),
-    "number.money": t.special(t.number),
-    "number.percent": t.unit,
-    "literal.date": t.literal,
-    "name.list": t.labelName,
-  },
+  tokenTable: TOKEN_TAGS,
   languageData: { commentTokens: { line: "//" } },
 });
 
-// Colours chosen for contrast on a white background (WCAG AA for normal text).
-const style = HighlightStyle.define([
-  { tag: t.comment, color: "#5c6a72", fontStyle: "italic" },
-  { tag: t.string, color: "#8a3a00" },
-  { tag: t.definitionKeyword, color: "#7a1fa2", fontWeight: "bold" },
-  { tag: t.keyword, color: "#0b57a4" },
-  { tag: t.definition(t.variableName), color: "#00695c", fontWeight: "bold" },
-  { tag: t.variableName, color: "#1a1a1a" },
-  { tag: [t.number, t.special(t.number), t.unit], color: "#a0195c" },
-  { tag: t.literal, color: "#2e7d32" },
-  { tag: t.labelName, color: "#6d4c00" },
-  { tag: t.operator, color: "#37474f" },
+// Colours chosen for contrast (WCAG AA for normal text) on the light and the dark background:
+// each is a CSS variable, set in style.css for both colour schemes.
+const STYLE = HighlightStyle.define([
+  { tag: t.comment, color: "var(--hl-comment)", fontStyle: "italic" },
+  { tag: t.string, color: "var(--hl-string)" },
+  { tag: t.definitionKeyword, color: "var(--hl-declaration)", fontWeight: "bold" },
+  { tag: t.keyword, color: "var(--hl-keyword)" },
+  { tag: t.definition(t.variableName), color: "var(--hl-defined)", fontWeight: "bold" },
+  { tag: t.variableName, color: "var(--hl-name)" },
+  { tag: t.number, color: "var(--hl-number)" },
+  { tag: t.special(t.number), color: "var(--hl-money)", fontWeight: "bold" },
+  { tag: t.unit, color: "var(--hl-number)", fontWeight: "bold" },
+  { tag: t.literal, color: "var(--hl-date)" },
+  { tag: t.atom, color: "var(--hl-code)" },
+  { tag: t.labelName, color: "var(--hl-list)" },
+  { tag: t.operator, color: "var(--hl-operator)" },
+  { tag: [t.bracket, t.separator], color: "var(--hl-punctuation)" },
 ]);
 
 export function qof(): Extension {
-  return [qofLanguage, syntaxHighlighting(style)];
+  return [qofLanguage, syntaxHighlighting(STYLE)];
 }

@@ -2,16 +2,20 @@
 // checks (live diagnostics must never wait behind an evaluation), the other keeps the
 // population and evaluates, explains, runs tests and compares.
 import type { EditorView } from "@codemirror/view";
-import { createEditor, jumpTo, setText } from "./editor";
+import { createEditor, jumpTo, setText, setWrap } from "./editor";
+import type { SchemeName } from "./editor";
 import { Engine } from "./engine";
+import { setupHelp } from "./help";
 import { setupInputs } from "./inputs";
-import { compareCsv, download, h, renderCompare, renderResults, resultsCsv } from "./report";
+import { compareCsv, download, h, renderCompare, renderResults, resultsCsv, sortableTables } from "./report";
 import { decodeFragment, encodeFragment } from "./share";
-import type { CompareOutput, Failure, PayResult, PopulationInfo, Problem, Reply, ShippedFile } from "./types";
+import { makeSplit } from "./split";
+import type { CompareOutput, Failure, PatientQuery, PatientStatus, PayResult, PopulationInfo, Problem, Reply, ShippedFile } from "./types";
 
 const STORE_KEY = "qofrules.editor.text";
 const STORE_A = "qofrules.compare.a";
 const STORE_B = "qofrules.compare.b";
+const STORE_WRAP = "qofrules.wrap";
 const DEFAULT_SCHEME = "rules/qof-2019-20.qof";
 
 function $(id: string): HTMLElement {
@@ -47,6 +51,27 @@ function failureList(f: Failure): HTMLElement {
 
 // ---------------------------------------------------------------- problems list
 
+let openHelp: (query?: string) => void = () => undefined;
+
+/** A problem's help, with `docs/language.md` as a link to the bundled reference. */
+function helpText(help: string): HTMLElement {
+  const span = h("span", { class: "help" }, " help: ");
+  const parts = help.split("docs/language.md");
+  parts.forEach((part, k) => {
+    if (k > 0) {
+      const a = h("a", { href: "#help", class: "doc-link" }, "docs/language.md");
+      a.addEventListener("click", (e) => {
+        e.preventDefault();
+        e.stopPropagation();
+        openHelp();
+      });
+      span.append(a);
+    }
+    span.append(part);
+  });
+  return span;
+}
+
 function renderProblems(problems: Problem[]): void {
   const list = $("problems");
   list.replaceChildren();
@@ -55,15 +80,17 @@ function renderProblems(problems: Problem[]): void {
   $("problem-count").textContent = problems.length === 0 ? "(none)" : `(${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"})`;
   for (const p of problems) {
     const label = `${p.severity === "error" ? "✖ error" : "⚠ warning"} ${p.start ? `${p.root ? "" : `${p.file} `}${p.start.line}:${p.start.column}` : ""}`;
-    const body = [h("span", { class: "sev" }, label), " ", h("span", { class: "msg" }, p.message), p.help ? h("span", { class: "help" }, ` help: ${p.help}`) : null];
+    const body = [h("span", { class: "sev" }, label), " ", h("span", { class: "msg" }, p.message)];
+    // the help is outside the button: it may hold a link
+    const help = p.help ? helpText(p.help) : null;
     if (p.root && p.start) {
       const start = p.start;
       const end = p.end;
       const b = h("button", { type: "button", class: `problem ${p.severity}`, "data-line": String(start.line), "data-column": String(start.column) }, ...body);
       b.addEventListener("click", () => jumpTo(view, start.offset, end?.offset));
-      list.append(h("li", {}, b));
+      list.append(h("li", {}, b, help));
     } else {
-      list.append(h("li", { class: `problem ${p.severity}` }, ...body));
+      list.append(h("li", { class: `problem ${p.severity}` }, ...body, help));
     }
   }
 }
@@ -91,7 +118,7 @@ async function runEvaluate(): Promise<void> {
       if (evalPending !== null) continue; // already stale
       if (value.ok) {
         lastResult = value.result;
-        results.replaceChildren(renderResults(value.result, value.population.label, ms));
+        results.replaceChildren(renderResults(value.result, value.population.label, ms, (q) => void openPatients(q), (id) => registerIndicators.has(id)));
         // the text may have changed meanwhile into one that does not check (no evaluation
         // follows then): these results are of the old text
         results.dataset.state = text === view.state.doc.toString() ? "done" : "stale";
@@ -112,7 +139,15 @@ async function runEvaluate(): Promise<void> {
 // ---------------------------------------------------------------- the main editor
 
 let saveTimer: number | undefined;
+/** When Format last rewrote the text (its note stays on the status line for a while). */
+let formattedAt = 0;
 let indicatorIds: string[] = [];
+/** The resolved scheme's names (its parent's included), for completion. */
+let schemeNames: SchemeName[] = [];
+/** The scheme those names are of: another scheme's names are never offered. */
+let schemeNamesFor = "";
+/** The indicators that count a register (`register DM`). */
+let registerIndicators = new Set<string>();
 
 async function check(text: string): Promise<Problem[]> {
   const reply = await checker.call("check", text);
@@ -121,6 +156,7 @@ async function check(text: string): Promise<Problem[]> {
   const status = $("editor-status");
   if (reply.error_count === 0 && reply.scheme) {
     status.textContent = `✔ ${reply.scheme.id}: ${reply.scheme.indicators} indicators, ${reply.scheme.tests} tests`;
+    if (Date.now() - formattedAt < 4000) status.textContent += " · formatted";
     updateIndicators(reply.scheme.id, text);
     scheduleEvaluate(text);
   } else {
@@ -137,6 +173,13 @@ async function updateIndicators(id: string, text: string): Promise<void> {
   const r = await checker.call("inspect", text);
   if (!r.ok || r.scheme.id !== id) return;
   indicatorIds = r.scheme.indicators.map((i) => i.id);
+  registerIndicators = new Set(r.scheme.indicators.filter((i) => i.kind === "register").map((i) => i.id));
+  schemeNamesFor = r.scheme.id;
+  schemeNames = [
+    ...r.scheme.codelists.map((c) => ({ label: c.id, kind: "code list", detail: c.title })),
+    ...r.scheme.registers.map((c) => ({ label: c.id, kind: "register", detail: c.title })),
+    ...r.scheme.indicators.map((c) => ({ label: c.id, kind: "indicator", detail: c.title })),
+  ];
   const sel = $select("patient-indicator");
   const keep = sel.value;
   sel.replaceChildren(h("option", { value: "" }, "all"), ...indicatorIds.map((i) => h("option", { value: i }, i)));
@@ -144,6 +187,11 @@ async function updateIndicators(id: string, text: string): Promise<void> {
 }
 
 function onChange(text: string): void {
+  const tests = $("tests");
+  if (tests.dataset.state === "done" || tests.dataset.state === "error") {
+    tests.dataset.state = "stale";
+    $("tests-stale").hidden = false;
+  }
   window.clearTimeout(saveTimer);
   saveTimer = window.setTimeout(() => localStorage.setItem(STORE_KEY, text), 300);
   const picker = $select("scheme-picker");
@@ -156,8 +204,9 @@ async function formatEditor(target: EditorView = view): Promise<void> {
   const r = await checker.call("format", text);
   const status = $("editor-status");
   if (r.ok) {
+    formattedAt = Date.now();
     if (r.text !== text) setText(target, r.text);
-    status.textContent = "✔ formatted";
+    status.textContent = r.text === text ? "✔ already formatted" : "✔ formatted";
   } else {
     status.textContent = `✖ cannot format: ${r.errors[0]?.message ?? "syntax errors"}`;
   }
@@ -198,6 +247,7 @@ async function runTests(): Promise<void> {
   out.dataset.state = "running";
   const r = await engine.call("runTests", view.state.doc.toString());
   if (!r.ok) {
+    $("tests-stale").hidden = true;
     out.replaceChildren(h("p", {}, "The scheme has errors:"), failureList(r));
     out.dataset.state = "error";
     return;
@@ -220,6 +270,7 @@ async function runTests(): Promise<void> {
     const errs = t.errors.map((e) => h("li", {}, `✖ ${e}`));
     return h("li", { class: t.passed ? "pass" : "fail" }, name, fails.length + errs.length ? h("ul", {}, ...errs, ...fails) : null);
   });
+  $("tests-stale").hidden = true;
   out.replaceChildren(
     h("p", { id: "test-summary", class: report.failed ? "fail" : "pass" }, `${report.passed} passed, ${report.failed} failed`),
     h("ul", { class: "tests" }, ...items),
@@ -229,10 +280,55 @@ async function runTests(): Promise<void> {
 
 // ---------------------------------------------------------------- patients panel
 
+const PATIENT_LIMIT = 200;
+let patientsSeq = 0;
+
 async function refreshPatients(): Promise<void> {
-  const list = await engine.call("patients", $input("patient-filter").value, 200);
+  const seq = ++patientsSeq;
+  const indicator = $select("patient-indicator").value;
+  const status = $select("patient-status");
+  status.disabled = indicator === "";
+  const query: PatientQuery = {
+    filter: $input("patient-filter").value,
+    practice: $input("patient-practice").value.trim() || null,
+    indicator: indicator || null,
+    status: indicator ? (status.value as PatientStatus) : null,
+    limit: PATIENT_LIMIT,
+  };
+  const count = $("patient-count");
+  count.dataset.state = "running";
+  const r = await engine.call("findPatients", view.state.doc.toString(), query);
+  if (seq !== patientsSeq) return; // a newer query is on its way
   const sel = $select("patient-list");
-  sel.replaceChildren(...list.map((p) => h("option", { value: p.patient_id }, `${p.patient_id} (${p.practice_id}, ${p.sex}, born ${p.birth_date})`)));
+  if (!r.ok) {
+    sel.replaceChildren();
+    count.textContent = r.errors.map(problemText).join("; ");
+    count.dataset.state = "error";
+    return;
+  }
+  const keep = sel.value;
+  sel.replaceChildren(...r.patients.map((p) => h("option", { value: p.patient_id }, `${p.patient_id} (${p.practice_id}, ${p.sex}, born ${p.birth_date})`)));
+  if (r.patients.some((p) => p.patient_id === keep)) sel.value = keep;
+  const n = r.matched.toLocaleString("en-GB");
+  count.textContent = r.matched === 0 ? "no patient matches" : r.matched > r.patients.length ? `${n} patients match; the first ${r.patients.length} are listed` : `${n} patient${r.matched === 1 ? "" : "s"} match`;
+  count.dataset.state = "done";
+}
+
+/** Opens the patient explorer on an indicator's patients with a status (or a practice's). */
+async function openPatients(q: { indicator?: string; status?: PatientStatus; practice?: string }): Promise<void> {
+  $("tab-patients").click();
+  const ind = $select("patient-indicator");
+  ind.value = q.indicator && indicatorIds.includes(q.indicator) ? q.indicator : "";
+  if (q.status) $select("patient-status").value = q.status;
+  $input("patient-practice").value = q.practice ?? "";
+  $input("patient-filter").value = "";
+  await refreshPatients();
+  if ($select("patient-list").options.length > 0) {
+    $select("patient-list").selectedIndex = 0;
+    await explain();
+  } else {
+    $("explanation").replaceChildren();
+  }
 }
 
 async function explain(): Promise<void> {
@@ -251,6 +347,26 @@ async function explain(): Promise<void> {
     return;
   }
   const ICON: Record<string, string> = { numerator: "✔ numerator", denominator: "○ denominator", adjusted: "⊘ adjusted", excluded: "– excluded" };
+  const events = h(
+    "table",
+    { id: "patient-events", class: "sortable" },
+    h("caption", {}, `Events (${r.events.length}); those in none of the scheme's code lists are greyed`),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Date"), h("th", { scope: "col" }, "Code"), h("th", { scope: "col", class: "num" }, "Value"), h("th", { scope: "col" }, "Code lists"))),
+    h(
+      "tbody",
+      {},
+      ...r.events.map((e) =>
+        h(
+          "tr",
+          { class: e.lists.length ? "" : "muted" },
+          h("td", {}, e.date),
+          h("td", {}, e.code),
+          h("td", { class: "num" }, e.value === null ? "" : String(e.value)),
+          h("td", {}, e.lists.join(", ")),
+        ),
+      ),
+    ),
+  );
   out.replaceChildren(
     h("p", {}, `Patient ${r.patient.patient_id} at ${r.patient.practice_id}: ${r.patient.sex}, born ${r.patient.birth_date}, ${r.patient.events} events`),
     ...r.traces.map((t) =>
@@ -261,6 +377,7 @@ async function explain(): Promise<void> {
         h("ol", {}, ...t.steps.map((s) => h("li", {}, s))),
       ),
     ),
+    events,
   );
   out.dataset.state = "done";
 }
@@ -302,7 +419,11 @@ function setupPopulation(): void {
     $("file-controls").hidden = kind.value !== "files";
     if (kind.value === "default" && population?.kind !== "default") {
       $("population-status").textContent = "loading the default population…";
+      $("population-status").dataset.state = "busy";
       await afterPopulation(await engine.call("useDefaultPopulation"));
+    } else if (population && $("population-status").dataset.state === "error") {
+      // an error of an earlier try is not news any more: show what is loaded
+      showPopulation(population);
     }
   });
   $("synth-go").addEventListener("click", async () => {
@@ -321,6 +442,7 @@ function setupPopulation(): void {
     const files = [...($input("population-files").files ?? [])];
     if (files.length === 0) return;
     $("population-status").textContent = "reading files (they stay on this computer)…";
+    $("population-status").dataset.state = "busy";
     const texts: Record<string, string> = {};
     for (const f of files) texts[f.name] = await readFile(f);
     await afterPopulation(await engine.call("loadPopulation", texts));
@@ -352,6 +474,27 @@ async function runCompare(): Promise<void> {
   out.dataset.state = "done";
 }
 
+/** Whether the text may be replaced: it is a shipped scheme's or empty, or the user agrees. */
+function mayReplace(text: string, by: string): boolean {
+  if (text.trim() === "" || shippedFiles.some((f) => f.text === text)) return true;
+  return window.confirm(`Replace the edited text with ${by}? Your edits are lost (Save first to keep them).`);
+}
+
+/** A scheme picker: loads the chosen shipped scheme, after asking when that loses edits. */
+function watchPicker(picker: HTMLSelectElement, target: () => EditorView): void {
+  picker.addEventListener("change", () => {
+    const f = shippedFiles.find((s) => s.path === picker.value);
+    if (!f) return;
+    const ed = target();
+    const text = ed.state.doc.toString();
+    if (!mayReplace(text, f.path.replace(/^rules\//, ""))) {
+      picker.value = shippedFiles.find((s) => s.text === text)?.path ?? "";
+      return;
+    }
+    setText(ed, f.text);
+  });
+}
+
 function fillPicker(sel: HTMLSelectElement, chosen: string): void {
   sel.replaceChildren(h("option", { value: "" }, "(your text)"), ...shippedFiles.map((f) => h("option", { value: f.path }, f.path.replace(/^rules\//, ""))));
   sel.value = chosen;
@@ -369,6 +512,7 @@ function makeCompareEditor(side: "a" | "b"): EditorView {
     parent: $(`editor-${side}`),
     doc: initial,
     label: `Scheme ${side.toUpperCase()} rule text`,
+    wrap: $input("wrap-lines").checked,
     check: async (text) => {
       const r = await checker.call("check", text);
       if (!r.ok) return r.errors;
@@ -382,10 +526,7 @@ function makeCompareEditor(side: "a" | "b"): EditorView {
     },
     onFormat: () => void formatEditor(ed),
   });
-  picker.addEventListener("change", () => {
-    const f = shippedFiles.find((s) => s.path === picker.value);
-    if (f) setText(ed, f.text);
-  });
+  watchPicker(picker, () => ed);
   return ed;
 }
 
@@ -412,6 +553,29 @@ function schemeFileName(): string {
   return `${(m?.[1] ?? "scheme").replace(/_/g, "-")}.qof`;
 }
 
+/** Registers the service worker (built pages only) so the editor works offline after this
+ * visit; `#offline` says when it is ready. */
+function registerOffline(): void {
+  const el = $("offline");
+  if (!import.meta.env.PROD || !("serviceWorker" in navigator)) {
+    el.hidden = true;
+    return;
+  }
+  navigator.serviceWorker
+    .register("./sw.js")
+    .then(() => navigator.serviceWorker.ready)
+    .then(() => {
+      el.textContent = "· works offline";
+      el.title = "Every file of the editor is stored in this browser: it opens and evaluates without a network";
+      el.dataset.state = "ready";
+    })
+    .catch((err: unknown) => {
+      el.textContent = "";
+      el.dataset.state = "error";
+      console.warn(`the editor will not work offline: ${String(err)}`);
+    });
+}
+
 async function main(): Promise<void> {
   const versionEl = $("version");
   try {
@@ -423,7 +587,14 @@ async function main(): Promise<void> {
     console.error(err);
     return;
   }
+  registerOffline();
   shippedFiles = await engine.call("shipped");
+  const wrap = $input("wrap-lines");
+  wrap.checked = localStorage.getItem(STORE_WRAP) === "true";
+  wrap.addEventListener("change", () => {
+    localStorage.setItem(STORE_WRAP, String(wrap.checked));
+    for (const v of [view, viewA, viewB]) if (v) setWrap(v, wrap.checked);
+  });
   const text = await initialText();
   const picker = $select("scheme-picker");
   fillPicker(picker, shippedFiles.find((f) => f.text === text)?.path ?? "");
@@ -431,21 +602,23 @@ async function main(): Promise<void> {
     parent: $("editor"),
     doc: text,
     label: "Rule text",
+    wrap: $input("wrap-lines").checked,
     check,
     onChange,
     onFormat: () => void formatEditor(),
+    names: () => (/^\s*scheme\s+(\w+)/m.exec(view.state.doc.toString())?.[1] === schemeNamesFor ? schemeNames : []),
   });
-  picker.addEventListener("change", () => {
-    const f = shippedFiles.find((s) => s.path === picker.value);
-    if (f) setText(view, f.text);
-  });
+  watchPicker(picker, () => view);
 
   $("format").addEventListener("click", () => void formatEditor());
   $("open").addEventListener("click", () => $input("open-file").click());
   $input("open-file").addEventListener("change", async () => {
     const f = $input("open-file").files?.[0];
     if (!f) return;
-    setText(view, await readFile(f));
+    const text = await readFile(f);
+    $input("open-file").value = "";
+    if (!mayReplace(view.state.doc.toString(), f.name)) return;
+    setText(view, text);
     picker.value = "";
     $("editor-status").textContent = `opened ${f.name}`;
   });
@@ -471,12 +644,18 @@ async function main(): Promise<void> {
   $("run-tests").addEventListener("click", () => void runTests());
   $("explain").addEventListener("click", () => void explain());
   $select("patient-list").addEventListener("change", () => void explain());
-  $select("patient-indicator").addEventListener("change", () => void explain());
-  let filterTimer: number | undefined;
-  $input("patient-filter").addEventListener("input", () => {
-    window.clearTimeout(filterTimer);
-    filterTimer = window.setTimeout(() => void refreshPatients(), 150);
+  $select("patient-indicator").addEventListener("change", async () => {
+    await refreshPatients();
+    await explain();
   });
+  $select("patient-status").addEventListener("change", () => void refreshPatients());
+  let filterTimer: number | undefined;
+  for (const id of ["patient-filter", "patient-practice"]) {
+    $input(id).addEventListener("input", () => {
+      window.clearTimeout(filterTimer);
+      filterTimer = window.setTimeout(() => void refreshPatients(), 150);
+    });
+  }
   $("compare-run").addEventListener("click", () => void runCompare());
   $("compare-csv").addEventListener("click", () => {
     if (lastCompare) download(`compare-${lastCompare.scheme_a.id}-${lastCompare.scheme_b.id}.csv`, compareCsv(lastCompare), "text/csv");
@@ -491,6 +670,10 @@ async function main(): Promise<void> {
   tabs(["mode-edit", "mode-compare"], (id) => {
     if (id === "mode-compare") enterCompare();
   });
+  openHelp = setupHelp();
+  sortableTables(document.body);
+  makeSplit({ handle: $("edit-splitter"), container: $("edit-view"), axis: "x", storeKey: "qofrules.split.edit", initial: 50 });
+  makeSplit({ handle: $("compare-splitter"), container: $("compare-view"), axis: "y", storeKey: "qofrules.split.compare", initial: 45, min: 15, max: 85 });
   setupPopulation();
   setupInputs(engine, afterPopulation, () => {
     scheduleEvaluate(view.state.doc.toString());

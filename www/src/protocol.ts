@@ -11,6 +11,8 @@ import type {
   InspectOutput,
   JsonOutput,
   NamedText,
+  PatientList,
+  PatientQuery,
   PatientSummary,
   PopulationInfo,
   Reply,
@@ -31,6 +33,7 @@ export interface Methods {
   useDefaultPopulation: [[], Reply<PopulationInfo>];
   loadPopulation: [[files: Record<string, string>], Reply<PopulationInfo>];
   patients: [[filter: string, limit: number], PatientSummary[]];
+  findPatients: [[text: string, query: PatientQuery], Reply<PatientList>];
   setPrevalenceFromPopulation: [[population: boolean], null];
   loadCounts: [[files: Record<string, string>], Reply<PopulationInfo>];
   setNational: [[file: NamedText | null], Reply<InputsInfo>];

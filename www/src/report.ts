@@ -19,9 +19,9 @@ export function h(tag: string, attrs: Record<string, string> = {}, ...children: 
 function table(caption: string, head: string[], rows: Child[][], numeric: boolean[]): HTMLElement {
   return h(
     "table",
-    {},
+    { class: "sortable" },
     h("caption", {}, caption),
-    h("thead", {}, h("tr", {}, ...head.map((c, i) => h("th", { scope: "col", class: numeric[i] ? "num" : "" }, c)))),
+    h("thead", {}, h("tr", {}, ...head.map((c, i) => h("th", { scope: "col", class: numeric[i] ? "num" : "", tabindex: "0", title: "sort by this column" }, c)))),
     h(
       "tbody",
       {},
@@ -61,8 +61,31 @@ export function indicatorRows(r: PayResult): IndicatorRow[] {
   return [...rows.values()];
 }
 
-/** The results panel: totals, then indicators, then practices. */
-export function renderResults(r: PayResult, populationLabel: string, ms: number): HTMLElement {
+/** What a results cell opens in the patient explorer. */
+export interface PatientLink {
+  indicator?: string;
+  status?: "numerator" | "denominator" | "unmet" | "adjusted" | "register";
+  practice?: string;
+}
+
+/** A cell's text as a button that opens the patient explorer (or plain text without `open`). */
+function opener(text: string, label: string, link: PatientLink, open?: (l: PatientLink) => void): Child {
+  if (!open) return text;
+  const b = h("button", { type: "button", class: "link cell-link", title: label, "aria-label": `${text}: ${label}` }, text);
+  b.addEventListener("click", () => open(link));
+  return b;
+}
+
+/** The results panel: totals, then indicators, then practices. With `open`, the counts and
+ * practice codes are buttons that list those patients in the patient explorer;
+ * `isRegister` tells a register's count (`register DM`: its numerator is the register). */
+export function renderResults(
+  r: PayResult,
+  populationLabel: string,
+  ms: number,
+  open?: (l: PatientLink) => void,
+  isRegister?: (id: string) => boolean,
+): HTMLElement {
   const rows = indicatorRows(r);
   const practices = r.practices.length;
   const totals = h(
@@ -92,9 +115,13 @@ export function renderResults(r: PayResult, populationLabel: string, ms: number)
       x.id,
       x.group,
       x.maxPoints,
-      x.denominator.toLocaleString("en-GB"),
-      x.numerator.toLocaleString("en-GB"),
-      x.pcas.toLocaleString("en-GB"),
+      x.kind === "fraction" ? opener(x.denominator.toLocaleString("en-GB"), `list ${x.id}'s denominator`, { indicator: x.id, status: "denominator" }, open) : x.denominator.toLocaleString("en-GB"),
+      x.kind === "fraction"
+        ? opener(x.numerator.toLocaleString("en-GB"), `list ${x.id}'s numerator`, { indicator: x.id, status: "numerator" }, open)
+        : x.kind === "boolean" && isRegister?.(x.id)
+          ? opener(x.numerator.toLocaleString("en-GB"), `list ${x.id}'s register`, { indicator: x.id, status: "register" }, open)
+          : x.numerator.toLocaleString("en-GB"),
+      x.kind === "fraction" ? opener(x.pcas.toLocaleString("en-GB"), `list ${x.id}'s adjusted patients (PCAs)`, { indicator: x.id, status: "adjusted" }, open) : x.pcas.toLocaleString("en-GB"),
       x.kind === "fraction" ? percent(x.numerator, x.denominator) : "",
       practices ? fixed(x.points / BigInt(practices), 2) : "",
       pounds(x.payment),
@@ -105,7 +132,7 @@ export function renderResults(r: PayResult, populationLabel: string, ms: number)
     `Practices (${practices})`,
     ["Practice", "Network", "List size", "CPI", "Points", "Payment"],
     r.practices.map((p) => [
-      p.practice_id,
+      opener(p.practice_id, `list ${p.practice_id}'s patients`, { practice: p.practice_id }, open),
       p.network_id ?? "",
       p.list_size?.toLocaleString("en-GB") ?? "",
       p.cpi === null ? "" : fixed(scaled(p.cpi), 4),
@@ -326,3 +353,49 @@ export function download(name: string, text: string, type: string): void {
 }
 
 export { sum };
+
+/** A cell's sort key: a number for numeric columns (`£1,234.50`, `−3.2%`, `+£4`), else text. */
+function sortKey(cell: Element | undefined, numeric: boolean): number | string {
+  const text = cell?.textContent?.trim() ?? "";
+  if (!numeric) return text;
+  const n = Number(text.replace(/[£,%+\s]/g, "").replace(/^[−-]/, "-").replace(/^±/, ""));
+  return text === "" || Number.isNaN(n) ? Number.NEGATIVE_INFINITY : n;
+}
+
+/** Sorts a `table.sortable` by a column, toggling ascending and descending. */
+export function sortTable(th: HTMLTableCellElement): void {
+  const table = th.closest("table");
+  const body = table?.tBodies[0];
+  if (!table || !body) return;
+  const col = th.cellIndex;
+  const numeric = th.classList.contains("num");
+  const ascending = th.getAttribute("aria-sort") !== "ascending";
+  for (const other of table.querySelectorAll("thead th")) other.removeAttribute("aria-sort");
+  th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+  const rows = [...body.rows];
+  rows.sort((a, b) => {
+    const x = sortKey(a.cells[col], numeric);
+    const y = sortKey(b.cells[col], numeric);
+    const c = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y), "en-GB", { numeric: true });
+    return ascending ? c : -c;
+  });
+  body.append(...rows);
+}
+
+/** Makes every `table.sortable` under `root` sort on a click (or Enter) on a column head. */
+export function sortableTables(root: HTMLElement): void {
+  const handle = (e: Event) => {
+    const th = (e.target as Element | null)?.closest?.("table.sortable thead th");
+    if (th instanceof HTMLTableCellElement) sortTable(th);
+  };
+  root.addEventListener("click", handle);
+  root.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" || e.key === " ") {
+      const th = (e.target as Element | null)?.closest?.("table.sortable thead th");
+      if (th) {
+        e.preventDefault();
+        handle(e);
+      }
+    }
+  });
+}

@@ -113,11 +113,37 @@ export interface IndicatorTrace {
   text: string;
 }
 
+export interface EventView {
+  date: string;
+  /** The SNOMED CT id as text (it may not fit a JavaScript number). */
+  code: string;
+  value: number | null;
+  /** The scheme's code lists the code is in. */
+  lists: string[];
+}
+
 export interface ExplainOutput {
   patient: PatientSummary;
   traces: IndicatorTrace[];
+  events: EventView[];
   /** The warnings, when there are any (also in the reply's `warnings`). */
   diagnostics?: Problem[];
+}
+
+export type PatientStatus = "numerator" | "denominator" | "unmet" | "adjusted" | "register";
+
+/** The patient explorer's query (session::PatientQuery). */
+export interface PatientQuery {
+  filter: string;
+  practice: string | null;
+  indicator: string | null;
+  status: PatientStatus | null;
+  limit: number;
+}
+
+export interface PatientList {
+  patients: PatientSummary[];
+  matched: number;
 }
 
 /** A file given to the engine: its name and text. */

@@ -28,6 +28,7 @@ const handlers: Handlers = {
   useDefaultPopulation: () => workspace().use_default_population(),
   loadPopulation: (files) => workspace().load_population(files),
   patients: (filter, limit) => workspace().patients(filter, limit),
+  findPatients: (text, query) => workspace().find_patients(text, query),
   setPrevalenceFromPopulation: (population) => {
     workspace().set_prevalence_from_population(population);
     return null;

@@ -41,6 +41,11 @@ test("compare QOF 2024/25 with QOF 2025/26: the CLI's totals, a chart and export
   const html = readFileSync(await download.path(), "utf8");
   assert.match(html, /^<!doctype html>/i);
   assert.ok(html.includes("<svg") && !/<(link|img)\b|\bsrc=/i.test(html), "self-contained");
+  // it names its population, groups thousands and writes one minus sign
+  assert.match(html, /Figures are for a patient-level population: NHS Dudley CCG at scale 0\.05, seed 2020\./);
+  assert.match(html, />£\d{1,3}(,\d{3})+\.\d\d</);
+  assert.match(html, />−£\d/);
+  assert.doesNotMatch(html.replace(/<[^>]*>/g, " "), /(^|[^\d])-[£\d]/, "no hyphen as a minus sign");
   const cliHtml = expectedJson("compare-qof-2024-25-qof-2025-26.html");
   if (cliHtml !== null) assert.equal(html, cliHtml, "the report `qofrules compare --format html` writes");
   const [csvDownload] = await Promise.all([page.waitForEvent("download"), page.click("#compare-csv")]);

@@ -183,10 +183,18 @@ test("Open loads a .qof file into the editor and checks it; Save downloads the c
   assert.equal(await page.inputValue("#scheme-picker"), "", "no shipped scheme is selected");
   assert.equal(await page.getAttribute("#results", "data-state"), "stale");
 
-  // a good file replaces it: no error, and the results are its scheme's
+  // a good file replaces it, once the user agrees to lose the edited text: no error, and
+  // the results are its scheme's
+  const asked = [];
+  page.once("dialog", (d) => {
+    asked.push(d.message());
+    void d.accept();
+  });
   await page.setInputFiles("#open-file", { name: "mini.qof", mimeType: "text/plain", buffer: Buffer.from(MINI) });
   await page.waitForSelector("#problems:not(:has(.error))", { state: "attached", timeout: 10_000 });
   assert.equal(await editorText(page), MINI);
+  assert.equal(asked.length, 1);
+  assert.match(asked[0], /^Replace the edited text with mini\.qof\?/);
   await page.waitForFunction(() => document.querySelector("#results")?.dataset.state === "done" &&
     document.querySelector("#results dd")?.textContent?.includes("(mini)"), null, { timeout: 60_000 });
   assert.equal(await page.locator("#results table").first().locator("tbody tr").count(), 2, "its two indicators");

@@ -29,12 +29,16 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: join(resultsDir, `${name}.png`) });
 }
 
-/** A page on a fresh profile, collecting page errors. */
-export async function openPage(browser, hash = "") {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 800 }, acceptDownloads: true });
+/** A page on a fresh profile, collecting page errors and console errors and warnings (a
+ * failed request, such as a missing favicon, is a console error). */
+export async function openPage(browser, hash = "", viewport = { width: 1366, height: 800 }, options = {}) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true, ...options });
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (err) => errors.push(err.message));
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") errors.push(`console ${m.type()}: ${m.text()}`);
+  });
   await page.goto(requireEnv("QOFRULES_URL") + hash);
   await page.waitForSelector('#version:is([data-state="ready"], [data-state="error"])', { timeout: 60_000 });
   return { page, errors };
