@@ -6,6 +6,7 @@
 extern crate alloc;
 
 pub mod aggregate;
+pub mod boundary;
 pub mod check;
 pub mod compare;
 pub mod compile;

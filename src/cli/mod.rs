@@ -1,6 +1,7 @@
 //! Subcommands. Each lives in its own module and returns the process exit code:
 //! 0 success, 1 the input has errors (or tests fail), 2 usage errors (bad flags, unreadable files).
 
+mod boundary;
 pub mod check;
 mod compare;
 mod eval;
@@ -51,6 +52,8 @@ pub enum Command {
     Test(test::TestArgs),
     /// Compare two schemes on one population: rule changes, who gains, who loses, total cost
     Compare(compare::CompareArgs),
+    /// Generate boundary test patients for each indicator, as `test` blocks to review
+    Boundary(boundary::BoundaryArgs),
     /// Print the engine version
     Version,
 }
@@ -69,5 +72,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Test(args) => test::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Boundary(args) => boundary::run(args),
     }
 }
