@@ -62,7 +62,8 @@ impl Draft {
         d
     }
 
-    fn merge(&self, other: &Draft) -> Draft {
+    /// The draft with `other`'s fields (where set) and events added.
+    pub fn merge(&self, other: &Draft) -> Draft {
         let mut d = self.clone();
         d.born = other.born.or(d.born);
         d.sex = other.sex.or(d.sex);
@@ -908,7 +909,10 @@ impl Builder<'_> {
             }
             Node::Sex(_) => {
                 for (s, w) in [(Sex::Female, "female"), (Sex::Male, "male")] {
-                    out.push((format!("{text}: {w}"), Draft { sex: Some(s), ..base.clone() }));
+                    out.push((
+                        format!("{text}: a {w} patient"),
+                        Draft { sex: Some(s), ..base.clone() },
+                    ));
                 }
             }
             Node::Registered(w) => {
@@ -947,10 +951,12 @@ impl Builder<'_> {
                         x.add(hi.add_days(-step * i), code, None);
                     }
                     if k == 0 || hi.add_days(-step * (k - 1)) >= lo {
-                        out.push((
-                            format!("{text}: {k} events, {step} days apart, ending on {hi}"),
-                            x,
-                        ));
+                        let what = match k {
+                            0 => "no event".to_string(),
+                            1 => format!("1 event, on {hi}"),
+                            _ => format!("{k} events, {step} days apart, ending on {hi}"),
+                        };
+                        out.push((format!("{text}: {what}"), x));
                     }
                 }
                 if *apart > 1 && limit >= 2 {
@@ -982,7 +988,12 @@ impl Builder<'_> {
                                 None,
                             );
                         }
-                        out.push((format!("{text}: {limit} events, the first on {what}"), x));
+                        let n = if limit == 1 {
+                            "1 event".to_string()
+                        } else {
+                            format!("{limit} events")
+                        };
+                        out.push((format!("{text}: {n}, the first on {what}"), x));
                     }
                 }
             }

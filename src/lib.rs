@@ -29,6 +29,7 @@ pub mod syntax;
 pub mod synth;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+pub mod witness;
 
 /// The engine's version, as built.
 pub fn version() -> &'static str {

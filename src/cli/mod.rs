@@ -10,6 +10,7 @@ pub mod fmt;
 pub mod inspect;
 mod synth;
 mod test;
+mod witness;
 
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -54,6 +55,8 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Generate boundary test patients for each indicator, as `test` blocks to review
     Boundary(boundary::BoundaryArgs),
+    /// For each indicator: can any patient have a different outcome under A and B? A witness or a proof
+    Witness(witness::WitnessArgs),
     /// Print the engine version
     Version,
 }
@@ -73,5 +76,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Test(args) => test::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Boundary(args) => boundary::run(args),
+        Command::Witness(args) => witness::run(args),
     }
 }
