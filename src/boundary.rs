@@ -940,7 +940,7 @@ impl Builder<'_> {
                 let Some((lo, hi)) = self.range(&b, *window) else { return out };
                 let hi = hi.min(pped);
                 let Some(code) = self.code(*list, None, None) else { return out };
-                let limit = value.max(0.0).min(50.0) as i32;
+                let limit = value.clamp(0.0, 50.0) as i32;
                 let step = (*apart).max(1);
                 for k in [limit - 1, limit, limit + 1] {
                     if k < 0 {
@@ -1029,8 +1029,7 @@ impl Builder<'_> {
                     Pred::Value { value, paired: p2, highest, .. } => {
                         for v in values_around(*value) {
                             let mut x = b.clone();
-                            let v2 =
-                                p2.and_then(|t| decimal(t)).map(|(t, _)| t.normalize().to_string());
+                            let v2 = p2.and_then(decimal).map(|(t, _)| t.normalize().to_string());
                             self.add_pair(&mut x, *list, *paired, day, Some(v.clone()), v2);
                             out.push((format!("{text}: value {v} on {day}"), x));
                         }
@@ -1313,6 +1312,3 @@ pub fn render(prog: &Program, all: &[IndicatorCases]) -> String {
     }
     s
 }
-
-#[cfg(test)]
-mod tests;

