@@ -245,6 +245,7 @@ fn search(
         &format!("{id}: {oa} under A, {ob} under B"),
         &format!("expect {id} {oa} // under B: {ob}"),
     );
+    let block = crate::fmt::format(&block).unwrap_or(block);
     Some(IndicatorWitness {
         indicator: id.to_string(),
         verdict: Verdict::Differ,
