@@ -157,3 +157,34 @@ fn json_has_one_object_per_indicator() {
         .collect();
     assert_eq!(differ, ["DM020"]);
 }
+
+#[test]
+fn the_commands_write_json_and_refuse_an_unknown_indicator() {
+    let dir = tempfile::tempdir().unwrap();
+    let variant = dir.path().join("variant.qof");
+    std::fs::write(
+        &variant,
+        "scheme variant \"A variant\" extends qof_2019_20 {}\nchange DM020 { achieved when \
+         latest IFCCHBAM_COD in last 12 months has value <= 53 }\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_qofrules")).args(args).output().unwrap()
+    };
+    let v = variant.to_str().unwrap();
+    let out =
+        run(&["witness", "rules/qof-2019-20.qof", v, "--indicator", "DM020", "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json[0]["indicator"], "DM020");
+    assert_eq!(json[0]["verdict"], "differ");
+    assert!(json[0]["witness"].as_str().unwrap().starts_with("test \"DM020"));
+    let out = run(&["witness", "rules/qof-2019-20.qof", v, "--indicator", "DM02"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `DM012`?"));
+    let out = run(&["boundary", "rules/qof-2019-20.qof", "--indicator", "DM02"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["boundary", "rules/qof-2019-20.qof", "--indicator", "DM020"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("expect DM020 numerator"));
+}
