@@ -6,6 +6,7 @@
 extern crate alloc;
 
 pub mod aggregate;
+pub mod boundary;
 pub mod check;
 pub mod compare;
 pub mod compile;
@@ -32,6 +33,7 @@ pub mod syntax;
 pub mod synth;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+pub mod witness;
 
 /// The engine's version, as built.
 pub fn version() -> &'static str {

@@ -1,6 +1,7 @@
 //! Subcommands. Each lives in its own module and returns the process exit code:
 //! 0 success, 1 the input has errors (or tests fail), 2 usage errors (bad flags, unreadable files).
 
+mod boundary;
 pub mod check;
 mod compare;
 mod eval;
@@ -13,6 +14,7 @@ mod sql;
 mod sweep;
 mod synth;
 mod test;
+mod witness;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -46,6 +48,10 @@ pub enum Command {
     Sweep(sweep::SweepArgs),
     /// Compile a scheme to one SQL script giving `eval`'s per-practice counts (docs/sql.md)
     Sql(sql::SqlArgs),
+    /// Generate boundary test patients for each indicator, as `test` blocks to review
+    Boundary(boundary::BoundaryArgs),
+    /// For each indicator: can any patient have a different outcome under A and B? A witness or a proof
+    Witness(witness::WitnessArgs),
     /// Print the engine version
     Version,
 }
@@ -66,5 +72,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Compare(args) => compare::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Sql(args) => sql::run(args),
+        Command::Boundary(args) => boundary::run(args),
+        Command::Witness(args) => witness::run(args),
     }
 }

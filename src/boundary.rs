@@ -1,0 +1,1320 @@
+//! Generated boundary patients (`qofrules boundary`): for each indicator, small patients placed
+//! at every boundary its rule mentions (window ends and the days either side, values at and
+//! either side of each comparison, ages at the limits with the birthday on the period end date,
+//! counts at the limit, same-day ties, each adjustment alone and with achievement), each
+//! written as an in-file `test` block with the outcome the engine gives.
+//!
+//! The generator works on the compiled [`Program`]. It builds patients from *drafts* (a date
+//! of birth, sex, registration and a few events) in two steps: a constructive search
+//! ([`Builder::make`]) that finds a draft for which a condition has the wanted truth value,
+//! every candidate checked by the engine itself, and probes that move one atom of the rule
+//! across its boundary on top of a base patient who reaches the indicator's denominator.
+//! Outcomes are never predicted: every patient is classified by [`crate::eval::Engine`], so a
+//! generated test states what the engine does and a tester reviews it.
+//!
+//! Deterministic: candidates are produced in a fixed order, and no hash map is iterated.
+
+use crate::compile::{AnchorIr, End, Node, NodeId, Pred, Program, MAX_DATE, MIN_DATE};
+use crate::date::Date;
+use crate::eval::{explain, outcome_text, Engine};
+use crate::model::{Event, Patient, Sex};
+use crate::scheme::Kind;
+use crate::syntax::ast::{Cmp, DateRel, Pick};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// Alternatives kept at each step of the constructive search.
+const KEEP: usize = 4;
+/// How deep the constructive search follows definitions and registers.
+const MAX_DEPTH: u32 = 48;
+
+/// One event of a draft patient. The value is kept as decimal text, as a test writes it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DraftEvent {
+    pub date: Date,
+    pub code: u64,
+    pub value: Option<String>,
+}
+
+/// A patient under construction: unset fields take the test defaults (born 50 years and
+/// registered 10 years before the period end date).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Draft {
+    pub born: Option<Date>,
+    pub sex: Option<Sex>,
+    pub registered: Option<Date>,
+    pub deregistered: Option<Date>,
+    /// Sorted.
+    pub events: Vec<DraftEvent>,
+}
+
+impl Draft {
+    fn add(&mut self, date: Date, code: u64, value: Option<String>) {
+        let e = DraftEvent { date, code, value };
+        if let Err(i) = self.events.binary_search(&e) {
+            self.events.insert(i, e);
+        }
+    }
+
+    fn without_list(&self, prog: &Program, l: u32) -> Draft {
+        let mut d = self.clone();
+        d.events.retain(|e| !in_list(prog, l, e.code));
+        d
+    }
+
+    /// The draft with `other`'s fields (where set) and events added.
+    pub fn merge(&self, other: &Draft) -> Draft {
+        let mut d = self.clone();
+        d.born = other.born.or(d.born);
+        d.sex = other.sex.or(d.sex);
+        d.registered = other.registered.or(d.registered);
+        d.deregistered = other.deregistered.or(d.deregistered);
+        for e in &other.events {
+            d.add(e.date, e.code, e.value.clone());
+        }
+        d
+    }
+
+    /// The number of facts the draft states (events and set fields), for "smallest".
+    pub fn size(&self) -> usize {
+        self.events.len()
+            + usize::from(self.sex.is_some())
+            + usize::from(self.deregistered.is_some())
+    }
+
+    /// The patient the draft stands for, dated against `pped`.
+    pub fn patient(&self, pped: Date, id: &str) -> Patient {
+        let mut p = Patient {
+            patient_id: id.to_string(),
+            practice_id: crate::eval::TEST_PRACTICE.to_string(),
+            birth_date: self.born(pped),
+            sex: self.sex.unwrap_or(Sex::Unknown),
+            registered_on: self.registered(pped),
+            deregistered_on: self.deregistered,
+            deprivation_decile: None,
+            events: self
+                .events
+                .iter()
+                .map(|e| Event {
+                    date: e.date,
+                    code: e.code,
+                    value: e.value.as_deref().and_then(|v| v.parse::<f64>().ok()),
+                })
+                .collect(),
+        };
+        p.sort_events();
+        p
+    }
+
+    fn born(&self, pped: Date) -> Date {
+        self.born.unwrap_or(pped.add_months(-12 * 50 - 6))
+    }
+
+    fn registered(&self, pped: Date) -> Date {
+        self.registered.unwrap_or(pped.add_months(-12 * 10))
+    }
+
+    /// The draft as a `test` block (without its name line's indentation): the patient, its
+    /// events (SNOMED CT codes, each followed by the code lists it is in), and one `expect`.
+    pub fn test_block(&self, prog: &Program, name: &str, expect: &str) -> String {
+        let pped = prog.pped;
+        let mut s = format!("test \"{}\" {{\n  patient born {}", clean(name), self.born(pped));
+        match self.sex {
+            Some(Sex::Female) => s.push_str(", female"),
+            Some(Sex::Male) => s.push_str(", male"),
+            _ => {}
+        }
+        s.push_str(&format!(", registered {}", self.registered(pped)));
+        if let Some(d) = self.deregistered {
+            s.push_str(&format!(", deregistered {d}"));
+        }
+        if self.events.is_empty() {
+            s.push_str(" {}\n");
+        } else {
+            s.push_str(" {\n");
+            for e in &self.events {
+                s.push_str(&format!("    {} on {}", e.code, e.date));
+                if let Some(v) = &e.value {
+                    s.push_str(&format!(" value {v}"));
+                }
+                let lists = lists_of(prog, e.code);
+                if !lists.is_empty() {
+                    s.push_str(&format!(" // {}", lists.join(", ")));
+                }
+                s.push('\n');
+            }
+            s.push_str("  }\n");
+        }
+        s.push_str(&format!("  {expect}\n}}\n"));
+        s
+    }
+}
+
+/// A test name without characters a string literal cannot hold.
+fn clean(s: &str) -> String {
+    s.chars().map(|c| if c == '"' || c == '\\' || c.is_control() { '\'' } else { c }).collect()
+}
+
+/// Whether `code` is in list `l`.
+pub fn in_list(prog: &Program, l: u32, code: u64) -> bool {
+    prog.lists.get(l as usize).is_some_and(|x| x.codes.binary_search(&code).is_ok())
+}
+
+/// The ids of the lists `code` is in, in program order.
+fn lists_of(prog: &Program, code: u64) -> Vec<&str> {
+    prog.lists
+        .iter()
+        .filter(|l| l.codes.binary_search(&code).is_ok())
+        .map(|l| l.id.as_str())
+        .collect()
+}
+
+/// A threshold as exact decimal text and its last unit (`58` -> 1, `7.5` -> 0.1).
+fn decimal(t: f64) -> Option<(Decimal, Decimal)> {
+    let s = format!("{t}");
+    let d = Decimal::from_str(&s).ok()?;
+    Some((d, Decimal::new(1, d.scale())))
+}
+
+/// A value that makes `v cmp t` come out as `want`.
+fn value_for(cmp: Cmp, t: f64, want: bool) -> Option<String> {
+    let (t, u) = decimal(t)?;
+    let v = match (cmp, want) {
+        (Cmp::Le | Cmp::Ge | Cmp::Eq, true) | (Cmp::Ne, false) => t,
+        (Cmp::Lt, true) | (Cmp::Ge, false) => t - u,
+        (Cmp::Gt, true) | (Cmp::Le, false) | (Cmp::Eq | Cmp::Ne, _) => t + u,
+        (Cmp::Lt, false) => t,
+        (Cmp::Gt, false) => t,
+    };
+    (v >= Decimal::ZERO).then(|| v.normalize().to_string())
+}
+
+/// The values at, just below and just above a threshold (not below zero).
+fn values_around(t: f64) -> Vec<String> {
+    let Some((t, u)) = decimal(t) else { return Vec::new() };
+    [t - u, t, t + u]
+        .into_iter()
+        .filter(|v| *v >= Decimal::ZERO)
+        .map(|v| v.normalize().to_string())
+        .collect()
+}
+
+/// What the constructive search is asked to make true or false.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Goal {
+    Node(NodeId),
+    /// On register `r` (registered at the PPED, within its ages, its condition holds).
+    Register(u32),
+}
+
+/// The constructive search and the probes over one program.
+pub struct Builder<'p> {
+    pub prog: &'p Program,
+}
+
+impl<'p> Builder<'p> {
+    pub fn new(prog: &'p Program) -> Self {
+        Builder { prog }
+    }
+
+    fn pped(&self) -> Date {
+        self.prog.pped
+    }
+
+    /// Whether the goal holds for the draft, by the engine.
+    pub fn holds(&self, d: &Draft, g: Goal) -> bool {
+        let p = d.patient(self.pped(), "draft");
+        let mut e = Engine::new(self.prog);
+        e.load(&p);
+        match g {
+            Goal::Node(n) => e.eval(n),
+            Goal::Register(r) => e.on_register(r),
+        }
+    }
+
+    /// Drafts extending `d` for which `g` is `want` (checked by the engine), at most [`KEEP`],
+    /// the simplest first.
+    pub fn make(&self, g: Goal, want: bool, d: &Draft) -> Vec<Draft> {
+        self.make_at(g, want, d, 0)
+    }
+
+    fn make_at(&self, g: Goal, want: bool, d: &Draft, depth: u32) -> Vec<Draft> {
+        if self.holds(d, g) == want {
+            return vec![d.clone()];
+        }
+        if depth > MAX_DEPTH {
+            return Vec::new();
+        }
+        let mut out: Vec<Draft> = Vec::new();
+        for c in self.candidates(g, want, d, depth) {
+            if out.len() >= KEEP {
+                break;
+            }
+            if !out.contains(&c) && self.holds(&c, g) == want {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// All of `goals` at once, in order (each later goal extends the drafts of the earlier).
+    pub fn make_all(&self, goals: &[(Goal, bool)], d: &Draft) -> Option<Draft> {
+        let mut ds = vec![d.clone()];
+        for &(g, w) in goals {
+            let mut next = Vec::new();
+            for x in &ds {
+                for y in self.make(g, w, x) {
+                    if !next.contains(&y) && next.len() < KEEP {
+                        next.push(y);
+                    }
+                }
+            }
+            ds = next;
+        }
+        ds.into_iter().find(|x| goals.iter().all(|&(g, w)| self.holds(x, g) == w))
+    }
+
+    fn candidates(&self, g: Goal, want: bool, d: &Draft, depth: u32) -> Vec<Draft> {
+        let prog = self.prog;
+        let pped = self.pped();
+        let n = match g {
+            Goal::Register(r) => return self.register_candidates(r, want, d, depth),
+            Goal::Node(n) => n,
+        };
+        let Some(node) = prog.nodes.get(n as usize) else { return Vec::new() };
+        let sub = |k: NodeId, w: bool, x: &Draft| self.make_at(Goal::Node(k), w, x, depth + 1);
+        match node {
+            Node::Const(_) => Vec::new(),
+            Node::And(s, l) | Node::Or(s, l) => {
+                let kids = &prog.kids[*s as usize..(*s + *l) as usize];
+                let all = matches!(node, Node::And(..)) == want;
+                if all {
+                    let mut ds = vec![d.clone()];
+                    for &k in kids {
+                        let mut next = Vec::new();
+                        for x in &ds {
+                            for y in sub(k, want, x) {
+                                if !next.contains(&y) && next.len() < KEEP {
+                                    next.push(y);
+                                }
+                            }
+                        }
+                        ds = next;
+                    }
+                    ds
+                } else {
+                    kids.iter().flat_map(|&k| sub(k, want, d)).collect()
+                }
+            }
+            Node::Not(k) => sub(*k, !want, d),
+            Node::OnRegister(r) => self.make_at(Goal::Register(*r), want, d, depth + 1),
+            Node::Define(x) => match prog.defines.get(*x as usize) {
+                Some(def) => sub(def.node, want, d),
+                None => Vec::new(),
+            },
+            Node::Aged(min, max) => {
+                self.ages(*min, *max, want).into_iter().map(|a| self.with_age(d, a)).collect()
+            }
+            Node::AgedMonths(min, max) => self
+                .ages(*min, *max, want)
+                .into_iter()
+                .map(|m| Draft { born: Some(pped.add_months(-m).add_days(-1)), ..d.clone() })
+                .collect(),
+            Node::Sex(s) => {
+                let s = if want {
+                    *s
+                } else if *s == Sex::Female {
+                    Sex::Male
+                } else {
+                    Sex::Female
+                };
+                vec![Draft { sex: Some(s), ..d.clone() }]
+            }
+            Node::Registered(w) => {
+                let Some((lo, hi)) = self.range(d, Some(*w)) else { return Vec::new() };
+                let hi = hi.min(pped);
+                let mut dates = Vec::new();
+                if want {
+                    dates.extend([mid(lo, hi), hi, lo]);
+                } else {
+                    if lo > MIN_DATE {
+                        dates.push(lo.add_days(-1));
+                    }
+                    if hi < pped {
+                        dates.push(hi.add_days(1));
+                    }
+                }
+                dates
+                    .into_iter()
+                    .filter(|x| *x <= pped && *x > MIN_DATE)
+                    .map(|x| Draft { registered: Some(x), ..d.clone() })
+                    .collect()
+            }
+            Node::Count { list, window, apart, cmp, value } => {
+                let Some((lo, hi)) = self.range(d, *window) else { return Vec::new() };
+                let hi = hi.min(pped);
+                let target = (0..=(*value as i64).clamp(0, 50) + 1)
+                    .find(|&k| crate::eval::engine::cmp_f(*cmp, k as f64, *value) == want);
+                let Some(k) = target else { return Vec::new() };
+                let code = self.code(*list, None, None);
+                let mut out = Vec::new();
+                for base in [d.without_list(prog, *list), d.clone()] {
+                    let mut x = base;
+                    let step = (*apart).max(1);
+                    let mut ok = true;
+                    for i in 0..k {
+                        let day = hi.add_days(-step * i as i32 - 30);
+                        let day = if day < lo { hi.add_days(-step * i as i32) } else { day };
+                        if day < lo {
+                            ok = false;
+                        }
+                        if let Some(c) = code {
+                            x.add(day, c, None);
+                        }
+                    }
+                    if ok {
+                        out.push(x);
+                    }
+                }
+                out
+            }
+            Node::Event { pick, list, paired, window, pred } => {
+                let d = &self.with_anchor(d, *window);
+                let Some((lo, hi)) = self.range(d, *window) else { return Vec::new() };
+                let hi = hi.min(pped);
+                if want {
+                    if lo > hi {
+                        return Vec::new();
+                    }
+                    let mut dates = vec![self.typical(lo, hi), hi, lo];
+                    if let Pred::Within(w2) = pred {
+                        if let Some((a, b)) = self.range(d, Some(*w2)) {
+                            let (a, b) = (a.max(lo), b.min(hi));
+                            if a <= b {
+                                dates = vec![mid(a, b), b, a];
+                            }
+                        }
+                    }
+                    let mut out = Vec::new();
+                    for date in dates {
+                        for x in self.event_true(d, *pick, *list, *paired, pred, date) {
+                            out.push(x);
+                        }
+                    }
+                    out
+                } else {
+                    let mut out = vec![d.without_list(prog, *list)];
+                    if let Some(b) = paired {
+                        out.push(d.without_list(prog, *b));
+                    }
+                    // A later (or earlier) event that fails the predicate.
+                    let date = match pick {
+                        Some(Pick::First) => lo.max(pped.add_months(-12 * 40)),
+                        _ => hi,
+                    };
+                    if lo <= hi {
+                        out.extend(self.event_false(d, *list, *paired, pred, date));
+                    }
+                    out
+                }
+            }
+        }
+    }
+
+    fn register_candidates(&self, r: u32, want: bool, d: &Draft, depth: u32) -> Vec<Draft> {
+        let prog = self.prog;
+        let pped = self.pped();
+        let Some(reg) = prog.registers.get(r as usize) else { return Vec::new() };
+        if want {
+            let mut x = d.clone();
+            if x.registered.is_some_and(|r| r > pped) {
+                x.registered = None;
+            }
+            x.deregistered = x.deregistered.filter(|&v| v > pped);
+            let age = pped.years_since(x.born(pped));
+            if reg.min_age.is_some_and(|m| age < m) || reg.max_age.is_some_and(|m| age > m) {
+                if let Some(a) = self.ages(reg.min_age, reg.max_age, true).first() {
+                    x = self.with_age(&x, *a);
+                }
+            }
+            match reg.filter {
+                Some(f) => self.make_at(Goal::Node(f), true, &x, depth + 1),
+                None => vec![x],
+            }
+        } else {
+            let mut out = Vec::new();
+            if let Some(f) = reg.filter {
+                out.extend(self.make_at(Goal::Node(f), false, d, depth + 1));
+            }
+            for a in self.ages(reg.min_age, reg.max_age, false) {
+                out.push(self.with_age(d, a));
+            }
+            out.push(Draft { registered: Some(pped.add_days(1)), ..d.clone() });
+            out
+        }
+    }
+
+    /// Ages (in the unit of the bounds) inside the limits (`want`) or just outside them.
+    fn ages(&self, min: Option<i32>, max: Option<i32>, want: bool) -> Vec<i32> {
+        if want {
+            let typical = 50.clamp(min.unwrap_or(0), max.unwrap_or(i32::MAX));
+            let mut v = vec![typical];
+            v.extend(min);
+            v.extend(max);
+            v
+        } else {
+            let mut v = Vec::new();
+            v.extend(min.map(|m| m - 1).filter(|&m| m >= 0));
+            v.extend(max.map(|m| m + 1));
+            v
+        }
+    }
+
+    /// The draft with a date of birth giving `age` whole years at the PPED, half a year from
+    /// a birthday.
+    fn with_age(&self, d: &Draft, age: i32) -> Draft {
+        Draft { born: Some(self.pped().add_months(-12 * age - 6)), ..d.clone() }
+    }
+
+    /// A date well inside `[lo, hi]`: the middle of a bounded window, else five years before
+    /// the end (before the short windows adjustments look at).
+    fn typical(&self, lo: Date, hi: Date) -> Date {
+        if lo > MIN_DATE && hi.0 - lo.0 < 366 * 20 {
+            mid(lo, hi)
+        } else {
+            hi.add_months(-60).max(lo)
+        }
+    }
+
+    /// A code of list `l`, in list `yes` and not in list `no` when given: the one in the
+    /// fewest lists (the fewest side effects), the smallest among those.
+    pub fn code(&self, l: u32, yes: Option<u32>, no: Option<u32>) -> Option<u64> {
+        let prog = self.prog;
+        let codes = &prog.lists.get(l as usize)?.codes;
+        codes
+            .iter()
+            .copied()
+            .filter(|&c| yes.map_or(true, |y| in_list(prog, y, c)))
+            .filter(|&c| no.map_or(true, |n| !in_list(prog, n, c)))
+            .min_by_key(|&c| {
+                (prog.lists.iter().filter(|x| x.codes.binary_search(&c).is_ok()).count(), c)
+            })
+    }
+
+    /// The draft with the anchor of window `w` present (an event added for an event anchor
+    /// that is missing).
+    fn with_anchor(&self, d: &Draft, w: Option<u32>) -> Draft {
+        let Some(win) = w.and_then(|w| self.prog.windows.get(w as usize)) else { return d.clone() };
+        let mut x = d.clone();
+        for end in [win.lo, win.hi] {
+            if let End::Anchored { anchor: AnchorIr::Event(_, l), .. } = end {
+                if self.anchor(&x, AnchorIr::Event(Pick::Latest, l)).is_none() {
+                    if let Some(c) = self.code(l, None, None) {
+                        x.add(self.pped().add_months(-6), c, None);
+                    }
+                }
+            }
+        }
+        x
+    }
+
+    fn anchor(&self, d: &Draft, a: AnchorIr) -> Option<Date> {
+        let pped = self.pped();
+        match a {
+            AnchorIr::Registration => Some(d.registered(pped)),
+            AnchorIr::Birth => Some(d.born(pped)),
+            AnchorIr::Event(pick, l) => {
+                let it = d
+                    .events
+                    .iter()
+                    .filter(|e| e.date <= pped && in_list(self.prog, l, e.code))
+                    .map(|e| e.date);
+                match pick {
+                    Pick::Latest => it.max(),
+                    Pick::First => it.min(),
+                }
+            }
+        }
+    }
+
+    /// Window `w`'s inclusive range for the draft (`None`: an anchor is missing).
+    pub fn range(&self, d: &Draft, w: Option<u32>) -> Option<(Date, Date)> {
+        let Some(w) = w else { return Some((MIN_DATE, MAX_DATE)) };
+        let win = self.prog.windows.get(w as usize)?;
+        let end = |e: End| match e {
+            End::Fixed(x) => Some(x),
+            End::Anchored { anchor, months, days } => {
+                Some(self.anchor(d, anchor)?.add_months(months).add_days(days))
+            }
+        };
+        Some((end(win.lo)?, end(win.hi)?))
+    }
+
+    /// Events on `date` that make `[pick] list[/paired] PRED` true.
+    fn event_true(
+        &self,
+        d: &Draft,
+        _pick: Option<Pick>,
+        list: u32,
+        paired: Option<u32>,
+        pred: &Pred,
+        date: Date,
+    ) -> Vec<Draft> {
+        let prog = self.prog;
+        let mut out = Vec::new();
+        match pred {
+            Pred::Exists | Pred::Within(_) => {
+                let mut x = d.clone();
+                self.add_pair(&mut x, list, paired, date, None, None);
+                out.push(x);
+            }
+            Pred::Value { cmp, value, paired: p2, .. } => {
+                let v1 = value_for(*cmp, *value, true);
+                let v2 = p2.and_then(|t| value_for(*cmp, t, true));
+                let mut x = d.clone();
+                self.add_pair(&mut x, list, paired, date, v1, v2);
+                out.push(x);
+            }
+            Pred::Member(l2) => {
+                if let Some(c) = self.code(list, Some(*l2), None) {
+                    let mut x = d.clone();
+                    x.add(date, c, None);
+                    out.push(x);
+                }
+            }
+            Pred::Date { rel, pick, list: l2, window } => {
+                let other = self.range(d, *window).and_then(|(lo, hi)| {
+                    let it = d
+                        .events
+                        .iter()
+                        .filter(|e| e.date >= lo && e.date <= hi.min(self.pped()))
+                        .filter(|e| in_list(prog, *l2, e.code))
+                        .map(|e| e.date);
+                    match pick {
+                        Pick::Latest => it.max(),
+                        Pick::First => it.min(),
+                    }
+                });
+                let code2 = self.code(*l2, None, Some(list));
+                match (rel, other) {
+                    (DateRel::After | DateRel::OnOrAfter, None) => {
+                        let mut x = d.clone();
+                        self.add_pair(&mut x, list, paired, date, None, None);
+                        out.push(x);
+                    }
+                    (DateRel::After, Some(o)) | (DateRel::OnOrAfter, Some(o)) => {
+                        let day = if *rel == DateRel::After { o.add_days(1) } else { o };
+                        let mut x = d.clone();
+                        self.add_pair(&mut x, list, paired, day.min(self.pped()), None, None);
+                        out.push(x);
+                    }
+                    (DateRel::Before | DateRel::OnOrBefore, _) => {
+                        let mut x = d.clone();
+                        self.add_pair(&mut x, list, paired, date, None, None);
+                        let day = if *rel == DateRel::Before { date.add_days(1) } else { date };
+                        if let Some(c) = code2 {
+                            x.add(day.min(self.pped()), c, None);
+                        }
+                        out.push(x);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Events on `date` that make `list[/paired] PRED` false when picked.
+    fn event_false(
+        &self,
+        d: &Draft,
+        list: u32,
+        paired: Option<u32>,
+        pred: &Pred,
+        date: Date,
+    ) -> Vec<Draft> {
+        let mut out = Vec::new();
+        match pred {
+            Pred::Exists => {}
+            Pred::Within(_) => {}
+            Pred::Value { cmp, value, paired: p2, .. } => {
+                let v1 = value_for(*cmp, *value, false);
+                let v2 = p2.and_then(|t| value_for(*cmp, t, false));
+                let mut x = d.clone();
+                self.add_pair(&mut x, list, paired, date, v1, v2);
+                out.push(x);
+            }
+            Pred::Member(l2) => {
+                if let Some(c) = self.code(list, None, Some(*l2)) {
+                    let mut x = d.clone();
+                    x.add(date, c, None);
+                    out.push(x);
+                }
+            }
+            Pred::Date { list: l2, .. } => {
+                if let Some(c) = self.code(*l2, None, Some(list)) {
+                    let mut x = d.clone();
+                    self.add_pair(&mut x, list, paired, date.add_days(-1), None, None);
+                    x.add(date, c, None);
+                    out.push(x);
+                }
+            }
+        }
+        out
+    }
+
+    /// An event of `list` (and of `paired`, the same day) with the values given.
+    fn add_pair(
+        &self,
+        x: &mut Draft,
+        list: u32,
+        paired: Option<u32>,
+        date: Date,
+        v1: Option<String>,
+        v2: Option<String>,
+    ) {
+        let c1 = match paired {
+            Some(b) => self.code(list, None, Some(b)),
+            None => self.code(list, None, None),
+        };
+        if let Some(c) = c1 {
+            x.add(date, c, v1);
+        }
+        if let Some(b) = paired {
+            if let Some(c) = self.code(b, None, Some(list)) {
+                x.add(date, c, v2);
+            }
+        }
+    }
+}
+
+fn mid(lo: Date, hi: Date) -> Date {
+    Date(lo.0 + (hi.0 - lo.0) / 2)
+}
+
+/// One generated case.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Case {
+    /// What the case puts at a boundary.
+    pub label: String,
+    pub draft: Draft,
+    /// The `expect` line (`expect DM020 numerator`).
+    pub expect: String,
+}
+
+/// The generated cases of one indicator.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndicatorCases {
+    pub indicator: String,
+    pub cases: Vec<Case>,
+    /// Why there are no cases (attested indicators).
+    pub note: Option<String>,
+}
+
+/// The text of a condition node, as written (for labels).
+pub fn node_text(prog: &Program, n: NodeId) -> String {
+    let list = |l: u32| prog.lists.get(l as usize).map_or("?", |x| x.id.as_str()).to_string();
+    let win = |w: Option<u32>| match w.and_then(|w| prog.windows.get(w as usize)) {
+        Some(w) => format!(" {}", w.text),
+        None => String::new(),
+    };
+    match prog.nodes.get(n as usize) {
+        None => String::new(),
+        Some(Node::Const(b)) => b.to_string(),
+        Some(Node::And(s, l)) | Some(Node::Or(s, l)) => {
+            let word =
+                if matches!(prog.nodes[n as usize], Node::And(..)) { " and " } else { " or " };
+            let parts: Vec<String> = prog.kids[*s as usize..(*s + *l) as usize]
+                .iter()
+                .map(|&k| match prog.nodes[k as usize] {
+                    Node::And(..) | Node::Or(..) => format!("({})", node_text(prog, k)),
+                    _ => node_text(prog, k),
+                })
+                .collect();
+            parts.join(word)
+        }
+        Some(Node::Not(k)) => format!("not {}", node_text(prog, *k)),
+        Some(Node::OnRegister(r)) => {
+            format!("on register {}", prog.registers.get(*r as usize).map_or("?", |x| &x.id))
+        }
+        Some(Node::Define(d)) => prog.defines.get(*d as usize).map_or("?", |x| &x.id).to_string(),
+        Some(Node::Aged(a, b)) | Some(Node::AgedMonths(a, b)) => {
+            let unit =
+                if matches!(prog.nodes[n as usize], Node::AgedMonths(..)) { " months" } else { "" };
+            match (a, b) {
+                (Some(a), Some(b)) => format!("aged {a} to {b}{unit}"),
+                (Some(a), None) => format!("aged {a}{unit} or over"),
+                (None, Some(b)) => format!("aged {b}{unit} or under"),
+                (None, None) => "aged".into(),
+            }
+        }
+        Some(Node::Sex(s)) => if *s == Sex::Female { "female" } else { "male" }.into(),
+        Some(Node::Registered(w)) => format!("registered{}", win(Some(*w))),
+        Some(Node::Count { list: l, window, apart, cmp, value }) => {
+            let apart =
+                if *apart > 0 { format!(" at least {apart} days apart") } else { String::new() };
+            format!("count {}{}{apart} {} {value}", list(*l), win(*window), cmp.symbol())
+        }
+        Some(Node::Event { pick, list: l, paired, window, pred }) => {
+            let mut s = match pick {
+                Some(Pick::Latest) => "latest ".to_string(),
+                Some(Pick::First) => "first ".to_string(),
+                None => String::new(),
+            };
+            s.push_str(&list(*l));
+            if let Some(b) = paired {
+                s.push_str(&format!(" / {}", list(*b)));
+            }
+            s.push_str(&win(*window));
+            match pred {
+                Pred::Exists => {}
+                Pred::Value { highest, cmp, value, paired } => {
+                    s.push_str(if *highest { " has highest value " } else { " has value " });
+                    s.push_str(&format!("{} {value}", cmp.symbol()));
+                    if let Some(p) = paired {
+                        s.push_str(&format!(" / {p}"));
+                    }
+                }
+                Pred::Date { rel, pick, list: l2, window } => {
+                    let r = match rel {
+                        DateRel::After => "after",
+                        DateRel::OnOrAfter => "on or after",
+                        DateRel::Before => "before",
+                        DateRel::OnOrBefore => "on or before",
+                    };
+                    let p = if *pick == Pick::Latest { "latest" } else { "first" };
+                    s.push_str(&format!(" is {r} {p} {}{}", list(*l2), win(*window)));
+                }
+                Pred::Member(l2) => s.push_str(&format!(" is in {}", list(*l2))),
+                Pred::Within(w) => s.push_str(&format!(" is{}", win(Some(*w)))),
+            }
+            s
+        }
+    }
+}
+
+/// Every atom (leaf condition) reachable from `roots`, through definitions and registers, in
+/// first-visit order, each once. Registers reached are listed in `registers`.
+pub fn atoms(prog: &Program, roots: &[NodeId], registers: &mut Vec<u32>) -> Vec<NodeId> {
+    let mut out = Vec::new();
+    let mut seen = vec![false; prog.nodes.len()];
+    let mut stack: Vec<NodeId> = roots.iter().rev().copied().collect();
+    while let Some(n) = stack.pop() {
+        let Some(slot) = seen.get_mut(n as usize) else { continue };
+        if *slot {
+            continue;
+        }
+        *slot = true;
+        match &prog.nodes[n as usize] {
+            Node::And(s, l) | Node::Or(s, l) => {
+                stack.extend(prog.kids[*s as usize..(*s + *l) as usize].iter().rev());
+            }
+            Node::Not(k) => stack.push(*k),
+            Node::Define(d) => stack.extend(prog.defines.get(*d as usize).map(|x| x.node)),
+            Node::OnRegister(r) => {
+                if !registers.contains(r) {
+                    registers.push(*r);
+                }
+                stack.extend(prog.registers.get(*r as usize).and_then(|x| x.filter));
+            }
+            Node::Const(_) => {}
+            _ => out.push(n),
+        }
+    }
+    out
+}
+
+/// The parts of an indicator's cascade, in order: cohort register, filter, exclusion, strata,
+/// achieved, adjustments.
+fn roots(prog: &Program, ind: usize) -> (Option<u32>, Vec<NodeId>) {
+    let i = &prog.indicators[ind];
+    let mut v = Vec::new();
+    v.extend(i.filter);
+    v.extend(i.exclude);
+    for s in &i.strata {
+        v.extend(s.when);
+        v.extend(s.achieved);
+    }
+    v.extend(i.achieved);
+    v.extend(i.adjustments.iter().map(|a| a.when));
+    let reg = match i.kind {
+        Kind::Register => i.register,
+        _ => i.cohort,
+    };
+    (reg, v)
+}
+
+impl Builder<'_> {
+    /// The goals that put a patient in indicator `ind`'s denominator (cohort, filter, not
+    /// excluded), before strata and achievement.
+    fn reach(&self, ind: usize) -> Vec<(Goal, bool)> {
+        let i = &self.prog.indicators[ind];
+        let mut g = Vec::new();
+        match i.kind {
+            Kind::Register => g.extend(i.register.map(|r| (Goal::Register(r), true))),
+            _ => g.extend(i.cohort.map(|r| (Goal::Register(r), true))),
+        }
+        g.extend(i.filter.map(|f| (Goal::Node(f), true)));
+        g.extend(i.exclude.map(|f| (Goal::Node(f), false)));
+        g
+    }
+
+    /// A patient who reaches the denominator without achieving or being adjusted (when one
+    /// can be found; else one who reaches the cascade; else the default patient).
+    pub fn base(&self, ind: usize) -> Draft {
+        let i = &self.prog.indicators[ind];
+        let reach = self.reach(ind);
+        let mut plain = reach.clone();
+        if let Some(w) = i.strata.first().and_then(|s| s.when) {
+            plain.push((Goal::Node(w), true));
+        }
+        let achieved = i.strata.first().and_then(|s| s.achieved).or(i.achieved);
+        plain.extend(achieved.map(|a| (Goal::Node(a), false)));
+        plain.extend(i.adjustments.iter().map(|a| (Goal::Node(a.when), false)));
+        let d = Draft::default();
+        self.make_all(&plain, &d).or_else(|| self.make_all(&reach, &d)).unwrap_or_default()
+    }
+
+    /// Drafts that put atom `n` at its boundaries, on top of `base` (whose events of the
+    /// atom's lists are dropped first, so that the probe's events are the ones that count).
+    pub fn probes(&self, n: NodeId, base: &Draft) -> Vec<(String, Draft)> {
+        let prog = self.prog;
+        let pped = self.pped();
+        let text = node_text(prog, n);
+        let mut out: Vec<(String, Draft)> = Vec::new();
+        let Some(node) = prog.nodes.get(n as usize) else { return out };
+        match node {
+            Node::Aged(min, max) => {
+                for (a, b) in [(*min, true), (*max, false)] {
+                    if let Some(a) = a {
+                        for (label, born) in self.age_births(a, b, false) {
+                            out.push((
+                                format!("{text}: {label}"),
+                                Draft { born: Some(born), ..base.clone() },
+                            ));
+                        }
+                    }
+                }
+            }
+            Node::AgedMonths(min, max) => {
+                for (a, b) in [(*min, true), (*max, false)] {
+                    if let Some(a) = a {
+                        for (label, born) in self.age_births(a, b, true) {
+                            out.push((
+                                format!("{text}: {label}"),
+                                Draft { born: Some(born), ..base.clone() },
+                            ));
+                        }
+                    }
+                }
+            }
+            Node::Sex(_) => {
+                for (s, w) in [(Sex::Female, "female"), (Sex::Male, "male")] {
+                    out.push((
+                        format!("{text}: a {w} patient"),
+                        Draft { sex: Some(s), ..base.clone() },
+                    ));
+                }
+            }
+            Node::Registered(w) => {
+                if let Some((lo, hi)) = self.range(base, Some(*w)) {
+                    let hi = hi.min(pped);
+                    let mut dates = Vec::new();
+                    if lo > MIN_DATE {
+                        dates.extend([
+                            ("the day before the window", lo.add_days(-1)),
+                            ("the window's first day", lo),
+                        ]);
+                    }
+                    dates.push(("the window's last day", hi));
+                    for (what, date) in dates {
+                        out.push((
+                            format!("{text}: registered {date}, {what}"),
+                            Draft { registered: Some(date), ..base.clone() },
+                        ));
+                    }
+                }
+            }
+            Node::Count { list, window, apart, cmp: _, value } => {
+                let b = base.without_list(prog, *list);
+                let b = self.with_anchor(&b, *window);
+                let Some((lo, hi)) = self.range(&b, *window) else { return out };
+                let hi = hi.min(pped);
+                let Some(code) = self.code(*list, None, None) else { return out };
+                let limit = value.clamp(0.0, 50.0) as i32;
+                let step = (*apart).max(1);
+                for k in [limit - 1, limit, limit + 1] {
+                    if k < 0 {
+                        continue;
+                    }
+                    let mut x = b.clone();
+                    for i in 0..k {
+                        x.add(hi.add_days(-step * i), code, None);
+                    }
+                    if k == 0 || hi.add_days(-step * (k - 1)) >= lo {
+                        let what = match k {
+                            0 => "no event".to_string(),
+                            1 => format!("1 event, on {hi}"),
+                            _ => format!("{k} events, {step} days apart, ending on {hi}"),
+                        };
+                        out.push((format!("{text}: {what}"), x));
+                    }
+                }
+                if *apart > 1 && limit >= 2 {
+                    // The earliest two only `apart - 1` days apart: one fewer is counted.
+                    let mut x = b.clone();
+                    let mut day = hi;
+                    for i in 0..limit {
+                        if i > 0 {
+                            day = day.add_days(if i == limit - 1 { 1 - apart } else { -apart });
+                        }
+                        x.add(day, code, None);
+                    }
+                    out.push((
+                        format!("{text}: {limit} events, the first two {} days apart", apart - 1),
+                        x,
+                    ));
+                }
+                // The window's ends: one event on each side.
+                if lo > MIN_DATE && limit >= 1 {
+                    for (what, day) in [
+                        ("the day before the window", lo.add_days(-1)),
+                        ("the window's first day", lo),
+                    ] {
+                        let mut x = b.clone();
+                        for i in 0..limit {
+                            x.add(
+                                if i == 0 { day } else { hi.add_days(-step * (i - 1)) },
+                                code,
+                                None,
+                            );
+                        }
+                        let n = if limit == 1 {
+                            "1 event".to_string()
+                        } else {
+                            format!("{limit} events")
+                        };
+                        out.push((format!("{text}: {n}, the first on {what}"), x));
+                    }
+                }
+            }
+            Node::Event { pick, list, paired, window, pred } => {
+                let mut b = base.without_list(prog, *list);
+                if let Some(p) = paired {
+                    b = b.without_list(prog, *p);
+                }
+                let b = self.with_anchor(&b, *window);
+                let Some((lo, hi)) = self.range(&b, *window) else { return out };
+                let hi_in = hi.min(pped);
+                // A passing event at each end of the window and just outside it.
+                let mut dates: Vec<(&str, Date)> = Vec::new();
+                if lo > MIN_DATE {
+                    dates.push(("the day before the window", lo.add_days(-1)));
+                    dates.push(("the window's first day", lo));
+                }
+                if hi < MAX_DATE || window.is_some() {
+                    dates.push(("the window's last day", hi_in));
+                    dates.push(("the day after the window", hi_in.add_days(1)));
+                }
+                for (what, date) in dates {
+                    for x in self.event_true(&b, *pick, *list, *paired, pred, date) {
+                        out.push((format!("{text}: on {date}, {what}"), x));
+                    }
+                }
+                let day = if lo > MIN_DATE && hi.0 - lo.0 < 366 * 20 {
+                    hi_in
+                } else {
+                    self.typical(lo, hi_in)
+                };
+                match pred {
+                    Pred::Value { value, paired: p2, highest, .. } => {
+                        for v in values_around(*value) {
+                            let mut x = b.clone();
+                            let v2 = p2.and_then(decimal).map(|(t, _)| t.normalize().to_string());
+                            self.add_pair(&mut x, *list, *paired, day, Some(v.clone()), v2);
+                            out.push((format!("{text}: value {v} on {day}"), x));
+                        }
+                        if let Some(t2) = p2 {
+                            for v in values_around(*t2) {
+                                let mut x = b.clone();
+                                let v1 = decimal(*value).map(|(t, _)| t.normalize().to_string());
+                                self.add_pair(&mut x, *list, *paired, day, v1, Some(v.clone()));
+                                out.push((format!("{text}: second value {v} on {day}"), x));
+                            }
+                        }
+                        // A same-day tie: a value on each side of the threshold.
+                        if paired.is_none() {
+                            let vs = values_around(*value);
+                            if let (Some(a), Some(z)) = (vs.first(), vs.last()) {
+                                if let Some(c) = self.code(*list, None, None) {
+                                    let mut x = b.clone();
+                                    x.add(day, c, Some(a.clone()));
+                                    x.add(day, c, Some(z.clone()));
+                                    let which = if *highest { "highest" } else { "lowest" };
+                                    out.push((format!("{text}: same-day tie of {a} and {z} on {day} (the {which} counts)"), x));
+                                }
+                            }
+                            // The latest reading decides, not an earlier one.
+                            if let (Some(a), Some(z)) = (vs.first(), vs.last()) {
+                                if let Some(c) = self.code(*list, None, None) {
+                                    let earlier = day.add_days(-1);
+                                    if earlier >= lo {
+                                        let mut x = b.clone();
+                                        x.add(earlier, c, Some(a.clone()));
+                                        x.add(day, c, Some(z.clone()));
+                                        out.push((
+                                            format!("{text}: {a} on {earlier} then {z} on {day}"),
+                                            x,
+                                        ));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    Pred::Member(l2) => {
+                        let yes = self.code(*list, Some(*l2), None);
+                        let no = self.code(*list, None, Some(*l2));
+                        for (what, c) in [("a code in", yes), ("a code not in", no)] {
+                            if let Some(c) = c {
+                                let mut x = b.clone();
+                                x.add(day, c, None);
+                                out.push((format!("{text}: {what} the list on {day}"), x));
+                            }
+                        }
+                        if let (Some(y), Some(nn)) = (yes, no) {
+                            let mut x = b.clone();
+                            x.add(day, y, None);
+                            x.add(day, nn, None);
+                            out.push((format!("{text}: same-day tie of a code in the list and one not in it on {day}"), x));
+                            let earlier = day.add_days(-1);
+                            let mut x = b.clone();
+                            x.add(earlier, y, None);
+                            x.add(day, nn, None);
+                            out.push((format!("{text}: a code in the list on {earlier}, then one not in it on {day}"), x));
+                        }
+                    }
+                    Pred::Date { rel: _, pick: _, list: l2, window: w2 } => {
+                        let b2 = b.without_list(prog, *l2);
+                        let c2 = self.code(*l2, None, Some(*list));
+                        let mut x = b2.clone();
+                        self.add_pair(&mut x, *list, *paired, day, None, None);
+                        out.push((
+                            format!("{text}: on {day}, no event of the other list"),
+                            x.clone(),
+                        ));
+                        if let Some(c2) = c2 {
+                            for (what, delta) in
+                                [("the day before", -1), ("the same day", 0), ("the day after", 1)]
+                            {
+                                let other = day.add_days(delta);
+                                let mut y = x.clone();
+                                y.add(other, c2, None);
+                                let _ = w2;
+                                out.push((format!("{text}: on {day}, the other list {what}"), y));
+                            }
+                        }
+                    }
+                    Pred::Within(w2) => {
+                        if let Some((a, z)) = self.range(&b, Some(*w2)) {
+                            let z = z.min(pped);
+                            let mut ds = Vec::new();
+                            if a > MIN_DATE {
+                                ds.extend([
+                                    ("the day before", a.add_days(-1)),
+                                    ("the first day of", a),
+                                ]);
+                            }
+                            ds.extend([("the last day of", z), ("the day after", z.add_days(1))]);
+                            for (what, date) in ds {
+                                let mut x = b.clone();
+                                self.add_pair(&mut x, *list, *paired, date, None, None);
+                                out.push((
+                                    format!("{text}: on {date}, {what} the second window"),
+                                    x,
+                                ));
+                            }
+                        }
+                    }
+                    Pred::Exists => {}
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    /// Births for the age limit `a` (in years, or months): the birthday (or monthly
+    /// anniversary) on the PPED, and the day after it (one unit younger). For a lower limit
+    /// those are "just old enough" and "just too young"; for an upper limit, the birthday on
+    /// the PPED of age `a + 1` and the day after (age `a`).
+    fn age_births(&self, a: i32, lower: bool, months: bool) -> Vec<(String, Date)> {
+        let pped = self.pped();
+        let back = |k: i32| if months { pped.add_months(-k) } else { pped.add_months(-12 * k) };
+        let unit = if months { "months" } else { "years" };
+        let k = if lower { a } else { a + 1 };
+        let on = back(k);
+        vec![
+            (format!("born {on}, {k} {unit} old on the period end date (birthday on it)"), on),
+            (
+                format!("born {}, the day after ({} {unit} old)", on.add_days(1), k - 1),
+                on.add_days(1),
+            ),
+        ]
+    }
+}
+
+/// Generates the boundary cases of every indicator (or only `indicator`). `None` when the
+/// program has no indicator of that id.
+pub fn generate(prog: &Program, indicator: Option<&str>) -> Option<Vec<IndicatorCases>> {
+    if let Some(id) = indicator {
+        if !prog.indicators.iter().any(|i| i.id == id) {
+            return None;
+        }
+    }
+    let b = Builder::new(prog);
+    let mut out = Vec::new();
+    for (k, ind) in prog.indicators.iter().enumerate() {
+        if indicator.is_some_and(|id| id != ind.id) {
+            continue;
+        }
+        if ind.kind == Kind::Attested {
+            out.push(IndicatorCases {
+                indicator: ind.id.clone(),
+                cases: Vec::new(),
+                note: Some("attested: no patient-level outcome".into()),
+            });
+            continue;
+        }
+        out.push(IndicatorCases {
+            indicator: ind.id.clone(),
+            cases: indicator_cases(&b, k),
+            note: None,
+        });
+    }
+    Some(out)
+}
+
+fn indicator_cases(b: &Builder<'_>, k: usize) -> Vec<Case> {
+    let prog = b.prog;
+    let ind = &prog.indicators[k];
+    let base = b.base(k);
+    let mut raw: Vec<(String, Draft)> = vec![("the base patient".into(), base.clone())];
+    let pped = prog.pped;
+    // Registered at the period end date, or just not.
+    raw.push((
+        format!("registered on the period end date {pped}"),
+        Draft { registered: Some(pped), ..base.clone() },
+    ));
+    raw.push((
+        format!("registered the day after the period end date, {}", pped.add_days(1)),
+        Draft { registered: Some(pped.add_days(1)), ..base.clone() },
+    ));
+    raw.push((
+        format!("deregistered on the period end date {pped}"),
+        Draft { deregistered: Some(pped), ..base.clone() },
+    ));
+    raw.push((
+        format!("deregistered the day after the period end date, {}", pped.add_days(1)),
+        Draft { deregistered: Some(pped.add_days(1)), ..base.clone() },
+    ));
+    let (reg, nodes) = roots(prog, k);
+    // The cohort register's ages.
+    let mut registers = Vec::new();
+    if let Some(r) = reg {
+        registers.push(r);
+    }
+    let atoms = atoms(prog, &nodes, &mut registers);
+    let mut reg_atoms = Vec::new();
+    for &r in &registers {
+        if let Some(x) = prog.registers.get(r as usize) {
+            for (a, lower) in [(x.min_age, true), (x.max_age, false)] {
+                if let Some(a) = a {
+                    for (label, born) in b.age_births(a, lower, false) {
+                        raw.push((
+                            format!("register {} ages: {label}", x.id),
+                            Draft { born: Some(born), ..base.clone() },
+                        ));
+                    }
+                }
+            }
+            let mut ignore = Vec::new();
+            reg_atoms.extend(self::atoms(
+                prog,
+                &x.filter.into_iter().collect::<Vec<_>>(),
+                &mut ignore,
+            ));
+        }
+    }
+    for &n in reg_atoms.iter().chain(atoms.iter()) {
+        raw.extend(b.probes(n, &base));
+    }
+    // Strata: each one's condition made true, and its achievement.
+    for s in &ind.strata {
+        let mut goals = Vec::new();
+        goals.extend(s.when.map(|w| (Goal::Node(w), true)));
+        if let Some(d) = b.make_all(&goals, &base) {
+            raw.push((format!("in stratum {}", s.id), d.clone()));
+            if let Some(a) = s.achieved.or(ind.achieved) {
+                if let Some(x) = b.make_all(&[(Goal::Node(a), true)], &d) {
+                    raw.push((format!("in stratum {}, achieved", s.id), x));
+                }
+            }
+        }
+    }
+    // Achievement, and each adjustment alone and with achievement.
+    let achieved = ind.achieved.map(|a| (Goal::Node(a), true));
+    let with_achieved = achieved.and_then(|g| b.make_all(&[g], &base));
+    if let Some(x) = &with_achieved {
+        raw.push(("achieved".into(), x.clone()));
+    }
+    for a in &ind.adjustments {
+        let cat = a.category.source().to_string();
+        if let Some(x) = b.make_all(&[(Goal::Node(a.when), true)], &base) {
+            raw.push((format!("adjustment `{cat}` alone"), x.clone()));
+            if let Some(y) = &with_achieved {
+                raw.push((format!("adjustment `{cat}` with achievement"), x.merge(y)));
+            }
+        }
+    }
+    // Classify, drop duplicates (the first label wins), name.
+    let mut seen: Vec<Draft> = Vec::new();
+    let mut cases = Vec::new();
+    for (label, d) in raw {
+        if seen.contains(&d) {
+            continue;
+        }
+        seen.push(d.clone());
+        let p = d.patient(pped, "boundary");
+        let Some(t) = explain(prog, &p, Some(&ind.id)).into_iter().next() else { continue };
+        let expect =
+            format!("expect {} {}", ind.id, outcome_text(&t.outcome, t.stratum.as_deref()));
+        cases.push(Case { label, draft: d, expect });
+    }
+    cases
+}
+
+/// The cases as `test` blocks, one indicator after another, with a comment before each, in
+/// the canonical layout of `qofrules fmt`.
+pub fn render(prog: &Program, all: &[IndicatorCases]) -> String {
+    let s = render_raw(prog, all);
+    crate::fmt::format(&s).unwrap_or(s)
+}
+
+fn render_raw(prog: &Program, all: &[IndicatorCases]) -> String {
+    let mut s = format!(
+        "// Boundary tests generated by `qofrules boundary` for `{}`: review each expectation\n// before keeping it.\n",
+        prog.id
+    );
+    for ic in all {
+        s.push('\n');
+        match &ic.note {
+            Some(n) => s.push_str(&format!("// {}: {n}\n", ic.indicator)),
+            None => s.push_str(&format!("// {}: {} cases\n", ic.indicator, ic.cases.len())),
+        }
+        for (i, c) in ic.cases.iter().enumerate() {
+            s.push('\n');
+            let name = format!("{} boundary {}: {}", ic.indicator, i + 1, c.label);
+            s.push_str(&c.draft.test_block(prog, &name, &c.expect));
+        }
+    }
+    s
+}
