@@ -157,7 +157,7 @@ fn go(args: &SweepArgs) -> Result<(), ExitCode> {
     let loaded = load_scheme(&args.scheme)?;
     let scheme = &loaded.scheme;
     let from = prevalence_from(args.national.as_deref(), args.prevalence_from)?;
-    let pay = qofrules::compile::pay_scheme(scheme);
+    let pay = loaded.pay_scheme();
     // levers are read before any evaluation, so a typo costs nothing
     let lever_error = |e: sweep::LeverError| fail(&e.message, Some(&e.help), 2);
     if let (Some(solve), Some(against)) = (&args.solve, &args.cost_neutral_against) {

@@ -350,6 +350,12 @@ impl Loaded {
         Side { scheme: &self.scheme, sources: &self.sources, program: &self.program }
     }
 
+    /// The scheme's payment rules (what a sweep's levers are read against before anything is
+    /// evaluated).
+    pub fn pay_scheme(&self) -> crate::pay::PayScheme {
+        crate::compile::pay_scheme(&self.scheme)
+    }
+
     /// Problems as their serialised form, located in this scheme's sources.
     pub fn problems(&self, diags: &[Diagnostic]) -> Vec<Problem> {
         problems(&self.sources, &[self.root], diags)
