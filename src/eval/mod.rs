@@ -321,6 +321,62 @@ fn evaluate_split(
     }
 }
 
+/// Evaluates a population handed over practice by practice ([`StreamEval::practice`]), each
+/// practice's patients dropped once counted, and assembles the [`Evaluation`] that
+/// [`evaluate`] gives for the same patients held whole ([`StreamEval::finish`]): what it keeps
+/// between practices is their counts only.
+pub struct StreamEval<'p> {
+    engine: Engine<'p>,
+    /// Counts by practice, in the order practices came.
+    tallies: Vec<PracticeTally>,
+    /// Where each practice id's counts are in `tallies`.
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl<'p> StreamEval<'p> {
+    pub fn new(prog: &'p Program) -> Self {
+        StreamEval {
+            engine: Engine::new(prog),
+            tallies: Vec::new(),
+            index: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Counts `patients`, all of practice `practice_id`. A practice may come more than once
+    /// (its counts add up), though streams give each once.
+    pub fn practice(&mut self, practice_id: &str, patients: &[Patient]) {
+        let prog = self.engine.prog;
+        let k = match self.index.get(practice_id) {
+            Some(&k) => k,
+            None => {
+                self.tallies.push(PracticeTally::new(prog, practice_id, ""));
+                self.index.insert(practice_id.to_string(), self.tallies.len() - 1);
+                self.tallies.len() - 1
+            }
+        };
+        let refs: Vec<&Patient> = patients.iter().collect();
+        evaluate_practice(&mut self.engine, &mut self.tallies[k], &refs);
+    }
+
+    /// The evaluation, as [`evaluate`] orders it: the practices of `practices` in order (with
+    /// their networks; a practice listed twice counts at its first place), then practices
+    /// only patients named, in the order they came.
+    pub fn finish(self, practices: &[crate::model::Practice]) -> Evaluation {
+        let prog = self.engine.prog;
+        let mut slots: Vec<Option<PracticeTally>> = self.tallies.into_iter().map(Some).collect();
+        let mut out = Vec::with_capacity(practices.len().max(slots.len()));
+        for p in practices {
+            let taken = self.index.get(p.practice_id.as_str()).and_then(|&k| slots[k].take());
+            let mut t =
+                taken.unwrap_or_else(|| PracticeTally::new(prog, &p.practice_id, &p.network_id));
+            t.network_id.clone_from(&p.network_id);
+            out.push(t);
+        }
+        out.extend(slots.into_iter().flatten());
+        Evaluation { practices: out }
+    }
+}
+
 /// Sums counts by category key over adjustments.
 fn by_category(prog: &Program, ind: usize, per_adj: &[u32]) -> BTreeMap<String, u32> {
     let mut m = BTreeMap::new();
@@ -480,15 +536,62 @@ pub struct PeriodMismatch {
 /// none is in the period, or when more than a tenth are dated after its end (records of a
 /// later year). A population without events gives no warning.
 pub fn period_mismatch(pop: &Population, start: Date, end: Date) -> Option<PeriodMismatch> {
-    let (mut total, mut inside, mut after) = (0u64, 0u64, 0u64);
-    let mut latest: Option<Date> = None;
-    for e in pop.patients.iter().flat_map(|p| &p.events) {
-        total += 1;
-        inside += u64::from(e.date >= start && e.date <= end);
-        after += u64::from(e.date > end);
-        latest = latest.max(Some(e.date));
+    let mut dates = EventDates::new(start, end);
+    for p in &pop.patients {
+        dates.add(p);
     }
-    let latest = latest?;
+    dates.mismatch()
+}
+
+/// What [`period_mismatch`] counts, added up patient by patient (or date by date), so that a
+/// streamed population gets the same warning without being held whole.
+#[derive(Clone, Copy, Debug)]
+pub struct EventDates {
+    start: Date,
+    end: Date,
+    total: u64,
+    inside: u64,
+    after: u64,
+    latest: Option<Date>,
+}
+
+impl EventDates {
+    /// Nothing counted yet, for the period `start..=end`.
+    pub fn new(start: Date, end: Date) -> Self {
+        EventDates { start, end, total: 0, inside: 0, after: 0, latest: None }
+    }
+
+    /// Counts a patient's events.
+    pub fn add(&mut self, p: &Patient) {
+        for e in &p.events {
+            self.add_date(e.date);
+        }
+    }
+
+    /// Counts one event's date.
+    pub fn add_date(&mut self, d: Date) {
+        self.total += 1;
+        self.inside += u64::from(d >= self.start && d <= self.end);
+        self.after += u64::from(d > self.end);
+        self.latest = self.latest.max(Some(d));
+    }
+
+    /// The warning of [`period_mismatch`] for the dates counted.
+    pub fn mismatch(&self) -> Option<PeriodMismatch> {
+        let (start, end, total, inside, after) =
+            (self.start, self.end, self.total, self.inside, self.after);
+        period_message(start, end, total, inside, after, self.latest?)
+    }
+}
+
+fn period_message(
+    start: Date,
+    end: Date,
+    total: u64,
+    inside: u64,
+    after: u64,
+    latest: Date,
+) -> Option<PeriodMismatch> {
     let help = "generate a population for the scheme's year with `qofrules synth --for SCHEME`, \
                 or choose a scheme of the records' year"
         .to_string();

@@ -11,6 +11,9 @@
 //! the same bytes everywhere. No I/O: every file arrives as text with the name its messages use.
 
 pub mod render;
+mod stream;
+
+pub use stream::{PopulationStream, StreamStats};
 
 use crate::aggregate::{
     read_achievement, read_prevalence, read_structure, AchievementOptions, ReadSummary,
@@ -376,6 +379,9 @@ pub enum Data<'a> {
     Population(&'a Population),
     /// Published counts, read.
     Counts(Counts<'a>),
+    /// A patient-level population read practice by practice and evaluated as it comes,
+    /// never whole in memory ([`PopulationStream`]); the same results as `Population`.
+    Stream(&'a dyn PopulationStream),
 }
 
 /// Everything a run takes besides the scheme.
@@ -399,6 +405,8 @@ pub struct Run {
     pub evaluation: Option<Evaluation>,
     pub inputs: PayInputs,
     pub warnings: Vec<Diagnostic>,
+    /// How a streamed population went (`None` for the other data).
+    pub streamed: Option<StreamStats>,
 }
 
 impl Run {
@@ -421,10 +429,13 @@ impl Run {
 
 /// The warning a population gets when its records are not dated for the scheme's period.
 pub fn period_warning(pop: &Population, scheme: &Scheme) -> Option<Diagnostic> {
-    eval::period_mismatch(pop, scheme.period_start, scheme.period_end).map(|w| {
-        Diagnostic::at(Severity::Warning, Code::PopulationPeriod, Location::None, w.message)
-            .with_help(w.help)
-    })
+    eval::period_mismatch(pop, scheme.period_start, scheme.period_end).map(period_diagnostic)
+}
+
+/// The warning of a population not dated for the scheme's period.
+fn period_diagnostic(w: eval::PeriodMismatch) -> Diagnostic {
+    Diagnostic::at(Severity::Warning, Code::PopulationPeriod, Location::None, w.message)
+        .with_help(w.help)
 }
 
 /// Runs a scheme on its inputs: a population is evaluated, published counts are read; then
@@ -442,14 +453,15 @@ pub fn run(loaded: &Loaded, inputs: &Inputs<'_>) -> Result<Run, RunError> {
                 inputs.threads,
                 inputs.progress,
             )?;
-            Ok(Run { evaluation: Some(r.evaluation), inputs: r.inputs, warnings })
+            Ok(Run { evaluation: Some(r.evaluation), inputs: r.inputs, warnings, streamed: None })
         }
+        Data::Stream(source) => stream::run_stream(loaded, source, inputs),
         Data::Counts(counts) => {
             let mut warnings = Vec::new();
             let mut pay_inputs =
                 counts_inputs(&loaded.scheme, &counts, inputs.national, &mut warnings)?;
             read_practice_inputs(&mut pay_inputs, &inputs.practice, &loaded.scheme)?;
-            Ok(Run { evaluation: None, inputs: pay_inputs, warnings })
+            Ok(Run { evaluation: None, inputs: pay_inputs, warnings, streamed: None })
         }
     }
 }
