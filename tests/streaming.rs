@@ -29,7 +29,11 @@ fn errors(e: qofrules::population::DataErrors) -> RunError {
 }
 
 impl PopulationStream for Files {
-    fn stream(&self, held: &Held, visit: &mut dyn FnMut(Batch<'_>)) -> Result<StreamEnd, RunError> {
+    fn stream<'h>(
+        &self,
+        held: &'h Held,
+        visit: &mut dyn FnMut(Batch<'h>),
+    ) -> Result<StreamEnd, RunError> {
         let r = match self {
             Files::Csv([a, b, c]) => stream_csv(
                 Source::new("practices.csv", a.as_bytes()),
@@ -92,13 +96,13 @@ fn schemes() -> Vec<Loaded> {
 
 /// The JSON `qofrules eval --format json` writes for `data` (or the run's error), and how a
 /// stream went.
-fn json(loaded: &Loaded, data: Data<'_>) -> (String, Option<StreamStats>) {
+fn json(loaded: &Loaded, data: Data<'_>, threads: usize) -> (String, Option<StreamStats>) {
     let from = PrevalenceFrom::Population;
     let inputs = Inputs {
         data,
         national: &from,
         practice: PracticeInputs::default(),
-        threads: 0,
+        threads,
         progress: &qofrules::progress::Silent,
     };
     let run = match pipeline::run(loaded, &inputs) {
@@ -176,10 +180,13 @@ fn streamed_evaluation_gives_the_same_bytes_as_the_population_held_whole() {
     ];
     let mut compared = 0;
     for loaded in schemes() {
-        let (want, _) = json(&loaded, Data::Population(pop));
+        let (want, _) = json(&loaded, Data::Population(pop), 0);
         assert!(want.contains("\"practices\""), "{}: {want}", loaded.scheme.id);
         for (what, files, whole) in &cases {
-            let (got, stats) = json(&loaded, Data::Stream(files));
+            // Evaluated on the calling thread, and on three threads.
+            let (got, stats) = json(&loaded, Data::Stream(files), 1);
+            let (got3, _) = json(&loaded, Data::Stream(files), 3);
+            assert!(got3 == got, "{} {what}: three threads differ from one", loaded.scheme.id);
             let stats = stats.unwrap();
             assert_eq!(
                 stats.read_whole.is_some(),
@@ -216,12 +223,18 @@ fn a_stream_holds_at_most_the_largest_practice() {
     .ok()
     .unwrap();
     let files = Files::Csv(files.clone());
-    let (_, stats) = json(&loaded, Data::Stream(&files));
+    // On one thread: read and evaluated in turn, one practice held at a time.
+    let (_, stats) = json(&loaded, Data::Stream(&files), 1);
     let stats = stats.unwrap();
     assert_eq!(stats.read_whole, None);
     assert_eq!(stats.largest_practice, largest);
+    assert_eq!(stats.patients, pop.patients.len() as u64);
     assert!(stats.peak_held <= largest, "{} held, largest practice {largest}", stats.peak_held);
     assert!(stats.peak_held > 0);
+    // On two evaluation threads: one practice each, and the one being read.
+    let (_, stats) = json(&loaded, Data::Stream(&files), 2);
+    let stats = stats.unwrap();
+    assert!(stats.peak_held <= 3 * largest, "{} held on two threads", stats.peak_held);
 
     // The counter counts every batch alive: two practices held together count together (the
     // stream's callback cannot keep a batch past its call: the batch borrows the counter).

@@ -312,10 +312,10 @@ impl FileStream {
             .then(|| p.join(NDJSON_FILE))
     }
 
-    fn go(
+    fn go<'h>(
         &self,
-        held: &qofrules::population::Held,
-        visit: &mut dyn FnMut(qofrules::population::Batch<'_>),
+        held: &'h qofrules::population::Held,
+        visit: &mut dyn FnMut(qofrules::population::Batch<'h>),
     ) -> Result<qofrules::population::StreamEnd, ExitCode> {
         use qofrules::population::PRACTICES_FILE;
         use qofrules::population::{stream_csv, stream_ndjson, EVENTS_FILE, PATIENTS_FILE};
@@ -359,11 +359,59 @@ impl FileStream {
     }
 }
 
-impl pipeline::PopulationStream for FileStream {
-    fn stream(
+impl FileStream {
+    /// Reads only patient `id`'s rows (`explain`), telling `on_date` every event's date.
+    pub fn find_patient(
         &self,
-        held: &qofrules::population::Held,
-        visit: &mut dyn FnMut(qofrules::population::Batch<'_>),
+        id: &str,
+        on_date: &mut dyn FnMut(qofrules::date::Date),
+    ) -> Result<qofrules::population::Found, ExitCode> {
+        use qofrules::population::{find_patient_csv, find_patient_ndjson};
+        use qofrules::population::{EVENTS_FILE, PATIENTS_FILE, PRACTICES_FILE};
+        let cannot = |shown: &str| {
+            let shown = shown.to_string();
+            move |e: std::io::Error| {
+                eprintln!("error: cannot read `{shown}`: {e}");
+                ExitCode::from(2)
+            }
+        };
+        if let Some(path) = self.ndjson() {
+            let pname = path.display().to_string();
+            let practices_path = path.with_file_name(PRACTICES_FILE);
+            let practices =
+                if practices_path.exists() { Some(read(&practices_path)?) } else { None };
+            let name = practices_path.display().to_string();
+            let practices = practices.as_deref().map(|data| Source::new(&name, data));
+            let mut patients = super::output::open(&path).map_err(cannot(&pname))?;
+            return find_patient_ndjson(practices, &pname, &mut patients, id, on_date)
+                .map_err(cannot(&pname));
+        }
+        let names = [PRACTICES_FILE, PATIENTS_FILE, EVENTS_FILE].map(|f| self.path.join(f));
+        let shown = names.clone().map(|n| n.display().to_string());
+        let practices = read(&names[0])?;
+        let mut patients = super::output::open(&names[1]).map_err(cannot(&shown[1]))?;
+        let mut events = super::output::open(&names[2]).map_err(cannot(&shown[2]))?;
+        find_patient_csv(
+            Source::new(&shown[0], &practices),
+            &shown[1],
+            &mut patients,
+            &shown[2],
+            &mut events,
+            id,
+            on_date,
+        )
+        .map_err(|e| {
+            eprintln!("error: cannot read `{}` or `{}`: {e}", shown[1], shown[2]);
+            ExitCode::from(2)
+        })
+    }
+}
+
+impl pipeline::PopulationStream for FileStream {
+    fn stream<'h>(
+        &self,
+        held: &'h qofrules::population::Held,
+        visit: &mut dyn FnMut(qofrules::population::Batch<'h>),
     ) -> Result<qofrules::population::StreamEnd, RunError> {
         self.go(held, visit).map_err(|code| self.printed(code))
     }

@@ -358,22 +358,64 @@ impl<'p> StreamEval<'p> {
         evaluate_practice(&mut self.engine, &mut self.tallies[k], &refs);
     }
 
+    /// Adds the counts of `other` (another thread's share of the same stream).
+    pub fn absorb(&mut self, other: StreamEval<'_>) {
+        for t in other.tallies {
+            match self.index.get(t.practice_id.as_str()) {
+                Some(&k) => self.tallies[k].add(&t),
+                None => {
+                    self.index.insert(t.practice_id.clone(), self.tallies.len());
+                    self.tallies.push(t);
+                }
+            }
+        }
+    }
+
     /// The evaluation, as [`evaluate`] orders it: the practices of `practices` in order (with
     /// their networks; a practice listed twice counts at its first place), then practices
-    /// only patients named, in the order they came.
-    pub fn finish(self, practices: &[crate::model::Practice]) -> Evaluation {
+    /// only patients named, in `came`'s order (the practice ids in the order they came).
+    pub fn finish(self, practices: &[crate::model::Practice], came: &[String]) -> Evaluation {
         let prog = self.engine.prog;
         let mut slots: Vec<Option<PracticeTally>> = self.tallies.into_iter().map(Some).collect();
         let mut out = Vec::with_capacity(practices.len().max(slots.len()));
+        let index = self.index;
+        let mut take = |id: &str| index.get(id).and_then(|&k| slots[k].take());
         for p in practices {
-            let taken = self.index.get(p.practice_id.as_str()).and_then(|&k| slots[k].take());
-            let mut t =
-                taken.unwrap_or_else(|| PracticeTally::new(prog, &p.practice_id, &p.network_id));
+            let mut t = take(&p.practice_id)
+                .unwrap_or_else(|| PracticeTally::new(prog, &p.practice_id, &p.network_id));
             t.network_id.clone_from(&p.network_id);
             out.push(t);
         }
-        out.extend(slots.into_iter().flatten());
+        for id in came {
+            out.extend(take(id));
+        }
         Evaluation { practices: out }
+    }
+}
+
+impl PracticeTally {
+    /// Adds another tally of the same practice and program.
+    fn add(&mut self, o: &PracticeTally) {
+        fn sum(a: &mut [u32], b: &[u32]) {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        }
+        fn tallies(a: &mut [Tally], b: &[Tally]) {
+            a.iter_mut().zip(b).for_each(|(x, y)| x.merge(y));
+        }
+        self.patients += o.patients;
+        sum(&mut self.list_sizes, &o.list_sizes);
+        sum(&mut self.registers, &o.registers);
+        for (a, b) in self.indicators.iter_mut().zip(&o.indicators) {
+            a.tally.merge(&b.tally);
+            sum(&mut a.pcas_by_adjustment, &b.pcas_by_adjustment);
+            tallies(&mut a.strata, &b.strata);
+            for (x, y) in a.strata_pcas_by_adjustment.iter_mut().zip(&b.strata_pcas_by_adjustment) {
+                sum(x, y);
+            }
+            for (x, y) in a.reports.iter_mut().zip(&b.reports) {
+                tallies(x, y);
+            }
+        }
     }
 }
 
@@ -574,6 +616,14 @@ impl EventDates {
         self.inside += u64::from(d >= self.start && d <= self.end);
         self.after += u64::from(d > self.end);
         self.latest = self.latest.max(Some(d));
+    }
+
+    /// Adds the dates another counter counted (for the same period).
+    pub fn merge(&mut self, o: &EventDates) {
+        self.total += o.total;
+        self.inside += o.inside;
+        self.after += o.after;
+        self.latest = self.latest.max(o.latest);
     }
 
     /// The warning of [`period_mismatch`] for the dates counted.

@@ -699,6 +699,22 @@ pub fn explain<'p>(
     })
 }
 
+/// [`explain`] of a patient read alone from a streamed population
+/// ([`crate::population::find_patient_csv`]): `found` holds the patient's rows only, and
+/// `dates` the dates of every event of the population, counted on the way, from which the
+/// period warning comes as it would from the population held whole.
+pub fn explain_streamed<'p>(
+    loaded: &Loaded,
+    found: &'p Population,
+    dates: &eval::EventDates,
+    patient_id: &str,
+    indicator: Option<&str>,
+) -> Result<Explained<'p>, RunError> {
+    let mut ex = explain(loaded, found, patient_id, indicator)?;
+    ex.warnings = dates.mismatch().map(period_diagnostic).into_iter().collect();
+    Ok(ex)
+}
+
 /// Runs the scheme's test patients.
 pub fn tests(loaded: &Loaded) -> eval::TestReport {
     eval::run_tests(&loaded.scheme, &loaded.program)

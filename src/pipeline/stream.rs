@@ -17,7 +17,11 @@ pub trait PopulationStream {
     /// `held` while it lives), and says how it ended: every practice handed over, with the
     /// practice list, or not streamable (rows not grouped by practice, or with errors), in
     /// which case the driver discards what it counted and asks for [`PopulationStream::whole`].
-    fn stream(&self, held: &Held, visit: &mut dyn FnMut(Batch<'_>)) -> Result<StreamEnd, RunError>;
+    fn stream<'h>(
+        &self,
+        held: &'h Held,
+        visit: &mut dyn FnMut(Batch<'h>),
+    ) -> Result<StreamEnd, RunError>;
 
     /// The whole population, read as a population held in memory is (every error reported at
     /// its row): for files that cannot be streamed.
@@ -33,10 +37,110 @@ pub struct StreamStats {
     pub patients: u64,
     /// The most patients of any practice.
     pub largest_practice: usize,
-    /// The most patients held at once ([`Held::peak`]).
+    /// The most patients held at once ([`Held::peak`]): at most the largest practice on one
+    /// thread, one practice per evaluation thread and the one being read on several.
     pub peak_held: usize,
     /// Why the population was read whole instead, when it was.
     pub read_whole: Option<String>,
+}
+
+/// What one evaluation thread of a stream counted.
+struct Share<'p> {
+    counts: StreamEval<'p>,
+    dates: EventDates,
+    stats: StreamStats,
+}
+
+impl<'p> Share<'p> {
+    fn new(loaded: &'p Loaded) -> Self {
+        let s = &loaded.scheme;
+        Share {
+            counts: StreamEval::new(&loaded.program),
+            dates: EventDates::new(s.period_start, s.period_end),
+            stats: StreamStats::default(),
+        }
+    }
+
+    /// Counts one practice; its patients are dropped on return.
+    fn count(&mut self, batch: Batch<'_>, progress: &dyn crate::progress::Progress) {
+        for p in &batch.patients {
+            self.dates.add(p);
+        }
+        self.counts.practice(&batch.practice_id, &batch.patients);
+        let n = batch.patients.len();
+        self.stats.practices += 1;
+        self.stats.patients += n as u64;
+        self.stats.largest_practice = self.stats.largest_practice.max(n);
+        progress.advance(n as u64);
+    }
+
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    fn absorb(&mut self, o: Share<'_>) {
+        self.counts.absorb(o.counts);
+        self.dates.merge(&o.dates);
+        self.stats.practices += o.stats.practices;
+        self.stats.patients += o.stats.patients;
+        self.stats.largest_practice = self.stats.largest_practice.max(o.stats.largest_practice);
+    }
+}
+
+/// Streams `source` into `threads` evaluation threads: the calling thread reads, and hands
+/// each practice to the next free thread (a rendezvous: no practice waits in a queue), so at
+/// most one practice per thread and the one being read are held. One thread: read and
+/// evaluated in turn, one practice held. Returns the counts, the stream's end, and the
+/// practice ids in the order they came.
+fn stream_into<'p>(
+    loaded: &'p Loaded,
+    source: &dyn PopulationStream,
+    held: &Held,
+    threads: usize,
+    progress: &dyn crate::progress::Progress,
+) -> (Share<'p>, Result<StreamEnd, RunError>, Vec<String>) {
+    let mut came = Vec::new();
+    let mut share = Share::new(loaded);
+    #[cfg(not(target_arch = "wasm32"))]
+    if threads > 1 {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch<'_>>(0);
+        let rx = std::sync::Mutex::new(rx);
+        let (shares, end) = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    let rx = &rx;
+                    s.spawn(move || {
+                        let mut mine = Share::new(loaded);
+                        loop {
+                            let next = match rx.lock() {
+                                Ok(r) => r.recv(),
+                                Err(_) => break,
+                            };
+                            match next {
+                                Ok(batch) => mine.count(batch, progress),
+                                Err(_) => break,
+                            }
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            let end = source.stream(held, &mut |batch| {
+                came.push(batch.practice_id.clone());
+                // The threads only stop when the channel closes, after the stream.
+                let _ = tx.send(batch);
+            });
+            drop(tx);
+            (crate::par::join_in_order(handles), end)
+        });
+        for o in shares {
+            share.absorb(o);
+        }
+        return (share, end, came);
+    }
+    let _ = threads;
+    let end = source.stream(held, &mut |batch| {
+        came.push(batch.practice_id.clone());
+        share.count(batch, progress);
+    });
+    (share, end, came)
 }
 
 /// Runs a scheme on a streamed population ([`super::run`] with [`Data::Stream`]).
@@ -47,26 +151,22 @@ pub(super) fn run_stream(
 ) -> Result<Run, RunError> {
     let scheme = &loaded.scheme;
     let held = Held::new();
-    let mut counts = StreamEval::new(&loaded.program);
-    let mut dates = EventDates::new(scheme.period_start, scheme.period_end);
-    let mut stats = StreamStats::default();
+    #[cfg(not(target_arch = "wasm32"))]
+    let threads = match inputs.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    #[cfg(target_arch = "wasm32")]
+    let threads = 1;
     // The total is not known before the end: the bar counts without one.
     inputs.progress.begin("evaluating", 0, "patients");
-    let end = source.stream(&held, &mut |batch: Batch<'_>| {
-        for p in &batch.patients {
-            dates.add(p);
-        }
-        counts.practice(&batch.practice_id, &batch.patients);
-        stats.practices += 1;
-        stats.patients += batch.patients.len() as u64;
-        stats.largest_practice = stats.largest_practice.max(batch.patients.len());
-        inputs.progress.advance(batch.patients.len() as u64);
-    });
+    let (share, end, came) = stream_into(loaded, source, &held, threads, inputs.progress);
     inputs.progress.end();
+    let Share { counts, dates, mut stats } = share;
     stats.peak_held = held.peak();
     match end? {
         StreamEnd::Done(practices) => {
-            let evaluation = counts.finish(&practices);
+            let evaluation = counts.finish(&practices, &came);
             let warnings = dates.mismatch().map(period_diagnostic).into_iter().collect();
             let mut pay = eval::pay_inputs(scheme, &loaded.program, &evaluation, inputs.national)?;
             read_practice_inputs(&mut pay, &inputs.practice, scheme)?;

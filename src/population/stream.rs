@@ -24,14 +24,15 @@ use super::read::{self, hash_id, EventsArgs, EventsInput, FxMap, NdjsonPatients}
 use super::{practice_index, sort_events, DataErrors, Source, MAX_LINE_BYTES, PRACTICES_FILE};
 use crate::date::Date;
 use crate::model::{Patient, Population, Practice};
-use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The patients held at once by streamed batches: how many now, and the most at any time.
+/// The patients held at once by streamed batches: how many now, and the most at any time
+/// (batches may be evaluated on other threads, so the counts are atomic).
 #[derive(Debug, Default)]
 pub struct Held {
-    now: Cell<usize>,
-    peak: Cell<usize>,
+    now: AtomicUsize,
+    peak: AtomicUsize,
 }
 
 impl Held {
@@ -41,21 +42,21 @@ impl Held {
 
     /// Patients held now.
     pub fn now(&self) -> usize {
-        self.now.get()
+        self.now.load(Ordering::SeqCst)
     }
 
     /// The most patients held at once.
     pub fn peak(&self) -> usize {
-        self.peak.get()
+        self.peak.load(Ordering::SeqCst)
     }
 
     fn take(&self, n: usize) {
-        self.now.set(self.now.get() + n);
-        self.peak.set(self.peak.get().max(self.now.get()));
+        let now = self.now.fetch_add(n, Ordering::SeqCst) + n;
+        self.peak.fetch_max(now, Ordering::SeqCst);
     }
 
     fn release(&self, n: usize) {
-        self.now.set(self.now.get().saturating_sub(n));
+        self.now.fetch_sub(n, Ordering::SeqCst);
     }
 }
 
@@ -170,14 +171,14 @@ fn may_repeat(mut hashes: Vec<u64>) -> bool {
 /// Streams a CSV population practice by practice into `visit` (see the module's text): each
 /// practice's rows of `patients.csv`, then the events of its patients, which follow in
 /// `events.csv`. The outer error is a failure to read a stream.
-pub fn stream_csv(
+pub fn stream_csv<'h>(
     practices: Source<'_>,
     patients_name: &str,
     patients: &mut dyn Read,
     events_name: &str,
     events: &mut dyn Read,
-    held: &Held,
-    visit: &mut dyn FnMut(Batch<'_>),
+    held: &'h Held,
+    visit: &mut dyn FnMut(Batch<'h>),
 ) -> std::io::Result<StreamEnd> {
     let mut errors = DataErrors::default();
     let list = read::read_practices(&practices, &mut errors);
@@ -289,12 +290,12 @@ impl CsvState<'_, '_> {
     /// Reads one practice's rows (`chunk`: the header and its rows of `patients.csv`) and the
     /// events that follow for its patients, and hands them over. False when they have errors
     /// or a quoted field.
-    fn practice(
+    fn practice<'h>(
         &mut self,
         practice_id: Vec<u8>,
         chunk: &[u8],
-        held: &Held,
-        visit: &mut dyn FnMut(Batch<'_>),
+        held: &'h Held,
+        visit: &mut dyn FnMut(Batch<'h>),
     ) -> std::io::Result<bool> {
         let mut errors = DataErrors::default();
         let src = Source::new(self.patients_name, chunk);
@@ -352,12 +353,12 @@ impl CsvState<'_, '_> {
 /// Streams an NDJSON population practice by practice into `visit`: consecutive lines of one
 /// practice make a batch. With `practices` (a `practices.csv`) the list is that file's;
 /// without it, the practices in order of first appearance, as [`super::read_ndjson`] makes it.
-pub fn stream_ndjson(
+pub fn stream_ndjson<'h>(
     practices: Option<Source<'_>>,
     patients_name: &str,
     patients: &mut dyn Read,
-    held: &Held,
-    visit: &mut dyn FnMut(Batch<'_>),
+    held: &'h Held,
+    visit: &mut dyn FnMut(Batch<'h>),
 ) -> std::io::Result<StreamEnd> {
     let mut errors = DataErrors::default();
     let (mut list, pindex) = match &practices {
