@@ -250,3 +250,36 @@ fn a_stream_holds_at_most_the_largest_practice() {
     drop(b);
     assert_eq!(held.now(), 0);
 }
+
+#[test]
+fn a_practice_s_counts_are_compact() {
+    // What the driver keeps of each practice between practices is its counts: for every
+    // shipped scheme a few kilobytes (QOF 2019/20: 1,764 bytes), all indicators' counts in
+    // one vector (counted by `size_bytes`: the struct and the capacity of what it allocates).
+    let (pop, _) = population();
+    for loaded in schemes() {
+        let prog = &loaded.program;
+        let ev = qofrules::eval::evaluate_with_threads(prog, pop, 1);
+        // The counts a practice needs: list sizes, registers, and per indicator a tally, PCAs
+        // per adjustment, a tally and PCAs per adjustment per stratum, a tally per report class.
+        let needed: usize = prog.list_types.len()
+            + prog.registers.len()
+            + prog
+                .indicators
+                .iter()
+                .map(|i| {
+                    let (a, s) = (i.adjustments.len(), i.strata.len());
+                    let classes: usize =
+                        i.reports.iter().map(|&r| prog.reports[r as usize].classes.len()).sum();
+                    3 + a + 3 * s + s * a + 3 * classes
+                })
+                .sum::<usize>();
+        for t in &ev.practices {
+            let ids = t.practice_id.len() + t.network_id.len();
+            let overhead = t.size_bytes() - 4 * needed - ids;
+            // The struct itself: ids, three vectors and a shared layout, no more.
+            assert!(overhead <= 160, "{}: {overhead} bytes beyond the counts", loaded.scheme.id);
+            assert!(t.size_bytes() <= 8192, "{}: {} bytes", loaded.scheme.id, t.size_bytes());
+        }
+    }
+}
