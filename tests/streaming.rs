@@ -11,7 +11,7 @@ use qofrules::pipeline::{
     self, Data, Inputs, Loaded, PopulationStream, PracticeInputs, RunError, StreamStats,
 };
 use qofrules::population::{
-    read_csv, read_ndjson, stream_csv, stream_ndjson, Batch, Held, Source, StreamEnd,
+    read_csv, read_ndjson, stream_csv, stream_ndjson, Batch, Held, Pending, Source, StreamEnd,
 };
 use qofrules::synth::{generate, Selection, SynthOptions, SynthYear};
 use std::collections::{BTreeMap, HashMap};
@@ -32,7 +32,7 @@ impl PopulationStream for Files {
     fn stream<'h>(
         &self,
         held: &'h Held,
-        visit: &mut dyn FnMut(Batch<'h>),
+        visit: &mut dyn FnMut(Pending<'h>),
     ) -> Result<StreamEnd, RunError> {
         let r = match self {
             Files::Csv([a, b, c]) => stream_csv(

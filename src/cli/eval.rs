@@ -315,7 +315,7 @@ impl FileStream {
     fn go<'h>(
         &self,
         held: &'h qofrules::population::Held,
-        visit: &mut dyn FnMut(qofrules::population::Batch<'h>),
+        visit: &mut dyn FnMut(qofrules::population::Pending<'h>),
     ) -> Result<qofrules::population::StreamEnd, ExitCode> {
         use qofrules::population::PRACTICES_FILE;
         use qofrules::population::{stream_csv, stream_ndjson, EVENTS_FILE, PATIENTS_FILE};
@@ -411,7 +411,7 @@ impl pipeline::PopulationStream for FileStream {
     fn stream<'h>(
         &self,
         held: &'h qofrules::population::Held,
-        visit: &mut dyn FnMut(qofrules::population::Batch<'h>),
+        visit: &mut dyn FnMut(qofrules::population::Pending<'h>),
     ) -> Result<qofrules::population::StreamEnd, RunError> {
         self.go(held, visit).map_err(|code| self.printed(code))
     }

@@ -9,7 +9,8 @@
 use super::{period_diagnostic, read_practice_inputs, run, Data, Inputs, Loaded, Run, RunError};
 use crate::eval::{self, EventDates, StreamEval};
 use crate::model::Population;
-use crate::population::{Batch, Held, StreamEnd};
+use crate::population::{Batch, Held, Pending, StreamEnd};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A population the driver reads practice by practice.
 pub trait PopulationStream {
@@ -20,7 +21,7 @@ pub trait PopulationStream {
     fn stream<'h>(
         &self,
         held: &'h Held,
-        visit: &mut dyn FnMut(Batch<'h>),
+        visit: &mut dyn FnMut(Pending<'h>),
     ) -> Result<StreamEnd, RunError>;
 
     /// The whole population, read as a population held in memory is (every error reported at
@@ -61,7 +62,20 @@ impl<'p> Share<'p> {
         }
     }
 
-    /// Counts one practice; its patients are dropped on return.
+    /// Reads and counts one practice (its patients are dropped on return); a practice whose
+    /// rows have an error is noted in `failed`.
+    fn take(
+        &mut self,
+        p: Pending<'_>,
+        failed: &AtomicBool,
+        progress: &dyn crate::progress::Progress,
+    ) {
+        match p.read() {
+            Some(batch) => self.count(batch, progress),
+            None => failed.store(true, Ordering::SeqCst),
+        }
+    }
+
     fn count(&mut self, batch: Batch<'_>, progress: &dyn crate::progress::Progress) {
         for p in &batch.patients {
             self.dates.add(p);
@@ -84,9 +98,10 @@ impl<'p> Share<'p> {
     }
 }
 
-/// Streams `source` into `threads` evaluation threads: the calling thread reads, and hands
-/// each practice to the next free thread (a rendezvous: no practice waits in a queue), so at
-/// most one practice per thread and the one being read are held. One thread: read and
+/// Streams `source` into `threads` evaluation threads: the calling thread splits the files
+/// by practice, and hands each practice's rows to the next free thread (a rendezvous: no
+/// practice waits in a queue), which reads, checks and counts them, so at most one practice's
+/// patients per thread are held. One thread: read and
 /// evaluated in turn, one practice held. Returns the counts, the stream's end, and the
 /// practice ids in the order they came.
 fn stream_into<'p>(
@@ -98,9 +113,18 @@ fn stream_into<'p>(
 ) -> (Share<'p>, Result<StreamEnd, RunError>, Vec<String>) {
     let mut came = Vec::new();
     let mut share = Share::new(loaded);
+    let failed = AtomicBool::new(false);
+    let failed = &failed;
+    // A practice's rows with an error: the files are read whole, which reports it.
+    let end_of = |end: Result<StreamEnd, RunError>| match end {
+        Ok(StreamEnd::Done(_)) if failed.load(Ordering::SeqCst) => {
+            Ok(StreamEnd::Unstreamable("a practice's rows have errors".into()))
+        }
+        e => e,
+    };
     #[cfg(not(target_arch = "wasm32"))]
     if threads > 1 {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch<'_>>(0);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Pending<'_>>(0);
         let rx = std::sync::Mutex::new(rx);
         let (shares, end) = std::thread::scope(|s| {
             let handles: Vec<_> = (0..threads)
@@ -114,7 +138,7 @@ fn stream_into<'p>(
                                 Err(_) => break,
                             };
                             match next {
-                                Ok(batch) => mine.count(batch, progress),
+                                Ok(p) => mine.take(p, failed, progress),
                                 Err(_) => break,
                             }
                         }
@@ -122,10 +146,10 @@ fn stream_into<'p>(
                     })
                 })
                 .collect();
-            let end = source.stream(held, &mut |batch| {
-                came.push(batch.practice_id.clone());
+            let end = source.stream(held, &mut |p| {
+                came.push(p.practice_id().to_string());
                 // The threads only stop when the channel closes, after the stream.
-                let _ = tx.send(batch);
+                let _ = tx.send(p);
             });
             drop(tx);
             (crate::par::join_in_order(handles), end)
@@ -133,14 +157,14 @@ fn stream_into<'p>(
         for o in shares {
             share.absorb(o);
         }
-        return (share, end, came);
+        return (share, end_of(end), came);
     }
     let _ = threads;
-    let end = source.stream(held, &mut |batch| {
-        came.push(batch.practice_id.clone());
-        share.count(batch, progress);
+    let end = source.stream(held, &mut |p| {
+        came.push(p.practice_id().to_string());
+        share.take(p, failed, progress);
     });
-    (share, end, came)
+    (share, end_of(end), came)
 }
 
 /// Runs a scheme on a streamed population ([`super::run`] with [`Data::Stream`]).

@@ -26,6 +26,7 @@ use crate::date::Date;
 use crate::model::{Patient, Population, Practice};
 use std::io::{BufRead, BufReader, Read};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 /// The patients held at once by streamed batches: how many now, and the most at any time
 /// (batches may be evaluated on other threads, so the counts are atomic).
@@ -81,6 +82,76 @@ impl<'h> Batch<'h> {
 impl Drop for Batch<'_> {
     fn drop(&mut self) {
         self.held.release(self.counted);
+    }
+}
+
+/// One practice's rows, handed over by a streamed reader: read already (NDJSON), or still
+/// bytes (CSV: the practice's rows of `patients.csv` and `events.csv`), so that the reading
+/// itself, most of the work, happens on the thread that evaluates the practice.
+pub struct Pending<'h> {
+    inner: PendingRows<'h>,
+}
+
+enum PendingRows<'h> {
+    Read(Batch<'h>),
+    Csv {
+        practice_id: String,
+        patients: Vec<u8>,
+        events: Vec<u8>,
+        ctx: Arc<CsvCtx>,
+        held: &'h Held,
+    },
+}
+
+/// What reading a practice's CSV rows needs, shared by the threads.
+struct CsvCtx {
+    pindex: FxMap<String, usize>,
+    practices_name: String,
+    patients_name: String,
+    events_name: String,
+}
+
+impl<'h> Pending<'h> {
+    /// The practice id.
+    pub fn practice_id(&self) -> &str {
+        match &self.inner {
+            PendingRows::Read(b) => &b.practice_id,
+            PendingRows::Csv { practice_id, .. } => practice_id,
+        }
+    }
+
+    /// The practice's patients with their events, read and checked as the whole-file readers
+    /// do; `None` when a row has an error (the files are then read whole, which reports it).
+    pub fn read(self) -> Option<Batch<'h>> {
+        let (practice_id, pchunk, echunk, ctx, held) = match self.inner {
+            PendingRows::Read(b) => return Some(b),
+            PendingRows::Csv { practice_id, patients, events, ctx, held } => {
+                (practice_id, patients, events, ctx, held)
+            }
+        };
+        let mut errors = DataErrors::default();
+        let src = Source::new(&ctx.patients_name, &pchunk);
+        let read = read::read_patients(&src, Some(&ctx.pindex), &ctx.practices_name, &mut errors);
+        let (patients, index, rejected) = read.filter(|_| errors.is_empty())?;
+        let mut batch = Batch::new(practice_id, patients, held);
+        let args = EventsArgs {
+            index: &index,
+            rejected: &rejected,
+            usable: true,
+            patients_file: &ctx.patients_name,
+            threads: 1,
+            min_parallel: usize::MAX,
+            block: 0,
+        };
+        let src = Source::new(&ctx.events_name, &echunk);
+        let mut patients = std::mem::take(&mut batch.patients);
+        let r = read::read_events(EventsInput::Bytes(&src), &mut patients, &args, &mut errors);
+        batch.patients = patients;
+        if r.is_err() || !errors.is_empty() {
+            return None;
+        }
+        sort_events(&mut batch.patients);
+        Some(batch)
     }
 }
 
@@ -170,7 +241,8 @@ fn may_repeat(mut hashes: Vec<u64>) -> bool {
 
 /// Streams a CSV population practice by practice into `visit` (see the module's text): each
 /// practice's rows of `patients.csv`, then the events of its patients, which follow in
-/// `events.csv`. The outer error is a failure to read a stream.
+/// `events.csv`, handed over as bytes ([`Pending::read`] reads them). This thread only splits
+/// lines and looks at ids. The outer error is a failure to read a stream.
 pub fn stream_csv<'h>(
     practices: Source<'_>,
     patients_name: &str,
@@ -178,14 +250,19 @@ pub fn stream_csv<'h>(
     events_name: &str,
     events: &mut dyn Read,
     held: &'h Held,
-    visit: &mut dyn FnMut(Batch<'h>),
+    visit: &mut dyn FnMut(Pending<'h>),
 ) -> std::io::Result<StreamEnd> {
     let mut errors = DataErrors::default();
     let list = read::read_practices(&practices, &mut errors);
     if !errors.is_empty() {
         return unstreamable("practices.csv has errors");
     }
-    let pindex = practice_index(&list);
+    let ctx = Arc::new(CsvCtx {
+        pindex: practice_index(&list),
+        practices_name: practices.name.to_string(),
+        patients_name: patients_name.to_string(),
+        events_name: events_name.to_string(),
+    });
     let mut plines = Lines::new(patients);
     let mut elines = Lines::new(events);
     let (mut pheader, mut eheader) = (Vec::new(), Vec::new());
@@ -196,18 +273,18 @@ pub fn stream_csv<'h>(
     {
         return unstreamable("a header is missing or quoted");
     }
-    let (Some(pcol), Some(ecol)) =
-        (column(&pheader, "practice_id"), column(&eheader, "patient_id"))
-    else {
+    let (Some(pcol), Some(idcol), Some(ecol)) = (
+        column(&pheader, "practice_id"),
+        column(&pheader, "patient_id"),
+        column(&eheader, "patient_id"),
+    ) else {
         return unstreamable("a header lacks its id column");
     };
     let mut st = CsvState {
-        practices: &practices,
-        pindex: &pindex,
-        patients_name,
-        events_name,
+        ctx,
         elines,
         eheader,
+        idcol,
         ecol,
         pending: None,
         hashes: Vec::new(),
@@ -233,8 +310,8 @@ pub fn stream_csv<'h>(
         let pid = field(&line, pcol);
         if let Some(pid) = pid.filter(|p| current.as_deref() != Some(*p)) {
             if let Some(cur) = current.take() {
-                if !st.practice(cur, &chunk, held, visit)? {
-                    return unstreamable("a practice's rows have errors or are not grouped");
+                if !st.practice(cur, &chunk, pheader.len(), held, visit)? {
+                    return unstreamable("events.csv has a quoted field or a long line");
                 }
                 chunk.truncate(pheader.len());
             }
@@ -247,8 +324,8 @@ pub fn stream_csv<'h>(
         push_line(&mut chunk, &line);
     }
     if let Some(cur) = current.take() {
-        if !st.practice(cur, &chunk, held, visit)? {
-            return unstreamable("a practice's rows have errors or are not grouped");
+        if !st.practice(cur, &chunk, pheader.len(), held, visit)? {
+            return unstreamable("events.csv has a quoted field or a long line");
         }
     }
     // Events left over belong to no practice read, or to one read earlier.
@@ -272,13 +349,12 @@ pub fn stream_csv<'h>(
 }
 
 /// What [`stream_csv`] carries from practice to practice.
-struct CsvState<'a, 'r> {
-    practices: &'a Source<'a>,
-    pindex: &'a FxMap<String, usize>,
-    patients_name: &'a str,
-    events_name: &'a str,
+struct CsvState<'r> {
+    ctx: Arc<CsvCtx>,
     elines: Lines<'r>,
     eheader: Vec<u8>,
+    /// The `patient_id` columns of `patients.csv` and `events.csv`.
+    idcol: usize,
     ecol: usize,
     /// An event line read that belongs to a later practice.
     pending: Option<Vec<u8>>,
@@ -286,26 +362,28 @@ struct CsvState<'a, 'r> {
     line: Vec<u8>,
 }
 
-impl CsvState<'_, '_> {
-    /// Reads one practice's rows (`chunk`: the header and its rows of `patients.csv`) and the
-    /// events that follow for its patients, and hands them over. False when they have errors
-    /// or a quoted field.
+impl CsvState<'_> {
+    /// Takes the events that follow for one practice's patients (`chunk`: the header and the
+    /// practice's rows of `patients.csv`, whose header is `header` bytes long) and hands both
+    /// over. An event belongs when its patient id's hash is one of the practice's (a stray
+    /// event whose hash happens to match is then an unknown patient to the reader, and the
+    /// files are read whole). False on a quoted field or an overlong line.
     fn practice<'h>(
         &mut self,
         practice_id: Vec<u8>,
         chunk: &[u8],
+        header: usize,
         held: &'h Held,
-        visit: &mut dyn FnMut(Batch<'h>),
+        visit: &mut dyn FnMut(Pending<'h>),
     ) -> std::io::Result<bool> {
-        let mut errors = DataErrors::default();
-        let src = Source::new(self.patients_name, chunk);
-        let read = read::read_patients(&src, Some(self.pindex), self.practices.name, &mut errors);
-        let Some((patients, index, rejected)) = read.filter(|_| errors.is_empty()) else {
-            return Ok(false);
-        };
-        self.hashes.extend(patients.iter().map(|p| hash_id(p.patient_id.as_bytes())));
-        let id = String::from_utf8_lossy(&practice_id).into_owned();
-        let mut batch = Batch::new(id, patients, held);
+        let mut ids: FxMap<u64, ()> = FxMap::default();
+        for line in chunk[header..].split_inclusive(|&b| b == b'\n') {
+            if let Some(id) = field(line, self.idcol) {
+                let h = hash_id(id);
+                ids.insert(h, ());
+                self.hashes.push(h);
+            }
+        }
         let mut echunk = self.eheader.clone();
         loop {
             let line = match self.pending.take() {
@@ -323,29 +401,22 @@ impl CsvState<'_, '_> {
                 return Ok(false);
             }
             match field(&line, self.ecol) {
-                Some(pid) if index.get(&batch.patients, pid).is_none() => {
+                Some(pid) if !ids.contains_key(&hash_id(pid)) => {
                     self.pending = Some(line);
                     break;
                 }
                 _ => push_line(&mut echunk, &line),
             }
         }
-        let args = EventsArgs {
-            index: &index,
-            rejected: &rejected,
-            usable: true,
-            patients_file: self.patients_name,
-            threads: 1,
-            min_parallel: usize::MAX,
-            block: 0,
-        };
-        let src = Source::new(self.events_name, &echunk);
-        read::read_events(EventsInput::Bytes(&src), &mut batch.patients, &args, &mut errors)?;
-        if !errors.is_empty() {
-            return Ok(false);
-        }
-        sort_events(&mut batch.patients);
-        visit(batch);
+        visit(Pending {
+            inner: PendingRows::Csv {
+                practice_id: String::from_utf8_lossy(&practice_id).into_owned(),
+                patients: chunk.to_vec(),
+                events: echunk,
+                ctx: self.ctx.clone(),
+                held,
+            },
+        });
         Ok(true)
     }
 }
@@ -358,7 +429,7 @@ pub fn stream_ndjson<'h>(
     patients_name: &str,
     patients: &mut dyn Read,
     held: &'h Held,
-    visit: &mut dyn FnMut(Batch<'h>),
+    visit: &mut dyn FnMut(Pending<'h>),
 ) -> std::io::Result<StreamEnd> {
     let mut errors = DataErrors::default();
     let (mut list, pindex) = match &practices {
@@ -384,7 +455,7 @@ pub fn stream_ndjson<'h>(
         hashes.extend(group.iter().map(|p| hash_id(p.patient_id.as_bytes())));
         let mut batch = Batch::new(id, group, held);
         sort_events(&mut batch.patients);
-        visit(batch);
+        visit(Pending { inner: PendingRows::Read(batch) });
     };
     loop {
         match lines.next(&mut line)? {
