@@ -44,7 +44,7 @@ fn expected(prog: &Program, ev: &Evaluation) -> Vec<String> {
                 .iter()
                 .position(|r| r.id == ind.group)
                 .map_or(String::new(), |r| t.registers[r].to_string());
-            let c = &t.indicators[i];
+            let c = t.indicator(i);
             let per_cat = |per_adj: &[u32]| -> Vec<String> {
                 cats.iter()
                     .map(|k| {
@@ -74,18 +74,18 @@ fn expected(prog: &Program, ev: &Evaluation) -> Vec<String> {
                 Kind::Fraction => {
                     row(
                         &ind.id,
-                        c.tally.denominator,
-                        c.tally.numerator,
-                        c.tally.pcas,
-                        per_cat(&c.pcas_by_adjustment),
+                        c.tally().denominator,
+                        c.tally().numerator,
+                        c.tally().pcas,
+                        per_cat(c.pcas_by_adjustment()),
                     );
                     for (s, st) in ind.strata.iter().enumerate() {
                         row(
                             &stratum_pay_id(&ind.id, &st.id),
-                            c.strata[s].denominator,
-                            c.strata[s].numerator,
-                            c.strata[s].pcas,
-                            per_cat(&c.strata_pcas_by_adjustment[s]),
+                            c.stratum(s).denominator,
+                            c.stratum(s).numerator,
+                            c.stratum(s).pcas,
+                            per_cat(c.stratum_pcas(s)),
                         );
                     }
                 }
@@ -228,14 +228,14 @@ fn sql_counts_equal_the_engine_on_every_shipped_scheme() {
     let numerators: u32 = cases
         .iter()
         .flat_map(|c| c.ev.practices.iter())
-        .flat_map(|t| t.indicators.iter())
-        .map(|i| i.tally.numerator)
+        .flat_map(|t| t.indicators())
+        .map(|i| i.tally().numerator)
         .sum();
     let pcas: u32 = cases
         .iter()
         .flat_map(|c| c.ev.practices.iter())
-        .flat_map(|t| t.indicators.iter())
-        .map(|i| i.tally.pcas)
+        .flat_map(|t| t.indicators())
+        .map(|i| i.tally().pcas)
         .sum();
     assert!(numerators > 1000 && pcas > 10, "numerators {numerators}, pcas {pcas}");
     run_dialect(&python, Dialect::DuckDb, &cases, dir.path());

@@ -35,7 +35,9 @@ fn qof_2019_20_on_dudley_is_national_like() {
             continue;
         }
         fractions += 1;
-        let total: Tally = merge_tallies(ev.practices.iter().map(|p| &p.indicators[i].tally));
+        let total: Tally = merge_tallies(
+            ev.practices.iter().map(|p| p.indicator(i).tally()).collect::<Vec<_>>().iter(),
+        );
         let eligible = total.denominator + total.pcas;
         let achievement = pct(total.numerator, total.denominator);
         let pca_rate = pct(total.pcas, eligible);
@@ -43,7 +45,7 @@ fn qof_2019_20_on_dudley_is_national_like() {
         let rates: Vec<f64> = ev
             .practices
             .iter()
-            .map(|p| p.indicators[i].tally)
+            .map(|p| p.indicator(i).tally())
             .filter(|t| t.denominator >= 10)
             .map(|t| pct(t.numerator, t.denominator))
             .collect();
@@ -86,7 +88,7 @@ fn qof_2019_20_on_dudley_is_national_like() {
     // Frailty strata: both diabetes HbA1c indicators have patients.
     for id in ["DM020", "DM021"] {
         let i = prog.indicators.iter().position(|x| x.id == id).unwrap();
-        let d: u32 = ev.practices.iter().map(|p| p.indicators[i].tally.denominator).sum();
+        let d: u32 = ev.practices.iter().map(|p| p.indicator(i).tally().denominator).sum();
         if d == 0 {
             problems.push(format!("{id}: empty denominator (frailty stratum)"));
         }

@@ -71,7 +71,7 @@ fn every_shipped_scheme_pays_every_practice_of_a_generated_ccg() {
                 continue;
             }
             let (den, num) = run.evaluation.practices.iter().fold((0, 0), |(d, n), p| {
-                (d + p.indicators[i].tally.denominator, n + p.indicators[i].tally.numerator)
+                (d + p.indicator(i).tally().denominator, n + p.indicator(i).tally().numerator)
             });
             if den > 0 && num == 0 {
                 problems.push(format!(

@@ -276,6 +276,151 @@ fn ndjson(path: &Path) -> Result<Result<Population, qofrules::population::DataEr
     read_ndjson_stream(practices, &pname, &mut patients).map_err(cannot)
 }
 
+/// A population folder or NDJSON file streamed through the driver ([`Data::Stream`]): the
+/// CLI only opens the files and hands their readers to the core's streamed readers. A
+/// problem already printed (an unreadable file: exit 2; errors in the data, reported by the
+/// whole reading: exit 1) is kept in `exit` and the driver is given an empty error.
+pub struct FileStream {
+    path: PathBuf,
+    exit: std::cell::Cell<Option<ExitCode>>,
+}
+
+impl FileStream {
+    pub fn new(path: &Path) -> FileStream {
+        FileStream { path: path.to_path_buf(), exit: std::cell::Cell::new(None) }
+    }
+
+    /// The exit code of a problem already printed, if there was one.
+    pub fn exit(&self) -> Option<ExitCode> {
+        self.exit.get()
+    }
+
+    fn printed(&self, code: ExitCode) -> RunError {
+        self.exit.set(Some(code));
+        RunError { diagnostics: Vec::new() }
+    }
+
+    /// The NDJSON file of the population, if it is one (a file, or a folder with
+    /// `patients.ndjson` and no `patients.csv`).
+    fn ndjson(&self) -> Option<PathBuf> {
+        use qofrules::population::{NDJSON_FILE, PATIENTS_FILE};
+        let p = &self.path;
+        if !p.is_dir() {
+            return Some(p.clone());
+        }
+        (p.join(NDJSON_FILE).exists() && !p.join(PATIENTS_FILE).exists())
+            .then(|| p.join(NDJSON_FILE))
+    }
+
+    fn go<'h>(
+        &self,
+        held: &'h qofrules::population::Held,
+        visit: &mut dyn FnMut(qofrules::population::Pending<'h>),
+    ) -> Result<qofrules::population::StreamEnd, ExitCode> {
+        use qofrules::population::PRACTICES_FILE;
+        use qofrules::population::{stream_csv, stream_ndjson, EVENTS_FILE, PATIENTS_FILE};
+        let cannot = |shown: &str| {
+            let shown = shown.to_string();
+            move |e: std::io::Error| {
+                eprintln!("error: cannot read `{shown}`: {e}");
+                ExitCode::from(2)
+            }
+        };
+        if let Some(path) = self.ndjson() {
+            let pname = path.display().to_string();
+            let practices_path = path.with_file_name(PRACTICES_FILE);
+            let practices =
+                if practices_path.exists() { Some(read(&practices_path)?) } else { None };
+            let name = practices_path.display().to_string();
+            let practices = practices.as_deref().map(|data| Source::new(&name, data));
+            let mut patients = super::output::open(&path).map_err(cannot(&pname))?;
+            return stream_ndjson(practices, &pname, &mut patients, held, visit)
+                .map_err(cannot(&pname));
+        }
+        let names = [PRACTICES_FILE, PATIENTS_FILE, EVENTS_FILE].map(|f| self.path.join(f));
+        let shown = names.clone().map(|n| n.display().to_string());
+        let practices = read(&names[0])?;
+        let mut patients = super::output::open(&names[1]).map_err(cannot(&shown[1]))?;
+        let mut events = super::output::open(&names[2]).map_err(cannot(&shown[2]))?;
+        // Which file failed is not told apart: both are named in the message.
+        stream_csv(
+            Source::new(&shown[0], &practices),
+            &shown[1],
+            &mut patients,
+            &shown[2],
+            &mut events,
+            held,
+            visit,
+        )
+        .map_err(|e| {
+            eprintln!("error: cannot read `{}` or `{}`: {e}", shown[1], shown[2]);
+            ExitCode::from(2)
+        })
+    }
+}
+
+impl FileStream {
+    /// Reads only patient `id`'s rows (`explain`), telling `on_date` every event's date.
+    pub fn find_patient(
+        &self,
+        id: &str,
+        on_date: &mut dyn FnMut(qofrules::date::Date),
+    ) -> Result<qofrules::population::Found, ExitCode> {
+        use qofrules::population::{find_patient_csv, find_patient_ndjson};
+        use qofrules::population::{EVENTS_FILE, PATIENTS_FILE, PRACTICES_FILE};
+        let cannot = |shown: &str| {
+            let shown = shown.to_string();
+            move |e: std::io::Error| {
+                eprintln!("error: cannot read `{shown}`: {e}");
+                ExitCode::from(2)
+            }
+        };
+        if let Some(path) = self.ndjson() {
+            let pname = path.display().to_string();
+            let practices_path = path.with_file_name(PRACTICES_FILE);
+            let practices =
+                if practices_path.exists() { Some(read(&practices_path)?) } else { None };
+            let name = practices_path.display().to_string();
+            let practices = practices.as_deref().map(|data| Source::new(&name, data));
+            let mut patients = super::output::open(&path).map_err(cannot(&pname))?;
+            return find_patient_ndjson(practices, &pname, &mut patients, id, on_date)
+                .map_err(cannot(&pname));
+        }
+        let names = [PRACTICES_FILE, PATIENTS_FILE, EVENTS_FILE].map(|f| self.path.join(f));
+        let shown = names.clone().map(|n| n.display().to_string());
+        let practices = read(&names[0])?;
+        let mut patients = super::output::open(&names[1]).map_err(cannot(&shown[1]))?;
+        let mut events = super::output::open(&names[2]).map_err(cannot(&shown[2]))?;
+        find_patient_csv(
+            Source::new(&shown[0], &practices),
+            &shown[1],
+            &mut patients,
+            &shown[2],
+            &mut events,
+            id,
+            on_date,
+        )
+        .map_err(|e| {
+            eprintln!("error: cannot read `{}` or `{}`: {e}", shown[1], shown[2]);
+            ExitCode::from(2)
+        })
+    }
+}
+
+impl pipeline::PopulationStream for FileStream {
+    fn stream<'h>(
+        &self,
+        held: &'h qofrules::population::Held,
+        visit: &mut dyn FnMut(qofrules::population::Pending<'h>),
+    ) -> Result<qofrules::population::StreamEnd, RunError> {
+        self.go(held, visit).map_err(|code| self.printed(code))
+    }
+
+    fn whole(&self) -> Result<Population, RunError> {
+        read_population(&self.path).map_err(|code| self.printed(code))
+    }
+}
+
 /// Writes `text` to `path` (never over an input, never a partial file), or to standard
 /// output: [`super::output::write_output`].
 pub fn write_output(path: Option<&Path>, text: &str) -> Result<(), ExitCode> {
@@ -327,19 +472,26 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
         args.prevalence.as_deref(),
         args.structure.as_deref(),
     )?;
-    let pop = match counts {
-        Some(_) => None,
-        None => {
+    // A population folder or file is streamed practice by practice; the embedded default
+    // population is in memory already.
+    let stream = match (&counts, args.population.as_deref()) {
+        (None, Some(path)) => Some(FileStream::new(path)),
+        _ => None,
+    };
+    let pop = match (&counts, &stream) {
+        (None, None) => {
             let reading = super::progress::Spinner::new(args.quiet, "reading the population");
-            let pop = load_population(args.population.as_deref(), scheme);
+            let pop = load_population(None, scheme);
             drop(reading);
             Some(pop?)
         }
+        _ => None,
     };
-    let data = match (counts.as_ref().and_then(CountsFiles::counts), &pop) {
-        (Some(c), _) => Data::Counts(c),
-        (None, Some(pop)) => Data::Population(pop),
-        (None, None) => return Err(ExitCode::from(2)),
+    let data = match (counts.as_ref().and_then(CountsFiles::counts), &pop, &stream) {
+        (Some(c), _, _) => Data::Counts(c),
+        (None, Some(pop), _) => Data::Population(pop),
+        (None, None, Some(s)) => Data::Stream(s),
+        (None, None, None) => return Err(ExitCode::from(2)),
     };
     let bar = super::progress::Bar::new(args.quiet);
     let inputs = Inputs {
@@ -349,7 +501,8 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
         threads: 0,
         progress: &bar,
     };
-    let run = pipeline::run(&loaded, &inputs).map_err(fail)?;
+    let run = pipeline::run(&loaded, &inputs)
+        .map_err(|e| stream.as_ref().and_then(FileStream::exit).unwrap_or_else(|| fail(e)))?;
     // The process ends soon after: leave the population's memory to the OS rather than
     // freeing millions of event vectors one by one (0.1 s per million patients).
     std::mem::forget(pop);

@@ -1,8 +1,9 @@
 //! `qofrules explain SCHEME --patient ID [--population DIR] [--indicator ID] [--format text|json]`:
 //! why one patient did or did not count, indicator by indicator.
 
-use super::eval::{fail, load_population, load_scheme, warn, write_output};
+use super::eval::{fail, load_population, load_scheme, warn, write_output, FileStream};
 use qofrules::pipeline::{self, ExplainOutput, PatientSummary};
+use qofrules::population::Found;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -41,9 +42,32 @@ pub fn run(args: ExplainArgs) -> ExitCode {
 
 fn go(args: &ExplainArgs) -> Result<(), ExitCode> {
     let loaded = load_scheme(&args.scheme)?;
-    let pop = load_population(args.population.as_deref(), &loaded.scheme)?;
-    let ex =
-        pipeline::explain(&loaded, &pop, &args.patient, args.indicator.as_deref()).map_err(fail)?;
+    let scheme = &loaded.scheme;
+    let indicator = args.indicator.as_deref();
+    // A population folder or file: only the patient's rows are read (every event's date is
+    // counted on the way, for the period warning); files that cannot be read that way (an
+    // error in the patient's rows, a quoted field) are read whole.
+    let mut dates = qofrules::eval::EventDates::new(scheme.period_start, scheme.period_end);
+    let found = match args.population.as_deref() {
+        Some(path) => {
+            let stream = FileStream::new(path);
+            match stream.find_patient(&args.patient, &mut |d| dates.add_date(d))? {
+                Found::Patient(pop) => Some(pop),
+                Found::Unreadable => None,
+            }
+        }
+        None => None,
+    };
+    let streamed = found.is_some();
+    let pop = match found {
+        Some(pop) => pop,
+        None => load_population(args.population.as_deref(), scheme)?,
+    };
+    let ex = match streamed {
+        true => pipeline::explain_streamed(&loaded, &pop, &dates, &args.patient, indicator),
+        false => pipeline::explain(&loaded, &pop, &args.patient, indicator),
+    }
+    .map_err(fail)?;
     warn(&ex.warnings);
     let text = match args.format {
         Format::Text => {

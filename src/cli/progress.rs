@@ -55,9 +55,14 @@ impl qofrules::progress::Progress for Bar {
         if !self.on {
             return;
         }
-        let template =
-            format!("{{msg}} [{{bar:30}}] {{human_pos}}/{{human_len}} {unit} ({{eta}} left)");
-        let mut bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        // A total of 0 is unknown (a streamed population): a count without a bar.
+        let template = if total == 0 {
+            format!("{{spinner}} {{msg}} {{human_pos}} {unit} ({{elapsed}})")
+        } else {
+            format!("{{msg}} [{{bar:30}}] {{human_pos}}/{{human_len}} {unit} ({{eta}} left)")
+        };
+        let len = (total > 0).then_some(total);
+        let mut bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr());
         if let Ok(style) = ProgressStyle::with_template(&template) {
             bar = bar.with_style(style.progress_chars("=> "));
         }

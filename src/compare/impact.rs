@@ -450,7 +450,7 @@ fn differing_counts(
         let Some(&ib) = idx_b.get(ind.id.as_str()) else { continue };
         for t in &ea.practices {
             let tb = prac_b.get(t.practice_id.as_str()).map(|&k| &eb.practices[k]);
-            let same = tb.is_some_and(|tb| tb.indicators[ib].tally == t.indicators[ia].tally);
+            let same = tb.is_some_and(|tb| tb.indicator(ib).tally() == t.indicator(ia).tally());
             if !same {
                 out.insert(ind.id.clone());
                 break;

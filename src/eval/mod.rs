@@ -36,17 +36,6 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, c: Class) {
-        match c {
-            Class::Excluded => {}
-            Class::Adjusted(_) => self.pcas += 1,
-            Class::Denominator => self.denominator += 1,
-            Class::Numerator => {
-                self.denominator += 1;
-                self.numerator += 1;
-            }
-        }
-    }
     fn merge(&mut self, o: &Tally) {
         self.denominator += o.denominator;
         self.numerator += o.numerator;
@@ -54,22 +43,94 @@ impl Tally {
     }
 }
 
-/// One indicator's counts at one practice.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct IndicatorCounts {
-    pub tally: Tally,
-    /// Adjusted patients per adjustment (in written order).
-    pub pcas_by_adjustment: Vec<u32>,
-    /// Per payment stratum.
-    pub strata: Vec<Tally>,
-    /// Per payment stratum, adjusted patients per adjustment.
-    pub strata_pcas_by_adjustment: Vec<Vec<u32>>,
-    /// Per reporting dimension of the indicator, per class.
-    pub reports: Vec<Vec<Tally>>,
+/// Where each indicator's counts sit in a [`PracticeTally`]'s one vector of counts: made once
+/// per program and shared by every practice, so a practice's counts are one allocation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TallyLayout {
+    indicators: Vec<IndicatorLayout>,
+    len: usize,
 }
 
-/// One practice's counts.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct IndicatorLayout {
+    /// The indicator's first count; then, in order: its tally (denominator, numerator, PCAs),
+    /// PCAs per adjustment, a tally per stratum, PCAs per adjustment per stratum, and a tally
+    /// per class of each reporting dimension.
+    start: usize,
+    adjustments: usize,
+    strata: usize,
+    /// Classes per reporting dimension.
+    classes: Vec<usize>,
+    end: usize,
+}
+
+impl TallyLayout {
+    /// The layout of `prog`'s counts.
+    pub fn new(prog: &Program) -> TallyLayout {
+        let mut at = 0;
+        let indicators = prog
+            .indicators
+            .iter()
+            .map(|i| {
+                let (adjustments, strata) = (i.adjustments.len(), i.strata.len());
+                let classes: Vec<usize> =
+                    i.reports.iter().map(|&r| prog.reports[r as usize].classes.len()).collect();
+                let start = at;
+                at += 3 + adjustments + 3 * strata + strata * adjustments;
+                at += 3 * classes.iter().sum::<usize>();
+                IndicatorLayout { start, adjustments, strata, classes, end: at }
+            })
+            .collect();
+        TallyLayout { indicators, len: at }
+    }
+}
+
+/// One indicator's counts at one practice (a view into the practice's counts).
+#[derive(Clone, Copy, Debug)]
+pub struct IndicatorCounts<'a> {
+    counts: &'a [u32],
+    layout: &'a IndicatorLayout,
+}
+
+fn tally_at(c: &[u32], at: usize) -> Tally {
+    Tally { denominator: c[at], numerator: c[at + 1], pcas: c[at + 2] }
+}
+
+impl<'a> IndicatorCounts<'a> {
+    /// Denominator, numerator and PCAs.
+    pub fn tally(&self) -> Tally {
+        tally_at(self.counts, 0)
+    }
+
+    /// Adjusted patients per adjustment (in written order).
+    pub fn pcas_by_adjustment(&self) -> &'a [u32] {
+        &self.counts[3..3 + self.layout.adjustments]
+    }
+
+    /// Payment stratum `s`'s tally.
+    pub fn stratum(&self, s: usize) -> Tally {
+        tally_at(self.counts, 3 + self.layout.adjustments + 3 * s)
+    }
+
+    /// Payment stratum `s`'s adjusted patients per adjustment.
+    pub fn stratum_pcas(&self, s: usize) -> &'a [u32] {
+        let n = self.layout.adjustments;
+        let at = 3 + n + 3 * self.layout.strata + s * n;
+        &self.counts[at..at + n]
+    }
+
+    /// Reporting dimension `d`'s tally per class.
+    pub fn report(&self, d: usize) -> Vec<Tally> {
+        let l = self.layout;
+        let mut at = 3 + l.adjustments + 3 * l.strata + l.strata * l.adjustments;
+        at += 3 * l.classes[..d].iter().sum::<usize>();
+        (0..l.classes[d]).map(|k| tally_at(self.counts, at + 3 * k)).collect()
+    }
+}
+
+/// One practice's counts: ids, list sizes and registers, and every indicator's counts in one
+/// vector laid out by a [`TallyLayout`] shared by all practices.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PracticeTally {
     pub practice_id: String,
     pub network_id: String,
@@ -79,40 +140,53 @@ pub struct PracticeTally {
     pub list_sizes: Vec<u32>,
     /// Per register.
     pub registers: Vec<u32>,
-    /// Per indicator.
-    pub indicators: Vec<IndicatorCounts>,
+    /// Every indicator's counts, as `layout` places them.
+    counts: Vec<u32>,
+    layout: std::sync::Arc<TallyLayout>,
 }
 
 impl PracticeTally {
-    fn new(prog: &Program, practice_id: &str, network_id: &str) -> Self {
+    fn new(
+        prog: &Program,
+        layout: &std::sync::Arc<TallyLayout>,
+        practice_id: &str,
+        network_id: &str,
+    ) -> Self {
         PracticeTally {
             practice_id: practice_id.to_string(),
             network_id: network_id.to_string(),
             patients: 0,
             list_sizes: vec![0; prog.list_types.len()],
             registers: vec![0; prog.registers.len()],
-            indicators: prog
-                .indicators
-                .iter()
-                .map(|i| IndicatorCounts {
-                    tally: Tally::default(),
-                    pcas_by_adjustment: vec![0; i.adjustments.len()],
-                    strata: vec![Tally::default(); i.strata.len()],
-                    strata_pcas_by_adjustment: vec![vec![0; i.adjustments.len()]; i.strata.len()],
-                    reports: i
-                        .reports
-                        .iter()
-                        .map(|&r| vec![Tally::default(); prog.reports[r as usize].classes.len()])
-                        .collect(),
-                })
-                .collect(),
+            counts: vec![0; layout.len],
+            layout: layout.clone(),
         }
+    }
+
+    /// Every indicator's counts, in program order.
+    pub fn indicators(&self) -> impl Iterator<Item = IndicatorCounts<'_>> {
+        (0..self.layout.indicators.len()).map(|i| self.indicator(i))
+    }
+
+    /// Indicator `i`'s counts.
+    pub fn indicator(&self, i: usize) -> IndicatorCounts<'_> {
+        let layout = &self.layout.indicators[i];
+        IndicatorCounts { counts: &self.counts[layout.start..layout.end], layout }
+    }
+
+    /// The bytes this practice's counts take: the struct and what it allocates (ids, list
+    /// sizes, registers, the counts), counted, not measured.
+    pub fn size_bytes(&self) -> usize {
+        std::mem::size_of::<PracticeTally>()
+            + self.practice_id.capacity()
+            + self.network_id.capacity()
+            + 4 * (self.list_sizes.capacity() + self.registers.capacity() + self.counts.capacity())
     }
 }
 
 /// Counts for every practice of a population, in the population's practice order (practices
 /// that only patients mention follow, in order of first mention).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Evaluation {
     pub practices: Vec<PracticeTally>,
 }
@@ -180,25 +254,46 @@ fn evaluate_practice(e: &mut Engine<'_>, t: &mut PracticeTally, patients: &[&Pat
 /// Classifies the loaded patient for fraction indicator `i` and counts the outcome.
 #[inline]
 fn count_indicator(e: &mut Engine<'_>, t: &mut PracticeTally, i: usize) {
-    let c = e.classify(i);
-    if c.class == Class::Excluded {
+    let c_class = e.classify(i);
+    if c_class.class == Class::Excluded {
         return;
     }
-    let counts = &mut t.indicators[i];
-    counts.tally.add(c.class);
-    if let Some(s) = c.stratum {
-        counts.strata[s as usize].add(c.class);
-        if let Class::Adjusted(k) = c.class {
-            counts.strata_pcas_by_adjustment[s as usize][k as usize] += 1;
+    let prog = e.prog;
+    let l = &t.layout.indicators[i];
+    let (n, strata) = (l.adjustments, l.strata);
+    let c = &mut t.counts[l.start..l.end];
+    let class = c_class.class;
+    add_class(&mut c[0..3], class);
+    if let Some(s) = c_class.stratum {
+        let s = s as usize;
+        add_class(&mut c[3 + n + 3 * s..3 + n + 3 * s + 3], class);
+        if let Class::Adjusted(k) = class {
+            c[3 + n + 3 * strata + s * n + k as usize] += 1;
         }
     }
-    if let Class::Adjusted(k) = c.class {
-        counts.pcas_by_adjustment[k as usize] += 1;
+    if let Class::Adjusted(k) = class {
+        c[3 + k as usize] += 1;
     }
-    let prog = e.prog;
+    let mut at = 3 + n + 3 * strata + strata * n;
     for (d, &r) in prog.indicators[i].reports.iter().enumerate() {
         if let Some(cl) = e.report_class(r) {
-            t.indicators[i].reports[d][cl as usize].add(c.class);
+            let k = at + 3 * cl as usize;
+            add_class(&mut c[k..k + 3], class);
+        }
+        at += 3 * l.classes[d];
+    }
+}
+
+/// Counts a class into a tally's three counts (denominator, numerator, PCAs).
+#[inline]
+fn add_class(t: &mut [u32], c: Class) {
+    match c {
+        Class::Excluded => {}
+        Class::Adjusted(_) => t[2] += 1,
+        Class::Denominator => t[0] += 1,
+        Class::Numerator => {
+            t[0] += 1;
+            t[1] += 1;
         }
     }
 }
@@ -278,11 +373,12 @@ fn evaluate_split(
         buckets[k].push(p);
         last = Some((p.practice_id.as_str(), k));
     }
+    let layout = std::sync::Arc::new(TallyLayout::new(prog));
     let run = |range: std::ops::Range<usize>| -> Vec<PracticeTally> {
         let mut e = Engine::new(prog);
         range
             .map(|k| {
-                let mut t = PracticeTally::new(prog, ids[k].0, ids[k].1);
+                let mut t = PracticeTally::new(prog, &layout, ids[k].0, ids[k].1);
                 evaluate_practice(&mut e, &mut t, &buckets[k]);
                 progress.advance(buckets[k].len() as u64);
                 t
@@ -318,6 +414,94 @@ fn evaluate_split(
     #[cfg(target_arch = "wasm32")]
     {
         Evaluation { practices: ranges.into_iter().flat_map(run).collect() }
+    }
+}
+
+/// Evaluates a population handed over practice by practice ([`StreamEval::practice`]), each
+/// practice's patients dropped once counted, and assembles the [`Evaluation`] that
+/// [`evaluate`] gives for the same patients held whole ([`StreamEval::finish`]): what it keeps
+/// between practices is their counts only.
+pub struct StreamEval<'p> {
+    engine: Engine<'p>,
+    layout: std::sync::Arc<TallyLayout>,
+    /// Counts by practice, in the order practices came.
+    tallies: Vec<PracticeTally>,
+    /// Where each practice id's counts are in `tallies`.
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl<'p> StreamEval<'p> {
+    pub fn new(prog: &'p Program) -> Self {
+        StreamEval {
+            engine: Engine::new(prog),
+            layout: std::sync::Arc::new(TallyLayout::new(prog)),
+            tallies: Vec::new(),
+            index: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Counts `patients`, all of practice `practice_id`. A practice may come more than once
+    /// (its counts add up), though streams give each once.
+    pub fn practice(&mut self, practice_id: &str, patients: &[Patient]) {
+        let prog = self.engine.prog;
+        let k = match self.index.get(practice_id) {
+            Some(&k) => k,
+            None => {
+                self.tallies.push(PracticeTally::new(prog, &self.layout, practice_id, ""));
+                self.index.insert(practice_id.to_string(), self.tallies.len() - 1);
+                self.tallies.len() - 1
+            }
+        };
+        let refs: Vec<&Patient> = patients.iter().collect();
+        evaluate_practice(&mut self.engine, &mut self.tallies[k], &refs);
+    }
+
+    /// Adds the counts of `other` (another thread's share of the same stream).
+    pub fn absorb(&mut self, other: StreamEval<'_>) {
+        for t in other.tallies {
+            match self.index.get(t.practice_id.as_str()) {
+                Some(&k) => self.tallies[k].add(&t),
+                None => {
+                    self.index.insert(t.practice_id.clone(), self.tallies.len());
+                    self.tallies.push(t);
+                }
+            }
+        }
+    }
+
+    /// The evaluation, as [`evaluate`] orders it: the practices of `practices` in order (with
+    /// their networks; a practice listed twice counts at its first place), then practices
+    /// only patients named, in `came`'s order (the practice ids in the order they came).
+    pub fn finish(self, practices: &[crate::model::Practice], came: &[String]) -> Evaluation {
+        let prog = self.engine.prog;
+        let mut slots: Vec<Option<PracticeTally>> = self.tallies.into_iter().map(Some).collect();
+        let mut out = Vec::with_capacity(practices.len().max(slots.len()));
+        let (index, layout) = (self.index, self.layout);
+        let mut take = |id: &str| index.get(id).and_then(|&k| slots[k].take());
+        for p in practices {
+            let mut t = take(&p.practice_id).unwrap_or_else(|| {
+                PracticeTally::new(prog, &layout, &p.practice_id, &p.network_id)
+            });
+            t.network_id.clone_from(&p.network_id);
+            out.push(t);
+        }
+        for id in came {
+            out.extend(take(id));
+        }
+        Evaluation { practices: out }
+    }
+}
+
+impl PracticeTally {
+    /// Adds another tally of the same practice and program.
+    fn add(&mut self, o: &PracticeTally) {
+        fn sum(a: &mut [u32], b: &[u32]) {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        }
+        self.patients += o.patients;
+        sum(&mut self.list_sizes, &o.list_sizes);
+        sum(&mut self.registers, &o.registers);
+        sum(&mut self.counts, &o.counts);
     }
 }
 
@@ -357,7 +541,7 @@ pub fn practice_data(prog: &Program, ev: &Evaluation) -> PracticeData {
             d.set_register(pid, &reg.id, t.registers[r]);
         }
         for (i, ind) in prog.indicators.iter().enumerate() {
-            let c = &t.indicators[i];
+            let c = t.indicator(i);
             match ind.kind {
                 Kind::Attested => {}
                 Kind::Register => {
@@ -378,15 +562,15 @@ pub fn practice_data(prog: &Program, ev: &Evaluation) -> PracticeData {
                         pid,
                         &ind.id,
                         Counts {
-                            denominator: c.tally.denominator,
-                            numerator: c.tally.numerator,
-                            pcas: c.tally.pcas,
-                            pcas_by_category: by_category(prog, i, &c.pcas_by_adjustment),
+                            denominator: c.tally().denominator,
+                            numerator: c.tally().numerator,
+                            pcas: c.tally().pcas,
+                            pcas_by_category: by_category(prog, i, c.pcas_by_adjustment()),
                             ..Counts::default()
                         },
                     );
                     for (s, st) in ind.strata.iter().enumerate() {
-                        let tally = c.strata[s];
+                        let tally = c.stratum(s);
                         d.set_counts(
                             pid,
                             &stratum_pay_id(&ind.id, &st.id),
@@ -394,11 +578,7 @@ pub fn practice_data(prog: &Program, ev: &Evaluation) -> PracticeData {
                                 denominator: tally.denominator,
                                 numerator: tally.numerator,
                                 pcas: tally.pcas,
-                                pcas_by_category: by_category(
-                                    prog,
-                                    i,
-                                    &c.strata_pcas_by_adjustment[s],
-                                ),
+                                pcas_by_category: by_category(prog, i, c.stratum_pcas(s)),
                                 ..Counts::default()
                             },
                         );
@@ -446,7 +626,7 @@ pub fn report_rows<'a>(prog: &'a Program, ev: &'a Evaluation) -> Vec<ReportRow<'
         for (i, ind) in prog.indicators.iter().enumerate() {
             for (d, &r) in ind.reports.iter().enumerate() {
                 let dim = &prog.reports[r as usize];
-                for (k, tally) in t.indicators[i].reports[d].iter().enumerate() {
+                for (k, tally) in t.indicator(i).report(d).iter().enumerate() {
                     if *tally == Tally::default() {
                         continue;
                     }
@@ -480,15 +660,70 @@ pub struct PeriodMismatch {
 /// none is in the period, or when more than a tenth are dated after its end (records of a
 /// later year). A population without events gives no warning.
 pub fn period_mismatch(pop: &Population, start: Date, end: Date) -> Option<PeriodMismatch> {
-    let (mut total, mut inside, mut after) = (0u64, 0u64, 0u64);
-    let mut latest: Option<Date> = None;
-    for e in pop.patients.iter().flat_map(|p| &p.events) {
-        total += 1;
-        inside += u64::from(e.date >= start && e.date <= end);
-        after += u64::from(e.date > end);
-        latest = latest.max(Some(e.date));
+    let mut dates = EventDates::new(start, end);
+    for p in &pop.patients {
+        dates.add(p);
     }
-    let latest = latest?;
+    dates.mismatch()
+}
+
+/// What [`period_mismatch`] counts, added up patient by patient (or date by date), so that a
+/// streamed population gets the same warning without being held whole.
+#[derive(Clone, Copy, Debug)]
+pub struct EventDates {
+    start: Date,
+    end: Date,
+    total: u64,
+    inside: u64,
+    after: u64,
+    latest: Option<Date>,
+}
+
+impl EventDates {
+    /// Nothing counted yet, for the period `start..=end`.
+    pub fn new(start: Date, end: Date) -> Self {
+        EventDates { start, end, total: 0, inside: 0, after: 0, latest: None }
+    }
+
+    /// Counts a patient's events.
+    pub fn add(&mut self, p: &Patient) {
+        for e in &p.events {
+            self.add_date(e.date);
+        }
+    }
+
+    /// Counts one event's date.
+    pub fn add_date(&mut self, d: Date) {
+        self.total += 1;
+        self.inside += u64::from(d >= self.start && d <= self.end);
+        self.after += u64::from(d > self.end);
+        self.latest = self.latest.max(Some(d));
+    }
+
+    /// Adds the dates another counter counted (for the same period).
+    pub fn merge(&mut self, o: &EventDates) {
+        self.total += o.total;
+        self.inside += o.inside;
+        self.after += o.after;
+        self.latest = self.latest.max(o.latest);
+    }
+
+    /// The warning of [`period_mismatch`] for the dates counted.
+    pub fn mismatch(&self) -> Option<PeriodMismatch> {
+        let (start, end, total, inside, after) =
+            (self.start, self.end, self.total, self.inside, self.after);
+        period_message(start, end, total, inside, after, self.latest?)
+    }
+}
+
+fn period_message(
+    start: Date,
+    end: Date,
+    total: u64,
+    inside: u64,
+    after: u64,
+    latest: Date,
+) -> Option<PeriodMismatch> {
     let help = "generate a population for the scheme's year with `qofrules synth --for SCHEME`, \
                 or choose a scheme of the records' year"
         .to_string();

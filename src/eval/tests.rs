@@ -307,17 +307,17 @@ fn strata_and_reporting_classes() {
         patients: vec![fit, frail],
     };
     let ev = evaluate(&p, &pop);
-    let c = &ev.practices[0].indicators[0];
-    assert_eq!(c.tally, Tally { denominator: 2, numerator: 1, pcas: 0 });
+    let c = ev.practices[0].indicator(0);
+    assert_eq!(c.tally(), Tally { denominator: 2, numerator: 1, pcas: 0 });
     assert_eq!(
-        c.strata,
+        (0..2).map(|s| c.stratum(s)).collect::<Vec<_>>(),
         vec![
             Tally { denominator: 1, numerator: 0, pcas: 0 },
             Tally { denominator: 1, numerator: 1, pcas: 0 }
         ]
     );
     // Both aged 69: band 65-79.
-    assert_eq!(c.reports[0][1], Tally { denominator: 2, numerator: 1, pcas: 0 });
+    assert_eq!(c.report(0)[1], Tally { denominator: 2, numerator: 1, pcas: 0 });
     let data = practice_data(&p, &ev);
     let col = data.find_indicator("S/frail").unwrap();
     let counts = crate::pay::PracticeData::counts(&data.practices()[0], Some(col)).unwrap();
@@ -380,9 +380,9 @@ fn practice_counts_list_sizes_registers_and_pay() {
     // TOTAL then 17OV.
     assert_eq!(p1.list_sizes, vec![4, 3]);
     assert_eq!(p1.registers, vec![3]);
-    let c = &p1.indicators[0];
-    assert_eq!(c.tally, Tally { denominator: 2, numerator: 1, pcas: 1 });
-    assert_eq!(c.pcas_by_adjustment, vec![1, 0, 0, 0]);
+    let c = p1.indicator(0);
+    assert_eq!(c.tally(), Tally { denominator: 2, numerator: 1, pcas: 1 });
+    assert_eq!(c.pcas_by_adjustment(), [1, 0, 0, 0]);
     let p2 = &ev.practices[1];
     assert_eq!((p2.list_sizes.clone(), p2.registers.clone()), (vec![1, 1], vec![0]));
     // Same result on several threads (the parallel path, forced for a small population).

@@ -11,6 +11,9 @@
 //! the same bytes everywhere. No I/O: every file arrives as text with the name its messages use.
 
 pub mod render;
+mod stream;
+
+pub use stream::{PopulationStream, StreamStats};
 
 use crate::aggregate::{
     read_achievement, read_prevalence, read_structure, AchievementOptions, ReadSummary,
@@ -382,6 +385,9 @@ pub enum Data<'a> {
     Population(&'a Population),
     /// Published counts, read.
     Counts(Counts<'a>),
+    /// A patient-level population read practice by practice and evaluated as it comes,
+    /// never whole in memory ([`PopulationStream`]); the same results as `Population`.
+    Stream(&'a dyn PopulationStream),
 }
 
 /// Everything a run takes besides the scheme.
@@ -405,6 +411,8 @@ pub struct Run {
     pub evaluation: Option<Evaluation>,
     pub inputs: PayInputs,
     pub warnings: Vec<Diagnostic>,
+    /// How a streamed population went (`None` for the other data).
+    pub streamed: Option<StreamStats>,
 }
 
 impl Run {
@@ -427,10 +435,13 @@ impl Run {
 
 /// The warning a population gets when its records are not dated for the scheme's period.
 pub fn period_warning(pop: &Population, scheme: &Scheme) -> Option<Diagnostic> {
-    eval::period_mismatch(pop, scheme.period_start, scheme.period_end).map(|w| {
-        Diagnostic::at(Severity::Warning, Code::PopulationPeriod, Location::None, w.message)
-            .with_help(w.help)
-    })
+    eval::period_mismatch(pop, scheme.period_start, scheme.period_end).map(period_diagnostic)
+}
+
+/// The warning of a population not dated for the scheme's period.
+fn period_diagnostic(w: eval::PeriodMismatch) -> Diagnostic {
+    Diagnostic::at(Severity::Warning, Code::PopulationPeriod, Location::None, w.message)
+        .with_help(w.help)
 }
 
 /// Runs a scheme on its inputs: a population is evaluated, published counts are read; then
@@ -448,14 +459,15 @@ pub fn run(loaded: &Loaded, inputs: &Inputs<'_>) -> Result<Run, RunError> {
                 inputs.threads,
                 inputs.progress,
             )?;
-            Ok(Run { evaluation: Some(r.evaluation), inputs: r.inputs, warnings })
+            Ok(Run { evaluation: Some(r.evaluation), inputs: r.inputs, warnings, streamed: None })
         }
+        Data::Stream(source) => stream::run_stream(loaded, source, inputs),
         Data::Counts(counts) => {
             let mut warnings = Vec::new();
             let mut pay_inputs =
                 counts_inputs(&loaded.scheme, &counts, inputs.national, &mut warnings)?;
             read_practice_inputs(&mut pay_inputs, &inputs.practice, &loaded.scheme)?;
-            Ok(Run { evaluation: None, inputs: pay_inputs, warnings })
+            Ok(Run { evaluation: None, inputs: pay_inputs, warnings, streamed: None })
         }
     }
 }
@@ -779,6 +791,22 @@ pub fn patients_with_status(
         }
     }
     Ok((patients, matched))
+}
+
+/// [`explain`] of a patient read alone from a streamed population
+/// ([`crate::population::find_patient_csv`]): `found` holds the patient's rows only, and
+/// `dates` the dates of every event of the population, counted on the way, from which the
+/// period warning comes as it would from the population held whole.
+pub fn explain_streamed<'p>(
+    loaded: &Loaded,
+    found: &'p Population,
+    dates: &eval::EventDates,
+    patient_id: &str,
+    indicator: Option<&str>,
+) -> Result<Explained<'p>, RunError> {
+    let mut ex = explain(loaded, found, patient_id, indicator)?;
+    ex.warnings = dates.mismatch().map(period_diagnostic).into_iter().collect();
+    Ok(ex)
 }
 
 /// Runs the scheme's test patients.

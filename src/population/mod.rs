@@ -16,10 +16,15 @@
 pub(crate) mod csv;
 mod error;
 mod read;
+mod stream;
 mod write;
 
 pub use error::{DataError, DataErrors};
 pub use read::{is_snomed_id, MAX_LINE_BYTES};
+pub use stream::{
+    find_patient_csv, find_patient_ndjson, stream_csv, stream_ndjson, Batch, Found, Held, Pending,
+    StreamEnd,
+};
 pub use write::{
     write_csv, write_ndjson, CsvWriter, NdjsonWriter, EVENTS_HEADER, PATIENTS_HEADER,
     PRACTICES_HEADER,

@@ -304,7 +304,7 @@ pub(crate) fn read_practices(src: &Source<'_>, errors: &mut DataErrors) -> Vec<P
     out
 }
 
-fn hash_id(id: &[u8]) -> u64 {
+pub(crate) fn hash_id(id: &[u8]) -> u64 {
     let mut h = FxHasher::default();
     h.write(id);
     h.finish()
@@ -359,7 +359,7 @@ impl IdIndex {
         IdIndex { keys: Vec::new() }
     }
 
-    fn get(&self, patients: &[Patient], id: &[u8]) -> Option<usize> {
+    pub(crate) fn get(&self, patients: &[Patient], id: &[u8]) -> Option<usize> {
         let h = hash_id(id);
         let at = self.keys.partition_point(|k| k.0 < h);
         self.keys[at..]
@@ -1167,6 +1167,30 @@ impl<'a> NdjsonPatients<'a> {
 
     pub(crate) fn finish(self) -> Vec<Patient> {
         self.out
+    }
+
+    /// The patients read so far, taken (the streamed reader hands them over practice by
+    /// practice); the ids seen are forgotten too, so memory stays that of one practice (the
+    /// streamed reader finds duplicates across practices itself).
+    pub(crate) fn take(&mut self) -> Vec<Patient> {
+        self.seen.clear();
+        std::mem::take(&mut self.out)
+    }
+
+    /// How many patients are held.
+    pub(crate) fn len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Puts back a patient [`NdjsonPatients::take`] took, read on `row`.
+    pub(crate) fn restore(&mut self, p: Patient, row: usize) {
+        self.seen.insert(p.patient_id.clone(), row);
+        self.out.push(p);
+    }
+
+    /// The last patient read, if any.
+    pub(crate) fn last(&self) -> Option<&Patient> {
+        self.out.last()
     }
 
     /// Reads line `row` (without its line end; a byte-order mark already removed); returns

@@ -9,4 +9,5 @@ mod fmt;
 mod progress;
 mod robust;
 mod session_parity;
+mod stream;
 mod synth;
