@@ -65,6 +65,7 @@ fn data_problems(e: &DataErrors) -> Vec<Problem> {
 }
 
 /// What `check` returns.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct CheckOutput {
     /// Every diagnostic, errors and warnings, in file order.
@@ -75,6 +76,7 @@ pub struct CheckOutput {
     pub scheme: Option<SchemeName>,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct SchemeName {
     pub id: String,
@@ -85,6 +87,7 @@ pub struct SchemeName {
 }
 
 /// A shipped scheme.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct ShippedFile {
     pub path: &'static str,
@@ -92,9 +95,11 @@ pub struct ShippedFile {
 }
 
 /// What a population is and how big.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PopulationInfo {
     /// `default`, `synthetic`, `files` or `counts` (published counts, no patients).
+    #[cfg_attr(test, ts(type = r#""default" | "synthetic" | "files" | "counts""#))]
     pub kind: &'static str,
     /// A description: `NHS Dudley CCG at scale 0.05, seed 2020`, or the file names.
     pub label: String,
@@ -104,6 +109,8 @@ pub struct PopulationInfo {
 }
 
 /// Options of a synthetic population: one of `ccg`, `network` or `practices`; seed and scale.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct SynthRequest {
@@ -118,6 +125,7 @@ pub use crate::pipeline::{EventView, ExplainOutput, PatientSummary};
 
 /// The patient explorer's query: patients whose id contains `filter` (any case), at
 /// `practice` when given, and, with an `indicator`, only those with `status` for it.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct PatientQuery {
@@ -125,6 +133,7 @@ pub struct PatientQuery {
     pub practice: Option<String>,
     pub indicator: Option<String>,
     /// One of [`PATIENT_STATUSES`]; none: every patient.
+    #[cfg_attr(test, ts(type = "PatientStatus | null"))]
     pub status: Option<String>,
     pub limit: usize,
 }
@@ -136,6 +145,7 @@ pub const PATIENT_STATUSES: [&str; 5] =
     ["numerator", "denominator", "unmet", "adjusted", "register"];
 
 /// What `find_patients` returns: the first `limit` matches and how many there are.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct PatientList {
     pub patients: Vec<PatientSummary>,
@@ -143,6 +153,7 @@ pub struct PatientList {
 }
 
 /// One expectation of a test, with its line in the edited text.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct TestOutput {
     pub report: TestReport,
@@ -151,13 +162,16 @@ pub struct TestOutput {
 }
 
 /// What `evaluate` returns: the payment result, as the CLI's `eval --format json` prints it.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct EvalOutput {
+    #[cfg_attr(test, ts(type = "EvalJson"))]
     pub result: serde_json::Value,
     pub population: PopulationInfo,
 }
 
 /// What `compare` returns.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct CompareOutput {
     pub scheme_a: SchemeName,
@@ -186,6 +200,7 @@ struct Compiled {
 }
 
 /// A file given to the session: its name (for messages) and text.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 pub struct NamedText {
     pub name: String,
@@ -219,6 +234,7 @@ pub struct PracticeRequest {
 }
 
 /// The inputs of the session's runs besides the population, by file name.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputsInfo {
     /// The national prevalence file, if one is given.
@@ -907,12 +923,14 @@ impl Session {
 }
 
 /// What `format` returns.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct FormatOutput {
     pub text: String,
 }
 
 /// What `inspect` returns.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct InspectOutput {
     pub scheme: crate::inspect::SchemeView,

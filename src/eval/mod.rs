@@ -425,6 +425,7 @@ pub fn pay_inputs(
 }
 
 /// One reporting-stratum count: a practice, an indicator, a dimension and one of its classes.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ReportRow<'a> {
     pub practice_id: &'a str,
