@@ -167,6 +167,9 @@ pub struct TestOutput {
 pub struct EvalOutput {
     #[cfg_attr(test, ts(type = "EvalJson"))]
     pub result: serde_json::Value,
+    /// Each indicator summed over the practices and networks of `result`, so that the page
+    /// shows totals without adding decimals itself.
+    pub indicators: Vec<crate::pay::IndicatorSum>,
     pub population: PopulationInfo,
 }
 
@@ -773,10 +776,15 @@ impl Session {
             Ok(c) => c,
             Err(e) => return Reply::err(e),
         };
-        match self.pay_with(&c, |out| serde_json::to_value(out).map_err(|e| e.to_string())) {
-            Ok((result, warnings)) => {
-                Reply::ok(EvalOutput { result, population: self.info.clone() }, warnings)
-            }
+        let value = |out: &pipeline::JsonOutput<'_>| {
+            let sums = crate::pay::indicator_sums(out.result);
+            serde_json::to_value(out).map(|v| (v, sums)).map_err(|e| e.to_string())
+        };
+        match self.pay_with(&c, value) {
+            Ok(((result, indicators), warnings)) => Reply::ok(
+                EvalOutput { result, indicators, population: self.info.clone() },
+                warnings,
+            ),
             Err(e) => Reply::err(e),
         }
     }

@@ -370,3 +370,78 @@ impl std::fmt::Display for PayWarning {
         write!(f, "{} ({} practices, e.g. {})", self.message, self.practices, self.example)
     }
 }
+
+/// One indicator's figures summed over every practice and network of a run, as the editor's
+/// results table shows them: counts as whole numbers, points and pounds as exact sums of the
+/// lines (rounded once, by [`ExactSum::value`]), so the page formats and never adds money.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct IndicatorSum {
+    /// Indicator id (or historic item id).
+    pub id: String,
+    /// Group code.
+    pub group: String,
+    /// `boolean`, `fraction`, `attested` or `historic`, as the lines say.
+    #[cfg_attr(test, ts(type = r#""boolean" | "fraction" | "attested" | "historic""#))]
+    pub kind: &'static str,
+    /// Maximum points, as the first line says.
+    #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
+    pub max_points: Decimal,
+    /// Sum of the denominators.
+    pub denominator: u64,
+    /// Sum of the numerators.
+    pub numerator: u64,
+    /// Sum of the PCAs.
+    pub pcas: u64,
+    /// Sum of the points.
+    #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
+    pub points: Decimal,
+    /// `points` over the number of practices, to 2 places (half away from zero); `null`
+    /// when the run has no practices.
+    #[serde(serialize_with = "ser_opt_dec")]
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub average_points: Option<Decimal>,
+    /// Sum of the (rounded) payments.
+    #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
+    pub payment: Decimal,
+}
+
+/// Every indicator of `r` summed over its practices' and networks' lines, in the order the
+/// lines first name them (scheme order, then historic items, then network indicators).
+pub fn indicator_sums(r: &PayResult<'_>) -> Vec<IndicatorSum> {
+    let mut order: Vec<(&IndicatorResult<'_>, IndicatorTotal<'_>)> = Vec::new();
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    let lines = r.practices.iter().flat_map(|p| &p.indicators);
+    for l in lines.chain(r.networks.iter().flat_map(|n| &n.indicators)) {
+        let k = *index.entry(l.id).or_insert_with(|| {
+            order.push((l, IndicatorTotal { id: l.id, ..IndicatorTotal::default() }));
+            order.len() - 1
+        });
+        order[k].1.add(l);
+    }
+    let practices = Decimal::from(r.practices.len());
+    order
+        .into_iter()
+        .map(|(first, t)| {
+            let points = t.points.value();
+            let average_points = points.checked_div(practices).map(|a| {
+                a.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+            });
+            IndicatorSum {
+                id: first.id.to_owned(),
+                group: first.group.to_owned(),
+                kind: first.kind,
+                max_points: first.max_points,
+                denominator: t.denominator,
+                numerator: t.numerator,
+                pcas: t.pcas,
+                points,
+                average_points,
+                payment: t.payment.value(),
+            }
+        })
+        .collect()
+}

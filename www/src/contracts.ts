@@ -237,7 +237,12 @@ warnings?: Array<PayWarning>, };
 /**
  * What `evaluate` returns: the payment result, as the CLI's `eval --format json` prints it.
  */
-export type EvalOutput = { result: EvalJson, population: PopulationInfo, };
+export type EvalOutput = { result: EvalJson, 
+/**
+ * Each indicator summed over the practices and networks of `result`, so that the page
+ * shows totals without adding decimals itself.
+ */
+indicators: Array<IndicatorSum>, population: PopulationInfo, };
 
 /**
  * One event of a patient's record, with the scheme's code lists its code is in.
@@ -437,6 +442,54 @@ paid_on: string,
  * Payment strata, each scored on its own (empty for ordinary indicators).
  */
 strata?: Array<StratumResult>, };
+
+/**
+ * One indicator's figures summed over every practice and network of a run, as the editor's
+ * results table shows them: counts as whole numbers, points and pounds as exact sums of the
+ * lines (rounded once, by [`ExactSum::value`]), so the page formats and never adds money.
+ */
+export type IndicatorSum = { 
+/**
+ * Indicator id (or historic item id).
+ */
+id: string, 
+/**
+ * Group code.
+ */
+group: string, 
+/**
+ * `boolean`, `fraction`, `attested` or `historic`, as the lines say.
+ */
+kind: "boolean" | "fraction" | "attested" | "historic", 
+/**
+ * Maximum points, as the first line says.
+ */
+max_points: string, 
+/**
+ * Sum of the denominators.
+ */
+denominator: number, 
+/**
+ * Sum of the numerators.
+ */
+numerator: number, 
+/**
+ * Sum of the PCAs.
+ */
+pcas: number, 
+/**
+ * Sum of the points.
+ */
+points: string, 
+/**
+ * `points` over the number of practices, to 2 places (half away from zero); `null`
+ * when the run has no practices.
+ */
+average_points: string | null, 
+/**
+ * Sum of the (rounded) payments.
+ */
+payment: string, };
 
 /**
  * Why one patient got their outcome for one indicator.
