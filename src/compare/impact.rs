@@ -420,14 +420,7 @@ pub fn impact_dated_with_progress(
         .map(|i| i.id.clone())
         .collect();
     // one thread for small populations (as `eval::evaluate`); always one on wasm32
-    #[cfg(not(target_arch = "wasm32"))]
-    let threads = if pop_a.patients.len() < 20_000 {
-        1
-    } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    };
-    #[cfg(target_arch = "wasm32")]
-    let threads = 1;
+    let threads = if pop_a.patients.len() < 20_000 { 1 } else { crate::par::available_threads() };
     let movers = movers(a.program, b.program, (pop_a, pop_b), &wanted, threads);
     for ind in &mut cmp.indicators {
         if let Some(m) = movers.get(&ind.id) {
@@ -585,26 +578,10 @@ pub(crate) fn movers(
     let parts: Vec<Vec<RawMovers>> = if threads <= 1 || patients.is_empty() {
         vec![scan(pa, pb, (patients, patients_b), 0, &slots)]
     } else {
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            let size = patients.len().div_ceil(threads);
-            std::thread::scope(|sc| {
-                let handles: Vec<_> = patients
-                    .chunks(size)
-                    .zip(patients_b.chunks(size))
-                    .enumerate()
-                    .map(|(k, pair)| {
-                        let slots = &slots;
-                        sc.spawn(move || scan(pa, pb, pair, k * size, slots))
-                    })
-                    .collect();
-                crate::par::join_in_order(handles)
-            })
-        }
-        #[cfg(target_arch = "wasm32")]
-        {
-            vec![scan(pa, pb, (patients, patients_b), 0, &slots)]
-        }
+        let size = patients.len().div_ceil(threads);
+        let chunks: Vec<_> =
+            patients.chunks(size).zip(patients_b.chunks(size)).enumerate().collect();
+        crate::par::map_in_order(chunks, |(k, pair)| scan(pa, pb, pair, k * size, &slots))
     };
     let label =
         |o: &Option<Outcome>| o.as_ref().map_or_else(|| "not in scheme".into(), outcome_label);

@@ -61,11 +61,7 @@ fn sort_events(patients: &mut [Patient]) {
 
 /// The number of threads the readers use by default: every core natively, one in wasm.
 pub fn default_threads() -> usize {
-    #[cfg(not(target_arch = "wasm32"))]
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    #[cfg(target_arch = "wasm32")]
-    let threads = 1;
-    threads
+    crate::par::available_threads()
 }
 
 /// Reads a CSV population from its three files, on every core natively (a large
