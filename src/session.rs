@@ -15,7 +15,7 @@ use crate::model::Population;
 use crate::national::PrevalenceFrom;
 use crate::pipeline::{self, InputFile, Loaded, PracticeInputs};
 use crate::population::{
-    read_csv, read_ndjson, DataErrors, Source, EVENTS_FILE, PATIENTS_FILE, PRACTICES_FILE,
+    read_csv, read_ndjson, DataErrors, Format, Source, EVENTS_FILE, PATIENTS_FILE, PRACTICES_FILE,
 };
 use crate::scheme::{Scheme, Sources};
 use crate::synth::inputs::{ATTESTED_FILE, HISTORIC_FILE};
@@ -572,7 +572,10 @@ impl Session {
     /// the current population is kept.
     pub fn load_population(&mut self, files: &BTreeMap<String, String>) -> Reply<PopulationInfo> {
         let find = |want: &str| files.iter().find(|(n, _)| base_name(n) == want);
-        let ndjson = files.iter().find(|(n, _)| n.ends_with(".ndjson") || n.ends_with(".jsonl"));
+        let ndjson = match Format::detect(files.keys().map(String::as_str)) {
+            Format::Ndjson => files.iter().find(|(n, _)| Format::is_ndjson_name(n)),
+            Format::Csv => None,
+        };
         let practices = find(PRACTICES_FILE);
         let read = if let Some((pname, ptext)) = ndjson {
             read_ndjson(
