@@ -570,6 +570,7 @@ fn synth_dudley_csv(h: &mut Harness) {
     let opts = SynthOptions { seed: 2020, scale: 1.0, year: SynthYear::Y2019_20 };
     let selection = Selection::Ccg("05C".into());
     let run = || {
+        use qofrules::population::PopulationWriter;
         let sink = std::io::sink();
         let mut w = qofrules::population::CsvWriter::new(sink, std::io::sink(), std::io::sink())
             .unwrap_or_else(|e| panic!("{e}"));

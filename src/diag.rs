@@ -13,6 +13,7 @@ mod problem;
 pub use code::Code;
 pub use problem::{pos, problems, run_problems, Pos, Problem, ProblemLabel};
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {

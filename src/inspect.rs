@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct SchemeView {
     pub id: String,
@@ -25,6 +26,7 @@ pub struct SchemeView {
     /// The national prevalence the scheme states, if it does (which figures a run uses is
     /// decided by `crate::national`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub national_prevalence: Option<NationalView>,
     /// Decimal places per rounding point (`achievement`, `points`, `cpi`, `apdf`, `payment`).
     pub rounding: Vec<RoundingView>,
@@ -52,6 +54,7 @@ pub struct SchemeView {
 
 /// A `national prevalence` statement: embedded figures, a file, and figures per group as
 /// written (`2.1%`, `3455176 / 48829165`).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct NationalView {
     pub embedded: Option<String>,
@@ -59,6 +62,7 @@ pub struct NationalView {
     pub groups: std::collections::BTreeMap<String, String>,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct PeriodView {
     pub start: String,
@@ -66,12 +70,14 @@ pub struct PeriodView {
     pub end: String,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct RoundingView {
     pub target: &'static str,
     pub places: u32,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "model", rename_all = "snake_case")]
 pub enum PaymentView {
@@ -82,6 +88,7 @@ pub enum PaymentView {
         list_size: bool,
         /// `in pounds` (shown only when true).
         #[serde(skip_serializing_if = "std::ops::Not::not")]
+        #[cfg_attr(test, ts(optional = nullable))]
         pounds: bool,
     },
     Blend {
@@ -93,6 +100,7 @@ pub enum PaymentView {
         except: Vec<String>,
         /// The model the excepted indicators are paid on, when not performance.
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
         on: Option<Box<PaymentView>>,
     },
     /// A model with some indicators paid on another (`on`).
@@ -105,6 +113,7 @@ pub enum PaymentView {
     None,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct BlendPartView {
     /// Percentage.
@@ -112,6 +121,7 @@ pub struct BlendPartView {
     pub model: PaymentView,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct OriginView {
     /// The file's name as given to the command (or `rules/...` for a shipped scheme).
@@ -124,9 +134,11 @@ pub struct OriginView {
     pub status: Status,
     /// For `changed`: the statement kinds a `change` block replaced.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub changed: Vec<String>,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct ThresholdsView {
     /// Percentages: 35 means 35%.
@@ -135,9 +147,11 @@ pub struct ThresholdsView {
     /// Points earned on reaching the lower threshold (`with N points at lower threshold`);
     /// absent when the scale starts from nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub lower_points: Option<Value>,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct IndicatorView {
     pub id: String,
@@ -147,17 +161,22 @@ pub struct IndicatorView {
     /// `register`, `attested` or `fraction`.
     pub kind: scheme::Kind,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub register: Option<String>,
     pub points: Value,
     pub thresholds: Option<ThresholdsView>,
     /// `patients` or a register id.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub denominator: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub denominator_where: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub exclude: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub achieved: Option<String>,
     pub strata: Vec<StratumView>,
     /// Adjustment (PCA) categories in the order they are tried.
@@ -170,6 +189,7 @@ pub struct IndicatorView {
     pub origin: OriginView,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct StratumView {
     pub id: String,
@@ -180,15 +200,18 @@ pub struct StratumView {
     pub points: Value,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct AdjustmentView {
     /// The stable key (`unsuitable`, `chose_not_to`, ..., or a scheme's own name).
     pub category: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub label: Option<String>,
     pub when: String,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct RegisterView {
     pub id: String,
@@ -202,6 +225,7 @@ pub struct RegisterView {
     pub origin: OriginView,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct CodelistView {
     pub id: String,
@@ -211,6 +235,7 @@ pub struct CodelistView {
     pub origin: OriginView,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct DefineView {
     pub id: String,
@@ -219,6 +244,7 @@ pub struct DefineView {
     pub origin: OriginView,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct GatewayView {
     pub id: String,
@@ -228,6 +254,7 @@ pub struct GatewayView {
     pub origin: OriginView,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct TierView {
     pub id: String,
@@ -238,6 +265,7 @@ pub struct TierView {
     pub origin: OriginView,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct ObligationView {
     pub id: String,

@@ -10,6 +10,8 @@ pub mod boundary;
 pub mod check;
 pub mod compare;
 pub mod compile;
+#[cfg(test)]
+mod contracts;
 pub mod date;
 pub mod diag;
 pub mod eval;

@@ -8,6 +8,7 @@ use crate::date::Date;
 use serde::{Deserialize, Serialize};
 
 /// A patient's recorded sex.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sex {

@@ -15,7 +15,7 @@ use crate::model::Population;
 use crate::national::PrevalenceFrom;
 use crate::pipeline::{self, InputFile, Loaded, PracticeInputs};
 use crate::population::{
-    read_csv, read_ndjson, DataErrors, Source, EVENTS_FILE, PATIENTS_FILE, PRACTICES_FILE,
+    read_csv, read_ndjson, DataErrors, Format, Source, EVENTS_FILE, PATIENTS_FILE, PRACTICES_FILE,
 };
 use crate::scheme::{Scheme, Sources};
 use crate::synth::inputs::{ATTESTED_FILE, HISTORIC_FILE};
@@ -65,6 +65,7 @@ fn data_problems(e: &DataErrors) -> Vec<Problem> {
 }
 
 /// What `check` returns.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct CheckOutput {
     /// Every diagnostic, errors and warnings, in file order.
@@ -75,6 +76,7 @@ pub struct CheckOutput {
     pub scheme: Option<SchemeName>,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct SchemeName {
     pub id: String,
@@ -85,6 +87,7 @@ pub struct SchemeName {
 }
 
 /// A shipped scheme.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct ShippedFile {
     pub path: &'static str,
@@ -92,9 +95,11 @@ pub struct ShippedFile {
 }
 
 /// What a population is and how big.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PopulationInfo {
     /// `default`, `synthetic`, `files` or `counts` (published counts, no patients).
+    #[cfg_attr(test, ts(type = r#""default" | "synthetic" | "files" | "counts""#))]
     pub kind: &'static str,
     /// A description: `NHS Dudley CCG at scale 0.05, seed 2020`, or the file names.
     pub label: String,
@@ -104,6 +109,8 @@ pub struct PopulationInfo {
 }
 
 /// Options of a synthetic population: one of `ccg`, `network` or `practices`; seed and scale.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct SynthRequest {
@@ -118,6 +125,7 @@ pub use crate::pipeline::{EventView, ExplainOutput, PatientSummary};
 
 /// The patient explorer's query: patients whose id contains `filter` (any case), at
 /// `practice` when given, and, with an `indicator`, only those with `status` for it.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct PatientQuery {
@@ -125,6 +133,7 @@ pub struct PatientQuery {
     pub practice: Option<String>,
     pub indicator: Option<String>,
     /// One of [`PATIENT_STATUSES`]; none: every patient.
+    #[cfg_attr(test, ts(type = "PatientStatus | null"))]
     pub status: Option<String>,
     pub limit: usize,
 }
@@ -136,6 +145,7 @@ pub const PATIENT_STATUSES: [&str; 5] =
     ["numerator", "denominator", "unmet", "adjusted", "register"];
 
 /// What `find_patients` returns: the first `limit` matches and how many there are.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct PatientList {
     pub patients: Vec<PatientSummary>,
@@ -143,6 +153,7 @@ pub struct PatientList {
 }
 
 /// One expectation of a test, with its line in the edited text.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct TestOutput {
     pub report: TestReport,
@@ -151,13 +162,19 @@ pub struct TestOutput {
 }
 
 /// What `evaluate` returns: the payment result, as the CLI's `eval --format json` prints it.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct EvalOutput {
+    #[cfg_attr(test, ts(type = "EvalJson"))]
     pub result: serde_json::Value,
+    /// Each indicator summed over the practices and networks of `result`, so that the page
+    /// shows totals without adding decimals itself.
+    pub indicators: Vec<crate::pay::IndicatorSum>,
     pub population: PopulationInfo,
 }
 
 /// What `compare` returns.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct CompareOutput {
     pub scheme_a: SchemeName,
@@ -186,6 +203,7 @@ struct Compiled {
 }
 
 /// A file given to the session: its name (for messages) and text.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 pub struct NamedText {
     pub name: String,
@@ -219,6 +237,7 @@ pub struct PracticeRequest {
 }
 
 /// The inputs of the session's runs besides the population, by file name.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputsInfo {
     /// The national prevalence file, if one is given.
@@ -553,7 +572,10 @@ impl Session {
     /// the current population is kept.
     pub fn load_population(&mut self, files: &BTreeMap<String, String>) -> Reply<PopulationInfo> {
         let find = |want: &str| files.iter().find(|(n, _)| base_name(n) == want);
-        let ndjson = files.iter().find(|(n, _)| n.ends_with(".ndjson") || n.ends_with(".jsonl"));
+        let ndjson = match Format::detect(files.keys().map(String::as_str)) {
+            Format::Ndjson => files.iter().find(|(n, _)| Format::is_ndjson_name(n)),
+            Format::Csv => None,
+        };
         let practices = find(PRACTICES_FILE);
         let read = if let Some((pname, ptext)) = ndjson {
             read_ndjson(
@@ -757,10 +779,15 @@ impl Session {
             Ok(c) => c,
             Err(e) => return Reply::err(e),
         };
-        match self.pay_with(&c, |out| serde_json::to_value(out).map_err(|e| e.to_string())) {
-            Ok((result, warnings)) => {
-                Reply::ok(EvalOutput { result, population: self.info.clone() }, warnings)
-            }
+        let value = |out: &pipeline::JsonOutput<'_>| {
+            let sums = crate::pay::indicator_sums(out.result);
+            serde_json::to_value(out).map(|v| (v, sums)).map_err(|e| e.to_string())
+        };
+        match self.pay_with(&c, value) {
+            Ok(((result, indicators), warnings)) => Reply::ok(
+                EvalOutput { result, indicators, population: self.info.clone() },
+                warnings,
+            ),
             Err(e) => Reply::err(e),
         }
     }
@@ -907,12 +934,14 @@ impl Session {
 }
 
 /// What `format` returns.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct FormatOutput {
     pub text: String,
 }
 
 /// What `inspect` returns.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct InspectOutput {
     pub scheme: crate::inspect::SchemeView,

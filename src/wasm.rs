@@ -5,7 +5,7 @@
 //!
 //! Every method returns a plain object (`Serializer::json_compatible()`, so maps are objects):
 //! `{ok: true, ...}` or `{ok: false, errors: [...]}`; nothing throws for bad input. The shapes
-//! are typed in `www/src/types.ts`.
+//! are typed in `www/src/contracts.ts`, generated from the Rust types (`src/contracts.rs`).
 
 use crate::session::{
     NamedText, PatientQuery, PracticeRequest, Problem, Reply, Session, SynthRequest,

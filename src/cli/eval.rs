@@ -229,9 +229,10 @@ pub fn folder_file(population: Option<&Path>, name: &str) -> Option<PathBuf> {
 /// Reads a population from a CSV folder, a folder with `patients.ndjson`, or an NDJSON file
 /// (with `practices.csv` beside it if there is one).
 fn read_population(path: &Path) -> Result<Population, ExitCode> {
-    use qofrules::population::{EVENTS_FILE, NDJSON_FILE, PATIENTS_FILE, PRACTICES_FILE};
+    use qofrules::population::{Format, EVENTS_FILE, NDJSON_FILE, PATIENTS_FILE, PRACTICES_FILE};
     let result = if path.is_dir() {
-        if path.join(NDJSON_FILE).exists() && !path.join(PATIENTS_FILE).exists() {
+        let present = [NDJSON_FILE, PATIENTS_FILE].into_iter().filter(|f| path.join(f).exists());
+        if Format::detect(present) == Format::Ndjson {
             ndjson(&path.join(NDJSON_FILE))?
         } else {
             let names = [PRACTICES_FILE, PATIENTS_FILE, EVENTS_FILE].map(|f| path.join(f));

@@ -5,9 +5,7 @@
 
 use clap::{ArgGroup, Args, ValueEnum};
 use qofrules::date::Date;
-use qofrules::population::{
-    CsvWriter, NdjsonWriter, EVENTS_FILE, NDJSON_FILE, PATIENTS_FILE, PRACTICES_FILE,
-};
+use qofrules::population::{EVENTS_FILE, NDJSON_FILE, PATIENTS_FILE, PRACTICES_FILE};
 use qofrules::synth::inputs::{self, InputSpec, ATTESTED_FILE, HISTORIC_FILE};
 use qofrules::synth::{self, Selection, SynthOptions, SynthYear};
 use std::fs::{self, File};
@@ -22,6 +20,16 @@ pub enum Format {
     Csv,
     /// practices.csv and patients.ndjson (one patient per line, with its events)
     Ndjson,
+}
+
+impl Format {
+    /// The core's population layout of this choice.
+    fn layout(self) -> qofrules::population::Format {
+        match self {
+            Format::Csv => qofrules::population::Format::Csv,
+            Format::Ndjson => qofrules::population::Format::Ndjson,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -190,56 +198,26 @@ fn write_population(
         t.events += patients.iter().map(|p| p.events.len() as u64).sum::<u64>();
         progress.advance(1);
     };
-    match format {
-        Format::Csv => {
-            let open = || -> io::Result<_> {
-                CsvWriter::new(
-                    file(dir, PRACTICES_FILE)?,
-                    file(dir, PATIENTS_FILE)?,
-                    file(dir, EVENTS_FILE)?,
-                )
-            };
-            let mut w = match open() {
-                Ok(w) => w,
-                Err(e) => return Ok(Err(e)),
-            };
-            let done = synth::for_each_practice(selection, opts, |p, mut patients| {
-                count(&mut totals, &mut patients);
-                w.write_practice(&p)?;
-                totals.practice_list.push(p.clone());
-                w.write_patients(&patients)
-            })?;
-            Ok(done.and_then(|()| {
-                let (a, b, c) = w.finish()?;
-                for f in [a, b, c] {
-                    f.into_inner().map_err(|e| e.into_error())?;
-                }
-                Ok(totals)
-            }))
+    let open = || -> io::Result<_> {
+        let files = format.layout().files();
+        format.layout().writer(files.iter().map(|f| file(dir, f)).collect::<io::Result<_>>()?)
+    };
+    let mut w = match open() {
+        Ok(w) => w,
+        Err(e) => return Ok(Err(e)),
+    };
+    let done = synth::for_each_practice(selection, opts, |p, mut patients| {
+        count(&mut totals, &mut patients);
+        w.write_practice(&p)?;
+        totals.practice_list.push(p.clone());
+        w.write_patients(&patients)
+    })?;
+    Ok(done.and_then(|()| {
+        for f in w.finish_writers()? {
+            f.into_inner().map_err(|e| e.into_error())?;
         }
-        Format::Ndjson => {
-            let open = || -> io::Result<_> {
-                NdjsonWriter::new(file(dir, PRACTICES_FILE)?, file(dir, NDJSON_FILE)?)
-            };
-            let mut w = match open() {
-                Ok(w) => w,
-                Err(e) => return Ok(Err(e)),
-            };
-            let done = synth::for_each_practice(selection, opts, |p, mut patients| {
-                count(&mut totals, &mut patients);
-                w.write_practice(&p)?;
-                totals.practice_list.push(p.clone());
-                w.write_patients(&patients)
-            })?;
-            Ok(done.and_then(|()| {
-                let (a, b) = w.finish()?;
-                for f in [a, b] {
-                    f.into_inner().map_err(|e| e.into_error())?;
-                }
-                Ok(totals)
-            }))
-        }
-    }
+        Ok(totals)
+    }))
 }
 
 pub fn run(args: SynthArgs) -> ExitCode {

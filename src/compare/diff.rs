@@ -10,6 +10,7 @@ use crate::syntax::ast::{Expr, ExprKind, Span};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DiffStatus {
@@ -32,6 +33,7 @@ impl DiffStatus {
 }
 
 /// One changed field of an indicator, with its value on each side (as text).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldChange {
     pub field: &'static str,

@@ -54,6 +54,7 @@ impl From<&CompareError> for crate::diag::Diagnostic {
 }
 
 /// The id and title of a compared scheme.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SchemeRef {
     pub id: String,
@@ -61,6 +62,7 @@ pub struct SchemeRef {
 }
 
 /// What the comparison was computed from.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
@@ -72,6 +74,7 @@ pub enum Level {
 
 /// One indicator's figures under one scheme, summed over practices (and networks, for network
 /// indicators).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IndicatorFigures {
     pub register: u64,
@@ -80,14 +83,18 @@ pub struct IndicatorFigures {
     pub pcas: u64,
     /// Numerator / denominator of the sums, `null` when the denominator is 0.
     #[serde(serialize_with = "ser_opt_dec")]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub achievement: Option<Decimal>,
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub points: Decimal,
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub payment: Decimal,
 }
 
 /// Per-indicator difference, B minus A (an absent side counts as zero).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IndicatorDelta {
     pub register: i64,
@@ -95,12 +102,15 @@ pub struct IndicatorDelta {
     pub numerator: i64,
     pub pcas: i64,
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub points: Decimal,
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub payment: Decimal,
 }
 
 /// A patient whose class changed for one indicator.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Mover {
     pub patient_id: String,
@@ -114,6 +124,7 @@ pub struct Mover {
 }
 
 /// Patients whose class changed for one indicator.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Movers {
     /// All moving patients.
@@ -125,6 +136,7 @@ pub struct Movers {
 }
 
 /// One indicator of either scheme.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IndicatorImpact {
     pub id: String,
@@ -137,15 +149,19 @@ pub struct IndicatorImpact {
     pub b: Option<IndicatorFigures>,
     pub delta: IndicatorDelta,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub text_a: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub text_b: Option<String>,
     /// Patient-level comparisons only, and only when someone moved.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub movers: Option<Movers>,
 }
 
 /// One practice's payment under each scheme.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PracticeImpact {
     pub practice_id: String,
@@ -154,28 +170,38 @@ pub struct PracticeImpact {
     /// neither knows it.
     pub list_size: Option<u32>,
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub points_a: Decimal,
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub points_b: Decimal,
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub payment_a: Decimal,
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub payment_b: Decimal,
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub delta: Decimal,
     /// Percentage change of the payment (2 places), `null` when A pays 0.
     #[serde(serialize_with = "ser_opt_pct")]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub delta_pct: Option<Decimal>,
     /// Contractor population index under A and under B (`null` when unknown or unpaid).
     #[serde(serialize_with = "ser_opt_dec")]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub cpi_a: Option<Decimal>,
     #[serde(serialize_with = "ser_opt_dec")]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub cpi_b: Option<Decimal>,
     /// APDF per group of [`Comparison::groups`], under A and under B (`null` where the group
     /// is not prevalence-adjusted under that scheme).
     #[serde(serialize_with = "ser_opt_decs")]
+    #[cfg_attr(test, ts(type = "(string | null)[]"))]
     pub apdf_a: Vec<Option<Decimal>>,
     #[serde(serialize_with = "ser_opt_decs")]
+    #[cfg_attr(test, ts(type = "(string | null)[]"))]
     pub apdf_b: Vec<Option<Decimal>>,
 }
 
@@ -189,48 +215,63 @@ fn ser_opt_decs<S: serde::Serializer>(v: &[Option<Decimal>], s: S) -> Result<S::
 }
 
 /// One network: its practices' payments plus its own network indicators'.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetworkImpact {
     pub network_id: String,
     pub practices: usize,
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub payment_a: Decimal,
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub payment_b: Decimal,
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub delta: Decimal,
     #[serde(serialize_with = "ser_opt_pct")]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub delta_pct: Option<Decimal>,
 }
 
 /// Scheme totals: exactly each scheme's own `total`.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TotalImpact {
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub points_a: Decimal,
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub points_b: Decimal,
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub payment_a: Decimal,
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub payment_b: Decimal,
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub delta: Decimal,
     #[serde(serialize_with = "ser_opt_pct")]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub delta_pct: Option<Decimal>,
 }
 
 /// A band of practice-level change.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Bucket {
     pub label: &'static str,
     pub practices: usize,
     /// Sum of the practices' deltas.
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub delta: Decimal,
 }
 
 /// The whole comparison.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Comparison {
     pub a: SchemeRef,
@@ -379,14 +420,7 @@ pub fn impact_dated_with_progress(
         .map(|i| i.id.clone())
         .collect();
     // one thread for small populations (as `eval::evaluate`); always one on wasm32
-    #[cfg(not(target_arch = "wasm32"))]
-    let threads = if pop_a.patients.len() < 20_000 {
-        1
-    } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    };
-    #[cfg(target_arch = "wasm32")]
-    let threads = 1;
+    let threads = if pop_a.patients.len() < 20_000 { 1 } else { crate::par::available_threads() };
     let movers = movers(a.program, b.program, (pop_a, pop_b), &wanted, threads);
     for ind in &mut cmp.indicators {
         if let Some(m) = movers.get(&ind.id) {
@@ -544,26 +578,10 @@ pub(crate) fn movers(
     let parts: Vec<Vec<RawMovers>> = if threads <= 1 || patients.is_empty() {
         vec![scan(pa, pb, (patients, patients_b), 0, &slots)]
     } else {
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            let size = patients.len().div_ceil(threads);
-            std::thread::scope(|sc| {
-                let handles: Vec<_> = patients
-                    .chunks(size)
-                    .zip(patients_b.chunks(size))
-                    .enumerate()
-                    .map(|(k, pair)| {
-                        let slots = &slots;
-                        sc.spawn(move || scan(pa, pb, pair, k * size, slots))
-                    })
-                    .collect();
-                crate::par::join_in_order(handles)
-            })
-        }
-        #[cfg(target_arch = "wasm32")]
-        {
-            vec![scan(pa, pb, (patients, patients_b), 0, &slots)]
-        }
+        let size = patients.len().div_ceil(threads);
+        let chunks: Vec<_> =
+            patients.chunks(size).zip(patients_b.chunks(size)).enumerate().collect();
+        crate::par::map_in_order(chunks, |(k, pair)| scan(pa, pb, pair, k * size, &slots))
     };
     let label =
         |o: &Option<Outcome>| o.as_ref().map_or_else(|| "not in scheme".into(), outcome_label);

@@ -8,6 +8,7 @@ use serde::Serialize;
 macro_rules! codes {
     ($($(#[$doc:meta])* $variant:ident => $text:literal, $phase:ident;)*) => {
         /// A message code. Serialised as its kebab-case name ([`Code::as_str`]).
+        #[cfg_attr(test, derive(ts_rs::TS))]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
         pub enum Code {
             $($(#[$doc])* #[serde(rename = $text)] $variant,)*

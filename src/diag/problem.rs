@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 /// A position: 1-based line, 1-based column in UTF-16 code units (what the browser editor and
 /// LSP count) and in UTF-8 bytes, the UTF-16 offset from the start of the file (what
 /// CodeMirror counts) and the UTF-8 byte offset.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Pos {
     pub line: usize,
@@ -22,6 +23,7 @@ pub struct Pos {
 }
 
 /// One problem: a diagnostic of a rule file, or an error in the data or the options.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Problem {
     pub severity: Severity,
@@ -45,6 +47,7 @@ pub struct Problem {
 }
 
 /// A label of a problem: a secondary place in its file, with a note.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ProblemLabel {
     pub message: String,

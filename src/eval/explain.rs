@@ -14,6 +14,7 @@ use crate::syntax::ast::{Cmp, DateRel, Pick};
 use serde::Serialize;
 
 /// Why one patient got their outcome for one indicator.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IndicatorTrace {
     pub indicator: String,

@@ -301,10 +301,7 @@ fn add_class(t: &mut [u32], c: Class) {
 /// Evaluates a population on all available cores (one thread natively when the population is
 /// small; always one thread on wasm32).
 pub fn evaluate(prog: &Program, pop: &Population) -> Evaluation {
-    #[cfg(not(target_arch = "wasm32"))]
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    #[cfg(target_arch = "wasm32")]
-    let threads = 1;
+    let threads = crate::par::available_threads();
     evaluate_with_threads(prog, pop, threads)
 }
 
@@ -321,10 +318,7 @@ pub fn evaluate_with_progress(
     pop: &Population,
     progress: &dyn crate::progress::Progress,
 ) -> Evaluation {
-    #[cfg(not(target_arch = "wasm32"))]
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    #[cfg(target_arch = "wasm32")]
-    let threads = 1;
+    let threads = crate::par::available_threads();
     progress.begin("evaluating", pop.patients.len() as u64, "patients");
     let ev = evaluate_split(prog, pop, threads, 20_000, progress);
     progress.end();
@@ -403,18 +397,8 @@ fn evaluate_split(
         }
     }
     ranges.push(start..n);
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let parts: Vec<Vec<PracticeTally>> = std::thread::scope(|s| {
-            let handles: Vec<_> = ranges.into_iter().map(|r| s.spawn(move || run(r))).collect();
-            crate::par::join_in_order(handles)
-        });
-        Evaluation { practices: parts.into_iter().flatten().collect() }
-    }
-    #[cfg(target_arch = "wasm32")]
-    {
-        Evaluation { practices: ranges.into_iter().flat_map(run).collect() }
-    }
+    let parts = crate::par::map_in_order(ranges, run);
+    Evaluation { practices: parts.into_iter().flatten().collect() }
 }
 
 /// Evaluates a population handed over practice by practice ([`StreamEval::practice`]), each
@@ -605,6 +589,7 @@ pub fn pay_inputs(
 }
 
 /// One reporting-stratum count: a practice, an indicator, a dimension and one of its classes.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ReportRow<'a> {
     pub practice_id: &'a str,

@@ -13,6 +13,7 @@ use serde::Serialize;
 pub const TEST_PRACTICE: &str = "TEST";
 
 /// The result of one `expect`.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExpectResult {
     pub indicator: String,
@@ -27,6 +28,7 @@ pub struct ExpectResult {
 }
 
 /// The result of one test.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TestResult {
     pub name: String,
@@ -39,6 +41,7 @@ pub struct TestResult {
 }
 
 /// All tests of a scheme.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TestReport {
     pub tests: Vec<TestResult>,

@@ -47,14 +47,7 @@ pub const MIN_PARALLEL: usize = 256;
 
 /// The number of threads the machine offers (1 on wasm32, or when unknown).
 pub fn available_threads() -> usize {
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    }
-    #[cfg(target_arch = "wasm32")]
-    {
-        1
-    }
+    crate::par::available_threads()
 }
 
 /// As [`pay`], on at most `threads` threads (at most one per practice; always one on
@@ -790,7 +783,6 @@ impl<'a> Run<'a> {
     /// allocator hands to a short-lived thread is given back to the system once the calling
     /// thread frees it and faulted in again on the next run (it made 2 threads slower than
     /// 1); memory from the calling thread's own heap stays mapped.
-    #[cfg(not(target_arch = "wasm32"))]
     fn space(&self, n: usize) -> (Vec<PracticeResult<'a>>, Vec<Vec<IndicatorResult<'a>>>) {
         let lines = if self.keep_lines {
             (0..n).map(|_| Vec::with_capacity(self.practice_inds.len())).collect()
@@ -809,24 +801,11 @@ impl<'a> Run<'a> {
             return self.chunk(0, all, Vec::new(), Vec::new());
         }
         let size = all.len().div_ceil(threads);
-        #[cfg(not(target_arch = "wasm32"))]
-        let parts: Vec<Chunk<'a>> = std::thread::scope(|s| {
-            let handles: Vec<_> = all
-                .chunks(size)
-                .enumerate()
-                .map(|(k, ps)| {
-                    let (out, lines) = self.space(ps.len());
-                    s.spawn(move || self.chunk(k * size, ps, out, lines))
-                })
-                .collect();
-            crate::par::join_in_order(handles)
+        let chunks: Vec<_> =
+            all.chunks(size).enumerate().map(|(k, ps)| (k, ps, self.space(ps.len()))).collect();
+        let parts: Vec<Chunk<'a>> = crate::par::map_in_order(chunks, |(k, ps, (out, lines))| {
+            self.chunk(k * size, ps, out, lines)
         });
-        #[cfg(target_arch = "wasm32")]
-        let parts: Vec<Chunk<'a>> = all
-            .chunks(size)
-            .enumerate()
-            .map(|(k, ps)| self.chunk(k * size, ps, Vec::new(), Vec::new()))
-            .collect();
         let mut practices = Vec::with_capacity(all.len());
         let mut w = Warnings::default();
         let mut totals: Vec<IndicatorTotal<'a>> = Vec::new();

@@ -25,9 +25,9 @@ pub use national::{FigureSource, GroupNational, GroupTotals, NationalFigures, Pr
 pub use numeric::{PaymentUnit, Rounding, RoundingMode};
 pub use points::{fraction_points, points, stepped_fraction_points};
 pub use result::{
-    AspirationResult, GatewayResult, GroupFactor, IndicatorResult, IndicatorTotal, NetworkResult,
-    ObligationResult, PayResult, PayWarning, PracticeResult, SchemeInfo, StratumResult, TierResult,
-    Total,
+    indicator_sums, AspirationResult, GatewayResult, GroupFactor, IndicatorResult, IndicatorSum,
+    IndicatorTotal, NetworkResult, ObligationResult, PayResult, PayWarning, PracticeResult,
+    SchemeInfo, StratumResult, TierResult, Total,
 };
 pub use scheme::{
     stratum_column, Aspiration, BlendShare, Gateway, HistoricBasis, HistoricModel, IndicatorKind,

@@ -243,10 +243,12 @@ impl NationalFigures {
 }
 
 /// The `national` block of a payment report.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NationalReport {
     /// National average list size.
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub average_list_size: Decimal,
     /// Where it came from.
     pub average_list_size_source: String,
@@ -257,6 +259,7 @@ pub struct NationalReport {
 }
 
 /// One group in the `national` block.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GroupPrevalenceReport {
     /// Sum of registers (`null` when the prevalence was stated as a rate).
@@ -265,6 +268,7 @@ pub struct GroupPrevalenceReport {
     pub list_size: Option<u64>,
     /// The national prevalence, a fraction 0-1.
     #[serde(serialize_with = "ser_opt_dec")]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub prevalence: Option<Decimal>,
     /// Where this group's figure came from.
     pub source: String,

@@ -13,6 +13,7 @@ use super::national::NationalReport;
 use super::numeric::{ser_dec, ser_money, ser_opt_dec, ExactSum};
 
 /// The whole report of a payment run.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PayResult<'a> {
     /// Which scheme.
@@ -27,10 +28,12 @@ pub struct PayResult<'a> {
     pub total: Total,
     /// Data problems met on the way, counted (not serialized when there are none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub warnings: Vec<PayWarning>,
 }
 
 /// The `scheme` block.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SchemeInfo<'a> {
     /// Scheme id.
@@ -42,6 +45,7 @@ pub struct SchemeInfo<'a> {
 }
 
 /// One practice's result.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PracticeResult<'a> {
     /// Practice code.
@@ -52,34 +56,43 @@ pub struct PracticeResult<'a> {
     pub list_size: Option<u32>,
     /// Sum of the indicators' points achieved this year (historic lines excluded).
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub points: Decimal,
     /// Sum of the rounded payments of the indicator and historic lines plus gateway payments.
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub payment: Decimal,
     /// Contractor population index used (list size / national average), `null` if unknown.
     #[serde(serialize_with = "ser_opt_dec")]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub cpi: Option<Decimal>,
     /// Per prevalence-adjusted group (in scheme order): the practice's prevalence and APDF.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub groups: Vec<GroupFactor<'a>>,
     /// Per indicator (in scheme order), then historic lines.
     pub indicators: Vec<IndicatorResult<'a>>,
     /// Gateways met or not, and what they paid.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub gateways: Vec<GatewayResult<'a>>,
     /// Tiers unlocked or not, and what they paid.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub tiers: Vec<TierResult<'a>>,
     /// Obligations met or not (never paid).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub obligations: Vec<ObligationResult<'a>>,
     /// Aspiration and balancing payments, when the scheme has them and the practice has the
     /// previous year's figures.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub aspiration: Option<AspirationResult<'a>>,
 }
 
 /// A prevalence-adjusted group at one practice or network: the figures behind its APDF.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GroupFactor<'a> {
     /// Group code.
@@ -90,10 +103,12 @@ pub struct GroupFactor<'a> {
     pub list_size: Option<u64>,
     /// register / list size, a fraction 0-1 (`null` when either is unknown or the list is 0).
     #[serde(serialize_with = "ser_opt_dec")]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub prevalence: Option<Decimal>,
     /// Adjusted practice disease factor: prevalence / national prevalence (0 when unknown),
     /// rounded per the scheme.
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub apdf: Decimal,
 }
 
@@ -149,6 +164,7 @@ impl<'a> IndicatorTotal<'a> {
 }
 
 /// One indicator (or historic line) of one practice or network.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IndicatorResult<'a> {
     /// Indicator id (or historic item id).
@@ -156,9 +172,11 @@ pub struct IndicatorResult<'a> {
     /// Group code (empty for a historic item that is not a group).
     pub group: &'a str,
     /// `boolean`, `fraction`, `attested`, or `historic` for a historic line.
+    #[cfg_attr(test, ts(type = r#""boolean" | "fraction" | "attested" | "historic""#))]
     pub kind: &'static str,
     /// Maximum points (0 for historic lines).
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub max_points: Decimal,
     /// Register of the indicator's group, if known.
     pub register: Option<u32>,
@@ -173,28 +191,34 @@ pub struct IndicatorResult<'a> {
     /// Achievement, a fraction 0-1; `null` when the denominator is 0 (fraction indicators)
     /// and for historic lines.
     #[serde(serialize_with = "ser_opt_dec")]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub achievement: Option<Decimal>,
     /// Points achieved this year (historic lines: the historic points paid on, or 0).
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub points: Decimal,
     /// Payment, rounded per the scheme (to the penny by default).
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub payment: Decimal,
     /// Which model paid it: `performance`, `historic 2016/17`, `higher of: ...`, or why it
     /// paid nothing (a locked tier, a monitored indicator).
     pub paid_on: Arc<str>,
     /// Payment strata, each scored on its own (empty for ordinary indicators).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub strata: Vec<StratumResult<'a>>,
 }
 
 /// One payment stratum of an indicator.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StratumResult<'a> {
     /// Stratum id.
     pub id: &'a str,
     /// The stratum's maximum points.
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub max_points: Decimal,
     /// Denominator.
     pub denominator: u32,
@@ -204,13 +228,16 @@ pub struct StratumResult<'a> {
     pub pcas: u32,
     /// Achievement, `null` when the denominator is 0.
     #[serde(serialize_with = "ser_opt_dec")]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub achievement: Option<Decimal>,
     /// Points.
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub points: Decimal,
 }
 
 /// A tier at one practice.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TierResult<'a> {
     /// Tier id.
@@ -219,10 +246,12 @@ pub struct TierResult<'a> {
     pub unlocked: bool,
     /// One-off payment (0 when locked).
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub payment: Decimal,
 }
 
 /// A gateway at one practice.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GatewayResult<'a> {
     /// Gateway id.
@@ -231,10 +260,12 @@ pub struct GatewayResult<'a> {
     pub met: bool,
     /// One-off payment (0 when not met).
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub payment: Decimal,
 }
 
 /// An obligation at one practice.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ObligationResult<'a> {
     /// Obligation id.
@@ -244,25 +275,31 @@ pub struct ObligationResult<'a> {
 }
 
 /// Aspiration and balancing payments of one practice.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AspirationResult<'a> {
     /// The previous year the aspiration is based on.
     pub year: &'a str,
     /// The share, a fraction 0-1.
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub share: Decimal,
     /// Aspiration payment for the year (paid in monthly instalments).
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub aspiration: Decimal,
     /// One monthly instalment: aspiration / 12, rounded like payments.
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub monthly: Decimal,
     /// Year-end balancing payment: the year's payment minus the aspiration (may be negative).
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub balancing: Decimal,
 }
 
 /// One network's result: its network indicators, and what its practices earned.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetworkResult<'a> {
     /// Network code.
@@ -274,22 +311,28 @@ pub struct NetworkResult<'a> {
     /// Contractor population index of the network (its list size / national average), when
     /// it has network indicators; `null` otherwise or if unknown.
     #[serde(serialize_with = "ser_opt_dec")]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub cpi: Option<Decimal>,
     /// Per prevalence-adjusted group of its network indicators: prevalence and APDF.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub groups: Vec<GroupFactor<'a>>,
     /// Points of the network indicators.
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub points: Decimal,
     /// Payment of the network indicators.
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub payment: Decimal,
     /// Sum of the member practices' payments.
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub practice_payment: Decimal,
     /// What the network receives: `payment`, plus `practice_payment` when the scheme pays
     /// practices' earnings to their networks.
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub receives: Decimal,
     /// The network indicators.
     pub indicators: Vec<IndicatorResult<'a>>,
@@ -297,17 +340,21 @@ pub struct NetworkResult<'a> {
 
 /// Scheme totals: every practice's payment plus every network indicator's (practices' earnings
 /// paid to networks are counted once).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Total {
     /// All points.
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub points: Decimal,
     /// All money.
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub payment: Decimal,
 }
 
 /// A data problem, counted over practices.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PayWarning {
     /// What happened and what was assumed.
@@ -322,4 +369,79 @@ impl std::fmt::Display for PayWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} ({} practices, e.g. {})", self.message, self.practices, self.example)
     }
+}
+
+/// One indicator's figures summed over every practice and network of a run, as the editor's
+/// results table shows them: counts as whole numbers, points and pounds as exact sums of the
+/// lines (rounded once, by [`ExactSum::value`]), so the page formats and never adds money.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct IndicatorSum {
+    /// Indicator id (or historic item id).
+    pub id: String,
+    /// Group code.
+    pub group: String,
+    /// `boolean`, `fraction`, `attested` or `historic`, as the lines say.
+    #[cfg_attr(test, ts(type = r#""boolean" | "fraction" | "attested" | "historic""#))]
+    pub kind: &'static str,
+    /// Maximum points, as the first line says.
+    #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
+    pub max_points: Decimal,
+    /// Sum of the denominators.
+    pub denominator: u64,
+    /// Sum of the numerators.
+    pub numerator: u64,
+    /// Sum of the PCAs.
+    pub pcas: u64,
+    /// Sum of the points.
+    #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
+    pub points: Decimal,
+    /// `points` over the number of practices, to 2 places (half away from zero); `null`
+    /// when the run has no practices.
+    #[serde(serialize_with = "ser_opt_dec")]
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub average_points: Option<Decimal>,
+    /// Sum of the (rounded) payments.
+    #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
+    pub payment: Decimal,
+}
+
+/// Every indicator of `r` summed over its practices' and networks' lines, in the order the
+/// lines first name them (scheme order, then historic items, then network indicators).
+pub fn indicator_sums(r: &PayResult<'_>) -> Vec<IndicatorSum> {
+    let mut order: Vec<(&IndicatorResult<'_>, IndicatorTotal<'_>)> = Vec::new();
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    let lines = r.practices.iter().flat_map(|p| &p.indicators);
+    for l in lines.chain(r.networks.iter().flat_map(|n| &n.indicators)) {
+        let k = *index.entry(l.id).or_insert_with(|| {
+            order.push((l, IndicatorTotal { id: l.id, ..IndicatorTotal::default() }));
+            order.len() - 1
+        });
+        order[k].1.add(l);
+    }
+    let practices = Decimal::from(r.practices.len());
+    order
+        .into_iter()
+        .map(|(first, t)| {
+            let points = t.points.value();
+            let average_points = points.checked_div(practices).map(|a| {
+                a.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+            });
+            IndicatorSum {
+                id: first.id.to_owned(),
+                group: first.group.to_owned(),
+                kind: first.kind,
+                max_points: first.max_points,
+                denominator: t.denominator,
+                numerator: t.numerator,
+                pcas: t.pcas,
+                points,
+                average_points,
+                payment: t.payment.value(),
+            }
+        })
+        .collect()
 }

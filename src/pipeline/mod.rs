@@ -253,13 +253,17 @@ pub fn pay(inputs: &PayInputs) -> Result<PayResult<'_>, RunError> {
 /// `evaluate_json`): the pay result, plus the reporting-strata counts when a population was
 /// evaluated and the scheme reports by anything, plus the problems that did not stop the run
 /// (the checker's warnings, the readers' and the population's) when there are any.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "EvalJson"))]
 #[derive(Serialize)]
 pub struct JsonOutput<'a> {
     #[serde(flatten)]
     pub result: &'a PayResult<'a>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub reports: Vec<ReportRow<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub diagnostics: Vec<Problem>,
 }
 
@@ -542,11 +546,13 @@ pub struct Compared {
 
 /// `qofrules compare --format json`: the comparison and, when there are any, the warnings
 /// (both schemes' checker warnings, the readers' and the population's).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Serialize)]
 pub struct CompareJson<'a> {
     #[serde(flatten)]
     pub comparison: &'a Comparison,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub diagnostics: Vec<Problem>,
 }
 
@@ -626,6 +632,7 @@ impl Compared {
 // Explain and tests
 
 /// A patient, in a few words (the editor's list, an explanation's header).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct PatientSummary {
     pub patient_id: String,
@@ -649,6 +656,7 @@ impl PatientSummary {
 
 /// `qofrules explain --format json` and the editor's explain reply: the patient, why they did
 /// or did not count, and the warnings (the scheme's and the population's), if any.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct ExplainOutput {
     pub patient: PatientSummary,
@@ -656,10 +664,12 @@ pub struct ExplainOutput {
     /// The patient's record, as the rules saw it (dated for the scheme's period).
     pub events: Vec<EventView>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub diagnostics: Vec<Problem>,
 }
 
 /// One event of a patient's record, with the scheme's code lists its code is in.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct EventView {
     pub date: String,

@@ -26,8 +26,8 @@ pub use stream::{
     StreamEnd,
 };
 pub use write::{
-    write_csv, write_ndjson, CsvWriter, NdjsonWriter, EVENTS_HEADER, PATIENTS_HEADER,
-    PRACTICES_HEADER,
+    write_csv, write_ndjson, CsvWriter, NdjsonWriter, PopulationWriter, EVENTS_HEADER,
+    PATIENTS_HEADER, PRACTICES_HEADER,
 };
 
 use crate::model::{Patient, Population, Practice};
@@ -52,6 +52,70 @@ pub const PATIENTS_FILE: &str = "patients.csv";
 pub const EVENTS_FILE: &str = "events.csv";
 pub const NDJSON_FILE: &str = "patients.ndjson";
 
+/// How a population's files are laid out: the one detection the CLI (a folder's files) and
+/// the editor's session (the files chosen) share, and the writer of each layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `practices.csv`, `patients.csv` and `events.csv`.
+    Csv,
+    /// `practices.csv` (optional when reading) and one patient per line, with their events,
+    /// in `patients.ndjson`.
+    Ndjson,
+}
+
+impl Format {
+    /// The files of the layout, in the order its writer takes them.
+    pub const fn files(self) -> &'static [&'static str] {
+        match self {
+            Format::Csv => &[PRACTICES_FILE, PATIENTS_FILE, EVENTS_FILE],
+            Format::Ndjson => &[PRACTICES_FILE, NDJSON_FILE],
+        }
+    }
+
+    /// True for the name (or path) of an NDJSON file of patients: `.ndjson` or `.jsonl`.
+    pub fn is_ndjson_name(name: &str) -> bool {
+        name.ends_with(".ndjson") || name.ends_with(".jsonl")
+    }
+
+    /// The layout of a population given as files with these names (paths or base names):
+    /// NDJSON when one is an NDJSON file of patients and none is `patients.csv`, else CSV.
+    pub fn detect<'a>(names: impl IntoIterator<Item = &'a str>) -> Format {
+        let (mut ndjson, mut csv) = (false, false);
+        for name in names {
+            ndjson |= Format::is_ndjson_name(name);
+            csv |= name.rsplit(['/', '\\']).next() == Some(PATIENTS_FILE);
+        }
+        if ndjson && !csv {
+            Format::Ndjson
+        } else {
+            Format::Csv
+        }
+    }
+
+    /// A streaming writer of this layout over `writers`, one per file of [`Format::files`] in
+    /// that order (it writes the headers at once).
+    pub fn writer<'w, W: std::io::Write + 'w>(
+        self,
+        writers: Vec<W>,
+    ) -> std::io::Result<Box<dyn PopulationWriter<W> + 'w>> {
+        let wrong = |w: Vec<W>| {
+            let (files, given) = (self.files().len(), w.len());
+            let message = format!("{files} files need {files} writers, not {given}");
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, message)
+        };
+        Ok(match self {
+            Format::Csv => {
+                let [a, b, c]: [W; 3] = writers.try_into().map_err(wrong)?;
+                Box::new(CsvWriter::new(a, b, c)?)
+            }
+            Format::Ndjson => {
+                let [a, b]: [W; 2] = writers.try_into().map_err(wrong)?;
+                Box::new(NdjsonWriter::new(a, b)?)
+            }
+        })
+    }
+}
+
 fn practice_index(practices: &[Practice]) -> FxMap<String, usize> {
     practices.iter().enumerate().map(|(i, p)| (p.practice_id.clone(), i)).collect()
 }
@@ -66,11 +130,7 @@ fn sort_events(patients: &mut [Patient]) {
 
 /// The number of threads the readers use by default: every core natively, one in wasm.
 pub fn default_threads() -> usize {
-    #[cfg(not(target_arch = "wasm32"))]
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    #[cfg(target_arch = "wasm32")]
-    let threads = 1;
-    threads
+    crate::par::available_threads()
 }
 
 /// Reads a CSV population from its three files, on every core natively (a large

@@ -500,3 +500,30 @@ fn ndjson_is_streamed_with_the_same_result_and_the_line_bound() {
     assert!(e.contains("the line is longer than 16 MiB"), "{e}");
     assert!(e.contains("--> patients.ndjson, row 2"), "{e}");
 }
+
+#[test]
+fn one_detection_of_the_layout_by_file_names() {
+    let detect = |names: &[&str]| Format::detect(names.iter().copied());
+    assert_eq!(detect(&[NDJSON_FILE]), Format::Ndjson);
+    assert_eq!(detect(&[PRACTICES_FILE, "records.jsonl"]), Format::Ndjson);
+    assert_eq!(detect(&[PRACTICES_FILE, PATIENTS_FILE, EVENTS_FILE]), Format::Csv);
+    // patients.csv wins over an NDJSON file beside it, as a folder holding both is read
+    assert_eq!(detect(&["data/patients.csv", "data/patients.ndjson"]), Format::Csv);
+    assert_eq!(detect(&["patients.csv.bak", "p.ndjson"]), Format::Ndjson);
+    assert_eq!(detect(&[]), Format::Csv);
+}
+
+#[test]
+fn the_writer_of_each_layout_writes_what_write_csv_and_write_ndjson_write() {
+    let pop = read(PRACTICES, PATIENTS, EVENTS).unwrap();
+    let (a, b, c) = write_csv(&pop, Vec::new(), Vec::new(), Vec::new()).unwrap();
+    let mut w = Format::Csv.writer(vec![Vec::new(); 3]).unwrap();
+    w.write_population(&pop).unwrap();
+    assert_eq!(w.finish_writers().unwrap(), vec![a, b, c]);
+    let (a, b) = write_ndjson(&pop, Vec::new(), Vec::new()).unwrap();
+    let mut w = Format::Ndjson.writer(vec![Vec::new(); 2]).unwrap();
+    w.write_population(&pop).unwrap();
+    assert_eq!(w.finish_writers().unwrap(), vec![a, b]);
+    assert_eq!(Format::Csv.files().len(), 3);
+    assert!(Format::Ndjson.writer(vec![Vec::<u8>::new(); 3]).is_err());
+}

@@ -86,6 +86,48 @@ fn push_value(out: &mut Vec<u8>, v: f64) {
     }
 }
 
+/// A population writer, streamed practice by practice ([`CsvWriter`], [`NdjsonWriter`]): a
+/// practice's line, then its patients. Object-safe, so a front end picks the format at run
+/// time (`Box<dyn PopulationWriter<W>>`).
+pub trait PopulationWriter<W: Write> {
+    /// Writes one practice's line.
+    fn write_practice(&mut self, p: &Practice) -> io::Result<()>;
+
+    /// Writes one patient (and their events).
+    fn write_patient(&mut self, p: &Patient) -> io::Result<()>;
+
+    /// Writes patients in order.
+    fn write_patients(&mut self, patients: &[Patient]) -> io::Result<()> {
+        for p in patients {
+            self.write_patient(p)?;
+        }
+        Ok(())
+    }
+
+    /// Writes a whole population: its practices, then its patients.
+    fn write_population(&mut self, pop: &Population) -> io::Result<()> {
+        for p in &pop.practices {
+            self.write_practice(p)?;
+        }
+        self.write_patients(&pop.patients)
+    }
+
+    /// Flushes and returns the writers, in the order they were given.
+    fn finish_writers(self: Box<Self>) -> io::Result<Vec<W>>;
+}
+
+/// A practice's line of `practices.csv` (both formats write one).
+fn write_practice_line<W: Write>(out: &mut W, p: &Practice) -> io::Result<()> {
+    let mut line = Vec::with_capacity(64);
+    push_field(&mut line, &p.practice_id);
+    line.push(b',');
+    push_field(&mut line, &p.practice_name);
+    line.push(b',');
+    push_field(&mut line, &p.network_id);
+    line.push(b'\n');
+    out.write_all(&line)
+}
+
 /// Writes CSV population files: headers on creation, then practices and patients as they
 /// come, so that a large population can be streamed practice by practice.
 pub struct CsvWriter<W: Write> {
@@ -111,25 +153,28 @@ impl<W: Write> CsvWriter<W> {
         })
     }
 
-    pub fn write_practice(&mut self, p: &Practice) -> io::Result<()> {
-        let mut line = Vec::with_capacity(64);
-        push_field(&mut line, &p.practice_id);
-        line.push(b',');
-        push_field(&mut line, &p.practice_name);
-        line.push(b',');
-        push_field(&mut line, &p.network_id);
-        line.push(b'\n');
-        self.practices.write_all(&line)
+    /// Flushes and returns the three writers.
+    pub fn finish(mut self) -> io::Result<(W, W, W)> {
+        self.patients.write_all(&self.pbuf)?;
+        self.events.write_all(&self.ebuf)?;
+        self.practices.flush()?;
+        self.patients.flush()?;
+        self.events.flush()?;
+        Ok((self.practices, self.patients, self.events))
+    }
+}
+
+impl<W: Write> PopulationWriter<W> for CsvWriter<W> {
+    fn write_practice(&mut self, p: &Practice) -> io::Result<()> {
+        write_practice_line(&mut self.practices, p)
     }
 
-    pub fn write_patients(&mut self, patients: &[Patient]) -> io::Result<()> {
-        for p in patients {
-            self.write_patient(p)?;
-        }
-        Ok(())
+    fn finish_writers(self: Box<Self>) -> io::Result<Vec<W>> {
+        let (a, b, c) = self.finish()?;
+        Ok(vec![a, b, c])
     }
 
-    pub fn write_patient(&mut self, p: &Patient) -> io::Result<()> {
+    fn write_patient(&mut self, p: &Patient) -> io::Result<()> {
         let b = &mut self.pbuf;
         push_field(b, &p.patient_id);
         b.push(b',');
@@ -176,16 +221,6 @@ impl<W: Write> CsvWriter<W> {
         }
         Ok(())
     }
-
-    /// Flushes and returns the three writers.
-    pub fn finish(mut self) -> io::Result<(W, W, W)> {
-        self.patients.write_all(&self.pbuf)?;
-        self.events.write_all(&self.ebuf)?;
-        self.practices.flush()?;
-        self.patients.flush()?;
-        self.events.flush()?;
-        Ok((self.practices, self.patients, self.events))
-    }
 }
 
 fn push_json_str(out: &mut Vec<u8>, s: &str) {
@@ -231,25 +266,26 @@ impl<W: Write> NdjsonWriter<W> {
         Ok(NdjsonWriter { practices, patients, buf: Vec::with_capacity(FLUSH_AT * 2) })
     }
 
-    pub fn write_practice(&mut self, p: &Practice) -> io::Result<()> {
-        let mut line = Vec::with_capacity(64);
-        push_field(&mut line, &p.practice_id);
-        line.push(b',');
-        push_field(&mut line, &p.practice_name);
-        line.push(b',');
-        push_field(&mut line, &p.network_id);
-        line.push(b'\n');
-        self.practices.write_all(&line)
+    /// Flushes and returns the two writers.
+    pub fn finish(mut self) -> io::Result<(W, W)> {
+        self.patients.write_all(&self.buf)?;
+        self.practices.flush()?;
+        self.patients.flush()?;
+        Ok((self.practices, self.patients))
+    }
+}
+
+impl<W: Write> PopulationWriter<W> for NdjsonWriter<W> {
+    fn write_practice(&mut self, p: &Practice) -> io::Result<()> {
+        write_practice_line(&mut self.practices, p)
     }
 
-    pub fn write_patients(&mut self, patients: &[Patient]) -> io::Result<()> {
-        for p in patients {
-            self.write_patient(p)?;
-        }
-        Ok(())
+    fn finish_writers(self: Box<Self>) -> io::Result<Vec<W>> {
+        let (a, b) = self.finish()?;
+        Ok(vec![a, b])
     }
 
-    pub fn write_patient(&mut self, p: &Patient) -> io::Result<()> {
+    fn write_patient(&mut self, p: &Patient) -> io::Result<()> {
         let b = &mut self.buf;
         b.extend_from_slice(b"{\"patient_id\":");
         push_json_str(b, &p.patient_id);
@@ -293,14 +329,6 @@ impl<W: Write> NdjsonWriter<W> {
         }
         Ok(())
     }
-
-    /// Flushes and returns the two writers.
-    pub fn finish(mut self) -> io::Result<(W, W)> {
-        self.patients.write_all(&self.buf)?;
-        self.practices.flush()?;
-        self.patients.flush()?;
-        Ok((self.practices, self.patients))
-    }
 }
 
 /// Writes a whole population as CSV.
@@ -311,19 +339,13 @@ pub fn write_csv<W: Write>(
     events: W,
 ) -> io::Result<(W, W, W)> {
     let mut w = CsvWriter::new(practices, patients, events)?;
-    for p in &pop.practices {
-        w.write_practice(p)?;
-    }
-    w.write_patients(&pop.patients)?;
+    w.write_population(pop)?;
     w.finish()
 }
 
 /// Writes a whole population as `practices.csv` plus NDJSON patients.
 pub fn write_ndjson<W: Write>(pop: &Population, practices: W, patients: W) -> io::Result<(W, W)> {
     let mut w = NdjsonWriter::new(practices, patients)?;
-    for p in &pop.practices {
-        w.write_practice(p)?;
-    }
-    w.write_patients(&pop.patients)?;
+    w.write_population(pop)?;
     w.finish()
 }

@@ -395,3 +395,50 @@ fn the_explorer_lists_as_many_patients_as_the_counts_say() {
     let q = PatientQuery { indicator: Some("XX1".into()), ..PatientQuery::default() };
     assert!(!s.find_patients(text, &q).ok);
 }
+
+#[test]
+fn evaluate_sums_each_indicator_over_practices_and_networks() {
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+    let dec = |v: &serde_json::Value| Decimal::from_str(v.as_str().unwrap()).unwrap();
+    let mut s = small();
+    for path in ["rules/qof-2019-20.qof", "rules/wales-2017-18.qof"] {
+        let text = crate::shipped::SCHEMES.iter().find(|(p, _)| *p == path).unwrap().1;
+        let v = s.evaluate(text).value.unwrap();
+        let practices = v.result["practices"].as_array().unwrap();
+        let networks = v.result["networks"].as_array().unwrap();
+        if path.contains("wales") {
+            assert!(networks.iter().any(|n| !n["indicators"].as_array().unwrap().is_empty()));
+        }
+        let lines: Vec<&serde_json::Value> = practices
+            .iter()
+            .chain(networks)
+            .flat_map(|p| p["indicators"].as_array().unwrap())
+            .collect();
+        let mut ids: Vec<&str> = Vec::new();
+        for l in &lines {
+            let id = l["id"].as_str().unwrap();
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        assert_eq!(v.indicators.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ids);
+        for sum in &v.indicators {
+            let mine: Vec<_> = lines.iter().filter(|l| l["id"] == sum.id.as_str()).collect();
+            let total = |f: &str| mine.iter().map(|l| l[f].as_u64().unwrap()).sum::<u64>();
+            assert_eq!(sum.denominator, total("denominator"), "{path} {}", sum.id);
+            assert_eq!(sum.numerator, total("numerator"));
+            assert_eq!(sum.pcas, total("pcas"));
+            let points: Decimal = mine.iter().map(|l| dec(&l["points"])).sum();
+            let payment: Decimal = mine.iter().map(|l| dec(&l["payment"])).sum();
+            assert_eq!(sum.points, points);
+            assert_eq!(sum.payment, payment);
+            let n = Decimal::from(practices.len());
+            let away = rust_decimal::RoundingStrategy::MidpointAwayFromZero;
+            assert_eq!(sum.average_points, Some((points / n).round_dp_with_strategy(2, away)));
+        }
+        // the serialised form is what the page reads: decimals as strings, money to the penny
+        let j = serde_json::to_value(&v.indicators[0]).unwrap();
+        assert!(j["payment"].as_str().unwrap().contains('.'), "{j}");
+    }
+}

@@ -11,6 +11,7 @@ use crate::date::Date;
 use serde::Serialize;
 
 /// A byte range `start..end` in one source file.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Span {
     pub start: u32,
@@ -526,6 +527,7 @@ pub enum Cohort {
 }
 
 /// The category of a personalised care adjustment (or exception).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "category", content = "name", rename_all = "snake_case")]
 pub enum Category {
@@ -665,6 +667,7 @@ pub struct Expect {
 }
 
 /// What happened to a patient for one indicator.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", content = "category", rename_all = "snake_case")]
 pub enum Outcome {

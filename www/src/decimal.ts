@@ -1,5 +1,6 @@
-// Exact decimal sums for display: the engine's money and points are decimal strings; adding
-// them as binary floats could be a penny out, so they are added as scaled integers.
+// Formatting the engine's decimal strings (money, points, factors) for display, exactly: they
+// are read as integers scaled by 10^10, never as binary floats. The engine sends every total
+// the page shows (src/pay/result.rs, `indicator_sums`), so nothing here adds money.
 
 const SCALE = 10n ** 10n;
 
@@ -32,12 +33,6 @@ export function pounds(v: bigint, signed = false): string {
   if (!signed) return (v < 0n ? "-" : "") + "£" + s;
   if (fixed(v, 2).replace(/[-,.0]/g, "") === "") return "±£0.00";
   return (v < 0n ? "−" : "+") + "£" + s;
-}
-
-export function sum(values: (string | null | undefined)[]): bigint {
-  let t = 0n;
-  for (const v of values) t += scaled(v);
-  return t;
 }
 
 /** A ratio of two counts as a percentage with one place (`—` when the denominator is 0). */

@@ -118,7 +118,7 @@ async function runEvaluate(): Promise<void> {
       if (evalPending !== null) continue; // already stale
       if (value.ok) {
         lastResult = value.result;
-        results.replaceChildren(renderResults(value.result, value.population.label, ms, (q) => void openPatients(q), (id) => registerIndicators.has(id)));
+        results.replaceChildren(renderResults(value.result, value.indicators, value.population.label, ms, (q) => void openPatients(q), (id) => registerIndicators.has(id)));
         // the text may have changed meanwhile into one that does not check (no evaluation
         // follows then): these results are of the old text
         results.dataset.state = text === view.state.doc.toString() ? "done" : "stale";

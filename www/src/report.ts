@@ -1,7 +1,7 @@
 // Rendering results: the totals, per-indicator and per-practice tables, the compare tables,
 // a practice-level SVG chart, and the CSV and self-contained HTML exports.
-import { fixed, percent, pounds, scaled, sum } from "./decimal";
-import type { CompareOutput, PayResult } from "./types";
+import { fixed, percent, pounds, scaled } from "./decimal";
+import type { CompareOutput, IndicatorSum, PayResult } from "./types";
 
 type Child = Node | string | null | undefined | false;
 
@@ -30,37 +30,6 @@ function table(caption: string, head: string[], rows: Child[][], numeric: boolea
   );
 }
 
-export interface IndicatorRow {
-  id: string;
-  group: string;
-  kind: string;
-  maxPoints: string;
-  denominator: number;
-  numerator: number;
-  pcas: number;
-  points: bigint;
-  payment: bigint;
-}
-
-/** Per-indicator totals over practices and networks, in scheme order. */
-export function indicatorRows(r: PayResult): IndicatorRow[] {
-  const rows = new Map<string, IndicatorRow>();
-  const lines = [...r.practices, ...r.networks].flatMap((p) => p.indicators);
-  for (const i of lines) {
-    let row = rows.get(i.id);
-    if (!row) {
-      row = { id: i.id, group: i.group, kind: i.kind, maxPoints: i.max_points, denominator: 0, numerator: 0, pcas: 0, points: 0n, payment: 0n };
-      rows.set(i.id, row);
-    }
-    row.denominator += i.denominator;
-    row.numerator += i.numerator;
-    row.pcas += i.pcas;
-    row.points += scaled(i.points);
-    row.payment += scaled(i.payment);
-  }
-  return [...rows.values()];
-}
-
 /** What a results cell opens in the patient explorer. */
 export interface PatientLink {
   indicator?: string;
@@ -76,17 +45,18 @@ function opener(text: string, label: string, link: PatientLink, open?: (l: Patie
   return b;
 }
 
-/** The results panel: totals, then indicators, then practices. With `open`, the counts and
- * practice codes are buttons that list those patients in the patient explorer;
+/** The results panel: totals, then indicators (`rows`: each summed over practices and
+ * networks by the engine, `EvalOutput.indicators`), then practices. With `open`, the counts
+ * and practice codes are buttons that list those patients in the patient explorer;
  * `isRegister` tells a register's count (`register DM`: its numerator is the register). */
 export function renderResults(
   r: PayResult,
+  rows: IndicatorSum[],
   populationLabel: string,
   ms: number,
   open?: (l: PatientLink) => void,
   isRegister?: (id: string) => boolean,
 ): HTMLElement {
-  const rows = indicatorRows(r);
   const practices = r.practices.length;
   const totals = h(
     "dl",
@@ -114,7 +84,7 @@ export function renderResults(
     rows.map((x) => [
       x.id,
       x.group,
-      x.maxPoints,
+      x.max_points,
       x.kind === "fraction" ? opener(x.denominator.toLocaleString("en-GB"), `list ${x.id}'s denominator`, { indicator: x.id, status: "denominator" }, open) : x.denominator.toLocaleString("en-GB"),
       x.kind === "fraction"
         ? opener(x.numerator.toLocaleString("en-GB"), `list ${x.id}'s numerator`, { indicator: x.id, status: "numerator" }, open)
@@ -123,8 +93,8 @@ export function renderResults(
           : x.numerator.toLocaleString("en-GB"),
       x.kind === "fraction" ? opener(x.pcas.toLocaleString("en-GB"), `list ${x.id}'s adjusted patients (PCAs)`, { indicator: x.id, status: "adjusted" }, open) : x.pcas.toLocaleString("en-GB"),
       x.kind === "fraction" ? percent(x.numerator, x.denominator) : "",
-      practices ? fixed(x.points / BigInt(practices), 2) : "",
-      pounds(x.payment),
+      x.average_points === null ? "" : fixed(scaled(x.average_points), 2),
+      pounds(scaled(x.payment)),
     ]),
     [false, false, true, true, true, true, true, true, true],
   );
@@ -351,8 +321,6 @@ export function download(name: string, text: string, type: string): void {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
-
-export { sum };
 
 /** A cell's sort key: a number for numeric columns (`£1,234.50`, `−3.2%`, `+£4`), else text. */
 function sortKey(cell: Element | undefined, numeric: boolean): number | string {
