@@ -10,3 +10,4 @@ mod progress;
 mod robust;
 mod session_parity;
 mod synth;
+mod testing;

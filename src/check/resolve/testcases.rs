@@ -41,14 +41,39 @@ impl<'a> Cx<'a> {
                 match item {
                     Item::RetireTest(r) => {
                         let before = tests.len();
-                        tests.retain(|t| t.node.name.value != r.name.value);
+                        let file = unit.file;
+                        tests.retain(|t| t.file == file || t.node.name.value != r.name.value);
                         if !is_root || tests.len() < before {
                             continue;
                         }
                         if !has_parent {
                             if parent.is_none() {
-                                self.no_parent("retire test", r.span, unit.file);
+                                self.push(
+                                    Diagnostic::error(
+                                        Code::NotInherited,
+                                        unit.file,
+                                        r.span,
+                                        "`retire test` in a scheme that extends nothing",
+                                    )
+                                    .with_help("`retire test` drops a test inherited through `extends`; to drop a test of this file, delete it"),
+                                );
                             }
+                            continue;
+                        }
+                        let own =
+                            unit.ast.items.iter().any(
+                                |i| matches!(i, Item::Test(t) if t.name.value == r.name.value),
+                            );
+                        if own {
+                            self.push(
+                                Diagnostic::error(
+                                    Code::NotInherited,
+                                    unit.file,
+                                    r.name.span,
+                                    format!("test \"{}\" is this file's own, not inherited", r.name.value),
+                                )
+                                .with_help("`retire test` drops a test inherited through `extends`; to drop a test of this file, delete it"),
+                            );
                             continue;
                         }
                         let parent = parent.map_or("", |p| p.name.as_str());
@@ -278,15 +303,15 @@ impl<'a> Cx<'a> {
                 let (a, b) = (first.map(|x| x.value.as_str()), p.practice.as_ref());
                 if a != b.map(|x| x.value.as_str()) {
                     let span = b.map_or(p.span, |x| x.span);
+                    let this = b.map_or("names no practice".to_string(), |x| {
+                        format!("is at practice \"{}\"", x.value)
+                    });
+                    let that = a.map_or("names none".to_string(), |x| format!("is at \"{x}\""));
                     let mut d = Diagnostic::error(
                         Code::MixedPractices,
                         file,
                         span,
-                        format!(
-                            "this patient is at practice \"{}\", the test's first at \"{}\"",
-                            b.map_or(crate::eval::TEST_PRACTICE, |x| x.value.as_str()),
-                            a.unwrap_or(crate::eval::TEST_PRACTICE)
-                        ),
+                        format!("this patient {this}; the test's first {that}"),
                     )
                     .with_help("the patients of one test make one practice: give them all the same `practice`, or none");
                     if let Some(f) = first {
@@ -331,8 +356,8 @@ impl<'a> Cx<'a> {
                     let line = self.line_of(file, first.span.start);
                     let who = key.0.map_or("the practice".to_string(), |i| format!("`{i}`"));
                     let what = match f.figure {
-                        ast::Figure::Points => "points",
-                        ast::Figure::Payment => "payment",
+                        ast::Figure::Points => format!("the points of {who} are"),
+                        ast::Figure::Payment => format!("the payment of {who} is"),
                     };
                     self.push(
                         Diagnostic::error(
@@ -340,7 +365,7 @@ impl<'a> Cx<'a> {
                             file,
                             f.span,
                             format!(
-                                "the {what} of {who} are expected to be both {} and {}",
+                                "{what} expected to be both {} and {}",
                                 figure_text(first),
                                 figure_text(f)
                             ),
