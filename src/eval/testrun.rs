@@ -360,7 +360,7 @@ fn indicator_explanation(
         l.points.normalize(),
         l.max_points.normalize(),
         l.paid_on,
-        l.payment
+        pounds(l.payment)
     ));
     if let Some(g) = p.groups.iter().find(|g| g.group == l.group) {
         s.push_str(&format!("; group {} APDF {}", g.group, g.apdf.normalize()));
@@ -376,12 +376,12 @@ fn practice_explanation(p: &crate::pay::PracticeResult<'_>) -> String {
         .indicators
         .iter()
         .filter(|l| !l.points.is_zero() || !l.payment.is_zero())
-        .map(|l| format!("{} {} points £{}", l.id, l.points.normalize(), l.payment))
+        .map(|l| format!("{} {} points £{}", l.id, l.points.normalize(), pounds(l.payment)))
         .collect();
     let mut s = format!(
         "{} points, £{} (list size {})",
         p.points.normalize(),
-        p.payment,
+        pounds(p.payment),
         p.list_size.map_or("unknown".to_string(), |n| n.to_string())
     );
     if !lines.is_empty() {
@@ -403,4 +403,13 @@ pub fn outcome_text(o: &Outcome, stratum: Option<&str>) -> String {
         s.push_str(&format!(" in stratum {st}"));
     }
     s
+}
+
+/// An amount of money as paid, with at least pence (`0` is `0.00`).
+pub fn pounds(d: Decimal) -> Decimal {
+    let mut d = d;
+    if d.scale() < 2 {
+        d.rescale(2);
+    }
+    d
 }

@@ -871,7 +871,7 @@ pub fn test_records(loaded: &Loaded, report: &eval::TestReport) -> Vec<TestRecor
                 // points as their value (12.5), pounds as paid (£12.50)
                 actual: x.actual.map(|a| match x.figure {
                     crate::syntax::ast::Figure::Points => a.normalize().to_string(),
-                    crate::syntax::ast::Figure::Payment => pounds(&a.to_string()),
+                    crate::syntax::ast::Figure::Payment => pounds(&eval::pounds(a).to_string()),
                 }),
                 passed: x.passed,
                 explanation: x.explanation.clone(),
