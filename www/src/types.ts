@@ -184,9 +184,35 @@ export interface TestResult {
   errors: string[];
 }
 
+/** One expectation in words (`pipeline::ExpectationRecord`). */
+export interface ExpectationRecord {
+  line: number;
+  /** The indicator, or `practice`. */
+  indicator: string;
+  kind: "outcome" | "points" | "payment";
+  expected: string;
+  actual: string | null;
+  passed: boolean;
+  explanation: string | null;
+}
+
+/** One test placed in its file (`pipeline::TestRecord`, as `qofrules test --format json`). */
+export interface TestRecord {
+  scheme: string;
+  file: string;
+  line: number;
+  name: string;
+  inherited: boolean;
+  passed: boolean;
+  expectations: ExpectationRecord[];
+  errors: string[];
+  moved_from: string | null;
+}
+
 export interface TestOutput {
   report: { tests: TestResult[]; passed: number; failed: number };
   positions: (Pos | null)[];
+  records: TestRecord[];
 }
 
 /** One indicator line of a practice or network (`docs/money.md`). */
