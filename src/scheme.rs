@@ -109,7 +109,7 @@ pub struct Scheme {
     /// replaced, and less the expectations of indicators it retired), then the root file's own.
     pub tests: Vec<Located<Test>>,
     /// The period end date each file of the chain is written for (its own `period`, or the
-    /// nearest parent's), by file: an inherited test's dates are moved from its file's period
+    /// nearest parent's), sorted by file: an inherited test's dates are moved from its file's period
     /// to this scheme's before it runs.
     pub test_periods: Vec<(usize, crate::date::Date)>,
 }

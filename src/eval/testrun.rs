@@ -189,7 +189,12 @@ pub fn run_tests(scheme: &Scheme, prog: &Program) -> TestReport {
         }
         // a test written for another period (inherited from last year's scheme) is moved to
         // this one, as `synth --for` moves a population
-        let written_for = scheme.test_periods.iter().find(|(f, _)| f == file).map(|x| x.1);
+        let written_for = scheme
+            .test_periods
+            .binary_search_by_key(file, |x| x.0)
+            .ok()
+            .and_then(|k| scheme.test_periods.get(k))
+            .map(|x| x.1);
         if let Some(from) = written_for.filter(|&d| d != prog.pped) {
             crate::synth::redate(&mut patients, from, prog.pped);
             for p in &mut patients {

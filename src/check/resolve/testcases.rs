@@ -18,7 +18,10 @@ impl<'a> Cx<'a> {
         chain: &'a [Unit],
         indicators: &[scheme::Indicator],
     ) -> (Vec<Located<ast::Test>>, Vec<(usize, crate::date::Date)>) {
-        let mut tests: Vec<Located<ast::Test>> = Vec::new();
+        // tests in order, a dropped or replaced one leaving `None`; indices by name, so that
+        // dropping and replacing cost no scan of the tests
+        let mut tests: Vec<Option<Located<ast::Test>>> = Vec::new();
+        let mut by_name: HashMap<&'a str, Vec<usize>> = HashMap::new();
         let mut periods = Vec::new();
         let mut period_end = None;
         for (depth, unit) in chain.iter().enumerate().rev() {
@@ -40,10 +43,9 @@ impl<'a> Cx<'a> {
             for item in &unit.ast.items {
                 match item {
                     Item::RetireTest(r) => {
-                        let before = tests.len();
-                        let file = unit.file;
-                        tests.retain(|t| t.file == file || t.node.name.value != r.name.value);
-                        if !is_root || tests.len() < before {
+                        let dropped =
+                            drop_inherited(&mut tests, &by_name, &r.name.value, unit.file);
+                        if !is_root || dropped {
                             continue;
                         }
                         if !has_parent {
@@ -83,8 +85,14 @@ impl<'a> Cx<'a> {
                             r.name.span,
                             format!("`{parent}` has no test named \"{}\"", r.name.value),
                         );
-                        let names = tests.iter().map(|t| t.node.name.value.as_str());
-                        d = match did_you_mean(&r.name.value, names) {
+                        self.undefined += 1;
+                        let names = tests.iter().flatten().map(|t| t.node.name.value.as_str());
+                        let suggestion = if self.undefined <= super::MAX_SUGGESTIONS {
+                            did_you_mean(&r.name.value, names)
+                        } else {
+                            None
+                        };
+                        d = match suggestion {
                             Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
                             None => d.with_help(
                                 "`retire test` names a test the scheme inherits, as written in its parent",
@@ -114,12 +122,9 @@ impl<'a> Cx<'a> {
                             self.test(t, unit.file, indicators);
                         }
                         // a test of an inherited test's name replaces it
-                        if has_parent {
-                            tests.retain(|x| {
-                                x.file == unit.file || x.node.name.value != t.name.value
-                            });
-                        }
-                        tests.push(Located { file: unit.file, node: t.clone() });
+                        drop_inherited(&mut tests, &by_name, &t.name.value, unit.file);
+                        by_name.entry(&t.name.value).or_default().push(tests.len());
+                        tests.push(Some(Located { file: unit.file, node: t.clone() }));
                     }
                     _ => {}
                 }
@@ -128,7 +133,10 @@ impl<'a> Cx<'a> {
         // inherited expectations of indicators the scheme does not have (it retired them) go
         // with the indicators; a test left with none is not run
         let root = chain.first().map_or(usize::MAX, |u| u.file);
-        let known = |name: &str| indicators.iter().any(|i| i.id == name);
+        let ids: std::collections::HashSet<&str> =
+            indicators.iter().map(|i| i.id.as_str()).collect();
+        let known = |name: &str| ids.contains(name);
+        let mut tests: Vec<Located<ast::Test>> = tests.into_iter().flatten().collect();
         tests.retain_mut(|t| {
             if t.file == root {
                 return true;
@@ -138,6 +146,7 @@ impl<'a> Cx<'a> {
             t.node.figures.retain(|f| f.indicator.as_ref().map_or(true, |i| known(&i.name)));
             before == 0 || !(t.node.expects.is_empty() && t.node.figures.is_empty())
         });
+        periods.sort_unstable();
         (tests, periods)
     }
 
@@ -381,6 +390,26 @@ impl<'a> Cx<'a> {
             }
         }
     }
+}
+
+/// Drops the tests named `name` written in files other than `file` (those `file` inherits);
+/// whether there was one.
+fn drop_inherited(
+    tests: &mut [Option<Located<ast::Test>>],
+    by_name: &HashMap<&str, Vec<usize>>,
+    name: &str,
+    file: usize,
+) -> bool {
+    let mut dropped = false;
+    for &k in by_name.get(name).into_iter().flatten() {
+        if let Some(slot) = tests.get_mut(k) {
+            if slot.as_ref().is_some_and(|t| t.file != file) {
+                *slot = None;
+                dropped = true;
+            }
+        }
+    }
+    dropped
 }
 
 fn outcome_word(o: &ast::Outcome) -> String {
