@@ -133,6 +133,7 @@ fn align_trailing_comments(text: &str, trails: &[usize]) -> String {
 fn is_block(item: &Item) -> bool {
     match item {
         Item::Codelist(_) | Item::Define(_) | Item::Keep(_) | Item::Retire(_) => false,
+        Item::RetireTest(_) => false,
         Item::Obligation(o) => o.workstream.is_some(),
         _ => true,
     }
@@ -559,6 +560,9 @@ impl Printer<'_> {
             Item::Retire(n) => {
                 self.list_stmt(span_start(n.span), self.end(n.span), "retire", &n.names, "")
             }
+            Item::RetireTest(r) => {
+                self.leaf(r.span, &format!("retire test {}", string(&r.name.value)))
+            }
             Item::Change(c) => {
                 let header = format!("change {}", c.id.name);
                 self.block(c.span, &header, self.end(c.id.span), !c.stmts.is_empty(), |p| {
@@ -934,52 +938,13 @@ impl Printer<'_> {
     fn test(&mut self, t: &Test) {
         let header = format!("test {}", string(&t.name.value));
         self.block(t.span, &header, self.end(t.name.span), true, |p| {
-            let pt = &t.patient;
-            let mut attrs: Vec<(String, Span)> = Vec::new();
-            if let Some(d) = &pt.born {
-                attrs.push((format!("born {}", d.date), d.span));
+            if let Some(n) = &t.list_size {
+                p.leaf(n.span, &format!("list size {}", n.text));
             }
-            if let Some((sex, s)) = &pt.sex {
-                attrs.push((sex_word(*sex).to_string(), *s));
+            for pt in t.patients() {
+                p.test_patient(pt);
             }
-            if let Some(d) = &pt.registered {
-                attrs.push((format!("registered {}", d.date), d.span));
-            }
-            if let Some(d) = &pt.deregistered {
-                attrs.push((format!("deregistered {}", d.date), d.span));
-            }
-            if let Some(n) = &pt.deprivation_decile {
-                attrs.push((format!("deprivation decile {}", n.text), n.span));
-            }
-            if let Some(s) = &pt.practice {
-                attrs.push((format!("practice {}", string(&s.value)), s.span));
-            }
-            let (start, end) = (span_start(pt.span), p.end(pt.span));
-            let attr_end = attrs.iter().map(|(_, s)| p.end(*s)).max().unwrap_or(start);
-            let brace = p.find_brace(attr_end, end).unwrap_or(attr_end);
-            p.leading(start, brace);
-            p.line(start);
-            p.out.push_str("patient");
-            let header_at = p.out.len();
-            let items: Vec<(&str, Span)> = attrs.iter().map(|(t, s)| (t.as_str(), *s)).collect();
-            let cont = p.indent_cols() + 2;
-            p.fill(&items, cont, "");
-            if p.out[header_at..].contains('\n') && p.opens(!pt.events.is_empty(), end) {
-                p.end_line();
-                p.pad(p.indent_cols());
-            }
-            if p.open(brace, end, !pt.events.is_empty()) {
-                for ev in &pt.events {
-                    let code = match &ev.code {
-                        TestCode::Snomed { code, .. } => code.to_string(),
-                        TestCode::List { list } => list.name.clone(),
-                    };
-                    let value = ev.value.as_ref().map(|v| format!(" value {}", v.text));
-                    let text = format!("{code} on {}{}", ev.date.date, value.unwrap_or_default());
-                    p.leaf(ev.span, &text);
-                }
-                p.close(end);
-            }
+            let mut lines: Vec<(Span, String)> = Vec::new();
             for x in &t.expects {
                 let outcome = match &x.outcome {
                     Outcome::Excluded => "excluded".to_string(),
@@ -991,9 +956,71 @@ impl Printer<'_> {
                 let stratum = x.stratum.as_ref().map(|s| format!(" in stratum {}", s.name));
                 let text =
                     format!("expect {} {outcome}{}", x.indicator.name, stratum.unwrap_or_default());
-                p.leaf(x.span, &text);
+                lines.push((x.span, text));
+            }
+            for f in &t.figures {
+                let who = f.indicator.as_ref().map_or("practice", |i| i.name.as_str());
+                let what = match f.figure {
+                    Figure::Points => format!("points {}", f.value.text),
+                    Figure::Payment => format!("payment £{}", f.value.text),
+                };
+                lines.push((f.span, format!("expect {who} {what}")));
+            }
+            lines.sort_by_key(|(s, _)| span_start(*s));
+            for (span, text) in &lines {
+                p.leaf(*span, text);
             }
         });
+    }
+
+    /// One patient of a test: its attributes, then its events in a block.
+    fn test_patient(&mut self, pt: &TestPatient) {
+        let p = self;
+        let mut attrs: Vec<(String, Span)> = Vec::new();
+        if let Some(d) = &pt.born {
+            attrs.push((format!("born {}", d.date), d.span));
+        }
+        if let Some((sex, s)) = &pt.sex {
+            attrs.push((sex_word(*sex).to_string(), *s));
+        }
+        if let Some(d) = &pt.registered {
+            attrs.push((format!("registered {}", d.date), d.span));
+        }
+        if let Some(d) = &pt.deregistered {
+            attrs.push((format!("deregistered {}", d.date), d.span));
+        }
+        if let Some(n) = &pt.deprivation_decile {
+            attrs.push((format!("deprivation decile {}", n.text), n.span));
+        }
+        if let Some(s) = &pt.practice {
+            attrs.push((format!("practice {}", string(&s.value)), s.span));
+        }
+        let (start, end) = (span_start(pt.span), p.end(pt.span));
+        let attr_end = attrs.iter().map(|(_, s)| p.end(*s)).max().unwrap_or(start);
+        let brace = p.find_brace(attr_end, end).unwrap_or(attr_end);
+        p.leading(start, brace);
+        p.line(start);
+        p.out.push_str("patient");
+        let header_at = p.out.len();
+        let items: Vec<(&str, Span)> = attrs.iter().map(|(t, s)| (t.as_str(), *s)).collect();
+        let cont = p.indent_cols() + 2;
+        p.fill(&items, cont, "");
+        if p.out[header_at..].contains('\n') && p.opens(!pt.events.is_empty(), end) {
+            p.end_line();
+            p.pad(p.indent_cols());
+        }
+        if p.open(brace, end, !pt.events.is_empty()) {
+            for ev in &pt.events {
+                let code = match &ev.code {
+                    TestCode::Snomed { code, .. } => code.to_string(),
+                    TestCode::List { list } => list.name.clone(),
+                };
+                let value = ev.value.as_ref().map(|v| format!(" value {}", v.text));
+                let text = format!("{code} on {}{}", ev.date.date, value.unwrap_or_default());
+                p.leaf(ev.span, &text);
+            }
+            p.close(end);
+        }
     }
 
     // ------------------------------------------------------------ conditions

@@ -106,8 +106,13 @@ pub struct Scheme {
     pub gateways: Vec<Gateway>,
     pub tiers: Vec<Tier>,
     pub obligations: Vec<Obligation>,
-    /// The root file's own tests.
+    /// The tests the scheme runs: those it inherits (oldest first, less those dropped or
+    /// replaced, and less the expectations of indicators it retired), then the root file's own.
     pub tests: Vec<Located<Test>>,
+    /// The period end date each file of the chain is written for (its own `period`, or the
+    /// nearest parent's), sorted by file: an inherited test's dates are moved from its file's period
+    /// to this scheme's before it runs.
+    pub test_periods: Vec<(usize, crate::date::Date)>,
 }
 
 impl Scheme {

@@ -159,6 +159,9 @@ pub struct TestOutput {
     pub report: TestReport,
     /// Per test (same order): its position in its file.
     pub positions: Vec<Option<Pos>>,
+    /// Per test (same order): its file, line and expectations in words, as `qofrules test
+    /// --format json` prints them (inherited tests and pay expectations included).
+    pub records: Vec<crate::pipeline::TestRecord>,
 }
 
 /// What `evaluate` returns: the payment result, as the CLI's `eval --format json` prints it.
@@ -853,7 +856,8 @@ impl Session {
                 Some(pos(index, &f.text, t.span.start as usize))
             })
             .collect();
-        Reply::ok(TestOutput { report, positions }, c.warnings.clone())
+        let records = pipeline::test_records(&c.loaded, &report);
+        Reply::ok(TestOutput { report, positions, records }, c.warnings.clone())
     }
 
     /// Compares two schemes on the session's population with the core's

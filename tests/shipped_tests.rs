@@ -8,6 +8,7 @@ use qofrules::scheme::Sources;
 #[test]
 fn shipped_schemes_compile_and_their_tests_pass() {
     let mut ran = 0;
+    let mut inherited = 0;
     for (path, text) in qofrules::shipped::SCHEMES {
         let mut sources = Sources::default();
         let root = sources.add(*path, *text);
@@ -30,9 +31,18 @@ fn shipped_schemes_compile_and_their_tests_pass() {
             .collect();
         assert!(failures.is_empty(), "{path}:\n{}", failures.join("\n"));
         ran += report.tests.len();
+        inherited += report.tests.iter().filter(|t| t.file != root).count();
+        if *path == "rules/qof-2020-21.qof" {
+            // QOF 2020/21 runs QOF 2019/20's tests, moved a year later
+            let from_2019 = report.tests.iter().filter(|t| t.file != root).count();
+            assert!(from_2019 > 300, "2020/21 ran {from_2019} of 2019/20's tests");
+            assert!(report.tests.iter().all(|t| (t.file != root) == t.moved_from.is_some()));
+        }
     }
-    // The shipped schemes carry hundreds of test patients (QOF 2019/20 alone has over 300).
+    // The shipped schemes carry hundreds of test patients (QOF 2019/20 alone has over 300),
+    // and each variant runs its parents' tests too.
     assert!(ran > 300, "only {ran} tests ran");
+    assert!(inherited > 3000, "only {inherited} inherited tests ran");
 }
 
 /// The synthetic generator records a code of every code list a shipped scheme defines, so no

@@ -21,9 +21,9 @@ pub use depth::MAX_CONDITION_DEPTH;
 
 use super::load::Unit;
 use crate::diag::{did_you_mean, Code, Diagnostic, LineIndex};
-use crate::scheme::{self, Located, Origin, Scheme, Sources, Status};
+use crate::scheme::{self, Origin, Scheme, Sources, Status};
 use crate::syntax::ast::{
-    self, IndStmt, Item, Num, PaymentModel, ReportDim, RoundingItem, SchemeStmt, Span,
+    self, IndStmt, Num, PaymentModel, ReportDim, RoundingItem, SchemeStmt, Span,
 };
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
@@ -378,14 +378,8 @@ impl<'a> Cx<'a> {
             })
             .collect();
 
-        // the root file's tests
-        let mut tests = Vec::new();
-        for item in &root.ast.items {
-            if let Item::Test(t) = item {
-                self.test(t, root.file, &indicators);
-                tests.push(Located { file: root.file, node: t.clone() });
-            }
-        }
+        // the root file's tests, after those it inherits
+        let (tests, test_periods) = self.tests(chain, &indicators);
 
         self.unused(root.file);
 
@@ -427,6 +421,7 @@ impl<'a> Cx<'a> {
             tiers,
             obligations,
             tests,
+            test_periods,
         };
         if self.names {
             self.depth_limit(&scheme);

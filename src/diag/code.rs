@@ -80,6 +80,9 @@ codes! {
     NotInherited => "not-inherited", checker;
     RedefinedInherited => "redefined-inherited", checker;
     IncompletePatient => "incomplete-patient", checker;
+    AmbiguousExpect => "ambiguous-expect", checker;
+    ContradictoryExpect => "contradictory-expect", checker;
+    MixedPractices => "mixed-practices", checker;
     UnknownFigures => "unknown-figures", checker;
     BadPrevalence => "bad-prevalence", checker;
     BadNationalFile => "bad-national-file", checker;

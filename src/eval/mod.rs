@@ -15,7 +15,8 @@ mod testrun;
 pub use engine::{Class, Classified, Engine};
 pub use explain::{explain, IndicatorTrace};
 pub use testrun::{
-    outcome_text, run_tests, test_patient, ExpectResult, TestReport, TestResult, TEST_PRACTICE,
+    outcome_text, pounds, run_tests, test_patient, test_practice, ExpectResult, FigureResult,
+    TestReport, TestResult, TEST_PRACTICE,
 };
 
 use crate::compile::{pay_scheme, stratum_pay_id, Program};

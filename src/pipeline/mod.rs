@@ -823,3 +823,120 @@ pub fn explain_streamed<'p>(
 pub fn tests(loaded: &Loaded) -> eval::TestReport {
     eval::run_tests(&loaded.scheme, &loaded.program)
 }
+
+/// One test's result, placed and in words (`qofrules test --format json`, JUnit).
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Clone, Debug, Serialize)]
+pub struct TestRecord {
+    /// The scheme the test ran under (the root file's).
+    pub scheme: String,
+    /// The file the test is written in: the root file, or the parent it is inherited from.
+    pub file: String,
+    /// The test's line in `file`.
+    pub line: usize,
+    pub name: String,
+    /// Written in a parent scheme, run under this one.
+    pub inherited: bool,
+    pub passed: bool,
+    /// Every expectation, in written order.
+    pub expectations: Vec<ExpectationRecord>,
+    /// Problems that stopped the test (building a patient, paying the practice).
+    pub errors: Vec<String>,
+    /// For a test inherited from a scheme of another period, the period end date it was
+    /// written for: its patients' dates were moved to this scheme's period.
+    pub moved_from: Option<String>,
+}
+
+/// One expectation of a test.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Clone, Debug, Serialize)]
+pub struct ExpectationRecord {
+    pub line: usize,
+    /// The indicator, or `practice` for the practice's pay.
+    pub indicator: String,
+    /// `outcome`, `points` or `payment`.
+    #[cfg_attr(test, ts(type = "\"outcome\" | \"points\" | \"payment\""))]
+    pub kind: &'static str,
+    /// As written: `numerator in stratum fit`, `12.5`, `£1234.56`.
+    pub expected: String,
+    /// What the engine gave, in the same form (`null` when there is nothing to compare).
+    pub actual: Option<String>,
+    pub passed: bool,
+    /// Why the actual outcome or figure is what it is (failures only).
+    pub explanation: Option<String>,
+}
+
+impl ExpectationRecord {
+    /// `DM020: expected numerator, got denominator`.
+    pub fn summary(&self) -> String {
+        let what = match self.kind {
+            "outcome" => String::new(),
+            k => format!(" {k}"),
+        };
+        format!(
+            "{}{what}: expected {}, got {}",
+            self.indicator,
+            self.expected,
+            self.actual.as_deref().unwrap_or("nothing")
+        )
+    }
+}
+
+/// The records of a test report of `loaded`.
+pub fn test_records(loaded: &Loaded, report: &eval::TestReport) -> Vec<TestRecord> {
+    let mut out = Vec::new();
+    for t in &report.tests {
+        let Some(f) = loaded.sources.files.get(t.file) else { continue };
+        let index = f.line_index();
+        let line = |span: crate::syntax::ast::Span| index.line_of(span.start as usize);
+        let mut expectations: Vec<(u32, ExpectationRecord)> = Vec::new();
+        for x in &t.expects {
+            let rec = ExpectationRecord {
+                line: line(x.span),
+                indicator: x.indicator.clone(),
+                kind: "outcome",
+                expected: eval::outcome_text(&x.expected, x.expected_stratum.as_deref()),
+                actual: Some(eval::outcome_text(&x.actual, x.actual_stratum.as_deref())),
+                passed: x.passed,
+                explanation: x.explanation.clone(),
+            };
+            expectations.push((x.span.start, rec));
+        }
+        for x in &t.figures {
+            let pounds = |v: &str| match x.figure {
+                crate::syntax::ast::Figure::Payment => format!("£{v}"),
+                crate::syntax::ast::Figure::Points => v.to_string(),
+            };
+            let rec = ExpectationRecord {
+                line: line(x.span),
+                indicator: x.indicator.clone().unwrap_or_else(|| "practice".to_string()),
+                kind: match x.figure {
+                    crate::syntax::ast::Figure::Points => "points",
+                    crate::syntax::ast::Figure::Payment => "payment",
+                },
+                expected: pounds(&x.expected),
+                // points as their value (12.5), pounds as paid (£12.50)
+                actual: x.actual.map(|a| match x.figure {
+                    crate::syntax::ast::Figure::Points => a.normalize().to_string(),
+                    crate::syntax::ast::Figure::Payment => pounds(&eval::pounds(a).to_string()),
+                }),
+                passed: x.passed,
+                explanation: x.explanation.clone(),
+            };
+            expectations.push((x.span.start, rec));
+        }
+        expectations.sort_by_key(|(start, _)| *start);
+        out.push(TestRecord {
+            scheme: loaded.scheme.id.clone(),
+            file: f.name.clone(),
+            line: line(t.span),
+            name: t.name.clone(),
+            inherited: t.file != loaded.root,
+            passed: t.passed,
+            expectations: expectations.into_iter().map(|(_, r)| r).collect(),
+            errors: t.errors.clone(),
+            moved_from: t.moved_from.map(|d| d.to_string()),
+        });
+    }
+    out
+}

@@ -442,3 +442,32 @@ fn evaluate_sums_each_indicator_over_practices_and_networks() {
         assert!(j["payment"].as_str().unwrap().contains('.'), "{j}");
     }
 }
+
+#[test]
+fn test_results_place_inherited_tests_in_their_parents_file_and_state_pay() {
+    let mut s = Session::new();
+    let variant = r#"scheme v "Variant" extends qof_2019_20 { }
+change DM020 { achieved when latest IFCCHBAM_COD in last 12 months has value <= 57 }
+test "DM020 pays nothing at 0%" {
+  patient born 1950-01-01, registered 2000-01-01 { DM_COD on 2010-05-01; IFCCHBAM_COD on 2019-10-01 value 58 }
+  patient born 1950-01-01, registered 2000-01-01 { DM_COD on 2010-05-01; IFCCHBAM_COD on 2019-10-01 value 70 }
+  expect DM020 points 1
+}
+"#;
+    let t = s.run_tests(variant).value.unwrap();
+    assert_eq!(t.records.len(), t.report.tests.len());
+    let inherited: Vec<_> = t.records.iter().filter(|r| r.inherited).collect();
+    assert!(inherited.len() > 300, "{}", inherited.len());
+    assert!(inherited.iter().all(|r| r.file == "rules/qof-2019-20.qof" && r.scheme == "v"));
+    // the variant's lower target fails a parent's test written at 58
+    assert!(inherited.iter().any(|r| !r.passed
+        && r.expectations
+            .iter()
+            .any(|x| x.indicator == "DM020" && x.actual.as_deref() == Some("denominator"))));
+    let own = t.records.last().unwrap();
+    assert!(!own.inherited && !own.passed);
+    assert_eq!(own.file, ROOT_NAME);
+    let x = &own.expectations[0];
+    assert_eq!((x.kind, x.expected.as_str(), x.actual.as_deref()), ("points", "1", Some("0")));
+    assert!(x.explanation.as_deref().unwrap().starts_with("0 of 2 achieved"), "{x:?}");
+}

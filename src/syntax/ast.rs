@@ -85,6 +85,7 @@ pub enum Item {
     Indicator(Indicator),
     Keep(NameList),
     Retire(NameList),
+    RetireTest(RetireTest),
     Change(Change),
     Gateway(Gateway),
     Tier(Tier),
@@ -101,6 +102,7 @@ impl Item {
             Item::Define(x) => x.span,
             Item::Indicator(x) => x.span,
             Item::Keep(x) | Item::Retire(x) => x.span,
+            Item::RetireTest(x) => x.span,
             Item::Change(x) => x.span,
             Item::Gateway(x) => x.span,
             Item::Tier(x) => x.span,
@@ -625,7 +627,48 @@ pub struct Obligation {
 pub struct Test {
     pub name: Text,
     pub patient: TestPatient,
+    /// The patients after the first: a test with several is a small practice.
+    pub more_patients: Vec<TestPatient>,
+    /// `list size N`: the test practice's list size (of every list type).
+    pub list_size: Option<Num>,
     pub expects: Vec<Expect>,
+    /// `expect DM020 points 12.5`, `expect practice payment £1234.56`.
+    pub figures: Vec<ExpectFigure>,
+    pub span: Span,
+}
+
+impl Test {
+    /// Every patient of the test, in written order.
+    pub fn patients(&self) -> impl Iterator<Item = &TestPatient> {
+        std::iter::once(&self.patient).chain(&self.more_patients)
+    }
+}
+
+/// An expectation of the test practice's pay: an indicator's (or the practice's) points or
+/// payment.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExpectFigure {
+    /// The indicator, or `None` for `expect practice ...`.
+    pub indicator: Option<Ident>,
+    pub figure: Figure,
+    /// The number as written (a money amount without its `£`).
+    pub value: Num,
+    pub span: Span,
+}
+
+/// What an [`ExpectFigure`] states.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Figure {
+    Points,
+    Payment,
+}
+
+/// `retire test "NAME"`: a variant drops a test it inherits.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RetireTest {
+    pub name: Text,
     pub span: Span,
 }
 

@@ -335,6 +335,12 @@ impl Builder<'_> {
                 Rule::indicator_decl => Item::Indicator(self.indicator(p)),
                 Rule::keep_decl => Item::Keep(self.name_list_item(p)),
                 Rule::retire_decl => Item::Retire(self.name_list_item(p)),
+                Rule::retire_test_decl => {
+                    let span = self.span(&p);
+                    let name = Self::first_inner(p, Rule::string).map(|s| self.text(s));
+                    let name = name.unwrap_or(Text { value: String::new(), span });
+                    Item::RetireTest(RetireTest { name, span })
+                }
                 Rule::change_decl => Item::Change(self.change(p)),
                 Rule::gateway_decl => Item::Gateway(self.gateway(p)),
                 Rule::tier_decl => Item::Tier(self.tier(p)),
@@ -1130,12 +1136,39 @@ impl Builder<'_> {
     fn test(&mut self, p: P) -> Test {
         let span = self.span(&p);
         let mut name = Text { value: String::new(), span };
-        let mut patient = blank_patient(span);
+        let mut patients = Vec::new();
+        let mut list_size = None;
         let mut expects = Vec::new();
+        let mut figures = Vec::new();
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::string => name = self.text(c),
-                Rule::test_patient => patient = self.test_patient(c),
+                Rule::test_patient => patients.push(self.test_patient(c)),
+                Rule::test_list_size => {
+                    list_size = Self::first_inner(c, Rule::int).map(|n| self.num(n))
+                }
+                Rule::expect_figure => {
+                    let es = self.span(&c);
+                    let mut indicator = None;
+                    let mut figure = None;
+                    for x in c.into_inner() {
+                        match x.as_rule() {
+                            Rule::name => indicator = Some(self.ident(x)),
+                            Rule::figure_points => {
+                                figure = Self::first_inner(x, Rule::number)
+                                    .map(|n| (Figure::Points, self.num(n)))
+                            }
+                            Rule::figure_payment => {
+                                figure = Self::first_inner(x, Rule::money)
+                                    .map(|n| (Figure::Payment, self.num(n)))
+                            }
+                            _ => {}
+                        }
+                    }
+                    if let Some((figure, value)) = figure {
+                        figures.push(ExpectFigure { indicator, figure, value, span: es });
+                    }
+                }
                 Rule::expect_stmt => {
                     let es = self.span(&c);
                     let mut indicator = None;
@@ -1170,7 +1203,9 @@ impl Builder<'_> {
                 _ => {}
             }
         }
-        Test { name, patient, expects, span }
+        let mut patients = patients.into_iter();
+        let patient = patients.next().unwrap_or_else(|| blank_patient(span));
+        Test { name, patient, more_patients: patients.collect(), list_size, expects, figures, span }
     }
 
     fn test_patient(&mut self, p: P) -> TestPatient {

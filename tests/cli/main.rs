@@ -11,3 +11,4 @@ mod robust;
 mod session_parity;
 mod stream;
 mod synth;
+mod testing;

@@ -71,7 +71,7 @@ scheme: SchemeName | null, };
 /**
  * A message code. Serialised as its kebab-case name ([`Code::as_str`]).
  */
-export type Code = "syntax" | "too-deep" | "too-many-errors" | "bad-date" | "bad-number" | "bad-code" | "missing-scheme" | "misplaced-scheme" | "duplicate-scheme" | "duplicate-name" | "duplicate-statement" | "missing-statement" | "undefined-name" | "type-mismatch" | "cycle" | "bad-period" | "bad-thresholds" | "bad-points" | "strata-points" | "unreachable-stratum" | "bad-percentage" | "blend-shares" | "bad-year" | "historic-year" | "bad-rounding" | "bad-age-range" | "bad-list-type" | "bad-window" | "zero-apart" | "missing-file" | "bad-code-file" | "unknown-scheme" | "extends-cycle" | "not-inherited" | "redefined-inherited" | "incomplete-patient" | "unknown-figures" | "bad-prevalence" | "bad-national-file" | "no-national-prevalence" | "prevalence-without-register" | "unused-codelist" | "unused-define" | "duplicate-category" | "changed-retired" | "event-before-birth" | "bad-data" | "data-warning" | "bad-options" | "population-period" | "national" | "pay" | "unknown-patient" | "unknown-indicator" | "bad-argument" | "internal";
+export type Code = "syntax" | "too-deep" | "too-many-errors" | "bad-date" | "bad-number" | "bad-code" | "missing-scheme" | "misplaced-scheme" | "duplicate-scheme" | "duplicate-name" | "duplicate-statement" | "missing-statement" | "undefined-name" | "type-mismatch" | "cycle" | "bad-period" | "bad-thresholds" | "bad-points" | "strata-points" | "unreachable-stratum" | "bad-percentage" | "blend-shares" | "bad-year" | "historic-year" | "bad-rounding" | "bad-age-range" | "bad-list-type" | "bad-window" | "zero-apart" | "missing-file" | "bad-code-file" | "unknown-scheme" | "extends-cycle" | "not-inherited" | "redefined-inherited" | "incomplete-patient" | "ambiguous-expect" | "contradictory-expect" | "mixed-practices" | "unknown-figures" | "bad-prevalence" | "bad-national-file" | "no-national-prevalence" | "prevalence-without-register" | "unused-codelist" | "unused-define" | "duplicate-category" | "changed-retired" | "event-before-birth" | "bad-data" | "data-warning" | "bad-options" | "population-period" | "national" | "pay" | "unknown-patient" | "unknown-indicator" | "bad-argument" | "internal";
 
 export type CodelistView = { id: string, title: string, 
 /**
@@ -263,6 +263,31 @@ export type ExpectResult = { indicator: string, expected: Outcome, expected_stra
 explanation: string | null, span: Span, };
 
 /**
+ * One expectation of a test.
+ */
+export type ExpectationRecord = { line: number, 
+/**
+ * The indicator, or `practice` for the practice's pay.
+ */
+indicator: string, 
+/**
+ * `outcome`, `points` or `payment`.
+ */
+kind: "outcome" | "points" | "payment", 
+/**
+ * As written: `numerator in stratum fit`, `12.5`, `£1234.56`.
+ */
+expected: string, 
+/**
+ * What the engine gave, in the same form (`null` when there is nothing to compare).
+ */
+actual: string | null, passed: boolean, 
+/**
+ * Why the actual outcome or figure is what it is (failures only).
+ */
+explanation: string | null, };
+
+/**
  * `qofrules explain --format json` and the editor's explain reply: the patient, why they did
  * or did not count, and the warnings (the scheme's and the population's), if any.
  */
@@ -276,6 +301,32 @@ events: Array<EventView>, diagnostics?: Array<Problem>, };
  * One changed field of an indicator, with its value on each side (as text).
  */
 export type FieldChange = { field: string, a: string, b: string, };
+
+/**
+ * What an [`ExpectFigure`] states.
+ */
+export type Figure = "points" | "payment";
+
+/**
+ * The result of one `expect ... points` or `expect ... payment`.
+ */
+export type FigureResult = { 
+/**
+ * The indicator, or `None` for the practice.
+ */
+indicator: string | null, figure: Figure, 
+/**
+ * As written (a payment without its `£`).
+ */
+expected: string, 
+/**
+ * The figure the pay phase gives, exact (`None` when the test practice could not be paid).
+ */
+actual: string | null, passed: boolean, 
+/**
+ * How the actual figure came about (failures only).
+ */
+explanation: string | null, span: Span, };
 
 /**
  * What `format` returns.
@@ -1069,7 +1120,46 @@ export type TestOutput = { report: TestReport,
 /**
  * Per test (same order): its position in its file.
  */
-positions: Array<Pos | null>, };
+positions: Array<Pos | null>, 
+/**
+ * Per test (same order): its file, line and expectations in words, as `qofrules test
+ * --format json` prints them (inherited tests and pay expectations included).
+ */
+records: Array<TestRecord>, };
+
+/**
+ * One test's result, placed and in words (`qofrules test --format json`, JUnit).
+ */
+export type TestRecord = { 
+/**
+ * The scheme the test ran under (the root file's).
+ */
+scheme: string, 
+/**
+ * The file the test is written in: the root file, or the parent it is inherited from.
+ */
+file: string, 
+/**
+ * The test's line in `file`.
+ */
+line: number, name: string, 
+/**
+ * Written in a parent scheme, run under this one.
+ */
+inherited: boolean, passed: boolean, 
+/**
+ * Every expectation, in written order.
+ */
+expectations: Array<ExpectationRecord>, 
+/**
+ * Problems that stopped the test (building a patient, paying the practice).
+ */
+errors: Array<string>, 
+/**
+ * For a test inherited from a scheme of another period, the period end date it was
+ * written for: its patients' dates were moved to this scheme's period.
+ */
+moved_from: string | null, };
 
 /**
  * All tests of a scheme.
@@ -1081,9 +1171,18 @@ export type TestReport = { tests: Array<TestResult>, passed: number, failed: num
  */
 export type TestResult = { name: string, file: number, span: Span, passed: boolean, expects: Array<ExpectResult>, 
 /**
+ * The expectations of pay.
+ */
+figures: Array<FigureResult>, 
+/**
  * Problems building the patient (the test fails).
  */
-errors: Array<string>, };
+errors: Array<string>, 
+/**
+ * For a test inherited from a scheme of another period: the period end date it was
+ * written for (its patients' dates were moved to this scheme's period).
+ */
+moved_from: string | null, };
 
 export type ThresholdsView = { 
 /**

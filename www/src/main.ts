@@ -252,18 +252,21 @@ async function runTests(): Promise<void> {
     out.dataset.state = "error";
     return;
   }
-  const { report, positions } = r;
-  const items = report.tests.map((t, k) => {
+  const { report, positions, records } = r;
+  const items = records.map((t, k) => {
     const pos = positions[k];
-    const name = h("button", { type: "button", class: "link" }, `${t.passed ? "✔ pass" : "✖ FAIL"}: ${t.name}${pos ? ` (line ${pos.line})` : ""}`);
-    if (pos) name.addEventListener("click", () => jumpTo(view, pos.offset));
-    const fails = t.expects
+    // an inherited test is in a parent's file: say where, there is nothing to jump to here
+    const place = t.inherited ? ` (${t.file} line ${t.line}, inherited)` : pos ? ` (line ${pos.line})` : "";
+    const name = h("button", { type: "button", class: "link" }, `${t.passed ? "✔ pass" : "✖ FAIL"}: ${t.name}${place}`);
+    if (pos && !t.inherited) name.addEventListener("click", () => jumpTo(view, pos.offset));
+    // outcome and pay expectations alike: `DM020 points: expected 6.375, got 0`
+    const fails = t.expectations
       .filter((x) => !x.passed)
       .map((x) =>
         h(
           "li",
           {},
-          `${x.indicator}: expected ${x.expected.outcome}${x.expected_stratum ? ` in ${x.expected_stratum}` : ""}, got ${x.actual.outcome}${x.actual_stratum ? ` in ${x.actual_stratum}` : ""}`,
+          `${x.indicator}${x.kind === "outcome" ? "" : ` ${x.kind}`}: expected ${x.expected}, got ${x.actual ?? "nothing"}`,
           x.explanation ? h("p", { class: "explanation" }, x.explanation) : null,
         ),
       );
