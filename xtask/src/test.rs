@@ -390,10 +390,8 @@ pub fn browser_test(files: &[String]) -> Result {
     build::build_www()?;
     // the CLI whose outputs some tests compare with must be of this source, not a stale build
     run(cargo().args(["build", "--package", "qofrules", "--bin", "qofrules"]))?;
-    let chromium = match tools::ensure_chromium()? {
-        Ok(path) => path,
-        Err(help) => return Err(help),
-    };
+    // a missing browser that cannot be installed is an error here, with its help
+    let chromium = tools::ensure_chromium()??;
     match run_browser_tests(&tests, &chromium) {
         Outcome::Tests { passed, failed: 0 } => {
             println!("{passed} passed, 0 failed");
