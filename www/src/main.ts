@@ -10,6 +10,8 @@ import { setupInputs } from "./inputs";
 import { compareCsv, download, h, renderCompare, renderResults, resultsCsv, sortableTables } from "./report";
 import { decodeFragment, encodeFragment } from "./share";
 import { makeSplit } from "./split";
+import { setupSweep } from "./sweep";
+import type { SweepPanel } from "./sweep";
 import type { CompareOutput, Failure, PatientQuery, PatientStatus, PayResult, PopulationInfo, Problem, Reply, ShippedFile } from "./types";
 
 const STORE_KEY = "qofrules.editor.text";
@@ -39,6 +41,7 @@ let viewB: EditorView | undefined;
 let population: PopulationInfo | undefined;
 let lastResult: PayResult | undefined;
 let lastCompare: CompareOutput | undefined;
+let sweepPanel: SweepPanel | undefined;
 
 function problemText(p: Problem): string {
   const where = p.start ? `${p.file ?? ""}:${p.start.line}:${p.start.column}` : p.file ? `${p.file}${p.row ? `, row ${p.row}` : ""}${p.column ? `, column ${p.column}` : ""}` : "";
@@ -159,6 +162,7 @@ async function check(text: string): Promise<Problem[]> {
     if (Date.now() - formattedAt < 4000) status.textContent += " · formatted";
     updateIndicators(reply.scheme.id, text);
     scheduleEvaluate(text);
+    sweepPanel?.textChanged(text);
   } else {
     status.textContent = `✖ ${reply.error_count} error${reply.error_count === 1 ? "" : "s"}`;
     $("results").dataset.state = "stale";
@@ -399,6 +403,7 @@ async function afterPopulation(reply: Reply<PopulationInfo>): Promise<void> {
   }
   showPopulation(reply);
   scheduleEvaluate(view.state.doc.toString());
+  sweepPanel?.inputsChanged();
   void refreshPatients();
   if (!$("compare-view").hidden) void runCompare();
 }
@@ -436,6 +441,7 @@ function setupPopulation(): void {
   $select("prevalence-from").addEventListener("change", async () => {
     await engine.call("setPrevalenceFromPopulation", $select("prevalence-from").value === "population");
     scheduleEvaluate(view.state.doc.toString());
+    sweepPanel?.inputsChanged();
     if (!$("compare-view").hidden) void runCompare();
   });
   $input("population-files").addEventListener("change", async () => {
@@ -664,8 +670,10 @@ async function main(): Promise<void> {
     if (lastCompare) download(`compare-${lastCompare.scheme_a.id}-${lastCompare.scheme_b.id}.html`, lastCompare.html, "text/html");
   });
 
-  tabs(["tab-results", "tab-tests", "tab-patients"], (id) => {
+  sweepPanel = setupSweep({ engine, checker, text: () => view.state.doc.toString(), problemText });
+  tabs(["tab-results", "tab-tests", "tab-patients", "tab-sweep"], (id) => {
     if (id === "tab-patients") void refreshPatients();
+    if (id === "tab-sweep") sweepPanel?.shown();
   });
   tabs(["mode-edit", "mode-compare"], (id) => {
     if (id === "mode-compare") enterCompare();
@@ -677,6 +685,7 @@ async function main(): Promise<void> {
   setupPopulation();
   setupInputs(engine, afterPopulation, () => {
     scheduleEvaluate(view.state.doc.toString());
+    sweepPanel?.inputsChanged();
     if (!$("compare-view").hidden) void runCompare();
   });
   showPopulation(await engine.call("population"));
