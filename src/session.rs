@@ -176,6 +176,9 @@ pub struct CompareOutput {
     /// two schemes and population ([`crate::compare::html::render_for`] of `comparison`,
     /// naming the population).
     pub html: String,
+    /// Where the rule changes are written in each editor's text ([`marks::marks`]).
+    pub marks_a: Vec<marks::DiffMark>,
+    pub marks_b: Vec<marks::DiffMark>,
 }
 
 /// A checked and compiled text.
@@ -891,6 +894,8 @@ impl Session {
         let html = crate::compare::html::render_for(&comparison, Some(&self.info.label));
         let gainers = comparison.practices.iter().filter(|p| p.delta > Decimal::ZERO).count();
         let losers = comparison.practices.iter().filter(|p| p.delta < Decimal::ZERO).count();
+        let marks_a = marks::marks(text_a, &comparison, marks::Side::A);
+        let marks_b = marks::marks(text_b, &comparison, marks::Side::B);
         Reply::ok(
             CompareOutput {
                 scheme_a: scheme_name(&a.loaded.scheme),
@@ -900,6 +905,8 @@ impl Session {
                 losers,
                 population: self.info.clone(),
                 html,
+                marks_a,
+                marks_b,
             },
             warnings,
         )
@@ -918,6 +925,7 @@ pub struct InspectOutput {
     pub scheme: crate::inspect::SchemeView,
 }
 
+pub mod marks;
 mod sweep;
 pub use sweep::{ReportOutput, SweepOutput};
 

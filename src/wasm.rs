@@ -228,8 +228,9 @@ impl Workspace {
     }
 
     /// Compares two schemes on the population: the JSON text of
-    /// `{ok, scheme_a, scheme_b, comparison, gainers, losers, population, html}`, where
-    /// `comparison` is what `qofrules compare --format json` prints.
+    /// `{ok, scheme_a, scheme_b, comparison, gainers, losers, population, html, marks_a,
+    /// marks_b}`, where `comparison` is what `qofrules compare --format json` prints and the
+    /// marks are where each text writes its rule changes.
     pub fn compare(&mut self, text_a: &str, text_b: &str) -> String {
         to_json(&self.session.compare(text_a, text_b))
     }

@@ -10,8 +10,11 @@ import { setupInputs } from "./inputs";
 import { compareCsv, download, h, renderCompare, renderResults, resultsCsv, sortableTables } from "./report";
 import { decodeFragment, encodeFragment } from "./share";
 import { makeSplit } from "./split";
+import { impactCharts } from "./compare-panels";
+import { diffMarks, showMarks } from "./diffmarks";
 import { setupSweep } from "./sweep";
 import type { SweepPanel } from "./sweep";
+import type { CompareMarks } from "./types-panels";
 import type { CompareOutput, Failure, PatientQuery, PatientStatus, PayResult, PopulationInfo, Problem, Reply, ShippedFile } from "./types";
 
 const STORE_KEY = "qofrules.editor.text";
@@ -476,7 +479,17 @@ async function runCompare(): Promise<void> {
     return;
   }
   lastCompare = r;
-  out.replaceChildren(renderCompare(r), h("p", { class: "muted" }, `compared in ${Math.round(ms)} ms`));
+  // the rule changes, marked where each text writes them
+  const marks = r as CompareMarks;
+  for (const [ed, list, side] of [[viewA, marks.marks_a ?? [], "a"], [viewB, marks.marks_b ?? [], "b"]] as const) {
+    showMarks(ed, list);
+    const note = $(`marks-${side}`);
+    note.textContent = list.length ? `${list.length} change${list.length === 1 ? "" : "s"} marked` : "";
+    note.title = list.map((m) => `${m.indicator ?? "header"} ${m.status}${m.note ? `: ${m.note}` : ""}`).join("\n");
+  }
+  const view = renderCompare(r);
+  view.insertBefore(impactCharts(r), view.children[1] ?? null);
+  out.replaceChildren(view, h("p", { class: "muted" }, `compared in ${Math.round(ms)} ms`));
   out.dataset.state = "done";
 }
 
@@ -531,6 +544,7 @@ function makeCompareEditor(side: "a" | "b"): EditorView {
       compareTimer = window.setTimeout(() => void runCompare(), 400);
     },
     onFormat: () => void formatEditor(ed),
+    extensions: [diffMarks()],
   });
   watchPicker(picker, () => ed);
   return ed;
