@@ -5,6 +5,7 @@
 import { h } from "./report";
 import type { CompareOutput } from "./types";
 import { money } from "./sweep";
+import type { ComparisonStrata } from "./types-panels";
 
 const NS = "http://www.w3.org/2000/svg";
 
@@ -100,5 +101,37 @@ export function impactCharts(c: CompareOutput): HTMLElement {
     { class: "impact-charts" },
     h("figure", { class: "chart" }, indicatorChart(c), h("figcaption", {}, "Change in payment per indicator, B minus A (+ more, − less)")),
     h("figure", { class: "chart" }, distributionChart(c), h("figcaption", {}, "Practices by percentage change in payment (count, and the band's change in pounds)")),
+  );
+}
+
+/** The reporting strata of either scheme (`report by`), summed over practices: counts and
+ * achievement under A and B; null when neither scheme reports by anything. */
+export function strataTable(c: CompareOutput): HTMLElement | null {
+  const rows = (c.comparison as CompareOutput["comparison"] & ComparisonStrata).reports ?? [];
+  if (rows.length === 0) return null;
+  const head = ["Indicator", "Dimension", "Class", "Denom. A", "Denom. B", "Numer. A", "Numer. B", "PCAs A", "PCAs B", "Achieved A", "Achieved B"];
+  const num = head.map((_, k) => k >= 3);
+  const n = (x: number | undefined) => (x === undefined ? "–" : x.toLocaleString("en-GB"));
+  return h(
+    "table",
+    { class: "sortable", id: "compare-strata" },
+    h("caption", {}, `Reporting strata (${rows.length}): summed over practices; they never change money (– where a scheme does not report the indicator so)`),
+    h("thead", {}, h("tr", {}, ...head.map((t, k) => h("th", { scope: "col", class: num[k] ? "num" : "", tabindex: "0", title: "sort by this column" }, t)))),
+    h(
+      "tbody",
+      {},
+      ...rows.map((r) =>
+        h(
+          "tr",
+          {},
+          h("th", { scope: "row" }, r.indicator),
+          h("td", {}, r.dimension),
+          h("td", {}, r.class),
+          ...[r.a?.denominator, r.b?.denominator, r.a?.numerator, r.b?.numerator, r.a?.pcas, r.b?.pcas].map((x) => h("td", { class: "num" }, n(x))),
+          h("td", { class: "num" }, r.a ? (r.achieved_a ?? "") : "–"),
+          h("td", { class: "num" }, r.b ? (r.achieved_b ?? "") : "–"),
+        ),
+      ),
+    ),
   );
 }

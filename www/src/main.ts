@@ -10,7 +10,7 @@ import { setupInputs } from "./inputs";
 import { compareCsv, download, h, renderCompare, renderResults, resultsCsv, sortableTables } from "./report";
 import { decodeFragment, encodeFragment } from "./share";
 import { makeSplit } from "./split";
-import { impactCharts } from "./compare-panels";
+import { impactCharts, strataTable } from "./compare-panels";
 import { diffMarks, showMarks } from "./diffmarks";
 import { setupSweep } from "./sweep";
 import type { SweepPanel } from "./sweep";
@@ -489,6 +489,8 @@ async function runCompare(): Promise<void> {
   }
   const view = renderCompare(r);
   view.insertBefore(impactCharts(r), view.children[1] ?? null);
+  const strata = strataTable(r);
+  if (strata) view.append(strata);
   out.replaceChildren(view, h("p", { class: "muted" }, `compared in ${Math.round(ms)} ms`));
   out.dataset.state = "done";
 }

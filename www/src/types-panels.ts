@@ -92,3 +92,28 @@ export interface InspectLevers {
     }[];
   };
 }
+
+/** One indicator's counts in one class of a reporting dimension, summed over practices. */
+export interface StratumCounts {
+  denominator: number;
+  numerator: number;
+  pcas: number;
+}
+
+/** A reporting stratum under each scheme (`compare::ReportImpact`): `null` where a scheme does
+ * not report the indicator by the dimension. */
+export interface ReportImpact {
+  indicator: string;
+  dimension: string;
+  class: string;
+  a: StratumCounts | null;
+  b: StratumCounts | null;
+  /** `57.1%`, or null (no denominator, or not reported). */
+  achieved_a: string | null;
+  achieved_b: string | null;
+}
+
+/** The comparison's reporting strata: absent when neither scheme reports by anything. */
+export interface ComparisonStrata {
+  reports?: ReportImpact[];
+}

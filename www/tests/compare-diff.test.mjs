@@ -145,3 +145,35 @@ test("compare: the same scheme on both sides marks nothing", async () => {
   assert.deepEqual(errors, []);
   await page.context().close();
 });
+
+test("compare: reporting strata of the stratified scheme, as `qofrules compare` gives them", async () => {
+  const a = join(repoRoot, "rules", "qof-2019-20.qof");
+  const b = join(repoRoot, "rules", "qof-2019-20-stratified.qof");
+  const cmp = JSON.parse(cli(["compare", a, b, "--format", "json"]));
+  assert.ok(cmp.reports.length > 0);
+  const { page, errors } = await openPage(browser, "", { width: 1366, height: 800 });
+  await page.click("#mode-compare");
+  await waitState(page, "#compare-results", ["done", "error"], 120_000);
+  await page.selectOption("#picker-a", "rules/qof-2019-20.qof");
+  await page.selectOption("#picker-b", "rules/qof-2019-20-stratified.qof");
+  await page.waitForFunction(() => document.querySelector("#compare-strata") && document.querySelector("#compare-results")?.dataset.state === "done", null, { timeout: 120_000 });
+  const rows = await page.$$eval("#compare-strata tbody tr", (rs) => rs.map((r) => [...r.cells].map((c) => c.textContent)));
+  const n = (x) => (x === undefined ? "–" : x.toLocaleString("en-GB"));
+  assert.deepEqual(
+    rows,
+    cmp.reports.map((r) => [r.indicator, r.dimension, r.class, n(r.a?.denominator), n(r.b?.denominator), n(r.a?.numerator), n(r.b?.numerator), n(r.a?.pcas), n(r.b?.pcas), r.a ? (r.achieved_a ?? "") : "–", r.b ? (r.achieved_b ?? "") : "–"]),
+  );
+  // A reports nothing, B by age band
+  assert.ok(rows.every((r) => r[3] === "–" && r[1] === "age band"));
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, "no sideways page scroll");
+  await page.$eval("#compare-strata", (e) => e.scrollIntoView());
+  await screenshot(page, "compare-strata");
+  // the exported report is the CLI's, strata included
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#compare-html")]);
+  const html = readFileSync(await dl.path(), "utf8");
+  assert.ok(html.includes("<h2>Reporting strata</h2>"));
+  assert.equal(html, cli(["compare", a, b, "--format", "html"]));
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
