@@ -222,6 +222,17 @@ impl Workspace {
         to_js(&self.session.explain(text, patient_id, indicator.as_deref()))
     }
 
+    /// A patient of the population as a `test` block expecting its current outcome (for
+    /// `indicator`, or every indicator it is not excluded from): `{ok, block, expects}`.
+    pub fn patient_test(
+        &mut self,
+        text: &str,
+        patient_id: &str,
+        indicator: Option<String>,
+    ) -> JsValue {
+        to_js(&self.session.patient_test(text, patient_id, indicator.as_deref()))
+    }
+
     /// Runs the file's test patients: `{ok, report, positions}`.
     pub fn run_tests(&mut self, text: &str) -> JsValue {
         to_js(&self.session.run_tests(text))

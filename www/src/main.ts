@@ -14,7 +14,7 @@ import { impactCharts, strataTable } from "./compare-panels";
 import { diffMarks, showMarks } from "./diffmarks";
 import { setupSweep } from "./sweep";
 import type { SweepPanel } from "./sweep";
-import type { CompareMarks } from "./types-panels";
+import type { CompareMarks, PatientFilters } from "./types-panels";
 import type { CompareOutput, Failure, PatientQuery, PatientStatus, PayResult, PopulationInfo, Problem, Reply, ShippedFile } from "./types";
 
 const STORE_KEY = "qofrules.editor.text";
@@ -288,6 +288,16 @@ async function runTests(): Promise<void> {
 // ---------------------------------------------------------------- patients panel
 
 const PATIENT_LIMIT = 200;
+
+/** The sex and age band chosen in the explorer (ages at the end of the scheme's period). */
+function patientFilters(): PatientFilters {
+  const [from, to] = $select("patient-age").value.split("-");
+  return {
+    sex: $select("patient-sex").value || null,
+    age_from: from ? Number(from) : null,
+    age_to: to ? Number(to) : null,
+  };
+}
 let patientsSeq = 0;
 
 async function refreshPatients(): Promise<void> {
@@ -301,6 +311,7 @@ async function refreshPatients(): Promise<void> {
     indicator: indicator || null,
     status: indicator ? (status.value as PatientStatus) : null,
     limit: PATIENT_LIMIT,
+    ...patientFilters(),
   };
   const count = $("patient-count");
   count.dataset.state = "running";
@@ -353,19 +364,24 @@ async function explain(): Promise<void> {
     out.dataset.state = "error";
     return;
   }
+  // the events the explanation cites: in one of the scheme's code lists, on a date its
+  // steps name
+  const cited = r.traces.map((t) => t.text).join(" ");
+  const used = (e: { date: string; lists: string[] }) => e.lists.length > 0 && cited.includes(e.date);
   const ICON: Record<string, string> = { numerator: "✔ numerator", denominator: "○ denominator", adjusted: "⊘ adjusted", excluded: "– excluded" };
   const events = h(
     "table",
     { id: "patient-events", class: "sortable" },
-    h("caption", {}, `Events (${r.events.length}); those in none of the scheme's code lists are greyed`),
-    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Date"), h("th", { scope: "col" }, "Code"), h("th", { scope: "col", class: "num" }, "Value"), h("th", { scope: "col" }, "Code lists"))),
+    h("caption", {}, `Events (${r.events.length}); ▶ marks those the explanation cites, those in none of the scheme's code lists are greyed`),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col", title: "cited by the explanation" }, "Used"), h("th", { scope: "col" }, "Date"), h("th", { scope: "col" }, "Code"), h("th", { scope: "col", class: "num" }, "Value"), h("th", { scope: "col" }, "Code lists"))),
     h(
       "tbody",
       {},
       ...r.events.map((e) =>
         h(
           "tr",
-          { class: e.lists.length ? "" : "muted" },
+          { class: used(e) ? "used" : e.lists.length ? "" : "muted" },
+          h("td", {}, used(e) ? "▶" : ""),
           h("td", {}, e.date),
           h("td", {}, e.code),
           h("td", { class: "num" }, e.value === null ? "" : String(e.value)),
@@ -387,6 +403,29 @@ async function explain(): Promise<void> {
     events,
   );
   out.dataset.state = "done";
+}
+
+/** Appends the chosen patient to the text as a test expecting its current outcome. */
+async function addAsTest(): Promise<void> {
+  const id = $select("patient-list").value;
+  const note = $("patient-count");
+  if (!id) {
+    note.textContent = "Choose a patient first.";
+    return;
+  }
+  const ind = $select("patient-indicator").value;
+  const r = await engine.call("patientTest", view.state.doc.toString(), id, ind || null);
+  if (!r.ok) {
+    note.textContent = r.errors.map(problemText).join("; ");
+    note.dataset.state = "error";
+    return;
+  }
+  const doc = view.state.doc;
+  const sep = doc.length === 0 ? "" : doc.toString().endsWith("\n\n") ? "" : doc.toString().endsWith("\n") ? "\n" : "\n\n";
+  const at = doc.length + sep.length;
+  view.dispatch({ changes: { from: doc.length, insert: sep + r.block }, selection: { anchor: at }, scrollIntoView: true });
+  note.textContent = `✔ added a test of ${id} with ${r.expects} expectation${r.expects === 1 ? "" : "s"} at the end of the text`;
+  note.dataset.state = "done";
 }
 
 // ---------------------------------------------------------------- population
@@ -665,6 +704,8 @@ async function main(): Promise<void> {
   });
   $("run-tests").addEventListener("click", () => void runTests());
   $("explain").addEventListener("click", () => void explain());
+  $("add-test").addEventListener("click", () => void addAsTest());
+  for (const id of ["patient-sex", "patient-age"]) $select(id).addEventListener("change", () => void refreshPatients());
   $select("patient-list").addEventListener("change", () => void explain());
   $select("patient-indicator").addEventListener("change", async () => {
     await refreshPatients();

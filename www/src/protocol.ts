@@ -20,7 +20,7 @@ import type {
   SynthRequest,
   TestOutput,
 } from "./types";
-import type { ReportOutput, SweepOutput } from "./types-panels";
+import type { PatientTest, ReportOutput, SweepOutput } from "./types-panels";
 
 /** Each method: [arguments, result]. */
 export interface Methods {
@@ -47,6 +47,7 @@ export interface Methods {
   /** One or two `LEVER=VALUES`, one per line (as `qofrules sweep --vary` takes them). */
   sweep: [[text: string, levers: string], Reply<SweepOutput>];
   evalReport: [[text: string], Reply<ReportOutput>];
+  patientTest: [[text: string, patientId: string, indicator: string | null], Reply<PatientTest>];
 }
 
 export type Method = keyof Methods;

@@ -117,3 +117,18 @@ export interface ReportImpact {
 export interface ComparisonStrata {
   reports?: ReportImpact[];
 }
+
+/** A patient written as a `test` block (`session::patient_test`). */
+export interface PatientTest {
+  block: string;
+  expects: number;
+}
+
+/** The patient explorer's filters besides those of types.ts's `PatientQuery`. */
+export interface PatientFilters {
+  /** `female`, `male` or `unknown`; null: either. */
+  sex: string | null;
+  /** Age at the end of the scheme's period, both included. */
+  age_from: number | null;
+  age_to: number | null;
+}
