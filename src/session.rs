@@ -136,6 +136,11 @@ pub struct PatientQuery {
     #[cfg_attr(test, ts(type = "PatientStatus | null"))]
     pub status: Option<String>,
     pub limit: usize,
+    /// `female`, `male` or `unknown` (or `F`, `M`, `U`); none: either.
+    pub sex: Option<String>,
+    /// Age at the end of the scheme's period, in whole years, from and to (both included).
+    pub age_from: Option<u32>,
+    pub age_to: Option<u32>,
 }
 
 /// The statuses a patient can be listed by for an indicator: `numerator`; `denominator`
@@ -196,6 +201,9 @@ pub struct CompareOutput {
     /// two schemes and population ([`crate::compare::html::render_for`] of `comparison`,
     /// naming the population).
     pub html: String,
+    /// Where the rule changes are written in each editor's text ([`marks::marks`]).
+    pub marks_a: Vec<marks::DiffMark>,
+    pub marks_b: Vec<marks::DiffMark>,
 }
 
 /// A checked and compiled text.
@@ -643,9 +651,39 @@ impl Session {
     pub fn find_patients(&mut self, text: &str, q: &PatientQuery) -> Reply<PatientList> {
         let f = q.filter.trim().to_ascii_lowercase();
         let practice = q.practice.as_deref().map(str::trim).filter(|p| !p.is_empty());
+        let sex = match q.sex.as_deref().map(str::trim).filter(|x| !x.is_empty()) {
+            None => None,
+            Some(x) => match crate::model::Sex::parse(x) {
+                Some(sex) => Some(sex),
+                None => {
+                    return Reply::message(
+                        Code::BadArgument,
+                        format!("unknown sex `{x}`"),
+                        Some("use `female`, `male` or `unknown`".into()),
+                    )
+                }
+            },
+        };
+        // ages are at the end of the scheme's period, as `report by age band` counts them, on
+        // the population as dated for that scheme
+        let period_end = if q.age_from.is_some() || q.age_to.is_some() {
+            let c = match self.compiled(text, ROOT_NAME) {
+                Ok(c) => c,
+                Err(e) => return Reply::err(e),
+            };
+            self.fit_population(&c.loaded.scheme);
+            Some(c.loaded.scheme.period_end)
+        } else {
+            None
+        };
+        let (from, to) = (q.age_from.unwrap_or(0), q.age_to.unwrap_or(u32::MAX));
         let basic = |p: &&crate::model::Patient| {
             (f.is_empty() || p.patient_id.to_ascii_lowercase().contains(&f))
                 && practice.map_or(true, |id| p.practice_id == id)
+                && sex.map_or(true, |x| p.sex == x)
+                && period_end.map_or(true, |end| {
+                    u32::try_from(end.years_since(p.birth_date)).is_ok_and(|a| a >= from && a <= to)
+                })
         };
         let Some(id) = q.indicator.as_deref().filter(|i| !i.is_empty()) else {
             let all: Vec<_> = self.population.patients.iter().filter(basic).collect();
@@ -922,6 +960,8 @@ impl Session {
         let html = crate::compare::html::render_for(&comparison, Some(&self.info.label));
         let gainers = comparison.practices.iter().filter(|p| p.delta > Decimal::ZERO).count();
         let losers = comparison.practices.iter().filter(|p| p.delta < Decimal::ZERO).count();
+        let marks_a = marks::marks(text_a, &comparison, marks::Side::A);
+        let marks_b = marks::marks(text_b, &comparison, marks::Side::B);
         Reply::ok(
             CompareOutput {
                 scheme_a: scheme_name(&a.loaded.scheme),
@@ -931,6 +971,8 @@ impl Session {
                 losers,
                 population: self.info.clone(),
                 html,
+                marks_a,
+                marks_b,
             },
             warnings,
         )
@@ -951,6 +993,8 @@ pub struct InspectOutput {
     pub scheme: crate::inspect::SchemeView,
 }
 
+pub mod marks;
+mod patient_test;
 mod sweep;
 pub use sweep::{ReportOutput, SweepOutput};
 

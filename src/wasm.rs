@@ -222,14 +222,26 @@ impl Workspace {
         to_js(&self.session.explain(text, patient_id, indicator.as_deref()))
     }
 
+    /// A patient of the population as a `test` block expecting its current outcome (for
+    /// `indicator`, or every indicator it is not excluded from): `{ok, block, expects}`.
+    pub fn patient_test(
+        &mut self,
+        text: &str,
+        patient_id: &str,
+        indicator: Option<String>,
+    ) -> JsValue {
+        to_js(&self.session.patient_test(text, patient_id, indicator.as_deref()))
+    }
+
     /// Runs the file's test patients: `{ok, report, positions}`.
     pub fn run_tests(&mut self, text: &str) -> JsValue {
         to_js(&self.session.run_tests(text))
     }
 
     /// Compares two schemes on the population: the JSON text of
-    /// `{ok, scheme_a, scheme_b, comparison, gainers, losers, population, html}`, where
-    /// `comparison` is what `qofrules compare --format json` prints.
+    /// `{ok, scheme_a, scheme_b, comparison, gainers, losers, population, html, marks_a,
+    /// marks_b}`, where `comparison` is what `qofrules compare --format json` prints and the
+    /// marks are where each text writes its rule changes.
     pub fn compare(&mut self, text_a: &str, text_b: &str) -> String {
         to_json(&self.session.compare(text_a, text_b))
     }

@@ -109,6 +109,67 @@ fn delta_class(d: Decimal) -> &'static str {
     }
 }
 
+/// The reporting strata of either scheme, when there are any: counts and achievement per
+/// indicator, dimension and class under A and B.
+fn strata(s: &mut String, c: &Comparison) {
+    if c.reports.is_empty() {
+        return;
+    }
+    s.push_str(
+        "<h2>Reporting strata</h2><p class=\"muted\">Summed over practices; strata never \
+         change money. – where a scheme does not report the indicator by that dimension.</p>",
+    );
+    s.push_str("<table class=\"sortable\" id=\"reports\">");
+    s.push_str(&header(&[
+        "indicator",
+        "dimension",
+        "class",
+        "denominator A",
+        "denominator B",
+        "numerator A",
+        "numerator B",
+        "PCAs A",
+        "PCAs B",
+        "achieved A",
+        "achieved B",
+    ]));
+    s.push_str("<tbody>");
+    let none = "<td class=\"n\" data-v=\"-1\">–</td>";
+    for r in &c.reports {
+        let _ = write!(
+            s,
+            "<tr>{}{}{}",
+            text_cell(&r.indicator),
+            text_cell(&r.dimension),
+            text_cell(&r.class)
+        );
+        let n = |x: Option<u64>| match x {
+            Some(v) => num_cell(&v.to_string(), Decimal::from(v)),
+            None => none.to_string(),
+        };
+        let (a, b) = (r.a, r.b);
+        s.push_str(&n(a.map(|x| x.denominator)));
+        s.push_str(&n(b.map(|x| x.denominator)));
+        s.push_str(&n(a.map(|x| x.numerator)));
+        s.push_str(&n(b.map(|x| x.numerator)));
+        s.push_str(&n(a.map(|x| x.pcas)));
+        s.push_str(&n(b.map(|x| x.pcas)));
+        for side in [a, b] {
+            match side.and_then(|x| x.achieved().map(|p| (x, p))) {
+                Some((x, p)) => {
+                    let key = Decimal::from(x.numerator * 100)
+                        .checked_div(Decimal::from(x.denominator))
+                        .unwrap_or_default();
+                    s.push_str(&num_cell(&p, key));
+                }
+                None => s.push_str(none),
+            }
+        }
+        s.push_str("</tr>");
+    }
+    s.push_str("</tbody></table>\n");
+}
+
 fn practice_table(ps: &[PracticeImpact]) -> String {
     let mut s = String::from("<table class=\"sortable\">");
     s.push_str(&header(&[
@@ -521,6 +582,8 @@ pub fn render_for(c: &Comparison, population: Option<&str>) -> String {
         s.push_str("</tr>");
     }
     s.push_str("</tbody></table>\n");
+
+    strata(&mut s, c);
 
     // movers
     if c.level == Level::Patients {

@@ -301,6 +301,10 @@ pub struct Comparison {
     /// The prevalence-adjusted groups of either scheme, in the order of each practice's
     /// `apdf_a` and `apdf_b`.
     pub groups: Vec<String>,
+    /// Reporting strata (`report by`) of either scheme, summed over practices: patient-level
+    /// comparisons only, and left out of the JSON when neither scheme reports by anything.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<super::strata::ReportImpact>,
 }
 
 impl Comparison {
@@ -413,6 +417,8 @@ pub fn impact_dated_with_progress(
     // even when the indicator's own text is the same).
     let counts_differ = differing_counts(a.program, &ev_a, b.program, &ev_b);
     let mut cmp = build(a, b, &d, &pay_a, &pay_b, Level::Patients);
+    cmp.reports =
+        super::strata::report_impacts(&cmp.indicators, (a.program, &ev_a), (b.program, &ev_b));
     let wanted: Vec<String> = cmp
         .indicators
         .iter()
@@ -905,6 +911,7 @@ fn build(
         national_a: pay_a.national.clone(),
         national_b: pay_b.national.clone(),
         groups,
+        reports: Vec::new(),
     }
 }
 

@@ -75,6 +75,54 @@ fn grid(rows: &[Vec<String>], right_from: usize) -> String {
     out
 }
 
+/// The reporting strata of either scheme (empty when neither reports by anything): counts
+/// per indicator, dimension and class under A and B, `-` where a scheme does not report the
+/// indicator by that dimension.
+fn strata_table(c: &Comparison) -> String {
+    if c.reports.is_empty() {
+        return String::new();
+    }
+    let mut rows = vec![[
+        "indicator",
+        "dimension",
+        "class",
+        "den A",
+        "den B",
+        "num A",
+        "num B",
+        "PCAs A",
+        "PCAs B",
+        "achieved A",
+        "achieved B",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for r in &c.reports {
+        let n = |x: Option<u64>| x.map_or("-".to_string(), |v| v.to_string());
+        let pct = |x: Option<super::StratumCounts>| {
+            x.map_or("-".to_string(), |s| s.achieved().unwrap_or_default())
+        };
+        let (a, b) = (r.a, r.b);
+        rows.push(vec![
+            r.indicator.clone(),
+            r.dimension.clone(),
+            r.class.clone(),
+            n(a.map(|s| s.denominator)),
+            n(b.map(|s| s.denominator)),
+            n(a.map(|s| s.numerator)),
+            n(b.map(|s| s.numerator)),
+            n(a.map(|s| s.pcas)),
+            n(b.map(|s| s.pcas)),
+            pct(a),
+            pct(b),
+        ]);
+    }
+    format!(
+        "\nreporting strata (summed over practices; they never change money):\n{}",
+        grid(&rows, 3)
+    )
+}
+
 /// A line diff of two texts in unified style (`-` only in A, `+` only in B, ` ` both), the
 /// whole text as context (indicator blocks are short).
 pub fn unified(a: &str, b: &str) -> String {
@@ -315,6 +363,7 @@ pub fn render_table(c: &Comparison) -> String {
         ]);
     }
     out.push_str(&grid(&rows, 2));
+    out.push_str(&strata_table(c));
 
     let moving: Vec<_> = c.indicators.iter().filter(|i| i.movers.is_some()).collect();
     if c.level == super::impact::Level::Patients {

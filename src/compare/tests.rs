@@ -481,3 +481,76 @@ fn html_report_names_its_population_groups_thousands_and_has_one_minus_sign() {
     assert_eq!(super::html::grouped_for_test("-1000.00"), "-1,000.00");
     assert_eq!(super::html::grouped_for_test("999.5"), "999.5");
 }
+
+/// DM020 reported by sex and by a classification only B has; A reports nothing.
+const REPORTED: &str = r#"scheme s "S" {
+  period 2019-04-01 to 2020-03-31, point value £187.74, national average list size 8479
+  report by sex
+}
+"#;
+
+#[test]
+fn reporting_strata_of_either_scheme_are_summed_over_practices() {
+    let a = scheme(&[DM020]);
+    let b_text = format!("{REPORTED}{}{DM020_STRICTER}", &HEAD[HEAD.find('\n').unwrap() + 1..]);
+    let b = load(&b_text);
+    let pop = population();
+    let c = impact(side(&a), side(&b), &pop).unwrap();
+    assert!(!c.reports.is_empty());
+    // every stratum row is B's alone (A reports nothing), and its sums are eval's own rows
+    let ev = crate::eval::evaluate(&b.2, &pop);
+    let rows = crate::eval::report_rows(&b.2, &ev);
+    for r in &c.reports {
+        assert_eq!(r.a, None, "{r:?}");
+        let b = r.b.unwrap();
+        let of = rows.iter().filter(|x| {
+            x.indicator == r.indicator && x.dimension == r.dimension && x.class == r.class
+        });
+        let (den, num, pcas) = of.fold((0, 0, 0), |(d, n, p), x| {
+            (d + u64::from(x.denominator), n + u64::from(x.numerator), p + u64::from(x.pcas))
+        });
+        assert_eq!((b.denominator, b.numerator, b.pcas), (den, num, pcas), "{r:?}");
+    }
+    // the population's diabetics are all women: DM020's sex stratum is `female` only
+    let dm020: Vec<_> = c.reports.iter().filter(|r| r.indicator == "DM020").collect();
+    assert_eq!(dm020.len(), 1);
+    assert_eq!((dm020[0].dimension.as_str(), dm020[0].class.as_str()), ("sex", "female"));
+    let b20 = dm020[0].b.unwrap();
+    assert_eq!(b20.denominator, 7);
+    assert_eq!(b20.achieved(), Some(format!("{:.1}%", b20.numerator as f64 * 100.0 / 7.0)));
+    // shown in the table, the HTML report and the JSON
+    let table = super::table::render_table(&c);
+    assert!(table.contains("reporting strata (summed over practices"), "{table}");
+    assert!(
+        table.lines().any(|l| l.trim_start().starts_with("DM020      sex        female")),
+        "{table}"
+    );
+    let html = super::html::render(&c);
+    assert!(html.contains("<h2>Reporting strata</h2>") && html.contains("id=\"reports\""));
+    let json = serde_json::to_value(&c).unwrap();
+    assert!(json["reports"][0]["b"]["denominator"].is_u64(), "{json}");
+    // the other way round, the counts are A's and B's are absent
+    let back = impact(side(&b), side(&a), &pop).unwrap();
+    assert!(back.reports.iter().all(|r| r.a.is_some() && r.b.is_none()));
+}
+
+#[test]
+fn comparisons_without_strata_say_nothing_of_them() {
+    let a = scheme(&[DM020]);
+    let b = scheme(&[DM020_STRICTER]);
+    let c = impact(side(&a), side(&b), &population()).unwrap();
+    assert!(c.reports.is_empty());
+    assert!(serde_json::to_value(&c).unwrap().get("reports").is_none());
+    assert!(!super::table::render_table(&c).contains("reporting strata"));
+    assert!(!super::html::render(&c).contains("Reporting strata"));
+}
+
+#[test]
+fn stratum_achievement_rounds_half_up_to_a_tenth() {
+    let s = |numerator, denominator| StratumCounts { denominator, numerator, pcas: 0 };
+    assert_eq!(s(2, 3).achieved().as_deref(), Some("66.7%"));
+    assert_eq!(s(1, 8).achieved().as_deref(), Some("12.5%"));
+    assert_eq!(s(1, 16).achieved().as_deref(), Some("6.3%")); // 6.25 half up
+    assert_eq!(s(7, 7).achieved().as_deref(), Some("100.0%"));
+    assert_eq!(s(0, 0).achieved(), None);
+}

@@ -471,3 +471,57 @@ test "DM020 pays nothing at 0%" {
     assert_eq!((x.kind, x.expected.as_str(), x.actual.as_deref()), ("points", "1", Some("0")));
     assert!(x.explanation.as_deref().unwrap().starts_with("0 of 2 achieved"), "{x:?}");
 }
+
+#[test]
+fn the_patient_explorer_filters_by_sex_and_age_at_the_period_end() {
+    let mut s = Session::new();
+    let text = crate::shipped::SCHEMES
+        .iter()
+        .find(|(p, _)| p.ends_with("qof-2019-20.qof"))
+        .map(|(_, t)| *t)
+        .unwrap();
+    let all = PatientQuery { limit: 100_000, ..PatientQuery::default() };
+    let everyone = s.find_patients(text, &all).value.unwrap();
+    let end = crate::date::Date::parse("2020-03-31").unwrap();
+    let age =
+        |p: &PatientSummary| end.years_since(crate::date::Date::parse(&p.birth_date).unwrap());
+    let q = PatientQuery {
+        sex: Some("female".into()),
+        age_from: Some(65),
+        age_to: Some(79),
+        limit: 100_000,
+        ..PatientQuery::default()
+    };
+    let r = s.find_patients(text, &q).value.unwrap();
+    // exactly the women aged 65 to 79 on 31 March 2020, counted here from the full list
+    let expected = everyone
+        .patients
+        .iter()
+        .filter(|p| p.sex == crate::model::Sex::Female && (65..=79).contains(&age(p)))
+        .count();
+    assert!(expected > 0);
+    assert_eq!(r.matched, expected);
+    assert!(r.patients.iter().all(|p| p.sex == crate::model::Sex::Female));
+    // with an indicator too: a subset of its denominator
+    let mut den = |extra: PatientQuery| {
+        let q = PatientQuery {
+            indicator: Some("DM020".into()),
+            status: Some("denominator".into()),
+            limit: 100_000,
+            ..extra
+        };
+        s.find_patients(text, &q).value.unwrap()
+    };
+    let whole = den(PatientQuery::default()).matched;
+    let men = den(PatientQuery { sex: Some("M".into()), ..PatientQuery::default() }).matched;
+    let women = den(PatientQuery { sex: Some("F".into()), ..PatientQuery::default() }).matched;
+    assert!(men > 0 && women > 0);
+    assert_eq!(
+        men + women + den(PatientQuery { sex: Some("U".into()), ..Default::default() }).matched,
+        whole
+    );
+    let old = den(PatientQuery { age_from: Some(80), ..PatientQuery::default() });
+    assert!(old.matched < whole);
+    let bad = s.find_patients(text, &PatientQuery { sex: Some("x".into()), ..Default::default() });
+    assert_eq!(bad.errors[0].message, "unknown sex `x`");
+}

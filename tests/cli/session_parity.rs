@@ -51,6 +51,36 @@ fn session_compare_html_is_the_cli_report() {
     assert_eq!(html, cli);
 }
 
+/// A comparison with reporting strata (QOF 2019/20 against its age-stratified variant): the
+/// editor's HTML report and the comparison's JSON are the CLI's, strata included.
+#[test]
+fn session_compare_with_reporting_strata_is_the_cli_report() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let a = "rules/qof-2019-20.qof";
+    let b = "rules/qof-2019-20-stratified.qof";
+    let cli = |format: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_qofrules"))
+            .args(["compare", a, b, "--format", format])
+            .current_dir(root)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let read = |p: &str| std::fs::read_to_string(std::path::Path::new(root).join(p)).unwrap();
+    let mut session = qofrules::session::Session::new();
+    let reply = session.compare(&read(a), &read(b));
+    assert!(reply.ok, "{:?}", reply.errors);
+    let out = reply.value.unwrap();
+    assert!(!out.comparison.reports.is_empty(), "the stratified scheme reports by age band");
+    assert!(out.html.contains("<h2>Reporting strata</h2>"));
+    assert_eq!(out.html, cli("html"));
+    let json: serde_json::Value = serde_json::from_str(&cli("json")).unwrap();
+    let ours = serde_json::to_value(&out.comparison).unwrap();
+    assert!(json["reports"].is_array(), "the CLI's JSON lists the strata");
+    assert_eq!(json["reports"], ours["reports"]);
+}
+
 /// Published counts for the default population's practices: the prevalence file from their
 /// 2019/20 reference figures, a structure file placing them in their networks, and an
 /// achievement file of each indicator's counts as `scheme`'s run on the default population

@@ -124,7 +124,12 @@ national_a: NationalReport, national_b: NationalReport,
  * The prevalence-adjusted groups of either scheme, in the order of each practice's
  * `apdf_a` and `apdf_b`.
  */
-groups: Array<string>, };
+groups: Array<string>, 
+/**
+ * Reporting strata (`report by`) of either scheme, summed over practices: patient-level
+ * comparisons only, and left out of the JSON when neither scheme reports by anything.
+ */
+reports: Array<ReportImpact>, };
 
 /**
  * What `compare` returns.
@@ -150,7 +155,11 @@ losers: number, population: PopulationInfo,
  * two schemes and population ([`crate::compare::html::render_for`] of `comparison`,
  * naming the population).
  */
-html: string, };
+html: string, 
+/**
+ * Where the rule changes are written in each editor's text ([`marks::marks`]).
+ */
+marks_a: Array<DiffMark>, marks_b: Array<DiffMark>, };
 
 /**
  * The whole comparison.
@@ -196,9 +205,31 @@ national_a: NationalReport, national_b: NationalReport,
  * The prevalence-adjusted groups of either scheme, in the order of each practice's
  * `apdf_a` and `apdf_b`.
  */
-groups: Array<string>, };
+groups: Array<string>, 
+/**
+ * Reporting strata (`report by`) of either scheme, summed over practices: patient-level
+ * comparisons only, and left out of the JSON when neither scheme reports by anything.
+ */
+reports: Array<ReportImpact>, };
 
 export type DefineView = { id: string, title: string | null, condition: string, origin: OriginView, };
+
+/**
+ * One marked part of a compare editor's text.
+ */
+export type DiffMark = { 
+/**
+ * The indicator, or `None` for the scheme header.
+ */
+indicator: string | null, 
+/**
+ * `added`, `retired` or `changed` (never `unchanged`).
+ */
+status: DiffStatus, 
+/**
+ * What changed, in words (`thresholds: 40% to 75% → 45% to 80%`).
+ */
+note: string, start: Pos, end: Pos, };
 
 export type DiffStatus = "added" | "retired" | "changed" | "unchanged";
 
@@ -773,7 +804,15 @@ export type PatientQuery = { filter: string, practice: string | null, indicator:
 /**
  * One of [`PATIENT_STATUSES`]; none: every patient.
  */
-status: PatientStatus | null, limit: number, };
+status: PatientStatus | null, limit: number, 
+/**
+ * `female`, `male` or `unknown` (or `F`, `M`, `U`); none: either.
+ */
+sex: string | null, 
+/**
+ * Age at the end of the scheme's period, in whole years, from and to (both included).
+ */
+age_from: number | null, age_to: number | null, };
 
 /**
  * A patient, in a few words (the editor's list, an explanation's header).
@@ -974,6 +1013,27 @@ export type ProblemLabel = { message: string, start: Pos, end: Pos, };
 export type RegisterView = { id: string, title: string, min_age: number | null, max_age: number | null, where: string | null, prevalence_adjusted: boolean, list_type: string, origin: OriginView, };
 
 /**
+ * One class of one indicator's reporting dimension under each scheme.
+ */
+export type ReportImpact = { indicator: string, 
+/**
+ * `age band`, `sex`, `deprivation decile` or a classification's name.
+ */
+dimension: string, class: string, 
+/**
+ * `null` when scheme A does not report the indicator by this dimension.
+ */
+a: StratumCounts | null, 
+/**
+ * `null` when scheme B does not report the indicator by this dimension.
+ */
+b: StratumCounts | null, 
+/**
+ * [`StratumCounts::achieved`] of each side (`null` for no denominator, or not reported).
+ */
+achieved_a: string | null, achieved_b: string | null, };
+
+/**
  * One reporting-stratum count: a practice, an indicator, a dimension and one of its classes.
  */
 export type ReportRow = { practice_id: string, indicator: string, 
@@ -1068,6 +1128,11 @@ export type Span = { start: number, end: number, };
  * How a part of the resolved scheme came to be.
  */
 export type Status = "defined" | "inherited" | "changed";
+
+/**
+ * One indicator's counts in one class of a reporting dimension, summed over practices.
+ */
+export type StratumCounts = { denominator: number, numerator: number, pcas: number, };
 
 /**
  * One payment stratum of an indicator.

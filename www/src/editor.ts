@@ -155,6 +155,8 @@ export interface EditorOptions {
   names?: () => SchemeName[];
   /** Wrap long lines (else they scroll sideways inside the editor). */
   wrap?: boolean;
+  /** More extensions (compare's diff marks). */
+  extensions?: Extension[];
 }
 
 const wrapping = new Compartment();
@@ -203,6 +205,7 @@ export function createEditor(o: EditorOptions): EditorView {
     EditorView.updateListener.of((u) => {
       if (u.docChanged) o.onChange(u.state.doc.toString());
     }),
+    ...(o.extensions ?? []),
   ];
   return new EditorView({ state: EditorState.create({ doc: o.doc, extensions }), parent: o.parent });
 }

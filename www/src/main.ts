@@ -10,6 +10,11 @@ import { setupInputs } from "./inputs";
 import { compareCsv, download, h, renderCompare, renderResults, resultsCsv, sortableTables } from "./report";
 import { decodeFragment, encodeFragment } from "./share";
 import { makeSplit } from "./split";
+import { impactCharts, strataTable } from "./compare-panels";
+import { diffMarks, showMarks } from "./diffmarks";
+import { setupSweep } from "./sweep";
+import type { SweepPanel } from "./sweep";
+import type { CompareMarks, PatientFilters } from "./types-panels";
 import type { CompareOutput, Failure, PatientQuery, PatientStatus, PayResult, PopulationInfo, Problem, Reply, ShippedFile } from "./types";
 
 const STORE_KEY = "qofrules.editor.text";
@@ -39,6 +44,7 @@ let viewB: EditorView | undefined;
 let population: PopulationInfo | undefined;
 let lastResult: PayResult | undefined;
 let lastCompare: CompareOutput | undefined;
+let sweepPanel: SweepPanel | undefined;
 
 function problemText(p: Problem): string {
   const where = p.start ? `${p.file ?? ""}:${p.start.line}:${p.start.column}` : p.file ? `${p.file}${p.row ? `, row ${p.row}` : ""}${p.column ? `, column ${p.column}` : ""}` : "";
@@ -159,6 +165,7 @@ async function check(text: string): Promise<Problem[]> {
     if (Date.now() - formattedAt < 4000) status.textContent += " · formatted";
     updateIndicators(reply.scheme.id, text);
     scheduleEvaluate(text);
+    sweepPanel?.textChanged(text);
   } else {
     status.textContent = `✖ ${reply.error_count} error${reply.error_count === 1 ? "" : "s"}`;
     $("results").dataset.state = "stale";
@@ -284,6 +291,16 @@ async function runTests(): Promise<void> {
 // ---------------------------------------------------------------- patients panel
 
 const PATIENT_LIMIT = 200;
+
+/** The sex and age band chosen in the explorer (ages at the end of the scheme's period). */
+function patientFilters(): PatientFilters {
+  const [from, to] = $select("patient-age").value.split("-");
+  return {
+    sex: $select("patient-sex").value || null,
+    age_from: from ? Number(from) : null,
+    age_to: to ? Number(to) : null,
+  };
+}
 let patientsSeq = 0;
 
 async function refreshPatients(): Promise<void> {
@@ -297,6 +314,7 @@ async function refreshPatients(): Promise<void> {
     indicator: indicator || null,
     status: indicator ? (status.value as PatientStatus) : null,
     limit: PATIENT_LIMIT,
+    ...patientFilters(),
   };
   const count = $("patient-count");
   count.dataset.state = "running";
@@ -349,19 +367,24 @@ async function explain(): Promise<void> {
     out.dataset.state = "error";
     return;
   }
+  // the events the explanation cites: in one of the scheme's code lists, on a date its
+  // steps name
+  const cited = r.traces.map((t) => t.text).join(" ");
+  const used = (e: { date: string; lists: string[] }) => e.lists.length > 0 && cited.includes(e.date);
   const ICON: Record<string, string> = { numerator: "✔ numerator", denominator: "○ denominator", adjusted: "⊘ adjusted", excluded: "– excluded" };
   const events = h(
     "table",
     { id: "patient-events", class: "sortable" },
-    h("caption", {}, `Events (${r.events.length}); those in none of the scheme's code lists are greyed`),
-    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Date"), h("th", { scope: "col" }, "Code"), h("th", { scope: "col", class: "num" }, "Value"), h("th", { scope: "col" }, "Code lists"))),
+    h("caption", {}, `Events (${r.events.length}); ▶ marks those the explanation cites, those in none of the scheme's code lists are greyed`),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col", title: "cited by the explanation" }, "Used"), h("th", { scope: "col" }, "Date"), h("th", { scope: "col" }, "Code"), h("th", { scope: "col", class: "num" }, "Value"), h("th", { scope: "col" }, "Code lists"))),
     h(
       "tbody",
       {},
       ...r.events.map((e) =>
         h(
           "tr",
-          { class: e.lists.length ? "" : "muted" },
+          { class: used(e) ? "used" : e.lists.length ? "" : "muted" },
+          h("td", {}, used(e) ? "▶" : ""),
           h("td", {}, e.date),
           h("td", {}, e.code),
           h("td", { class: "num" }, e.value === null ? "" : String(e.value)),
@@ -385,6 +408,29 @@ async function explain(): Promise<void> {
   out.dataset.state = "done";
 }
 
+/** Appends the chosen patient to the text as a test expecting its current outcome. */
+async function addAsTest(): Promise<void> {
+  const id = $select("patient-list").value;
+  const note = $("patient-count");
+  if (!id) {
+    note.textContent = "Choose a patient first.";
+    return;
+  }
+  const ind = $select("patient-indicator").value;
+  const r = await engine.call("patientTest", view.state.doc.toString(), id, ind || null);
+  if (!r.ok) {
+    note.textContent = r.errors.map(problemText).join("; ");
+    note.dataset.state = "error";
+    return;
+  }
+  const doc = view.state.doc;
+  const sep = doc.length === 0 ? "" : doc.toString().endsWith("\n\n") ? "" : doc.toString().endsWith("\n") ? "\n" : "\n\n";
+  const at = doc.length + sep.length;
+  view.dispatch({ changes: { from: doc.length, insert: sep + r.block }, selection: { anchor: at }, scrollIntoView: true });
+  note.textContent = `✔ added a test of ${id} with ${r.expects} expectation${r.expects === 1 ? "" : "s"} at the end of the text`;
+  note.dataset.state = "done";
+}
+
 // ---------------------------------------------------------------- population
 
 function showPopulation(info: PopulationInfo): void {
@@ -402,6 +448,7 @@ async function afterPopulation(reply: Reply<PopulationInfo>): Promise<void> {
   }
   showPopulation(reply);
   scheduleEvaluate(view.state.doc.toString());
+  sweepPanel?.inputsChanged();
   void refreshPatients();
   if (!$("compare-view").hidden) void runCompare();
 }
@@ -439,6 +486,7 @@ function setupPopulation(): void {
   $select("prevalence-from").addEventListener("change", async () => {
     await engine.call("setPrevalenceFromPopulation", $select("prevalence-from").value === "population");
     scheduleEvaluate(view.state.doc.toString());
+    sweepPanel?.inputsChanged();
     if (!$("compare-view").hidden) void runCompare();
   });
   $input("population-files").addEventListener("change", async () => {
@@ -473,7 +521,19 @@ async function runCompare(): Promise<void> {
     return;
   }
   lastCompare = r;
-  out.replaceChildren(renderCompare(r), h("p", { class: "muted" }, `compared in ${Math.round(ms)} ms`));
+  // the rule changes, marked where each text writes them
+  const marks = r as CompareMarks;
+  for (const [ed, list, side] of [[viewA, marks.marks_a ?? [], "a"], [viewB, marks.marks_b ?? [], "b"]] as const) {
+    showMarks(ed, list);
+    const note = $(`marks-${side}`);
+    note.textContent = list.length ? `${list.length} change${list.length === 1 ? "" : "s"} marked` : "";
+    note.title = list.map((m) => `${m.indicator ?? "header"} ${m.status}${m.note ? `: ${m.note}` : ""}`).join("\n");
+  }
+  const view = renderCompare(r);
+  view.insertBefore(impactCharts(r), view.children[1] ?? null);
+  const strata = strataTable(r);
+  if (strata) view.append(strata);
+  out.replaceChildren(view, h("p", { class: "muted" }, `compared in ${Math.round(ms)} ms`));
   out.dataset.state = "done";
 }
 
@@ -528,6 +588,7 @@ function makeCompareEditor(side: "a" | "b"): EditorView {
       compareTimer = window.setTimeout(() => void runCompare(), 400);
     },
     onFormat: () => void formatEditor(ed),
+    extensions: [diffMarks()],
   });
   watchPicker(picker, () => ed);
   return ed;
@@ -646,6 +707,8 @@ async function main(): Promise<void> {
   });
   $("run-tests").addEventListener("click", () => void runTests());
   $("explain").addEventListener("click", () => void explain());
+  $("add-test").addEventListener("click", () => void addAsTest());
+  for (const id of ["patient-sex", "patient-age"]) $select(id).addEventListener("change", () => void refreshPatients());
   $select("patient-list").addEventListener("change", () => void explain());
   $select("patient-indicator").addEventListener("change", async () => {
     await refreshPatients();
@@ -667,8 +730,10 @@ async function main(): Promise<void> {
     if (lastCompare) download(`compare-${lastCompare.scheme_a.id}-${lastCompare.scheme_b.id}.html`, lastCompare.html, "text/html");
   });
 
-  tabs(["tab-results", "tab-tests", "tab-patients"], (id) => {
+  sweepPanel = setupSweep({ engine, checker, text: () => view.state.doc.toString(), problemText });
+  tabs(["tab-results", "tab-tests", "tab-patients", "tab-sweep"], (id) => {
     if (id === "tab-patients") void refreshPatients();
+    if (id === "tab-sweep") sweepPanel?.shown();
   });
   tabs(["mode-edit", "mode-compare"], (id) => {
     if (id === "mode-compare") enterCompare();
@@ -680,6 +745,7 @@ async function main(): Promise<void> {
   setupPopulation();
   setupInputs(engine, afterPopulation, () => {
     scheduleEvaluate(view.state.doc.toString());
+    sweepPanel?.inputsChanged();
     if (!$("compare-view").hidden) void runCompare();
   });
   showPopulation(await engine.call("population"));

@@ -20,6 +20,7 @@ import type {
   SynthRequest,
   TestOutput,
 } from "./types";
+import type { PatientTest, ReportOutput, SweepOutput } from "./types-panels";
 
 /** Each method: [arguments, result]. */
 export interface Methods {
@@ -43,6 +44,10 @@ export interface Methods {
   explain: [[text: string, patientId: string, indicator: string | null], Reply<ExplainOutput>];
   runTests: [[text: string], Reply<TestOutput>];
   compare: [[textA: string, textB: string], Reply<CompareOutput>];
+  /** One or two `LEVER=VALUES`, one per line (as `qofrules sweep --vary` takes them). */
+  sweep: [[text: string, levers: string], Reply<SweepOutput>];
+  evalReport: [[text: string], Reply<ReportOutput>];
+  patientTest: [[text: string, patientId: string, indicator: string | null], Reply<PatientTest>];
 }
 
 export type Method = keyof Methods;

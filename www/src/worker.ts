@@ -43,6 +43,9 @@ const handlers: Handlers = {
     workspace().explain(text, patientId, indicator ?? undefined),
   runTests: (text) => workspace().run_tests(text),
   compare: (a, b) => JSON.parse(workspace().compare(a, b)),
+  sweep: (text, levers) => JSON.parse(workspace().sweep(text, levers)),
+  evalReport: (text) => JSON.parse(workspace().eval_report(text)),
+  patientTest: (text, patientId, indicator) => workspace().patient_test(text, patientId, indicator ?? undefined),
 };
 
 function dispatch<M extends Method>(req: Request<M>): unknown {

@@ -31,7 +31,7 @@ test("compare QOF 2024/25 with QOF 2025/26: the CLI's totals, a chart and export
   }
   assert.notEqual(totalA, totalB);
   // the chart has a bar per practice; changes carry their sign in text
-  const bars = await page.locator("#compare-results svg rect").count();
+  const bars = await page.locator('#compare-results svg[aria-label^="Change in payment per practice"] rect').count();
   const practices = await page.locator("#compare-results table:last-of-type tbody tr").count();
   assert.equal(bars, practices);
   assert.match(await page.textContent("#total-change"), /^[+−±]£/);

@@ -31,6 +31,17 @@ pub fn build_pkg() -> Result {
     Ok(())
 }
 
+/// Builds the library for wasm32 in debug (fast to build, for `cargo xtask browser-test`) and
+/// runs `wasm-bindgen --target web` into `pkg/`.
+pub fn build_pkg_debug() -> Result {
+    run(cargo().args(["build", "--lib", "--package", "qofrules", "--target", WASM_TARGET]))?;
+    let module = target_dir().join(WASM_TARGET).join("debug").join("qofrules.wasm");
+    run(cmd("wasm-bindgen")
+        .args(["--target", "web", "--out-dir"])
+        .arg(root().join("pkg"))
+        .arg(&module))
+}
+
 /// `npm run build` in `www/` (type-check, then the Vite build into `www/dist`).
 pub fn build_www() -> Result {
     run(cmd("npm").current_dir(root().join("www")).args(["run", "build"]))

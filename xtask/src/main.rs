@@ -18,6 +18,9 @@ tasks:
                      http://127.0.0.1:N/ (default 8080)
   test               every check: fmt, clippy (host and wasm32), Rust tests, wasm tests
                      under Node, browser tests in headless Chromium; ends with `N passed, M failed`
+  browser-test [FILES]
+                     the browser tests only (www/tests/*.test.mjs, or the files named), on a
+                     debug build of pkg/ and a build of www/, in headless Chromium
   bench [FILTER]     run the benchmarks in release; write bench/results/
   sql-check          the SQL backend only: install DuckDB (PyPI) in target/sql-venv, run
                      every shipped scheme's script in DuckDB and SQLite against the engine
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("serve") => parse_port(&args[1..]).and_then(serve),
         Some("test") if args.len() == 1 => test::test(),
+        Some("browser-test") => test::browser_test(&args[1..]),
         Some("sql-check") if args.len() == 1 => test::sql_check(),
         Some("bench") if args.len() <= 2 => bench::bench(args.get(1).map(String::as_str)),
         Some("help" | "--help" | "-h") => {

@@ -319,11 +319,17 @@ fn browser_tests(ctx: &mut Ctx) -> Outcome {
         // the chromium step counted this as a failure (CI) or a skip
         return Outcome::Blocked("no chromium (see the chromium step)".to_owned());
     };
-    let www = root().join("www");
-    let tests = util::files_ending(&www.join("tests"), ".test.mjs");
+    let tests = util::files_ending(&root().join("www").join("tests"), ".test.mjs");
     if tests.is_empty() {
         return Outcome::Failed("no browser tests in www/tests/*.test.mjs".to_owned());
     }
+    run_browser_tests(&tests, &chromium)
+}
+
+/// Serves `www/dist` on a free port, writes the CLI's expectations and runs `node --test` on
+/// `tests` against it.
+fn run_browser_tests(tests: &[PathBuf], chromium: &std::path::Path) -> Outcome {
+    let www = root().join("www");
     let version = match util::crate_version() {
         Ok(v) => v,
         Err(e) => return Outcome::Failed(e),
@@ -345,12 +351,61 @@ fn browser_tests(ctx: &mut Ctx) -> Outcome {
     let mut c = cmd("node");
     c.current_dir(&www)
         .args(["--test", "--test-reporter=tap"])
-        .args(&tests)
+        .args(tests)
         .env("QOFRULES_URL", &url)
         .env("QOFRULES_VERSION", version)
         .env("QOFRULES_EXPECTED", &expected)
         .env("CHROMIUM_PATH", chromium);
     tests_outcome(run_tee(&mut c), util::tap_counts)
+}
+
+/// `cargo xtask browser-test [FILES]`: the browser tests alone (all of `www/tests/*.test.mjs`,
+/// or the files named, as paths or as names in `www/tests/`), on a debug build of the wasm
+/// module (quick to build; the full `test` uses the release one).
+pub fn browser_test(files: &[String]) -> Result {
+    let dir = root().join("www").join("tests");
+    let tests: Vec<PathBuf> = if files.is_empty() {
+        util::files_ending(&dir, ".test.mjs")
+    } else {
+        let mut out = Vec::new();
+        for f in files {
+            let given = PathBuf::from(f);
+            let path = if given.is_file() { given } else { dir.join(f) };
+            if !path.is_file() {
+                return Err(format!(
+                    "no browser test `{f}`\n  help: name a file of www/tests/ (e.g. `compare.test.mjs`)"
+                ));
+            }
+            out.push(path.canonicalize().unwrap_or(path));
+        }
+        out
+    };
+    if tests.is_empty() {
+        return Err("no browser tests in www/tests/*.test.mjs".to_owned());
+    }
+    tools::ensure_wasm_target()?;
+    tools::ensure_wasm_bindgen()?;
+    tools::ensure_npm()?;
+    build::build_pkg_debug()?;
+    build::build_www()?;
+    // the CLI whose outputs some tests compare with must be of this source, not a stale build
+    run(cargo().args(["build", "--package", "qofrules", "--bin", "qofrules"]))?;
+    // a missing browser that cannot be installed is an error here, with its help
+    let chromium = tools::ensure_chromium()??;
+    match run_browser_tests(&tests, &chromium) {
+        Outcome::Tests { passed, failed: 0 } => {
+            println!("{passed} passed, 0 failed");
+            Ok(())
+        }
+        Outcome::Tests { passed, failed } => {
+            println!("{passed} passed, {failed} failed");
+            Err(format!("{failed} failed"))
+        }
+        Outcome::Failed(e) => Err(e),
+        Outcome::Done | Outcome::NotApplicable(_) | Outcome::Blocked(_) | Outcome::Skipped(_) => {
+            Err("the browser tests did not run".to_owned())
+        }
+    }
 }
 
 /// The schemes whose `qofrules eval --format json` output the browser tests compare with:
