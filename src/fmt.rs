@@ -1246,6 +1246,8 @@ fn anchor(a: &Anchor) -> String {
         Anchor::Event { pick: p, list, .. } => format!("{} {}", pick(*p), list.name),
         Anchor::Registration { .. } => "registration".to_string(),
         Anchor::Birth { .. } => "birth".to_string(),
+        Anchor::PeriodStart { .. } => "the start of the period".to_string(),
+        Anchor::PeriodEnd { .. } => "the end of the period".to_string(),
     }
 }
 
@@ -1268,6 +1270,10 @@ fn window(w: &Window) -> String {
         WindowKind::After(a) => format!("after {}", anchor(a)),
         WindowKind::Between(a, b) => format!("between {} and {}", a.date, b.date),
         WindowKind::From(a, b) => format!("from {} to {}", offset_anchor(a), offset_anchor(b)),
+        WindowKind::Period => "in the period".to_string(),
+        WindowKind::OnOrBefore(a) => format!("on or before {}", anchor(a)),
+        WindowKind::OnOrAfter(a) => format!("on or after {}", anchor(a)),
+        WindowKind::SinceAnchor(a) => format!("since {}", anchor(a)),
     }
 }
 

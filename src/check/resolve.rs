@@ -15,6 +15,7 @@ mod header;
 mod indicators;
 mod merge;
 mod payment;
+mod periods;
 mod testcases;
 
 pub use depth::MAX_CONDITION_DEPTH;
@@ -283,6 +284,15 @@ impl<'a> Cx<'a> {
         self.push(d);
     }
 
+    /// The scheme's period after inheritance (the epoch when it has none: that is an error
+    /// reported by the header's checks, and the scheme is then discarded).
+    pub fn period_dates(&self) -> (crate::date::Date, crate::date::Date) {
+        match self.header.period {
+            Some((_, start, end, _)) => (start.date, end.date),
+            None => (crate::date::Date(0), crate::date::Date(0)),
+        }
+    }
+
     /// The 1-based line of an offset in a file.
     pub fn line_of(&mut self, file: usize, offset: u32) -> usize {
         let text = &self.sources.files[file].text;
@@ -430,6 +440,7 @@ impl<'a> Cx<'a> {
         };
         if self.names {
             self.depth_limit(&scheme);
+            self.inherited_dates(chain, &scheme);
         }
         Some(scheme)
     }

@@ -480,3 +480,111 @@ fn unsorted_records_and_codes_in_no_list_give_the_same_outcomes() {
     let dates: Vec<String> = e.events().iter().map(|x| x.date.to_string()).collect();
     assert_eq!(dates, ["2010-05-01", "2019-06-01", "2019-10-01"]);
 }
+
+#[test]
+fn windows_relative_to_the_period() {
+    // the period is 2019-04-01 to 2020-03-31
+    let at = |date: &str| patient(&[(date, DM, None)]);
+    for (cond, inside, outside) in [
+        ("DM_COD in the period", ["2019-04-01", "2020-03-31"], ["2019-03-31", "2018-06-01"]),
+        (
+            "DM_COD since the start of the period",
+            ["2019-04-01", "2019-12-01"],
+            ["2019-03-31", "2010-01-01"],
+        ),
+        (
+            "DM_COD on or after the start of the period",
+            ["2019-04-01", "2020-03-31"],
+            ["2019-03-31", "2019-03-01"],
+        ),
+        (
+            "DM_COD before the start of the period",
+            ["2019-03-31", "2001-01-01"],
+            ["2019-04-01", "2019-05-01"],
+        ),
+        (
+            "DM_COD after the start of the period",
+            ["2019-04-02", "2020-03-31"],
+            ["2019-04-01", "2019-03-01"],
+        ),
+        (
+            "DM_COD on or before the start of the period",
+            ["2019-04-01", "2019-01-01"],
+            ["2019-04-02", "2020-01-01"],
+        ),
+        (
+            "DM_COD from 4 months after the start of the period to the end of the period",
+            ["2019-08-01", "2020-03-31"],
+            ["2019-07-31", "2019-04-01"],
+        ),
+        (
+            "DM_COD from the start of the period to 1 month before the end of the period",
+            ["2019-04-01", "2020-02-29"],
+            ["2020-03-01", "2019-03-31"],
+        ),
+    ] {
+        for date in inside {
+            assert!(holds(cond, &at(date)), "{cond}: {date} should be inside");
+        }
+        for date in outside {
+            assert!(!holds(cond, &at(date)), "{cond}: {date} should be outside");
+        }
+    }
+}
+
+#[test]
+fn open_ended_windows_include_their_anchor() {
+    let pt = |dates: &[(&str, u64)]| {
+        patient(&dates.iter().map(|(d, c)| (*d, *c, None)).collect::<Vec<_>>())
+    };
+    assert!(holds("DM_COD on or before 2019-06-01", &pt(&[("2019-06-01", DM)])));
+    assert!(!holds("DM_COD on or before 2019-06-01", &pt(&[("2019-06-02", DM)])));
+    assert!(!holds("DM_COD before 2019-06-01", &pt(&[("2019-06-01", DM)])));
+    assert!(holds("DM_COD on or after 2019-06-01", &pt(&[("2019-06-01", DM)])));
+    assert!(!holds("DM_COD on or after 2019-06-01", &pt(&[("2019-05-31", DM)])));
+    // anchored on an event: the same day counts, the day before does not
+    let same_day = pt(&[("2019-06-01", DM), ("2019-06-01", INV)]);
+    assert!(holds("INV_COD on or after latest DM_COD", &same_day));
+    assert!(!holds("INV_COD after latest DM_COD", &same_day));
+    assert!(holds("INV_COD on or before first DM_COD", &same_day));
+    assert!(!holds(
+        "INV_COD on or before first DM_COD",
+        &pt(&[("2019-06-01", DM), ("2019-06-02", INV)])
+    ));
+    // a missing anchor makes the window empty
+    assert!(!holds("INV_COD on or after latest HBA_COD", &pt(&[("2019-06-01", INV)])));
+    assert!(holds("INV_COD since registration", &pt(&[("2000-01-01", INV)])));
+    assert!(!holds("INV_COD since registration", &pt(&[("1999-12-31", INV)])));
+}
+
+#[test]
+fn a_variant_moves_its_parents_relative_windows_but_not_their_dates() {
+    let parent = r#"scheme p "Parent" { period 2018-04-01 to 2019-03-31, point value £1, national average list size 1000 }
+codelist DM_COD "Diabetes" snomed { 44054006 }
+define relative = DM_COD in the period
+define flu = DM_COD from 4 months after the start of the period to the end of the period
+define dated = DM_COD between 2018-04-01 and 2019-03-31
+"#;
+    let child = r#"scheme c "Child" extends p { period 2019-04-01 to 2020-03-31 }"#;
+    let mut sources = crate::scheme::Sources::default();
+    let root = sources.add("child.qof", child);
+    sources.add("parent.qof", parent);
+    let checked = crate::check::check(&mut sources, root);
+    // the dated window is reported, the relative ones are not
+    let warnings: Vec<_> = checked.diagnostics.iter().map(|d| d.message.clone()).collect();
+    assert!(warnings.iter().any(|m| m.contains("definition `dated`")), "{warnings:?}");
+    assert!(
+        !warnings.iter().any(|m| m.contains("`relative`") || m.contains("`flu`")),
+        "{warnings:?}"
+    );
+    let scheme = checked.scheme.expect("warnings only");
+    let p = compile(&scheme);
+    let eval = |date: &str, define: usize| {
+        let mut e = Engine::new(&p);
+        e.load(&patient(&[(date, DM, None)]));
+        e.eval(p.defines[define].node)
+    };
+    assert!(eval("2019-04-01", 0) && !eval("2019-03-31", 0));
+    assert!(eval("2019-08-01", 1) && !eval("2019-07-31", 1) && !eval("2018-08-01", 1));
+    assert!(eval("2018-04-01", 2) && !eval("2019-04-01", 2));
+}

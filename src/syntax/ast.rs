@@ -835,6 +835,15 @@ pub enum WindowKind {
     Between(DateLit, DateLit),
     /// `from [N unit before|after] ANCHOR to [N unit before|after] ANCHOR`: inclusive.
     From(OffsetAnchor, OffsetAnchor),
+    /// `in the period`: the scheme's period, [start, PPED].
+    Period,
+    /// `on or before ANCHOR`: open-ended, the anchor's date included.
+    OnOrBefore(Anchor),
+    /// `on or after ANCHOR`: open-ended, the anchor's date included.
+    OnOrAfter(Anchor),
+    /// `since ANCHOR` for an anchor that is not a date (`since the start of the period`):
+    /// [anchor, PPED].
+    SinceAnchor(Anchor),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -861,6 +870,38 @@ pub enum Anchor {
     Birth {
         span: Span,
     },
+    /// `the start of the period`: the first day of the scheme's period.
+    PeriodStart {
+        span: Span,
+    },
+    /// `the end of the period`: the PPED.
+    PeriodEnd {
+        span: Span,
+    },
+}
+
+impl Anchor {
+    /// Whether the anchor is a date of the scheme's period (`the start of the period`, ...).
+    pub fn is_period(&self) -> bool {
+        matches!(self, Anchor::PeriodStart { .. } | Anchor::PeriodEnd { .. })
+    }
+}
+
+impl Window {
+    /// Whether the window is written relative to the scheme's period (`in the period`, or an
+    /// anchor `the start of the period` / `the end of the period`).
+    pub fn is_period_relative(&self) -> bool {
+        match &self.kind {
+            WindowKind::Period => true,
+            WindowKind::Before(a)
+            | WindowKind::After(a)
+            | WindowKind::OnOrBefore(a)
+            | WindowKind::OnOrAfter(a)
+            | WindowKind::SinceAnchor(a) => a.is_period(),
+            WindowKind::From(a, b) => a.anchor.is_period() || b.anchor.is_period(),
+            WindowKind::Last { .. } | WindowKind::Since(_) | WindowKind::Between(..) => false,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1478,6 +1478,8 @@ impl Builder<'_> {
                 Rule::date => return Anchor::Date(self.date(x)),
                 Rule::k_registration => return Anchor::Registration { span },
                 Rule::k_birth => return Anchor::Birth { span },
+                Rule::period_start => return Anchor::PeriodStart { span },
+                Rule::period_end => return Anchor::PeriodEnd { span },
                 Rule::pick => pick = pick_of(&x),
                 Rule::name => list = Some(self.ident(x)),
                 _ => {}
@@ -1545,6 +1547,19 @@ impl Builder<'_> {
                     WindowKind::Before(anchor)
                 } else {
                     WindowKind::After(anchor)
+                }
+            }
+            Rule::win_period => WindowKind::Period,
+            Rule::win_on_or_before | Rule::win_on_or_after | Rule::win_since_anchor => {
+                let rule = w.as_rule();
+                let anchor = match Self::first_inner(w, Rule::anchor) {
+                    Some(a) => self.anchor(a),
+                    None => Anchor::Registration { span },
+                };
+                match rule {
+                    Rule::win_on_or_before => WindowKind::OnOrBefore(anchor),
+                    Rule::win_on_or_after => WindowKind::OnOrAfter(anchor),
+                    _ => WindowKind::SinceAnchor(anchor),
                 }
             }
             Rule::win_between => {
