@@ -133,6 +133,7 @@ fn align_trailing_comments(text: &str, trails: &[usize]) -> String {
 fn is_block(item: &Item) -> bool {
     match item {
         Item::Codelist(_) | Item::Define(_) | Item::Keep(_) | Item::Retire(_) => false,
+        Item::Category(_) => false,
         Item::Obligation(o) => o.workstream.is_some(),
         _ => true,
     }
@@ -569,6 +570,13 @@ impl Printer<'_> {
             Item::Tier(t) => self.tier(t),
             Item::Obligation(o) => self.obligation(o),
             Item::Test(t) => self.test(t),
+            Item::Category(c) => {
+                let text = match &c.title {
+                    Some(t) => format!("category {} {}", c.id.name, string(&t.value)),
+                    None => format!("category {}", c.id.name),
+                };
+                self.leaf(c.span, &text);
+            }
         }
     }
 

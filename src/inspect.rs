@@ -46,6 +46,9 @@ pub struct SchemeView {
     pub gateways: Vec<GatewayView>,
     pub tiers: Vec<TierView>,
     pub obligations: Vec<ObligationView>,
+    /// Declared adjustment categories (`category NAME "..."`), the scheme's and inherited.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<CategoryView>,
     /// Names of the root file's tests.
     pub tests: Vec<String>,
 }
@@ -252,6 +255,13 @@ pub struct TierView {
     pub requires: String,
     pub includes: Vec<String>,
     pub pays: Option<String>,
+    pub origin: OriginView,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CategoryView {
+    pub id: String,
+    pub title: Option<String>,
     pub origin: OriginView,
 }
 
@@ -588,6 +598,15 @@ pub fn view(s: &Scheme, sources: &Sources) -> SchemeView {
                 title: o.title.clone(),
                 workstream: o.workstream.clone(),
                 origin: cx.origin(&o.origin, &[]),
+            })
+            .collect(),
+        categories: s
+            .categories
+            .iter()
+            .map(|c| CategoryView {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                origin: cx.origin(&c.origin, &[]),
             })
             .collect(),
         tests: s.tests.iter().map(|t| t.node.name.value.clone()).collect(),

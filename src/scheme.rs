@@ -105,6 +105,9 @@ pub struct Scheme {
     pub gateways: Vec<Gateway>,
     pub tiers: Vec<Tier>,
     pub obligations: Vec<Obligation>,
+    /// Declared adjustment categories (`category NAME "..."`), the scheme's and its
+    /// ancestors'.
+    pub categories: Vec<CategoryDef>,
     /// The root file's own tests.
     pub tests: Vec<Located<Test>>,
 }
@@ -351,6 +354,14 @@ pub struct Tier {
     /// Indicator ids or group ids that pay only when `requires` is met.
     pub includes: Vec<String>,
     pub pays: Option<Decimal>,
+    pub origin: Origin,
+}
+
+/// A declared adjustment category.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CategoryDef {
+    pub id: String,
+    pub title: Option<String>,
     pub origin: Origin,
 }
 

@@ -178,6 +178,8 @@ pub(super) struct Cx<'a> {
     gateways: Table<Entry<'a, ast::Gateway>>,
     tiers: Table<Entry<'a, ast::Tier>>,
     obligations: Table<Entry<'a, ast::Obligation>>,
+    /// Declared adjustment categories (`category NAME "..."`), inherited.
+    pub categories: Table<Entry<'a, ast::CategoryDecl>>,
     header: Header<'a>,
     pub used_lists: HashSet<&'a str>,
     pub used_defines: HashSet<&'a str>,
@@ -209,6 +211,7 @@ pub(super) fn resolve(
         gateways: Table::new(),
         tiers: Table::new(),
         obligations: Table::new(),
+        categories: Table::new(),
         header: Header::default(),
         used_lists: HashSet::new(),
         used_defines: HashSet::new(),
@@ -388,6 +391,21 @@ impl<'a> Cx<'a> {
             })
             .collect();
 
+        let categories = self
+            .categories
+            .iter()
+            .map(|(_, e)| scheme::CategoryDef {
+                id: e.node.id.name.clone(),
+                title: e.node.title.as_ref().map(|t| t.value.clone()),
+                origin: Origin {
+                    file: e.file,
+                    span: e.node.span,
+                    scheme: e.scheme.to_string(),
+                    status: e.status,
+                },
+            })
+            .collect();
+
         // the root file's tests
         let mut tests = Vec::new();
         for item in &root.ast.items {
@@ -436,6 +454,7 @@ impl<'a> Cx<'a> {
             gateways,
             tiers,
             obligations,
+            categories,
             tests,
         };
         if self.names {

@@ -89,6 +89,8 @@ pub enum Item {
     Tier(Tier),
     Obligation(Obligation),
     Test(Test),
+    /// `category NAME ["description"]`: a declared adjustment category.
+    Category(CategoryDecl),
 }
 
 impl Item {
@@ -105,6 +107,7 @@ impl Item {
             Item::Tier(x) => x.span,
             Item::Obligation(x) => x.span,
             Item::Test(x) => x.span,
+            Item::Category(x) => x.span,
         }
     }
 }
@@ -560,6 +563,14 @@ impl Category {
             Category::Custom(s) => s,
         }
     }
+}
+
+/// `category NAME ["description"]`: an adjustment category of the scheme's own.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CategoryDecl {
+    pub id: Ident,
+    pub title: Option<Text>,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

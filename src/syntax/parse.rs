@@ -39,6 +39,7 @@ const TOP_LEVEL: &[&str] = &[
     "tier",
     "obligation",
     "test",
+    "category",
 ];
 
 /// Parses one file. Always returns a tree (possibly partial) and the syntax errors found.
@@ -340,6 +341,7 @@ impl Builder<'_> {
                 Rule::tier_decl => Item::Tier(self.tier(p)),
                 Rule::obligation_decl => Item::Obligation(self.obligation(p)),
                 Rule::test_decl => Item::Test(self.test(p)),
+                Rule::category_decl => Item::Category(self.category_decl(p)),
                 _ => continue,
             };
             out.push(item);
@@ -1102,6 +1104,19 @@ impl Builder<'_> {
             }
         }
         t
+    }
+
+    fn category_decl(&mut self, p: P) -> CategoryDecl {
+        let span = self.span(&p);
+        let mut c = CategoryDecl { id: Ident { name: String::new(), span }, title: None, span };
+        for x in p.into_inner() {
+            match x.as_rule() {
+                Rule::name => c.id = self.ident(x),
+                Rule::string => c.title = Some(self.text(x)),
+                _ => {}
+            }
+        }
+        c
     }
 
     fn obligation(&mut self, p: P) -> Obligation {

@@ -7,6 +7,10 @@ use crate::scheme::{self, Condition, Origin};
 use crate::syntax::ast::{self, Category, IndStmt, Num, ReportDim, Span};
 use rust_decimal::Decimal;
 
+/// The built-in adjustment categories, as written.
+const STANDARD_CATEGORIES: [&str; 5] =
+    ["unsuitable", "chose not to", "no response", "service unavailable", "new patient"];
+
 impl<'a> Cx<'a> {
     pub(super) fn thresholds(
         &mut self,
@@ -116,6 +120,27 @@ impl<'a> Cx<'a> {
             return None;
         }
         Some(v)
+    }
+
+    /// An adjustment category that is neither standard nor declared: suggests the closest of
+    /// the standard and declared ones, or how to declare it.
+    fn undeclared_category(&mut self, name: &str, span: Span, file: usize) {
+        let ident = ast::Ident { name: name.to_string(), span };
+        self.undefined(
+            "adjustment category",
+            &ident,
+            file,
+            |cx| {
+                STANDARD_CATEGORIES
+                    .iter()
+                    .map(|c| c.to_string())
+                    .chain(cx.categories.keys().map(String::from))
+                    .collect()
+            },
+            &format!(
+                "the standard categories are `unsuitable`, `chose not to`, `no response`, `service unavailable` and `new patient`; declare a scheme's own with `category {name} \"description\"`"
+            ),
+        );
     }
 
     pub(super) fn indicator(&mut self, id: &str) -> Option<scheme::Indicator> {
@@ -277,10 +302,21 @@ impl<'a> Cx<'a> {
                 } else {
                     seen.push(&a.category);
                 }
+                let mut declared = None;
+                if let Category::Custom(name) = &a.category {
+                    match self.categories.get(name) {
+                        Some(e) => declared = e.node.title.as_ref().map(|t| t.value.clone()),
+                        None => {
+                            ok = false;
+                            self.undeclared_category(name, a.category_span, f);
+                        }
+                    }
+                }
                 let cond = self.expr(&a.when, f, &mut Vec::new());
                 adjs.push(scheme::Adjustment {
                     category: a.category.clone(),
-                    label: a.label.as_ref().map(|t| t.value.clone()),
+                    // the label written here, else the declaration's description
+                    label: a.label.as_ref().map(|t| t.value.clone()).or(declared),
                     when: Condition { file: f, node: a.when.clone(), cond },
                 });
             }
