@@ -570,6 +570,10 @@ impl Printer<'_> {
             Item::Tier(t) => self.tier(t),
             Item::Obligation(o) => self.obligation(o),
             Item::Test(t) => self.test(t),
+            Item::Adjustments(a) => {
+                let header = format!("adjustments {}", a.id.name);
+                self.adjustments(a.span, &header, self.end(a.id.span), &a.items);
+            }
             Item::Category(c) => {
                 let text = match &c.title {
                     Some(t) => format!("category {} {}", c.id.name, string(&t.value)),
@@ -847,16 +851,7 @@ impl Printer<'_> {
             IndStmt::Achieved(e) => self.expr_stmt(start, end, "achieved when ", e, ""),
             IndStmt::Adjustments { items, .. } => {
                 let from = self.word_after(start, "adjustments").unwrap_or(start);
-                let cats: Vec<String> =
-                    items.iter().map(|a| category(&a.category, a.label.as_ref())).collect();
-                let w = cats.iter().map(|c| c.chars().count()).max().unwrap_or(0);
-                self.block(span, "adjustments", from, !items.is_empty(), |p| {
-                    for (a, cat) in items.iter().zip(&cats) {
-                        let (s, e) = (span_start(a.span), p.end(a.span));
-                        let pad = " ".repeat(w - cat.chars().count());
-                        p.expr_stmt(s, e, &format!("{cat}{pad} when "), &a.when, "");
-                    }
-                });
+                self.adjustments(span, "adjustments", from, items);
             }
             IndStmt::Stratum(st) => {
                 let brace_from = match &st.when {
@@ -890,6 +885,21 @@ impl Printer<'_> {
             IndStmt::Report(d) => self.report(d),
             _ => self.leaf(span, &ind_leaf_text(s)),
         }
+    }
+
+    /// An adjustments block (an indicator's, or a named set with its header), categories
+    /// aligned.
+    fn adjustments(&mut self, span: Span, header: &str, from: usize, items: &[Adjustment]) {
+        let cats: Vec<String> =
+            items.iter().map(|a| category(&a.category, a.label.as_ref())).collect();
+        let w = cats.iter().map(|c| c.chars().count()).max().unwrap_or(0);
+        self.block(span, header, from, !items.is_empty(), |p| {
+            for (a, cat) in items.iter().zip(&cats) {
+                let (s, e) = (span_start(a.span), p.end(a.span));
+                let pad = " ".repeat(w - cat.chars().count());
+                p.expr_stmt(s, e, &format!("{cat}{pad} when "), &a.when, "");
+            }
+        });
     }
 
     fn gateway(&mut self, g: &Gateway) {
@@ -1084,6 +1094,7 @@ fn ind_leaf_text(s: &IndStmt) -> String {
         },
         IndStmt::RegisterKind(i) => format!("register {}", i.name),
         IndStmt::Attested(_) => "attested".to_string(),
+        IndStmt::AdjustmentsRef { set, .. } => format!("adjustments {}", set.name),
         IndStmt::Monitored(_) => "monitored".to_string(),
         // block and condition statements are printed by `Printer::ind_stmt`
         IndStmt::Denominator { .. }

@@ -163,8 +163,11 @@ pub struct IndicatorView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub achieved: Option<String>,
     pub strata: Vec<StratumView>,
-    /// Adjustment (PCA) categories in the order they are tried.
+    /// Adjustment (PCA) categories in the order they are tried (a named set's, expanded).
     pub adjustments: Vec<AdjustmentView>,
+    /// The named set the adjustments come from (`adjustments NAME`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adjustment_set: Option<String>,
     pub reports: Vec<String>,
     pub network: bool,
     pub monitored: bool,
@@ -480,6 +483,7 @@ pub fn view(s: &Scheme, sources: &Sources) -> SchemeView {
                         when: cx.text(&a.when),
                     })
                     .collect(),
+                adjustment_set: i.adjustment_set.clone(),
                 reports: i.reports.iter().map(|r| cx.report(r)).collect(),
                 network: i.network,
                 monitored: i.monitored,

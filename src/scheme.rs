@@ -328,6 +328,8 @@ pub struct Indicator {
     pub exclude: Option<Condition>,
     pub achieved: Option<Condition>,
     pub adjustments: Vec<Adjustment>,
+    /// The named set the adjustments come from (`adjustments NAME`), if any.
+    pub adjustment_set: Option<String>,
     pub strata: Vec<Stratum>,
     pub reports: Vec<Report>,
     pub origin: Origin,

@@ -180,6 +180,8 @@ pub(super) struct Cx<'a> {
     obligations: Table<Entry<'a, ast::Obligation>>,
     /// Declared adjustment categories (`category NAME "..."`), inherited.
     pub categories: Table<Entry<'a, ast::CategoryDecl>>,
+    /// Named adjustment sets (`adjustments NAME { ... }`), inherited; a redefinition replaces.
+    pub adjustment_sets: Table<Entry<'a, ast::AdjustmentSet>>,
     header: Header<'a>,
     pub used_lists: HashSet<&'a str>,
     pub used_defines: HashSet<&'a str>,
@@ -212,6 +214,7 @@ pub(super) fn resolve(
         tiers: Table::new(),
         obligations: Table::new(),
         categories: Table::new(),
+        adjustment_sets: Table::new(),
         header: Header::default(),
         used_lists: HashSet::new(),
         used_defines: HashSet::new(),
@@ -359,6 +362,19 @@ impl<'a> Cx<'a> {
             if let Some(ind) = self.indicator(id) {
                 indicators.push(ind);
             }
+        }
+
+        // the root file's named adjustment sets that no indicator uses are checked all the same
+        let used: HashSet<&str> =
+            indicators.iter().filter_map(|i| i.adjustment_set.as_deref()).collect();
+        let unused: Vec<&'a ast::AdjustmentSet> = self
+            .adjustment_sets
+            .iter()
+            .filter(|(id, e)| e.file == root.file && !used.contains(id))
+            .map(|(_, e)| e.node)
+            .collect();
+        for set in unused {
+            self.adjustment_items(&set.items, root.file);
         }
 
         let (payment, paid_to_networks) = match self.header.payment {

@@ -588,3 +588,45 @@ define dated = DM_COD between 2018-04-01 and 2019-03-31
     assert!(eval("2019-08-01", 1) && !eval("2019-07-31", 1) && !eval("2018-08-01", 1));
     assert!(eval("2018-04-01", 2) && !eval("2019-04-01", 2));
 }
+
+#[test]
+fn a_named_adjustment_set_classifies_as_the_same_block_written_out() {
+    let inline = DM020.replace("indicator DM020", "indicator DM_INLINE");
+    let named = r#"
+adjustments dm_pca {
+  unsuitable   when PCA_COD in last 12 months
+  chose not to when DEC_COD in last 12 months
+  no response  when count INV_COD in last 12 months at least 7 days apart >= 2
+  new patient  when first DM_COD is in last 9 months or registered in last 9 months
+}
+indicator DM_NAMED "HbA1c" {
+  group DM, domain CL, points 17, thresholds 35% to 75%
+  denominator DM where not latest FRAIL_COD is in FRAIL_MOD
+  achieved when latest HBA_COD in last 12 months has value <= 58
+  adjustments dm_pca
+}
+"#;
+    let (s, p) = setup(&format!("{inline}{named}"));
+    assert_eq!(s.indicator("DM_NAMED").and_then(|i| i.adjustment_set.as_deref()), Some("dm_pca"));
+    let patients = [
+        patient(&[("2010-01-01", DM, None), ("2019-06-01", PCA, None)]),
+        patient(&[("2010-01-01", DM, None), ("2019-06-01", DEC, None)]),
+        patient(&[("2010-01-01", DM, None), ("2019-06-01", INV, None), ("2019-09-01", INV, None)]),
+        patient(&[("2019-10-01", DM, None)]),
+        patient(&[("2010-01-01", DM, None), ("2019-06-01", HBA, Some(50.0))]),
+        patient(&[("2010-01-01", DM, None)]),
+    ];
+    let mut seen = Vec::new();
+    for pt in &patients {
+        let a = outcome_of(&p, pt, "DM_INLINE");
+        assert_eq!(a, outcome_of(&p, pt, "DM_NAMED"));
+        seen.push(a);
+    }
+    // the patients cover every category and both other outcomes
+    assert_eq!(seen[0], Outcome::Adjusted(Some(Category::Unsuitable)));
+    assert_eq!(seen[1], Outcome::Adjusted(Some(Category::ChoseNotTo)));
+    assert_eq!(seen[2], Outcome::Adjusted(Some(Category::NoResponse)));
+    assert_eq!(seen[3], Outcome::Adjusted(Some(Category::NewPatient)));
+    assert_eq!(seen[4], Outcome::Numerator);
+    assert_eq!(seen[5], Outcome::Denominator);
+}

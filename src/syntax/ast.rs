@@ -91,6 +91,8 @@ pub enum Item {
     Test(Test),
     /// `category NAME ["description"]`: a declared adjustment category.
     Category(CategoryDecl),
+    /// `adjustments NAME { ... }`: a named set of adjustments.
+    Adjustments(AdjustmentSet),
 }
 
 impl Item {
@@ -108,6 +110,7 @@ impl Item {
             Item::Obligation(x) => x.span,
             Item::Test(x) => x.span,
             Item::Category(x) => x.span,
+            Item::Adjustments(x) => x.span,
         }
     }
 }
@@ -479,6 +482,11 @@ pub enum IndStmt {
     },
     Stratum(Stratum),
     Report(ReportDim),
+    /// `adjustments NAME`: the named set's adjustments.
+    AdjustmentsRef {
+        set: Ident,
+        span: Span,
+    },
 }
 
 impl IndStmt {
@@ -496,7 +504,7 @@ impl IndStmt {
             IndStmt::Denominator { .. } => "denominator",
             IndStmt::Exclude(_) => "exclude",
             IndStmt::Achieved(_) => "achieved",
-            IndStmt::Adjustments { .. } => "adjustments",
+            IndStmt::Adjustments { .. } | IndStmt::AdjustmentsRef { .. } => "adjustments",
             IndStmt::Stratum(_) => "strata",
             IndStmt::Report(_) => "report",
         }
@@ -509,7 +517,8 @@ impl IndStmt {
             IndStmt::Points(n) => n.span,
             IndStmt::Thresholds { span, .. }
             | IndStmt::Denominator { span, .. }
-            | IndStmt::Adjustments { span, .. } => *span,
+            | IndStmt::Adjustments { span, .. }
+            | IndStmt::AdjustmentsRef { span, .. } => *span,
             IndStmt::Attested(s) | IndStmt::Monitored(s) => *s,
             IndStmt::Exclude(e) | IndStmt::Achieved(e) => e.span,
             IndStmt::Stratum(s) => s.span,
@@ -563,6 +572,14 @@ impl Category {
             Category::Custom(s) => s,
         }
     }
+}
+
+/// `adjustments NAME { ... }`: adjustments shared by the indicators that name them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AdjustmentSet {
+    pub id: Ident,
+    pub items: Vec<Adjustment>,
+    pub span: Span,
 }
 
 /// `category NAME ["description"]`: an adjustment category of the scheme's own.

@@ -342,6 +342,14 @@ impl Builder<'_> {
                 Rule::obligation_decl => Item::Obligation(self.obligation(p)),
                 Rule::test_decl => Item::Test(self.test(p)),
                 Rule::category_decl => Item::Category(self.category_decl(p)),
+                Rule::adjustments_decl => {
+                    let span = self.span(&p);
+                    let id = match Self::first_inner(p.clone(), Rule::name) {
+                        Some(n) => self.ident(n),
+                        None => Ident { name: String::new(), span },
+                    };
+                    Item::Adjustments(AdjustmentSet { id, items: self.adjustments(p), span })
+                }
                 _ => continue,
             };
             out.push(item);
@@ -949,30 +957,9 @@ impl Builder<'_> {
             }
             Rule::exclude_stmt => IndStmt::Exclude(self.expr(Self::first_inner(c, Rule::expr)?)),
             Rule::achieved_stmt => IndStmt::Achieved(self.expr(Self::first_inner(c, Rule::expr)?)),
-            Rule::adjustments_block => {
-                let mut items = Vec::new();
-                for a in c.into_inner().filter(|x| x.as_rule() == Rule::adjustment) {
-                    let aspan = self.span(&a);
-                    let mut cat = None;
-                    let mut when = None;
-                    for x in a.into_inner() {
-                        match x.as_rule() {
-                            Rule::category => cat = Some(self.category(x)),
-                            Rule::expr => when = Some(self.expr(x)),
-                            _ => {}
-                        }
-                    }
-                    if let (Some((category, category_span, label)), Some(when)) = (cat, when) {
-                        items.push(Adjustment {
-                            category,
-                            category_span,
-                            label,
-                            when,
-                            span: aspan,
-                        });
-                    }
-                }
-                IndStmt::Adjustments { items, span }
+            Rule::adjustments_block => IndStmt::Adjustments { items: self.adjustments(c), span },
+            Rule::adjustments_ref => {
+                IndStmt::AdjustmentsRef { set: self.ident(Self::first_inner(c, Rule::name)?), span }
             }
             Rule::stratum_decl => {
                 let mut id = None;
@@ -1104,6 +1091,27 @@ impl Builder<'_> {
             }
         }
         t
+    }
+
+    /// The `adjustment`s of a block (an indicator's or a named set's).
+    fn adjustments(&mut self, p: P) -> Vec<Adjustment> {
+        let mut items = Vec::new();
+        for a in p.into_inner().filter(|x| x.as_rule() == Rule::adjustment) {
+            let aspan = self.span(&a);
+            let mut cat = None;
+            let mut when = None;
+            for x in a.into_inner() {
+                match x.as_rule() {
+                    Rule::category => cat = Some(self.category(x)),
+                    Rule::expr => when = Some(self.expr(x)),
+                    _ => {}
+                }
+            }
+            if let (Some((category, category_span, label)), Some(when)) = (cat, when) {
+                items.push(Adjustment { category, category_span, label, when, span: aspan });
+            }
+        }
+        items
     }
 
     fn category_decl(&mut self, p: P) -> CategoryDecl {
