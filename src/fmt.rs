@@ -134,6 +134,7 @@ fn is_block(item: &Item) -> bool {
     match item {
         Item::Codelist(_) | Item::Define(_) | Item::Keep(_) | Item::Retire(_) => false,
         Item::RetireTest(_) => false,
+        Item::Category(_) => false,
         Item::Obligation(o) => o.workstream.is_some(),
         _ => true,
     }
@@ -573,6 +574,17 @@ impl Printer<'_> {
             Item::Tier(t) => self.tier(t),
             Item::Obligation(o) => self.obligation(o),
             Item::Test(t) => self.test(t),
+            Item::Adjustments(a) => {
+                let header = format!("adjustments {}", a.id.name);
+                self.adjustments(a.span, &header, self.end(a.id.span), &a.items);
+            }
+            Item::Category(c) => {
+                let text = match &c.title {
+                    Some(t) => format!("category {} {}", c.id.name, string(&t.value)),
+                    None => format!("category {}", c.id.name),
+                };
+                self.leaf(c.span, &text);
+            }
         }
     }
 
@@ -843,16 +855,7 @@ impl Printer<'_> {
             IndStmt::Achieved(e) => self.expr_stmt(start, end, "achieved when ", e, ""),
             IndStmt::Adjustments { items, .. } => {
                 let from = self.word_after(start, "adjustments").unwrap_or(start);
-                let cats: Vec<String> =
-                    items.iter().map(|a| category(&a.category, a.label.as_ref())).collect();
-                let w = cats.iter().map(|c| c.chars().count()).max().unwrap_or(0);
-                self.block(span, "adjustments", from, !items.is_empty(), |p| {
-                    for (a, cat) in items.iter().zip(&cats) {
-                        let (s, e) = (span_start(a.span), p.end(a.span));
-                        let pad = " ".repeat(w - cat.chars().count());
-                        p.expr_stmt(s, e, &format!("{cat}{pad} when "), &a.when, "");
-                    }
-                });
+                self.adjustments(span, "adjustments", from, items);
             }
             IndStmt::Stratum(st) => {
                 let brace_from = match &st.when {
@@ -886,6 +889,21 @@ impl Printer<'_> {
             IndStmt::Report(d) => self.report(d),
             _ => self.leaf(span, &ind_leaf_text(s)),
         }
+    }
+
+    /// An adjustments block (an indicator's, or a named set with its header), categories
+    /// aligned.
+    fn adjustments(&mut self, span: Span, header: &str, from: usize, items: &[Adjustment]) {
+        let cats: Vec<String> =
+            items.iter().map(|a| category(&a.category, a.label.as_ref())).collect();
+        let w = cats.iter().map(|c| c.chars().count()).max().unwrap_or(0);
+        self.block(span, header, from, !items.is_empty(), |p| {
+            for (a, cat) in items.iter().zip(&cats) {
+                let (s, e) = (span_start(a.span), p.end(a.span));
+                let pad = " ".repeat(w - cat.chars().count());
+                p.expr_stmt(s, e, &format!("{cat}{pad} when "), &a.when, "");
+            }
+        });
     }
 
     fn gateway(&mut self, g: &Gateway) {
@@ -1103,6 +1121,7 @@ fn ind_leaf_text(s: &IndStmt) -> String {
         },
         IndStmt::RegisterKind(i) => format!("register {}", i.name),
         IndStmt::Attested(_) => "attested".to_string(),
+        IndStmt::AdjustmentsRef { set, .. } => format!("adjustments {}", set.name),
         IndStmt::Monitored(_) => "monitored".to_string(),
         // block and condition statements are printed by `Printer::ind_stmt`
         IndStmt::Denominator { .. }
@@ -1273,6 +1292,8 @@ fn anchor(a: &Anchor) -> String {
         Anchor::Event { pick: p, list, .. } => format!("{} {}", pick(*p), list.name),
         Anchor::Registration { .. } => "registration".to_string(),
         Anchor::Birth { .. } => "birth".to_string(),
+        Anchor::PeriodStart { .. } => "the start of the period".to_string(),
+        Anchor::PeriodEnd { .. } => "the end of the period".to_string(),
     }
 }
 
@@ -1295,6 +1316,10 @@ fn window(w: &Window) -> String {
         WindowKind::After(a) => format!("after {}", anchor(a)),
         WindowKind::Between(a, b) => format!("between {} and {}", a.date, b.date),
         WindowKind::From(a, b) => format!("from {} to {}", offset_anchor(a), offset_anchor(b)),
+        WindowKind::Period => "in the period".to_string(),
+        WindowKind::OnOrBefore(a) => format!("on or before {}", anchor(a)),
+        WindowKind::OnOrAfter(a) => format!("on or after {}", anchor(a)),
+        WindowKind::SinceAnchor(a) => format!("since {}", anchor(a)),
     }
 }
 

@@ -48,6 +48,9 @@ pub struct SchemeView {
     pub gateways: Vec<GatewayView>,
     pub tiers: Vec<TierView>,
     pub obligations: Vec<ObligationView>,
+    /// Declared adjustment categories (`category NAME "..."`), the scheme's and inherited.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<CategoryView>,
     /// Names of the root file's tests.
     pub tests: Vec<String>,
 }
@@ -179,14 +182,31 @@ pub struct IndicatorView {
     #[cfg_attr(test, ts(optional))]
     pub achieved: Option<String>,
     pub strata: Vec<StratumView>,
-    /// Adjustment (PCA) categories in the order they are tried.
+    /// Adjustment (PCA) categories in the order they are tried (a named set's, expanded).
     pub adjustments: Vec<AdjustmentView>,
+    /// The named set the adjustments come from (`adjustments NAME`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adjustment_set: Option<String>,
     pub reports: Vec<String>,
     pub network: bool,
     pub monitored: bool,
     /// How this indicator is paid (the scheme's model, with `except` and `monitored` applied).
     pub payment: PaymentView,
     pub origin: OriginView,
+    /// The windows written relative to the period, with the dates they resolve to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub period_windows: Vec<PeriodWindowView>,
+}
+
+/// A window written relative to the scheme's period (`in the period`, `from 4 months after
+/// the start of the period to the end of the period`) and the dates of this scheme's period it
+/// resolves to (`null`: open, or anchored on a patient's events).
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct PeriodWindowView {
+    pub window: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
 }
 
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -223,6 +243,8 @@ pub struct RegisterView {
     pub prevalence_adjusted: bool,
     pub list_type: String,
     pub origin: OriginView,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub period_windows: Vec<PeriodWindowView>,
 }
 
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -242,6 +264,8 @@ pub struct DefineView {
     pub title: Option<String>,
     pub condition: String,
     pub origin: OriginView,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub period_windows: Vec<PeriodWindowView>,
 }
 
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -262,6 +286,14 @@ pub struct TierView {
     pub requires: String,
     pub includes: Vec<String>,
     pub pays: Option<String>,
+    pub origin: OriginView,
+}
+
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Clone, Debug, Serialize)]
+pub struct CategoryView {
+    pub id: String,
+    pub title: Option<String>,
     pub origin: OriginView,
 }
 
@@ -380,6 +412,46 @@ fn thresholds(t: &Option<scheme::Thresholds>) -> Option<ThresholdsView> {
     })
 }
 
+/// The windows written relative to the period in `conds`, each once, with their dates.
+fn period_windows<'c>(
+    conds: impl IntoIterator<Item = &'c scheme::Condition>,
+    pped: crate::date::Date,
+) -> Vec<PeriodWindowView> {
+    use scheme::cond::{Cond, Pred};
+    let mut out: Vec<PeriodWindowView> = Vec::new();
+    let mut stack: Vec<&Cond> = conds.into_iter().map(|c| &c.cond).collect();
+    stack.reverse();
+    while let Some(c) = stack.pop() {
+        let mut ws = Vec::new();
+        match c {
+            Cond::And(xs) | Cond::Or(xs) => stack.extend(xs.iter().rev()),
+            Cond::Not(x) => stack.push(x),
+            Cond::Registered(w) => ws.push(w),
+            Cond::Count { window, .. } => ws.extend(window.iter()),
+            Cond::Event { window, pred, .. } => {
+                ws.extend(window.iter());
+                match pred {
+                    Pred::Date { window: Some(w), .. } | Pred::Within(w) => ws.push(w),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        for w in ws.into_iter().filter(|w| w.relative) {
+            let (from, to) = w.fixed_ends(pped);
+            let v = PeriodWindowView {
+                window: w.text.clone(),
+                from: from.map(|d| d.to_string()),
+                to: to.map(|d| d.to_string()),
+            };
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
 /// The view of a resolved scheme; `sources` are the files the scheme's origins point into.
 pub fn view(s: &Scheme, sources: &Sources) -> SchemeView {
     let cx = Ctx { sources };
@@ -441,11 +513,21 @@ pub fn view(s: &Scheme, sources: &Sources) -> SchemeView {
                         when: cx.text(&a.when),
                     })
                     .collect(),
+                adjustment_set: i.adjustment_set.clone(),
                 reports: i.reports.iter().map(|r| cx.report(r)).collect(),
                 network: i.network,
                 monitored: i.monitored,
                 payment: pay,
                 origin: cx.origin(&i.origin, &i.changed),
+                period_windows: period_windows(
+                    i.filter
+                        .iter()
+                        .chain(&i.exclude)
+                        .chain(&i.achieved)
+                        .chain(i.adjustments.iter().map(|a| &a.when))
+                        .chain(i.strata.iter().flat_map(|st| st.when.iter().chain(&st.achieved))),
+                    s.period_end,
+                ),
             }
         })
         .collect();
@@ -495,6 +577,7 @@ pub fn view(s: &Scheme, sources: &Sources) -> SchemeView {
                 prevalence_adjusted: r.prevalence_adjusted,
                 list_type: r.list_type.id.clone(),
                 origin: cx.origin(&r.origin, &[]),
+                period_windows: period_windows(&r.filter, s.period_end),
             })
             .collect(),
         codelists: s
@@ -515,6 +598,7 @@ pub fn view(s: &Scheme, sources: &Sources) -> SchemeView {
                 title: d.title.clone(),
                 condition: cx.text(&d.expr),
                 origin: cx.origin(&d.origin, &[]),
+                period_windows: period_windows([&d.expr], s.period_end),
             })
             .collect(),
         gateways: s
@@ -548,6 +632,15 @@ pub fn view(s: &Scheme, sources: &Sources) -> SchemeView {
                 title: o.title.clone(),
                 workstream: o.workstream.clone(),
                 origin: cx.origin(&o.origin, &[]),
+            })
+            .collect(),
+        categories: s
+            .categories
+            .iter()
+            .map(|c| CategoryView {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                origin: cx.origin(&c.origin, &[]),
             })
             .collect(),
         tests: s.tests.iter().map(|t| t.node.name.value.clone()).collect(),

@@ -106,6 +106,9 @@ pub struct Scheme {
     pub gateways: Vec<Gateway>,
     pub tiers: Vec<Tier>,
     pub obligations: Vec<Obligation>,
+    /// Declared adjustment categories (`category NAME "..."`), the scheme's and its
+    /// ancestors'.
+    pub categories: Vec<CategoryDef>,
     /// The tests the scheme runs: those it inherits (oldest first, less those dropped or
     /// replaced, and less the expectations of indicators it retired), then the root file's own.
     pub tests: Vec<Located<Test>>,
@@ -332,6 +335,8 @@ pub struct Indicator {
     pub exclude: Option<Condition>,
     pub achieved: Option<Condition>,
     pub adjustments: Vec<Adjustment>,
+    /// The named set the adjustments come from (`adjustments NAME`), if any.
+    pub adjustment_set: Option<String>,
     pub strata: Vec<Stratum>,
     pub reports: Vec<Report>,
     pub origin: Origin,
@@ -358,6 +363,14 @@ pub struct Tier {
     /// Indicator ids or group ids that pay only when `requires` is met.
     pub includes: Vec<String>,
     pub pays: Option<Decimal>,
+    pub origin: Origin,
+}
+
+/// A declared adjustment category.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CategoryDef {
+    pub id: String,
+    pub title: Option<String>,
     pub origin: Origin,
 }
 

@@ -342,6 +342,13 @@ impl<'a> Cx<'a> {
             }
             WindowKind::Before(a) => cond::WindowKind::Before(self.anchor(a, file)),
             WindowKind::After(a) => cond::WindowKind::After(self.anchor(a, file)),
+            WindowKind::OnOrBefore(a) => cond::WindowKind::OnOrBefore(self.anchor(a, file)),
+            WindowKind::OnOrAfter(a) => cond::WindowKind::OnOrAfter(self.anchor(a, file)),
+            WindowKind::SinceAnchor(a) => cond::WindowKind::SinceAnchor(self.anchor(a, file)),
+            WindowKind::Period => {
+                let (start, end) = self.period_dates();
+                cond::WindowKind::Between(start, end)
+            }
             WindowKind::From(a, b) => {
                 let from = self.anchor(&a.anchor, file);
                 let to = self.anchor(&b.anchor, file);
@@ -349,7 +356,7 @@ impl<'a> Cx<'a> {
                 cond::WindowKind::From(off(a), from, off(b), to)
             }
         };
-        cond::Window { kind, text: cond::window_text(w) }
+        cond::Window { kind, text: cond::window_text(w), relative: w.is_period_relative() }
     }
 
     /// A window end's anchor (an unknown code list is reported, and anchors nothing).
@@ -361,6 +368,10 @@ impl<'a> Cx<'a> {
             }
             Anchor::Registration { .. } => cond::Anchor::Registration,
             Anchor::Birth { .. } => cond::Anchor::Birth,
+            // the period of the scheme being checked (the root's, after inheritance), so a
+            // window written this way moves with a variant's period
+            Anchor::PeriodStart { .. } => cond::Anchor::Date(self.period_dates().0),
+            Anchor::PeriodEnd { .. } => cond::Anchor::Date(self.period_dates().1),
         }
     }
 }

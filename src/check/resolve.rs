@@ -15,6 +15,7 @@ mod header;
 mod indicators;
 mod merge;
 mod payment;
+mod periods;
 mod testcases;
 
 pub use depth::MAX_CONDITION_DEPTH;
@@ -177,6 +178,10 @@ pub(super) struct Cx<'a> {
     gateways: Table<Entry<'a, ast::Gateway>>,
     tiers: Table<Entry<'a, ast::Tier>>,
     obligations: Table<Entry<'a, ast::Obligation>>,
+    /// Declared adjustment categories (`category NAME "..."`), inherited.
+    pub categories: Table<Entry<'a, ast::CategoryDecl>>,
+    /// Named adjustment sets (`adjustments NAME { ... }`), inherited; a redefinition replaces.
+    pub adjustment_sets: Table<Entry<'a, ast::AdjustmentSet>>,
     header: Header<'a>,
     pub used_lists: HashSet<&'a str>,
     pub used_defines: HashSet<&'a str>,
@@ -208,6 +213,8 @@ pub(super) fn resolve(
         gateways: Table::new(),
         tiers: Table::new(),
         obligations: Table::new(),
+        categories: Table::new(),
+        adjustment_sets: Table::new(),
         header: Header::default(),
         used_lists: HashSet::new(),
         used_defines: HashSet::new(),
@@ -283,6 +290,15 @@ impl<'a> Cx<'a> {
         self.push(d);
     }
 
+    /// The scheme's period after inheritance (the epoch when it has none: that is an error
+    /// reported by the header's checks, and the scheme is then discarded).
+    pub fn period_dates(&self) -> (crate::date::Date, crate::date::Date) {
+        match self.header.period {
+            Some((_, start, end, _)) => (start.date, end.date),
+            None => (crate::date::Date(0), crate::date::Date(0)),
+        }
+    }
+
     /// The 1-based line of an offset in a file.
     pub fn line_of(&mut self, file: usize, offset: u32) -> usize {
         let text = &self.sources.files[file].text;
@@ -348,6 +364,19 @@ impl<'a> Cx<'a> {
             }
         }
 
+        // the root file's named adjustment sets that no indicator uses are checked all the same
+        let used: HashSet<&str> =
+            indicators.iter().filter_map(|i| i.adjustment_set.as_deref()).collect();
+        let unused: Vec<&'a ast::AdjustmentSet> = self
+            .adjustment_sets
+            .iter()
+            .filter(|(id, e)| e.file == root.file && !used.contains(id))
+            .map(|(_, e)| e.node)
+            .collect();
+        for set in unused {
+            self.adjustment_items(&set.items, root.file);
+        }
+
         let (payment, paid_to_networks) = match self.header.payment {
             Some((f, m, net)) => (self.payment(m, f, scheme_year), net),
             None => (scheme::PaymentModel::Performance, false),
@@ -369,6 +398,21 @@ impl<'a> Cx<'a> {
                 id: e.node.id.name.clone(),
                 title: e.node.title.value.clone(),
                 workstream: e.node.workstream.as_ref().map(|w| w.name.clone()),
+                origin: Origin {
+                    file: e.file,
+                    span: e.node.span,
+                    scheme: e.scheme.to_string(),
+                    status: e.status,
+                },
+            })
+            .collect();
+
+        let categories = self
+            .categories
+            .iter()
+            .map(|(_, e)| scheme::CategoryDef {
+                id: e.node.id.name.clone(),
+                title: e.node.title.as_ref().map(|t| t.value.clone()),
                 origin: Origin {
                     file: e.file,
                     span: e.node.span,
@@ -420,11 +464,13 @@ impl<'a> Cx<'a> {
             gateways,
             tiers,
             obligations,
+            categories,
             tests,
             test_periods,
         };
         if self.names {
             self.depth_limit(&scheme);
+            self.inherited_dates(chain, &scheme);
         }
         Some(scheme)
     }

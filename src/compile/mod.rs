@@ -620,6 +620,9 @@ impl<'s> Compiler<'s> {
             cond::WindowKind::Between(a, b) => (End::Fixed(*a), End::Fixed(*b)),
             cond::WindowKind::Before(a) => (End::Fixed(MIN_DATE), self.end(a, 0, -1)),
             cond::WindowKind::After(a) => (self.end(a, 0, 1), End::Fixed(MAX_DATE)),
+            cond::WindowKind::OnOrBefore(a) => (End::Fixed(MIN_DATE), self.end(a, 0, 0)),
+            cond::WindowKind::OnOrAfter(a) => (self.end(a, 0, 0), End::Fixed(MAX_DATE)),
+            cond::WindowKind::SinceAnchor(a) => (self.end(a, 0, 0), End::Fixed(pped)),
             cond::WindowKind::From(ao, a, bo, b) => {
                 let (am, ad) = offset(*ao);
                 let (bm, bd) = offset(*bo);

@@ -93,6 +93,7 @@ codes! {
     DuplicateCategory => "duplicate-category", checker;
     ChangedRetired => "changed-retired", checker;
     EventBeforeBirth => "event-before-birth", checker;
+    InheritedDates => "inherited-dates", checker;
     /// a population or aggregate data file has a bad row or field (with its file, row and column)
     BadData => "bad-data", run;
     /// warning: rows of a published-counts file were ignored or assumed (counted, with the first row)

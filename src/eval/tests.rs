@@ -480,3 +480,153 @@ fn unsorted_records_and_codes_in_no_list_give_the_same_outcomes() {
     let dates: Vec<String> = e.events().iter().map(|x| x.date.to_string()).collect();
     assert_eq!(dates, ["2010-05-01", "2019-06-01", "2019-10-01"]);
 }
+
+#[test]
+fn windows_relative_to_the_period() {
+    // the period is 2019-04-01 to 2020-03-31
+    let at = |date: &str| patient(&[(date, DM, None)]);
+    for (cond, inside, outside) in [
+        ("DM_COD in the period", ["2019-04-01", "2020-03-31"], ["2019-03-31", "2018-06-01"]),
+        (
+            "DM_COD since the start of the period",
+            ["2019-04-01", "2019-12-01"],
+            ["2019-03-31", "2010-01-01"],
+        ),
+        (
+            "DM_COD on or after the start of the period",
+            ["2019-04-01", "2020-03-31"],
+            ["2019-03-31", "2019-03-01"],
+        ),
+        (
+            "DM_COD before the start of the period",
+            ["2019-03-31", "2001-01-01"],
+            ["2019-04-01", "2019-05-01"],
+        ),
+        (
+            "DM_COD after the start of the period",
+            ["2019-04-02", "2020-03-31"],
+            ["2019-04-01", "2019-03-01"],
+        ),
+        (
+            "DM_COD on or before the start of the period",
+            ["2019-04-01", "2019-01-01"],
+            ["2019-04-02", "2020-01-01"],
+        ),
+        (
+            "DM_COD from 4 months after the start of the period to the end of the period",
+            ["2019-08-01", "2020-03-31"],
+            ["2019-07-31", "2019-04-01"],
+        ),
+        (
+            "DM_COD from the start of the period to 1 month before the end of the period",
+            ["2019-04-01", "2020-02-29"],
+            ["2020-03-01", "2019-03-31"],
+        ),
+    ] {
+        for date in inside {
+            assert!(holds(cond, &at(date)), "{cond}: {date} should be inside");
+        }
+        for date in outside {
+            assert!(!holds(cond, &at(date)), "{cond}: {date} should be outside");
+        }
+    }
+}
+
+#[test]
+fn open_ended_windows_include_their_anchor() {
+    let pt = |dates: &[(&str, u64)]| {
+        patient(&dates.iter().map(|(d, c)| (*d, *c, None)).collect::<Vec<_>>())
+    };
+    assert!(holds("DM_COD on or before 2019-06-01", &pt(&[("2019-06-01", DM)])));
+    assert!(!holds("DM_COD on or before 2019-06-01", &pt(&[("2019-06-02", DM)])));
+    assert!(!holds("DM_COD before 2019-06-01", &pt(&[("2019-06-01", DM)])));
+    assert!(holds("DM_COD on or after 2019-06-01", &pt(&[("2019-06-01", DM)])));
+    assert!(!holds("DM_COD on or after 2019-06-01", &pt(&[("2019-05-31", DM)])));
+    // anchored on an event: the same day counts, the day before does not
+    let same_day = pt(&[("2019-06-01", DM), ("2019-06-01", INV)]);
+    assert!(holds("INV_COD on or after latest DM_COD", &same_day));
+    assert!(!holds("INV_COD after latest DM_COD", &same_day));
+    assert!(holds("INV_COD on or before first DM_COD", &same_day));
+    assert!(!holds(
+        "INV_COD on or before first DM_COD",
+        &pt(&[("2019-06-01", DM), ("2019-06-02", INV)])
+    ));
+    // a missing anchor makes the window empty
+    assert!(!holds("INV_COD on or after latest HBA_COD", &pt(&[("2019-06-01", INV)])));
+    assert!(holds("INV_COD since registration", &pt(&[("2000-01-01", INV)])));
+    assert!(!holds("INV_COD since registration", &pt(&[("1999-12-31", INV)])));
+}
+
+#[test]
+fn a_variant_moves_its_parents_relative_windows_but_not_their_dates() {
+    let parent = r#"scheme p "Parent" { period 2018-04-01 to 2019-03-31, point value £1, national average list size 1000 }
+codelist DM_COD "Diabetes" snomed { 44054006 }
+define relative = DM_COD in the period
+define flu = DM_COD from 4 months after the start of the period to the end of the period
+define dated = DM_COD between 2018-04-01 and 2019-03-31
+"#;
+    let child = r#"scheme c "Child" extends p { period 2019-04-01 to 2020-03-31 }"#;
+    let mut sources = crate::scheme::Sources::default();
+    let root = sources.add("child.qof", child);
+    sources.add("parent.qof", parent);
+    let checked = crate::check::check(&mut sources, root);
+    // the dated window is reported, the relative ones are not
+    let warnings: Vec<_> = checked.diagnostics.iter().map(|d| d.message.clone()).collect();
+    assert!(warnings.iter().any(|m| m.contains("definition `dated`")), "{warnings:?}");
+    assert!(
+        !warnings.iter().any(|m| m.contains("`relative`") || m.contains("`flu`")),
+        "{warnings:?}"
+    );
+    let scheme = checked.scheme.expect("warnings only");
+    let p = compile(&scheme);
+    let eval = |date: &str, define: usize| {
+        let mut e = Engine::new(&p);
+        e.load(&patient(&[(date, DM, None)]));
+        e.eval(p.defines[define].node)
+    };
+    assert!(eval("2019-04-01", 0) && !eval("2019-03-31", 0));
+    assert!(eval("2019-08-01", 1) && !eval("2019-07-31", 1) && !eval("2018-08-01", 1));
+    assert!(eval("2018-04-01", 2) && !eval("2019-04-01", 2));
+}
+
+#[test]
+fn a_named_adjustment_set_classifies_as_the_same_block_written_out() {
+    let inline = DM020.replace("indicator DM020", "indicator DM_INLINE");
+    let named = r#"
+adjustments dm_pca {
+  unsuitable   when PCA_COD in last 12 months
+  chose not to when DEC_COD in last 12 months
+  no response  when count INV_COD in last 12 months at least 7 days apart >= 2
+  new patient  when first DM_COD is in last 9 months or registered in last 9 months
+}
+indicator DM_NAMED "HbA1c" {
+  group DM, domain CL, points 17, thresholds 35% to 75%
+  denominator DM where not latest FRAIL_COD is in FRAIL_MOD
+  achieved when latest HBA_COD in last 12 months has value <= 58
+  adjustments dm_pca
+}
+"#;
+    let (s, p) = setup(&format!("{inline}{named}"));
+    assert_eq!(s.indicator("DM_NAMED").and_then(|i| i.adjustment_set.as_deref()), Some("dm_pca"));
+    let patients = [
+        patient(&[("2010-01-01", DM, None), ("2019-06-01", PCA, None)]),
+        patient(&[("2010-01-01", DM, None), ("2019-06-01", DEC, None)]),
+        patient(&[("2010-01-01", DM, None), ("2019-06-01", INV, None), ("2019-09-01", INV, None)]),
+        patient(&[("2019-10-01", DM, None)]),
+        patient(&[("2010-01-01", DM, None), ("2019-06-01", HBA, Some(50.0))]),
+        patient(&[("2010-01-01", DM, None)]),
+    ];
+    let mut seen = Vec::new();
+    for pt in &patients {
+        let a = outcome_of(&p, pt, "DM_INLINE");
+        assert_eq!(a, outcome_of(&p, pt, "DM_NAMED"));
+        seen.push(a);
+    }
+    // the patients cover every category and both other outcomes
+    assert_eq!(seen[0], Outcome::Adjusted(Some(Category::Unsuitable)));
+    assert_eq!(seen[1], Outcome::Adjusted(Some(Category::ChoseNotTo)));
+    assert_eq!(seen[2], Outcome::Adjusted(Some(Category::NoResponse)));
+    assert_eq!(seen[3], Outcome::Adjusted(Some(Category::NewPatient)));
+    assert_eq!(seen[4], Outcome::Numerator);
+    assert_eq!(seen[5], Outcome::Denominator);
+}

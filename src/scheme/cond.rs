@@ -77,6 +77,46 @@ pub enum Pred {
 pub struct Window {
     pub kind: WindowKind,
     pub text: String,
+    /// Written relative to the scheme's period (`in the period`, `the start of the period`):
+    /// the checker has resolved it to the dates of the scheme's own period.
+    pub relative: bool,
+}
+
+impl Window {
+    /// The window's first and last days when they are dates for every patient (`None` for an
+    /// end anchored on a patient's events, registration or birth, or an open end): what
+    /// `inspect` shows for a window written relative to the period.
+    pub fn fixed_ends(&self, pped: Date) -> (Option<Date>, Option<Date>) {
+        let at = |a: &Anchor, off: Option<(i64, Unit)>| match a {
+            Anchor::Date(d) => Some(shift(*d, off)),
+            _ => None,
+        };
+        match &self.kind {
+            WindowKind::Last { n, unit } => {
+                (Some(shift(pped, Some((-i64::from(*n), *unit))).add_days(1)), Some(pped))
+            }
+            WindowKind::Since(d) => (Some(*d), Some(pped)),
+            WindowKind::Between(a, b) => (Some(*a), Some(*b)),
+            WindowKind::Before(a) => (None, at(a, None).map(|d| d.add_days(-1))),
+            WindowKind::After(a) => (at(a, None).map(|d| d.add_days(1)), None),
+            WindowKind::OnOrBefore(a) => (None, at(a, None)),
+            WindowKind::OnOrAfter(a) => (at(a, None), None),
+            WindowKind::SinceAnchor(a) => (at(a, None), Some(pped)),
+            WindowKind::From(ao, a, bo, b) => (at(a, *ao), at(b, *bo)),
+        }
+    }
+}
+
+/// A date moved by a signed offset, as the compiler moves window ends (months, then days).
+fn shift(d: Date, off: Option<(i64, Unit)>) -> Date {
+    let Some((n, unit)) = off else { return d };
+    let n = n.clamp(-1_000_000, 1_000_000) as i32;
+    match unit {
+        Unit::Days => d.add_days(n),
+        Unit::Weeks => d.add_days(7 * n),
+        Unit::Months => d.add_months(n),
+        Unit::Years => d.add_months(12 * n),
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -92,6 +132,12 @@ pub enum WindowKind {
     After(Anchor),
     /// `from [offset] ANCHOR to [offset] ANCHOR`; an offset is signed (negative: before).
     From(Option<(i64, Unit)>, Anchor, Option<(i64, Unit)>, Anchor),
+    /// `on or before ANCHOR`: open-ended, the anchor's date included.
+    OnOrBefore(Anchor),
+    /// `on or after ANCHOR`: open-ended, the anchor's date included.
+    OnOrAfter(Anchor),
+    /// `since ANCHOR`: [anchor, PPED].
+    SinceAnchor(Anchor),
 }
 
 /// A window end's anchor.
@@ -125,6 +171,8 @@ fn anchor_text(a: &ast::Anchor) -> String {
         ast::Anchor::Event { pick: Pick::First, list, .. } => format!("first {}", list.name),
         ast::Anchor::Registration { .. } => "registration".into(),
         ast::Anchor::Birth { .. } => "birth".into(),
+        ast::Anchor::PeriodStart { .. } => "the start of the period".into(),
+        ast::Anchor::PeriodEnd { .. } => "the end of the period".into(),
     }
 }
 
@@ -154,5 +202,9 @@ pub fn window_text(w: &ast::Window) -> String {
         ast::WindowKind::From(a, b) => {
             format!("from {} to {}", offset_anchor_text(a), offset_anchor_text(b))
         }
+        ast::WindowKind::Period => "in the period".into(),
+        ast::WindowKind::OnOrBefore(a) => format!("on or before {}", anchor_text(a)),
+        ast::WindowKind::OnOrAfter(a) => format!("on or after {}", anchor_text(a)),
+        ast::WindowKind::SinceAnchor(a) => format!("since {}", anchor_text(a)),
     }
 }

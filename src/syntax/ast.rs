@@ -91,6 +91,10 @@ pub enum Item {
     Tier(Tier),
     Obligation(Obligation),
     Test(Test),
+    /// `category NAME ["description"]`: a declared adjustment category.
+    Category(CategoryDecl),
+    /// `adjustments NAME { ... }`: a named set of adjustments.
+    Adjustments(AdjustmentSet),
 }
 
 impl Item {
@@ -108,6 +112,8 @@ impl Item {
             Item::Tier(x) => x.span,
             Item::Obligation(x) => x.span,
             Item::Test(x) => x.span,
+            Item::Category(x) => x.span,
+            Item::Adjustments(x) => x.span,
         }
     }
 }
@@ -479,6 +485,11 @@ pub enum IndStmt {
     },
     Stratum(Stratum),
     Report(ReportDim),
+    /// `adjustments NAME`: the named set's adjustments.
+    AdjustmentsRef {
+        set: Ident,
+        span: Span,
+    },
 }
 
 impl IndStmt {
@@ -496,7 +507,7 @@ impl IndStmt {
             IndStmt::Denominator { .. } => "denominator",
             IndStmt::Exclude(_) => "exclude",
             IndStmt::Achieved(_) => "achieved",
-            IndStmt::Adjustments { .. } => "adjustments",
+            IndStmt::Adjustments { .. } | IndStmt::AdjustmentsRef { .. } => "adjustments",
             IndStmt::Stratum(_) => "strata",
             IndStmt::Report(_) => "report",
         }
@@ -509,7 +520,8 @@ impl IndStmt {
             IndStmt::Points(n) => n.span,
             IndStmt::Thresholds { span, .. }
             | IndStmt::Denominator { span, .. }
-            | IndStmt::Adjustments { span, .. } => *span,
+            | IndStmt::Adjustments { span, .. }
+            | IndStmt::AdjustmentsRef { span, .. } => *span,
             IndStmt::Attested(s) | IndStmt::Monitored(s) => *s,
             IndStmt::Exclude(e) | IndStmt::Achieved(e) => e.span,
             IndStmt::Stratum(s) => s.span,
@@ -564,6 +576,22 @@ impl Category {
             Category::Custom(s) => s,
         }
     }
+}
+
+/// `adjustments NAME { ... }`: adjustments shared by the indicators that name them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AdjustmentSet {
+    pub id: Ident,
+    pub items: Vec<Adjustment>,
+    pub span: Span,
+}
+
+/// `category NAME ["description"]`: an adjustment category of the scheme's own.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CategoryDecl {
+    pub id: Ident,
+    pub title: Option<Text>,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -881,6 +909,15 @@ pub enum WindowKind {
     Between(DateLit, DateLit),
     /// `from [N unit before|after] ANCHOR to [N unit before|after] ANCHOR`: inclusive.
     From(OffsetAnchor, OffsetAnchor),
+    /// `in the period`: the scheme's period, [start, PPED].
+    Period,
+    /// `on or before ANCHOR`: open-ended, the anchor's date included.
+    OnOrBefore(Anchor),
+    /// `on or after ANCHOR`: open-ended, the anchor's date included.
+    OnOrAfter(Anchor),
+    /// `since ANCHOR` for an anchor that is not a date (`since the start of the period`):
+    /// [anchor, PPED].
+    SinceAnchor(Anchor),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -907,6 +944,38 @@ pub enum Anchor {
     Birth {
         span: Span,
     },
+    /// `the start of the period`: the first day of the scheme's period.
+    PeriodStart {
+        span: Span,
+    },
+    /// `the end of the period`: the PPED.
+    PeriodEnd {
+        span: Span,
+    },
+}
+
+impl Anchor {
+    /// Whether the anchor is a date of the scheme's period (`the start of the period`, ...).
+    pub fn is_period(&self) -> bool {
+        matches!(self, Anchor::PeriodStart { .. } | Anchor::PeriodEnd { .. })
+    }
+}
+
+impl Window {
+    /// Whether the window is written relative to the scheme's period (`in the period`, or an
+    /// anchor `the start of the period` / `the end of the period`).
+    pub fn is_period_relative(&self) -> bool {
+        match &self.kind {
+            WindowKind::Period => true,
+            WindowKind::Before(a)
+            | WindowKind::After(a)
+            | WindowKind::OnOrBefore(a)
+            | WindowKind::OnOrAfter(a)
+            | WindowKind::SinceAnchor(a) => a.is_period(),
+            WindowKind::From(a, b) => a.anchor.is_period() || b.anchor.is_period(),
+            WindowKind::Last { .. } | WindowKind::Since(_) | WindowKind::Between(..) => false,
+        }
+    }
 }
 
 #[cfg(test)]

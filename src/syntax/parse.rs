@@ -39,6 +39,7 @@ const TOP_LEVEL: &[&str] = &[
     "tier",
     "obligation",
     "test",
+    "category",
 ];
 
 /// Parses one file. Always returns a tree (possibly partial) and the syntax errors found.
@@ -346,6 +347,15 @@ impl Builder<'_> {
                 Rule::tier_decl => Item::Tier(self.tier(p)),
                 Rule::obligation_decl => Item::Obligation(self.obligation(p)),
                 Rule::test_decl => Item::Test(self.test(p)),
+                Rule::category_decl => Item::Category(self.category_decl(p)),
+                Rule::adjustments_decl => {
+                    let span = self.span(&p);
+                    let id = match Self::first_inner(p.clone(), Rule::name) {
+                        Some(n) => self.ident(n),
+                        None => Ident { name: String::new(), span },
+                    };
+                    Item::Adjustments(AdjustmentSet { id, items: self.adjustments(p), span })
+                }
                 _ => continue,
             };
             out.push(item);
@@ -953,30 +963,9 @@ impl Builder<'_> {
             }
             Rule::exclude_stmt => IndStmt::Exclude(self.expr(Self::first_inner(c, Rule::expr)?)),
             Rule::achieved_stmt => IndStmt::Achieved(self.expr(Self::first_inner(c, Rule::expr)?)),
-            Rule::adjustments_block => {
-                let mut items = Vec::new();
-                for a in c.into_inner().filter(|x| x.as_rule() == Rule::adjustment) {
-                    let aspan = self.span(&a);
-                    let mut cat = None;
-                    let mut when = None;
-                    for x in a.into_inner() {
-                        match x.as_rule() {
-                            Rule::category => cat = Some(self.category(x)),
-                            Rule::expr => when = Some(self.expr(x)),
-                            _ => {}
-                        }
-                    }
-                    if let (Some((category, category_span, label)), Some(when)) = (cat, when) {
-                        items.push(Adjustment {
-                            category,
-                            category_span,
-                            label,
-                            when,
-                            span: aspan,
-                        });
-                    }
-                }
-                IndStmt::Adjustments { items, span }
+            Rule::adjustments_block => IndStmt::Adjustments { items: self.adjustments(c), span },
+            Rule::adjustments_ref => {
+                IndStmt::AdjustmentsRef { set: self.ident(Self::first_inner(c, Rule::name)?), span }
             }
             Rule::stratum_decl => {
                 let mut id = None;
@@ -1108,6 +1097,40 @@ impl Builder<'_> {
             }
         }
         t
+    }
+
+    /// The `adjustment`s of a block (an indicator's or a named set's).
+    fn adjustments(&mut self, p: P) -> Vec<Adjustment> {
+        let mut items = Vec::new();
+        for a in p.into_inner().filter(|x| x.as_rule() == Rule::adjustment) {
+            let aspan = self.span(&a);
+            let mut cat = None;
+            let mut when = None;
+            for x in a.into_inner() {
+                match x.as_rule() {
+                    Rule::category => cat = Some(self.category(x)),
+                    Rule::expr => when = Some(self.expr(x)),
+                    _ => {}
+                }
+            }
+            if let (Some((category, category_span, label)), Some(when)) = (cat, when) {
+                items.push(Adjustment { category, category_span, label, when, span: aspan });
+            }
+        }
+        items
+    }
+
+    fn category_decl(&mut self, p: P) -> CategoryDecl {
+        let span = self.span(&p);
+        let mut c = CategoryDecl { id: Ident { name: String::new(), span }, title: None, span };
+        for x in p.into_inner() {
+            match x.as_rule() {
+                Rule::name => c.id = self.ident(x),
+                Rule::string => c.title = Some(self.text(x)),
+                _ => {}
+            }
+        }
+        c
     }
 
     fn obligation(&mut self, p: P) -> Obligation {
@@ -1513,6 +1536,8 @@ impl Builder<'_> {
                 Rule::date => return Anchor::Date(self.date(x)),
                 Rule::k_registration => return Anchor::Registration { span },
                 Rule::k_birth => return Anchor::Birth { span },
+                Rule::period_start => return Anchor::PeriodStart { span },
+                Rule::period_end => return Anchor::PeriodEnd { span },
                 Rule::pick => pick = pick_of(&x),
                 Rule::name => list = Some(self.ident(x)),
                 _ => {}
@@ -1580,6 +1605,19 @@ impl Builder<'_> {
                     WindowKind::Before(anchor)
                 } else {
                     WindowKind::After(anchor)
+                }
+            }
+            Rule::win_period => WindowKind::Period,
+            Rule::win_on_or_before | Rule::win_on_or_after | Rule::win_since_anchor => {
+                let rule = w.as_rule();
+                let anchor = match Self::first_inner(w, Rule::anchor) {
+                    Some(a) => self.anchor(a),
+                    None => Anchor::Registration { span },
+                };
+                match rule {
+                    Rule::win_on_or_before => WindowKind::OnOrBefore(anchor),
+                    Rule::win_on_or_after => WindowKind::OnOrAfter(anchor),
+                    _ => WindowKind::SinceAnchor(anchor),
                 }
             }
             Rule::win_between => {

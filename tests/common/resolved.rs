@@ -143,7 +143,15 @@ fn opt_window(s: &Scheme, w: Option<&Window>, v: Option<&cond::Window>) {
 
 fn window(s: &Scheme, w: &Window, v: &cond::Window) {
     assert_eq!(cond::window_text(w), v.text);
+    assert_eq!(w.is_period_relative(), v.relative);
     match (&w.kind, &v.kind) {
+        // the scheme's own period, not the one of the file the window was written in
+        (WindowKind::Period, cond::WindowKind::Between(c, d)) => {
+            assert_eq!((s.period_start, s.period_end), (*c, *d))
+        }
+        (WindowKind::OnOrBefore(a), cond::WindowKind::OnOrBefore(b))
+        | (WindowKind::OnOrAfter(a), cond::WindowKind::OnOrAfter(b))
+        | (WindowKind::SinceAnchor(a), cond::WindowKind::SinceAnchor(b)) => anchor(s, a, b),
         (WindowKind::Last { n, unit }, cond::WindowKind::Last { n: m, unit: u }) => {
             assert_eq!((n.text.parse::<i32>().unwrap(), unit), (*m, u))
         }
@@ -170,6 +178,8 @@ fn anchor(s: &Scheme, a: &Anchor, b: &cond::Anchor) {
             assert_eq!(pick, p);
             assert_eq!(s.codelists[*l].id, list.name);
         }
+        (Anchor::PeriodStart { .. }, cond::Anchor::Date(e)) => assert_eq!(s.period_start, *e),
+        (Anchor::PeriodEnd { .. }, cond::Anchor::Date(e)) => assert_eq!(s.period_end, *e),
         (Anchor::Registration { .. }, cond::Anchor::Registration)
         | (Anchor::Birth { .. }, cond::Anchor::Birth) => {}
         (a, b) => panic!("anchor resolved differently: {a:?} -> {b:?}"),

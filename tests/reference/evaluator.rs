@@ -86,6 +86,8 @@ impl<'a> Ref<'a> {
             Anchor::Date(d) => Some(d.date),
             Anchor::Registration { .. } => Some(p.registered_on),
             Anchor::Birth { .. } => Some(p.birth_date),
+            Anchor::PeriodStart { .. } => Some(self.scheme.period_start),
+            Anchor::PeriodEnd { .. } => Some(self.pped),
             Anchor::Event { pick, list, .. } => {
                 let all = self.of(ev, &list.name, Some((Date(i32::MIN / 2), Date(i32::MAX / 2))));
                 Self::choose(&all, *pick).map(|e| e.date)
@@ -107,6 +109,10 @@ impl<'a> Ref<'a> {
             WindowKind::Between(a, b) => Some((a.date, b.date)),
             WindowKind::Before(a) => Some((far_past, self.anchor(p, ev, a)?.add_days(-1))),
             WindowKind::After(a) => Some((self.anchor(p, ev, a)?.add_days(1), far_future)),
+            WindowKind::Period => Some((self.scheme.period_start, self.pped)),
+            WindowKind::OnOrBefore(a) => Some((far_past, self.anchor(p, ev, a)?)),
+            WindowKind::OnOrAfter(a) => Some((self.anchor(p, ev, a)?, far_future)),
+            WindowKind::SinceAnchor(a) => Some((self.anchor(p, ev, a)?, self.pped)),
             WindowKind::From(a, b) => {
                 let end = |o: &qofrules::syntax::ast::OffsetAnchor| -> Option<Date> {
                     let d = self.anchor(p, ev, &o.anchor)?;

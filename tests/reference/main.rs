@@ -67,6 +67,15 @@ fn window() -> impl Strategy<Value = String> {
             a + b
         )),
         Just(" before birth".to_string()),
+        Just(" in the period".to_string()),
+        Just(" since the start of the period".to_string()),
+        (0i32..12).prop_map(|n| format!(
+            " from {n} months after the start of the period to the end of the period"
+        )),
+        list().prop_map(|l| format!(" on or before latest {l}")),
+        list().prop_map(|l| format!(" on or after first {l}")),
+        Just(" on or before 2019-06-01".to_string()),
+        Just(" on or after the start of the period".to_string()),
     ]
 }
 

@@ -55,6 +55,8 @@ delta: string, };
  */
 export type Category = { "category": "unsuitable" } | { "category": "chose_not_to" } | { "category": "no_response" } | { "category": "service_unavailable" } | { "category": "new_patient" } | { "category": "custom", "name": string };
 
+export type CategoryView = { id: string, title: string | null, origin: OriginView, };
+
 /**
  * What `check` returns.
  */
@@ -71,7 +73,7 @@ scheme: SchemeName | null, };
 /**
  * A message code. Serialised as its kebab-case name ([`Code::as_str`]).
  */
-export type Code = "syntax" | "too-deep" | "too-many-errors" | "bad-date" | "bad-number" | "bad-code" | "missing-scheme" | "misplaced-scheme" | "duplicate-scheme" | "duplicate-name" | "duplicate-statement" | "missing-statement" | "undefined-name" | "type-mismatch" | "cycle" | "bad-period" | "bad-thresholds" | "bad-points" | "strata-points" | "unreachable-stratum" | "bad-percentage" | "blend-shares" | "bad-year" | "historic-year" | "bad-rounding" | "bad-age-range" | "bad-list-type" | "bad-window" | "zero-apart" | "missing-file" | "bad-code-file" | "unknown-scheme" | "extends-cycle" | "not-inherited" | "redefined-inherited" | "incomplete-patient" | "ambiguous-expect" | "contradictory-expect" | "mixed-practices" | "unknown-figures" | "bad-prevalence" | "bad-national-file" | "no-national-prevalence" | "prevalence-without-register" | "unused-codelist" | "unused-define" | "duplicate-category" | "changed-retired" | "event-before-birth" | "bad-data" | "data-warning" | "bad-options" | "population-period" | "national" | "pay" | "unknown-patient" | "unknown-indicator" | "bad-argument" | "internal";
+export type Code = "syntax" | "too-deep" | "too-many-errors" | "bad-date" | "bad-number" | "bad-code" | "missing-scheme" | "misplaced-scheme" | "duplicate-scheme" | "duplicate-name" | "duplicate-statement" | "missing-statement" | "undefined-name" | "type-mismatch" | "cycle" | "bad-period" | "bad-thresholds" | "bad-points" | "strata-points" | "unreachable-stratum" | "bad-percentage" | "blend-shares" | "bad-year" | "historic-year" | "bad-rounding" | "bad-age-range" | "bad-list-type" | "bad-window" | "zero-apart" | "missing-file" | "bad-code-file" | "unknown-scheme" | "extends-cycle" | "not-inherited" | "redefined-inherited" | "incomplete-patient" | "ambiguous-expect" | "contradictory-expect" | "mixed-practices" | "unknown-figures" | "bad-prevalence" | "bad-national-file" | "no-national-prevalence" | "prevalence-without-register" | "unused-codelist" | "unused-define" | "duplicate-category" | "changed-retired" | "event-before-birth" | "inherited-dates" | "bad-data" | "data-warning" | "bad-options" | "population-period" | "national" | "pay" | "unknown-patient" | "unknown-indicator" | "bad-argument" | "internal";
 
 export type CodelistView = { id: string, title: string, 
 /**
@@ -212,7 +214,7 @@ groups: Array<string>,
  */
 reports: Array<ReportImpact>, };
 
-export type DefineView = { id: string, title: string | null, condition: string, origin: OriginView, };
+export type DefineView = { id: string, title: string | null, condition: string, origin: OriginView, period_windows: Array<PeriodWindowView>, };
 
 /**
  * One marked part of a compare editor's text.
@@ -600,13 +602,21 @@ kind: Kind, register?: string, points: JsonValue, thresholds: ThresholdsView | n
  */
 denominator?: string, denominator_where?: string, exclude?: string, achieved?: string, strata: Array<StratumView>, 
 /**
- * Adjustment (PCA) categories in the order they are tried.
+ * Adjustment (PCA) categories in the order they are tried (a named set's, expanded).
  */
-adjustments: Array<AdjustmentView>, reports: Array<string>, network: boolean, monitored: boolean, 
+adjustments: Array<AdjustmentView>, 
+/**
+ * The named set the adjustments come from (`adjustments NAME`).
+ */
+adjustment_set: string | null, reports: Array<string>, network: boolean, monitored: boolean, 
 /**
  * How this indicator is paid (the scheme's model, with `except` and `monitored` applied).
  */
-payment: PaymentView, origin: OriginView, };
+payment: PaymentView, origin: OriginView, 
+/**
+ * The windows written relative to the period, with the dates they resolve to.
+ */
+period_windows: Array<PeriodWindowView>, };
 
 /**
  * The inputs of the session's runs besides the population, by file name.
@@ -882,6 +892,13 @@ export type PeriodView = { start: string,
 end: string, };
 
 /**
+ * A window written relative to the scheme's period (`in the period`, `from 4 months after
+ * the start of the period to the end of the period`) and the dates of this scheme's period it
+ * resolves to (`null`: open, or anchored on a patient's events).
+ */
+export type PeriodWindowView = { window: string, from: string | null, to: string | null, };
+
+/**
  * What a population is and how big.
  */
 export type PopulationInfo = { 
@@ -1010,7 +1027,7 @@ labels: Array<ProblemLabel>, };
  */
 export type ProblemLabel = { message: string, start: Pos, end: Pos, };
 
-export type RegisterView = { id: string, title: string, min_age: number | null, max_age: number | null, where: string | null, prevalence_adjusted: boolean, list_type: string, origin: OriginView, };
+export type RegisterView = { id: string, title: string, min_age: number | null, max_age: number | null, where: string | null, prevalence_adjusted: boolean, list_type: string, origin: OriginView, period_windows: Array<PeriodWindowView>, };
 
 /**
  * One class of one indicator's reporting dimension under each scheme.
@@ -1102,6 +1119,10 @@ aspiration: JsonValue | null,
  * What an indicator with an empty denominator scores: `zero` or `full`.
  */
 empty_denominator: string, reports: Array<string>, indicators: Array<IndicatorView>, registers: Array<RegisterView>, codelists: Array<CodelistView>, definitions: Array<DefineView>, gateways: Array<GatewayView>, tiers: Array<TierView>, obligations: Array<ObligationView>, 
+/**
+ * Declared adjustment categories (`category NAME "..."`), the scheme's and inherited.
+ */
+categories: Array<CategoryView>, 
 /**
  * Names of the root file's tests.
  */

@@ -12,14 +12,14 @@ import { tags as t } from "@lezer/highlight";
 const KEYWORDS = new Set(
   (
     "achieved achievement adjusted adjustments after aged age and apart apdf aspiration attested " +
-    "at average band before between birth blend born by change chose codelist count cpi days day even " +
-    "decile decimals decimal define denominator deprivation deregistered domain empty except " +
+    "at average band before between birth blend born by category change chose codelist count cpi days day even " +
+    "decile decimals decimal define denominator deprivation deregistered domain empty end except " +
     "excluded exclude expect extends false female first for from full gateway group has highest higher " +
     "half historic includes indicator in is keep last latest least line list lowest lower male monitored months month " +
     "national networks network new none not no numerator obligation of once on or otherwise " +
     "over paid patients patient payment pays per performance period points point pounds practice " +
     "prevalence registered registration register report requires response retire rounding " +
-    "scheme scores service since size snomed stratum sex test thresholds threshold tier title to toward true " +
+    "scheme scores service since size snomed start stratum sex test the thresholds threshold tier title to toward true " +
     "unavailable under unsuitable up value weeks week when where with workstream years year zero"
   ).split(" "),
 );

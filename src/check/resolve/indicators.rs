@@ -7,6 +7,10 @@ use crate::scheme::{self, Condition, Origin};
 use crate::syntax::ast::{self, Category, IndStmt, Num, ReportDim, Span};
 use rust_decimal::Decimal;
 
+/// The built-in adjustment categories, as written.
+const STANDARD_CATEGORIES: [&str; 5] =
+    ["unsuitable", "chose not to", "no response", "service unavailable", "new patient"];
+
 impl<'a> Cx<'a> {
     pub(super) fn thresholds(
         &mut self,
@@ -118,6 +122,75 @@ impl<'a> Cx<'a> {
         Some(v)
     }
 
+    /// The adjustments of a block (an indicator's or a named set's) written in `file`,
+    /// resolved; `None` when a category is undeclared (reported).
+    pub(super) fn adjustment_items(
+        &mut self,
+        items: &'a [ast::Adjustment],
+        f: usize,
+    ) -> Option<Vec<scheme::Adjustment>> {
+        let mut ok = true;
+        let mut adjs = Vec::new();
+        let mut seen: Vec<&Category> = Vec::new();
+        for a in items {
+            if seen.contains(&&a.category) {
+                self.push(
+                    Diagnostic::warning(
+                        Code::DuplicateCategory,
+                        f,
+                        a.category_span,
+                        format!("adjustment category `{}` is listed twice", a.category.source()),
+                    )
+                    .with_help(format!(
+                        "only the first `{}` can apply; join the conditions with `or`",
+                        a.category.source()
+                    )),
+                );
+            } else {
+                seen.push(&a.category);
+            }
+            let mut declared = None;
+            if let Category::Custom(name) = &a.category {
+                match self.categories.get(name) {
+                    Some(e) => declared = e.node.title.as_ref().map(|t| t.value.clone()),
+                    None => {
+                        ok = false;
+                        self.undeclared_category(name, a.category_span, f);
+                    }
+                }
+            }
+            let cond = self.expr(&a.when, f, &mut Vec::new());
+            adjs.push(scheme::Adjustment {
+                category: a.category.clone(),
+                // the label written here, else the declaration's description
+                label: a.label.as_ref().map(|t| t.value.clone()).or(declared),
+                when: Condition { file: f, node: a.when.clone(), cond },
+            });
+        }
+        ok.then_some(adjs)
+    }
+
+    /// An adjustment category that is neither standard nor declared: suggests the closest of
+    /// the standard and declared ones, or how to declare it.
+    fn undeclared_category(&mut self, name: &str, span: Span, file: usize) {
+        let ident = ast::Ident { name: name.to_string(), span };
+        self.undefined(
+            "adjustment category",
+            &ident,
+            file,
+            |cx| {
+                STANDARD_CATEGORIES
+                    .iter()
+                    .map(|c| c.to_string())
+                    .chain(cx.categories.keys().map(String::from))
+                    .collect()
+            },
+            &format!(
+                "the standard categories are `unsuitable`, `chose not to`, `no response`, `service unavailable` and `new patient`; declare a scheme's own with `category {name} \"description\"`"
+            ),
+        );
+    }
+
     pub(super) fn indicator(&mut self, id: &str) -> Option<scheme::Indicator> {
         let (node, file, scheme, status, stmts, changed) = {
             let e = self.indicators.get(id)?;
@@ -134,6 +207,7 @@ impl<'a> Cx<'a> {
         let mut exclude = None;
         let mut achieved = None;
         let mut adjustments: Option<(usize, &'a [ast::Adjustment])> = None;
+        let mut adjustment_set: Option<(usize, &'a ast::Ident)> = None;
         let mut strata: Vec<(usize, &'a ast::Stratum)> = Vec::new();
         let mut reports = Vec::new();
         let mut ok = true;
@@ -153,7 +227,14 @@ impl<'a> Cx<'a> {
                 }
                 IndStmt::Exclude(e) => exclude = Some((f, e)),
                 IndStmt::Achieved(e) => achieved = Some((f, e)),
-                IndStmt::Adjustments { items, .. } => adjustments = Some((f, items)),
+                IndStmt::Adjustments { items, .. } => {
+                    adjustments = Some((f, items));
+                    adjustment_set = None;
+                }
+                IndStmt::AdjustmentsRef { set, .. } => {
+                    adjustments = None;
+                    adjustment_set = Some((f, set));
+                }
                 IndStmt::Stratum(st) => strata.push((f, st)),
                 IndStmt::Report(r) => reports.push((f, r)),
             }
@@ -254,35 +335,31 @@ impl<'a> Cx<'a> {
             let cond = self.expr(e, f, &mut Vec::new());
             Condition { file: f, node: e.clone(), cond }
         });
+        // a named set: its adjustments, resolved where the set is written
+        let mut set_name = None;
+        if let Some((f, set)) = adjustment_set {
+            match self.adjustment_sets.get(&set.name) {
+                Some(e) => {
+                    adjustments = Some((e.file, &e.node.items));
+                    set_name = Some(set.name.clone());
+                }
+                None => {
+                    ok = false;
+                    self.undefined(
+                        "adjustment set",
+                        set,
+                        f,
+                        |cx| cx.adjustment_sets.keys().map(String::from).collect(),
+                        "define it with `adjustments NAME { CATEGORY when CONDITION ... }`",
+                    );
+                }
+            }
+        }
         let mut adjs = Vec::new();
         if let Some((f, items)) = adjustments {
-            let mut seen: Vec<&Category> = Vec::new();
-            for a in items {
-                if seen.contains(&&a.category) {
-                    self.push(
-                        Diagnostic::warning(
-                            Code::DuplicateCategory,
-                            f,
-                            a.category_span,
-                            format!(
-                                "adjustment category `{}` is listed twice",
-                                a.category.source()
-                            ),
-                        )
-                        .with_help(format!(
-                            "only the first `{}` can apply; join the conditions with `or`",
-                            a.category.source()
-                        )),
-                    );
-                } else {
-                    seen.push(&a.category);
-                }
-                let cond = self.expr(&a.when, f, &mut Vec::new());
-                adjs.push(scheme::Adjustment {
-                    category: a.category.clone(),
-                    label: a.label.as_ref().map(|t| t.value.clone()),
-                    when: Condition { file: f, node: a.when.clone(), cond },
-                });
+            match self.adjustment_items(items, f) {
+                Some(a) => adjs = a,
+                None => ok = false,
             }
         }
 
@@ -501,6 +578,7 @@ impl<'a> Cx<'a> {
             exclude,
             achieved,
             adjustments: adjs,
+            adjustment_set: set_name,
             strata: out_strata,
             reports: out_reports,
             origin: Origin { file, span: node.span, scheme: scheme.to_string(), status },

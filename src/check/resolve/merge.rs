@@ -66,7 +66,7 @@ impl<'a> Cx<'a> {
         }
 
         // duplicate names, per namespace
-        let mut seen: [HashMap<&str, (Span, &str)>; 6] = Default::default();
+        let mut seen: [HashMap<&str, (Span, &str)>; 8] = Default::default();
         for item in &unit.ast.items {
             let (ns, id, what) = match item {
                 Item::Codelist(c) => (0, &c.id, "code list"),
@@ -77,6 +77,8 @@ impl<'a> Cx<'a> {
                 Item::Gateway(g) => (4, &g.id, "gateway"),
                 Item::Tier(t) => (4, &t.id, "tier"),
                 Item::Obligation(o) => (5, &o.id, "obligation"),
+                Item::Category(c) => (6, &c.id, "adjustment category"),
+                Item::Adjustments(a) => (7, &a.id, "adjustment set"),
                 _ => continue,
             };
             if id.name.is_empty() {
@@ -262,6 +264,12 @@ impl<'a> Cx<'a> {
                 }
                 Item::Obligation(o) => {
                     self.obligations.insert(&o.id.name, Entry { node: o, file, scheme, status })
+                }
+                Item::Category(c) => {
+                    self.categories.insert(&c.id.name, Entry { node: c, file, scheme, status })
+                }
+                Item::Adjustments(a) => {
+                    self.adjustment_sets.insert(&a.id.name, Entry { node: a, file, scheme, status })
                 }
                 Item::Keep(list) | Item::Retire(list) => {
                     let keep = matches!(item, Item::Keep(_));
