@@ -63,10 +63,14 @@ fn ten_megabytes_of_random_bytes_are_errors_not_panics() {
 /// `too-many-errors`, which says the rest are not shown.
 #[test]
 fn the_parser_reports_up_to_a_hundred_errors_then_stops() {
-    let mut text = String::from("scheme t \"T\" { period 2019-04-01 to 2020-03-31 }\n");
+    let mut text =
+        String::from("scheme t \"T\" { period 2019-04-01 to 2020-03-31, point value £1 }\n");
+    // read past the limit too: `LAST` is known, so naming it is no error
+    text.push_str("define D = on register LAST\n");
     for k in 0..150 {
         text.push_str(&format!("register R{k} \"R\" {{ patients aged or over }}\n"));
     }
+    text.push_str("register LAST \"L\" { patients aged 17 or over }\n");
     let (_, checked) = check_text("many.qof", &text);
     let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes.len(), 101, "{codes:?}");
