@@ -183,8 +183,9 @@ pub(super) struct Cx<'a> {
     pub used_defines: HashSet<&'a str>,
     /// Line starts per file, built on first use (for "the first is on line N").
     lines: HashMap<usize, LineIndex>,
-    /// Inherited indicators retired by `keep` or `retire` (to explain references to them).
-    retired: HashSet<String>,
+    /// Inherited indicators retired (to explain references to them): true when by `retire`,
+    /// false when left out of `keep`.
+    retired: HashMap<String, bool>,
 }
 
 /// What the parser skipped after syntax errors, and what the checker therefore keeps quiet
@@ -283,7 +284,7 @@ pub(super) fn resolve(
         used_lists: HashSet::new(),
         used_defines: HashSet::new(),
         lines: HashMap::new(),
-        retired: HashSet::new(),
+        retired: HashMap::new(),
     };
     for (i, unit) in chain.iter().enumerate().rev() {
         cx.file_checks(unit);
@@ -320,7 +321,17 @@ impl<'a> Cx<'a> {
             return;
         }
         self.undefined += 1;
-        if what.contains("indicator") && self.retired.contains(&name.name) {
+        if let Some(&by_retire) =
+            self.retired.get(&name.name).filter(|_| what.contains("indicator"))
+        {
+            let help = if by_retire {
+                format!("remove `{}` from `retire`, or stop naming it here", name.name)
+            } else {
+                format!(
+                    "keep `{}` (`keep` lists the inherited indicators that stay), or stop naming it here",
+                    name.name
+                )
+            };
             self.push(
                 Diagnostic::error(
                     Code::UndefinedName,
@@ -328,10 +339,7 @@ impl<'a> Cx<'a> {
                     name.span,
                     format!("{what} `{}` is retired", name.name),
                 )
-                .with_help(format!(
-                    "keep `{}` (`keep` lists the inherited indicators that stay), or stop naming it here",
-                    name.name
-                )),
+                .with_help(help),
             );
             return;
         }
