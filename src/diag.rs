@@ -214,10 +214,12 @@ pub fn render_indexed(d: &Diagnostic, file_name: &str, text: &str, index: &LineI
                 let last = if r.end > r.start { r.end - 1 } else { r.end };
                 (index.line_of(r.start), index.line_of(last))
             };
-            type Group<'l> = ((usize, usize), Vec<(std::ops::Range<usize>, Option<&'l str>)>);
+            type Group<'l> = ((usize, usize), Vec<(std::ops::Range<usize>, Option<&'l str>, bool)>);
             let primary = clamp(text, *span);
-            let mut groups: Vec<Group<'_>> = vec![(lines_of(&primary), vec![(primary, None)])];
-            for l in &d.labels {
+            // a label on the primary span itself is drawn under its `^`
+            let own = d.labels.iter().find(|l| l.span == *span).map(|l| l.message.as_str());
+            let mut groups: Vec<Group<'_>> = vec![(lines_of(&primary), vec![(primary, own, true)])];
+            for l in d.labels.iter().filter(|l| l.span != *span) {
                 let r = clamp(text, l.span);
                 let (a, b) = lines_of(&r);
                 let near = groups.iter_mut().find(|((f, t), _)| {
@@ -227,9 +229,9 @@ pub fn render_indexed(d: &Diagnostic, file_name: &str, text: &str, index: &LineI
                     Some(((f, t), anns)) => {
                         *f = (*f).min(a);
                         *t = (*t).max(b);
-                        anns.push((r, Some(&l.message)));
+                        anns.push((r, Some(&l.message), false));
                     }
-                    None => groups.push(((a, b), vec![(r, Some(&l.message))])),
+                    None => groups.push(((a, b), vec![(r, Some(&l.message), false)])),
                 }
             }
             let snippets = groups.into_iter().map(|((first, last), anns)| {
@@ -237,12 +239,13 @@ pub fn render_indexed(d: &Diagnostic, file_name: &str, text: &str, index: &LineI
                 let base = lines.start;
                 let mut snippet =
                     Snippet::source(&text[lines]).line_start(first).origin(file_name).fold(true);
-                for (r, label) in anns {
+                for (r, label, is_primary) in anns {
                     let r = r.start - base..r.end - base;
                     // `Error` draws `^` (the primary span), `Warning` draws `-` (the labels)
+                    let level = if is_primary { Level::Error } else { Level::Warning };
                     snippet = snippet.annotation(match label {
-                        None => Level::Error.span(r),
-                        Some(l) => Level::Warning.span(r).label(l),
+                        None => level.span(r),
+                        Some(l) => level.span(r).label(l),
                     });
                 }
                 snippet

@@ -6,8 +6,9 @@
 //!   line (`group DM, domain clinical, points 17, thresholds 35% to 75%`) unless a comment sits
 //!   between them; a `register`/`change`/`obligation`/`gateway`/`tier` with one statement stays
 //!   on one line (`register CHD "CHD" { where CHD_COD }`) if it fits.
-//! - Adjustment categories are padded so their `when`s line up; trailing comments of
-//!   consecutive lines with the same indentation line up. Nothing else is aligned.
+//! - Adjustment categories are padded so their `when`s line up; consecutive one-line code
+//!   lists are padded so their titles and `snomed`s line up; trailing comments of consecutive
+//!   lines with the same indentation line up. Nothing else is aligned.
 //! - Blocks printed on several lines are separated from their neighbours by exactly one blank
 //!   line. Between one-line declarations and between statements inside blocks, a blank line is
 //!   kept where the source had one or more, and none is added: grouping is the author's.
@@ -72,7 +73,97 @@ pub fn format_tree(text: &str, file: &File) -> String {
         prev_block = Some(block);
     }
     p.leading(usize::MAX, usize::MAX);
-    align_trailing_comments(&p.out, &p.trails)
+    let (text, trails) = align_codelists(&p.out, &p.trails);
+    align_trailing_comments(&text, &trails)
+}
+
+/// Where the columns of a one-line code list end: after its name and after its title, as
+/// byte offsets in the line (`codelist NAME "TITLE" ...`); `None` for other lines.
+fn codelist_columns(line: &str) -> Option<(usize, usize)> {
+    let rest = line.strip_prefix("codelist ")?;
+    let name_end = "codelist ".len() + rest.find(' ')?;
+    let b = line.as_bytes();
+    if b.get(name_end + 1) != Some(&b'"') {
+        return None;
+    }
+    let mut i = name_end + 2;
+    while i < b.len() && b[i] != b'"' {
+        i += if b[i] == b'\\' { 2 } else { 1 };
+    }
+    (i < b.len()).then_some((name_end, i + 1))
+}
+
+/// Aligns the columns of consecutive one-line code lists (no blank line, comment line or
+/// other line between them): names padded to the longest name, titles to the longest title,
+/// so that their `snomed`, `from` or `includes` line up, as QOF's code list tables read.
+/// Padding is added after the layout is decided (a code list that does not fit in [`WIDTH`]
+/// unpadded is a block, and ends the run), so the output is a function of the tree and
+/// formatting stays idempotent. `trails` (offsets of trailing comments) are moved with the
+/// text and returned.
+fn align_codelists(text: &str, trails: &[usize]) -> (String, Vec<usize>) {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    // (name end, title end) per line, for the code lists that fill exactly one line
+    let cols: Vec<Option<(usize, usize)>> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let next_indented = lines.get(i + 1).is_some_and(|n| n.starts_with(' '));
+            codelist_columns(l).filter(|_| !next_indented)
+        })
+        .collect();
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut moved = Vec::with_capacity(trails.len());
+    let mut marks = trails.iter().copied().peekable();
+    let mut start = 0;
+    // bytes of padding added so far: every later offset moves by as much
+    let mut added = 0;
+    let mut i = 0;
+    while i < lines.len() {
+        let mut j = i;
+        while j < lines.len() && cols[j].is_some() {
+            j += 1;
+        }
+        let run = if j - i >= 2 { i..j } else { i..i + 1 };
+        let width = |f: fn((usize, usize), &str) -> usize| {
+            run.clone().filter_map(|k| cols[k].map(|c| f(c, lines[k]))).max().unwrap_or(0)
+        };
+        let name_w = width(|(n, _), l| l[..n].chars().count());
+        let title_w = width(|(n, t), l| l[n + 1..t].chars().count());
+        for k in run.clone() {
+            let line = lines[k];
+            let end = start + line.len();
+            let pads = match cols[k].filter(|_| run.len() >= 2) {
+                Some((n, t)) => {
+                    let a = name_w - line[..n].chars().count();
+                    let b = title_w - line[n + 1..t].chars().count();
+                    out.push_str(&line[..n]);
+                    out.extend(std::iter::repeat(' ').take(a));
+                    out.push_str(&line[n..t]);
+                    out.extend(std::iter::repeat(' ').take(b));
+                    out.push_str(&line[t..]);
+                    Some((start + n, a, start + t, b))
+                }
+                None => {
+                    out.push_str(line);
+                    None
+                }
+            };
+            while let Some(&m) = marks.peek() {
+                if m >= end {
+                    break;
+                }
+                let shift = pads
+                    .map_or(0, |(n, a, t, b)| usize::from(m >= n) * a + usize::from(m >= t) * b);
+                moved.push(m + added + shift);
+                marks.next();
+            }
+            added += pads.map_or(0, |(_, a, _, b)| a + b);
+            start = end;
+        }
+        i = run.end;
+    }
+    moved.extend(marks.map(|m| m + added));
+    (out, moved)
 }
 
 /// Aligns the trailing comments of consecutive lines with the same indentation to one column,

@@ -329,10 +329,18 @@ struct Ctx<'s> {
 }
 
 impl Ctx<'_> {
+    /// A condition as written, without its comments (a condition holds no strings, so `//`
+    /// always starts one), whitespace collapsed.
     fn text(&self, e: &scheme::Condition) -> String {
         let t = self.sources.files.get(e.file).map(|f| f.text.as_str()).unwrap_or("");
         t.get(e.node.span.range())
-            .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+            .map(|s| {
+                s.lines()
+                    .map(|l| l.find("//").map_or(l, |i| &l[..i]))
+                    .flat_map(str::split_whitespace)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .unwrap_or_default()
     }
 

@@ -271,6 +271,20 @@ fn trailing_comments_and_categories_are_aligned() {
 }
 
 #[test]
+fn consecutive_code_lists_are_aligned_as_a_table() {
+    // a run ends at a blank line, a comment line, a code list printed as a block or any other
+    // line; a trailing comment stays aligned after the padded code; escapes count as printed
+    let codes = (0..6).map(|i| format!("{}", 100_000_000 + i)).collect::<Vec<_>>().join(", ");
+    let input = format!(
+        "codelist A \"Asthma\" snomed {{ 1 }} // a\ncodelist LONGER_COD \"A \\\"quoted\\\" title\" snomed {{ 2 }}\ncodelist B \"b\" from \"b.csv\"\n\ncodelist C \"c\" snomed {{ 3 }}\n// note\ncodelist D \"d\" includes A, C\ncodelist E \"e\" snomed {{ 4 }}\ncodelist F \"ffffffffffffffffffffffffffff\" snomed {{ {codes} }}\ncodelist G \"g\" snomed {{ 5 }}\ndefine X = A\ncodelist H \"h\" snomed {{ 6 }}\n"
+    );
+    let want = format!(
+        "codelist A          \"Asthma\"             snomed {{ 1 }} // a\ncodelist LONGER_COD \"A \\\"quoted\\\" title\" snomed {{ 2 }}\ncodelist B          \"b\"                  from \"b.csv\"\n\ncodelist C \"c\" snomed {{ 3 }}\n// note\ncodelist D \"d\" includes A, C\ncodelist E \"e\" snomed {{ 4 }}\ncodelist F \"ffffffffffffffffffffffffffff\" snomed {{\n  {codes}\n}}\ncodelist G \"g\" snomed {{ 5 }}\ndefine X = A\ncodelist H \"h\" snomed {{ 6 }}\n"
+    );
+    assert_eq!(check(&input), want);
+}
+
+#[test]
 fn long_defines_break_after_the_equals_sign() {
     let title = "A title long enough to push the condition past the width of the line";
     let out = check(&format!("define X \"{title}\" = count INVITE_COD in last 12 months >= 3"));

@@ -63,10 +63,14 @@ fn ten_megabytes_of_random_bytes_are_errors_not_panics() {
 /// `too-many-errors`, which says the rest are not shown.
 #[test]
 fn the_parser_reports_up_to_a_hundred_errors_then_stops() {
-    let mut text = String::from("scheme t \"T\" { period 2019-04-01 to 2020-03-31 }\n");
+    let mut text =
+        String::from("scheme t \"T\" { period 2019-04-01 to 2020-03-31, point value £1 }\n");
+    // read past the limit too: `LAST` is known, so naming it is no error
+    text.push_str("define D = on register LAST\n");
     for k in 0..150 {
         text.push_str(&format!("register R{k} \"R\" {{ patients aged or over }}\n"));
     }
+    text.push_str("register LAST \"L\" { patients aged 17 or over }\n");
     let (_, checked) = check_text("many.qof", &text);
     let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes.len(), 101, "{codes:?}");
@@ -285,6 +289,47 @@ fn chains_of_references_past_the_depth_limit_are_one_located_error() {
             assert_eq!(text[..span.start as usize].lines().count(), line, "{d:?}");
         }
     }
+}
+
+/// Parentheses at the parser's limit (`MAX_DEPTH`, with `and`, `or` and `not` at every level
+/// and a run of `not`s at the limit inside) parse, check, format, compile and run their test
+/// on a 2 MiB thread in this unoptimised build; one level more is `too-deep`.
+#[test]
+fn parentheses_at_the_limit_parse_check_and_format_on_a_small_stack() {
+    let max = qofrules::syntax::parse::MAX_DEPTH;
+    let scheme = |depth: usize| {
+        let inner = format!("{}A", "not ".repeat(max));
+        let cond = format!("{}{inner}{}", "not (B or A and ".repeat(depth), " or B)".repeat(depth));
+        format!(
+            "scheme t \"t\" {{ period 2019-04-01 to 2020-03-31, point value £1 }}\n\
+             codelist A \"a\" snomed {{ 1 }}\ncodelist B \"b\" snomed {{ 2 }}\n\
+             define X = {cond}\nregister R \"r\" {{ where X }}\n\
+             indicator I \"i\" {{ group G, domain D, points 1, register R }}\n\
+             test \"t\" {{ patient born 1950-01-01, registered 2000-01-01 {{ 1 on 2019-05-01 }} expect I numerator }}\n"
+        )
+    };
+    let over = scheme(max + 1);
+    let (_, checked) = check_text("over.qof", &over);
+    let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["too-deep"]);
+    let text = scheme(max);
+    let run = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            let (tree, diags) = qofrules::syntax::parse(&text, 0);
+            assert!(diags.is_empty(), "{diags:#?}");
+            assert_eq!(tree.items.len(), 7);
+            let (_, checked) = check_text("limit.qof", &text);
+            assert_eq!(checked.errors(), 0, "{:#?}", checked.diagnostics);
+            let formatted = qofrules::fmt::format(&text).unwrap();
+            assert_eq!(qofrules::fmt::format(&formatted).unwrap(), formatted);
+            let scheme = checked.scheme.unwrap();
+            let prog = qofrules::compile::compile(&scheme);
+            let report = qofrules::eval::run_tests(&scheme, &prog);
+            assert_eq!(report.tests.len(), 1);
+        })
+        .unwrap();
+    run.join().expect("no stack overflow at the limit");
 }
 
 /// A scheme at the limit runs everywhere that recurses over conditions (the evaluator on a

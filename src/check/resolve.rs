@@ -166,9 +166,10 @@ pub(super) struct Dep<'a> {
 pub(super) struct Cx<'a> {
     pub sources: &'a Sources,
     pub diags: Vec<Diagnostic>,
-    /// Files with syntax errors: no further diagnostics are reported in them.
-    bad_files: HashSet<usize>,
-    /// Name resolution is trustworthy (no file of the chain has syntax errors).
+    /// Recovery after syntax errors (see [`Recovered`]).
+    recovered: Recovered,
+    /// Name resolution is trustworthy (the chain is complete and no header was lost to a
+    /// syntax error).
     pub names: bool,
     undefined: usize,
     pub codelists: Table<Entry<'a, ast::Codelist>>,
@@ -187,8 +188,78 @@ pub(super) struct Cx<'a> {
     pub used_defines: HashSet<&'a str>,
     /// Line starts per file, built on first use (for "the first is on line N").
     lines: HashMap<usize, LineIndex>,
-    /// Inherited indicators retired by `keep` or `retire` (to explain references to them).
-    retired: HashSet<String>,
+    /// Inherited indicators retired (to explain references to them): true when by `retire`,
+    /// false when left out of `keep`.
+    retired: HashMap<String, bool>,
+}
+
+/// What the parser skipped after syntax errors, and what the checker therefore keeps quiet
+/// about: everything else in a file with a syntax error is checked as usual.
+///
+/// - An item skipped whole may declare a name: that name is not reported as undefined.
+/// - An item that lost a statement is not reported as missing statements (`missing-statement`,
+///   `strata-points`, `incomplete-patient`).
+/// - A file with a syntax error gets no `unused-*` warnings and no `missing-scheme` (the lost
+///   text may use the names, or hold the header); if its header was lost, names are not
+///   resolved at all, since the header's `extends` decides what is inherited.
+struct Recovered {
+    /// Names declared by items skipped whole, in any file of the chain.
+    declared: HashSet<String>,
+    /// Per file, the spans of the items that lost a statement.
+    partial: HashMap<usize, Vec<Span>>,
+    /// Files with syntax errors.
+    damaged: HashSet<usize>,
+    /// A file of the chain lost text and has no header (its header was skipped).
+    header_lost: bool,
+}
+
+impl Recovered {
+    fn new(chain: &[Unit]) -> Recovered {
+        let mut r = Recovered {
+            declared: HashSet::new(),
+            partial: HashMap::new(),
+            damaged: HashSet::new(),
+            header_lost: false,
+        };
+        for unit in chain {
+            if !unit.syntax_ok {
+                r.damaged.insert(unit.file);
+            }
+            let skipped = &unit.ast.skipped;
+            if skipped.is_empty() {
+                continue;
+            }
+            r.header_lost |= unit.header().is_none();
+            r.declared
+                .extend(skipped.iter().filter_map(|s| s.declares.as_ref()).map(|n| n.name.clone()));
+            let partial: Vec<Span> = unit
+                .ast
+                .items
+                .iter()
+                .map(ast::Item::span)
+                .filter(|i| skipped.iter().any(|s| i.overlaps(s.span)))
+                .collect();
+            if !partial.is_empty() {
+                r.partial.insert(unit.file, partial);
+            }
+        }
+        r
+    }
+
+    /// True for a diagnostic that a skipped part of its file may have caused.
+    fn hides(&self, d: &Diagnostic) -> bool {
+        let Some((file, span)) = d.source() else { return false };
+        if !self.damaged.contains(&file) {
+            return false;
+        }
+        match d.code {
+            Code::UnusedCodelist | Code::UnusedDefine | Code::MissingScheme => true,
+            Code::MissingStatement | Code::StrataPoints | Code::IncompletePatient => {
+                self.partial.get(&file).is_some_and(|items| items.iter().any(|i| i.contains(span)))
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Merges the chain and builds the scheme. `chain` is root first.
@@ -198,13 +269,14 @@ pub(super) fn resolve(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Scheme> {
     let complete = !chain.last().and_then(|u| u.header()).is_some_and(|h| h.extends.is_some());
-    let bad_files: HashSet<usize> = chain.iter().filter(|u| !u.syntax_ok).map(|u| u.file).collect();
+    let recovered = Recovered::new(chain);
     let mut cx = Cx {
         sources,
         diags: Vec::new(),
-        // an unknown parent or a cycle leaves names (and header statements) unresolvable
-        names: bad_files.is_empty() && complete,
-        bad_files,
+        // an unknown parent, a cycle or a header lost to a syntax error leaves names (and
+        // header statements) unresolvable
+        names: complete && !recovered.header_lost,
+        recovered,
         undefined: 0,
         codelists: Table::new(),
         registers: Table::new(),
@@ -219,7 +291,7 @@ pub(super) fn resolve(
         used_lists: HashSet::new(),
         used_defines: HashSet::new(),
         lines: HashMap::new(),
-        retired: HashSet::new(),
+        retired: HashMap::new(),
     };
     for (i, unit) in chain.iter().enumerate().rev() {
         cx.file_checks(unit);
@@ -238,7 +310,7 @@ impl<'a> Cx<'a> {
     // ------------------------------------------------------------------ reporting
 
     pub fn push(&mut self, d: Diagnostic) {
-        if !d.source().is_some_and(|(f, _)| self.bad_files.contains(&f)) {
+        if !self.recovered.hides(&d) {
             self.diags.push(d);
         }
     }
@@ -252,11 +324,21 @@ impl<'a> Cx<'a> {
         candidates: impl FnOnce(&Self) -> Vec<String>,
         fallback_help: &str,
     ) {
-        if !self.names {
+        if !self.names || self.recovered.declared.contains(name.name.as_str()) {
             return;
         }
         self.undefined += 1;
-        if what.contains("indicator") && self.retired.contains(&name.name) {
+        if let Some(&by_retire) =
+            self.retired.get(&name.name).filter(|_| what.contains("indicator"))
+        {
+            let help = if by_retire {
+                format!("remove `{}` from `retire`, or stop naming it here", name.name)
+            } else {
+                format!(
+                    "keep `{}` (`keep` lists the inherited indicators that stay), or stop naming it here",
+                    name.name
+                )
+            };
             self.push(
                 Diagnostic::error(
                     Code::UndefinedName,
@@ -264,10 +346,7 @@ impl<'a> Cx<'a> {
                     name.span,
                     format!("{what} `{}` is retired", name.name),
                 )
-                .with_help(format!(
-                    "keep `{}` (`keep` lists the inherited indicators that stay), or stop naming it here",
-                    name.name
-                )),
+                .with_help(help),
             );
             return;
         }

@@ -1,5 +1,5 @@
 //! `qofrules fmt [--check] FILE...`: rewrites rule files in the canonical layout
-//! (see `docs/formatting.md`), or with `--check` lists the files that would change.
+//! (see `docs/formatting.md`), or with `--check` prints a unified diff of what would change.
 
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 #[derive(Args, Debug)]
 pub struct FmtArgs {
-    /// Change no file: list the files that are not formatted and exit 1 if there are any
+    /// Change no file: print a unified diff of each file that is not formatted and exit 1 if
+    /// there are any
     #[arg(long)]
     pub check: bool,
     /// The rule files to format
@@ -60,7 +61,7 @@ fn one(path: &Path, check: bool) -> Outcome {
         return Outcome::Ok;
     }
     if check {
-        println!("{name}");
+        print!("{}", unified_diff(&name, &text, &formatted));
         return Outcome::Fails;
     }
     match write_atomically(path, &formatted) {
@@ -70,6 +71,16 @@ fn one(path: &Path, check: bool) -> Outcome {
             Outcome::Io
         }
     }
+}
+
+/// The changes from `old` to `new` as a unified diff (`diff -u`, 3 lines of context), the
+/// file named `NAME` before and `NAME (formatted)` after.
+fn unified_diff(name: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(name, &format!("{name} (formatted)"))
+        .to_string()
 }
 
 /// Replaces the rule file through the CLI's one atomic writer

@@ -73,6 +73,29 @@ pub struct File {
     pub items: Vec<Item>,
     /// Every `//` comment with its span (the formatter puts them back).
     pub comments: Vec<Span>,
+    /// The text the parser skipped after syntax errors (empty when the file parsed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+}
+
+/// Text skipped by the parser's error recovery: a statement inside a block (the item around
+/// it is kept, without that statement) or a whole item (then `declares` is the name it
+/// declares, if one could be read, so that the checker does not call that name undefined).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub span: Span,
+    pub declares: Option<Ident>,
+}
+
+impl Span {
+    /// True when `other` lies within this span.
+    pub fn contains(self, other: Span) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
+    /// True when the two spans share at least one byte (or an empty span lies inside).
+    pub fn overlaps(self, other: Span) -> bool {
+        self.start < other.end.max(other.start + 1) && other.start < self.end.max(self.start + 1)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -2,8 +2,10 @@
 //! builds the [`ast`](super::ast) from pest's pairs and turns pest's failures into diagnostics.
 //!
 //! Recovery: when the whole file does not parse, it is cut into chunks at every line that starts
-//! (in column 1) with a top-level keyword, and each chunk is parsed alone, so one run reports one
-//! syntax error per broken item and still builds every item that is fine.
+//! (in column 1) with a top-level keyword, and each chunk is parsed alone; a chunk that fails is
+//! repaired and parsed again (`recover`: an unclosed `{` is closed, a bad statement skipped), so
+//! one run reports every syntax error, builds every item that is fine and keeps the statements
+//! of a broken item that are fine. What was skipped is listed in [`File::skipped`].
 //!
 //! Depth: parentheses nested deeper than [`MAX_DEPTH`] are an error found by a pre-scan before
 //! pest runs (pest recurses per level), and so are long runs of `not`.
@@ -15,12 +17,20 @@ use crate::model::Sex;
 use pest::iterators::Pair;
 use pest::Parser as _;
 
+mod recover;
+
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/qof.pest"]
 struct Grammar;
 
 /// The deepest nesting of parentheses (and the longest run of `not`) accepted.
-pub const MAX_DEPTH: usize = 64;
+///
+/// pest recurses per level of parentheses, through `expr`, `and_expr`, `not_expr` and `atom`,
+/// and in an unoptimised build that takes about 75 KB of stack a level: 27 levels overflowed
+/// a 2 MiB thread (the size of test threads and of the evaluation threads) in `check` and
+/// `fmt`, where 64 was the limit. At 16 every command runs on a 2 MiB thread with a third of
+/// it to spare (`tests/robustness.rs`); the shipped schemes nest at most 1 deep.
+pub const MAX_DEPTH: usize = 16;
 
 /// At most this many syntax errors are reported for one file.
 const MAX_ERRORS: usize = 100;
@@ -40,51 +50,44 @@ const TOP_LEVEL: &[&str] = &[
     "obligation",
     "test",
     "category",
+    "adjustments",
 ];
 
 /// Parses one file. Always returns a tree (possibly partial) and the syntax errors found.
 pub fn parse(text: &str, file: usize) -> (File, Vec<Diagnostic>) {
     let (comments, too_deep) = pre_scan(text, file);
     if let Some(d) = too_deep {
-        return (File { items: vec![], comments }, vec![d]);
+        return (File { items: vec![], comments, skipped: vec![] }, vec![d]);
     }
     let mut diags = Vec::new();
     match Grammar::parse(Rule::file, text) {
         Ok(mut pairs) => {
-            let mut b = Builder { base: 0, file, diags: &mut diags };
+            let mut b = Builder::new(0, file, &mut diags, text);
             let items = pairs.next().map(|p| b.items(p)).unwrap_or_default();
-            (File { items, comments }, diags)
+            (File { items, comments, skipped: vec![] }, diags)
         }
         Err(_) => {
             let mut items = Vec::new();
+            let mut skipped = Vec::new();
+            let mut quiet = false;
             for (start, end) in chunks(text) {
-                let chunk = &text[start..end];
-                match Grammar::parse(Rule::file, chunk) {
-                    Ok(mut pairs) => {
-                        let mut b = Builder { base: start, file, diags: &mut diags };
-                        if let Some(p) = pairs.next() {
-                            items.extend(b.items(p));
-                        }
-                    }
-                    Err(e) => {
-                        diags.push(syntax_error(&e, text, start, file));
-                        if diags.len() >= MAX_ERRORS {
-                            let at = Span::new(end, end);
-                            diags.push(
-                                Diagnostic::error(
-                                    Code::TooManyErrors,
-                                    file,
-                                    at,
-                                    "too many syntax errors",
-                                )
-                                .with_help(format!("only the first {MAX_ERRORS} are shown")),
-                            );
-                            break;
-                        }
-                    }
+                if quiet {
+                    // past the limit, items are still read (so that their names are known),
+                    // without recovery or messages
+                    recover::quietly(text, (start, end), file, &mut items, &mut skipped);
+                    continue;
+                }
+                recover::chunk(text, (start, end), file, &mut diags, &mut items, &mut skipped);
+                if diags.len() >= MAX_ERRORS {
+                    let at = Span::new(end, end);
+                    diags.push(
+                        Diagnostic::error(Code::TooManyErrors, file, at, "too many syntax errors")
+                            .with_help(format!("only the first {MAX_ERRORS} are shown")),
+                    );
+                    quiet = true;
                 }
             }
-            (File { items, comments }, diags)
+            (File { items, comments, skipped }, diags)
         }
     }
 }
@@ -173,6 +176,9 @@ fn syntax_error(e: &pest::error::Error<Rule>, text: &str, base: usize, file: usi
     };
     let mut expected: Vec<String> = Vec::new();
     if let pest::error::ErrorVariant::ParsingError { positives, .. } = &e.variant {
+        if let Some(help) = keyword_suggestion(&rest[..token_len], positives) {
+            return Diagnostic::error(Code::Syntax, file, span, message).with_help(help);
+        }
         for r in positives {
             if let Some(d) = describe(*r) {
                 if !expected.contains(&d) {
@@ -228,26 +234,91 @@ fn describe(rule: Rule) -> Option<String> {
         Rule::EOI => "the end of the file",
         Rule::expr | Rule::and_expr | Rule::not_expr => "a condition",
         Rule::window => "a time window such as `in last 12 months`",
-        _ => {
-            let name = format!("{rule:?}");
-            return name.strip_prefix("k_").map(|k| format!("`{k}`"));
-        }
+        _ => return keyword(rule).map(|k| format!("`{k}`")),
     };
     Some(s.to_string())
+}
+
+include!(concat!(env!("OUT_DIR"), "/keywords.rs"));
+
+/// The keywords a rule the parser expected can start with, for "did you mean": its own word
+/// for a keyword rule, the first words of the alternatives for the others.
+fn first_words(rule: Rule) -> &'static [&'static str] {
+    match rule {
+        Rule::unit => &["days", "weeks", "months", "years"],
+        Rule::window => &["in", "between", "since", "before", "after", "from"],
+        Rule::indicator_decl => &["indicator", "network"],
+        // a file that fails at its first word reports the file rule itself
+        Rule::file => TOP_LEVEL,
+        Rule::category => &["unsuitable", "chose", "no", "service", "new"],
+        Rule::pick => &["latest", "first"],
+        Rule::value_agg => &["lowest", "highest"],
+        Rule::bool_lit => &["true", "false"],
+        Rule::sex_test | Rule::sex_attr => &["female", "male"],
+        Rule::rounding_target => &["achievement", "points", "cpi", "apdf", "payment"],
+        Rule::rounding_mode => &["half", "toward"],
+        Rule::outcome | Rule::out_adjusted => &["excluded", "adjusted", "denominator", "numerator"],
+        _ => &[],
+    }
+}
+
+/// "did you mean `points`?" for a word that is one or two letters from a keyword the parser
+/// expected at that place.
+fn keyword_suggestion(token: &str, positives: &[Rule]) -> Option<String> {
+    if !token.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return None;
+    }
+    let mut words: Vec<&str> = Vec::new();
+    for &r in positives {
+        words.extend(keyword(r));
+        words.extend(first_words(r));
+    }
+    if words.contains(&token) {
+        return None;
+    }
+    crate::diag::did_you_mean(token, words).map(|w| format!("did you mean `{w}`?"))
 }
 
 struct Builder<'d> {
     base: usize,
     file: usize,
     diags: &'d mut Vec<Diagnostic>,
+    /// The whole file's text (spans are offsets into it).
+    text: &'d str,
 }
 
 type P<'i> = Pair<'i, Rule>;
 
-impl Builder<'_> {
+impl<'d> Builder<'d> {
+    fn new(base: usize, file: usize, diags: &'d mut Vec<Diagnostic>, text: &'d str) -> Self {
+        Builder { base, file, diags, text }
+    }
+
     fn span(&self, p: &P) -> Span {
         let s = p.as_span();
         Span::new(self.base + s.start(), self.base + s.end())
+    }
+
+    /// A node's span without the whitespace and comments pest takes in after it when the
+    /// node ends with an optional or repeated part (`latest X` in `latest X // note` followed
+    /// by a line break), so that a diagnostic underlines only the node's own text.
+    fn tight(&self, p: &P) -> Span {
+        let s = self.span(p);
+        let start = s.start as usize;
+        let mut end = s.end as usize;
+        while let Some(part) = self.text.get(start..end) {
+            let trimmed = part.trim_end();
+            let line = trimmed.rfind('\n').map_or(0, |i| i + 1);
+            // conditions hold no strings, so `//` on their last line starts a comment
+            match trimmed[line..].find("//") {
+                Some(c) => end = start + line + c,
+                None => {
+                    end = start + trimmed.len();
+                    break;
+                }
+            }
+        }
+        Span::new(start, end)
     }
 
     fn ident(&self, p: P) -> Ident {
@@ -1292,7 +1363,7 @@ impl Builder<'_> {
     // ------------------------------------------------------------ expressions
 
     fn expr(&mut self, p: P) -> Expr {
-        let span = self.span(&p);
+        let span = self.tight(&p);
         match p.as_rule() {
             Rule::expr | Rule::and_expr => {
                 let is_or = p.as_rule() == Rule::expr;
@@ -1420,7 +1491,7 @@ impl Builder<'_> {
                         }
                         Rule::window => window = Some(self.window(x)),
                         Rule::value_pred => {
-                            let ps = self.span(&x);
+                            let ps = self.tight(&x);
                             let mut cmp = Cmp::Eq;
                             let mut agg = None;
                             let mut nums = Vec::new();
@@ -1450,7 +1521,7 @@ impl Builder<'_> {
                             }
                         }
                         Rule::date_pred => {
-                            let ps = self.span(&x);
+                            let ps = self.tight(&x);
                             let mut rel = DateRel::After;
                             let mut dpick = Pick::Latest;
                             let mut list = None;
@@ -1720,12 +1791,92 @@ indicator DM020 "HbA1c" {
     }
 
     #[test]
-    fn reports_one_error_per_broken_item() {
-        let src = "codelist A \"a\" snomed { 1 }\nindicator X \"x\" { points }\nindicator Y \"y\" { group }\ncodelist B \"b\" snomed { 2 }\n";
+    fn reports_one_error_per_broken_statement_and_keeps_the_rest() {
+        let src = "codelist A \"a\" snomed { 1 }\nindicator X \"x\" { points }\nindicator Y \"y\" { group, domain D }\ncodelist B \"b\" snomed { 2 }\n";
         let (f, d) = parse(src, 0);
         assert_eq!(d.len(), 2, "{d:#?}");
-        assert_eq!(f.items.len(), 2);
         assert!(d[0].message.contains('}'), "{}", d[0].message);
+        // the broken statements are skipped, their items kept with the statements that are fine
+        assert_eq!(f.items.len(), 4);
+        let Item::Indicator(y) = &f.items[2] else { panic!("not an indicator") };
+        assert!(matches!(&y.stmts[..], [IndStmt::Domain(d)] if d.name == "D"), "{:?}", y.stmts);
+        let skipped: Vec<&str> = f.skipped.iter().map(|s| &src[s.span.range()]).collect();
+        assert_eq!(skipped, ["points", "group,"]);
+        assert!(f.skipped.iter().all(|s| s.declares.is_none()));
+    }
+
+    #[test]
+    fn an_item_broken_before_its_block_is_skipped_with_its_name() {
+        let src = "indicator X { points 1 }\ncodelist B \"b\" snomed { 2 }\n";
+        let (f, d) = parse(src, 0);
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert_eq!(f.items.len(), 1);
+        assert_eq!(f.skipped.len(), 1);
+        assert_eq!(f.skipped[0].declares.as_ref().map(|n| n.name.as_str()), Some("X"));
+        assert_eq!(&src[f.skipped[0].span.range()], "indicator X { points 1 }");
+    }
+
+    #[test]
+    fn junk_after_a_whole_item_is_skipped_and_the_item_kept() {
+        let src = "keep A, B C\nretire D\n";
+        let (f, d) = parse(src, 0);
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert_eq!(d[0].message, "unexpected `C`");
+        assert!(matches!(&f.items[0], Item::Keep(k) if k.names.len() == 2), "{:?}", f.items);
+        assert_eq!(f.items.len(), 2);
+    }
+
+    #[test]
+    fn an_unclosed_brace_is_reported_at_the_brace_and_closed() {
+        let src =
+            "indicator X \"x\" {\n  adjustments {\n    unsuitable when A\n  achieved when B\n}\n";
+        let (f, d) = parse(src, 0);
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert_eq!(d[0].message, "unclosed `{`");
+        let brace = src.find("s {").map(|i| i + 2).unwrap_or(0);
+        assert_eq!(d[0].source().map(|(_, s)| s.start as usize), Some(brace));
+        assert_eq!(d[0].labels[0].message, "this `{` is never closed");
+        let gave_up = src.find("achieved").unwrap_or(0);
+        assert_eq!(d[0].labels[1].span.start as usize, gave_up);
+        // closed where the parser gave up: `achieved` is the indicator's again
+        let Item::Indicator(x) = &f.items[0] else { panic!("not an indicator") };
+        assert!(x.stmts.iter().any(|s| matches!(s, IndStmt::Achieved(_))), "{:?}", x.stmts);
+        assert!(f.skipped.is_empty());
+    }
+
+    #[test]
+    fn misspelt_keywords_get_a_suggestion_and_no_rule_names() {
+        for (src, word) in [
+            ("indicator X \"x\" { pionts 1 }", "points"),
+            ("define X = A in last 3 monts", "months"),
+            ("registr R \"r\" { where true }", "register"),
+        ] {
+            let (_, d) = parse(src, 0);
+            assert_eq!(d[0].help.as_deref(), Some(&*format!("did you mean `{word}`?")), "{src}");
+        }
+        // keyword rules have their word (generated from the grammar), other rules none
+        assert_eq!(keyword(Rule::k_points), Some("points"));
+        assert_eq!(keyword(Rule::k_deregistered), Some("deregistered"));
+        assert_eq!(keyword(Rule::indicator_decl), None);
+        let (_, d) = parse("indicator X \"x\" { colour blue }", 0);
+        let help = d[0].help.clone().unwrap_or_default();
+        assert!(
+            help.contains("`achieved`") && !help.contains("k_") && !help.contains("_stmt"),
+            "{help}"
+        );
+    }
+
+    #[test]
+    fn expression_spans_stop_at_their_last_word() {
+        let src =
+            "define X = latest A in last 12 months   // why\n  \ncodelist A \"a\" snomed { 1 }";
+        let f = ok(src);
+        let Item::Define(d) = &f.items[0] else { panic!("not a define") };
+        assert_eq!(&src[d.expr.span.range()], "latest A in last 12 months");
+        let src = "define X = A or B // note\ndefine Y = C";
+        let f = ok(src);
+        let Item::Define(d) = &f.items[0] else { panic!("not a define") };
+        assert_eq!(&src[d.expr.span.range()], "A or B");
     }
 
     #[test]

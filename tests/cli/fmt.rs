@@ -80,7 +80,12 @@ fn check_lists_files_that_would_change_and_changes_nothing() {
 
     let out = qofrules(dir.path(), &["fmt", "--check", "clean.qof", "messy.qof"]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out.stdout), "messy.qof\n");
+    // a unified diff of what `fmt` would change, naming the file
+    let expected = format!(
+        "--- messy.qof\n+++ messy.qof (formatted)\n@@ -1 +1,3 @@\n-{MESSY}{}",
+        CLEAN.lines().map(|l| format!("+{l}\n")).collect::<String>()
+    );
+    assert_eq!(text(&out.stdout), expected);
     assert_eq!(std::fs::read_to_string(dir.path().join("messy.qof")).unwrap(), MESSY);
 }
 

@@ -243,6 +243,8 @@ impl<'a> Cx<'a> {
         // the end (looked up, never copied, so a long chain of files stays linear).
         let mut retired: HashSet<String> = HashSet::new();
         let mut kept: Option<HashSet<&str>> = None;
+        // names listed by `keep` and `retire` in this file, with where (a name twice is an error)
+        let mut listed: HashMap<&str, (Span, &str)> = HashMap::new();
         let mut changes: Vec<&'a ast::Change> = Vec::new();
 
         for item in &unit.ast.items {
@@ -281,6 +283,11 @@ impl<'a> Cx<'a> {
                         continue;
                     }
                     for n in &list.names {
+                        if let Some(&(first, first_word)) = listed.get(n.name.as_str()) {
+                            self.listed_twice(n, file, word, first, first_word);
+                            continue;
+                        }
+                        listed.insert(&n.name, (n.span, word));
                         if !self.indicators.contains(&n.name) {
                             self.not_inherited(n, file, parent_id);
                         } else if keep {
@@ -309,6 +316,8 @@ impl<'a> Cx<'a> {
                 _ => {}
             }
         }
+        // retired by `retire` (the rest of `retired` is what `keep` leaves out)
+        let by_retire: HashSet<String> = retired.clone();
         if let Some(kept) = &kept {
             for id in self.indicators.keys() {
                 if !kept.contains(id) {
@@ -318,17 +327,19 @@ impl<'a> Cx<'a> {
         }
         for c in changes {
             if retired.contains(c.id.name.as_str()) {
+                let help = if by_retire.contains(c.id.name.as_str()) {
+                    format!("remove `{}` from `retire`, or drop the `change`", c.id.name)
+                } else {
+                    format!("add `{}` to `keep`, or drop the `change`", c.id.name)
+                };
                 self.push(
-                    Diagnostic::warning(
+                    Diagnostic::error(
                         Code::ChangedRetired,
                         file,
                         c.id.span,
                         format!("`{}` is changed but also retired", c.id.name),
                     )
-                    .with_help(format!(
-                        "add `{}` to `keep` (or remove it from `retire`), or drop the `change`",
-                        c.id.name
-                    )),
+                    .with_help(help),
                 );
                 continue;
             }
@@ -351,7 +362,7 @@ impl<'a> Cx<'a> {
         }
         for id in &retired {
             self.indicators.remove(id);
-            self.retired.insert(id.to_string());
+            self.retired.insert(id.to_string(), by_retire.contains(id));
         }
         // inherited and not retired, before this file's own are added
         let redefined: Vec<bool> = unit
@@ -396,6 +407,36 @@ impl<'a> Cx<'a> {
                 },
             );
         }
+    }
+
+    /// A name listed twice by `keep` and `retire` in one file.
+    fn listed_twice(
+        &mut self,
+        name: &ast::Ident,
+        file: usize,
+        word: &str,
+        first: Span,
+        first_word: &str,
+    ) {
+        let line = self.line_of(file, first.start);
+        let (message, help) = if word == first_word {
+            (
+                format!("`{}` is listed twice in `{word}`", name.name),
+                format!("the first is on line {line}; remove one"),
+            )
+        } else {
+            (
+                format!("`{}` is in both `keep` and `retire`", name.name),
+                format!(
+                    "the `{first_word}` is on line {line}; an indicator is either kept or retired"
+                ),
+            )
+        };
+        self.push(
+            Diagnostic::error(Code::DuplicateName, file, name.span, message)
+                .with_help(help)
+                .with_label(first, format!("first listed here, in `{first_word}`")),
+        );
     }
 
     pub(super) fn no_parent(&mut self, word: &str, span: Span, file: usize) {
