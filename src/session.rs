@@ -713,6 +713,26 @@ impl Session {
         Reply::ok(PatientList { patients, matched }, warnings)
     }
 
+    /// The compiled text, with the session's population dated for it, for a call about its
+    /// patients (`doing` with them; published counts have none: an error with `help`).
+    fn for_patients(
+        &mut self,
+        text: &str,
+        doing: &str,
+        help: &str,
+    ) -> Result<Rc<Compiled>, Vec<Problem>> {
+        let c = self.compiled(text, ROOT_NAME)?;
+        if self.counts.is_some() {
+            return Err(vec![Problem::plain(
+                Code::BadOptions,
+                format!("published counts have no patients to {doing}"),
+                Some(help.into()),
+            )]);
+        }
+        self.fit_population(&c.loaded.scheme);
+        Ok(c)
+    }
+
     /// Checks and compiles a text, reusing the last two results.
     fn compiled(&mut self, text: &str, name: &str) -> Result<Rc<Compiled>, Vec<Problem>> {
         if let Some(c) = self.cache.iter().find(|c| c.text == text) {
@@ -847,18 +867,14 @@ impl Session {
         patient_id: &str,
         indicator: Option<&str>,
     ) -> Reply<ExplainOutput> {
-        let c = match self.compiled(text, ROOT_NAME) {
+        let c = match self.for_patients(
+            text,
+            "explain",
+            "load a population of patients to explain one",
+        ) {
             Ok(c) => c,
             Err(e) => return Reply::err(e),
         };
-        if self.counts.is_some() {
-            return Reply::message(
-                Code::BadOptions,
-                "published counts have no patients to explain",
-                Some("load a population of patients to explain one".into()),
-            );
-        }
-        self.fit_population(&c.loaded.scheme);
         let ex = match pipeline::explain(&c.loaded, &self.population, patient_id, indicator) {
             Ok(x) => x,
             Err(e) => return Reply::err(run_problems(e.diagnostics)),

@@ -313,54 +313,53 @@ impl FileStream {
             .then(|| p.join(NDJSON_FILE))
     }
 
+    /// Opens the population's files for a streamed reading: the practices file read whole, the
+    /// patient (and event) files as readers.
+    fn open(&self) -> Result<Opened, ExitCode> {
+        use qofrules::population::{EVENTS_FILE, PATIENTS_FILE, PRACTICES_FILE};
+        if let Some(path) = self.ndjson() {
+            let name = path.display().to_string();
+            let practices_path = path.with_file_name(PRACTICES_FILE);
+            let practices = if practices_path.exists() {
+                Some((practices_path.display().to_string(), read(&practices_path)?))
+            } else {
+                None
+            };
+            let patients = super::output::open(&path).map_err(cannot(&name))?;
+            return Ok(Opened::Ndjson { practices, name, patients });
+        }
+        let names = [PRACTICES_FILE, PATIENTS_FILE, EVENTS_FILE].map(|f| self.path.join(f));
+        let shown = names.clone().map(|n| n.display().to_string());
+        let practices = read(&names[0])?;
+        let patients = super::output::open(&names[1]).map_err(cannot(&shown[1]))?;
+        let events = super::output::open(&names[2]).map_err(cannot(&shown[2]))?;
+        Ok(Opened::Csv { shown, practices, patients, events })
+    }
+
     fn go<'h>(
         &self,
         held: &'h qofrules::population::Held,
         visit: &mut dyn FnMut(qofrules::population::Pending<'h>),
     ) -> Result<qofrules::population::StreamEnd, ExitCode> {
-        use qofrules::population::PRACTICES_FILE;
-        use qofrules::population::{stream_csv, stream_ndjson, EVENTS_FILE, PATIENTS_FILE};
-        let cannot = |shown: &str| {
-            let shown = shown.to_string();
-            move |e: std::io::Error| {
-                eprintln!("error: cannot read `{shown}`: {e}");
-                ExitCode::from(2)
+        use qofrules::population::{stream_csv, stream_ndjson};
+        match self.open()? {
+            Opened::Ndjson { practices, name, mut patients } => {
+                let practices = practices.as_ref().map(|(n, data)| Source::new(n, data));
+                stream_ndjson(practices, &name, &mut patients, held, visit).map_err(cannot(&name))
             }
-        };
-        if let Some(path) = self.ndjson() {
-            let pname = path.display().to_string();
-            let practices_path = path.with_file_name(PRACTICES_FILE);
-            let practices =
-                if practices_path.exists() { Some(read(&practices_path)?) } else { None };
-            let name = practices_path.display().to_string();
-            let practices = practices.as_deref().map(|data| Source::new(&name, data));
-            let mut patients = super::output::open(&path).map_err(cannot(&pname))?;
-            return stream_ndjson(practices, &pname, &mut patients, held, visit)
-                .map_err(cannot(&pname));
+            Opened::Csv { shown, practices, mut patients, mut events } => stream_csv(
+                Source::new(&shown[0], &practices),
+                &shown[1],
+                &mut patients,
+                &shown[2],
+                &mut events,
+                held,
+                visit,
+            )
+            .map_err(cannot_either(&shown)),
         }
-        let names = [PRACTICES_FILE, PATIENTS_FILE, EVENTS_FILE].map(|f| self.path.join(f));
-        let shown = names.clone().map(|n| n.display().to_string());
-        let practices = read(&names[0])?;
-        let mut patients = super::output::open(&names[1]).map_err(cannot(&shown[1]))?;
-        let mut events = super::output::open(&names[2]).map_err(cannot(&shown[2]))?;
-        // Which file failed is not told apart: both are named in the message.
-        stream_csv(
-            Source::new(&shown[0], &practices),
-            &shown[1],
-            &mut patients,
-            &shown[2],
-            &mut events,
-            held,
-            visit,
-        )
-        .map_err(|e| {
-            eprintln!("error: cannot read `{}` or `{}`: {e}", shown[1], shown[2]);
-            ExitCode::from(2)
-        })
     }
-}
 
-impl FileStream {
     /// Reads only patient `id`'s rows (`explain`), telling `on_date` every event's date.
     pub fn find_patient(
         &self,
@@ -368,43 +367,47 @@ impl FileStream {
         on_date: &mut dyn FnMut(qofrules::date::Date),
     ) -> Result<qofrules::population::Found, ExitCode> {
         use qofrules::population::{find_patient_csv, find_patient_ndjson};
-        use qofrules::population::{EVENTS_FILE, PATIENTS_FILE, PRACTICES_FILE};
-        let cannot = |shown: &str| {
-            let shown = shown.to_string();
-            move |e: std::io::Error| {
-                eprintln!("error: cannot read `{shown}`: {e}");
-                ExitCode::from(2)
+        match self.open()? {
+            Opened::Ndjson { practices, name, mut patients } => {
+                let practices = practices.as_ref().map(|(n, data)| Source::new(n, data));
+                find_patient_ndjson(practices, &name, &mut patients, id, on_date)
+                    .map_err(cannot(&name))
             }
-        };
-        if let Some(path) = self.ndjson() {
-            let pname = path.display().to_string();
-            let practices_path = path.with_file_name(PRACTICES_FILE);
-            let practices =
-                if practices_path.exists() { Some(read(&practices_path)?) } else { None };
-            let name = practices_path.display().to_string();
-            let practices = practices.as_deref().map(|data| Source::new(&name, data));
-            let mut patients = super::output::open(&path).map_err(cannot(&pname))?;
-            return find_patient_ndjson(practices, &pname, &mut patients, id, on_date)
-                .map_err(cannot(&pname));
+            Opened::Csv { shown, practices, mut patients, mut events } => find_patient_csv(
+                Source::new(&shown[0], &practices),
+                &shown[1],
+                &mut patients,
+                &shown[2],
+                &mut events,
+                id,
+                on_date,
+            )
+            .map_err(cannot_either(&shown)),
         }
-        let names = [PRACTICES_FILE, PATIENTS_FILE, EVENTS_FILE].map(|f| self.path.join(f));
-        let shown = names.clone().map(|n| n.display().to_string());
-        let practices = read(&names[0])?;
-        let mut patients = super::output::open(&names[1]).map_err(cannot(&shown[1]))?;
-        let mut events = super::output::open(&names[2]).map_err(cannot(&shown[2]))?;
-        find_patient_csv(
-            Source::new(&shown[0], &practices),
-            &shown[1],
-            &mut patients,
-            &shown[2],
-            &mut events,
-            id,
-            on_date,
-        )
-        .map_err(|e| {
-            eprintln!("error: cannot read `{}` or `{}`: {e}", shown[1], shown[2]);
-            ExitCode::from(2)
-        })
+    }
+}
+
+/// A population's files opened for a streamed reading ([`FileStream::open`]).
+enum Opened {
+    Ndjson { practices: Option<(String, Vec<u8>)>, name: String, patients: std::fs::File },
+    Csv { shown: [String; 3], practices: Vec<u8>, patients: std::fs::File, events: std::fs::File },
+}
+
+/// A read error of the file shown as `shown`: printed, exit 2.
+fn cannot(shown: &str) -> impl Fn(std::io::Error) -> ExitCode {
+    let shown = shown.to_string();
+    move |e| {
+        eprintln!("error: cannot read `{shown}`: {e}");
+        ExitCode::from(2)
+    }
+}
+
+/// A read error of the patients or the events file (which one is not told apart: both are
+/// named in the message): printed, exit 2.
+fn cannot_either(shown: &[String; 3]) -> impl Fn(std::io::Error) -> ExitCode + '_ {
+    move |e| {
+        eprintln!("error: cannot read `{}` or `{}`: {e}", shown[1], shown[2]);
+        ExitCode::from(2)
     }
 }
 

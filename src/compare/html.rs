@@ -325,7 +325,9 @@ details{display:block}details>*{display:block}h2{break-after:avoid}tr{break-insi
 .noprint{display:none}pre.diff{white-space:pre-wrap}}
 ";
 
-const JS: &str = "
+/// The reports' script: sortable tables, and details opened for printing (the eval and sweep
+/// reports use it too).
+pub(crate) const JS: &str = "
 document.querySelectorAll('table.sortable').forEach(function(t){
  t.querySelectorAll('th').forEach(function(th,i){
   function go(){

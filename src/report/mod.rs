@@ -97,24 +97,7 @@ tr.base td{font-weight:600;background:#fffbe6}
 details{display:block}details>*{display:block}h2{break-after:avoid}tr{break-inside:avoid}}
 ";
 
-const JS: &str = "
-document.querySelectorAll('table.sortable').forEach(function(t){
- t.querySelectorAll('th').forEach(function(th,i){
-  function go(){
-   var asc=th.getAttribute('aria-sort')!=='ascending';
-   t.querySelectorAll('th').forEach(function(h){h.removeAttribute('aria-sort')});
-   th.setAttribute('aria-sort',asc?'ascending':'descending');
-   var b=t.tBodies[0],rows=Array.prototype.slice.call(b.rows);
-   rows.sort(function(x,y){
-    var a=x.cells[i],c=y.cells[i],va=a.getAttribute('data-v'),vc=c.getAttribute('data-v'),r;
-    if(va!==null&&vc!==null){r=parseFloat(va)-parseFloat(vc)}else{r=a.textContent.localeCompare(c.textContent)}
-    return asc?r:-r});
-   rows.forEach(function(r){b.appendChild(r)})}
-  th.addEventListener('click',go);
-  th.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefault();go()}})
- })});
-document.querySelectorAll('details').forEach(function(d){window.addEventListener('beforeprint',function(){d.open=true})});
-";
+use crate::compare::html::JS;
 
 /// A line chart of `points` (x, y, label, highlighted): axes with the least and most of each,
 /// a dot per point with its label as a tooltip, an optional dashed horizontal line at `mark`

@@ -3,7 +3,7 @@
 //! layout `qofrules boundary` writes its tests in ([`crate::boundary::Draft::test_block`],
 //! then `qofrules fmt`).
 
-use super::{run_problems, Code, Reply, Session, ROOT_NAME};
+use super::{run_problems, Reply, Session};
 use crate::boundary::{Draft, DraftEvent};
 use crate::eval::outcome_text;
 use crate::model::Sex;
@@ -31,18 +31,14 @@ impl Session {
         patient_id: &str,
         indicator: Option<&str>,
     ) -> Reply<PatientTest> {
-        let c = match self.compiled(text, ROOT_NAME) {
+        let c = match self.for_patients(
+            text,
+            "write as tests",
+            "load a population of patients first",
+        ) {
             Ok(c) => c,
             Err(e) => return Reply::err(e),
         };
-        if self.counts.is_some() {
-            return Reply::message(
-                Code::BadOptions,
-                "published counts have no patients to write as tests",
-                Some("load a population of patients first".into()),
-            );
-        }
-        self.fit_population(&c.loaded.scheme);
         let ex = match pipeline::explain(&c.loaded, &self.population, patient_id, indicator) {
             Ok(x) => x,
             Err(e) => return Reply::err(run_problems(e.diagnostics)),
