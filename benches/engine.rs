@@ -283,6 +283,7 @@ register R{i} \"Register {i}\" {{
   patients aged 17 or over
   where latest C{i}_COD is after latest C{i}RES_COD
   list 17OV
+  not prevalence adjusted
 }}
 define frail{i} = latest U{i}_COD in last 12 months or aged 80 or over
 indicator I{i} \"Indicator {i}: test value 58 or less in the preceding 12 months\" {{
