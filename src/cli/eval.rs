@@ -147,6 +147,10 @@ pub struct EvalArgs {
     /// No progress bar (it is drawn only when stderr is a terminal)
     #[arg(long, short)]
     pub quiet: bool,
+    /// Evaluate a population of files practice by practice, in memory bounded by the largest
+    /// practice (files grouped by practice; others are read whole); slower than the default
+    #[arg(long)]
+    pub stream: bool,
 }
 
 /// Reads a scheme (and the code-list files it names) and loads it through the driver; prints
@@ -476,16 +480,16 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
         args.prevalence.as_deref(),
         args.structure.as_deref(),
     )?;
-    // A population folder or file is streamed practice by practice; the embedded default
-    // population is in memory already.
+    // With `--stream`, a population folder or file is streamed practice by practice (memory
+    // bounded by the largest practice, but slower: bench/results); by default it is read whole.
     let stream = match (&counts, args.population.as_deref()) {
-        (None, Some(path)) => Some(FileStream::new(path)),
+        (None, Some(path)) if args.stream => Some(FileStream::new(path)),
         _ => None,
     };
     let pop = match (&counts, &stream) {
         (None, None) => {
             let reading = super::progress::Spinner::new(args.quiet, "reading the population");
-            let pop = load_population(None, scheme);
+            let pop = load_population(args.population.as_deref(), scheme);
             drop(reading);
             Some(pop?)
         }

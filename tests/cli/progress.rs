@@ -119,10 +119,14 @@ fn a_bar_on_a_terminal_unless_quiet() {
     };
     assert!(seen.contains("generating [") && seen.contains("practices"), "{seen:?}");
     let scheme = rules("qof-2019-20.qof");
-    // A population folder is streamed: its size is not known before the end, so the
+    // Streamed (`--stream`), a population's size is not known before the end, so the
     // terminal shows a count of the patients evaluated rather than a bar.
-    let seen = on_terminal(&format!("eval {scheme} --population {p} -o {p}/out.csv")).unwrap();
+    let seen =
+        on_terminal(&format!("eval {scheme} --population {p} -o {p}/out.csv --stream")).unwrap();
     assert!(seen.contains("evaluating ") && seen.contains(" patients ("), "{seen:?}");
+    // Read whole (the default), it is a bar.
+    let seen = on_terminal(&format!("eval {scheme} --population {p} -o {p}/out.csv")).unwrap();
+    assert!(seen.contains("evaluating"), "{seen:?}");
     let seen =
         on_terminal(&format!("eval {scheme} --population {p} -o {p}/out.csv --quiet")).unwrap();
     assert!(!seen.contains("evaluating"), "{seen:?}");

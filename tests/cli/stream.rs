@@ -105,12 +105,15 @@ fn eval_of_files_as_written_reversed_and_read_whole_is_the_same() {
     let s = scheme("qof-2019-20.qof");
     let out: Vec<Output> = ["pop", "whole", "reversed"]
         .iter()
-        .map(|p| run(&["eval", &s, "--population", p, "--format", "json"], &d))
+        .map(|p| run(&["eval", &s, "--population", p, "--format", "json", "--stream"], &d))
         .collect();
+    // the default reads the files whole: the same bytes
+    let default = run(&["eval", &s, "--population", "pop", "--format", "json"], &d);
     assert!(out[0].status.success(), "{}", String::from_utf8_lossy(&out[0].stderr));
     assert!(out[0].stdout.len() > 1000);
     let text = |o: &Output| String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(text(&out[0]) == text(&out[1]), "streamed and whole differ");
     assert!(text(&out[0]) == text(&out[2]), "as written and reversed differ");
+    assert!(text(&out[0]) == text(&default), "streamed and the default differ");
     assert_eq!(out[0].stderr, out[1].stderr);
 }
