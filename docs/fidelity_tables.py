@@ -19,7 +19,8 @@ RULES = "rules/qof-2019-20.qof"
 
 
 def blocks(text):
-    """(kind, name, title, [lines]) for every top-level block."""
+    """(kind, name, title, [lines]) for every top-level block (a named adjustment set's title
+    is empty)."""
     out = []
     cur = None
     depth = 0
@@ -27,8 +28,9 @@ def blocks(text):
         line = raw.rstrip()
         if cur is None:
             m = re.match(r'^(network )?(indicator|register) (\w+) "([^"]*)"', line)
-            if m:
-                cur = (m.group(2), m.group(3), m.group(4), [])
+            a = re.match(r"^(adjustments) (\w+) \{", line)
+            if m or a:
+                cur = (m.group(2), m.group(3), m.group(4), []) if m else (a.group(1), a.group(2), "", [])
                 depth = line.count("{") - line.count("}")
                 if depth <= 0:
                     out.append(cur)
@@ -99,12 +101,18 @@ def defines(text):
 
 
 DEFINES = {}
+SETS = {}  # named adjustment sets: name -> their lines
 
 
 def table(lines):
     rows = []  # [step, [code lines], note]
     last = None
+    expanded = []
     for line in lines:
+        m = re.fullmatch(r"adjustments (\w+)", code(line))
+        # an indicator's `adjustments NAME` is the named set's lines
+        expanded.extend(SETS[m.group(1)] if m and m.group(1) in SETS else [line])
+    for line in expanded:
         c = code(line)
         s = step(c)
         if s is None:
@@ -135,6 +143,7 @@ def main():
     DEFINES.update(defines(text))
     bl = blocks(text)
     registers = {name: (title, lines) for kind, name, title, lines in bl if kind == "register"}
+    SETS.update({name: lines for kind, name, _, lines in bl if kind == "adjustments"})
     out = []
     for kind, name, title, lines in bl:
         if kind != "indicator":
