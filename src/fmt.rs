@@ -776,6 +776,10 @@ impl Printer<'_> {
                     _ => self.leaf(span, &format!("payment {}{suffix}", payment_model(model))),
                 }
             }
+            SchemeStmt::PaymentFor { group, name, model, .. } => {
+                let of = if *group { "group" } else { "domain" };
+                self.leaf(span, &format!("{of} {} payment {}", name.name, payment_model(model)))
+            }
             SchemeStmt::Aspiration { share, .. } => {
                 self.leaf(span, &format!("aspiration {}%", share.text))
             }

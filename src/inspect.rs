@@ -112,8 +112,26 @@ pub enum PaymentView {
         except: Vec<String>,
         on: Box<PaymentView>,
     },
+    /// Per-domain and per-group models: each part's indicators on its model, the others on
+    /// `base`.
+    ByIndicator {
+        base: Box<PaymentView>,
+        parts: Vec<PaymentPartView>,
+    },
     /// A monitored indicator is never paid.
     None,
+}
+
+/// The model of one domain's or group's indicators.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Clone, Debug, Serialize)]
+pub struct PaymentPartView {
+    /// `domain` or `group`.
+    pub of: String,
+    pub name: String,
+    /// The indicators it pays (a group's model wins over its domain's).
+    pub indicators: Vec<String>,
+    pub model: PaymentView,
 }
 
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -409,6 +427,38 @@ fn payment(m: &scheme::PaymentModel) -> PaymentView {
             except: except.clone(),
             on: Box::new(payment(on)),
         },
+        scheme::PaymentModel::ByIndicator { base, parts } => PaymentView::ByIndicator {
+            base: Box::new(payment(base)),
+            parts: parts
+                .iter()
+                .map(|p| PaymentPartView {
+                    of: p.of.to_string(),
+                    name: p.name.clone(),
+                    indicators: p.indicators.clone(),
+                    model: payment(&p.model),
+                })
+                .collect(),
+        },
+    }
+}
+
+/// The model that pays indicator `id` under `m`.
+fn indicator_payment(m: &scheme::PaymentModel, id: &str) -> PaymentView {
+    match m {
+        scheme::PaymentModel::HigherOf { except, on, .. }
+        | scheme::PaymentModel::Except { except, on, .. }
+            if except.iter().any(|x| x == id) =>
+        {
+            payment(on)
+        }
+        scheme::PaymentModel::Except { base, .. } => payment(base),
+        scheme::PaymentModel::ByIndicator { base, parts } => {
+            match parts.iter().find(|p| p.indicators.iter().any(|x| x == id)) {
+                Some(p) => indicator_payment(&p.model, id),
+                None => indicator_payment(base, id),
+            }
+        }
+        m => payment(m),
     }
 }
 
@@ -467,20 +517,8 @@ pub fn view(s: &Scheme, sources: &Sources) -> SchemeView {
         .indicators
         .iter()
         .map(|i| {
-            let pay = if i.monitored {
-                PaymentView::None
-            } else {
-                match &s.payment {
-                    scheme::PaymentModel::HigherOf { except, on, .. }
-                    | scheme::PaymentModel::Except { except, on, .. }
-                        if except.contains(&i.id) =>
-                    {
-                        payment(on)
-                    }
-                    scheme::PaymentModel::Except { base, .. } => payment(base),
-                    m => payment(m),
-                }
-            };
+            let pay =
+                if i.monitored { PaymentView::None } else { indicator_payment(&s.payment, &i.id) };
             IndicatorView {
                 id: i.id.clone(),
                 title: i.title.clone(),

@@ -126,7 +126,9 @@ pub fn pays_unmatched_adjusted(model: &PaymentModel) -> bool {
     match model {
         PaymentModel::Historic(h) => h.pay_unmatched_items && h.adjust_prevalence,
         PaymentModel::Blend(shares) => shares.iter().any(|s| pays_unmatched_adjusted(&s.model)),
-        PaymentModel::Except { model, .. } => pays_unmatched_adjusted(model),
+        PaymentModel::Except { model, .. } | PaymentModel::ByIndicator { model, .. } => {
+            pays_unmatched_adjusted(model)
+        }
         PaymentModel::Performance | PaymentModel::HigherOf { .. } => false,
     }
 }

@@ -239,6 +239,24 @@ pub enum PaymentModel {
         except: Vec<String>,
         on: Box<PaymentModel>,
     },
+    /// Per-domain and per-group models (`domain inactive payment historic 2016/17`): each
+    /// part's indicators are paid on its model, every other indicator on `base`.
+    ByIndicator {
+        base: Box<PaymentModel>,
+        parts: Vec<PaymentPart>,
+    },
+}
+
+/// The model of one domain's or group's indicators.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PaymentPart {
+    /// `domain` or `group`.
+    pub of: &'static str,
+    /// The domain or group as written.
+    pub name: String,
+    /// The indicators it pays (a group's model wins over its domain's).
+    pub indicators: Vec<String>,
+    pub model: PaymentModel,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

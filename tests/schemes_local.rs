@@ -61,10 +61,12 @@ fn wales_2017_18_has_567_points_in_three_domains() {
     .collect();
     assert_eq!(by_domain, expected);
     assert_eq!(by_domain.values().copied().sum::<Decimal>(), Decimal::from(567));
-    // 17 inactive indicators, paid on 2016/17 achievement through `higher of`; flu on actual.
-    let inactive = scheme.indicators.iter().filter(|i| i.domain == "inactive").count();
-    assert_eq!(inactive, 17);
-    match &scheme.payment {
+    // active: the higher of 2016/17 and performance, flu on actual; the 17 inactive
+    // indicators on 2016/17 achievement; the cluster domain on performance
+    let PaymentModel::ByIndicator { base, parts } = &scheme.payment else {
+        panic!("unexpected payment model {:?}", scheme.payment)
+    };
+    match &**base {
         PaymentModel::HigherOf { a, b, except, on } => {
             assert!(matches!(**a, PaymentModel::Historic { ref year, .. } if year == "2016/17"));
             assert_eq!(**b, PaymentModel::Performance);
@@ -73,6 +75,21 @@ fn wales_2017_18_has_567_points_in_three_domains() {
         }
         other => panic!("unexpected payment model {other:?}"),
     }
+    let domain = |d: &str| {
+        let ids: Vec<String> =
+            scheme.indicators.iter().filter(|i| i.domain == d).map(|i| i.id.clone()).collect();
+        ids
+    };
+    assert_eq!(parts.len(), 2);
+    assert_eq!((parts[0].of, parts[0].name.as_str()), ("domain", "inactive"));
+    assert_eq!(parts[0].indicators, domain("inactive"));
+    assert_eq!(parts[0].indicators.len(), 17);
+    assert!(
+        matches!(parts[0].model, PaymentModel::Historic { ref year, prevalence: true, list_size: true, pounds: false } if year == "2016/17")
+    );
+    assert_eq!((parts[1].of, parts[1].name.as_str()), ("domain", "cluster"));
+    assert_eq!(parts[1].indicators, domain("cluster"));
+    assert_eq!(parts[1].model, PaymentModel::Performance);
 }
 
 #[test]
@@ -143,9 +160,13 @@ fn wales_pays_the_higher_of_2016_17_and_2017_18_except_flu() {
     data.set_counts("P1", "DM009", fraction(100, 40)); // 40% <= 52%: no points
     data.set_counts("P1", "FLU001W", fraction(100, 50)); // 50% <= 55%: no points
     let points = |p: i64| HistoricValue { points: Some(Decimal::from(p)), pounds: None };
-    for (item, p) in [("DM007", 10), ("DM009", 8), ("DM002", 10), ("FLU001W", 8)] {
+    for (item, p) in [("DM007", 10), ("DM009", 8), ("DM002", 10), ("FLU001W", 8), ("CN_PDP", 30)] {
         data.set_historic("P1", "2016/17", item, points(p));
     }
+    // an inactive indicator attested this year still pays 2016/17 (its domain's model),
+    // where `higher of` would have paid its 10 points of 2017/18
+    data.set_attested("P1", "DM003", true);
+    data.set_historic("P1", "2016/17", "DM003", points(4));
     let national = NationalFigures::computed(&data, &pay_scheme.groups)
         .with_average_list_size(Decimal::from(7250), FigureSource::Scheme);
     let result = qofrules::pay::pay(&pay_scheme, &national, &data).unwrap();
@@ -155,7 +176,23 @@ fn wales_pays_the_higher_of_2016_17_and_2017_18_except_flu() {
     assert_eq!(paid("DM007"), pounds("2847.50"), "active: 2017/18's 17 points beat 2016/17's 10");
     assert_eq!(paid("DM009"), pounds("1340.00"), "active: 2016/17's 8 points beat 2017/18's 0");
     assert_eq!(paid("DM002"), pounds("1675.00"), "inactive: 2016/17's 10 points");
+    assert_eq!(paid("DM003"), pounds("670.00"), "inactive: 2016/17's 4 points, not 2017/18's");
     assert_eq!(paid("FLU001W"), Decimal::ZERO, "flu: 2017/18 alone, whatever 2016/17 scored");
+    assert_eq!(paid("CN_PDP"), Decimal::ZERO, "cluster: 2017/18 alone, and not attested");
+    // each line says which model paid it
+    let paid_on =
+        |id: &str| practice.indicators.iter().find(|i| i.id == id).unwrap().paid_on.to_string();
+    assert_eq!(paid_on("DM007"), "higher of: performance");
+    assert_eq!(
+        paid_on("DM009"),
+        "higher of: historic 2016/17 points adjusted for list size and prevalence"
+    );
+    assert_eq!(paid_on("FLU001W"), "higher of: performance");
+    assert_eq!(
+        paid_on("DM002"),
+        "domain inactive: historic 2016/17 points adjusted for list size and prevalence"
+    );
+    assert_eq!(paid_on("CN_PDP"), "domain cluster: performance");
 }
 
 /// The Welsh cluster domain is paid only when the practices have shared their development

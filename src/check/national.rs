@@ -312,6 +312,9 @@ fn pays_unmatched_adjusted(m: &scheme::PaymentModel, in_higher_of: bool) -> bool
             parts.iter().any(|(_, m)| pays_unmatched_adjusted(m, in_higher_of))
         }
         scheme::PaymentModel::HigherOf { .. } => false,
-        scheme::PaymentModel::Except { base, .. } => pays_unmatched_adjusted(base, in_higher_of),
+        scheme::PaymentModel::Except { base, .. }
+        | scheme::PaymentModel::ByIndicator { base, .. } => {
+            pays_unmatched_adjusted(base, in_higher_of)
+        }
     }
 }

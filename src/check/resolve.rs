@@ -149,6 +149,9 @@ struct Header<'a> {
     national: Option<(usize, &'a SchemeStmt)>,
     rounding: Option<(usize, &'a [RoundingItem], &'a [ModeAt])>,
     payment: Option<(usize, &'a PaymentModel, bool)>,
+    /// `domain NAME payment ...` (`false`) and `group NAME payment ...` (`true`), a variant's
+    /// replacing its parent's of the same domain or group.
+    payment_for: Vec<(usize, bool, &'a ast::Ident, &'a PaymentModel)>,
     aspiration: Option<(usize, &'a Num)>,
     zero_full: Option<bool>,
     reports: Option<Vec<(usize, &'a ReportDim)>>,
@@ -460,6 +463,7 @@ impl<'a> Cx<'a> {
             Some((f, m, net)) => (self.payment(m, f, scheme_year), net),
             None => (scheme::PaymentModel::Performance, false),
         };
+        let payment = self.payment_for(payment, &indicators, root.file, scheme_year);
 
         let mut reports = Vec::new();
         if let Some(rs) = self.header.reports.take() {

@@ -2,8 +2,8 @@
 
 use crate::pay::{
     Aspiration, BlendShare, Gateway, HistoricBasis, HistoricModel, IndicatorKind, Obligation,
-    PayGroup, PayIndicator, PayScheme, PayStratum, PaymentModel, PaymentUnit, Rounding,
-    RoundingMode, Tier, ZeroDenominator,
+    PayGroup, PayIndicator, PayScheme, PayStratum, PaymentModel, PaymentPart, PaymentUnit,
+    Rounding, RoundingMode, Tier, ZeroDenominator,
 };
 use crate::scheme::{self, Kind, Scheme};
 use crate::syntax::ast::{self, RoundingTarget};
@@ -49,6 +49,18 @@ fn model(m: &scheme::PaymentModel, in_higher_of: bool) -> PaymentModel {
             model: Box::new(model(base, in_higher_of)),
             except: except.clone(),
             except_model: Box::new(model(on, true)),
+        },
+        // a domain's or group's model pays its indicators only, as an `except` model does
+        scheme::PaymentModel::ByIndicator { base, parts } => PaymentModel::ByIndicator {
+            model: Box::new(model(base, in_higher_of)),
+            parts: parts
+                .iter()
+                .map(|p| PaymentPart {
+                    label: format!("{} {}", p.of, p.name),
+                    indicators: p.indicators.clone(),
+                    model: model(&p.model, true),
+                })
+                .collect(),
         },
     }
 }

@@ -336,6 +336,52 @@ pub fn describe(model: &PaymentModel) -> String {
         PaymentModel::Except { model, except_model, .. } => {
             format!("{}, except some on {}", describe(model), describe(except_model))
         }
+        PaymentModel::ByIndicator { model, parts } => {
+            let mut s = describe(model);
+            for p in parts {
+                s.push_str(&format!(", {} on {}", p.label, describe(&p.model)));
+            }
+            s
+        }
+    }
+}
+
+/// What each index [`Run::model_pay`] returns for `model` says in `paid_on`.
+fn model_labels(model: &PaymentModel) -> Vec<Arc<str>> {
+    match model {
+        PaymentModel::HigherOf { models, except_model, .. } => models
+            .iter()
+            .chain(std::iter::once(except_model.as_ref()))
+            .map(|m| Arc::from(format!("higher of: {}", describe(m))))
+            .collect(),
+        // which of the two paid: the scheme's model, or the excepted indicators' model
+        PaymentModel::Except { model, except_model, .. } => vec![
+            Arc::from(describe(model)),
+            Arc::from(format!("except: {}", describe(except_model))),
+        ],
+        // the base model's labels, then each part's, prefixed with what the part pays
+        PaymentModel::ByIndicator { model, parts } => {
+            let mut out = model_labels(model);
+            for p in parts {
+                out.extend(
+                    model_labels(&p.model).iter().map(|l| Arc::from(format!("{}: {l}", p.label))),
+                );
+            }
+            out
+        }
+        m => vec![Arc::from(describe(m))],
+    }
+}
+
+/// How many labels [`model_labels`] gives `model`.
+fn label_count(model: &PaymentModel) -> usize {
+    match model {
+        PaymentModel::HigherOf { models, .. } => models.len() + 1,
+        PaymentModel::Except { .. } => 2,
+        PaymentModel::ByIndicator { model, parts } => {
+            label_count(model) + parts.iter().map(|p| label_count(&p.model)).sum::<usize>()
+        }
+        _ => 1,
     }
 }
 
@@ -385,16 +431,9 @@ impl<'a> Run<'a> {
         let mut unmatched = Vec::new();
         collect_unmatched(&scheme.model, Decimal::ONE, &mut unmatched);
         let higher_of = match &scheme.model {
-            PaymentModel::HigherOf { models, except_model, .. } => models
-                .iter()
-                .chain(std::iter::once(except_model.as_ref()))
-                .map(|m| Arc::from(format!("higher of: {}", describe(m))))
-                .collect(),
-            // which of the two paid: the scheme's model, or the excepted indicators' model
-            PaymentModel::Except { model, except_model, .. } => vec![
-                Arc::from(describe(model)),
-                Arc::from(format!("except: {}", describe(except_model))),
-            ],
+            PaymentModel::HigherOf { .. }
+            | PaymentModel::Except { .. }
+            | PaymentModel::ByIndicator { .. } => model_labels(&scheme.model),
             _ => Vec::new(),
         };
         let labels = Labels {
@@ -656,6 +695,17 @@ impl<'a> Run<'a> {
                     return (v, EXCEPT_MODEL);
                 }
                 (self.model_pay(model, id, points, f, g, p, pi, w).0, 0)
+            }
+            PaymentModel::ByIndicator { model, parts } => {
+                let mut offset = label_count(model);
+                for part in parts {
+                    if part.indicators.iter().any(|e| e == id) {
+                        let (v, k) = self.model_pay(&part.model, id, points, f, g, p, pi, w);
+                        return (v, offset + k);
+                    }
+                    offset += label_count(&part.model);
+                }
+                self.model_pay(model, id, points, f, g, p, pi, w)
             }
             PaymentModel::HigherOf { models, except, except_model } => {
                 if except.iter().any(|e| e == id) {
@@ -997,9 +1047,9 @@ impl<'a> Run<'a> {
                 Paid::Unmet(o) => labels.obligation_unmet[o].clone(),
                 Paid::Model(chosen) => match &self.scheme.model {
                     PaymentModel::Performance => labels.performance.clone(),
-                    PaymentModel::HigherOf { .. } | PaymentModel::Except { .. } => {
-                        labels.higher_of[chosen].clone()
-                    }
+                    PaymentModel::HigherOf { .. }
+                    | PaymentModel::Except { .. }
+                    | PaymentModel::ByIndicator { .. } => labels.higher_of[chosen].clone(),
                     _ => labels.top.clone(),
                 },
             };
@@ -1337,7 +1387,9 @@ fn collect_unmatched<'a>(model: &'a PaymentModel, weight: Decimal, out: &mut Vec
                 collect_unmatched(&s.model, weight.saturating_mul(s.share), out);
             }
         }
-        PaymentModel::Except { model, .. } => collect_unmatched(model, weight, out),
+        PaymentModel::Except { model, .. } | PaymentModel::ByIndicator { model, .. } => {
+            collect_unmatched(model, weight, out)
+        }
         _ => {}
     }
 }

@@ -31,6 +31,6 @@ pub use result::{
 };
 pub use scheme::{
     stratum_column, Aspiration, BlendShare, Gateway, HistoricBasis, HistoricModel, IndicatorKind,
-    Obligation, PayGroup, PayIndicator, PayScheme, PayStratum, PaymentModel, Tier, ZeroDenominator,
-    EXCEPT_MODEL,
+    Obligation, PayGroup, PayIndicator, PayScheme, PayStratum, PaymentModel, PaymentPart, Tier,
+    ZeroDenominator, EXCEPT_MODEL,
 };

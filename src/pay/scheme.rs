@@ -225,6 +225,20 @@ pub enum PaymentModel {
         /// The model the excepted indicators are paid on.
         except_model: Box<PaymentModel>,
     },
+    /// Per-domain and per-group models (Wales 2017/18: the inactive domain on 2016/17
+    /// achievement): each part's indicators are paid on its model, every other indicator (and
+    /// historic items that are not indicators) on `model`.
+    ByIndicator { model: Box<PaymentModel>, parts: Vec<PaymentPart> },
+}
+
+/// The model of one domain's or group's indicators.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PaymentPart {
+    /// What the part pays, as lines say it (`domain inactive`).
+    pub label: String,
+    /// Indicator ids paid on `model`.
+    pub indicators: Vec<String>,
+    pub model: PaymentModel,
 }
 
 /// Which model pays an indicator of an [`PaymentModel::Except`]: 0 the scheme's, 1 the except
@@ -555,6 +569,21 @@ fn validate_model(
             // the except model pays the listed indicators only, never items that are not
             // indicators (those follow the scheme's model)
             validate_model(except_model, ids, true, errors);
+        }
+        PaymentModel::ByIndicator { model, parts } => {
+            validate_model(model, ids, in_higher_of, errors);
+            for p in parts {
+                for e in &p.indicators {
+                    if !ids.contains(e.as_str()) {
+                        errors.push(
+                            PayError::new(format!("`{}` pays unknown indicator `{e}`", p.label))
+                                .help("name an indicator of this scheme"),
+                        );
+                    }
+                }
+                // like an except model: the part's indicators only
+                validate_model(&p.model, ids, true, errors);
+            }
         }
     }
 }

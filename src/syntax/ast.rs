@@ -192,6 +192,13 @@ pub enum SchemeStmt {
         to_networks: bool,
         span: Span,
     },
+    /// `domain NAME payment MODEL` or `group NAME payment MODEL`.
+    PaymentFor {
+        group: bool,
+        name: Ident,
+        model: PaymentModel,
+        span: Span,
+    },
     Aspiration {
         share: Num,
         span: Span,
@@ -212,6 +219,7 @@ impl SchemeStmt {
             | SchemeStmt::NationalPrevalence { span, .. }
             | SchemeStmt::Rounding { span, .. }
             | SchemeStmt::Payment { span, .. }
+            | SchemeStmt::PaymentFor { span, .. }
             | SchemeStmt::Aspiration { span, .. }
             | SchemeStmt::ZeroDenominator { span, .. } => *span,
             SchemeStmt::Report(d) => d.span,

@@ -611,6 +611,23 @@ impl<'d> Builder<'d> {
                         stmts.push(SchemeStmt::Payment { model, to_networks, span: s });
                     }
                 }
+                Rule::payment_for_stmt => {
+                    let s = self.span(&c);
+                    let mut group = false;
+                    let mut name = None;
+                    let mut model = None;
+                    for x in c.into_inner() {
+                        match x.as_rule() {
+                            Rule::k_group => group = true,
+                            Rule::k_domain | Rule::k_payment => {}
+                            Rule::name => name = Some(self.ident(x)),
+                            _ => model = self.payment_model(x),
+                        }
+                    }
+                    if let (Some(name), Some(model)) = (name, model) {
+                        stmts.push(SchemeStmt::PaymentFor { group, name, model, span: s });
+                    }
+                }
                 Rule::aspiration_stmt => {
                     let s = self.span(&c);
                     if let Some(m) = c.into_inner().find(|n| n.as_rule() == Rule::percent) {

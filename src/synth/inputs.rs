@@ -49,6 +49,12 @@ pub fn historic_years(model: &PaymentModel, out: &mut BTreeSet<String>) {
             historic_years(base, out);
             historic_years(on, out);
         }
+        PaymentModel::ByIndicator { base, parts } => {
+            historic_years(base, out);
+            for p in parts {
+                historic_years(&p.model, out);
+            }
+        }
     }
 }
 

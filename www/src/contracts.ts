@@ -875,6 +875,19 @@ practices: number,
  */
 example: string, };
 
+/**
+ * The model of one domain's or group's indicators.
+ */
+export type PaymentPartView = { 
+/**
+ * `domain` or `group`.
+ */
+of: string, name: string, 
+/**
+ * The indicators it pays (a group's model wins over its domain's).
+ */
+indicators: Array<string>, model: PaymentView, };
+
 export type PaymentView = { "model": "performance" } | { "model": "historic", year: string, prevalence: boolean, list_size: boolean, 
 /**
  * `in pounds` (shown only when true).
@@ -883,7 +896,7 @@ pounds?: boolean, } | { "model": "blend", parts: Array<BlendPartView>, } | { "mo
 /**
  * The model the excepted indicators are paid on, when not performance.
  */
-on?: PaymentView, } | { "model": "except", base: PaymentView, except: Array<string>, on: PaymentView, } | { "model": "none" };
+on?: PaymentView, } | { "model": "except", base: PaymentView, except: Array<string>, on: PaymentView, } | { "model": "by_indicator", base: PaymentView, parts: Array<PaymentPartView>, } | { "model": "none" };
 
 export type PeriodView = { start: string, 
 /**

@@ -116,8 +116,30 @@ impl<'a> Cx<'a> {
 
     pub(super) fn header_duplicates(&mut self, s: &ast::Scheme, file: usize) {
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
+        let mut models: HashMap<(bool, &str), Span> = HashMap::new();
         for st in &s.stmts {
             let kind = match st {
+                SchemeStmt::PaymentFor { group, name, span, .. } => {
+                    let of = if *group { "group" } else { "domain" };
+                    if let Some(first) = models.get(&(*group, name.name.as_str())) {
+                        let line = self.line_of(file, first.start);
+                        self.push(
+                            Diagnostic::error(
+                                Code::DuplicateStatement,
+                                file,
+                                *span,
+                                format!("{of} `{}` is given two payment models", name.name),
+                            )
+                            .with_help(format!(
+                                "the first is on line {line}; a {of} is paid on one model: remove one"
+                            ))
+                            .with_label(*first, "first given here"),
+                        );
+                    } else {
+                        models.insert((*group, name.name.as_str()), *span);
+                    }
+                    continue;
+                }
                 SchemeStmt::Period { .. } => "period",
                 SchemeStmt::PointValue { .. } => "point value",
                 SchemeStmt::ListSize { .. } => "national average list size",
@@ -226,6 +248,11 @@ impl<'a> Cx<'a> {
                     }
                     SchemeStmt::Payment { model, to_networks, .. } => {
                         self.header.payment = Some((file, model, *to_networks))
+                    }
+                    SchemeStmt::PaymentFor { group, name, model, .. } => {
+                        let p = &mut self.header.payment_for;
+                        p.retain(|(_, g, n, _)| !(g == group && n.name == name.name));
+                        p.push((file, *group, name, model));
                     }
                     SchemeStmt::Aspiration { share, .. } => {
                         self.header.aspiration = Some((file, share))

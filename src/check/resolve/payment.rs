@@ -74,6 +74,61 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// The scheme's model with its per-domain and per-group models (`domain inactive payment
+    /// historic 2016/17`): each indicator is paid on its group's model, else its domain's,
+    /// else `base`. A domain or group that no indicator has is an error where it is written
+    /// in the root file (a variant that retires an inherited one's indicators drops it).
+    pub(super) fn payment_for(
+        &mut self,
+        base: scheme::PaymentModel,
+        indicators: &[scheme::Indicator],
+        root: usize,
+        year: Option<i32>,
+    ) -> scheme::PaymentModel {
+        let stmts = std::mem::take(&mut self.header.payment_for);
+        if stmts.is_empty() {
+            return base;
+        }
+        let mut parts: Vec<scheme::PaymentPart> = Vec::new();
+        for (file, group, name, model) in stmts {
+            let of = if group { "group" } else { "domain" };
+            let of_ind =
+                |i: &scheme::Indicator| if group { i.group.clone() } else { i.domain.clone() };
+            if !indicators.iter().any(|i| of_ind(i) == name.name) {
+                if file == root {
+                    let help = format!(
+                        "`{of} NAME payment MODEL` names a {of} of this scheme's indicators"
+                    );
+                    self.undefined(
+                        of,
+                        name,
+                        file,
+                        |_| indicators.iter().map(of_ind).collect(),
+                        &help,
+                    );
+                }
+                continue;
+            }
+            let model = self.payment(model, file, year);
+            parts.push(scheme::PaymentPart {
+                of,
+                name: name.name.clone(),
+                indicators: Vec::new(),
+                model,
+            });
+        }
+        for i in indicators {
+            let k = parts
+                .iter()
+                .position(|p| p.of == "group" && p.name == i.group)
+                .or_else(|| parts.iter().position(|p| p.of == "domain" && p.name == i.domain));
+            if let Some(k) = k {
+                parts[k].indicators.push(i.id.clone());
+            }
+        }
+        scheme::PaymentModel::ByIndicator { base: Box::new(base), parts }
+    }
+
     /// An `except` clause: its indicators (each must exist) and the model they are paid on
     /// (performance unless `on` names another).
     pub(super) fn except(
