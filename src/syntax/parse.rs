@@ -7,6 +7,9 @@
 //! one run reports every syntax error, builds every item that is fine and keeps the statements
 //! of a broken item that are fine. What was skipped is listed in [`File::skipped`].
 //!
+//! Speed: test blocks, most of a shipped scheme's text, are read by a small hand-written reader
+//! (`fast`) that builds the same tree as pest would and hands anything unusual to pest.
+//!
 //! Depth: parentheses nested deeper than [`MAX_DEPTH`] are an error found by a pre-scan before
 //! pest runs (pest recurses per level), and so are long runs of `not`.
 
@@ -17,6 +20,7 @@ use crate::model::Sex;
 use pest::iterators::Pair;
 use pest::Parser as _;
 
+mod fast;
 mod recover;
 
 #[derive(pest_derive::Parser)]
@@ -59,6 +63,27 @@ pub fn parse(text: &str, file: usize) -> (File, Vec<Diagnostic>) {
     if let Some(d) = too_deep {
         return (File { items: vec![], comments, skipped: vec![] }, vec![d]);
     }
+    if let Some((items, diags)) = fast::parse(text, file) {
+        return (File { items, comments, skipped: vec![] }, diags);
+    }
+    parse_with_pest_after_scan(text, file, comments)
+}
+
+/// [`parse`] without the fast path for test blocks: the tree and diagnostics it must equal.
+#[cfg(test)]
+fn parse_with_pest(text: &str, file: usize) -> (File, Vec<Diagnostic>) {
+    let (comments, too_deep) = pre_scan(text, file);
+    if let Some(d) = too_deep {
+        return (File { items: vec![], comments, skipped: vec![] }, vec![d]);
+    }
+    parse_with_pest_after_scan(text, file, comments)
+}
+
+fn parse_with_pest_after_scan(
+    text: &str,
+    file: usize,
+    comments: Vec<Span>,
+) -> (File, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     match Grammar::parse(Rule::file, text) {
         Ok(mut pairs) => {
