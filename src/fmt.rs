@@ -63,15 +63,7 @@ pub fn format_tree(text: &str, file: &File) -> String {
         force_blank: false,
         trails: Vec::new(),
     };
-    let mut prev_block = None;
-    for item in &file.items {
-        let block = is_block(item) && p.one_liner(item).is_none();
-        if prev_block.is_some_and(|pb| pb || block) {
-            p.force_blank = true;
-        }
-        p.item(item);
-        prev_block = Some(block);
-    }
+    p.items(&file.items);
     p.leading(usize::MAX, usize::MAX);
     let (text, trails) = align_codelists(&p.out, &p.trails);
     align_trailing_comments(&text, &trails)
@@ -621,6 +613,20 @@ impl Printer<'_> {
         (fits(&text) || !fits(&format!("{header} {{"))).then_some((text, brace))
     }
 
+    /// A run of items (the file's, or a `for each` body's): blocks are separated from their
+    /// neighbours by a blank line.
+    fn items(&mut self, items: &[Item]) {
+        let mut prev_block = None;
+        for item in items {
+            let block = is_block(item) && self.one_liner(item).is_none();
+            if prev_block.is_some_and(|pb| pb || block) {
+                self.force_blank = true;
+            }
+            self.item(item);
+            prev_block = Some(block);
+        }
+    }
+
     fn item(&mut self, item: &Item) {
         if let Some((text, brace)) = self.one_liner(item) {
             let span = item.span();
@@ -668,6 +674,17 @@ impl Printer<'_> {
             Item::Adjustments(a) => {
                 let header = format!("adjustments {}", a.id.name);
                 self.adjustments(a.span, &header, self.end(a.id.span), &a.items);
+            }
+            Item::ForEach(f) => {
+                let values = match &f.values {
+                    ForValues::Range { from, to } => format!("{} to {}", from.text, to.text),
+                    ForValues::List { values } => {
+                        values.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", ")
+                    }
+                };
+                let header = format!("for each {} in {values}", f.var.name);
+                let brace_from = f.header.end as usize;
+                self.block(f.span, &header, brace_from, !f.items.is_empty(), |p| p.items(&f.items));
             }
             Item::Category(c) => {
                 let text = match &c.title {

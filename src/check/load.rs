@@ -17,7 +17,7 @@ pub(super) struct Unit {
 
 impl Unit {
     pub fn header(&self) -> Option<&ast::Scheme> {
-        self.ast.items.iter().find_map(|i| match i {
+        self.ast.expanded().find_map(|i| match i {
             Item::Scheme(s) => Some(s),
             _ => None,
         })

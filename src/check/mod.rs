@@ -12,6 +12,7 @@
 
 mod codefile;
 mod exprs;
+mod foreach;
 mod load;
 mod national;
 mod resolve;
@@ -49,7 +50,13 @@ pub fn check(sources: &mut Sources, root: usize) -> Checked {
         return Checked { scheme: None, diagnostics: diags };
     }
     let chain = load::chain(sources, root, &mut diags);
+    // the parser's messages are about the text as written; the checker's, about one copy of a
+    // `for each` body or several
+    let parsed = diags.len();
     let scheme = resolve::resolve(sources, &chain, &mut diags);
+    let mut checked = diags.split_off(parsed);
+    foreach::label_copies(sources, &chain, &mut checked);
+    diags.append(&mut checked);
     diags.sort_by_key(|d| {
         let (file, span) = d.source().unwrap_or_default();
         (file != root, file, span.start, span.end)
@@ -73,7 +80,7 @@ pub fn check_text(name: &str, text: &str) -> (Sources, Checked) {
 /// [`Sources`] under that name.
 pub fn referenced_files(file: &ast::File) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for item in &file.items {
+    for item in file.expanded() {
         let path = match item {
             ast::Item::Codelist(c) => match &c.body {
                 ast::CodelistBody::File { path } => Some(path),

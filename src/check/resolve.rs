@@ -237,8 +237,7 @@ impl Recovered {
                 .extend(skipped.iter().filter_map(|s| s.declares.as_ref()).map(|n| n.name.clone()));
             let partial: Vec<Span> = unit
                 .ast
-                .items
-                .iter()
+                .expanded()
                 .map(ast::Item::span)
                 .filter(|i| skipped.iter().any(|s| i.overlaps(s.span)))
                 .collect();

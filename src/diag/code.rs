@@ -94,6 +94,7 @@ codes! {
     ChangedRetired => "changed-retired", checker;
     EventBeforeBirth => "event-before-birth", checker;
     InheritedDates => "inherited-dates", checker;
+    BadForEach => "bad-for-each", checker;
     /// a population or aggregate data file has a bad row or field (with its file, row and column)
     BadData => "bad-data", run;
     /// warning: rows of a published-counts file were ignored or assumed (counted, with the first row)

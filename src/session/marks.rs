@@ -55,7 +55,7 @@ pub fn marks(text: &str, cmp: &Comparison, side: Side) -> Vec<DiffMark> {
         });
     };
     let status = |id: &str| cmp.indicators.iter().find(|i| i.id == id);
-    for item in &file.items {
+    for item in file.expanded() {
         match item {
             Item::Scheme(s) if !cmp.header.is_empty() => {
                 mark(None, DiffStatus::Changed, changes_note(&cmp.header), s.span);

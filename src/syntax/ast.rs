@@ -118,6 +118,8 @@ pub enum Item {
     Category(CategoryDecl),
     /// `adjustments NAME { ... }`: a named set of adjustments.
     Adjustments(AdjustmentSet),
+    /// `for each N in 1 to 9 { ... }`: a family of items, one copy of the body per value.
+    ForEach(ForEach),
 }
 
 impl Item {
@@ -137,7 +139,55 @@ impl Item {
             Item::Test(x) => x.span,
             Item::Category(x) => x.span,
             Item::Adjustments(x) => x.span,
+            Item::ForEach(x) => x.span,
         }
+    }
+}
+
+/// `for each VAR in VALUES { ITEMS }`. The parser builds the body twice over: as written
+/// (`items`, placeholders such as `CC{N}` kept, which the formatter prints) and once per value
+/// (`instances`, every `{VAR}` in a name or string replaced by the value, which the checker
+/// reads through [`File::expanded`]). Every span of an instance points into the body as
+/// written.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ForEach {
+    pub var: Ident,
+    pub values: ForValues,
+    pub items: Vec<Item>,
+    pub instances: Vec<Instance>,
+    /// `for each N in 1 to 9`, the text before the body's `{`.
+    pub header: Span,
+    pub span: Span,
+}
+
+/// The values of a `for each`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ForValues {
+    /// `1 to 9`: whole numbers, both ends included.
+    Range { from: Num, to: Num },
+    /// `AF, CHD, HF`: words or numbers, as written.
+    List { values: Vec<Ident> },
+}
+
+/// One copy of a `for each` body.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Instance {
+    pub value: String,
+    pub items: Vec<Item>,
+}
+
+impl File {
+    /// The items with every `for each` replaced by its instances, in order: what the checker
+    /// reads. Borrowed, so a file without `for each` costs nothing.
+    pub fn expanded(&self) -> impl Iterator<Item = &Item> {
+        self.items.iter().flat_map(|item| {
+            let (one, many): (&[Item], &[Instance]) = match item {
+                Item::ForEach(f) => (&[], &f.instances),
+                other => (std::slice::from_ref(other), &[]),
+            };
+            one.iter().chain(many.iter().flat_map(|i| i.items.iter()))
+        })
     }
 }
 

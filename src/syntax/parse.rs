@@ -55,7 +55,11 @@ const TOP_LEVEL: &[&str] = &[
     "test",
     "category",
     "adjustments",
+    "for",
 ];
+
+/// The most instances one `for each` may have.
+pub const MAX_INSTANCES: usize = 1000;
 
 /// Parses one file. Always returns a tree (possibly partial) and the syntax errors found.
 pub fn parse(text: &str, file: usize) -> (File, Vec<Diagnostic>) {
@@ -115,6 +119,14 @@ fn parse_with_pest_after_scan(
             (File { items, comments, skipped }, diags)
         }
     }
+}
+
+/// The placeholders of a name (`{N}` in `CC{N}`), with their offsets in it.
+fn placeholders(name: &str) -> impl Iterator<Item = (usize, &str)> {
+    name.match_indices('{').filter_map(move |(at, _)| {
+        let end = name[at..].find('}')?;
+        Some((at, &name[at..at + end + 1]))
+    })
 }
 
 /// Cuts the text at each line that starts with a top-level keyword in column 1.
@@ -256,6 +268,8 @@ fn describe(rule: Rule) -> Option<String> {
         Rule::rparen => "`)`",
         Rule::equals => "`=`",
         Rule::list_type => "a patient list type such as `17OV`",
+        Rule::foreach_var => "a variable such as `N`",
+        Rule::foreach_value => "a value",
         Rule::EOI => "the end of the file",
         Rule::expr | Rule::and_expr | Rule::not_expr => "a condition",
         Rule::window => "a time window such as `in last 12 months`",
@@ -310,13 +324,34 @@ struct Builder<'d> {
     diags: &'d mut Vec<Diagnostic>,
     /// The whole file's text (spans are offsets into it).
     text: &'d str,
+    /// What a placeholder (`{N}`) in a name or string becomes where the builder is.
+    subst: Subst,
+    /// Placeholder errors found by [`Builder::ident`] (which only borrows the builder), moved
+    /// to `diags` at the end of [`Builder::items`].
+    pending: std::cell::RefCell<Vec<Diagnostic>>,
+}
+
+/// Where the builder is, for placeholders: outside any `for each` (a placeholder in a name is
+/// an error), in a `for each` body as written (`{VAR}` kept, any other placeholder an error),
+/// or building one instance of it (`{VAR}` replaced by the value in names and strings).
+enum Subst {
+    Outside,
+    Template { var: String },
+    Instance { pattern: String, value: String },
 }
 
 type P<'i> = Pair<'i, Rule>;
 
 impl<'d> Builder<'d> {
     fn new(base: usize, file: usize, diags: &'d mut Vec<Diagnostic>, text: &'d str) -> Self {
-        Builder { base, file, diags, text }
+        Builder {
+            base,
+            file,
+            diags,
+            text,
+            subst: Subst::Outside,
+            pending: std::cell::RefCell::new(Vec::new()),
+        }
     }
 
     fn span(&self, p: &P) -> Span {
@@ -347,12 +382,66 @@ impl<'d> Builder<'d> {
     }
 
     fn ident(&self, p: P) -> Ident {
-        Ident { name: p.as_str().to_string(), span: self.span(&p) }
+        let span = self.span(&p);
+        let raw = p.as_str();
+        if !raw.contains('{') {
+            return Ident { name: raw.to_string(), span };
+        }
+        match &self.subst {
+            Subst::Instance { pattern, value } => Ident { name: raw.replace(pattern, value), span },
+            Subst::Template { var } => {
+                for (at, placeholder) in placeholders(raw) {
+                    if placeholder[1..placeholder.len() - 1] != **var {
+                        let start = span.start as usize + at;
+                        self.pending.borrow_mut().push(
+                            Diagnostic::error(
+                                Code::BadForEach,
+                                self.file,
+                                Span::new(start, start + placeholder.len()),
+                                format!("`{placeholder}` is not the variable of this `for each`"),
+                            )
+                            .with_help(format!("the variable is `{var}`: write `{{{var}}}`")),
+                        );
+                    }
+                }
+                Ident { name: raw.to_string(), span }
+            }
+            Subst::Outside => {
+                if let Some((at, placeholder)) = placeholders(raw).next() {
+                    let start = span.start as usize + at;
+                    self.pending.borrow_mut().push(
+                        Diagnostic::error(
+                            Code::BadForEach,
+                            self.file,
+                            Span::new(start, start + placeholder.len()),
+                            format!("`{placeholder}` outside a `for each`"),
+                        )
+                        .with_help(format!(
+                            "a placeholder is replaced only inside `for each {0} in ... {{ ... }}`",
+                            &placeholder[1..placeholder.len() - 1]
+                        )),
+                    );
+                }
+                Ident { name: raw.to_string(), span }
+            }
+        }
     }
 
     fn text(&self, p: P) -> Text {
         let span = self.span(&p);
         let raw = p.into_inner().next().map(|b| b.as_str()).unwrap_or("");
+        if let Subst::Instance { pattern, value } = &self.subst {
+            if raw.contains(pattern.as_str()) {
+                let mut t = self.unescape(raw, span);
+                t.value = t.value.replace(pattern.as_str(), value);
+                return t;
+            }
+        }
+        self.unescape(raw, span)
+    }
+
+    /// A string's value from its text between the quotes.
+    fn unescape(&self, raw: &str, span: Span) -> Text {
         if !raw.contains('\\') {
             return Text { value: raw.to_string(), span };
         }
@@ -424,6 +513,120 @@ impl<'d> Builder<'d> {
     fn items(&mut self, file: P) -> Vec<Item> {
         let mut out = Vec::new();
         for p in file.into_inner() {
+            if let Some(item) = self.item(p) {
+                out.push(item);
+            }
+        }
+        let pending = self.pending.take();
+        self.diags.extend(pending);
+        out
+    }
+
+    /// `for each VAR in VALUES { ITEMS }`: the body as written and once per value.
+    fn for_each(&mut self, p: P) -> ForEach {
+        let span = self.span(&p);
+        let mut var = Ident { name: String::new(), span };
+        let mut values = ForValues::List { values: vec![] };
+        let mut header = span;
+        let mut body = Vec::new();
+        for x in p.into_inner() {
+            match x.as_rule() {
+                Rule::foreach_var => {
+                    var = Ident { name: x.as_str().to_string(), span: self.span(&x) }
+                }
+                Rule::foreach_range => {
+                    header.end = self.tight(&x).end;
+                    let mut ends = x.into_inner().filter(|y| y.as_rule() == Rule::int);
+                    let from = ends.next().map(|y| self.num(y));
+                    let to = ends.next().map(|y| self.num(y));
+                    if let (Some(from), Some(to)) = (from, to) {
+                        values = ForValues::Range { from, to };
+                    }
+                }
+                Rule::foreach_list => {
+                    header.end = self.tight(&x).end;
+                    let list = x
+                        .into_inner()
+                        .filter(|y| y.as_rule() == Rule::foreach_value)
+                        .map(|y| Ident { name: y.as_str().to_string(), span: self.span(&y) })
+                        .collect();
+                    values = ForValues::List { values: list };
+                }
+                Rule::k_for | Rule::k_each | Rule::k_in | Rule::lbrace | Rule::rbrace => {}
+                _ => body.push(x),
+            }
+        }
+        let header_text = self.text.get(header.range()).unwrap_or("").to_string();
+        let expanded = self.for_values(&values, &header_text, header);
+        let outer = std::mem::replace(&mut self.subst, Subst::Template { var: var.name.clone() });
+        let wrong = self.pending.borrow().len();
+        let items: Vec<Item> = body.iter().filter_map(|x| self.item(x.clone())).collect();
+        // a placeholder that is not the variable would stay in every copy: no copies
+        let expanded = if self.pending.borrow().len() > wrong { Vec::new() } else { expanded };
+        // the body's own errors (dates, numbers, codes) were reported with the template; the
+        // instances are built with the same text, so theirs are dropped
+        let reported = std::mem::take(self.diags);
+        let pattern = format!("{{{}}}", var.name);
+        let mut instances = Vec::with_capacity(expanded.len());
+        for value in expanded {
+            self.subst = Subst::Instance { pattern: pattern.clone(), value: value.clone() };
+            let items = body.iter().filter_map(|x| self.item(x.clone())).collect();
+            instances.push(Instance { value, items });
+        }
+        *self.diags = reported;
+        self.subst = outer;
+        ForEach { var, values, items, instances, header, span }
+    }
+
+    /// The values of a `for each`, as text; none (and an error) when there are too many, the
+    /// range is empty or a value is repeated.
+    fn for_values(&mut self, values: &ForValues, header: &str, at: Span) -> Vec<String> {
+        let mut error = |span: Span, message: String, help: String| {
+            self.diags.push(
+                Diagnostic::error(Code::BadForEach, self.file, span, message).with_help(help),
+            );
+            Vec::new()
+        };
+        let too_many = format!("one `for each` makes at most {MAX_INSTANCES} copies; split it");
+        match values {
+            ForValues::Range { from, to } => {
+                let span = from.span.to(to.span);
+                let (Ok(a), Ok(b)) = (from.text.parse::<u64>(), to.text.parse::<u64>()) else {
+                    return error(span, format!("`{header}` makes too many copies"), too_many);
+                };
+                if b < a {
+                    return error(
+                        span,
+                        format!("`{} to {}` is empty", from.text, to.text),
+                        format!("a range goes up: write `{} to {}`", to.text, from.text),
+                    );
+                }
+                if b - a >= MAX_INSTANCES as u64 {
+                    return error(span, format!("`{header}` makes {} copies", b - a + 1), too_many);
+                }
+                (a..=b).map(|n| n.to_string()).collect()
+            }
+            ForValues::List { values } => {
+                if values.len() > MAX_INSTANCES {
+                    return error(at, format!("`for each` over {} values", values.len()), too_many);
+                }
+                let mut seen = std::collections::HashSet::new();
+                for v in values {
+                    if !seen.insert(v.name.as_str()) {
+                        return error(
+                            v.span,
+                            format!("`{}` is listed twice", v.name),
+                            "each value makes one copy of the body; remove the repeat".to_string(),
+                        );
+                    }
+                }
+                values.iter().map(|v| v.name.clone()).collect()
+            }
+        }
+    }
+
+    fn item(&mut self, p: P) -> Option<Item> {
+        {
             let item = match p.as_rule() {
                 Rule::scheme_decl => Item::Scheme(self.scheme(p)),
                 Rule::codelist_decl => Item::Codelist(self.codelist(p)),
@@ -452,11 +655,11 @@ impl<'d> Builder<'d> {
                     };
                     Item::Adjustments(AdjustmentSet { id, items: self.adjustments(p), span })
                 }
-                _ => continue,
+                Rule::foreach_decl => Item::ForEach(self.for_each(p)),
+                _ => return None,
             };
-            out.push(item);
+            Some(item)
         }
-        out
     }
 
     fn name_list(&self, p: P) -> Vec<Ident> {
@@ -1125,8 +1328,9 @@ impl<'d> Builder<'d> {
                 for x in inner.into_inner() {
                     match x.as_rule() {
                         Rule::name => {
-                            name = x.as_str().to_string();
-                            name_span = self.span(&x);
+                            let id = self.ident(x);
+                            name = id.name;
+                            name_span = id.span;
                         }
                         Rule::string => label = Some(self.text(x)),
                         _ => {}
@@ -1940,5 +2144,89 @@ indicator DM020 "HbA1c" {
         let src = format!("define X = {}true", "not ".repeat(100_000));
         let (_, d) = parse(&src, 0);
         assert_eq!(d[0].code, "too-deep");
+    }
+
+    #[test]
+    fn for_each_keeps_the_body_and_builds_one_copy_per_value() {
+        let src = "for each N in 2 to 4 {\n  indicator CC{N} \"Standard {N}, not {M}\" { group G{N} }\n  define D = true\n}\n";
+        let f = ok(src);
+        assert_eq!(f.items.len(), 1);
+        let Item::ForEach(fe) = &f.items[0] else { panic!("not a for each: {:?}", f.items) };
+        assert_eq!(fe.var.name, "N");
+        assert_eq!(&src[fe.header.range()], "for each N in 2 to 4");
+        // the body as written keeps its placeholders
+        let Item::Indicator(t) = &fe.items[0] else { panic!("not an indicator") };
+        assert_eq!(t.id.name, "CC{N}");
+        assert_eq!(t.title.value, "Standard {N}, not {M}");
+        let values: Vec<&str> = fe.instances.iter().map(|i| i.value.as_str()).collect();
+        assert_eq!(values, ["2", "3", "4"]);
+        // each copy has the placeholders replaced, names and strings, and the body's spans
+        let Item::Indicator(c) = &fe.instances[1].items[0] else { panic!("not an indicator") };
+        assert_eq!(c.id.name, "CC3");
+        assert_eq!(c.title.value, "Standard 3, not {M}");
+        assert!(matches!(&c.stmts[0], IndStmt::Group(g) if g.name == "G3"));
+        assert_eq!(c.id.span, t.id.span);
+        assert_eq!(&src[c.id.span.range()], "CC{N}");
+        assert_eq!(fe.instances[2].items.len(), 2);
+        // the checker's view: the copies in order, the `for each` itself gone
+        let names: Vec<String> = f
+            .expanded()
+            .map(|i| match i {
+                Item::Indicator(x) => x.id.name.clone(),
+                Item::Define(x) => x.id.name.clone(),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(names, ["CC2", "D", "CC3", "D", "CC4", "D"]);
+    }
+
+    #[test]
+    fn for_each_over_a_list() {
+        let src = "for each C in AF, chd, 7 { codelist {C}_COD \"{C}\" snomed { 1 } }";
+        let f = ok(src);
+        let names: Vec<String> = f
+            .expanded()
+            .map(|i| match i {
+                Item::Codelist(x) => format!("{} {}", x.id.name, x.title.value),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(names, ["AF_COD AF", "chd_COD chd", "7_COD 7"]);
+    }
+
+    #[test]
+    fn for_each_errors_are_located() {
+        let err = |src: &str| {
+            let (_, d) = parse(src, 0);
+            assert_eq!(d.len(), 1, "{d:?}");
+            assert_eq!(d[0].code, "bad-for-each");
+            let (_, span) = d[0].source().unwrap_or_default();
+            (src[span.range()].to_string(), d[0].message.clone())
+        };
+        assert_eq!(err("for each N in 3 to 1 { }"), ("3 to 1".into(), "`3 to 1` is empty".into()));
+        assert_eq!(
+            err("for each N in 1 to 1001 { }"),
+            ("1 to 1001".into(), "`for each N in 1 to 1001` makes 1001 copies".into())
+        );
+        // at the limit
+        let (f, d) = parse("for each N in 1 to 1000 { define D{N} = true }", 0);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(f.expanded().count(), 1000);
+        assert_eq!(
+            err("for each N in 0 to 99999999999999999999999 { }"),
+            (
+                "0 to 99999999999999999999999".into(),
+                "`for each N in 0 to 99999999999999999999999` makes too many copies".into()
+            )
+        );
+        assert_eq!(err("for each X in A, B, A { }"), ("A".into(), "`A` is listed twice".into()));
+        assert_eq!(
+            err("for each X in A { define D{Y} = true }"),
+            ("{Y}".into(), "`{Y}` is not the variable of this `for each`".into())
+        );
+        assert_eq!(err("define D{N} = true"), ("{N}".into(), "`{N}` outside a `for each`".into()));
+        // an error in the body is reported once, not once per copy
+        let (_, d) = parse("for each N in 1 to 5 { codelist C{N} \"c\" snomed { 0x } }", 0);
+        assert_eq!(d.len(), 1, "{d:?}");
     }
 }

@@ -13,7 +13,7 @@ const KEYWORDS = new Set(
   (
     "achieved achievement adjusted adjustments after aged age and apart apdf aspiration attested " +
     "at average band before between birth blend born by category change chose codelist count cpi days day even " +
-    "decile decimals decimal define denominator deprivation deregistered domain empty end except " +
+    "decile decimals decimal define denominator deprivation deregistered domain each empty end except " +
     "excluded exclude expect extends false female first for from full gateway group has highest higher " +
     "half historic includes indicator in is keep last latest least line list lowest lower male monitored months month " +
     "national networks network new none not no numerator obligation of once on or otherwise " +

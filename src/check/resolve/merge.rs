@@ -67,7 +67,7 @@ impl<'a> Cx<'a> {
 
         // duplicate names, per namespace
         let mut seen: [HashMap<&str, (Span, &str)>; 8] = Default::default();
-        for item in &unit.ast.items {
+        for item in unit.ast.expanded() {
             let (ns, id, what) = match item {
                 Item::Codelist(c) => (0, &c.id, "code list"),
                 Item::Define(d) => (0, &d.id, "definition"),
@@ -274,7 +274,7 @@ impl<'a> Cx<'a> {
         let mut listed: HashMap<&str, (Span, &str)> = HashMap::new();
         let mut changes: Vec<&'a ast::Change> = Vec::new();
 
-        for item in &unit.ast.items {
+        for item in unit.ast.expanded() {
             match item {
                 Item::Codelist(c) => {
                     self.codelists.insert(&c.id.name, Entry { node: c, file, scheme, status })
@@ -394,14 +394,13 @@ impl<'a> Cx<'a> {
         // inherited and not retired, before this file's own are added
         let redefined: Vec<bool> = unit
             .ast
-            .items
-            .iter()
+            .expanded()
             .filter_map(|item| match item {
                 Item::Indicator(x) => Some(self.indicators.contains(&x.id.name)),
                 _ => None,
             })
             .collect();
-        let own = unit.ast.items.iter().filter_map(|item| match item {
+        let own = unit.ast.expanded().filter_map(|item| match item {
             Item::Indicator(x) => Some(x),
             _ => None,
         });

@@ -40,7 +40,7 @@ impl<'a> Cx<'a> {
             let has_parent = depth + 1 < chain.len();
             let parent = unit.header().and_then(|h| h.extends.as_ref());
             let mut seen: HashMap<&str, ast::Span> = HashMap::new();
-            for item in &unit.ast.items {
+            for item in unit.ast.expanded() {
                 match item {
                     Item::RetireTest(r) => {
                         let dropped =
@@ -62,10 +62,10 @@ impl<'a> Cx<'a> {
                             }
                             continue;
                         }
-                        let own =
-                            unit.ast.items.iter().any(
-                                |i| matches!(i, Item::Test(t) if t.name.value == r.name.value),
-                            );
+                        let own = unit
+                            .ast
+                            .expanded()
+                            .any(|i| matches!(i, Item::Test(t) if t.name.value == r.name.value));
                         if own {
                             self.push(
                                 Diagnostic::error(

@@ -235,6 +235,10 @@ impl<'t> Reader<'t> {
         while self.peek().is_some_and(ident_char) {
             self.pos += 1;
         }
+        if self.peek() == Some(b'{') {
+            // a placeholder (`CC{N}`), an error outside a `for each`: pest reports it
+            return None;
+        }
         Some(Ident { name: self.text[s..self.pos].to_string(), span: Span::new(s, self.pos) })
     }
 
@@ -559,6 +563,7 @@ mod tests {
             "chose not to",
             "unsuitable",
             "points 1.5",
+            "{N}",
         ];
         let text = crate::shipped::SCHEMES
             .iter()
