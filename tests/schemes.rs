@@ -25,7 +25,8 @@ fn parse(path: &str) -> File {
 /// Every indicator written in a file: id -> (group, domain, points as written).
 fn indicators(file: &File) -> BTreeMap<String, (String, String, String)> {
     let mut out = BTreeMap::new();
-    for item in &file.items {
+    // `for each` copies included, as the checker reads them
+    for item in file.expanded() {
         if let Item::Indicator(ind) = item {
             let (mut group, mut domain, mut points) = (String::new(), String::new(), String::new());
             for stmt in &ind.stmts {
@@ -44,8 +45,7 @@ fn indicators(file: &File) -> BTreeMap<String, (String, String, String)> {
 }
 
 fn keeps(file: &File) -> Vec<String> {
-    file.items
-        .iter()
+    file.expanded()
         .filter_map(|i| match i {
             Item::Keep(k) => Some(k.names.iter().map(|n| n.name.clone()).collect::<Vec<_>>()),
             _ => None,
@@ -299,7 +299,7 @@ fn every_indicator_has_test_patients_for_each_outcome() {
         let kept: BTreeSet<String> = keeps(&file).into_iter().collect();
         let mut inds: Vec<qofrules::syntax::ast::Indicator> = Vec::new();
         for f in [Some(&file), parent.map(parse).as_ref()].into_iter().flatten() {
-            for item in &f.items {
+            for item in f.expanded() {
                 if let Item::Indicator(i) = item {
                     let own = std::ptr::eq(f, &file);
                     if own || kept.contains(&i.id.name) {
@@ -310,7 +310,7 @@ fn every_indicator_has_test_patients_for_each_outcome() {
         }
         // a `change` of who counts or how (a new achieved condition, cohort, adjustments or
         // strata) needs its own test patients too
-        for item in &file.items {
+        for item in file.expanded() {
             if let Item::Change(c) = item {
                 let behaviour = c.stmts.iter().any(|s| {
                     matches!(
@@ -334,7 +334,7 @@ fn every_indicator_has_test_patients_for_each_outcome() {
             }
         }
         let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for item in &file.items {
+        for item in file.expanded() {
             if let Item::Test(t) = item {
                 for e in &t.expects {
                     seen.entry(e.indicator.name.clone())
