@@ -61,8 +61,18 @@ const TOP_LEVEL: &[&str] = &[
 /// The most instances one `for each` may have.
 pub const MAX_INSTANCES: usize = 1000;
 
+/// The most text the `for each`s of one file may copy (the sum over them of the body's length
+/// times the number of copies), so that a small file cannot make a huge tree.
+pub const MAX_COPIED_BYTES: usize = 4 << 20;
+
+std::thread_local! {
+    /// The bytes copied by the `for each`s of the file being parsed so far (reset per parse).
+    static COPIED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Parses one file. Always returns a tree (possibly partial) and the syntax errors found.
 pub fn parse(text: &str, file: usize) -> (File, Vec<Diagnostic>) {
+    COPIED.with(|c| c.set(0));
     let (comments, too_deep) = pre_scan(text, file);
     if let Some(d) = too_deep {
         return (File { items: vec![], comments, skipped: vec![] }, vec![d]);
@@ -88,6 +98,7 @@ fn parse_with_pest_after_scan(
     file: usize,
     comments: Vec<Span>,
 ) -> (File, Vec<Diagnostic>) {
+    COPIED.with(|c| c.set(0));
     let mut diags = Vec::new();
     match Grammar::parse(Rule::file, text) {
         Ok(mut pairs) => {
@@ -557,7 +568,26 @@ impl<'d> Builder<'d> {
             }
         }
         let header_text = self.text.get(header.range()).unwrap_or("").to_string();
-        let expanded = self.for_values(&values, &header_text, header);
+        let mut expanded = self.for_values(&values, &header_text, header);
+        let cost = expanded.len().saturating_mul((span.end - header.end) as usize);
+        let copied = COPIED.with(|c| c.get()).saturating_add(cost);
+        if copied > MAX_COPIED_BYTES {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::BadForEach,
+                    self.file,
+                    header,
+                    format!("`{header_text}` makes the file's copies too long"),
+                )
+                .with_help(format!(
+                    "the `for each`s of one file copy at most {} MiB of text; make the body or the list shorter",
+                    MAX_COPIED_BYTES >> 20
+                )),
+            );
+            expanded.clear();
+        } else {
+            COPIED.with(|c| c.set(copied));
+        }
         let outer = std::mem::replace(&mut self.subst, Subst::Template { var: var.name.clone() });
         let wrong = self.pending.borrow().len();
         let items: Vec<Item> = body.iter().filter_map(|x| self.item(x.clone())).collect();
@@ -2220,6 +2250,22 @@ indicator DM020 "HbA1c" {
             )
         );
         assert_eq!(err("for each X in A, B, A { }"), ("A".into(), "`A` is listed twice".into()));
+        // a small file cannot copy a lot of text: 1,000 copies of a 5 KB body are too many
+        let big =
+            format!("for each N in 1 to 1000 {{ define D{{N}} = true // {} \n}}", "x".repeat(5000));
+        let (f, d) = parse(&big, 0);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].message.contains("too long"), "{}", d[0].message);
+        assert_eq!(f.expanded().count(), 0);
+        // and the budget is the file's: 4 of 1 MB pass, the 5th does not
+        let one = format!(
+            "for each N in 1 to 1000 {{ define D{{N}} = true // {} \n}}\n",
+            "x".repeat(1000)
+        );
+        let (_, d) = parse(&one.repeat(4), 0);
+        assert!(d.is_empty(), "{d:?}");
+        let (_, d) = parse(&one.repeat(5), 0);
+        assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!(
             err("for each X in A { define D{Y} = true }"),
             ("{Y}".into(), "`{Y}` is not the variable of this `for each`".into())
