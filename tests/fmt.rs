@@ -822,12 +822,35 @@ fn item() -> impl Strategy<Value = Toks> {
             let patient = block(cat(vec![t("patient"), join_with(attrs, ",")]), evs);
             block(vec!["test".into(), s], cat(vec![patient, exps]))
         });
+    let (codelist, define, indicator) = (codelist.boxed(), define.boxed(), indicator.boxed());
+    // a `for each` around a few items (placeholders are tested by the snapshot: a generated
+    // name with one would be an error outside a `for each`)
+    let for_each = (
+        prop::sample::select(vec![
+            vec!["1", "to", "9"],
+            vec!["0", "to", "0"],
+            vec!["AF", ",", "CHD", ",", "7"],
+            vec!["X"],
+        ]),
+        prop::collection::vec(
+            prop_oneof![codelist.clone(), define.clone(), indicator.clone()],
+            0..3,
+        ),
+    )
+        .prop_map(|(values, items)| {
+            let head = cat(vec![
+                vec!["for".into(), "each".into(), "N".into(), "in".into()],
+                values.into_iter().map(str::to_string).collect(),
+            ]);
+            block(head, cat(items))
+        });
     prop_oneof![
         scheme,
         codelist,
         register,
         define,
         indicator,
+        for_each,
         names(40).prop_map(|n| cat(vec![t("keep"), n])),
         names(3).prop_map(|n| cat(vec![t("retire"), n])),
         (name(), stmts(ind_stmt(), 3)).prop_map(|(n, b)| block(vec!["change".into(), n], b)),
