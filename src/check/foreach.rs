@@ -10,59 +10,83 @@ use crate::syntax::ast::{ForEach, Ident, Item, Span};
 use std::collections::HashMap;
 
 /// Labels (and merges) the diagnostics that lie in the body of a `for each` of the chain.
+/// Each diagnostic finds its `for each` by a binary search over the bodies of its file, so the
+/// work is the number of diagnostics times a logarithm (and the copies of one `for each`).
 pub(super) fn label_copies(sources: &Sources, chain: &[Unit], diags: &mut Vec<Diagnostic>) {
+    // the bodies, by file, in text order (items do not overlap)
+    let mut bodies: HashMap<usize, Vec<(Span, &ForEach)>> = HashMap::new();
     for unit in chain {
         for item in &unit.ast.items {
             if let Item::ForEach(f) = item {
                 if !f.instances.is_empty() {
-                    let text = sources.files.get(unit.file).map_or("", |f| f.text.as_str());
-                    label_one(text, unit.file, f, diags);
+                    let body = Span { start: f.header.end, end: f.span.end };
+                    bodies.entry(unit.file).or_default().push((body, f));
                 }
             }
         }
     }
+    if bodies.is_empty() {
+        return;
+    }
+    // the diagnostics of each `for each`, in order
+    let mut groups: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
+    for (i, d) in diags.iter().enumerate() {
+        let Some((file, span)) = d.source() else { continue };
+        let Some(list) = bodies.get(&file) else { continue };
+        let k = list.partition_point(|(b, _)| b.end < span.end);
+        if list.get(k).is_some_and(|(b, _)| b.contains(span)) {
+            groups.entry((file, k)).or_default().push(i);
+        }
+    }
+    let mut drop = vec![false; diags.len()];
+    for ((file, k), members) in groups {
+        let (_, f) = bodies[&file][k];
+        let text = sources.files.get(file).map_or("", |f| f.text.as_str());
+        label_one(text, f, &members, diags, &mut drop);
+    }
+    let mut d = drop.into_iter();
+    diags.retain(|_| !d.next().unwrap_or(false));
 }
 
 type Key = (Code, Option<(usize, Span)>, String, Option<String>);
 
-fn label_one(text: &str, file: usize, f: &ForEach, diags: &mut Vec<Diagnostic>) {
-    let body = Span { start: f.header.end, end: f.span.end };
-    let inside = |d: &Diagnostic| d.source().is_some_and(|(at, s)| at == file && body.contains(s));
-    // how many copies reported each problem; the first one is kept
+fn key(d: &Diagnostic) -> Key {
+    (d.code, d.source(), d.message.clone(), d.help.clone())
+}
+
+/// Labels the diagnostics `members` of one `for each`; a repeat of an earlier one (the same
+/// problem found in another copy) is marked in `drop`.
+fn label_one(
+    text: &str,
+    f: &ForEach,
+    members: &[usize],
+    diags: &mut [Diagnostic],
+    drop: &mut [bool],
+) {
+    // how many copies reported each problem; the first report is kept
     let mut seen: HashMap<Key, usize> = HashMap::new();
-    let mut first: HashMap<Key, usize> = HashMap::new();
-    let mut keep = Vec::with_capacity(diags.len());
-    for (i, d) in diags.iter().enumerate() {
-        if !inside(d) {
-            keep.push(true);
-            continue;
-        }
-        let key = (d.code, d.source(), d.message.clone(), d.help.clone());
-        *seen.entry(key.clone()).or_insert(0) += 1;
-        let new = !first.contains_key(&key);
-        first.entry(key).or_insert(i);
-        keep.push(new);
+    for &i in members {
+        let n = seen.entry(key(&diags[i])).or_insert(0);
+        *n += 1;
+        drop[i] = *n > 1;
     }
-    let mut k = keep.into_iter();
-    diags.retain(|_| k.next().unwrap_or(true));
     let pattern = format!("{{{}}}", f.var.name);
     let header = text.get(f.header.range()).unwrap_or("for each");
-    for d in diags.iter_mut().filter(|d| inside(d)) {
+    for &i in members.iter().filter(|&&i| !drop[i]) {
+        let d = &diags[i];
         let Some((_, span)) = d.source() else { continue };
-        let key = (d.code, d.source(), d.message.clone(), d.help.clone());
-        let copies = seen.get(&key).copied().unwrap_or(1);
+        let copies = seen.get(&key(d)).copied().unwrap_or(1);
         let note = match copy_of(text, span, &pattern, f, d) {
-            Some(i) => {
-                let value = &f.instances[i].value;
-                match enclosing_name(f, i, span) {
-                    Some(name) => format!("in `{name}`, from `{header}`"),
-                    None => format!("with `{}` = `{value}`, from `{header}`", f.var.name),
+            Some(c) => match enclosing_name(f, c, span) {
+                Some(name) => format!("in `{name}`, from `{header}`"),
+                None => {
+                    format!("with `{}` = `{}`, from `{header}`", f.var.name, f.instances[c].value)
                 }
-            }
+            },
             None if copies >= f.instances.len() => format!("in every copy of `{header}`"),
             None => format!("in {copies} of the copies of `{header}`"),
         };
-        d.labels.push(crate::diag::Label { span: f.header, message: note });
+        diags[i].labels.push(crate::diag::Label { span: f.header, message: note });
     }
 }
 
