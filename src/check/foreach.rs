@@ -84,7 +84,8 @@ fn label_one(
                 }
             },
             None if copies >= f.instances.len() => format!("in every copy of `{header}`"),
-            None => format!("in {copies} of the copies of `{header}`"),
+            None if copies == 1 => format!("in a copy of `{header}`"),
+            None => format!("in {copies} copies of `{header}`"),
         };
         diags[i].labels.push(crate::diag::Label { span: f.header, message: note });
     }
