@@ -60,7 +60,7 @@ pub fn aggregate(data: &[u8]) {
     let lines = text.lines().count() + 1;
     let at = |r: Result<(), qofrules::aggregate::DataError>| {
         if let Err(e) = r {
-            assert!(e.line >= 1 && e.line <= lines, "{e:?}");
+            assert!(e.row.is_some_and(|r| r >= 1 && r <= lines), "{e:?}");
         }
     };
     let mut data = PracticeData::new();

@@ -206,7 +206,7 @@ fn error_messages_name_file_line_column_and_help() {
     );
     assert_eq!(
         ach("PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE\n\"A,DM020,NUMERATOR,5\n"),
-        "`f.csv` line 2: unterminated quoted field\n  help: close the field with `\"`; write a quote inside a field as `\"\"`"
+        "`f.csv` line 2: a quoted field is never closed\n  help: close the field with `\"`; write a quote inside a quoted field as `\"\"`"
     );
     assert_eq!(
         err(read_historic, "practice_id,year,item\nA,2016/17,DM020\n"),
@@ -323,9 +323,9 @@ A81001,DM020,DENOMINATOR,1,040\n";
     let prev = "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PATIENT_LIST_SIZE\n\
 A81001,AF,105,TOTAL,1,000\n";
     let e = read_prevalence(&mut PracticeData::new(), prev, "prev.csv").unwrap_err();
-    assert_eq!((e.line, e.column.as_deref()), (2, Some("PATIENT_LIST_SIZE")));
+    assert_eq!((e.row, e.column.as_deref()), (Some(2), Some("PATIENT_LIST_SIZE")));
     let e = sum_prevalence(prev, "prev.csv").unwrap_err();
-    assert_eq!(e.line, 2);
+    assert_eq!(e.row, Some(2));
     // quoted, the number is one field (and not a count); a trailing empty field is fine
     let quoted = "PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE\nA81001,DM020,DENOMINATOR,\"1,040\"\n";
     let e = read_achievement(&mut PracticeData::new(), quoted, "a.csv", &Default::default())
@@ -358,7 +358,7 @@ A81001,DM020,DENOMINATOR,100\n";
     let neg = "PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE\nA81001,DM020,ACHIEVED_POINTS,-3\n";
     let e = read_achievement(&mut PracticeData::new(), neg, "ach.csv", &Default::default())
         .unwrap_err();
-    assert_eq!((e.line, e.message.as_str()), (2, "negative points `-3`"));
+    assert_eq!((e.row, e.message.as_str()), (Some(2), "negative points `-3`"));
 
     let prev = "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PATIENT_LIST_SIZE\n\
 A81001,AF,105,TOTAL,4111\n\
