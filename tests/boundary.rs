@@ -3,6 +3,9 @@
 //! stable (snapshot).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "boundary/mutation.rs"]
+mod mutation;
+
 use qofrules::boundary::{generate, render};
 use qofrules::check::check_text;
 use qofrules::compile::{compile, Program};

@@ -188,3 +188,95 @@ fn the_commands_write_json_and_refuse_an_unknown_indicator() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("expect DM020 numerator"));
 }
+
+#[test]
+fn every_shipped_scheme_and_itself_are_the_same_everywhere() {
+    for (path, text) in qofrules::shipped::SCHEMES {
+        let a = program(path, text);
+        let all = witness(&a, &a, None).expect("all");
+        assert_eq!(all.len(), a.indicators.len(), "{path}");
+        for w in &all {
+            assert_eq!(w.verdict, Verdict::Same, "{path}: {w:#?}");
+            assert!(w.witness.is_none() && w.a.is_none() && w.b.is_none(), "{path}: {w:#?}");
+        }
+    }
+}
+
+#[test]
+fn points_and_thresholds_changed_everywhere_classify_nobody_differently() {
+    let a = program("qof-2019-20.qof", shipped("qof-2019-20.qof"));
+    let changes: String = a
+        .indicators
+        .iter()
+        .filter(|i| i.kind == qofrules::scheme::Kind::Fraction)
+        .map(|i| format!("change {} {{ points 99, thresholds 10% to 20% }}\n", i.id))
+        .collect();
+    let b = variant(&changes);
+    // The change is real: the pay side of the scheme differs.
+    let dm020 = |p: &Program| p.indicators.iter().find(|i| i.id == "DM020").map(|i| i.points);
+    assert_ne!(dm020(&a), dm020(&b));
+    let all = witness(&a, &b, None).expect("all");
+    assert_eq!(all.len(), a.indicators.len());
+    for w in &all {
+        assert_eq!(w.verdict, Verdict::Same, "{w:#?}");
+        assert!(w.witness.is_none(), "{w:#?}");
+    }
+}
+
+#[test]
+fn an_indicator_in_one_scheme_only_has_a_witness_it_counts() {
+    let a = program("qof-2019-20.qof", shipped("qof-2019-20.qof"));
+    let b = variant(
+        "retire DM020\n\
+         indicator DM900 \"HbA1c 48 or less\" {\n  group DM, domain CL, points 5\n  \
+         thresholds 40% to 70%\n  denominator DM\n  \
+         achieved when latest IFCCHBAM_COD in last 12 months has value <= 48\n}\n",
+    );
+    for (id, has, lacks, text) in
+        [("DM020", &a, &b, shipped("qof-2019-20.qof")), ("DM900", &b, &a, "")]
+    {
+        let w = one(&a, &b, id);
+        assert_eq!(w.verdict, Verdict::Differ, "{w:#?}");
+        let block = w.witness.as_deref().expect("a witness patient");
+        assert!(block.contains(&format!("expect {id} ")), "{block}");
+        let (sa, sb) = (w.a.as_ref().expect("A"), w.b.as_ref().expect("B"));
+        let (here, there) = if std::ptr::eq(has, &a) { (sa, sb) } else { (sb, sa) };
+        assert_eq!(there.outcome, "absent", "{w:#?}");
+        assert_ne!(here.outcome, "excluded", "{w:#?}");
+        assert!(lacks.indicators.iter().all(|i| i.id != id));
+        // Verified: the block, kept next to the scheme that has the indicator, passes there.
+        if !text.is_empty() {
+            let with = format!("{text}\n{block}");
+            let (_, c) = check_text("with-witness.qof", &with);
+            let scheme = c.scheme.expect("the witness block checks");
+            let name = |t: &&qofrules::scheme::Located<qofrules::syntax::ast::Test>| {
+                t.node.name.value.starts_with(&format!("{id}: "))
+                    && t.node.name.value.contains(", not in ")
+            };
+            let t = scheme.tests.iter().find(name).expect("the witness test");
+            let p = test_patient(&scheme, has.pped, &t.node).expect("the patient builds");
+            let tr = explain(has, &p, Some(id));
+            let got = tr.first().map(|t| outcome_text(&t.outcome, t.stratum.as_deref()));
+            assert_eq!(got.as_deref(), Some(here.outcome.as_str()));
+        }
+    }
+}
+
+#[test]
+fn schemes_of_different_periods_give_a_witness_with_the_same_dates_under_both() {
+    let a = program("qof-2019-20.qof", shipped("qof-2019-20.qof"));
+    let b = program("qof-2020-21.qof", shipped("qof-2020-21.qof"));
+    assert_ne!(a.pped, b.pped);
+    let w = one(&a, &b, "DM020");
+    assert_eq!(w.verdict, Verdict::Differ, "{w:#?}");
+    assert!(w.reason.contains("the periods differ"), "{}", w.reason);
+    assert!(w.reason.contains("2020-03-31") && w.reason.contains("2021-03-31"), "{}", w.reason);
+    // The witness states every date (no default measured from one period end), and the one
+    // patient it describes is classified differently by the two schemes.
+    let block = w.witness.as_deref().expect("a witness");
+    assert!(block.contains("patient born ") && block.contains(", registered "), "{block}");
+    let (oa, ob) = outcomes_of_witness(&w, &a, &b);
+    assert_ne!(oa, ob, "{w:#?}");
+    assert_eq!(w.a.as_ref().map(|s| s.outcome.as_str()), Some(oa.as_str()));
+    assert_eq!(w.b.as_ref().map(|s| s.outcome.as_str()), Some(ob.as_str()));
+}

@@ -288,4 +288,55 @@ fn test_junit_is_well_formed_junit_xml() {
     // the broken file is an error, not silence
     assert_eq!(suites[2].attribute("errors"), Some("1"));
     assert!(suites[2].descendants().any(|n| n.has_tag_name("error")));
+    junit_shape(&doc);
+}
+
+/// The JUnit shape (the elements and attributes of the common JUnit XSD that CI readers use),
+/// checked over the whole document: only known elements, each where the schema puts it; every
+/// count attribute equal to what the children say; every failure and error with a message.
+fn junit_shape(doc: &roxmltree::Document) {
+    fn elements<'a, 'i>(n: roxmltree::Node<'a, 'i>) -> Vec<roxmltree::Node<'a, 'i>> {
+        n.children().filter(|c| c.is_element()).collect()
+    }
+    let root = doc.root_element();
+    let count = |n: roxmltree::Node, attr: &str| -> usize {
+        n.attribute(attr)
+            .unwrap_or_else(|| panic!("`{attr}` on <{}>", n.tag_name().name()))
+            .parse()
+            .unwrap()
+    };
+    let (mut tests, mut failures, mut errors) = (0, 0, 0);
+    assert_eq!(root.tag_name().name(), "testsuites");
+    for suite in elements(root) {
+        assert_eq!(suite.tag_name().name(), "testsuite");
+        assert!(suite.attribute("name").is_some_and(|n| !n.is_empty()));
+        let (mut t, mut f, mut e) = (0, 0, 0);
+        for case in elements(suite) {
+            match case.tag_name().name() {
+                "properties" | "system-out" | "system-err" => continue,
+                "testcase" => {}
+                other => panic!("<{other}> in a <testsuite>"),
+            }
+            t += 1;
+            assert!(case.attribute("name").is_some() && case.attribute("classname").is_some());
+            for x in elements(case) {
+                match x.tag_name().name() {
+                    "failure" => f += 1,
+                    "error" => e += 1,
+                    "skipped" | "system-out" | "system-err" => continue,
+                    other => panic!("<{other}> in a <testcase>"),
+                }
+                assert!(x.attribute("message").is_some_and(|m| !m.is_empty()), "{x:?}");
+            }
+        }
+        assert_eq!(count(suite, "tests"), t, "{suite:?}");
+        assert_eq!(count(suite, "failures"), f, "{suite:?}");
+        assert_eq!(count(suite, "errors"), e, "{suite:?}");
+        tests += t;
+        failures += f;
+        errors += e;
+    }
+    assert_eq!(count(root, "tests"), tests);
+    assert_eq!(count(root, "failures"), failures);
+    assert_eq!(count(root, "errors"), errors);
 }
