@@ -341,3 +341,32 @@ fn all_england_streamed_gives_each_practice_what_its_ccg_evaluated_alone_gives()
     assert_eq!(compared, pop.practices.len());
     assert!(pop.patients.len() > 1000, "{} patients", pop.patients.len());
 }
+
+#[test]
+fn blank_lines_and_a_missing_last_line_end_still_stream_to_the_same_bytes() {
+    let (pop, files) = population();
+    // A blank line after every 97th event, CRLF line ends on some, no line end at the end.
+    let events: String = files[2]
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match i % 97 {
+            50 => format!("{l}\n\n"),
+            7 => format!("{l}\r\n"),
+            _ => format!("{l}\n"),
+        })
+        .collect::<String>()
+        .trim_end()
+        .to_string();
+    assert!(!events.ends_with('\n'));
+    let loaded = pipeline::load_text(
+        "rules/qof-2019-20.qof",
+        qofrules::shipped::SCHEMES.iter().find(|(p, _)| p.ends_with("qof-2019-20.qof")).unwrap().1,
+    )
+    .ok()
+    .unwrap();
+    let (want, _) = json(&loaded, Data::Population(pop), 1);
+    let files = Files::Csv([files[0].clone(), files[1].clone(), events]);
+    let (got, stats) = json(&loaded, Data::Stream(&files), 2);
+    assert_eq!(stats.unwrap().read_whole, None);
+    assert!(got == want, "the streamed JSON differs");
+}
