@@ -283,3 +283,90 @@ fn a_practice_s_counts_are_compact() {
         }
     }
 }
+
+#[test]
+fn all_england_streamed_gives_each_practice_what_its_ccg_evaluated_alone_gives() {
+    // All England at a tiny scale, streamed as one population; then the practices of each CCG
+    // (by the practice->CCG mapping the generator uses) held whole and evaluated alone: every
+    // practice's counts are the same.
+    let opts = SynthOptions { seed: 7, scale: 0.0003, year: SynthYear::Y2019_20 };
+    let pop = generate(&Selection::AllEngland, &opts).unwrap();
+    let ccg_of: HashMap<String, String> = Selection::AllEngland
+        .resolve(&opts)
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.practice_id.clone(), p.ccg_id.clone()))
+        .collect();
+    let (a, b, c) =
+        qofrules::population::write_csv(&pop, Vec::new(), Vec::new(), Vec::new()).unwrap();
+    let files = Files::Csv([a, b, c].map(|v| String::from_utf8(v).unwrap()));
+    let loaded = pipeline::load_text(
+        "rules/qof-2019-20.qof",
+        qofrules::shipped::SCHEMES.iter().find(|(p, _)| p.ends_with("qof-2019-20.qof")).unwrap().1,
+    )
+    .ok()
+    .unwrap();
+    let from = PrevalenceFrom::Population;
+    let inputs = Inputs {
+        data: Data::Stream(&files),
+        national: &from,
+        practice: PracticeInputs::default(),
+        threads: 2,
+        progress: &qofrules::progress::Silent,
+    };
+    let run = pipeline::run(&loaded, &inputs).ok().unwrap();
+    assert_eq!(run.streamed.as_ref().unwrap().read_whole, None);
+    let england = run.evaluation.unwrap();
+    let england: HashMap<&str, _> =
+        england.practices.iter().map(|t| (t.practice_id.as_str(), t)).collect();
+    let mut by_ccg: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for p in &pop.practices {
+        by_ccg.entry(ccg_of[&p.practice_id].as_str()).or_default().push(&p.practice_id);
+    }
+    assert!(by_ccg.len() > 100, "{} CCGs", by_ccg.len());
+    let mut compared = 0;
+    for ids in by_ccg.values() {
+        let mine = |id: &str| ids.contains(&id);
+        let part = Population {
+            practices: pop.practices.iter().filter(|p| mine(&p.practice_id)).cloned().collect(),
+            patients: pop.patients.iter().filter(|p| mine(&p.practice_id)).cloned().collect(),
+        };
+        let alone = qofrules::eval::evaluate_with_threads(&loaded.program, &part, 1);
+        assert_eq!(alone.practices.len(), ids.len());
+        for t in &alone.practices {
+            assert_eq!(england[t.practice_id.as_str()], t, "practice {}", t.practice_id);
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, pop.practices.len());
+    assert!(pop.patients.len() > 1000, "{} patients", pop.patients.len());
+}
+
+#[test]
+fn blank_lines_and_a_missing_last_line_end_still_stream_to_the_same_bytes() {
+    let (pop, files) = population();
+    // A blank line after every 97th event, CRLF line ends on some, no line end at the end.
+    let events: String = files[2]
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match i % 97 {
+            50 => format!("{l}\n\n"),
+            7 => format!("{l}\r\n"),
+            _ => format!("{l}\n"),
+        })
+        .collect::<String>()
+        .trim_end()
+        .to_string();
+    assert!(!events.ends_with('\n'));
+    let loaded = pipeline::load_text(
+        "rules/qof-2019-20.qof",
+        qofrules::shipped::SCHEMES.iter().find(|(p, _)| p.ends_with("qof-2019-20.qof")).unwrap().1,
+    )
+    .ok()
+    .unwrap();
+    let (want, _) = json(&loaded, Data::Population(pop), 1);
+    let files = Files::Csv([files[0].clone(), files[1].clone(), events]);
+    let (got, stats) = json(&loaded, Data::Stream(&files), 2);
+    assert_eq!(stats.unwrap().read_whole, None);
+    assert!(got == want, "the streamed JSON differs");
+}

@@ -468,7 +468,11 @@ pub(crate) fn read_events(
 
 /// Appends to `buf` from `reader` until it holds `want` bytes or the stream ends; returns
 /// whether it ended.
-fn fill(reader: &mut dyn std::io::Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
+pub(crate) fn fill(
+    reader: &mut dyn std::io::Read,
+    buf: &mut Vec<u8>,
+    want: usize,
+) -> std::io::Result<bool> {
     while buf.len() < want {
         let need = (want - buf.len()) as u64;
         if Read::take(&mut *reader, need).read_to_end(buf)? == 0 {
