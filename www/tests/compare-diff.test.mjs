@@ -109,7 +109,7 @@ test("compare: B's rule changes marked on their lines, and the impact by indicat
   // F7 and Shift-F7 (and the buttons) move the cursor to the next and previous change's line
   const starts = firsts.map((l) => l.n).sort((x, y) => x - y);
   const cursorLine = async () => Number(await page.textContent("#editor-b .cm-lineNumbers .cm-activeLineGutter"));
-  await page.click("#editor-b .cm-content");
+  await page.click("#editor-b .cm-line >> nth=0");
   await page.keyboard.press("Control+Home");
   const below = starts.filter((n) => n > 1);
   assert.ok(below.length >= 3, "changes to move between");
