@@ -210,6 +210,14 @@ async function updateIndicators(id: string, text: string): Promise<void> {
   if (indicatorIds.includes(keep)) sel.value = keep;
 }
 
+/** Saves the text in the browser (`localStorage`): 300 ms after an edit, or at once when the
+ * page goes away (a reload sooner than that keeps the edit too). */
+function saveText(): void {
+  window.clearTimeout(saveTimer);
+  saveTimer = undefined;
+  localStorage.setItem(STORE_KEY, view.state.doc.toString());
+}
+
 function onChange(text: string): void {
   performance.mark("qof:edit");
   const tests = $("tests");
@@ -218,7 +226,7 @@ function onChange(text: string): void {
     $("tests-stale").hidden = false;
   }
   window.clearTimeout(saveTimer);
-  saveTimer = window.setTimeout(() => localStorage.setItem(STORE_KEY, text), 300);
+  saveTimer = window.setTimeout(saveText, 300);
   const picker = $select("scheme-picker");
   const f = shippedFiles.find((s) => s.path === picker.value);
   if (f && f.text !== text) picker.value = "";
@@ -670,6 +678,9 @@ async function main(): Promise<void> {
     return;
   }
   registerOffline();
+  window.addEventListener("pagehide", () => {
+    if (saveTimer !== undefined) saveText();
+  });
   shippedFiles = await engine.call("shipped");
   const wrap = $input("wrap-lines");
   wrap.checked = localStorage.getItem(STORE_WRAP) === "true";
