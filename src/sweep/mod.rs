@@ -70,6 +70,7 @@ pub fn cost(
 
 /// A whole sweep: the levers, the scheme as written, and one point per value (per pair of
 /// values for two levers, the first lever's values outermost).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct Sweep {
     pub scheme: SchemeRef,
@@ -81,6 +82,8 @@ pub struct Sweep {
     pub networks: Vec<String>,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "SweepScheme"))]
 #[derive(Clone, Debug, Serialize)]
 pub struct SchemeRef {
     pub id: String,
@@ -88,6 +91,8 @@ pub struct SchemeRef {
 }
 
 /// A lever as the report shows it.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "SweepLever"))]
 #[derive(Clone, Debug, Serialize)]
 pub struct LeverInfo {
     /// As written: `DM020.upper`.
@@ -97,6 +102,7 @@ pub struct LeverInfo {
     pub unit: Unit,
     /// The value in the scheme as written (a fraction for percentages).
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub base: Decimal,
     pub base_shown: String,
     #[serde(skip)]
@@ -104,37 +110,50 @@ pub struct LeverInfo {
 }
 
 /// The scheme as written.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "SweepBase"))]
 #[derive(Clone, Debug, Serialize)]
 pub struct BaseInfo {
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub total: Decimal,
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub points: Decimal,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_money")]
+    #[cfg_attr(test, ts(optional, type = "string"))]
     pub aspiration: Option<Decimal>,
     /// Per network, in [`Sweep::networks`] order.
     #[serde(serialize_with = "ser_money_vec")]
+    #[cfg_attr(test, ts(type = "string[]"))]
     pub networks: Vec<Decimal>,
 }
 
 /// One value of the lever (or pair of values).
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "SweepPoint"))]
 #[derive(Clone, Debug, Serialize)]
 pub struct Point {
     /// The lever's values (fractions for percentages), one per lever.
     #[serde(serialize_with = "ser_dec_vec")]
+    #[cfg_attr(test, ts(type = "string[]"))]
     pub values: Vec<Decimal>,
     /// As written: `75%`, `£190.00`.
     pub shown: Vec<String>,
     /// Whether every value is the scheme's own.
     pub is_base: bool,
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub total: Decimal,
     /// Total minus the base total.
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub change: Decimal,
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub points: Decimal,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_money")]
+    #[cfg_attr(test, ts(optional, type = "string"))]
     pub aspiration: Option<Decimal>,
     /// Practices paid more than under the scheme as written, and less.
     pub gaining: usize,
@@ -143,21 +162,29 @@ pub struct Point {
     pub per_practice: Spread,
     /// Each network's change, in [`Sweep::networks`] order.
     #[serde(serialize_with = "ser_money_vec")]
+    #[cfg_attr(test, ts(type = "string[]"))]
     pub networks: Vec<Decimal>,
 }
 
 /// The distribution of practice-level change.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "SweepSpread"))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Spread {
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub min: Decimal,
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub q1: Decimal,
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub median: Decimal,
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub q3: Decimal,
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub max: Decimal,
 }
 

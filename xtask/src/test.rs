@@ -355,6 +355,7 @@ fn run_browser_tests(tests: &[PathBuf], chromium: &std::path::Path) -> Outcome {
         .env("QOFRULES_URL", &url)
         .env("QOFRULES_VERSION", version)
         .env("QOFRULES_EXPECTED", &expected)
+        .env("QOFRULES_BIN", cli_path())
         .env("CHROMIUM_PATH", chromium);
     tests_outcome(run_tee(&mut c), util::tap_counts)
 }
@@ -413,13 +414,18 @@ pub fn browser_test(files: &[String]) -> Result {
 /// embedded default population.
 const CLI_EXPECTED: &[&str] = &["qof-2019-20", "qof-2024-25", "qof-2025-26"];
 
+/// The debug CLI the browser tests compare with (`QOFRULES_BIN`: the tests that run it, such as
+/// `parity.test.mjs` on the published counts it writes, take it from there).
+fn cli_path() -> PathBuf {
+    util::target_dir().join("debug").join(format!("qofrules{}", std::env::consts::EXE_SUFFIX))
+}
+
 /// Writes `DIR/NAME.json` for each of [`CLI_EXPECTED`] with the debug CLI (built by the rules
 /// step). Without an `eval` subcommand nothing is written and the tests compare wasm with the
 /// page only.
 fn cli_expectations(dir: &std::path::Path) -> Result {
     let _ = std::fs::remove_dir_all(dir);
-    let bin =
-        util::target_dir().join("debug").join(format!("qofrules{}", std::env::consts::EXE_SUFFIX));
+    let bin = cli_path();
     if !bin.is_file() {
         run(cargo().args(["build", "--package", "qofrules", "--bin", "qofrules"]))?;
     }
