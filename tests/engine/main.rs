@@ -11,6 +11,8 @@
 
 #[path = "../common/resolved.rs"]
 mod resolved;
+#[path = "../common/rng.rs"]
+mod rng;
 
 mod aggregate;
 mod boundary;
