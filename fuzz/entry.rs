@@ -1,5 +1,5 @@
 //! The fuzzed entry points, shared by the cargo-fuzz targets (`fuzz_targets/*.rs`) and by the
-//! normal test suite (`tests/fuzz_corpus.rs`, which runs them on mutated seeds), so what the
+//! normal test suite (`tests/engine/fuzz_corpus.rs`, which runs them on mutated seeds), so what the
 //! fuzzer checks is also checked on every `cargo test`. Each takes arbitrary bytes and panics
 //! only on a broken invariant.
 //!

@@ -72,7 +72,7 @@ pub struct Program {
 
 impl Program {
     /// Forgets what the evaluator derived from the program, so that an IR edited in place
-    /// (the mutation test of `tests/boundary.rs` moves one boundary at a time) is evaluated
+    /// (the mutation test of `tests/engine/boundary.rs` moves one boundary at a time) is evaluated
     /// as edited.
     pub fn forget_plan(&mut self) {
         self.eval_plan = std::sync::OnceLock::new();

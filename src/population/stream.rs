@@ -18,7 +18,7 @@
 //! `explain`), counting the dates of every event on the way for the period warning.
 //!
 //! [`Held`] counts the patients a stream holds at once: the memory bound, counted rather than
-//! measured (`tests/streaming.rs`).
+//! measured (`tests/engine/streaming.rs`).
 
 use super::read::{self, hash_id, EventsArgs, EventsInput, FxMap, NdjsonPatients};
 use super::{practice_index, sort_events, DataErrors, Source, MAX_LINE_BYTES, PRACTICES_FILE};

@@ -10,7 +10,7 @@ fn d(s: &str) -> Decimal {
     s.parse().unwrap()
 }
 
-/// tests/pay_models.rs's hand-computed scheme: £200 a point; DM001 Boolean 6 points, DM020
+/// tests/engine/pay_models.rs's hand-computed scheme: £200 a point; DM001 Boolean 6 points, DM020
 /// 35-75% 17 points (DM prevalence-adjusted on 17OV), BP002 40-80% 15 points, QI001 attested
 /// 27 points. P1 pays £6,056.25, P2 £1,020.00.
 fn scheme() -> PayScheme {

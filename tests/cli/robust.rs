@@ -3,6 +3,7 @@
 //! absurd sizes are clean errors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::support::{run, stderr};
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -12,18 +13,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_qofrules");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("qofrules-cli-robust-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&d);
-    fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run(args: &[&str], cwd: &Path) -> Output {
-    Command::new(BIN).args(args).current_dir(cwd).output().unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    crate::support::scratch("robust", name)
 }
 
 fn shipped() -> Vec<String> {
