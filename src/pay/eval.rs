@@ -1396,3 +1396,6 @@ impl<'r> Money<'r> {
         }
     }
 }
+
+mod repay;
+pub use repay::{Repaid, Repay};
