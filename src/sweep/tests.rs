@@ -270,27 +270,32 @@ fn shipped_inputs(path: &str, text: &str) -> crate::eval::PayInputs {
         .inputs
 }
 
-/// Variants of `s` that change one figure: each indicator's thresholds (both moved, then the
-/// upper alone) or its points (and its strata's), each group's points, the aspiration share,
-/// two indicators at once; and the point value, which the fast path leaves to a full run.
+/// Variants of `s` that change one figure or two: each indicator's points (and its strata's)
+/// and, for a fraction indicator scored on its own thresholds, its thresholds too (both moved,
+/// or the upper alone, by turns); each group's points; the aspiration share; two indicators at
+/// once; and the point value, which the fast path leaves to a full run. With whether the fast
+/// path takes it.
 fn variants(s: &PayScheme) -> Vec<(String, PayScheme, bool)> {
     let mut out = Vec::new();
     for (i, ind) in s.indicators.iter().enumerate() {
+        let mut v = s.clone();
+        let mut what = format!("{} points", ind.id);
         if let IndicatorKind::Fraction { lower, upper } = ind.kind {
-            if ind.strata.is_empty() {
-                for (l, u) in [(d("0.2"), d("0.6")), (lower, (upper + Decimal::ONE) / Decimal::TWO)]
-                {
-                    let mut v = s.clone();
-                    if Target::Lower(ind.id.clone()).apply(&mut v, l.min(lower)).is_ok()
-                        && Target::Upper(ind.id.clone()).apply(&mut v, u).is_ok()
-                        && Target::Lower(ind.id.clone()).apply(&mut v, l).is_ok()
-                    {
-                        out.push((format!("{} {l} to {u}", ind.id), v, !ind.network));
-                    }
-                }
+            let (l, u) = if i % 2 == 0 {
+                (d("0.2"), d("0.6"))
+            } else {
+                (lower, (upper + Decimal::ONE) / Decimal::TWO)
+            };
+            let mut t = v.clone();
+            if ind.strata.is_empty()
+                && Target::Lower(ind.id.clone()).apply(&mut t, l.min(lower)).is_ok()
+                && Target::Upper(ind.id.clone()).apply(&mut t, u).is_ok()
+                && Target::Lower(ind.id.clone()).apply(&mut t, l).is_ok()
+            {
+                v = t;
+                what = format!("{} {l} to {u} and points", ind.id);
             }
         }
-        let mut v = s.clone();
         let x = &mut v.indicators[i];
         x.max_points = x.max_points * d("1.5") + d("0.25");
         x.lower_points *= d("1.5");
@@ -302,7 +307,7 @@ fn variants(s: &PayScheme) -> Vec<(String, PayScheme, bool)> {
         if !x.strata.is_empty() {
             x.max_points = sum;
         }
-        out.push((format!("{} points", ind.id), v, !ind.network));
+        out.push((what, v, !ind.network));
     }
     let mut groups: Vec<&str> = s.indicators.iter().map(|i| i.group.as_str()).collect();
     groups.sort_unstable();
@@ -350,7 +355,7 @@ fn re_paying_only_the_touched_lines_costs_what_a_full_run_does_for_every_shipped
             assert_eq!(coster.cost(&v).unwrap(), full, "{path}, {what}");
         }
     }
-    assert!(fast > 500, "the fast path was taken {fast} times");
+    assert!(fast > 400, "the fast path was taken {fast} times");
 }
 
 #[test]
