@@ -33,6 +33,7 @@ fn main() {
     compare_counts_all_practices(&mut h);
     compare_patients_dudley(&mut h);
     pay_aggregate(&mut h);
+    sweep_benches(&mut h);
 }
 
 type Loaded = (qofrules::scheme::Sources, qofrules::scheme::Scheme, qofrules::compile::Program);
@@ -591,4 +592,119 @@ fn synth_dudley_csv(h: &mut Harness) {
     };
     let n = run();
     h.run_n(NAME, n, 5, || black_box(run()));
+}
+
+/// Sweeps (`qofrules sweep`, issue #17): the shipped QOF 2019/20 scheme's DM020 upper
+/// threshold over 31 values (60% to 90% by 1%), each value paid against the scheme as written.
+/// `sweep/counts_6720_practices`: on the counts `pay/counts_6720_practices_qof_2019_20` pays
+/// (all 6,720 practices of 2019/20, the same deterministic counts), read once outside the
+/// timing; timed: the whole sweep (the scheme paid once, then only DM020's lines per value).
+/// `sweep/patients_ccg`: on NHS Dudley CCG's synthetic patients at scale 1 (generated before
+/// timing); timed: the evaluation (once) and the sweep, as `qofrules sweep` runs them.
+/// Elements are the values swept, so the time per element is the time per value.
+fn sweep_benches(h: &mut Harness) {
+    use qofrules::reference::{practices_2019_20, Group, ListType};
+    const LEVER: &str = "DM020.upper=60%..90% step 1%";
+    if h.skip("sweep/counts_6720_practices") && h.skip("sweep/patients_ccg") {
+        return;
+    }
+    let a = shipped("rules/qof-2019-20.qof");
+    let pay = qofrules::compile::pay_scheme(&a.1);
+    let lever = qofrules::sweep::Lever::parse(LEVER, &pay).unwrap_or_else(|e| panic!("{e}"));
+    let values = lever.values.len() as u64;
+    let sweep = |i: &qofrules::eval::PayInputs| match qofrules::sweep::sweep(
+        &i.scheme,
+        &i.national,
+        &i.data,
+        std::slice::from_ref(&lever),
+    ) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    if !h.skip("sweep/counts_6720_practices") {
+        // the counts of `compare_counts_all_practices`, made the same way
+        let b = shipped("rules/qof-2019-20-stratified.qof");
+        let mut data = qofrules::pay::PracticeData::new();
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = |n: u32| -> u32 {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            let r = state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33;
+            u32::try_from(r % u64::from(n.max(1))).unwrap_or(0)
+        };
+        let practices = practices_2019_20();
+        for p in practices {
+            let id = p.practice_id.as_str();
+            data.set_network(id, &p.network_id);
+            for t in ListType::ALL {
+                data.set_list_size(id, t.code(), p.list_size(t));
+            }
+            for g in Group::ALL {
+                data.set_register(id, g.code(), p.register(g));
+            }
+        }
+        let mut ids: Vec<(String, String)> = Vec::new();
+        for s in [&a.1, &b.1] {
+            for i in &s.indicators {
+                ids.push((i.id.clone(), i.group.clone()));
+                for st in &i.strata {
+                    ids.push((qofrules::compile::stratum_pay_id(&i.id, &st.id), i.group.clone()));
+                }
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        for p in practices {
+            for (id, group) in &ids {
+                let base = Group::from_code(group)
+                    .map_or(p.list_size(ListType::Total) / 10, |g| p.register(g));
+                let pcas = next(base / 10 + 1);
+                let denominator = base.saturating_sub(pcas);
+                let numerator = denominator / 2 + next(denominator / 2 + 1);
+                data.set_counts(
+                    &p.practice_id,
+                    id,
+                    qofrules::pay::Counts {
+                        denominator,
+                        numerator: numerator.min(denominator),
+                        pcas,
+                        achieved: Some(numerator > 0),
+                        ..Default::default()
+                    },
+                );
+            }
+        }
+        let n = qofrules::pay::NationalFigures::computed(&data, &pay.groups);
+        let national = match a.1.national_average_list_size {
+            Some(avg) => n.with_average_list_size(avg, qofrules::pay::FigureSource::Scheme),
+            None => n,
+        };
+        let inputs = qofrules::eval::PayInputs { scheme: pay.clone(), national, data };
+        h.run("sweep/counts_6720_practices", values, || sweep(&inputs));
+    }
+    if !h.skip("sweep/patients_ccg") {
+        use qofrules::synth::{generate, Selection, SynthOptions, SynthYear};
+        let opts = SynthOptions { seed: 2020, scale: 1.0, year: SynthYear::Y2019_20 };
+        let pop = match generate(&Selection::Ccg("NHS Dudley CCG".into()), &opts) {
+            Ok(p) => p,
+            Err(e) => panic!("{e}"),
+        };
+        let files = [None, None];
+        let from = qofrules::national::PrevalenceFrom::Scheme;
+        h.run_n("sweep/patients_ccg", values, 5, || {
+            let run = qofrules::pipeline::run_population(
+                &a.1,
+                &a.2,
+                &pop,
+                &from,
+                &qofrules::pipeline::PracticeInputs::of(&files),
+                0,
+            );
+            match run {
+                Ok(r) => sweep(&r.inputs),
+                Err(e) => panic!("{e}"),
+            }
+        });
+    }
 }

@@ -68,6 +68,67 @@ pub fn cost(
     })
 }
 
+/// Costs schemes that differ from one scheme (the one given to [`Coster::new`]) in a figure
+/// or two: a scheme whose only changes are indicators' figures (thresholds, points) or the
+/// aspiration share has only those lines paid again ([`pay::Repay`]), any other is paid in
+/// full. Both give the same [`Cost`] (`sweep::tests` checks it on every shipped scheme).
+pub struct Coster<'a> {
+    repay: pay::Repay<'a>,
+    national: &'a NationalFigures,
+    data: &'a PracticeData,
+}
+
+impl<'a> Coster<'a> {
+    /// Pays `scheme` once over `data`, keeping what later runs re-use.
+    pub fn new(
+        scheme: &'a PayScheme,
+        national: &'a NationalFigures,
+        data: &'a PracticeData,
+    ) -> Result<Coster<'a>, PayErrors> {
+        Ok(Coster { repay: pay::Repay::new(scheme, national, data)?, national, data })
+    }
+
+    /// What the scheme given to [`Coster::new`] costs.
+    pub fn base(&self) -> Cost {
+        self.of(self.repay.base())
+    }
+
+    /// What `scheme` costs: only the changed lines paid again when it differs from the
+    /// scheme given to [`Coster::new`] in indicators' figures alone, else a full pay run.
+    pub fn cost(&self, scheme: &PayScheme) -> Result<Cost, PayErrors> {
+        match self.repay.repay(scheme) {
+            Some(r) => Ok(self.of(r?)),
+            None => cost(scheme, self.national, self.data),
+        }
+    }
+
+    /// The [`Cost`] of a re-paid run, summed as [`cost`] sums a pay result.
+    fn of(&self, r: pay::Repaid) -> Cost {
+        let mut networks: BTreeMap<String, Decimal> = BTreeMap::new();
+        let mut aspiration = None::<Decimal>;
+        for ((p, &pay), a) in self.data.practices().iter().zip(&r.practices).zip(&r.aspiration) {
+            if let Some(n) = &p.network_id {
+                let e = networks.entry(n.clone()).or_default();
+                *e = e.saturating_add(pay);
+            }
+            if let Some(a) = a {
+                aspiration = Some(aspiration.unwrap_or_default().saturating_add(*a));
+            }
+        }
+        for (n, pay) in &r.networks {
+            let e = networks.entry(n.clone()).or_default();
+            *e = e.saturating_add(*pay);
+        }
+        Cost {
+            total: r.total.payment,
+            points: r.total.points,
+            practices: r.practices,
+            networks,
+            aspiration,
+        }
+    }
+}
+
 /// A whole sweep: the levers, the scheme as written, and one point per value (per pair of
 /// values for two levers, the first lever's values outermost).
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -231,8 +292,8 @@ fn pay_error(at: String, e: PayErrors) -> SweepError {
     }
 }
 
-/// Sweeps `levers` (one or two) over `data`: the scheme as written is paid once, then once
-/// per value (per pair of values).
+/// Sweeps `levers` (one or two) over `data`: the scheme as written is paid once, then per
+/// value (per pair of values) only the lines the levers touch ([`Coster`]).
 pub fn sweep(
     scheme: &PayScheme,
     national: &NationalFigures,
@@ -246,7 +307,9 @@ pub fn sweep(
     if size > MAX_POINTS {
         return Err(SweepError::TooLarge(size));
     }
-    let base = cost(scheme, national, data).map_err(|e| pay_error("its own values".into(), e))?;
+    let coster =
+        Coster::new(scheme, national, data).map_err(|e| pay_error("its own values".into(), e))?;
+    let base = coster.base();
     let networks: Vec<String> = base.networks.keys().cloned().collect();
     let infos: Vec<LeverInfo> = levers
         .iter()
@@ -287,7 +350,7 @@ pub fn sweep(
             .join(", ");
         let s = apply_all(scheme, levers, &values)?;
         let is_base = levers.iter().zip(&values).all(|(l, &v)| v == l.target.base(scheme));
-        let c = cost(&s, national, data).map_err(|e| pay_error(at, e))?;
+        let c = coster.cost(&s).map_err(|e| pay_error(at, e))?;
         points.push(point(values, shown, is_base, &c, &base, &networks));
     }
     Ok(Sweep {
