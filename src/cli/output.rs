@@ -164,9 +164,30 @@ pub fn read_bytes(path: &Path) -> io::Result<Vec<u8>> {
 
 /// Reads a whole input file as UTF-8 text (noted as an input).
 pub fn read_text(path: &Path) -> io::Result<String> {
-    let text = std::fs::read_to_string(path)?;
+    let text = utf8_text(std::fs::read(path)?)?;
     note_input(path);
     Ok(text)
+}
+
+/// `bytes` as text, or an error naming the line and column (in characters, from 1) of the
+/// first byte that is not UTF-8, with a hint.
+pub fn utf8_text(bytes: Vec<u8>) -> io::Result<String> {
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        let before = &bytes[..at];
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |k| k + 1);
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        // the prefix is valid UTF-8 by construction
+        let column = std::str::from_utf8(&before[line_start..]).map_or(0, |t| t.chars().count()) + 1;
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "invalid UTF-8 at line {line}, column {column} (byte `0x{:02X}`)\n  help: save the file as UTF-8 text",
+                bytes[at]
+            ),
+        )
+    })
 }
 
 /// Reads a small input file that must be a regular file of at most `limit` bytes (a code
@@ -187,9 +208,7 @@ pub fn read_text_limited(path: &Path, limit: u64, what: &str) -> io::Result<Stri
     if buf.len() as u64 > limit {
         return Err(too_big());
     }
-    let text = String::from_utf8(buf).map_err(|_| {
-        io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8")
-    })?;
+    let text = utf8_text(buf)?;
     note_input(path);
     Ok(text)
 }

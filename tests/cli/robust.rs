@@ -323,3 +323,113 @@ fn eval_of_streamed_ndjson_equals_csv() {
     assert!(eval("nd") == csv, "the same as the CSV population");
     assert!(eval("nd/patients.ndjson") == csv, "the same as the CSV population");
 }
+
+/// A rule file that is not UTF-8 is named with the line and column of its first bad byte, by
+/// `check`, `eval` and `fmt` alike.
+#[test]
+fn invalid_utf8_in_a_rule_file_is_located() {
+    let d = scratch("utf8");
+    let text = b"scheme t \"T\" {\n  period 2019-04-01 to 2020-03-31 // \xC2\xA3 \xFF\n}\n";
+    fs::write(d.join("u.qof"), text).unwrap();
+    for cmd in [&["check", "u.qof"][..], &["eval", "u.qof"], &["fmt", "u.qof"]] {
+        let o = run(cmd, &d);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let e = stderr(&o);
+        // `£` is one character: the bad byte is the 40th character of its line (41st byte)
+        assert!(
+            e.contains(
+                "error: cannot read `u.qof`: invalid UTF-8 at line 2, column 40 (byte `0xFF`)"
+            ),
+            "{cmd:?}: {e}"
+        );
+        assert!(e.contains("help: save the file as UTF-8 text"), "{e}");
+    }
+    assert_eq!(fs::read(d.join("u.qof")).unwrap(), text, "fmt left the file alone");
+}
+
+/// `fmt` keeps a file's CRLF line ends and its UTF-8 byte-order mark: only the layout changes,
+/// and the formatted file passes `fmt --check`.
+#[test]
+fn fmt_keeps_crlf_line_ends_and_the_byte_order_mark() {
+    let d = scratch("crlf");
+    let crlf =
+        "\u{feff}scheme   t \"T\" {\r\n  period 2019-04-01 to 2020-03-31 // the year\r\n}\r\n";
+    let lf = "scheme   t \"T\" {\n  period 2019-04-01 to 2020-03-31\n}\n";
+    fs::write(d.join("w.qof"), crlf).unwrap();
+    fs::write(d.join("u.qof"), lf).unwrap();
+    let o = run(&["fmt", "w.qof", "u.qof"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        fs::read_to_string(d.join("w.qof")).unwrap(),
+        "\u{feff}scheme t \"T\" {\r\n  period 2019-04-01 to 2020-03-31 // the year\r\n}\r\n"
+    );
+    assert_eq!(
+        fs::read_to_string(d.join("u.qof")).unwrap(),
+        "scheme t \"T\" {\n  period 2019-04-01 to 2020-03-31\n}\n",
+        "an LF file stays LF, without a byte-order mark"
+    );
+    let o = run(&["fmt", "--check", "w.qof", "u.qof"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+}
+
+/// An unknown parent never suggests the scheme's own id (nor another of its chain): extending
+/// it would be a cycle.
+#[test]
+fn an_unknown_parent_never_suggests_the_scheme_itself() {
+    let d = scratch("parent");
+    let header = |id: &str, parent: &str| {
+        format!("scheme {id} \"T\" extends {parent} {{ period 2019-04-01 to 2020-03-31 }}\n")
+    };
+    fs::write(d.join("a.qof"), header("myscheme", "myschemf")).unwrap();
+    let o = run(&["check", "a.qof"], &d);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("error: unknown scheme `myschemf`"), "{e}");
+    assert!(!e.contains("did you mean `myscheme`"), "{e}");
+    assert!(e.contains("help: a parent is looked up by scheme id"), "{e}");
+
+    // a near name that is not in the chain is still suggested
+    fs::write(d.join("b.qof"), "scheme myschemg \"T\" { period 2019-04-01 to 2020-03-31 }\n")
+        .unwrap();
+    let o = run(&["check", "a.qof", "b.qof"], &d);
+    assert!(stderr(&o).contains("did you mean `myschemg`?"), "{}", stderr(&o));
+}
+
+/// `in last N months` past the bound is an error of `check`, and so of every command that
+/// checks first (`eval`, `test`); at the bound, every command runs it.
+#[test]
+fn check_and_eval_agree_on_the_largest_window() {
+    let d = scratch("window");
+    let o = run(&["synth", "--practices", "A81001", "--scale", "0.05", "--out", "pop"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let scheme = |n: &str| {
+        format!(
+            "scheme t \"T\" {{ period 2019-04-01 to 2020-03-31, point value £187.74, national prevalence {{ DM 7.1% }} }}\n\
+             codelist DM_COD \"Diabetes\" snomed {{ 44054006 }}\n\
+             codelist HBA_COD \"HbA1c\" snomed {{ 999791000000106 }}\n\
+             register DM \"Diabetes mellitus\" {{ patients aged 17 or over, where DM_COD, list 17OV }}\n\
+             indicator DM020 \"HbA1c 58 or less\" {{\n  group DM, domain CL, points 17, thresholds 35% to 75%\n  denominator DM\n  \
+             achieved when latest HBA_COD in last {n} months has value <= 58\n}}\n"
+        )
+    };
+    for n in ["99999999999", "100001"] {
+        fs::write(d.join("s.qof"), scheme(n)).unwrap();
+        for cmd in
+            [&["check", "s.qof"][..], &["eval", "s.qof", "--population", "pop"], &["test", "s.qof"]]
+        {
+            let o = run(cmd, &d);
+            assert_eq!(o.status.code(), Some(1), "{cmd:?} {n}: {}", stderr(&o));
+            assert!(
+                stderr(&o).contains(&format!("`{n}` is not a usable whole number")),
+                "{}",
+                stderr(&o)
+            );
+        }
+    }
+    fs::write(d.join("s.qof"), scheme("100000")).unwrap();
+    let o = run(&["check", "s.qof"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(&["eval", "s.qof", "--population", "pop", "--format", "csv"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("\nA81001,"), "a result row");
+}
