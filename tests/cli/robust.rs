@@ -433,3 +433,74 @@ fn check_and_eval_agree_on_the_largest_window() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("\nA81001,"), "a result row");
 }
+
+/// Starts `args`, waits until a hidden temporary entry appears in `cwd` (polling), then sends
+/// SIGINT as Ctrl-C does. Returns the exit status and the hidden entry seen.
+#[cfg(unix)]
+fn interrupt_once_writing(args: &[&str], cwd: &Path) -> (std::process::ExitStatus, String) {
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(cwd)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let seen = loop {
+        let hidden = fs::read_dir(cwd)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .find(|n| n.starts_with('.'));
+        if let Some(h) = hidden {
+            break h;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("{args:?} ended ({status}) before writing a temporary file: make it larger");
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "{args:?}: no temporary file");
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    (child.wait().unwrap(), seen)
+}
+
+#[cfg(unix)]
+fn entries(d: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Ctrl-C during `synth` or `eval -o` removes the hidden temporary folder or file being
+/// written and exits with 130: no partial output is left behind, and an existing output is
+/// untouched.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_leaves_no_temporary_output() {
+    let d = scratch("sigint");
+    let (status, seen) =
+        interrupt_once_writing(&["synth", "--random-practices", "4", "--out", "pop"], &d);
+    assert!(seen.starts_with(".pop.tmp"), "{seen}");
+    assert_eq!(status.code(), Some(130), "{status}");
+    assert_eq!(entries(&d), Vec::<String>::new(), "the temporary folder is removed");
+
+    // many practices, few patients each: evaluation is quick, the JSON long to write
+    let o = run(&["synth", "--random-practices", "300", "--scale", "0.01", "--out", "pop"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    fs::write(d.join("out.json"), "the old result").unwrap();
+    let scheme = format!("{ROOT}/rules/qof-2019-20.qof");
+    let (status, seen) = interrupt_once_writing(
+        &["eval", &scheme, "--population", "pop", "--format", "json", "-o", "out.json"],
+        &d,
+    );
+    assert!(seen.starts_with(".out.json."), "{seen}");
+    assert_eq!(status.code(), Some(130), "{status}");
+    assert_eq!(entries(&d), ["out.json", "pop"], "the temporary file is removed");
+    assert_eq!(fs::read_to_string(d.join("out.json")).unwrap(), "the old result");
+}
