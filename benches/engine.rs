@@ -34,6 +34,7 @@ fn main() {
     compare_patients_dudley(&mut h);
     pay_aggregate(&mut h);
     sweep_benches(&mut h);
+    robust_linear_paths(&mut h);
 }
 
 type Loaded = (qofrules::scheme::Sources, qofrules::scheme::Scheme, qofrules::compile::Program);
@@ -707,4 +708,87 @@ fn sweep_benches(h: &mut Harness) {
             }
         });
     }
+}
+
+/// The paths that were quadratic (issue #21), each at about 1 MB and 10 MB so that linearity
+/// shows as an equal `median_ns_per_element` (elements are input bytes):
+///
+/// - `robust/diagnostics_{1,10}mb_duplicates_human`: check a file of one code list defined
+///   over and over (one error per definition) and render every diagnostic as a human code
+///   frame, as `qofrules check` prints them;
+/// - `robust/inspect_{1,10}mb`: `inspect` of a checked scheme (the view and its JSON), line
+///   numbers for every item;
+/// - `robust/events_{patient,date}_order_{1,10}mb`: read a population whose `events.csv` is
+///   in patient order, and the same rows sorted by date (every patient's rows spread over the
+///   whole file), on one thread.
+fn robust_linear_paths(h: &mut Harness) {
+    const MB: usize = 1 << 20;
+    for (size, tag) in [(MB, "1mb"), (10 * MB, "10mb")] {
+        let name = format!("robust/diagnostics_{tag}_duplicates_human");
+        if !h.skip(&name) {
+            let mut text = String::from(
+                "scheme dup \"Duplicates\" {\n  period 2019-04-01 to 2020-03-31\n  point value £187.74\n}\n",
+            );
+            while text.len() < size {
+                text.push_str("codelist DM_COD \"Diabetes\" snomed { 44054006 }\n");
+            }
+            h.run_n(&name, text.len() as u64, 5, || {
+                let (sources, checked) = qofrules::check::check_text("dup.qof", black_box(&text));
+                assert!(checked.errors() > 1000, "the benchmark file must be full of errors");
+                checked.diagnostics.iter().map(|d| sources.render(d).len()).sum::<usize>()
+            });
+        }
+        let name = format!("robust/inspect_{tag}");
+        if !h.skip(&name) {
+            let text = synthetic_scheme(size);
+            let (sources, checked) = qofrules::check::check_text("bench.qof", &text);
+            let scheme =
+                checked.scheme.unwrap_or_else(|| panic!("the benchmark scheme must check cleanly"));
+            h.run_n(&name, text.len() as u64, 5, || {
+                let view = qofrules::inspect::view(black_box(&scheme), &sources);
+                serde_json::to_string(&view).map_or(0, |j| j.len())
+            });
+        }
+        let names = [
+            format!("robust/events_patient_order_{tag}"),
+            format!("robust/events_date_order_{tag}"),
+        ];
+        if names.iter().all(|n| h.skip(n)) {
+            continue;
+        }
+        let (prac, pats, evs) = population_of_events(size);
+        // the same rows sorted by date (then by the row, for a fixed order)
+        let mut rows: Vec<&[u8]> = evs.split_inclusive(|&b| b == b'\n').collect();
+        let header = rows.remove(0);
+        let date = |r: &[u8]| r.split(|&b| b == b',').nth(1).map(<[u8]>::to_vec);
+        rows.sort_by_key(|r| (date(r), r.to_vec()));
+        let by_date: Vec<u8> = std::iter::once(header).chain(rows).flatten().copied().collect();
+        assert_eq!(by_date.len(), evs.len());
+        for (name, events) in names.iter().zip([&evs, &by_date]) {
+            use qofrules::population::{read_csv_with_threads, Source};
+            let bytes = (prac.len() + pats.len() + events.len()) as u64;
+            h.run_n(name, bytes, 5, || {
+                read_csv_with_threads(
+                    Source::new("practices.csv", black_box(&prac)),
+                    Source::new("patients.csv", black_box(&pats)),
+                    Source::new("events.csv", black_box(events)),
+                    1,
+                )
+                .map_or(0, |p| p.patients.len())
+            });
+        }
+    }
+}
+
+/// A synthetic population (NHS Dudley CCG, scaled) whose `events.csv` is about `bytes` long,
+/// written as CSV: practices, patients, events.
+fn population_of_events(bytes: usize) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    use qofrules::synth::{generate, pad_records, Selection, SynthOptions, SynthYear};
+    // about 10 events of about 33 bytes a patient once padded; 336,000 patients at scale 1
+    let scale = (bytes as f64 / (336_000.0 * 10.0 * 33.0)).clamp(0.001, 1.0);
+    let opts = SynthOptions { seed: 2020, scale, year: SynthYear::Y2019_20 };
+    let mut pop = generate(&Selection::Ccg("05C".into()), &opts).unwrap_or_else(|e| panic!("{e}"));
+    pad_records(&mut pop.patients, 10, &opts);
+    qofrules::population::write_csv(&pop, Vec::new(), Vec::new(), Vec::new())
+        .unwrap_or_else(|e| panic!("{e}"))
 }

@@ -198,3 +198,20 @@ fn eval_on_mutated_schemes_and_populations() {
         .collect();
     run("eval", &seeds, 300, entry::eval);
 }
+
+#[test]
+fn compare_on_mutated_scheme_pairs_and_populations() {
+    // B raises DM020's upper threshold and drops the register indicator: changed and retired
+    let b = SCHEME.replace("thresholds 35% to 75%", "thresholds 40% to 80%").replace(
+        "indicator DM017 \"Register\" { group DM, domain CL, points 6, register DM }\n",
+        "",
+    );
+    assert_ne!(b, SCHEME);
+    let seeds: Vec<Vec<u8>> = [(SCHEME, b.as_str()), (b.as_str(), SCHEME)]
+        .iter()
+        .map(|(x, y)| {
+            [x.as_bytes(), b"\xFF", y.as_bytes(), b"\xFF", population().as_slice()].concat()
+        })
+        .collect();
+    run("compare", &seeds, 200, entry::compare);
+}
