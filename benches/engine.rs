@@ -63,7 +63,6 @@ fn shipped(
 /// counts per indicator synthetic (a fixed pseudo-random share of the register). Timed: both
 /// pay runs and the comparison (the inputs are built once, outside the timing).
 fn compare_counts_all_practices(h: &mut Harness) {
-    use qofrules::reference::{practices_2019_20, Group, ListType};
     if h.skip("compare/counts_6720_practices")
         && h.skip("pay/counts_6720_practices_qof_2019_20")
         && h.skip("pay/totals_6720_practices_qof_2019_20")
@@ -72,59 +71,8 @@ fn compare_counts_all_practices(h: &mut Harness) {
     }
     let a = shipped("rules/qof-2019-20.qof");
     let b = shipped("rules/qof-2019-20-stratified.qof");
-    let mut data = qofrules::pay::PracticeData::new();
-    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-    let mut next = |n: u32| -> u32 {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        let r = state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33;
-        u32::try_from(r % u64::from(n.max(1))).unwrap_or(0)
-    };
-    let practices = practices_2019_20();
-    for p in practices {
-        let id = p.practice_id.as_str();
-        data.set_network(id, &p.network_id);
-        for t in ListType::ALL {
-            data.set_list_size(id, t.code(), p.list_size(t));
-        }
-        for g in Group::ALL {
-            data.set_register(id, g.code(), p.register(g));
-        }
-    }
-    // counts for every fraction indicator of either scheme (and its strata), from the register
-    // of its group (or the list size for indicators outside the 21 groups)
-    let mut ids: Vec<(String, String)> = Vec::new();
-    for s in [&a.1, &b.1] {
-        for i in &s.indicators {
-            ids.push((i.id.clone(), i.group.clone()));
-            for st in &i.strata {
-                ids.push((qofrules::compile::stratum_pay_id(&i.id, &st.id), i.group.clone()));
-            }
-        }
-    }
-    ids.sort();
-    ids.dedup();
-    for p in practices {
-        for (id, group) in &ids {
-            let base = Group::from_code(group)
-                .map_or(p.list_size(ListType::Total) / 10, |g| p.register(g));
-            let pcas = next(base / 10 + 1);
-            let denominator = base.saturating_sub(pcas);
-            let numerator = denominator / 2 + next(denominator / 2 + 1);
-            data.set_counts(
-                &p.practice_id,
-                id,
-                qofrules::pay::Counts {
-                    denominator,
-                    numerator: numerator.min(denominator),
-                    pcas,
-                    achieved: Some(numerator > 0),
-                    ..Default::default()
-                },
-            );
-        }
-    }
+    let data = counts_6720_practices(&a.1, &b.1);
+    let practices = qofrules::reference::practices_2019_20();
     let inputs = |x: &(qofrules::scheme::Sources, qofrules::scheme::Scheme, _)| {
         let pay = qofrules::compile::pay_scheme(&x.1);
         let n = qofrules::pay::NationalFigures::computed(&data, &pay.groups);
@@ -604,7 +552,6 @@ fn synth_dudley_csv(h: &mut Harness) {
 /// timing); timed: the evaluation (once) and the sweep, as `qofrules sweep` runs them.
 /// Elements are the values swept, so the time per element is the time per value.
 fn sweep_benches(h: &mut Harness) {
-    use qofrules::reference::{practices_2019_20, Group, ListType};
     const LEVER: &str = "DM020.upper=60%..90% step 1%";
     if h.skip("sweep/counts_6720_practices") && h.skip("sweep/patients_ccg") {
         return;
@@ -625,57 +572,7 @@ fn sweep_benches(h: &mut Harness) {
     if !h.skip("sweep/counts_6720_practices") {
         // the counts of `compare_counts_all_practices`, made the same way
         let b = shipped("rules/qof-2019-20-stratified.qof");
-        let mut data = qofrules::pay::PracticeData::new();
-        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = |n: u32| -> u32 {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            let r = state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33;
-            u32::try_from(r % u64::from(n.max(1))).unwrap_or(0)
-        };
-        let practices = practices_2019_20();
-        for p in practices {
-            let id = p.practice_id.as_str();
-            data.set_network(id, &p.network_id);
-            for t in ListType::ALL {
-                data.set_list_size(id, t.code(), p.list_size(t));
-            }
-            for g in Group::ALL {
-                data.set_register(id, g.code(), p.register(g));
-            }
-        }
-        let mut ids: Vec<(String, String)> = Vec::new();
-        for s in [&a.1, &b.1] {
-            for i in &s.indicators {
-                ids.push((i.id.clone(), i.group.clone()));
-                for st in &i.strata {
-                    ids.push((qofrules::compile::stratum_pay_id(&i.id, &st.id), i.group.clone()));
-                }
-            }
-        }
-        ids.sort();
-        ids.dedup();
-        for p in practices {
-            for (id, group) in &ids {
-                let base = Group::from_code(group)
-                    .map_or(p.list_size(ListType::Total) / 10, |g| p.register(g));
-                let pcas = next(base / 10 + 1);
-                let denominator = base.saturating_sub(pcas);
-                let numerator = denominator / 2 + next(denominator / 2 + 1);
-                data.set_counts(
-                    &p.practice_id,
-                    id,
-                    qofrules::pay::Counts {
-                        denominator,
-                        numerator: numerator.min(denominator),
-                        pcas,
-                        achieved: Some(numerator > 0),
-                        ..Default::default()
-                    },
-                );
-            }
-        }
+        let data = counts_6720_practices(&a.1, &b.1);
         let n = qofrules::pay::NationalFigures::computed(&data, &pay.groups);
         let national = match a.1.national_average_list_size {
             Some(avg) => n.with_average_list_size(avg, qofrules::pay::FigureSource::Scheme),
@@ -791,4 +688,69 @@ fn population_of_events(bytes: usize) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
     pad_records(&mut pop.patients, 10, &opts);
     qofrules::population::write_csv(&pop, Vec::new(), Vec::new(), Vec::new())
         .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The inputs of the counts benchmarks (compare, pay and sweep on all 6,720 practices): list
+/// sizes and registers from the embedded 2019/20 reference figures, and counts for every
+/// fraction indicator of `a` or `b` (and its strata), a fixed pseudo-random share of the
+/// register of its group (or of a tenth of the list size for indicators outside the 21 groups).
+fn counts_6720_practices(
+    a: &qofrules::scheme::Scheme,
+    b: &qofrules::scheme::Scheme,
+) -> qofrules::pay::PracticeData {
+    use qofrules::reference::{practices_2019_20, Group, ListType};
+    let mut data = qofrules::pay::PracticeData::new();
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = |n: u32| -> u32 {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        let r = state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33;
+        u32::try_from(r % u64::from(n.max(1))).unwrap_or(0)
+    };
+    let practices = practices_2019_20();
+    for p in practices {
+        let id = p.practice_id.as_str();
+        data.set_network(id, &p.network_id);
+        for t in ListType::ALL {
+            data.set_list_size(id, t.code(), p.list_size(t));
+        }
+        for g in Group::ALL {
+            data.set_register(id, g.code(), p.register(g));
+        }
+    }
+    // counts for every fraction indicator of either scheme (and its strata), from the register
+    // of its group (or the list size for indicators outside the 21 groups)
+    let mut ids: Vec<(String, String)> = Vec::new();
+    for s in [a, b] {
+        for i in &s.indicators {
+            ids.push((i.id.clone(), i.group.clone()));
+            for st in &i.strata {
+                ids.push((qofrules::compile::stratum_pay_id(&i.id, &st.id), i.group.clone()));
+            }
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    for p in practices {
+        for (id, group) in &ids {
+            let base = Group::from_code(group)
+                .map_or(p.list_size(ListType::Total) / 10, |g| p.register(g));
+            let pcas = next(base / 10 + 1);
+            let denominator = base.saturating_sub(pcas);
+            let numerator = denominator / 2 + next(denominator / 2 + 1);
+            data.set_counts(
+                &p.practice_id,
+                id,
+                qofrules::pay::Counts {
+                    denominator,
+                    numerator: numerator.min(denominator),
+                    pcas,
+                    achieved: Some(numerator > 0),
+                    ..Default::default()
+                },
+            );
+        }
+    }
+    data
 }
