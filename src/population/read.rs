@@ -125,9 +125,15 @@ pub(crate) fn hash_id(id: &[u8]) -> u64 {
 }
 
 /// Patients by id: (hash, position) pairs sorted by hash. Built with one sort instead of a
-/// hash table (1.2 million random inserts cost more than the whole events file).
+/// hash table (1.2 million random inserts cost more than the whole events file), with a
+/// directory by the hash's top bits (about one key a slot), so that a lookup touches two or
+/// three cache lines instead of a binary search's twenty: events in date order (each row a
+/// different patient) made a lookup per row and read 4.5 times slower than patient order.
 pub(crate) struct IdIndex {
     keys: Vec<(u64, u32)>,
+    /// `dir[j]..dir[j + 1]`: the keys whose hash's top bits are `j`.
+    dir: Vec<u32>,
+    shift: u32,
 }
 
 impl IdIndex {
@@ -166,17 +172,36 @@ impl IdIndex {
             }
             start = end;
         }
-        (IdIndex { keys }, dups)
+        (IdIndex::with_directory(keys), dups)
+    }
+
+    /// The index of keys sorted by hash, with its directory.
+    fn with_directory(keys: Vec<(u64, u32)>) -> IdIndex {
+        let bits = keys.len().max(2).next_power_of_two().trailing_zeros();
+        let shift = 64 - bits;
+        let slots = 1usize << bits;
+        let mut dir = Vec::with_capacity(slots + 1);
+        let mut pos = 0;
+        for j in 0..=slots {
+            while pos < keys.len() && ((keys[pos].0 >> shift) as usize) < j {
+                pos += 1;
+            }
+            dir.push(pos as u32);
+        }
+        IdIndex { keys, dir, shift }
     }
 
     pub(crate) fn empty() -> IdIndex {
-        IdIndex { keys: Vec::new() }
+        IdIndex::with_directory(Vec::new())
     }
 
     pub(crate) fn get(&self, patients: &[Patient], id: &[u8]) -> Option<usize> {
         let h = hash_id(id);
-        let at = self.keys.partition_point(|k| k.0 < h);
-        self.keys[at..]
+        let j = (h >> self.shift) as usize;
+        let (from, to) = (self.dir[j] as usize, self.dir[j + 1] as usize);
+        let slot = &self.keys[from..to];
+        let at = slot.partition_point(|k| k.0 < h);
+        slot[at..]
             .iter()
             .take_while(|k| k.0 == h)
             .map(|k| k.1 as usize)
@@ -1117,6 +1142,34 @@ fn line_too_long(name: &str, row: usize) -> DataError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every id is found at its position through the directory, whatever the number of
+    /// patients (empty, one, a power of two and not); unknown ids are not found.
+    #[test]
+    fn the_id_index_finds_every_patient_and_no_other() {
+        let patient = |id: String| Patient {
+            patient_id: id,
+            practice_id: "P1".into(),
+            birth_date: crate::date::Date(0),
+            sex: Sex::Unknown,
+            registered_on: crate::date::Date(0),
+            deregistered_on: None,
+            deprivation_decile: None,
+            events: vec![],
+        };
+        for n in [0usize, 1, 2, 3, 64, 1000, 4097] {
+            let patients: Vec<Patient> = (0..n).map(|i| patient(format!("id{i}"))).collect();
+            let (index, dups) = IdIndex::build(&patients);
+            assert!(dups.is_empty());
+            for (i, p) in patients.iter().enumerate() {
+                assert_eq!(index.get(&patients, p.patient_id.as_bytes()), Some(i), "{n}");
+            }
+            for missing in ["", "id", "x1", &format!("id{n}")] {
+                assert_eq!(index.get(&patients, missing.as_bytes()), None, "{n} {missing}");
+            }
+        }
+        assert_eq!(IdIndex::empty().get(&[], b"a"), None);
+    }
 
     #[test]
     fn lines_split_at_commas_like_a_plain_split() {
