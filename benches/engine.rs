@@ -33,6 +33,8 @@ fn main() {
     compare_counts_all_practices(&mut h);
     compare_patients_dudley(&mut h);
     pay_aggregate(&mut h);
+    sweep_benches(&mut h);
+    robust_linear_paths(&mut h);
 }
 
 type Loaded = (qofrules::scheme::Sources, qofrules::scheme::Scheme, qofrules::compile::Program);
@@ -61,7 +63,6 @@ fn shipped(
 /// counts per indicator synthetic (a fixed pseudo-random share of the register). Timed: both
 /// pay runs and the comparison (the inputs are built once, outside the timing).
 fn compare_counts_all_practices(h: &mut Harness) {
-    use qofrules::reference::{practices_2019_20, Group, ListType};
     if h.skip("compare/counts_6720_practices")
         && h.skip("pay/counts_6720_practices_qof_2019_20")
         && h.skip("pay/totals_6720_practices_qof_2019_20")
@@ -70,59 +71,8 @@ fn compare_counts_all_practices(h: &mut Harness) {
     }
     let a = shipped("rules/qof-2019-20.qof");
     let b = shipped("rules/qof-2019-20-stratified.qof");
-    let mut data = qofrules::pay::PracticeData::new();
-    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-    let mut next = |n: u32| -> u32 {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        let r = state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33;
-        u32::try_from(r % u64::from(n.max(1))).unwrap_or(0)
-    };
-    let practices = practices_2019_20();
-    for p in practices {
-        let id = p.practice_id.as_str();
-        data.set_network(id, &p.network_id);
-        for t in ListType::ALL {
-            data.set_list_size(id, t.code(), p.list_size(t));
-        }
-        for g in Group::ALL {
-            data.set_register(id, g.code(), p.register(g));
-        }
-    }
-    // counts for every fraction indicator of either scheme (and its strata), from the register
-    // of its group (or the list size for indicators outside the 21 groups)
-    let mut ids: Vec<(String, String)> = Vec::new();
-    for s in [&a.1, &b.1] {
-        for i in &s.indicators {
-            ids.push((i.id.clone(), i.group.clone()));
-            for st in &i.strata {
-                ids.push((qofrules::compile::stratum_pay_id(&i.id, &st.id), i.group.clone()));
-            }
-        }
-    }
-    ids.sort();
-    ids.dedup();
-    for p in practices {
-        for (id, group) in &ids {
-            let base = Group::from_code(group)
-                .map_or(p.list_size(ListType::Total) / 10, |g| p.register(g));
-            let pcas = next(base / 10 + 1);
-            let denominator = base.saturating_sub(pcas);
-            let numerator = denominator / 2 + next(denominator / 2 + 1);
-            data.set_counts(
-                &p.practice_id,
-                id,
-                qofrules::pay::Counts {
-                    denominator,
-                    numerator: numerator.min(denominator),
-                    pcas,
-                    achieved: Some(numerator > 0),
-                    ..Default::default()
-                },
-            );
-        }
-    }
+    let data = counts_6720_practices(&a.1, &b.1);
+    let practices = qofrules::reference::practices_2019_20();
     let inputs = |x: &(qofrules::scheme::Sources, qofrules::scheme::Scheme, _)| {
         let pay = qofrules::compile::pay_scheme(&x.1);
         let n = qofrules::pay::NationalFigures::computed(&data, &pay.groups);
@@ -591,4 +541,216 @@ fn synth_dudley_csv(h: &mut Harness) {
     };
     let n = run();
     h.run_n(NAME, n, 5, || black_box(run()));
+}
+
+/// Sweeps (`qofrules sweep`, issue #17): the shipped QOF 2019/20 scheme's DM020 upper
+/// threshold over 31 values (60% to 90% by 1%), each value paid against the scheme as written.
+/// `sweep/counts_6720_practices`: on the counts `pay/counts_6720_practices_qof_2019_20` pays
+/// (all 6,720 practices of 2019/20, the same deterministic counts), read once outside the
+/// timing; timed: the whole sweep (the scheme paid once, then only DM020's lines per value).
+/// `sweep/patients_ccg`: on NHS Dudley CCG's synthetic patients at scale 1 (generated before
+/// timing); timed: the evaluation (once) and the sweep, as `qofrules sweep` runs them.
+/// Elements are the values swept, so the time per element is the time per value.
+fn sweep_benches(h: &mut Harness) {
+    const LEVER: &str = "DM020.upper=60%..90% step 1%";
+    if h.skip("sweep/counts_6720_practices") && h.skip("sweep/patients_ccg") {
+        return;
+    }
+    let a = shipped("rules/qof-2019-20.qof");
+    let pay = qofrules::compile::pay_scheme(&a.1);
+    let lever = qofrules::sweep::Lever::parse(LEVER, &pay).unwrap_or_else(|e| panic!("{e}"));
+    let values = lever.values.len() as u64;
+    let sweep = |i: &qofrules::eval::PayInputs| match qofrules::sweep::sweep(
+        &i.scheme,
+        &i.national,
+        &i.data,
+        std::slice::from_ref(&lever),
+    ) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    if !h.skip("sweep/counts_6720_practices") {
+        // the counts of `compare_counts_all_practices`, made the same way
+        let b = shipped("rules/qof-2019-20-stratified.qof");
+        let data = counts_6720_practices(&a.1, &b.1);
+        let n = qofrules::pay::NationalFigures::computed(&data, &pay.groups);
+        let national = match a.1.national_average_list_size {
+            Some(avg) => n.with_average_list_size(avg, qofrules::pay::FigureSource::Scheme),
+            None => n,
+        };
+        let inputs = qofrules::eval::PayInputs { scheme: pay.clone(), national, data };
+        h.run("sweep/counts_6720_practices", values, || sweep(&inputs));
+    }
+    if !h.skip("sweep/patients_ccg") {
+        use qofrules::synth::{generate, Selection, SynthOptions, SynthYear};
+        let opts = SynthOptions { seed: 2020, scale: 1.0, year: SynthYear::Y2019_20 };
+        let pop = match generate(&Selection::Ccg("NHS Dudley CCG".into()), &opts) {
+            Ok(p) => p,
+            Err(e) => panic!("{e}"),
+        };
+        let files = [None, None];
+        let from = qofrules::national::PrevalenceFrom::Scheme;
+        h.run_n("sweep/patients_ccg", values, 5, || {
+            let run = qofrules::pipeline::run_population(
+                &a.1,
+                &a.2,
+                &pop,
+                &from,
+                &qofrules::pipeline::PracticeInputs::of(&files),
+                0,
+            );
+            match run {
+                Ok(r) => sweep(&r.inputs),
+                Err(e) => panic!("{e}"),
+            }
+        });
+    }
+}
+
+/// The paths that were quadratic (issue #21), each at about 1 MB and 10 MB so that linearity
+/// shows as an equal `median_ns_per_element` (elements are input bytes):
+///
+/// - `robust/diagnostics_{1,10}mb_duplicates_human`: check a file of one code list defined
+///   over and over (one error per definition) and render every diagnostic as a human code
+///   frame, as `qofrules check` prints them;
+/// - `robust/inspect_{1,10}mb`: `inspect` of a checked scheme (the view and its JSON), line
+///   numbers for every item;
+/// - `robust/events_{patient,date}_order_{1,10}mb`: read a population whose `events.csv` is
+///   in patient order, and the same rows sorted by date (every patient's rows spread over the
+///   whole file), on one thread.
+fn robust_linear_paths(h: &mut Harness) {
+    const MB: usize = 1 << 20;
+    for (size, tag) in [(MB, "1mb"), (10 * MB, "10mb")] {
+        let name = format!("robust/diagnostics_{tag}_duplicates_human");
+        if !h.skip(&name) {
+            let mut text = String::from(
+                "scheme dup \"Duplicates\" {\n  period 2019-04-01 to 2020-03-31\n  point value £187.74\n}\n",
+            );
+            while text.len() < size {
+                text.push_str("codelist DM_COD \"Diabetes\" snomed { 44054006 }\n");
+            }
+            h.run_n(&name, text.len() as u64, 5, || {
+                let (sources, checked) = qofrules::check::check_text("dup.qof", black_box(&text));
+                assert!(checked.errors() > 1000, "the benchmark file must be full of errors");
+                checked.diagnostics.iter().map(|d| sources.render(d).len()).sum::<usize>()
+            });
+        }
+        let name = format!("robust/inspect_{tag}");
+        if !h.skip(&name) {
+            let text = synthetic_scheme(size);
+            let (sources, checked) = qofrules::check::check_text("bench.qof", &text);
+            let scheme =
+                checked.scheme.unwrap_or_else(|| panic!("the benchmark scheme must check cleanly"));
+            h.run_n(&name, text.len() as u64, 5, || {
+                let view = qofrules::inspect::view(black_box(&scheme), &sources);
+                serde_json::to_string(&view).map_or(0, |j| j.len())
+            });
+        }
+        let names = [
+            format!("robust/events_patient_order_{tag}"),
+            format!("robust/events_date_order_{tag}"),
+        ];
+        if names.iter().all(|n| h.skip(n)) {
+            continue;
+        }
+        let (prac, pats, evs) = population_of_events(size);
+        // the same rows sorted by date (then by the row, for a fixed order)
+        let mut rows: Vec<&[u8]> = evs.split_inclusive(|&b| b == b'\n').collect();
+        let header = rows.remove(0);
+        let date = |r: &[u8]| r.split(|&b| b == b',').nth(1).map(<[u8]>::to_vec);
+        rows.sort_by_key(|r| (date(r), r.to_vec()));
+        let by_date: Vec<u8> = std::iter::once(header).chain(rows).flatten().copied().collect();
+        assert_eq!(by_date.len(), evs.len());
+        for (name, events) in names.iter().zip([&evs, &by_date]) {
+            use qofrules::population::{read_csv_with_threads, Source};
+            let bytes = (prac.len() + pats.len() + events.len()) as u64;
+            h.run_n(name, bytes, 5, || {
+                read_csv_with_threads(
+                    Source::new("practices.csv", black_box(&prac)),
+                    Source::new("patients.csv", black_box(&pats)),
+                    Source::new("events.csv", black_box(events)),
+                    1,
+                )
+                .map_or(0, |p| p.patients.len())
+            });
+        }
+    }
+}
+
+/// A synthetic population (NHS Dudley CCG, scaled) whose `events.csv` is about `bytes` long,
+/// written as CSV: practices, patients, events.
+fn population_of_events(bytes: usize) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    use qofrules::synth::{generate, pad_records, Selection, SynthOptions, SynthYear};
+    // about 10 events of about 33 bytes a patient once padded; 336,000 patients at scale 1
+    let scale = (bytes as f64 / (336_000.0 * 10.0 * 33.0)).clamp(0.001, 1.0);
+    let opts = SynthOptions { seed: 2020, scale, year: SynthYear::Y2019_20 };
+    let mut pop = generate(&Selection::Ccg("05C".into()), &opts).unwrap_or_else(|e| panic!("{e}"));
+    pad_records(&mut pop.patients, 10, &opts);
+    qofrules::population::write_csv(&pop, Vec::new(), Vec::new(), Vec::new())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The inputs of the counts benchmarks (compare, pay and sweep on all 6,720 practices): list
+/// sizes and registers from the embedded 2019/20 reference figures, and counts for every
+/// fraction indicator of `a` or `b` (and its strata), a fixed pseudo-random share of the
+/// register of its group (or of a tenth of the list size for indicators outside the 21 groups).
+fn counts_6720_practices(
+    a: &qofrules::scheme::Scheme,
+    b: &qofrules::scheme::Scheme,
+) -> qofrules::pay::PracticeData {
+    use qofrules::reference::{practices_2019_20, Group, ListType};
+    let mut data = qofrules::pay::PracticeData::new();
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = |n: u32| -> u32 {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        let r = state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33;
+        u32::try_from(r % u64::from(n.max(1))).unwrap_or(0)
+    };
+    let practices = practices_2019_20();
+    for p in practices {
+        let id = p.practice_id.as_str();
+        data.set_network(id, &p.network_id);
+        for t in ListType::ALL {
+            data.set_list_size(id, t.code(), p.list_size(t));
+        }
+        for g in Group::ALL {
+            data.set_register(id, g.code(), p.register(g));
+        }
+    }
+    // counts for every fraction indicator of either scheme (and its strata), from the register
+    // of its group (or the list size for indicators outside the 21 groups)
+    let mut ids: Vec<(String, String)> = Vec::new();
+    for s in [a, b] {
+        for i in &s.indicators {
+            ids.push((i.id.clone(), i.group.clone()));
+            for st in &i.strata {
+                ids.push((qofrules::compile::stratum_pay_id(&i.id, &st.id), i.group.clone()));
+            }
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    for p in practices {
+        for (id, group) in &ids {
+            let base = Group::from_code(group)
+                .map_or(p.list_size(ListType::Total) / 10, |g| p.register(g));
+            let pcas = next(base / 10 + 1);
+            let denominator = base.saturating_sub(pcas);
+            let numerator = denominator / 2 + next(denominator / 2 + 1);
+            data.set_counts(
+                &p.practice_id,
+                id,
+                qofrules::pay::Counts {
+                    denominator,
+                    numerator: numerator.min(denominator),
+                    pcas,
+                    achieved: Some(numerator > 0),
+                    ..Default::default()
+                },
+            );
+        }
+    }
+    data
 }

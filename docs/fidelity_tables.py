@@ -3,7 +3,7 @@
 
 Usage: python3 docs/fidelity_tables.py > /tmp/tables.md, then paste the output over the part of
 docs/fidelity.md between the markers `<!-- tables begin -->` and `<!-- tables end -->`
-(`python3 docs/fidelity_tables.py --write` does it in place). `tests/docs.rs` checks that every
+(`python3 docs/fidelity_tables.py --write` does it in place). `tests/engine/docs.rs` checks that every
 line the tables quote is still a line of the rule file, and that every indicator has a table,
 so the page cannot drift from the rules without a failing test.
 

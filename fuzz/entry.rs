@@ -1,5 +1,5 @@
 //! The fuzzed entry points, shared by the cargo-fuzz targets (`fuzz_targets/*.rs`) and by the
-//! normal test suite (`tests/fuzz_corpus.rs`, which runs them on mutated seeds), so what the
+//! normal test suite (`tests/engine/fuzz_corpus.rs`, which runs them on mutated seeds), so what the
 //! fuzzer checks is also checked on every `cargo test`. Each takes arbitrary bytes and panics
 //! only on a broken invariant.
 //!
@@ -60,7 +60,7 @@ pub fn aggregate(data: &[u8]) {
     let lines = text.lines().count() + 1;
     let at = |r: Result<(), qofrules::aggregate::DataError>| {
         if let Err(e) = r {
-            assert!(e.line >= 1 && e.line <= lines, "{e:?}");
+            assert!(e.row.is_some_and(|r| r >= 1 && r <= lines), "{e:?}");
         }
     };
     let mut data = PracticeData::new();
@@ -160,5 +160,43 @@ pub fn eval(data: &[u8]) {
             }
         }
         (a, b) => assert_eq!(a.is_ok(), b.is_ok()),
+    }
+}
+
+/// Two schemes compared on a population: when both check and the population reads, the
+/// comparison runs without a panic, renders as a table, CSV and HTML, and compares a scheme
+/// with itself as unchanged. Parts: scheme A, scheme B, then practices, patients and events.
+pub fn compare(data: &[u8]) {
+    let p = parts(data, 5);
+    let load = |k: usize| {
+        qofrules::pipeline::load_text(&format!("f{k}.qof"), &String::from_utf8_lossy(p[k])).ok()
+    };
+    let (Some(a), Some(b)) = (load(0), load(1)) else { return };
+    let Ok(pop): Result<Population, _> = read_csv(
+        Source::new("practices.csv", p[2]),
+        Source::new("patients.csv", p[3]),
+        Source::new("events.csv", p[4]),
+    ) else {
+        return;
+    };
+    let from = qofrules::national::PrevalenceFrom::Population;
+    let files = [None, None];
+    let inputs = qofrules::pipeline::PracticeInputs::of(&files);
+    let silent = qofrules::progress::Silent;
+    for (x, y) in [(&a, &b), (&a, &a)] {
+        let data = qofrules::pipeline::CompareData::Population(&pop, &pop);
+        let Ok(c) = qofrules::pipeline::compare(x, y, data, &from, (&inputs, &inputs), &silent)
+        else {
+            continue;
+        };
+        let _ = qofrules::compare::table::render_table(&c.comparison);
+        let _ = qofrules::compare::table::render_csv(&c.comparison);
+        let _ = qofrules::compare::html::render(&c.comparison);
+        if std::ptr::eq(x, y) {
+            for ind in &c.comparison.indicators {
+                assert_eq!(ind.status, qofrules::compare::DiffStatus::Unchanged, "{}", ind.id);
+                assert!(ind.movers.is_none(), "{}", ind.id);
+            }
+        }
     }
 }

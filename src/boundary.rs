@@ -274,6 +274,34 @@ impl<'p> Builder<'p> {
         ds.into_iter().find(|x| goals.iter().all(|&(g, w)| self.holds(x, g) == w))
     }
 
+    /// [`Builder::make_all`], but each goal also tries its other ways of holding when a draft
+    /// already meets it (a register met by a diagnosis on the period end date is also met by
+    /// one on the period's first day, which a later goal may need): a wider, slower search,
+    /// for when the greedy one finds nothing.
+    pub fn make_all_wide(&self, goals: &[(Goal, bool)], d: &Draft) -> Option<Draft> {
+        const WIDE: usize = 2 * KEEP;
+        let mut ds = vec![d.clone()];
+        for &(g, w) in goals {
+            let mut next: Vec<Draft> = Vec::new();
+            for x in &ds {
+                if self.holds(x, g) == w && !next.contains(x) {
+                    next.push(x.clone());
+                }
+                for y in self.candidates(g, w, x, 0) {
+                    if next.len() >= WIDE {
+                        break;
+                    }
+                    if !next.contains(&y) && self.holds(&y, g) == w {
+                        next.push(y);
+                    }
+                }
+            }
+            next.truncate(WIDE);
+            ds = next;
+        }
+        ds.into_iter().find(|x| goals.iter().all(|&(g, w)| self.holds(x, g) == w))
+    }
+
     fn candidates(&self, g: Goal, want: bool, d: &Draft, depth: u32) -> Vec<Draft> {
         let prog = self.prog;
         let pped = self.pped();
@@ -843,7 +871,170 @@ fn roots(prog: &Program, ind: usize) -> (Option<u32>, Vec<NodeId>) {
     (reg, v)
 }
 
+/// The label's end for a probe made on a patient for whom the probed condition decides.
+const DECIDES: &str = ", where it decides the outcome";
+
+/// What [`Builder::context`] makes decisive: a condition node, or being on a register.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Target {
+    Node(NodeId),
+    Register(u32),
+}
+
 impl Builder<'_> {
+    /// The parts of indicator `ind`'s cascade (their condition's root), each with the goals
+    /// under which it decides the outcome: the other parts it is weighed against.
+    fn parts(&self, ind: usize) -> Vec<(NodeId, Vec<(Goal, bool)>)> {
+        let i = &self.prog.indicators[ind];
+        let mut out = Vec::new();
+        let reg = match i.kind {
+            Kind::Register => i.register,
+            _ => i.cohort,
+        };
+        let cohort: Vec<(Goal, bool)> =
+            reg.map(|r| (Goal::Register(r), true)).into_iter().collect();
+        let filter: Vec<(Goal, bool)> =
+            i.filter.map(|f| (Goal::Node(f), true)).into_iter().collect();
+        let exclude: Vec<(Goal, bool)> =
+            i.exclude.map(|f| (Goal::Node(f), false)).into_iter().collect();
+        if let Some(f) =
+            reg.and_then(|r| self.prog.registers.get(r as usize)).and_then(|x| x.filter)
+        {
+            out.push((f, [filter.clone(), exclude.clone()].concat()));
+        }
+        if i.kind != Kind::Fraction {
+            return out;
+        }
+        if let Some(f) = i.filter {
+            out.push((f, [cohort.clone(), exclude.clone()].concat()));
+        }
+        if let Some(x) = i.exclude {
+            out.push((x, [cohort.clone(), filter.clone()].concat()));
+        }
+        let reach = [cohort, filter, exclude].concat();
+        let no_adjustment: Vec<(Goal, bool)> =
+            i.adjustments.iter().map(|a| (Goal::Node(a.when), false)).collect();
+        let mut earlier = Vec::new();
+        for s in &i.strata {
+            if let Some(w) = s.when {
+                out.push((w, [reach.clone(), earlier.clone()].concat()));
+            }
+            let mut here = [reach.clone(), earlier.clone()].concat();
+            here.extend(s.when.map(|w| (Goal::Node(w), true)));
+            if let Some(a) = s.achieved.or(i.achieved) {
+                out.push((a, [here, no_adjustment.clone()].concat()));
+            }
+            earlier.extend(s.when.map(|w| (Goal::Node(w), false)));
+        }
+        let achieved = i.strata.first().and_then(|s| s.achieved).or(i.achieved);
+        let mut before = reach.clone();
+        if let Some(w) = i.strata.first().and_then(|s| s.when) {
+            before.push((Goal::Node(w), true));
+        }
+        if i.strata.is_empty() {
+            if let Some(a) = achieved {
+                out.push((a, [before.clone(), no_adjustment].concat()));
+            }
+        }
+        before.extend(achieved.map(|a| (Goal::Node(a), false)));
+        for a in &i.adjustments {
+            out.push((a.when, before.clone()));
+            before.push((Goal::Node(a.when), false));
+        }
+        out
+    }
+
+    /// The goals on the other operands along a path from `n` down to `target` under which
+    /// `target` decides `n` (the other operands of an `and` true, of an `or` false), or
+    /// `false` when `target` is not below `n`. `dead` marks nodes known not to lead to it.
+    fn siblings(
+        &self,
+        n: NodeId,
+        target: Target,
+        depth: u32,
+        out: &mut Vec<(Goal, bool)>,
+        dead: &mut [bool],
+    ) -> bool {
+        let prog = self.prog;
+        if target == Target::Node(n) {
+            return true;
+        }
+        if depth > MAX_DEPTH || dead.get(n as usize).copied().unwrap_or(true) {
+            return false;
+        }
+        let found = match prog.nodes.get(n as usize) {
+            Some(Node::And(s, l)) | Some(Node::Or(s, l)) => {
+                let is_and = matches!(prog.nodes[n as usize], Node::And(..));
+                let kids = &prog.kids[*s as usize..(*s + *l) as usize];
+                let mut found = false;
+                for &k in kids {
+                    let mark = out.len();
+                    if self.siblings(k, target, depth + 1, out, dead) {
+                        out.extend(
+                            kids.iter().filter(|&&o| o != k).map(|&o| (Goal::Node(o), is_and)),
+                        );
+                        found = true;
+                        break;
+                    }
+                    out.truncate(mark);
+                }
+                found
+            }
+            Some(Node::Not(k)) => self.siblings(*k, target, depth + 1, out, dead),
+            Some(Node::Define(d)) => match prog.defines.get(*d as usize) {
+                Some(x) => self.siblings(x.node, target, depth + 1, out, dead),
+                None => false,
+            },
+            Some(Node::OnRegister(r)) => {
+                target == Target::Register(*r)
+                    || prog
+                        .registers
+                        .get(*r as usize)
+                        .and_then(|x| x.filter)
+                        .is_some_and(|f| self.siblings(f, target, depth + 1, out, dead))
+            }
+            _ => false,
+        };
+        if !found {
+            if let Some(x) = dead.get_mut(n as usize) {
+                *x = true;
+            }
+        }
+        found
+    }
+
+    /// A patient (from the default one) for whom `target` decides indicator `ind`'s outcome:
+    /// the other parts of the cascade as the part holding it needs them, the other operands
+    /// around it as it needs them; `None` when none is found (checked by the engine).
+    pub fn context(&self, ind: usize, target: Target) -> Option<Draft> {
+        let mut dead = vec![false; self.prog.nodes.len()];
+        for (root, goals) in self.parts(ind) {
+            let mut sib = Vec::new();
+            if !self.siblings(root, target, 0, &mut sib, &mut dead) {
+                continue;
+            }
+            let d = Draft::default();
+            // The target itself made true first, so that the parts holding it are met through
+            // it (a cohort of `on register DM or on register AST` reached through DM).
+            let me = match target {
+                Target::Node(n) => (Goal::Node(n), true),
+                Target::Register(r) => (Goal::Register(r), true),
+            };
+            let zero = [vec![me], sib.clone(), goals.clone()].concat();
+            let (one, two) = ([goals.clone(), sib.clone()].concat(), [sib, goals].concat());
+            let found = self
+                .make_all(&zero, &d)
+                .or_else(|| self.make_all(&one, &d))
+                .or_else(|| self.make_all(&two, &d))
+                .or_else(|| self.make_all_wide(&one, &d))
+                .or_else(|| self.make_all_wide(&two, &d));
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
+    }
+
     /// The goals that put a patient in indicator `ind`'s denominator (cohort, filter, not
     /// excluded), before strata and achievement.
     fn reach(&self, ind: usize) -> Vec<(Goal, bool)> {
@@ -871,7 +1062,10 @@ impl Builder<'_> {
         plain.extend(achieved.map(|a| (Goal::Node(a), false)));
         plain.extend(i.adjustments.iter().map(|a| (Goal::Node(a.when), false)));
         let d = Draft::default();
-        self.make_all(&plain, &d).or_else(|| self.make_all(&reach, &d)).unwrap_or_default()
+        self.make_all(&plain, &d)
+            .or_else(|| self.make_all_wide(&plain, &d))
+            .or_else(|| self.make_all(&reach, &d))
+            .unwrap_or_default()
     }
 
     /// Drafts that put atom `n` at its boundaries, on top of `base` (whose events of the
@@ -1226,13 +1420,23 @@ fn indicator_cases(b: &Builder<'_>, k: usize) -> Vec<Case> {
     let mut reg_atoms = Vec::new();
     for &r in &registers {
         if let Some(x) = prog.registers.get(r as usize) {
+            // On the base patient, and (for a register the cohort reads through a condition,
+            // as `on register DM or on register AST`) on a patient for whom it decides.
+            let mut on = vec![(String::new(), base.clone())];
+            if Some(r) != reg {
+                if let Some(ctx) = b.context(k, Target::Register(r)).filter(|c| *c != base) {
+                    on.push((DECIDES.to_string(), ctx));
+                }
+            }
             for (a, lower) in [(x.min_age, true), (x.max_age, false)] {
                 if let Some(a) = a {
                     for (label, born) in b.age_births(a, lower, false) {
-                        raw.push((
-                            format!("register {} ages: {label}", x.id),
-                            Draft { born: Some(born), ..base.clone() },
-                        ));
+                        for (note, d) in &on {
+                            raw.push((
+                                format!("register {} ages: {label}{note}", x.id),
+                                Draft { born: Some(born), ..d.clone() },
+                            ));
+                        }
                     }
                 }
             }
@@ -1246,6 +1450,14 @@ fn indicator_cases(b: &Builder<'_>, k: usize) -> Vec<Case> {
     }
     for &n in reg_atoms.iter().chain(atoms.iter()) {
         raw.extend(b.probes(n, &base));
+    }
+    // The same probes on a patient for whom the atom decides the outcome, where the base
+    // patient hides it (an atom in an `or` the base meets otherwise, in an adjustment the
+    // base does not reach, next to a condition the base does not meet).
+    for &n in reg_atoms.iter().chain(atoms.iter()) {
+        if let Some(ctx) = b.context(k, Target::Node(n)).filter(|c| *c != base) {
+            raw.extend(b.probes(n, &ctx).into_iter().map(|(l, d)| (format!("{l}{DECIDES}"), d)));
+        }
     }
     // Strata: each one's condition made true, and its achievement.
     for s in &ind.strata {

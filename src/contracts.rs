@@ -77,6 +77,9 @@ fn generate() -> String {
     c.visit::<SynthRequest>();
     c.visit::<PatientQuery>();
     c.visit::<NamedText>();
+    c.visit::<crate::session::SweepOutput>();
+    c.visit::<crate::session::ReportOutput>();
+    c.visit::<crate::session::PatientTest>();
     let statuses: Vec<String> = PATIENT_STATUSES.iter().map(|s| format!("\"{s}\"")).collect();
     let mut out = String::from(
         "// Generated from the Rust reply types by `src/contracts.rs`: do not edit by hand.\n\

@@ -195,6 +195,10 @@ pub fn render(d: &Diagnostic, file_name: &str, text: &str) -> String {
 /// first definition, was quadratic).
 const NEAR_LINES: usize = 100;
 
+/// Lines of a code frame up to this many columns are shown whole; longer ones are cut around
+/// their annotations.
+const LONG_LINE: usize = 1_000;
+
 /// [`render`] with the text's line index given (built once per file: [`crate::scheme::SourceFile::line_index`]):
 /// only the lines around the annotations are handed to the renderer.
 pub fn render_indexed(d: &Diagnostic, file_name: &str, text: &str, index: &LineIndex) -> String {
@@ -254,8 +258,10 @@ pub fn render_indexed(d: &Diagnostic, file_name: &str, text: &str, index: &LineI
             if let Some(help) = &d.help {
                 message = message.footer(Level::Help.title(help));
             }
-            // whole lines, as an editor shows them: rustc's default cuts lines at 140 columns
-            format!("{}\n", Renderer::plain().term_width(usize::MAX / 4).render(message))
+            // whole lines, as an editor shows them (rustc's default cuts lines at 140 columns),
+            // up to LONG_LINE columns: a longer line (a generated file, a million characters
+            // on one line) is cut around the annotations with `...`
+            format!("{}\n", Renderer::plain().term_width(LONG_LINE).render(message))
         }
         // no source text to frame: the message, the place and the help, in the same layout
         Location::Row { .. } | Location::None => {
@@ -519,6 +525,27 @@ mod tests {
         assert!(std::ptr::eq(file.line_index(), file.line_index()));
         assert_eq!(file.line_index().line_of(2), 2);
         assert_eq!(file.line_index().line_of(99), 4);
+    }
+
+    /// A line of a million characters is framed around the span, not echoed whole.
+    #[test]
+    fn a_very_long_line_is_cut_around_the_span() {
+        let text = format!("{}DM_COD{}\n", "x ".repeat(250_000), " y".repeat(250_000));
+        let at = text.find("DM_COD").unwrap_or(0);
+        let d =
+            Diagnostic::error(Code::UndefinedName, 0, Span::new(at, at + 6), "no `DM_COD` here")
+                .with_help("a hint");
+        let out = render(&d, "long.qof", &text);
+        assert!(out.len() < 4_000, "{} bytes", out.len());
+        assert!(
+            out.contains("DM_COD") && out.contains("^^^^^^") && out.contains("a hint"),
+            "{out}"
+        );
+        assert!(out.contains(&format!("long.qof:1:{}", at + 1)), "{out}");
+        // a line of ordinary length is still shown whole
+        let short = format!("{}DM_COD\n", "x ".repeat(200));
+        let d = Diagnostic::error(Code::UndefinedName, 0, Span::new(400, 406), "no `DM_COD` here");
+        assert!(render(&d, "s.qof", &short).contains(&short[..400]));
     }
 
     #[test]

@@ -27,7 +27,7 @@
 //!
 //! The output is a function of the syntax tree, the comments and where the source had blank
 //! lines, so formatting is idempotent, and the formatted text parses to the same tree (spans
-//! aside): both are tested by `tests/fmt.rs`, on snapshots and on generated files.
+//! aside): both are tested by `tests/engine/fmt.rs`, on snapshots and on generated files.
 //!
 //! Core library code: no I/O. The CLI's `qofrules fmt` does the file handling.
 

@@ -33,6 +33,7 @@ pub mod sql;
 pub mod sweep;
 pub mod syntax;
 pub mod synth;
+pub mod table;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 pub mod witness;

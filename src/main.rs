@@ -40,5 +40,6 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    cli::output::clean_up_on_interrupt();
     cli::output::finish(cli::run(args))
 }

@@ -1011,6 +1011,7 @@ pub struct InspectOutput {
 
 pub mod marks;
 mod patient_test;
+pub use patient_test::PatientTest;
 mod sweep;
 pub use sweep::{ReportOutput, SweepOutput};
 

@@ -91,18 +91,28 @@ fn one(a: &Program, b: &Program, id: &str, canon: &mut Canon) -> IndicatorWitnes
     let ia = a.indicators.iter().position(|i| i.id == id);
     let ib = b.indicators.iter().position(|i| i.id == id);
     let (Some(ia), Some(ib)) = (ia, ib) else {
-        let which = if ia.is_some() { "A" } else { "B" };
-        return plain(
-            id,
-            Verdict::Differ,
-            format!("`{id}` exists only in {which}: no patient has an outcome for it in the other"),
-        );
+        return one_sided(a, b, ia, ib, id);
     };
     let pa = parts(a, ia);
     let pb = parts(b, ib);
     if a.pped != b.pped {
-        // Every age and window is measured from the period end date.
-        return search_or(a, b, ia, ib, id, &[], "the period end dates differ".into());
+        // Every age and window is measured from the period end date, so the rules are not
+        // compared part by part: the candidates of both are tried, each as one patient with the
+        // same calendar dates under both schemes.
+        let why = format!(
+            "the periods differ (A ends {}, B ends {}): the witness has the same dates under both, \
+             its ages and windows measured from each scheme's own period end date",
+            a.pped, b.pped
+        );
+        return match search(a, b, ia, ib, id, &[]) {
+            Some(mut w) => {
+                w.reason = format!("{}; {why}", w.reason);
+                w
+            }
+            None => {
+                plain(id, Verdict::Unknown, format!("{why}, and no patient was found who differs"))
+            }
+        };
     }
     let shape_a = shape(a, ia);
     let shape_b = shape(b, ib);
@@ -219,12 +229,14 @@ fn search(
     let mut cands: Vec<Draft> = extra.to_vec();
     for (prog, k) in [(a, ia), (b, ib)] {
         if let Some(cs) = crate::boundary::generate(prog, Some(&prog.indicators[k].id)) {
-            cands.extend(cs.into_iter().flat_map(|c| c.cases).map(|c| c.draft));
+            // Each draft with the defaults of the scheme it was made for written out, so that
+            // it is the same patient under both (the defaults are measured from a period end).
+            cands.extend(cs.into_iter().flat_map(|c| c.cases).map(|c| explicit(&c.draft, prog)));
         }
     }
     let mut best: Option<(usize, String, Draft)> = None;
     for d in cands {
-        if class(a, ia, &d) != class(b, ib, &d) {
+        if class(a, ia, &d, a.pped) != class(b, ib, &d, a.pped) {
             let text = d.test_block(a, "", "");
             let key = (d.size(), text);
             if best.as_ref().map_or(true, |(s, t, _)| (key.0, &key.1) < (*s, t)) {
@@ -234,7 +246,8 @@ fn search(
     }
     let (_, _, d) = best?;
     let side = |prog: &Program| {
-        let p = d.patient(prog.pped, "witness");
+        // One patient for both: dated against A's period end (the block is written so).
+        let p = d.patient(a.pped, "witness");
         let t = explain(prog, &p, Some(id)).into_iter().next()?;
         Some((outcome_text(&t.outcome, t.stratum.as_deref()), t.text))
     };
@@ -256,9 +269,76 @@ fn search(
     })
 }
 
-/// The outcome and stratum of a draft for one indicator.
-fn class(prog: &Program, ind: usize, d: &Draft) -> (Outcome, Option<String>) {
+/// The draft with its unset date of birth and registration set to the defaults it has under
+/// `prog`.
+fn explicit(d: &Draft, prog: &Program) -> Draft {
     let p = d.patient(prog.pped, "witness");
+    Draft { born: Some(p.birth_date), registered: Some(p.registered_on), ..d.clone() }
+}
+
+/// For an indicator only one scheme has: a patient it counts (in its denominator, or on its
+/// register), verified by classifying him under that scheme; the other scheme has no outcome
+/// for him at all.
+fn one_sided(
+    a: &Program,
+    b: &Program,
+    ia: Option<usize>,
+    ib: Option<usize>,
+    id: &str,
+) -> IndicatorWitness {
+    let (prog, k, has, lacks) = match (ia, ib) {
+        (Some(k), _) => (a, k, "A", "B"),
+        (None, Some(k)) => (b, k, "B", "A"),
+        (None, None) => return plain(id, Verdict::Unknown, format!("`{id}` is in neither scheme")),
+    };
+    let only = format!("`{id}` exists only in {has}");
+    if prog.indicators[k].kind == Kind::Attested {
+        return plain(
+            id,
+            Verdict::Differ,
+            format!("{only}; it is attested, so no patient has an outcome for it"),
+        );
+    }
+    let d = explicit(&Builder::new(prog).base(k), prog);
+    let p = d.patient(prog.pped, "witness");
+    let Some(t) = explain(prog, &p, Some(id)).into_iter().next() else {
+        return plain(id, Verdict::Differ, only);
+    };
+    if t.outcome == Outcome::Excluded {
+        return plain(
+            id,
+            Verdict::Differ,
+            format!("{only}, and no patient was found whom it counts"),
+        );
+    }
+    let o = outcome_text(&t.outcome, t.stratum.as_deref());
+    let absent = format!("not in {lacks}");
+    // The block is meant to be kept next to the scheme that has the indicator.
+    let block = d.test_block(
+        prog,
+        &format!("{id}: {o} under {has}, {absent}"),
+        &format!("expect {id} {o} // {absent}"),
+    );
+    let block = crate::fmt::format(&block).unwrap_or(block);
+    let here = Side { outcome: o.clone(), explanation: t.text };
+    let there =
+        Side { outcome: "absent".into(), explanation: format!("{lacks} has no indicator `{id}`") };
+    let (sa, sb) = if has == "A" { (here, there) } else { (there, here) };
+    IndicatorWitness {
+        indicator: id.to_string(),
+        verdict: Verdict::Differ,
+        reason: format!(
+            "{only}: this patient is {o} under {has} and has no outcome for it under {lacks}"
+        ),
+        witness: Some(block),
+        a: Some(sa),
+        b: Some(sb),
+    }
+}
+
+/// The outcome and stratum of a draft for one indicator, the draft dated against `pped`.
+fn class(prog: &Program, ind: usize, d: &Draft, pped: Date) -> (Outcome, Option<String>) {
+    let p = d.patient(pped, "witness");
     let mut e = Engine::new(prog);
     e.load(&p);
     let c = e.classify(ind);

@@ -1,7 +1,7 @@
 //! The aggregate readers (prevalence, national sums, achievement, historic, attested,
 //! structure) on one text: no panic, every error at a line within the text.
 //!
-//! The checks live in `fuzz/entry.rs`, shared with the test suite (`tests/fuzz_corpus.rs`).
+//! The checks live in `fuzz/entry.rs`, shared with the test suite (`tests/engine/fuzz_corpus.rs`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

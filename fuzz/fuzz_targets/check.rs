@@ -2,7 +2,7 @@
 //! a scheme comes back exactly when there are no errors, compiles, and `inspect` shows it.
 //! Up to four files (a root and the files it may extend).
 //!
-//! The checks live in `fuzz/entry.rs`, shared with the test suite (`tests/fuzz_corpus.rs`).
+//! The checks live in `fuzz/entry.rs`, shared with the test suite (`tests/engine/fuzz_corpus.rs`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -3,7 +3,7 @@
 //! gives the same result, errors included, as reading from memory. Parts: practices,
 //! patients (also read as NDJSON), events.
 //!
-//! The checks live in `fuzz/entry.rs`, shared with the test suite (`tests/fuzz_corpus.rs`).
+//! The checks live in `fuzz/entry.rs`, shared with the test suite (`tests/engine/fuzz_corpus.rs`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

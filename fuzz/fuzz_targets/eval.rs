@@ -2,7 +2,7 @@
 //! evaluation, pay, explanations and in-file tests run without a panic, and the result does
 //! not depend on the thread count. Parts: the scheme, then practices, patients and events.
 //!
-//! The checks live in `fuzz/entry.rs`, shared with the test suite (`tests/fuzz_corpus.rs`).
+//! The checks live in `fuzz/entry.rs`, shared with the test suite (`tests/engine/fuzz_corpus.rs`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

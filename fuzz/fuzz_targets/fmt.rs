@@ -1,7 +1,7 @@
 //! The formatter: a file it formats formats to itself again (idempotence) and still parses
 //! without errors (the round trip keeps it a valid file).
 //!
-//! The checks live in `fuzz/entry.rs`, shared with the test suite (`tests/fuzz_corpus.rs`).
+//! The checks live in `fuzz/entry.rs`, shared with the test suite (`tests/engine/fuzz_corpus.rs`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rust_decimal::Decimal;
 
-use super::csv::{Reader, Record};
 use super::{DataError, ReadSummary, WarningCounter};
 use crate::pay::{HistoricValue, PracticeData};
+use crate::table::{indexes, Col, Columns, Row, Table};
 
 /// What to do with indicator codes the scheme does not know.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -29,150 +29,65 @@ pub struct AchievementOptions<'k> {
     pub unknown: UnknownIndicators,
 }
 
-/// A header, resolved: the index of each wanted column.
-struct Columns<'f> {
-    file: &'f str,
-    names: Vec<String>,
-    width: usize,
+/// Opens `text` as a table with an open header of the `wanted` columns.
+fn open<'a>(
+    text: &'a str,
+    file: &'a str,
+    wanted: &[Col<'_>],
+) -> Result<(Table<'a>, Columns), DataError> {
+    let mut table = Table::new(file, text.as_bytes());
+    let columns = table.open_header(wanted)?;
+    Ok((table, columns))
 }
 
-impl<'f> Columns<'f> {
-    /// Reads the header; `wanted` lists, per column, the accepted names (first is canonical).
-    fn resolve(
-        reader: &mut Reader<'_>,
-        file: &'f str,
-        wanted: &[&[&str]],
-        optional: &[bool],
-    ) -> Result<(Columns<'f>, Vec<Option<usize>>), DataError> {
-        let header = match reader.next() {
-            Some(r) => r?,
-            None => {
-                return Err(DataError::at(file, 1, None, "the file is empty".to_string())
-                    .help(&format!("expected a header line with the columns {}", list(wanted))))
-            }
-        };
-        let names: Vec<String> = header.fields.iter().map(|f| f.trim().to_uppercase()).collect();
-        let mut idx = Vec::with_capacity(wanted.len());
-        for (i, alts) in wanted.iter().enumerate() {
-            let found = names.iter().position(|n| alts.iter().any(|a| a.eq_ignore_ascii_case(n)));
-            if found.is_none() && !optional.get(i).copied().unwrap_or(false) {
-                let first = alts.first().copied().unwrap_or("");
-                return Err(DataError::at(
-                    file,
-                    header.line,
-                    None,
-                    format!("missing column `{first}`"),
-                )
-                .help(&format!(
-                    "the header has {}; expected the columns {}",
-                    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
-                    list(wanted)
-                )));
-            }
-            idx.push(found);
-        }
-        let width = names.len();
-        Ok((Columns { file, names, width }, idx))
+/// Reads the rows of `table`, counting them, handing each to `each` with the tally.
+fn rows(
+    mut table: Table<'_>,
+    mut each: impl FnMut(&Row<'_>, &mut Tally) -> Result<(), DataError>,
+) -> Result<Tally, DataError> {
+    let mut tally = Tally::default();
+    while let Some(row) = table.next_row()? {
+        tally.rows += 1;
+        each(&row, &mut tally)?;
     }
+    Ok(tally)
+}
 
-    fn field<'r>(&self, rec: &'r Record<'_>, col: usize) -> Result<&'r str, DataError> {
-        if rec.fields.len() > self.width {
-            self.check_extra(rec)?;
-        }
-        match rec.fields.get(col) {
-            Some(f) => Ok(f.trim()),
-            None => Err(DataError::at(
-                self.file,
-                rec.line,
-                None,
-                format!("expected {} fields, found {}", self.width, rec.fields.len()),
-            )
-            .help("every line needs as many fields as the header")),
+/// What every reader counts besides the data: rows, distinct practices, counted warnings.
+#[derive(Default)]
+struct Tally {
+    rows: usize,
+    practices: BTreeSet<String>,
+    warnings: WarningCounter,
+}
+
+impl Tally {
+    fn practice(&mut self, id: &str) {
+        if !self.practices.contains(id) {
+            self.practices.insert(id.to_string());
         }
     }
 
-    /// A record with more fields than the header is an error (it used to be read as far as
-    /// the header went: `DENOMINATOR,1,040` as 1), unless the extra fields are all empty (a
-    /// trailing comma some spreadsheets write).
-    fn check_extra(&self, rec: &Record<'_>) -> Result<(), DataError> {
-        let Some(k) = rec.fields.iter().skip(self.width).position(|f| !f.trim().is_empty()) else {
-            return Ok(());
-        };
-        let extra = self.width + k;
-        let shown = rec.fields.get(extra).map(|f| f.trim()).unwrap_or("");
-        // the field before the first extra one is most likely where a comma split a number
-        let before = self.width.saturating_sub(1);
-        Err(DataError::at(
-            self.file,
-            rec.line,
-            Some(self.name(before)),
-            format!(
-                "expected {} fields, found {}: field {} (`{shown}`) has no column",
-                self.width,
-                rec.fields.len(),
-                extra + 1
-            ),
-        )
-        .help("a number with a thousands separator such as `1,040` is read as two fields: write it as `1040` or quote it as `\"1,040\"`"))
-    }
-
-    fn name(&self, col: usize) -> &str {
-        self.names.get(col).map(String::as_str).unwrap_or("")
-    }
-
-    fn err(&self, rec: &Record<'_>, col: usize, message: String) -> DataError {
-        DataError::at(self.file, rec.line, Some(self.name(col)), message)
-    }
-
-    fn id<'r>(&self, rec: &'r Record<'_>, col: usize) -> Result<&'r str, DataError> {
-        let v = self.field(rec, col)?;
-        if v.is_empty() {
-            return Err(self
-                .err(rec, col, "empty code".to_string())
-                .help("every row needs a code here"));
+    fn finish(self) -> ReadSummary {
+        ReadSummary {
+            rows: self.rows,
+            practices: self.practices.len(),
+            warnings: self.warnings.finish(),
         }
-        Ok(v)
-    }
-
-    fn count(&self, rec: &Record<'_>, col: usize) -> Result<u32, DataError> {
-        let v = self.field(rec, col)?;
-        parse_count(v).ok_or_else(|| {
-            self.err(rec, col, format!("expected a whole number of patients, found `{v}`"))
-                .help("counts are whole numbers from 0 to 4294967295, e.g. `42` or `42.0`")
-        })
-    }
-
-    fn decimal(&self, rec: &Record<'_>, col: usize) -> Result<Option<Decimal>, DataError> {
-        let v = self.field(rec, col)?;
-        if v.is_empty() {
-            return Ok(None);
-        }
-        v.parse::<Decimal>().map(Some).map_err(|_| {
-            self.err(rec, col, format!("expected a number, found `{v}`")).help(
-                "write numbers with a decimal point and no thousands separators, e.g. `1234.56`",
-            )
-        })
     }
 }
 
-fn list(wanted: &[&[&str]]) -> String {
-    wanted.iter().filter_map(|a| a.first()).map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-}
-
-/// A whole number, possibly written with a zero fraction (`12`, `12.0`, `12.00`).
-fn parse_count(v: &str) -> Option<u32> {
-    if let Ok(n) = v.parse::<u32>() {
-        return Some(n);
+/// Marks `key` as seen; the error `twice` when it was already.
+fn once<K: Ord>(
+    seen: &mut BTreeSet<K>,
+    key: K,
+    twice: impl FnOnce() -> DataError,
+) -> Result<(), DataError> {
+    if seen.insert(key) {
+        Ok(())
+    } else {
+        Err(twice())
     }
-    let (int, frac) = v.split_once('.')?;
-    if frac.is_empty() || !frac.bytes().all(|b| b == b'0') {
-        return None;
-    }
-    int.parse::<u32>().ok()
-}
-
-fn summary(rows: usize, practices: BTreeSet<String>, warnings: WarningCounter) -> ReadSummary {
-    ReadSummary { rows, practices: practices.len(), warnings: warnings.finish() }
 }
 
 /// A register larger than the list it is counted on: implausible (it weighs on money through
@@ -188,13 +103,94 @@ fn check_register(register: u32, list_size: u32, line: usize, warnings: &mut War
 }
 
 /// The columns of NHS Digital's prevalence file, in the order the readers index them.
-const PREVALENCE_COLUMNS: &[&[&str]] = &[
-    &["PRACTICE_CODE"],
-    &["GROUP_CODE"],
-    &["REGISTER"],
-    &["PATIENT_LIST_TYPE"],
-    &["PATIENT_LIST_SIZE"],
+const PREVALENCE_COLUMNS: &[Col<'static>] = &[
+    Col::required(&["PRACTICE_CODE"]),
+    Col::required(&["GROUP_CODE"]),
+    Col::required(&["REGISTER"]),
+    Col::required(&["PATIENT_LIST_TYPE"]),
+    Col::required(&["PATIENT_LIST_SIZE"]),
 ];
+
+/// The columns of NHS Digital's achievement file in long format.
+const ACHIEVEMENT_COLUMNS: &[Col<'static>] = &[
+    Col::required(&["PRACTICE_CODE"]),
+    Col::required(&["INDICATOR_CODE"]),
+    Col::required(&["MEASURE"]),
+    Col::required(&["VALUE"]),
+];
+
+/// The columns of NHS Digital's practice structure file (or ours).
+const STRUCTURE_COLUMNS: &[Col<'static>] = &[
+    Col::required(&["PRACTICE_CODE", "PRACTICE_ID"]),
+    Col::required(&["PCN_ODS_CODE", "NETWORK_ID"]),
+];
+
+/// The columns of a historic achievement file (`points` or `pounds` may be left out).
+const HISTORIC_COLUMNS: &[Col<'static>] = &[
+    Col::required(&["practice_id", "PRACTICE_CODE"]),
+    Col::required(&["year"]),
+    Col::required(&["item", "indicator_or_group"]),
+    Col::optional(&["points"]),
+    Col::optional(&["pounds"]),
+];
+
+/// The columns of an attested items file.
+const ATTESTED_COLUMNS: &[Col<'static>] = &[
+    Col::required(&["practice_id", "PRACTICE_CODE"]),
+    Col::required(&["item_id", "item"]),
+    Col::required(&["met"]),
+];
+
+/// One row of a prevalence file, read and checked.
+struct PrevalenceRow<'r> {
+    practice: &'r str,
+    group: &'r str,
+    register: u32,
+    list_type: &'r str,
+    list_size: u32,
+}
+
+/// Reads a prevalence file's rows and checks what holds in any of them (one row per practice
+/// and group; one list size per practice and list type, the column `list_size` of the row
+/// blamed), handing each to `each` with its row and the index of the list type's column.
+fn prevalence_rows(
+    text: &str,
+    file: &str,
+    mut each: impl FnMut(&Row<'_>, usize, PrevalenceRow<'_>, &mut Tally) -> Result<(), DataError>,
+) -> Result<Tally, DataError> {
+    let (table, idx) = open(text, file, PREVALENCE_COLUMNS)?;
+    let [p, g, r, lt, ls] = indexes(&idx);
+    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut lists: HashMap<(String, String), u32> = HashMap::new();
+    rows(table, |row, tally| {
+        let prev = PrevalenceRow {
+            practice: row.key(p)?,
+            group: row.key(g)?,
+            register: row.count(r)?,
+            list_type: row.key(lt)?,
+            list_size: row.count(ls)?,
+        };
+        let PrevalenceRow { practice, group, list_type, list_size, .. } = prev;
+        once(&mut seen, (practice.to_string(), group.to_string()), || {
+            row.error(g, format!("a second row for practice `{practice}` and group `{group}`"))
+                .help("each practice has one row per group")
+        })?;
+        match lists.get(&(practice.to_string(), list_type.to_string())) {
+            Some(&old) if old != list_size => {
+                return Err(row
+                    .error(ls, format!(
+                        "practice `{practice}` has `{list_type}` list size {list_size} here but {old} on an earlier row"
+                    ))
+                    .help("a practice has one list size per list type"));
+            }
+            Some(_) => {}
+            None => {
+                lists.insert((practice.to_string(), list_type.to_string()), list_size);
+            }
+        }
+        each(row, lt, prev, tally)
+    })
+}
 
 /// Reads NHS Digital's prevalence file (`PRACTICE_CODE, GROUP_CODE, REGISTER,
 /// PATIENT_LIST_TYPE, PATIENT_LIST_SIZE`; other columns are ignored): every practice's
@@ -207,46 +203,14 @@ pub fn read_prevalence(
     text: &str,
     file: &str,
 ) -> Result<ReadSummary, DataError> {
-    let mut reader = Reader::new(text, file);
-    let (cols, idx) = Columns::resolve(&mut reader, file, PREVALENCE_COLUMNS, &[])?;
-    let [p, g, r, lt, ls] = [idx[0], idx[1], idx[2], idx[3], idx[4]].map(|c| c.unwrap_or(0));
-    let mut rows = 0;
-    let mut practices = BTreeSet::new();
-    let mut seen_register: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut warnings = WarningCounter::default();
-    for rec in reader {
-        let rec = rec?;
-        rows += 1;
-        let practice = cols.id(&rec, p)?;
-        let group = cols.id(&rec, g)?;
-        let register = cols.count(&rec, r)?;
-        let list_type = cols.id(&rec, lt)?;
-        let list_size = cols.count(&rec, ls)?;
-        check_register(register, list_size, rec.line, &mut warnings);
-        if !seen_register.insert((practice.to_string(), group.to_string())) {
-            return Err(cols
-                .err(&rec, g, format!("a second row for practice `{practice}` and group `{group}`"))
-                .help("each practice has one row per group"));
-        }
-        let col = data.list_type_column(list_type);
-        let existing =
-            data.practice(practice).and_then(|pc| pc.list_sizes.get(col).copied().flatten());
-        if let Some(old) = existing {
-            if old != list_size {
-                return Err(cols
-                    .err(&rec, ls, format!(
-                        "practice `{practice}` has `{list_type}` list size {list_size} here but {old} on an earlier row"
-                    ))
-                    .help("a practice has one list size per list type"));
-            }
-        }
-        data.set_list_size(practice, list_type, list_size);
-        data.set_register(practice, group, register);
-        if !practices.contains(practice) {
-            practices.insert(practice.to_string());
-        }
-    }
-    Ok(summary(rows, practices, warnings))
+    let tally = prevalence_rows(text, file, |row, _, prev, tally| {
+        check_register(prev.register, prev.list_size, row.line, &mut tally.warnings);
+        data.set_list_size(prev.practice, prev.list_type, prev.list_size);
+        data.set_register(prev.practice, prev.group, prev.register);
+        tally.practice(prev.practice);
+        Ok(())
+    })?;
+    Ok(tally.finish())
 }
 
 /// One group's national totals summed from a prevalence file ([`sum_prevalence`]).
@@ -268,58 +232,28 @@ pub fn sum_prevalence(
     text: &str,
     file: &str,
 ) -> Result<(BTreeMap<String, GroupSum>, usize), DataError> {
-    let mut reader = Reader::new(text, file);
-    let (cols, idx) = Columns::resolve(&mut reader, file, PREVALENCE_COLUMNS, &[])?;
-    let [p, g, r, lt, ls] = [idx[0], idx[1], idx[2], idx[3], idx[4]].map(|c| c.unwrap_or(0));
     let mut sums: BTreeMap<String, GroupSum> = BTreeMap::new();
-    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut lists: HashMap<(String, String), u32> = HashMap::new();
-    let mut practices: BTreeSet<String> = BTreeSet::new();
-    for rec in reader {
-        let rec = rec?;
-        let practice = cols.id(&rec, p)?;
-        let group = cols.id(&rec, g)?;
-        let register = cols.count(&rec, r)?;
-        let list_type = cols.id(&rec, lt)?;
-        let list_size = cols.count(&rec, ls)?;
-        if !seen.insert((practice.to_string(), group.to_string())) {
-            return Err(cols
-                .err(&rec, g, format!("a second row for practice `{practice}` and group `{group}`"))
-                .help("each practice has one row per group"));
-        }
-        match lists.get(&(practice.to_string(), list_type.to_string())) {
-            Some(&old) if old != list_size => {
-                return Err(cols
-                    .err(&rec, ls, format!(
-                        "practice `{practice}` has `{list_type}` list size {list_size} here but {old} on an earlier row"
-                    ))
-                    .help("a practice has one list size per list type"));
-            }
-            Some(_) => {}
-            None => {
-                lists.insert((practice.to_string(), list_type.to_string()), list_size);
-            }
-        }
+    let tally = prevalence_rows(text, file, |row, lt, prev, tally| {
+        let PrevalenceRow { group, list_type, .. } = prev;
         let sum = sums.entry(group.to_string()).or_insert_with(|| GroupSum {
             register: 0,
             list_size: 0,
             list_type: list_type.to_string(),
         });
         if sum.list_type != list_type {
-            return Err(cols
-                .err(&rec, lt, format!(
+            return Err(row
+                .error(lt, format!(
                     "group `{group}` is measured on `{list_type}` here but on `{}` on an earlier row",
                     sum.list_type
                 ))
                 .help("national prevalence sums one list type per group"));
         }
-        sum.register += u64::from(register);
-        sum.list_size += u64::from(list_size);
-        if !practices.contains(practice) {
-            practices.insert(practice.to_string());
-        }
-    }
-    Ok((sums, practices.len()))
+        sum.register += u64::from(prev.register);
+        sum.list_size += u64::from(prev.list_size);
+        tally.practice(prev.practice);
+        Ok(())
+    })?;
+    Ok((sums, tally.practices.len()))
 }
 
 /// Reads NHS Digital's achievement file in long format (`PRACTICE_CODE, INDICATOR_CODE,
@@ -337,36 +271,32 @@ pub fn read_achievement(
     file: &str,
     options: &AchievementOptions<'_>,
 ) -> Result<ReadSummary, DataError> {
-    let mut reader = Reader::new(text, file);
-    let wanted: &[&[&str]] = &[&["PRACTICE_CODE"], &["INDICATOR_CODE"], &["MEASURE"], &["VALUE"]];
-    let (cols, idx) = Columns::resolve(&mut reader, file, wanted, &[])?;
-    let [p, i, m, v] = [idx[0], idx[1], idx[2], idx[3]].map(|c| c.unwrap_or(0));
-    let mut rows = 0;
-    let mut practices = BTreeSet::new();
-    let mut warnings = WarningCounter::default();
+    let (table, idx) = open(text, file, ACHIEVEMENT_COLUMNS)?;
+    let [p, i, m, v] = indexes(&idx);
+    let value_column = table.name(v).to_string();
     // (practice position, indicator column) -> measures already seen, one bit each
     let mut seen: HashMap<(usize, usize), u8> = HashMap::new();
     // (practice position, indicator column) -> the lines of its numerator and denominator,
     // to check that the numerator is no larger than the denominator once both are read
     let mut lines: HashMap<(usize, usize), [usize; 2]> = HashMap::new();
-    for rec in reader {
-        let rec = rec?;
-        rows += 1;
-        let practice = cols.id(&rec, p)?;
-        let indicator = cols.id(&rec, i)?;
-        let measure_raw = cols.id(&rec, m)?;
+    let tally = rows(table, |row, tally| {
+        let practice = row.key(p)?;
+        let indicator = row.key(i)?;
+        let measure_raw = row.key(m)?;
         let measure = measure_raw.to_ascii_uppercase();
         let group = match options.known {
             Some(known) => match known.get(indicator) {
                 Some(g) => Some(g.as_str()),
                 None => {
                     if options.unknown == UnknownIndicators::Error {
-                        return Err(cols
-                            .err(&rec, i, format!("unknown indicator `{indicator}`"))
+                        return Err(row
+                            .error(i, format!("unknown indicator `{indicator}`"))
                             .help("the scheme has no indicator with this code; remove its rows or add it to the scheme"));
                     }
-                    warnings.add(format!("unknown indicator `{indicator}` ignored"), rec.line);
-                    continue;
+                    tally
+                        .warnings
+                        .add(format!("unknown indicator `{indicator}` ignored"), row.line);
+                    return Ok(());
                 }
             },
             None => None,
@@ -383,28 +313,26 @@ pub fn read_achievement(
             "REGISTER" => 16,
             _ if category.is_some() => 0,
             _ => {
-                warnings.add(format!("measure `{measure_raw}` ignored"), rec.line);
-                continue;
+                tally.warnings.add(format!("measure `{measure_raw}` ignored"), row.line);
+                return Ok(());
             }
         };
-        if !practices.contains(practice) {
-            practices.insert(practice.to_string());
-        }
+        tally.practice(practice);
         let pos = data.practice_position(practice);
         let col = data.indicator_column(indicator);
         let mask = seen.entry((pos, col)).or_insert(0);
         let again = *mask & bit != 0;
         *mask |= bit;
         let duplicate = |old: String, new: String| {
-            cols.err(&rec, v, format!(
+            row.error(v, format!(
                 "measure `{measure}` of `{indicator}` at practice `{practice}` is `{new}` here but `{old}` on an earlier row"
             ))
             .help("give each measure once per practice and indicator")
         };
-        let Some(c) = data.counts_at_mut(pos, col) else { continue };
+        let Some(c) = data.counts_at_mut(pos, col) else { return Ok(()) };
         match bit {
             1 | 2 | 4 => {
-                let n = cols.count(&rec, v)?;
+                let n = row.count(v)?;
                 let slot = match bit {
                     1 => &mut c.numerator,
                     2 => &mut c.denominator,
@@ -415,14 +343,14 @@ pub fn read_achievement(
                 }
                 *slot = n;
                 if bit != 4 {
-                    lines.entry((pos, col)).or_insert([0, 0])[usize::from(bit - 1)] = rec.line;
+                    lines.entry((pos, col)).or_insert([0, 0])[usize::from(bit - 1)] = row.line;
                 }
             }
             8 => {
-                let pts = cols.decimal(&rec, v)?;
+                let pts = row.decimal(v)?;
                 if let Some(p) = pts.filter(|p| p.is_sign_negative() && !p.is_zero()) {
-                    return Err(cols
-                        .err(&rec, v, format!("negative points `{p}`"))
+                    return Err(row
+                        .error(v, format!("negative points `{p}`"))
                         .help("achieved points are 0 or more"));
                 }
                 if again && c.reported_points != pts {
@@ -433,7 +361,7 @@ pub fn read_achievement(
                 c.achieved = pts.map(|x| x > Decimal::ZERO);
             }
             16 => {
-                let n = cols.count(&rec, v)?;
+                let n = row.count(v)?;
                 match group {
                     Some(g) => {
                         let gc = data.group_column(g);
@@ -443,21 +371,21 @@ pub fn read_achievement(
                             .and_then(|pc| pc.registers.get(gc).copied().flatten());
                         match existing {
                             None => data.set_register(practice, g, n),
-                            Some(old) if old != n => warnings.add(
+                            Some(old) if old != n => tally.warnings.add(
                                 format!("`REGISTER` of group `{g}` differs from the one already read; the first was kept"),
-                                rec.line,
+                                row.line,
                             ),
                             Some(_) => {}
                         }
                     }
-                    None => warnings.add(
+                    None => tally.warnings.add(
                         "`REGISTER` rows ignored: no indicator groups were given".to_string(),
-                        rec.line,
+                        row.line,
                     ),
                 }
             }
             _ => {
-                let n = cols.count(&rec, v)?;
+                let n = row.count(v)?;
                 let cat = category.unwrap_or_default().to_lowercase();
                 if let Some(&old) = c.pcas_by_category.get(&cat) {
                     if old != n {
@@ -467,7 +395,8 @@ pub fn read_achievement(
                 c.pcas_by_category.insert(cat, n);
             }
         }
-    }
+        Ok(())
+    })?;
     // A numerator above its denominator (more than 100% achievement) cannot be: an error at
     // the later of the two rows, the first such in the file.
     let mut worst: Option<(usize, usize, usize, u32, u32)> = None;
@@ -486,15 +415,12 @@ pub fn read_achievement(
     if let Some((line, pos, col, num, den)) = worst {
         let practice = data.practices().get(pos).map(|p| p.practice_id.clone()).unwrap_or_default();
         let indicator = data.indicator_ids().get(col).cloned().unwrap_or_default();
-        return Err(DataError::at(
-            file,
-            line,
-            Some(cols.name(v)),
-            format!("the numerator of `{indicator}` at practice `{practice}` is {num}, more than its denominator {den}"),
-        )
-        .help("the numerator counts patients of the denominator: check the rows of this practice and indicator"));
+        let at = crate::table::At { file, row: line, column: &value_column };
+        return Err(at
+            .error(format!("the numerator of `{indicator}` at practice `{practice}` is {num}, more than its denominator {den}"))
+            .help("the numerator counts patients of the denominator: check the rows of this practice and indicator"));
     }
-    Ok(summary(rows, practices, warnings))
+    Ok(tally.finish())
 }
 
 /// Reads historic achievement: `practice_id, year, item, points, pounds` (`item` is an
@@ -506,67 +432,34 @@ pub fn read_historic(
     text: &str,
     file: &str,
 ) -> Result<ReadSummary, DataError> {
-    let mut reader = Reader::new(text, file);
-    let wanted: &[&[&str]] = &[
-        &["practice_id", "PRACTICE_CODE"],
-        &["year"],
-        &["item", "indicator_or_group"],
-        &["points"],
-        &["pounds"],
-    ];
-    let (cols, idx) =
-        Columns::resolve(&mut reader, file, wanted, &[false, false, false, true, true])?;
-    if idx[3].is_none() && idx[4].is_none() {
-        return Err(DataError::at(
-            file,
-            1,
-            None,
-            "missing column `points` or `pounds`".to_string(),
-        )
-        .help("historic files need a `points` column, a `pounds` column, or both"));
+    let (table, idx) = open(text, file, HISTORIC_COLUMNS)?;
+    let (points_col, pounds_col) = (idx[3], idx[4]);
+    if points_col.is_none() && pounds_col.is_none() {
+        return Err(DataError::new(file, Some(1), "missing column `points` or `pounds`")
+            .help("historic files need a `points` column, a `pounds` column, or both"));
     }
-    let [p, y, it] = [idx[0], idx[1], idx[2]].map(|c| c.unwrap_or(0));
-    let mut rows = 0;
-    let mut practices = BTreeSet::new();
+    let [p, y, it] = indexes(&idx);
     let mut seen = BTreeSet::new();
-    for rec in reader {
-        let rec = rec?;
-        rows += 1;
-        let practice = cols.id(&rec, p)?;
-        let year = cols.id(&rec, y)?;
-        let item = cols.id(&rec, it)?;
-        let points = match idx[3] {
-            Some(c) => cols.decimal(&rec, c)?,
-            None => None,
-        };
-        let pounds = match idx[4] {
-            Some(c) => cols.decimal(&rec, c)?,
-            None => None,
-        };
+    let tally = rows(table, |row, tally| {
+        let (practice, year, item) = (row.key(p)?, row.key(y)?, row.key(it)?);
+        let optional = |col: Option<usize>| col.map_or(Ok(None), |c| row.decimal(c));
+        let (points, pounds) = (optional(points_col)?, optional(pounds_col)?);
         if points.is_none() && pounds.is_none() {
-            return Err(DataError::at(
-                file,
-                rec.line,
-                None,
-                format!("no points or pounds for `{item}` in {year} at practice `{practice}`"),
-            )
-            .help("fill in `points`, `pounds`, or both"));
+            return Err(row
+                .error_here(format!(
+                    "no points or pounds for `{item}` in {year} at practice `{practice}`"
+                ))
+                .help("fill in `points`, `pounds`, or both"));
         }
-        if !seen.insert((practice.to_string(), year.to_string(), item.to_string())) {
-            return Err(cols
-                .err(
-                    &rec,
-                    it,
-                    format!("`{item}` in {year} at practice `{practice}` is given twice"),
-                )
-                .help("give each item once per practice and year"));
-        }
+        once(&mut seen, (practice.to_string(), year.to_string(), item.to_string()), || {
+            row.error(it, format!("`{item}` in {year} at practice `{practice}` is given twice"))
+                .help("give each item once per practice and year")
+        })?;
         data.set_historic(practice, year, item, HistoricValue { points, pounds });
-        if !practices.contains(practice) {
-            practices.insert(practice.to_string());
-        }
-    }
-    Ok(summary(rows, practices, WarningCounter::default()))
+        tally.practice(practice);
+        Ok(())
+    })?;
+    Ok(tally.finish())
 }
 
 /// Reads attested items: `practice_id, item_id, met` where `met` is `yes`/`no`, `true`/
@@ -577,39 +470,29 @@ pub fn read_attested(
     text: &str,
     file: &str,
 ) -> Result<ReadSummary, DataError> {
-    let mut reader = Reader::new(text, file);
-    let wanted: &[&[&str]] = &[&["practice_id", "PRACTICE_CODE"], &["item_id", "item"], &["met"]];
-    let (cols, idx) = Columns::resolve(&mut reader, file, wanted, &[])?;
-    let [p, it, m] = [idx[0], idx[1], idx[2]].map(|c| c.unwrap_or(0));
-    let mut rows = 0;
-    let mut practices = BTreeSet::new();
+    let (table, idx) = open(text, file, ATTESTED_COLUMNS)?;
+    let [p, it, m] = indexes(&idx);
     let mut seen = BTreeSet::new();
-    for rec in reader {
-        let rec = rec?;
-        rows += 1;
-        let practice = cols.id(&rec, p)?;
-        let item = cols.id(&rec, it)?;
-        let v = cols.field(&rec, m)?;
+    let tally = rows(table, |row, tally| {
+        let (practice, item, v) = (row.key(p)?, row.key(it)?, row.field(m)?);
         let met = match v.to_ascii_lowercase().as_str() {
             "yes" | "y" | "true" | "1" | "met" => true,
             "no" | "n" | "false" | "0" | "unmet" => false,
             _ => {
-                return Err(cols
-                    .err(&rec, m, format!("expected yes or no, found `{v}`"))
+                return Err(row
+                    .error(m, format!("expected yes or no, found `{v}`"))
                     .help("write `yes` or `no` (also accepted: true/false, y/n, 1/0, met/unmet)"))
             }
         };
-        if !seen.insert((practice.to_string(), item.to_string())) {
-            return Err(cols
-                .err(&rec, it, format!("`{item}` at practice `{practice}` is given twice"))
-                .help("give each item once per practice"));
-        }
+        once(&mut seen, (practice.to_string(), item.to_string()), || {
+            row.error(it, format!("`{item}` at practice `{practice}` is given twice"))
+                .help("give each item once per practice")
+        })?;
         data.set_attested(practice, item, met);
-        if !practices.contains(practice) {
-            practices.insert(practice.to_string());
-        }
-    }
-    Ok(summary(rows, practices, WarningCounter::default()))
+        tally.practice(practice);
+        Ok(())
+    })?;
+    Ok(tally.finish())
 }
 
 /// Reads NHS Digital's practice structure file (`PRACTICE_CODE, PCN_ODS_CODE`, other columns
@@ -620,43 +503,21 @@ pub fn read_structure(
     text: &str,
     file: &str,
 ) -> Result<ReadSummary, DataError> {
-    let mut reader = Reader::new(text, file);
-    let wanted: &[&[&str]] = &[&["PRACTICE_CODE", "PRACTICE_ID"], &["PCN_ODS_CODE", "NETWORK_ID"]];
-    let (cols, idx) = Columns::resolve(&mut reader, file, wanted, &[])?;
-    let [p, n] = [idx[0], idx[1]].map(|c| c.unwrap_or(0));
-    let mut rows = 0;
-    let mut practices = BTreeSet::new();
-    let mut warnings = WarningCounter::default();
-    for rec in reader {
-        let rec = rec?;
-        rows += 1;
-        let practice = cols.id(&rec, p)?;
-        let network = cols.field(&rec, n)?;
+    let (table, idx) = open(text, file, STRUCTURE_COLUMNS)?;
+    let [p, n] = indexes(&idx);
+    let tally = rows(table, |row, tally| {
+        let (practice, network) = (row.key(p)?, row.field(n)?);
         if data.practice(practice).is_none() {
-            warnings.add("practices without counts ignored".to_string(), rec.line);
-            continue;
+            tally.warnings.add("practices without counts ignored".to_string(), row.line);
+            return Ok(());
         }
         if network.is_empty() {
-            warnings.add("practices without a network".to_string(), rec.line);
+            tally.warnings.add("practices without a network".to_string(), row.line);
         } else {
             data.set_network(practice, network);
         }
-        practices.insert(practice.to_string());
-    }
-    Ok(summary(rows, practices, warnings))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_accept_zero_fractions_only() {
-        assert_eq!(parse_count("12"), Some(12));
-        assert_eq!(parse_count("12.00"), Some(12));
-        assert_eq!(parse_count("12.5"), None);
-        assert_eq!(parse_count("-1"), None);
-        assert_eq!(parse_count("12."), None);
-        assert_eq!(parse_count(""), None);
-    }
+        tally.practice(practice);
+        Ok(())
+    })?;
+    Ok(tally.finish())
 }

@@ -95,7 +95,12 @@ pub(super) fn chain(sources: &mut Sources, root: usize, diags: &mut Vec<Diagnost
         match index.find(sources, &parent.name) {
             Some(f) => file = f,
             None => {
-                let known = known_ids(sources);
+                // never a scheme of the chain itself (its own id, or a child's): that
+                // suggestion would be a cycle
+                let known: Vec<String> = known_ids(sources)
+                    .into_iter()
+                    .filter(|id| !ids_in_chain.contains_key(id))
+                    .collect();
                 let d = Diagnostic::error(
                     Code::UnknownScheme,
                     file,

@@ -63,7 +63,7 @@ pub(super) fn statement(
                             })
                         }
                         Err(e) => {
-                            let span = line_span(text, e.line);
+                            let span = line_span(text, e.row.unwrap_or(1));
                             let message = match &e.column {
                                 Some(c) => format!("column `{c}`: {}", e.message),
                                 None => e.message.clone(),

@@ -3,10 +3,11 @@
 //! Also the loading helpers `explain` and `test` share.
 
 use super::check::{load, report, ErrorFormat};
+use super::data::{DataArgs, Reading};
 use qofrules::diag::{Code, Diagnostic};
 use qofrules::model::Population;
 use qofrules::national::PrevalenceFrom;
-use qofrules::pipeline::{self, render, Data, InputFile, Inputs, Loaded, PracticeInputs, RunError};
+use qofrules::pipeline::{self, render, InputFile, Inputs, Loaded, RunError};
 use qofrules::population::{read_csv_stream, read_ndjson_stream, Source};
 use qofrules::scheme::Scheme;
 use std::io::Write;
@@ -106,38 +107,8 @@ impl CountsFiles {
 pub struct EvalArgs {
     /// The scheme's rule file
     pub scheme: PathBuf,
-    /// A population: a folder of CSV files (practices.csv, patients.csv, events.csv), a folder
-    /// with patients.ndjson, or an NDJSON file; without it, the embedded default population
-    #[arg(long)]
-    pub population: Option<PathBuf>,
-    /// Published counts instead of a population: NHS Digital's achievement file (long format)
-    #[arg(long, conflicts_with = "population")]
-    pub achievement: Option<PathBuf>,
-    /// NHS Digital's prevalence file giving the practices' registers and list sizes, with
-    /// --achievement (for national figures use --national)
-    #[arg(long)]
-    pub prevalence: Option<PathBuf>,
-    /// National prevalence from NHS Digital's prevalence file (every practice of the year),
-    /// summed per group; it replaces the scheme's figures for the groups it has
-    #[arg(long, conflicts_with = "prevalence_from")]
-    pub national: Option<PathBuf>,
-    /// Where national prevalence comes from when --national is not given: `scheme` (its
-    /// `national prevalence`, or England's embedded figures for a 2019/20 scheme) or
-    /// `population` (the practices' own, summed over the practices paid)
-    #[arg(long, value_enum, default_value = "scheme")]
-    pub prevalence_from: PrevalenceFromArg,
-    /// Which network each practice belongs to, for published counts (`practice_id,network_id`;
-    /// NHS Digital's `PRACTICE_CODE,PCN_ODS_CODE` structure file also works)
-    #[arg(long, requires = "achievement")]
-    pub structure: Option<PathBuf>,
-    /// Attested items per practice (`practice_id,item_id,met`): attested indicators, gateway
-    /// requirements, obligations
-    #[arg(long)]
-    pub attested: Option<PathBuf>,
-    /// Previous years' achievement (`practice_id,year,item,points,pounds`), for historic
-    /// payment models and aspiration payments
-    #[arg(long)]
-    pub historic: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: DataArgs,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -461,59 +432,30 @@ pub fn run(args: EvalArgs) -> ExitCode {
 fn go(args: &EvalArgs) -> Result<(), ExitCode> {
     let loaded = load_scheme(&args.scheme)?;
     let scheme = &loaded.scheme;
-    if args.prevalence.is_some() && args.achievement.is_none() {
+    if args.data.prevalence.is_some() && args.data.achievement.is_none() {
         eprintln!("error: `--prevalence` gives practices' registers, with `--achievement`");
         eprintln!(
             "  help: for the national prevalence of a population's run, pass the file with `--national`"
         );
         return Err(ExitCode::from(2));
     }
-    let from = prevalence_from(args.national.as_deref(), args.prevalence_from)?;
-    let files = practice_files(
-        args.attested.as_deref(),
-        args.historic.as_deref(),
-        args.population.as_deref(),
-        (args.achievement.is_none()).then_some(scheme),
-    )?;
-    let counts = CountsFiles::read(
-        args.achievement.as_deref(),
-        args.prevalence.as_deref(),
-        args.structure.as_deref(),
-    )?;
+    let from = args.data.national()?;
     // With `--stream`, a population folder or file is streamed practice by practice (memory
     // bounded by the largest practice, but slower: bench/results); by default it is read whole.
-    let stream = match (&counts, args.population.as_deref()) {
-        (None, Some(path)) if args.stream => Some(FileStream::new(path)),
-        _ => None,
-    };
-    let pop = match (&counts, &stream) {
-        (None, None) => {
-            let reading = super::progress::Spinner::new(args.quiet, "reading the population");
-            let pop = load_population(args.population.as_deref(), scheme);
-            drop(reading);
-            Some(pop?)
-        }
-        _ => None,
-    };
-    let data = match (counts.as_ref().and_then(CountsFiles::counts), &pop, &stream) {
-        (Some(c), _, _) => Data::Counts(c),
-        (None, Some(pop), _) => Data::Population(pop),
-        (None, None, Some(s)) => Data::Stream(s),
-        (None, None, None) => return Err(ExitCode::from(2)),
-    };
+    let mut files =
+        args.data.read(scheme, Reading { stream: args.stream, spinner: !args.quiet })?;
     let bar = super::progress::Bar::new(args.quiet);
     let inputs = Inputs {
-        data,
+        data: files.data()?,
         national: &from,
-        practice: PracticeInputs::of(&files),
+        practice: files.practice(),
         threads: 0,
         progress: &bar,
     };
     let run = pipeline::run(&loaded, &inputs)
-        .map_err(|e| stream.as_ref().and_then(FileStream::exit).unwrap_or_else(|| fail(e)))?;
-    // The process ends soon after: leave the population's memory to the OS rather than
-    // freeing millions of event vectors one by one (0.1 s per million patients).
-    std::mem::forget(pop);
+        .map_err(|e| files.stream_exit().unwrap_or_else(|| fail(e)))?;
+    // The process ends soon after: leave the population's memory to the OS.
+    files.forget_population();
     warn(&run.warnings);
     let result = run.pay().map_err(fail)?;
     // The pay warnings: in the JSON and the table too, but the terminal shows stderr (and CSV

@@ -40,7 +40,7 @@ pub fn run(args: FmtArgs) -> ExitCode {
 
 fn one(path: &Path, check: bool) -> Outcome {
     let name = path.display().to_string();
-    let text = match std::fs::read_to_string(path) {
+    let text = match std::fs::read(path).and_then(super::output::utf8_text) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: cannot read `{name}`: {}", lower_first(&e.to_string()));
@@ -48,7 +48,7 @@ fn one(path: &Path, check: bool) -> Outcome {
         }
     };
     let formatted = match qofrules::fmt::format(&text) {
-        Ok(f) => f,
+        Ok(f) => keep_line_ends(&text, f),
         Err(diags) => {
             for d in &diags {
                 eprint!("{}", qofrules::diag::render(d, &name, &text));
@@ -71,6 +71,33 @@ fn one(path: &Path, check: bool) -> Outcome {
             Outcome::Io
         }
     }
+}
+
+/// `formatted` (LF line ends, no byte-order mark) with the line ends and byte-order mark of
+/// the `original` file: CRLF when its first line ends in CRLF, and a leading UTF-8 byte-order
+/// mark when it had one, so formatting a Windows file changes only its layout.
+fn keep_line_ends(original: &str, formatted: String) -> String {
+    let body = original.strip_prefix('\u{feff}').unwrap_or(original);
+    let formatted = formatted.strip_prefix('\u{feff}').unwrap_or(&formatted);
+    let crlf = body.find('\n').is_some_and(|k| body[..k].ends_with('\r'));
+    let mut out = String::with_capacity(formatted.len() + formatted.len() / 16 + 3);
+    if body.len() < original.len() {
+        out.push('\u{feff}');
+    }
+    if crlf {
+        for line in formatted.split_inclusive('\n') {
+            match line.strip_suffix('\n') {
+                Some(l) => {
+                    out.push_str(l.strip_suffix('\r').unwrap_or(l));
+                    out.push_str("\r\n");
+                }
+                None => out.push_str(line),
+            }
+        }
+    } else {
+        out.push_str(formatted);
+    }
+    out
 }
 
 /// The changes from `old` to `new` as a unified diff (`diff -u`, 3 lines of context), the

@@ -4,6 +4,7 @@
 mod boundary;
 pub mod check;
 mod compare;
+mod data;
 mod eval;
 mod explain;
 pub mod fmt;

@@ -14,6 +14,9 @@
 //!   and created exclusively (`O_EXCL`: a planted file or link is never followed), renames it
 //!   over the target once complete (never a partial file) and keeps the target's permissions.
 //!   A device or a pipe (`/dev/null`, `/dev/stdout`, a FIFO) is written in place.
+//! - **Interrupts**: a temporary file or folder is registered with [`remove_on_interrupt`]
+//!   while it is written; Ctrl-C (SIGINT, or SIGTERM) removes every registered path and exits
+//!   with 130, so an interrupted `eval -o` or `synth` leaves no hidden partial output.
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -27,6 +30,55 @@ static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 static STDERR_CLOSED: AtomicBool = AtomicBool::new(false);
 /// The first failure to write standard output other than a closed pipe.
 static STDOUT_ERROR: OnceLock<String> = OnceLock::new();
+
+/// Temporary files and folders being written: removed if the run is interrupted.
+static IN_PROGRESS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Installs the Ctrl-C (SIGINT, SIGTERM) handler: it removes the temporary files and folders
+/// being written ([`remove_on_interrupt`]) and exits with 130, as a shell reports a run
+/// stopped by SIGINT. Without it the default action kills the process and leaves them behind.
+pub fn clean_up_on_interrupt() {
+    // A failure to install (a handler already set) leaves the default action: no worse than
+    // before, and nothing to tell the user.
+    let _ = ctrlc::set_handler(|| {
+        let paths = std::mem::take(&mut *IN_PROGRESS.lock().unwrap_or_else(|e| e.into_inner()));
+        for p in &paths {
+            // writer threads may still add files to a folder: try twice
+            for _ in 0..2 {
+                let gone = match std::fs::symlink_metadata(p) {
+                    Ok(m) if m.is_dir() => std::fs::remove_dir_all(p).is_ok(),
+                    Ok(_) => std::fs::remove_file(p).is_ok(),
+                    Err(_) => true,
+                };
+                if gone {
+                    break;
+                }
+            }
+        }
+        std::process::exit(130);
+    });
+}
+
+/// Registers `path` (a temporary file or folder this run created) for removal on Ctrl-C
+/// until the returned guard is dropped.
+#[must_use = "the path is unregistered when the guard is dropped"]
+pub fn remove_on_interrupt(path: &Path) -> InProgress {
+    IN_PROGRESS.lock().unwrap_or_else(|e| e.into_inner()).push(path.to_path_buf());
+    InProgress(path.to_path_buf())
+}
+
+/// A path registered by [`remove_on_interrupt`]; dropping it unregisters the path (it was
+/// renamed into place or removed).
+pub struct InProgress(PathBuf);
+
+impl Drop for InProgress {
+    fn drop(&mut self) {
+        let mut paths = IN_PROGRESS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(k) = paths.iter().rposition(|p| *p == self.0) {
+            paths.swap_remove(k);
+        }
+    }
+}
 
 /// Whether a write failed because the reader went away.
 fn is_closed_pipe(e: &io::Error) -> bool {
@@ -164,9 +216,30 @@ pub fn read_bytes(path: &Path) -> io::Result<Vec<u8>> {
 
 /// Reads a whole input file as UTF-8 text (noted as an input).
 pub fn read_text(path: &Path) -> io::Result<String> {
-    let text = std::fs::read_to_string(path)?;
+    let text = utf8_text(std::fs::read(path)?)?;
     note_input(path);
     Ok(text)
+}
+
+/// `bytes` as text, or an error naming the line and column (in characters, from 1) of the
+/// first byte that is not UTF-8, with a hint.
+pub fn utf8_text(bytes: Vec<u8>) -> io::Result<String> {
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        let before = &bytes[..at];
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |k| k + 1);
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        // the prefix is valid UTF-8 by construction
+        let column = std::str::from_utf8(&before[line_start..]).map_or(0, |t| t.chars().count()) + 1;
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "invalid UTF-8 at line {line}, column {column} (byte `0x{:02X}`)\n  help: save the file as UTF-8 text",
+                bytes[at]
+            ),
+        )
+    })
 }
 
 /// Reads a small input file that must be a regular file of at most `limit` bytes (a code
@@ -187,9 +260,7 @@ pub fn read_text_limited(path: &Path, limit: u64, what: &str) -> io::Result<Stri
     if buf.len() as u64 > limit {
         return Err(too_big());
     }
-    let text = String::from_utf8(buf).map_err(|_| {
-        io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8")
-    })?;
+    let text = utf8_text(buf)?;
     note_input(path);
     Ok(text)
 }
@@ -234,6 +305,7 @@ pub fn replace_file(
     #[cfg(unix)]
     builder.permissions(mode);
     let mut tmp = builder.tempfile_in(dir)?;
+    let _registered = remove_on_interrupt(tmp.path());
     {
         let mut out = io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
         write(&mut out)?;

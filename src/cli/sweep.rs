@@ -3,13 +3,11 @@
 //! once or on published counts; with `--cost-neutral-against A --solve LEVER`, the value of
 //! the lever at which the scheme costs what A does on the same data.
 
-use super::eval::{
-    fail as run_fail, load_population, load_scheme, practice_files, prevalence_from,
-    warn as run_warn, write_output, CountsFiles, PrevalenceFromArg,
-};
+use super::data::{counts_need_both, DataArgs, Reading};
+use super::eval::{fail as run_fail, load_scheme, warn as run_warn, write_output};
 use qofrules::eval::PayInputs;
 use qofrules::national::PrevalenceFrom;
-use qofrules::pipeline::{self, Data, Inputs, Loaded, PracticeInputs};
+use qofrules::pipeline::{self, Inputs, Loaded};
 use qofrules::sweep::{self, Lever, Target};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +25,7 @@ pub enum Format {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(mut_args(counts_need_both))]
 pub struct SweepArgs {
     /// The scheme's rule file
     pub scheme: PathBuf,
@@ -46,32 +45,8 @@ pub struct SweepArgs {
     /// per point (a penny), `1` for points, `1%` for thresholds
     #[arg(long, requires = "solve")]
     pub resolution: Option<String>,
-    /// A population (as for `eval`); without it (and without --achievement), the embedded
-    /// default population
-    #[arg(long)]
-    pub population: Option<PathBuf>,
-    /// Published counts instead of a population: NHS Digital's achievement file (long format)
-    #[arg(long, conflicts_with = "population", requires = "prevalence")]
-    pub achievement: Option<PathBuf>,
-    /// NHS Digital's prevalence file: registers and list sizes (with --achievement)
-    #[arg(long, requires = "achievement")]
-    pub prevalence: Option<PathBuf>,
-    /// Which network each practice belongs to, with --achievement
-    #[arg(long, requires = "achievement")]
-    pub structure: Option<PathBuf>,
-    /// National prevalence from NHS Digital's prevalence file (every practice of the year)
-    #[arg(long, conflicts_with = "prevalence_from")]
-    pub national: Option<PathBuf>,
-    /// Where national prevalence comes from when --national is not given
-    #[arg(long, value_enum, default_value = "scheme")]
-    pub prevalence_from: PrevalenceFromArg,
-    /// Attested items (`practice_id,item_id,met`); default: the population folder's
-    #[arg(long)]
-    pub attested: Option<PathBuf>,
-    /// Historic achievement (`practice_id,year,item,points,pounds`); default: the population
-    /// folder's
-    #[arg(long)]
-    pub historic: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: DataArgs,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -104,31 +79,11 @@ fn inputs(
     from: &PrevalenceFrom,
     warn: bool,
 ) -> Result<PayInputs, ExitCode> {
-    let scheme = &loaded.scheme;
-    let files = practice_files(
-        args.attested.as_deref(),
-        args.historic.as_deref(),
-        args.population.as_deref(),
-        args.achievement.is_none().then_some(scheme),
-    )?;
-    let counts = CountsFiles::read(
-        args.achievement.as_deref(),
-        args.prevalence.as_deref(),
-        args.structure.as_deref(),
-    )?;
-    let pop = match counts {
-        Some(_) => None,
-        None => Some(load_population(args.population.as_deref(), scheme)?),
-    };
-    let data = match (counts.as_ref().and_then(CountsFiles::counts), &pop) {
-        (Some(c), _) => Data::Counts(c),
-        (None, Some(pop)) => Data::Population(pop),
-        (None, None) => return Err(ExitCode::from(2)),
-    };
+    let files = args.data.read(&loaded.scheme, Reading::default())?;
     let inputs = Inputs {
-        data,
+        data: files.data()?,
         national: from,
-        practice: PracticeInputs::of(&files),
+        practice: files.practice(),
         threads: 0,
         progress: &qofrules::progress::Silent,
     };
@@ -156,7 +111,7 @@ fn go(args: &SweepArgs) -> Result<(), ExitCode> {
     }
     let loaded = load_scheme(&args.scheme)?;
     let scheme = &loaded.scheme;
-    let from = prevalence_from(args.national.as_deref(), args.prevalence_from)?;
+    let from = args.data.national()?;
     let pay = loaded.pay_scheme();
     // levers are read before any evaluation, so a typo costs nothing
     let lever_error = |e: sweep::LeverError| fail(&e.message, Some(&e.help), 2);

@@ -319,6 +319,7 @@ pub fn run(args: SynthArgs) -> ExitCode {
             "check the path and permissions",
         );
     }
+    let registered = super::output::remove_on_interrupt(&tmp);
     let started = Instant::now();
     let marker = fs::write(
         tmp.join(MARKER_FILE),
@@ -355,6 +356,9 @@ pub fn run(args: SynthArgs) -> ExitCode {
         }
     };
     // Move the complete output into place (replacing an old one only now, with --force).
+    // Ctrl-C from here on leaves the complete output in the temporary folder rather than
+    // removing it between the two renames.
+    drop(registered);
     let old = parent.join(format!(".{name}.old-{pid}"));
     let had_old = out.exists();
     if had_old {

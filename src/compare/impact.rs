@@ -304,6 +304,7 @@ pub struct Comparison {
     /// Reporting strata (`report by`) of either scheme, summed over practices: patient-level
     /// comparisons only, and left out of the JSON when neither scheme reports by anything.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub reports: Vec<super::strata::ReportImpact>,
 }
 

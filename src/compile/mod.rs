@@ -70,6 +70,15 @@ pub struct Program {
     pub(crate) eval_plan: std::sync::OnceLock<crate::eval::engine::Plan>,
 }
 
+impl Program {
+    /// Forgets what the evaluator derived from the program, so that an IR edited in place
+    /// (the mutation test of `tests/engine/boundary.rs` moves one boundary at a time) is evaluated
+    /// as edited.
+    pub fn forget_plan(&mut self) {
+        self.eval_plan = std::sync::OnceLock::new();
+    }
+}
+
 /// An open-addressing hash table from SNOMED CT id to code index (linear probing, a power
 /// of two at least twice the number of codes, so probes stay short).
 #[derive(Clone, Debug, Default)]

@@ -1,7 +1,7 @@
 //! Every message code, as an enum: the stable machine-readable names of diagnostics and run
 //! problems (`--error-format json`, the editor's replies). docs/language.md lists each one
 //! ("Checker messages" for the checker's, the paragraph after it for the rest);
-//! `tests/docs.rs` checks the list against [`Code::ALL`].
+//! `tests/engine/docs.rs` checks the list against [`Code::ALL`].
 
 use serde::Serialize;
 

@@ -1448,3 +1448,6 @@ impl<'r> Money<'r> {
         }
     }
 }
+
+mod repay;
+pub use repay::{Repaid, Repay};

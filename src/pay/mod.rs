@@ -20,6 +20,7 @@ pub use eval::{
     available_threads, describe, pay, pay_totals, pay_totals_with_threads, pay_with_threads,
     CPI_LIST_TYPE, MIN_PARALLEL,
 };
+pub use eval::{Repaid, Repay};
 pub use input::{Counts, HistoricValue, PracticeCounts, PracticeData};
 pub use national::{FigureSource, GroupNational, GroupTotals, NationalFigures, Prevalence};
 pub use numeric::{PaymentUnit, Rounding, RoundingMode};

@@ -4,7 +4,7 @@
 //! to the core's streamed readers ([`crate::population::stream_csv`],
 //! [`crate::population::stream_ndjson`]) through a [`PopulationStream`]; the driver counts,
 //! then decides national figures and pays exactly as for a population held whole, so the
-//! results are the same bytes (`tests/streaming.rs`).
+//! results are the same bytes (`tests/engine/streaming.rs`).
 
 use super::{period_diagnostic, read_practice_inputs, run, Data, Inputs, Loaded, Run, RunError};
 use crate::eval::{self, EventDates, StreamEval};

@@ -245,7 +245,7 @@ pub(crate) fn push_field(out: &mut Vec<u8>, s: &str) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn all(input: &str) -> Result<Vec<(usize, Vec<String>)>, SyntaxError> {
@@ -292,22 +292,26 @@ mod tests {
         assert!(e.message().contains("after a closing quote"));
     }
 
+    /// `per_length` byte strings of each length below 40, drawn from `alphabet` by a fixed
+    /// xorshift sequence (the same strings every run).
+    pub(crate) fn random_strings(alphabet: &[u8], per_length: usize) -> Vec<Vec<u8>> {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            alphabet[(state % alphabet.len() as u64) as usize]
+        };
+        (0..40)
+            .flat_map(|len| (0..per_length).map(move |_| len))
+            .map(|len| (0..len).map(|_| next()).collect())
+            .collect()
+    }
+
     #[test]
     fn finds_separators_like_a_byte_search() {
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let alphabet = b",\n\r\"a0\x80\xff\x2b\x2d\x0b\x09";
-        for len in 0..40 {
-            for _ in 0..200 {
-                let b: Vec<u8> = (0..len)
-                    .map(|_| {
-                        state ^= state << 13;
-                        state ^= state >> 7;
-                        state ^= state << 17;
-                        alphabet[(state % alphabet.len() as u64) as usize]
-                    })
-                    .collect();
-                assert_eq!(find_separator(&b), memchr::memchr2(b',', b'\n', &b), "{b:?}");
-            }
+        for b in random_strings(b",\n\r\"a0\x80\xff\x2b\x2d\x0b\x09", 200) {
+            assert_eq!(find_separator(&b), memchr::memchr2(b',', b'\n', &b), "{b:?}");
         }
     }
 

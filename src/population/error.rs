@@ -1,57 +1,9 @@
-//! Errors found while reading population data: each names the file, the row (1-based, the
-//! header is row 1) and the column, with a hint on how to fix it.
+//! Errors found while reading population data: each ([`DataError`], the one error type of
+//! every data file, `crate::table`) names the file, the row (1-based, the header is row 1)
+//! and the column, with a hint on how to fix it; [`DataErrors`] collects them.
 
 use crate::diag::{Code, Diagnostic, Location, Severity};
-
-/// One problem in one place of a population file.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{}: {message}", self.location())]
-pub struct DataError {
-    /// The file name as given by the caller (e.g. `events.csv`).
-    pub file: String,
-    /// 1-based row (CSV: the line on which the record starts; NDJSON: the line).
-    pub row: Option<usize>,
-    /// The column (CSV) or field (NDJSON) at fault.
-    pub column: Option<String>,
-    /// What is wrong, lowercase, user input in backticks.
-    pub message: String,
-    /// How to fix it.
-    pub help: Option<String>,
-}
-
-impl DataError {
-    pub(crate) fn new(file: &str, row: Option<usize>, message: impl Into<String>) -> Self {
-        DataError { file: file.to_string(), row, column: None, message: message.into(), help: None }
-    }
-
-    pub(crate) fn column(mut self, column: &str) -> Self {
-        self.column = Some(column.to_string());
-        self
-    }
-
-    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
-        self
-    }
-
-    /// Where the error is: `events.csv, row 3, column `date``.
-    pub fn location(&self) -> String {
-        let mut s = self.file.clone();
-        if let Some(row) = self.row {
-            s.push_str(&format!(", row {row}"));
-        }
-        if let Some(col) = &self.column {
-            s.push_str(&format!(", column `{col}`"));
-        }
-        s
-    }
-
-    /// The full report, as the CLI prints every diagnostic ([`crate::diag::render`]): the
-    /// message, a `-->` line with the file, row and column, and the help.
-    pub fn render(&self) -> String {
-        crate::diag::render(&Diagnostic::from(self), "", "").trim_end().to_string()
-    }
-}
+pub use crate::table::DataError;
 
 /// Every problem found in a population (up to [`DataErrors::LIMIT`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, thiserror::Error)]
@@ -91,31 +43,23 @@ impl DataErrors {
     }
 }
 
+/// An error in one line: `events.csv, row 3, column `date`: message`.
+fn headline(e: &DataError) -> String {
+    format!("{}: {}", e.location(), e.message)
+}
+
 /// The first error, and how many more.
 fn summary(errors: &[DataError]) -> String {
     match errors {
         [] => "no errors".into(),
-        [one] => one.to_string(),
-        [first, rest @ ..] => format!("{first} (and {} more errors)", rest.len()),
+        [one] => headline(one),
+        [first, rest @ ..] => format!("{} (and {} more errors)", headline(first), rest.len()),
     }
 }
 
 impl From<DataError> for DataErrors {
     fn from(e: DataError) -> Self {
         DataErrors { errors: vec![e], truncated: false }
-    }
-}
-
-impl From<&DataError> for Diagnostic {
-    /// A `bad-data` error at the file, row and column.
-    fn from(e: &DataError) -> Diagnostic {
-        Diagnostic::at(
-            Severity::Error,
-            Code::BadData,
-            Location::Row { file: e.file.clone(), row: e.row, column: e.column.clone() },
-            e.message.clone(),
-        )
-        .with_optional_help(e.help.clone())
     }
 }
 

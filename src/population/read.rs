@@ -2,8 +2,8 @@
 
 use super::csv::Records;
 use super::{DataError, DataErrors, Source};
-use crate::date::Date;
 use crate::model::{Event, Patient, Practice, Sex};
+use crate::table::{self, indexes, show, At, Col, Columns, Row, Table};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -35,266 +35,80 @@ impl Hasher for FxHasher {
 
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
-const DATE_HELP: &str = "dates are written YYYY-MM-DD, e.g. `2019-04-01`";
-const CODE_HELP: &str =
-    "codes are SNOMED CT concept ids: 6 to 18 digits without a leading zero, e.g. `73211009`";
-const VALUE_HELP: &str = "values are decimal numbers such as `48` or `5.2`; leave the field empty when the code has no value";
-
 /// Checks a SNOMED CT concept id's shape (6 to 18 digits, no leading zero).
 pub fn is_snomed_id(code: u64) -> bool {
     (100_000..1_000_000_000_000_000_000).contains(&code)
 }
 
-fn parse_code(b: &[u8]) -> Option<u64> {
-    if b.len() < 6 || b.len() > 18 || b[0] == b'0' {
-        return None;
-    }
-    // The leading digits one at a time, then eight at a time.
-    let lead = b.len() % 8;
-    let mut v = 0u64;
-    for &c in &b[..lead] {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v * 10 + u64::from(c - b'0');
-    }
-    for chunk in b[lead..].chunks_exact(8) {
-        v = v * 100_000_000 + eight_digits(chunk)?;
-    }
-    Some(v)
+/// The value of a field, or `None` with its error pushed.
+fn ok<T>(errors: &mut DataErrors, r: Result<T, DataError>) -> Option<T> {
+    r.map_err(|e| errors.push(e)).ok()
 }
 
-/// The value of eight ASCII digits (`None` if any byte is not a digit), computed in one
-/// machine word: check every byte is `0x30..=0x39`, then combine pairs, quads and halves.
-fn eight_digits(chunk: &[u8]) -> Option<u64> {
-    const LOW: u64 = 0x3030_3030_3030_3030;
-    const NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
-    let mut w = [0u8; 8];
-    w.copy_from_slice(chunk.get(..8)?);
-    let w = u64::from_le_bytes(w);
-    // A byte is a digit when its high nibble is 3, and still 3 after adding 6 (no byte can
-    // carry into the next once the first test has passed).
-    if w & NIBBLES != LOW || w.wrapping_add(0x0606_0606_0606_0606) & NIBBLES != LOW {
-        return None;
-    }
-    let v = (w & 0x0F0F_0F0F_0F0F_0F0F).wrapping_mul(2561) >> 8;
-    let v = (v & 0x00FF_00FF_00FF_00FF).wrapping_mul(6_553_601) >> 16;
-    Some((v & 0x0000_FFFF_0000_FFFF).wrapping_mul(42_949_672_960_001) >> 32)
-}
-
-fn parse_value(b: &[u8]) -> Option<f64> {
-    let s = std::str::from_utf8(b).ok()?.trim();
-    // Only plain decimal notation: digits, one point, optional sign and exponent.
-    if s.is_empty()
-        || !s.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+' | b'e' | b'E'))
-    {
-        return None;
-    }
-    let v: f64 = s.parse().ok()?;
-    v.is_finite().then_some(v)
-}
-
-/// Shows user text in a message: lossy UTF-8, shortened when long.
-fn show(b: &[u8]) -> String {
-    let s = String::from_utf8_lossy(b);
-    let s = s.replace('`', "'");
-    if s.chars().count() > 40 {
-        let mut t: String = s.chars().take(40).collect();
-        t.push('…');
-        t
-    } else {
-        s
-    }
-}
-
-/// Column layout of one CSV file: for each expected column its index in the file.
-struct Layout {
-    idx: Vec<Option<usize>>,
-    count: usize,
-}
-
-/// Reads the header of `src` and maps the expected columns. `columns` lists (name, required).
-fn layout<'a>(
-    src: &Source<'a>,
-    records: &mut Records<'a>,
-    fields: &mut Vec<Cow<'a, [u8]>>,
-    columns: &[(&str, bool)],
-    errors: &mut DataErrors,
-) -> Option<Layout> {
-    let expected: Vec<&str> = columns.iter().map(|c| c.0).collect();
-    let list = expected.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
-    let row = match records.next_into(fields) {
-        Ok(Some(row)) => row,
-        Ok(None) => {
-            errors.push(
-                DataError::new(src.name, None, "the file is empty")
-                    .help(format!("the first row names the columns: {list}")),
-            );
-            return None;
-        }
-        Err(e) => {
-            errors.push(DataError::new(src.name, Some(e.row), e.message()).help(e.help()));
-            return None;
-        }
-    };
-    let mut idx = vec![None; columns.len()];
-    let mut ok = true;
-    for (i, f) in fields.iter().enumerate() {
-        let name = String::from_utf8_lossy(f);
-        let name = name.trim();
-        match expected.iter().position(|c| c.eq_ignore_ascii_case(name)) {
-            Some(j) if idx[j].is_none() => idx[j] = Some(i),
-            Some(_) => {
-                ok = false;
-                errors.push(
-                    DataError::new(src.name, Some(row), format!("column `{name}` appears twice"))
-                        .help("name each column once"),
-                );
-            }
-            None => {
-                ok = false;
-                errors.push(
-                    DataError::new(src.name, Some(row), format!("unknown column `{}`", show(f)))
-                        .help(format!("the columns are {list}")),
-                );
-            }
-        }
-    }
-    for (j, (name, required)) in columns.iter().enumerate() {
-        if *required && idx[j].is_none() {
-            ok = false;
-            errors.push(
-                DataError::new(src.name, Some(row), format!("missing column `{name}`"))
-                    .help(format!("the columns are {list}")),
-            );
-        }
-    }
-    ok.then_some(Layout { idx, count: fields.len() })
-}
-
-/// Checks the field count of a record; pushes an error when wrong.
-fn count_ok(
-    src: &Source<'_>,
-    row: usize,
-    layout: &Layout,
-    got: usize,
-    errors: &mut DataErrors,
-) -> bool {
-    if got == layout.count {
-        return true;
-    }
-    errors.push(
-        DataError::new(
-            src.name,
-            Some(row),
-            format!("expected {} fields, found {got}", layout.count),
-        )
-        .help("every row has one field per header column; quote fields that contain commas, e.g. `\"Smith, Jones and Partners\"`"),
-    );
-    false
-}
-
-fn text<'f>(
-    src: &Source<'_>,
-    row: usize,
-    col: &str,
-    b: &'f [u8],
-    errors: &mut DataErrors,
-) -> Option<&'f str> {
-    match std::str::from_utf8(b) {
-        Ok(s) => Some(s),
-        Err(_) => {
-            errors.push(
-                DataError::new(src.name, Some(row), "the text is not valid UTF-8")
-                    .column(col)
-                    .help("save the file as UTF-8"),
-            );
+/// Reads the closed header of a population file; `None` (its errors pushed) when unusable.
+fn header(table: &mut Table<'_>, columns: &[Col<'_>], errors: &mut DataErrors) -> Option<Columns> {
+    match table.closed_header(columns) {
+        Ok(idx) => Some(idx),
+        Err(es) => {
+            es.into_iter().for_each(|e| errors.push(e));
             None
         }
     }
 }
 
-fn date(
-    src: &Source<'_>,
-    row: usize,
-    col: &str,
-    b: &[u8],
-    errors: &mut DataErrors,
-) -> Option<Date> {
-    let d = Date::parse_bytes(b);
-    if d.is_none() {
-        let msg = if b.is_empty() {
-            "a date is required".to_string()
-        } else {
-            format!("`{}` is not a date", show(b))
-        };
-        errors.push(DataError::new(src.name, Some(row), msg).column(col).help(DATE_HELP));
+/// The next row with one field per column (rows without are errors pushed); `None` at the
+/// end, after a syntax error, and at the error limit with records left.
+fn next_row<'t>(table: &'t mut Table<'_>, errors: &mut DataErrors) -> Option<Row<'t>> {
+    loop {
+        match table.advance() {
+            Ok(Some(_)) => {}
+            Ok(None) => return None,
+            Err(e) => {
+                errors.push(e);
+                return None;
+            }
+        }
+        if errors.full() {
+            errors.truncated = true;
+            return None;
+        }
+        match table.row().check_width() {
+            Ok(()) => return Some(table.row()),
+            Err(e) => errors.push(e),
+        }
     }
-    d
 }
 
-fn id<'f>(
-    src: &Source<'_>,
-    row: usize,
-    col: &str,
-    b: &'f [u8],
-    errors: &mut DataErrors,
-) -> Option<&'f str> {
-    let s = text(src, row, col, b, errors)?;
-    if s.trim().is_empty() {
-        errors.push(
-            DataError::new(src.name, Some(row), format!("`{col}` is empty"))
-                .column(col)
-                .help("every row needs an id"),
-        );
-        return None;
-    }
-    Some(s)
-}
+const PRACTICE_COLUMNS: [Col<'static>; 3] = [
+    Col::required(&["practice_id"]),
+    Col::required(&["practice_name"]),
+    Col::required(&["network_id"]),
+];
 
 /// Reads `practices.csv`.
 pub(crate) fn read_practices(src: &Source<'_>, errors: &mut DataErrors) -> Vec<Practice> {
-    let mut records = Records::new(src.data);
-    let mut fields = Vec::new();
-    let cols = [("practice_id", true), ("practice_name", true), ("network_id", true)];
-    let Some(lay) = layout(src, &mut records, &mut fields, &cols, errors) else {
+    let mut table = Table::new(src.name, src.data);
+    let Some(idx) = header(&mut table, &PRACTICE_COLUMNS, errors) else {
         return Vec::new();
     };
-    let (i_id, i_name, i_net) =
-        (lay.idx[0].unwrap_or(0), lay.idx[1].unwrap_or(0), lay.idx[2].unwrap_or(0));
+    let [i_id, i_name, i_net] = indexes(&idx);
     let mut out = Vec::new();
     let mut seen: FxMap<String, usize> = FxMap::default();
-    loop {
-        let row = match records.next_into(&mut fields) {
-            Ok(Some(row)) => row,
-            Ok(None) => break,
-            Err(e) => {
-                errors.push(DataError::new(src.name, Some(e.row), e.message()).help(e.help()));
-                break;
-            }
-        };
-        if errors.full() {
-            errors.truncated = true;
-            break;
-        }
-        if !count_ok(src, row, &lay, fields.len(), errors) {
-            continue;
-        }
-        let pid = id(src, row, "practice_id", &fields[i_id], errors);
-        let name = text(src, row, "practice_name", &fields[i_name], errors);
-        let net = text(src, row, "network_id", &fields[i_net], errors);
+    while let Some(row) = next_row(&mut table, errors) {
+        let pid = ok(errors, row.id(i_id));
+        let name = ok(errors, row.text(i_name));
+        let net = ok(errors, row.text(i_net));
         let (Some(pid), Some(name), Some(net)) = (pid, name, net) else {
             continue;
         };
         if let Some(first) = seen.get(pid) {
             errors.push(
-                DataError::new(src.name, Some(row), format!("duplicate practice id `{pid}`"))
-                    .column("practice_id")
+                row.error(i_id, format!("duplicate practice id `{pid}`"))
                     .help(format!("`{pid}` is already defined on row {first}")),
             );
             continue;
         }
-        seen.insert(pid.to_string(), row);
+        seen.insert(pid.to_string(), row.line);
         out.push(Practice {
             practice_id: pid.to_string(),
             practice_name: name.to_string(),
@@ -311,9 +125,15 @@ pub(crate) fn hash_id(id: &[u8]) -> u64 {
 }
 
 /// Patients by id: (hash, position) pairs sorted by hash. Built with one sort instead of a
-/// hash table (1.2 million random inserts cost more than the whole events file).
+/// hash table (1.2 million random inserts cost more than the whole events file), with a
+/// directory by the hash's top bits (about one key a slot), so that a lookup touches two or
+/// three cache lines instead of a binary search's twenty: events in date order (each row a
+/// different patient) made a lookup per row and read 4.5 times slower than patient order.
 pub(crate) struct IdIndex {
     keys: Vec<(u64, u32)>,
+    /// `dir[j]..dir[j + 1]`: the keys whose hash's top bits are `j`.
+    dir: Vec<u32>,
+    shift: u32,
 }
 
 impl IdIndex {
@@ -352,17 +172,36 @@ impl IdIndex {
             }
             start = end;
         }
-        (IdIndex { keys }, dups)
+        (IdIndex::with_directory(keys), dups)
+    }
+
+    /// The index of keys sorted by hash, with its directory.
+    fn with_directory(keys: Vec<(u64, u32)>) -> IdIndex {
+        let bits = keys.len().max(2).next_power_of_two().trailing_zeros();
+        let shift = 64 - bits;
+        let slots = 1usize << bits;
+        let mut dir = Vec::with_capacity(slots + 1);
+        let mut pos = 0;
+        for j in 0..=slots {
+            while pos < keys.len() && ((keys[pos].0 >> shift) as usize) < j {
+                pos += 1;
+            }
+            dir.push(pos as u32);
+        }
+        IdIndex { keys, dir, shift }
     }
 
     pub(crate) fn empty() -> IdIndex {
-        IdIndex { keys: Vec::new() }
+        IdIndex::with_directory(Vec::new())
     }
 
     pub(crate) fn get(&self, patients: &[Patient], id: &[u8]) -> Option<usize> {
         let h = hash_id(id);
-        let at = self.keys.partition_point(|k| k.0 < h);
-        self.keys[at..]
+        let j = (h >> self.shift) as usize;
+        let (from, to) = (self.dir[j] as usize, self.dir[j + 1] as usize);
+        let slot = &self.keys[from..to];
+        let at = slot.partition_point(|k| k.0 < h);
+        slot[at..]
             .iter()
             .take_while(|k| k.0 == h)
             .map(|k| k.1 as usize)
@@ -383,6 +222,39 @@ fn parse_sex(b: &[u8]) -> Option<Sex> {
     }
 }
 
+const PATIENT_COLUMNS: [Col<'static>; 7] = [
+    Col::required(&["patient_id"]),
+    Col::required(&["practice_id"]),
+    Col::required(&["birth_date"]),
+    Col::required(&["sex"]),
+    Col::required(&["registered_on"]),
+    Col::required(&["deregistered_on"]),
+    Col::optional(&["deprivation_decile"]),
+];
+
+/// Field `col` of `row` as a patient's sex.
+fn sex(row: &Row<'_>, col: usize) -> Result<Sex, DataError> {
+    let b = row.bytes(col)?;
+    parse_sex(b).ok_or_else(|| {
+        row.error(col, format!("`{}` is not a sex", show(b)))
+            .help("write `F`, `M` or `U` (unknown)")
+    })
+}
+
+/// Field `col` of `row` as a deprivation decile; `None` when empty.
+fn decile(row: &Row<'_>, col: usize) -> Result<Option<u8>, DataError> {
+    let b = row.bytes(col)?;
+    if b.is_empty() {
+        return Ok(None);
+    }
+    match std::str::from_utf8(b).ok().and_then(|s| s.parse::<u8>().ok()) {
+        Some(d @ 1..=10) => Ok(Some(d)),
+        _ => Err(row
+            .error(col, format!("`{}` is not a deprivation decile", show(b)))
+            .help("deciles run from 1 (most deprived) to 10 (least deprived); leave the field empty when unknown")),
+    }
+}
+
 /// Reads `patients.csv`; `practices` are the known practice ids.
 pub(crate) fn read_patients(
     src: &Source<'_>,
@@ -390,83 +262,22 @@ pub(crate) fn read_patients(
     practices_file: &str,
     errors: &mut DataErrors,
 ) -> Option<PatientsRead> {
-    let mut records = Records::new(src.data);
-    let mut fields = Vec::new();
-    let cols = [
-        ("patient_id", true),
-        ("practice_id", true),
-        ("birth_date", true),
-        ("sex", true),
-        ("registered_on", true),
-        ("deregistered_on", true),
-        ("deprivation_decile", false),
-    ];
+    let mut table = Table::new(src.name, src.data);
     let mut out = Vec::with_capacity(memchr::memchr_iter(b'\n', src.data).count());
     let mut rejected: FxMap<String, ()> = FxMap::default();
     let mut rows: Vec<usize> = Vec::new();
-    let lay = layout(src, &mut records, &mut fields, &cols, errors)?;
-    let ix: Vec<usize> = lay.idx.iter().map(|i| i.unwrap_or(0)).collect();
-    let has_decile = lay.idx[6].is_some();
-    loop {
-        let row = match records.next_into(&mut fields) {
-            Ok(Some(row)) => row,
-            Ok(None) => break,
-            Err(e) => {
-                errors.push(DataError::new(src.name, Some(e.row), e.message()).help(e.help()));
-                break;
-            }
-        };
-        if errors.full() {
-            errors.truncated = true;
-            break;
-        }
-        if !count_ok(src, row, &lay, fields.len(), errors) {
-            continue;
-        }
+    let idx = header(&mut table, &PATIENT_COLUMNS, errors)?;
+    let [i_pat, i_prac, i_birth, i_sex, i_reg, i_dereg, i_decile] = indexes(&idx);
+    let has_decile = idx[6].is_some();
+    while let Some(row) = next_row(&mut table, errors) {
         let before = errors.errors.len();
-        let pid = id(src, row, "patient_id", &fields[ix[0]], errors);
-        let prac = id(src, row, "practice_id", &fields[ix[1]], errors);
-        let birth = date(src, row, "birth_date", &fields[ix[2]], errors);
-        let sex_b = &fields[ix[3]];
-        let sex = parse_sex(sex_b);
-        if sex.is_none() {
-            errors.push(
-                DataError::new(src.name, Some(row), format!("`{}` is not a sex", show(sex_b)))
-                    .column("sex")
-                    .help("write `F`, `M` or `U` (unknown)"),
-            );
-        }
-        let reg = date(src, row, "registered_on", &fields[ix[4]], errors);
-        let dereg_b = &fields[ix[5]];
-        let dereg = if dereg_b.is_empty() {
-            Some(None)
-        } else {
-            date(src, row, "deregistered_on", dereg_b, errors).map(Some)
-        };
-        let decile = if has_decile {
-            let b = &fields[ix[6]];
-            if b.is_empty() {
-                Some(None)
-            } else {
-                match std::str::from_utf8(b).ok().and_then(|s| s.parse::<u8>().ok()) {
-                    Some(d @ 1..=10) => Some(Some(d)),
-                    _ => {
-                        errors.push(
-                            DataError::new(
-                                src.name,
-                                Some(row),
-                                format!("`{}` is not a deprivation decile", show(b)),
-                            )
-                            .column("deprivation_decile")
-                            .help("deciles run from 1 (most deprived) to 10 (least deprived); leave the field empty when unknown"),
-                        );
-                        None
-                    }
-                }
-            }
-        } else {
-            Some(None)
-        };
+        let pid = ok(errors, row.id(i_pat));
+        let prac = ok(errors, row.id(i_prac));
+        let birth = ok(errors, row.date(i_birth));
+        let sex = ok(errors, sex(&row, i_sex));
+        let reg = ok(errors, row.date(i_reg));
+        let dereg = ok(errors, row.optional_date(i_dereg));
+        let decile = if has_decile { ok(errors, decile(&row, i_decile)) } else { Some(None) };
         let (Some(pid), Some(prac), Some(birth), Some(sex), Some(reg), Some(dereg), Some(decile)) =
             (pid, prac, birth, sex, reg, dereg, decile)
         else {
@@ -479,52 +290,32 @@ pub(crate) fn read_patients(
             rejected.insert(pid.to_string(), ());
             continue;
         }
-        if practices.is_some_and(|known| !known.contains_key(prac)) {
-            rejected.insert(pid.to_string(), ());
-            errors.push(
-                DataError::new(src.name, Some(row), format!("unknown practice `{prac}`"))
-                    .column("practice_id")
+        let problem = if practices.is_some_and(|known| !known.contains_key(prac)) {
+            Some(
+                row.error(i_prac, format!("unknown practice `{prac}`"))
                     .help(format!("add `{prac}` to {practices_file}")),
-            );
-            continue;
-        }
-        if reg < birth {
-            errors.push(
-                DataError::new(
-                    src.name,
-                    Some(row),
-                    format!("registered on {reg}, before birth on {birth}"),
-                )
-                .column("registered_on")
-                .help("registration cannot precede birth"),
-            );
+            )
+        } else if reg < birth {
+            Some(
+                row.error(i_reg, format!("registered on {reg}, before birth on {birth}"))
+                    .help("registration cannot precede birth"),
+            )
+        } else {
+            dereg.filter(|d| *d < reg).map(|d| {
+                row.error(i_dereg, format!("deregistered on {d}, before registration on {reg}"))
+                    .help("leave the field empty for a patient still registered")
+            })
+        };
+        if let Some(e) = problem {
+            errors.push(e);
             rejected.insert(pid.to_string(), ());
             continue;
-        }
-        if let Some(d) = dereg {
-            if d < reg {
-                errors.push(
-                    DataError::new(
-                        src.name,
-                        Some(row),
-                        format!("deregistered on {d}, before registration on {reg}"),
-                    )
-                    .column("deregistered_on")
-                    .help("leave the field empty for a patient still registered"),
-                );
-                rejected.insert(pid.to_string(), ());
-                continue;
-            }
         }
         if u32::try_from(out.len()).is_err() {
-            errors.push(DataError::new(
-                src.name,
-                Some(row),
-                "too many patients (more than 4,294,967,295)",
-            ));
+            errors.push(row.error_here("too many patients (more than 4,294,967,295)"));
             break;
         }
-        rows.push(row);
+        rows.push(row.line);
         out.push(Patient {
             patient_id: pid.to_string(),
             practice_id: prac.to_string(),
@@ -566,8 +357,12 @@ pub(crate) const PARALLEL_MIN_BYTES: usize = 4 << 20;
 /// How much of a streamed `events.csv` is read and parsed at a time.
 pub(crate) const BLOCK_BYTES: usize = 16 << 20;
 
-const EVENT_COLUMNS: [(&str, bool); 4] =
-    [("patient_id", true), ("date", true), ("code", true), ("value", true)];
+const EVENT_COLUMNS: [Col<'static>; 4] = [
+    Col::required(&["patient_id"]),
+    Col::required(&["date"]),
+    Col::required(&["code"]),
+    Col::required(&["value"]),
+];
 
 /// Where `events.csv` comes from: bytes in memory, or a stream read a block at a time.
 pub(crate) enum EventsInput<'s, 'r> {
@@ -602,13 +397,12 @@ pub(crate) fn read_events(
 ) -> std::io::Result<()> {
     let (name, reader) = match input {
         EventsInput::Bytes(src) => {
-            let mut fields = Vec::new();
-            let mut records = Records::new(src.data);
-            let Some(lay) = layout(src, &mut records, &mut fields, &EVENT_COLUMNS, errors) else {
+            let mut table = Table::new(src.name, src.data);
+            let Some(idx) = header(&mut table, &EVENT_COLUMNS, errors) else {
                 return Ok(());
             };
-            let ctx = EventsCtx::new(src.name, &lay, args);
-            let (body, line) = (records.position(), records.line());
+            let ctx = EventsCtx::new(src.name, (&idx, table.width()), args);
+            let (body, line) = (table.position(), table.line());
             read_block(&ctx, src.data, body, line, false, patients, errors, || ());
             return Ok(());
         }
@@ -619,7 +413,8 @@ pub(crate) fn read_events(
     // The next block is read into this buffer while the current one is parsed.
     let mut spare: Vec<u8> = Vec::new();
     let mut eof = fill(reader, &mut buf, block_size)?;
-    let mut lay: Option<Layout> = None;
+    // The header's columns and width, once read.
+    let mut lay: Option<(Columns, usize)> = None;
     let mut base = 1;
     loop {
         let mut cut = if eof {
@@ -662,18 +457,16 @@ pub(crate) fn read_events(
         let (block, tail) = buf.split_at(cut);
         let mut body = 0;
         if lay.is_none() {
-            let src = Source::new(name, block);
-            let mut records = Records::new(block);
-            let mut fields = Vec::new();
-            let Some(l) = layout(&src, &mut records, &mut fields, &EVENT_COLUMNS, errors) else {
+            let mut table = Table::new(name, block);
+            let Some(idx) = header(&mut table, &EVENT_COLUMNS, errors) else {
                 return Ok(());
             };
-            lay = Some(l);
-            body = records.position();
-            base = records.line();
+            lay = Some((idx, table.width()));
+            body = table.position();
+            base = table.line();
         }
-        let Some(l) = &lay else { return Ok(()) };
-        let ctx = EventsCtx::new(name, l, args);
+        let Some((idx, width)) = &lay else { return Ok(()) };
+        let ctx = EventsCtx::new(name, (idx, *width), args);
         // Parse this block while the next one is read: the rest of this buffer (a partial
         // line) and then the stream.
         let reader = &mut *reader;
@@ -700,7 +493,11 @@ pub(crate) fn read_events(
 
 /// Appends to `buf` from `reader` until it holds `want` bytes or the stream ends; returns
 /// whether it ended.
-fn fill(reader: &mut dyn std::io::Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
+pub(crate) fn fill(
+    reader: &mut dyn std::io::Read,
+    buf: &mut Vec<u8>,
+    want: usize,
+) -> std::io::Result<bool> {
     while buf.len() < want {
         let need = (want - buf.len()) as u64;
         if Read::take(&mut *reader, need).read_to_end(buf)? == 0 {
@@ -726,8 +523,8 @@ struct EventsCtx<'c> {
 }
 
 impl<'c> EventsCtx<'c> {
-    fn new(name: &'c str, lay: &Layout, args: &EventsArgs<'c>) -> Self {
-        let at = |i: usize| lay.idx.get(i).copied().flatten().unwrap_or(0);
+    /// A context for the events of `name`, whose header has `columns` of `width`.
+    fn new(name: &'c str, (columns, width): (&Columns, usize), args: &EventsArgs<'c>) -> Self {
         EventsCtx {
             name,
             index: args.index,
@@ -736,8 +533,8 @@ impl<'c> EventsCtx<'c> {
             patients_file: args.patients_file,
             threads: args.threads,
             min_parallel: args.min_parallel,
-            count: lay.count,
-            ix: [at(0), at(1), at(2), at(3)],
+            count: width,
+            ix: indexes(columns),
         }
     }
 }
@@ -947,8 +744,7 @@ fn read_part(
                 Ok(Some(row)) => row,
                 Ok(None) => break,
                 Err(e) => {
-                    st.errors
-                        .push(DataError::new(ctx.name, Some(e.row), e.message()).help(e.help()));
+                    st.errors.push(table::syntax_error(ctx.name, &e));
                     st.part.stopped = true;
                     break;
                 }
@@ -1032,14 +828,7 @@ impl PartState<'_, '_> {
         }
         self.part.last_row = row;
         if count != ctx.count {
-            self.errors.push(
-                DataError::new(
-                    name,
-                    Some(row),
-                    format!("expected {} fields, found {count}", ctx.count),
-                )
-                .help("every row has one field per header column; quote fields that contain commas, e.g. `\"Smith, Jones and Partners\"`"),
-            );
+            self.errors.push(table::width_error(name, row, ctx.count, count));
             return true;
         }
         let [i_pat, i_date, i_code, i_val] = ctx.ix;
@@ -1091,36 +880,11 @@ impl PartState<'_, '_> {
                 }
             }
         };
-        let src = Source::new(name, &[]);
-        let d = date(&src, row, "date", date_b, &mut self.errors);
-        let code = parse_code(code_b);
-        if code.is_none() {
-            let msg = if code_b.is_empty() {
-                "a code is required".to_string()
-            } else {
-                format!("`{}` is not a SNOMED CT code", show(code_b))
-            };
-            self.errors.push(DataError::new(name, Some(row), msg).column("code").help(CODE_HELP));
-        }
-        let value = if val_b.is_empty() {
-            Some(None)
-        } else {
-            match parse_value(val_b) {
-                Some(v) => Some(Some(v)),
-                None => {
-                    self.errors.push(
-                        DataError::new(
-                            name,
-                            Some(row),
-                            format!("`{}` is not a number", show(val_b)),
-                        )
-                        .column("value")
-                        .help(VALUE_HELP),
-                    );
-                    None
-                }
-            }
-        };
+        let at = |column| At { file: name, row, column };
+        let errors = &mut self.errors;
+        let d = table::date(at("date"), date_b).map_err(|e| errors.push(e)).ok();
+        let code = table::snomed_code(at("code"), code_b).map_err(|e| errors.push(e)).ok();
+        let value = table::value(at("value"), val_b).map_err(|e| errors.push(e)).ok();
         if let (Some(p), Some(date), Some(code), Some(value)) = (pix, d, code, value) {
             if p != self.run_owner {
                 if !self.run.is_empty() {
@@ -1288,7 +1052,7 @@ impl<'a> NdjsonPatients<'a> {
                         format!("`{}` is not a SNOMED CT code", e.code),
                     )
                     .column("events.code")
-                    .help(CODE_HELP),
+                    .help(table::CODE_HELP),
                 );
                 break;
             }
@@ -1379,64 +1143,43 @@ fn line_too_long(name: &str, row: usize) -> DataError {
 mod tests {
     use super::*;
 
-    /// The plain reading of a code: digit by digit.
-    fn slow_code(b: &[u8]) -> Option<u64> {
-        if b.len() < 6 || b.len() > 18 || b[0] == b'0' || !b.iter().all(u8::is_ascii_digit) {
-            return None;
+    /// Every id is found at its position through the directory, whatever the number of
+    /// patients (empty, one, a power of two and not); unknown ids are not found.
+    #[test]
+    fn the_id_index_finds_every_patient_and_no_other() {
+        let patient = |id: String| Patient {
+            patient_id: id,
+            practice_id: "P1".into(),
+            birth_date: crate::date::Date(0),
+            sex: Sex::Unknown,
+            registered_on: crate::date::Date(0),
+            deregistered_on: None,
+            deprivation_decile: None,
+            events: vec![],
+        };
+        for n in [0usize, 1, 2, 3, 64, 1000, 4097] {
+            let patients: Vec<Patient> = (0..n).map(|i| patient(format!("id{i}"))).collect();
+            let (index, dups) = IdIndex::build(&patients);
+            assert!(dups.is_empty());
+            for (i, p) in patients.iter().enumerate() {
+                assert_eq!(index.get(&patients, p.patient_id.as_bytes()), Some(i), "{n}");
+            }
+            for missing in ["", "id", "x1", &format!("id{n}")] {
+                assert_eq!(index.get(&patients, missing.as_bytes()), None, "{n} {missing}");
+            }
         }
-        b.iter().try_fold(0u64, |v, &c| Some(v * 10 + u64::from(c - b'0')))
+        assert_eq!(IdIndex::empty().get(&[], b"a"), None);
     }
 
     #[test]
     fn lines_split_at_commas_like_a_plain_split() {
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
         let alphabet = b",,a0-\x2d\x2b\x80\xff\x01\x2c\xac";
-        for len in 0..40 {
-            for _ in 0..300 {
-                let line: Vec<u8> = (0..len)
-                    .map(|_| {
-                        state ^= state << 13;
-                        state ^= state >> 7;
-                        state ^= state << 17;
-                        alphabet[(state % alphabet.len() as u64) as usize]
-                    })
-                    .collect();
-                let want: Vec<&[u8]> = line.split(|&c| c == b',').collect();
-                let mut fields: [&[u8]; 8] = [&[]; 8];
-                let n = split_commas(&line, &mut fields);
-                assert_eq!(n, want.len(), "{line:?}");
-                assert_eq!(&fields[..n.min(8)], &want[..n.min(8)], "{line:?}");
-            }
+        for line in crate::population::csv::tests::random_strings(alphabet, 300) {
+            let want: Vec<&[u8]> = line.split(|&c| c == b',').collect();
+            let mut fields: [&[u8]; 8] = [&[]; 8];
+            let n = split_commas(&line, &mut fields);
+            assert_eq!(n, want.len(), "{line:?}");
+            assert_eq!(&fields[..n.min(8)], &want[..n.min(8)], "{line:?}");
         }
-    }
-
-    #[test]
-    fn codes_parse_like_digit_by_digit() {
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        let odd = b"0123456789/:\x00 \xff\xb0\x39\x3f\x40";
-        for len in 0..21 {
-            for _ in 0..3000 {
-                let b: Vec<u8> = (0..len)
-                    .map(|_| {
-                        let r = next();
-                        if r % 16 == 0 {
-                            odd[(r / 16 % odd.len() as u64) as usize]
-                        } else {
-                            b'0' + (r / 16 % 10) as u8
-                        }
-                    })
-                    .collect();
-                assert_eq!(parse_code(&b), slow_code(&b), "{b:?}");
-            }
-        }
-        assert_eq!(parse_code(b"999999999999999999"), Some(999_999_999_999_999_999));
-        assert_eq!(parse_code(b"1091811000000102"), Some(1_091_811_000_000_102));
-        assert_eq!(parse_code(b"100000"), Some(100_000));
     }
 }

@@ -18,7 +18,7 @@
 //! `explain`), counting the dates of every event on the way for the period warning.
 //!
 //! [`Held`] counts the patients a stream holds at once: the memory bound, counted rather than
-//! measured (`tests/streaming.rs`).
+//! measured (`tests/engine/streaming.rs`).
 
 use super::read::{self, hash_id, EventsArgs, EventsInput, FxMap, NdjsonPatients};
 use super::{practice_index, sort_events, DataErrors, Source, MAX_LINE_BYTES, PRACTICES_FILE};
@@ -264,14 +264,26 @@ pub fn stream_csv<'h>(
         events_name: events_name.to_string(),
     });
     let mut plines = Lines::new(patients);
-    let mut elines = Lines::new(events);
-    let (mut pheader, mut eheader) = (Vec::new(), Vec::new());
+    let mut elines = Blocks::new(events);
+    let mut pheader = Vec::new();
+    let mut eheader = Vec::new();
+    let has_header = match elines.line()? {
+        Some((_, end)) => {
+            elines.take(end, &mut eheader);
+            elines.flush(&mut eheader);
+            true
+        }
+        None => false,
+    };
     if !matches!(plines.next(&mut pheader)?, Line::Read)
-        || !matches!(elines.next(&mut eheader)?, Line::Read)
+        || !has_header
         || quoted(&pheader)
         || quoted(&eheader)
     {
         return unstreamable("a header is missing or quoted");
+    }
+    if eheader.last() != Some(&b'\n') {
+        eheader.push(b'\n');
     }
     let (Some(pcol), Some(idcol), Some(ecol)) = (
         column(&pheader, "practice_id"),
@@ -286,9 +298,9 @@ pub fn stream_csv<'h>(
         eheader,
         idcol,
         ecol,
-        pending: None,
         hashes: Vec::new(),
-        line: Vec::new(),
+        ids: FxMap::default(),
+        last_id: Vec::new(),
     };
     let mut seen: FxMap<Vec<u8>, ()> = FxMap::default();
     let mut current: Option<Vec<u8>> = None;
@@ -310,10 +322,10 @@ pub fn stream_csv<'h>(
         let pid = field(&line, pcol);
         if let Some(pid) = pid.filter(|p| current.as_deref() != Some(*p)) {
             if let Some(cur) = current.take() {
-                if !st.practice(cur, &chunk, pheader.len(), held, visit)? {
+                let rows = std::mem::replace(&mut chunk, pheader.clone());
+                if !st.practice(cur, rows, pheader.len(), held, visit)? {
                     return unstreamable("events.csv has a quoted field or a long line");
                 }
-                chunk.truncate(pheader.len());
             }
             if seen.insert(pid.to_vec(), ()).is_some() {
                 return unstreamable("patients.csv is not grouped by practice");
@@ -324,23 +336,17 @@ pub fn stream_csv<'h>(
         push_line(&mut chunk, &line);
     }
     if let Some(cur) = current.take() {
-        if !st.practice(cur, &chunk, pheader.len(), held, visit)? {
+        let rows = std::mem::take(&mut chunk);
+        if !st.practice(cur, rows, pheader.len(), held, visit)? {
             return unstreamable("events.csv has a quoted field or a long line");
         }
     }
     // Events left over belong to no practice read, or to one read earlier.
-    if st.pending.as_deref().is_some_and(|l| !blank(l)) {
-        return unstreamable("events.csv is not grouped by practice as patients.csv is");
-    }
-    loop {
-        match st.elines.next(&mut st.line)? {
-            Line::End => break,
-            Line::TooLong => return unstreamable("a line is too long"),
-            Line::Read if blank(&st.line) => {}
-            Line::Read => {
-                return unstreamable("events.csv is not grouped by practice as patients.csv is")
-            }
-        }
+    if !st.elines.rest_blank()? {
+        return match st.elines.too_long {
+            true => unstreamable("a line is too long"),
+            false => unstreamable("events.csv is not grouped by practice as patients.csv is"),
+        };
     }
     if may_repeat(std::mem::take(&mut st.hashes)) {
         return unstreamable("two patients may share an id");
@@ -351,15 +357,17 @@ pub fn stream_csv<'h>(
 /// What [`stream_csv`] carries from practice to practice.
 struct CsvState<'r> {
     ctx: Arc<CsvCtx>,
-    elines: Lines<'r>,
+    elines: Blocks<'r>,
     eheader: Vec<u8>,
     /// The `patient_id` columns of `patients.csv` and `events.csv`.
     idcol: usize,
     ecol: usize,
-    /// An event line read that belongs to a later practice.
-    pending: Option<Vec<u8>>,
     hashes: Vec<u64>,
-    line: Vec<u8>,
+    /// The practice's patient id hashes (reused from practice to practice).
+    ids: FxMap<u64, ()>,
+    /// The patient id of the last event taken (events come grouped by patient: the next
+    /// event is usually the same patient's, found without hashing).
+    last_id: Vec<u8>,
 }
 
 impl CsvState<'_> {
@@ -367,57 +375,138 @@ impl CsvState<'_> {
     /// practice's rows of `patients.csv`, whose header is `header` bytes long) and hands both
     /// over. An event belongs when its patient id's hash is one of the practice's (a stray
     /// event whose hash happens to match is then an unknown patient to the reader, and the
-    /// files are read whole). False on a quoted field or an overlong line.
+    /// files are read whole). The events are found in `events.csv`'s read buffer and copied
+    /// out a stretch at a time, not a line at a time. False on a quoted field or an overlong
+    /// line.
     fn practice<'h>(
         &mut self,
         practice_id: Vec<u8>,
-        chunk: &[u8],
+        chunk: Vec<u8>,
         header: usize,
         held: &'h Held,
         visit: &mut dyn FnMut(Pending<'h>),
     ) -> std::io::Result<bool> {
-        let mut ids: FxMap<u64, ()> = FxMap::default();
+        self.ids.clear();
         for line in chunk[header..].split_inclusive(|&b| b == b'\n') {
             if let Some(id) = field(line, self.idcol) {
                 let h = hash_id(id);
-                ids.insert(h, ());
+                self.ids.insert(h, ());
                 self.hashes.push(h);
             }
         }
         let mut echunk = self.eheader.clone();
-        loop {
-            let line = match self.pending.take() {
-                Some(l) => l,
-                None => match self.elines.next(&mut self.line)? {
-                    Line::End => break,
-                    Line::TooLong => return Ok(false),
-                    Line::Read => std::mem::take(&mut self.line),
-                },
-            };
-            if blank(&line) {
-                continue;
-            }
-            if quoted(&line) {
-                return Ok(false);
-            }
-            match field(&line, self.ecol) {
-                Some(pid) if !ids.contains_key(&hash_id(pid)) => {
-                    self.pending = Some(line);
-                    break;
+        self.last_id.clear();
+        let mut any = false;
+        while let Some((start, end)) = self.elines.line()? {
+            let line = &self.elines.buf[start..end];
+            if !blank(line) {
+                match field(line, self.ecol) {
+                    Some(pid) if any && pid == self.last_id.as_slice() => {}
+                    Some(pid) if !self.ids.contains_key(&hash_id(pid)) => break,
+                    Some(pid) => {
+                        self.last_id.clear();
+                        self.last_id.extend_from_slice(pid);
+                        any = true;
+                    }
+                    None => {}
                 }
-                _ => push_line(&mut echunk, &line),
             }
+            self.elines.take(end, &mut echunk);
+        }
+        if self.elines.too_long {
+            return Ok(false);
+        }
+        self.elines.flush(&mut echunk);
+        if echunk.last().is_some_and(|&b| b != b'\n') {
+            echunk.push(b'\n');
+        }
+        if quoted(&echunk) {
+            return Ok(false);
         }
         visit(Pending {
             inner: PendingRows::Csv {
                 practice_id: String::from_utf8_lossy(&practice_id).into_owned(),
-                patients: chunk.to_vec(),
+                patients: chunk,
                 events: echunk,
                 ctx: self.ctx.clone(),
                 held,
             },
         });
         Ok(true)
+    }
+}
+
+/// A stream read in large blocks, a line at a time, without copying lines: [`Blocks::line`]
+/// gives the next line's place in `buf`; lines taken ([`Blocks::take`]) are copied out a
+/// stretch at a time, when the buffer is refilled or the stretch is flushed.
+struct Blocks<'r> {
+    input: &'r mut dyn Read,
+    buf: Vec<u8>,
+    /// The start of the next line in `buf`.
+    pos: usize,
+    /// The start of the stretch of lines taken and not yet copied out.
+    taken: usize,
+    eof: bool,
+    /// A line longer than [`MAX_LINE_BYTES`] was met.
+    too_long: bool,
+}
+
+impl<'r> Blocks<'r> {
+    const BLOCK: usize = 4 << 20;
+
+    fn new(input: &'r mut dyn Read) -> Self {
+        Blocks { input, buf: Vec::new(), pos: 0, taken: 0, eof: false, too_long: false }
+    }
+
+    /// The next line's place in `buf` (with its line end, if it has one), not yet taken; `None`
+    /// at the end of the stream or on an overlong line (`too_long`).
+    fn line(&mut self) -> std::io::Result<Option<(usize, usize)>> {
+        loop {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.pos..]) {
+                return Ok(Some((self.pos, self.pos + i + 1)));
+            }
+            if self.buf.len() - self.pos > MAX_LINE_BYTES {
+                self.too_long = true;
+                return Ok(None);
+            }
+            if self.eof {
+                return Ok((self.pos < self.buf.len()).then_some((self.pos, self.buf.len())));
+            }
+            // Refill: what is taken is copied out by the caller's next flush, so keep it.
+            self.buf.drain(..self.taken);
+            self.pos -= self.taken;
+            self.taken = 0;
+            let want = self.buf.len() + Self::BLOCK;
+            self.eof = super::read::fill(self.input, &mut self.buf, want)?;
+        }
+    }
+
+    /// Takes the lines up to `end` (a line's end from [`Blocks::line`]) into the stretch that
+    /// `out` receives; the stretch is copied into `out` when the buffer must be compacted.
+    fn take(&mut self, end: usize, out: &mut Vec<u8>) {
+        self.pos = end;
+        // Keep the buffer from growing: copy the stretch out once it is large.
+        if self.pos - self.taken >= Self::BLOCK {
+            self.flush(out);
+        }
+    }
+
+    /// Copies the lines taken and not yet copied into `out`.
+    fn flush(&mut self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.buf[self.taken..self.pos]);
+        self.taken = self.pos;
+    }
+
+    /// Whether anything but blank lines is left.
+    fn rest_blank(&mut self) -> std::io::Result<bool> {
+        while let Some((start, end)) = self.line()? {
+            if !blank(&self.buf[start..end]) {
+                return Ok(false);
+            }
+            self.pos = end;
+            self.taken = end;
+        }
+        Ok(!self.too_long)
     }
 }
 

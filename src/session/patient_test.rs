@@ -12,6 +12,7 @@ use crate::scheme::Outcome;
 use serde::Serialize;
 
 /// A test block to append to the text.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct PatientTest {
     /// The `test` block, formatted, ending with a newline.

@@ -7,6 +7,7 @@ use crate::sweep::{self, Lever, Sweep};
 use serde::Serialize;
 
 /// A sweep: what `qofrules sweep --format json` prints, and its HTML report.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct SweepOutput {
     pub sweep: Sweep,
@@ -14,6 +15,7 @@ pub struct SweepOutput {
 }
 
 /// The eval report `qofrules eval --format html` writes.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct ReportOutput {
     pub html: String,

@@ -68,8 +68,70 @@ pub fn cost(
     })
 }
 
+/// Costs schemes that differ from one scheme (the one given to [`Coster::new`]) in a figure
+/// or two: a scheme whose only changes are indicators' figures (thresholds, points) or the
+/// aspiration share has only those lines paid again ([`pay::Repay`]), any other is paid in
+/// full. Both give the same [`Cost`] (`sweep::tests` checks it on every shipped scheme).
+pub struct Coster<'a> {
+    repay: pay::Repay<'a>,
+    national: &'a NationalFigures,
+    data: &'a PracticeData,
+}
+
+impl<'a> Coster<'a> {
+    /// Pays `scheme` once over `data`, keeping what later runs re-use.
+    pub fn new(
+        scheme: &'a PayScheme,
+        national: &'a NationalFigures,
+        data: &'a PracticeData,
+    ) -> Result<Coster<'a>, PayErrors> {
+        Ok(Coster { repay: pay::Repay::new(scheme, national, data)?, national, data })
+    }
+
+    /// What the scheme given to [`Coster::new`] costs.
+    pub fn base(&self) -> Cost {
+        self.of(self.repay.base())
+    }
+
+    /// What `scheme` costs: only the changed lines paid again when it differs from the
+    /// scheme given to [`Coster::new`] in indicators' figures alone, else a full pay run.
+    pub fn cost(&self, scheme: &PayScheme) -> Result<Cost, PayErrors> {
+        match self.repay.repay(scheme) {
+            Some(r) => Ok(self.of(r?)),
+            None => cost(scheme, self.national, self.data),
+        }
+    }
+
+    /// The [`Cost`] of a re-paid run, summed as [`cost`] sums a pay result.
+    fn of(&self, r: pay::Repaid) -> Cost {
+        let mut networks: BTreeMap<String, Decimal> = BTreeMap::new();
+        let mut aspiration = None::<Decimal>;
+        for ((p, &pay), a) in self.data.practices().iter().zip(&r.practices).zip(&r.aspiration) {
+            if let Some(n) = &p.network_id {
+                let e = networks.entry(n.clone()).or_default();
+                *e = e.saturating_add(pay);
+            }
+            if let Some(a) = a {
+                aspiration = Some(aspiration.unwrap_or_default().saturating_add(*a));
+            }
+        }
+        for (n, pay) in &r.networks {
+            let e = networks.entry(n.clone()).or_default();
+            *e = e.saturating_add(*pay);
+        }
+        Cost {
+            total: r.total.payment,
+            points: r.total.points,
+            practices: r.practices,
+            networks,
+            aspiration,
+        }
+    }
+}
+
 /// A whole sweep: the levers, the scheme as written, and one point per value (per pair of
 /// values for two levers, the first lever's values outermost).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, Serialize)]
 pub struct Sweep {
     pub scheme: SchemeRef,
@@ -81,6 +143,8 @@ pub struct Sweep {
     pub networks: Vec<String>,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "SweepScheme"))]
 #[derive(Clone, Debug, Serialize)]
 pub struct SchemeRef {
     pub id: String,
@@ -88,6 +152,8 @@ pub struct SchemeRef {
 }
 
 /// A lever as the report shows it.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "SweepLever"))]
 #[derive(Clone, Debug, Serialize)]
 pub struct LeverInfo {
     /// As written: `DM020.upper`.
@@ -97,6 +163,7 @@ pub struct LeverInfo {
     pub unit: Unit,
     /// The value in the scheme as written (a fraction for percentages).
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub base: Decimal,
     pub base_shown: String,
     #[serde(skip)]
@@ -104,37 +171,50 @@ pub struct LeverInfo {
 }
 
 /// The scheme as written.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "SweepBase"))]
 #[derive(Clone, Debug, Serialize)]
 pub struct BaseInfo {
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub total: Decimal,
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub points: Decimal,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_money")]
+    #[cfg_attr(test, ts(optional, type = "string"))]
     pub aspiration: Option<Decimal>,
     /// Per network, in [`Sweep::networks`] order.
     #[serde(serialize_with = "ser_money_vec")]
+    #[cfg_attr(test, ts(type = "string[]"))]
     pub networks: Vec<Decimal>,
 }
 
 /// One value of the lever (or pair of values).
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "SweepPoint"))]
 #[derive(Clone, Debug, Serialize)]
 pub struct Point {
     /// The lever's values (fractions for percentages), one per lever.
     #[serde(serialize_with = "ser_dec_vec")]
+    #[cfg_attr(test, ts(type = "string[]"))]
     pub values: Vec<Decimal>,
     /// As written: `75%`, `£190.00`.
     pub shown: Vec<String>,
     /// Whether every value is the scheme's own.
     pub is_base: bool,
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub total: Decimal,
     /// Total minus the base total.
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub change: Decimal,
     #[serde(serialize_with = "ser_dec")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub points: Decimal,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_money")]
+    #[cfg_attr(test, ts(optional, type = "string"))]
     pub aspiration: Option<Decimal>,
     /// Practices paid more than under the scheme as written, and less.
     pub gaining: usize,
@@ -143,21 +223,29 @@ pub struct Point {
     pub per_practice: Spread,
     /// Each network's change, in [`Sweep::networks`] order.
     #[serde(serialize_with = "ser_money_vec")]
+    #[cfg_attr(test, ts(type = "string[]"))]
     pub networks: Vec<Decimal>,
 }
 
 /// The distribution of practice-level change.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "SweepSpread"))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Spread {
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub min: Decimal,
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub q1: Decimal,
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub median: Decimal,
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub q3: Decimal,
     #[serde(serialize_with = "ser_money")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub max: Decimal,
 }
 
@@ -204,8 +292,8 @@ fn pay_error(at: String, e: PayErrors) -> SweepError {
     }
 }
 
-/// Sweeps `levers` (one or two) over `data`: the scheme as written is paid once, then once
-/// per value (per pair of values).
+/// Sweeps `levers` (one or two) over `data`: the scheme as written is paid once, then per
+/// value (per pair of values) only the lines the levers touch ([`Coster`]).
 pub fn sweep(
     scheme: &PayScheme,
     national: &NationalFigures,
@@ -219,7 +307,9 @@ pub fn sweep(
     if size > MAX_POINTS {
         return Err(SweepError::TooLarge(size));
     }
-    let base = cost(scheme, national, data).map_err(|e| pay_error("its own values".into(), e))?;
+    let coster =
+        Coster::new(scheme, national, data).map_err(|e| pay_error("its own values".into(), e))?;
+    let base = coster.base();
     let networks: Vec<String> = base.networks.keys().cloned().collect();
     let infos: Vec<LeverInfo> = levers
         .iter()
@@ -260,7 +350,7 @@ pub fn sweep(
             .join(", ");
         let s = apply_all(scheme, levers, &values)?;
         let is_base = levers.iter().zip(&values).all(|(l, &v)| v == l.target.base(scheme));
-        let c = cost(&s, national, data).map_err(|e| pay_error(at, e))?;
+        let c = coster.cost(&s).map_err(|e| pay_error(at, e))?;
         points.push(point(values, shown, is_base, &c, &base, &networks));
     }
     Ok(Sweep {

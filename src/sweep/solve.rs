@@ -11,7 +11,7 @@
 //! grid finds it in a few dozen pay runs.
 
 use super::lever::{Target, Unit};
-use super::{cost, pay_error, SweepError};
+use super::{pay_error, Coster, SweepError};
 use crate::pay::numeric::{ser_dec, ser_money};
 use crate::pay::{IndicatorKind, NationalFigures, PayScheme, PracticeData};
 use rust_decimal::Decimal;
@@ -116,6 +116,8 @@ pub fn solve(
             help: "it moves money between the year's instalments only: solve for pounds per point or points".into(),
         });
     };
+    let coster = Coster::new(scheme, national, data)
+        .map_err(|e| SolveError::Sweep(pay_error("its own values".into(), e)))?;
     let mut runs: BTreeMap<i64, Decimal> = BTreeMap::new();
     let mut total_at = |k: i64| -> Result<Decimal, SolveError> {
         if let Some(t) = runs.get(&k) {
@@ -127,7 +129,8 @@ pub fn solve(
             message: m,
             help: "try a finer resolution".into(),
         })?;
-        let t = cost(&s, national, data)
+        let t = coster
+            .cost(&s)
             .map_err(|e| SolveError::Sweep(pay_error(format!("`{}`", unit.show(v)), e)))?
             .total;
         runs.insert(k, t);
@@ -246,9 +249,7 @@ pub fn solve(
         }
     }
     let value = Decimal::from(best.0).saturating_mul(res).normalize();
-    let base_total = cost(scheme, national, data)
-        .map_err(|e| SolveError::Sweep(pay_error("its own values".into(), e)))?
-        .total;
+    let base_total = coster.base().total;
     Ok(Solution {
         lever: target.name(),
         label: target.describe(),

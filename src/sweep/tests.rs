@@ -10,7 +10,7 @@ fn d(s: &str) -> Decimal {
     s.parse().unwrap()
 }
 
-/// tests/pay_models.rs's hand-computed scheme: £200 a point; DM001 Boolean 6 points, DM020
+/// tests/engine/pay_models.rs's hand-computed scheme: £200 a point; DM001 Boolean 6 points, DM020
 /// 35-75% 17 points (DM prevalence-adjusted on 17OV), BP002 40-80% 15 points, QI001 attested
 /// 27 points. P1 pays £6,056.25, P2 £1,020.00.
 fn scheme() -> PayScheme {
@@ -246,4 +246,183 @@ fn a_grid_of_one_indicator_s_two_thresholds_is_checked_pair_by_pair() {
     // levers on different figures are checked one by one
     assert!(Lever::parse_all(&["DM.points=20", "BP002.points=2"], &s).is_ok());
     assert!(Lever::parse_all(&["DM020.upper=30%", "BP002.points=2"], &s).is_err());
+}
+
+/// Every shipped scheme's pay inputs as `eval` makes them with no population: the default
+/// population evaluated, its synthetic attested and historic inputs, national figures from
+/// the scheme.
+fn shipped_inputs(path: &str, text: &str) -> crate::eval::PayInputs {
+    use crate::pipeline::{self, PracticeInputs};
+    let (_, c) = crate::check::check_text(path, text);
+    let scheme = c.scheme.unwrap();
+    let prog = crate::compile::compile(&scheme);
+    let pop = crate::synth::default_population_for(scheme.period_end);
+    let (a, h) = pipeline::synthetic_inputs(
+        &scheme,
+        &crate::synth::default_practices(),
+        crate::synth::DEFAULT_SEED,
+    );
+    let files =
+        [a.map(|t| ("attested.csv".to_string(), t)), h.map(|t| ("historic.csv".to_string(), t))];
+    let from = crate::national::PrevalenceFrom::Scheme;
+    pipeline::run_population(&scheme, &prog, &pop, &from, &PracticeInputs::of(&files), 0)
+        .unwrap()
+        .inputs
+}
+
+/// Variants of `s` that change one figure or two: each indicator's points (and its strata's)
+/// and, for a fraction indicator scored on its own thresholds, its thresholds too (both moved,
+/// or the upper alone, by turns); each group's points; the aspiration share; two indicators at
+/// once; and the point value, which the fast path leaves to a full run. With whether the fast
+/// path takes it.
+fn variants(s: &PayScheme) -> Vec<(String, PayScheme, bool)> {
+    let mut out = Vec::new();
+    for (i, ind) in s.indicators.iter().enumerate() {
+        let mut v = s.clone();
+        let mut what = format!("{} points", ind.id);
+        if let IndicatorKind::Fraction { lower, upper } = ind.kind {
+            let (l, u) = if i % 2 == 0 {
+                (d("0.2"), d("0.6"))
+            } else {
+                (lower, (upper + Decimal::ONE) / Decimal::TWO)
+            };
+            let mut t = v.clone();
+            if ind.strata.is_empty()
+                && Target::Lower(ind.id.clone()).apply(&mut t, l.min(lower)).is_ok()
+                && Target::Upper(ind.id.clone()).apply(&mut t, u).is_ok()
+                && Target::Lower(ind.id.clone()).apply(&mut t, l).is_ok()
+            {
+                v = t;
+                what = format!("{} {l} to {u} and points", ind.id);
+            }
+        }
+        let x = &mut v.indicators[i];
+        x.max_points = x.max_points * d("1.5") + d("0.25");
+        x.lower_points *= d("1.5");
+        for st in &mut x.strata {
+            st.max_points *= d("1.5");
+            st.lower_points *= d("1.5");
+        }
+        let sum = x.strata.iter().map(|st| st.max_points).sum::<Decimal>();
+        if !x.strata.is_empty() {
+            x.max_points = sum;
+        }
+        out.push((what, v, !ind.network));
+    }
+    let mut groups: Vec<&str> = s.indicators.iter().map(|i| i.group.as_str()).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    for g in groups {
+        let mut v = s.clone();
+        let t = Target::GroupPoints(g.to_string());
+        let network = s.indicators.iter().any(|i| i.group == g && i.network);
+        if t.apply(&mut v, t.base(s) * d("0.8")).is_ok() {
+            out.push((format!("{g} group points"), v, !network));
+        }
+    }
+    if s.aspiration.is_some() {
+        let mut v = s.clone();
+        Target::AspirationShare.apply(&mut v, d("0.55")).unwrap();
+        out.push(("aspiration".into(), v, true));
+    }
+    let practice: Vec<usize> =
+        (0..s.indicators.len()).filter(|&i| !s.indicators[i].network).collect();
+    if let [a, .., b] = practice.as_slice() {
+        let mut v = s.clone();
+        v.indicators[*a].max_points += d("3");
+        v.indicators[*b].max_points += d("2");
+        out.push(("two indicators".into(), v, true));
+    }
+    let mut v = s.clone();
+    v.pound_per_point += d("1.01");
+    out.push(("pounds per point".into(), v, false));
+    out
+}
+
+#[test]
+fn re_paying_only_the_touched_lines_costs_what_a_full_run_does_for_every_shipped_scheme() {
+    let mut fast = 0;
+    for (path, text) in crate::shipped::SCHEMES {
+        let inputs = shipped_inputs(path, text);
+        let (s, n, data) = (&inputs.scheme, &inputs.national, &inputs.data);
+        let coster = Coster::new(s, n, data).unwrap();
+        assert_eq!(coster.base(), cost(s, n, data).unwrap(), "{path}: the scheme as written");
+        for (what, v, expect_fast) in variants(s) {
+            let full = cost(&v, n, data).unwrap();
+            let repaid = coster.repay.repay(&v);
+            assert_eq!(repaid.is_some(), expect_fast, "{path}, {what}: which path");
+            fast += usize::from(repaid.is_some());
+            assert_eq!(coster.cost(&v).unwrap(), full, "{path}, {what}");
+        }
+    }
+    assert!(fast > 400, "the fast path was taken {fast} times");
+}
+
+#[test]
+fn re_paying_matches_a_full_run_with_every_rounding_unit_tiers_obligations_and_networks() {
+    use crate::pay::{Gateway, Obligation, PaymentUnit, RoundingMode, Tier};
+    let mut s = scheme();
+    s.gateways = vec![Gateway {
+        id: "G".into(),
+        title: String::new(),
+        requires: vec!["QI001".into()],
+        payment: d("100.005"),
+    }];
+    s.tiers = vec![Tier {
+        id: "T".into(),
+        title: String::new(),
+        requires: vec!["G".into()],
+        payment: d("50"),
+    }];
+    s.indicators[2].tier = Some("T".into());
+    s.indicators[0].monitored = true;
+    let mut net = PayIndicator::new("NW01", "BP", IndicatorKind::Boolean, d("4"));
+    net.network = true;
+    s.indicators.push(net);
+    let mut data = data();
+    data.set_counts("P1", "NW01", Counts { achieved: Some(true), ..Counts::default() });
+    data.set_counts("P2", "NW01", Counts { achieved: Some(true), ..Counts::default() });
+    data.set_network("P2", "N1");
+    data.set_list_size("P3", "TOTAL", 7001);
+    data.set_list_size("P3", "17OV", 5003);
+    data.set_register("P3", "DM", 411);
+    data.set_counts("P3", "DM020", Counts { numerator: 77, denominator: 131, ..Counts::default() });
+    data.set_counts("P3", "BP002", Counts { numerator: 51, denominator: 97, ..Counts::default() });
+    data.set_attested("P3", "QI001", true);
+    for unit in [PaymentUnit::Line, PaymentUnit::Group, PaymentUnit::Practice] {
+        for obliged in [false, true] {
+            let mut s = s.clone();
+            s.rounding.payment_per = unit;
+            s.rounding.mode = RoundingMode::HalfEven;
+            if obliged {
+                s.obligations = vec![Obligation { id: "O".into(), title: String::new() }];
+                data.set_attested("P1", "O", true);
+            }
+            let n = national();
+            let coster = Coster::new(&s, &n, &data).unwrap();
+            assert_eq!(coster.base(), cost(&s, &n, &data).unwrap());
+            for spec in [
+                "DM020.upper=36%..100% step 4%",
+                "DM020.lower=0%..70% step 7%",
+                "BP002.upper=45%,61%,99%",
+                "BP002.points=0,7.5,15,31",
+                "DM.points=50%,125%",
+                "DM001.points=1,6,9",
+            ] {
+                let lever = Lever::parse(spec, &s).unwrap();
+                for &value in &lever.values {
+                    let mut v = s.clone();
+                    lever.target.apply(&mut v, value).unwrap();
+                    assert!(coster.repay.repay(&v).is_some(), "{spec}");
+                    let full = cost(&v, &n, &data).unwrap();
+                    assert_eq!(coster.cost(&v).unwrap(), full, "{unit:?} {obliged} {spec} {value}");
+                }
+            }
+            // a network indicator is paid in full, and costs the same
+            let mut v = s.clone();
+            Target::Points("NW01".into()).apply(&mut v, d("9")).unwrap();
+            assert!(coster.repay.repay(&v).is_none());
+            assert_eq!(coster.cost(&v).unwrap(), cost(&v, &n, &data).unwrap());
+        }
+    }
 }

@@ -33,7 +33,7 @@ struct Grammar;
 /// and in an unoptimised build that takes about 75 KB of stack a level: 27 levels overflowed
 /// a 2 MiB thread (the size of test threads and of the evaluation threads) in `check` and
 /// `fmt`, where 64 was the limit. At 16 every command runs on a 2 MiB thread with a third of
-/// it to spare (`tests/robustness.rs`); the shipped schemes nest at most 1 deep.
+/// it to spare (`tests/engine/robustness.rs`); the shipped schemes nest at most 1 deep.
 pub const MAX_DEPTH: usize = 16;
 
 /// At most this many syntax errors are reported for one file.

@@ -3,17 +3,11 @@
 //! to the rule file.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn qofrules(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qofrules")).args(args).current_dir(dir).output().unwrap()
-}
+use crate::support::{run as qofrules, scratch};
+use std::path::PathBuf;
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("qofrules-cli-check-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch("check", name);
     std::fs::create_dir_all(dir.join("codes")).unwrap();
     dir
 }

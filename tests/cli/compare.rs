@@ -7,8 +7,6 @@ use qofrules::compare::{self, DiffStatus, Side};
 use qofrules::compile::{compile, Program};
 use qofrules::scheme::{Scheme, Sources};
 use rust_decimal::Decimal;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const QOF: &str = "rules/qof-2018-19.qof";
 const DUDLEY: &str = "rules/dudley-2018-19.qof";
@@ -95,18 +93,7 @@ fn a_scheme_compared_with_itself_shows_no_change() {
 
 // ------------------------------------------------------------------ CLI
 
-fn run(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qofrules")).args(args).current_dir(cwd).output().unwrap()
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    serde_json::from_slice(&o.stdout).unwrap()
-}
+use crate::support::{json, root, run};
 
 #[test]
 fn cli_compare_json_totals_equal_cli_eval() {

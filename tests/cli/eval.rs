@@ -3,10 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::support::{hba1c_test, run, scratch, stdout};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::LazyLock;
 
-const SCHEME: &str = r#"scheme cli_demo "CLI demo" {
+const SCHEME_HEAD: &str = r#"scheme cli_demo "CLI demo" {
   period 2019-04-01 to 2020-03-31
   point value £187.74
   national average list size 8479
@@ -27,24 +29,15 @@ indicator DM020 "HbA1c 58 or less" {
   achieved when latest IFCCHBAM_COD in last 12 months has value <= 58
   adjustments { unsuitable when DMPCAPU_COD in last 12 months }
 }
-test "HbA1c 57 counts" {
-  patient born 1950-01-01, registered 2000-01-01 {
-    DM_COD on 2010-05-01
-    IFCCHBAM_COD on 2019-10-01 value 57
-  }
-  expect DM020 numerator
-}
 "#;
 
-const FAILING: &str = r#"
-test "a wrong expectation" {
-  patient born 1950-01-01, registered 2000-01-01 {
-    DM_COD on 2010-05-01
-    IFCCHBAM_COD on 2019-10-01 value 63
-  }
-  expect DM020 numerator
-}
-"#;
+/// The demo scheme with one passing test.
+static SCHEME: LazyLock<String> =
+    LazyLock::new(|| format!("{SCHEME_HEAD}{}", hba1c_test("HbA1c 57 counts", 57)));
+
+/// A test that fails: an HbA1c of 63 is above 58.
+static FAILING: LazyLock<String> =
+    LazyLock::new(|| format!("\n{}", hba1c_test("a wrong expectation", 63)));
 
 const PRACTICES: &str = "practice_id,practice_name,network_id\nP1,One,N1\nP2,Two,N1\n";
 const PATIENTS: &str = "patient_id,practice_id,birth_date,sex,registered_on,deregistered_on\n\
@@ -64,10 +57,7 @@ e,2011-05-01,44054006,\n\
 e,2012-05-01,315051004,\n";
 
 fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("qofrules-cli-eval-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    scratch("eval", name)
 }
 
 fn setup(name: &str, scheme: &str) -> PathBuf {
@@ -81,17 +71,9 @@ fn setup(name: &str, scheme: &str) -> PathBuf {
     d
 }
 
-fn run(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qofrules")).args(args).current_dir(cwd).output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 #[test]
 fn eval_json_has_counts_points_and_money() {
-    let d = setup("json", SCHEME);
+    let d = setup("json", &SCHEME);
     let o = run(&["eval", "scheme.qof", "--population", "pop", "--format", "json"], &d);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
@@ -129,7 +111,7 @@ fn eval_json_has_counts_points_and_money() {
 
 #[test]
 fn eval_takes_national_prevalence_from_a_file_or_the_population_only_when_told() {
-    let d = setup("national", SCHEME);
+    let d = setup("national", &SCHEME);
     // a file whose diabetes totals are England's: the same money as the embedded default
     std::fs::write(
         d.join("national.csv"),
@@ -261,7 +243,7 @@ fn worked_examples_are_paid_to_the_penny_from_one_practice() {
 
 #[test]
 fn eval_csv_and_table_and_atomic_output() {
-    let d = setup("csv", SCHEME);
+    let d = setup("csv", &SCHEME);
     let o =
         run(&["eval", "scheme.qof", "--population", "pop", "--format", "csv", "-o", "out.csv"], &d);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -296,7 +278,7 @@ fn eval_csv_and_table_and_atomic_output() {
 #[test]
 fn eval_output_to_a_pipe_or_a_link_keeps_what_the_path_is() {
     use std::os::unix::fs::FileTypeExt;
-    let d = setup("special_out", SCHEME);
+    let d = setup("special_out", &SCHEME);
     let made = Command::new("mkfifo").arg(d.join("pipe")).status();
     if made.map(|s| s.success()).unwrap_or(false) {
         let path = d.join("pipe");
@@ -332,7 +314,7 @@ fn eval_output_to_a_pipe_or_a_link_keeps_what_the_path_is() {
 
 #[test]
 fn eval_reports_bad_population_data_and_missing_files() {
-    let d = setup("bad", SCHEME);
+    let d = setup("bad", &SCHEME);
     std::fs::write(
         d.join("pop/events.csv"),
         "patient_id,date,code,value\na,2019-13-01,44054006,\n",
@@ -351,7 +333,7 @@ fn eval_reports_bad_population_data_and_missing_files() {
 
 #[test]
 fn explain_one_patient() {
-    let d = setup("explain", SCHEME);
+    let d = setup("explain", &SCHEME);
     let o = run(
         &["explain", "scheme.qof", "--population", "pop", "--patient", "b", "--indicator", "DM020"],
         &d,
@@ -376,13 +358,13 @@ fn explain_one_patient() {
 
 #[test]
 fn test_command_passes_and_fails_with_explanations() {
-    let d = setup("test-pass", SCHEME);
+    let d = setup("test-pass", &SCHEME);
     let o = run(&["test", "scheme.qof"], &d);
     assert!(o.status.success(), "{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
     assert!(stdout(&o).contains("pass HbA1c 57 counts"));
     assert!(stdout(&o).ends_with("1 passed, 0 failed\n"));
 
-    let d = setup("test-fail", &format!("{SCHEME}{FAILING}"));
+    let d = setup("test-fail", &format!("{}{}", *SCHEME, *FAILING));
     let o = run(&["test", "scheme.qof"], &d);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
@@ -396,7 +378,8 @@ fn test_command_passes_and_fails_with_explanations() {
 #[test]
 fn eval_reads_attestations() {
     let scheme = format!(
-        "{SCHEME}\nindicator QI001 \"Quality improvement\" {{ group QI, domain QI, points 27, attested }}\n"
+        "{}\nindicator QI001 \"Quality improvement\" {{ group QI, domain QI, points 27, attested }}\n",
+        *SCHEME
     );
     let d = setup("attested", &scheme);
     std::fs::write(d.join("attested.csv"), "practice_id,item_id,met\nP1,QI001,yes\nP2,QI001,no\n")
@@ -439,7 +422,7 @@ fn eval_json_breaks_counts_down_by_reporting_strata() {
         "  national average list size 8479\n}",
         "  national average list size 8479\n  report by sex\n}",
     );
-    assert_ne!(scheme, SCHEME);
+    assert_ne!(scheme, *SCHEME);
     let d = setup("reports", &scheme);
     let o = run(&["eval", "scheme.qof", "--population", "pop", "--format", "json"], &d);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -464,7 +447,7 @@ fn eval_json_breaks_counts_down_by_reporting_strata() {
         (Some(1), Some(0), Some(0))
     );
     // Money is unchanged by reporting strata.
-    let plain = setup("reports-plain", SCHEME);
+    let plain = setup("reports-plain", &SCHEME);
     let o2 = run(&["eval", "scheme.qof", "--population", "pop", "--format", "json"], &plain);
     let w: serde_json::Value = serde_json::from_str(&stdout(&o2)).unwrap();
     assert_eq!(v["total"], w["total"]);
@@ -473,7 +456,7 @@ fn eval_json_breaks_counts_down_by_reporting_strata() {
 
 #[test]
 fn eval_pays_published_counts() {
-    let d = setup("aggregate", SCHEME);
+    let d = setup("aggregate", &SCHEME);
     std::fs::write(
         d.join("prevalence.csv"),
         "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PATIENT_LIST_SIZE\nA1,DM,50,17OV,800\n",
@@ -485,19 +468,7 @@ fn eval_pays_published_counts() {
          A1,DM020,DENOMINATOR,40\nA1,DM020,NUMERATOR,30\nA1,DM020,PCAS,5\n",
     )
     .unwrap();
-    let o = run(
-        &[
-            "eval",
-            "scheme.qof",
-            "--achievement",
-            "achievement.csv",
-            "--prevalence",
-            "prevalence.csv",
-            "--format",
-            "json",
-        ],
-        &d,
-    );
+    let o = eval_counts(&d, &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["practices"][0]["practice_id"], "A1");
@@ -542,6 +513,22 @@ fn two_practices(name: &str, scheme: &str) -> PathBuf {
     d
 }
 
+/// `qofrules eval --format json` of `scheme.qof` in `d` on the published counts in
+/// `achievement.csv` and `prevalence.csv` there (as [`two_practices`] writes them), with `extra`.
+fn eval_counts(d: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "eval",
+        "scheme.qof",
+        "--achievement",
+        "achievement.csv",
+        "--prevalence",
+        "prevalence.csv",
+    ];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--format", "json"]);
+    run(&args, d)
+}
+
 fn indicator<'v>(practice: &'v serde_json::Value, id: &str) -> &'v serde_json::Value {
     practice["indicators"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap()
 }
@@ -558,23 +545,7 @@ fn eval_pays_historic_achievement_from_the_historic_file() {
         "practice_id,year,item,points,pounds\nA1,2016/17,DM020,10,\nA2,2016/17,DM020,8,\n",
     )
     .unwrap();
-    let o = run(
-        &[
-            "eval",
-            "scheme.qof",
-            "--achievement",
-            "achievement.csv",
-            "--prevalence",
-            "prevalence.csv",
-            "--historic",
-            "historic.csv",
-            "--prevalence-from",
-            "population",
-            "--format",
-            "json",
-        ],
-        &d,
-    );
+    let o = eval_counts(&d, &["--historic", "historic.csv", "--prevalence-from", "population"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let (a1, a2) = (&v["practices"][0], &v["practices"][1]);
@@ -594,19 +565,7 @@ fn eval_pays_historic_achievement_from_the_historic_file() {
     assert_eq!(a2["payment"], "166.06");
     assert_eq!(v["total"]["payment"], "512.03");
     // without the historic file every line pays nothing, with a warning
-    let o = run(
-        &[
-            "eval",
-            "scheme.qof",
-            "--achievement",
-            "achievement.csv",
-            "--prevalence",
-            "prevalence.csv",
-            "--format",
-            "json",
-        ],
-        &d,
-    );
+    let o = eval_counts(&d, &[]);
     let w: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(w["total"]["payment"], "0.00");
     let warnings = w["warnings"].as_array().unwrap();
@@ -618,26 +577,10 @@ fn eval_pays_historic_achievement_from_the_historic_file() {
 
 #[test]
 fn eval_structure_file_gives_practices_their_networks() {
-    let d = two_practices("structure", SCHEME);
+    let d = two_practices("structure", &SCHEME);
     std::fs::write(d.join("structure.csv"), "practice_id,network_id\nA1,U1\nA2,U2\nZ9,U1\n")
         .unwrap();
-    let args = |structure: &str| {
-        run(
-            &[
-                "eval",
-                "scheme.qof",
-                "--achievement",
-                "achievement.csv",
-                "--prevalence",
-                "prevalence.csv",
-                "--structure",
-                structure,
-                "--format",
-                "json",
-            ],
-            &d,
-        )
-    };
+    let args = |structure: &str| eval_counts(&d, &["--structure", structure]);
     let o = args("structure.csv");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
@@ -739,7 +682,7 @@ fn an_nhs_digital_achievement_file_is_historic_input() {
 #[test]
 fn warnings_go_to_stderr_in_every_format() {
     let scheme =
-        format!("{SCHEME}\ncodelist UNUSED_COD \"Nobody reads this\" snomed {{ 1234567 }}\n");
+        format!("{}\ncodelist UNUSED_COD \"Nobody reads this\" snomed {{ 1234567 }}\n", *SCHEME);
     let d = setup("warnings", &scheme);
     for format in ["csv", "json", "table"] {
         let o = run(&["eval", "scheme.qof", "--population", "pop", "--format", format], &d);
@@ -822,7 +765,8 @@ fn transcript(args: &[&str], cwd: &Path) -> String {
 #[test]
 fn cli_output_snapshots() {
     let scheme = format!(
-        "{SCHEME}{FAILING}\ncodelist UNUSED_COD \"Nobody reads this\" snomed {{ 1234567 }}\n"
+        "{}{}\ncodelist UNUSED_COD \"Nobody reads this\" snomed {{ 1234567 }}\n",
+        *SCHEME, *FAILING
     );
     let d = setup("snapshots", &scheme);
     std::fs::write(

@@ -10,5 +10,6 @@ mod progress;
 mod robust;
 mod session_parity;
 mod stream;
+mod support;
 mod synth;
 mod testing;

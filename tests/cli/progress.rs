@@ -51,11 +51,7 @@ fn evaluation_reports_every_patient_once_and_the_same_counts() {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("qofrules-cli-progress-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::support::scratch("progress", name)
 }
 
 fn qofrules(args: &[&str]) -> (Vec<u8>, String) {

@@ -3,6 +3,7 @@
 //! absurd sizes are clean errors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::support::{run, stderr};
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -12,18 +13,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_qofrules");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("qofrules-cli-robust-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&d);
-    fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run(args: &[&str], cwd: &Path) -> Output {
-    Command::new(BIN).args(args).current_dir(cwd).output().unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    crate::support::scratch("robust", name)
 }
 
 fn shipped() -> Vec<String> {
@@ -322,4 +312,185 @@ fn eval_of_streamed_ndjson_equals_csv() {
     assert!(csv.lines().count() > 10, "{csv}");
     assert!(eval("nd") == csv, "the same as the CSV population");
     assert!(eval("nd/patients.ndjson") == csv, "the same as the CSV population");
+}
+
+/// A rule file that is not UTF-8 is named with the line and column of its first bad byte, by
+/// `check`, `eval` and `fmt` alike.
+#[test]
+fn invalid_utf8_in_a_rule_file_is_located() {
+    let d = scratch("utf8");
+    let text = b"scheme t \"T\" {\n  period 2019-04-01 to 2020-03-31 // \xC2\xA3 \xFF\n}\n";
+    fs::write(d.join("u.qof"), text).unwrap();
+    for cmd in [&["check", "u.qof"][..], &["eval", "u.qof"], &["fmt", "u.qof"]] {
+        let o = run(cmd, &d);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let e = stderr(&o);
+        // `£` is one character: the bad byte is the 40th character of its line (41st byte)
+        assert!(
+            e.contains(
+                "error: cannot read `u.qof`: invalid UTF-8 at line 2, column 40 (byte `0xFF`)"
+            ),
+            "{cmd:?}: {e}"
+        );
+        assert!(e.contains("help: save the file as UTF-8 text"), "{e}");
+    }
+    assert_eq!(fs::read(d.join("u.qof")).unwrap(), text, "fmt left the file alone");
+}
+
+/// `fmt` keeps a file's CRLF line ends and its UTF-8 byte-order mark: only the layout changes,
+/// and the formatted file passes `fmt --check`.
+#[test]
+fn fmt_keeps_crlf_line_ends_and_the_byte_order_mark() {
+    let d = scratch("crlf");
+    let crlf =
+        "\u{feff}scheme   t \"T\" {\r\n  period 2019-04-01 to 2020-03-31 // the year\r\n}\r\n";
+    let lf = "scheme   t \"T\" {\n  period 2019-04-01 to 2020-03-31\n}\n";
+    fs::write(d.join("w.qof"), crlf).unwrap();
+    fs::write(d.join("u.qof"), lf).unwrap();
+    let o = run(&["fmt", "w.qof", "u.qof"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        fs::read_to_string(d.join("w.qof")).unwrap(),
+        "\u{feff}scheme t \"T\" {\r\n  period 2019-04-01 to 2020-03-31 // the year\r\n}\r\n"
+    );
+    assert_eq!(
+        fs::read_to_string(d.join("u.qof")).unwrap(),
+        "scheme t \"T\" {\n  period 2019-04-01 to 2020-03-31\n}\n",
+        "an LF file stays LF, without a byte-order mark"
+    );
+    let o = run(&["fmt", "--check", "w.qof", "u.qof"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+}
+
+/// An unknown parent never suggests the scheme's own id (nor another of its chain): extending
+/// it would be a cycle.
+#[test]
+fn an_unknown_parent_never_suggests_the_scheme_itself() {
+    let d = scratch("parent");
+    let header = |id: &str, parent: &str| {
+        format!("scheme {id} \"T\" extends {parent} {{ period 2019-04-01 to 2020-03-31 }}\n")
+    };
+    fs::write(d.join("a.qof"), header("myscheme", "myschemf")).unwrap();
+    let o = run(&["check", "a.qof"], &d);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("error: unknown scheme `myschemf`"), "{e}");
+    assert!(!e.contains("did you mean `myscheme`"), "{e}");
+    assert!(e.contains("help: a parent is looked up by scheme id"), "{e}");
+
+    // a near name that is not in the chain is still suggested
+    fs::write(d.join("b.qof"), "scheme myschemg \"T\" { period 2019-04-01 to 2020-03-31 }\n")
+        .unwrap();
+    let o = run(&["check", "a.qof", "b.qof"], &d);
+    assert!(stderr(&o).contains("did you mean `myschemg`?"), "{}", stderr(&o));
+}
+
+/// `in last N months` past the bound is an error of `check`, and so of every command that
+/// checks first (`eval`, `test`); at the bound, every command runs it.
+#[test]
+fn check_and_eval_agree_on_the_largest_window() {
+    let d = scratch("window");
+    let o = run(&["synth", "--practices", "A81001", "--scale", "0.05", "--out", "pop"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let scheme = |n: &str| {
+        format!(
+            "scheme t \"T\" {{ period 2019-04-01 to 2020-03-31, point value £187.74, national prevalence {{ DM 7.1% }} }}\n\
+             codelist DM_COD \"Diabetes\" snomed {{ 44054006 }}\n\
+             codelist HBA_COD \"HbA1c\" snomed {{ 999791000000106 }}\n\
+             register DM \"Diabetes mellitus\" {{ patients aged 17 or over, where DM_COD, list 17OV }}\n\
+             indicator DM020 \"HbA1c 58 or less\" {{\n  group DM, domain CL, points 17, thresholds 35% to 75%\n  denominator DM\n  \
+             achieved when latest HBA_COD in last {n} months has value <= 58\n}}\n"
+        )
+    };
+    for n in ["99999999999", "100001"] {
+        fs::write(d.join("s.qof"), scheme(n)).unwrap();
+        for cmd in
+            [&["check", "s.qof"][..], &["eval", "s.qof", "--population", "pop"], &["test", "s.qof"]]
+        {
+            let o = run(cmd, &d);
+            assert_eq!(o.status.code(), Some(1), "{cmd:?} {n}: {}", stderr(&o));
+            assert!(
+                stderr(&o).contains(&format!("`{n}` is not a usable whole number")),
+                "{}",
+                stderr(&o)
+            );
+        }
+    }
+    fs::write(d.join("s.qof"), scheme("100000")).unwrap();
+    let o = run(&["check", "s.qof"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(&["eval", "s.qof", "--population", "pop", "--format", "csv"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("\nA81001,"), "a result row");
+}
+
+/// Starts `args`, waits until a hidden temporary entry appears in `cwd` (polling), then sends
+/// SIGINT as Ctrl-C does. Returns the exit status and the hidden entry seen.
+#[cfg(unix)]
+fn interrupt_once_writing(args: &[&str], cwd: &Path) -> (std::process::ExitStatus, String) {
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(cwd)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let seen = loop {
+        let hidden = fs::read_dir(cwd)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .find(|n| n.starts_with('.'));
+        if let Some(h) = hidden {
+            break h;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("{args:?} ended ({status}) before writing a temporary file: make it larger");
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "{args:?}: no temporary file");
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    (child.wait().unwrap(), seen)
+}
+
+#[cfg(unix)]
+fn entries(d: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Ctrl-C during `synth` or `eval -o` removes the hidden temporary folder or file being
+/// written and exits with 130: no partial output is left behind, and an existing output is
+/// untouched.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_leaves_no_temporary_output() {
+    let d = scratch("sigint");
+    let (status, seen) =
+        interrupt_once_writing(&["synth", "--random-practices", "4", "--out", "pop"], &d);
+    assert!(seen.starts_with(".pop.tmp"), "{seen}");
+    assert_eq!(status.code(), Some(130), "{status}");
+    assert_eq!(entries(&d), Vec::<String>::new(), "the temporary folder is removed");
+
+    // many practices, few patients each: evaluation is quick, the JSON long to write
+    let o = run(&["synth", "--random-practices", "300", "--scale", "0.01", "--out", "pop"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    fs::write(d.join("out.json"), "the old result").unwrap();
+    let scheme = format!("{ROOT}/rules/qof-2019-20.qof");
+    let (status, seen) = interrupt_once_writing(
+        &["eval", &scheme, "--population", "pop", "--format", "json", "-o", "out.json"],
+        &d,
+    );
+    assert!(seen.starts_with(".out.json."), "{seen}");
+    assert_eq!(status.code(), Some(130), "{status}");
+    assert_eq!(entries(&d), ["out.json", "pop"], "the temporary file is removed");
+    assert_eq!(fs::read_to_string(d.join("out.json")).unwrap(), "the old result");
 }

@@ -6,11 +6,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn run(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qofrules")).args(args).current_dir(cwd).output().unwrap()
-}
+use crate::support::run;
 
 fn scheme(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("rules").join(name).display().to_string()

@@ -3,10 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::support::{hba1c_test, run, scratch, stderr, stdout};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::sync::LazyLock;
 
-const BASE: &str = r#"scheme base_demo "Base" {
+const BASE_HEAD: &str = r#"scheme base_demo "Base" {
   period 2019-04-01 to 2020-03-31
   point value £187.74
   national average list size 8479
@@ -21,21 +22,12 @@ indicator DM020 "HbA1c 58 or less" {
   denominator DM
   achieved when latest IFCCHBAM_COD in last 12 months has value <= 58
 }
-test "HbA1c 57 counts" {
-  patient born 1950-01-01, registered 2000-01-01 {
-    DM_COD on 2010-05-01
-    IFCCHBAM_COD on 2019-10-01 value 57
-  }
-  expect DM020 numerator
-}
-test "HbA1c 58 counts" {
-  patient born 1950-01-01, registered 2000-01-01 {
-    DM_COD on 2010-05-01
-    IFCCHBAM_COD on 2019-10-01 value 58
-  }
-  expect DM020 numerator
-}
 "#;
+
+/// The base scheme with two passing tests.
+static BASE: LazyLock<String> = LazyLock::new(|| {
+    format!("{BASE_HEAD}{}{}", hba1c_test("HbA1c 57 counts", 57), hba1c_test("HbA1c 58 counts", 58))
+});
 
 /// Four patients with diabetes, two of them at target: 50% achievement of DM020.
 const PRACTICE_TEST: &str = r#"
@@ -53,22 +45,7 @@ test "two of four at target" {
 "#;
 
 fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("qofrules-cli-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qofrules")).args(args).current_dir(cwd).output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    scratch("test", name)
 }
 
 /// The test practice written as a population (its four patients and 8,475 more with no
@@ -104,7 +81,7 @@ fn eval_figures(d: &Path) -> (String, String, String) {
 #[test]
 fn a_test_practice_is_paid_as_eval_pays_the_same_population() {
     let d = dir("money");
-    std::fs::write(d.join("base.qof"), BASE).unwrap();
+    std::fs::write(d.join("base.qof"), &*BASE).unwrap();
     let (payment, points, total) = eval_figures(&d);
     // a practice paid something, at the penny: the comparison below is not vacuous
     assert_ne!(payment, "0.00");
@@ -114,7 +91,7 @@ fn a_test_practice_is_paid_as_eval_pays_the_same_population() {
         .replace("PAYMENT", &payment)
         .replace("POINTS", &points)
         .replace("TOTAL", &total);
-    std::fs::write(d.join("scheme.qof"), format!("{BASE}{text}")).unwrap();
+    std::fs::write(d.join("scheme.qof"), format!("{}{text}", *BASE)).unwrap();
     let o = run(&["test", "scheme.qof"], &d);
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).ends_with("3 passed, 0 failed\n"), "{}", stdout(&o));
@@ -126,7 +103,7 @@ fn a_test_practice_is_paid_as_eval_pays_the_same_population() {
         .replace("PAYMENT", &wrong)
         .replace("POINTS", &points)
         .replace("TOTAL", &total);
-    std::fs::write(d.join("scheme.qof"), format!("{BASE}{text}")).unwrap();
+    std::fs::write(d.join("scheme.qof"), format!("{}{text}", *BASE)).unwrap();
     let o = run(&["test", "scheme.qof"], &d);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
@@ -146,7 +123,7 @@ fn a_list_size_below_the_patients_fails_the_test() {
         .replace("PAYMENT", "1.00")
         .replace("POINTS", "1")
         .replace("TOTAL", "1.00");
-    std::fs::write(d.join("scheme.qof"), format!("{BASE}{text}")).unwrap();
+    std::fs::write(d.join("scheme.qof"), format!("{}{text}", *BASE)).unwrap();
     let o = run(&["test", "scheme.qof"], &d);
     assert_eq!(o.status.code(), Some(1));
     assert!(
@@ -165,7 +142,7 @@ change DM020 { achieved when latest IFCCHBAM_COD in last 12 months has value <= 
 #[test]
 fn a_variant_runs_its_parents_tests_and_reports_the_parents_line() {
     let d = dir("inherit");
-    std::fs::write(d.join("base.qof"), BASE).unwrap();
+    std::fs::write(d.join("base.qof"), &*BASE).unwrap();
     std::fs::write(d.join("variant.qof"), VARIANT).unwrap();
     let o = run(&["test", "variant.qof", "base.qof"], &d);
     assert_eq!(o.status.code(), Some(1));
@@ -199,7 +176,7 @@ fn a_variant_runs_its_parents_tests_and_reports_the_parents_line() {
 #[test]
 fn a_variant_of_a_later_year_runs_its_parents_tests_in_its_own_period() {
     let d = dir("redate");
-    std::fs::write(d.join("base.qof"), BASE).unwrap();
+    std::fs::write(d.join("base.qof"), &*BASE).unwrap();
     // a year later: the parent's HbA1c of October 2019 is moved to October 2020, inside the
     // variant's last 12 months
     let next =
@@ -219,7 +196,7 @@ fn a_variant_of_a_later_year_runs_its_parents_tests_in_its_own_period() {
 #[test]
 fn test_json_has_one_object_per_test_with_expected_and_actual() {
     let d = dir("json");
-    std::fs::write(d.join("base.qof"), BASE).unwrap();
+    std::fs::write(d.join("base.qof"), &*BASE).unwrap();
     std::fs::write(d.join("variant.qof"), VARIANT).unwrap();
     let o = run(&["test", "variant.qof", "base.qof", "--format", "json"], &d);
     assert_eq!(o.status.code(), Some(1));
@@ -288,4 +265,55 @@ fn test_junit_is_well_formed_junit_xml() {
     // the broken file is an error, not silence
     assert_eq!(suites[2].attribute("errors"), Some("1"));
     assert!(suites[2].descendants().any(|n| n.has_tag_name("error")));
+    junit_shape(&doc);
+}
+
+/// The JUnit shape (the elements and attributes of the common JUnit XSD that CI readers use),
+/// checked over the whole document: only known elements, each where the schema puts it; every
+/// count attribute equal to what the children say; every failure and error with a message.
+fn junit_shape(doc: &roxmltree::Document) {
+    fn elements<'a, 'i>(n: roxmltree::Node<'a, 'i>) -> Vec<roxmltree::Node<'a, 'i>> {
+        n.children().filter(|c| c.is_element()).collect()
+    }
+    let root = doc.root_element();
+    let count = |n: roxmltree::Node, attr: &str| -> usize {
+        n.attribute(attr)
+            .unwrap_or_else(|| panic!("`{attr}` on <{}>", n.tag_name().name()))
+            .parse()
+            .unwrap()
+    };
+    let (mut tests, mut failures, mut errors) = (0, 0, 0);
+    assert_eq!(root.tag_name().name(), "testsuites");
+    for suite in elements(root) {
+        assert_eq!(suite.tag_name().name(), "testsuite");
+        assert!(suite.attribute("name").is_some_and(|n| !n.is_empty()));
+        let (mut t, mut f, mut e) = (0, 0, 0);
+        for case in elements(suite) {
+            match case.tag_name().name() {
+                "properties" | "system-out" | "system-err" => continue,
+                "testcase" => {}
+                other => panic!("<{other}> in a <testsuite>"),
+            }
+            t += 1;
+            assert!(case.attribute("name").is_some() && case.attribute("classname").is_some());
+            for x in elements(case) {
+                match x.tag_name().name() {
+                    "failure" => f += 1,
+                    "error" => e += 1,
+                    "skipped" | "system-out" | "system-err" => continue,
+                    other => panic!("<{other}> in a <testcase>"),
+                }
+                assert!(x.attribute("message").is_some_and(|m| !m.is_empty()), "{x:?}");
+            }
+        }
+        assert_eq!(count(suite, "tests"), t, "{suite:?}");
+        assert_eq!(count(suite, "failures"), f, "{suite:?}");
+        assert_eq!(count(suite, "errors"), e, "{suite:?}");
+        tests += t;
+        failures += f;
+        errors += e;
+    }
+    assert_eq!(count(root, "tests"), tests);
+    assert_eq!(count(root, "failures"), failures);
+    assert_eq!(count(root, "errors"), errors);
 }

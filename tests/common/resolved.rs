@@ -1,7 +1,7 @@
 //! The check/compile contract, asserted: every condition of a checked scheme is resolved to
 //! the very names it was written with (code lists, registers, definitions by index), its
 //! numbers parsed to the values written, and the compiled program has an entry for each index.
-//! Shared by the test binaries that produce schemes (`robustness`, `reference`).
+//! Shared by the tests that produce schemes (`robustness`, `reference`).
 
 use qofrules::compile::Program;
 use qofrules::scheme::cond::{self, Cond};

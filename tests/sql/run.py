@@ -6,11 +6,15 @@ Used by tests/sql.rs: `python run.py DIALECT JOBS`, where JOBS is a file of line
 VARCHAR, dates DATE, `value` DOUBLE, empty fields NULL), the script is run, and its rows are
 written to OUTPUT as CSV with a header (NULL as an empty field).
 
-DIALECT is `duckdb` (the `duckdb` package from PyPI) or `sqlite` (Python's own sqlite3).
+DIALECT is `duckdb` (the `duckdb` package from PyPI), `sqlite` (Python's own sqlite3) or
+`spark` (a local Spark session from the `pyspark` package from PyPI, which needs Java 17 or
+later; `cargo xtask sql-check --spark`). For Spark the tables are temporary views over the CSV
+files read as text and cast, and each script runs as one `spark.sql` query.
 """
 
 import csv
 import sys
+import time
 
 
 def rows(path):
@@ -61,6 +65,41 @@ def load(con, dialect, pop):
             con.executemany(f"INSERT INTO {table} VALUES ({marks})", data)
 
 
+class Spark:
+    """A local Spark session with DuckDB's connection interface, as far as main() uses it."""
+
+    def __init__(self):
+        from pyspark.sql import SparkSession
+        self.spark = (SparkSession.builder.master("local[2]").appName("qofrules-sql")
+                      .config("spark.ui.enabled", "false")
+                      .config("spark.sql.shuffle.partitions", "2")
+                      .config("spark.driver.memory", "2g")
+                      .config("spark.sql.session.timeZone", "UTC")
+                      .getOrCreate())
+        self.spark.sparkContext.setLogLevel("ERROR")
+        self.description = None
+        self.rows = []
+
+    def load(self, pop):
+        for table, cols in TABLES.items():
+            df = (self.spark.read.option("header", "true").option("nullValue", "")
+                  .csv(f"{pop}/{table}.csv"))
+            df = df.toDF(*[c.strip().lower() for c in df.columns])
+            sel = ", ".join(f"CAST(NULLIF(`{c}`, '') AS {'STRING' if t == 'VARCHAR' else t}) AS `{c}`"
+                            for c, t, _ in cols)
+            df.createOrReplaceTempView(f"{table}_text")
+            self.spark.sql(f"SELECT {sel} FROM {table}_text").cache().createOrReplaceTempView(table)
+
+    def execute(self, sql):
+        df = self.spark.sql(sql.strip().rstrip(";"))
+        self.description = [(f,) for f in df.columns]
+        self.rows = [tuple(r) for r in df.collect()]
+        return self
+
+    def fetchall(self):
+        return self.rows
+
+
 def cell(v):
     if v is None:
         return ""
@@ -77,6 +116,8 @@ def main():
     elif dialect == "sqlite":
         import sqlite3
         con = sqlite3.connect(":memory:")
+    elif dialect == "spark":
+        con = Spark()
     else:
         sys.exit(f"unknown dialect {dialect}")
     loaded = None
@@ -87,10 +128,14 @@ def main():
                 continue
             pop, script, out = line.split("\t")
             if pop != loaded:
-                load(con, dialect, pop)
+                if dialect == "spark":
+                    con.load(pop)
+                else:
+                    load(con, dialect, pop)
                 loaded = pop
             with open(script, encoding="utf-8") as s:
                 sql = s.read()
+            started = time.monotonic()
             cur = con.execute(sql)
             header = [d[0] for d in cur.description]
             result = cur.fetchall()
@@ -99,6 +144,8 @@ def main():
                 w.writerow(header)
                 for r in result:
                     w.writerow([cell(v) for v in r])
+            print(f"{dialect}: {script}: {len(result)} rows in {time.monotonic() - started:.1f} s",
+                  file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -21,10 +21,12 @@ try {
   await page.waitForSelector('#results[data-state="done"]', { timeout: 120_000 });
   const worker = [];
   const wall = [];
+  const phases = [];
   for (let i = 0; i < ITERATIONS; i++) {
     await page.click("#editor .cm-content");
     await page.keyboard.press("Control+End");
     const before = await page.getAttribute("#results", "data-ms");
+    await page.evaluate(() => performance.clearMarks());
     const t0 = Date.now();
     await page.keyboard.insertText(`\n// edit ${i}`);
     await page.waitForFunction(
@@ -36,8 +38,15 @@ try {
       { timeout: 120_000, polling: 5 },
     );
     wall.push(Date.now() - t0);
+    // where the time went: each of the page's marks (main.ts), in ms after the keystroke
+    phases.push(await page.evaluate(() => {
+      const marks = performance.getEntriesByType("mark").filter((m) => m.name.startsWith("qof:"));
+      const edit = marks.find((m) => m.name === "qof:edit")?.startTime ?? 0;
+      return marks.map((m) => `${m.name.slice(4)} ${Math.round(m.startTime - edit)}`).join(", ");
+    }));
     worker.push(Number(await page.getAttribute("#results", "data-ms")));
   }
+  phases.forEach((p, k) => console.log(`  ms after the keystroke: ${p} (the engine worker's evaluation: ${Math.round(worker[k])})`));
   report("page/evaluate_qof_2019_20_after_edit", patients, worker);
   report("page/keystroke_to_results_qof_2019_20", patients, wall);
 } finally {

@@ -5,7 +5,6 @@
 import { h } from "./report";
 import type { CompareOutput } from "./types";
 import { money } from "./sweep";
-import type { ComparisonStrata } from "./types-panels";
 
 const NS = "http://www.w3.org/2000/svg";
 
@@ -107,7 +106,7 @@ export function impactCharts(c: CompareOutput): HTMLElement {
 /** The reporting strata of either scheme (`report by`), summed over practices: counts and
  * achievement under A and B; null when neither scheme reports by anything. */
 export function strataTable(c: CompareOutput): HTMLElement | null {
-  const rows = (c.comparison as CompareOutput["comparison"] & ComparisonStrata).reports ?? [];
+  const rows = c.comparison.reports ?? [];
   if (rows.length === 0) return null;
   const head = ["Indicator", "Dimension", "Class", "Denom. A", "Denom. B", "Numer. A", "Numer. B", "PCAs A", "PCAs B", "Achieved A", "Achieved B"];
   const num = head.map((_, k) => k >= 3);

@@ -131,7 +131,7 @@ groups: Array<string>,
  * Reporting strata (`report by`) of either scheme, summed over practices: patient-level
  * comparisons only, and left out of the JSON when neither scheme reports by anything.
  */
-reports: Array<ReportImpact>, };
+reports?: Array<ReportImpact>, };
 
 /**
  * What `compare` returns.
@@ -212,7 +212,7 @@ groups: Array<string>,
  * Reporting strata (`report by`) of either scheme, summed over practices: patient-level
  * comparisons only, and left out of the JSON when neither scheme reports by anything.
  */
-reports: Array<ReportImpact>, };
+reports?: Array<ReportImpact>, };
 
 export type DefineView = { id: string, title: string | null, condition: string, origin: OriginView, period_windows: Array<PeriodWindowView>, };
 
@@ -830,6 +830,19 @@ age_from: number | null, age_to: number | null, };
 export type PatientSummary = { patient_id: string, practice_id: string, sex: Sex, birth_date: string, events: number, };
 
 /**
+ * A test block to append to the text.
+ */
+export type PatientTest = { 
+/**
+ * The `test` block, formatted, ending with a newline.
+ */
+block: string, 
+/**
+ * How many `expect` lines it has.
+ */
+expects: number, };
+
+/**
  * The whole report of a payment run.
  */
 export type PayResult = { 
@@ -1064,6 +1077,11 @@ b: StratumCounts | null,
 achieved_a: string | null, achieved_b: string | null, };
 
 /**
+ * The eval report `qofrules eval --format html` writes.
+ */
+export type ReportOutput = { html: string, };
+
+/**
  * One reporting-stratum count: a practice, an indicator, a dimension and one of its classes.
  */
 export type ReportRow = { practice_id: string, indicator: string, 
@@ -1206,6 +1224,92 @@ export type StratumView = { id: string,
  * The condition as written, or `otherwise`.
  */
 when: string, achieved: string | null, thresholds: ThresholdsView | null, points: JsonValue, };
+
+/**
+ * A whole sweep: the levers, the scheme as written, and one point per value (per pair of
+ * values for two levers, the first lever's values outermost).
+ */
+export type Sweep = { scheme: SweepScheme, levers: Array<SweepLever>, practices: number, base: SweepBase, points: Array<SweepPoint>, 
+/**
+ * Network codes, in the order of every point's `networks`.
+ */
+networks: Array<string>, };
+
+/**
+ * The scheme as written.
+ */
+export type SweepBase = { total: string, points: string, aspiration?: string, 
+/**
+ * Per network, in [`Sweep::networks`] order.
+ */
+networks: string[], };
+
+/**
+ * A lever as the report shows it.
+ */
+export type SweepLever = { 
+/**
+ * As written: `DM020.upper`.
+ */
+lever: string, 
+/**
+ * In words: `DM020 upper threshold`.
+ */
+label: string, unit: SweepUnit, 
+/**
+ * The value in the scheme as written (a fraction for percentages).
+ */
+base: string, base_shown: string, };
+
+/**
+ * A sweep: what `qofrules sweep --format json` prints, and its HTML report.
+ */
+export type SweepOutput = { sweep: Sweep, html: string, };
+
+/**
+ * One value of the lever (or pair of values).
+ */
+export type SweepPoint = { 
+/**
+ * The lever's values (fractions for percentages), one per lever.
+ */
+values: string[], 
+/**
+ * As written: `75%`, `£190.00`.
+ */
+shown: Array<string>, 
+/**
+ * Whether every value is the scheme's own.
+ */
+is_base: boolean, total: string, 
+/**
+ * Total minus the base total.
+ */
+change: string, points: string, aspiration?: string, 
+/**
+ * Practices paid more than under the scheme as written, and less.
+ */
+gaining: number, losing: number, 
+/**
+ * The change per practice: median, quartiles (nearest rank), least and most.
+ */
+per_practice: SweepSpread, 
+/**
+ * Each network's change, in [`Sweep::networks`] order.
+ */
+networks: string[], };
+
+export type SweepScheme = { id: string, title: string, };
+
+/**
+ * The distribution of practice-level change.
+ */
+export type SweepSpread = { min: string, q1: string, median: string, q3: string, max: string, };
+
+/**
+ * How a lever's values are written and shown.
+ */
+export type SweepUnit = "percent" | "points" | "pounds";
 
 /**
  * Options of a synthetic population: one of `ccg`, `network` or `practices`; seed and scale.

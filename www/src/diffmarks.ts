@@ -1,16 +1,19 @@
 // Compare's inline diff (issue #16): the lines of each compare editor where the comparison's
 // rule changes are written (the engine's `marks_a`/`marks_b`, src/session/marks.rs) get a
 // coloured bar and background by status (+ added, ~ changed, − retired), with what changed as
-// the line's tooltip. The marks follow edits until the next comparison replaces them.
+// the line's tooltip. The marks follow edits until the next comparison replaces them. F7 and
+// Shift-F7 (or the "Next change" and "Previous change" buttons) move to the next or previous
+// marked change, as in a diff editor.
 import { RangeSetBuilder, StateEffect, StateField } from "@codemirror/state";
 import type { Extension } from "@codemirror/state";
-import { Decoration, EditorView, GutterMarker, gutter } from "@codemirror/view";
+import { Decoration, EditorView, GutterMarker, gutter, keymap } from "@codemirror/view";
 import type { DecorationSet } from "@codemirror/view";
-import type { DiffMark } from "./types-panels";
+import type { DiffMark } from "./types";
 
 const setMarks = StateEffect.define<DiffMark[]>();
 
-const SIGN: Record<DiffMark["status"], string> = { added: "+", changed: "~", retired: "−" };
+// (the engine never marks an unchanged indicator)
+const SIGN: Record<DiffMark["status"], string> = { added: "+", changed: "~", retired: "−", unchanged: "" };
 
 class SignMarker extends GutterMarker {
   constructor(readonly status: DiffMark["status"], readonly note: string) {
@@ -82,9 +85,47 @@ const signGutter = gutter({
   lineMarkerChange: (u) => u.transactions.some((t) => t.effects.some((e) => e.is(setMarks))),
 });
 
-/** The extension a compare editor needs for its marks. */
+/** The first line of each marked change (a run of lines marked for one change), in order. */
+function changeStarts(view: EditorView): number[] {
+  const starts: number[] = [];
+  let prevLine = -2;
+  let prevTitle = "";
+  view.state.field(marksField).between(0, view.state.doc.length, (from, _to, deco) => {
+    const line = view.state.doc.lineAt(from).number;
+    const title = (deco.spec as { attributes?: Record<string, string> }).attributes?.title ?? "";
+    if (line !== prevLine + 1 || title !== prevTitle) starts.push(from);
+    prevLine = line;
+    prevTitle = title;
+  });
+  return starts;
+}
+
+/** Moves the cursor to the next marked change after it (`dir` 1) or the previous one before
+ * it (-1), wrapping round; false when there is none. */
+export function jumpToChange(view: EditorView, dir: 1 | -1): boolean {
+  const starts = changeStarts(view);
+  if (starts.length === 0) return false;
+  const here = view.state.doc.lineAt(view.state.selection.main.head).from;
+  const target =
+    dir === 1
+      ? (starts.find((s) => s > here) ?? starts[0])
+      : ([...starts].reverse().find((s) => s < here) ?? starts[starts.length - 1]);
+  if (target === undefined) return false;
+  view.dispatch({ selection: { anchor: target }, effects: EditorView.scrollIntoView(target, { y: "start", yMargin: 24 }) });
+  view.focus();
+  return true;
+}
+
+/** The extension a compare editor needs for its marks (and F7 / Shift-F7 to move between them). */
 export function diffMarks(): Extension {
-  return [marksField, signGutter];
+  return [
+    marksField,
+    signGutter,
+    keymap.of([
+      { key: "F7", run: (v) => jumpToChange(v, 1), preventDefault: true },
+      { key: "Shift-F7", run: (v) => jumpToChange(v, -1), preventDefault: true },
+    ]),
+  ];
 }
 
 /** Shows `marks` in the editor, replacing the previous ones. */

@@ -18,6 +18,7 @@ import {
   lineNumbers,
 } from "@codemirror/view";
 import { qof } from "./language";
+import { Pace } from "./pace";
 import type { Problem } from "./types";
 
 const KEYWORD_COMPLETIONS = [
@@ -167,6 +168,7 @@ export function setWrap(view: EditorView, on: boolean): void {
 }
 
 export function createEditor(o: EditorOptions): EditorView {
+  const pace = new Pace();
   const extensions: Extension[] = [
     lineNumbers(),
     highlightActiveLineGutter(),
@@ -182,13 +184,18 @@ export function createEditor(o: EditorOptions): EditorView {
     // keys); the completion keymap is added below, before the default one
     autocompletion({ override: [qofCompletion(o.names)], selectOnOpen: false, defaultKeymap: false }),
     qof(),
+    // no fixed delay: `pace` waits only while keys come quickly (src/pace.ts); a check of a
+    // text changed meanwhile is not started (CodeMirror drops its result anyway)
     linter(
       async (view) => {
-        const text = view.state.doc.toString();
-        const problems = await o.check(text);
-        return toDiagnostics(problems, view.state.doc.length);
+        const start = view.state.doc;
+        await pace.settled();
+        const doc = view.state.doc;
+        if (doc !== start) return []; // changed meanwhile: the change's own run checks it
+        const problems = await o.check(doc.toString());
+        return toDiagnostics(problems, doc.length);
       },
-      { delay: 100 },
+      { delay: 0 },
     ),
     lintGutter(),
     keymap.of([
@@ -203,7 +210,10 @@ export function createEditor(o: EditorOptions): EditorView {
     wrapping.of(o.wrap ? EditorView.lineWrapping : []),
     EditorView.contentAttributes.of({ "aria-label": o.label }),
     EditorView.updateListener.of((u) => {
-      if (u.docChanged) o.onChange(u.state.doc.toString());
+      if (u.docChanged) {
+        pace.changed();
+        o.onChange(u.state.doc.toString());
+      }
     }),
     ...(o.extensions ?? []),
   ];

@@ -47,7 +47,8 @@ export class Engine {
     if ("error" in res) {
       throw new Error(`the engine failed in ${method}: ${res.error}`);
     }
-    return { value: res.value as Methods[M][1], ms: res.ms };
+    const value = "json" in res ? JSON.parse(res.json) : res.value;
+    return { value: value as Methods[M][1], ms: res.ms };
   }
 
   async call<M extends Method>(method: M, ...args: Methods[M][0]): Promise<Methods[M][1]> {

@@ -11,11 +11,10 @@ import { compareCsv, download, h, renderCompare, renderResults, resultsCsv, sort
 import { decodeFragment, encodeFragment } from "./share";
 import { makeSplit } from "./split";
 import { impactCharts, strataTable } from "./compare-panels";
-import { diffMarks, showMarks } from "./diffmarks";
+import { diffMarks, jumpToChange, showMarks } from "./diffmarks";
 import { setupSweep } from "./sweep";
 import type { SweepPanel } from "./sweep";
-import type { CompareMarks, PatientFilters } from "./types-panels";
-import type { CompareOutput, Failure, PatientQuery, PatientStatus, PayResult, PopulationInfo, Problem, Reply, ShippedFile } from "./types";
+import type { CheckOutput, CompareOutput, Failure, PatientQuery, PatientStatus, PayResult, PopulationInfo, Problem, Reply, ShippedFile } from "./types";
 
 const STORE_KEY = "qofrules.editor.text";
 const STORE_A = "qofrules.compare.a";
@@ -105,6 +104,8 @@ function renderProblems(problems: Problem[]): void {
 
 let evalRunning = false;
 let evalPending: string | null = null;
+/** The text last sent to the checker, and whether it checks without errors. */
+let lastCheck: { text: string; clean: Promise<boolean> } | undefined;
 
 function scheduleEvaluate(text: string): void {
   evalPending = text;
@@ -120,7 +121,9 @@ async function runEvaluate(): Promise<void> {
     results.dataset.state = "running";
     results.setAttribute("aria-busy", "true");
     try {
+      performance.mark("qof:eval-sent");
       const { value, ms } = await engine.timed("evaluate", text);
+      performance.mark("qof:eval-back");
       if (evalPending !== null) continue; // already stale
       if (value.ok) {
         lastResult = value.result;
@@ -129,6 +132,11 @@ async function runEvaluate(): Promise<void> {
         // follows then): these results are of the old text
         results.dataset.state = text === view.state.doc.toString() ? "done" : "stale";
         results.dataset.ms = String(ms);
+        performance.mark("qof:rendered");
+      } else if (text !== view.state.doc.toString() || (lastCheck?.text === text && !(await lastCheck.clean))) {
+        // a text with errors (the check lists them) or no longer the editor's: keep the
+        // last results, marked stale
+        results.dataset.state = "stale";
       } else {
         results.replaceChildren(h("p", {}, "The scheme cannot be evaluated:"), failureList(value));
         results.dataset.state = "error";
@@ -156,7 +164,17 @@ let schemeNamesFor = "";
 let registerIndicators = new Set<string>();
 
 async function check(text: string): Promise<Problem[]> {
-  const reply = await checker.call("check", text);
+  performance.mark("qof:check-sent");
+  // the evaluation starts now, in the other worker, beside the check (not after it): a text
+  // with errors only fails to evaluate, and the results are then marked stale
+  const reply = checker.call("check", text);
+  lastCheck = { text, clean: reply.then((r) => r.ok && r.error_count === 0, () => false) };
+  scheduleEvaluate(text);
+  return checked(text, await reply);
+}
+
+function checked(text: string, reply: Reply<CheckOutput>): Problem[] {
+  performance.mark("qof:check-back");
   if (!reply.ok) return reply.errors;
   renderProblems(reply.diagnostics);
   const status = $("editor-status");
@@ -164,7 +182,6 @@ async function check(text: string): Promise<Problem[]> {
     status.textContent = `✔ ${reply.scheme.id}: ${reply.scheme.indicators} indicators, ${reply.scheme.tests} tests`;
     if (Date.now() - formattedAt < 4000) status.textContent += " · formatted";
     updateIndicators(reply.scheme.id, text);
-    scheduleEvaluate(text);
     sweepPanel?.textChanged(text);
   } else {
     status.textContent = `✖ ${reply.error_count} error${reply.error_count === 1 ? "" : "s"}`;
@@ -193,14 +210,23 @@ async function updateIndicators(id: string, text: string): Promise<void> {
   if (indicatorIds.includes(keep)) sel.value = keep;
 }
 
+/** Saves the text in the browser (`localStorage`): 300 ms after an edit, or at once when the
+ * page goes away (a reload sooner than that keeps the edit too). */
+function saveText(): void {
+  window.clearTimeout(saveTimer);
+  saveTimer = undefined;
+  localStorage.setItem(STORE_KEY, view.state.doc.toString());
+}
+
 function onChange(text: string): void {
+  performance.mark("qof:edit");
   const tests = $("tests");
   if (tests.dataset.state === "done" || tests.dataset.state === "error") {
     tests.dataset.state = "stale";
     $("tests-stale").hidden = false;
   }
   window.clearTimeout(saveTimer);
-  saveTimer = window.setTimeout(() => localStorage.setItem(STORE_KEY, text), 300);
+  saveTimer = window.setTimeout(saveText, 300);
   const picker = $select("scheme-picker");
   const f = shippedFiles.find((s) => s.path === picker.value);
   if (f && f.text !== text) picker.value = "";
@@ -293,7 +319,7 @@ async function runTests(): Promise<void> {
 const PATIENT_LIMIT = 200;
 
 /** The sex and age band chosen in the explorer (ages at the end of the scheme's period). */
-function patientFilters(): PatientFilters {
+function patientFilters(): Pick<PatientQuery, "sex" | "age_from" | "age_to"> {
   const [from, to] = $select("patient-age").value.split("-");
   return {
     sex: $select("patient-sex").value || null,
@@ -522,12 +548,12 @@ async function runCompare(): Promise<void> {
   }
   lastCompare = r;
   // the rule changes, marked where each text writes them
-  const marks = r as CompareMarks;
-  for (const [ed, list, side] of [[viewA, marks.marks_a ?? [], "a"], [viewB, marks.marks_b ?? [], "b"]] as const) {
+  for (const [ed, list, side] of [[viewA, r.marks_a, "a"], [viewB, r.marks_b, "b"]] as const) {
     showMarks(ed, list);
     const note = $(`marks-${side}`);
     note.textContent = list.length ? `${list.length} change${list.length === 1 ? "" : "s"} marked` : "";
     note.title = list.map((m) => `${m.indicator ?? "header"} ${m.status}${m.note ? `: ${m.note}` : ""}`).join("\n");
+    for (const dir of ["prev", "next"]) ($(`${dir}-change-${side}`) as HTMLButtonElement).disabled = list.length === 0;
   }
   const view = renderCompare(r);
   view.insertBefore(impactCharts(r), view.children[1] ?? null);
@@ -652,6 +678,9 @@ async function main(): Promise<void> {
     return;
   }
   registerOffline();
+  window.addEventListener("pagehide", () => {
+    if (saveTimer !== undefined) saveText();
+  });
   shippedFiles = await engine.call("shipped");
   const wrap = $input("wrap-lines");
   wrap.checked = localStorage.getItem(STORE_WRAP) === "true";
@@ -723,6 +752,14 @@ async function main(): Promise<void> {
     });
   }
   $("compare-run").addEventListener("click", () => void runCompare());
+  for (const side of ["a", "b"] as const) {
+    const jump = (dir: 1 | -1) => {
+      const ed = side === "a" ? viewA : viewB;
+      if (ed) jumpToChange(ed, dir);
+    };
+    $(`next-change-${side}`).addEventListener("click", () => jump(1));
+    $(`prev-change-${side}`).addEventListener("click", () => jump(-1));
+  }
   $("compare-csv").addEventListener("click", () => {
     if (lastCompare) download(`compare-${lastCompare.scheme_a.id}-${lastCompare.scheme_b.id}.csv`, compareCsv(lastCompare), "text/csv");
   });

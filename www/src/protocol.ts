@@ -11,16 +11,18 @@ import type {
   InspectOutput,
   JsonOutput,
   NamedText,
+  PatientTest,
   PatientList,
   PatientQuery,
   PatientSummary,
   PopulationInfo,
+  ReportOutput,
   Reply,
   ShippedFile,
+  SweepOutput,
   SynthRequest,
   TestOutput,
 } from "./types";
-import type { PatientTest, ReportOutput, SweepOutput } from "./types-panels";
 
 /** Each method: [arguments, result]. */
 export interface Methods {
@@ -58,9 +60,11 @@ export interface Request<M extends Method = Method> {
   args: Methods[M][0];
 }
 
-/** `value` on success; `error` when the engine itself failed (a bug: bad input is a value). */
+/** `value` on success (or `json`, its JSON text, for the large replies); `error` when the
+ * engine itself failed (a bug: bad input is a value). */
 export type Response =
   | { id: number; value: unknown; ms: number }
+  | { id: number; json: string; ms: number }
   | { id: number; error: string; ms: number };
 
 /** The first message to a worker: the compiled engine module. */

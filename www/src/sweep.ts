@@ -7,8 +7,7 @@
 // a page or downloaded.
 import type { Engine } from "./engine";
 import { download, h } from "./report";
-import type { Failure, Problem } from "./types";
-import type { InspectLevers, Sweep, SweepPoint } from "./types-panels";
+import type { InspectOutput, Problem, Sweep, SweepPoint } from "./types";
 
 export type LeverKind = "upper" | "lower" | "points" | "pounds_per_point";
 
@@ -237,7 +236,7 @@ export function setupSweep(o: Setup): SweepPanel {
   const unit = $("sweep-unit");
   const out = $("sweep");
   const status = $("sweep-status");
-  let scheme: InspectLevers["scheme"] | undefined;
+  let scheme: InspectOutput["scheme"] | undefined;
   let schemeText = "";
   let dirty = true;
   let running = false;
@@ -278,7 +277,7 @@ export function setupSweep(o: Setup): SweepPanel {
 
   const loadScheme = async (text: string): Promise<boolean> => {
     if (scheme && schemeText === text) return true;
-    const r = (await o.checker.call("inspect", text)) as unknown as ({ ok: true } & InspectLevers) | Failure;
+    const r = await o.checker.call("inspect", text);
     if (!r.ok) return false;
     const first = scheme === undefined || scheme.id !== r.scheme.id;
     scheme = r.scheme;

@@ -15,6 +15,11 @@ function workspace(): Workspace {
 }
 
 type Handler<M extends Method> = (...args: Methods[M][0]) => unknown;
+
+/** The methods whose reply is JSON text, sent to the page as it is: a string crosses to the
+ * page as one copy, where parsing it and cloning the parsed objects across would cost several
+ * times as much for an evaluation's 800 KB (every practice's every indicator). */
+const JSON_TEXT = new Set<Method>(["evaluate", "compare", "sweep", "evalReport"]);
 type Handlers = { [M in Method]: Handler<M> };
 
 const handlers: Handlers = {
@@ -36,15 +41,16 @@ const handlers: Handlers = {
   loadCounts: (files) => workspace().load_counts(files),
   setNational: (file) => workspace().set_national(file),
   setPracticeInputs: (files) => workspace().set_practice_inputs(files),
-  // the large replies come as JSON text: JSON.parse is faster than building objects in wasm
-  evaluate: (text) => JSON.parse(workspace().evaluate(text)),
+  // the large replies come as JSON text (faster than building objects in wasm), and go to the
+  // page as that text, which the page parses (see JSON_TEXT)
+  evaluate: (text) => workspace().evaluate(text),
   evaluateJson: (text) => workspace().evaluate_json(text),
   explain: (text, patientId, indicator) =>
     workspace().explain(text, patientId, indicator ?? undefined),
   runTests: (text) => workspace().run_tests(text),
-  compare: (a, b) => JSON.parse(workspace().compare(a, b)),
-  sweep: (text, levers) => JSON.parse(workspace().sweep(text, levers)),
-  evalReport: (text) => JSON.parse(workspace().eval_report(text)),
+  compare: (a, b) => workspace().compare(a, b),
+  sweep: (text, levers) => workspace().sweep(text, levers),
+  evalReport: (text) => workspace().eval_report(text),
   patientTest: (text, patientId, indicator) => workspace().patient_test(text, patientId, indicator ?? undefined),
 };
 
@@ -64,7 +70,7 @@ self.onmessage = async (event: MessageEvent<Request | Init>) => {
   try {
     await ready;
     const value = dispatch(req);
-    res = { id: req.id, value, ms: performance.now() - t0 };
+    res = JSON_TEXT.has(req.method) ? { id: req.id, json: value as string, ms: performance.now() - t0 } : { id: req.id, value, ms: performance.now() - t0 };
   } catch (err) {
     // a panic poisons the module's state: start again with a fresh workspace next time
     ws = undefined;

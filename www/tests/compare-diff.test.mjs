@@ -2,7 +2,8 @@
 // QOF 2025/26 on the default population. Each `change`, new `indicator` and retired name that
 // scheme B's text writes is marked on its line with the comparison's status (as `qofrules
 // compare --format json` gives it), nothing else is; the change per indicator and the practices'
-// distribution are drawn from the CLI's figures and fit the comparison at 1366 and 1920 px.
+// distribution are drawn from the CLI's figures and fit the comparison at 1366 and 1920 px; F7,
+// Shift-F7 and the Next and Previous change buttons move between the marked changes.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -105,6 +106,29 @@ test("compare: B's rule changes marked on their lines, and the impact by indicat
   const signs = await page.$$eval("#editor-b .cm-diff-gutter .cm-diff-sign", (s) => s.map((x) => x.textContent));
   assert.ok(signs.length > 0 && signs.every((s) => ["+", "~", "−"].includes(s)));
 
+  // F7 and Shift-F7 (and the buttons) move the cursor to the next and previous change's line
+  const starts = firsts.map((l) => l.n).sort((x, y) => x - y);
+  const cursorLine = async () => Number(await page.textContent("#editor-b .cm-lineNumbers .cm-activeLineGutter"));
+  await page.click("#editor-b .cm-line >> nth=0");
+  await page.keyboard.press("Control+Home");
+  const below = starts.filter((n) => n > 1);
+  assert.ok(below.length >= 3, "changes to move between");
+  await page.keyboard.press("F7");
+  assert.equal(await cursorLine(), below[0], "F7: the first change below the cursor");
+  await page.keyboard.press("F7");
+  assert.equal(await cursorLine(), below[1], "F7 again: the next one");
+  await page.keyboard.press("Shift+F7");
+  assert.equal(await cursorLine(), below[0], "Shift-F7: back to the previous one");
+  await page.click("#next-change-b");
+  assert.equal(await cursorLine(), below[1], "the Next change button");
+  await page.click("#prev-change-b");
+  assert.equal(await cursorLine(), below[0], "the Previous change button");
+  await page.keyboard.press("Control+End");
+  await page.keyboard.press("F7");
+  assert.equal(await cursorLine(), starts[0], "after the last change, F7 wraps round to the first");
+  assert.ok(await page.isVisible(`#editor-b .cm-activeLine`), "the change is scrolled into view");
+  await screenshot(page, "compare-next-change");
+
   // the impact per indicator: a bar for each indicator whose payment changed, the CLI's change
   const moved = cmp.indicators.filter((i) => !/^-?0\.00$/.test(i.delta.payment));
   const bars = await page.$$eval("#indicator-chart g.ind-bar", (gs) => gs.map((g) => ({ id: g.dataset.indicator, delta: g.dataset.delta, text: g.querySelector("text:last-of-type").textContent })));
@@ -127,7 +151,7 @@ test("compare: B's rule changes marked on their lines, and the impact by indicat
     assert.ok(box.page <= 0, `${width} px: no sideways page scroll`);
     for (const c of box.charts) assert.ok(c.w > 200 && c.left >= box.left - 1 && c.right <= box.right + 1, `${width} px: a chart fits the comparison ${JSON.stringify(box)}`);
     await page.$eval(".impact-charts", (e) => e.scrollIntoView());
-    await screenshot(page, `compare-impact-${width}`);
+    if (width === 1920) await screenshot(page, "compare-impact");
   }
   assert.deepEqual(errors, []);
   await page.context().close();

@@ -24,9 +24,32 @@ export function expectedJson(name) {
   return existsSync(path) ? readFileSync(path, "utf8") : null;
 }
 
+/** The two window sizes every feature is shown at: the smallest laptop and a desktop. */
+export const SCREEN_SIZES = [
+  { width: 1366, height: 768 },
+  { width: 1920, height: 1080 },
+];
+
+/** The browser tests' artefacts: screenshots of the page as it is now at each of
+ * `SCREEN_SIZES`, `www/test-results/NAME-1366.png` and `NAME-1920.png`; the viewport is put back
+ * afterwards. Every browser test takes its screenshots through this. */
 export async function screenshot(page, name) {
   mkdirSync(resultsDir, { recursive: true });
-  await page.screenshot({ path: join(resultsDir, `${name}.png`) });
+  const before = page.viewportSize();
+  for (const size of SCREEN_SIZES) {
+    await page.setViewportSize(size);
+    await settled(page);
+    await page.screenshot({ path: join(resultsDir, `${name}-${size.width}.png`) });
+  }
+  if (before) {
+    await page.setViewportSize(before);
+    await settled(page);
+  }
+}
+
+/** After two animation frames: a resize has been laid out and painted. */
+function settled(page) {
+  return page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
 }
 
 /** A page on a fresh profile, collecting page errors and console errors and warnings (a

@@ -1,9 +1,10 @@
 // The "Other inputs" section: published counts replace the population, a national prevalence
-// file replaces the scheme's figures, and a bad file is shown with its file and row.
+// file replaces the scheme's figures, attested items are paid, and a bad file is shown with its
+// file, row and column.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launchChromium } from "./browser.mjs";
-import { MINI, openPage, setEditorText } from "./helpers.mjs";
+import { MINI, ccgPracticeIds, openPage, screenshot, setEditorText } from "./helpers.mjs";
 
 let browser;
 before(async () => {
@@ -39,6 +40,58 @@ test("published counts, a national prevalence file and their errors, in the page
   await page.setInputFiles("#national-file", csv("bad.csv", `${PREVALENCE}X,DM,many,17OV,20\n`));
   await page.waitForFunction(() => document.querySelector("#inputs-status")?.dataset.state === "error", null, { timeout: 30_000 });
   assert.match(await page.textContent("#inputs-status"), /bad\.csv, row 2, column REGISTER/);
+  await screenshot(page, "inputs-counts");
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
+test("attested items and historic achievement: read in the page, paid, and a bad row named", async () => {
+  const { page, errors } = await openPage(browser);
+  const scheme = `${MINI}indicator QI001 "Quality improvement" { group QI, domain QI, points 27, attested }\n`;
+  await setEditorText(page, scheme);
+  const payment = async () => {
+    await page.waitForSelector('#results[data-state="done"]', { timeout: 60_000 });
+    const row = page.locator("#results table").first().locator("tbody tr", { hasText: "QI001" });
+    return (await row.locator("td").last().textContent()).trim();
+  };
+  await page.waitForFunction(() => document.querySelector("#results")?.textContent?.includes("QI001"), null, { timeout: 60_000 });
+  assert.notEqual(await payment(), "£0.00", "the default population's own attestations are paid");
+  await page.click("#inputs summary");
+
+  // a file in place of the population's: no practice met QI001, then only the first did
+  const ids = ccgPracticeIds("NHS Dudley CCG");
+  /** Waits until the results are done and QI001 is paid nothing (`zero`) or something; its payment. */
+  const qi001 = async (zero) => {
+    const h = await page.waitForFunction(
+      (z) => {
+        const r = document.querySelector("#results");
+        const row = [...(r?.querySelector("table")?.querySelectorAll("tbody tr") ?? [])].find((tr) => tr.firstElementChild?.textContent === "QI001");
+        const paid = row?.lastElementChild?.textContent;
+        return r?.dataset.state === "done" && paid !== undefined && (paid === "£0.00") === z && paid;
+      },
+      zero,
+      { timeout: 60_000 },
+    );
+    return h.jsonValue();
+  };
+  await page.setInputFiles("#attested-file", csv("attested.csv", `practice_id,item_id,met\n${ids.map((id) => `${id},QI001,no`).join("\n")}\n`));
+  await page.waitForFunction(() => document.querySelector("#inputs-status")?.textContent?.includes("attested: attested.csv"), null, { timeout: 30_000 });
+  assert.equal(await qi001(true), "£0.00", "no practice attested QI001: nothing paid");
+  await page.setInputFiles("#attested-file", csv("attested.csv", `practice_id,item_id,met\n${ids[0]},QI001,yes\n`));
+  assert.match(await qi001(false), /^£[\d,]+\.\d\d$/, "one practice attested QI001: it is paid");
+
+  // the files are read when the scheme is run (not when given, unlike the counts and national
+  // files): a bad row stops the run, and the results name its file, row and column
+  const failed = async (file) => {
+    await page.waitForFunction((f) => document.querySelector("#results")?.dataset.state === "error" && document.querySelector("#results")?.textContent?.includes(f), file, { timeout: 60_000 });
+    return page.textContent("#results");
+  };
+  await page.setInputFiles("#historic-file", csv("historic.csv", `practice_id,year,item,points,pounds\n${ids[0]},2018/19,DM020,lots,\n`));
+  assert.match(await failed("historic.csv"), /historic\.csv, row 2, column POINTS: expected a number, found `lots`/);
+  await page.setInputFiles("#historic-file", []);
+  await page.setInputFiles("#attested-file", csv("bad.csv", `practice_id,item_id,met\n${ids[0]},QI001,perhaps\n`));
+  assert.match(await failed("bad.csv"), /bad\.csv, row 2, column met/i);
+  await screenshot(page, "inputs-attested");
   assert.deepEqual(errors, []);
   await page.context().close();
 });

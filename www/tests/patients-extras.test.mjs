@@ -79,7 +79,7 @@ test("the explorer filters by sex and age band; a patient's cited events are mar
   assert.ok(unmarked.every((d) => !explanation.includes(d)), "only cited events are marked");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, "no sideways page scroll");
-  await screenshot(page, "patient-extras-1366");
+  await screenshot(page, "patient-extras");
 
   // add as test: appended to the text, and it passes
   const id = await page.inputValue("#patient-list");

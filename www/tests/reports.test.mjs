@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { launchChromium } from "./browser.mjs";
-import { repoRoot, resultsDir } from "./helpers.mjs";
+import { repoRoot, resultsDir, screenshot } from "./helpers.mjs";
 
 const BIN = process.env.QOFRULES_BIN || join(repoRoot, "target", "debug", "qofrules");
 const SCHEME = join(repoRoot, "rules", "qof-2019-20-stratified.qof");
@@ -52,7 +52,7 @@ async function checkLayout(page, name) {
   const box = await svg.boundingBox();
   assert.ok(box && box.width > 200 && box.height > 60, `${name}: a chart is drawn (${JSON.stringify(box)})`);
   assert.ok(box.x >= 0 && box.x + box.width <= 1366, `${name}: the chart fits the width`);
-  await page.screenshot({ path: join(resultsDir, `${name}.png`), fullPage: false });
+  await screenshot(page, name);
 }
 
 /** Clicks a sortable table's column header twice and checks the column is then in descending order. */
@@ -114,7 +114,7 @@ test("sweep's HTML reports: a cost curve and a heat map, self-contained, the JSO
   assert.equal(await grid.page.locator("table.heat td.cell.base").count(), 0, "187.74 is not on the grid");
   const overflow = await grid.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the grid page is ${overflow} px too wide`);
-  await grid.page.screenshot({ path: join(resultsDir, "sweep-grid.png") });
+  await screenshot(grid.page, "sweep-grid");
   assert.deepEqual(grid.errors, []);
   await grid.page.context().close();
 });

@@ -94,10 +94,9 @@ test("the sweep panel: DM020's upper threshold, value by value what `qofrules sw
   assert.equal(dots.filter((d) => d.base).length, 1);
   assert.ok(dots[0].cy < dots[dots.length - 1].cy, "the dearest value is drawn highest");
   await checkLayout(page, 1366);
-  await screenshot(page, "sweep-1366");
   await page.setViewportSize({ width: 1920, height: 1080 });
   await checkLayout(page, 1920);
-  await screenshot(page, "sweep-1920");
+  await screenshot(page, "sweep");
 
   // the sweep's HTML export is the CLI's report
   const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#sweep-html")]);
@@ -166,7 +165,7 @@ test("the eval report opens as a page: `qofrules eval --format html`'s report, w
   assert.ok(requests.every((u) => u.startsWith("blob:")), `no request but the report itself: ${requests.join(", ")}`);
   const box = await tab.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(box <= 0, "the report fits the window");
-  await tab.screenshot({ path: join(repoRoot, "www", "test-results", "eval-report-from-page.png") });
+  await screenshot(tab, "eval-report-from-page");
   await tab.close();
   const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#report-download")]);
   assert.equal(dl.suggestedFilename(), "qof_2019_20-report.html");

@@ -5,21 +5,8 @@
 // Chromium is Debian's (/usr/bin/chromium, or CHROMIUM_PATH), driven by playwright-core.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { launchChromium } from "./browser.mjs";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const resultsDir = join(here, "..", "test-results");
-
-function requireEnv(name) {
-  const value = process.env[name];
-  if (!value) {
-    throw new Error(`${name} is not set: run the browser tests with \`cargo xtask test\``);
-  }
-  return value;
-}
+import { requireEnv, screenshot } from "./helpers.mjs";
 
 test("the page loads the wasm engine and shows its version", async () => {
   const url = requireEnv("QOFRULES_URL");
@@ -41,8 +28,7 @@ test("the page loads the wasm engine and shows its version", async () => {
     await page.waitForSelector('#version:is([data-state="ready"], [data-state="error"])', {
       timeout: 30_000,
     });
-    mkdirSync(resultsDir, { recursive: true });
-    await page.screenshot({ path: join(resultsDir, "version.png"), fullPage: true });
+    await screenshot(page, "version");
 
     assert.deepEqual(pageErrors, [], "the page threw errors");
     assert.equal(await version.getAttribute("data-state"), "ready", await version.textContent());

@@ -24,6 +24,8 @@ tasks:
   bench [FILTER]     run the benchmarks in release; write bench/results/
   sql-check          the SQL backend only: install DuckDB (PyPI) in target/sql-venv, run
                      every shipped scheme's script in DuckDB and SQLite against the engine
+  sql-check --spark  the same in a local Spark session instead: install pyspark (PyPI) in
+                     target/spark-venv (needs Java 17+); not part of `test`
 ";
 
 fn main() -> ExitCode {
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         Some("test") if args.len() == 1 => test::test(),
         Some("browser-test") => test::browser_test(&args[1..]),
         Some("sql-check") if args.len() == 1 => test::sql_check(),
+        Some("sql-check") if args.len() == 2 && args[1] == "--spark" => test::sql_check_spark(),
         Some("bench") if args.len() <= 2 => bench::bench(args.get(1).map(String::as_str)),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");

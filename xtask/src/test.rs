@@ -265,11 +265,11 @@ fn wasm_tests(ctx: &mut Ctx) -> Outcome {
     if let Some(o) = needs(ctx.wasm_tools, "installing the wasm tools") {
         return o;
     }
-    // tests/wasm.rs and the generator's determinism digest only: the other test files are
-    // native (files, insta snapshots)
+    // tests/wasm (the wasm exports and the generator's determinism digest) only: the other
+    // test binaries are native (files, insta snapshots)
     let mut c = cargo();
     c.args(["test", "--package", "qofrules", "--target", WASM_TARGET]);
-    c.args(["--test", "wasm", "--test", "synth_determinism"]);
+    c.args(["--test", "wasm"]);
     tests_outcome(run_tee(&mut c), util::libtest_counts)
 }
 
@@ -355,6 +355,7 @@ fn run_browser_tests(tests: &[PathBuf], chromium: &std::path::Path) -> Outcome {
         .env("QOFRULES_URL", &url)
         .env("QOFRULES_VERSION", version)
         .env("QOFRULES_EXPECTED", &expected)
+        .env("QOFRULES_BIN", cli_path())
         .env("CHROMIUM_PATH", chromium);
     tests_outcome(run_tee(&mut c), util::tap_counts)
 }
@@ -413,13 +414,18 @@ pub fn browser_test(files: &[String]) -> Result {
 /// embedded default population.
 const CLI_EXPECTED: &[&str] = &["qof-2019-20", "qof-2024-25", "qof-2025-26"];
 
+/// The debug CLI the browser tests compare with (`QOFRULES_BIN`: the tests that run it, such as
+/// `parity.test.mjs` on the published counts it writes, take it from there).
+fn cli_path() -> PathBuf {
+    util::target_dir().join("debug").join(format!("qofrules{}", std::env::consts::EXE_SUFFIX))
+}
+
 /// Writes `DIR/NAME.json` for each of [`CLI_EXPECTED`] with the debug CLI (built by the rules
 /// step). Without an `eval` subcommand nothing is written and the tests compare wasm with the
 /// page only.
 fn cli_expectations(dir: &std::path::Path) -> Result {
     let _ = std::fs::remove_dir_all(dir);
-    let bin =
-        util::target_dir().join("debug").join(format!("qofrules{}", std::env::consts::EXE_SUFFIX));
+    let bin = cli_path();
     if !bin.is_file() {
         run(cargo().args(["build", "--package", "qofrules", "--bin", "qofrules"]))?;
     }
@@ -455,4 +461,27 @@ pub fn sql_check() -> Result {
     let python = tools::ensure_duckdb()?;
     run(cargo().args(["test", "--lib", "sql::"]))?;
     run(cargo().args(["test", "--test", "sql"]).env("QOFRULES_SQL_PYTHON", &python))
+}
+
+/// `cargo xtask sql-check --spark`: every shipped scheme's Spark SQL run in a local Spark
+/// session (pyspark from PyPI, Java from the machine) and compared with the engine, by
+/// `tests/sql.rs`'s `sql_counts_equal_the_engine_in_spark`. Opt-in: not part of `test`.
+pub fn sql_check_spark() -> Result {
+    let python = tools::ensure_pyspark()?;
+    let started = std::time::Instant::now();
+    run(cargo()
+        .args([
+            "test",
+            "--test",
+            "sql",
+            "sql_counts_equal_the_engine_in_spark",
+            "--",
+            "--nocapture",
+        ])
+        .env("QOFRULES_SQL_SPARK_PYTHON", &python))?;
+    println!(
+        "spark: every shipped scheme's counts equal the engine's ({:.0} s)",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

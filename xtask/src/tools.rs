@@ -188,3 +188,50 @@ pub fn ensure_duckdb() -> Result<PathBuf> {
         )),
     }
 }
+
+/// The Spark release `cargo xtask sql-check --spark` runs the SQL backend's Spark dialect on:
+/// its Python package on PyPI, which carries Spark itself (it needs Java 17 or later).
+pub const PYSPARK_VERSION: &str = "4.3.0";
+
+/// The Python interpreter of a virtual environment (`target/spark-venv`) with `pyspark` at
+/// [`PYSPARK_VERSION`], made as [`ensure_duckdb`] makes its own, unless it is there already.
+pub fn ensure_pyspark() -> Result<PathBuf> {
+    let venv = util::target_dir().join("spark-venv");
+    let python = if cfg!(windows) {
+        venv.join("Scripts").join("python.exe")
+    } else {
+        venv.join("bin").join("python")
+    };
+    let version = |py: &PathBuf| {
+        probe(Command::new(py).args(["-c", "import pyspark; print(pyspark.__version__)"]))
+            .map(|v| v.trim().to_owned())
+    };
+    if probe(Command::new("java").arg("-version")).is_none() {
+        return Err("java was not found on PATH\n  help: Spark needs Java 17 or later \
+                    (Debian: `apt-get install openjdk-17-jre-headless`)"
+            .to_owned());
+    }
+    if python.is_file() && version(&python).as_deref() == Some(PYSPARK_VERSION) {
+        println!("pyspark: {PYSPARK_VERSION} in {}", venv.display());
+        return Ok(python);
+    }
+    let system = ["python3", "python"]
+        .into_iter()
+        .find(|p| probe(Command::new(p).arg("--version")).is_some())
+        .ok_or_else(|| "python3 was not found on PATH\n  help: install Python 3.10 or later with its `venv` module".to_owned())?;
+    println!(
+        "pyspark: installing {PYSPARK_VERSION} from PyPI into {} (once, about 450 MB)",
+        venv.display()
+    );
+    run(cmd(system).arg("-m").arg("venv").arg("--clear").arg(&venv))?;
+    run(cmd(&python)
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+        .arg(format!("pyspark=={PYSPARK_VERSION}")))?;
+    match version(&python) {
+        Some(v) if v == PYSPARK_VERSION => Ok(python),
+        other => Err(format!(
+            "installed pyspark {PYSPARK_VERSION} but the virtual environment reports {}",
+            other.unwrap_or_else(|| "no pyspark".into())
+        )),
+    }
+}

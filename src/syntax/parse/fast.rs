@@ -163,12 +163,8 @@ impl<'t> Reader<'t> {
         Some(Num { text: self.text[s..self.pos].to_string(), span: Span::new(s, self.pos) })
     }
 
-    /// `number`: an optional `-`, digits and an optional fraction.
-    fn number(&mut self) -> Option<Num> {
-        let s = self.pos;
-        if self.peek() == Some(b'-') {
-            self.pos += 1;
-        }
+    /// Digits, an optional fraction, and no letter, digit or `_` after them.
+    fn unsigned_decimal(&mut self) -> Option<()> {
         if self.digits() == 0 {
             return None;
         }
@@ -178,9 +174,16 @@ impl<'t> Reader<'t> {
                 return None;
             }
         }
-        if self.followed_by_ident_char() {
-            return None;
+        (!self.followed_by_ident_char()).then_some(())
+    }
+
+    /// `number`: an optional `-`, digits and an optional fraction.
+    fn number(&mut self) -> Option<Num> {
+        let s = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
         }
+        self.unsigned_decimal()?;
         Some(Num { text: self.text[s..self.pos].to_string(), span: Span::new(s, self.pos) })
     }
 
@@ -192,18 +195,7 @@ impl<'t> Reader<'t> {
         }
         self.pos += "£".len();
         let n = self.pos;
-        if self.digits() == 0 {
-            return None;
-        }
-        if self.peek() == Some(b'.') {
-            self.pos += 1;
-            if self.digits() == 0 {
-                return None;
-            }
-        }
-        if self.followed_by_ident_char() {
-            return None;
-        }
+        self.unsigned_decimal()?;
         Some(Num { text: self.text[n..self.pos].to_string(), span: Span::new(s, self.pos) })
     }
 

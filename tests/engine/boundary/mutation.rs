@@ -1,0 +1,630 @@
+//! The mutation test over every shipped indicator: its generated boundary tests give the
+//! outcomes they expect under the scheme they were generated from, and moving any window end,
+//! comparison or threshold of its rule by one unit changes the outcome of at least one of them.
+//!
+//! Mutations are made on the compiled program (the IR), in place and one at a time, then
+//! undone: the IR is what the engine runs, every number and window in it is already resolved
+//! through definitions, registers and inheritance, and editing it costs nothing next to
+//! checking and compiling a scheme again. What is moved, for every atom reachable from the
+//! indicator's cascade (cohort register, filter, exclusion, strata, achievement, adjustments,
+//! through definitions and registers):
+//!
+//! - every window end by one unit as written: the first day of `in last N unit` by one unit
+//!   (`N ± 1` days, weeks, months or years, measured from the period end date as the compiler
+//!   does), an end anchored on an event, registration or birth by one month when its offset is
+//!   in months and by one day otherwise, any other date by one day;
+//! - every comparison to its neighbours (`<` and `<=`, `>` and `>=`, `=` to `<=` and `>=`,
+//!   `!=` to `<` and `>`), and every date relation (`after` and `on or after`, `before` and
+//!   `on or before`);
+//! - every value and count threshold by one in its last digit (`58` by 1, `7.5` by 0.1), the
+//!   spacing of counts (`at least N days apart`) by one day;
+//! - every age limit (conditions and registers) by one year (or month).
+//!
+//! An indicator a variant inherits unchanged (the same resolved rule: the same codes, dates
+//! and numbers, so the same period) is tested once, under the first scheme that has it.
+//!
+//! A mutation no generated test detects is either a generator bug (a missing boundary case)
+//! or an equivalent mutation; equivalents are listed in `EQUIVALENT` with the reason, or
+//! belong to a class `equivalent` names with its reason, and the test fails on any other
+//! survivor and on any listed one that no longer survives.
+
+use qofrules::boundary::{atoms, generate, node_text};
+use qofrules::check::check_text;
+use qofrules::compile::{compile, End, Node, NodeId, Pred, Program, Win, MAX_DATE, MIN_DATE};
+use qofrules::eval::{outcome, outcome_text, Engine};
+use qofrules::model::Patient;
+use qofrules::scheme::{Kind, Outcome};
+use qofrules::syntax::ast::{Cmp, DateRel};
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash, Hasher};
+
+/// Surviving mutations that are equivalent, each with the reason: (scheme file, indicator,
+/// mutation as the test describes it, why no patient can tell the mutant from the rule).
+const EQUIVALENT: &[(&str, &str, &str, &str)] = &[];
+
+/// Mutations no generated test detects yet and that are not shown equivalent: generator misses
+/// this test found and that are still to be fixed (one a line, `file indicator: mutation`).
+/// The list may only shrink: a survivor not in it fails the test, and so does a line the
+/// generator now detects (delete it).
+const KNOWN_MISSES: &str = include_str!("known-misses.txt");
+
+/// A class of equivalent mutations, recognised by what moves: `None` when the mutation can
+/// change an outcome.
+fn equivalent(prog: &Program, m: &Mutation) -> Option<&'static str> {
+    match &m.edit {
+        // The engine ignores events after the period end date, and a patient registered after
+        // it is not on any list: moving a window's last day later, when it is already on or
+        // after the period end date, selects nothing new.
+        Edit::Window(_, _, hi) if m.later_end => match hi {
+            End::Fixed(d) if *d > prog.pped => {
+                Some("the window's last day moves after the period end date, after which events are ignored")
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Edit {
+    Node(NodeId, Node),
+    Window(u32, End, End),
+    Register(u32, Option<i32>, Option<i32>),
+}
+
+#[derive(Clone, Debug)]
+struct Mutation {
+    edit: Edit,
+    what: String,
+    /// A window's last day moved one unit later.
+    later_end: bool,
+}
+
+/// Swaps the edit into the program; applying the returned edit undoes it.
+fn apply(prog: &mut Program, e: &Edit) -> Edit {
+    let undo = match e {
+        Edit::Node(n, node) => {
+            Edit::Node(*n, std::mem::replace(&mut prog.nodes[*n as usize], node.clone()))
+        }
+        Edit::Window(w, lo, hi) => {
+            let win = &mut prog.windows[*w as usize];
+            let old = Edit::Window(*w, win.lo, win.hi);
+            win.lo = *lo;
+            win.hi = *hi;
+            old
+        }
+        Edit::Register(r, min, max) => {
+            let reg = &mut prog.registers[*r as usize];
+            let old = Edit::Register(*r, reg.min_age, reg.max_age);
+            reg.min_age = *min;
+            reg.max_age = *max;
+            old
+        }
+    };
+    prog.forget_plan();
+    undo
+}
+
+fn neighbours(c: Cmp) -> Vec<Cmp> {
+    match c {
+        Cmp::Lt => vec![Cmp::Le],
+        Cmp::Le => vec![Cmp::Lt],
+        Cmp::Gt => vec![Cmp::Ge],
+        Cmp::Ge => vec![Cmp::Gt],
+        Cmp::Eq => vec![Cmp::Le, Cmp::Ge],
+        Cmp::Ne => vec![Cmp::Lt, Cmp::Gt],
+    }
+}
+
+fn rel_neighbour(r: DateRel) -> DateRel {
+    match r {
+        DateRel::After => DateRel::OnOrAfter,
+        DateRel::OnOrAfter => DateRel::After,
+        DateRel::Before => DateRel::OnOrBefore,
+        DateRel::OnOrBefore => DateRel::Before,
+    }
+}
+
+/// `t` moved by one in its last digit, both ways (not below zero).
+fn nudged(t: f64) -> Vec<f64> {
+    let s = format!("{t}");
+    let digits = s.split_once('.').map_or(0, |(_, f)| f.len() as i32);
+    let u = 10f64.powi(-digits);
+    [t - u, t + u]
+        .into_iter()
+        .filter(|v| *v >= 0.0)
+        .map(|v| format!("{v:.*}", digits as usize).parse().unwrap_or(v))
+        .collect()
+}
+
+fn bounds(a: Option<i32>, b: Option<i32>) -> Vec<(Option<i32>, Option<i32>, String)> {
+    let mut v = Vec::new();
+    for d in [-1, 1] {
+        if let Some(x) = a.filter(|x| x + d >= 0) {
+            v.push((Some(x + d), b, format!("lower age {x} -> {}", x + d)));
+        }
+        if let Some(x) = b.filter(|x| x + d >= 0) {
+            v.push((a, Some(x + d), format!("upper age {x} -> {}", x + d)));
+        }
+    }
+    v
+}
+
+fn end_text(e: &End) -> String {
+    match e {
+        End::Fixed(d) => d.to_string(),
+        End::Anchored { anchor, months, days } => format!("{anchor:?} {months:+}m {days:+}d"),
+    }
+}
+
+/// One end moved by one unit both ways: `(new end, later, description)`.
+fn moved_ends(prog: &Program, win: &Win, first: bool) -> Vec<(End, bool)> {
+    let e = if first { win.lo } else { win.hi };
+    let mut out = Vec::new();
+    match e {
+        End::Fixed(d) if d == MIN_DATE || d == MAX_DATE => {}
+        End::Fixed(d) => {
+            // `in last N unit`: the first day is N units before the period end date, plus one.
+            let words: Vec<&str> = win.text.split_whitespace().collect();
+            let last = match (first, words.as_slice()) {
+                (true, ["in", "last", n, unit]) => n.parse::<i32>().ok().map(|n| (n, *unit)),
+                _ => None,
+            };
+            match last {
+                Some((n, unit)) => {
+                    for k in [n + 1, n - 1] {
+                        if k < 0 {
+                            continue;
+                        }
+                        let from = match unit.trim_end_matches('s') {
+                            "day" => prog.pped.add_days(-k),
+                            "week" => prog.pped.add_days(-7 * k),
+                            "month" => prog.pped.add_months(-k),
+                            _ => prog.pped.add_months(-12 * k),
+                        };
+                        out.push((End::Fixed(from.add_days(1)), k < n));
+                    }
+                }
+                None => {
+                    out.push((End::Fixed(d.add_days(-1)), false));
+                    out.push((End::Fixed(d.add_days(1)), true));
+                }
+            }
+        }
+        End::Anchored { anchor, months, days } => {
+            if months != 0 {
+                for dm in [-1, 1] {
+                    out.push((End::Anchored { anchor, months: months + dm, days }, dm > 0));
+                }
+            } else {
+                for dd in [-1, 1] {
+                    out.push((End::Anchored { anchor, months, days: days + dd }, dd > 0));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The atoms and registers indicator `k`'s cascade reads.
+fn reach(prog: &Program, k: usize) -> (Vec<NodeId>, Vec<u32>) {
+    let i = &prog.indicators[k];
+    let reg = if i.kind == Kind::Register { i.register } else { i.cohort };
+    let mut registers: Vec<u32> = reg.into_iter().collect();
+    let mut roots: Vec<NodeId> = Vec::new();
+    roots.extend(reg.and_then(|r| prog.registers[r as usize].filter));
+    if i.kind == Kind::Fraction {
+        roots.extend(i.filter);
+        roots.extend(i.exclude);
+        for s in &i.strata {
+            roots.extend(s.when);
+            roots.extend(s.achieved);
+        }
+        roots.extend(i.achieved);
+        roots.extend(i.adjustments.iter().map(|a| a.when));
+    }
+    let atoms = atoms(prog, &roots, &mut registers);
+    (atoms, registers)
+}
+
+/// Every one-unit mutation of indicator `k`'s rule, in a fixed order.
+fn mutations(prog: &Program, k: usize) -> Vec<Mutation> {
+    let (atoms, registers) = reach(prog, k);
+    let mut out = Vec::new();
+    let mut windows: Vec<(u32, String)> = Vec::new();
+    let node = |n: NodeId, x: Node, what: String| Mutation {
+        edit: Edit::Node(n, x),
+        what: format!("`{}`: {what}", node_text(prog, n)),
+        later_end: false,
+    };
+    for &r in &registers {
+        let x = &prog.registers[r as usize];
+        for (a, b, what) in bounds(x.min_age, x.max_age) {
+            out.push(Mutation {
+                edit: Edit::Register(r, a, b),
+                what: format!("register {}: {what}", x.id),
+                later_end: false,
+            });
+        }
+    }
+    for &n in &atoms {
+        let here = node_text(prog, n);
+        match &prog.nodes[n as usize] {
+            Node::Aged(a, b) => {
+                for (a, b, what) in bounds(*a, *b) {
+                    out.push(node(n, Node::Aged(a, b), what));
+                }
+            }
+            Node::AgedMonths(a, b) => {
+                for (a, b, what) in bounds(*a, *b) {
+                    out.push(node(n, Node::AgedMonths(a, b), what));
+                }
+            }
+            Node::Registered(w) => windows.push((*w, here.clone())),
+            Node::Count { list, window, apart, cmp, value } => {
+                windows.extend(window.map(|w| (w, here.clone())));
+                let count = |apart: i32, cmp: Cmp, value: f64| Node::Count {
+                    list: *list,
+                    window: *window,
+                    apart,
+                    cmp,
+                    value,
+                };
+                for c in neighbours(*cmp) {
+                    let what = format!("`{}` -> `{}`", cmp.symbol(), c.symbol());
+                    out.push(node(n, count(*apart, c, *value), what));
+                }
+                for v in nudged(*value) {
+                    out.push(node(n, count(*apart, *cmp, v), format!("count {value} -> {v}")));
+                }
+                if *apart > 0 {
+                    for a in [*apart - 1, *apart + 1].into_iter().filter(|a| *a >= 1) {
+                        let what = format!("{apart} days apart -> {a}");
+                        out.push(node(n, count(a, *cmp, *value), what));
+                    }
+                }
+            }
+            Node::Event { pick, list, paired, window, pred } => {
+                windows.extend(window.map(|w| (w, here.clone())));
+                let event = |pred: Pred| Node::Event {
+                    pick: *pick,
+                    list: *list,
+                    paired: *paired,
+                    window: *window,
+                    pred,
+                };
+                match pred {
+                    Pred::Value { highest, cmp, value, paired: p2 } => {
+                        let val = |cmp: Cmp, value: f64, p2: Option<f64>| {
+                            event(Pred::Value { highest: *highest, cmp, value, paired: p2 })
+                        };
+                        for c in neighbours(*cmp) {
+                            let what = format!("`{}` -> `{}`", cmp.symbol(), c.symbol());
+                            out.push(node(n, val(c, *value, *p2), what));
+                        }
+                        for v in nudged(*value) {
+                            out.push(node(n, val(*cmp, v, *p2), format!("value {value} -> {v}")));
+                        }
+                        if let Some(t2) = p2 {
+                            for v in nudged(*t2) {
+                                let what = format!("second value {t2} -> {v}");
+                                out.push(node(n, val(*cmp, *value, Some(v)), what));
+                            }
+                        }
+                    }
+                    Pred::Date { rel, pick: p2, list: l2, window: w2 } => {
+                        windows.extend(w2.map(|w| (w, here.clone())));
+                        let r = rel_neighbour(*rel);
+                        let x = event(Pred::Date { rel: r, pick: *p2, list: *l2, window: *w2 });
+                        out.push(node(n, x, format!("{rel:?} -> {r:?}")));
+                    }
+                    Pred::Within(w2) => windows.push((*w2, here.clone())),
+                    Pred::Exists | Pred::Member(_) => {}
+                }
+            }
+            Node::Sex(_) | Node::Const(_) | Node::And(..) | Node::Or(..) | Node::Not(_) => {}
+            Node::OnRegister(_) | Node::Define(_) => {}
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for (w, here) in windows {
+        if !seen.insert(w) {
+            continue;
+        }
+        let win = &prog.windows[w as usize];
+        for first in [true, false] {
+            let which = if first { "first day" } else { "last day" };
+            let old = if first { win.lo } else { win.hi };
+            for (e, later) in moved_ends(prog, win, first) {
+                let (lo, hi) = if first { (e, win.hi) } else { (win.lo, e) };
+                out.push(Mutation {
+                    edit: Edit::Window(w, lo, hi),
+                    what: format!(
+                        "window `{}` of `{here}`: {which} {} -> {}",
+                        win.text,
+                        end_text(&old),
+                        end_text(&e)
+                    ),
+                    later_end: later && !first,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The resolved rule of indicator `k` as text (code lists by their codes, windows by their
+/// dates, numbers exactly, the period end date), to find the indicators variants inherit
+/// unchanged.
+fn fingerprint(prog: &Program, k: usize) -> String {
+    fn list(prog: &Program, l: u32) -> String {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        prog.lists[l as usize].codes.hash(&mut h);
+        format!("L{:x}", h.finish())
+    }
+    fn win(prog: &Program, w: Option<u32>) -> String {
+        let Some(w) = w else { return "all".into() };
+        let x = &prog.windows[w as usize];
+        let end = |e: End| match e {
+            End::Fixed(d) => d.0.to_string(),
+            End::Anchored { anchor, months, days } => {
+                let a = match anchor {
+                    qofrules::compile::AnchorIr::Event(p, l) => format!("{p:?}{}", list(prog, l)),
+                    other => format!("{other:?}"),
+                };
+                format!("{a}{months:+}m{days:+}d")
+            }
+        };
+        format!("[{},{}]", end(x.lo), end(x.hi))
+    }
+    fn reg(prog: &Program, r: u32, memo: &mut BTreeMap<NodeId, String>) -> String {
+        let x = &prog.registers[r as usize];
+        let f = x.filter.map_or("true".into(), |f| node(prog, f, memo));
+        format!("reg({:?},{:?},{f})", x.min_age, x.max_age)
+    }
+    fn node(prog: &Program, n: NodeId, memo: &mut BTreeMap<NodeId, String>) -> String {
+        if let Some(s) = memo.get(&n) {
+            return s.clone();
+        }
+        let s = match &prog.nodes[n as usize] {
+            Node::And(s, l) | Node::Or(s, l) => {
+                let kids: Vec<String> = prog.kids[*s as usize..(*s + *l) as usize]
+                    .iter()
+                    .map(|&k| node(prog, k, memo))
+                    .collect();
+                let word =
+                    if matches!(prog.nodes[n as usize], Node::And(..)) { "and" } else { "or" };
+                format!("{word}({})", kids.join(","))
+            }
+            Node::Not(k) => format!("not({})", node(prog, *k, memo)),
+            Node::OnRegister(r) => reg(prog, *r, memo),
+            Node::Define(d) => node(prog, prog.defines[*d as usize].node, memo),
+            Node::Registered(w) => format!("regd({})", win(prog, Some(*w))),
+            Node::Count { list: l, window, apart, cmp, value } => format!(
+                "count({},{},{apart},{},{})",
+                list(prog, *l),
+                win(prog, *window),
+                cmp.symbol(),
+                value.to_bits()
+            ),
+            Node::Event { pick, list: l, paired, window, pred } => {
+                let pr = match pred {
+                    Pred::Date { rel, pick, list: l2, window } => {
+                        format!("date({rel:?},{pick:?},{},{})", list(prog, *l2), win(prog, *window))
+                    }
+                    Pred::Member(l2) => format!("member({})", list(prog, *l2)),
+                    Pred::Within(w2) => format!("within({})", win(prog, Some(*w2))),
+                    other => format!("{other:?}"),
+                };
+                let p2 = paired.map(|p| list(prog, p)).unwrap_or_default();
+                format!("ev({pick:?},{},{p2},{},{pr})", list(prog, *l), win(prog, *window))
+            }
+            other => format!("{other:?}"),
+        };
+        memo.insert(n, s.clone());
+        s
+    }
+    let i = &prog.indicators[k];
+    let mut memo = BTreeMap::new();
+    let mut m = |n: Option<NodeId>| n.map_or("-".to_string(), |n| node(prog, n, &mut memo));
+    let mut s = format!("{} {:?} ", prog.pped, i.kind);
+    let reg_of = if i.kind == Kind::Register { i.register } else { i.cohort };
+    s.push_str(&reg_of.map_or("-".into(), |r| reg(prog, r, &mut BTreeMap::new())));
+    for part in [i.filter, i.exclude, i.achieved] {
+        s.push_str(&format!(" {}", m(part)));
+    }
+    for st in &i.strata {
+        s.push_str(&format!(" stratum {}: {} {}", st.id, m(st.when), m(st.achieved)));
+    }
+    for a in &i.adjustments {
+        s.push_str(&format!(" adj {}: {}", a.category.source(), m(Some(a.when))));
+    }
+    s
+}
+
+/// One indicator's cases as patients, and the outcome each expects.
+struct Cases {
+    indicator: usize,
+    patients: Vec<(String, Patient, String)>,
+}
+
+fn class(e: &mut Engine<'_>, prog: &Program, k: usize, p: &Patient) -> (Outcome, Option<String>) {
+    e.load(p);
+    let c = e.classify(k);
+    let stratum =
+        c.stratum.and_then(|s| prog.indicators[k].strata.get(s as usize)).map(|s| s.id.clone());
+    (outcome(prog, k, c), stratum)
+}
+
+/// What one scheme's run found.
+#[derive(Default)]
+struct Found {
+    indicators: usize,
+    cases: usize,
+    mutations: usize,
+    equivalent_by_class: usize,
+    /// Generated tests whose expectation the engine does not give.
+    failing: Vec<String>,
+    /// `(indicator, mutation)` no test detects.
+    survivors: Vec<(String, String)>,
+}
+
+fn run_scheme(path: &str, text: &str, only: &BTreeSet<String>) -> Found {
+    let (sources, c) = check_text(path, text);
+    let errors: Vec<String> =
+        c.diagnostics.iter().filter(|d| d.is_error()).map(|d| sources.render(d)).collect();
+    assert!(errors.is_empty(), "{path} does not check:\n{}", errors.join("\n"));
+    let mut prog = compile(c.scheme.as_ref().expect("a scheme"));
+    let mut found = Found::default();
+    let mut all: Vec<Cases> = Vec::new();
+    for (k, ind) in prog.indicators.iter().enumerate() {
+        if !only.contains(&ind.id) || ind.kind == Kind::Attested {
+            continue;
+        }
+        let gen = generate(&prog, Some(&ind.id)).expect("the indicator exists");
+        let patients = gen
+            .into_iter()
+            .flat_map(|g| g.cases)
+            .enumerate()
+            .map(|(i, c)| (c.label, c.draft.patient(prog.pped, &format!("b{i}")), c.expect))
+            .collect();
+        all.push(Cases { indicator: k, patients });
+    }
+    // The generated tests pass under the scheme; their outcomes are the baseline.
+    let mut baseline: Vec<Vec<(Outcome, Option<String>)>> = Vec::new();
+    {
+        let mut e = Engine::new(&prog);
+        for cs in &all {
+            let id = &prog.indicators[cs.indicator].id;
+            let mut b = Vec::new();
+            for (label, p, expect) in &cs.patients {
+                let got = class(&mut e, &prog, cs.indicator, p);
+                let text = format!("expect {id} {}", outcome_text(&got.0, got.1.as_deref()));
+                if &text != expect {
+                    found.failing.push(format!("{path} {id} `{label}`: {expect}, got {text}"));
+                }
+                b.push(got);
+            }
+            baseline.push(b);
+        }
+    }
+    for (cs, base) in all.iter().zip(&baseline) {
+        let k = cs.indicator;
+        let id = prog.indicators[k].id.clone();
+        found.indicators += 1;
+        found.cases += cs.patients.len();
+        for m in mutations(&prog, k) {
+            found.mutations += 1;
+            if equivalent(&prog, &m).is_some() {
+                found.equivalent_by_class += 1;
+                continue;
+            }
+            let undo = apply(&mut prog, &m.edit);
+            let killed = {
+                let mut e = Engine::new(&prog);
+                cs.patients.iter().zip(base).any(|((_, p, _), b)| class(&mut e, &prog, k, p) != *b)
+            };
+            apply(&mut prog, &undo);
+            if !killed {
+                found.survivors.push((id.clone(), m.what));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_shipped_indicator_is_caught_when_its_rule_moves_by_one_unit() {
+    let started = std::time::Instant::now();
+    // The distinct indicators, each under the first scheme (in file order) that has it.
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut work: Vec<(&str, &str, BTreeSet<String>)> = Vec::new();
+    let (mut total, mut inherited) = (0, 0);
+    for (path, text) in qofrules::shipped::SCHEMES {
+        let (_, c) = check_text(path, text);
+        let prog = compile(c.scheme.as_ref().expect("a shipped scheme checks"));
+        let mut only = BTreeSet::new();
+        for k in 0..prog.indicators.len() {
+            total += 1;
+            if seen.insert(fingerprint(&prog, k)) {
+                only.insert(prog.indicators[k].id.clone());
+            } else {
+                inherited += 1;
+            }
+        }
+        work.push((path, text, only));
+    }
+    // Two chunks of schemes, balanced by the number of indicators to test.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+    let mut chunks: Vec<Vec<usize>> = vec![Vec::new(); threads];
+    let mut load = vec![0usize; threads];
+    let mut order: Vec<usize> = (0..work.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(work[i].2.len()));
+    for i in order {
+        let t = (0..threads).min_by_key(|&t| load[t]).unwrap_or(0);
+        load[t] += work[i].2.len();
+        chunks[t].push(i);
+    }
+    let results: Vec<(usize, Found)> = std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .iter()
+            .map(|chunk| {
+                let work = &work;
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|&i| (i, run_scheme(work[i].0, work[i].1, &work[i].2)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("no panic")).collect()
+    });
+    let mut results = results;
+    results.sort_by_key(|(i, _)| *i);
+    let mut failing = Vec::new();
+    let mut survivors: BTreeSet<(String, String, String)> = BTreeSet::new();
+    let (mut indicators, mut cases, mut muts, mut by_class) = (0, 0, 0, 0);
+    for (i, f) in results {
+        let file = work[i].0.rsplit('/').next().unwrap_or_default().to_string();
+        indicators += f.indicators;
+        cases += f.cases;
+        muts += f.mutations;
+        by_class += f.equivalent_by_class;
+        failing.extend(f.failing);
+        for (id, what) in f.survivors {
+            survivors.insert((file.clone(), id, what));
+        }
+    }
+    let mut listed: BTreeSet<(String, String, String)> = EQUIVALENT
+        .iter()
+        .map(|(f, i, w, _)| (f.to_string(), i.to_string(), w.to_string()))
+        .collect();
+    let equivalent = listed.len();
+    for line in KNOWN_MISSES.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+        let (head, what) = line.split_once(": ").expect("`file indicator: mutation`");
+        let (file, id) = head.split_once(' ').expect("`file indicator`");
+        listed.insert((file.to_string(), id.to_string(), what.to_string()));
+    }
+    let misses = listed.len() - equivalent;
+    let unexplained: Vec<String> =
+        survivors.difference(&listed).map(|(f, i, w)| format!("{f} {i}: {w}")).collect();
+    let stale: Vec<String> =
+        listed.difference(&survivors).map(|(f, i, w)| format!("{f} {i}: {w}")).collect();
+    eprintln!(
+        "mutation test: {total} shipped indicators, {inherited} inherited unchanged; {indicators} \
+         tested with {cases} generated tests; {muts} mutations, {by_class} equivalent by class, \
+         {equivalent} listed as equivalent, {misses} known generator misses, {} unexplained \
+         survivors; {:.1} s",
+        unexplained.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(failing.is_empty(), "{} generated tests fail:\n{}", failing.len(), failing.join("\n"));
+    assert!(
+        unexplained.is_empty(),
+        "{} mutations survive every generated test:\n{}",
+        unexplained.len(),
+        unexplained.join("\n")
+    );
+    assert!(stale.is_empty(), "listed but detected now (delete them):\n{}", stale.join("\n"));
+}
