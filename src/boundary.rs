@@ -23,6 +23,9 @@ use crate::syntax::ast::{Cmp, DateRel, Pick};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
+/// Goals to meet, each made true or false.
+type Goals = Vec<(Goal, bool)>;
+
 /// Alternatives kept at each step of the constructive search.
 const KEEP: usize = 4;
 /// How deep the constructive search follows definitions and registers.
@@ -302,6 +305,35 @@ impl<'p> Builder<'p> {
         ds.into_iter().find(|x| goals.iter().all(|&(g, w)| self.holds(x, g) == w))
     }
 
+    /// [`Builder::make_all_wide`] keeping only the drafts `keep` accepts at every step.
+    fn make_all_kept(
+        &self,
+        goals: &[(Goal, bool)],
+        d: &Draft,
+        keep: impl Fn(&Draft) -> bool,
+    ) -> Option<Draft> {
+        const WIDE: usize = 2 * KEEP;
+        let mut ds = vec![d.clone()];
+        for &(g, w) in goals {
+            let mut next: Vec<Draft> = Vec::new();
+            for x in &ds {
+                if self.holds(x, g) == w && !next.contains(x) {
+                    next.push(x.clone());
+                }
+                for y in self.candidates(g, w, x, 0) {
+                    if next.len() >= WIDE {
+                        break;
+                    }
+                    if !next.contains(&y) && keep(&y) && self.holds(&y, g) == w {
+                        next.push(y);
+                    }
+                }
+            }
+            ds = next;
+        }
+        ds.into_iter().find(|x| goals.iter().all(|&(g, w)| self.holds(x, g) == w))
+    }
+
     fn candidates(&self, g: Goal, want: bool, d: &Draft, depth: u32) -> Vec<Draft> {
         let prog = self.prog;
         let pped = self.pped();
@@ -386,9 +418,9 @@ impl<'p> Builder<'p> {
                 let Some(k) = target else { return Vec::new() };
                 let code = self.code(*list, None, None);
                 let mut out = Vec::new();
+                let step = (*apart).max(1);
                 for base in [d.without_list(prog, *list), d.clone()] {
                     let mut x = base;
-                    let step = (*apart).max(1);
                     let mut ok = true;
                     for i in 0..k {
                         let day = hi.add_days(-step * i as i32 - 30);
@@ -401,6 +433,20 @@ impl<'p> Builder<'p> {
                         }
                     }
                     if ok {
+                        out.push(x);
+                    }
+                }
+                // The events at the window's start instead (right after the event a window
+                // `after latest X` is anchored on, before any later window begins).
+                if want && k > 0 && lo > MIN_DATE {
+                    let mut x = d.without_list(prog, *list);
+                    let last = lo.add_days(step * (k as i32 - 1));
+                    if last <= hi {
+                        for i in 0..k {
+                            if let Some(c) = code {
+                                x.add(lo.add_days(step * i as i32), c, None);
+                            }
+                        }
                         out.push(x);
                     }
                 }
@@ -1007,12 +1053,7 @@ impl Builder<'_> {
     /// the other parts of the cascade as the part holding it needs them, the other operands
     /// around it as it needs them; `None` when none is found (checked by the engine).
     pub fn context(&self, ind: usize, target: Target) -> Option<Draft> {
-        let mut dead = vec![false; self.prog.nodes.len()];
-        for (root, goals) in self.parts(ind) {
-            let mut sib = Vec::new();
-            if !self.siblings(root, target, 0, &mut sib, &mut dead) {
-                continue;
-            }
+        for (sib, goals) in self.deciding(ind, target) {
             let d = Draft::default();
             // The target itself made true first, so that the parts holding it are met through
             // it (a cohort of `on register DM or on register AST` reached through DM).
@@ -1033,6 +1074,114 @@ impl Builder<'_> {
             }
         }
         None
+    }
+
+    /// For each part of indicator `ind`'s cascade that holds `target`: the goals on the other
+    /// operands around it, and the goals on the other parts, under which it decides.
+    fn deciding(&self, ind: usize, target: Target) -> Vec<(Goals, Goals)> {
+        let mut dead = vec![false; self.prog.nodes.len()];
+        let mut out = Vec::new();
+        for (root, goals) in self.parts(ind) {
+            let mut sib = Vec::new();
+            if self.siblings(root, target, 0, &mut sib, &mut dead) {
+                out.push((sib, goals));
+            }
+        }
+        out
+    }
+
+    /// Event atom `n` placed one unit (as its window is written) inside and outside each end
+    /// of its window, on a patient for whom it decides indicator `ind`'s outcome, the rest of
+    /// that patient made again around the placed event where the context's patient no longer
+    /// fits it (the invitations after a reading moved before the window moved with it, before
+    /// the window's start). Only patients on whom the atom's events are the placed ones.
+    fn pinned_probes(&self, ind: usize, n: NodeId, ctx: &Draft) -> Vec<(String, Draft)> {
+        let prog = self.prog;
+        let pped = self.pped();
+        let mut out = Vec::new();
+        let Some(Node::Event { pick, list, paired, window: Some(w), pred }) =
+            prog.nodes.get(n as usize)
+        else {
+            return out;
+        };
+        let Some(win) = prog.windows.get(*w as usize) else { return out };
+        let text = node_text(prog, n);
+        let unit =
+            if win.text.trim_end().ends_with("years") || win.text.trim_end().ends_with("year") {
+                12
+            } else {
+                1
+            };
+        let mut b = ctx.without_list(prog, *list);
+        if let Some(p) = paired {
+            b = b.without_list(prog, *p);
+        }
+        let b = self.with_anchor(&b, Some(*w));
+        let Some((lo, hi)) = self.range(&b, Some(*w)) else { return out };
+        let mut dates = Vec::new();
+        if lo > MIN_DATE {
+            dates.extend([
+                ("one unit before the window's first day", lo.add_months(-unit)),
+                ("the last day of the window's first unit", lo.add_months(unit).add_days(-1)),
+                ("the day before the window", lo.add_days(-1)),
+                ("the window's first day", lo),
+            ]);
+        }
+        if hi < MAX_DATE {
+            let hi_in = hi.min(pped);
+            dates.extend([
+                ("the window's last day", hi_in),
+                ("the first day of the window's last unit", hi.add_months(-unit).add_days(1)),
+                ("one unit after the window's last day", hi.add_months(unit)),
+            ]);
+        }
+        let keep = |x: &Draft, y: &Draft| {
+            let mine = |d: &Draft| -> Vec<DraftEvent> {
+                d.events
+                    .iter()
+                    .filter(|e| {
+                        in_list(prog, *list, e.code)
+                            || paired.is_some_and(|p| in_list(prog, p, e.code))
+                    })
+                    .cloned()
+                    .collect()
+            };
+            mine(x) == mine(y)
+        };
+        let sets = self.deciding(ind, Target::Node(n));
+        for (what, date) in dates {
+            if date > pped || date <= MIN_DATE {
+                continue;
+            }
+            for x in self.event_true(&b, *pick, *list, *paired, pred, date) {
+                let bare = Draft { events: Vec::new(), ..x.clone() }.merge(&Draft {
+                    events: x
+                        .events
+                        .iter()
+                        .filter(|e| {
+                            in_list(prog, *list, e.code)
+                                || paired.is_some_and(|p| in_list(prog, p, e.code))
+                        })
+                        .cloned()
+                        .collect(),
+                    ..Draft::default()
+                });
+                for (sib, goals) in &sets {
+                    let all = [sib.clone(), goals.clone()].concat();
+                    let made = [x.clone(), bare.clone()]
+                        .iter()
+                        .find_map(|start| self.make_all_kept(&all, start, |y| keep(&x, y)));
+                    if let Some(y) = made {
+                        out.push((
+                            format!("{text}: on {date}, {what}, the rest made around it"),
+                            y,
+                        ));
+                        break;
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The goals that put a patient in indicator `ind`'s denominator (cohort, filter, not
@@ -1455,8 +1604,12 @@ fn indicator_cases(b: &Builder<'_>, k: usize) -> Vec<Case> {
     // patient hides it (an atom in an `or` the base meets otherwise, in an adjustment the
     // base does not reach, next to a condition the base does not meet).
     for &n in reg_atoms.iter().chain(atoms.iter()) {
-        if let Some(ctx) = b.context(k, Target::Node(n)).filter(|c| *c != base) {
-            raw.extend(b.probes(n, &ctx).into_iter().map(|(l, d)| (format!("{l}{DECIDES}"), d)));
+        let ctx = b.context(k, Target::Node(n));
+        if let Some(ctx) = ctx.as_ref().filter(|c| **c != base) {
+            raw.extend(b.probes(n, ctx).into_iter().map(|(l, d)| (format!("{l}{DECIDES}"), d)));
+        }
+        if let Some(ctx) = &ctx {
+            raw.extend(b.pinned_probes(k, n, ctx));
         }
     }
     // Strata: each one's condition made true, and its achievement.
