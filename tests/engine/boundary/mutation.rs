@@ -35,12 +35,74 @@ use qofrules::eval::{outcome, outcome_text, Engine};
 use qofrules::model::Patient;
 use qofrules::scheme::{Kind, Outcome};
 use qofrules::syntax::ast::{Cmp, DateRel};
+use qofrules::witness::{witness, Verdict};
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
 
+/// Set (to anything) to have `qofrules witness` judge every survivor, the mutant against the
+/// rule, to classify them: each it proves "same" (no patient can differ) is printed with its
+/// reason (to be listed in `EQUIVALENT`), and the verdicts are tallied in the summary line.
+/// Off by default: it multiplies the test's time by about fifteen.
+const WITH_WITNESS: &str = "QOFRULES_MUTATION_WITNESS";
+
 /// Surviving mutations that are equivalent, each with the reason: (scheme file, indicator,
 /// mutation as the test describes it, why no patient can tell the mutant from the rule).
-const EQUIVALENT: &[(&str, &str, &str, &str)] = &[];
+const EQUIVALENT: &[(&str, &str, &str, &str)] = &[
+    (
+        "qof-2018-19.qof",
+        "MH008",
+        "window `in last 12 months` of `CSDEC_COD in last 12 months`: first day 2018-04-01 -> 2018-05-01",
+        SAME_CODES_OR,
+    ),
+    (
+        "qof-2018-19.qof",
+        "MH008",
+        "window `in last 12 months` of `CSDEC_COD in last 12 months`: last day 2019-03-31 -> 2019-03-30",
+        SAME_CODES_OR,
+    ),
+    (
+        "qof-2018-19.qof",
+        "MH008",
+        "window `in last 12 months` of `CSPU_COD in last 12 months`: first day 2018-04-01 -> 2018-05-01",
+        SAME_CODES_OR,
+    ),
+    (
+        "qof-2018-19.qof",
+        "MH008",
+        "window `in last 12 months` of `CSPU_COD in last 12 months`: last day 2019-03-31 -> 2019-03-30",
+        SAME_CODES_OR,
+    ),
+    (
+        "qof-2018-19.qof",
+        "MH008",
+        "window `in last 12 months` of `MHPCADEC_COD in last 12 months`: first day 2018-04-01 -> 2018-05-01",
+        SAME_CODES_OR,
+    ),
+    (
+        "qof-2018-19.qof",
+        "MH008",
+        "window `in last 12 months` of `MHPCADEC_COD in last 12 months`: last day 2019-03-31 -> 2019-03-30",
+        SAME_CODES_OR,
+    ),
+    (
+        "qof-2018-19.qof",
+        "MH008",
+        "window `in last 12 months` of `MHPCAPU_COD in last 12 months`: first day 2018-04-01 -> 2018-05-01",
+        SAME_CODES_OR,
+    ),
+    (
+        "qof-2018-19.qof",
+        "MH008",
+        "window `in last 12 months` of `MHPCAPU_COD in last 12 months`: last day 2019-03-31 -> 2019-03-30",
+        SAME_CODES_OR,
+    ),
+];
+
+/// qof-2018-19's MH008 adjustments are `A in last 12 months or B in last 12 months` with lists
+/// `A` and `B` of the same codes (stand-ins): narrowing one operand's window changes nothing
+/// (proved by `qofrules witness`, the mutant against the rule: "same").
+const SAME_CODES_OR: &str = "the other operand of the `or` has a list of the same codes over \
+    the unmoved window, so it holds whenever the narrowed one did";
 
 /// Mutations no generated test detects yet and that are not shown equivalent: generator misses
 /// this test found and that are still to be fixed (one a line, `file indicator: mutation`).
@@ -463,6 +525,10 @@ struct Found {
     cases: usize,
     mutations: usize,
     equivalent_by_class: usize,
+    /// Survivors the witness proves equivalent (still survivors: `EQUIVALENT` lists them).
+    equivalent_by_witness: usize,
+    /// The witness's verdict on the other survivors.
+    verdicts: BTreeMap<String, usize>,
     /// Generated tests whose expectation the engine does not give.
     failing: Vec<String>,
     /// `(indicator, mutation)` no test detects.
@@ -475,6 +541,8 @@ fn run_scheme(path: &str, text: &str, only: &BTreeSet<String>) -> Found {
         c.diagnostics.iter().filter(|d| d.is_error()).map(|d| sources.render(d)).collect();
     assert!(errors.is_empty(), "{path} does not check:\n{}", errors.join("\n"));
     let mut prog = compile(c.scheme.as_ref().expect("a scheme"));
+    let original = prog.clone();
+    let with_witness = std::env::var_os(WITH_WITNESS).is_some();
     let mut found = Found::default();
     let mut all: Vec<Cases> = Vec::new();
     for (k, ind) in prog.indicators.iter().enumerate() {
@@ -524,9 +592,31 @@ fn run_scheme(path: &str, text: &str, only: &BTreeSet<String>) -> Found {
                 let mut e = Engine::new(&prog);
                 cs.patients.iter().zip(base).any(|((_, p, _), b)| class(&mut e, &prog, k, p) != *b)
             };
+            // A survivor the witness proves no patient can tell from the rule is equivalent
+            // (its proof is exact over the conditions it supports, else it says "unknown").
+            let verdict = (!killed)
+                .then(|| {
+                    if with_witness {
+                        witness(&original, &prog, Some(&id))
+                    } else {
+                        Some(Vec::new())
+                    }
+                })
+                .flatten()
+                .and_then(|w| w.into_iter().next());
             apply(&mut prog, &undo);
-            if !killed {
-                found.survivors.push((id.clone(), m.what));
+            match verdict {
+                None if killed => {}
+                None => found.survivors.push((id.clone(), m.what)),
+                Some(w) if w.verdict == Verdict::Same => {
+                    eprintln!("proved equivalent: {path} {id}: {}: {}", m.what, w.reason);
+                    found.equivalent_by_witness += 1;
+                    found.survivors.push((id.clone(), m.what));
+                }
+                Some(w) => {
+                    *found.verdicts.entry(format!("{:?}", w.verdict)).or_default() += 1;
+                    found.survivors.push((id.clone(), m.what));
+                }
             }
         }
     }
@@ -584,13 +674,18 @@ fn every_shipped_indicator_is_caught_when_its_rule_moves_by_one_unit() {
     results.sort_by_key(|(i, _)| *i);
     let mut failing = Vec::new();
     let mut survivors: BTreeSet<(String, String, String)> = BTreeSet::new();
-    let (mut indicators, mut cases, mut muts, mut by_class) = (0, 0, 0, 0);
+    let (mut indicators, mut cases, mut muts, mut by_class, mut by_witness) = (0, 0, 0, 0, 0);
+    let mut verdicts: BTreeMap<String, usize> = BTreeMap::new();
     for (i, f) in results {
         let file = work[i].0.rsplit('/').next().unwrap_or_default().to_string();
         indicators += f.indicators;
         cases += f.cases;
         muts += f.mutations;
         by_class += f.equivalent_by_class;
+        by_witness += f.equivalent_by_witness;
+        for (v, n) in f.verdicts {
+            *verdicts.entry(v).or_default() += n;
+        }
         failing.extend(f.failing);
         for (id, what) in f.survivors {
             survivors.insert((file.clone(), id, what));
@@ -614,8 +709,9 @@ fn every_shipped_indicator_is_caught_when_its_rule_moves_by_one_unit() {
     eprintln!(
         "mutation test: {total} shipped indicators, {inherited} inherited unchanged; {indicators} \
          tested with {cases} generated tests; {muts} mutations, {by_class} equivalent by class, \
-         {equivalent} listed as equivalent, {misses} known generator misses, {} unexplained \
-         survivors; {:.1} s",
+         {by_witness} proved equivalent by the witness (when asked), {equivalent} listed as equivalent, \
+         {misses} known generator misses, {} unexplained survivors (the witness on the \
+         survivors: {verdicts:?}); {:.1} s",
         unexplained.len(),
         started.elapsed().as_secs_f64()
     );
