@@ -1116,6 +1116,10 @@ impl Builder<'_> {
         if let Some(p) = paired {
             b = b.without_list(prog, *p);
         }
+        // The other list of a date relation is made again around the placed event.
+        if let Pred::Date { list: l2, .. } = pred {
+            b = b.without_list(prog, *l2);
+        }
         let b = self.with_anchor(&b, Some(*w));
         let Some((lo, hi)) = self.range(&b, Some(*w)) else { return out };
         let mut dates = Vec::new();
@@ -1166,17 +1170,26 @@ impl Builder<'_> {
                         .collect(),
                     ..Draft::default()
                 });
-                for (sib, goals) in &sets {
-                    let all = [sib.clone(), goals.clone()].concat();
-                    let made = [x.clone(), bare.clone()]
-                        .iter()
-                        .find_map(|start| self.make_all_kept(&all, start, |y| keep(&x, y)));
-                    if let Some(y) = made {
-                        out.push((
-                            format!("{text}: on {date}, {what}, the rest made around it"),
-                            y,
-                        ));
-                        break;
+                // The atom true and false on the placed event (a date relation is decided by
+                // where the other list's event is made).
+                let wants: &[Option<bool>] = if matches!(pred, Pred::Date { .. }) {
+                    &[Some(true), Some(false)]
+                } else {
+                    &[None]
+                };
+                for want in wants {
+                    for (sib, goals) in &sets {
+                        let mut all = [sib.clone(), goals.clone()].concat();
+                        all.extend(want.map(|w| (Goal::Node(n), w)));
+                        let made = [x.clone(), bare.clone()]
+                            .iter()
+                            .find_map(|start| self.make_all_kept(&all, start, |y| keep(&x, y)));
+                        if let Some(y) = made {
+                            let label =
+                                format!("{text}: on {date}, {what}, the rest made around it");
+                            out.push((label, y));
+                            break;
+                        }
                     }
                 }
             }
