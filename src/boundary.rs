@@ -1097,31 +1097,105 @@ impl Builder<'_> {
     /// the window's start). Only patients on whom the atom's events are the placed ones.
     fn pinned_probes(&self, ind: usize, n: NodeId, ctx: &Draft) -> Vec<(String, Draft)> {
         let prog = self.prog;
-        let pped = self.pped();
         let mut out = Vec::new();
-        let Some(Node::Event { pick, list, paired, window: Some(w), pred }) =
-            prog.nodes.get(n as usize)
+        let Some(Node::Event { pick, list, paired, window, pred }) = prog.nodes.get(n as usize)
         else {
             return out;
         };
-        let Some(win) = prog.windows.get(*w as usize) else { return out };
         let text = node_text(prog, n);
+        let sets = self.deciding(ind, Target::Node(n));
+        // The atom's own events in its window.
+        if let Some(w) = window {
+            let pins: Vec<u32> = std::iter::once(*list).chain(*paired).collect();
+            let mut b = ctx.clone();
+            for &l in &pins {
+                b = b.without_list(prog, l);
+            }
+            // The other list of a date relation is made again around the placed event.
+            if let Pred::Date { list: l2, .. } = pred {
+                b = b.without_list(prog, *l2);
+            }
+            let b = self.with_anchor(&b, Some(*w));
+            let place = |d: Date| self.event_true(&b, *pick, *list, *paired, pred, d);
+            self.pinned_at(n, &sets, &b, *w, &pins, &place, &text, "", &mut out);
+        }
+        // The other list's event of a date relation in its window.
+        if let Pred::Date { list: l2, window: Some(w2), .. } = pred {
+            let b = ctx.without_list(prog, *l2);
+            // With the values (and paired event) of a reading of that list the rule tests, so
+            // that the conditions on its values can hold.
+            let reading = prog.nodes.iter().find_map(|x| match x {
+                Node::Event { list: l, paired: p2, pred: p @ Pred::Value { .. }, .. }
+                    if l == l2 =>
+                {
+                    Some((*p2, p))
+                }
+                _ => None,
+            });
+            let pins: Vec<u32> =
+                std::iter::once(*l2).chain(reading.and_then(|(p2, _)| p2)).collect();
+            let mut b = b;
+            for &l in &pins {
+                b = b.without_list(prog, l);
+            }
+            if let Some(c) = self.code(*l2, None, Some(*list)) {
+                let place = |d: Date| {
+                    let xs = match reading {
+                        Some((p2, p)) => self.event_true(&b, None, *l2, p2, p, d),
+                        None => {
+                            let mut x = b.clone();
+                            x.add(d, c, None);
+                            vec![x]
+                        }
+                    };
+                    // Also with the atom's own event on the side of it that makes the
+                    // relation false (the day before for `after`, the day after for `before`).
+                    let mut more = Vec::new();
+                    if let Pred::Date { rel, .. } = pred {
+                        let own = match rel {
+                            DateRel::After | DateRel::OnOrAfter => d.add_days(-1),
+                            DateRel::Before | DateRel::OnOrBefore => d.add_days(1),
+                        };
+                        for x in &xs {
+                            let mut y = x.without_list(prog, *list);
+                            self.add_pair(&mut y, *list, *paired, own, None, None);
+                            more.push(y);
+                        }
+                    }
+                    [xs, more].concat()
+                };
+                let what = " (the other list's event)";
+                self.pinned_at(n, &sets, &b, *w2, &pins, &place, &text, what, &mut out);
+            }
+        }
+        out
+    }
+
+    /// [`Builder::pinned_probes`] for one window: events of `pins` placed by `place` one unit
+    /// around each end of window `w`, the rest made around them by the deciding goals `sets`.
+    #[allow(clippy::too_many_arguments)]
+    fn pinned_at(
+        &self,
+        n: NodeId,
+        sets: &[(Goals, Goals)],
+        b: &Draft,
+        w: u32,
+        pins: &[u32],
+        place: &dyn Fn(Date) -> Vec<Draft>,
+        text: &str,
+        whose: &str,
+        out: &mut Vec<(String, Draft)>,
+    ) {
+        let prog = self.prog;
+        let pped = self.pped();
+        let Some(win) = prog.windows.get(w as usize) else { return };
         let unit =
             if win.text.trim_end().ends_with("years") || win.text.trim_end().ends_with("year") {
                 12
             } else {
                 1
             };
-        let mut b = ctx.without_list(prog, *list);
-        if let Some(p) = paired {
-            b = b.without_list(prog, *p);
-        }
-        // The other list of a date relation is made again around the placed event.
-        if let Pred::Date { list: l2, .. } = pred {
-            b = b.without_list(prog, *l2);
-        }
-        let b = self.with_anchor(&b, Some(*w));
-        let Some((lo, hi)) = self.range(&b, Some(*w)) else { return out };
+        let Some((lo, hi)) = self.range(b, Some(w)) else { return };
         let mut dates = Vec::new();
         if lo > MIN_DATE {
             dates.extend([
@@ -1139,54 +1213,37 @@ impl Builder<'_> {
                 ("one unit after the window's last day", hi.add_months(unit)),
             ]);
         }
-        let keep = |x: &Draft, y: &Draft| {
-            let mine = |d: &Draft| -> Vec<DraftEvent> {
-                d.events
-                    .iter()
-                    .filter(|e| {
-                        in_list(prog, *list, e.code)
-                            || paired.is_some_and(|p| in_list(prog, p, e.code))
-                    })
-                    .cloned()
-                    .collect()
-            };
-            mine(x) == mine(y)
+        let mine = |d: &Draft| -> Vec<DraftEvent> {
+            d.events
+                .iter()
+                .filter(|e| pins.iter().any(|&l| in_list(prog, l, e.code)))
+                .cloned()
+                .collect()
         };
-        let sets = self.deciding(ind, Target::Node(n));
+        let is_date =
+            matches!(prog.nodes.get(n as usize), Some(Node::Event { pred: Pred::Date { .. }, .. }));
         for (what, date) in dates {
             if date > pped || date <= MIN_DATE {
                 continue;
             }
-            for x in self.event_true(&b, *pick, *list, *paired, pred, date) {
-                let bare = Draft { events: Vec::new(), ..x.clone() }.merge(&Draft {
-                    events: x
-                        .events
-                        .iter()
-                        .filter(|e| {
-                            in_list(prog, *list, e.code)
-                                || paired.is_some_and(|p| in_list(prog, p, e.code))
-                        })
-                        .cloned()
-                        .collect(),
-                    ..Draft::default()
-                });
+            for x in place(date) {
+                let pinned = mine(&x);
+                let bare = Draft { events: pinned.clone(), ..x.clone() };
                 // The atom true and false on the placed event (a date relation is decided by
                 // where the other list's event is made).
-                let wants: &[Option<bool>] = if matches!(pred, Pred::Date { .. }) {
-                    &[Some(true), Some(false)]
-                } else {
-                    &[None]
-                };
+                let wants: &[Option<bool>] =
+                    if is_date { &[Some(true), Some(false)] } else { &[None] };
                 for want in wants {
-                    for (sib, goals) in &sets {
+                    for (sib, goals) in sets {
                         let mut all = [sib.clone(), goals.clone()].concat();
                         all.extend(want.map(|w| (Goal::Node(n), w)));
-                        let made = [x.clone(), bare.clone()]
-                            .iter()
-                            .find_map(|start| self.make_all_kept(&all, start, |y| keep(&x, y)));
+                        let made = [x.clone(), bare.clone()].iter().find_map(|start| {
+                            self.make_all_kept(&all, start, |y| mine(y) == pinned)
+                        });
                         if let Some(y) = made {
-                            let label =
-                                format!("{text}: on {date}, {what}, the rest made around it");
+                            let label = format!(
+                                "{text}: on {date}{whose}, {what}, the rest made around it"
+                            );
                             out.push((label, y));
                             break;
                         }
@@ -1194,7 +1251,6 @@ impl Builder<'_> {
                 }
             }
         }
-        out
     }
 
     /// The goals that put a patient in indicator `ind`'s denominator (cohort, filter, not
