@@ -243,13 +243,58 @@ fn nothing_after_on_last_day(prog: &Program, w: u32) -> bool {
     uses > 0
 }
 
+/// What the equivalence classes need to know of one indicator.
+struct Facts {
+    /// [`implied_register_atoms`].
+    only_register: BTreeSet<NodeId>,
+    /// The cohort register (of a fraction indicator).
+    cohort: Option<u32>,
+    /// The age limits (in years) an operand of the denominator filter's `and` sets.
+    ages: (Option<i32>, Option<i32>),
+}
+
+fn facts(prog: &Program, k: usize) -> Facts {
+    let i = &prog.indicators[k];
+    let fraction = i.kind == Kind::Fraction;
+    let mut ages: (Option<i32>, Option<i32>) = (None, None);
+    if let (Some(f), true) = (i.filter, fraction) {
+        for a in operands(prog, f, true) {
+            if let Node::Aged(lo, hi) = prog.nodes[a as usize] {
+                ages.0 = ages.0.max(lo);
+                ages.1 = match (ages.1, hi) {
+                    (Some(x), Some(y)) => Some(x.min(y)),
+                    (x, y) => x.or(y),
+                };
+            }
+        }
+    }
+    Facts {
+        only_register: implied_register_atoms(prog, k),
+        cohort: i.cohort.filter(|_| fraction),
+        ages,
+    }
+}
+
 /// A class of equivalent mutations, recognised by what moves: `None` when the mutation can
-/// change an outcome. `only_register` is [`implied_register_atoms`] of the indicator.
-fn equivalent(
-    prog: &Program,
-    m: &Mutation,
-    only_register: &BTreeSet<NodeId>,
-) -> Option<&'static str> {
+/// change an outcome.
+fn equivalent(prog: &Program, m: &Mutation, facts: &Facts) -> Option<&'static str> {
+    let only_register = &facts.only_register;
+    if let Edit::Register(r, lo, hi) = &m.edit {
+        // The denominator filter's own age limits are at least as tight as the cohort
+        // register's, before and after the move: the register's limits never decide.
+        let x = &prog.registers[*r as usize];
+        let (flo, fhi) = facts.ages;
+        let lo_ok =
+            [x.min_age, *lo].iter().all(|a| a.map_or(true, |a| flo.is_some_and(|f| f >= a)));
+        let hi_ok =
+            [x.max_age, *hi].iter().all(|a| a.map_or(true, |a| fhi.is_some_and(|f| f <= a)));
+        if Some(*r) == facts.cohort && lo_ok && hi_ok {
+            return Some(
+                "the denominator filter limits ages at least as tightly as the cohort \
+                 register, with its limit moved or not",
+            );
+        }
+    }
     const IMPLIED: &str = "only the cohort register's condition reads it, and the denominator \
         filter implies that condition";
     let reads =
@@ -736,10 +781,10 @@ fn run_scheme(path: &str, text: &str, only: &BTreeSet<String>) -> Found {
         let id = prog.indicators[k].id.clone();
         found.indicators += 1;
         found.cases += cs.patients.len();
-        let only_register = implied_register_atoms(&prog, k);
+        let facts = facts(&prog, k);
         for m in mutations(&prog, k) {
             found.mutations += 1;
-            let class_says = equivalent(&prog, &m, &only_register);
+            let class_says = equivalent(&prog, &m, &facts);
             let undo = apply(&mut prog, &m.edit);
             let killed = {
                 let mut e = Engine::new(&prog);
