@@ -1116,7 +1116,26 @@ impl Builder<'_> {
                 b = b.without_list(prog, *l2);
             }
             let b = self.with_anchor(&b, Some(*w));
-            let place = |d: Date| self.event_true(&b, *pick, *list, *paired, pred, d);
+            // A plain event, and (for an atom that only needs one) events with the values of a
+            // reading of the list the rule tests elsewhere, passing and failing it.
+            let reading =
+                match pred {
+                    Pred::Exists => prog.nodes.iter().find_map(|x| match x {
+                        Node::Event {
+                            list: l, paired: p2, pred: p @ Pred::Value { .. }, ..
+                        } if l == list && p2 == paired => Some(p),
+                        _ => None,
+                    }),
+                    _ => None,
+                };
+            let place = |d: Date| {
+                let mut xs = self.event_true(&b, *pick, *list, *paired, pred, d);
+                if let Some(p) = reading {
+                    xs.extend(self.event_true(&b, *pick, *list, *paired, p, d));
+                    xs.extend(self.event_false(&b, *list, *paired, p, d));
+                }
+                xs
+            };
             self.pinned_at(n, &sets, &b, *w, &pins, &place, &text, "", &mut out);
         }
         // The other list's event of a date relation in its window.
