@@ -23,6 +23,9 @@ use crate::syntax::ast::{Cmp, DateRel, Pick};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
+/// Goals to meet, each made true or false.
+type Goals = Vec<(Goal, bool)>;
+
 /// Alternatives kept at each step of the constructive search.
 const KEEP: usize = 4;
 /// How deep the constructive search follows definitions and registers.
@@ -302,6 +305,35 @@ impl<'p> Builder<'p> {
         ds.into_iter().find(|x| goals.iter().all(|&(g, w)| self.holds(x, g) == w))
     }
 
+    /// [`Builder::make_all_wide`] keeping only the drafts `keep` accepts at every step.
+    fn make_all_kept(
+        &self,
+        goals: &[(Goal, bool)],
+        d: &Draft,
+        keep: impl Fn(&Draft) -> bool,
+    ) -> Option<Draft> {
+        const WIDE: usize = 2 * KEEP;
+        let mut ds = vec![d.clone()];
+        for &(g, w) in goals {
+            let mut next: Vec<Draft> = Vec::new();
+            for x in &ds {
+                if self.holds(x, g) == w && !next.contains(x) {
+                    next.push(x.clone());
+                }
+                for y in self.candidates(g, w, x, 0) {
+                    if next.len() >= WIDE {
+                        break;
+                    }
+                    if !next.contains(&y) && keep(&y) && self.holds(&y, g) == w {
+                        next.push(y);
+                    }
+                }
+            }
+            ds = next;
+        }
+        ds.into_iter().find(|x| goals.iter().all(|&(g, w)| self.holds(x, g) == w))
+    }
+
     fn candidates(&self, g: Goal, want: bool, d: &Draft, depth: u32) -> Vec<Draft> {
         let prog = self.prog;
         let pped = self.pped();
@@ -386,9 +418,9 @@ impl<'p> Builder<'p> {
                 let Some(k) = target else { return Vec::new() };
                 let code = self.code(*list, None, None);
                 let mut out = Vec::new();
+                let step = (*apart).max(1);
                 for base in [d.without_list(prog, *list), d.clone()] {
                     let mut x = base;
-                    let step = (*apart).max(1);
                     let mut ok = true;
                     for i in 0..k {
                         let day = hi.add_days(-step * i as i32 - 30);
@@ -401,6 +433,20 @@ impl<'p> Builder<'p> {
                         }
                     }
                     if ok {
+                        out.push(x);
+                    }
+                }
+                // The events at the window's start instead (right after the event a window
+                // `after latest X` is anchored on, before any later window begins).
+                if want && k > 0 && lo > MIN_DATE {
+                    let mut x = d.without_list(prog, *list);
+                    let last = lo.add_days(step * (k as i32 - 1));
+                    if last <= hi {
+                        for i in 0..k {
+                            if let Some(c) = code {
+                                x.add(lo.add_days(step * i as i32), c, None);
+                            }
+                        }
                         out.push(x);
                     }
                 }
@@ -1007,12 +1053,7 @@ impl Builder<'_> {
     /// the other parts of the cascade as the part holding it needs them, the other operands
     /// around it as it needs them; `None` when none is found (checked by the engine).
     pub fn context(&self, ind: usize, target: Target) -> Option<Draft> {
-        let mut dead = vec![false; self.prog.nodes.len()];
-        for (root, goals) in self.parts(ind) {
-            let mut sib = Vec::new();
-            if !self.siblings(root, target, 0, &mut sib, &mut dead) {
-                continue;
-            }
+        for (sib, goals) in self.deciding(ind, target) {
             let d = Draft::default();
             // The target itself made true first, so that the parts holding it are met through
             // it (a cohort of `on register DM or on register AST` reached through DM).
@@ -1033,6 +1074,202 @@ impl Builder<'_> {
             }
         }
         None
+    }
+
+    /// For each part of indicator `ind`'s cascade that holds `target`: the goals on the other
+    /// operands around it, and the goals on the other parts, under which it decides.
+    fn deciding(&self, ind: usize, target: Target) -> Vec<(Goals, Goals)> {
+        let mut dead = vec![false; self.prog.nodes.len()];
+        let mut out = Vec::new();
+        for (root, goals) in self.parts(ind) {
+            let mut sib = Vec::new();
+            if self.siblings(root, target, 0, &mut sib, &mut dead) {
+                out.push((sib, goals));
+            }
+        }
+        out
+    }
+
+    /// Event atom `n` placed one unit (as its window is written) inside and outside each end
+    /// of its window, on a patient for whom it decides indicator `ind`'s outcome, the rest of
+    /// that patient made again around the placed event where the context's patient no longer
+    /// fits it (the invitations after a reading moved before the window moved with it, before
+    /// the window's start). Only patients on whom the atom's events are the placed ones.
+    fn pinned_probes(&self, ind: usize, n: NodeId, ctx: &Draft) -> Vec<(String, Draft)> {
+        let prog = self.prog;
+        let mut out = Vec::new();
+        let Some(Node::Event { pick, list, paired, window, pred }) = prog.nodes.get(n as usize)
+        else {
+            return out;
+        };
+        let text = node_text(prog, n);
+        let sets = self.deciding(ind, Target::Node(n));
+        // The atom's own events in its window.
+        if let Some(w) = window {
+            let pins: Vec<u32> = std::iter::once(*list).chain(*paired).collect();
+            let mut b = ctx.clone();
+            for &l in &pins {
+                b = b.without_list(prog, l);
+            }
+            // The other list of a date relation is made again around the placed event.
+            if let Pred::Date { list: l2, .. } = pred {
+                b = b.without_list(prog, *l2);
+            }
+            let b = self.with_anchor(&b, Some(*w));
+            // A plain event, and (for an atom that only needs one) events with the values of a
+            // reading of the list the rule tests elsewhere, passing and failing it.
+            let reading =
+                match pred {
+                    Pred::Exists => prog.nodes.iter().find_map(|x| match x {
+                        Node::Event {
+                            list: l, paired: p2, pred: p @ Pred::Value { .. }, ..
+                        } if l == list && p2 == paired => Some(p),
+                        _ => None,
+                    }),
+                    _ => None,
+                };
+            let place = |d: Date| {
+                let mut xs = self.event_true(&b, *pick, *list, *paired, pred, d);
+                if let Some(p) = reading {
+                    xs.extend(self.event_true(&b, *pick, *list, *paired, p, d));
+                    xs.extend(self.event_false(&b, *list, *paired, p, d));
+                }
+                xs
+            };
+            self.pinned_at(n, &sets, &b, *w, &pins, &place, &text, "", &mut out);
+        }
+        // The other list's event of a date relation in its window.
+        if let Pred::Date { list: l2, window: Some(w2), .. } = pred {
+            let b = ctx.without_list(prog, *l2);
+            // With the values (and paired event) of a reading of that list the rule tests, so
+            // that the conditions on its values can hold.
+            let reading = prog.nodes.iter().find_map(|x| match x {
+                Node::Event { list: l, paired: p2, pred: p @ Pred::Value { .. }, .. }
+                    if l == l2 =>
+                {
+                    Some((*p2, p))
+                }
+                _ => None,
+            });
+            let pins: Vec<u32> =
+                std::iter::once(*l2).chain(reading.and_then(|(p2, _)| p2)).collect();
+            let mut b = b;
+            for &l in &pins {
+                b = b.without_list(prog, l);
+            }
+            if let Some(c) = self.code(*l2, None, Some(*list)) {
+                let place = |d: Date| {
+                    let xs = match reading {
+                        Some((p2, p)) => self.event_true(&b, None, *l2, p2, p, d),
+                        None => {
+                            let mut x = b.clone();
+                            x.add(d, c, None);
+                            vec![x]
+                        }
+                    };
+                    // Also with the atom's own event on the side of it that makes the
+                    // relation false (the day before for `after`, the day after for `before`).
+                    let mut more = Vec::new();
+                    if let Pred::Date { rel, .. } = pred {
+                        let own = match rel {
+                            DateRel::After | DateRel::OnOrAfter => d.add_days(-1),
+                            DateRel::Before | DateRel::OnOrBefore => d.add_days(1),
+                        };
+                        for x in &xs {
+                            let mut y = x.without_list(prog, *list);
+                            self.add_pair(&mut y, *list, *paired, own, None, None);
+                            more.push(y);
+                        }
+                    }
+                    [xs, more].concat()
+                };
+                let what = " (the other list's event)";
+                self.pinned_at(n, &sets, &b, *w2, &pins, &place, &text, what, &mut out);
+            }
+        }
+        out
+    }
+
+    /// [`Builder::pinned_probes`] for one window: events of `pins` placed by `place` one unit
+    /// around each end of window `w`, the rest made around them by the deciding goals `sets`.
+    #[allow(clippy::too_many_arguments)]
+    fn pinned_at(
+        &self,
+        n: NodeId,
+        sets: &[(Goals, Goals)],
+        b: &Draft,
+        w: u32,
+        pins: &[u32],
+        place: &dyn Fn(Date) -> Vec<Draft>,
+        text: &str,
+        whose: &str,
+        out: &mut Vec<(String, Draft)>,
+    ) {
+        let prog = self.prog;
+        let pped = self.pped();
+        let Some(win) = prog.windows.get(w as usize) else { return };
+        let unit =
+            if win.text.trim_end().ends_with("years") || win.text.trim_end().ends_with("year") {
+                12
+            } else {
+                1
+            };
+        let Some((lo, hi)) = self.range(b, Some(w)) else { return };
+        let mut dates = Vec::new();
+        if lo > MIN_DATE {
+            dates.extend([
+                ("one unit before the window's first day", lo.add_months(-unit)),
+                ("the last day of the window's first unit", lo.add_months(unit).add_days(-1)),
+                ("the day before the window", lo.add_days(-1)),
+                ("the window's first day", lo),
+            ]);
+        }
+        if hi < MAX_DATE {
+            let hi_in = hi.min(pped);
+            dates.extend([
+                ("the window's last day", hi_in),
+                ("the first day of the window's last unit", hi.add_months(-unit).add_days(1)),
+                ("one unit after the window's last day", hi.add_months(unit)),
+            ]);
+        }
+        let mine = |d: &Draft| -> Vec<DraftEvent> {
+            d.events
+                .iter()
+                .filter(|e| pins.iter().any(|&l| in_list(prog, l, e.code)))
+                .cloned()
+                .collect()
+        };
+        let is_date =
+            matches!(prog.nodes.get(n as usize), Some(Node::Event { pred: Pred::Date { .. }, .. }));
+        for (what, date) in dates {
+            if date > pped || date <= MIN_DATE {
+                continue;
+            }
+            for x in place(date) {
+                let pinned = mine(&x);
+                let bare = Draft { events: pinned.clone(), ..x.clone() };
+                // The atom true and false on the placed event (a date relation is decided by
+                // where the other list's event is made).
+                let wants: &[Option<bool>] =
+                    if is_date { &[Some(true), Some(false)] } else { &[None] };
+                for want in wants {
+                    for (sib, goals) in sets {
+                        let mut all = [sib.clone(), goals.clone()].concat();
+                        all.extend(want.map(|w| (Goal::Node(n), w)));
+                        let made = [x.clone(), bare.clone()].iter().find_map(|start| {
+                            self.make_all_kept(&all, start, |y| mine(y) == pinned)
+                        });
+                        if let Some(y) = made {
+                            let label = format!(
+                                "{text}: on {date}{whose}, {what}, the rest made around it"
+                            );
+                            out.push((label, y));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// The goals that put a patient in indicator `ind`'s denominator (cohort, filter, not
@@ -1455,8 +1692,12 @@ fn indicator_cases(b: &Builder<'_>, k: usize) -> Vec<Case> {
     // patient hides it (an atom in an `or` the base meets otherwise, in an adjustment the
     // base does not reach, next to a condition the base does not meet).
     for &n in reg_atoms.iter().chain(atoms.iter()) {
-        if let Some(ctx) = b.context(k, Target::Node(n)).filter(|c| *c != base) {
-            raw.extend(b.probes(n, &ctx).into_iter().map(|(l, d)| (format!("{l}{DECIDES}"), d)));
+        let ctx = b.context(k, Target::Node(n));
+        if let Some(ctx) = ctx.as_ref().filter(|c| **c != base) {
+            raw.extend(b.probes(n, ctx).into_iter().map(|(l, d)| (format!("{l}{DECIDES}"), d)));
+        }
+        if let Some(ctx) = &ctx {
+            raw.extend(b.pinned_probes(k, n, ctx));
         }
     }
     // Strata: each one's condition made true, and its achievement.

@@ -30,17 +30,81 @@
 
 use qofrules::boundary::{atoms, generate, node_text};
 use qofrules::check::check_text;
-use qofrules::compile::{compile, End, Node, NodeId, Pred, Program, Win, MAX_DATE, MIN_DATE};
+use qofrules::compile::{
+    compile, AnchorIr, End, Node, NodeId, Pred, Program, Win, MAX_DATE, MIN_DATE,
+};
 use qofrules::eval::{outcome, outcome_text, Engine};
 use qofrules::model::Patient;
 use qofrules::scheme::{Kind, Outcome};
-use qofrules::syntax::ast::{Cmp, DateRel};
+use qofrules::syntax::ast::{Cmp, DateRel, Pick};
+use qofrules::witness::{witness, Verdict};
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
 
+/// Set (to anything) to have `qofrules witness` judge every survivor, the mutant against the
+/// rule, to classify them: each it proves "same" (no patient can differ) is printed with its
+/// reason (to be listed in `EQUIVALENT`), and the verdicts are tallied in the summary line.
+/// Off by default: it multiplies the test's time by about fifteen.
+const WITH_WITNESS: &str = "QOFRULES_MUTATION_WITNESS";
+
 /// Surviving mutations that are equivalent, each with the reason: (scheme file, indicator,
 /// mutation as the test describes it, why no patient can tell the mutant from the rule).
-const EQUIVALENT: &[(&str, &str, &str, &str)] = &[];
+const EQUIVALENT: &[(&str, &str, &str, &str)] = &[
+    (
+        "qof-2018-19.qof",
+        "MH008",
+        "window `in last 12 months` of `CSDEC_COD in last 12 months`: first day 2018-04-01 -> 2018-05-01",
+        SAME_CODES_OR,
+    ),
+    (
+        "qof-2018-19.qof",
+        "MH008",
+        "window `in last 12 months` of `CSDEC_COD in last 12 months`: last day 2019-03-31 -> 2019-03-30",
+        SAME_CODES_OR,
+    ),
+    (
+        "qof-2018-19.qof",
+        "MH008",
+        "window `in last 12 months` of `CSPU_COD in last 12 months`: first day 2018-04-01 -> 2018-05-01",
+        SAME_CODES_OR,
+    ),
+    (
+        "qof-2018-19.qof",
+        "MH008",
+        "window `in last 12 months` of `CSPU_COD in last 12 months`: last day 2019-03-31 -> 2019-03-30",
+        SAME_CODES_OR,
+    ),
+    (
+        "qof-2018-19.qof",
+        "MH008",
+        "window `in last 12 months` of `MHPCADEC_COD in last 12 months`: first day 2018-04-01 -> 2018-05-01",
+        SAME_CODES_OR,
+    ),
+    (
+        "qof-2018-19.qof",
+        "MH008",
+        "window `in last 12 months` of `MHPCADEC_COD in last 12 months`: last day 2019-03-31 -> 2019-03-30",
+        SAME_CODES_OR,
+    ),
+    (
+        "qof-2018-19.qof",
+        "MH008",
+        "window `in last 12 months` of `MHPCAPU_COD in last 12 months`: first day 2018-04-01 -> 2018-05-01",
+        SAME_CODES_OR,
+    ),
+    (
+        "qof-2018-19.qof",
+        "MH008",
+        "window `in last 12 months` of `MHPCAPU_COD in last 12 months`: last day 2019-03-31 -> 2019-03-30",
+        SAME_CODES_OR,
+    ),
+];
+
+/// qof-2018-19's MH008 adjustments are `A in last 12 months or B in last 12 months` with lists
+/// `A` and `B` of the same codes (stand-ins): narrowing one operand's window changes nothing
+/// (proved by `qofrules witness`, the mutant against the rule: "same").
+const SAME_CODES_OR: &str = "the other operand of the `or` has a list of the same codes over \
+    the unmoved window, so it holds whenever the narrowed one did";
 
 /// Mutations no generated test detects yet and that are not shown equivalent: generator misses
 /// this test found and that are still to be fixed (one a line, `file indicator: mutation`).
@@ -48,9 +112,207 @@ const EQUIVALENT: &[(&str, &str, &str, &str)] = &[];
 /// generator now detects (delete it).
 const KNOWN_MISSES: &str = include_str!("known-misses.txt");
 
+/// The windows node `n` reads.
+fn windows_of(node: &Node) -> Vec<u32> {
+    match node {
+        Node::Registered(w) => vec![*w],
+        Node::Count { window, .. } => window.iter().copied().collect(),
+        Node::Event { window, pred, .. } => {
+            let mut v: Vec<u32> = window.iter().copied().collect();
+            match pred {
+                Pred::Date { window: Some(w), .. } | Pred::Within(w) => v.push(*w),
+                _ => {}
+            }
+            v
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Whether conditions `a` and `b` are the same atom (the same node, or equal nodes without
+/// windows: `MH_COD` written twice).
+fn same_atom(prog: &Program, a: NodeId, b: NodeId) -> bool {
+    let (x, y) = (&prog.nodes[a as usize], &prog.nodes[b as usize]);
+    a == b || (x == y && windows_of(x).is_empty() && !matches!(x, Node::And(..) | Node::Or(..)))
+}
+
+/// The operands of `n` if it is an `and` (`or`), else `n` itself, through definitions.
+fn operands(prog: &Program, n: NodeId, and: bool) -> Vec<NodeId> {
+    match &prog.nodes[n as usize] {
+        Node::Define(d) => operands(prog, prog.defines[*d as usize].node, and),
+        Node::And(s, l) if and => prog.kids[*s as usize..(*s + *l) as usize].to_vec(),
+        Node::Or(s, l) if !and => prog.kids[*s as usize..(*s + *l) as usize].to_vec(),
+        _ => vec![n],
+    }
+}
+
+/// The atoms of indicator `k` that only its cohort register's condition reads, when its
+/// denominator filter implies that condition (an operand of the filter's `and` is an operand
+/// of the register condition's `or`: `MH where MH_COD` for `MH_COD or LIT_COD in last 6
+/// months`): the register condition holds for every patient the filter admits, whatever
+/// those atoms are, so no mutation of them can change an outcome.
+fn implied_register_atoms(prog: &Program, k: usize) -> BTreeSet<NodeId> {
+    let i = &prog.indicators[k];
+    let (Some(r), Some(f), Kind::Fraction) = (i.cohort, i.filter, i.kind) else {
+        return BTreeSet::new();
+    };
+    let Some(rf) = prog.registers[r as usize].filter else { return BTreeSet::new() };
+    let implied = operands(prog, f, true)
+        .iter()
+        .any(|&a| operands(prog, rf, false).iter().any(|&b| same_atom(prog, a, b)));
+    if !implied {
+        return BTreeSet::new();
+    }
+    let mut rest: Vec<NodeId> = Vec::new();
+    rest.extend(i.filter);
+    rest.extend(i.exclude);
+    for st in &i.strata {
+        rest.extend(st.when);
+        rest.extend(st.achieved);
+    }
+    rest.extend(i.achieved);
+    rest.extend(i.adjustments.iter().map(|a| a.when));
+    let elsewhere: BTreeSet<NodeId> = atoms(prog, &rest, &mut Vec::new()).into_iter().collect();
+    atoms(prog, &[rf], &mut Vec::new()).into_iter().filter(|n| !elsewhere.contains(n)).collect()
+}
+
+/// Whether window `w` ends on the period end date and belongs to an atom of list `L` that is
+/// used only as an operand of `and`s each of which also needs at least one event after the
+/// latest event of `L` (`SYSBP_COD in last 12 months and count HYPINVITE_COD after latest
+/// SYSBP_COD >= 2`): then only patients with an `L` event on the period end date tell the
+/// window from one ending the day before, and for them the `and` is false either way.
+fn nothing_after_on_last_day(prog: &Program, w: u32) -> bool {
+    if prog.windows[w as usize].hi != End::Fixed(prog.pped) {
+        return false;
+    }
+    let owner = prog.nodes.iter().position(|x| windows_of(x).first() == Some(&w));
+    let Some(n) = owner.map(|n| n as NodeId) else { return false };
+    let Node::Event { list, window: Some(ww), .. } = &prog.nodes[n as usize] else { return false };
+    if *ww != w {
+        return false;
+    }
+    let codes = &prog.lists[*list as usize].codes;
+    let needs_after = |k: NodeId| match &prog.nodes[k as usize] {
+        Node::Count { window: Some(cw), cmp, value, .. } => {
+            let at_least_one = match cmp {
+                Cmp::Ge => *value >= 1.0,
+                Cmp::Gt => *value >= 0.0,
+                Cmp::Eq => *value >= 1.0,
+                _ => false,
+            };
+            let after = match prog.windows[*cw as usize].lo {
+                End::Anchored { anchor: AnchorIr::Event(Pick::Latest, l), months, days } => {
+                    months >= 0 && days >= 1 && prog.lists[l as usize].codes == *codes
+                }
+                _ => false,
+            };
+            at_least_one && after
+        }
+        _ => false,
+    };
+    // Every use of `n`: an operand of an `and` with such a sibling, nothing else.
+    let i_roots = prog.indicators.iter().flat_map(|i| {
+        let mut v: Vec<NodeId> = Vec::new();
+        v.extend(i.filter);
+        v.extend(i.exclude);
+        v.extend(i.achieved);
+        v.extend(i.strata.iter().flat_map(|s| s.when.into_iter().chain(s.achieved)));
+        v.extend(i.adjustments.iter().map(|a| a.when));
+        v
+    });
+    let direct = i_roots
+        .chain(prog.defines.iter().map(|d| d.node))
+        .chain(prog.registers.iter().filter_map(|r| r.filter))
+        .any(|r| r == n)
+        || prog.nodes.contains(&Node::Not(n));
+    if direct {
+        return false;
+    }
+    let mut uses = 0;
+    for x in &prog.nodes {
+        if let Node::And(s, l) | Node::Or(s, l) = x {
+            let kids = &prog.kids[*s as usize..(*s + *l) as usize];
+            if kids.contains(&n) {
+                if !matches!(x, Node::And(..)) || !kids.iter().any(|&k| needs_after(k)) {
+                    return false;
+                }
+                uses += 1;
+            }
+        }
+    }
+    uses > 0
+}
+
+/// What the equivalence classes need to know of one indicator.
+struct Facts {
+    /// [`implied_register_atoms`].
+    only_register: BTreeSet<NodeId>,
+    /// The cohort register (of a fraction indicator).
+    cohort: Option<u32>,
+    /// The age limits (in years) an operand of the denominator filter's `and` sets.
+    ages: (Option<i32>, Option<i32>),
+}
+
+fn facts(prog: &Program, k: usize) -> Facts {
+    let i = &prog.indicators[k];
+    let fraction = i.kind == Kind::Fraction;
+    let mut ages: (Option<i32>, Option<i32>) = (None, None);
+    if let (Some(f), true) = (i.filter, fraction) {
+        for a in operands(prog, f, true) {
+            if let Node::Aged(lo, hi) = prog.nodes[a as usize] {
+                ages.0 = ages.0.max(lo);
+                ages.1 = match (ages.1, hi) {
+                    (Some(x), Some(y)) => Some(x.min(y)),
+                    (x, y) => x.or(y),
+                };
+            }
+        }
+    }
+    Facts {
+        only_register: implied_register_atoms(prog, k),
+        cohort: i.cohort.filter(|_| fraction),
+        ages,
+    }
+}
+
 /// A class of equivalent mutations, recognised by what moves: `None` when the mutation can
 /// change an outcome.
-fn equivalent(prog: &Program, m: &Mutation) -> Option<&'static str> {
+fn equivalent(prog: &Program, m: &Mutation, facts: &Facts) -> Option<&'static str> {
+    let only_register = &facts.only_register;
+    if let Edit::Register(r, lo, hi) = &m.edit {
+        // The denominator filter's own age limits are at least as tight as the cohort
+        // register's, before and after the move: the register's limits never decide.
+        let x = &prog.registers[*r as usize];
+        let (flo, fhi) = facts.ages;
+        let lo_ok =
+            [x.min_age, *lo].iter().all(|a| a.map_or(true, |a| flo.is_some_and(|f| f >= a)));
+        let hi_ok =
+            [x.max_age, *hi].iter().all(|a| a.map_or(true, |a| fhi.is_some_and(|f| f <= a)));
+        if Some(*r) == facts.cohort && lo_ok && hi_ok {
+            return Some(
+                "the denominator filter limits ages at least as tightly as the cohort \
+                 register, with its limit moved or not",
+            );
+        }
+    }
+    const IMPLIED: &str = "only the cohort register's condition reads it, and the denominator \
+        filter implies that condition";
+    let reads =
+        |w: u32| only_register.iter().any(|&n| windows_of(&prog.nodes[n as usize]).contains(&w));
+    match &m.edit {
+        Edit::Node(n, _) if only_register.contains(n) => return Some(IMPLIED),
+        Edit::Window(w, ..) if reads(*w) => return Some(IMPLIED),
+        _ => {}
+    }
+    if let Edit::Window(w, _, End::Fixed(hi)) = &m.edit {
+        if *hi == prog.pped.add_days(-1) && nothing_after_on_last_day(prog, *w) {
+            return Some(
+                "the last day moves off the period end date, and the atom is `and`ed with a \
+                 count of events after the latest event of its list: a patient with one on the \
+                 period end date has nothing after it, so the `and` is false both ways",
+            );
+        }
+    }
     match &m.edit {
         // The engine ignores events after the period end date, and a patient registered after
         // it is not on any list: moving a window's last day later, when it is already on or
@@ -463,6 +725,10 @@ struct Found {
     cases: usize,
     mutations: usize,
     equivalent_by_class: usize,
+    /// Survivors the witness proves equivalent (still survivors: `EQUIVALENT` lists them).
+    equivalent_by_witness: usize,
+    /// The witness's verdict on the other survivors.
+    verdicts: BTreeMap<String, usize>,
     /// Generated tests whose expectation the engine does not give.
     failing: Vec<String>,
     /// `(indicator, mutation)` no test detects.
@@ -475,6 +741,8 @@ fn run_scheme(path: &str, text: &str, only: &BTreeSet<String>) -> Found {
         c.diagnostics.iter().filter(|d| d.is_error()).map(|d| sources.render(d)).collect();
     assert!(errors.is_empty(), "{path} does not check:\n{}", errors.join("\n"));
     let mut prog = compile(c.scheme.as_ref().expect("a scheme"));
+    let original = prog.clone();
+    let with_witness = std::env::var_os(WITH_WITNESS).is_some();
     let mut found = Found::default();
     let mut all: Vec<Cases> = Vec::new();
     for (k, ind) in prog.indicators.iter().enumerate() {
@@ -513,20 +781,49 @@ fn run_scheme(path: &str, text: &str, only: &BTreeSet<String>) -> Found {
         let id = prog.indicators[k].id.clone();
         found.indicators += 1;
         found.cases += cs.patients.len();
+        let facts = facts(&prog, k);
         for m in mutations(&prog, k) {
             found.mutations += 1;
-            if equivalent(&prog, &m).is_some() {
-                found.equivalent_by_class += 1;
-                continue;
-            }
+            let class_says = equivalent(&prog, &m, &facts);
             let undo = apply(&mut prog, &m.edit);
             let killed = {
                 let mut e = Engine::new(&prog);
                 cs.patients.iter().zip(base).any(|((_, p, _), b)| class(&mut e, &prog, k, p) != *b)
             };
+            if let Some(why) = class_says {
+                // A class that claims a mutation some test detects is wrong.
+                apply(&mut prog, &undo);
+                found.equivalent_by_class += 1;
+                if killed {
+                    found.failing.push(format!("{path} {id}: {}: detected, yet `{why}`", m.what));
+                }
+                continue;
+            }
+            // A survivor the witness proves no patient can tell from the rule is equivalent
+            // (its proof is exact over the conditions it supports, else it says "unknown").
+            let verdict = (!killed)
+                .then(|| {
+                    if with_witness {
+                        witness(&original, &prog, Some(&id))
+                    } else {
+                        Some(Vec::new())
+                    }
+                })
+                .flatten()
+                .and_then(|w| w.into_iter().next());
             apply(&mut prog, &undo);
-            if !killed {
-                found.survivors.push((id.clone(), m.what));
+            match verdict {
+                None if killed => {}
+                None => found.survivors.push((id.clone(), m.what)),
+                Some(w) if w.verdict == Verdict::Same => {
+                    eprintln!("proved equivalent: {path} {id}: {}: {}", m.what, w.reason);
+                    found.equivalent_by_witness += 1;
+                    found.survivors.push((id.clone(), m.what));
+                }
+                Some(w) => {
+                    *found.verdicts.entry(format!("{:?}", w.verdict)).or_default() += 1;
+                    found.survivors.push((id.clone(), m.what));
+                }
             }
         }
     }
@@ -584,13 +881,18 @@ fn every_shipped_indicator_is_caught_when_its_rule_moves_by_one_unit() {
     results.sort_by_key(|(i, _)| *i);
     let mut failing = Vec::new();
     let mut survivors: BTreeSet<(String, String, String)> = BTreeSet::new();
-    let (mut indicators, mut cases, mut muts, mut by_class) = (0, 0, 0, 0);
+    let (mut indicators, mut cases, mut muts, mut by_class, mut by_witness) = (0, 0, 0, 0, 0);
+    let mut verdicts: BTreeMap<String, usize> = BTreeMap::new();
     for (i, f) in results {
         let file = work[i].0.rsplit('/').next().unwrap_or_default().to_string();
         indicators += f.indicators;
         cases += f.cases;
         muts += f.mutations;
         by_class += f.equivalent_by_class;
+        by_witness += f.equivalent_by_witness;
+        for (v, n) in f.verdicts {
+            *verdicts.entry(v).or_default() += n;
+        }
         failing.extend(f.failing);
         for (id, what) in f.survivors {
             survivors.insert((file.clone(), id, what));
@@ -614,8 +916,9 @@ fn every_shipped_indicator_is_caught_when_its_rule_moves_by_one_unit() {
     eprintln!(
         "mutation test: {total} shipped indicators, {inherited} inherited unchanged; {indicators} \
          tested with {cases} generated tests; {muts} mutations, {by_class} equivalent by class, \
-         {equivalent} listed as equivalent, {misses} known generator misses, {} unexplained \
-         survivors; {:.1} s",
+         {by_witness} proved equivalent by the witness (when asked), {equivalent} listed as equivalent, \
+         {misses} known generator misses, {} unexplained survivors (the witness on the \
+         survivors: {verdicts:?}); {:.1} s",
         unexplained.len(),
         started.elapsed().as_secs_f64()
     );
