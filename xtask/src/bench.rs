@@ -167,22 +167,8 @@ fn end_to_end() -> Result<String> {
             .arg(&pop)
             .arg("--output")
             .arg(&out);
-        println!("$ {}", util::show(&c));
-        let start = Instant::now();
-        let mut child =
-            c.spawn().map_err(|e| format!("could not start `{}`: {e}", exe.display()))?;
-        let status = loop {
-            peak = peak.max(peak_rss(child.id()).unwrap_or(0));
-            match child.try_wait() {
-                Ok(Some(status)) => break status,
-                Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-                Err(e) => return Err(format!("waiting for `qofrules eval`: {e}")),
-            }
-        };
-        let elapsed = start.elapsed().as_nanos();
-        if !status.success() {
-            return Err(format!("`qofrules eval` failed ({status})"));
-        }
+        let (elapsed, run_peak) = run_measured(&mut c, &exe, Duration::from_millis(5))?;
+        peak = peak.max(run_peak);
         times.push(elapsed);
     }
     let _ = std::fs::remove_file(&out);
@@ -245,24 +231,10 @@ fn all_england() -> Result<String> {
         .arg(&pop)
         .arg("--output")
         .arg(&out);
-    println!("$ {}", util::show(&c));
-    let start = Instant::now();
-    let mut child = c.spawn().map_err(|e| format!("could not start `{}`: {e}", exe.display()))?;
-    let mut peak = 0u64;
-    let status = loop {
-        peak = peak.max(peak_rss(child.id()).unwrap_or(0));
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(format!("waiting for `qofrules eval`: {e}")),
-        }
-    };
-    let elapsed = start.elapsed().as_nanos();
+    let measured = run_measured(&mut c, &exe, Duration::from_millis(20));
     let _ = std::fs::remove_file(&out);
     let _ = std::fs::remove_dir_all(&pop);
-    if !status.success() {
-        return Err(format!("`qofrules eval` failed ({status})"));
-    }
+    let (elapsed, peak) = measured?;
     let per_s = patients as f64 / (elapsed as f64 / 1e9);
     let line = format!(
         "{{\"name\":\"{ENGLAND_NAME}\",\"scale\":\"{scale}\",\"events_per_patient\":{ENGLAND_EVENTS},\"elements\":{patients},\"iterations\":1,\"median_ns\":{elapsed},\"min_ns\":{elapsed},\"max_ns\":{elapsed},\"median_ns_per_element\":{:.3},\"patients_per_s\":{per_s:.0},\"peak_rss_bytes\":{peak},\"input_bytes\":{input_bytes},\"synth_ns\":{synth_ns}}}",
@@ -270,6 +242,28 @@ fn all_england() -> Result<String> {
     );
     println!("{line}");
     Ok(line)
+}
+
+/// Runs `qofrules eval` (the command `c` of `exe`): its wall time in nanoseconds and its peak
+/// resident memory in bytes, read every `poll`; an error when it fails.
+fn run_measured(c: &mut std::process::Command, exe: &Path, poll: Duration) -> Result<(u128, u64)> {
+    println!("$ {}", util::show(c));
+    let start = Instant::now();
+    let mut child = c.spawn().map_err(|e| format!("could not start `{}`: {e}", exe.display()))?;
+    let mut peak = 0u64;
+    let status = loop {
+        peak = peak.max(peak_rss(child.id()).unwrap_or(0));
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => std::thread::sleep(poll),
+            Err(e) => return Err(format!("waiting for `qofrules eval`: {e}")),
+        }
+    };
+    let elapsed = start.elapsed().as_nanos();
+    if !status.success() {
+        return Err(format!("`qofrules eval` failed ({status})"));
+    }
+    Ok((elapsed, peak))
 }
 
 /// The number of line ends in a file, read a block at a time.
