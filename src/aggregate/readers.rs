@@ -439,7 +439,6 @@ pub fn read_historic(
             .help("historic files need a `points` column, a `pounds` column, or both"));
     }
     let [p, y, it] = indexes(&idx);
-    let mut seen = BTreeSet::new();
     let tally = rows(table, |row, tally| {
         let (practice, year, item) = (row.key(p)?, row.key(y)?, row.key(it)?);
         let optional = |col: Option<usize>| col.map_or(Ok(None), |c| row.decimal(c));
@@ -451,11 +450,11 @@ pub fn read_historic(
                 ))
                 .help("fill in `points`, `pounds`, or both"));
         }
-        once(&mut seen, (practice.to_string(), year.to_string(), item.to_string()), || {
-            row.error(it, format!("`{item}` in {year} at practice `{practice}` is given twice"))
-                .help("give each item once per practice and year")
-        })?;
-        data.set_historic(practice, year, item, HistoricValue { points, pounds });
+        if !data.add_historic(practice, year, item, HistoricValue { points, pounds }) {
+            return Err(row
+                .error(it, format!("`{item}` in {year} at practice `{practice}` is given twice"))
+                .help("give each item once per practice and year"));
+        }
         tally.practice(practice);
         Ok(())
     })?;
@@ -472,7 +471,6 @@ pub fn read_attested(
 ) -> Result<ReadSummary, DataError> {
     let (table, idx) = open(text, file, ATTESTED_COLUMNS)?;
     let [p, it, m] = indexes(&idx);
-    let mut seen = BTreeSet::new();
     let tally = rows(table, |row, tally| {
         let (practice, item, v) = (row.key(p)?, row.key(it)?, row.field(m)?);
         let met = match v.to_ascii_lowercase().as_str() {
@@ -484,11 +482,11 @@ pub fn read_attested(
                     .help("write `yes` or `no` (also accepted: true/false, y/n, 1/0, met/unmet)"))
             }
         };
-        once(&mut seen, (practice.to_string(), item.to_string()), || {
-            row.error(it, format!("`{item}` at practice `{practice}` is given twice"))
-                .help("give each item once per practice")
-        })?;
-        data.set_attested(practice, item, met);
+        if !data.add_attested(practice, item, met) {
+            return Err(row
+                .error(it, format!("`{item}` at practice `{practice}` is given twice"))
+                .help("give each item once per practice"));
+        }
         tally.practice(practice);
         Ok(())
     })?;

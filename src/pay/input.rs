@@ -204,6 +204,37 @@ impl PracticeData {
     pub fn set_attested(&mut self, practice: &str, item: &str, met: bool) {
         self.practice_mut(practice).attested.insert(item.to_string(), met);
     }
+    /// Records an attested item for a practice unless it is recorded already: `false` (and
+    /// the first kept) when it is. The readers' check for an item given twice, without a set
+    /// of every (practice, item) read beside the table.
+    pub fn add_attested(&mut self, practice: &str, item: &str, met: bool) -> bool {
+        let attested = &mut self.practice_mut(practice).attested;
+        if attested.contains_key(item) {
+            return false;
+        }
+        attested.insert(item.to_string(), met);
+        true
+    }
+    /// Records a previous year's figure for a practice and item unless it is recorded
+    /// already: `false` (and the first kept) when it is.
+    pub fn add_historic(
+        &mut self,
+        practice: &str,
+        year: &str,
+        item: &str,
+        value: HistoricValue,
+    ) -> bool {
+        let historic = &mut self.practice_mut(practice).historic;
+        let items = match historic.get_mut(year) {
+            Some(items) => items,
+            None => historic.entry(year.to_string()).or_default(),
+        };
+        if items.contains_key(item) {
+            return false;
+        }
+        items.insert(item.to_string(), value);
+        true
+    }
     /// Records a previous year's figure for a practice and item.
     pub fn set_historic(&mut self, practice: &str, year: &str, item: &str, value: HistoricValue) {
         self.practice_mut(practice)

@@ -224,6 +224,15 @@ fn error_messages_name_file_line_column_and_help() {
         err(read_attested, "practice_id,item_id,met\nA,FG1,maybe\n"),
         "`f.csv` line 2, column `MET`: expected yes or no, found `maybe`\n  help: write `yes` or `no` (also accepted: true/false, y/n, 1/0, met/unmet)"
     );
+    assert_eq!(
+        err(read_attested, "practice_id,item_id,met\nA,FG1,yes\nB,FG1,yes\nA,FG1,no\n"),
+        "`f.csv` line 4, column `ITEM_ID`: `FG1` at practice `A` is given twice\n  help: give each item once per practice"
+    );
+    // the same item in two years, or at two practices, is not a repeat
+    let mut data = PracticeData::new();
+    let text =
+        "practice_id,year,item,points\nA,2016/17,DM020,1\nA,2017/18,DM020,2\nB,2016/17,DM020,3\n";
+    assert!(read_historic(&mut data, text, "h.csv").is_ok());
 }
 
 type ReaderFn = fn(&mut PracticeData, &str, &str) -> Result<ReadSummary, DataError>;
