@@ -107,7 +107,7 @@ function cliOnCounts(dir, scheme) {
 
 /** The schemes the page itself runs on published counts. Known bug (issue #16): on
  * `qof-2018-19` and the national schemes after it the page's main thread stays busy for minutes
- * (1.6 GB, in a debug build) after the counts files are given, so the page is checked on the
+ * (1.6 GB, with the release wasm `cargo xtask test` builds) after the counts files are given, so the page is checked on the
  * three local schemes until that is found; the wasm module and the CLI are compared on all. */
 const PAGE_ON_COUNTS = new Set(["rules/aylesbury-2017-18.qof", "rules/dudley-2017-18.qof", "rules/dudley-2018-19.qof"]);
 
