@@ -106,7 +106,7 @@ function cliOnCounts(dir, scheme) {
 }
 
 /** The schemes the page itself runs on published counts. Known bug (issue #16): on
- * `qof-2018-19` and the national schemes after it the page's main thread stays busy for minutes
+ * `qof-2018-19` (the first national scheme in the list; the later ones were not reached) the page's renderer stayed busy for minutes
  * (1.6 GB, with the release wasm `cargo xtask test` builds) after the counts files are given, so the page is checked on the
  * three local schemes until that is found; the wasm module and the CLI are compared on all. */
 const PAGE_ON_COUNTS = new Set(["rules/aylesbury-2017-18.qof", "rules/dudley-2017-18.qof", "rules/dudley-2018-19.qof"]);
