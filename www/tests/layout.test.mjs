@@ -30,6 +30,20 @@ function sizes(page, selector) {
   }, selector);
 }
 
+/** The box of `selector` once it has stopped moving (two reads 50 ms apart agree): the
+ * compare view lays itself out again when its comparison arrives, and a drag measured against
+ * a box taken before that moved by less than it should (seen once in CI: 90 px for 120). */
+async function settledBox(page, selector) {
+  let last = await box(page, selector);
+  for (let i = 0; i < 40; i++) {
+    await page.waitForTimeout(50);
+    const now = await box(page, selector);
+    if (now.x === last.x && now.y === last.y && now.width === last.width && now.height === last.height) return now;
+    last = now;
+  }
+  return last;
+}
+
 async function box(page, selector) {
   const b = await page.locator(selector).boundingBox();
   assert.ok(b, `${selector} is shown`);
@@ -102,13 +116,14 @@ test("the separators resize editors and results, by mouse and keyboard, and are 
   // compare view: drag the horizontal separator 120 px down; the editors grow by as much
   await page.click("#mode-compare");
   await page.waitForSelector("#editor-b .cm-line");
-  const ed = await box(page, "#editor-a");
+  await settledBox(page, "#compare-splitter");
+  const ed = await settledBox(page, "#editor-a");
   const h = await box(page, "#compare-splitter");
   await page.mouse.move(h.x + h.width / 2, h.y + h.height / 2);
   await page.mouse.down();
   await page.mouse.move(h.x + h.width / 2, h.y + 120, { steps: 5 });
   await page.mouse.up();
-  const taller = await box(page, "#editor-a");
+  const taller = await settledBox(page, "#editor-a");
   assert.ok(Math.abs(taller.height - ed.height - 120) <= 8, `editor A grew from ${ed.height} to ${taller.height} px`);
   const s = await sizes(page);
   assert.ok(s.pageScrollHeight <= s.innerHeight, "the page still does not scroll");
