@@ -282,27 +282,7 @@ impl<'p> Builder<'p> {
     /// one on the period's first day, which a later goal may need): a wider, slower search,
     /// for when the greedy one finds nothing.
     pub fn make_all_wide(&self, goals: &[(Goal, bool)], d: &Draft) -> Option<Draft> {
-        const WIDE: usize = 2 * KEEP;
-        let mut ds = vec![d.clone()];
-        for &(g, w) in goals {
-            let mut next: Vec<Draft> = Vec::new();
-            for x in &ds {
-                if self.holds(x, g) == w && !next.contains(x) {
-                    next.push(x.clone());
-                }
-                for y in self.candidates(g, w, x, 0) {
-                    if next.len() >= WIDE {
-                        break;
-                    }
-                    if !next.contains(&y) && self.holds(&y, g) == w {
-                        next.push(y);
-                    }
-                }
-            }
-            next.truncate(WIDE);
-            ds = next;
-        }
-        ds.into_iter().find(|x| goals.iter().all(|&(g, w)| self.holds(x, g) == w))
+        self.make_all_kept(goals, d, |_| true)
     }
 
     /// [`Builder::make_all_wide`] keeping only the drafts `keep` accepts at every step.
@@ -329,6 +309,7 @@ impl<'p> Builder<'p> {
                     }
                 }
             }
+            next.truncate(WIDE);
             ds = next;
         }
         ds.into_iter().find(|x| goals.iter().all(|&(g, w)| self.holds(x, g) == w))
