@@ -6,28 +6,22 @@
 // Shift-F7 and the Next and Previous change buttons move between the marked changes.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { launchChromium } from "./browser.mjs";
-import { openPage, repoRoot, screenshot, waitState } from "./helpers.mjs";
+import { openPage, repoRoot, screenshot, waitState, cli, requireCli } from "./helpers.mjs";
 
-const BIN = process.env.QOFRULES_BIN || join(repoRoot, "target", "debug", "qofrules");
 const A = join(repoRoot, "rules", "qof-2024-25.qof");
 const B = join(repoRoot, "rules", "qof-2025-26.qof");
 
 let browser;
 before(async () => {
-  assert.ok(existsSync(BIN), `no CLI at ${BIN}: \`cargo build\` (cargo xtask browser-test builds it) or set QOFRULES_BIN`);
+  requireCli();
   browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
 });
-
-function cli(args) {
-  return execFileSync(BIN, args, { encoding: "utf8", maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "ignore"] });
-}
 
 /** Every rendered line of an editor, top to bottom, scrolling it through (CodeMirror draws
  * only the lines near the viewport): `{n, text, diff, indicator}` with 1-based line numbers. */

@@ -1,4 +1,6 @@
 // Shared by the editor's browser tests: the page URL, screenshots, and editor helpers.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -6,6 +8,20 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 export const resultsDir = join(here, "..", "test-results");
 export const repoRoot = join(here, "..", "..");
+
+/** The debug CLI the browser tests compare the page with (`cargo xtask browser-test` builds it
+ * and names it in `QOFRULES_BIN`). */
+export const CLI_BIN = process.env.QOFRULES_BIN || join(repoRoot, "target", "debug", "qofrules");
+
+/** Fails the test run early, with a hint, when the CLI is missing. */
+export function requireCli() {
+  assert.ok(existsSync(CLI_BIN), `no CLI at ${CLI_BIN}: \`cargo build\` (cargo xtask browser-test builds it) or set QOFRULES_BIN`);
+}
+
+/** The CLI's standard output for `args`; throws when it fails. */
+export function cli(args) {
+  return execFileSync(CLI_BIN, args, { encoding: "utf8", maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "ignore"] });
+}
 
 export function requireEnv(name) {
   const value = process.env[name];

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { launchChromium } from "./browser.mjs";
-import { expectedJson, openPage, referenceRows, repoRoot, resultsDir, setEditorText, waitState } from "./helpers.mjs";
+import { expectedJson, openPage, referenceRows, repoRoot, resultsDir, setEditorText, waitState, CLI_BIN } from "./helpers.mjs";
 
 const SCHEME = "rules/qof-2019-20.qof";
 let browser;
@@ -98,10 +98,9 @@ function publishedCounts(evaluation) {
 /** `qofrules eval FILE --achievement ... --format json` in `dir`: its output and status, or
  * null when there is no CLI to run. */
 function cliOnCounts(dir, scheme) {
-  const cli = process.env.QOFRULES_BIN || join(repoRoot, "target", "debug", "qofrules");
-  if (!existsSync(cli)) return null;
+  if (!existsSync(CLI_BIN)) return null;
   const args = ["eval", join(repoRoot, scheme), "--achievement", "achievement.csv", "--prevalence", "prevalence.csv", "--structure", "structure.csv", "--format", "json"];
-  const out = spawnSync(cli, args, { cwd: dir, encoding: "utf8", maxBuffer: 1 << 28 });
+  const out = spawnSync(CLI_BIN, args, { cwd: dir, encoding: "utf8", maxBuffer: 1 << 28 });
   return { status: out.status, stdout: out.stdout, stderr: out.stderr };
 }
 

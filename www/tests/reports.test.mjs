@@ -4,28 +4,22 @@
 // width, draws its charts, sorts its tables, raises no error, and shows the CLI's JSON totals.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { launchChromium } from "./browser.mjs";
-import { repoRoot, resultsDir, screenshot } from "./helpers.mjs";
+import { repoRoot, resultsDir, screenshot, cli, requireCli } from "./helpers.mjs";
 
-const BIN = process.env.QOFRULES_BIN || join(repoRoot, "target", "debug", "qofrules");
 const SCHEME = join(repoRoot, "rules", "qof-2019-20-stratified.qof");
 
 let browser;
 before(async () => {
-  assert.ok(existsSync(BIN), `no CLI at ${BIN}: \`cargo build\` (cargo xtask test builds it) or set QOFRULES_BIN`);
+  requireCli();
   browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
 });
-
-function cli(args) {
-  return execFileSync(BIN, args, { encoding: "utf8", maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "ignore"] });
-}
 
 /** Writes `html` to test-results/NAME.html and opens it at 1366 px, recording every request. */
 async function open(name, html) {

@@ -4,27 +4,21 @@
 // itself; the eval report opens as a page with `qofrules eval --format html`'s bytes.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { launchChromium } from "./browser.mjs";
-import { MINI, openPage, repoRoot, screenshot, setEditorText, waitState } from "./helpers.mjs";
+import { MINI, openPage, repoRoot, screenshot, setEditorText, waitState, cli, requireCli } from "./helpers.mjs";
 
-const BIN = process.env.QOFRULES_BIN || join(repoRoot, "target", "debug", "qofrules");
 const SCHEME = join(repoRoot, "rules", "qof-2019-20.qof");
 
 let browser;
 before(async () => {
-  assert.ok(existsSync(BIN), `no CLI at ${BIN}: \`cargo build\` (cargo xtask browser-test builds it) or set QOFRULES_BIN`);
+  requireCli();
   browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
 });
-
-function cli(args) {
-  return execFileSync(BIN, args, { encoding: "utf8", maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "ignore"] });
-}
 
 /** The page's money text back to the engine's decimal: `+£1,234.50` -> `1234.50`. */
 function decimal(text) {
