@@ -55,6 +55,16 @@ impl<T> Reply<T> {
 
 pub use crate::diag::{pos, problems, Pos, Problem, ProblemLabel};
 
+/// A reply as JSON text; should it not convert, a reply saying so.
+fn reply_text<T: Serialize>(reply: &Reply<T>) -> String {
+    serde_json::to_string(reply).unwrap_or_else(|e| {
+        let failed: Reply<()> =
+            Reply::message(Code::Internal, format!("cannot convert the result: {e}"), None);
+        serde_json::to_string(&failed)
+            .unwrap_or_else(|_| r#"{"ok":false,"errors":[],"warnings":[]}"#.to_owned())
+    })
+}
+
 /// Problems of a run, outside any rule file (data, options, pay).
 fn run_problems(diags: impl IntoIterator<Item = Diagnostic>) -> Vec<Problem> {
     crate::diag::run_problems(&diags.into_iter().collect::<Vec<_>>())
@@ -206,6 +216,9 @@ pub struct CompareOutput {
     pub marks_b: Vec<marks::DiffMark>,
 }
 
+/// A scheme's period, as the population's period warning depends on it: (start, end).
+type PeriodKey = (crate::date::Date, crate::date::Date);
+
 /// A checked and compiled text.
 struct Compiled {
     text: String,
@@ -268,6 +281,11 @@ pub struct Session {
     generated: Option<(Population, crate::date::Date)>,
     info: PopulationInfo,
     cache: Vec<Rc<Compiled>>,
+    /// The population's period warning ([`pipeline::period_warning`]) for a period (start,
+    /// end): reading every event's date is a good part of an evaluation in the editor, and
+    /// the answer changes only with the population or the period. Cleared whenever the
+    /// population is replaced ([`Session::set_population`]).
+    period: Option<(PeriodKey, Option<Diagnostic>)>,
     /// Evaluation threads; 0 = as many as the machine has (always one in wasm).
     threads: usize,
     /// Where national prevalence comes from (the scheme's figures unless the user chooses the
@@ -339,6 +357,7 @@ impl Session {
             generated: None,
             info,
             cache: Vec::new(),
+            period: None,
             threads: 0,
             prevalence_from: PrevalenceFrom::Scheme,
             from_population: false,
@@ -557,7 +576,7 @@ impl Session {
                 let label = format!("{what} at scale {}, seed {}", opts.scale, opts.seed);
                 self.info = info("synthetic", label, &pop);
                 self.generated = Some((pop.clone(), opts.year.period_end()));
-                self.population = pop;
+                self.set_population(pop);
                 self.practice_files = [None, None];
                 self.counts = None;
                 self.seed = opts.seed;
@@ -569,7 +588,7 @@ impl Session {
 
     /// Goes back to the embedded default population.
     pub fn use_default_population(&mut self) -> Reply<PopulationInfo> {
-        self.population = synth::default_population();
+        self.set_population(synth::default_population());
         self.generated = Some((self.population.clone(), SynthYear::Y2019_20.period_end()));
         self.practice_files = [None, None];
         self.counts = None;
@@ -622,7 +641,7 @@ impl Session {
             Ok(pop) => {
                 let names: Vec<&str> = files.keys().map(|n| base_name(n)).collect();
                 self.info = info("files", names.join(", "), &pop);
-                self.population = pop;
+                self.set_population(pop);
                 self.generated = None;
                 self.counts = None;
                 self.practice_files = [ATTESTED_FILE, HISTORIC_FILE]
@@ -750,6 +769,26 @@ impl Session {
         Ok(c)
     }
 
+    /// Replaces the population (and forgets what was worked out from the old one).
+    fn set_population(&mut self, pop: Population) {
+        self.population = pop;
+        self.period = None;
+    }
+
+    /// The population's period warning for a scheme, worked out once per population and
+    /// period.
+    fn period_warning(&mut self, scheme: &Scheme) -> Option<Diagnostic> {
+        let key = (scheme.period_start, scheme.period_end);
+        match &self.period {
+            Some((k, warning)) if *k == key => warning.clone(),
+            _ => {
+                let warning = pipeline::period_warning(&self.population, scheme);
+                self.period = Some((key, warning.clone()));
+                warning
+            }
+        }
+    }
+
     /// Makes a generated population fit the scheme's period: it is dated for it (every date
     /// moved by whole months, [`synth::redate`]). Loaded files are used as they are (the run
     /// warns when their records are not dated for the period).
@@ -762,8 +801,8 @@ impl Session {
                     SynthYear::Y2019_20.period_end(),
                     scheme.period_end,
                 );
-                self.population = pop;
                 *dated_for = scheme.period_end;
+                self.set_population(pop);
             }
         }
     }
@@ -804,6 +843,10 @@ impl Session {
     fn run_compiled(&mut self, c: &Compiled) -> Result<pipeline::Run, Vec<Problem>> {
         self.fit_population(&c.loaded.scheme);
         let texts = self.practice_texts(&c.loaded.scheme);
+        let period = match self.counts {
+            Some(_) => None,
+            None => self.period_warning(&c.loaded.scheme),
+        };
         let data = match self.counts() {
             Some(counts) => pipeline::Data::Counts(counts),
             None => pipeline::Data::Population(&self.population),
@@ -815,7 +858,7 @@ impl Session {
             threads: self.threads,
             progress: &crate::progress::Silent,
         };
-        pipeline::run(&c.loaded, &inputs).map_err(|e| run_problems(e.diagnostics))
+        pipeline::run_dated(&c.loaded, &inputs, period).map_err(|e| run_problems(e.diagnostics))
     }
 
     /// Runs the one pipeline ([`crate::pipeline::run`]) on the session's population or
@@ -850,6 +893,34 @@ impl Session {
                 warnings,
             ),
             Err(e) => Reply::err(e),
+        }
+    }
+
+    /// [`Session::evaluate`]'s reply as JSON text, written straight from the pay result with no
+    /// `serde_json::Value` built in between (the editor's worker hands the text to the page,
+    /// which parses it once). The same value as `evaluate`'s reply serialised; the fields of
+    /// `result` come in the order `qofrules eval --format json` writes them.
+    pub fn evaluate_text(&mut self, text: &str) -> String {
+        #[derive(Serialize)]
+        struct Out<'a, 'b> {
+            result: &'a pipeline::JsonOutput<'b>,
+            indicators: Vec<crate::pay::IndicatorSum>,
+            population: &'a PopulationInfo,
+        }
+        let c = match self.compiled(text, ROOT_NAME) {
+            Ok(c) => c,
+            Err(e) => return reply_text(&Reply::<()>::err(e)),
+        };
+        let population = self.info.clone();
+        let write = |out: &pipeline::JsonOutput<'_>| {
+            let indicators = crate::pay::indicator_sums(out.result);
+            let value = Out { result: out, indicators, population: &population };
+            serde_json::to_string(&Reply::ok(value, out.diagnostics.clone()))
+                .map_err(|e| format!("cannot convert the result: {e}"))
+        };
+        match self.pay_with(&c, write) {
+            Ok((json, _)) => json,
+            Err(e) => reply_text(&Reply::<()>::err(e)),
         }
     }
 

@@ -199,7 +199,7 @@ impl Workspace {
     /// Evaluates and pays the scheme on the population: the JSON text of
     /// `{ok, result, population}`, `result` as `qofrules eval --format json` prints it.
     pub fn evaluate(&mut self, text: &str) -> String {
-        to_json(&self.session.evaluate(text))
+        self.session.evaluate_text(text)
     }
 
     /// The same result as the exact text `qofrules eval --format json` prints: `{ok, json}`.

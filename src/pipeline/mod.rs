@@ -451,9 +451,26 @@ fn period_diagnostic(w: eval::PeriodMismatch) -> Diagnostic {
 /// Runs a scheme on its inputs: a population is evaluated, published counts are read; then
 /// national figures are decided and the practice-level inputs read into the pay table.
 pub fn run(loaded: &Loaded, inputs: &Inputs<'_>) -> Result<Run, RunError> {
+    let period = match inputs.data {
+        Data::Population(pop) => period_warning(pop, &loaded.scheme),
+        Data::Stream(_) | Data::Counts(_) => None,
+    };
+    run_dated(loaded, inputs, period)
+}
+
+/// [`run`] with the population's period warning already known: `period` must be
+/// [`period_warning`] of the same population and a scheme of the same period (it is ignored
+/// for streamed populations and published counts). The editor's session, which keeps its
+/// population between edits, works it out once per period instead of reading every event's
+/// date again on each evaluation.
+pub fn run_dated(
+    loaded: &Loaded,
+    inputs: &Inputs<'_>,
+    period: Option<Diagnostic>,
+) -> Result<Run, RunError> {
     match inputs.data {
         Data::Population(pop) => {
-            let warnings = period_warning(pop, &loaded.scheme).into_iter().collect();
+            let warnings = period.into_iter().collect();
             let r = run_population_with_progress(
                 &loaded.scheme,
                 &loaded.program,

@@ -525,3 +525,62 @@ fn the_patient_explorer_filters_by_sex_and_age_at_the_period_end() {
     let bad = s.find_patients(text, &PatientQuery { sex: Some("x".into()), ..Default::default() });
     assert_eq!(bad.errors[0].message, "unknown sex `x`");
 }
+
+/// The page's evaluation reply, written straight to JSON text, is the value `evaluate`
+/// gives, on success (warnings included), on a scheme with errors and on published counts.
+#[test]
+fn evaluate_text_is_the_evaluate_reply() {
+    let same = |s: &mut Session, text: &str| {
+        let direct: serde_json::Value =
+            serde_json::from_str(&s.evaluate_text(text)).expect("evaluate_text writes JSON");
+        let via_value = serde_json::to_value(s.evaluate(text)).expect("the reply converts");
+        assert_eq!(direct, via_value);
+        direct
+    };
+    let mut s = small();
+    let ok = same(&mut s, MINI);
+    assert_eq!(ok["ok"], true);
+    assert!(ok["result"]["practices"].as_array().is_some_and(|p| p.len() == 2), "{ok}");
+    // a population of another year: the reply carries the period warning
+    let mini_1819 = MINI.replace(
+        "period 2019-04-01 to 2020-03-31",
+        "period 2018-04-01 to 2019-03-31, national prevalence of England 2019/20",
+    );
+    let mut f = Session::with_population(small().population().clone(), "files");
+    let warned = same(&mut f, &mini_1819);
+    assert!(warned["warnings"].to_string().contains("population-period"), "{warned}");
+    let bad = same(&mut s, "scheme x {");
+    assert_eq!(bad["ok"], false);
+    assert!(!bad["errors"].as_array().is_some_and(Vec::is_empty), "{bad}");
+    // the result's fields come in the order the CLI writes them (not sorted by name)
+    let text = s.evaluate_text(MINI);
+    let cli = s.evaluate_json(MINI).expect("evaluates");
+    let order = |j: &str| {
+        let mut keys = ["\"total\":", "\"scheme\":", "\"practices\":", "\"national\":"];
+        keys.sort_by_key(|k| j.find(k));
+        keys
+    };
+    assert_eq!(order(&text), order(&cli));
+    assert_ne!(order(&cli), ["\"national\":", "\"practices\":", "\"scheme\":", "\"total\":"]);
+}
+
+/// The period warning is worked out once per population and period, and again for a new
+/// population: files of a later year loaded after an evaluation get their warning.
+#[test]
+fn the_period_warning_follows_a_new_population() {
+    let period_warned =
+        |s: &mut Session| s.evaluate(MINI).warnings.iter().any(|w| w.code == "population-period");
+    let mut s = Session::with_population(small().population().clone(), "files");
+    assert!(!period_warned(&mut s));
+    let mut files = BTreeMap::new();
+    files.insert(
+        "later/patients.ndjson".to_string(),
+        r#"{"patient_id":"P1","practice_id":"X1","birth_date":"1950-01-01","sex":"female","registered_on":"2000-01-01","events":[{"date":"2021-05-01","code":44054006}]}"#.to_string() + "\n",
+    );
+    assert!(s.load_population(&files).ok);
+    assert!(period_warned(&mut s), "the warning of the new population's dates");
+    assert!(period_warned(&mut s), "and again from what is kept");
+    // back to a generated population, dated for the scheme: no warning
+    assert!(s.use_default_population().ok);
+    assert!(!period_warned(&mut s));
+}
