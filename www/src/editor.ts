@@ -151,6 +151,11 @@ export interface EditorOptions {
   /** Checks the text; resolves with the problems (the editor underlines those in it). */
   check: (text: string) => Promise<Problem[]>;
   onChange: (text: string) => void;
+  /** Called from the keystroke itself once the text may be worked on (at once after a pause,
+   * after a short lull while keys come quickly: src/pace.ts), with the text, unless it changed
+   * again meanwhile: the page starts its check and evaluation here rather than waiting for the
+   * linter's own timer; the linter's `check` of the same text then finds that check under way. */
+  onSettled?: (text: string) => void;
   onFormat: () => void;
   /** Names from outside the text (a parent scheme's), offered by completion. */
   names?: () => SchemeName[];
@@ -212,7 +217,15 @@ export function createEditor(o: EditorOptions): EditorView {
     EditorView.updateListener.of((u) => {
       if (u.docChanged) {
         pace.changed();
-        o.onChange(u.state.doc.toString());
+        const doc = u.state.doc;
+        const text = doc.toString();
+        o.onChange(text);
+        const settled = o.onSettled;
+        if (settled) {
+          void pace.settled().then(() => {
+            if (u.view.state.doc === doc) settled(text);
+          });
+        }
       }
     }),
     ...(o.extensions ?? []),

@@ -104,8 +104,12 @@ function renderProblems(problems: Problem[]): void {
 
 let evalRunning = false;
 let evalPending: string | null = null;
-/** The text last sent to the checker, and whether it checks without errors. */
-let lastCheck: { text: string; clean: Promise<boolean> } | undefined;
+/** The text last sent to the checker: the checker's reply, and whether it checks without
+ * errors. */
+let lastCheck: { text: string; reply: Promise<Reply<CheckOutput>>; clean: Promise<boolean> } | undefined;
+/** The results of an evaluation that finished while the Results tab was hidden: drawn when
+ * the tab is shown. */
+let pendingDraw: (() => void) | undefined;
 
 function scheduleEvaluate(text: string): void {
   evalPending = text;
@@ -127,21 +131,30 @@ async function runEvaluate(): Promise<void> {
       if (evalPending !== null) continue; // already stale
       if (value.ok) {
         lastResult = value.result;
-        results.replaceChildren(renderResults(value.result, value.indicators, value.population.label, ms, (q) => void openPatients(q), (id) => registerIndicators.has(id)));
+        const draw = () => {
+          results.replaceChildren(renderResults(value.result, value.indicators, value.population.label, ms, (q) => void openPatients(q), (id) => registerIndicators.has(id)));
+          performance.mark("qof:rendered");
+          // the frame after this one: the results have been laid out and painted
+          requestAnimationFrame(() => setTimeout(() => performance.mark("qof:painted"), 0));
+        };
+        // only the visible panel is drawn; hidden results wait for their tab
+        if ($("panel-results").hidden) pendingDraw = draw;
+        else draw();
         // the text may have changed meanwhile into one that does not check (no evaluation
         // follows then): these results are of the old text
         results.dataset.state = text === view.state.doc.toString() ? "done" : "stale";
         results.dataset.ms = String(ms);
-        performance.mark("qof:rendered");
       } else if (text !== view.state.doc.toString() || (lastCheck?.text === text && !(await lastCheck.clean))) {
         // a text with errors (the check lists them) or no longer the editor's: keep the
         // last results, marked stale
         results.dataset.state = "stale";
       } else {
+        pendingDraw = undefined;
         results.replaceChildren(h("p", {}, "The scheme cannot be evaluated:"), failureList(value));
         results.dataset.state = "error";
       }
     } catch (err) {
+      pendingDraw = undefined;
       results.replaceChildren(h("p", { class: "error" }, `✖ ${String(err)}`));
       results.dataset.state = "error";
     }
@@ -163,14 +176,21 @@ let schemeNamesFor = "";
 /** The indicators that count a register (`register DM`). */
 let registerIndicators = new Set<string>();
 
-async function check(text: string): Promise<Problem[]> {
+/** Starts the work a text needs, once per text: its check in one worker and, beside it (not
+ * after it), its evaluation in the other; a text with errors only fails to evaluate, and the
+ * results are then marked stale. Called from the keystroke (the editor's `onSettled`) and by
+ * the linter, which finds the check already under way. */
+function startWork(text: string): Promise<Reply<CheckOutput>> {
+  if (lastCheck?.text === text) return lastCheck.reply;
   performance.mark("qof:check-sent");
-  // the evaluation starts now, in the other worker, beside the check (not after it): a text
-  // with errors only fails to evaluate, and the results are then marked stale
   const reply = checker.call("check", text);
-  lastCheck = { text, clean: reply.then((r) => r.ok && r.error_count === 0, () => false) };
+  lastCheck = { text, reply, clean: reply.then((r) => r.ok && r.error_count === 0, () => false) };
   scheduleEvaluate(text);
-  return checked(text, await reply);
+  return reply;
+}
+
+async function check(text: string): Promise<Problem[]> {
+  return checked(text, await startWork(text));
 }
 
 function checked(text: string, reply: Reply<CheckOutput>): Problem[] {
@@ -698,6 +718,7 @@ async function main(): Promise<void> {
     wrap: $input("wrap-lines").checked,
     check,
     onChange,
+    onSettled: (text) => void startWork(text),
     onFormat: () => void formatEditor(),
     names: () => (/^\s*scheme\s+(\w+)/m.exec(view.state.doc.toString())?.[1] === schemeNamesFor ? schemeNames : []),
   });
@@ -769,6 +790,11 @@ async function main(): Promise<void> {
 
   sweepPanel = setupSweep({ engine, checker, text: () => view.state.doc.toString(), problemText });
   tabs(["tab-results", "tab-tests", "tab-patients", "tab-sweep"], (id) => {
+    if (id === "tab-results" && pendingDraw) {
+      const draw = pendingDraw;
+      pendingDraw = undefined;
+      draw();
+    }
     if (id === "tab-patients") void refreshPatients();
     if (id === "tab-sweep") sweepPanel?.shown();
   });
