@@ -592,6 +592,21 @@ impl<'p> Builder<'p> {
         }
     }
 
+    /// The date of the event of list `l` in `range` that `pick` selects (the latest when
+    /// none is written), on or before the period end date.
+    fn picked(&self, d: &Draft, pick: Option<Pick>, l: u32, range: (Date, Date)) -> Option<Date> {
+        let it = d
+            .events
+            .iter()
+            .filter(|e| e.date >= range.0 && e.date <= range.1.min(self.pped()))
+            .filter(|e| in_list(self.prog, l, e.code))
+            .map(|e| e.date);
+        match pick {
+            Some(Pick::First) => it.min(),
+            _ => it.max(),
+        }
+    }
+
     /// Window `w`'s inclusive range for the draft (`None`: an anchor is missing).
     pub fn range(&self, d: &Draft, w: Option<u32>) -> Option<(Date, Date)> {
         let Some(w) = w else { return Some((MIN_DATE, MAX_DATE)) };
@@ -1328,8 +1343,8 @@ impl Builder<'_> {
                 }
             }
             Node::Registered(w) => {
-                if let Some((lo, hi)) = self.range(base, Some(*w)) {
-                    let hi = hi.min(pped);
+                if let Some((lo, last)) = self.range(base, Some(*w)) {
+                    let hi = last.min(pped);
                     let mut dates = Vec::new();
                     if lo > MIN_DATE {
                         dates.extend([
@@ -1338,6 +1353,9 @@ impl Builder<'_> {
                         ]);
                     }
                     dates.push(("the window's last day", hi));
+                    if last < pped {
+                        dates.push(("the day after the window", last.add_days(1)));
+                    }
                     for (what, date) in dates {
                         out.push((
                             format!("{text}: registered {date}, {what}"),
@@ -1349,8 +1367,8 @@ impl Builder<'_> {
             Node::Count { list, window, apart, cmp: _, value } => {
                 let b = base.without_list(prog, *list);
                 let b = self.with_anchor(&b, *window);
-                let Some((lo, hi)) = self.range(&b, *window) else { return out };
-                let hi = hi.min(pped);
+                let Some((lo, last)) = self.range(&b, *window) else { return out };
+                let hi = last.min(pped);
                 let Some(code) = self.code(*list, None, None) else { return out };
                 let limit = value.clamp(0.0, 50.0) as i32;
                 let step = (*apart).max(1);
@@ -1407,6 +1425,16 @@ impl Builder<'_> {
                         };
                         out.push((format!("{text}: {n}, the first on {what}"), x));
                     }
+                }
+                // The last one the day after the window (the others inside, before it).
+                if last < pped && limit >= 1 && last.add_days(-step * (limit - 1)) >= lo {
+                    let mut x = b.clone();
+                    x.add(last.add_days(1), code, None);
+                    for i in 1..limit {
+                        x.add(last.add_days(-step * i), code, None);
+                    }
+                    let n = if limit == 1 { "1 event".into() } else { format!("{limit} events") };
+                    out.push((format!("{text}: {n}, the last on the day after the window"), x));
                 }
             }
             Node::Event { pick, list, paired, window, pred } => {
@@ -1504,24 +1532,39 @@ impl Builder<'_> {
                             out.push((format!("{text}: a code in the list on {earlier}, then one not in it on {day}"), x));
                         }
                     }
-                    Pred::Date { rel: _, pick: _, list: l2, window: w2 } => {
+                    Pred::Date { rel: _, pick: _, list: l2, window: _ } => {
                         let b2 = b.without_list(prog, *l2);
                         let c2 = self.code(*l2, None, Some(*list));
-                        let mut x = b2.clone();
-                        self.add_pair(&mut x, *list, *paired, day, None, None);
-                        out.push((
-                            format!("{text}: on {day}, no event of the other list"),
-                            x.clone(),
-                        ));
-                        if let Some(c2) = c2 {
-                            for (what, delta) in
-                                [("the day before", -1), ("the same day", 0), ("the day after", 1)]
-                            {
-                                let other = day.add_days(delta);
-                                let mut y = x.clone();
-                                y.add(other, c2, None);
-                                let _ = w2;
-                                out.push((format!("{text}: on {day}, the other list {what}"), y));
+                        // On the typical day, and on the day of the base's own event of the
+                        // list, where the rest of the rule expects it (a first diagnosis in
+                        // the period).
+                        let mut days = vec![day];
+                        if let Some(own) = self.picked(base, *pick, *list, (lo, hi_in)) {
+                            if own != day {
+                                days.push(own);
+                            }
+                        }
+                        for day in days {
+                            let mut x = b2.clone();
+                            self.add_pair(&mut x, *list, *paired, day, None, None);
+                            out.push((
+                                format!("{text}: on {day}, no event of the other list"),
+                                x.clone(),
+                            ));
+                            if let Some(c2) = c2 {
+                                for (what, delta) in [
+                                    ("the day before", -1),
+                                    ("the same day", 0),
+                                    ("the day after", 1),
+                                ] {
+                                    let other = day.add_days(delta);
+                                    let mut y = x.clone();
+                                    y.add(other, c2, None);
+                                    out.push((
+                                        format!("{text}: on {day}, the other list {what}"),
+                                        y,
+                                    ));
+                                }
                             }
                         }
                     }

@@ -487,6 +487,96 @@ fn date_relation_class(prog: &Program, k: usize, m: &Mutation) -> Option<&'stati
     )
 }
 
+/// The earliest date the anchor `a` can have for a patient meeting condition `x` (an operand of
+/// an `and` that must hold): `first L is since D` (or a `latest` one, or an event of `L` in a
+/// window from `D`, for an anchor on the latest event of `L`) for an event anchor; an upper age
+/// limit for birth.
+fn anchor_floor(prog: &Program, a: AnchorIr, x: NodeId) -> Option<Date> {
+    let pped = prog.pped;
+    let same =
+        |p: u32, q: u32| p == q || prog.lists[p as usize].codes == prog.lists[q as usize].codes;
+    let from = |w: Option<u32>| match prog.windows.get(w? as usize)?.lo {
+        End::Fixed(d) if d > MIN_DATE => Some(d),
+        _ => None,
+    };
+    match (a, &prog.nodes[x as usize]) {
+        (
+            AnchorIr::Event(pick, l),
+            Node::Event { pick: p, list, window: None, pred: Pred::Within(w2), .. },
+        ) if same(*list, l) && (*p == Some(Pick::First) || *p == Some(pick)) => from(Some(*w2)),
+        (AnchorIr::Event(Pick::Latest, l), Node::Event { list, window, .. }) if same(*list, l) => {
+            from(*window)
+        }
+        (AnchorIr::Birth, Node::Aged(_, Some(max))) => {
+            // The earliest birth with an age of at most `max` whole years at the PPED.
+            let mut b = pped.add_months(-12 * (max + 1)).add_days(-3);
+            for _ in 0..8 {
+                if pped.years_since(b) <= *max {
+                    return Some(b);
+                }
+                b = b.add_days(1);
+            }
+            None
+        }
+        (AnchorIr::Birth, Node::AgedMonths(_, Some(max))) => {
+            let mut b = pped.add_months(-(max + 1)).add_days(-3);
+            for _ in 0..8 {
+                if pped.months_since(b) <= *max {
+                    return Some(b);
+                }
+                b = b.add_days(1);
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// The class of a window's anchored last day moved when it is on or after the period end date
+/// either way for every patient whose outcome the atom can decide: the denominator filter (the
+/// atom being read after it) or every `and` the atom is in bounds the anchor from below (`first
+/// AST_COD is since 2006-04-01` for `to 99 years after first AST_COD`, `aged 5 to 5` for `to 6
+/// years after birth`). Events and registrations after the period end date are ignored.
+fn anchored_past_period_end(prog: &Program, k: usize, m: &Mutation) -> Option<&'static str> {
+    let Edit::Window(w, lo, hi) = &m.edit else { return None };
+    let old = prog.windows.get(*w as usize)?;
+    let (
+        End::Anchored { anchor, months, days },
+        End::Anchored { anchor: a2, months: m2, days: d2 },
+    ) = (old.hi, *hi)
+    else {
+        return None;
+    };
+    if *lo != old.lo || anchor != a2 || matches!(anchor, AnchorIr::Registration) {
+        return None;
+    }
+    let (months, days) = (months, days).min((m2, d2));
+    let n = prog.nodes.iter().position(|x| windows_of(x).contains(w))? as NodeId;
+    let floor = |ops: &[NodeId]| ops.iter().filter_map(|&x| anchor_floor(prog, anchor, x)).max();
+    let i = &prog.indicators[k];
+    let by_filter = match (i.kind, i.filter) {
+        (Kind::Fraction, Some(f)) => {
+            let mut before: Vec<NodeId> = vec![f];
+            before.extend(i.cohort.and_then(|r| prog.registers[r as usize].filter));
+            if atoms(prog, &before, &mut Vec::new()).contains(&n) {
+                None
+            } else {
+                floor(&operands(prog, f, true))
+            }
+        }
+        _ => None,
+    };
+    let by_and = and_uses(prog, n, 0).filter(|u| !u.is_empty()).and_then(|uses| {
+        uses.iter().map(|kids| floor(kids)).collect::<Option<Vec<Date>>>()?.into_iter().min()
+    });
+    let earliest = by_filter.into_iter().chain(by_and).max()?;
+    (earliest.add_months(months).add_days(days) >= prog.pped).then_some(
+        "the window's last day is on or after the period end date either way for every patient \
+         the atom can decide (the denominator filter, or every `and` the atom is in, bounds its \
+         anchor from below), and events and registrations after that date are ignored",
+    )
+}
+
 #[derive(Clone, Debug)]
 enum Edit {
     Node(NodeId, Node),
@@ -944,8 +1034,9 @@ fn run_scheme(path: &str, text: &str, only: &BTreeSet<String>) -> Found {
         let facts = facts(&prog, k);
         for m in mutations(&prog, k) {
             found.mutations += 1;
-            let class_says =
-                equivalent(&prog, &m, &facts).or_else(|| date_relation_class(&prog, k, &m));
+            let class_says = equivalent(&prog, &m, &facts)
+                .or_else(|| date_relation_class(&prog, k, &m))
+                .or_else(|| anchored_past_period_end(&prog, k, &m));
             let undo = apply(&mut prog, &m.edit);
             let killed = {
                 let mut e = Engine::new(&prog);
