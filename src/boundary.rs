@@ -592,6 +592,21 @@ impl<'p> Builder<'p> {
         }
     }
 
+    /// The date of the event of list `l` in `range` that `pick` selects (the latest when
+    /// none is written), on or before the period end date.
+    fn picked(&self, d: &Draft, pick: Option<Pick>, l: u32, range: (Date, Date)) -> Option<Date> {
+        let it = d
+            .events
+            .iter()
+            .filter(|e| e.date >= range.0 && e.date <= range.1.min(self.pped()))
+            .filter(|e| in_list(self.prog, l, e.code))
+            .map(|e| e.date);
+        match pick {
+            Some(Pick::First) => it.min(),
+            _ => it.max(),
+        }
+    }
+
     /// Window `w`'s inclusive range for the draft (`None`: an anchor is missing).
     pub fn range(&self, d: &Draft, w: Option<u32>) -> Option<(Date, Date)> {
         let Some(w) = w else { return Some((MIN_DATE, MAX_DATE)) };
@@ -1328,8 +1343,8 @@ impl Builder<'_> {
                 }
             }
             Node::Registered(w) => {
-                if let Some((lo, hi)) = self.range(base, Some(*w)) {
-                    let hi = hi.min(pped);
+                if let Some((lo, last)) = self.range(base, Some(*w)) {
+                    let hi = last.min(pped);
                     let mut dates = Vec::new();
                     if lo > MIN_DATE {
                         dates.extend([
@@ -1338,6 +1353,9 @@ impl Builder<'_> {
                         ]);
                     }
                     dates.push(("the window's last day", hi));
+                    if last < pped {
+                        dates.push(("the day after the window", last.add_days(1)));
+                    }
                     for (what, date) in dates {
                         out.push((
                             format!("{text}: registered {date}, {what}"),
@@ -1349,8 +1367,8 @@ impl Builder<'_> {
             Node::Count { list, window, apart, cmp: _, value } => {
                 let b = base.without_list(prog, *list);
                 let b = self.with_anchor(&b, *window);
-                let Some((lo, hi)) = self.range(&b, *window) else { return out };
-                let hi = hi.min(pped);
+                let Some((lo, last)) = self.range(&b, *window) else { return out };
+                let hi = last.min(pped);
                 let Some(code) = self.code(*list, None, None) else { return out };
                 let limit = value.clamp(0.0, 50.0) as i32;
                 let step = (*apart).max(1);
@@ -1407,6 +1425,16 @@ impl Builder<'_> {
                         };
                         out.push((format!("{text}: {n}, the first on {what}"), x));
                     }
+                }
+                // The last one the day after the window (the others inside, before it).
+                if last < pped && limit >= 1 && last.add_days(-step * (limit - 1)) >= lo {
+                    let mut x = b.clone();
+                    x.add(last.add_days(1), code, None);
+                    for i in 1..limit {
+                        x.add(last.add_days(-step * i), code, None);
+                    }
+                    let n = if limit == 1 { "1 event".into() } else { format!("{limit} events") };
+                    out.push((format!("{text}: {n}, the last on the day after the window"), x));
                 }
             }
             Node::Event { pick, list, paired, window, pred } => {
@@ -1504,7 +1532,7 @@ impl Builder<'_> {
                             out.push((format!("{text}: a code in the list on {earlier}, then one not in it on {day}"), x));
                         }
                     }
-                    Pred::Date { rel: _, pick: _, list: l2, window: w2 } => {
+                    Pred::Date { rel: _, pick: _, list: l2, window: _ } => {
                         let b2 = b.without_list(prog, *l2);
                         let c2 = self.code(*l2, None, Some(*list));
                         let mut x = b2.clone();
@@ -1513,15 +1541,28 @@ impl Builder<'_> {
                             format!("{text}: on {day}, no event of the other list"),
                             x.clone(),
                         ));
+                        let ties =
+                            [("the day before", -1), ("the same day", 0), ("the day after", 1)];
                         if let Some(c2) = c2 {
-                            for (what, delta) in
-                                [("the day before", -1), ("the same day", 0), ("the day after", 1)]
-                            {
+                            for (what, delta) in ties {
                                 let other = day.add_days(delta);
                                 let mut y = x.clone();
                                 y.add(other, c2, None);
-                                let _ = w2;
                                 out.push((format!("{text}: on {day}, the other list {what}"), y));
+                            }
+                        }
+                        // The base's own event of the list kept (its code and day, where the
+                        // rest of the rule expects them: a first diagnosis in the period, a
+                        // code of a sublist), the other list's event around it.
+                        let own = self.picked(base, *pick, *list, (lo, hi_in));
+                        if let (Some(own), Some(c2)) = (own, c2) {
+                            for (what, delta) in ties {
+                                let mut y = base.without_list(prog, *l2);
+                                y.add(own.add_days(delta), c2, None);
+                                out.push((
+                                    format!("{text}: its event on {own}, the other list {what}"),
+                                    y,
+                                ));
                             }
                         }
                     }
@@ -1571,6 +1612,179 @@ impl Builder<'_> {
                 on.add_days(1),
             ),
         ]
+    }
+}
+
+impl Builder<'_> {
+    /// The first days of the fixed windows ending on the period end date (`in last 12 months`)
+    /// that indicator `ind`'s cascade reads.
+    fn fences(&self, ind: usize) -> Vec<Date> {
+        let prog = self.prog;
+        let (reg, roots) = roots(prog, ind);
+        let mut registers: Vec<u32> = reg.into_iter().collect();
+        let mut nodes = atoms(prog, &roots, &mut registers);
+        for r in registers {
+            let f = prog.registers.get(r as usize).and_then(|x| x.filter);
+            nodes.extend(atoms(prog, &f.into_iter().collect::<Vec<_>>(), &mut Vec::new()));
+        }
+        let mut out: Vec<Date> = Vec::new();
+        for n in nodes {
+            let ws: Vec<u32> = match prog.nodes.get(n as usize) {
+                Some(Node::Registered(w)) => vec![*w],
+                Some(Node::Count { window, .. }) => window.iter().copied().collect(),
+                Some(Node::Event { window, pred, .. }) => {
+                    let mut v: Vec<u32> = window.iter().copied().collect();
+                    match pred {
+                        Pred::Date { window: Some(w), .. } | Pred::Within(w) => v.push(*w),
+                        _ => {}
+                    }
+                    v
+                }
+                _ => Vec::new(),
+            };
+            for w in ws {
+                if let Some(win) = prog.windows.get(w as usize) {
+                    if let (End::Fixed(lo), End::Fixed(hi)) = (win.lo, win.hi) {
+                        if lo > MIN_DATE && hi == self.pped() && !out.contains(&lo) {
+                            out.push(lo);
+                        }
+                    }
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Windowed atom `n` (an event or a registration) whose window ends a fixed time after an
+    /// event or birth: the anchor placed so that the window ends just after the period end
+    /// date, on it, one unit before it, and two days before each fixed window of the rule
+    /// starts (`from 10 days after latest DEPR_COD to 56 days after latest DEPR_COD and not
+    /// DEPRVW_COD in last 12 months`), then the atom's event (or the registration) one day
+    /// either side of each end of the window and on the first day of its last unit, on a
+    /// patient for whom it decides indicator `ind`'s outcome, made around them (the anchor
+    /// and the placed events kept).
+    fn anchor_probes(&self, ind: usize, n: NodeId, ctx: &Draft) -> Vec<(String, Draft)> {
+        let prog = self.prog;
+        let pped = self.pped();
+        let mut out = Vec::new();
+        let (w, own) = match prog.nodes.get(n as usize) {
+            Some(Node::Event { list, paired, window: Some(w), .. }) => {
+                (*w, std::iter::once(*list).chain(*paired).collect::<Vec<u32>>())
+            }
+            Some(Node::Registered(w)) => (*w, Vec::new()),
+            _ => return out,
+        };
+        let registration = own.is_empty();
+        let Some(win) = prog.windows.get(w as usize) else { return out };
+        let End::Anchored { anchor, months, days } = win.hi else { return out };
+        let by_month = months != 0;
+        let unit = |d: Date, k: i32| if by_month { d.add_months(k) } else { d.add_days(k) };
+        let mut targets = vec![pped.add_days(1), pped, unit(pped, -1)];
+        targets.extend(self.fences(ind).into_iter().map(|f| f.add_days(-2)));
+        let mut pins = own.clone();
+        let code = match anchor {
+            AnchorIr::Registration => return out,
+            AnchorIr::Birth => None,
+            AnchorIr::Event(pick, la) => {
+                if own.contains(&la) {
+                    return out;
+                }
+                pins.push(la);
+                // The code of the patient's own anchor event, if any (a sublist's code).
+                let at = self.anchor(ctx, AnchorIr::Event(pick, la));
+                let c = ctx.events.iter().find(|e| Some(e.date) == at && in_list(prog, la, e.code));
+                match c.map(|e| e.code).or_else(|| self.code(la, None, None)) {
+                    Some(c) => Some((la, c)),
+                    None => return out,
+                }
+            }
+        };
+        let sets = self.deciding(ind, Target::Node(n));
+        let text = node_text(prog, n);
+        let mine = |d: &Draft| -> Vec<DraftEvent> {
+            d.events
+                .iter()
+                .filter(|e| pins.iter().any(|&l| in_list(prog, l, e.code)))
+                .cloned()
+                .collect()
+        };
+        let mut seen: Vec<Date> = Vec::new();
+        for t in targets {
+            // The anchor that puts the window's last day on `t` (the nearest one when month
+            // ends make none do).
+            let a0 = t.add_days(-days).add_months(-months);
+            let a = [0, -1, 1, -2, 2, -3, 3]
+                .iter()
+                .map(|k| a0.add_days(*k))
+                .find(|a| a.add_months(months).add_days(days) == t)
+                .unwrap_or(a0);
+            if a > pped || seen.contains(&a) {
+                continue;
+            }
+            seen.push(a);
+            let mut b = ctx.clone();
+            for &l in &own {
+                b = b.without_list(prog, l);
+            }
+            match code {
+                Some((la, c)) => {
+                    b = b.without_list(prog, la);
+                    b.add(a, c, None);
+                }
+                None => b.born = Some(a),
+            }
+            let Some((lo, hi)) = self.range(&b, Some(w)) else { continue };
+            let mut dates = Vec::new();
+            if lo > MIN_DATE {
+                dates.extend([
+                    ("the day before the window", lo.add_days(-1)),
+                    ("its first day", lo),
+                ]);
+            }
+            dates.extend([
+                ("the first day of its last unit", unit(hi, -1).add_days(1)),
+                ("its last day", hi),
+                ("the day after it", hi.add_days(1)),
+            ]);
+            for (what, date) in dates {
+                if date > pped || date <= MIN_DATE || date < b.born(pped) {
+                    continue;
+                }
+                let xs = match prog.nodes.get(n as usize) {
+                    Some(Node::Event { pick, list, paired, pred, .. }) => {
+                        self.event_true(&b, *pick, *list, *paired, pred, date)
+                    }
+                    _ => vec![Draft { registered: Some(date), ..b.clone() }],
+                };
+                for x in xs {
+                    let pinned = mine(&x);
+                    let bare = Draft { events: pinned.clone(), ..x.clone() };
+                    let keep = |y: &Draft| {
+                        mine(y) == pinned
+                            && y.born == x.born
+                            && (!registration || y.registered == x.registered)
+                    };
+                    for (sib, goals) in &sets {
+                        let all = [sib.clone(), goals.clone()].concat();
+                        let made = [x.clone(), bare.clone()]
+                            .iter()
+                            .find_map(|start| self.make_all_kept(&all, start, keep));
+                        if let Some(y) = made {
+                            let on = if registration { "registered" } else { "on" };
+                            out.push((
+                                format!(
+                                    "{text}: its window moved to end on {hi}, {on} {date}, {what}, the rest made around it"
+                                ),
+                                y,
+                            ));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 }
 
@@ -1679,6 +1893,7 @@ fn indicator_cases(b: &Builder<'_>, k: usize) -> Vec<Case> {
         }
         if let Some(ctx) = &ctx {
             raw.extend(b.pinned_probes(k, n, ctx));
+            raw.extend(b.anchor_probes(k, n, ctx));
         }
     }
     // Strata: each one's condition made true, and its achievement.

@@ -33,6 +33,7 @@ use qofrules::check::check_text;
 use qofrules::compile::{
     compile, AnchorIr, End, Node, NodeId, Pred, Program, Win, MAX_DATE, MIN_DATE,
 };
+use qofrules::date::Date;
 use qofrules::eval::{outcome, outcome_text, Engine};
 use qofrules::model::Patient;
 use qofrules::scheme::{Kind, Outcome};
@@ -325,6 +326,255 @@ fn equivalent(prog: &Program, m: &Mutation, facts: &Facts) -> Option<&'static st
         },
         _ => None,
     }
+}
+
+/// The date relation atom that reads window `w`, and whether `w` is the window of its other
+/// list (`latest B in W2` of `latest A in W1 is after latest B in W2`) rather than its own.
+fn date_relation_of(prog: &Program, w: u32) -> Option<(NodeId, bool)> {
+    prog.nodes.iter().enumerate().find_map(|(n, x)| match x {
+        Node::Event { window, pred: Pred::Date { window: w2, .. }, .. } => {
+            if *window == Some(w) {
+                Some((n as NodeId, false))
+            } else if *w2 == Some(w) {
+                Some((n as NodeId, true))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    })
+}
+
+/// Window `w`'s dates when both ends are fixed.
+fn fixed_range(prog: &Program, w: Option<u32>) -> Option<(Date, Date)> {
+    match prog.windows.get(w? as usize) {
+        Some(Win { lo: End::Fixed(lo), hi: End::Fixed(hi), .. }) => Some((*lo, *hi)),
+        _ => None,
+    }
+}
+
+/// Whether node `x` is false for every patient without an event of list `l` in `range`: an
+/// event condition on `l` (or paired with it, or asking that the selected event be in `l`)
+/// whose window has fixed ends inside `range`.
+fn needs_event_in(prog: &Program, x: NodeId, l: u32, range: (Date, Date)) -> bool {
+    let same = |a: u32| a == l || prog.lists[a as usize].codes == prog.lists[l as usize].codes;
+    match &prog.nodes[x as usize] {
+        Node::Event { list, paired, window, pred, .. } => {
+            let reads = same(*list)
+                || paired.is_some_and(same)
+                || matches!(pred, Pred::Member(m) if same(*m));
+            reads
+                && fixed_range(prog, *window).is_some_and(|(lo, hi)| lo >= range.0 && hi <= range.1)
+        }
+        _ => false,
+    }
+}
+
+/// Every `and` that node `n` is an operand of, directly or under `not`s (each as its
+/// operands), when that is the only way the program uses `n`; `None` when it is used in any
+/// other way (the root of a part, a definition or a register condition, an operand of an
+/// `or`).
+fn and_uses(prog: &Program, n: NodeId, depth: u32) -> Option<Vec<Vec<NodeId>>> {
+    if depth > 8 {
+        return None;
+    }
+    let roots = prog.indicators.iter().flat_map(|i| {
+        let mut v: Vec<NodeId> = Vec::new();
+        v.extend(i.filter);
+        v.extend(i.exclude);
+        v.extend(i.achieved);
+        v.extend(i.strata.iter().flat_map(|s| s.when.into_iter().chain(s.achieved)));
+        v.extend(i.adjustments.iter().map(|a| a.when));
+        v
+    });
+    let direct = roots
+        .chain(prog.defines.iter().map(|d| d.node))
+        .chain(prog.registers.iter().filter_map(|r| r.filter))
+        .any(|r| r == n);
+    if direct {
+        return None;
+    }
+    let mut out = Vec::new();
+    for (m, x) in prog.nodes.iter().enumerate() {
+        match x {
+            Node::And(s, l) | Node::Or(s, l) => {
+                let kids = &prog.kids[*s as usize..(*s + *l) as usize];
+                if kids.contains(&n) {
+                    if !matches!(x, Node::And(..)) {
+                        return None;
+                    }
+                    out.push(kids.to_vec());
+                }
+            }
+            Node::Not(k) if *k == n => out.extend(and_uses(prog, m as NodeId, depth + 1)?),
+            _ => {}
+        }
+    }
+    Some(out)
+}
+
+/// Classes of equivalent mutations of a date relation's windows,
+/// `[latest] A [in W1] is REL latest B in W2`: the first day of a window moved one unit
+/// earlier (the window widened), where the events it adds cannot change the relation for any
+/// patient whose outcome it decides.
+fn date_relation_class(prog: &Program, k: usize, m: &Mutation) -> Option<&'static str> {
+    let Edit::Window(w, End::Fixed(new_lo), _) = &m.edit else { return None };
+    let (n, other) = date_relation_of(prog, *w)?;
+    let Node::Event {
+        pick,
+        window: w1,
+        pred: Pred::Date { rel, pick: p2, list: b, window: w2 },
+        ..
+    } = &prog.nodes[n as usize]
+    else {
+        return None;
+    };
+    let (lo, _) = fixed_range(prog, Some(*w))?;
+    if *new_lo >= lo {
+        return None;
+    }
+    if other {
+        if *p2 != Pick::Latest {
+            return None;
+        }
+        // A's selected event is in W1, which starts no earlier than W2: a B event the wider W2
+        // adds is strictly before it, and stands in for "no B event" (infinitely long ago),
+        // which compares the same way with it (after: yes; before: no).
+        if fixed_range(prog, *w1).is_some_and(|(lo1, _)| lo1 >= lo) {
+            return Some(
+                "the other list's window starts earlier, and the atom's own window starts no \
+                 earlier than it did: an added event of the other list is before any event the \
+                 atom selects, as a missing one counts",
+            );
+        }
+        // The denominator filter needs a B event in W2: the latest one in the wider window is
+        // the same for every patient whose outcome the atom can decide.
+        let i = &prog.indicators[k];
+        let (Kind::Fraction, Some(f)) = (i.kind, i.filter) else { return None };
+        let mut before: Vec<NodeId> = vec![f];
+        before.extend(i.cohort.and_then(|r| prog.registers[r as usize].filter));
+        if atoms(prog, &before, &mut Vec::new()).contains(&n) {
+            return None;
+        }
+        let range = fixed_range(prog, *w2)?;
+        if operands(prog, f, true).iter().any(|&x| needs_event_in(prog, x, *b, range)) {
+            return Some(
+                "the other list's window starts earlier, and the denominator filter needs an \
+                 event of that list in the unmoved window, so the latest one is the same for \
+                 every patient the atom can decide",
+            );
+        }
+        return None;
+    }
+    // The own window W1 starts earlier: the atom changes only for a patient with no A event in
+    // W1 and one in the added stretch, before W2 starts; being after (or on) the latest B
+    // event in W2 then needs there to be none, and every `and` the atom is in needs one.
+    if !matches!(pick, None | Some(Pick::Latest))
+        || !matches!(rel, DateRel::After | DateRel::OnOrAfter)
+    {
+        return None;
+    }
+    let (lo2, hi2) = fixed_range(prog, *w2)?;
+    if lo2 < lo {
+        return None;
+    }
+    let uses = and_uses(prog, n, 0)?;
+    let all = !uses.is_empty()
+        && uses.iter().all(|kids| kids.iter().any(|&x| needs_event_in(prog, x, *b, (lo2, hi2))));
+    all.then_some(
+        "the atom's own window starts earlier, which matters only to a patient with no event \
+         of the other list in its window, and every `and` the atom is in needs one",
+    )
+}
+
+/// The earliest date the anchor `a` can have for a patient meeting condition `x` (an operand of
+/// an `and` that must hold): `first L is since D` (or a `latest` one, or an event of `L` in a
+/// window from `D`, for an anchor on the latest event of `L`) for an event anchor; an upper age
+/// limit for birth.
+fn anchor_floor(prog: &Program, a: AnchorIr, x: NodeId) -> Option<Date> {
+    let pped = prog.pped;
+    let same =
+        |p: u32, q: u32| p == q || prog.lists[p as usize].codes == prog.lists[q as usize].codes;
+    let from = |w: Option<u32>| match prog.windows.get(w? as usize)?.lo {
+        End::Fixed(d) if d > MIN_DATE => Some(d),
+        _ => None,
+    };
+    match (a, &prog.nodes[x as usize]) {
+        (
+            AnchorIr::Event(pick, l),
+            Node::Event { pick: p, list, window: None, pred: Pred::Within(w2), .. },
+        ) if same(*list, l) && (*p == Some(Pick::First) || *p == Some(pick)) => from(Some(*w2)),
+        (AnchorIr::Event(Pick::Latest, l), Node::Event { list, window, .. }) if same(*list, l) => {
+            from(*window)
+        }
+        (AnchorIr::Birth, Node::Aged(_, Some(max))) => {
+            // The earliest birth with an age of at most `max` whole years at the PPED.
+            let mut b = pped.add_months(-12 * (max + 1)).add_days(-3);
+            for _ in 0..8 {
+                if pped.years_since(b) <= *max {
+                    return Some(b);
+                }
+                b = b.add_days(1);
+            }
+            None
+        }
+        (AnchorIr::Birth, Node::AgedMonths(_, Some(max))) => {
+            let mut b = pped.add_months(-(max + 1)).add_days(-3);
+            for _ in 0..8 {
+                if pped.months_since(b) <= *max {
+                    return Some(b);
+                }
+                b = b.add_days(1);
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// The class of a window's anchored last day moved when it is on or after the period end date
+/// either way for every patient whose outcome the atom can decide: the denominator filter (the
+/// atom being read after it) or every `and` the atom is in bounds the anchor from below (`first
+/// AST_COD is since 2006-04-01` for `to 99 years after first AST_COD`, `aged 5 to 5` for `to 6
+/// years after birth`). Events and registrations after the period end date are ignored.
+fn anchored_past_period_end(prog: &Program, k: usize, m: &Mutation) -> Option<&'static str> {
+    let Edit::Window(w, lo, hi) = &m.edit else { return None };
+    let old = prog.windows.get(*w as usize)?;
+    let (
+        End::Anchored { anchor, months, days },
+        End::Anchored { anchor: a2, months: m2, days: d2 },
+    ) = (old.hi, *hi)
+    else {
+        return None;
+    };
+    if *lo != old.lo || anchor != a2 || matches!(anchor, AnchorIr::Registration) {
+        return None;
+    }
+    let (months, days) = (months, days).min((m2, d2));
+    let n = prog.nodes.iter().position(|x| windows_of(x).contains(w))? as NodeId;
+    let floor = |ops: &[NodeId]| ops.iter().filter_map(|&x| anchor_floor(prog, anchor, x)).max();
+    let i = &prog.indicators[k];
+    let by_filter = match (i.kind, i.filter) {
+        (Kind::Fraction, Some(f)) => {
+            let mut before: Vec<NodeId> = vec![f];
+            before.extend(i.cohort.and_then(|r| prog.registers[r as usize].filter));
+            if atoms(prog, &before, &mut Vec::new()).contains(&n) {
+                None
+            } else {
+                floor(&operands(prog, f, true))
+            }
+        }
+        _ => None,
+    };
+    let by_and = and_uses(prog, n, 0).filter(|u| !u.is_empty()).and_then(|uses| {
+        uses.iter().map(|kids| floor(kids)).collect::<Option<Vec<Date>>>()?.into_iter().min()
+    });
+    let earliest = by_filter.into_iter().chain(by_and).max()?;
+    (earliest.add_months(months).add_days(days) >= prog.pped).then_some(
+        "the window's last day is on or after the period end date either way for every patient \
+         the atom can decide (the denominator filter, or every `and` the atom is in, bounds its \
+         anchor from below), and events and registrations after that date are ignored",
+    )
 }
 
 #[derive(Clone, Debug)]
@@ -784,7 +1034,9 @@ fn run_scheme(path: &str, text: &str, only: &BTreeSet<String>) -> Found {
         let facts = facts(&prog, k);
         for m in mutations(&prog, k) {
             found.mutations += 1;
-            let class_says = equivalent(&prog, &m, &facts);
+            let class_says = equivalent(&prog, &m, &facts)
+                .or_else(|| date_relation_class(&prog, k, &m))
+                .or_else(|| anchored_past_period_end(&prog, k, &m));
             let undo = apply(&mut prog, &m.edit);
             let killed = {
                 let mut e = Engine::new(&prog);
