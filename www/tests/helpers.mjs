@@ -83,11 +83,22 @@ export async function openPage(browser, hash = "", viewport = { width: 1366, hei
   return { page, errors };
 }
 
-/** Replaces the main editor's text, as if pasted. */
+/** Replaces the main editor's text, as if pasted: all selected (Ctrl+A), then one paste event
+ * carrying the text, which the editor takes as one change. Not `keyboard.insertText`: that
+ * types the text through the browser's own editing, a paragraph per line, which takes minutes
+ * and gigabytes on a national scheme of thousands of lines (issue #16). */
 export async function setEditorText(page, text, selector = "#editor") {
   await page.click(`${selector} .cm-content`);
   await page.keyboard.press("Control+a");
-  await page.keyboard.insertText(text);
+  await page.$eval(
+    `${selector} .cm-content`,
+    (el, t) => {
+      const data = new DataTransfer();
+      data.setData("text/plain", t);
+      el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+    },
+    text,
+  );
 }
 
 export async function editorText(page, selector = "#editor") {

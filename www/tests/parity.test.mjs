@@ -104,13 +104,13 @@ function cliOnCounts(dir, scheme) {
   return { status: out.status, stdout: out.stdout, stderr: out.stderr };
 }
 
-/** The schemes the page itself runs on published counts. Known bug (issue #16): on
- * `qof-2018-19` (the first national scheme in the list; the later ones were not reached) the page's renderer stayed busy for minutes
- * (1.6 GB, with the release wasm `cargo xtask test` builds) after the counts files are given, so the page is checked on the
- * three local schemes until that is found; the wasm module and the CLI are compared on all. */
-const PAGE_ON_COUNTS = new Set(["rules/aylesbury-2017-18.qof", "rules/dudley-2017-18.qof", "rules/dudley-2018-19.qof"]);
+/** How long the page may take from the scheme's text being entered to its results on the
+ * published counts just given: generous (the debug wasm on two busy cores takes a few seconds),
+ * it fails on the hang of issue #16, where entering a national scheme's text (typed line by line
+ * through the browser's own editing instead of pasted) kept the page busy for minutes. */
+const PAGE_ON_COUNTS_MS = 20_000;
 
-test("on published counts, every shipped scheme gives the same JSON in the CLI and wasm under Node, and the page on the local schemes", async (t) => {
+test("on published counts, every shipped scheme gives the same JSON in the CLI, wasm under Node and the page, and the page gives it in time", async (t) => {
   const mod = await wasm();
   const schemes = readdirSync(join(repoRoot, "rules")).filter((f) => f.endsWith(".qof")).sort().map((f) => `rules/${f}`);
   assert.ok(schemes.length >= 12, `only ${schemes.length} shipped schemes`);
@@ -134,20 +134,7 @@ test("on published counts, every shipped scheme gives the same JSON in the CLI a
     const node = ws.evaluate_json(text);
     const cli = cliOnCounts(dir, scheme);
 
-    if (!PAGE_ON_COUNTS.has(scheme)) {
-      // the wasm module and the CLI only (see PAGE_ON_COUNTS)
-      assert.ok(cli, "the CLI is needed for the schemes the page does not run");
-      if (node.ok) {
-        assert.equal(cli.status, 0, `${scheme}: ${cli.stderr}`);
-        assert.equal(node.json, cli.stdout, `${scheme}: the wasm module's JSON on counts is the CLI's`);
-        paid++;
-      } else {
-        assert.equal(cli.status, 1, `${scheme}: only the wasm module failed`);
-        for (const p of node.errors) assert.ok(cli.stderr.includes(p.message), `${scheme}: ${cli.stderr} lacks ${p.message}`);
-      }
-      cliRuns++;
-      continue;
-    }
+    const started = Date.now();
     await setEditorText(page, text);
     await page.$eval("#population-status", (el) => (el.textContent = ""));
     // the "Other inputs" section opens over the results: open it to give the files, then close it
@@ -159,6 +146,9 @@ test("on published counts, every shipped scheme gives the same JSON in the CLI a
     if (node.ok) {
       const state = await waitState(page, "#results", ["done", "error"], 60_000);
       assert.equal(state, "done", `${scheme} on counts in the page: ${await page.textContent("#results")}`);
+      const took = Date.now() - started;
+      assert.ok(took <= PAGE_ON_COUNTS_MS, `${scheme}: the page took ${took} ms from the text to the results on counts (at most ${PAGE_ON_COUNTS_MS} ms)`);
+      t.diagnostic(`${scheme}: text to results on counts in ${took} ms`);
       const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export-json")]);
       const browserJson = readFileSync(await download.path(), "utf8");
       assert.ok(JSON.parse(node.json).practices.length > 0, scheme);
