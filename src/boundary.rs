@@ -1304,9 +1304,12 @@ impl Builder<'_> {
                     for (sib, goals) in sets {
                         let mut all = [sib.clone(), goals.clone()].concat();
                         all.extend(want.map(|w| (Goal::Node(n), w)));
-                        let made = [x.clone(), bare.clone()].iter().find_map(|start| {
-                            self.make_all_kept(&all, start, |y| mine(y) == pinned)
-                        });
+                        let made = [x.clone(), bare.clone()]
+                            .iter()
+                            .find_map(|start| {
+                                self.make_all_kept(&all, start, |y| mine(y) == pinned)
+                            })
+                            .or_else(|| self.make_all_ordered(&all, &bare, |y| mine(y) == pinned));
                         if let Some(y) = made {
                             let label = format!(
                                 "{text}: on {date}{whose}, {what}, the rest made around it"

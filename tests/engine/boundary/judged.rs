@@ -5,7 +5,7 @@
 //! generated tests, and the mutation test fails if one of them detects it.
 
 use super::{operands, same_atom, windows_of, Edit, Mutation};
-use qofrules::compile::{End, Node, NodeId, Pred, Program, MIN_DATE};
+use qofrules::compile::{AnchorIr, End, Node, NodeId, Pred, Program, MIN_DATE};
 use qofrules::date::Date;
 use qofrules::scheme::Kind;
 use qofrules::syntax::ast::{Cmp, Pick};
@@ -404,6 +404,7 @@ pub(super) fn equivalent_both(
         .or_else(|| filter_implies(rule, mutant, k, m))
         .or_else(|| covered_by_or(rule, mutant, k, m))
         .or_else(|| widened_latest(rule, mutant, k, m))
+        .or_else(|| excluded_on_last_day(rule, mutant, k, m))
 }
 
 /// The nodes that have `n` as an operand.
@@ -449,11 +450,7 @@ fn within_list(prog: &Program, a: u32, b: u32) -> bool {
 
 /// The atoms a window edit moves, when it moves one end of `w` by a unit and each is an event
 /// of one list in `w` (`L in W`, `latest L in W has value ...`): `(node, old, new)` windows.
-fn moved_window(
-    rule: &Program,
-    k: usize,
-    m: &Mutation,
-) -> Option<(Vec<NodeId>, Span, Span)> {
+fn moved_window(rule: &Program, k: usize, m: &Mutation) -> Option<(Vec<NodeId>, Span, Span)> {
     let Edit::Window(w, lo, hi) = &m.edit else { return None };
     let atoms = moved_atoms(rule, k, &m.edit)?;
     let old = fixed(rule, Some(*w))?;
@@ -531,5 +528,112 @@ fn widened_latest(
     claimed.then_some(
         "the first day of a `latest` selection moves earlier, and an `and` above it needs an \
          event of the same list in the unmoved window, which is then the latest either way",
+    )
+}
+
+/// Whether the codes of lists `a` and `b` are the same.
+fn same_codes(prog: &Program, a: u32, b: u32) -> bool {
+    prog.lists[a as usize].codes == prog.lists[b as usize].codes
+}
+
+/// Whether condition `n` holds for every patient whose latest event of list `l` is on the
+/// period end date (`surely`), or fails for every such patient (`!surely`), by its form.
+fn on_last_day(prog: &Program, n: NodeId, l: u32, surely: bool, depth: u32) -> bool {
+    if depth > DEPTH {
+        return false;
+    }
+    let pped = prog.pped;
+    // A window that starts after the event of `l` on the period end date: nothing is in it.
+    let after_it = |w: Option<u32>| {
+        w.is_some_and(|w| match prog.windows[w as usize].lo {
+            End::Anchored { anchor: AnchorIr::Event(Pick::Latest, a), months, days } => {
+                same_codes(prog, a, l) && months >= 0 && days >= 0 && months + days >= 1
+            }
+            _ => false,
+        })
+    };
+    let holds_pped = |w: Option<u32>| fixed(prog, w).is_some_and(|(a, b)| a <= pped && b == pped);
+    match &prog.nodes[n as usize] {
+        Node::And(s, k) | Node::Or(s, k) => {
+            let all = matches!(prog.nodes[n as usize], Node::And(..)) == surely;
+            let mut it = kids(prog, *s, *k).iter();
+            if all {
+                it.all(|&x| on_last_day(prog, x, l, surely, depth + 1))
+            } else {
+                it.any(|&x| on_last_day(prog, x, l, surely, depth + 1))
+            }
+        }
+        Node::Not(x) => on_last_day(prog, *x, l, !surely, depth + 1),
+        Node::Define(d) => on_last_day(prog, prog.defines[*d as usize].node, l, surely, depth + 1),
+        Node::Event { pick, list, paired: None, window, pred } if surely => match pred {
+            // The latest event of `l` is on the period end date, in that window.
+            Pred::Within(w2) => {
+                *pick == Some(Pick::Latest)
+                    && same_codes(prog, *list, l)
+                    && holds_pped(*window)
+                    && holds_pped(Some(*w2))
+            }
+            // An event of `l` is one of the list's.
+            Pred::Exists => pick.is_none() && within_list(prog, l, *list) && holds_pped(*window),
+            _ => false,
+        },
+        Node::Event { window, .. } => !surely && after_it(*window),
+        Node::Count { window, cmp, value, .. } => {
+            let none_passes = match cmp {
+                Cmp::Ge => *value > 0.0,
+                Cmp::Gt => *value >= 0.0,
+                Cmp::Eq => *value != 0.0,
+                _ => false,
+            };
+            !surely && after_it(*window) && none_passes
+        }
+        _ => false,
+    }
+}
+
+/// Excluded on the last day: the last day of a window of events of list `L` moves off the
+/// period end date, so the patients the move tells apart have an event of `L` on that date,
+/// their latest; and for every such patient the exclusion holds under both programs, by its
+/// form, and reads none of the moved atoms (CAN004: `exclude when latest CAN_COD is in last 12
+/// months and not CANREV_COD after latest CAN_COD`, nothing being after the period end date):
+/// they are excluded either way.
+fn excluded_on_last_day(
+    rule: &Program,
+    mutant: &Program,
+    k: usize,
+    m: &Mutation,
+) -> Option<&'static str> {
+    let Edit::Window(w, lo, hi) = &m.edit else { return None };
+    let win = &rule.windows[*w as usize];
+    if !(win.hi == End::Fixed(rule.pped)
+        && *hi == End::Fixed(rule.pped.add_days(-1))
+        && win.lo == *lo)
+    {
+        return None;
+    }
+    let x = rule.indicators[k].exclude?;
+    let atoms = moved_atoms(rule, k, &m.edit)?;
+    let lists: Option<Vec<u32>> = atoms
+        .iter()
+        .map(|&n| match &rule.nodes[n as usize] {
+            Node::Event { list, paired: None, window, pred, .. } => {
+                let own = *window == Some(*w) && !matches!(pred, Pred::Date { .. });
+                (own || *pred == Pred::Within(*w)).then_some(*list)
+            }
+            Node::Count { list, window, .. } => (*window == Some(*w)).then_some(*list),
+            _ => None,
+        })
+        .collect();
+    let lists = lists?;
+    let l = *lists.first()?;
+    let in_x: BTreeSet<NodeId> =
+        qofrules::boundary::atoms(rule, &[x], &mut Vec::new()).into_iter().collect();
+    let claimed = lists.iter().all(|&o| same_codes(rule, o, l))
+        && atoms.iter().all(|n| !in_x.contains(n))
+        && on_last_day(rule, x, l, true, 0)
+        && on_last_day(mutant, x, l, true, 0);
+    claimed.then_some(
+        "the last day moves off the period end date, and a patient with an event of the list on \
+         it has it as the latest, for whom the exclusion holds either way",
     )
 }
