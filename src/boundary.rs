@@ -1353,6 +1353,56 @@ impl Builder<'_> {
         out
     }
 
+    /// Event atom `n` (`L in W`) placed around the ends of `W` as [`Builder::pinned_probes`]
+    /// does, with the latest event of `A` placed so that the placed event is on the first day
+    /// of another window of `L` in the rule, anchored on it (`L from 10 days after latest A to
+    /// 56 days after latest A`): DEP004 excludes a review in that window only when it is not
+    /// in the last 12 months, which only a review near the 12 months' ends with its diagnosis
+    /// 10 days before it tells.
+    fn pinned_with_anchor(&self, ind: usize, n: NodeId, ctx: &Draft) -> Vec<(String, Draft)> {
+        let prog = self.prog;
+        let mut out = Vec::new();
+        let Some(Node::Event { list, paired: None, window: Some(w), pred: Pred::Exists, .. }) =
+            prog.nodes.get(n as usize)
+        else {
+            return out;
+        };
+        let codes = |l: u32| prog.lists.get(l as usize).map(|x| &x.codes);
+        let mut anchors: Vec<(u32, i32, i32)> = Vec::new();
+        for x in &prog.nodes {
+            let Node::Event { list: l2, window: Some(w2), .. } = x else { continue };
+            if codes(*l2) != codes(*list) {
+                continue;
+            }
+            let Some(win) = prog.windows.get(*w2 as usize) else { continue };
+            if let End::Anchored { anchor: AnchorIr::Event(Pick::Latest, a), months, days } = win.lo
+            {
+                if a != *list && !anchors.contains(&(a, months, days)) {
+                    anchors.push((a, months, days));
+                }
+            }
+        }
+        let (Some(c), false) = (self.code(*list, None, None), anchors.is_empty()) else {
+            return out;
+        };
+        let sets = self.deciding(ind, Target::Node(n));
+        let text = node_text(prog, n);
+        for (a, months, days) in anchors {
+            let Some(ca) = self.code(a, None, Some(*list)) else { continue };
+            let pins = [*list, a];
+            let b = ctx.without_list(prog, *list).without_list(prog, a);
+            let place = |d: Date| {
+                let mut x = b.clone();
+                x.add(d, c, None);
+                x.add(d.add_days(-days).add_months(-months), ca, None);
+                vec![x]
+            };
+            let whose = " (the anchor of another window of its list placed before it)";
+            self.pinned_at(n, &sets, &b, *w, &pins, &place, &text, whose, &mut out);
+        }
+        out
+    }
+
     /// Age atom `n` at each of its limits (the birthday on the period end date and the day
     /// after), on a patient for whom it decides, the rest of that patient made again around
     /// the date of birth (at 75, a fracture before April 2014 for a register that takes ages
@@ -1814,6 +1864,7 @@ fn indicator_cases(b: &Builder<'_>, k: usize) -> Vec<Case> {
         if let Some(ctx) = &ctx {
             raw.extend(b.pinned_probes(k, n, ctx));
             raw.extend(b.pinned_within(k, n, ctx));
+            raw.extend(b.pinned_with_anchor(k, n, ctx));
         }
         raw.extend(b.pinned_ages(k, n));
     }
