@@ -315,6 +315,42 @@ impl<'p> Builder<'p> {
         ds.into_iter().find(|x| goals.iter().all(|&(g, w)| self.holds(x, g) == w))
     }
 
+    /// [`Builder::make_all_kept`] with the goals wanted false first, and every draft kept at
+    /// a step meeting the goals of the steps before it: for goals that fight over one event
+    /// (a fracture since 2012 but none since 2014), which the search in written order, once
+    /// a later event has filled its drafts, cannot undo.
+    fn make_all_ordered(
+        &self,
+        goals: &[(Goal, bool)],
+        d: &Draft,
+        keep: impl Fn(&Draft) -> bool,
+    ) -> Option<Draft> {
+        const WIDE: usize = 2 * KEEP;
+        let ordered: Vec<(Goal, bool)> =
+            goals.iter().filter(|g| !g.1).chain(goals.iter().filter(|g| g.1)).copied().collect();
+        let mut ds = vec![d.clone()];
+        for (step, &(g, w)) in ordered.iter().enumerate() {
+            let met = |y: &Draft| ordered[..=step].iter().all(|&(h, v)| self.holds(y, h) == v);
+            let mut next: Vec<Draft> = Vec::new();
+            for x in &ds {
+                if met(x) && !next.contains(x) {
+                    next.push(x.clone());
+                }
+                for y in self.candidates(g, w, x, 0) {
+                    if next.len() >= WIDE {
+                        break;
+                    }
+                    if !next.contains(&y) && keep(&y) && met(&y) {
+                        next.push(y);
+                    }
+                }
+            }
+            next.truncate(WIDE);
+            ds = next;
+        }
+        ds.into_iter().next()
+    }
+
     fn candidates(&self, g: Goal, want: bool, d: &Draft, depth: u32) -> Vec<Draft> {
         let prog = self.prog;
         let pped = self.pped();
@@ -983,6 +1019,37 @@ impl Builder<'_> {
             out.push((a.when, before.clone()));
             before.push((Goal::Node(a.when), false));
         }
+        out.extend(self.achieved_with_adjustments(ind));
+        out
+    }
+
+    /// The achievement conditions again, with the adjustments left free: tried after the
+    /// parts above (which want every adjustment false, so that a patient who does not achieve
+    /// is in the denominator). The engine counts achievement before the adjustments, so it
+    /// decides the outcome whatever they are, and some patients can only achieve with an
+    /// adjustment true (MH021: each element received or declined).
+    fn achieved_with_adjustments(&self, ind: usize) -> Vec<(NodeId, Vec<(Goal, bool)>)> {
+        let i = &self.prog.indicators[ind];
+        if i.kind != Kind::Fraction || i.adjustments.is_empty() {
+            return Vec::new();
+        }
+        let mut reach = Vec::new();
+        reach.extend(i.cohort.map(|r| (Goal::Register(r), true)));
+        reach.extend(i.filter.map(|f| (Goal::Node(f), true)));
+        reach.extend(i.exclude.map(|f| (Goal::Node(f), false)));
+        let mut out = Vec::new();
+        let mut earlier = Vec::new();
+        for s in &i.strata {
+            let mut here = [reach.clone(), earlier.clone()].concat();
+            here.extend(s.when.map(|w| (Goal::Node(w), true)));
+            if let Some(a) = s.achieved.or(i.achieved) {
+                out.push((a, here));
+            }
+            earlier.extend(s.when.map(|w| (Goal::Node(w), false)));
+        }
+        if i.strata.is_empty() {
+            out.extend(i.achieved.map(|a| (a, reach)));
+        }
         out
     }
 
@@ -1252,9 +1319,12 @@ impl Builder<'_> {
                     for (sib, goals) in sets {
                         let mut all = [sib.clone(), goals.clone()].concat();
                         all.extend(want.map(|w| (Goal::Node(n), w)));
-                        let made = [x.clone(), bare.clone()].iter().find_map(|start| {
-                            self.make_all_kept(&all, start, |y| mine(y) == pinned)
-                        });
+                        let made = [x.clone(), bare.clone()]
+                            .iter()
+                            .find_map(|start| {
+                                self.make_all_kept(&all, start, |y| mine(y) == pinned)
+                            })
+                            .or_else(|| self.make_all_ordered(&all, &bare, |y| mine(y) == pinned));
                         if let Some(y) = made {
                             let label = format!(
                                 "{text}: on {date}{whose}, {what}, the rest made around it"
@@ -1266,6 +1336,120 @@ impl Builder<'_> {
                 }
             }
         }
+    }
+
+    /// [`Builder::pinned_probes`] for the second window of `[latest|first] X is in WINDOW`:
+    /// the event selected placed one unit inside and outside each end of that window, the rest
+    /// of a patient for whom the atom decides made around it (a diagnosis in the last 9 months
+    /// for a register that then needs a spirometry result near it).
+    fn pinned_within(&self, ind: usize, n: NodeId, ctx: &Draft) -> Vec<(String, Draft)> {
+        let prog = self.prog;
+        let mut out = Vec::new();
+        let Some(Node::Event { list, paired, window, pred: Pred::Within(w2), .. }) =
+            prog.nodes.get(n as usize)
+        else {
+            return out;
+        };
+        let sets = self.deciding(ind, Target::Node(n));
+        let pins: Vec<u32> = std::iter::once(*list).chain(*paired).collect();
+        let mut b = ctx.clone();
+        for &l in &pins {
+            b = b.without_list(prog, l);
+        }
+        let b = self.with_anchor(&self.with_anchor(&b, *window), Some(*w2));
+        let place = |d: Date| {
+            let mut x = b.clone();
+            self.add_pair(&mut x, *list, *paired, d, None, None);
+            vec![x]
+        };
+        let text = node_text(prog, n);
+        let whose = " (the selected event in the second window)";
+        self.pinned_at(n, &sets, &b, *w2, &pins, &place, &text, whose, &mut out);
+        out
+    }
+
+    /// Event atom `n` (`L in W`) placed around the ends of `W` as [`Builder::pinned_probes`]
+    /// does, with the latest event of `A` placed so that the placed event is on the first day
+    /// of another window of `L` in the rule, anchored on it (`L from 10 days after latest A to
+    /// 56 days after latest A`): DEP004 excludes a review in that window only when it is not
+    /// in the last 12 months, which only a review near the 12 months' ends with its diagnosis
+    /// 10 days before it tells.
+    fn pinned_with_anchor(&self, ind: usize, n: NodeId, ctx: &Draft) -> Vec<(String, Draft)> {
+        let prog = self.prog;
+        let mut out = Vec::new();
+        let Some(Node::Event { list, paired: None, window: Some(w), pred: Pred::Exists, .. }) =
+            prog.nodes.get(n as usize)
+        else {
+            return out;
+        };
+        let codes = |l: u32| prog.lists.get(l as usize).map(|x| &x.codes);
+        let mut anchors: Vec<(u32, i32, i32)> = Vec::new();
+        for x in &prog.nodes {
+            let Node::Event { list: l2, window: Some(w2), .. } = x else { continue };
+            if codes(*l2) != codes(*list) {
+                continue;
+            }
+            let Some(win) = prog.windows.get(*w2 as usize) else { continue };
+            if let End::Anchored { anchor: AnchorIr::Event(Pick::Latest, a), months, days } = win.lo
+            {
+                if a != *list && !anchors.contains(&(a, months, days)) {
+                    anchors.push((a, months, days));
+                }
+            }
+        }
+        let (Some(c), false) = (self.code(*list, None, None), anchors.is_empty()) else {
+            return out;
+        };
+        let sets = self.deciding(ind, Target::Node(n));
+        let text = node_text(prog, n);
+        for (a, months, days) in anchors {
+            let Some(ca) = self.code(a, None, Some(*list)) else { continue };
+            let pins = [*list, a];
+            let b = ctx.without_list(prog, *list).without_list(prog, a);
+            let place = |d: Date| {
+                let mut x = b.clone();
+                x.add(d, c, None);
+                x.add(d.add_days(-days).add_months(-months), ca, None);
+                vec![x]
+            };
+            let whose = " (the anchor of another window of its list placed before it)";
+            self.pinned_at(n, &sets, &b, *w, &pins, &place, &text, whose, &mut out);
+        }
+        out
+    }
+
+    /// Age atom `n` at each of its limits (the birthday on the period end date and the day
+    /// after), on a patient for whom it decides, the rest of that patient made again around
+    /// the date of birth (at 75, a fracture before April 2014 for a register that takes ages
+    /// 50 to 74 with a fracture since April 2012, or 75 and over with one since April 2014).
+    fn pinned_ages(&self, ind: usize, n: NodeId) -> Vec<(String, Draft)> {
+        let prog = self.prog;
+        let mut out = Vec::new();
+        let (min, max, months) = match prog.nodes.get(n as usize) {
+            Some(Node::Aged(a, b)) => (*a, *b, false),
+            Some(Node::AgedMonths(a, b)) => (*a, *b, true),
+            _ => return out,
+        };
+        let sets = self.deciding(ind, Target::Node(n));
+        let text = node_text(prog, n);
+        for (a, lower) in [(min, true), (max, false)] {
+            let Some(a) = a else { continue };
+            for (label, born) in self.age_births(a, lower, months) {
+                let start = Draft { born: Some(born), ..Draft::default() };
+                for (sib, goals) in &sets {
+                    let all = [sib.clone(), goals.clone()].concat();
+                    let keep = |y: &Draft| y.born == Some(born);
+                    let made = self
+                        .make_all_kept(&all, &start, keep)
+                        .or_else(|| self.make_all_ordered(&all, &start, keep));
+                    if let Some(y) = made {
+                        out.push((format!("{text}: {label}, the rest made around it"), y));
+                        break;
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The goals that put a patient in indicator `ind`'s denominator (cohort, filter, not
@@ -1894,7 +2078,10 @@ fn indicator_cases(b: &Builder<'_>, k: usize) -> Vec<Case> {
         if let Some(ctx) = &ctx {
             raw.extend(b.pinned_probes(k, n, ctx));
             raw.extend(b.anchor_probes(k, n, ctx));
+            raw.extend(b.pinned_within(k, n, ctx));
+            raw.extend(b.pinned_with_anchor(k, n, ctx));
         }
+        raw.extend(b.pinned_ages(k, n));
     }
     // Strata: each one's condition made true, and its achievement.
     for s in &ind.strata {
