@@ -193,6 +193,16 @@ pub fn note_input(path: &Path) {
     }
 }
 
+/// Forgets the inputs noted so far, so that the next command starts as a new run would: for
+/// a process that runs commands one after another (the CLI fuzz target,
+/// `fuzz/fuzz_targets/cli.rs`); the `qofrules` binary runs one command and never calls it.
+#[allow(dead_code)]
+pub fn forget_inputs() {
+    if let Ok(mut inputs) = INPUTS.lock() {
+        inputs.clear();
+    }
+}
+
 /// The input `path` is (as it was named when read), if it is one.
 pub fn input_at(path: &Path) -> Option<PathBuf> {
     let id = file_id(path)?;

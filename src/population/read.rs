@@ -403,12 +403,16 @@ pub(crate) fn read_events(
             };
             let ctx = EventsCtx::new(src.name, (&idx, table.width()), args);
             let (body, line) = (table.position(), table.line());
-            read_block(&ctx, src.data, body, line, false, patients, errors, || ());
+            let mut counts = vec![0u32; patients.len()];
+            let scatter = (patients, counts.as_mut_slice());
+            read_block(&ctx, src.data, body, line, false, scatter, errors, || ());
             return Ok(());
         }
         EventsInput::Stream { name, reader } => (name, reader),
     };
     let block_size = args.block.max(1);
+    // The scratch of `merge_parts`, made once for every block.
+    let mut counts = vec![0u32; patients.len()];
     let mut buf: Vec<u8> = Vec::new();
     // The next block is read into this buffer while the current one is parsed.
     let mut spare: Vec<u8> = Vec::new();
@@ -479,8 +483,16 @@ pub(crate) fn read_events(
             spare_buf.extend_from_slice(tail);
             fill(reader, spare_buf, block_size)
         };
-        let ((next, stop), next_eof) =
-            read_block(&ctx, block, body, base, !quoted, patients, errors, read_next);
+        let ((next, stop), next_eof) = read_block(
+            &ctx,
+            block,
+            body,
+            base,
+            !quoted,
+            (&mut *patients, &mut counts),
+            errors,
+            read_next,
+        );
         let next_eof = next_eof?;
         if stop || eof {
             return Ok(());
@@ -542,9 +554,11 @@ impl<'c> EventsCtx<'c> {
 /// One stretch of `events.csv`, read. Rows count from the stretch's first line (1).
 #[derive(Default)]
 struct EventsPart {
-    /// Consecutive events of one patient (by position), in file order, each run in an
-    /// allocation of its exact size.
-    runs: Vec<(usize, Vec<Event>)>,
+    /// The events read, in file order, in one flat buffer whatever the order of the rows
+    /// (no allocation per patient or per run of a patient's rows), and the position of the
+    /// patient of each (`owners[i]` is the patient of `events[i]`).
+    owners: Vec<u32>,
+    events: Vec<Event>,
     errors: Vec<DataError>,
     /// Reading stopped early (a syntax error or the error limit): nothing after this part
     /// is read.
@@ -560,7 +574,8 @@ struct EventsPart {
 /// Reads the records of `block` from byte `body` on, whose first line is line `base` of the
 /// file, into the patients' records, running `during` meanwhile (on this thread, while other
 /// threads parse). Returns the file line after the block, whether to stop reading, and what
-/// `during` returned. `no_quotes`: the block is known to hold no quote.
+/// `during` returned. `no_quotes`: the block is known to hold no quote. `counts` is the
+/// scratch of [`merge_parts`]: one zero per patient, left all zero.
 #[allow(clippy::too_many_arguments)]
 fn read_block<R>(
     ctx: &EventsCtx<'_>,
@@ -568,7 +583,7 @@ fn read_block<R>(
     body: usize,
     base: usize,
     no_quotes: bool,
-    patients: &mut [Patient],
+    (patients, counts): (&mut [Patient], &mut [u32]),
     errors: &mut DataErrors,
     during: impl FnOnce() -> R,
 ) -> ((usize, bool), R) {
@@ -583,7 +598,7 @@ fn read_block<R>(
         let plain = no_quotes || memchr::memchr(b'"', &block[body..]).is_none();
         vec![read_part(ctx, patients, block, body, plain, capacity)]
     });
-    (merge_parts(parts, base, patients, errors), r)
+    (merge_parts(parts, base, (patients, counts), errors), r)
 }
 
 /// Splits `block` from `body` on into one stretch per thread at line ends and reads them in
@@ -645,12 +660,47 @@ fn read_stretches<R>(
 /// Moves the parts' events into the patients' records and their errors, rows made absolute
 /// (the first part starts on line `base`), into `errors`, in file order. Returns the line
 /// after the last part and whether to stop reading.
+///
+/// The events are scattered in two passes over the parts' flat buffers, so the cost is the
+/// same whatever the order of the rows (grouped by patient, sorted by date, shuffled): the
+/// events of each patient are counted in `counts` (one entry per patient, all zero on entry
+/// and on return), then each patient's record grows once to take all of its events of these
+/// parts (an allocation of its exact size when it had none), and each run of consecutive
+/// events of one patient is copied in as one slice, in file order.
 fn merge_parts(
     parts: Vec<EventsPart>,
     mut base: usize,
-    patients: &mut [Patient],
+    (patients, counts): (&mut [Patient], &mut [u32]),
     errors: &mut DataErrors,
 ) -> (usize, bool) {
+    // Nothing after a part that stopped is read.
+    let used = parts.iter().position(|p| p.stopped).map_or(parts.len(), |i| i + 1);
+    for part in &parts[..used] {
+        for &o in &part.owners {
+            if let Some(c) = counts.get_mut(o as usize) {
+                *c = c.saturating_add(1);
+            }
+        }
+    }
+    for part in &parts[..used] {
+        let mut i = 0;
+        while let Some(&o) = part.owners.get(i) {
+            let run = part.owners[i..].iter().take_while(|&&x| x == o).count();
+            if let (Some(p), Some(c)) = (patients.get_mut(o as usize), counts.get_mut(o as usize)) {
+                if *c > 0 {
+                    let more = *c as usize;
+                    if p.events.is_empty() {
+                        p.events.reserve_exact(more);
+                    } else {
+                        p.events.reserve(more);
+                    }
+                    *c = 0;
+                }
+                p.events.extend_from_slice(&part.events[i..i + run]);
+            }
+            i += run;
+        }
+    }
     let before = errors.errors.len();
     let mut last_record = 0;
     let mut stopped = false;
@@ -664,15 +714,6 @@ fn merge_parts(
         }
         if part.last_row > 0 {
             last_record = base + part.last_row - 1;
-        }
-        for (owner, events) in part.runs {
-            if let Some(p) = patients.get_mut(owner) {
-                if p.events.is_empty() {
-                    p.events = events;
-                } else {
-                    p.events.extend_from_slice(&events);
-                }
-            }
         }
         base += part.end_line.max(1) - 1;
         if part.stopped {
@@ -708,8 +749,6 @@ fn read_part(
         errors: DataErrors::default(),
         last_id: Vec::new(),
         last_ix: None,
-        run: Vec::new(),
-        run_owner: usize::MAX,
     };
     let mut end_line = 1;
     if no_quotes {
@@ -809,10 +848,6 @@ struct PartState<'c, 'p> {
     /// Events usually come grouped by patient: the last id looked up and where it was.
     last_id: Vec<u8>,
     last_ix: Option<usize>,
-    /// Events of consecutive rows of one patient, copied out in one exact allocation when
-    /// the patient changes.
-    run: Vec<Event>,
-    run_owner: usize,
 }
 
 impl PartState<'_, '_> {
@@ -885,23 +920,18 @@ impl PartState<'_, '_> {
         let d = table::date(at("date"), date_b).map_err(|e| errors.push(e)).ok();
         let code = table::snomed_code(at("code"), code_b).map_err(|e| errors.push(e)).ok();
         let value = table::value(at("value"), val_b).map_err(|e| errors.push(e)).ok();
-        if let (Some(p), Some(date), Some(code), Some(value)) = (pix, d, code, value) {
-            if p != self.run_owner {
-                if !self.run.is_empty() {
-                    self.part.runs.push((self.run_owner, self.run.as_slice().to_vec()));
-                    self.run.clear();
-                }
-                self.run_owner = p;
-            }
-            self.run.push(Event { date, code, value });
+        // Patient positions fit in a `u32`, as in the id index (four billion patients would
+        // take hundreds of gigabytes); `try_from` only so that none could be misfiled.
+        if let (Some(p), Some(date), Some(code), Some(value)) =
+            (pix.and_then(|p| u32::try_from(p).ok()), d, code, value)
+        {
+            self.part.owners.push(p);
+            self.part.events.push(Event { date, code, value });
         }
         true
     }
 
     fn finish(mut self, end_line: usize) -> EventsPart {
-        if !self.run.is_empty() {
-            self.part.runs.push((self.run_owner, self.run));
-        }
         self.part.truncated |= self.errors.truncated;
         self.part.errors = self.errors.errors;
         self.part.end_line = end_line;

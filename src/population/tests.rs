@@ -355,6 +355,35 @@ fn split_reading_equals_one_thread() {
 }
 
 #[test]
+fn events_in_any_interleaving_of_patients_read_alike() {
+    // Every patient's rows in the same order, the patients' rows interleaved otherwise: sorted
+    // by date (each row usually another patient's: what the reader's flat buffer per part is
+    // for), and the patients in the reverse of their order in patients.csv. Same-day events of
+    // a patient keep their file order either way, so the population must come out the same.
+    let ev = many_events(3000, 0);
+    let one = read_split(PRACTICES, PATIENTS, &ev, 1);
+    assert!(one.as_ref().is_ok_and(|p| p.patients.iter().all(|p| p.events.len() > 900)));
+    let (head, body) = ev.split_once('\n').unwrap();
+    let rows: Vec<&str> = body.split_inclusive('\n').collect();
+    let field = |r: &str, k: usize| r.split(',').nth(k).unwrap_or("").to_string();
+    let mut by_date = rows.clone();
+    by_date.sort_by_key(|r| field(r, 1)); // stable
+    let mut reversed = rows.clone();
+    reversed.sort_by_key(|r| std::cmp::Reverse(field(r, 0))); // stable
+    for order in [by_date, reversed] {
+        let text = format!("{head}\n{}", order.concat());
+        assert_ne!(text, ev);
+        for threads in [1, 2, 3] {
+            assert_eq!(read_split(PRACTICES, PATIENTS, &text, threads), one, "{threads}");
+        }
+        for (threads, block, step) in [(1, 64, 7), (2, 500, 1000), (3, 4000, 333)] {
+            let got = read_stream(PRACTICES, PATIENTS, &text, threads, block, step);
+            assert_eq!(got, one, "{threads} {block} {step}");
+        }
+    }
+}
+
+#[test]
 fn split_reading_keeps_the_error_limit_exact() {
     // Exactly 50 errors, then good rows or none: only the first is truncated.
     for tail in [0, 1, 30] {

@@ -147,10 +147,22 @@ fn small_schemes() -> Vec<Vec<u8>> {
     vec![SCHEME.as_bytes().to_vec(), file("tests/worked/ardens-2020-21.qof")]
 }
 
+/// The seeds of the `check` and `fmt` fuzz targets kept in the repository (`fuzz/seeds/check/`,
+/// small schemes with every kind of statement), sorted by name.
+fn seed_schemes() -> Vec<Vec<u8>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/check");
+    let mut names: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    names.sort();
+    let seeds: Vec<Vec<u8>> = names.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    assert!(seeds.len() >= 10, "the seeds of fuzz/seeds/check are missing");
+    seeds
+}
+
 #[test]
 fn check_on_mutated_schemes() {
     let mut seeds = small_schemes();
     seeds.push(file("rules/qof-2022-23.qof"));
+    seeds.extend(seed_schemes());
     run("check", &seeds, 300, entry::check);
 }
 
@@ -158,6 +170,7 @@ fn check_on_mutated_schemes() {
 fn fmt_on_mutated_schemes() {
     let mut seeds = small_schemes();
     seeds.push(file("rules/qof-2022-23.qof"));
+    seeds.extend(seed_schemes());
     run("fmt", &seeds, 300, entry::fmt);
 }
 
