@@ -696,10 +696,7 @@ impl Gen<'_> {
              -- (docs/sql.md)."
         );
         let recursive = !self.apart.is_empty() && d != Dialect::Spark;
-        let _ = writeln!(out, "WITH {}", if recursive { "RECURSIVE" } else { "" }.trim_end());
-        let mut ctes: Vec<String> = Vec::new();
-        // CTEs read more than once are computed once (Spark decides by itself).
-        let m = if d == Dialect::Spark { "" } else { "MATERIALIZED " };
+        let mut ctes = Stages { d, items: Vec::new() };
         // Code list membership.
         let mut rows = Vec::new();
         for (l, list) in prog.lists.iter().enumerate() {
@@ -710,15 +707,20 @@ impl Gen<'_> {
         if rows.is_empty() {
             rows.push("('', -1)".into());
         }
-        ctes.push(match d {
-            Dialect::Spark => {
-                format!(
-                    "cl AS (SELECT * FROM VALUES\n    {}\n    AS t(code, l))",
-                    rows.join(",\n    ")
-                )
-            }
-            _ => format!("cl(code, l) AS (VALUES\n    {})", rows.join(",\n    ")),
-        });
+        match d {
+            Dialect::Spark => ctes.push(
+                "cl",
+                None,
+                false,
+                format!("SELECT * FROM VALUES\n    {}\n    AS t(code, l)", rows.join(",\n    ")),
+            ),
+            _ => ctes.push(
+                "cl",
+                Some("code, l"),
+                false,
+                format!("VALUES\n    {}", rows.join(",\n    ")),
+            ),
+        }
         let col = |c: &str| d.ident(c);
         let birth = format!("p.{}", col("birth_date"));
         let age = format!(
@@ -735,20 +737,28 @@ impl Gen<'_> {
         );
         let pped_lit = d.date(pped);
         let sex = format!("lower(p.{})", col("sex"));
-        ctes.push(format!(
-            "pat AS (SELECT p.{pid} AS pid, p.{prac} AS practice_id, {birth} AS birth_date,\n    \
+        ctes.push(
+            "pat",
+            None,
+            false,
+            format!(
+            "SELECT p.{pid} AS pid, p.{prac} AS practice_id, {birth} AS birth_date,\n    \
              CASE WHEN {sex} IN ('f', 'female') THEN 'F' WHEN {sex} IN ('m', 'male') THEN 'M' ELSE 'U' END AS sex,\n    \
              p.{reg} AS registered_on,\n    \
              (p.{reg} <= {pped_lit} AND (p.{dereg} IS NULL OR p.{dereg} > {pped_lit})) AS registered,\n    \
-             {age} AS age,\n    {age_months} AS age_months\n  FROM patients p)",
+             {age} AS age,\n    {age_months} AS age_months\n  FROM patients p",
             pid = col("patient_id"),
             prac = col("practice_id"),
             reg = col("registered_on"),
             dereg = col("deregistered_on"),
         ));
-        ctes.push(format!(
-            "ev AS {m}(SELECT e.{pid} AS pid, e.{date} AS d, e.{code} AS code, e.{value} AS val, cl.l AS l\n  \
-             FROM events e JOIN cl ON cl.code = e.{code}\n  WHERE e.{date} <= {pped_lit})",
+        ctes.push(
+            "ev",
+            None,
+            true,
+            format!(
+            "SELECT e.{pid} AS pid, e.{date} AS d, e.{code} AS code, e.{value} AS val, cl.l AS l\n  \
+             FROM events e JOIN cl ON cl.code = e.{code}\n  WHERE e.{date} <= {pped_lit}",
             pid = col("patient_id"),
             date = col("date"),
             code = col("code"),
@@ -764,37 +774,55 @@ impl Gen<'_> {
                 base_l + k
             );
         }
-        ctes.push(format!("ev2 AS ({ev2})"));
-        ctes.push(format!(
-            "anc AS (SELECT e.pid{}\n  FROM ev e GROUP BY e.pid)",
-            self.stage(Stage::Anchor)
-        ));
+        ctes.push("ev2", None, false, ev2);
+        ctes.push(
+            "anc",
+            None,
+            false,
+            format!("SELECT e.pid{}\n  FROM ev e GROUP BY e.pid", self.stage(Stage::Anchor)),
+        );
         let anc_cols: String = self
             .facts
             .iter()
             .filter(|f| f.1 == Stage::Anchor)
             .map(|f| format!(", a.{}", f.0))
             .collect();
-        ctes.push(format!(
-            "pa AS {m}(SELECT p.*{anc_cols} FROM pat p LEFT JOIN anc a ON a.pid = p.pid)"
-        ));
-        ctes.push(format!(
-            "sel AS (SELECT e.pid{}\n  FROM ev2 e JOIN pa b ON b.pid = e.pid GROUP BY e.pid)",
-            self.stage(Stage::Select)
-        ));
+        ctes.push(
+            "pa",
+            None,
+            true,
+            format!("SELECT p.*{anc_cols} FROM pat p LEFT JOIN anc a ON a.pid = p.pid"),
+        );
+        ctes.push(
+            "sel",
+            None,
+            false,
+            format!(
+                "SELECT e.pid{}\n  FROM ev2 e JOIN pa b ON b.pid = e.pid GROUP BY e.pid",
+                self.stage(Stage::Select)
+            ),
+        );
         let sel_cols: String = self
             .facts
             .iter()
             .filter(|f| f.1 == Stage::Select)
             .map(|f| format!(", s.{}", f.0))
             .collect();
-        ctes.push(format!(
-            "pas AS {m}(SELECT b.*{sel_cols} FROM pa b LEFT JOIN sel s ON s.pid = b.pid)"
-        ));
-        ctes.push(format!(
-            "stc AS (SELECT e.pid{}\n  FROM ev e JOIN pas b ON b.pid = e.pid GROUP BY e.pid)",
-            self.stage(Stage::Detail)
-        ));
+        ctes.push(
+            "pas",
+            None,
+            true,
+            format!("SELECT b.*{sel_cols} FROM pa b LEFT JOIN sel s ON s.pid = b.pid"),
+        );
+        ctes.push(
+            "stc",
+            None,
+            false,
+            format!(
+                "SELECT e.pid{}\n  FROM ev e JOIN pas b ON b.pid = e.pid GROUP BY e.pid",
+                self.stage(Stage::Detail)
+            ),
+        );
         let det_cols: String = self
             .facts
             .iter()
@@ -817,60 +845,87 @@ impl Gen<'_> {
             }
             let days = days.join("\n    UNION ALL ");
             match d {
-                Dialect::Spark => ctes.push(format!(
-                    "ca AS (SELECT k, pid, aggregate(array_sort(collect_list(d)), \
+                Dialect::Spark => ctes.push(
+                    "ca",
+                    None,
+                    false,
+                    format!(
+                    "SELECT k, pid, aggregate(array_sort(collect_list(d)), \
                      named_struct('last', CAST(NULL AS DATE), 'n', 0), \
                      (acc, x) -> IF(acc.last IS NULL OR datediff(x, acc.last) >= gap, \
-                     named_struct('last', x, 'n', acc.n + 1), acc)).n AS n FROM (\n    {days}) q GROUP BY k, gap, pid)"
-                )),
+                     named_struct('last', x, 'n', acc.n + 1), acc)).n AS n FROM (\n    {days}) q GROUP BY k, gap, pid"
+                    ),
+                ),
                 _ => {
                     let next = match d {
                         Dialect::Sqlite => "date(x.d, '+' || x.gap || ' days')".to_string(),
                         _ => "(x.d + x.gap)".to_string(),
                     };
-                    ctes.push(format!(
-                        "ca_d AS {m}(SELECT q.k, q.gap, q.pid, q.d, ROW_NUMBER() OVER (PARTITION BY q.k, q.pid ORDER BY q.d) AS rn FROM (\n    {days}) q)"
+                    ctes.push("ca_d", None, true, format!(
+                        "SELECT q.k, q.gap, q.pid, q.d, ROW_NUMBER() OVER (PARTITION BY q.k, q.pid ORDER BY q.d) AS rn FROM (\n    {days}) q"
                     ));
-                    ctes.push(format!(
-                        "ca_n AS {m}(SELECT x.k, x.pid, x.rn, (SELECT MIN(y.rn) FROM ca_d y WHERE y.k = x.k AND y.pid = x.pid AND y.d >= {next}) AS nxt FROM ca_d x)"
+                    ctes.push("ca_n", None, true, format!(
+                        "SELECT x.k, x.pid, x.rn, (SELECT MIN(y.rn) FROM ca_d y WHERE y.k = x.k AND y.pid = x.pid AND y.d >= {next}) AS nxt FROM ca_d x"
                     ));
                     ctes.push(
-                        "ca_r(k, pid, rn, n) AS (SELECT k, pid, rn, 1 FROM ca_d WHERE rn = 1\n  \
-                         UNION ALL SELECT c.k, c.pid, x.nxt, c.n + 1 FROM ca_r c JOIN ca_n x ON x.k = c.k AND x.pid = c.pid AND x.rn = c.rn WHERE x.nxt IS NOT NULL)"
+                        "ca_r",
+                        Some("k, pid, rn, n"),
+                        false,
+                        "SELECT k, pid, rn, 1 FROM ca_d WHERE rn = 1\n  \
+                         UNION ALL SELECT c.k, c.pid, x.nxt, c.n + 1 FROM ca_r c JOIN ca_n x ON x.k = c.k AND x.pid = c.pid AND x.rn = c.rn WHERE x.nxt IS NOT NULL"
                             .to_string(),
                     );
-                    ctes.push("ca AS (SELECT k, pid, MAX(n) AS n FROM ca_r GROUP BY k, pid)".into());
+                    ctes.push(
+                        "ca",
+                        None,
+                        false,
+                        "SELECT k, pid, MAX(n) AS n FROM ca_r GROUP BY k, pid".into(),
+                    );
                 }
             }
             let cols: Vec<String> = (0..self.apart.len())
                 .map(|k| format!("MAX(CASE WHEN k = {k} THEN n END) AS ca{k}"))
                 .collect();
-            ctes.push(format!("cap AS (SELECT pid, {} FROM ca GROUP BY pid)", cols.join(", ")));
+            ctes.push(
+                "cap",
+                None,
+                false,
+                format!("SELECT pid, {} FROM ca GROUP BY pid", cols.join(", ")),
+            );
             apart_joins.push_str(" LEFT JOIN cap ON cap.pid = b.pid");
             for k in 0..self.apart.len() {
                 let _ = write!(apart_cols, ", cap.ca{k}");
             }
         }
-        ctes.push(format!(
-            "base AS {m}(SELECT b.*{det_cols}{apart_cols} FROM pas b LEFT JOIN stc c ON c.pid = b.pid{apart_joins})"
-        ));
+        ctes.push(
+            "base",
+            None,
+            true,
+            format!(
+                "SELECT b.*{det_cols}{apart_cols} FROM pas b LEFT JOIN stc c ON c.pid = b.pid{apart_joins}"
+            ),
+        );
         let mut prev = "base".to_string();
         for (k, cols) in level_sql.iter().enumerate() {
             let name = format!("lv{}", k + 1);
             let body: Vec<String> = cols.iter().map(|(n, e)| format!("{e} AS {n}")).collect();
-            ctes.push(format!(
-                "{name} AS {m}(SELECT q.*,\n    {}\n  FROM {prev} q)",
-                body.join(",\n    ")
-            ));
+            ctes.push(
+                &name,
+                None,
+                true,
+                format!("SELECT q.*,\n    {}\n  FROM {prev} q", body.join(",\n    ")),
+            );
             prev = name;
         }
         let regs: Vec<String> = (0..prog.registers.len()).map(|r| format!("r{r}")).collect();
         let mut cst_cols = vec!["q.*".to_string()];
         cst_cols.extend(strata_cols.iter().cloned());
-        ctes.push(format!(
-            "cst AS {m}(SELECT {}\n  FROM {prev} q WHERE q.registered)",
-            cst_cols.join(",\n    ")
-        ));
+        ctes.push(
+            "cst",
+            None,
+            true,
+            format!("SELECT {}\n  FROM {prev} q WHERE q.registered", cst_cols.join(",\n    ")),
+        );
         let mut cls_cols = vec!["q.practice_id".to_string()];
         cls_cols.extend(regs.iter().map(|r| format!("q.{r}")));
         cls_cols.extend(
@@ -881,7 +936,7 @@ impl Gen<'_> {
                 .map(|(i, _)| format!("q.t{i}")),
         );
         cls_cols.extend(class_cols.iter().cloned());
-        ctes.push(format!("cls AS {m}(SELECT {}\n  FROM cst q)", cls_cols.join(",\n    ")));
+        ctes.push("cls", None, true, format!("SELECT {}\n  FROM cst q", cls_cols.join(",\n    ")));
         // Counts per practice.
         let mut cats: Vec<String> = Vec::new();
         for ind in &prog.indicators {
@@ -894,7 +949,8 @@ impl Gen<'_> {
         }
         cats.sort();
         let mut reg_of_group = Vec::new();
-        let mut rows: Vec<String> = Vec::new();
+        // One row of counts per indicator (and stratum): its position and its columns.
+        let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
         let mut ord = 0usize;
         let mut labels: Vec<(usize, String, Option<usize>)> = Vec::new();
         // Every count of every practice in one pass over `cls` (`tot`), then one row per
@@ -911,7 +967,7 @@ impl Gen<'_> {
         for (i, ind) in prog.indicators.iter().enumerate() {
             let group_reg = prog.registers.iter().position(|r| r.id == ind.group);
             reg_of_group.push(group_reg);
-            let mut one = |id: String, filter: String, rows: &mut Vec<String>| {
+            let mut one = |id: String, filter: String, rows: &mut Vec<(usize, Vec<String>)>| {
                 let mut sel =
                     |c: &str| sum(format!("SUM(CASE WHEN {filter}{c} THEN 1 ELSE 0 END)"));
                 let mut cols = vec![
@@ -933,10 +989,7 @@ impl Gen<'_> {
                         sel(&format!("k{i} IN ({})", ks.join(", ")))
                     });
                 }
-                rows.push(format!(
-                    "SELECT practice_id, {ord} AS ord, {} FROM tot",
-                    cols.join(", ")
-                ));
+                rows.push((ord, cols));
                 labels.push((ord, id, group_reg));
                 ord += 1;
             };
@@ -958,10 +1011,7 @@ impl Gen<'_> {
                     };
                     let mut cols = vec![on.clone(), on, "0".into()];
                     cols.extend(cats.iter().map(|_| "0".to_string()));
-                    rows.push(format!(
-                        "SELECT practice_id, {ord} AS ord, {} FROM tot",
-                        cols.join(", ")
-                    ));
+                    rows.push((ord, cols));
                     labels.push((ord, ind.id.clone(), group_reg));
                     ord += 1;
                 }
@@ -977,10 +1027,6 @@ impl Gen<'_> {
             .map(String::from)
             .collect::<Vec<_>>();
         cnt_cols.extend(cat_names.iter().cloned());
-        if rows.is_empty() {
-            let zeros: Vec<&str> = cnt_cols.iter().skip(1).map(|_| "0").collect();
-            rows.push(format!("SELECT practice_id, {} FROM tot WHERE 1 = 0", zeros.join(", ")));
-        }
         let mut tot = vec!["practice_id".to_string()];
         tot.extend(
             regs.iter()
@@ -988,32 +1034,81 @@ impl Gen<'_> {
                 .map(|(k, r)| format!("SUM(CASE WHEN {r} THEN 1 ELSE 0 END) AS g{k}")),
         );
         tot.extend(sums);
-        ctes.push(format!(
-            "tot AS {m}(SELECT {}\n  FROM cls GROUP BY practice_id)",
-            tot.join(",\n    ")
-        ));
-        let cnt = rows.join("\n  UNION ALL ");
-        ctes.push(match d {
+        ctes.push(
+            "tot",
+            None,
+            true,
+            format!("SELECT {}\n  FROM cls GROUP BY practice_id", tot.join(",\n    ")),
+        );
+        let zeros = || {
+            let zeros: Vec<&str> = cnt_cols.iter().skip(1).map(|_| "0").collect();
+            format!("SELECT practice_id, {} FROM tot WHERE 1 = 0", zeros.join(", "))
+        };
+        match d {
+            // One pass over `tot` that unpivots it (each `tot` read is planned on its own).
             Dialect::Spark => {
-                format!("cnt AS (SELECT * FROM (\n  {cnt}) AS t({}))", cnt_cols.join(", "))
+                let body = if rows.is_empty() {
+                    zeros()
+                } else {
+                    let args: Vec<String> = rows
+                        .iter()
+                        .map(|(o, cols)| {
+                            let cols: Vec<String> =
+                                cols.iter().map(|c| format!("CAST({c} AS BIGINT)")).collect();
+                            format!("{o}, {}", cols.join(", "))
+                        })
+                        .collect();
+                    format!(
+                        "SELECT practice_id, {} FROM tot\n  LATERAL VIEW stack({},\n    {}) t AS {}",
+                        cnt_cols[1..].join(", "),
+                        rows.len(),
+                        args.join(",\n    "),
+                        cnt_cols[1..].join(", ")
+                    )
+                };
+                ctes.push("cnt", None, false, body);
             }
-            _ => format!("cnt({}) AS (\n  {cnt})", cnt_cols.join(", ")),
-        });
-        ctes.push(format!(
-            "prs AS (SELECT {p} AS practice_id FROM practices UNION SELECT {p} AS practice_id FROM patients)",
-            p = col("practice_id")
-        ));
+            _ => {
+                let cnt = if rows.is_empty() {
+                    zeros()
+                } else {
+                    let sel: Vec<String> = rows
+                        .iter()
+                        .map(|(o, cols)| {
+                            format!("SELECT practice_id, {o} AS ord, {} FROM tot", cols.join(", "))
+                        })
+                        .collect();
+                    sel.join("\n  UNION ALL ")
+                };
+                ctes.push("cnt", Some(&cnt_cols.join(", ")), false, format!("\n  {cnt}"));
+            }
+        }
+        ctes.push(
+            "prs",
+            None,
+            false,
+            format!(
+                "SELECT {p} AS practice_id FROM practices UNION SELECT {p} AS practice_id FROM patients",
+                p = col("practice_id")
+            ),
+        );
         let ind_rows: Vec<String> =
             labels.iter().map(|(o, id, _)| format!("({o}, {})", string(id))).collect();
-        ctes.push(match d {
-            Dialect::Spark => format!(
-                "ind AS (SELECT * FROM VALUES {} AS t(ord, indicator))",
-                ind_rows.join(", ")
+        match d {
+            Dialect::Spark => ctes.push(
+                "ind",
+                None,
+                false,
+                format!("SELECT * FROM VALUES {} AS t(ord, indicator)", ind_rows.join(", ")),
             ),
-            _ => format!("ind(ord, indicator) AS (VALUES {})", ind_rows.join(", ")),
-        });
-        out.push_str(&ctes.join(",\n"));
-        out.push('\n');
+            _ => ctes.push(
+                "ind",
+                Some("ord, indicator"),
+                false,
+                format!("VALUES {}", ind_rows.join(", ")),
+            ),
+        }
+        ctes.write(&mut out, recursive);
         let mut reg_case = String::from("CASE");
         let mut any = false;
         for (o, _, g) in &labels {
@@ -1043,6 +1138,51 @@ impl Gen<'_> {
             final_cols.join(",\n  ")
         );
         out
+    }
+}
+
+/// The stages of a script: the common table expressions of one `WITH` query, or, in Spark
+/// (which inlines a common table expression wherever it is read, and has no `MATERIALIZED`),
+/// one temporary view per stage, cached when it is read more than once, so that each stage is
+/// planned and computed once (`docs/sql.md`).
+struct Stages {
+    d: Dialect,
+    /// Each stage as the script writes it.
+    items: Vec<String>,
+}
+
+impl Stages {
+    /// Stage `name` (its columns named by `cols` when `body` does not name them), computed once
+    /// when `reused` (read by more than one later stage, or by one stage more than once).
+    fn push(&mut self, name: &str, cols: Option<&str>, reused: bool, body: String) {
+        let cols = cols.map_or(String::new(), |c| format!("({c})"));
+        self.items.push(match self.d {
+            Dialect::Spark => {
+                let mut s = format!("CREATE OR REPLACE TEMPORARY VIEW {name}{cols} AS\n{body};");
+                if reused {
+                    let _ = write!(s, "\nCACHE TABLE {name};");
+                }
+                s
+            }
+            _ => {
+                let m = if reused { "MATERIALIZED " } else { "" };
+                format!("{name}{cols} AS {m}({body})")
+            }
+        });
+    }
+
+    /// The stages, ready for the final `SELECT`.
+    fn write(&self, out: &mut String, recursive: bool) {
+        if self.d == Dialect::Spark {
+            for s in &self.items {
+                out.push_str(s);
+                out.push('\n');
+            }
+            return;
+        }
+        let _ = writeln!(out, "WITH {}", if recursive { "RECURSIVE" } else { "" }.trim_end());
+        out.push_str(&self.items.join(",\n"));
+        out.push('\n');
     }
 }
 

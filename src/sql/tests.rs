@@ -55,3 +55,40 @@ fn numbers_are_read_as_doubles_from_their_shortest_text() {
     assert_eq!(Dialect::DuckDb.double(7.5), "CAST('7.5' AS DOUBLE)");
     assert_eq!(Dialect::Sqlite.double(140.0), "CAST('140' AS REAL)");
 }
+
+#[test]
+fn spark_stages_are_views_cached_once_and_the_final_select_comes_last() {
+    // Spark inlines a common table expression wherever it is read: its script is one
+    // temporary view per stage, the stages read more than once cached, then one query.
+    for (path, sql) in scripts(Dialect::Spark) {
+        assert!(!sql.contains("\nWITH"), "{path}");
+        // The statements after the header comment (whose lines may end with `;`).
+        let body = sql.split_once("\n-- (docs/sql.md).\n").map_or(&sql[..], |x| x.1);
+        let statements: Vec<&str> =
+            body.split(";\n").map(str::trim).filter(|s| !s.is_empty()).collect();
+        let Some((last, stages)) = statements.split_last() else { panic!("{path}: empty") };
+        assert!(last.starts_with("SELECT x.practice_id"), "{path}: {last}");
+        let views: Vec<&str> = stages
+            .iter()
+            .filter_map(|s| s.strip_prefix("CREATE OR REPLACE TEMPORARY VIEW "))
+            .filter_map(|s| s.split_whitespace().next())
+            .collect();
+        let cached: Vec<&str> =
+            stages.iter().filter_map(|s| s.strip_prefix("CACHE TABLE ")).collect();
+        assert_eq!(views.len() + cached.len(), stages.len(), "{path}: {stages:?}");
+        for v in ["ev", "pa", "pas", "base", "cst", "cls", "tot"] {
+            assert!(cached.contains(&v), "{path}: `{v}` not cached");
+        }
+        // Each cached view is cached once, after it is made.
+        for c in &cached {
+            assert_eq!(cached.iter().filter(|x| *x == c).count(), 1, "{path}: {c}");
+            assert!(views.contains(c), "{path}: {c}");
+        }
+        // `tot` is read once by `cnt`, not once per indicator.
+        let cnt = stages
+            .iter()
+            .find(|s| s.starts_with("CREATE OR REPLACE TEMPORARY VIEW cnt "))
+            .unwrap_or_else(|| panic!("{path}: no cnt"));
+        assert_eq!(cnt.matches("FROM tot").count(), 1, "{path}: {cnt}");
+    }
+}

@@ -8,8 +8,9 @@ written to OUTPUT as CSV with a header (NULL as an empty field).
 
 DIALECT is `duckdb` (the `duckdb` package from PyPI), `sqlite` (Python's own sqlite3) or
 `spark` (a local Spark session from the `pyspark` package from PyPI, which needs Java 17 or
-later; `cargo xtask sql-check --spark`). For Spark the tables are temporary views over the CSV
-files read as text and cast, and each script runs as one `spark.sql` query.
+later; `cargo xtask test-spark`). For Spark the tables are temporary views over the CSV
+files read as text and cast, and the script's statements (temporary views, `CACHE TABLE`,
+then the final query) run one `spark.sql` call each, as `spark-sql -f` would run them.
 """
 
 import csv
@@ -72,8 +73,9 @@ class Spark:
         from pyspark.sql import SparkSession
         self.spark = (SparkSession.builder.master("local[2]").appName("qofrules-sql")
                       .config("spark.ui.enabled", "false")
+                      .config("spark.ui.showConsoleProgress", "false")
                       .config("spark.sql.shuffle.partitions", "2")
-                      .config("spark.driver.memory", "2g")
+                      .config("spark.driver.memory", "6g")
                       .config("spark.sql.session.timeZone", "UTC")
                       .getOrCreate())
         self.spark.sparkContext.setLogLevel("ERROR")
@@ -91,13 +93,52 @@ class Spark:
             self.spark.sql(f"SELECT {sel} FROM {table}_text").cache().createOrReplaceTempView(table)
 
     def execute(self, sql):
-        df = self.spark.sql(sql.strip().rstrip(";"))
+        *stages, query = statements(sql)
+        for s in stages:
+            started = time.monotonic()
+            self.spark.sql(s)
+            what = " ".join(l for l in s.splitlines() if not l.startswith("--")).split()
+            print(f"  {time.monotonic() - started:6.1f} s  {' '.join(what[:6])}", file=sys.stderr)
+        df = self.spark.sql(query)
         self.description = [(f,) for f in df.columns]
         self.rows = [tuple(r) for r in df.collect()]
         return self
 
     def fetchall(self):
         return self.rows
+
+
+def statements(sql):
+    """The statements of a script, without their `;`, split outside quotes and comments."""
+    out, cur, i, n = [], [], 0, len(sql)
+    while i < n:
+        c = sql[i]
+        if c in "'`\"":
+            j = i + 1
+            while j < n:
+                if sql[j] == c:
+                    if j + 1 < n and sql[j + 1] == c:
+                        j += 2
+                        continue
+                    break
+                j += 1
+            cur.append(sql[i:j + 1])
+            i = j + 1
+        elif sql.startswith("--", i):
+            j = sql.find("\n", i)
+            j = n if j < 0 else j
+            cur.append(sql[i:j])
+            i = j
+        elif c == ";":
+            out.append("".join(cur))
+            cur = []
+            i += 1
+        else:
+            cur.append(c)
+            i += 1
+    out.append("".join(cur))
+    return [s.strip() for s in out if s.strip() and not all(
+        l.strip().startswith("--") or not l.strip() for l in s.splitlines())]
 
 
 def cell(v):

@@ -24,8 +24,9 @@ tasks:
   bench [FILTER]     run the benchmarks in release; write bench/results/
   sql-check          the SQL backend only: install DuckDB (PyPI) in target/sql-venv, run
                      every shipped scheme's script in DuckDB and SQLite against the engine
-  sql-check --spark  the same in a local Spark session instead: install pyspark (PyPI) in
-                     target/spark-venv (needs Java 17+); not part of `test`
+  test-spark         the same in a local Spark session instead: install pyspark (PyPI) in
+                     target/spark-venv (needs Java 17+), print each scheme's time; not part
+                     of `test` (`sql-check --spark` is the same task)
 ";
 
 fn main() -> ExitCode {
@@ -39,7 +40,8 @@ fn main() -> ExitCode {
         Some("test") if args.len() == 1 => test::test(),
         Some("browser-test") => test::browser_test(&args[1..]),
         Some("sql-check") if args.len() == 1 => test::sql_check(),
-        Some("sql-check") if args.len() == 2 && args[1] == "--spark" => test::sql_check_spark(),
+        Some("test-spark") if args.len() == 1 => test::test_spark(),
+        Some("sql-check") if args.len() == 2 && args[1] == "--spark" => test::test_spark(),
         Some("bench") if args.len() <= 2 => bench::bench(args.get(1).map(String::as_str)),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");

@@ -189,7 +189,7 @@ pub fn ensure_duckdb() -> Result<PathBuf> {
     }
 }
 
-/// The Spark release `cargo xtask sql-check --spark` runs the SQL backend's Spark dialect on:
+/// The Spark release `cargo xtask test-spark` runs the SQL backend's Spark dialect on:
 /// its Python package on PyPI, which carries Spark itself (it needs Java 17 or later).
 pub const PYSPARK_VERSION: &str = "4.3.0";
 
