@@ -488,6 +488,17 @@ impl Wanted {
     }
 }
 
+/// MurmurHash3's finaliser, a bijection of `u64` that spreads every bit of a packed key over
+/// the low bits: `FxMap` multiplies once, which leaves a key's low bits (here an item or pair
+/// number shared by every practice) deciding its bucket, and the set crawled.
+fn spread(mut k: u64) -> u64 {
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    k ^ (k >> 33)
+}
+
 /// A name's standing in a read, by name id: not looked at yet, kept, or left out.
 const UNSEEN: u8 = 0;
 const KEEP: u8 = 1;
@@ -629,7 +640,7 @@ fn historic(
     let mut key = |pos: usize, year: u32, item: u32| {
         let next = u32::try_from(pairs.len()).unwrap_or(u32::MAX);
         let pair = *pairs.entry(u64::from(year) << 32 | u64::from(item)).or_insert(next);
-        (pos as u64) << 32 | u64::from(pair)
+        spread((pos as u64) << 32 | u64::from(pair))
     };
     for (pos, year, item) in data.historic_keys().collect::<Vec<_>>() {
         seen.insert(key(pos, year, item), ());
@@ -747,7 +758,7 @@ fn attested(
     let [p, it, m] = indexes(&idx);
     // Every (practice, item) read, to find one given twice, the table's own first.
     let mut seen: FxMap<u64, ()> = FxMap::default();
-    let key = |pos: usize, item: u32| (pos as u64) << 32 | u64::from(item);
+    let key = |pos: usize, item: u32| spread((pos as u64) << 32 | u64::from(item));
     for (pos, item) in data.attested_keys() {
         seen.insert(key(pos, item), ());
     }
