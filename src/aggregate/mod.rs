@@ -12,8 +12,9 @@ use std::fmt;
 
 pub use crate::table::DataError;
 pub use readers::{
-    read_achievement, read_attested, read_historic, read_prevalence, read_structure,
-    sum_prevalence, AchievementOptions, GroupSum, UnknownIndicators,
+    read_achievement, read_attested, read_attested_wanted, read_historic, read_historic_wanted,
+    read_prevalence, read_structure, sum_prevalence, AchievementOptions, GroupSum,
+    UnknownIndicators, Wanted,
 };
 
 /// What a reader did, besides filling the data.

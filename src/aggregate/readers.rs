@@ -5,7 +5,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rust_decimal::Decimal;
 
 use super::{DataError, ReadSummary, WarningCounter};
-use crate::pay::{HistoricValue, PracticeData};
+use crate::pay::{
+    HistoricModel, HistoricValue, IndicatorKind, PayScheme, PaymentModel, PracticeData,
+};
+use crate::population::FxMap;
 use crate::table::{indexes, Col, Columns, Row, Table};
 
 /// What to do with indicator codes the scheme does not know.
@@ -423,74 +426,370 @@ pub fn read_achievement(
     Ok(tally.finish())
 }
 
+/// What a scheme reads of the practice-level files, so that the readers keep only that
+/// ([`read_historic_wanted`], [`read_attested_wanted`]): a national historic file has every
+/// year and item of every scheme, millions of rows, of which a scheme pays on a few.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Wanted {
+    /// Attested items read: obligations, gateway requirements, attested indicators.
+    pub attested: BTreeSet<String>,
+    /// Historic years read, each with whether all its items are read (a model that also pays
+    /// items that are not indicators) or only [`Wanted::historic_items`].
+    pub historic_years: BTreeMap<String, bool>,
+    /// The historic items read of a year that does not read all: the scheme's indicators.
+    pub historic_items: BTreeSet<String>,
+}
+
+impl Wanted {
+    /// What the pay phase reads for `scheme`: the items of [`crate::pay::PracticeData::is_attested`]
+    /// and the years and items of [`crate::pay::PracticeData::historic`] it asks for.
+    pub fn of(scheme: &PayScheme) -> Wanted {
+        let mut w = Wanted::default();
+        for ind in &scheme.indicators {
+            if ind.kind == IndicatorKind::Attested {
+                w.attested.insert(ind.id.clone());
+            }
+            w.historic_items.insert(ind.id.clone());
+        }
+        for g in &scheme.gateways {
+            w.attested.extend(g.requires.iter().cloned());
+        }
+        w.attested.extend(scheme.obligations.iter().map(|o| o.id.clone()));
+        w.years(&scheme.model);
+        if let Some(a) = &scheme.aspiration {
+            w.year(&a.previous);
+        }
+        w
+    }
+
+    fn year(&mut self, h: &HistoricModel) {
+        let all = self.historic_years.entry(h.year.clone()).or_insert(false);
+        *all |= h.pay_unmatched_items;
+    }
+
+    fn years(&mut self, model: &PaymentModel) {
+        match model {
+            PaymentModel::Performance => {}
+            PaymentModel::Historic(h) => self.year(h),
+            PaymentModel::Blend(shares) => shares.iter().for_each(|s| self.years(&s.model)),
+            PaymentModel::HigherOf { models, except_model, .. } => {
+                models.iter().for_each(|m| self.years(m));
+                self.years(except_model);
+            }
+            PaymentModel::Except { model, except_model, .. } => {
+                self.years(model);
+                self.years(except_model);
+            }
+            PaymentModel::ByIndicator { model, parts } => {
+                self.years(model);
+                parts.iter().for_each(|p| self.years(&p.model));
+            }
+        }
+    }
+}
+
+/// MurmurHash3's finaliser, a bijection of `u64` that spreads every bit of a packed key over
+/// the low bits: `FxMap` multiplies once, which leaves a key's low bits (here an item or pair
+/// number shared by every practice) deciding its bucket, and the set crawled.
+fn spread(mut k: u64) -> u64 {
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    k ^ (k >> 33)
+}
+
+/// A name's standing in a read, by name id: not looked at yet, kept, or left out.
+const UNSEEN: u8 = 0;
+const KEEP: u8 = 1;
+const SKIP: u8 = 2;
+
+/// What a reader of practice-level rows keeps between rows: the practice of the row before
+/// (rows come grouped by practice, so most rows need no look-up), the practices this file
+/// mentions, and the standing of each name met.
+struct RowState {
+    last: String,
+    last_position: Option<usize>,
+    mentioned: Vec<bool>,
+    practices: usize,
+    standing: Vec<u8>,
+}
+
+impl RowState {
+    fn new() -> RowState {
+        RowState {
+            last: String::new(),
+            last_position: None,
+            mentioned: Vec::new(),
+            practices: 0,
+            standing: Vec::new(),
+        }
+    }
+
+    /// The position of `practice` in `data`, added if new.
+    fn position(&mut self, data: &mut PracticeData, practice: &str) -> usize {
+        if let Some(pos) = self.last_position.filter(|_| self.last == practice) {
+            return pos;
+        }
+        let pos = data.practice_position(practice);
+        self.last.clear();
+        self.last.push_str(practice);
+        self.last_position = Some(pos);
+        pos
+    }
+
+    /// Counts the practice at `pos` as mentioned by this file.
+    fn mention(&mut self, pos: usize) {
+        if self.mentioned.len() <= pos {
+            self.mentioned.resize(pos + 1, false);
+        }
+        if !self.mentioned[pos] {
+            self.mentioned[pos] = true;
+            self.practices += 1;
+        }
+    }
+
+    /// Whether name `id` is kept, deciding with `keep` the first time it is met.
+    fn keeps(&mut self, id: u32, keep: impl FnOnce() -> bool) -> bool {
+        let i = usize::try_from(id).unwrap_or(usize::MAX);
+        if self.standing.len() <= i {
+            self.standing.resize(i.saturating_add(1), UNSEEN);
+        }
+        match self.standing.get(i).copied() {
+            Some(KEEP) => true,
+            Some(SKIP) => false,
+            _ => {
+                let k = keep();
+                if let Some(s) = self.standing.get_mut(i) {
+                    *s = if k { KEEP } else { SKIP };
+                }
+                k
+            }
+        }
+    }
+
+    fn finish(self, rows: usize, warnings: WarningCounter) -> ReadSummary {
+        ReadSummary { rows, practices: self.practices, warnings: warnings.finish() }
+    }
+}
+
+/// A decimal field, as [`Row::decimal`] reads it: the usual shapes (`12.5`, `1234.56`,
+/// `-3`) are recognised without building the number when the row is left out.
+fn check_decimal(row: &Row<'_>, col: usize) -> Result<(), DataError> {
+    let v = row.field(col)?;
+    if plain_decimal(v.as_bytes()) {
+        return Ok(());
+    }
+    row.decimal(col).map(drop)
+}
+
+/// Whether `b` is an optional minus, 1 to 15 digits, and optionally a point and 1 to 12
+/// digits: a number `Decimal` parses (the field is left to [`Row::decimal`] otherwise).
+fn plain_decimal(b: &[u8]) -> bool {
+    let b = b.strip_prefix(b"-").unwrap_or(b);
+    let (whole, frac) = match b.iter().position(|&c| c == b'.') {
+        Some(i) => (&b[..i], Some(&b[i + 1..])),
+        None => (b, None),
+    };
+    let digits =
+        |d: &[u8], max: usize| !d.is_empty() && d.len() <= max && d.iter().all(u8::is_ascii_digit);
+    digits(whole, 15) && frac.map_or(true, |f| digits(f, 12))
+}
+
 /// Reads historic achievement: `practice_id, year, item, points, pounds` (`item` is an
 /// indicator id, a group code or any label; `points` and `pounds` may be empty, and either
 /// column may be left out, but each row needs one of them). `PRACTICE_CODE` is accepted for
-/// `practice_id` and `indicator_or_group` for `item`.
+/// `practice_id` and `indicator_or_group` for `item`. Every row is kept.
 pub fn read_historic(
     data: &mut PracticeData,
     text: &str,
     file: &str,
 ) -> Result<ReadSummary, DataError> {
-    let (table, idx) = open(text, file, HISTORIC_COLUMNS)?;
+    historic(data, text, file, None)
+}
+
+/// [`read_historic`], keeping only the years and items `wanted` names (every row is still
+/// checked, an item given twice included, and its practice added).
+pub fn read_historic_wanted(
+    data: &mut PracticeData,
+    text: &str,
+    file: &str,
+    wanted: &Wanted,
+) -> Result<ReadSummary, DataError> {
+    historic(data, text, file, Some(wanted))
+}
+
+fn historic(
+    data: &mut PracticeData,
+    text: &str,
+    file: &str,
+    wanted: Option<&Wanted>,
+) -> Result<ReadSummary, DataError> {
+    let (mut table, idx) = open(text, file, HISTORIC_COLUMNS)?;
     let (points_col, pounds_col) = (idx[3], idx[4]);
     if points_col.is_none() && pounds_col.is_none() {
         return Err(DataError::new(file, Some(1), "missing column `points` or `pounds`")
             .help("historic files need a `points` column, a `pounds` column, or both"));
     }
     let [p, y, it] = indexes(&idx);
-    let tally = rows(table, |row, tally| {
-        let (practice, year, item) = (row.key(p)?, row.key(y)?, row.key(it)?);
-        let optional = |col: Option<usize>| col.map_or(Ok(None), |c| row.decimal(c));
-        let (points, pounds) = (optional(points_col)?, optional(pounds_col)?);
-        if points.is_none() && pounds.is_none() {
-            return Err(row
-                .error_here(format!(
-                    "no points or pounds for `{item}` in {year} at practice `{practice}`"
-                ))
-                .help("fill in `points`, `pounds`, or both"));
+    // Every (practice, year, item) read, to find one given twice; the table's own figures
+    // first, as a second figure for them is one given twice too. Keys are the practice's
+    // position and the pair's number (a file has few distinct years and items): 8 bytes a row.
+    let mut pairs: FxMap<u64, u32> = FxMap::default();
+    let mut seen: FxMap<u64, ()> = FxMap::default();
+    let mut key = |pos: usize, year: u32, item: u32| {
+        let next = u32::try_from(pairs.len()).unwrap_or(u32::MAX);
+        let pair = *pairs.entry(u64::from(year) << 32 | u64::from(item)).or_insert(next);
+        spread((pos as u64) << 32 | u64::from(pair))
+    };
+    for (pos, year, item) in data.historic_keys().collect::<Vec<_>>() {
+        seen.insert(key(pos, year, item), ());
+    }
+    let mut state = RowState::new();
+    // names' standing: a year's (kept, kept with all its items, or not), an item's (one of
+    // the wanted items, or not), in two tables
+    let mut items = RowState::new();
+    let mut rows = 0;
+    let result: Result<(), DataError> = (|| {
+        while let Some(row) = table.next_row()? {
+            rows += 1;
+            let (practice, year, item) = (row.key(p)?, row.key(y)?, row.key(it)?);
+            let (year_id, item_id) = (data.name_id(year), data.name_id(item));
+            let (year_kept, all_items) = match wanted {
+                None => (true, true),
+                Some(w) => match w.historic_years.get(year) {
+                    Some(&all) => (true, all),
+                    None => (false, false),
+                },
+            };
+            let keep = match wanted {
+                None => true,
+                Some(w) => {
+                    year_kept
+                        && (all_items || items.keeps(item_id, || w.historic_items.contains(item)))
+                }
+            };
+            let optional = |col: Option<usize>| col.map_or(Ok(None), |c| row.decimal(c));
+            let value = if keep {
+                let (points, pounds) = (optional(points_col)?, optional(pounds_col)?);
+                (points.is_some() || pounds.is_some()).then_some(HistoricValue { points, pounds })
+            } else {
+                let filled = |col: Option<usize>| -> Result<bool, DataError> {
+                    let Some(c) = col else { return Ok(false) };
+                    check_decimal(&row, c)?;
+                    Ok(!row.field(c)?.is_empty())
+                };
+                let (points, pounds) = (filled(points_col)?, filled(pounds_col)?);
+                (points || pounds).then_some(HistoricValue::default())
+            };
+            let Some(value) = value else {
+                return Err(row
+                    .error_here(format!(
+                        "no points or pounds for `{item}` in {year} at practice `{practice}`"
+                    ))
+                    .help("fill in `points`, `pounds`, or both"));
+            };
+            let pos = state.position(data, practice);
+            if seen.insert(key(pos, year_id, item_id), ()).is_some() {
+                return Err(row
+                    .error(
+                        it,
+                        format!("`{item}` in {year} at practice `{practice}` is given twice"),
+                    )
+                    .help("give each item once per practice and year"));
+            }
+            if year_kept {
+                data.push_year(pos, year_id);
+            }
+            if keep {
+                data.push_historic(pos, year_id, item_id, value);
+            }
+            state.mention(pos);
         }
-        if !data.add_historic(practice, year, item, HistoricValue { points, pounds }) {
-            return Err(row
-                .error(it, format!("`{item}` in {year} at practice `{practice}` is given twice"))
-                .help("give each item once per practice and year"));
-        }
-        tally.practice(practice);
         Ok(())
-    })?;
-    Ok(tally.finish())
+    })();
+    data.sort_inputs();
+    result?;
+    Ok(state.finish(rows, WarningCounter::default()))
 }
 
 /// Reads attested items: `practice_id, item_id, met` where `met` is `yes`/`no`, `true`/
 /// `false`, `y`/`n`, `1`/`0` or `met`/`unmet` (any case). `PRACTICE_CODE` is accepted for
-/// `practice_id`, `item` for `item_id`.
+/// `practice_id`, `item` for `item_id`. Every row is kept.
 pub fn read_attested(
     data: &mut PracticeData,
     text: &str,
     file: &str,
 ) -> Result<ReadSummary, DataError> {
-    let (table, idx) = open(text, file, ATTESTED_COLUMNS)?;
+    attested(data, text, file, None)
+}
+
+/// [`read_attested`], keeping only the items `wanted` names (every row is still checked, an
+/// item given twice included, and its practice added).
+pub fn read_attested_wanted(
+    data: &mut PracticeData,
+    text: &str,
+    file: &str,
+    wanted: &Wanted,
+) -> Result<ReadSummary, DataError> {
+    attested(data, text, file, Some(wanted))
+}
+
+/// `met`'s words, any case.
+fn met(v: &str) -> Option<bool> {
+    const YES: [&str; 5] = ["yes", "y", "true", "1", "met"];
+    const NO: [&str; 5] = ["no", "n", "false", "0", "unmet"];
+    if YES.iter().any(|w| w.eq_ignore_ascii_case(v)) {
+        Some(true)
+    } else if NO.iter().any(|w| w.eq_ignore_ascii_case(v)) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn attested(
+    data: &mut PracticeData,
+    text: &str,
+    file: &str,
+    wanted: Option<&Wanted>,
+) -> Result<ReadSummary, DataError> {
+    let (mut table, idx) = open(text, file, ATTESTED_COLUMNS)?;
     let [p, it, m] = indexes(&idx);
-    let tally = rows(table, |row, tally| {
-        let (practice, item, v) = (row.key(p)?, row.key(it)?, row.field(m)?);
-        let met = match v.to_ascii_lowercase().as_str() {
-            "yes" | "y" | "true" | "1" | "met" => true,
-            "no" | "n" | "false" | "0" | "unmet" => false,
-            _ => {
+    // Every (practice, item) read, to find one given twice, the table's own first.
+    let mut seen: FxMap<u64, ()> = FxMap::default();
+    let key = |pos: usize, item: u32| spread((pos as u64) << 32 | u64::from(item));
+    for (pos, item) in data.attested_keys() {
+        seen.insert(key(pos, item), ());
+    }
+    let mut state = RowState::new();
+    let mut rows = 0;
+    let result: Result<(), DataError> = (|| {
+        while let Some(row) = table.next_row()? {
+            rows += 1;
+            let (practice, item, v) = (row.key(p)?, row.key(it)?, row.field(m)?);
+            let Some(met) = met(v) else {
                 return Err(row
                     .error(m, format!("expected yes or no, found `{v}`"))
-                    .help("write `yes` or `no` (also accepted: true/false, y/n, 1/0, met/unmet)"))
+                    .help("write `yes` or `no` (also accepted: true/false, y/n, 1/0, met/unmet)"));
+            };
+            let item_id = data.name_id(item);
+            let pos = state.position(data, practice);
+            if seen.insert(key(pos, item_id), ()).is_some() {
+                return Err(row
+                    .error(it, format!("`{item}` at practice `{practice}` is given twice"))
+                    .help("give each item once per practice"));
             }
-        };
-        if !data.add_attested(practice, item, met) {
-            return Err(row
-                .error(it, format!("`{item}` at practice `{practice}` is given twice"))
-                .help("give each item once per practice"));
+            if state.keeps(item_id, || wanted.map_or(true, |w| w.attested.contains(item))) {
+                data.push_attested(pos, item_id, met);
+            }
+            state.mention(pos);
         }
-        tally.practice(practice);
         Ok(())
-    })?;
-    Ok(tally.finish())
+    })();
+    data.sort_inputs();
+    result?;
+    Ok(state.finish(rows, WarningCounter::default()))
 }
 
 /// Reads NHS Digital's practice structure file (`PRACTICE_CODE, PCN_ODS_CODE`, other columns

@@ -596,7 +596,7 @@ impl<'a> Run<'a> {
         pi: usize,
         w: &mut Warnings<'a>,
     ) -> Option<&'a HistoricValue> {
-        match p.historic.get(h.year.as_str()) {
+        match self.data.historic(p, &h.year) {
             Some(year) => year.get(item),
             None => {
                 w.add(WarnKey::NoHistoricYear(&h.year), pi, &p.practice_id);
@@ -962,14 +962,14 @@ impl<'a> Run<'a> {
         let f = &buf.factors;
         let mut payment = Decimal::ZERO;
         // obligations are conditions of payment: one unmet withholds every line
-        let unmet = self.scheme.obligations.iter().position(|o| !p.is_attested(&o.id));
+        let unmet = self.scheme.obligations.iter().position(|o| !self.data.is_attested(p, &o.id));
         if unmet.is_some() {
             w.add(WarnKey::ObligationsUnmet, pi, pid);
         }
         buf.gateways_met.clear();
         let mut gateways = Vec::with_capacity(self.scheme.gateways.len());
         for g in &self.scheme.gateways {
-            let met = g.requires.iter().all(|item| p.is_attested(item));
+            let met = g.requires.iter().all(|item| self.data.is_attested(p, item));
             buf.gateways_met.push(met);
             let pay = if met && unmet.is_none() { self.r.money(g.payment) } else { Decimal::ZERO };
             payment = payment.saturating_add(pay);
@@ -1001,7 +1001,7 @@ impl<'a> Run<'a> {
             {
                 w.add(WarnKey::NoCounts(&ind.id), pi, pid);
             }
-            let attested = ind.kind == IndicatorKind::Attested && p.is_attested(&ind.id);
+            let attested = ind.kind == IndicatorKind::Attested && self.data.is_attested(p, &ind.id);
             let mut strata = Vec::new();
             let (achievement, points) = self.score(ind, counts, &buf.strata, attested, &mut strata);
             let locked = ci.tier.filter(|&t| !buf.unlocked.get(t).copied().unwrap_or(false));
@@ -1072,15 +1072,15 @@ impl<'a> Run<'a> {
         }
         // Historic items that are not indicators of this scheme.
         for (u, label) in self.unmatched.iter().zip(&labels.unmatched) {
-            let Some(year) = p.historic.get(u.model.year.as_str()) else {
+            let Some(year) = self.data.historic(p, &u.model.year) else {
                 w.add(WarnKey::NoHistoricYear(&u.model.year), pi, pid);
                 continue;
             };
-            for (item, value) in year {
-                if self.indicator_ids.contains(item.as_str()) {
+            for (item, value) in year.items() {
+                if self.indicator_ids.contains(item) {
                     continue;
                 }
-                let g = self.group_by_id.get(item.as_str()).copied();
+                let g = self.group_by_id.get(item).copied();
                 if u.model.adjust_prevalence && !g.is_some_and(|g| self.groups[g].adjusted) {
                     w.add(WarnKey::UnadjustedItem(&u.model.year), pi, pid);
                 }
@@ -1123,7 +1123,7 @@ impl<'a> Run<'a> {
             .scheme
             .obligations
             .iter()
-            .map(|o| ObligationResult { id: &o.id, met: p.is_attested(&o.id) })
+            .map(|o| ObligationResult { id: &o.id, met: self.data.is_attested(p, &o.id) })
             .collect();
         let aspiration = self.aspiration(p, f, payment);
         PracticeResult {
@@ -1150,7 +1150,7 @@ impl<'a> Run<'a> {
     ) -> Option<AspirationResult<'a>> {
         let a = self.scheme.aspiration.as_ref()?;
         let h = &a.previous;
-        let year = p.historic.get(h.year.as_str())?;
+        let year = self.data.historic(p, &h.year)?;
         let mut raw = Decimal::ZERO;
         for ci in &self.practice_inds {
             if ci.ind.monitored {
@@ -1160,11 +1160,11 @@ impl<'a> Run<'a> {
             raw = raw.saturating_add(self.historic(h, year.get(ci.ind.id.as_str()), f.cpi, ap));
         }
         if h.pay_unmatched_items {
-            for (item, value) in year {
-                if self.indicator_ids.contains(item.as_str()) {
+            for (item, value) in year.items() {
+                if self.indicator_ids.contains(item) {
                     continue;
                 }
-                let ap = self.group_by_id.get(item.as_str()).and_then(|&g| f.apdf.get(g).copied());
+                let ap = self.group_by_id.get(item).and_then(|&g| f.apdf.get(g).copied());
                 raw = raw.saturating_add(self.historic(
                     h,
                     Some(value),
@@ -1231,7 +1231,7 @@ impl<'a> Run<'a> {
                 }
                 let strata_refs: Vec<Option<&Counts>> =
                     strata_sums.iter().map(|(c, any)| any.then_some(c)).collect();
-                let attested = ps.iter().all(|p| p.is_attested(&ind.id));
+                let attested = ps.iter().all(|p| self.data.is_attested(p, &ind.id));
                 let mut strata = Vec::new();
                 let own = any.then_some(&sum);
                 let (achievement, points) =

@@ -21,7 +21,7 @@ pub use eval::{
     CPI_LIST_TYPE, MIN_PARALLEL,
 };
 pub use eval::{Repaid, Repay};
-pub use input::{Counts, HistoricValue, PracticeCounts, PracticeData};
+pub use input::{Counts, HistoricValue, HistoricYear, PracticeCounts, PracticeData};
 pub use national::{FigureSource, GroupNational, GroupTotals, NationalFigures, Prevalence};
 pub use numeric::{PaymentUnit, Rounding, RoundingMode};
 pub use points::{fraction_points, points, stepped_fraction_points};

@@ -174,14 +174,16 @@ pub fn read_practice_inputs(
     practice: &PracticeInputs<'_>,
     scheme: &Scheme,
 ) -> Result<(), RunError> {
+    // only the items and years the scheme pays on are kept (every row is checked)
+    let wanted = crate::aggregate::Wanted::of(&inputs.scheme);
     if let Some(f) = practice.attested {
-        crate::aggregate::read_attested(&mut inputs.data, f.text, f.name)?;
+        crate::aggregate::read_attested_wanted(&mut inputs.data, f.text, f.name, &wanted)?;
     }
     if let Some(f) = practice.historic {
         if is_achievement_file(f.text) {
             historic_from_achievement(&mut inputs.data, f, scheme)?;
         } else {
-            crate::aggregate::read_historic(&mut inputs.data, f.text, f.name)?;
+            crate::aggregate::read_historic_wanted(&mut inputs.data, f.text, f.name, &wanted)?;
         }
     }
     Ok(())
@@ -232,14 +234,7 @@ fn historic_from_achievement(
         &crate::aggregate::AchievementOptions::default(),
     )?;
     other.historic_from_reported_points(&year);
-    for p in other.practices() {
-        if data.practice(&p.practice_id).is_none() {
-            continue;
-        }
-        for (item, value) in p.historic.get(&year).into_iter().flatten() {
-            data.set_historic(&p.practice_id, &year, item, value.clone());
-        }
-    }
+    data.copy_historic_year(&other, &year);
     Ok(())
 }
 

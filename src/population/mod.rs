@@ -31,7 +31,7 @@ pub use write::{
 };
 
 use crate::model::{Patient, Population, Practice};
-use read::FxMap;
+pub(crate) use read::FxMap;
 
 /// One input file: its name (used in messages) and its bytes.
 #[derive(Clone, Copy, Debug)]

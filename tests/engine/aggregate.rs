@@ -128,18 +128,15 @@ fn historic_and_attested_files() {
     let hist = "practice_id,year,item,points,pounds\nA1,2016/17,DM020,12.5,\nA1,2016/17,QOF,,1234.56\n\"A2\",\"2016/17\",\"DM020\",3,560\n";
     let s = read_historic(&mut data, hist, "hist.csv").unwrap();
     assert_eq!((s.rows, s.practices), (3, 2));
-    let a1 = data.practice("A1").unwrap();
-    assert_eq!(
-        a1.historic["2016/17"]["DM020"],
-        HistoricValue { points: Some(d("12.5")), pounds: None }
-    );
-    assert_eq!(a1.historic["2016/17"]["QOF"].pounds, Some(d("1234.56")));
+    let a1 = data.historic(data.practice("A1").unwrap(), "2016/17").unwrap();
+    assert_eq!(a1.get("DM020"), Some(&HistoricValue { points: Some(d("12.5")), pounds: None }));
+    assert_eq!(a1.get("QOF").unwrap().pounds, Some(d("1234.56")));
 
     let att = "PRACTICE_CODE,item_id,met\nA1,FG1,Yes\nA1,FG2,no\nA2,QI001,TRUE\n";
     read_attested(&mut data, att, "att.csv").unwrap();
-    assert!(data.practice("A1").unwrap().is_attested("FG1"));
-    assert!(!data.practice("A1").unwrap().is_attested("FG2"));
-    assert!(data.practice("A2").unwrap().is_attested("QI001"));
+    assert!(data.is_attested(data.practice("A1").unwrap(), "FG1"));
+    assert!(!data.is_attested(data.practice("A1").unwrap(), "FG2"));
+    assert!(data.is_attested(data.practice("A2").unwrap(), "QI001"));
 }
 
 #[test]
@@ -305,13 +302,13 @@ fn last_years_achievement_file_becomes_historic_points() {
     let opts = AchievementOptions { known: Some(&k), unknown: UnknownIndicators::Warn };
     read_achievement(&mut last, ACHIEVEMENT, "ACH_1819.csv", &opts).unwrap();
     last.historic_from_reported_points("2018/19");
-    let p = last.practice("A81001").unwrap();
-    assert_eq!(p.historic["2018/19"]["DM020"].points, Some(d("12.75")));
-    assert_eq!(p.historic["2018/19"]["DM001"].points, Some(d("6")));
+    let p = last.historic(last.practice("A81001").unwrap(), "2018/19").unwrap();
+    assert_eq!(p.get("DM020").unwrap().points, Some(d("12.75")));
+    assert_eq!(p.get("DM001").unwrap().points, Some(d("6")));
     // A81002 published 0 points for DM001 and none for DM020
-    let p2 = last.practice("A81002").unwrap();
-    assert_eq!(p2.historic["2018/19"]["DM001"].points, Some(d("0")));
-    assert!(!p2.historic["2018/19"].contains_key("DM020"));
+    let p2 = last.historic(last.practice("A81002").unwrap(), "2018/19").unwrap();
+    assert_eq!(p2.get("DM001").unwrap().points, Some(d("0")));
+    assert!(!p2.contains("DM020"));
 }
 
 /// A row with more fields than the header is an error at its line, naming the field, with the
@@ -379,4 +376,191 @@ A81002,DM,2000,17OV,1700\n";
         summary.warnings[0].to_string(),
         "a register larger than the practice's list size (check the columns) (2 rows, first on line 3)"
     );
+}
+
+/// Six Dudley practices at a twentieth of their size, generated once.
+fn six_practices() -> &'static qofrules::model::Population {
+    use qofrules::synth::{generate, Selection, SynthOptions, SynthYear};
+    static POP: std::sync::OnceLock<qofrules::model::Population> = std::sync::OnceLock::new();
+    POP.get_or_init(|| {
+        let opts = SynthOptions { seed: 7, scale: 0.05, year: SynthYear::Y2019_20 };
+        let sel = Selection::Practices(
+            ["M83041", "M87001", "M87003", "M87005", "M87006", "M87007"].map(String::from).to_vec(),
+        );
+        generate(&sel, &opts).unwrap()
+    })
+}
+
+/// The practice-level files of every shipped scheme together (what `qofrules synth` writes
+/// without `--for`, so what a national population folder holds) for `practices`, with rows
+/// for the cases the pay phase tells apart: a practice found only in these files, and a
+/// practice with rows for every year of the files but only of an item no scheme has (its
+/// years are there, empty, when the items are left out).
+fn every_schemes_files(practices: &[qofrules::model::Practice]) -> [Option<(String, String)>; 2] {
+    use qofrules::synth::inputs::{attested_csv, historic_csv};
+    let spec = qofrules::pipeline::shipped_input_spec();
+    let mut attested = attested_csv(practices, &spec, 7);
+    attested.push_str("Z99999,QI001,yes,extra\nZ99999,NO_SCHEME_HAS_THIS,yes,extra\n");
+    let mut historic = historic_csv(practices, &spec, 7);
+    for year in spec.historic.keys() {
+        historic.push_str(&format!("Z99998,{year},NO_SCHEME_HAS_THIS,1.5,2.25,extra\n"));
+    }
+    [Some(("attested.csv".into(), attested)), Some(("historic.csv".into(), historic))]
+}
+
+/// Keeping only what a scheme pays on (`Wanted`, as the pipeline reads the practice-level
+/// files) gives the same pay result, warnings included, as keeping every row: every shipped
+/// scheme on generated practices with the files of every shipped scheme. And it does keep
+/// less: a scheme that pays on no historic year keeps no year, an attested item no scheme has
+/// is not kept.
+#[test]
+fn keeping_only_what_a_scheme_pays_on_changes_no_result() {
+    use qofrules::national::PrevalenceFrom;
+    use qofrules::pipeline::{self, PracticeInputs};
+    let base = six_practices();
+    let files = every_schemes_files(&base.practices);
+    let texts = |i: usize| files[i].as_ref().map(|(_, t)| t.as_str()).unwrap();
+    let mut paid_on_history = 0;
+    for (path, text) in qofrules::shipped::SCHEMES {
+        let (_, checked) = qofrules::check::check_text(path, text);
+        let scheme = checked.scheme.unwrap();
+        let prog = qofrules::compile::compile(&scheme);
+        let mut pop = base.clone();
+        qofrules::synth::redate(
+            &mut pop.patients,
+            qofrules::synth::SynthYear::Y2019_20.period_end(),
+            scheme.period_end,
+        );
+        let from = PrevalenceFrom::Scheme;
+        let run =
+            pipeline::run_population(&scheme, &prog, &pop, &from, &PracticeInputs::of(&files), 1)
+                .unwrap_or_else(|e| panic!("{path}: {e}"));
+        let mut all = qofrules::eval::pay_inputs(&scheme, &prog, &run.evaluation, &from).unwrap();
+        read_attested(&mut all.data, texts(0), "attested.csv").unwrap();
+        read_historic(&mut all.data, texts(1), "historic.csv").unwrap();
+        let json = |inputs: &qofrules::eval::PayInputs| {
+            serde_json::to_string_pretty(&pipeline::pay(inputs).unwrap()).unwrap()
+        };
+        let (a, b) = (json(&run.inputs), json(&all));
+        if let Some((i, (x, y))) = a.lines().zip(b.lines()).enumerate().find(|(_, (x, y))| x != y) {
+            panic!(
+                "{path}: line {} differs: `{x}` kept only what is paid on, `{y}` kept all",
+                i + 1
+            );
+        }
+        assert_eq!(a.len(), b.len(), "{path}");
+
+        let (kept, every) = (&run.inputs.data, &all.data);
+        assert_eq!(kept.practices().len(), every.practices().len(), "{path}");
+        let wanted = Wanted::of(&run.inputs.scheme);
+        for (p, q) in kept.practices().iter().zip(every.practices()) {
+            let years = kept.historic_years(p);
+            assert!(years.iter().all(|y| wanted.historic_years.contains_key(*y)), "{path}");
+            if wanted.historic_years.is_empty() {
+                assert!(years.is_empty() && !every.historic_years(q).is_empty(), "{path}");
+            }
+            assert!(kept.attested(p).iter().all(|(item, _)| wanted.attested.contains(*item)));
+        }
+        let z = kept.practice("Z99999").unwrap();
+        assert!(every.is_attested(every.practice("Z99999").unwrap(), "NO_SCHEME_HAS_THIS"));
+        assert!(!kept.is_attested(z, "NO_SCHEME_HAS_THIS") && kept.attested(z).len() <= 1);
+        // a wanted year whose rows are all of other items is there, empty
+        let z = kept.practice("Z99998").unwrap();
+        for (year, all_items) in &wanted.historic_years {
+            match kept.historic(z, year) {
+                Some(y) => assert_eq!(y.is_empty(), !all_items, "{path} {year}"),
+                // aspiration on a year no scheme pays historic on: not in the files
+                None => assert!(!texts(1).contains(&format!(",{year},")), "{path} {year}"),
+            }
+        }
+        paid_on_history += usize::from(!wanted.historic_years.is_empty());
+    }
+    // the shipped schemes pay on historic years (income protection, aspiration, Wales, Somerset)
+    assert!(paid_on_history >= 5, "{paid_on_history}");
+}
+
+/// Rows left out because the scheme does not pay on their year or item are checked as the
+/// rows kept are: each error is the one reading every row gives, at the same row and column.
+#[test]
+fn rows_left_out_get_the_errors_of_rows_kept() {
+    let mut wanted = Wanted::default();
+    wanted.historic_years.insert("2018/19".into(), false);
+    wanted.historic_items.insert("DM020".into());
+    wanted.attested.insert("QI001".into());
+    let historic = [
+        // a year not paid on
+        "practice_id,year,item,points,pounds\nA,2016/17,DM020,1.x,\n",
+        "practice_id,year,item,points,pounds\nA,2016/17,DM020,,\n",
+        "practice_id,year,item,points,pounds\nA,2016/17,DM020,1,\nA,2016/17,DM020,2,\n",
+        "practice_id,year,item,points,pounds\nA,,DM020,1,\n",
+        "practice_id,year,item,points,pounds\nA,2016/17,DM020,1,2,3\n",
+        "practice_id,year,item,points,pounds\nA,2016/17,DM020,1,\"2\n",
+        // an item not paid on, in a year paid on
+        "practice_id,year,item,points,pounds\nA,2018/19,XX001,1,1.2.3\n",
+        "practice_id,year,item,points,pounds\nA,2018/19,XX001,1,99999999999999999999999999999999\n",
+        "practice_id,year,item,points,pounds\nA,2018/19,XX001,,\n",
+        "practice_id,year,item,points,pounds\nA,2018/19,XX001,1,\nB,2018/19,XX001,1,\nA,2018/19,XX001,1,\n",
+        "practice_id,year,item,points,pounds\n,2018/19,XX001,1,\n",
+        // kept rows given twice, between rows left out
+        "practice_id,year,item,points\nA,2016/17,DM020,1\nA,2018/19,DM020,1\nA,2018/19,DM020,-2\n",
+    ];
+    for text in historic {
+        let all = read_historic(&mut PracticeData::new(), text, "h.csv");
+        let some = read_historic_wanted(&mut PracticeData::new(), text, "h.csv", &wanted);
+        assert!(all.is_err(), "{text}");
+        assert_eq!(some, all, "{text}");
+    }
+    let attested = [
+        "practice_id,item_id,met\nA,FG1,maybe\n",
+        "practice_id,item_id,met\nA,FG1,yes\nB,FG1,no\nA,FG1,yes\n",
+        "practice_id,item_id,met\nA,,yes\n",
+        "practice_id,item_id,met\nA,FG1\n",
+    ];
+    for text in attested {
+        let all = read_attested(&mut PracticeData::new(), text, "a.csv");
+        let some = read_attested_wanted(&mut PracticeData::new(), text, "a.csv", &wanted);
+        assert!(all.is_err(), "{text}");
+        assert_eq!(some, all, "{text}");
+    }
+    // and a row left out still adds its practice, in the order of the file
+    let mut data = PracticeData::new();
+    let text = "practice_id,year,item,points\nB,2016/17,DM020,1\nA,2018/19,DM020,2\n";
+    let s = read_historic_wanted(&mut data, text, "h.csv", &wanted).unwrap();
+    assert_eq!((s.rows, s.practices), (2, 2));
+    let ids: Vec<&str> = data.practices().iter().map(|p| p.practice_id.as_str()).collect();
+    assert_eq!(ids, ["B", "A"]);
+    assert!(data.historic(&data.practices()[0], "2016/17").is_none());
+    let a = data.historic(&data.practices()[1], "2018/19").unwrap();
+    assert_eq!(a.get("DM020").unwrap().points, Some(d("2")));
+}
+
+/// A figure the table already holds counts when a file gives the same practice, year and item
+/// again; one read twice is an item given twice.
+#[test]
+fn a_second_read_finds_items_the_table_already_has() {
+    let mut data = PracticeData::new();
+    data.set_historic(
+        "A",
+        "2016/17",
+        "DM020",
+        HistoricValue { points: Some(d("1")), pounds: None },
+    );
+    data.set_attested("A", "FG1", true);
+    let e = read_historic(&mut data, "practice_id,year,item,points\nA,2016/17,DM020,3\n", "h.csv");
+    assert_eq!(e.unwrap_err().row, Some(2));
+    let e = read_attested(&mut data, "practice_id,item_id,met\nA,FG1,no\n", "a.csv");
+    assert_eq!(e.unwrap_err().row, Some(2));
+    // other items are added, and found with those set before
+    read_historic(
+        &mut data,
+        "practice_id,year,item,points\nA,2016/17,AF001,3\nA,2014/15,DM020,4\n",
+        "h.csv",
+    )
+    .unwrap();
+    let p = data.practice("A").unwrap();
+    assert_eq!(data.historic_years(p), ["2014/15", "2016/17"]);
+    let y = data.historic(p, "2016/17").unwrap();
+    let items: Vec<&str> = y.items().iter().map(|(i, _)| *i).collect();
+    assert_eq!(items, ["AF001", "DM020"]);
+    assert_eq!(y.get("DM020").unwrap().points, Some(d("1")));
 }

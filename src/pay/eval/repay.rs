@@ -90,7 +90,7 @@ impl<'a> Run<'a> {
         s.strata.clear();
         s.strata.extend(ci.strata_cols.iter().map(|&c| PracticeData::counts(p, c)));
         s.results.clear();
-        let attested = ind.kind == IndicatorKind::Attested && p.is_attested(&ind.id);
+        let attested = ind.kind == IndicatorKind::Attested && self.data.is_attested(p, &ind.id);
         let (_, points) = self.score(ind, counts, &s.strata, attested, &mut s.results);
         let locked = ci.tier.filter(|&t| !unlocked.get(t).copied().unwrap_or(false));
         let pay = if ind.monitored || locked.is_some() || unmet.is_some() {
@@ -123,11 +123,11 @@ impl<'a> Run<'a> {
             pid,
             w,
         );
-        let unmet = self.scheme.obligations.iter().position(|o| !p.is_attested(&o.id));
+        let unmet = self.scheme.obligations.iter().position(|o| !self.data.is_attested(p, &o.id));
         let mut fixed = Decimal::ZERO;
         let mut met = Vec::with_capacity(self.scheme.gateways.len());
         for g in &self.scheme.gateways {
-            let ok = g.requires.iter().all(|item| p.is_attested(item));
+            let ok = g.requires.iter().all(|item| self.data.is_attested(p, item));
             met.push(ok);
             let pay = if ok && unmet.is_none() { self.r.money(g.payment) } else { Decimal::ZERO };
             fixed = fixed.saturating_add(pay);
@@ -151,12 +151,12 @@ impl<'a> Run<'a> {
         }
         let money = Money::new(self.r, 0);
         for u in &self.unmatched {
-            let Some(year) = p.historic.get(u.model.year.as_str()) else { continue };
-            for (item, value) in year {
-                if self.indicator_ids.contains(item.as_str()) {
+            let Some(year) = self.data.historic(p, &u.model.year) else { continue };
+            for (item, value) in year.items() {
+                if self.indicator_ids.contains(item) {
                     continue;
                 }
-                let g = self.group_by_id.get(item.as_str()).copied();
+                let g = self.group_by_id.get(item).copied();
                 let a = g.and_then(|g| f.apdf.get(g).copied()).unwrap_or(Decimal::ONE);
                 let raw = self.historic(u.model, Some(value), f.cpi, a);
                 let pay = match unmet {
