@@ -370,3 +370,37 @@ fn blank_lines_and_a_missing_last_line_end_still_stream_to_the_same_bytes() {
     assert_eq!(stats.unwrap().read_whole, None);
     assert!(got == want, "the streamed JSON differs");
 }
+
+#[test]
+fn ids_with_one_fxhash_at_two_practices_still_stream() {
+    // `P81002-064262` and `P81008-004946` share an FxHash (one of 444 such pairs among the ids
+    // of all England at scale 1); the check that no id is used at two practices took them for
+    // one id, and the whole population was read again. They stream, to the same bytes.
+    let practices = "practice_id,practice_name,network_id\nP81002,A,N1\nP81008,B,N1\n";
+    let patients =
+        "patient_id,practice_id,birth_date,sex,registered_on,deregistered_on,deprivation_decile\n\
+        P81002-064262,P81002,1950-01-01,F,2000-01-01,,5\n\
+        P81002-000001,P81002,1960-06-01,M,2000-01-01,,5\n\
+        P81008-004946,P81008,1955-01-01,M,2000-01-01,,3\n";
+    let events = "patient_id,date,code,value\n\
+        P81002-064262,2019-06-01,38341003,\n\
+        P81002-000001,2019-07-01,38341003,\n\
+        P81008-004946,2019-08-01,38341003,\n";
+    let files = Files::Csv([practices, patients, events].map(String::from));
+    let pop = files.whole().ok().unwrap();
+    assert_eq!(pop.patients.len(), 3);
+    let loaded = pipeline::load_text(
+        "rules/qof-2019-20.qof",
+        qofrules::shipped::SCHEMES.iter().find(|(p, _)| p.ends_with("qof-2019-20.qof")).unwrap().1,
+    )
+    .ok()
+    .unwrap();
+    let (want, _) = json(&loaded, Data::Population(&pop), 1);
+    for threads in [1, 2] {
+        let (got, stats) = json(&loaded, Data::Stream(&files), threads);
+        let stats = stats.unwrap();
+        assert_eq!(stats.read_whole, None);
+        assert_eq!(stats.patients, 3);
+        assert!(got == want, "the streamed JSON differs");
+    }
+}
