@@ -236,9 +236,9 @@ fn unstreamable(why: &str) -> std::io::Result<StreamEnd> {
 /// The fingerprint of a patient id by which a stream finds its practice's events and checks that
 /// no id is used at two practices: SipHash-1-3 with fixed keys (std's `DefaultHasher::new`), a
 /// strong 64-bit hash, not the readers' FxHash (`read::hash_id`). FxHash is made for table
-/// lookups: among 61.8 million ids of the shape `qofrules synth` writes (`P81002-064262`, as
-/// many as all England at scale 1 has), 444 pairs of different ids share an FxHash, so the
-/// check took them for a repeated id and the population, once streamed, was read again whole.
+/// lookups: among the 61.9 million patient ids of `qofrules synth --all-england` at scale 1
+/// (`P81002-064262`), 444 pairs of different ids share an FxHash, so the check took them for
+/// a repeated id and the population, once streamed, was read again whole.
 /// With SipHash the chance of a false alarm (which only costs the whole reading, never a wrong
 /// result) is about n²/2⁶⁵: 1 in 10,000 for 62 million ids.
 fn fingerprint(id: &[u8]) -> u64 {
@@ -253,6 +253,78 @@ fn fingerprint(id: &[u8]) -> u64 {
 fn may_repeat(mut hashes: Vec<u64>) -> bool {
     hashes.sort_unstable();
     hashes.windows(2).any(|w| w[0] == w[1])
+}
+
+/// How many bytes of each file [`looks_grouped_csv`] reads.
+pub const SNIFF_BYTES: usize = 1 << 20;
+
+/// Whether a CSV population's files look grouped by practice, as [`stream_csv`] needs, from
+/// their first [`SNIFF_BYTES`]: `patients.csv`'s rows a practice at a time, and `events.csv`'s
+/// rows in that order of practices (events of patients not among the first rows read are not
+/// judged). `Err` says why not (a header without its id column, a quoted field, rows not
+/// grouped): the files are then read whole at once, rather than streamed and found wanting.
+/// A cheap check (two reads of a megabyte), so the reading is chosen before evaluating;
+/// files whose disorder only starts later are still found by the stream, and read whole then.
+pub fn looks_grouped_csv(
+    patients: &mut dyn Read,
+    events: &mut dyn Read,
+) -> std::io::Result<Result<(), String>> {
+    fn head(input: &mut dyn Read) -> std::io::Result<(Vec<u8>, bool)> {
+        let mut buf = Vec::new();
+        let all = read::fill(input, &mut buf, SNIFF_BYTES)?;
+        Ok((buf, all))
+    }
+    let no = |why: &str| Ok(Err(why.to_string()));
+    let (p, p_all) = head(patients)?;
+    let (e, e_all) = head(events)?;
+    // Whole lines only (the last may be cut off, unless the file ended).
+    fn lines(b: &[u8], all: bool) -> Vec<&[u8]> {
+        let end = if all { b.len() } else { memchr::memrchr(b'\n', b).map_or(0, |i| i + 1) };
+        b[..end].split_inclusive(|&c| c == b'\n').filter(|l| !blank(l)).collect()
+    }
+    let (plines, elines) = (lines(&p, p_all), lines(&e, e_all));
+    let (Some(ph), Some(eh)) = (plines.first(), elines.first()) else {
+        return no("a file is empty");
+    };
+    let (Some(pcol), Some(idcol), Some(ecol)) =
+        (column(ph, "practice_id"), column(ph, "patient_id"), column(eh, "patient_id"))
+    else {
+        return no("a header lacks its id column");
+    };
+    if quoted(&p) || quoted(&e) {
+        return no("a field is quoted");
+    }
+    // The practice group of each patient among the first rows, groups numbered as they come.
+    let mut group: FxMap<u64, usize> = FxMap::default();
+    let mut seen: FxMap<&[u8], ()> = FxMap::default();
+    let mut current: Option<&[u8]> = None;
+    for line in &plines[1..] {
+        let (Some(practice), Some(id)) = (field(line, pcol), field(line, idcol)) else { continue };
+        if current != Some(practice) {
+            if seen.insert(practice, ()).is_some() {
+                return no("patients.csv is not grouped by practice");
+            }
+            current = Some(practice);
+        }
+        group.insert(fingerprint(id), seen.len());
+    }
+    // The events' practice groups never go back.
+    let mut last = 0;
+    for line in &elines[1..] {
+        let Some(id) = field(line, ecol) else { continue };
+        match group.get(&fingerprint(id)) {
+            Some(&g) if g < last => {
+                return no("events.csv is not grouped by practice as patients.csv is")
+            }
+            Some(&g) => last = g,
+            // A patient beyond the first rows of patients.csv: not judged; the rest neither.
+            None if !p_all => break,
+            // Every patient was read: an event of no patient (an error, which the whole
+            // reading reports at its row).
+            None => return no("an event of no patient"),
+        }
+    }
+    Ok(Ok(()))
 }
 
 /// Streams a CSV population practice by practice into `visit` (see the module's text): each

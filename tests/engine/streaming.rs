@@ -11,7 +11,8 @@ use qofrules::pipeline::{
     self, Data, Inputs, Loaded, PopulationStream, PracticeInputs, RunError, StreamStats,
 };
 use qofrules::population::{
-    read_csv, read_ndjson, stream_csv, stream_ndjson, Batch, Held, Pending, Source, StreamEnd,
+    looks_grouped_csv, read_csv, read_ndjson, stream_csv, stream_ndjson, Batch, Held, Pending,
+    Source, StreamEnd, SNIFF_BYTES,
 };
 use qofrules::synth::{generate, Selection, SynthOptions, SynthYear};
 use std::collections::{BTreeMap, HashMap};
@@ -403,4 +404,50 @@ fn ids_with_one_fxhash_at_two_practices_still_stream() {
         assert_eq!(stats.patients, 3);
         assert!(got == want, "the streamed JSON differs");
     }
+}
+
+#[test]
+fn the_first_rows_tell_grouped_files_from_others_before_evaluating() {
+    let (pop, files) = population();
+    let sniff = |p: &str, e: &str| {
+        looks_grouped_csv(&mut Cursor::new(p.as_bytes()), &mut Cursor::new(e.as_bytes())).unwrap()
+    };
+    let practice_of_patient: BTreeMap<&str, &str> =
+        pop.patients.iter().map(|p| (p.patient_id.as_str(), p.practice_id.as_str())).collect();
+    let field = |l: &str, k: usize| l.split(',').nth(k).unwrap().to_string();
+    // As written, and grouped in another order of practices (and rows within them): grouped.
+    assert_eq!(sniff(&files[1], &files[2]), Ok(()));
+    let p = regrouped(&files[1], |l| field(l, 1));
+    let e = regrouped(&files[2], |l| practice_of_patient[field(l, 0).as_str()].to_string());
+    assert_eq!(sniff(&p, &e), Ok(()));
+    // Events in the written order of practices while patients.csv has them reversed: no.
+    assert!(sniff(&p, &files[2]).is_err());
+    // Shuffled patients, or shuffled events: no, from the first rows.
+    assert!(sniff(&shuffled(&files[1], 0x9E37_79B9), &files[2]).is_err());
+    assert!(sniff(&files[1], &shuffled(&files[2], 0x7F4A_7C15)).is_err());
+    // A quoted field: the streamed readers leave quotes to the whole reading.
+    let quoted = files[1].replacen("patient_id,", "\"patient_id\",", 1);
+    assert!(sniff(&quoted, &files[2]).is_err());
+    // An event of no patient, when the whole of patients.csv was read: no (the whole reading
+    // reports it at its row).
+    let stray = files[2].replacen('\n', "\nnobody,2019-06-01,38341003,\n", 1);
+    assert!(sniff(&files[1], &stray).is_err());
+
+    // Only the first SNIFF_BYTES are read: disorder after them is left to the stream, which
+    // then reads the files whole (the same results).
+    let mut big_p = files[1].clone();
+    let mut big_e = files[2].clone();
+    let header = |t: &str| t.lines().next().unwrap().len() + 1;
+    let (pad_p, pad_e) = (big_p[header(&big_p)..].to_string(), big_e[header(&big_e)..].to_string());
+    // Copies of the practices under other ids, until patients.csv is past the first check.
+    let mut k = 0;
+    while big_p.len() < 2 * SNIFF_BYTES {
+        k += 1;
+        big_p.push_str(&pad_p.replace("M8", &format!("Z{k}")));
+        big_e.push_str(&pad_e.replace("M8", &format!("Z{k}")));
+    }
+    assert_eq!(sniff(&big_p, &big_e), Ok(()));
+    // The written events again at the end: M8... practices come back after the first check.
+    big_e.push_str(&pad_e);
+    assert_eq!(sniff(&big_p, &big_e), Ok(()));
 }
