@@ -60,12 +60,26 @@ pub fn counts_need_both(arg: clap::Arg) -> clap::Arg {
     }
 }
 
+/// Whether [`DataArgs::read`] streams a population of files practice by practice rather than
+/// read it whole.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub enum Streaming {
+    /// Read whole (`compare`, `sweep`, `eval --whole`).
+    #[default]
+    No,
+    /// Streamed when the files' first rows are grouped by practice (`eval`'s default; NDJSON is
+    /// always tried), else read whole at once.
+    IfGrouped,
+    /// Streamed whatever the first rows look like (`eval --stream`); files found not grouped
+    /// are read whole after all.
+    Always,
+}
+
 /// How [`DataArgs::read`] reads a population.
 #[derive(Clone, Copy, Default)]
 pub struct Reading {
-    /// Stream a population of files practice by practice (`eval --stream`) rather than read it
-    /// whole.
-    pub stream: bool,
+    /// Whether a population of files is streamed practice by practice.
+    pub stream: Streaming,
     /// A spinner on stderr while the population is read whole (on a terminal).
     pub spinner: bool,
 }
@@ -109,8 +123,12 @@ impl DataArgs {
             self.prevalence.as_deref(),
             self.structure.as_deref(),
         )?;
-        let stream = match (&counts, self.population.as_deref()) {
-            (None, Some(path)) if how.stream => Some(FileStream::new(path)),
+        let stream = match (&counts, self.population.as_deref(), how.stream) {
+            (None, Some(path), Streaming::Always) => Some(FileStream::new(path)),
+            (None, Some(path), Streaming::IfGrouped) => {
+                let s = FileStream::new(path);
+                s.looks_grouped()?.then_some(s)
+            }
             _ => None,
         };
         let population = match (&counts, &stream) {

@@ -3,7 +3,7 @@
 //! Also the loading helpers `explain` and `test` share.
 
 use super::check::{load, report, ErrorFormat};
-use super::data::{DataArgs, Reading};
+use super::data::{DataArgs, Reading, Streaming};
 use qofrules::diag::{Code, Diagnostic};
 use qofrules::model::Population;
 use qofrules::national::PrevalenceFrom;
@@ -118,10 +118,15 @@ pub struct EvalArgs {
     /// No progress bar (it is drawn only when stderr is a terminal)
     #[arg(long, short)]
     pub quiet: bool,
-    /// Evaluate a population of files practice by practice, in memory bounded by the largest
-    /// practice (files grouped by practice; others are read whole); slower than the default
-    #[arg(long)]
+    /// Stream the population even when its first rows do not look grouped by practice (by
+    /// default a population of files grouped by practice is evaluated practice by practice, in
+    /// memory bounded by the largest practice; others are read whole)
+    #[arg(long, conflicts_with = "whole")]
     pub stream: bool,
+    /// Read the population whole before evaluating it, rather than practice by practice (faster
+    /// on a population that fits in memory)
+    #[arg(long)]
+    pub whole: bool,
 }
 
 /// Reads a scheme (and the code-list files it names) and loads it through the driver; prints
@@ -335,6 +340,20 @@ impl FileStream {
         }
     }
 
+    /// Whether the population looks grouped by practice from its first rows
+    /// ([`qofrules::population::looks_grouped_csv`]), so that it is streamed; NDJSON is always
+    /// tried (the stream stops at the first practice met again).
+    pub fn looks_grouped(&self) -> Result<bool, ExitCode> {
+        match self.open()? {
+            Opened::Ndjson { .. } => Ok(true),
+            Opened::Csv { shown, mut patients, mut events, .. } => {
+                qofrules::population::looks_grouped_csv(&mut patients, &mut events)
+                    .map(|r| r.is_ok())
+                    .map_err(cannot_either(&shown))
+            }
+        }
+    }
+
     /// Reads only patient `id`'s rows (`explain`), telling `on_date` every event's date.
     pub fn find_patient(
         &self,
@@ -440,10 +459,15 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
         return Err(ExitCode::from(2));
     }
     let from = args.data.national()?;
-    // With `--stream`, a population folder or file is streamed practice by practice (memory
-    // bounded by the largest practice, but slower: bench/results); by default it is read whole.
-    let mut files =
-        args.data.read(scheme, Reading { stream: args.stream, spinner: !args.quiet })?;
+    // A population folder or file grouped by practice is streamed practice by practice
+    // (memory bounded by the largest practice); `--whole` reads it whole, `--stream` streams it
+    // whatever its first rows look like.
+    let stream = match (args.whole, args.stream) {
+        (true, _) => Streaming::No,
+        (false, true) => Streaming::Always,
+        (false, false) => Streaming::IfGrouped,
+    };
+    let mut files = args.data.read(scheme, Reading { stream, spinner: !args.quiet })?;
     let bar = super::progress::Bar::new(args.quiet);
     let inputs = Inputs {
         data: files.data()?,

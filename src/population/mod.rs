@@ -22,8 +22,8 @@ mod write;
 pub use error::{DataError, DataErrors};
 pub use read::{is_snomed_id, MAX_LINE_BYTES};
 pub use stream::{
-    find_patient_csv, find_patient_ndjson, stream_csv, stream_ndjson, Batch, Found, Held, Pending,
-    StreamEnd,
+    find_patient_csv, find_patient_ndjson, looks_grouped_csv, stream_csv, stream_ndjson, Batch,
+    Found, Held, Pending, StreamEnd, SNIFF_BYTES,
 };
 pub use write::{
     write_csv, write_ndjson, CsvWriter, NdjsonWriter, PopulationWriter, EVENTS_HEADER,

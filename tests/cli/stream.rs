@@ -105,13 +105,16 @@ fn eval_of_files_as_written_reversed_and_read_whole_is_the_same() {
         .iter()
         .map(|p| run(&["eval", &s, "--population", p, "--format", "json", "--stream"], &d))
         .collect();
-    // the default reads the files whole: the same bytes
+    // the default streams files grouped by practice; `--whole` reads them whole: the same bytes
     let default = run(&["eval", &s, "--population", "pop", "--format", "json"], &d);
+    let whole = run(&["eval", &s, "--population", "pop", "--format", "json", "--whole"], &d);
+    assert!(whole.status.success(), "{}", String::from_utf8_lossy(&whole.stderr));
     assert!(out[0].status.success(), "{}", String::from_utf8_lossy(&out[0].stderr));
     assert!(out[0].stdout.len() > 1000);
     let text = |o: &Output| String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(text(&out[0]) == text(&out[1]), "streamed and whole differ");
     assert!(text(&out[0]) == text(&out[2]), "as written and reversed differ");
     assert!(text(&out[0]) == text(&default), "streamed and the default differ");
+    assert!(text(&out[0]) == text(&whole), "streamed and --whole differ");
     assert_eq!(out[0].stderr, out[1].stderr);
 }

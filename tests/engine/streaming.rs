@@ -11,7 +11,8 @@ use qofrules::pipeline::{
     self, Data, Inputs, Loaded, PopulationStream, PracticeInputs, RunError, StreamStats,
 };
 use qofrules::population::{
-    read_csv, read_ndjson, stream_csv, stream_ndjson, Batch, Held, Pending, Source, StreamEnd,
+    looks_grouped_csv, read_csv, read_ndjson, stream_csv, stream_ndjson, Batch, Held, Pending,
+    Source, StreamEnd, SNIFF_BYTES,
 };
 use qofrules::synth::{generate, Selection, SynthOptions, SynthYear};
 use std::collections::{BTreeMap, HashMap};
@@ -369,4 +370,84 @@ fn blank_lines_and_a_missing_last_line_end_still_stream_to_the_same_bytes() {
     let (got, stats) = json(&loaded, Data::Stream(&files), 2);
     assert_eq!(stats.unwrap().read_whole, None);
     assert!(got == want, "the streamed JSON differs");
+}
+
+#[test]
+fn ids_with_one_fxhash_at_two_practices_still_stream() {
+    // `P81002-064262` and `P81008-004946` share an FxHash (one of 444 such pairs among the ids
+    // of all England at scale 1); the check that no id is used at two practices took them for
+    // one id, and the whole population was read again. They stream, to the same bytes.
+    let practices = "practice_id,practice_name,network_id\nP81002,A,N1\nP81008,B,N1\n";
+    let patients =
+        "patient_id,practice_id,birth_date,sex,registered_on,deregistered_on,deprivation_decile\n\
+        P81002-064262,P81002,1950-01-01,F,2000-01-01,,5\n\
+        P81002-000001,P81002,1960-06-01,M,2000-01-01,,5\n\
+        P81008-004946,P81008,1955-01-01,M,2000-01-01,,3\n";
+    let events = "patient_id,date,code,value\n\
+        P81002-064262,2019-06-01,38341003,\n\
+        P81002-000001,2019-07-01,38341003,\n\
+        P81008-004946,2019-08-01,38341003,\n";
+    let files = Files::Csv([practices, patients, events].map(String::from));
+    let pop = files.whole().ok().unwrap();
+    assert_eq!(pop.patients.len(), 3);
+    let loaded = pipeline::load_text(
+        "rules/qof-2019-20.qof",
+        qofrules::shipped::SCHEMES.iter().find(|(p, _)| p.ends_with("qof-2019-20.qof")).unwrap().1,
+    )
+    .ok()
+    .unwrap();
+    let (want, _) = json(&loaded, Data::Population(&pop), 1);
+    for threads in [1, 2] {
+        let (got, stats) = json(&loaded, Data::Stream(&files), threads);
+        let stats = stats.unwrap();
+        assert_eq!(stats.read_whole, None);
+        assert_eq!(stats.patients, 3);
+        assert!(got == want, "the streamed JSON differs");
+    }
+}
+
+#[test]
+fn the_first_rows_tell_grouped_files_from_others_before_evaluating() {
+    let (pop, files) = population();
+    let sniff = |p: &str, e: &str| {
+        looks_grouped_csv(&mut Cursor::new(p.as_bytes()), &mut Cursor::new(e.as_bytes())).unwrap()
+    };
+    let practice_of_patient: BTreeMap<&str, &str> =
+        pop.patients.iter().map(|p| (p.patient_id.as_str(), p.practice_id.as_str())).collect();
+    let field = |l: &str, k: usize| l.split(',').nth(k).unwrap().to_string();
+    // As written, and grouped in another order of practices (and rows within them): grouped.
+    assert_eq!(sniff(&files[1], &files[2]), Ok(()));
+    let p = regrouped(&files[1], |l| field(l, 1));
+    let e = regrouped(&files[2], |l| practice_of_patient[field(l, 0).as_str()].to_string());
+    assert_eq!(sniff(&p, &e), Ok(()));
+    // Events in the written order of practices while patients.csv has them reversed: no.
+    assert!(sniff(&p, &files[2]).is_err());
+    // Shuffled patients, or shuffled events: no, from the first rows.
+    assert!(sniff(&shuffled(&files[1], 0x9E37_79B9), &files[2]).is_err());
+    assert!(sniff(&files[1], &shuffled(&files[2], 0x7F4A_7C15)).is_err());
+    // A quoted field: the streamed readers leave quotes to the whole reading.
+    let quoted = files[1].replacen("patient_id,", "\"patient_id\",", 1);
+    assert!(sniff(&quoted, &files[2]).is_err());
+    // An event of no patient, when the whole of patients.csv was read: no (the whole reading
+    // reports it at its row).
+    let stray = files[2].replacen('\n', "\nnobody,2019-06-01,38341003,\n", 1);
+    assert!(sniff(&files[1], &stray).is_err());
+
+    // Only the first SNIFF_BYTES are read: disorder after them is left to the stream, which
+    // then reads the files whole (the same results).
+    let mut big_p = files[1].clone();
+    let mut big_e = files[2].clone();
+    let header = |t: &str| t.lines().next().unwrap().len() + 1;
+    let (pad_p, pad_e) = (big_p[header(&big_p)..].to_string(), big_e[header(&big_e)..].to_string());
+    // Copies of the practices under other ids, until patients.csv is past the first check.
+    let mut k = 0;
+    while big_p.len() < 2 * SNIFF_BYTES {
+        k += 1;
+        big_p.push_str(&pad_p.replace("M8", &format!("Z{k}")));
+        big_e.push_str(&pad_e.replace("M8", &format!("Z{k}")));
+    }
+    assert_eq!(sniff(&big_p, &big_e), Ok(()));
+    // The written events again at the end: M8... practices come back after the first check.
+    big_e.push_str(&pad_e);
+    assert_eq!(sniff(&big_p, &big_e), Ok(()));
 }
