@@ -7,7 +7,7 @@ import type { SchemeName } from "./editor";
 import { Engine } from "./engine";
 import { setupHelp } from "./help";
 import { setupInputs } from "./inputs";
-import { compareCsv, download, h, renderCompare, renderResults, resultsCsv, sortableTables } from "./report";
+import { compareCsv, download, h, morph, renderCompare, renderResults, resultsCsv, sortableTables } from "./report";
 import { decodeFragment, encodeFragment } from "./share";
 import { makeSplit } from "./split";
 import { impactCharts, strataTable } from "./compare-panels";
@@ -132,7 +132,8 @@ async function runEvaluate(): Promise<void> {
       if (value.ok) {
         lastResult = value.result;
         const draw = () => {
-          results.replaceChildren(renderResults(value.result, value.indicators, value.population.label, ms, (q) => void openPatients(q), (id) => registerIndicators.has(id)));
+          // the last results' elements are kept where they match: only changed cells change
+          morph(results, [renderResults(value.result, value.indicators, value.population.label, ms, (q) => void openPatients(q), (id) => registerIndicators.has(id))]);
           performance.mark("qof:rendered");
           // the frame after this one: the results have been laid out and painted
           requestAnimationFrame(() => setTimeout(() => performance.mark("qof:painted"), 0));
