@@ -2,7 +2,7 @@
 // indicator whose payment moved) and the practices' distribution (how many practices fall in
 // each band of percentage change: the comparison's own `distribution`). Every figure written is
 // the engine's text; numbers are read only to size the bars.
-import { h } from "./report";
+import { h, whole } from "./report";
 import type { CompareOutput } from "./types";
 import { money } from "./sweep";
 
@@ -110,7 +110,7 @@ export function strataTable(c: CompareOutput): HTMLElement | null {
   if (rows.length === 0) return null;
   const head = ["Indicator", "Dimension", "Class", "Denom. A", "Denom. B", "Numer. A", "Numer. B", "PCAs A", "PCAs B", "Achieved A", "Achieved B"];
   const num = head.map((_, k) => k >= 3);
-  const n = (x: number | undefined) => (x === undefined ? "–" : x.toLocaleString("en-GB"));
+  const n = (x: number | undefined) => (x === undefined ? "–" : whole(x));
   return h(
     "table",
     { class: "sortable", id: "compare-strata" },

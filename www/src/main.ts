@@ -7,7 +7,7 @@ import type { SchemeName } from "./editor";
 import { Engine } from "./engine";
 import { setupHelp } from "./help";
 import { setupInputs } from "./inputs";
-import { compareCsv, download, h, renderCompare, renderResults, resultsCsv, sortableTables } from "./report";
+import { compareCsv, download, h, morph, renderCompare, renderResults, resultsCsv, sortableTables } from "./report";
 import { decodeFragment, encodeFragment } from "./share";
 import { makeSplit } from "./split";
 import { impactCharts, strataTable } from "./compare-panels";
@@ -110,6 +110,9 @@ let lastCheck: { text: string; reply: Promise<Reply<CheckOutput>>; clean: Promis
 /** The results of an evaluation that finished while the Results tab was hidden: drawn when
  * the tab is shown. */
 let pendingDraw: (() => void) | undefined;
+/** The text of the results on the panel and their drawing: drawn again when the scheme's
+ * register indicators (whose counts are links) arrive after them. */
+let drawn: { text: string; draw: () => void } | undefined;
 
 function scheduleEvaluate(text: string): void {
   evalPending = text;
@@ -132,11 +135,13 @@ async function runEvaluate(): Promise<void> {
       if (value.ok) {
         lastResult = value.result;
         const draw = () => {
-          results.replaceChildren(renderResults(value.result, value.indicators, value.population.label, ms, (q) => void openPatients(q), (id) => registerIndicators.has(id)));
+          // the last results' elements are kept where they match: only changed cells change
+          morph(results, [renderResults(value.result, value.indicators, value.population.label, ms, (q) => void openPatients(q), (id) => registerIndicators.has(id))]);
           performance.mark("qof:rendered");
           // the frame after this one: the results have been laid out and painted
           requestAnimationFrame(() => setTimeout(() => performance.mark("qof:painted"), 0));
         };
+        drawn = { text, draw };
         // only the visible panel is drawn; hidden results wait for their tab
         if ($("panel-results").hidden) pendingDraw = draw;
         else draw();
@@ -149,12 +154,12 @@ async function runEvaluate(): Promise<void> {
         // last results, marked stale
         results.dataset.state = "stale";
       } else {
-        pendingDraw = undefined;
+        pendingDraw = drawn = undefined;
         results.replaceChildren(h("p", {}, "The scheme cannot be evaluated:"), failureList(value));
         results.dataset.state = "error";
       }
     } catch (err) {
-      pendingDraw = undefined;
+      pendingDraw = drawn = undefined;
       results.replaceChildren(h("p", { class: "error" }, `✖ ${String(err)}`));
       results.dataset.state = "error";
     }
@@ -218,6 +223,11 @@ async function updateIndicators(id: string, text: string): Promise<void> {
   if (!r.ok || r.scheme.id !== id) return;
   indicatorIds = r.scheme.indicators.map((i) => i.id);
   registerIndicators = new Set(r.scheme.indicators.filter((i) => i.kind === "register").map((i) => i.id));
+  // results of this text drawn before these: draw them again (only the register counts change)
+  if (drawn?.text === text) {
+    if ($("panel-results").hidden) pendingDraw = drawn.draw;
+    else drawn.draw();
+  }
   schemeNamesFor = r.scheme.id;
   schemeNames = [
     ...r.scheme.codelists.map((c) => ({ label: c.id, kind: "code list", detail: c.title })),

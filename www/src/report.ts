@@ -16,6 +16,45 @@ export function h(tag: string, attrs: Record<string, string> = {}, ...children: 
   return el;
 }
 
+/** Whole numbers as `en-GB` writes them (`12,345`): one formatter for every cell, not a
+ * `toLocaleString` per cell (which builds its formatter each time). */
+const wholeFormat = new Intl.NumberFormat("en-GB");
+export const whole = (n: number): string => wholeFormat.format(n);
+
+/** Makes `target`'s children equal to `fresh`, reusing the nodes already there where they
+ * match: an element of the same tag and attributes is kept (its children made equal in turn),
+ * a text node takes the new text, and anything else is replaced by the fresh node. Results
+ * drawn again after an edit then change only the cells whose text changed, instead of
+ * building, styling and laying out every element anew. A kept element keeps its event
+ * listeners, so an element's listeners must follow from its attributes (as `opener`'s do: its
+ * label names what it opens). */
+export function morph(target: Node, fresh: Node[]): void {
+  const old = Array.from(target.childNodes);
+  if (old.length !== fresh.length) {
+    (target as Element).replaceChildren(...fresh);
+    return;
+  }
+  fresh.forEach((f, i) => {
+    const o = old[i];
+    if (!reuse(o, f)) target.replaceChild(f, o);
+  });
+}
+
+/** Makes `o` equal to `f` in place when it can: whether it did. */
+function reuse(o: Node, f: Node): boolean {
+  if (o.nodeType === Node.TEXT_NODE && f.nodeType === Node.TEXT_NODE) {
+    if (o.nodeValue !== f.nodeValue) o.nodeValue = f.nodeValue;
+    return true;
+  }
+  if (!(o instanceof Element) || !(f instanceof Element) || o.tagName !== f.tagName) return false;
+  // the browser's own deep comparison first: an unchanged table is passed over whole
+  if (o.isEqualNode(f)) return true;
+  if (o.attributes.length !== f.attributes.length) return false;
+  for (const a of Array.from(f.attributes)) if (o.getAttribute(a.name) !== a.value) return false;
+  morph(o, Array.from(f.childNodes));
+  return true;
+}
+
 function table(caption: string, head: string[], rows: Child[][], numeric: boolean[]): HTMLElement {
   return h(
     "table",
@@ -85,13 +124,13 @@ export function renderResults(
       x.id,
       x.group,
       x.max_points,
-      x.kind === "fraction" ? opener(x.denominator.toLocaleString("en-GB"), `list ${x.id}'s denominator`, { indicator: x.id, status: "denominator" }, open) : x.denominator.toLocaleString("en-GB"),
+      x.kind === "fraction" ? opener(whole(x.denominator), `list ${x.id}'s denominator`, { indicator: x.id, status: "denominator" }, open) : whole(x.denominator),
       x.kind === "fraction"
-        ? opener(x.numerator.toLocaleString("en-GB"), `list ${x.id}'s numerator`, { indicator: x.id, status: "numerator" }, open)
+        ? opener(whole(x.numerator), `list ${x.id}'s numerator`, { indicator: x.id, status: "numerator" }, open)
         : x.kind === "boolean" && isRegister?.(x.id)
-          ? opener(x.numerator.toLocaleString("en-GB"), `list ${x.id}'s register`, { indicator: x.id, status: "register" }, open)
-          : x.numerator.toLocaleString("en-GB"),
-      x.kind === "fraction" ? opener(x.pcas.toLocaleString("en-GB"), `list ${x.id}'s adjusted patients (PCAs)`, { indicator: x.id, status: "adjusted" }, open) : x.pcas.toLocaleString("en-GB"),
+          ? opener(whole(x.numerator), `list ${x.id}'s register`, { indicator: x.id, status: "register" }, open)
+          : whole(x.numerator),
+      x.kind === "fraction" ? opener(whole(x.pcas), `list ${x.id}'s adjusted patients (PCAs)`, { indicator: x.id, status: "adjusted" }, open) : whole(x.pcas),
       x.kind === "fraction" ? percent(x.numerator, x.denominator) : "",
       x.average_points === null ? "" : fixed(scaled(x.average_points), 2),
       pounds(scaled(x.payment)),
@@ -104,7 +143,7 @@ export function renderResults(
     r.practices.map((p) => [
       opener(p.practice_id, `list ${p.practice_id}'s patients`, { practice: p.practice_id }, open),
       p.network_id ?? "",
-      p.list_size?.toLocaleString("en-GB") ?? "",
+      p.list_size === undefined || p.list_size === null ? "" : whole(p.list_size),
       p.cpi === null ? "" : fixed(scaled(p.cpi), 4),
       fixed(scaled(p.points), 2),
       pounds(scaled(p.payment)),
@@ -296,7 +335,7 @@ export function renderCompare(c: CompareOutput): HTMLElement {
   const practices = table(
     "Payment per practice",
     ["Practice", "Network", "List size", "CPI", "Points A", "Points B", "Payment A", "Payment B", "Change", "Change %"],
-    cmp.practices.map((p) => [p.practice_id, p.network_id, p.list_size?.toLocaleString("en-GB") ?? "", p.cpi_a === null ? "" : fixed(scaled(p.cpi_a), 4), fixed(scaled(p.points_a)), fixed(scaled(p.points_b)), pounds(scaled(p.payment_a)), pounds(scaled(p.payment_b)), signed(p.delta), signedPct(p.delta_pct)]),
+    cmp.practices.map((p) => [p.practice_id, p.network_id, p.list_size === undefined || p.list_size === null ? "" : whole(p.list_size), p.cpi_a === null ? "" : fixed(scaled(p.cpi_a), 4), fixed(scaled(p.points_a)), fixed(scaled(p.points_b)), pounds(scaled(p.payment_a)), pounds(scaled(p.payment_b)), signed(p.delta), signedPct(p.delta_pct)]),
     [false, false, true, true, true, true, true, true, true, true],
   );
   const chart = h("figure", { class: "chart" }, changeChart(c), h("figcaption", {}, "Change in payment per practice, B minus A (+ gains, − losses)"));

@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launchChromium } from "./browser.mjs";
-import { openPage, screenshot, waitState } from "./helpers.mjs";
+import { MINI, openPage, screenshot, setEditorText, waitState } from "./helpers.mjs";
 
 let browser;
 before(async () => {
@@ -81,6 +81,54 @@ test("a results cell opens the explorer on exactly the patients it counts, expla
   await matched(page);
   const listed = await page.locator("#patient-list option").allTextContents();
   assert.ok(listed.length > 0 && listed.every((o) => o.includes(`(${id},`)), "every patient listed is at the practice");
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
+test("results after an edit are drawn into the last ones: kept elements, the same page as drawn afresh, cells opening the new counts", async () => {
+  const edited = MINI.replace("has value <= 58", "has value <= 40");
+  assert.notEqual(edited, MINI);
+  const dm020 = (page) => page.locator("#results table").first().locator("tbody tr", { hasText: "DM020" }).locator("td").nth(3);
+  const mini = (page) => page.waitForFunction(() => document.querySelector("#results")?.dataset.state === "done" &&
+    document.querySelector("#results dd")?.textContent?.includes("(mini)"), null, { timeout: 60_000 });
+  // the results' markup, less the evaluation time
+  const markup = (page) => page.evaluate(() => {
+    const r = document.querySelector("#results").cloneNode(true);
+    r.querySelector("#eval-ms").textContent = "";
+    return r.innerHTML;
+  });
+
+  const { page, errors } = await openPage(browser);
+  await setEditorText(page, MINI);
+  await mini(page);
+  const before = number(await dm020(page).textContent());
+  await page.evaluate(() => { window.keptTable = document.querySelector("#results table:last-of-type"); });
+  await setEditorText(page, edited);
+  await page.waitForFunction((b) => {
+    const r = document.querySelector("#results");
+    const row = [...(r?.querySelectorAll("table:first-of-type tbody tr") ?? [])].find((tr) => tr.textContent.includes("DM020"));
+    return r?.dataset.state === "done" && row && Number(row.cells[4].textContent.replace(/,/g, "")) !== b;
+  }, before, { timeout: 60_000 });
+  const after = number(await dm020(page).textContent());
+  assert.ok(after < before, `DM020's numerator: ${before} then ${after}`);
+  assert.equal(await page.evaluate(() => window.keptTable === document.querySelector("#results table:last-of-type")), true,
+    "the practices table is the same element, its cells rewritten");
+  const drawnInto = await markup(page);
+
+  // the same text drawn on a new page: the same markup
+  const fresh = await openPage(browser);
+  await setEditorText(fresh.page, edited);
+  await mini(fresh.page);
+  assert.equal(number(await dm020(fresh.page).textContent()), after);
+  assert.equal(drawnInto, await markup(fresh.page));
+  assert.deepEqual(fresh.errors, []);
+  await fresh.page.context().close();
+
+  // a kept cell opens its new count
+  await dm020(page).locator("button").click();
+  assert.equal(await page.inputValue("#patient-indicator"), "DM020");
+  assert.equal(await page.inputValue("#patient-status"), "numerator");
+  assert.equal(await matched(page), after);
   assert.deepEqual(errors, []);
   await page.context().close();
 });

@@ -10,21 +10,26 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub fn bench(filter: Option<&str>) -> Result {
-    let mut c = cargo();
-    c.args(["bench", "--package", "qofrules", "--bench", "engine"]);
-    if let Some(f) = filter {
-        c.args(["--", f]);
+    let selects = |name: &str| filter.is_none_or(|f| name.contains(f));
+    let mut lines: Vec<String> = Vec::new();
+    // the release build of `benches/engine.rs` only when the filter can select one of its cases
+    // (`cargo xtask bench page/` runs the page's benchmark alone)
+    if filter.is_none_or(|f| rust_may_select(f, &rust_bench_names())) {
+        let mut c = cargo();
+        c.args(["bench", "--package", "qofrules", "--bench", "engine"]);
+        if let Some(f) = filter {
+            c.args(["--", f]);
+        }
+        let (ok, out) = run_tee(&mut c)?;
+        if !ok {
+            return Err("the benchmarks failed".to_owned());
+        }
+        lines.extend(json_lines(&out));
     }
-    let (ok, out) = run_tee(&mut c)?;
-    if !ok {
-        return Err("the benchmarks failed".to_owned());
+    if WASM_NAMES.iter().any(|n| selects(n)) {
+        lines.extend(wasm_benches(&selects));
     }
-    let mut lines: Vec<String> = json_lines(&out);
-    if filter.is_none() || filter.is_some_and(|f| "wasm-node/page/evaluate_qof_2019_20".contains(f))
-    {
-        lines.extend(wasm_benches());
-    }
-    if filter.is_none() || filter.is_some_and(|f| E2E_NAME.contains(f)) {
+    if selects(E2E_NAME) {
         lines.push(end_to_end()?);
     }
     // long (tens of minutes, about 24 GB of disk): only when asked for by name
@@ -39,6 +44,18 @@ pub fn bench(filter: Option<&str>) -> Result {
     std::fs::create_dir_all(&dir)
         .map_err(|e| format!("could not create `{}`: {e}", dir.display()))?;
     let when = utc_now();
+    // a filtered run replaces its own rows and keeps the others from the last run
+    let mut kept_from = None;
+    if filter.is_some() {
+        if let Ok(old) = std::fs::read_to_string(dir.join("engine.json")) {
+            let (merged, kept) = merge_by_name(file_lines(&old), lines);
+            lines = merged;
+            if kept > 0 {
+                let date = old.lines().find_map(|l| field(l.trim().trim_end_matches(','), "date"));
+                kept_from = Some((kept, date.unwrap_or_default()));
+            }
+        }
+    }
     let rustc = probe(util::cmd("rustc").arg("-V")).unwrap_or_default().trim().to_owned();
     let cpu = cpu_model();
     let machine =
@@ -62,6 +79,14 @@ pub fn bench(filter: Option<&str>) -> Result {
         "Written by `cargo xtask bench` on {when}: {rustc}, {machine}. Times are per iteration \
          (median of the timed iterations after warm-up); raw numbers in `engine.json`.\n"
     );
+    if let Some((kept, date)) = &kept_from {
+        let _ = writeln!(
+            md,
+            "That run was filtered (`cargo xtask bench {}`): {kept} rows are kept from the \
+             earlier run of {date}.\n",
+            filter.unwrap_or_default()
+        );
+    }
     let _ = writeln!(md, "| benchmark | elements | median | min | max | median per element |");
     let _ = writeln!(md, "| --- | ---: | ---: | ---: | ---: | ---: |");
     for line in &lines {
@@ -121,6 +146,14 @@ pub fn bench(filter: Option<&str>) -> Result {
     println!("\nwrote {}", dir.display());
     Ok(())
 }
+
+/// The wasm benchmarks' names: under Node (`www/bench/node.mjs`), then in the page
+/// (`www/bench/page.mjs`).
+const WASM_NAMES: [&str; 3] = [
+    "wasm-node/session_evaluate_qof_2019_20_after_edit",
+    "page/evaluate_qof_2019_20_after_edit",
+    "page/keystroke_to_results_qof_2019_20",
+];
 
 /// The end-to-end benchmark's name, and the scale giving about a million patients.
 const E2E_NAME: &str = "e2e/eval_qof_2019_20_csv_1m_patients_30_events";
@@ -293,6 +326,77 @@ fn peak_rss(pid: u32) -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// Every benchmark's name in `benches/engine.rs` (a name may hold a `{placeholder}` filled in
+/// by `format!`), read from its string literals; empty when the file cannot be read.
+fn rust_bench_names() -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(root().join("benches").join("engine.rs")) else {
+        return Vec::new();
+    };
+    names_in_source(&text)
+}
+
+fn names_in_source(text: &str) -> Vec<String> {
+    let name_char = |c: char| c.is_ascii_alphanumeric() || "_-/{}".contains(c);
+    let mut names: Vec<String> = text
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .flat_map(str::split_whitespace)
+        .filter(|w| w.contains('/') && !w.starts_with('/') && w.chars().all(name_char))
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Whether the harness of `benches/engine.rs` may run a case for `filter` (it runs the cases
+/// whose name holds the filter). A name's `{placeholder}` may stand for anything, so such a
+/// name may match when the filter falls within one of its fixed parts or starts with the
+/// part before the placeholder. Without names (unreadable source), it may.
+fn rust_may_select(filter: &str, names: &[String]) -> bool {
+    names.is_empty()
+        || names.iter().any(|n| {
+            let Some(open) = n.find('{') else { return n.contains(filter) };
+            let head = &n[..open];
+            filter.starts_with(head)
+                || n.split(['{', '}']).step_by(2).any(|part| part.contains(filter))
+        })
+}
+
+/// The rows of a run merged into the earlier file's rows by name: a row of the run replaces
+/// the earlier row of its name in place, new names come last. Also returns how many earlier
+/// rows were kept.
+fn merge_by_name(old: Vec<String>, new: Vec<String>) -> (Vec<String>, usize) {
+    let name = |l: &String| field(l, "name");
+    let mut fresh: Vec<Option<String>> = new.into_iter().map(Some).collect();
+    let mut kept = 0;
+    let mut out: Vec<String> = old
+        .into_iter()
+        .map(|o| {
+            let at = fresh.iter().position(|f| f.as_ref().is_some_and(|f| name(f) == name(&o)));
+            match at.and_then(|i| fresh[i].take()) {
+                Some(f) => f,
+                None => {
+                    kept += 1;
+                    o
+                }
+            }
+        })
+        .collect();
+    out.extend(fresh.into_iter().flatten());
+    (out, kept)
+}
+
+/// The benchmark rows of an `engine.json` written by `bench`.
+fn file_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.trim().trim_end_matches(','))
+        .filter(|l| l.starts_with("{\"name\"") && l.ends_with('}'))
+        .map(str::to_owned)
+        .collect()
+}
+
 fn json_lines(out: &str) -> Vec<String> {
     out.lines()
         .map(str::trim)
@@ -304,17 +408,22 @@ fn json_lines(out: &str) -> Vec<String> {
 /// The editor's workload in wasm (`www/bench/`): under Node when `pkg/` is built, and in the
 /// page in headless Chromium when `www/dist` is built too and Chromium is installed. A
 /// benchmark that cannot run is reported and left out.
-fn wasm_benches() -> Vec<String> {
+fn wasm_benches(selects: &dyn Fn(&str) -> bool) -> Vec<String> {
     let mut lines = Vec::new();
     if !build::pkg_wasm().is_file() {
         println!("pkg/ is not built: no wasm benchmarks (run `cargo xtask serve` first)");
         return lines;
     }
     let www = root().join("www");
-    match run_tee(util::cmd("node").arg(www.join("bench").join("node.mjs"))) {
-        Ok((true, out)) => lines.extend(json_lines(&out)),
-        Ok((false, _)) => println!("the wasm benchmark under Node failed"),
-        Err(e) => println!("{e}"),
+    if selects(WASM_NAMES[0]) {
+        match run_tee(util::cmd("node").arg(www.join("bench").join("node.mjs"))) {
+            Ok((true, out)) => lines.extend(json_lines(&out)),
+            Ok((false, _)) => println!("the wasm benchmark under Node failed"),
+            Err(e) => println!("{e}"),
+        }
+    }
+    if !WASM_NAMES[1..].iter().any(|n| selects(n)) {
+        return lines;
     }
     let chromium = crate::tools::chromium_path();
     if !www.join("dist").join("index.html").is_file() || !chromium.is_file() {
@@ -416,6 +525,55 @@ mod tests {
         assert_eq!(field(line, "missing"), None);
         assert_eq!(duration(1_500_000.0), "1.50 ms");
         assert_eq!(duration(999.0), "999 ns");
+    }
+
+    #[test]
+    fn a_filter_runs_the_rust_benches_only_when_it_may_select_one() {
+        let src = "h.run(\"check/parse_100kb\", n, || {});\n\
+                   const NAMES: &str = \"load/csv_30_events load/ndjson_30_events\";\n\
+                   let _ = shipped(\"rules/qof-2019-20.qof\");\n\
+                   let name = format!(\"robust/inspect_{tag}\");\n\
+                   h.run(\"session/evaluate_qof_2019_20_after_edit\", n, || {});";
+        let names = names_in_source(src);
+        assert_eq!(
+            names,
+            [
+                "check/parse_100kb",
+                "load/csv_30_events",
+                "load/ndjson_30_events",
+                "robust/inspect_{tag}",
+                "session/evaluate_qof_2019_20_after_edit"
+            ]
+        );
+        for f in ["page/", "page/keystroke", "keystroke", "wasm-node/", "e2e/", "all_england"] {
+            assert!(!rust_may_select(f, &names), "{f}");
+        }
+        for f in
+            ["check/", "csv_30", "robust/inspect_10mb", "inspect_", "after_edit", "qof_2019_20"]
+        {
+            assert!(rust_may_select(f, &names), "{f}");
+        }
+        assert!(rust_may_select("page/", &[]), "unknown names: the benches run");
+        // the real file has names, and its page cases are not among them
+        let real = rust_bench_names();
+        assert!(real.iter().any(|n| n.starts_with("session/")), "{real:?}");
+        assert!(!rust_may_select("page/keystroke", &real));
+    }
+
+    #[test]
+    fn a_filtered_run_replaces_its_rows_and_keeps_the_others() {
+        let row = |n: &str, ns: u32| format!("{{\"name\":\"{n}\",\"median_ns\":{ns}}}");
+        let old = format!(
+            "{{\n  \"date\": \"2026-12-07T18:39:59Z\",\n  \"benchmarks\": [\n    {},\n    {},\n    {}\n  ]\n}}\n",
+            row("a/x", 1),
+            row("page/k", 2),
+            row("b/y", 3)
+        );
+        let old_rows = file_lines(&old);
+        assert_eq!(old_rows, [row("a/x", 1), row("page/k", 2), row("b/y", 3)]);
+        let (merged, kept) = merge_by_name(old_rows, vec![row("page/new", 5), row("page/k", 4)]);
+        assert_eq!(merged, [row("a/x", 1), row("page/k", 4), row("b/y", 3), row("page/new", 5)]);
+        assert_eq!(kept, 2);
     }
 
     #[test]
