@@ -369,13 +369,17 @@ async function refreshPatients(): Promise<void> {
   const sel = $select("patient-list");
   if (!r.ok) {
     sel.replaceChildren();
-    count.textContent = r.errors.map(problemText).join("; ");
-    count.dataset.state = "error";
+    $("explanation").replaceChildren();
+    // published counts have no patients: not an error of the text, said plainly
+    const counts = population?.kind === "counts";
+    count.textContent = counts ? "published counts have no patients; load a population to explore patients" : r.errors.map(problemText).join("; ");
+    count.dataset.state = counts ? "empty" : "error";
     return;
   }
   const keep = sel.value;
   sel.replaceChildren(...r.patients.map((p) => h("option", { value: p.patient_id }, `${p.patient_id} (${p.practice_id}, ${p.sex}, born ${p.birth_date})`)));
   if (r.patients.some((p) => p.patient_id === keep)) sel.value = keep;
+  else $("explanation").replaceChildren(); // its patient is no longer listed
   const n = r.matched.toLocaleString("en-GB");
   count.textContent = r.matched === 0 ? "no patient matches" : r.matched > r.patients.length ? `${n} patients match; the first ${r.patients.length} are listed` : `${n} patient${r.matched === 1 ? "" : "s"} match`;
   count.dataset.state = "done";
@@ -493,6 +497,13 @@ async function afterPopulation(reply: Reply<PopulationInfo>): Promise<void> {
     return;
   }
   showPopulation(reply);
+  if (reply.kind === "counts") {
+    // published counts show as their own choice, so that choosing a population again (the
+    // default one included) is a change that loads it
+    $select("population-kind").value = "counts";
+    $("synth-controls").hidden = true;
+    $("file-controls").hidden = true;
+  }
   scheduleEvaluate(view.state.doc.toString());
   sweepPanel?.inputsChanged();
   void refreshPatients();
