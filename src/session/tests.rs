@@ -626,6 +626,9 @@ fn published_counts_leave_no_patients_to_list_until_a_population_is_loaded() {
     assert_eq!(after.matched, s.population().patients.len());
     let id = after.patients[0].patient_id.clone();
     assert!(s.explain(MINI, &id, None).ok);
+    assert!(s.patient_test(MINI, &id, None).ok);
+    let r = s.compare(MINI, MINI).value.unwrap();
+    assert_eq!(serde_json::to_value(&r.comparison).unwrap()["level"], "patients");
     // and so does a synthetic one, with its own patients
     let r = s.synth(&SynthRequest {
         practices: Some(vec!["A81001".into()]),
