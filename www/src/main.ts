@@ -349,6 +349,12 @@ function patientFilters(): Pick<PatientQuery, "sex" | "age_from" | "age_to"> {
 }
 let patientsSeq = 0;
 
+/** Clears the explanation of a patient no longer listed. */
+function clearExplanation(): void {
+  $("explanation").replaceChildren();
+  delete $("explanation").dataset.state;
+}
+
 async function refreshPatients(): Promise<void> {
   const seq = ++patientsSeq;
   const indicator = $select("patient-indicator").value;
@@ -369,7 +375,7 @@ async function refreshPatients(): Promise<void> {
   const sel = $select("patient-list");
   if (!r.ok) {
     sel.replaceChildren();
-    $("explanation").replaceChildren();
+    clearExplanation();
     // published counts have no patients: not an error of the text, said plainly
     const counts = population?.kind === "counts";
     count.textContent = counts ? "published counts have no patients; load a population to explore patients" : r.errors.map(problemText).join("; ");
@@ -379,7 +385,7 @@ async function refreshPatients(): Promise<void> {
   const keep = sel.value;
   sel.replaceChildren(...r.patients.map((p) => h("option", { value: p.patient_id }, `${p.patient_id} (${p.practice_id}, ${p.sex}, born ${p.birth_date})`)));
   if (r.patients.some((p) => p.patient_id === keep)) sel.value = keep;
-  else $("explanation").replaceChildren(); // its patient is no longer listed
+  else clearExplanation(); // its patient is no longer listed
   const n = r.matched.toLocaleString("en-GB");
   count.textContent = r.matched === 0 ? "no patient matches" : r.matched > r.patients.length ? `${n} patients match; the first ${r.patients.length} are listed` : `${n} patient${r.matched === 1 ? "" : "s"} match`;
   count.dataset.state = "done";
