@@ -30,6 +30,10 @@ pub const ROOT_NAME: &str = "scheme.qof";
 /// The name of the second text in compare mode.
 pub const ROOT_NAME_B: &str = "scheme-b.qof";
 
+/// The help of a call about patients on published counts, which have none.
+const NO_PATIENTS_HELP: &str =
+    "load a population (the default, a synthetic one or your files) to explore patients";
+
 /// A reply: `{ok: true, ...value}` or `{ok: false, errors: [...]}`. `warnings` carries
 /// diagnostics that did not stop the call.
 #[derive(Clone, Debug, Serialize)]
@@ -498,6 +502,11 @@ impl Session {
             events: 0,
         };
         self.counts = Some(req);
+        // the counts replace the population: no earlier patients stay to be listed or
+        // explained (another population is loaded afresh when chosen again)
+        self.set_population(Population::default());
+        self.generated = None;
+        self.practice_files = [None, None];
         Reply::ok(self.info.clone(), Vec::new())
     }
 
@@ -652,7 +661,8 @@ impl Session {
         }
     }
 
-    /// Patients whose id contains `filter` (any case), at most `limit`, in population order.
+    /// Patients whose id contains `filter` (any case), at most `limit`, in population order
+    /// (none on published counts).
     pub fn patients(&self, filter: &str, limit: usize) -> Vec<PatientSummary> {
         let f = filter.trim().to_ascii_lowercase();
         self.population
@@ -667,7 +677,15 @@ impl Session {
     /// Patients of the population for the explorer ([`PatientQuery`]), in population order.
     /// With an indicator, the text is evaluated for each patient with the cascade the counts
     /// use, so an indicator's `numerator` lists as many patients as its numerator counts.
+    /// Published counts have no patients: an error with `help`.
     pub fn find_patients(&mut self, text: &str, q: &PatientQuery) -> Reply<PatientList> {
+        if self.counts.is_some() {
+            return Reply::message(
+                Code::BadOptions,
+                "published counts have no patients to list",
+                Some(NO_PATIENTS_HELP.into()),
+            );
+        }
         let f = q.filter.trim().to_ascii_lowercase();
         let practice = q.practice.as_deref().map(str::trim).filter(|p| !p.is_empty());
         let sex = match q.sex.as_deref().map(str::trim).filter(|x| !x.is_empty()) {

@@ -584,3 +584,59 @@ fn the_period_warning_follows_a_new_population() {
     assert!(s.use_default_population().ok);
     assert!(!period_warned(&mut s));
 }
+
+/// Published counts replace the population: the explorer, `patients`, explain and writing a
+/// patient as a test have no patients (not the earlier population's), and going back to a
+/// population lists its patients again.
+#[test]
+fn published_counts_leave_no_patients_to_list_until_a_population_is_loaded() {
+    let mut s = small();
+    let all = PatientQuery { limit: 1000, ..PatientQuery::default() };
+    let before = s.find_patients(MINI, &all).value.unwrap();
+    assert!(before.matched > 0);
+    let some_id = before.patients[0].patient_id.clone();
+    let counts = CountsRequest {
+        achievement: named(
+            "ach.csv",
+            "PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE\nA1,DM017,REGISTER,30\n",
+        ),
+        ..CountsRequest::default()
+    };
+    assert!(s.load_counts(counts).ok);
+    let r = s.find_patients(MINI, &all);
+    assert!(
+        !r.ok,
+        "the earlier population's patients are listed: {:?}",
+        r.value.map(|v| v.matched)
+    );
+    assert_eq!(r.errors[0].code, "bad-options");
+    assert_eq!(r.errors[0].message, "published counts have no patients to list");
+    assert!(r.errors[0].help.as_deref().unwrap().contains("load a population"));
+    // with an indicator too (the cascade is not run on the old patients)
+    let q = PatientQuery { indicator: Some("DM017".into()), ..all.clone() };
+    assert!(!s.find_patients(MINI, &q).ok);
+    assert!(s.patients("", 1000).is_empty());
+    assert!(s.population().patients.is_empty(), "the old population is not kept");
+    assert_eq!(s.explain(MINI, &some_id, None).errors[0].code, "bad-options");
+    assert_eq!(s.patient_test(MINI, &some_id, None).errors[0].code, "bad-options");
+    // a generated population again lists its patients, and explains them
+    assert!(s.use_default_population().ok);
+    let after = s.find_patients(MINI, &all).value.unwrap();
+    assert!(after.matched > 0);
+    assert_eq!(after.matched, s.population().patients.len());
+    let id = after.patients[0].patient_id.clone();
+    assert!(s.explain(MINI, &id, None).ok);
+    assert!(s.patient_test(MINI, &id, None).ok);
+    let r = s.compare(MINI, MINI).value.unwrap();
+    assert_eq!(serde_json::to_value(&r.comparison).unwrap()["level"], "patients");
+    // and so does a synthetic one, with its own patients
+    let r = s.synth(&SynthRequest {
+        practices: Some(vec!["A81001".into()]),
+        scale: Some(0.02),
+        ..SynthRequest::default()
+    });
+    assert!(r.ok);
+    let listed = s.find_patients(MINI, &all).value.unwrap();
+    assert_eq!(listed.matched, r.value.unwrap().patients);
+    assert!(listed.patients.iter().all(|p| p.practice_id == "A81001"));
+}

@@ -359,6 +359,12 @@ function patientFilters(): Pick<PatientQuery, "sex" | "age_from" | "age_to"> {
 }
 let patientsSeq = 0;
 
+/** Clears the explanation of a patient no longer listed. */
+function clearExplanation(): void {
+  $("explanation").replaceChildren();
+  delete $("explanation").dataset.state;
+}
+
 async function refreshPatients(): Promise<void> {
   const seq = ++patientsSeq;
   const indicator = $select("patient-indicator").value;
@@ -379,13 +385,17 @@ async function refreshPatients(): Promise<void> {
   const sel = $select("patient-list");
   if (!r.ok) {
     sel.replaceChildren();
-    count.textContent = r.errors.map(problemText).join("; ");
-    count.dataset.state = "error";
+    clearExplanation();
+    // published counts have no patients: not an error of the text, said plainly
+    const counts = population?.kind === "counts";
+    count.textContent = counts ? "published counts have no patients; load a population to explore patients" : r.errors.map(problemText).join("; ");
+    count.dataset.state = counts ? "empty" : "error";
     return;
   }
   const keep = sel.value;
   sel.replaceChildren(...r.patients.map((p) => h("option", { value: p.patient_id }, `${p.patient_id} (${p.practice_id}, ${p.sex}, born ${p.birth_date})`)));
   if (r.patients.some((p) => p.patient_id === keep)) sel.value = keep;
+  else clearExplanation(); // its patient is no longer listed
   const n = r.matched.toLocaleString("en-GB");
   count.textContent = r.matched === 0 ? "no patient matches" : r.matched > r.patients.length ? `${n} patients match; the first ${r.patients.length} are listed` : `${n} patient${r.matched === 1 ? "" : "s"} match`;
   count.dataset.state = "done";
@@ -503,6 +513,13 @@ async function afterPopulation(reply: Reply<PopulationInfo>): Promise<void> {
     return;
   }
   showPopulation(reply);
+  if (reply.kind === "counts") {
+    // published counts show as their own choice, so that choosing a population again (the
+    // default one included) is a change that loads it
+    $select("population-kind").value = "counts";
+    $("synth-controls").hidden = true;
+    $("file-controls").hidden = true;
+  }
   scheduleEvaluate(view.state.doc.toString());
   sweepPanel?.inputsChanged();
   void refreshPatients();

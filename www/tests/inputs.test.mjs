@@ -95,3 +95,43 @@ test("attested items and historic achievement: read in the page, paid, and a bad
   assert.deepEqual(errors, []);
   await page.context().close();
 });
+
+test("published counts leave the explorer no patients; choosing the default population lists its patients again", async () => {
+  const { page, errors } = await openPage(browser);
+  await setEditorText(page, MINI);
+  // the default population's patients, one explained
+  await page.click("#tab-patients");
+  await page.waitForSelector('#patient-count[data-state="done"]', { timeout: 60_000 });
+  const listed = await page.locator("#patient-list option").count();
+  assert.ok(listed > 0, "the default population lists patients");
+  const before = await page.textContent("#patient-count");
+  await page.click("#explain");
+  await page.waitForFunction(() => document.querySelector("#explanation")?.dataset.state === "done", null, { timeout: 60_000 });
+
+  await page.click("#inputs summary");
+  await page.setInputFiles("#counts-files", [
+    csv("ach.csv", "PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE\nZ1,DM020,NUMERATOR,30\nZ1,DM020,DENOMINATOR,40\n"),
+  ]);
+  await page.waitForFunction(() => document.querySelector("#population-status")?.textContent?.includes("ach.csv"), null, { timeout: 30_000 });
+  // no patient of the earlier population is listed, and the explorer says why
+  await page.waitForFunction(() => document.querySelector("#patient-count")?.dataset.state === "empty", null, { timeout: 30_000 });
+  assert.equal(await page.textContent("#patient-count"), "published counts have no patients; load a population to explore patients");
+  assert.equal(await page.locator("#patient-list option").count(), 0);
+  assert.equal((await page.textContent("#explanation")).trim(), "", "the earlier patient's explanation is gone");
+  await page.click("#inputs summary"); // closed, so that it covers nothing
+  await page.click("#explain");
+  assert.equal(await page.textContent("#explanation"), "Choose a patient first.");
+  assert.equal(await page.inputValue("#population-kind"), "counts");
+
+  // choosing the default population again lists its patients again
+  await page.selectOption("#population-kind", "default");
+  await page.waitForFunction(() => document.querySelector("#population-status")?.textContent?.includes("Dudley"), null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector("#patient-count")?.dataset.state === "done", null, { timeout: 60_000 });
+  assert.equal(await page.textContent("#patient-count"), before);
+  assert.equal(await page.locator("#patient-list option").count(), listed);
+  await page.click("#explain");
+  await page.waitForFunction(() => document.querySelector("#explanation")?.dataset.state === "done", null, { timeout: 60_000 });
+  await screenshot(page, "inputs-counts-no-patients");
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
