@@ -6,25 +6,9 @@
 #![cfg_attr(target_arch = "wasm32", no_main)]
 #![cfg(not(target_arch = "wasm32"))]
 
-// Every `println!`, `print!`, `eprintln!` and `eprint!` of the CLI is one of these, not the
-// standard library's (macros defined here shadow the prelude's in every module below): they
-// write through `cli::output`, where a closed pipe (`qofrules test ... | head -1`) ends that
-// stream quietly instead of panicking.
-macro_rules! println {
-    () => { $crate::cli::output::out(format_args!(""), true) };
-    ($($arg:tt)*) => { $crate::cli::output::out(format_args!($($arg)*), true) };
-}
-#[allow(unused_macros)]
-macro_rules! print {
-    ($($arg:tt)*) => { $crate::cli::output::out(format_args!($($arg)*), false) };
-}
-macro_rules! eprintln {
-    () => { $crate::cli::output::err(format_args!(""), true) };
-    ($($arg:tt)*) => { $crate::cli::output::err(format_args!($($arg)*), true) };
-}
-macro_rules! eprint {
-    ($($arg:tt)*) => { $crate::cli::output::err(format_args!($($arg)*), false) };
-}
+#[macro_use]
+#[path = "cli/macros.rs"]
+mod macros;
 
 mod cli;
 

@@ -15,21 +15,9 @@
 #![no_main]
 
 // What `src/main.rs` defines for the CLI: every print goes through `cli::output`.
-macro_rules! println {
-    () => { $crate::cli::output::out(format_args!(""), true) };
-    ($($arg:tt)*) => { $crate::cli::output::out(format_args!($($arg)*), true) };
-}
-#[allow(unused_macros)]
-macro_rules! print {
-    ($($arg:tt)*) => { $crate::cli::output::out(format_args!($($arg)*), false) };
-}
-macro_rules! eprintln {
-    () => { $crate::cli::output::err(format_args!(""), true) };
-    ($($arg:tt)*) => { $crate::cli::output::err(format_args!($($arg)*), true) };
-}
-macro_rules! eprint {
-    ($($arg:tt)*) => { $crate::cli::output::err(format_args!($($arg)*), false) };
-}
+#[macro_use]
+#[path = "../../src/cli/macros.rs"]
+mod macros;
 
 #[allow(dead_code, unused_imports)]
 #[path = "../../src/cli/mod.rs"]

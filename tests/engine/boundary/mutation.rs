@@ -171,20 +171,7 @@ fn nothing_after_on_last_day(prog: &Program, w: u32) -> bool {
         _ => false,
     };
     // Every use of `n`: an operand of an `and` with such a sibling, nothing else.
-    let i_roots = prog.indicators.iter().flat_map(|i| {
-        let mut v: Vec<NodeId> = Vec::new();
-        v.extend(i.filter);
-        v.extend(i.exclude);
-        v.extend(i.achieved);
-        v.extend(i.strata.iter().flat_map(|s| s.when.into_iter().chain(s.achieved)));
-        v.extend(i.adjustments.iter().map(|a| a.when));
-        v
-    });
-    let direct = i_roots
-        .chain(prog.defines.iter().map(|d| d.node))
-        .chain(prog.registers.iter().filter_map(|r| r.filter))
-        .any(|r| r == n)
-        || prog.nodes.contains(&Node::Not(n));
+    let direct = is_root(prog, n) || prog.nodes.contains(&Node::Not(n));
     if direct {
         return false;
     }
@@ -337,19 +324,7 @@ fn and_uses(prog: &Program, n: NodeId, depth: u32) -> Option<Vec<Vec<NodeId>>> {
     if depth > 8 {
         return None;
     }
-    let roots = prog.indicators.iter().flat_map(|i| {
-        let mut v: Vec<NodeId> = Vec::new();
-        v.extend(i.filter);
-        v.extend(i.exclude);
-        v.extend(i.achieved);
-        v.extend(i.strata.iter().flat_map(|s| s.when.into_iter().chain(s.achieved)));
-        v.extend(i.adjustments.iter().map(|a| a.when));
-        v
-    });
-    let direct = roots
-        .chain(prog.defines.iter().map(|d| d.node))
-        .chain(prog.registers.iter().filter_map(|r| r.filter))
-        .any(|r| r == n);
+    let direct = is_root(prog, n);
     if direct {
         return None;
     }
@@ -696,6 +671,25 @@ fn reach(prog: &Program, k: usize) -> (Vec<NodeId>, Vec<u32>) {
     }
     let atoms = atoms(prog, &roots, &mut registers);
     (atoms, registers)
+}
+
+/// Whether `n` is a root of the program: an indicator's filter, exclusion, achievement,
+/// stratum or adjustment condition, a define's body or a register's filter (used directly,
+/// not only as an operand of another node).
+fn is_root(prog: &Program, n: NodeId) -> bool {
+    let i_roots = prog.indicators.iter().flat_map(|i| {
+        let mut v: Vec<NodeId> = Vec::new();
+        v.extend(i.filter);
+        v.extend(i.exclude);
+        v.extend(i.achieved);
+        v.extend(i.strata.iter().flat_map(|s| s.when.into_iter().chain(s.achieved)));
+        v.extend(i.adjustments.iter().map(|a| a.when));
+        v
+    });
+    i_roots
+        .chain(prog.defines.iter().map(|d| d.node))
+        .chain(prog.registers.iter().filter_map(|r| r.filter))
+        .any(|r| r == n)
 }
 
 /// Every one-unit mutation of indicator `k`'s rule, in a fixed order.
