@@ -168,7 +168,7 @@ fn live_atoms(prog: &Program, n: NodeId, u: Ages, depth: u32, out: &mut BTreeSet
 }
 
 /// The roots of indicator `k`'s cascade, its (cohort) register's condition first.
-fn cascade(prog: &Program, k: usize) -> (Option<NodeId>, Vec<NodeId>) {
+pub(super) fn cascade(prog: &Program, k: usize) -> (Option<NodeId>, Vec<NodeId>) {
     let i = &prog.indicators[k];
     let reg = if i.kind == Kind::Register { i.register } else { i.cohort };
     let rf = reg.and_then(|r| prog.registers[r as usize].filter);

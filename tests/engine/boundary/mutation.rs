@@ -657,18 +657,8 @@ fn reach(prog: &Program, k: usize) -> (Vec<NodeId>, Vec<u32>) {
     let i = &prog.indicators[k];
     let reg = if i.kind == Kind::Register { i.register } else { i.cohort };
     let mut registers: Vec<u32> = reg.into_iter().collect();
-    let mut roots: Vec<NodeId> = Vec::new();
-    roots.extend(reg.and_then(|r| prog.registers[r as usize].filter));
-    if i.kind == Kind::Fraction {
-        roots.extend(i.filter);
-        roots.extend(i.exclude);
-        for s in &i.strata {
-            roots.extend(s.when);
-            roots.extend(s.achieved);
-        }
-        roots.extend(i.achieved);
-        roots.extend(i.adjustments.iter().map(|a| a.when));
-    }
+    let (rf, rest) = judged::cascade(prog, k);
+    let roots: Vec<NodeId> = rf.into_iter().chain(rest).collect();
     let atoms = atoms(prog, &roots, &mut registers);
     (atoms, registers)
 }
