@@ -80,6 +80,8 @@ fn generate() -> String {
     c.visit::<crate::session::SweepOutput>();
     c.visit::<crate::session::ReportOutput>();
     c.visit::<crate::session::PatientTest>();
+    c.visit::<crate::session::BoundaryOutput>();
+    c.visit::<crate::session::WitnessOutput>();
     let statuses: Vec<String> = PATIENT_STATUSES.iter().map(|s| format!("\"{s}\"")).collect();
     let mut out = String::from(
         "// Generated from the Rust reply types by `src/contracts.rs`: do not edit by hand.\n\

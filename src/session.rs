@@ -1103,6 +1103,8 @@ mod patient_test;
 pub use patient_test::PatientTest;
 mod sweep;
 pub use sweep::{ReportOutput, SweepOutput};
+mod tools;
+pub use tools::{BoundaryOutput, WitnessOutput};
 
 #[cfg(test)]
 mod tests;

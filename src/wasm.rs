@@ -233,6 +233,19 @@ impl Workspace {
         to_js(&self.session.patient_test(text, patient_id, indicator.as_deref()))
     }
 
+    /// The boundary tests of one indicator, as `qofrules boundary --indicator ID` prints
+    /// them: `{ok, indicator, text, cases}`.
+    pub fn boundary(&mut self, text: &str, indicator: &str) -> JsValue {
+        to_js(&self.session.boundary(text, indicator))
+    }
+
+    /// Whether any patient can have a different outcome under the two texts, per indicator
+    /// (or only `indicator`): `{ok, indicators}`, each as `qofrules witness A B --format
+    /// json` prints it (`{indicator, verdict, reason, witness, a, b}`).
+    pub fn witness(&mut self, text_a: &str, text_b: &str, indicator: Option<String>) -> JsValue {
+        to_js(&self.session.witness(text_a, text_b, indicator.as_deref()))
+    }
+
     /// Runs the file's test patients: `{ok, report, positions}`.
     pub fn run_tests(&mut self, text: &str) -> JsValue {
         to_js(&self.session.run_tests(text))

@@ -31,6 +31,7 @@ use std::collections::BTreeMap;
 pub const BUDGET: u64 = 200_000;
 
 /// The verdict for one indicator.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
@@ -43,6 +44,7 @@ pub enum Verdict {
 }
 
 /// The answer for one indicator.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IndicatorWitness {
     pub indicator: String,
@@ -52,12 +54,15 @@ pub struct IndicatorWitness {
     pub witness: Option<String>,
     /// The witness's outcome and explanation under A and under B.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub a: Option<Side>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub b: Option<Side>,
 }
 
 /// A witness under one scheme.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Side {
     pub outcome: String,

@@ -223,3 +223,54 @@ fn session_compare_on_counts_is_the_cli_report() {
     assert_eq!(cmp.html, String::from_utf8(out.stdout).unwrap());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The editor's "generate boundary tests" is `qofrules boundary --indicator ID`, byte for byte,
+/// and its "can anyone differ?" is `qofrules witness A B --format json`, object for object.
+#[test]
+fn session_boundary_and_witness_are_the_cli_outputs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let qof = root.join("rules/qof-2019-20.qof");
+    let text = std::fs::read_to_string(&qof).unwrap();
+    let run = |args: &[&std::ffi::OsStr]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_qofrules")).args(args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let mut session = qofrules::session::Session::new();
+    for id in ["DM020", "AST003", "CS005"] {
+        let cli = run(&["boundary".as_ref(), qof.as_os_str(), "--indicator".as_ref(), id.as_ref()]);
+        let reply = session.boundary(&text, id);
+        assert!(reply.ok, "{id}: {:?}", reply.errors);
+        let out = reply.value.unwrap();
+        assert!(out.cases > 0, "{id}");
+        assert!(out.text == cli, "{id}: the session's boundary tests differ from the CLI's");
+    }
+    // B: DM020's target moved from 58 to 59
+    assert_eq!(text.matches("value <= 58").count(), 1);
+    let dir = std::env::temp_dir().join(format!("qofrules-witness-parity-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let b_path = dir.join("dm020-59.qof");
+    let b = text.replace("value <= 58", "value <= 59");
+    std::fs::write(&b_path, &b).unwrap();
+    let cli = run(&[
+        "witness".as_ref(),
+        qof.as_os_str(),
+        b_path.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ]);
+    std::fs::remove_dir_all(&dir).ok();
+    let cli: serde_json::Value = serde_json::from_str(&cli).unwrap();
+    let reply = session.witness(&text, &b, None);
+    assert!(reply.ok, "{:?}", reply.errors);
+    let ours = serde_json::to_value(&reply.value.unwrap().indicators).unwrap();
+    assert_eq!(ours, cli);
+    let differ: Vec<&str> = ours
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["verdict"] != "same")
+        .map(|w| w["indicator"].as_str().unwrap())
+        .collect();
+    assert_eq!(differ, ["DM020"]);
+}

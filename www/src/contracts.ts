@@ -42,6 +42,20 @@ export type BlendPartView = {
 share: JsonValue, model: PaymentView, };
 
 /**
+ * What `boundary` returns.
+ */
+export type BoundaryOutput = { indicator: string, 
+/**
+ * The generated `test` blocks, with their heading comments: byte for byte what
+ * `qofrules boundary SCHEME --indicator ID` prints.
+ */
+text: string, 
+/**
+ * How many `test` blocks `text` has (none for an attested indicator).
+ */
+cases: number, };
+
+/**
  * A band of practice-level change.
  */
 export type Bucket = { label: string, practices: number, 
@@ -619,6 +633,19 @@ payment: PaymentView, origin: OriginView,
 period_windows: Array<PeriodWindowView>, };
 
 /**
+ * The answer for one indicator.
+ */
+export type IndicatorWitness = { indicator: string, verdict: Verdict, reason: string, 
+/**
+ * The witness as a `test` block (expecting A's outcome), for `differ`.
+ */
+witness: string | null, 
+/**
+ * The witness's outcome and explanation under A and under B.
+ */
+a?: Side, b?: Side, };
+
+/**
  * The inputs of the session's runs besides the population, by file name.
  */
 export type InputsInfo = { 
@@ -1172,6 +1199,11 @@ export type Sex = "female" | "male" | "unknown";
 export type ShippedFile = { path: string, text: string, };
 
 /**
+ * A witness under one scheme.
+ */
+export type Side = { outcome: string, explanation: string, };
+
+/**
  * A byte range `start..end` in one source file.
  */
 export type Span = { start: number, end: number, };
@@ -1435,3 +1467,18 @@ payment: string, };
  * Scheme totals: exactly each scheme's own `total`.
  */
 export type TotalImpact = { points_a: string, points_b: string, payment_a: string, payment_b: string, delta: string, delta_pct: string | null, };
+
+/**
+ * The verdict for one indicator.
+ */
+export type Verdict = "same" | "differ" | "unknown";
+
+/**
+ * What `witness` returns.
+ */
+export type WitnessOutput = { 
+/**
+ * Per indicator (A's in order, then those only B has): the objects `qofrules witness A B
+ * --format json` prints.
+ */
+indicators: Array<IndicatorWitness>, };
