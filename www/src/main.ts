@@ -1,6 +1,7 @@
 // The rule editor: wires the page (index.html) to the engine workers. One worker answers
 // checks (live diagnostics must never wait behind an evaluation), the other keeps the
 // population and evaluates, explains, runs tests and compares.
+import { keymap } from "@codemirror/view";
 import type { EditorView } from "@codemirror/view";
 import { createEditor, jumpTo, setText, setWrap } from "./editor";
 import type { SchemeName } from "./editor";
@@ -13,6 +14,7 @@ import { makeSplit } from "./split";
 import { impactCharts, strataTable } from "./compare-panels";
 import { diffMarks, jumpToChange, showMarks } from "./diffmarks";
 import { setupSweep } from "./sweep";
+import { enclosingIndicator, insertAfter, witnessPanel } from "./testers";
 import type { SweepPanel } from "./sweep";
 import type { CheckOutput, CompareOutput, Failure, PatientQuery, PatientStatus, PayResult, PopulationInfo, Problem, Reply, ShippedFile } from "./types";
 
@@ -344,6 +346,44 @@ async function runTests(): Promise<void> {
   out.dataset.state = "done";
 }
 
+// ---------------------------------------------------------------- boundary tests
+
+/** Generates the boundary tests of the indicator under the cursor, inserts them after its
+ * block (one undoable change) and runs the tests. */
+async function generateBoundaryTests(): Promise<void> {
+  const status = $("editor-status");
+  const text = view.state.doc.toString();
+  const block = enclosingIndicator(text, view.state.selection.main.head);
+  if (!block) {
+    status.textContent = "✖ put the cursor in an indicator to generate its boundary tests";
+    status.dataset.state = "error";
+    return;
+  }
+  status.textContent = `generating boundary tests of ${block.id}…`;
+  status.dataset.state = "running";
+  const r = await engine.call("boundary", text, block.id);
+  if (!r.ok) {
+    status.textContent = `✖ cannot generate boundary tests: ${r.errors.map(problemText).join("; ")}`;
+    status.dataset.state = "error";
+    return;
+  }
+  if (view.state.doc.toString() !== text) {
+    status.textContent = "✖ the text changed meanwhile: generate the boundary tests again";
+    status.dataset.state = "error";
+    return;
+  }
+  if (r.cases === 0) {
+    status.textContent = `✖ ${block.id} has no boundary tests to generate`;
+    status.dataset.state = "error";
+    return;
+  }
+  insertAfter(view, block, r.text);
+  status.textContent = `✔ ${r.cases} boundary tests of ${block.id} inserted after it (Ctrl-Z removes them)`;
+  status.dataset.state = "done";
+  $("tab-tests").click();
+  await runTests();
+}
+
 // ---------------------------------------------------------------- patients panel
 
 const PATIENT_LIMIT = 200;
@@ -608,6 +648,34 @@ async function runCompare(): Promise<void> {
   if (strata) view.append(strata);
   out.replaceChildren(view, h("p", { class: "muted" }, `compared in ${Math.round(ms)} ms`));
   out.dataset.state = "done";
+  void showWitness(a, b, r, view);
+}
+
+/** Compare's "Can anyone differ?": per indicator, whether any patient can have another
+ * outcome under B, with a verified witness patient; drawn below the indicator changes. */
+async function showWitness(a: string, b: string, r: CompareOutput, into: HTMLElement): Promise<void> {
+  const holder = h("section", { id: "witness", "data-state": "running" }, h("h2", {}, "Can anyone differ?"), h("p", { class: "muted" }, "looking for a patient with another outcome…"));
+  const changes = [...into.querySelectorAll("caption")].find((c) => c.textContent?.startsWith("Indicator changes"))?.closest("table");
+  if (changes) changes.after(holder);
+  else into.append(holder);
+  const w = await engine.call("witness", a, b, null);
+  if (viewA?.state.doc.toString() !== a || viewB?.state.doc.toString() !== b) return; // stale
+  if (!w.ok) {
+    holder.replaceChildren(h("h2", {}, "Can anyone differ?"), failureList(w));
+    holder.dataset.state = "error";
+    return;
+  }
+  const changed = new Set(r.comparison.indicators.filter((i) => i.status !== "unchanged").map((i) => i.id));
+  const panel = witnessPanel(w, changed, (x, test) => {
+    if (!viewB) return;
+    const doc = viewB.state.doc;
+    const text = doc.toString();
+    const sep = text.length === 0 ? "" : text.endsWith("\n\n") ? "" : text.endsWith("\n") ? "\n" : "\n\n";
+    viewB.dispatch({ changes: { from: doc.length, insert: sep + test }, selection: { anchor: doc.length + sep.length }, scrollIntoView: true });
+    $("status-b").textContent = `✔ ${x.indicator}'s witness added to B as a test expecting ${x.b?.outcome ?? ""}`;
+  });
+  panel.dataset.state = "done";
+  holder.replaceWith(panel);
 }
 
 /** Whether the text may be replaced: it is a shipped scheme's or empty, or the user agrees. */
@@ -747,6 +815,7 @@ async function main(): Promise<void> {
     onChange,
     onSettled: (text) => void startWork(text),
     onFormat: () => void formatEditor(),
+    extensions: [keymap.of([{ key: "Shift-Alt-b", run: () => (void generateBoundaryTests(), true), preventDefault: true }])],
     names: () => (/^\s*scheme\s+(\w+)/m.exec(view.state.doc.toString())?.[1] === schemeNamesFor ? schemeNames : []),
   });
   watchPicker(picker, () => view);
@@ -763,6 +832,7 @@ async function main(): Promise<void> {
     picker.value = "";
     $("editor-status").textContent = `opened ${f.name}`;
   });
+  $("boundary-tests").addEventListener("click", () => void generateBoundaryTests());
   $("save").addEventListener("click", () => download(schemeFileName(), view.state.doc.toString(), "text/plain"));
   $("share").addEventListener("click", async () => {
     const frag = await encodeFragment(view.state.doc.toString());

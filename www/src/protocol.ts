@@ -2,6 +2,7 @@
 // response, matched by id. Each method is a Workspace call (src/wasm.rs); the worker adds the
 // time the call took.
 import type {
+  BoundaryOutput,
   CheckOutput,
   CompareOutput,
   EvalOutput,
@@ -22,6 +23,7 @@ import type {
   SweepOutput,
   SynthRequest,
   TestOutput,
+  WitnessOutput,
 } from "./types";
 
 /** Each method: [arguments, result]. */
@@ -50,6 +52,10 @@ export interface Methods {
   sweep: [[text: string, levers: string], Reply<SweepOutput>];
   evalReport: [[text: string], Reply<ReportOutput>];
   patientTest: [[text: string, patientId: string, indicator: string | null], Reply<PatientTest>];
+  /** The boundary tests of one indicator (`qofrules boundary --indicator ID`). */
+  boundary: [[text: string, indicator: string], Reply<BoundaryOutput>];
+  /** Per indicator, whether any patient can differ under A and B (`qofrules witness A B`). */
+  witness: [[textA: string, textB: string, indicator: string | null], Reply<WitnessOutput>];
 }
 
 export type Method = keyof Methods;

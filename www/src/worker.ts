@@ -52,6 +52,8 @@ const handlers: Handlers = {
   sweep: (text, levers) => workspace().sweep(text, levers),
   evalReport: (text) => workspace().eval_report(text),
   patientTest: (text, patientId, indicator) => workspace().patient_test(text, patientId, indicator ?? undefined),
+  boundary: (text, indicator) => workspace().boundary(text, indicator),
+  witness: (a, b, indicator) => workspace().witness(a, b, indicator ?? undefined),
 };
 
 function dispatch<M extends Method>(req: Request<M>): unknown {

@@ -1,0 +1,160 @@
+// Browser tests of the tools for rule testers (issue #18): "Boundary tests" for the indicator
+// under the cursor (Shift-Alt-B), inserted after its block as one undoable change and run,
+// all passing, the same tests `qofrules boundary --indicator ID` prints; and compare's "Can
+// anyone differ?": QOF 2019/20 against a copy with DM020's target moved from 58 to 59 gives
+// DM020 "differ" with an HbA1c of 59 in the window, verdicts as `qofrules witness --format
+// json` gives them, an unchanged indicator "same", and the witness copied into B passes there.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { launchChromium } from "./browser.mjs";
+import { CLI_BIN, cli, openPage, repoRoot, requireCli, screenshot, waitState } from "./helpers.mjs";
+
+const QOF = join(repoRoot, "rules", "qof-2019-20.qof");
+
+let browser;
+before(async () => {
+  requireCli();
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** The line numbers (1-based) at which `text` has each `test "NAME"`. */
+function testLines(text) {
+  const out = new Map();
+  text.split("\n").forEach((l, k) => {
+    const m = /^test "([^"]*)"/.exec(l);
+    if (m) out.set(m[1], k + 1);
+  });
+  return out;
+}
+
+test("boundary tests of the indicator under the cursor: inserted after it, all passing, undone at once", async () => {
+  const original = readFileSync(QOF, "utf8");
+  const generated = cli(["boundary", QOF, "--indicator", "DM020"]);
+  const names = [...generated.matchAll(/^test "([^"]*)"/gm)].map((m) => m[1]);
+  assert.ok(names.length > 10);
+  // where the page should put them: after the line that closes DM020's block
+  const lines = original.split("\n");
+  const head = lines.findIndex((l) => l.startsWith("indicator DM020 "));
+  const close = lines.findIndex((l, k) => k > head && l === "}");
+  assert.ok(head > 0 && close > head);
+  const expectedText = [...lines.slice(0, close + 1), "", generated.trimEnd(), ...lines.slice(close + 1)].join("\n");
+  const expectedLines = testLines(expectedText);
+
+  const { page, errors } = await openPage(browser, "", { width: 1366, height: 800 });
+  await page.selectOption("#scheme-picker", "rules/qof-2019-20.qof");
+  await page.waitForFunction(() => /^✔ qof_2019_20: /.test(document.querySelector("#editor-status")?.textContent ?? ""), null, { timeout: 120_000 });
+  const before = await page.textContent("#editor-status");
+  // the cursor into DM020's header line, through the editor's search
+  await page.click("#editor .cm-content");
+  await page.keyboard.press("Control+Home");
+  await page.keyboard.press("Control+f");
+  await page.keyboard.type("indicator DM020 ");
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Shift+Alt+B");
+  await page.waitForFunction(() => /boundary tests of DM020 inserted|✖/.test(document.querySelector("#editor-status")?.textContent ?? ""), null, { timeout: 120_000 });
+  assert.equal(await page.textContent("#editor-status"), `✔ ${names.length} boundary tests of DM020 inserted after it (Ctrl-Z removes them)`);
+  assert.equal(await waitState(page, "#tests", ["done", "error"], 120_000), "done");
+  assert.match(await page.textContent("#test-summary"), /^\d+ passed, 0 failed$/);
+  const shown = await page.$$eval("#tests ul.tests > li", (ls) => ls.map((l) => ({ pass: l.classList.contains("pass"), text: l.querySelector("button")?.textContent ?? "" })));
+  for (const name of names) {
+    const item = shown.find((s) => s.text.includes(`: ${name} (line `));
+    assert.ok(item, `test ${name} is listed`);
+    assert.ok(item.pass, `${name} passes`);
+    // at the line it has in the text with the tests inserted after DM020's block
+    assert.equal(Number(/\(line (\d+)\)$/.exec(item.text)?.[1]), expectedLines.get(name), name);
+  }
+  await screenshot(page, "boundary-tests");
+
+  // one undoable change: one Ctrl-Z takes every inserted test away
+  await page.click("#editor .cm-content");
+  await page.keyboard.press("Control+z");
+  await page.waitForFunction((b) => document.querySelector("#editor-status")?.textContent === b, before, { timeout: 120_000 });
+
+  // outside every indicator: said, nothing inserted
+  await page.keyboard.press("Control+Home");
+  await page.click("#boundary-tests");
+  await page.waitForFunction(() => (document.querySelector("#editor-status")?.textContent ?? "").startsWith("✖ put the cursor"), null, { timeout: 60_000 });
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
+test("compare: can anyone differ? DM020 at 59 differs with an HbA1c of 59, unchanged indicators are the same", async () => {
+  const a = readFileSync(QOF, "utf8");
+  assert.equal(a.split("value <= 58").length, 2, "DM020's target is written once");
+  const b = a.replace("value <= 58", "value <= 59");
+  const dir = mkdtempSync(join(tmpdir(), "qofrules-witness-"));
+  try {
+    const bPath = join(dir, "dm020-59.qof");
+    writeFileSync(bPath, b);
+    const expected = JSON.parse(cli(["witness", QOF, bPath, "--format", "json"]));
+
+    // the two texts stored as the compare editors keep them, so compare mode opens on them
+    const { page, errors } = await openPage(browser, "", { width: 1366, height: 800 });
+    await page.evaluate(([ta, tb]) => {
+      localStorage.setItem("qofrules.compare.a", ta);
+      localStorage.setItem("qofrules.compare.b", tb);
+    }, [a, b]);
+    await page.reload();
+    await page.waitForSelector('#version[data-state="ready"]', { timeout: 60_000 });
+    await page.click("#mode-compare");
+    assert.equal(await waitState(page, "#compare-results", ["done", "error"], 180_000), "done");
+    await page.waitForSelector('#witness:is([data-state="done"], [data-state="error"])', { timeout: 180_000 });
+    assert.equal(await page.getAttribute("#witness", "data-state"), "done");
+    const rows = await page.$$eval("#witness tr[data-indicator]", (rs) =>
+      rs.map((r) => ({ id: r.dataset.indicator, verdict: r.dataset.verdict, shown: r.cells[1].textContent, reason: r.cells[2].textContent, witness: r.querySelector("pre")?.textContent ?? null })),
+    );
+    // every indicator, with the CLI's verdict, reason and witness
+    assert.deepEqual(
+      rows.map((r) => r.id).sort(),
+      expected.map((w) => w.indicator).sort(),
+    );
+    for (const w of expected) {
+      const r = rows.find((x) => x.id === w.indicator);
+      assert.equal(r.verdict, w.verdict, w.indicator);
+      assert.equal(r.reason, w.reason, w.indicator);
+      assert.equal(r.witness, w.witness, w.indicator);
+    }
+    const dm020 = rows.find((r) => r.id === "DM020");
+    assert.equal(dm020.verdict, "differ");
+    assert.equal(dm020.shown, "≠ differ");
+    const hba1c = /^\s*999791000000106 on (\d{4}-\d\d-\d\d) value 59\b/m.exec(dm020.witness);
+    assert.ok(hba1c, `an HbA1c of 59: ${dm020.witness}`);
+    assert.ok(hba1c[1] >= "2019-04-01" && hba1c[1] <= "2020-03-31", `within the last 12 months: ${hba1c[1]}`);
+    const dm017 = rows.find((r) => r.id === "DM017");
+    assert.equal(dm017.verdict, "same");
+    assert.equal(dm017.shown, "= same");
+    assert.equal(rows.filter((r) => r.verdict !== "same").length, 1, "only DM020 can differ");
+    // DM020 first, among the changed; the unchanged folded below
+    assert.equal(await page.$eval("#witness > table tr[data-indicator]", (r) => r.dataset.indicator), "DM020");
+    assert.equal(await page.$eval('#witness details.witness-same tr[data-indicator="DM017"]', (r) => r.dataset.verdict), "same");
+    await page.$eval("#witness", (el) => el.scrollIntoView());
+    await screenshot(page, "witness");
+
+    // the witness copied into B: a test expecting B's outcome, which B passes
+    await page.click('#witness tr[data-indicator="DM020"] button.copy-witness');
+    await page.waitForFunction(() => (localStorage.getItem("qofrules.compare.b") ?? "").includes('test "DM020: denominator under A, numerator under B"'), null, { timeout: 60_000 });
+    const stored = await page.evaluate(() => localStorage.getItem("qofrules.compare.b"));
+    assert.ok(stored.startsWith(b), "appended to B's text");
+    const added = stored.slice(b.length);
+    assert.match(added, /^\n?test "DM020: denominator under A, numerator under B" \{[\s\S]*\n {2}expect DM020 numerator\n\}\n$/);
+    writeFileSync(bPath, stored);
+    // (exit 1: the shipped test of an HbA1c of 59 expects A's outcome; it is the one failure)
+    const run = spawnSync(CLI_BIN, ["test", bPath], { encoding: "utf8" });
+    assert.match(run.stdout, /\n {2}pass DM020: denominator under A, numerator under B \(line \d+\)\n/);
+    const failed = run.stdout.match(/^ {2}FAIL .*$/gm) ?? [];
+    assert.equal(failed.length, 1, failed.join("\n"));
+    assert.match(failed[0], /^ {2}FAIL HbA1c 59 misses DM020/);
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
