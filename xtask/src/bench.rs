@@ -134,6 +134,24 @@ pub fn bench(filter: Option<&str>) -> Result {
             rss / input.max(1e-9),
         );
     }
+    if let Some(line) = lines.iter().find(|l| field(l, "name").as_deref() == Some(ENGLAND_NAME)) {
+        let num = |key: &str| field(line, key).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        let _ = writeln!(
+            md,
+            "\nAll England (`{ENGLAND_NAME}`, run only when named): `qofrules synth --all-england \
+             --scale {} --events-per-patient {}` written to disk ({:.1} GB of CSV, synthesised in \
+             {:.1} s), then the release CLI's streamed `eval rules/qof-2019-20.qof` of {} patients: \
+             {:.1} s, {:.0} patients/s, peak resident memory {:.0} MB (target: under 2 GB).",
+            field(line, "scale").unwrap_or_default(),
+            field(line, "events_per_patient").unwrap_or_default(),
+            num("input_bytes") / 1e9,
+            num("synth_ns") / 1e9,
+            field(line, "elements").unwrap_or_default(),
+            num("median_ns") / 1e9,
+            num("patients_per_s"),
+            num("peak_rss_bytes") / 1e6,
+        );
+    }
     let _ = writeln!(
         md,
         "\nThe editor's workload (`www/bench/`, see docs/editor.md): QOF 2019/20 re-evaluated \
