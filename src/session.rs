@@ -770,6 +770,28 @@ impl Session {
         Ok(c)
     }
 
+    /// Schemes A and B of a comparison compiled, or the errors of both, B's named by its own
+    /// file (`compare` and `witness`).
+    fn compiled_pair(
+        &mut self,
+        text_a: &str,
+        text_b: &str,
+    ) -> Result<(Rc<Compiled>, Rc<Compiled>), Vec<Problem>> {
+        match (self.compiled(text_a, ROOT_NAME), self.compiled(text_b, ROOT_NAME_B)) {
+            (Ok(a), Ok(b)) => Ok((a, b)),
+            (a, b) => {
+                let mut errors = a.err().unwrap_or_default();
+                for mut p in b.err().unwrap_or_default() {
+                    if p.root {
+                        p.file = Some(ROOT_NAME_B.into());
+                    }
+                    errors.push(p);
+                }
+                Err(errors)
+            }
+        }
+    }
+
     /// Checks and compiles a text, reusing the last two results.
     fn compiled(&mut self, text: &str, name: &str) -> Result<Rc<Compiled>, Vec<Problem>> {
         if let Some(c) = self.cache.iter().find(|c| c.text == text) {
@@ -1008,20 +1030,9 @@ impl Session {
     /// [`Comparison`] the page's tables show, and its HTML report (what `qofrules compare
     /// --format html` writes).
     pub fn compare(&mut self, text_a: &str, text_b: &str) -> Reply<CompareOutput> {
-        let a = self.compiled(text_a, ROOT_NAME);
-        let b = self.compiled(text_b, ROOT_NAME_B);
-        let (a, b) = match (a, b) {
-            (Ok(a), Ok(b)) => (a, b),
-            (a, b) => {
-                let mut errors = a.err().unwrap_or_default();
-                for mut p in b.err().unwrap_or_default() {
-                    if p.root {
-                        p.file = Some(ROOT_NAME_B.into());
-                    }
-                    errors.push(p);
-                }
-                return Reply::err(errors);
-            }
+        let (a, b) = match self.compiled_pair(text_a, text_b) {
+            Ok(pair) => pair,
+            Err(errors) => return Reply::err(errors),
         };
         // A generated population is dated for each scheme's period (the same patients, so the
         // comparison is of the rules); loaded files are used as they are, checked against both.

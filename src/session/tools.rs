@@ -3,7 +3,7 @@
 //! compare mode, whether any patient can have a different outcome under the two texts, with a
 //! verified witness ([`crate::witness`], what `qofrules witness A B --format json` prints).
 
-use super::{Reply, Session, ROOT_NAME, ROOT_NAME_B};
+use super::{Reply, Session, ROOT_NAME};
 use crate::diag::Code;
 use crate::witness::IndicatorWitness;
 use serde::Serialize;
@@ -68,20 +68,9 @@ impl Session {
         text_b: &str,
         indicator: Option<&str>,
     ) -> Reply<WitnessOutput> {
-        let a = self.compiled(text_a, ROOT_NAME);
-        let b = self.compiled(text_b, ROOT_NAME_B);
-        let (a, b) = match (a, b) {
-            (Ok(a), Ok(b)) => (a, b),
-            (a, b) => {
-                let mut errors = a.err().unwrap_or_default();
-                for mut p in b.err().unwrap_or_default() {
-                    if p.root {
-                        p.file = Some(ROOT_NAME_B.into());
-                    }
-                    errors.push(p);
-                }
-                return Reply::err(errors);
-            }
+        let (a, b) = match self.compiled_pair(text_a, text_b) {
+            Ok(pair) => pair,
+            Err(errors) => return Reply::err(errors),
         };
         let (pa, pb) = (&a.loaded.program, &b.loaded.program);
         match crate::witness::witness(pa, pb, indicator) {
@@ -99,6 +88,7 @@ impl Session {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use crate::session::ROOT_NAME_B;
 
     fn qof_2019_20() -> &'static str {
         crate::shipped::SCHEMES
