@@ -48,13 +48,14 @@ const DECLARING: Record<string, string> = {
   gateway: "gateway",
   tier: "tier",
   obligation: "obligation",
+  category: "adjustment category",
 };
 
 /** The names the text declares (`codelist DM_COD`, `define bp_140_90`, ...). */
 export function declaredNames(text: string): SchemeName[] {
   const out: SchemeName[] = [];
   const seen = new Set<string>();
-  for (const m of text.matchAll(/^[ \t]*(?:network[ \t]+)?(codelist|register|define|indicator|gateway|tier|obligation)[ \t]+([A-Za-z_]\w*)/gm)) {
+  for (const m of text.matchAll(/^[ \t]*(?:network[ \t]+)?(codelist|register|define|indicator|gateway|tier|obligation|category)[ \t]+([A-Za-z_]\w*)/gm)) {
     const [, kw, name] = m;
     if (!kw || !name || seen.has(name)) continue;
     seen.add(name);
@@ -70,18 +71,70 @@ const BEFORE_NAME = new Set([
   "includes", "keep", "retire", "change", "requires", "not", "and", "or", "in", "of", "stratum",
 ]);
 
-/** Completion where it helps: keywords at the start of a statement, names where a name is
- * expected (or where the word typed is the start of a name); nothing on numbers, in comments
- * or in strings, and nothing mid-statement unless asked for (Ctrl-Space). */
+/** Where a window takes a date (`between D1 and D2`) or an anchor, a date included (`since`,
+ * `before`, `after`, `X from A to B`): the text before the cursor ends with that keyword. */
+export function dateSlot(lead: string): "date" | "anchor" | null {
+  if (/\bbetween\s+(\d{4}-\d\d-\d\d\s+and\s+)?$/.test(lead)) return "date";
+  if (/\b(since|before|after)\s+$/.test(lead)) return "anchor";
+  // `from` of a window follows a code list (`MMR_COD from ...`), not `snomed from "file"`
+  if (/\b[A-Z][A-Z0-9_]*\s+from\s+([^,{}"]*?\bto\s+)?$/.test(lead)) return "anchor";
+  return null;
+}
+
+const ANCHORS: Completion[] = [
+  { label: "the start of the period", type: "keyword" },
+  { label: "the end of the period", type: "keyword" },
+  { label: "registration", type: "keyword" },
+  { label: "birth", type: "keyword" },
+  { label: "latest", type: "keyword" },
+  { label: "first", type: "keyword" },
+];
+
+/** What a window's date slot is offered: the scheme's period dates (from its `period D1 to
+ * D2`), and at an anchor the anchors too. */
+function windowOptions(text: string, slot: "date" | "anchor"): Completion[] {
+  const period = /\bperiod\s+(\d{4}-\d\d-\d\d)\s+to\s+(\d{4}-\d\d-\d\d)/.exec(text);
+  const dates: Completion[] = period?.[1] && period[2]
+    ? [
+        { label: period[1], type: "constant", detail: "start of the period" },
+        { label: period[2], type: "constant", detail: "end of the period (PPED)" },
+      ]
+    : [];
+  return slot === "date" ? dates : [...dates, ...ANCHORS];
+}
+
+const STANDARD_CATEGORIES = ["unsuitable", "chose not to", "no response", "service unavailable", "new patient"];
+
+/** Whether `pos` is inside an `adjustments { ... }` block. */
+function inAdjustments(text: string, pos: number): boolean {
+  const before = text.slice(Math.max(0, pos - 5000), pos);
+  const open = [...before.matchAll(/\badjustments\s*(?:[A-Za-z_]\w*\s*)?\{/g)].at(-1);
+  return open !== undefined && !before.slice((open.index ?? 0) + open[0].length).includes("}");
+}
+
+/** Completion where it helps: keywords at the start of a statement (in an `adjustments`
+ * block, the adjustment categories, standard and declared), names where a name is expected
+ * (or where the word typed is the start of a name), the period's dates and the anchors where
+ * a window takes a date; nothing on other numbers, in comments or in strings, and nothing
+ * mid-statement unless asked for (Ctrl-Space). */
 export function qofCompletion(extra: () => SchemeName[] = () => []) {
   return (ctx: CompletionContext): CompletionResult | null => {
     const line = ctx.state.doc.lineAt(ctx.pos);
     const before = line.text.slice(0, ctx.pos - line.from);
-    // never on numbers, dates, codes or money (`12`, `2019-04-01`, `£187.74`, `35%`)
-    if (/(^|[^\w])[\d£][\w.%/-]*$/.test(before)) return null;
     // nothing in a comment or a string
     const code = before.replace(/"(?:[^"\\]|\\.)*"/g, '""');
     if (code.includes("//") || (code.match(/"/g)?.length ?? 0) % 2 === 1) return null;
+    // a window's date: the period's dates (and anchors), as soon as the slot is reached
+    const token = /[\w-]*$/.exec(before)?.[0] ?? "";
+    const slot = dateSlot(before.slice(0, before.length - token.length));
+    if (slot) {
+      const options = windowOptions(ctx.state.doc.toString(), slot);
+      // still valid while the text typed is a date or the start of an option (`the start of`)
+      const validFor = (t: string) => /^[\w-]*$/.test(t) || options.some((o) => o.label.startsWith(t));
+      return options.length > 0 ? { from: ctx.pos - token.length, options, validFor } : null;
+    }
+    // never on numbers, dates, codes or money (`12`, `2019-04-01`, `£187.74`, `35%`)
+    if (/(^|[^\w])[\d£][\w.%/-]*$/.test(before)) return null;
     const word = ctx.matchBefore(/[A-Za-z_]\w*/);
     if (!word && !ctx.explicit) return null;
     const from = word?.from ?? ctx.pos;
@@ -101,6 +154,14 @@ export function qofCompletion(extra: () => SchemeName[] = () => []) {
       }
       return out;
     };
+    if (atStart && inAdjustments(ctx.state.doc.toString(), ctx.pos) && (typed.length > 0 || ctx.explicit)) {
+      const declared = declaredNames(ctx.state.doc.toString()).filter((n) => n.kind === "adjustment category");
+      const options: Completion[] = [
+        ...STANDARD_CATEGORIES.map((label) => ({ label, type: "enum", detail: "adjustment category" })),
+        ...[...declared, ...extra().filter((n) => n.kind === "adjustment category")].map((n) => ({ label: n.label, type: "enum", detail: "adjustment category" })),
+      ];
+      return { from, options: options.filter((o, k) => options.findIndex((x) => x.label === o.label) === k), validFor: /^[\w ]*$/ };
+    }
     const uppercase = /^[A-Z_]/.test(typed);
     if (nameExpected || uppercase) {
       const options = nameOptions().filter((o) => o.label.startsWith(typed) || ctx.explicit);
