@@ -27,7 +27,7 @@ const KEYWORDS = new Set(
 /** Declaration keywords: highlighted more strongly. */
 const DECLARATIONS = new Set([
   "scheme", "codelist", "register", "define", "indicator", "keep", "retire", "change",
-  "gateway", "tier", "obligation", "test", "stratum",
+  "gateway", "tier", "obligation", "test", "stratum", "category",
 ]);
 
 interface State {
