@@ -149,6 +149,10 @@ pub struct PatientQuery {
     /// One of [`PATIENT_STATUSES`]; none: every patient.
     #[cfg_attr(test, ts(type = "PatientStatus | null"))]
     pub status: Option<String>,
+    /// With `adjusted`: only the adjustments of this category (its key, as in
+    /// `pcas_by_category`: `unsuitable`, `chose_not_to`, ..., or a scheme's own); none: all.
+    #[cfg_attr(test, ts(optional))]
+    pub category: Option<String>,
     pub limit: usize,
     /// `female`, `male` or `unknown` (or `F`, `M`, `U`); none: either.
     pub sex: Option<String>,
@@ -159,9 +163,11 @@ pub struct PatientQuery {
 
 /// The statuses a patient can be listed by for an indicator: `numerator`; `denominator`
 /// (the numerator included, as the counts are); `unmet` (in the denominator, not achieved);
-/// `adjusted` (a personalised care adjustment); `register` (on the indicator's register).
-pub const PATIENT_STATUSES: [&str; 5] =
-    ["numerator", "denominator", "unmet", "adjusted", "register"];
+/// `adjusted` (a personalised care adjustment, of one category when the query names it);
+/// `excluded` (on the indicator's register or cohort, if it has one, and excluded by the
+/// cascade); `register` (on the indicator's register).
+pub const PATIENT_STATUSES: [&str; 6] =
+    ["numerator", "denominator", "unmet", "adjusted", "excluded", "register"];
 
 /// What `find_patients` returns: the first `limit` matches and how many there are.
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -740,8 +746,16 @@ impl Session {
             Err(e) => return Reply::err(e),
         };
         self.fit_population(&c.loaded.scheme);
-        let found =
-            pipeline::patients_with_status(&c.loaded, &self.population, basic, id, status, q.limit);
+        let category = q.category.as_deref().map(str::trim).filter(|x| !x.is_empty());
+        let found = pipeline::patients_with_status(
+            &c.loaded,
+            &self.population,
+            basic,
+            id,
+            status,
+            category,
+            q.limit,
+        );
         let (patients, matched) = match found {
             Ok(x) => x,
             Err(e) => return Reply::err(run_problems(e.diagnostics)),

@@ -764,15 +764,18 @@ pub fn explain<'p>(
 
 /// The patients of `pop` that `keep` accepts and that have `status` for indicator `id`
 /// (`numerator`; `denominator`, the numerator included, as the counts are; `unmet`;
-/// `adjusted`; `register`), classified with the cascade the counts use, so an indicator's
-/// `numerator` lists as many patients as its numerator counts: the first `limit` of them, in
-/// population order, and how many there are.
+/// `adjusted`, of the adjustment `category` only when one is given (its key, as in
+/// `pcas_by_category`); `excluded`, on the indicator's register or cohort, when it has one,
+/// and excluded by the cascade; `register`), classified with the cascade the counts use, so
+/// an indicator's `numerator` lists as many patients as its numerator counts: the first
+/// `limit` of them, in population order, and how many there are.
 pub fn patients_with_status(
     loaded: &Loaded,
     pop: &Population,
     keep: impl Fn(&&Patient) -> bool,
     id: &str,
     status: &str,
+    category: Option<&str>,
     limit: usize,
 ) -> Result<(Vec<PatientSummary>, usize), RunError> {
     let prog = &loaded.program;
@@ -792,6 +795,25 @@ pub fn patients_with_status(
     };
     let ind = &prog.indicators[i];
     let register = ind.register.or(ind.cohort);
+    if let Some(cat) = category {
+        if !ind.adjustments.iter().any(|a| a.category.key() == cat) {
+            let keys: Vec<&str> = ind.adjustments.iter().map(|a| a.category.key()).collect();
+            let help = if keys.is_empty() {
+                format!("`{id}` has no adjustments")
+            } else {
+                format!("`{id}` adjusts for {}", keys.join(", "))
+            };
+            return Err(RunError::one(
+                Diagnostic::at(
+                    Severity::Error,
+                    Code::BadArgument,
+                    Location::None,
+                    format!("`{id}` has no adjustment category `{cat}`"),
+                )
+                .with_help(help),
+            ));
+        }
+    }
     let mut e = eval::Engine::new(prog);
     let mut matched = 0;
     let mut patients = Vec::new();
@@ -802,7 +824,15 @@ pub fn patients_with_status(
             "numerator" => class == eval::Class::Numerator,
             "denominator" => matches!(class, eval::Class::Numerator | eval::Class::Denominator),
             "unmet" => class == eval::Class::Denominator,
-            "adjusted" => matches!(class, eval::Class::Adjusted(_)),
+            "adjusted" => match class {
+                eval::Class::Adjusted(k) => category.map_or(true, |cat| {
+                    ind.adjustments.get(usize::from(k)).is_some_and(|a| a.category.key() == cat)
+                }),
+                _ => false,
+            },
+            "excluded" => {
+                class == eval::Class::Excluded && register.map_or(true, |r| e.on_register(r))
+            }
             _ => register.is_some_and(|r| e.on_register(r)),
         };
         if yes {

@@ -385,6 +385,57 @@ fn the_explorer_lists_as_many_patients_as_the_counts_say() {
     assert_eq!(reg.matched as u64, total("DM017", "numerator"));
     let at = find(&mut s, "DM017", "register", Some("A81001"));
     assert!(at.matched <= reg.matched && at.patients.iter().all(|p| p.practice_id == "A81001"));
+    // each adjustment category lists as many patients as the counts give it, and the
+    // categories together are the PCAs
+    let mut categories = 0;
+    for id in ["DM020", "HYP003", "AST003", "CHD005", "CS005"] {
+        let by_category: BTreeMap<String, u64> = result["practices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["indicators"].as_array().unwrap())
+            .filter(|i| i["id"] == id)
+            .flat_map(|i| i["pcas_by_category"].as_object().unwrap().clone())
+            .fold(BTreeMap::new(), |mut m, (k, v)| {
+                *m.entry(k).or_default() += v.as_u64().unwrap();
+                m
+            });
+        let mut sum = 0;
+        for (key, n) in &by_category {
+            let q = PatientQuery {
+                indicator: Some(id.into()),
+                status: Some("adjusted".into()),
+                category: Some(key.clone()),
+                limit: 5,
+                ..PatientQuery::default()
+            };
+            let found = s.find_patients(text, &q).value.unwrap();
+            assert_eq!(found.matched as u64, *n, "{id} {key}");
+            sum += found.matched;
+            categories += usize::from(*n > 0);
+        }
+        assert_eq!(sum as u64, total(id, "pcas"), "{id}: the categories are the PCAs");
+    }
+    assert!(categories > 1, "PCAs of more than one category");
+    // excluded: on the register, not in the denominator nor adjusted
+    let excluded = find(&mut s, "DM020", "excluded", None);
+    let den = find(&mut s, "DM020", "denominator", None);
+    let pcas = find(&mut s, "DM020", "adjusted", None);
+    assert!(excluded.matched > 0);
+    assert_eq!(excluded.matched + den.matched + pcas.matched, reg.matched, "DM020 partitions DM");
+    let q = PatientQuery {
+        indicator: Some("DM020".into()),
+        status: Some("adjusted".into()),
+        category: Some("bogus".into()),
+        ..PatientQuery::default()
+    };
+    let r = s.find_patients(text, &q);
+    assert!(r.errors[0].message.contains("`bogus`"), "{:?}", r.errors);
+    assert!(
+        r.errors[0].help.as_deref().is_some_and(|h| h.contains("unsuitable")),
+        "{:?}",
+        r.errors
+    );
     // bad statuses and indicators are errors, not panics
     let q = PatientQuery {
         indicator: Some("DM020".into()),

@@ -2,7 +2,7 @@
 // Regenerate with `UPDATE_CONTRACTS=1 cargo test --lib contracts`.
 
 /** A status the patient explorer lists patients by (`session::PATIENT_STATUSES`). */
-export type PatientStatus = "numerator" | "denominator" | "unmet" | "adjusted" | "register";
+export type PatientStatus = "numerator" | "denominator" | "unmet" | "adjusted" | "excluded" | "register";
 
 export type AdjustmentView = { 
 /**
@@ -841,7 +841,12 @@ export type PatientQuery = { filter: string, practice: string | null, indicator:
 /**
  * One of [`PATIENT_STATUSES`]; none: every patient.
  */
-status: PatientStatus | null, limit: number, 
+status: PatientStatus | null, 
+/**
+ * With `adjusted`: only the adjustments of this category (its key, as in
+ * `pcas_by_category`: `unsuitable`, `chose_not_to`, ..., or a scheme's own); none: all.
+ */
+category?: string, limit: number, 
 /**
  * `female`, `male` or `unknown` (or `F`, `M`, `U`); none: either.
  */

@@ -182,6 +182,8 @@ let schemeNames: SchemeName[] = [];
 let schemeNamesFor = "";
 /** The indicators that count a register (`register DM`). */
 let registerIndicators = new Set<string>();
+/** Per indicator, the keys of its adjustment categories, in the order it lists them. */
+let adjustmentCategories = new Map<string, string[]>();
 
 /** Starts the work a text needs, once per text: its check in one worker and, beside it (not
  * after it), its evaluation in the other; a text with errors only fails to evaluate, and the
@@ -225,6 +227,7 @@ async function updateIndicators(id: string, text: string): Promise<void> {
   if (!r.ok || r.scheme.id !== id) return;
   indicatorIds = r.scheme.indicators.map((i) => i.id);
   registerIndicators = new Set(r.scheme.indicators.filter((i) => i.kind === "register").map((i) => i.id));
+  adjustmentCategories = new Map(r.scheme.indicators.map((i) => [i.id, [...new Set(i.adjustments.map((a) => a.category))]]));
   // results of this text drawn before these: draw them again (only the register counts change)
   if (drawn?.text === text) {
     if ($("panel-results").hidden) pendingDraw = drawn.draw;
@@ -307,7 +310,7 @@ function tabs(ids: string[], onSelect?: (id: string) => void): void {
 
 // ---------------------------------------------------------------- tests panel
 
-async function runTests(): Promise<void> {
+async function runTests(): Promise<{ name: string; passed: boolean }[] | null> {
   const out = $("tests");
   out.dataset.state = "running";
   const r = await engine.call("runTests", view.state.doc.toString());
@@ -315,7 +318,7 @@ async function runTests(): Promise<void> {
     $("tests-stale").hidden = true;
     out.replaceChildren(h("p", {}, "The scheme has errors:"), failureList(r));
     out.dataset.state = "error";
-    return;
+    return null;
   }
   const { report, positions, records } = r;
   const items = records.map((t, k) => {
@@ -344,6 +347,7 @@ async function runTests(): Promise<void> {
     h("ul", { class: "tests" }, ...items),
   );
   out.dataset.state = "done";
+  return records;
 }
 
 // ---------------------------------------------------------------- boundary tests
@@ -405,16 +409,40 @@ function clearExplanation(): void {
   delete $("explanation").dataset.state;
 }
 
+/** The standard adjustment categories' keys as the language writes them. */
+const CATEGORY_NAMES: Record<string, string> = {
+  chose_not_to: "chose not to",
+  no_response: "no response",
+  service_unavailable: "service unavailable",
+  new_patient: "new patient",
+};
+
+/** The status picker's options for an indicator: after "adjusted (PCA)", one per adjustment
+ * category the indicator has (`adjusted:KEY`); a chosen category it lacks falls back to all. */
+function categoryOptions(indicator: string): void {
+  const status = $select("patient-status");
+  const keep = status.value;
+  for (const o of [...status.options]) if (o.value.startsWith("adjusted:")) o.remove();
+  const all = [...status.options].find((o) => o.value === "adjusted");
+  const keys = adjustmentCategories.get(indicator) ?? [];
+  all?.after(...keys.map((k) => h("option", { value: `adjusted:${k}` }, `adjusted: ${CATEGORY_NAMES[k] ?? k}`)));
+  status.value = keep;
+  if (status.value !== keep) status.value = keep.startsWith("adjusted:") ? "adjusted" : "denominator";
+}
+
 async function refreshPatients(): Promise<void> {
   const seq = ++patientsSeq;
   const indicator = $select("patient-indicator").value;
   const status = $select("patient-status");
   status.disabled = indicator === "";
+  categoryOptions(indicator);
+  const [chosen, category] = status.value.split(":");
   const query: PatientQuery = {
     filter: $input("patient-filter").value,
     practice: $input("patient-practice").value.trim() || null,
     indicator: indicator || null,
-    status: indicator ? (status.value as PatientStatus) : null,
+    status: indicator ? (chosen as PatientStatus) : null,
+    ...(indicator && category ? { category } : {}),
     limit: PATIENT_LIMIT,
     ...patientFilters(),
   };
@@ -533,8 +561,14 @@ async function addAsTest(): Promise<void> {
   const sep = doc.length === 0 ? "" : doc.toString().endsWith("\n\n") ? "" : doc.toString().endsWith("\n") ? "\n" : "\n\n";
   const at = doc.length + sep.length;
   view.dispatch({ changes: { from: doc.length, insert: sep + r.block }, selection: { anchor: at }, scrollIntoView: true });
-  note.textContent = `✔ added a test of ${id} with ${r.expects} expectation${r.expects === 1 ? "" : "s"} at the end of the text`;
-  note.dataset.state = "done";
+  const added = `a test of ${id} with ${r.expects} expectation${r.expects === 1 ? "" : "s"} at the end of the text`;
+  note.textContent = `added ${added}; running the tests…`;
+  note.dataset.state = "running";
+  // the tests run at once (the Tests panel shows them all), so one click says it passes
+  const name = /^test "((?:[^"\\]|\\.)*)"/.exec(r.block)?.[1];
+  const mine = (await runTests())?.find((t) => t.name === name);
+  note.textContent = mine?.passed ? `✔ added ${added}: it passes` : `✖ added ${added}, but it ${mine ? "fails" : "did not run"}: see the Tests panel`;
+  note.dataset.state = mine?.passed ? "done" : "error";
 }
 
 // ---------------------------------------------------------------- population
