@@ -116,6 +116,8 @@ test("the separators resize editors and results, by mouse and keyboard, and are 
   // compare view: drag the horizontal separator 120 px down; the editors grow by as much
   await page.click("#mode-compare");
   await page.waitForSelector("#editor-b .cm-line");
+  // the comparison's marks fill the editors' toolbars (which may then wrap): measure after it
+  await waitState(page, "#compare-results", ["done", "error"], 120_000);
   await settledBox(page, "#compare-splitter");
   const ed = await settledBox(page, "#editor-a");
   const h = await box(page, "#compare-splitter");
