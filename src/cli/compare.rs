@@ -97,21 +97,7 @@ fn go(args: &CompareArgs) -> Result<(), ExitCode> {
         Format::Csv => compare::table::render_csv(cmp),
         Format::Html => {
             // the report names what its figures are for, as the editor's does
-            // (published counts are named by their files, as the editor names them)
-            let d = &args.data;
-            let population = match (&d.achievement, &d.population) {
-                (Some(_), _) => [&d.achievement, &d.prevalence, &d.structure]
-                    .into_iter()
-                    .flatten()
-                    .map(|p| {
-                        p.file_name()
-                            .map_or(p.display().to_string(), |n| n.to_string_lossy().into_owned())
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                (None, Some(dir)) => dir.display().to_string(),
-                (None, None) => qofrules::synth::default_label(),
-            };
+            let population = args.data.label();
             compare::html::render_for(cmp, Some(&population))
         }
         Format::Json => {

@@ -94,6 +94,30 @@ pub struct DataFiles {
 }
 
 impl DataArgs {
+    /// What the run's figures are for, as the HTML reports name it: the published-counts
+    /// files given (by name, as the editor names them), the population folder or file given,
+    /// else the embedded default population (`NHS Dudley CCG at scale 0.05, seed 2020`).
+    pub fn label(&self) -> String {
+        match (&self.achievement, &self.population) {
+            (Some(_), _) => [&self.achievement, &self.prevalence, &self.structure]
+                .into_iter()
+                .flatten()
+                .map(|p| {
+                    p.file_name()
+                        .map_or(p.display().to_string(), |n| n.to_string_lossy().into_owned())
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            (None, Some(dir)) => dir.display().to_string(),
+            (None, None) => qofrules::synth::default_label(),
+        }
+    }
+
+    /// Whether the run's figures come from a patient-level population (not published counts).
+    pub fn patient_level(&self) -> bool {
+        self.achievement.is_none()
+    }
+
     /// The national prevalence `--national` and `--prevalence-from` choose.
     pub fn national(&self) -> Result<PrevalenceFrom, ExitCode> {
         prevalence_from(self.national.as_deref(), self.prevalence_from)

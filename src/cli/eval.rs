@@ -506,6 +506,7 @@ fn go(args: &EvalArgs) -> Result<(), ExitCode> {
                 &out,
                 &run.inputs.scheme,
                 run.evaluation.as_ref().map(|_| &loaded.program),
+                Some(&args.data.label()),
             ))
         }
     };

@@ -141,7 +141,13 @@ fn go(args: &SweepArgs) -> Result<(), ExitCode> {
                     .map_err(|e| fail(&format!("cannot write JSON: {e}"), None, 2))?
                     + "\n"
             }
-            Format::Html => sweep::html::render_solution(&scheme.id, &a_scheme.id, &sol),
+            Format::Html => sweep::html::render_solution(
+                &scheme.id,
+                &a_scheme.id,
+                &sol,
+                args.data.patient_level(),
+                Some(&args.data.label()),
+            ),
         };
         return write_output(args.output.as_deref(), &text);
     }
@@ -172,7 +178,9 @@ fn go(args: &SweepArgs) -> Result<(), ExitCode> {
                 .map_err(|e| fail(&format!("cannot write JSON: {e}"), None, 2))?
                 + "\n"
         }
-        Format::Html => sweep::html::render(&sw),
+        Format::Html => {
+            sweep::html::render(&sw, args.data.patient_level(), Some(&args.data.label()))
+        }
     };
     write_output(args.output.as_deref(), &text)
 }

@@ -6,7 +6,7 @@
 use super::diff::DiffStatus;
 use super::impact::{Comparison, Level, PracticeImpact};
 use super::table::{pct as plain_pct, points as plain_points, unified};
-use crate::pay::numeric::money_string;
+use crate::report::{grouped, minus, money, signed_money};
 use rust_decimal::Decimal;
 use std::fmt::Write;
 
@@ -26,51 +26,9 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// The whole part of a decimal string grouped in threes: `1234567.89` -> `1,234,567.89`.
-fn grouped(s: &str) -> String {
-    let (sign, rest) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
-    let (whole, frac) = rest.split_once('.').map_or((rest, None), |(w, f)| (w, Some(f)));
-    let mut out = String::from(sign);
-    for (k, ch) in whole.chars().enumerate() {
-        if k > 0 && (whole.len() - k) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if let Some(f) = frac {
-        out.push('.');
-        out.push_str(f);
-    }
-    out
-}
-
 #[cfg(test)]
 pub(super) fn grouped_for_test(s: &str) -> String {
     grouped(s)
-}
-
-/// One minus sign in the report: the typographic `−`, never a hyphen.
-fn minus(s: String) -> String {
-    match s.strip_prefix('-') {
-        Some(rest) => format!("−{rest}"),
-        None => s,
-    }
-}
-
-fn money(d: Decimal) -> String {
-    if d < Decimal::ZERO {
-        format!("−£{}", grouped(&money_string(-d)))
-    } else {
-        format!("£{}", grouped(&money_string(d)))
-    }
-}
-
-fn signed_money(d: Decimal) -> String {
-    if d > Decimal::ZERO {
-        format!("+£{}", grouped(&money_string(d)))
-    } else {
-        money(d)
-    }
 }
 
 fn pct(p: Option<Decimal>) -> String {

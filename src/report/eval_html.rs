@@ -6,7 +6,10 @@
 //! tables with bars; the warnings. Every figure is the pay result's own exact decimal (the
 //! JSON's); rows carry their figures in `data-` attributes so tests and scripts can read them.
 
-use super::{escape, geometry, header, money, num_cell, page_end, page_start, percent, text_cell};
+use super::{
+    escape, geometry, header, money, num_cell, number, page_end, page_start, percent,
+    population_line, text_cell,
+};
 use crate::compile::Program;
 use crate::pay::numeric::{div, money_string, ExactSum};
 use crate::pay::{IndicatorKind, PayScheme, PracticeResult};
@@ -39,8 +42,14 @@ struct Sum {
 
 /// The whole page. `scheme` is the pay scheme the result was paid under (for thresholds);
 /// `prog`, the compiled scheme of an evaluated population (for the written order of the
-/// reporting strata).
-pub fn render(out: &JsonOutput<'_>, scheme: &PayScheme, prog: Option<&Program>) -> String {
+/// reporting strata); `population`, the name of the population or counts paid (see
+/// [`super::population_line`]).
+pub fn render(
+    out: &JsonOutput<'_>,
+    scheme: &PayScheme,
+    prog: Option<&Program>,
+    population: Option<&str>,
+) -> String {
     let r = out.result;
     let title = format!("{} ({})", r.scheme.title, r.scheme.id);
     let mut s = page_start(&title, EXTRA_CSS);
@@ -50,8 +59,9 @@ pub fn render(out: &JsonOutput<'_>, scheme: &PayScheme, prog: Option<&Program>) 
         escape(r.scheme.title),
         escape(r.scheme.id),
         escape(&r.scheme.period_end),
-        r.practices.len()
+        number(r.practices.len())
     );
+    s.push_str(&population_line(prog.is_some(), population));
     totals(&mut s, out);
     let sums = indicator_sums(&r.practices);
     indicators(&mut s, scheme, &sums);
@@ -83,9 +93,9 @@ fn totals(s: &mut String, out: &JsonOutput<'_>) {
         money_string(r.total.payment),
         escape(&money(r.total.payment)),
         r.total.points.normalize(),
-        r.total.points.round_dp(2),
-        r.practices.len(),
-        n.average_list_size.normalize(),
+        number(r.total.points.round_dp(2)),
+        number(r.practices.len()),
+        number(n.average_list_size.normalize()),
         escape(&n.average_list_size_source),
         escape(&n.prevalence_source),
     );
@@ -186,14 +196,14 @@ fn indicators(s: &mut String, scheme: &PayScheme, sums: &BTreeMap<&str, Sum>) {
             text_cell(id),
             text_cell(&x.group),
             text_cell(x.kind),
-            num_cell(&x.max_points.normalize().to_string(), x.max_points),
+            num_cell(&number(x.max_points.normalize()), x.max_points),
             text_cell(&thr),
-            num_cell(&x.register.to_string(), Decimal::from(x.register)),
-            num_cell(&x.denominator.to_string(), Decimal::from(x.denominator)),
-            num_cell(&x.numerator.to_string(), Decimal::from(x.numerator)),
-            num_cell(&x.pcas.to_string(), Decimal::from(x.pcas)),
+            num_cell(&number(x.register), Decimal::from(x.register)),
+            num_cell(&number(x.denominator), Decimal::from(x.denominator)),
+            num_cell(&number(x.numerator), Decimal::from(x.numerator)),
+            num_cell(&number(x.pcas), Decimal::from(x.pcas)),
             num_cell(&percent(ach), ach.unwrap_or_default()),
-            num_cell(&points.round_dp(2).to_string(), points),
+            num_cell(&number(points.round_dp(2)), points),
             num_cell(&money(payment), payment),
         );
     }
@@ -299,19 +309,19 @@ fn practices(s: &mut String, out: &JsonOutput<'_>) {
             text_cell(p.practice_id),
             text_cell(p.network_id.unwrap_or("")),
             num_cell(
-                &p.list_size.map_or(String::new(), |l| l.to_string()),
+                &p.list_size.map_or(String::new(), number),
                 Decimal::from(p.list_size.unwrap_or(0))
             ),
-            num_cell(&p.points.round_dp(2).to_string(), p.points),
+            num_cell(&number(p.points.round_dp(2)), p.points),
             num_cell(&money(p.payment), p.payment),
             num_cell(
-                &p.cpi.map_or(String::new(), |c| c.round_dp(4).to_string()),
+                &p.cpi.map_or(String::new(), |c| number(c.round_dp(4))),
                 p.cpi.unwrap_or_default()
             ),
         );
         for g in &groups {
             match p.groups.iter().find(|x| x.group == *g) {
-                Some(x) => s.push_str(&num_cell(&x.apdf.round_dp(4).to_string(), x.apdf)),
+                Some(x) => s.push_str(&num_cell(&number(x.apdf.round_dp(4)), x.apdf)),
                 None => s.push_str("<td></td>"),
             }
         }
@@ -345,9 +355,9 @@ fn networks(s: &mut String, out: &JsonOutput<'_>) {
             escape(n.network_id),
             money_string(n.payment),
             text_cell(n.network_id),
-            num_cell(&n.practices.to_string(), Decimal::from(n.practices)),
-            num_cell(&n.list_size.to_string(), Decimal::from(n.list_size)),
-            num_cell(&n.points.round_dp(2).to_string(), n.points),
+            num_cell(&number(n.practices), Decimal::from(n.practices)),
+            num_cell(&number(n.list_size), Decimal::from(n.list_size)),
+            num_cell(&number(n.points.round_dp(2)), n.points),
             num_cell(&money(n.payment), n.payment),
             num_cell(&money(n.practice_payment), n.practice_payment),
             num_cell(&money(n.receives), n.receives),
@@ -429,9 +439,9 @@ fn strata(s: &mut String, out: &JsonOutput<'_>, scheme: &PayScheme, prog: Option
                 escape(class),
                 text_cell(ind),
                 text_cell(class),
-                num_cell(&den.to_string(), Decimal::from(*den)),
-                num_cell(&num.to_string(), Decimal::from(*num)),
-                num_cell(&pcas.to_string(), Decimal::from(*pcas)),
+                num_cell(&number(den), Decimal::from(*den)),
+                num_cell(&number(num), Decimal::from(*num)),
+                num_cell(&number(pcas), Decimal::from(*pcas)),
                 ach.unwrap_or_default().normalize(),
                 escape(&percent(ach)),
             );

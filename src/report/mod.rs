@@ -13,22 +13,72 @@ use crate::pay::numeric::money_string;
 use rust_decimal::Decimal;
 use std::fmt::Write;
 
-/// Pounds with pennies: `£1,234.56` is written `£1234.56` (exact, as the JSON).
-pub fn money(d: Decimal) -> String {
-    if d < Decimal::ZERO {
-        format!("−£{}", money_string(-d))
-    } else {
-        format!("£{}", money_string(d))
+/// The whole part of a decimal string grouped in threes: `1234567.89` -> `1,234,567.89`.
+/// For display in the HTML reports only: JSON and CSV keep the exact plain decimal string.
+pub fn grouped(s: &str) -> String {
+    let (sign, rest) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
+    let (whole, frac) = rest.split_once('.').map_or((rest, None), |(w, f)| (w, Some(f)));
+    let mut out = String::from(sign);
+    for (k, ch) in whole.chars().enumerate() {
+        if k > 0 && (whole.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+/// One minus sign in the reports: the typographic `−`, never a hyphen.
+pub fn minus(s: String) -> String {
+    match s.strip_prefix('-') {
+        Some(rest) => format!("−{rest}"),
+        None => s,
     }
 }
 
-/// Money with a sign: `+£1.00`, `−£1.00`, `£0.00`.
+/// Pounds with pennies as the HTML reports show them: thousands grouped and the one minus
+/// sign, `£178,776.00`, `−£1,234.56`. The digits are the exact decimal's (as the JSON's
+/// `"178776.00"`, `docs/money.md`): grouping adds separators, never rounds.
+pub fn money(d: Decimal) -> String {
+    if d < Decimal::ZERO {
+        format!("−£{}", grouped(&money_string(-d)))
+    } else {
+        format!("£{}", grouped(&money_string(d)))
+    }
+}
+
+/// Money with a sign: `+£1,000.00`, `−£1.00`, `£0.00`.
 pub fn signed_money(d: Decimal) -> String {
     if d > Decimal::ZERO {
-        format!("+£{}", money_string(d))
+        format!("+£{}", grouped(&money_string(d)))
     } else {
         money(d)
     }
+}
+
+/// A number (count, points, list size, CPI) as the HTML reports show it: its exact digits
+/// with thousands grouped and the one minus sign (`12,345.5`, `−3`).
+pub fn number(d: impl std::fmt::Display) -> String {
+    minus(grouped(&d.to_string()))
+}
+
+/// The line naming what a report's figures are for, as the compare report's does: a
+/// patient-level population or published counts, and its name when known (`NHS Dudley CCG at
+/// scale 0.05, seed 2020`, the folder or files read).
+pub fn population_line(patient_level: bool, population: Option<&str>) -> String {
+    format!(
+        "<p class=\"muted\" id=\"population\">Figures are for {}{}.</p>",
+        if patient_level {
+            "a patient-level population"
+        } else {
+            "published counts (no patient-level detail)"
+        },
+        population.map(|p| format!(": {}", escape(p))).unwrap_or_default(),
+    )
 }
 
 /// A fraction as a percentage to two places (`0.7512` -> `75.12%`), empty when unknown.
@@ -185,4 +235,54 @@ pub fn line_chart(
         escape(y_label)
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap_or_else(|_| panic!("{s}"))
+    }
+
+    #[test]
+    fn money_is_grouped_in_thousands_with_one_minus_sign_and_exact_digits() {
+        assert_eq!(money(d("178776")), "£178,776.00");
+        assert_eq!(money(d("1234567.89")), "£1,234,567.89");
+        assert_eq!(money(d("999.99")), "£999.99");
+        assert_eq!(money(d("1000")), "£1,000.00");
+        assert_eq!(money(Decimal::ZERO), "£0.00");
+        assert_eq!(money(d("-1234.5")), "−£1,234.50");
+        // an unrounded amount keeps every digit: display never rounds
+        assert_eq!(money(d("12345.005")), "£12,345.005");
+        assert_eq!(signed_money(d("1000")), "+£1,000.00");
+        assert_eq!(signed_money(d("-100000")), "−£100,000.00");
+        assert_eq!(signed_money(Decimal::ZERO), "£0.00");
+    }
+
+    #[test]
+    fn numbers_are_grouped_with_one_minus_sign() {
+        assert_eq!(number(18371.31_f64), "18,371.31");
+        assert_eq!(number(d("-12345.5")), "−12,345.5");
+        assert_eq!(number(999u64), "999");
+        assert_eq!(number(1_000_000u64), "1,000,000");
+        assert_eq!(grouped("-1000.00"), "-1,000.00");
+        assert_eq!(minus("-3".to_string()), "−3");
+        assert_eq!(minus("3-4".to_string()), "3-4");
+    }
+
+    #[test]
+    fn the_population_line_names_the_population_escaped() {
+        assert_eq!(
+            population_line(true, Some("NHS Dudley CCG at scale 0.05, seed 2020 & <co>")),
+            "<p class=\"muted\" id=\"population\">Figures are for a patient-level population: \
+             NHS Dudley CCG at scale 0.05, seed 2020 &amp; &lt;co&gt;.</p>"
+        );
+        assert_eq!(
+            population_line(false, None),
+            "<p class=\"muted\" id=\"population\">Figures are for published counts (no \
+             patient-level detail).</p>"
+        );
+    }
 }

@@ -42,6 +42,7 @@ impl Session {
         };
         let mut warnings = c.warnings.clone();
         warnings.extend(run_problems(run.warnings.clone()));
+        let patient_level = run.evaluation.is_some();
         let inputs = run.inputs;
         let specs: Vec<&str> = levers.iter().map(String::as_str).collect();
         let parsed = match Lever::parse_all(&specs, &inputs.scheme) {
@@ -50,7 +51,7 @@ impl Session {
         };
         match sweep::sweep(&inputs.scheme, &inputs.national, &inputs.data, &parsed) {
             Ok(sw) => {
-                let html = sweep::html::render(&sw);
+                let html = sweep::html::render(&sw, patient_level, Some(&self.info.label));
                 Reply::ok(SweepOutput { sweep: sw, html }, warnings)
             }
             Err(e) => Reply::message(Code::Pay, e.to_string(), None),
@@ -75,7 +76,8 @@ impl Session {
         let out = run.output(&c.loaded, &result);
         let warnings = out.diagnostics.clone();
         let program = run.evaluation.as_ref().map(|_| &c.loaded.program);
-        let html = crate::report::eval_html(&out, &run.inputs.scheme, program);
+        let html =
+            crate::report::eval_html(&out, &run.inputs.scheme, program, Some(&self.info.label));
         Reply::ok(ReportOutput { html }, warnings)
     }
 }

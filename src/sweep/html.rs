@@ -2,10 +2,11 @@
 //! change in cost (two levers), the table of every value, and the change per network. No
 //! external request; every figure is the sweep's exact decimal.
 
-use super::{Solution, Sweep};
+use super::lever::Unit;
+use super::{LeverInfo, Solution, Sweep};
 use crate::report::{
-    escape, geometry, header, line_chart, money, num_cell, page_end, page_start, signed_money,
-    text_cell,
+    escape, geometry, header, line_chart, minus, money, num_cell, number, page_end, page_start,
+    population_line, signed_money, text_cell,
 };
 use rust_decimal::Decimal;
 use std::fmt::Write;
@@ -15,27 +16,48 @@ const EXTRA_CSS: &str = "
 .heat td.cell.base{outline:2px solid #111;outline-offset:-2px}
 ";
 
-/// The whole report.
-pub fn render(sw: &Sweep) -> String {
+/// A lever's value as the page shows it: pounds and points with thousands grouped, the one
+/// minus sign (the JSON's `shown` keeps the plain form).
+fn show(l: &LeverInfo, v: Decimal) -> String {
+    show_unit(l.unit, v)
+}
+
+fn show_unit(unit: Unit, v: Decimal) -> String {
+    match unit {
+        Unit::Pounds => money(v),
+        Unit::Points => number(v.normalize()),
+        Unit::Percent => minus(unit.show(v)),
+    }
+}
+
+/// Every value of a point as shown, lever by lever.
+fn shown_values(sw: &Sweep, values: &[Decimal]) -> Vec<String> {
+    sw.levers.iter().zip(values).map(|(l, v)| show(l, *v)).collect()
+}
+
+/// The whole report. `patient_level` and `population` say what its figures are for (see
+/// [`population_line`]).
+pub fn render(sw: &Sweep, patient_level: bool, population: Option<&str>) -> String {
     let levers: Vec<String> = sw.levers.iter().map(|l| l.label.clone()).collect();
     let title = format!("{}: sweep of {}", sw.scheme.title, levers.join(" by "));
     let mut s = page_start(&title, EXTRA_CSS);
     let _ = write!(
         s,
         "<h1>{}</h1><p>Scheme <code>{}</code> on {} practices. As written ({}) it costs \
-         <strong data-base-total=\"{}\">{}</strong>.</p>",
+         <strong data-base-total=\"{}\">{}</strong>.</p>{}",
         escape(&title),
         escape(&sw.scheme.id),
-        sw.practices,
+        number(sw.practices),
         escape(
             &sw.levers
                 .iter()
-                .map(|l| format!("{} = {}", l.lever, l.base_shown))
+                .map(|l| format!("{} = {}", l.lever, show(l, l.base)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
         sw.base.total,
         escape(&money(sw.base.total)),
+        population_line(patient_level, population),
     );
     if sw.levers.len() == 1 {
         curve(&mut s, sw);
@@ -65,7 +87,7 @@ fn curve(s: &mut String, sw: &Sweep) {
                 format!(
                     "{} = {}: {} ({})",
                     l.lever,
-                    p.shown[0],
+                    show(l, p.values[0]),
                     money(p.total),
                     signed_money(p.change)
                 ),
@@ -79,8 +101,8 @@ fn curve(s: &mut String, sw: &Sweep) {
     );
     let lo = lo.min(sw.base.total);
     let hi = hi.max(sw.base.total);
-    let first = sw.points.first().map_or(String::new(), |p| p.shown[0].clone());
-    let last = sw.points.last().map_or(String::new(), |p| p.shown[0].clone());
+    let first = sw.points.first().map_or(String::new(), |p| show(l, p.values[0]));
+    let last = sw.points.last().map_or(String::new(), |p| show(l, p.values[0]));
     let base_label = format!("as written: {}", money(sw.base.total));
     s.push_str("<h2>Cost curve</h2>");
     s.push_str(&line_chart(
@@ -112,11 +134,11 @@ fn heat(s: &mut String, sw: &Sweep) {
         escape(&b.lever)
     );
     for p in sw.points.iter().take(cols) {
-        let _ = write!(s, "<th>{}</th>", escape(&p.shown[1]));
+        let _ = write!(s, "<th>{}</th>", escape(&show(b, p.values[1])));
     }
     s.push_str("</tr></thead><tbody>");
     for row in sw.points.chunks(cols) {
-        let _ = write!(s, "<tr><th>{}</th>", escape(&row[0].shown[0]));
+        let _ = write!(s, "<tr><th>{}</th>", escape(&show(a, row[0].values[0])));
         for p in row {
             let v = geometry(p.change);
             let t = if maxf > 0.0 { (v.abs() / maxf).min(1.0) } else { 0.0 };
@@ -135,9 +157,9 @@ fn heat(s: &mut String, sw: &Sweep) {
                 bl,
                 p.change.normalize(),
                 escape(&a.lever),
-                escape(&p.shown[0]),
+                escape(&show(a, p.values[0])),
                 escape(&b.lever),
-                escape(&p.shown[1]),
+                escape(&show(b, p.values[1])),
                 escape(&money(p.total)),
                 escape(&signed_money(p.change))
             );
@@ -170,13 +192,13 @@ fn values_table(s: &mut String, sw: &Sweep) {
     );
     for p in &sw.points {
         let _ = write!(s, "<tr{}>", if p.is_base { " class=\"base\"" } else { "" });
-        for (v, shown) in p.values.iter().zip(&p.shown) {
-            s.push_str(&num_cell(shown, *v));
+        for (v, text) in p.values.iter().zip(shown_values(sw, &p.values)) {
+            s.push_str(&num_cell(&text, *v));
         }
         s.push_str(&num_cell(&money(p.total), p.total));
         s.push_str(&num_cell(&signed_money(p.change), p.change));
-        s.push_str(&num_cell(&p.gaining.to_string(), Decimal::from(p.gaining)));
-        s.push_str(&num_cell(&p.losing.to_string(), Decimal::from(p.losing)));
+        s.push_str(&num_cell(&number(p.gaining), Decimal::from(p.gaining)));
+        s.push_str(&num_cell(&number(p.losing), Decimal::from(p.losing)));
         for d in [
             p.per_practice.median,
             p.per_practice.q1,
@@ -217,7 +239,7 @@ fn networks(s: &mut String, sw: &Sweep) {
         sw.networks.len()
     );
     let mut cols = vec!["network".to_string(), "as written".to_string()];
-    cols.extend(shown.iter().map(|&k| sw.points[k].shown.join(", ")));
+    cols.extend(shown.iter().map(|&k| shown_values(sw, &sw.points[k].values).join(", ")));
     let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
     s.push_str(&header(&cols));
     s.push_str("<tbody>");
@@ -234,15 +256,24 @@ fn networks(s: &mut String, sw: &Sweep) {
     s.push_str("</tbody></table></div></details>");
 }
 
-/// A cost-neutral solve as a page.
-pub fn render_solution(scheme_id: &str, against: &str, sol: &Solution) -> String {
+/// A cost-neutral solve as a page (the text `--format table` writes, with money and values as
+/// the other pages show them).
+pub fn render_solution(
+    scheme_id: &str,
+    against: &str,
+    sol: &Solution,
+    patient_level: bool,
+    population: Option<&str>,
+) -> String {
     let title = format!("Cost-neutral {} for {scheme_id} against {against}", sol.label);
     let mut s = page_start(&title, "");
+    let style = super::table::Style { money, signed: signed_money, value: show_unit };
     let _ = write!(
         s,
-        "<h1>{}</h1><pre>{}</pre>",
+        "<h1>{}</h1>{}<pre>{}</pre>",
         escape(&title),
-        escape(&super::table::solution_text(scheme_id, against, sol))
+        population_line(patient_level, population),
+        escape(&super::table::solution_text_in(scheme_id, against, sol, &style))
     );
     s.push_str(&page_end());
     s

@@ -1,5 +1,6 @@
 //! Text and CSV renderings of a sweep and of a solve.
 
+use super::lever::Unit;
 use super::{Solution, Sweep};
 use crate::pay::numeric::money_string;
 use rust_decimal::Decimal;
@@ -136,20 +137,39 @@ pub fn csv(s: &Sweep) -> String {
 
 /// A solve, in words.
 pub fn solution_text(scheme_id: &str, against: &str, s: &Solution) -> String {
+    solution_text_in(scheme_id, against, s, &PLAIN)
+}
+
+/// How [`solution_text_in`] writes money and lever values: plainly for the terminal, with
+/// thousands grouped and `−` for the HTML page.
+pub(super) struct Style {
+    pub money: fn(Decimal) -> String,
+    pub signed: fn(Decimal) -> String,
+    pub value: fn(Unit, Decimal) -> String,
+}
+
+const PLAIN: Style = Style { money, signed, value: |u, v| u.show(v) };
+
+/// [`solution_text`] in a given style.
+pub(super) fn solution_text_in(
+    scheme_id: &str,
+    against: &str,
+    s: &Solution,
+    style: &Style,
+) -> String {
+    let (money, signed) = (style.money, style.signed);
+    let show = |v: Decimal| (style.value)(s.unit, v);
     let mut rows: Vec<(String, String)> = vec![
         (format!("{against} costs"), money(s.goal)),
+        (format!("{scheme_id} as written ({} = {})", s.lever, show(s.base)), money(s.base_total)),
         (
-            format!("{scheme_id} as written ({} = {})", s.lever, s.unit.show(s.base)),
-            money(s.base_total),
-        ),
-        (
-            format!("{scheme_id} with {} = {}", s.lever, s.shown),
+            format!("{scheme_id} with {} = {}", s.lever, show(s.value)),
             format!("{} (residual {})", money(s.total), signed(s.residual)),
         ),
     ];
     if let Some(o) = &s.other_side {
         rows.push((
-            format!("{scheme_id} with {} = {}", s.lever, o.shown),
+            format!("{scheme_id} with {} = {}", s.lever, show(o.value)),
             format!("{} (residual {})", money(o.total), signed(o.total - s.goal)),
         ));
     }
@@ -158,17 +178,17 @@ pub fn solution_text(scheme_id: &str, against: &str, s: &Solution) -> String {
     for (k, v) in &rows {
         out.push_str(&format!("  {k}{}  {v}\n", " ".repeat(width - k.chars().count())));
     }
-    let grid = s.unit.show(s.resolution);
+    let grid = show(s.resolution);
     if s.exact {
         out.push_str(&format!(
             "\nsolution: {} = {}, exact to the penny (the lowest value on a grid of {grid} that costs the same)\n",
-            s.lever, s.shown
+            s.lever, show(s.value)
         ));
     } else {
         out.push_str(&format!(
             "\nsolution: {} = {}, the nearest on a grid of {grid}: no value on it costs exactly the same, \
              because each payment line is rounded (a finer --resolution may come closer, where the lever allows)\n",
-            s.lever, s.shown
+            s.lever, show(s.value)
         ));
     }
     out

@@ -491,6 +491,44 @@ fn eval_pays_published_counts() {
     assert!(v.get("reports").is_none());
 }
 
+/// The HTML report names what its figures are for (the population folder, or the published
+/// counts by their files) and shows money with thousands grouped; JSON and CSV keep the plain
+/// exact amounts.
+#[test]
+fn eval_html_names_its_population_and_groups_money_only_in_html() {
+    let d = two_practices("html", &SCHEME.replace("point value £187.74", "point value £1000000"));
+    let o = run(&["eval", "scheme.qof", "--population", "pop", "--format", "json"], &d);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let total = v["total"]["payment"].as_str().unwrap().to_string();
+    let (whole, pence) = total.split_once('.').unwrap();
+    assert!(whole.len() > 3 && !total.contains(','), "{total}");
+    let grouped = format!("{},{}.{pence}", &whole[..whole.len() - 3], &whole[whole.len() - 3..]);
+    assert!(whole.len() <= 6, "one separator expected: {total}");
+    let o = run(&["eval", "scheme.qof", "--population", "pop", "--format", "csv"], &d);
+    let csv = stdout(&o);
+    assert!(!csv.contains('£') && !csv.contains("−"), "{csv}");
+    let o = run(&["eval", "scheme.qof", "--population", "pop", "--format", "html"], &d);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = stdout(&o);
+    assert!(
+        html.contains("Figures are for a patient-level population: pop.</p>"),
+        "{}",
+        &html[..html.len().min(3000)]
+    );
+    assert!(html.contains(&format!("data-total-payment=\"{total}\">£{grouped}</td>")), "{total}");
+    assert!(!html.contains(&format!("£{total}")));
+    // published counts: named by their files, as the editor names them
+    let mut args = vec!["eval", "scheme.qof", "--achievement", "achievement.csv"];
+    args.extend(["--prevalence", "prevalence.csv", "--format", "html"]);
+    let o = run(&args, &d);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains(
+        "Figures are for published counts (no patient-level detail): achievement.csv, \
+         prevalence.csv.</p>"
+    ));
+}
+
 /// Two practices' published figures: A1 (TOTAL list 1,000; diabetes 50 of 800 aged 17+) and
 /// A2 (1,500; 30 of 1,200), so with `--prevalence-from population` national diabetes
 /// prevalence is 80 / 2,000 = 4%, A1's APDF 0.0625 / 0.04 = 1.5625 and A2's 0.025 / 0.04 =

@@ -100,11 +100,19 @@ fn check_report(path: &str, text: &str) -> String {
         assert!(!own.contains(external), "{external}");
     }
 
-    // totals
-    assert!(html.contains(&format!(
-        "data-total-payment=\"{}\"",
-        json["total"]["payment"].as_str().unwrap()
-    )));
+    // totals: the JSON's exact amount in the data attribute, shown with thousands grouped
+    let total = json["total"]["payment"].as_str().unwrap();
+    assert!(!total.contains(','), "the JSON keeps the plain decimal: {total}");
+    assert!(
+        html.contains(&format!("data-total-payment=\"{total}\">£{}</td>", grouped_by_hand(total)))
+    );
+
+    // what the figures are for: the embedded default population, named as compare names it
+    assert!(html.contains(
+        "<p class=\"muted\" id=\"population\">Figures are for a patient-level population: \
+         NHS Dudley CCG at scale 0.05, seed 2020.</p>"
+    ));
+    check_display(&html);
 
     // practices: one row each, in the JSON's order, with its payment and points
     let rows = elements(&html, "tr");
@@ -197,6 +205,77 @@ fn check_report(path: &str, text: &str) -> String {
         assert_eq!((dec(&dist["lower"]), dec(&dist["upper"])), (lower, upper), "{id}");
     }
     html
+}
+
+/// A plain decimal string's whole part grouped in threes (`178776.00` -> `178,776.00`),
+/// written independently of the report's own code.
+pub fn grouped_by_hand(plain: &str) -> String {
+    let (whole, frac) = plain.split_once('.').unwrap_or((plain, ""));
+    let mut groups: Vec<String> = Vec::new();
+    let mut rest = whole;
+    while rest.len() > 3 {
+        groups.insert(0, rest[rest.len() - 3..].to_string());
+        rest = &rest[..rest.len() - 3];
+    }
+    groups.insert(0, rest.to_string());
+    let g = groups.join(",");
+    if frac.is_empty() {
+        g
+    } else {
+        format!("{g}.{frac}")
+    }
+}
+
+/// The text a reader sees in a report's number cells, pound amounts and totals: digits grouped
+/// in thousands (no run of four digits or more before the decimal point) and no hyphen as a
+/// minus sign (`−`). Returns how many figures it checked.
+pub fn check_display(html: &str) -> usize {
+    let body = &html[html.find("<body>").unwrap()..html.find("<script>").unwrap_or(html.len())];
+    // the figures: each number cell's text, and each `£` amount anywhere in the text
+    let mut figures: Vec<String> = Vec::new();
+    let mut rest = body;
+    while let Some(k) = rest.find("<td class=\"n\"") {
+        let open = rest[k..].find('>').unwrap() + k + 1;
+        let close = rest[open..].find("</td>").unwrap() + open;
+        let cell = &rest[open..close];
+        // a cell may hold a bar after its figure
+        figures.push(cell.split('<').next().unwrap().to_string());
+        rest = &rest[close..];
+    }
+    let mut text = String::new();
+    let mut in_tag = false;
+    for ch in body.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    for (k, _) in text.match_indices('£') {
+        let before = text[..k].chars().next_back();
+        let amount: String = text[k..]
+            .chars()
+            .take_while(|c| *c == '£' || *c == ',' || *c == '.' || c.is_ascii_digit())
+            .collect();
+        figures.push(format!("{}{amount}", before.map_or(String::new(), String::from)));
+    }
+    assert!(!figures.is_empty());
+    for f in &figures {
+        assert!(!f.contains("-£") && !f.starts_with('-'), "a hyphen as minus sign: `{f}`");
+        let mut digits = 0;
+        let mut after_point = false;
+        for c in f.chars() {
+            if c.is_ascii_digit() {
+                digits += 1;
+                assert!(after_point || digits <= 3, "thousands not grouped: `{f}`");
+            } else {
+                after_point = c == '.';
+                digits = 0;
+            }
+        }
+    }
+    figures.len()
 }
 
 #[test]

@@ -7,6 +7,7 @@
 //! shipped scheme's `eval` total.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::eval_html::{check_display, grouped_by_hand};
 use qofrules::national::PrevalenceFrom;
 use qofrules::pipeline::{self, PracticeInputs};
 use qofrules::scheme::Scheme;
@@ -240,8 +241,18 @@ fn the_cli_sweep_at_the_shipped_value_is_the_cli_eval_total() {
     // the SVG namespace is a name, never fetched; nothing else may point outside the page
     let own = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
     assert!(!own.contains("http:") && !own.contains("https:") && !own.contains(" src="));
-    let base = format!("data-base-total=\"{}\"", e["total"]["payment"].as_str().unwrap());
-    assert!(html.contains(&base));
+    let total = e["total"]["payment"].as_str().unwrap();
+    let base = format!("data-base-total=\"{total}\">£{}</strong>", grouped_by_hand(total));
+    assert!(html.contains(&base), "the JSON's total, shown grouped");
+    assert!(html.contains(
+        "<p class=\"muted\" id=\"population\">Figures are for a patient-level population: \
+         NHS Dudley CCG at scale 0.05, seed 2020.</p>"
+    ));
+    // 80% pays less than the 75% written: its change has the one minus sign, grouped
+    let change = points[2]["change"].as_str().unwrap();
+    let drop = change.strip_prefix('-').expect("80% pays less");
+    assert!(html.contains(&format!("−£{}", grouped_by_hand(drop))), "{change}");
+    assert!(check_display(&html) > 20);
     // two levers: a heat map with a cell per pair
     let g = cli(&[
         "sweep",
@@ -306,6 +317,23 @@ fn the_cli_solves_cost_neutral_against_another_scheme() {
     let solved =
         json(&cli(&["eval", dir.join("b-solved.qof").to_str().unwrap(), "--format", "json"]));
     assert_eq!(solved["total"]["payment"], o["solution"]["total"]);
+    // the solve as a page: the default population named, money grouped, the goal the JSON's
+    let h = cli(&[
+        "sweep",
+        b.to_str().unwrap(),
+        "--cost-neutral-against",
+        SHIPPED,
+        "--solve",
+        "pounds_per_point",
+        "--format",
+        "html",
+    ]);
+    assert!(h.status.success(), "{}", String::from_utf8_lossy(&h.stderr));
+    let html = String::from_utf8(h.stdout).unwrap();
+    assert!(html.contains("Figures are for a patient-level population: NHS Dudley CCG"));
+    let goal = a_total.as_str().unwrap();
+    assert!(html.contains(&format!(" £{}\n", grouped_by_hand(goal))), "{html}");
+    check_display(&html);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -351,5 +379,20 @@ fn a_sweep_on_published_counts_matches_eval_of_each_variant() {
     }
     assert_eq!(s["points"][1]["is_base"], true);
     assert_eq!(s["points"][1]["total"], s["base"]["total"]);
+    // its HTML report names the counts by their files, and shows their money grouped
+    let html: Vec<String> =
+        args.iter().map(|a| if a == "json" { "html".to_string() } else { a.clone() }).collect();
+    let h = cli(&html.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(h.status.success(), "{}", String::from_utf8_lossy(&h.stderr));
+    let html = String::from_utf8(h.stdout).unwrap();
+    assert!(
+        html.contains(
+            "Figures are for published counts (no patient-level detail): \
+             lincs-2022-23.achievement.csv, lincs-2022-23.prevalence.csv.</p>"
+        ),
+        "{}",
+        &html[..html.len().min(2000)]
+    );
+    check_display(&html);
     let _ = std::fs::remove_dir_all(&dir);
 }
