@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launchChromium } from "./browser.mjs";
-import { MINI, editorText, openPage, setEditorText, waitState } from "./helpers.mjs";
+import { MINI, editorText, openPage, screenshot, setEditorText, waitState } from "./helpers.mjs";
 
 let browser;
 before(async () => {
@@ -17,6 +17,7 @@ test("loading the page logs no console error or warning (no 404, no unknown high
   const { page, errors } = await openPage(browser);
   assert.equal(await waitState(page, "#results", ["done", "error"], 120_000), "done");
   await page.waitForTimeout(300);
+  await screenshot(page, "editing-load");
   assert.deepEqual(errors, []);
   await page.context().close();
 });
@@ -63,6 +64,7 @@ indicator X1 "Y" { group DM, domain CL, points 1, register DM, payment £1,000 }
   assert.notEqual(sample.definedName, sample.name);
   for (const k of distinct) assert.notEqual(sample[k], plain, `${k} is styled`);
   assert.match(sample.declaration, / 700$/, "declarations are bold");
+  await screenshot(page, "editing-highlighting");
   assert.deepEqual(errors, []);
   await page.context().close();
 });
@@ -106,6 +108,7 @@ test("completion: keywords at a statement's start, names where a name is expecte
   assert.ok(!names.includes("indicator"), "no keyword where a name is expected");
   await page.keyboard.type("DM_");
   assert.deepEqual(await completions(page), ["DM_COD"]);
+  await screenshot(page, "editing-completion");
   await page.keyboard.press("Escape");
 
   // mid-statement, a lowercase word that starts no name: nothing pops up

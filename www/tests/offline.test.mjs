@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launchChromium } from "./browser.mjs";
-import { MINI, openPage, setEditorText, waitState } from "./helpers.mjs";
+import { MINI, openPage, screenshot, setEditorText, waitState } from "./helpers.mjs";
 
 let browser;
 before(async () => {
@@ -19,6 +19,7 @@ test("after the first visit the editor works with no network: reload, check, eva
   const online = await page.getAttribute("#total-payment", "data-value");
   await page.waitForSelector('#offline[data-state="ready"]', { timeout: 60_000 });
   assert.equal(await page.textContent("#offline"), "· works offline");
+  await screenshot(page, "offline-ready");
 
   const context = page.context();
   await context.setOffline(true);
@@ -33,6 +34,7 @@ test("after the first visit the editor works with no network: reload, check, eva
   await setEditorText(page, MINI);
   await page.waitForFunction(() => document.querySelector("#results")?.dataset.state === "done" &&
     document.querySelector("#results dd")?.textContent?.includes("(mini)"), null, { timeout: 60_000 });
+  await screenshot(page, "offline-evaluated");
   assert.deepEqual(requests, [], "no request failed: everything came from the stored copy");
   assert.deepEqual(errors, []);
   await context.setOffline(false);

@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launchChromium } from "./browser.mjs";
-import { MINI, openPage, screenshot, setEditorText, waitState } from "./helpers.mjs";
+import { MINI, SCREEN_SIZES, openPage, screenshot, setEditorText, waitState } from "./helpers.mjs";
 
 let browser;
 before(async () => {
@@ -23,6 +23,50 @@ async function matched(page) {
   const m = /^([\d,]+) patients? match/.exec(text);
   assert.ok(m, `count text: ${text}`);
   return number(m[1]);
+}
+
+/** The explanation is shown next to the patient's events, at each of `SCREEN_SIZES`: the last
+ * trace and the events table in the same panel (`#explanation`), one straight after the other,
+ * their boxes either side by side (overlapping rows, a gap of at most 32 px) or one directly
+ * under the other (overlapping columns, a gap of at most 32 px), both within the window's width,
+ * and seen together: with the trace scrolled into view, the events' heading is on screen. */
+async function explanationBesideEvents(page) {
+  const before = page.viewportSize();
+  for (const size of SCREEN_SIZES) {
+    await page.setViewportSize(size);
+    await page.locator("#explanation details").last().scrollIntoViewIfNeeded();
+    const m = await page.evaluate(() => {
+      const traces = [...document.querySelectorAll("#explanation > details")];
+      const events = document.querySelector("#explanation > #patient-events");
+      const last = traces[traces.length - 1];
+      const box = (el) => {
+        const r = el.getBoundingClientRect();
+        return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height };
+      };
+      const caption = events?.querySelector("caption");
+      return {
+        traces: traces.length,
+        adjacent: !!events && last?.nextElementSibling === events,
+        trace: last ? box(last) : null,
+        events: events ? box(events) : null,
+        caption: caption ? box(caption) : null,
+        width: window.innerWidth,
+        height: window.innerHeight,
+      };
+    });
+    const at = `at ${size.width} px: ${JSON.stringify(m)}`;
+    assert.ok(m.traces > 0 && m.events, `a trace and the events in #explanation ${at}`);
+    assert.ok(m.adjacent, `the events straight after the explanation ${at}`);
+    const { trace: t, events: e } = m;
+    assert.ok(t.width > 0 && t.height > 0 && e.width > 0 && e.height > 0, `both shown ${at}`);
+    const sideBySide = t.top < e.bottom && e.top < t.bottom && Math.max(e.left - t.right, t.left - e.right) >= -1 && Math.max(e.left - t.right, t.left - e.right) <= 32;
+    const stacked = t.left < e.right && e.left < t.right && e.top - t.bottom >= -1 && e.top - t.bottom <= 32;
+    assert.ok(sideBySide || stacked, `side by side or directly under ${at}`);
+    for (const b of [t, e]) assert.ok(b.left >= 0 && b.right <= m.width + 1, `within the window's width ${at}`);
+    assert.ok(t.top < m.height && t.bottom > 0, `the explanation on screen ${at}`);
+    assert.ok(m.caption.top >= 0 && m.caption.bottom <= m.height, `the events' heading on screen with it ${at}`);
+  }
+  if (before) await page.setViewportSize(before);
 }
 
 test("a results cell opens the explorer on exactly the patients it counts, explained with their events", async () => {
@@ -51,6 +95,7 @@ test("a results cell opens the explorer on exactly the patients it counts, expla
   assert.equal(await page.locator("#patient-events tbody tr").count(), events);
   assert.ok((await page.locator("#patient-events tbody tr", { hasText: "IFCCHBAM_COD" }).count()) > 0, "the HbA1c that achieved is listed");
   await screenshot(page, "patient-explorer");
+  await explanationBesideEvents(page);
 
   // the other statuses list as many patients as their counts
   await page.selectOption("#patient-status", "adjusted");

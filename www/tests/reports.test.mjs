@@ -64,6 +64,10 @@ test("eval's HTML report: self-contained, laid out at 1366 px, the JSON's totals
   const { page, errors, requests, url } = await open("eval-report", cli(["eval", SCHEME, "--format", "html"]));
   assert.deepEqual(requests, [url], "no request but the page itself");
   assert.equal(await page.getAttribute("[data-total-payment]", "data-total-payment"), json.total.payment);
+  // what a reader sees: the population named, the JSON's total with its thousands grouped
+  assert.equal(await page.textContent("#population"), "Figures are for a patient-level population: NHS Dudley CCG at scale 0.05, seed 2020.");
+  const [whole, pence] = json.total.payment.split(".");
+  assert.equal(await page.textContent("[data-total-payment]"), `£${whole.replace(/\B(?=(\d{3})+$)/g, ",")}.${pence}`);
   assert.equal(await page.locator("#practice-table tbody tr").count(), json.practices.length);
   // a histogram per fraction indicator, each with its two thresholds
   const dists = page.locator(".dist");
@@ -82,6 +86,10 @@ test("sweep's HTML reports: a cost curve and a heat map, self-contained, the JSO
   const curve = await open("sweep-curve", cli(["sweep", SCHEME.replace("-stratified", ""), "--vary", lever, "--format", "html"]));
   assert.deepEqual(curve.requests, [curve.url]);
   assert.equal(await curve.page.getAttribute("[data-base-total]", "data-base-total"), json.base.total);
+  assert.equal(await curve.page.textContent("#population"), "Figures are for a patient-level population: NHS Dudley CCG at scale 0.05, seed 2020.");
+  // a cheaper value's change is written with the one minus sign, never a hyphen
+  const values = await curve.page.locator("#values tbody").textContent();
+  assert.ok(values.includes("−£") && !values.includes("-£"), values.slice(0, 200));
   assert.equal(await curve.page.locator("circle.dot").count(), json.points.length);
   assert.equal(await curve.page.locator("circle.dot.base").count(), 1);
   assert.equal(await curve.page.locator("#values tbody tr").count(), json.points.length);
