@@ -934,20 +934,7 @@ pub fn atoms(prog: &Program, roots: &[NodeId], registers: &mut Vec<u32>) -> Vec<
 /// achieved, adjustments.
 fn roots(prog: &Program, ind: usize) -> (Option<u32>, Vec<NodeId>) {
     let i = &prog.indicators[ind];
-    let mut v = Vec::new();
-    v.extend(i.filter);
-    v.extend(i.exclude);
-    for s in &i.strata {
-        v.extend(s.when);
-        v.extend(s.achieved);
-    }
-    v.extend(i.achieved);
-    v.extend(i.adjustments.iter().map(|a| a.when));
-    let reg = match i.kind {
-        Kind::Register => i.register,
-        _ => i.cohort,
-    };
-    (reg, v)
+    (i.register_of(), i.conditions())
 }
 
 /// The label's end for a probe made on a patient for whom the probed condition decides.
@@ -966,10 +953,7 @@ impl Builder<'_> {
     fn parts(&self, ind: usize) -> Vec<(NodeId, Vec<(Goal, bool)>)> {
         let i = &self.prog.indicators[ind];
         let mut out = Vec::new();
-        let reg = match i.kind {
-            Kind::Register => i.register,
-            _ => i.cohort,
-        };
+        let reg = i.register_of();
         let cohort: Vec<(Goal, bool)> =
             reg.map(|r| (Goal::Register(r), true)).into_iter().collect();
         let filter: Vec<(Goal, bool)> =
