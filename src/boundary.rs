@@ -292,26 +292,11 @@ impl<'p> Builder<'p> {
         d: &Draft,
         keep: impl Fn(&Draft) -> bool,
     ) -> Option<Draft> {
-        const WIDE: usize = 2 * KEEP;
-        let mut ds = vec![d.clone()];
-        for &(g, w) in goals {
-            let mut next: Vec<Draft> = Vec::new();
-            for x in &ds {
-                if self.holds(x, g) == w && !next.contains(x) {
-                    next.push(x.clone());
-                }
-                for y in self.candidates(g, w, x, 0) {
-                    if next.len() >= WIDE {
-                        break;
-                    }
-                    if !next.contains(&y) && keep(&y) && self.holds(&y, g) == w {
-                        next.push(y);
-                    }
-                }
-            }
-            next.truncate(WIDE);
-            ds = next;
-        }
+        let met = |step: usize, y: &Draft| {
+            let (g, w) = goals[step];
+            self.holds(y, g) == w
+        };
+        let ds = self.widen(goals, d, keep, met);
         ds.into_iter().find(|x| goals.iter().all(|&(g, w)| self.holds(x, g) == w))
     }
 
@@ -325,22 +310,38 @@ impl<'p> Builder<'p> {
         d: &Draft,
         keep: impl Fn(&Draft) -> bool,
     ) -> Option<Draft> {
-        const WIDE: usize = 2 * KEEP;
         let ordered: Vec<(Goal, bool)> =
             goals.iter().filter(|g| !g.1).chain(goals.iter().filter(|g| g.1)).copied().collect();
+        let met =
+            |step: usize, y: &Draft| ordered[..=step].iter().all(|&(h, v)| self.holds(y, h) == v);
+        // the last step's drafts meet every goal
+        self.widen(&ordered, d, keep, met).into_iter().next()
+    }
+
+    /// The wide search of [`Builder::make_all_kept`] and [`Builder::make_all_ordered`]: goal
+    /// after goal, each draft of the step before if it meets the step (`met(step, draft)`),
+    /// followed by the candidates made from it for the step's goal that `keep` accepts and
+    /// that meet the step; at most `2 * KEEP` drafts a step.
+    fn widen(
+        &self,
+        goals: &[(Goal, bool)],
+        d: &Draft,
+        keep: impl Fn(&Draft) -> bool,
+        met: impl Fn(usize, &Draft) -> bool,
+    ) -> Vec<Draft> {
+        const WIDE: usize = 2 * KEEP;
         let mut ds = vec![d.clone()];
-        for (step, &(g, w)) in ordered.iter().enumerate() {
-            let met = |y: &Draft| ordered[..=step].iter().all(|&(h, v)| self.holds(y, h) == v);
+        for (step, &(g, w)) in goals.iter().enumerate() {
             let mut next: Vec<Draft> = Vec::new();
             for x in &ds {
-                if met(x) && !next.contains(x) {
+                if met(step, x) && !next.contains(x) {
                     next.push(x.clone());
                 }
                 for y in self.candidates(g, w, x, 0) {
                     if next.len() >= WIDE {
                         break;
                     }
-                    if !next.contains(&y) && keep(&y) && met(&y) {
+                    if !next.contains(&y) && keep(&y) && met(step, &y) {
                         next.push(y);
                     }
                 }
@@ -348,7 +349,7 @@ impl<'p> Builder<'p> {
             next.truncate(WIDE);
             ds = next;
         }
-        ds.into_iter().next()
+        ds
     }
 
     fn candidates(&self, g: Goal, want: bool, d: &Draft, depth: u32) -> Vec<Draft> {
@@ -933,20 +934,7 @@ pub fn atoms(prog: &Program, roots: &[NodeId], registers: &mut Vec<u32>) -> Vec<
 /// achieved, adjustments.
 fn roots(prog: &Program, ind: usize) -> (Option<u32>, Vec<NodeId>) {
     let i = &prog.indicators[ind];
-    let mut v = Vec::new();
-    v.extend(i.filter);
-    v.extend(i.exclude);
-    for s in &i.strata {
-        v.extend(s.when);
-        v.extend(s.achieved);
-    }
-    v.extend(i.achieved);
-    v.extend(i.adjustments.iter().map(|a| a.when));
-    let reg = match i.kind {
-        Kind::Register => i.register,
-        _ => i.cohort,
-    };
-    (reg, v)
+    (i.register_of(), i.conditions())
 }
 
 /// The label's end for a probe made on a patient for whom the probed condition decides.
@@ -965,10 +953,7 @@ impl Builder<'_> {
     fn parts(&self, ind: usize) -> Vec<(NodeId, Vec<(Goal, bool)>)> {
         let i = &self.prog.indicators[ind];
         let mut out = Vec::new();
-        let reg = match i.kind {
-            Kind::Register => i.register,
-            _ => i.cohort,
-        };
+        let reg = i.register_of();
         let cohort: Vec<(Goal, bool)> =
             reg.map(|r| (Goal::Register(r), true)).into_iter().collect();
         let filter: Vec<(Goal, bool)> =

@@ -8,7 +8,7 @@ use super::{DataError, ReadSummary, WarningCounter};
 use crate::pay::{
     HistoricModel, HistoricValue, IndicatorKind, PayScheme, PaymentModel, PracticeData,
 };
-use crate::population::FxMap;
+use crate::population::{FxMap, FxSet};
 use crate::table::{indexes, Col, Columns, Row, Table};
 
 /// What to do with indicator codes the scheme does not know.
@@ -488,17 +488,6 @@ impl Wanted {
     }
 }
 
-/// MurmurHash3's finaliser, a bijection of `u64` that spreads every bit of a packed key over
-/// the low bits: `FxMap` multiplies once, which leaves a key's low bits (here an item or pair
-/// number shared by every practice) deciding its bucket, and the set crawled.
-fn spread(mut k: u64) -> u64 {
-    k ^= k >> 33;
-    k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    k ^= k >> 33;
-    k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    k ^ (k >> 33)
-}
-
 /// A name's standing in a read, by name id: not looked at yet, kept, or left out.
 const UNSEEN: u8 = 0;
 const KEEP: u8 = 1;
@@ -636,14 +625,14 @@ fn historic(
     // first, as a second figure for them is one given twice too. Keys are the practice's
     // position and the pair's number (a file has few distinct years and items): 8 bytes a row.
     let mut pairs: FxMap<u64, u32> = FxMap::default();
-    let mut seen: FxMap<u64, ()> = FxMap::default();
+    let mut seen: FxSet<u64> = FxSet::default();
     let mut key = |pos: usize, year: u32, item: u32| {
         let next = u32::try_from(pairs.len()).unwrap_or(u32::MAX);
         let pair = *pairs.entry(u64::from(year) << 32 | u64::from(item)).or_insert(next);
-        spread((pos as u64) << 32 | u64::from(pair))
+        (pos as u64) << 32 | u64::from(pair)
     };
     for (pos, year, item) in data.historic_keys().collect::<Vec<_>>() {
-        seen.insert(key(pos, year, item), ());
+        seen.insert(key(pos, year, item));
     }
     let mut state = RowState::new();
     // names' standing: a year's (kept, kept with all its items, or not), an item's (one of
@@ -690,7 +679,7 @@ fn historic(
                     .help("fill in `points`, `pounds`, or both"));
             };
             let pos = state.position(data, practice);
-            if seen.insert(key(pos, year_id, item_id), ()).is_some() {
+            if !seen.insert(key(pos, year_id, item_id)) {
                 return Err(row
                     .error(
                         it,
@@ -757,10 +746,10 @@ fn attested(
     let (mut table, idx) = open(text, file, ATTESTED_COLUMNS)?;
     let [p, it, m] = indexes(&idx);
     // Every (practice, item) read, to find one given twice, the table's own first.
-    let mut seen: FxMap<u64, ()> = FxMap::default();
-    let key = |pos: usize, item: u32| spread((pos as u64) << 32 | u64::from(item));
+    let mut seen: FxSet<u64> = FxSet::default();
+    let key = |pos: usize, item: u32| (pos as u64) << 32 | u64::from(item);
     for (pos, item) in data.attested_keys() {
-        seen.insert(key(pos, item), ());
+        seen.insert(key(pos, item));
     }
     let mut state = RowState::new();
     let mut rows = 0;
@@ -775,7 +764,7 @@ fn attested(
             };
             let item_id = data.name_id(item);
             let pos = state.position(data, practice);
-            if seen.insert(key(pos, item_id), ()).is_some() {
+            if !seen.insert(key(pos, item_id)) {
                 return Err(row
                     .error(it, format!("`{item}` at practice `{practice}` is given twice"))
                     .help("give each item once per practice"));

@@ -297,6 +297,32 @@ pub struct IndicatorIr {
     pub reports: Vec<u32>,
 }
 
+impl IndicatorIr {
+    /// The register whose patients the indicator counts: the one it keeps
+    /// (`Kind::Register`), or its cohort's.
+    pub fn register_of(&self) -> Option<u32> {
+        match self.kind {
+            Kind::Register => self.register,
+            _ => self.cohort,
+        }
+    }
+
+    /// The indicator's own conditions, in the cascade's order: denominator filter,
+    /// exclusion, each stratum's condition and achieved, achieved, adjustments.
+    pub fn conditions(&self) -> Vec<NodeId> {
+        let mut v = Vec::new();
+        v.extend(self.filter);
+        v.extend(self.exclude);
+        for s in &self.strata {
+            v.extend(s.when);
+            v.extend(s.achieved);
+        }
+        v.extend(self.achieved);
+        v.extend(self.adjustments.iter().map(|a| a.when));
+        v
+    }
+}
+
 /// A reporting dimension.
 #[derive(Clone, Debug)]
 pub struct ReportIr {

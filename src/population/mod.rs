@@ -31,7 +31,7 @@ pub use write::{
 };
 
 use crate::model::{Patient, Population, Practice};
-pub(crate) use read::FxMap;
+pub(crate) use read::{FxMap, FxSet};
 
 /// One input file: its name (used in messages) and its bytes.
 #[derive(Clone, Copy, Debug)]
@@ -300,10 +300,10 @@ fn read_ndjson_inner(
     let practice_list = if practices.is_some() {
         practice_list
     } else {
-        let mut seen: FxMap<&str, ()> = FxMap::default();
+        let mut seen: FxSet<&str> = FxSet::default();
         let mut list = Vec::new();
         for p in &patient_list {
-            if seen.insert(&p.practice_id, ()).is_none() {
+            if seen.insert(&p.practice_id) {
                 list.push(Practice {
                     practice_id: p.practice_id.clone(),
                     practice_name: p.practice_id.clone(),

@@ -5,11 +5,12 @@ use super::{DataError, DataErrors, Source};
 use crate::model::{Event, Patient, Practice, Sex};
 use crate::table::{self, indexes, show, At, Col, Columns, Row, Table};
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Read;
 
-/// A small, fast, non-cryptographic hasher for id lookups (the FxHash function).
+/// A small, fast, non-cryptographic hasher for id lookups: the FxHash function, with a
+/// finaliser.
 #[derive(Default, Clone, Copy)]
 pub(crate) struct FxHasher(u64);
 
@@ -28,12 +29,24 @@ impl Hasher for FxHasher {
         }
         self.0 = h;
     }
+    /// FxHash's state, mixed. A multiplication carries each bit of a key only upwards, so
+    /// the state's low bits depend on the key's low bits alone, and keys that differ only in
+    /// their high bits (a practice's position shifted above an item number) share the low
+    /// bits that choose a `HashMap`'s bucket, and crawl. Folding the high half down,
+    /// multiplying and folding again (a multiply-xorshift finaliser, as in rustc-hash 2 and
+    /// MurmurHash3) makes every bit of the result depend on every bit of the state. It is a
+    /// bijection, so it adds no collision, and the high bits stay mixed for [`IdIndex`]'s
+    /// directory.
     fn finish(&self) -> u64 {
-        self.0
+        let mut h = self.0;
+        h ^= h >> 32;
+        h = h.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        h ^ (h >> 32)
     }
 }
 
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub(crate) type FxSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
 
 /// Checks a SNOMED CT concept id's shape (6 to 18 digits, no leading zero).
 pub fn is_snomed_id(code: u64) -> bool {
@@ -1172,6 +1185,35 @@ fn line_too_long(name: &str, row: usize) -> DataError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Keys that differ only in their high bits, or only in their low bits, spread over a
+    /// table's buckets (the hash's low bits) and over its control bytes (the top seven):
+    /// 4,096 keys in 4,096 buckets fill about 2,590 when the hash is uniform; without the
+    /// finaliser, keys shifted 32 bits up or more all share one bucket.
+    #[test]
+    fn fxhash_spreads_high_and_low_bits() {
+        let hash = |k: u64| {
+            let mut h = FxHasher::default();
+            h.write_u64(k);
+            h.finish()
+        };
+        let spread = |keys: &[u64], bits: fn(u64) -> u64| {
+            keys.iter().map(|&k| bits(hash(k))).collect::<std::collections::BTreeSet<u64>>().len()
+        };
+        let (low, top) = (|h: u64| h & 0xfff, |h: u64| h >> 57);
+        for shift in [0, 8, 20, 32, 40, 52] {
+            let keys: Vec<u64> = (0..4096u64).map(|i| i << shift).collect();
+            assert!(spread(&keys, low) > 2400, "keys shifted {shift}: {}", spread(&keys, low));
+            assert_eq!(spread(&keys, top), 128, "keys shifted {shift}");
+        }
+        // a practice's position above an item number, as the historic reader packs them
+        let keys: Vec<u64> = (0..1024u64).flat_map(|p| (0..4).map(move |i| p << 32 | i)).collect();
+        assert!(spread(&keys, low) > 2400, "{}", spread(&keys, low));
+        // ids as `qofrules synth` writes them
+        let ids: Vec<u64> =
+            (0..4096).map(|i| hash_id(format!("P81002-{i:06}").as_bytes())).collect();
+        assert!(spread(&ids, low) > 2400, "{}", spread(&ids, low));
+    }
 
     /// Every id is found at its position through the directory, whatever the number of
     /// patients (empty, one, a power of two and not); unknown ids are not found.

@@ -21,7 +21,7 @@
 //! [`Held`] counts the patients a stream holds at once: the memory bound, counted rather than
 //! measured (`tests/engine/streaming.rs`).
 
-use super::read::{self, EventsArgs, EventsInput, FxMap, NdjsonPatients};
+use super::read::{self, EventsArgs, EventsInput, FxMap, FxSet, NdjsonPatients};
 use super::{practice_index, sort_events, DataErrors, Source, MAX_LINE_BYTES, PRACTICES_FILE};
 use crate::date::Date;
 use crate::model::{Patient, Population, Practice};
@@ -296,12 +296,12 @@ pub fn looks_grouped_csv(
     }
     // The practice group of each patient among the first rows, groups numbered as they come.
     let mut group: FxMap<u64, usize> = FxMap::default();
-    let mut seen: FxMap<&[u8], ()> = FxMap::default();
+    let mut seen: FxSet<&[u8]> = FxSet::default();
     let mut current: Option<&[u8]> = None;
     for line in &plines[1..] {
         let (Some(practice), Some(id)) = (field(line, pcol), field(line, idcol)) else { continue };
         if current != Some(practice) {
-            if seen.insert(practice, ()).is_some() {
+            if !seen.insert(practice) {
                 return no("patients.csv is not grouped by practice");
             }
             current = Some(practice);
@@ -387,10 +387,10 @@ pub fn stream_csv<'h>(
         idcol,
         ecol,
         hashes: Vec::new(),
-        ids: FxMap::default(),
+        ids: FxSet::default(),
         last_id: Vec::new(),
     };
-    let mut seen: FxMap<Vec<u8>, ()> = FxMap::default();
+    let mut seen: FxSet<Vec<u8>> = FxSet::default();
     let mut current: Option<Vec<u8>> = None;
     let mut chunk = pheader.clone();
     let mut line = Vec::new();
@@ -415,7 +415,7 @@ pub fn stream_csv<'h>(
                     return unstreamable("events.csv has a quoted field or a long line");
                 }
             }
-            if seen.insert(pid.to_vec(), ()).is_some() {
+            if !seen.insert(pid.to_vec()) {
                 return unstreamable("patients.csv is not grouped by practice");
             }
             current = Some(pid.to_vec());
@@ -452,7 +452,7 @@ struct CsvState<'r> {
     ecol: usize,
     hashes: Vec<u64>,
     /// The practice's patient id hashes (reused from practice to practice).
-    ids: FxMap<u64, ()>,
+    ids: FxSet<u64>,
     /// The patient id of the last event taken (events come grouped by patient: the next
     /// event is usually the same patient's, found without hashing).
     last_id: Vec<u8>,
@@ -478,7 +478,7 @@ impl CsvState<'_> {
         for line in chunk[header..].split_inclusive(|&b| b == b'\n') {
             if let Some(id) = field(line, self.idcol) {
                 let h = fingerprint(id);
-                self.ids.insert(h, ());
+                self.ids.insert(h);
                 self.hashes.push(h);
             }
         }
@@ -490,7 +490,7 @@ impl CsvState<'_> {
             if !blank(line) {
                 match field(line, self.ecol) {
                     Some(pid) if any && pid == self.last_id.as_slice() => {}
-                    Some(pid) if !self.ids.contains_key(&fingerprint(pid)) => break,
+                    Some(pid) if !self.ids.contains(&fingerprint(pid)) => break,
                     Some(pid) => {
                         self.last_id.clear();
                         self.last_id.extend_from_slice(pid);
@@ -624,7 +624,7 @@ pub fn stream_ndjson<'h>(
     let mut reader = NdjsonPatients::new(patients_name, pindex.as_ref(), pfile);
     let mut lines = Lines::new(patients);
     let mut line = Vec::new();
-    let mut seen: FxMap<String, ()> = FxMap::default();
+    let mut seen: FxSet<String> = FxSet::default();
     let mut current: Option<String> = None;
     let mut hashes = Vec::new();
     let mut row = 0;
@@ -664,7 +664,7 @@ pub fn stream_ndjson<'h>(
         if let Some(cur) = current.take() {
             hand_over(group, cur, &mut hashes);
         }
-        if seen.insert(id.clone(), ()).is_some() {
+        if !seen.insert(id.clone()) {
             return unstreamable("patients.ndjson is not grouped by practice");
         }
         if practices.is_none() {

@@ -707,20 +707,7 @@ impl Gen<'_> {
         if rows.is_empty() {
             rows.push("('', -1)".into());
         }
-        match d {
-            Dialect::Spark => ctes.push(
-                "cl",
-                None,
-                false,
-                format!("SELECT * FROM VALUES\n    {}\n    AS t(code, l)", rows.join(",\n    ")),
-            ),
-            _ => ctes.push(
-                "cl",
-                Some("code, l"),
-                false,
-                format!("VALUES\n    {}", rows.join(",\n    ")),
-            ),
-        }
+        ctes.values("cl", "code, l", &rows, "\n    ");
         let col = |c: &str| d.ident(c);
         let birth = format!("p.{}", col("birth_date"));
         let age = format!(
@@ -1094,20 +1081,7 @@ impl Gen<'_> {
         );
         let ind_rows: Vec<String> =
             labels.iter().map(|(o, id, _)| format!("({o}, {})", string(id))).collect();
-        match d {
-            Dialect::Spark => ctes.push(
-                "ind",
-                None,
-                false,
-                format!("SELECT * FROM VALUES {} AS t(ord, indicator)", ind_rows.join(", ")),
-            ),
-            _ => ctes.push(
-                "ind",
-                Some("ord, indicator"),
-                false,
-                format!("VALUES {}", ind_rows.join(", ")),
-            ),
-        }
+        ctes.values("ind", "ord, indicator", &ind_rows, " ");
         ctes.write(&mut out, recursive);
         let mut reg_case = String::from("CASE");
         let mut any = false;
@@ -1152,6 +1126,20 @@ struct Stages {
 }
 
 impl Stages {
+    /// Stage `name` of literal `rows` (columns `cols`), the rows each after `sep` (a line
+    /// break and indent, or a space): `VALUES`, or in Spark, which names a `VALUES` table's
+    /// columns only in a `FROM`, `SELECT * FROM VALUES ... AS t(cols)`.
+    fn values(&mut self, name: &str, cols: &str, rows: &[String], sep: &str) {
+        let rows = rows.join(&format!(",{sep}"));
+        match self.d {
+            Dialect::Spark => {
+                let body = format!("SELECT * FROM VALUES{sep}{rows}{sep}AS t({cols})");
+                self.push(name, None, false, body);
+            }
+            _ => self.push(name, Some(cols), false, format!("VALUES{sep}{rows}")),
+        }
+    }
+
     /// Stage `name` (its columns named by `cols` when `body` does not name them), computed once
     /// when `reused` (read by more than one later stage, or by one stage more than once).
     fn push(&mut self, name: &str, cols: Option<&str>, reused: bool, body: String) {

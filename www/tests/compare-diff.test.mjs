@@ -4,24 +4,16 @@
 // compare --format json` gives it), nothing else is; the change per indicator and the practices'
 // distribution are drawn from the CLI's figures and fit the comparison at 1366 and 1920 px; F7,
 // Shift-F7 and the Next and Previous change buttons move between the marked changes.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { launchChromium } from "./browser.mjs";
-import { openPage, repoRoot, screenshot, waitState, cli, requireCli } from "./helpers.mjs";
+import { openPage, repoRoot, screenshot, waitState, cli, useBrowser } from "./helpers.mjs";
 
 const A = join(repoRoot, "rules", "qof-2024-25.qof");
 const B = join(repoRoot, "rules", "qof-2025-26.qof");
 
-let browser;
-before(async () => {
-  requireCli();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser({ cli: true });
 
 /** Every rendered line of an editor, top to bottom, scrolling it through (CodeMirror draws
  * only the lines near the viewport): `{n, text, diff, indicator}` with 1-based line numbers. */

@@ -1,19 +1,12 @@
 // Browser test of compare mode: QOF 2024/25 against QOF 2025/26 (the editor's default comparison) on the default population,
 // with the totals `qofrules eval` prints for each scheme and the HTML report `qofrules compare`
 // writes.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { launchChromium } from "./browser.mjs";
-import { expectedJson, openPage, screenshot, waitState } from "./helpers.mjs";
+import { expectedJson, openPage, screenshot, waitState, useBrowser } from "./helpers.mjs";
 
-let browser;
-before(async () => {
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 test("compare QOF 2024/25 with QOF 2025/26: the CLI's totals, a chart and exports", async () => {
   const { page, errors } = await openPage(browser);

@@ -1,17 +1,10 @@
 // Browser tests of editing: a clean console on load, highlighting of each of the language's
 // categories, and completion only where it helps (Enter still starts a new line).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launchChromium } from "./browser.mjs";
-import { MINI, editorText, openPage, screenshot, setEditorText, waitState } from "./helpers.mjs";
+import { MINI, editorText, openPage, screenshot, setEditorText, waitState, useBrowser } from "./helpers.mjs";
 
-let browser;
-before(async () => {
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 test("loading the page logs no console error or warning (no 404, no unknown highlighting tag)", async () => {
   const { page, errors } = await openPage(browser);

@@ -1,19 +1,12 @@
 // Browser tests of the rule editor (playwright-core, Debian's Chromium, headless). Run by
 // `cargo xtask test`, which serves www/dist and sets QOFRULES_URL. Screenshots go to
 // www/test-results/.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { launchChromium } from "./browser.mjs";
-import { MINI, ccgPracticeIds, editorText, openPage, screenshot, setEditorText, waitState } from "./helpers.mjs";
+import { MINI, ccgPracticeIds, editorText, openPage, screenshot, setEditorText, waitState, useBrowser } from "./helpers.mjs";
 
-let browser;
-before(async () => {
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 test("an error is underlined at its line and column; fixing it shows results", async () => {
   const { page, errors } = await openPage(browser);

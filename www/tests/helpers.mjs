@@ -1,9 +1,12 @@
-// Shared by the editor's browser tests: the page URL, screenshots, and editor helpers.
+// Shared by the editor's browser tests: the browser, the page URL, screenshots, and editor
+// helpers.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { before, after } from "node:test";
 import { fileURLToPath } from "node:url";
+import { launchChromium } from "./browser.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const resultsDir = join(here, "..", "test-results");
@@ -21,6 +24,32 @@ export function requireCli() {
 /** The CLI's standard output for `args`; throws when it fails. */
 export function cli(args) {
   return execFileSync(CLI_BIN, args, { encoding: "utf8", maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "ignore"] });
+}
+
+/** The browser of a test file, one for all its tests: launched before them (with
+ * `{ cli: true }`, after checking that the CLI is there) and closed after them. Call it once,
+ * at the top of the file: `const browser = useBrowser();`. What it returns stands for the
+ * browser (every property is the launched browser's, methods bound to it), so `browser` is
+ * used as playwright's own: `openPage(browser)`, `browser.newContext(...)`. */
+export function useBrowser({ cli = false } = {}) {
+  let browser = null;
+  before(async () => {
+    if (cli) requireCli();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return new Proxy(
+    {},
+    {
+      get(_, key) {
+        if (!browser) throw new Error(`the browser is used before it is launched (\`${String(key)}\`): use it inside a test`);
+        const value = browser[key];
+        return typeof value === "function" ? value.bind(browser) : value;
+      },
+    },
+  );
 }
 
 export function requireEnv(name) {

@@ -1,18 +1,11 @@
 // The "Other inputs" section: published counts replace the population, a national prevalence
 // file replaces the scheme's figures, attested items are paid, and a bad file is shown with its
 // file, row and column.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launchChromium } from "./browser.mjs";
-import { MINI, ccgPracticeIds, openPage, screenshot, setEditorText } from "./helpers.mjs";
+import { MINI, ccgPracticeIds, openPage, screenshot, setEditorText, useBrowser } from "./helpers.mjs";
 
-let browser;
-before(async () => {
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 const csv = (name, text) => ({ name, mimeType: "text/csv", buffer: Buffer.from(text) });
 const PREVALENCE = "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PATIENT_LIST_SIZE\n";

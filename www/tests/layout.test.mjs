@@ -1,18 +1,11 @@
 // Browser tests of the page's layout: at common laptop and desktop widths the page never
 // scrolls sideways, both compare editors are fully on screen, the comparison scrolls inside
 // its own box, and the separators resize the areas.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launchChromium } from "./browser.mjs";
-import { openPage, screenshot, waitState } from "./helpers.mjs";
+import { openPage, screenshot, waitState, useBrowser } from "./helpers.mjs";
 
-let browser;
-before(async () => {
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 /** Scroll sizes of the page and of an element. */
 function sizes(page, selector) {

@@ -1,17 +1,10 @@
 // Browser test of offline use: after one visit the service worker has stored the editor, so
 // with the network gone the page reloads, checks, evaluates and explains as before.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launchChromium } from "./browser.mjs";
-import { MINI, openPage, screenshot, setEditorText, waitState } from "./helpers.mjs";
+import { MINI, openPage, screenshot, setEditorText, waitState, useBrowser } from "./helpers.mjs";
 
-let browser;
-before(async () => {
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 test("after the first visit the editor works with no network: reload, check, evaluate", async () => {
   const { page, errors } = await openPage(browser);

@@ -1,17 +1,10 @@
 // Browser tests of the smaller parts of the page: stale test results, asking before losing
 // edits, the population status, the help dialog, sortable tables, line wrapping, dark mode.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launchChromium } from "./browser.mjs";
-import { MINI, editorText, openPage, screenshot, setEditorText, waitState } from "./helpers.mjs";
+import { MINI, editorText, openPage, screenshot, setEditorText, waitState, useBrowser } from "./helpers.mjs";
 
-let browser;
-before(async () => {
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 test("test results are marked stale after an edit, and fresh after running again", async () => {
   const { page, errors } = await openPage(browser);

@@ -3,22 +3,15 @@
 // on the embedded default population (the CLI's output written by the xtask), and for every
 // shipped scheme on published counts (achievement, prevalence and structure files; the CLI run
 // here, `QOFRULES_BIN`).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { launchChromium } from "./browser.mjs";
-import { expectedJson, openPage, referenceRows, repoRoot, resultsDir, setEditorText, waitState, CLI_BIN } from "./helpers.mjs";
+import { expectedJson, openPage, referenceRows, repoRoot, resultsDir, setEditorText, waitState, CLI_BIN, useBrowser } from "./helpers.mjs";
 
 const SCHEME = "rules/qof-2019-20.qof";
-let browser;
-before(async () => {
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 let loaded;
 /** The wasm package under Node, initialised once. */

@@ -1,18 +1,11 @@
 // Browser tests of the patient explorer's extras (issue #16): filtering by sex and age band
 // (ages at the end of the scheme's period), the events the explanation cites marked, and
 // "Add as test": the patient appended as an in-file test that then passes.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launchChromium } from "./browser.mjs";
-import { editorText, openPage, screenshot, waitState } from "./helpers.mjs";
+import { editorText, openPage, screenshot, waitState, useBrowser } from "./helpers.mjs";
 
-let browser;
-before(async () => {
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 /** The count the explorer reports ("1,234 patients match..."), once the query is done. */
 async function matched(page) {

@@ -1,17 +1,10 @@
 // Browser tests of the patient explorer: from a results cell to the patients it counts, each
 // status listing as many patients as the count, and a patient's explanation and events.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launchChromium } from "./browser.mjs";
-import { MINI, SCREEN_SIZES, openPage, screenshot, setEditorText, waitState } from "./helpers.mjs";
+import { MINI, SCREEN_SIZES, openPage, screenshot, setEditorText, waitState, useBrowser } from "./helpers.mjs";
 
-let browser;
-before(async () => {
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 const number = (text) => Number(text.replace(/,/g, ""));
 

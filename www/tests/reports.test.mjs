@@ -2,24 +2,16 @@
 // and `qofrules sweep --format html` (a cost curve, and a two-lever heat map), each opened from
 // a file in Chromium at 1366 px: it makes no request but for its own file, lays out within the
 // width, draws its charts, sorts its tables, raises no error, and shows the CLI's JSON totals.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { launchChromium } from "./browser.mjs";
-import { repoRoot, resultsDir, screenshot, cli, requireCli } from "./helpers.mjs";
+import { repoRoot, resultsDir, screenshot, cli, useBrowser } from "./helpers.mjs";
 
 const SCHEME = join(repoRoot, "rules", "qof-2019-20-stratified.qof");
 
-let browser;
-before(async () => {
-  requireCli();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser({ cli: true });
 
 /** Writes `html` to test-results/NAME.html and opens it at 1366 px, recording every request. */
 async function open(name, html) {

@@ -2,23 +2,15 @@
 // QOF 2019/20 and the default population gives, value by value, what `qofrules sweep` prints;
 // the curve fits the panel at 1366 and 1920 px; changing the lever or the text sweeps again by
 // itself; the eval report opens as a page with `qofrules eval --format html`'s bytes.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { launchChromium } from "./browser.mjs";
-import { MINI, openPage, repoRoot, screenshot, setEditorText, waitState, cli, requireCli } from "./helpers.mjs";
+import { MINI, openPage, repoRoot, screenshot, setEditorText, waitState, cli, useBrowser } from "./helpers.mjs";
 
 const SCHEME = join(repoRoot, "rules", "qof-2019-20.qof");
 
-let browser;
-before(async () => {
-  requireCli();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser({ cli: true });
 
 /** The page's money text back to the engine's decimal: `+£1,234.50` -> `1234.50`. */
 function decimal(text) {

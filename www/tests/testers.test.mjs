@@ -4,25 +4,17 @@
 // anyone differ?": QOF 2019/20 against a copy with DM020's target moved from 58 to 59 gives
 // DM020 "differ" with an HbA1c of 59 in the window, verdicts as `qofrules witness --format
 // json` gives them, an unchanged indicator "same", and the witness copied into B passes there.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchChromium } from "./browser.mjs";
-import { CLI_BIN, cli, openPage, repoRoot, requireCli, screenshot, waitState } from "./helpers.mjs";
+import { CLI_BIN, cli, openPage, repoRoot, screenshot, waitState, useBrowser } from "./helpers.mjs";
 
 const QOF = join(repoRoot, "rules", "qof-2019-20.qof");
 
-let browser;
-before(async () => {
-  requireCli();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser({ cli: true });
 
 /** The line numbers (1-based) at which `text` has each `test "NAME"`. */
 function testLines(text) {

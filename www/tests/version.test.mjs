@@ -5,37 +5,33 @@
 // Chromium is Debian's (/usr/bin/chromium, or CHROMIUM_PATH), driven by playwright-core.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launchChromium } from "./browser.mjs";
-import { requireEnv, screenshot } from "./helpers.mjs";
+import { requireEnv, screenshot, useBrowser } from "./helpers.mjs";
+
+const browser = useBrowser();
 
 test("the page loads the wasm engine and shows its version", async () => {
   const url = requireEnv("QOFRULES_URL");
   const expected = requireEnv("QOFRULES_VERSION");
-  const browser = await launchChromium();
-  try {
-    const page = await browser.newPage();
-    const pageErrors = [];
-    page.on("pageerror", (err) => pageErrors.push(err.message));
-    const wasmResponses = [];
-    page.on("response", (res) => {
-      if (res.url().endsWith(".wasm")) {
-        wasmResponses.push({ status: res.status(), type: res.headers()["content-type"] });
-      }
-    });
+  const page = await browser.newPage();
+  const pageErrors = [];
+  page.on("pageerror", (err) => pageErrors.push(err.message));
+  const wasmResponses = [];
+  page.on("response", (res) => {
+    if (res.url().endsWith(".wasm")) {
+      wasmResponses.push({ status: res.status(), type: res.headers()["content-type"] });
+    }
+  });
 
-    await page.goto(url);
-    const version = page.locator("#version");
-    await page.waitForSelector('#version:is([data-state="ready"], [data-state="error"])', {
-      timeout: 30_000,
-    });
-    await screenshot(page, "version");
+  await page.goto(url);
+  const version = page.locator("#version");
+  await page.waitForSelector('#version:is([data-state="ready"], [data-state="error"])', {
+    timeout: 30_000,
+  });
+  await screenshot(page, "version");
 
-    assert.deepEqual(pageErrors, [], "the page threw errors");
-    assert.equal(await version.getAttribute("data-state"), "ready", await version.textContent());
-    assert.equal(await version.textContent(), expected);
-    // the module was fetched once, with the MIME type streaming instantiation needs
-    assert.deepEqual(wasmResponses, [{ status: 200, type: "application/wasm" }]);
-  } finally {
-    await browser.close();
-  }
+  assert.deepEqual(pageErrors, [], "the page threw errors");
+  assert.equal(await version.getAttribute("data-state"), "ready", await version.textContent());
+  assert.equal(await version.textContent(), expected);
+  // the module was fetched once, with the MIME type streaming instantiation needs
+  assert.deepEqual(wasmResponses, [{ status: 200, type: "application/wasm" }]);
 });

@@ -170,19 +170,8 @@ fn live_atoms(prog: &Program, n: NodeId, u: Ages, depth: u32, out: &mut BTreeSet
 /// The roots of indicator `k`'s cascade, its (cohort) register's condition first.
 pub(super) fn cascade(prog: &Program, k: usize) -> (Option<NodeId>, Vec<NodeId>) {
     let i = &prog.indicators[k];
-    let reg = if i.kind == Kind::Register { i.register } else { i.cohort };
-    let rf = reg.and_then(|r| prog.registers[r as usize].filter);
-    let mut rest = Vec::new();
-    if i.kind == Kind::Fraction {
-        rest.extend(i.filter);
-        rest.extend(i.exclude);
-        for s in &i.strata {
-            rest.extend(s.when);
-            rest.extend(s.achieved);
-        }
-        rest.extend(i.achieved);
-        rest.extend(i.adjustments.iter().map(|a| a.when));
-    }
+    let rf = i.register_of().and_then(|r| prog.registers[r as usize].filter);
+    let rest = if i.kind == Kind::Fraction { i.conditions() } else { Vec::new() };
     (rf, rest)
 }
 

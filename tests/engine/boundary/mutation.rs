@@ -123,15 +123,7 @@ fn implied_register_atoms(prog: &Program, k: usize) -> BTreeSet<NodeId> {
     if !implied {
         return BTreeSet::new();
     }
-    let mut rest: Vec<NodeId> = Vec::new();
-    rest.extend(i.filter);
-    rest.extend(i.exclude);
-    for st in &i.strata {
-        rest.extend(st.when);
-        rest.extend(st.achieved);
-    }
-    rest.extend(i.achieved);
-    rest.extend(i.adjustments.iter().map(|a| a.when));
+    let rest = i.conditions();
     let elsewhere: BTreeSet<NodeId> = atoms(prog, &rest, &mut Vec::new()).into_iter().collect();
     atoms(prog, &[rf], &mut Vec::new()).into_iter().filter(|n| !elsewhere.contains(n)).collect()
 }
