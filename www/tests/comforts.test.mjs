@@ -4,23 +4,15 @@
 // highlighted token; completion of a window's dates and of adjustment categories; the results'
 // stale mark; the whole status at 1280 and 1920 px; the favicon; the keyboard shortcuts; the
 // compare layout at 1280 px; the other inputs' errors as the CLI gives them.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchChromium } from "./browser.mjs";
-import { CLI_BIN, MINI, editorText, expectedJson, openPage, requireCli, screenshot, setEditorText, waitState } from "./helpers.mjs";
+import { CLI_BIN, MINI, editorText, expectedJson, openPage, screenshot, setEditorText, useBrowser, waitState } from "./helpers.mjs";
 
-let browser;
-before(async () => {
-  requireCli();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser({ cli: true });
 
 const number = (text) => Number(text.replace(/,/g, ""));
 
