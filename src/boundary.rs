@@ -2139,3 +2139,13 @@ fn render_raw(prog: &Program, all: &[IndicatorCases]) -> String {
     }
     s
 }
+
+/// [`generate`] for each of `ids` (in the order given), as `qofrules boundary --indicator A
+/// --indicator B` generates them; `Err(id)` for the first id `prog` has no indicator for.
+pub fn generate_each<'a>(prog: &Program, ids: &[&'a str]) -> Result<Vec<IndicatorCases>, &'a str> {
+    let mut all = Vec::new();
+    for id in ids {
+        all.extend(generate(prog, Some(id)).ok_or(*id)?);
+    }
+    Ok(all)
+}

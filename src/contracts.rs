@@ -82,6 +82,8 @@ fn generate() -> String {
     c.visit::<crate::session::PatientTest>();
     c.visit::<crate::session::BoundaryOutput>();
     c.visit::<crate::session::WitnessOutput>();
+    c.visit::<crate::session::BoundaryAt>();
+    c.visit::<crate::session::WitnessPlan>();
     let statuses: Vec<String> = PATIENT_STATUSES.iter().map(|s| format!("\"{s}\"")).collect();
     let mut out = String::from(
         "// Generated from the Rust reply types by `src/contracts.rs`: do not edit by hand.\n\

@@ -1129,7 +1129,7 @@ pub use patient_test::PatientTest;
 mod sweep;
 pub use sweep::{ReportOutput, SweepOutput};
 mod tools;
-pub use tools::{BoundaryOutput, WitnessOutput};
+pub use tools::{BoundaryAt, BoundaryOutput, PlannedWitness, WitnessOutput, WitnessPlan};
 
 #[cfg(test)]
 mod tests;

@@ -104,6 +104,13 @@ impl Workspace {
         Workspace { session: Session::new() }
     }
 
+    /// A workspace with no population, for the calls that need none (`witness_plan`,
+    /// `witness`, `boundary_at`): the tools worker is started afresh whenever a newer edit
+    /// cancels its work, so it skips generating the default population.
+    pub fn without_population() -> Workspace {
+        Workspace { session: Session::with_population(crate::model::Population::default(), "") }
+    }
+
     /// Parses and checks a rule file: `{ok, diagnostics, error_count, warning_count, scheme}`.
     pub fn check(&self, text: &str) -> JsValue {
         to_js(&self.session.check(text))
@@ -237,6 +244,19 @@ impl Workspace {
     /// them: `{ok, indicator, text, cases}`.
     pub fn boundary(&mut self, text: &str, indicator: &str) -> JsValue {
         to_js(&self.session.boundary(text, indicator))
+    }
+
+    /// The boundary tests of the indicator under the cursor (`at`, a UTF-16 offset), or of
+    /// every copy of a `for each` indicator template: `{ok, indicators, written, for_each,
+    /// start, end, text, cases}`, `text` as `qofrules boundary --indicator ID...` prints it.
+    pub fn boundary_at(&mut self, text: &str, at: usize) -> JsValue {
+        to_js(&self.session.boundary_at(text, at))
+    }
+
+    /// The quick first step of `witness`: `{ok, indicators}`, each `{indicator, settled}`,
+    /// `settled` the answer where the canonical forms settle it (`same`), else null.
+    pub fn witness_plan(&mut self, text_a: &str, text_b: &str) -> JsValue {
+        to_js(&self.session.witness_plan(text_a, text_b))
     }
 
     /// Whether any patient can have a different outcome under the two texts, per indicator

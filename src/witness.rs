@@ -72,12 +72,7 @@ pub struct Side {
 /// Compares every indicator of A and B (or only `indicator`): A's indicators in order, then
 /// those only B has. `None` when neither scheme has `indicator`.
 pub fn witness(a: &Program, b: &Program, indicator: Option<&str>) -> Option<Vec<IndicatorWitness>> {
-    let mut ids: Vec<&str> = a.indicators.iter().map(|i| i.id.as_str()).collect();
-    for i in &b.indicators {
-        if !ids.contains(&i.id.as_str()) {
-            ids.push(&i.id);
-        }
-    }
+    let mut ids = all_ids(a, b);
     if let Some(id) = indicator {
         if !ids.contains(&id) {
             return None;
@@ -86,6 +81,77 @@ pub fn witness(a: &Program, b: &Program, indicator: Option<&str>) -> Option<Vec<
     }
     let mut canon = Canon::default();
     Some(ids.into_iter().map(|id| one(a, b, id, &mut canon)).collect())
+}
+
+/// The indicators `witness` answers for, in its order: A's, then those only B has.
+fn all_ids<'p>(a: &'p Program, b: &'p Program) -> Vec<&'p str> {
+    let mut ids: Vec<&str> = a.indicators.iter().map(|i| i.id.as_str()).collect();
+    for i in &b.indicators {
+        if !ids.contains(&i.id.as_str()) {
+            ids.push(&i.id);
+        }
+    }
+    ids
+}
+
+/// The quick first step of [`witness`], for every indicator in its order: the answer when the
+/// canonical forms settle it (`same`: both schemes have the indicator, with the same period
+/// end, cascade shape and canonical parts), `None` when its compiled rule differs and only
+/// `witness` with its id can answer (a search, then a proof). Costs a walk of each
+/// indicator's conditions, no patient: the editor shows these answers at once and asks for
+/// the others one at a time. The answers are `witness`'s own, word for word.
+pub fn by_form(a: &Program, b: &Program) -> Vec<(String, Option<IndicatorWitness>)> {
+    let mut canon = Canon::default();
+    all_ids(a, b)
+        .into_iter()
+        .map(|id| {
+            let ia = a.indicators.iter().position(|i| i.id == id);
+            let ib = b.indicators.iter().position(|i| i.id == id);
+            let settled = match (ia, ib) {
+                (Some(ia), Some(ib)) if a.pped == b.pped => {
+                    match changed_parts(a, b, ia, ib, &mut canon) {
+                        Some(changed) if changed.is_empty() => Some(same_by_form(id)),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            (id.to_string(), settled)
+        })
+        .collect()
+}
+
+/// The parts of the cascade whose canonical forms differ (name, A's part, B's part), or `None`
+/// when the cascades differ in shape.
+fn changed_parts(
+    a: &Program,
+    b: &Program,
+    ia: usize,
+    ib: usize,
+    canon: &mut Canon,
+) -> Option<Vec<(String, Part, Part)>> {
+    if shape(a, ia) != shape(b, ib) {
+        return None;
+    }
+    Some(
+        parts(a, ia)
+            .into_iter()
+            .zip(parts(b, ib))
+            .filter(|((_, x), (_, y))| canon.part(a, *x, 0) != canon.part(b, *y, 1))
+            .map(|((name, x), (_, y))| (name, x, y))
+            .collect(),
+    )
+}
+
+/// `same` because the canonical forms are equal.
+fn same_by_form(id: &str) -> IndicatorWitness {
+    plain(
+        id,
+        Verdict::Same,
+        "the rules that classify patients are the same after resolution (code lists compared by \
+         their codes, windows by their dates); points, thresholds and titles classify nobody"
+            .into(),
+    )
 }
 
 fn plain(id: &str, verdict: Verdict, reason: String) -> IndicatorWitness {
@@ -98,8 +164,6 @@ fn one(a: &Program, b: &Program, id: &str, canon: &mut Canon) -> IndicatorWitnes
     let (Some(ia), Some(ib)) = (ia, ib) else {
         return one_sided(a, b, ia, ib, id);
     };
-    let pa = parts(a, ia);
-    let pb = parts(b, ib);
     if a.pped != b.pped {
         // Every age and window is measured from the period end date, so the rules are not
         // compared part by part: the candidates of both are tried, each as one patient with the
@@ -119,28 +183,8 @@ fn one(a: &Program, b: &Program, id: &str, canon: &mut Canon) -> IndicatorWitnes
             }
         };
     }
-    let shape_a = shape(a, ia);
-    let shape_b = shape(b, ib);
-    let changed: Vec<(String, Part, Part)> = if shape_a == shape_b {
-        pa.iter()
-            .zip(&pb)
-            .filter(|((_, x), (_, y))| canon.part(a, *x, 0) != canon.part(b, *y, 1))
-            .map(|((name, x), (_, y))| (name.clone(), *x, *y))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    if shape_a == shape_b && changed.is_empty() {
-        return plain(
-            id,
-            Verdict::Same,
-            "the rules that classify patients are the same after resolution (code lists compared \
-             by their codes, windows by their dates); points, thresholds and titles classify \
-             nobody"
-                .into(),
-        );
-    }
-    if shape_a != shape_b {
+    let Some(changed) = changed_parts(a, b, ia, ib, canon) else {
+        let (shape_a, shape_b) = (shape(a, ia), shape(b, ib));
         return search_or(
             a,
             b,
@@ -150,6 +194,9 @@ fn one(a: &Program, b: &Program, id: &str, canon: &mut Canon) -> IndicatorWitnes
             &[],
             format!("the cascades differ in shape ({shape_a} in A, {shape_b} in B)"),
         );
+    };
+    if changed.is_empty() {
+        return same_by_form(id);
     }
     // Candidates first: a witness settles it.
     let mut extra = Vec::new();

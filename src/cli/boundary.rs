@@ -1,4 +1,4 @@
-//! `qofrules boundary SCHEME [--indicator ID] [-o FILE]`: generated boundary patients for each
+//! `qofrules boundary SCHEME [--indicator ID]... [-o FILE]`: generated boundary patients for each
 //! indicator, as `test` blocks with the outcome the engine gives, to review and keep.
 
 use super::eval::{load_scheme, write_output};
@@ -9,9 +9,10 @@ use std::process::ExitCode;
 pub struct BoundaryArgs {
     /// The scheme's rule file
     pub scheme: PathBuf,
-    /// Only this indicator
+    /// Only this indicator (repeat for several: their tests in the order given, under one
+    /// heading, as the editor generates them for the copies of a `for each` template)
     #[arg(long)]
-    pub indicator: Option<String>,
+    pub indicator: Vec<String>,
     /// Write to this file (atomically) instead of standard output
     #[arg(long, short)]
     pub output: Option<PathBuf>,
@@ -26,14 +27,22 @@ pub fn run(args: BoundaryArgs) -> ExitCode {
 
 fn go(args: &BoundaryArgs) -> Result<(), ExitCode> {
     let prog = load_scheme(&args.scheme)?.program;
-    let Some(cases) = qofrules::boundary::generate(&prog, args.indicator.as_deref()) else {
-        let id = args.indicator.as_deref().unwrap_or_default();
-        eprintln!("error: the scheme has no indicator `{id}`");
-        let ids = prog.indicators.iter().map(|i| i.id.as_str());
-        if let Some(s) = qofrules::diag::did_you_mean(id, ids) {
-            eprintln!("  help: did you mean `{s}`?");
+    let ids: Vec<&str> = args.indicator.iter().map(String::as_str).collect();
+    let cases = if ids.is_empty() {
+        qofrules::boundary::generate(&prog, None).ok_or("")
+    } else {
+        qofrules::boundary::generate_each(&prog, &ids)
+    };
+    let cases = match cases {
+        Ok(cases) => cases,
+        Err(id) => {
+            eprintln!("error: the scheme has no indicator `{id}`");
+            let ids = prog.indicators.iter().map(|i| i.id.as_str());
+            if let Some(s) = qofrules::diag::did_you_mean(id, ids) {
+                eprintln!("  help: did you mean `{s}`?");
+            }
+            return Err(ExitCode::from(2));
         }
-        return Err(ExitCode::from(2));
     };
     write_output(args.output.as_deref(), &qofrules::boundary::render(&prog, &cases))
 }

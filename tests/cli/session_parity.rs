@@ -245,6 +245,40 @@ fn session_boundary_and_witness_are_the_cli_outputs() {
         assert!(out.cases > 0, "{id}");
         assert!(out.text == cli, "{id}: the session's boundary tests differ from the CLI's");
     }
+    // a `for each` template under the cursor: the tests of every copy, as the CLI prints them
+    // with one `--indicator` per copy (the file has an em dash before the `for each`, so the
+    // cursor's UTF-16 offset is not its byte offset)
+    let family = "scheme fam \"A family of indicators\" { period 2019-04-01 to 2020-03-31, point value £187.74, national average list size 8479 }\n\
+        codelist AF_COD \"Atrial fibrillation\" snomed { 49436004 }\n\
+        codelist CHD_COD \"Coronary heart disease\" snomed { 53741008 }\n\
+        codelist HF_COD \"Heart failure\" snomed { 84114007 }\n\
+        codelist BP_COD \"Blood pressure recorded\" snomed { 163020007 }\n\
+        // blood pressure — one indicator per condition\n\
+        for each X in AF, CHD, HF {\n  indicator {X}001 \"Blood pressure of {X} patients\" {\n    \
+        group FAM, domain CL, points 1, thresholds 40% to 90%\n    \
+        denominator patients where {X}_COD\n    achieved when BP_COD in last 12 months\n  }\n}\n";
+    let fdir =
+        std::env::temp_dir().join(format!("qofrules-boundary-parity-{}", std::process::id()));
+    std::fs::create_dir_all(&fdir).unwrap();
+    let fpath = fdir.join("family.qof");
+    std::fs::write(&fpath, family).unwrap();
+    let mut args: Vec<&std::ffi::OsStr> = vec!["boundary".as_ref(), fpath.as_os_str()];
+    for id in ["AF001", "CHD001", "HF001"] {
+        args.extend([std::ffi::OsStr::new("--indicator"), std::ffi::OsStr::new(id)]);
+    }
+    let cli = run(&args);
+    std::fs::remove_dir_all(&fdir).ok();
+    let byte = family.find("achieved when BP_COD").unwrap();
+    let at = family[..byte].encode_utf16().count();
+    assert_ne!(at, byte);
+    let reply = session.boundary_at(family, at);
+    assert!(reply.ok, "{:?}", reply.errors);
+    let out = reply.value.unwrap();
+    assert_eq!(out.indicators, ["AF001", "CHD001", "HF001"]);
+    assert!(out.text == cli, "the session's boundary tests of a `for each` differ from the CLI's");
+    for id in ["AF001", "CHD001", "HF001"] {
+        assert!(cli.contains(&format!("\n// {id}: ")), "{id}: {cli}");
+    }
     // B: DM020's target moved from 58 to 59
     assert_eq!(text.matches("value <= 58").count(), 1);
     let dir = std::env::temp_dir().join(format!("qofrules-witness-parity-{}", std::process::id()));

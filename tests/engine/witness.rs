@@ -6,7 +6,7 @@
 use qofrules::check::check_text;
 use qofrules::compile::{compile, Program};
 use qofrules::eval::{explain, outcome_text, test_patient};
-use qofrules::witness::{witness, IndicatorWitness, Verdict};
+use qofrules::witness::{by_form, witness, IndicatorWitness, Verdict};
 
 fn program(name: &str, text: &str) -> Program {
     let (sources, c) = check_text(name, text);
@@ -187,6 +187,40 @@ fn the_commands_write_json_and_refuse_an_unknown_indicator() {
     let out = run(&["boundary", "rules/qof-2019-20.qof", "--indicator", "DM020"]);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("expect DM020 numerator"));
+}
+
+/// The short cut the editor shows at once: an indicator whose compiled rule is the same (same
+/// canonical form) is settled `same` by `by_form`, with `witness`'s own answer and without a
+/// search; a changed one is left to `witness`.
+#[test]
+fn by_form_settles_the_same_rules_at_once_and_leaves_the_changed_ones() {
+    for (path, text) in qofrules::shipped::SCHEMES {
+        let a = program(path, text);
+        let plan = by_form(&a, &a);
+        assert_eq!(plan.len(), a.indicators.len(), "{path}");
+        for (id, settled) in &plan {
+            let w = settled.as_ref().unwrap_or_else(|| panic!("{path}: {id} is not settled"));
+            assert_eq!(w.verdict, Verdict::Same);
+            assert_eq!(*w, one(&a, &a, id), "{path}: {id}");
+        }
+    }
+    let a = program("qof-2019-20.qof", shipped("qof-2019-20.qof"));
+    // a target moved: only DM020 is left; points changed: nobody
+    let b = variant("change DM020 { achieved when latest IFCCHBAM_COD in last 12 months has value <= 59 }\nchange DM021 { points 30 }");
+    let left: Vec<String> =
+        by_form(&a, &b).into_iter().filter(|(_, s)| s.is_none()).map(|(id, _)| id).collect();
+    assert_eq!(left, ["DM020"]);
+    assert_eq!(one(&a, &b, "DM020").verdict, Verdict::Differ);
+    // other periods: every window is dated from another period end, so nothing is settled by
+    // form (each indicator needs its search)
+    let a = program("qof-2024-25.qof", shipped("qof-2024-25.qof"));
+    let b = program("qof-2025-26.qof", shipped("qof-2025-26.qof"));
+    assert!(by_form(&a, &b).iter().all(|(_, s)| s.is_none()));
+    // an indicator only one scheme has is left to `witness` too
+    let c = variant("retire DM020");
+    let a = program("qof-2019-20.qof", shipped("qof-2019-20.qof"));
+    let plan = by_form(&a, &c);
+    assert_eq!(plan.iter().find(|(id, _)| id == "DM020").map(|(_, s)| s.is_none()), Some(true));
 }
 
 #[test]

@@ -42,6 +42,39 @@ export type BlendPartView = {
 share: JsonValue, model: PaymentView, };
 
 /**
+ * What `boundary_at` returns: the boundary tests of the indicator under the cursor, or of
+ * every copy of the indicator template a `for each` body writes.
+ */
+export type BoundaryAt = { 
+/**
+ * The indicators the tests are for, in the scheme's order: one, or every copy of a
+ * `for each` template (`CC1` ... `CC9`).
+ */
+indicators: Array<string>, 
+/**
+ * The indicator's id as written: `DM020`, or the template's `CC{N}`.
+ */
+written: string, 
+/**
+ * `for each N in 1 to 9` when the cursor is in a `for each` body, else `None`.
+ */
+for_each: string | null, 
+/**
+ * The block the tests go after (the indicator's, or the whole `for each`'s): its start and
+ * end (just after its closing brace), as UTF-16 offsets like the editor's.
+ */
+start: number, end: number, 
+/**
+ * The generated `test` blocks: byte for byte what `qofrules boundary SCHEME --indicator
+ * ID` prints, with one `--indicator` per id of `indicators`.
+ */
+text: string, 
+/**
+ * How many `test` blocks `text` has.
+ */
+cases: number, };
+
+/**
  * What `boundary` returns.
  */
 export type BoundaryOutput = { indicator: string, 
@@ -957,6 +990,16 @@ end: string, };
 export type PeriodWindowView = { window: string, from: string | null, to: string | null, };
 
 /**
+ * One indicator of a [`WitnessPlan`].
+ */
+export type PlannedWitness = { indicator: string, 
+/**
+ * `witness`'s answer when it is settled by form (`same`); `None` when the compiled rule
+ * differs (or one scheme lacks the indicator) and `witness` must be asked for it.
+ */
+settled: IndicatorWitness | null, };
+
+/**
  * What a population is and how big.
  */
 export type PopulationInfo = { 
@@ -1487,3 +1530,12 @@ export type WitnessOutput = {
  * --format json` prints.
  */
 indicators: Array<IndicatorWitness>, };
+
+/**
+ * What `witness_plan` returns.
+ */
+export type WitnessPlan = { 
+/**
+ * Every indicator `witness` answers for, in its order (A's, then those only B has).
+ */
+indicators: Array<PlannedWitness>, };

@@ -14,14 +14,22 @@ export interface Timed<T> {
   ms: number;
 }
 
+/** Thrown by calls pending when their worker was terminated (`Engine.terminate`). */
+export class Cancelled extends Error {}
+
 export class Engine {
   private worker: Worker;
   private next = 1;
-  private pending = new Map<number, { resolve: (r: Response) => void }>();
+  private pending = new Map<number, { resolve: (r: Response) => void; reject: (e: Error) => void }>();
   private started: Promise<void>;
+  private terminated = false;
 
-  constructor() {
-    this.worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+  /** `tools`: the tools worker (tools-worker.ts: compare's witness, no population). */
+  constructor(kind: "engine" | "tools" = "engine") {
+    this.worker =
+      kind === "tools"
+        ? new Worker(new URL("./tools-worker.ts", import.meta.url), { type: "module" })
+        : new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
     this.worker.onmessage = (event: MessageEvent<Response>) => {
       const p = this.pending.get(event.data.id);
       if (p) {
@@ -40,8 +48,9 @@ export class Engine {
     const id = this.next++;
     const req: Request<M> = { id, method, args };
     await this.started;
-    const res = await new Promise<Response>((resolve) => {
-      this.pending.set(id, { resolve });
+    if (this.terminated) throw new Cancelled("cancelled by a newer edit");
+    const res = await new Promise<Response>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
       this.worker.postMessage(req);
     });
     if ("error" in res) {
@@ -49,6 +58,20 @@ export class Engine {
     }
     const value = "json" in res ? JSON.parse(res.json) : res.value;
     return { value: value as Methods[M][1], ms: res.ms };
+  }
+
+  /** Whether a call is waiting for its reply. */
+  get busy(): boolean {
+    return this.pending.size > 0;
+  }
+
+  /** Stops the worker at once, even in the middle of a call; the calls pending reject with
+   * `Cancelled`. The engine cannot be used afterwards. */
+  terminate(): void {
+    this.terminated = true;
+    this.worker.terminate();
+    for (const p of this.pending.values()) p.reject(new Cancelled("cancelled by a newer edit"));
+    this.pending.clear();
   }
 
   async call<M extends Method>(method: M, ...args: Methods[M][0]): Promise<Methods[M][1]> {

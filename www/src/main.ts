@@ -5,7 +5,7 @@ import { keymap } from "@codemirror/view";
 import type { EditorView } from "@codemirror/view";
 import { createEditor, jumpTo, setText, setWrap } from "./editor";
 import type { SchemeName } from "./editor";
-import { Engine } from "./engine";
+import { Cancelled, Engine } from "./engine";
 import { setupHelp } from "./help";
 import { setupInputs } from "./inputs";
 import { compareCsv, download, h, morph, renderCompare, renderResults, resultsCsv, sortableTables } from "./report";
@@ -14,7 +14,7 @@ import { makeSplit } from "./split";
 import { impactCharts, strataTable } from "./compare-panels";
 import { diffMarks, jumpToChange, showMarks } from "./diffmarks";
 import { setupSweep } from "./sweep";
-import { enclosingIndicator, insertAfter, witnessPanel } from "./testers";
+import { insertAfter, WitnessPanel } from "./testers";
 import type { SweepPanel } from "./sweep";
 import type { CheckOutput, CompareOutput, Failure, PatientQuery, PatientStatus, PayResult, PopulationInfo, Problem, Reply, ShippedFile } from "./types";
 
@@ -175,6 +175,9 @@ async function runEvaluate(): Promise<void> {
 let saveTimer: number | undefined;
 /** When Format last rewrote the text (its note stays on the status line for a while). */
 let formattedAt = 0;
+/** The last boundary tests inserted and when: their note stays on the status line for a while,
+ * as Format's does, when the check of the new text rewrites it. */
+let boundaryNote = { text: "", at: 0 };
 let indicatorIds: string[] = [];
 /** The resolved scheme's names (its parent's included), for completion. */
 let schemeNames: SchemeName[] = [];
@@ -210,6 +213,7 @@ function checked(text: string, reply: Reply<CheckOutput>): Problem[] {
   if (reply.error_count === 0 && reply.scheme) {
     status.textContent = `✔ ${reply.scheme.id}: ${reply.scheme.indicators} indicators, ${reply.scheme.tests} tests`;
     if (Date.now() - formattedAt < 4000) status.textContent += " · formatted";
+    if (Date.now() - boundaryNote.at < 4000) status.textContent += ` · ${boundaryNote.text}`;
     updateIndicators(reply.scheme.id, text);
     sweepPanel?.textChanged(text);
   } else {
@@ -352,22 +356,18 @@ async function runTests(): Promise<{ name: string; passed: boolean }[] | null> {
 
 // ---------------------------------------------------------------- boundary tests
 
-/** Generates the boundary tests of the indicator under the cursor, inserts them after its
- * block (one undoable change) and runs the tests. */
+/** Generates the boundary tests of the indicator under the cursor (or, in a `for each` body,
+ * of every copy of its indicator template), inserts them after its block (after the whole
+ * `for each`; one undoable change) and runs the tests. */
 async function generateBoundaryTests(): Promise<void> {
   const status = $("editor-status");
   const text = view.state.doc.toString();
-  const block = enclosingIndicator(text, view.state.selection.main.head);
-  if (!block) {
-    status.textContent = "✖ put the cursor in an indicator to generate its boundary tests";
-    status.dataset.state = "error";
-    return;
-  }
-  status.textContent = `generating boundary tests of ${block.id}…`;
+  status.textContent = "generating boundary tests…";
   status.dataset.state = "running";
-  const r = await engine.call("boundary", text, block.id);
+  const r = await engine.call("boundaryAt", text, view.state.selection.main.head);
   if (!r.ok) {
-    status.textContent = `✖ cannot generate boundary tests: ${r.errors.map(problemText).join("; ")}`;
+    const outside = r.errors.length === 1 && r.errors[0]?.message === "the cursor is not in an indicator";
+    status.textContent = outside ? "✖ put the cursor in an indicator to generate its boundary tests" : `✖ cannot generate boundary tests: ${r.errors.map(problemText).join("; ")}`;
     status.dataset.state = "error";
     return;
   }
@@ -377,13 +377,16 @@ async function generateBoundaryTests(): Promise<void> {
     return;
   }
   if (r.cases === 0) {
-    status.textContent = `✖ ${block.id} has no boundary tests to generate`;
+    status.textContent = `✖ ${r.written} has no boundary tests to generate`;
     status.dataset.state = "error";
     return;
   }
-  insertAfter(view, block, r.text);
-  status.textContent = `✔ ${r.cases} boundary tests of ${block.id} inserted after it (Ctrl-Z removes them)`;
+  insertAfter(view, r, r.text);
+  status.textContent = r.for_each
+    ? `✔ ${r.cases} boundary tests of ${r.indicators.join(", ")} (every copy of ${r.written}) inserted after the ${r.for_each} block (Ctrl-Z removes them)`
+    : `✔ ${r.cases} boundary tests of ${r.written} inserted after it (Ctrl-Z removes them)`;
   status.dataset.state = "done";
+  boundaryNote = { text: `${r.cases} boundary tests inserted`, at: Date.now() };
   $("tab-tests").click();
   await runTests();
 }
@@ -658,6 +661,7 @@ async function runCompare(): Promise<void> {
   out.setAttribute("aria-busy", "true");
   const a = viewA.state.doc.toString();
   const b = viewB.state.doc.toString();
+  cancelWitness();
   const { value: r, ms } = await engine.timed("compare", a, b);
   out.setAttribute("aria-busy", "false");
   if (viewA.state.doc.toString() !== a || viewB.state.doc.toString() !== b) return; // stale
@@ -682,34 +686,97 @@ async function runCompare(): Promise<void> {
   if (strata) view.append(strata);
   out.replaceChildren(view, h("p", { class: "muted" }, `compared in ${Math.round(ms)} ms`));
   out.dataset.state = "done";
-  void showWitness(a, b, r, view);
+  showWitness(a, b, r, view);
 }
 
-/** Compare's "Can anyone differ?": per indicator, whether any patient can have another
- * outcome under B, with a verified witness patient; drawn below the indicator changes. */
-async function showWitness(a: string, b: string, r: CompareOutput, into: HTMLElement): Promise<void> {
-  const holder = h("section", { id: "witness", "data-state": "running" }, h("h2", {}, "Can anyone differ?"), h("p", { class: "muted" }, "looking for a patient with another outcome…"));
+// Compare's "Can anyone differ?" runs on demand in the tools worker, never in the engine
+// worker: a witness search takes seconds on very different schemes (every indicator of QOF
+// 2024/25 against 2025/26), and a comparison or evaluation must never wait behind it.
+
+/** The tools worker, started when the panel is first opened (and again after a cancel). */
+let tools: Engine | undefined;
+/** Bumped by every comparison and edit in compare mode: a witness run of an older one stops. */
+let witnessSeq = 0;
+/** The panel was opened: the next comparisons fill it at once. */
+let witnessWanted = false;
+
+/** Stops the witness work of an older text: the tools worker is terminated mid-search (a
+ * witness call cannot be interrupted otherwise) and started afresh when next needed. */
+function cancelWitness(): void {
+  witnessSeq++;
+  if (tools?.busy) {
+    tools.terminate();
+    tools = undefined;
+  }
+}
+
+/** Compare's "Can anyone differ?": folded until opened; then, per indicator, whether any
+ * patient can have another outcome under B, with a verified witness patient (the ones whose
+ * compiled rule is the same at once, the others one by one). Drawn below the indicator
+ * changes. */
+function showWitness(a: string, b: string, r: CompareOutput, into: HTMLElement): void {
+  const holder = h(
+    "details",
+    { id: "witness", "data-state": "idle", "aria-labelledby": "witness-title" },
+    h("summary", {}, h("h2", { id: "witness-title" }, "Can anyone differ?")),
+    h("p", { class: "muted" }, "Open to decide, per indicator, whether any patient can have another outcome under B (in a worker of its own: the comparison never waits for it)."),
+  ) as HTMLDetailsElement;
   const changes = [...into.querySelectorAll("caption")].find((c) => c.textContent?.startsWith("Indicator changes"))?.closest("table");
   if (changes) changes.after(holder);
   else into.append(holder);
-  const w = await engine.call("witness", a, b, null);
-  if (viewA?.state.doc.toString() !== a || viewB?.state.doc.toString() !== b) return; // stale
-  if (!w.ok) {
-    holder.replaceChildren(h("h2", {}, "Can anyone differ?"), failureList(w));
-    holder.dataset.state = "error";
-    return;
-  }
-  const changed = new Set(r.comparison.indicators.filter((i) => i.status !== "unchanged").map((i) => i.id));
-  const panel = witnessPanel(w, changed, (x, test) => {
-    if (!viewB) return;
-    const doc = viewB.state.doc;
-    const text = doc.toString();
-    const sep = text.length === 0 ? "" : text.endsWith("\n\n") ? "" : text.endsWith("\n") ? "\n" : "\n\n";
-    viewB.dispatch({ changes: { from: doc.length, insert: sep + test }, selection: { anchor: doc.length + sep.length }, scrollIntoView: true });
-    $("status-b").textContent = `✔ ${x.indicator}'s witness added to B as a test expecting ${x.b?.outcome ?? ""}`;
+  const seq = witnessSeq;
+  holder.addEventListener("toggle", () => {
+    witnessWanted = holder.open;
+    if (holder.open && holder.dataset.state === "idle" && seq === witnessSeq) void fillWitness(a, b, r, holder, seq);
   });
-  panel.dataset.state = "done";
-  holder.replaceWith(panel);
+  if (witnessWanted) holder.open = true;
+}
+
+async function fillWitness(a: string, b: string, r: CompareOutput, holder: HTMLElement, seq: number): Promise<void> {
+  const head = holder.querySelector("summary") as HTMLElement;
+  const say = (...nodes: (HTMLElement | string)[]) => holder.replaceChildren(head, ...nodes);
+  holder.dataset.state = "running";
+  say(h("p", { class: "muted" }, "comparing the compiled rules…"));
+  const t0 = performance.now();
+  tools ??= new Engine("tools");
+  const worker = tools;
+  try {
+    const plan = await worker.call("witnessPlan", a, b);
+    if (seq !== witnessSeq) return;
+    if (!plan.ok) {
+      say(failureList(plan));
+      holder.dataset.state = "error";
+      return;
+    }
+    const changed = new Set(r.comparison.indicators.filter((i) => i.status !== "unchanged").map((i) => i.id));
+    const panel = new WitnessPanel(plan.indicators, changed, (x, test) => {
+      if (!viewB) return;
+      const doc = viewB.state.doc;
+      const text = doc.toString();
+      const sep = text.length === 0 ? "" : text.endsWith("\n\n") ? "" : text.endsWith("\n") ? "\n" : "\n\n";
+      viewB.dispatch({ changes: { from: doc.length, insert: sep + test }, selection: { anchor: doc.length + sep.length }, scrollIntoView: true });
+      $("status-b").textContent = `✔ ${x.indicator}'s witness added to B as a test expecting ${x.b?.outcome ?? ""}`;
+    });
+    const timing = h("p", { class: "muted", id: "witness-timing" });
+    say(...panel.nodes, timing);
+    const pending = panel.pending();
+    const settled = plan.indicators.length - pending.length;
+    for (const id of pending) {
+      const w = await worker.call("witness", a, b, id);
+      if (seq !== witnessSeq) return;
+      if (!w.ok) {
+        say(failureList(w));
+        holder.dataset.state = "error";
+        return;
+      }
+      for (const x of w.indicators) panel.answer(x);
+    }
+    timing.textContent = `${settled} indicator${settled === 1 ? "" : "s"} settled by comparing the compiled rules, ${pending.length} decided one by one; ${Math.round(performance.now() - t0)} ms in the tools worker`;
+    holder.dataset.state = "done";
+  } catch (err) {
+    if (err instanceof Cancelled) return;
+    throw err;
+  }
 }
 
 /** Whether the text may be replaced: it is a shipped scheme's or empty, or the user agrees. */
@@ -759,6 +826,7 @@ function makeCompareEditor(side: "a" | "b"): EditorView {
     },
     onChange: (text) => {
       localStorage.setItem(key, text);
+      cancelWitness();
       window.clearTimeout(compareTimer);
       compareTimer = window.setTimeout(() => void runCompare(), 400);
     },

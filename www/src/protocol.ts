@@ -2,6 +2,7 @@
 // response, matched by id. Each method is a Workspace call (src/wasm.rs); the worker adds the
 // time the call took.
 import type {
+  BoundaryAt,
   BoundaryOutput,
   CheckOutput,
   CompareOutput,
@@ -24,6 +25,7 @@ import type {
   SynthRequest,
   TestOutput,
   WitnessOutput,
+  WitnessPlan,
 } from "./types";
 
 /** Each method: [arguments, result]. */
@@ -54,6 +56,12 @@ export interface Methods {
   patientTest: [[text: string, patientId: string, indicator: string | null], Reply<PatientTest>];
   /** The boundary tests of one indicator (`qofrules boundary --indicator ID`). */
   boundary: [[text: string, indicator: string], Reply<BoundaryOutput>];
+  /** The boundary tests of the indicator under the cursor (a UTF-16 offset), or of every copy
+   * of a `for each` indicator template (`qofrules boundary --indicator ID...`). */
+  boundaryAt: [[text: string, at: number], Reply<BoundaryAt>];
+  /** `witness`'s quick first step: per indicator, `same` where the canonical forms settle it,
+   * null where only `witness` with its id can answer (the tools worker). */
+  witnessPlan: [[textA: string, textB: string], Reply<WitnessPlan>];
   /** Per indicator, whether any patient can differ under A and B (`qofrules witness A B`). */
   witness: [[textA: string, textB: string, indicator: string | null], Reply<WitnessOutput>];
 }

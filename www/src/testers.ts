@@ -1,52 +1,22 @@
 // The editor's tools for rule testers (issue #18): "Generate boundary tests" for the indicator
-// under the cursor (the engine's `boundary`, what `qofrules boundary --indicator ID` prints),
-// inserted after that indicator's block as one undoable change; and compare's "Can anyone
-// differ?" (the engine's `witness`, what `qofrules witness A B --format json` prints): per
-// indicator the verdict, the reason and the witness patient as a test block, which a button
-// copies into scheme B's text as a test expecting B's outcome.
+// under the cursor (the engine's `boundaryAt`, what `qofrules boundary --indicator ID` prints;
+// in a `for each` body, for every copy of its indicator template), inserted after that block
+// as one undoable change; and compare's "Can anyone differ?" (the engine's `witness`, what
+// `qofrules witness A B --format json` prints): per indicator the verdict, the reason and the
+// witness patient as a test block, which a button copies into scheme B's text as a test
+// expecting B's outcome. The panel is filled on demand, in the tools worker: at once for the
+// indicators the canonical forms settle (`witnessPlan`), then one `witness` call per indicator
+// whose compiled rule differs.
 import { EditorView } from "@codemirror/view";
 import { h } from "./report";
-import type { IndicatorWitness, WitnessOutput } from "./types";
+import type { IndicatorWitness, PlannedWitness } from "./types";
 
-/** An indicator's block in the text: its id, and where the block starts and ends (UTF-16
- * offsets; `end` just after the closing brace). */
+/** A block of the text: where it starts and ends (UTF-16 offsets; `end` just after the
+ * closing brace). The engine's `boundaryAt` finds it: the indicator under the cursor, or the
+ * whole `for each` whose indicator template the cursor is in. */
 export interface Block {
-  id: string;
   start: number;
   end: number;
-}
-
-/** The offset just after the `}` that closes the first `{` at or after `from`, skipping
- * strings and comments; the text's length when it is not closed. */
-function blockEnd(text: string, from: number): number {
-  let depth = 0;
-  for (let k = from; k < text.length; k++) {
-    const c = text[k];
-    if (c === '"') {
-      k++;
-      while (k < text.length && text[k] !== '"' && text[k] !== "\n") k++;
-    } else if (c === "/" && text[k + 1] === "/") {
-      while (k < text.length && text[k] !== "\n") k++;
-    } else if (c === "{") {
-      depth++;
-    } else if (c === "}") {
-      depth--;
-      if (depth === 0) return k + 1;
-    }
-  }
-  return text.length;
-}
-
-/** The `indicator ID { ... }` (or `network indicator`, or a variant's `change ID { ... }`)
- * block the offset is in, the header line included; null outside every indicator. */
-export function enclosingIndicator(text: string, offset: number): Block | null {
-  const head = /^(?:network[ \t]+)?(?:indicator|change)[ \t]+([A-Za-z_][A-Za-z0-9_]*)/gm;
-  let found: Block | null = null;
-  for (let m = head.exec(text); m !== null && m.index <= offset; m = head.exec(text)) {
-    const end = blockEnd(text, m.index);
-    if (offset <= end) found = { id: m[1] ?? "", start: m.index, end };
-  }
-  return found;
 }
 
 /** Inserts generated tests after a block (on the lines after its closing brace), as one
@@ -120,33 +90,82 @@ function row(w: IndicatorWitness, copy: (w: IndicatorWitness, test: string) => v
   );
 }
 
-function witnessTable(caption: string, list: IndicatorWitness[], copy: (w: IndicatorWitness, test: string) => void): HTMLElement {
+/** The row of an indicator whose answer is still being worked out. */
+function pendingRow(id: string): HTMLElement {
+  return h(
+    "tr",
+    { "data-indicator": id, "data-verdict": "pending" },
+    h("th", { scope: "row" }, id),
+    h("td", { class: "verdict verdict-pending" }, "… deciding"),
+    h("td", { class: "muted" }, "its compiled rule differs between A and B: looking for a patient with another outcome"),
+    h("td", {}, ""),
+  );
+}
+
+function witnessTable(caption: string, rows: HTMLElement[]): HTMLElement {
   return h(
     "table",
     { class: "witness" },
     h("caption", {}, caption),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Indicator"), h("th", { scope: "col" }, "Verdict"), h("th", { scope: "col" }, "Reason"), h("th", { scope: "col" }, "Witness patient"))),
-    h("tbody", {}, ...list.map((w) => row(w, copy))),
+    h("tbody", {}, ...rows),
   );
 }
 
-/** The "Can anyone differ?" panel: the indicators the comparison changed, or that any
- * patient can differ on (or where that is unknown), first; the rest, where no patient can
- * differ, folded below. */
-export function witnessPanel(out: WitnessOutput, changed: Set<string>, copy: (w: IndicatorWitness, test: string) => void): HTMLElement {
-  const first = out.indicators.filter((w) => w.verdict !== "same" || changed.has(w.indicator));
-  const rest = out.indicators.filter((w) => w.verdict === "same" && !changed.has(w.indicator));
-  const count = (v: IndicatorWitness["verdict"]) => out.indicators.filter((w) => w.verdict === v).length;
-  return h(
-    "section",
-    { id: "witness", "aria-labelledby": "witness-title" },
-    h("h2", { id: "witness-title" }, "Can anyone differ?"),
-    h(
-      "p",
-      { id: "witness-summary" },
-      `${count("differ")} indicator${count("differ") === 1 ? "" : "s"} where a patient can have another outcome (a witness, verified under both), ${count("unknown")} unknown, ${count("same")} where no patient can differ (proved). As qofrules witness A B.`,
-    ),
-    first.length ? witnessTable(`Changed indicators (${first.length})`, first, copy) : h("p", {}, "No indicator changed."),
-    rest.length ? h("details", { class: "witness-same" }, h("summary", {}, `Unchanged indicators (${rest.length}): no patient can differ`), witnessTable(`Unchanged indicators (${rest.length})`, rest, copy)) : null,
-  );
+/** The "Can anyone differ?" panel's content for a plan: the indicators the comparison changed,
+ * those whose compiled rule differs (each "… deciding" until `answer` is given it) and any
+ * that can differ first; the rest, settled `same` by form, folded below. */
+export class WitnessPanel {
+  readonly nodes: HTMLElement[];
+  private answers: (IndicatorWitness | null)[];
+  private summary: HTMLElement;
+  private rows = new Map<string, HTMLElement>();
+
+  constructor(
+    private plan: PlannedWitness[],
+    changed: Set<string>,
+    private copy: (w: IndicatorWitness, test: string) => void,
+  ) {
+    this.answers = plan.map((p) => p.settled);
+    const first: HTMLElement[] = [];
+    const rest: HTMLElement[] = [];
+    for (const p of plan) {
+      const r = p.settled ? row(p.settled, copy) : pendingRow(p.indicator);
+      this.rows.set(p.indicator, r);
+      (p.settled && p.settled.verdict === "same" && !changed.has(p.indicator) ? rest : first).push(r);
+    }
+    this.summary = h("p", { id: "witness-summary" });
+    this.nodes = [
+      this.summary,
+      first.length ? witnessTable(`Changed indicators (${first.length})`, first) : h("p", {}, "No indicator changed."),
+      ...(rest.length ? [h("details", { class: "witness-same" }, h("summary", {}, `Unchanged indicators (${rest.length}): no patient can differ`), witnessTable(`Unchanged indicators (${rest.length})`, rest))] : []),
+    ];
+    this.count();
+  }
+
+  /** The indicators still to decide, in the panel's order. */
+  pending(): string[] {
+    return this.plan.filter((_, k) => this.answers[k] === null).map((p) => p.indicator);
+  }
+
+  /** Puts an indicator's answer in its row. */
+  answer(w: IndicatorWitness): void {
+    const k = this.plan.findIndex((p) => p.indicator === w.indicator);
+    if (k < 0) return;
+    this.answers[k] = w;
+    const fresh = row(w, this.copy);
+    this.rows.get(w.indicator)?.replaceWith(fresh);
+    this.rows.set(w.indicator, fresh);
+    this.count();
+  }
+
+  private count(): void {
+    const known = this.answers.filter((a): a is IndicatorWitness => a !== null);
+    const count = (v: IndicatorWitness["verdict"]) => known.filter((w) => w.verdict === v).length;
+    const left = this.answers.length - known.length;
+    const differ = count("differ");
+    this.summary.textContent =
+      (left ? `Deciding ${left} more indicator${left === 1 ? "" : "s"} whose rule differs… So far: ` : "") +
+      `${differ} indicator${differ === 1 ? "" : "s"} where a patient can have another outcome (a witness, verified under both), ${count("unknown")} unknown, ${count("same")} where no patient can differ (proved). As qofrules witness A B.`;
+  }
 }

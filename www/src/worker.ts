@@ -54,6 +54,9 @@ const handlers: Handlers = {
   patientTest: (text, patientId, indicator) => workspace().patient_test(text, patientId, indicator ?? undefined),
   boundary: (text, indicator) => workspace().boundary(text, indicator),
   witness: (a, b, indicator) => workspace().witness(a, b, indicator ?? undefined),
+  boundaryAt: (text, at) => workspace().boundary_at(text, at),
+  // compare's witness panel uses the tools worker (tools-worker.ts); answered here as well
+  witnessPlan: (a, b) => workspace().witness_plan(a, b),
 };
 
 function dispatch<M extends Method>(req: Request<M>): unknown {
