@@ -2,7 +2,8 @@
 //! with one `(path, text)` pair per file, in sorted order, for `src/shipped.rs` to include.
 //! Also writes `$OUT_DIR/keywords.rs`, the word of every keyword rule of the grammar
 //! (`k_points = @{ "points" ... }`), so that syntax errors name keywords as written, never by
-//! the parser's rule names.
+//! the parser's rule names. And `$OUT_DIR/practices_1920.txt`, the embedded reference figures
+//! of every practice laid out to compress well (`practices`).
 
 use std::path::Path;
 
@@ -42,6 +43,7 @@ fn main() {
         println!("cargo:warning=cannot write shipped.rs: {e}");
     }
     keywords(Path::new(&manifest), Path::new(&out_dir));
+    practices(Path::new(&manifest), Path::new(&out_dir));
 }
 
 /// `keyword(rule)`: the word a `k_*` rule of the grammar matches.
@@ -64,4 +66,79 @@ fn keywords(manifest: &Path, out_dir: &Path) {
     if let Err(e) = std::fs::write(out_dir.join("keywords.rs"), src) {
         println!("cargo:warning=cannot write keywords.rs: {e}");
     }
+}
+
+/// `$OUT_DIR/practices_1920.txt`: `data/reference/practices_1920.csv` (the 2019/20 reference
+/// figures of every practice in England, embedded in the library and so in the wasm module)
+/// laid out to compress well, since it is most of the module's data: column by column instead
+/// of row by row (a column's values look alike), one value a line (no quoting: no field holds a
+/// line break), and the list sizes of the nested age lists as differences (`list_16ov` as
+/// `list_total - list_16ov`, and so on), which are small numbers. The first line is the number
+/// of practices, then the 31 columns of the CSV in order. `src/reference.rs` reads it back
+/// (and its tests check that it reads back the CSV exactly). A CSV this cannot read stops the
+/// build with the file and line.
+fn practices(manifest: &Path, out_dir: &Path) {
+    let path = manifest.join("data/reference/practices_1920.csv");
+    println!("cargo:rerun-if-changed={}", path.display());
+    let fail = |why: String| -> ! {
+        eprintln!("error: {}: {why}", path.display());
+        std::process::exit(1)
+    };
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| fail(format!("cannot read: {e}")));
+    let mut columns: Vec<Vec<String>> = vec![Vec::new(); 31];
+    for (i, line) in text.lines().enumerate().skip(1).filter(|(_, l)| !l.is_empty()) {
+        let fields = split_csv_line(line);
+        if fields.len() != 31 {
+            fail(format!("line {}: {} fields, expected 31", i + 1, fields.len()));
+        }
+        let num = |c: usize| -> i64 {
+            fields[c].parse().unwrap_or_else(|_| {
+                fail(format!("line {}: `{}` is not a whole number", i + 1, fields[c]))
+            })
+        };
+        // list_total, then each nested list as the difference from the list it lies in
+        let (total, ov16, ov17, ov18, age30_74, ov50) =
+            (num(4), num(5), num(6), num(7), num(8), num(9));
+        let lists = [total, total - ov16, ov16 - ov17, ov17 - ov18, ov18 - age30_74, ov18 - ov50];
+        for (c, column) in columns.iter_mut().enumerate() {
+            let value = match c {
+                0..=3 => fields[c].clone(),
+                4..=9 => lists[c - 4].to_string(),
+                _ => num(c).to_string(),
+            };
+            column.push(value);
+        }
+    }
+    let mut out = format!("{}\n", columns[0].len());
+    for column in &columns {
+        for value in column {
+            out.push_str(value);
+            out.push('\n');
+        }
+    }
+    if let Err(e) = std::fs::write(out_dir.join("practices_1920.txt"), out) {
+        fail(format!("cannot write practices_1920.txt: {e}"));
+    }
+}
+
+/// One line of a CSV file: fields split at commas, quoted fields with doubled quotes.
+fn split_csv_line(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = line.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (false, ',') => out.push(std::mem::take(&mut cur)),
+            (false, '"') if cur.is_empty() => quoted = true,
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cur.push('"');
+            }
+            (true, '"') => quoted = false,
+            (_, c) => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
 }

@@ -4,11 +4,16 @@
 //! national average list size).
 //!
 //! Source files and their derivation: `data/reference/README.md`. Parsed once, on first use.
+//! The practices are embedded not as their CSV but as `build.rs` lays it out to compress well
+//! in the wasm module (column by column, nested list sizes as differences; see `practices` in
+//! `build.rs`); the tests check that it reads back the CSV exactly.
 
 use rust_decimal::Decimal;
 use std::sync::OnceLock;
 
-const PRACTICES_CSV: &str = include_str!("../data/reference/practices_1920.csv");
+/// `data/reference/practices_1920.csv` as `build.rs` writes it: the number of practices, then
+/// the CSV's 31 columns one after another, one value a line.
+const PRACTICES_COLUMNS: &str = include_str!(concat!(env!("OUT_DIR"), "/practices_1920.txt"));
 const NETWORKS_CSV: &str = include_str!("../data/reference/networks_1920.csv");
 const CCGS_CSV: &str = include_str!("../data/reference/ccgs_1920.csv");
 
@@ -246,37 +251,51 @@ fn rows(csv: &'static str) -> impl Iterator<Item = Vec<String>> {
     csv.lines().skip(1).filter(|l| !l.is_empty()).map(split_line)
 }
 
-fn parse_practices() -> Vec<ReferencePractice> {
-    rows(PRACTICES_CSV)
-        .filter_map(|f| {
-            if f.len() != 4 + 6 + 21 {
-                return None;
-            }
+/// The practices from [`PRACTICES_COLUMNS`]: column `c` is lines `1 + c * n ..= (c + 1) * n`;
+/// columns 4-9 hold `list_total`, then `list_total - list_16ov`, `list_16ov - list_17ov`,
+/// `list_17ov - list_18ov`, `list_18ov - list_30_74` and `list_18ov - list_50ov`. Empty if the
+/// text is not of that shape (the tests would fail; it is made by `build.rs`).
+fn parse_practices(text: &str) -> Vec<ReferencePractice> {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(n) = lines.first().and_then(|l| l.parse::<usize>().ok()) else {
+        return Vec::new();
+    };
+    if lines.len() != 1 + 31 * n {
+        return Vec::new();
+    }
+    let column = |c: usize| &lines[1 + c * n..1 + (c + 1) * n];
+    let number = |c: usize, i: usize| column(c)[i].parse::<i32>().ok().map(i64::from);
+    (0..n)
+        .map(|i| {
+            let (total, d16, d17, d18) =
+                (number(4, i)?, number(5, i)?, number(6, i)?, number(7, i)?);
+            let (ov16, ov18) = (total - d16, total - d16 - d17 - d18);
+            let lists = [total, ov16, ov16 - d17, ov18, ov18 - number(8, i)?, ov18 - number(9, i)?];
             let mut list_sizes = [0u32; 6];
-            for (i, v) in f[4..10].iter().enumerate() {
-                list_sizes[i] = v.parse().ok()?;
+            for (size, value) in list_sizes.iter_mut().zip(lists) {
+                *size = u32::try_from(value).ok()?;
             }
             let mut registers = [0u32; 21];
-            for (i, v) in f[10..31].iter().enumerate() {
-                registers[i] = v.parse().ok()?;
+            for (g, register) in registers.iter_mut().enumerate() {
+                *register = u32::try_from(number(10 + g, i)?).ok()?;
             }
-            let mut it = f.into_iter();
             Some(ReferencePractice {
-                practice_id: it.next()?,
-                practice_name: it.next()?,
-                network_id: it.next()?,
-                ccg_id: it.next()?,
+                practice_id: column(0)[i].to_owned(),
+                practice_name: column(1)[i].to_owned(),
+                network_id: column(2)[i].to_owned(),
+                ccg_id: column(3)[i].to_owned(),
                 list_sizes,
                 registers,
             })
         })
-        .collect()
+        .collect::<Option<Vec<_>>>()
+        .unwrap_or_default()
 }
 
 /// Every practice in the 2019/20 data (6,720), sorted by practice id.
 pub fn practices_2019_20() -> &'static [ReferencePractice] {
     static CELL: OnceLock<Vec<ReferencePractice>> = OnceLock::new();
-    CELL.get_or_init(parse_practices)
+    CELL.get_or_init(|| parse_practices(PRACTICES_COLUMNS))
 }
 
 /// Every primary care network in the 2019/20 data (1,251), sorted by id.
@@ -410,6 +429,59 @@ mod tests {
         assert_eq!(p.register(Group::Dm), 286);
         assert_eq!(p.register(Group::Hyp), 616);
         assert_eq!(p.register(Group::Stia), 116);
+    }
+
+    /// The CSV row parse the practices had before they were embedded column by column.
+    fn practices_from_csv(csv: &'static str) -> Vec<ReferencePractice> {
+        rows(csv)
+            .map(|f| {
+                assert_eq!(f.len(), 31, "{f:?}");
+                let number = |v: &String| v.parse::<u32>().unwrap();
+                ReferencePractice {
+                    practice_id: f[0].clone(),
+                    practice_name: f[1].clone(),
+                    network_id: f[2].clone(),
+                    ccg_id: f[3].clone(),
+                    list_sizes: std::array::from_fn(|i| number(&f[4 + i])),
+                    registers: std::array::from_fn(|i| number(&f[10 + i])),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_embedded_columns_read_back_the_csv_exactly() {
+        let csv = practices_from_csv(include_str!("../data/reference/practices_1920.csv"));
+        assert_eq!(csv.len(), 6720);
+        let embedded = practices_2019_20();
+        assert_eq!(embedded.len(), csv.len());
+        for (e, c) in embedded.iter().zip(&csv) {
+            assert_eq!(e, c);
+        }
+        // the layout is what compresses: columns, and the nested lists as small differences
+        assert!(PRACTICES_COLUMNS.starts_with("6720\nA81001\nA81002\n"));
+        let first = &csv[0];
+        let list = |t: ListType| i64::from(first.list_size(t));
+        let ov16_line = 1 + 5 * 6720;
+        assert_eq!(
+            PRACTICES_COLUMNS.lines().nth(ov16_line),
+            Some((list(ListType::Total) - list(ListType::Ov16)).to_string().as_str())
+        );
+    }
+
+    #[test]
+    fn columns_of_the_wrong_shape_read_as_no_practices() {
+        assert!(parse_practices("").is_empty());
+        assert!(parse_practices("1\nA1\n").is_empty(), "too few lines");
+        let one = |total: &str| {
+            let mut t = format!("1\nA1\nName\nN1\nC1\n{total}\n");
+            t.push_str(&"0\n".repeat(26));
+            t
+        };
+        assert_eq!(parse_practices(&one("10")).len(), 1);
+        assert_eq!(parse_practices(&one("10"))[0].list_size(ListType::Ov50), 10);
+        assert!(parse_practices(&one("ten")).is_empty(), "not a number");
+        assert!(parse_practices(&one("-1")).is_empty(), "a negative list size");
     }
 
     #[test]

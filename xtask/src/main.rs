@@ -77,7 +77,10 @@ fn serve(port: u16) -> util::Result {
     tools::ensure_wasm_target()?;
     tools::ensure_wasm_bindgen()?;
     tools::ensure_npm()?;
-    build::build_pkg()?;
+    let (_, gz) = build::build_pkg()?;
+    if let Err(e) = build::check_wasm_size(gz) {
+        println!("warning: {e}");
+    }
     build::build_www()?;
     let listener = std::net::TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
         format!("could not listen on 127.0.0.1:{port}: {e}\n  help: pick another port with `cargo xtask serve --port 8081`")

@@ -57,7 +57,7 @@ const STEPS: &[Step] = &[
     Step { name: "wasm tools (target, wasm-bindgen-cli)", run: wasm_tools },
     Step { name: "clippy (wasm32, lib)", run: clippy_wasm },
     Step { name: "wasm tests (node)", run: wasm_tests },
-    Step { name: "build pkg/ (release wasm)", run: build_pkg },
+    Step { name: "build pkg/ (release wasm, size limit)", run: build_pkg },
     Step { name: "npm ci (www/)", run: npm },
     Step { name: "build www/ (tsc, vite)", run: build_www },
     Step { name: "chromium", run: chromium },
@@ -279,7 +279,9 @@ fn build_pkg(ctx: &mut Ctx) -> Outcome {
     }
     let result = build::build_pkg();
     ctx.pkg = Some(result.is_ok());
-    check(result)
+    // the size limit is checked where the release module is built anyway; the later steps
+    // still run on a module over it
+    check(result.and_then(|(_, gz)| build::check_wasm_size(gz)))
 }
 
 fn npm(ctx: &mut Ctx) -> Outcome {
