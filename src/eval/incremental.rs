@@ -369,7 +369,9 @@ pub struct EvalCache {
     interner: Interner,
     /// The PPED the results are for.
     pped: Option<Date>,
-    /// Per practice, in evaluation order: the patients' positions in the population.
+    /// Per practice, in evaluation order: its id and network, and its patients' positions in
+    /// the population.
+    ids: Vec<(String, String)>,
     buckets: Vec<Vec<u32>>,
     /// Per indicator key, per practice, the indicator's counts.
     indicators: HashMap<u32, Vec<Box<[u32]>>>,
@@ -423,11 +425,15 @@ impl EvalCache {
             self.pped = Some(prog.pped);
         }
         let keys = Keys::of(prog, &mut self.interner);
-        let (ids, buckets) = practice_buckets(pop);
-        if buckets != self.buckets {
-            // not the population the results are for: start again
+        // the practices' patients, worked out once per population (the owner clears the cache
+        // for another population; one of another size is noticed here)
+        let sized = self.buckets.iter().map(Vec::len).sum::<usize>() == pop.patients.len()
+            && self.ids.len() >= pop.practices.len();
+        if self.buckets.is_empty() || !sized {
+            let (ids, buckets) = practice_buckets(pop);
             let interner = std::mem::take(&mut self.interner);
             *self = EvalCache { interner, pped: Some(prog.pped), ..EvalCache::default() };
+            self.ids = ids.into_iter().map(|(p, n)| (p.to_owned(), n.to_owned())).collect();
             self.buckets = buckets;
         }
         let layout = Arc::new(TallyLayout::new(prog));
@@ -448,11 +454,12 @@ impl EvalCache {
         let threads = threads.max(1).min(self.buckets.len().max(1));
         let ranges = practice_ranges(&self.buckets, threads);
         let this = &*self;
+        let ids = &self.ids;
         let run = |range: std::ops::Range<usize>| -> Vec<PracticeRun> {
             let mut e = Engine::new(prog);
             range
                 .map(|k| {
-                    let t = PracticeTally::new(prog, &layout, ids[k].0, ids[k].1);
+                    let t = PracticeTally::new(prog, &layout, &ids[k].0, &ids[k].1);
                     if full {
                         this.full_practice(&mut e, t, pop, k, &todo)
                     } else {

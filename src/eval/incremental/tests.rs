@@ -138,7 +138,7 @@ fn a_new_population_is_evaluated_afresh() {
     cache.evaluate(&prog, &pop, 1);
     let mut fewer = pop.clone();
     fewer.patients.truncate(pop.patients.len() / 2);
-    // the cache notices a population of another shape even if not told
+    // the cache notices a population of another size even if not told
     assert_eq!(
         cache.evaluate(&prog, &fewer, 1),
         super::super::evaluate_with_threads(&prog, &fewer, 1)
