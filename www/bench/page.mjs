@@ -62,7 +62,8 @@ try {
   for (let i = 0; i < ITERATIONS; i++) {
     await page.click("#editor .cm-content");
     await page.keyboard.press("Control+f");
-    await page.fill(".cm-search input[name=search]", windowText(12 - i));
+    // typed, not filled: the search panel reads its field on key events
+    await page.keyboard.type(windowText(12 - i));
     await page.keyboard.press("Enter");
     await page.keyboard.press("Escape");
     const run = await timeEdit(() => page.keyboard.insertText(windowText(11 - i)));
