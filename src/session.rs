@@ -296,6 +296,10 @@ pub struct Session {
     /// the answer changes only with the population or the period. Cleared whenever the
     /// population is replaced ([`Session::set_population`]).
     period: Option<(PeriodKey, Option<Diagnostic>)>,
+    /// What the last evaluation of the population worked out, so that an edit re-evaluates
+    /// only the indicators it changed ([`crate::eval::incremental`]). Cleared whenever the
+    /// population is replaced ([`Session::set_population`]).
+    evaluated: crate::eval::incremental::EvalCache,
     /// Evaluation threads; 0 = as many as the machine has (always one in wasm).
     threads: usize,
     /// Where national prevalence comes from (the scheme's figures unless the user chooses the
@@ -368,6 +372,7 @@ impl Session {
             info,
             cache: Vec::new(),
             period: None,
+            evaluated: Default::default(),
             threads: 0,
             prevalence_from: PrevalenceFrom::Scheme,
             from_population: false,
@@ -827,6 +832,7 @@ impl Session {
     fn set_population(&mut self, pop: Population) {
         self.population = pop;
         self.period = None;
+        self.evaluated.clear();
     }
 
     /// The population's period warning for a scheme, worked out once per population and
@@ -901,6 +907,16 @@ impl Session {
             Some(_) => None,
             None => self.period_warning(&c.loaded.scheme),
         };
+        // only what the edit changed is evaluated again
+        let evaluation = self.counts.is_none().then(|| {
+            let pop = &self.population;
+            let threads = match self.threads {
+                _ if pop.patients.len() < 20_000 => 1,
+                0 => crate::par::available_threads(),
+                n => n,
+            };
+            self.evaluated.evaluate(&c.loaded.program, pop, threads)
+        });
         let data = match self.counts() {
             Some(counts) => pipeline::Data::Counts(counts),
             None => pipeline::Data::Population(&self.population),
@@ -912,7 +928,11 @@ impl Session {
             threads: self.threads,
             progress: &crate::progress::Silent,
         };
-        pipeline::run_dated(&c.loaded, &inputs, period).map_err(|e| run_problems(e.diagnostics))
+        let run = match evaluation {
+            Some(ev) => pipeline::run_evaluated(&c.loaded, ev, &inputs, period),
+            None => pipeline::run_dated(&c.loaded, &inputs, period),
+        };
+        run.map_err(|e| run_problems(e.diagnostics))
     }
 
     /// Runs the one pipeline ([`crate::pipeline::run`]) on the session's population or

@@ -10,6 +10,7 @@
 
 pub mod engine;
 mod explain;
+pub mod incremental;
 mod testrun;
 
 pub use engine::{Class, Classified, Engine};
@@ -254,7 +255,7 @@ fn evaluate_practice(e: &mut Engine<'_>, t: &mut PracticeTally, patients: &[&Pat
 
 /// Classifies the loaded patient for fraction indicator `i` and counts the outcome.
 #[inline]
-fn count_indicator(e: &mut Engine<'_>, t: &mut PracticeTally, i: usize) {
+pub(crate) fn count_indicator(e: &mut Engine<'_>, t: &mut PracticeTally, i: usize) {
     let c_class = e.classify(i);
     if c_class.class == Class::Excluded {
         return;
@@ -334,40 +335,9 @@ fn evaluate_split(
     min_parallel: usize,
     progress: &dyn crate::progress::Progress,
 ) -> Evaluation {
-    // Practices in order, then any only patients mention.
-    let mut ids: Vec<(&str, &str)> =
-        pop.practices.iter().map(|p| (p.practice_id.as_str(), p.network_id.as_str())).collect();
-    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for (k, (id, _)) in ids.iter().enumerate() {
-        index.entry(id).or_insert(k);
-    }
-    let mut buckets: Vec<Vec<&Patient>> = vec![Vec::new(); ids.len()];
-    // Patients usually come practice by practice: the previous patient's practice is tried
-    // before the map.
-    let mut last: Option<(&str, usize)> = None;
-    for p in &pop.patients {
-        if let Some((id, k)) = last {
-            // Byte by byte, inlined: practice codes are short, and a library call per
-            // patient costs more than the comparison.
-            let same = id.len() == p.practice_id.len()
-                && id.bytes().zip(p.practice_id.bytes()).all(|(a, b)| a == b);
-            if same {
-                buckets[k].push(p);
-                continue;
-            }
-        }
-        let k = match index.get(p.practice_id.as_str()) {
-            Some(&k) => k,
-            None => {
-                ids.push((p.practice_id.as_str(), ""));
-                buckets.push(Vec::new());
-                index.insert(p.practice_id.as_str(), ids.len() - 1);
-                ids.len() - 1
-            }
-        };
-        buckets[k].push(p);
-        last = Some((p.practice_id.as_str(), k));
-    }
+    let (ids, positions) = practice_buckets(pop);
+    let buckets: Vec<Vec<&Patient>> =
+        positions.iter().map(|b| b.iter().map(|&j| &pop.patients[j as usize]).collect()).collect();
     let layout = std::sync::Arc::new(TallyLayout::new(prog));
     let run = |range: std::ops::Range<usize>| -> Vec<PracticeTally> {
         let mut e = Engine::new(prog);
@@ -386,7 +356,59 @@ fn evaluate_split(
         return Evaluation { practices: run(0..n) };
     }
     // Contiguous chunks of about equal patient counts.
-    let total = pop.patients.len();
+    let ranges = practice_ranges(&buckets, threads);
+    let parts = crate::par::map_in_order(ranges, run);
+    Evaluation { practices: parts.into_iter().flatten().collect() }
+}
+
+/// The practices of a population in evaluation order (the population's practices, then any
+/// only patients mention, in order of first mention) with their networks, and each one's
+/// patients as positions in `pop.patients`, in the population's order.
+pub(crate) fn practice_buckets(pop: &Population) -> (Vec<(&str, &str)>, Vec<Vec<u32>>) {
+    let mut ids: Vec<(&str, &str)> =
+        pop.practices.iter().map(|p| (p.practice_id.as_str(), p.network_id.as_str())).collect();
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (k, (id, _)) in ids.iter().enumerate() {
+        index.entry(id).or_insert(k);
+    }
+    let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); ids.len()];
+    // Patients usually come practice by practice: the previous patient's practice is tried
+    // before the map.
+    let mut last: Option<(&str, usize)> = None;
+    for (j, p) in pop.patients.iter().enumerate() {
+        if let Some((id, k)) = last {
+            // Byte by byte, inlined: practice codes are short, and a library call per
+            // patient costs more than the comparison.
+            let same = id.len() == p.practice_id.len()
+                && id.bytes().zip(p.practice_id.bytes()).all(|(a, b)| a == b);
+            if same {
+                buckets[k].push(j as u32);
+                continue;
+            }
+        }
+        let k = match index.get(p.practice_id.as_str()) {
+            Some(&k) => k,
+            None => {
+                ids.push((p.practice_id.as_str(), ""));
+                buckets.push(Vec::new());
+                index.insert(p.practice_id.as_str(), ids.len() - 1);
+                ids.len() - 1
+            }
+        };
+        buckets[k].push(j as u32);
+        last = Some((p.practice_id.as_str(), k));
+    }
+    (ids, buckets)
+}
+
+/// Splits practices `0..buckets.len()` into at most `threads` contiguous runs of about equal
+/// patient counts.
+pub(crate) fn practice_ranges<T>(
+    buckets: &[Vec<T>],
+    threads: usize,
+) -> Vec<std::ops::Range<usize>> {
+    let n = buckets.len();
+    let total: usize = buckets.iter().map(Vec::len).sum();
     let mut ranges = Vec::new();
     let mut start = 0;
     let mut acc = 0;
@@ -398,8 +420,7 @@ fn evaluate_split(
         }
     }
     ranges.push(start..n);
-    let parts = crate::par::map_in_order(ranges, run);
-    Evaluation { practices: parts.into_iter().flatten().collect() }
+    ranges
 }
 
 /// Evaluates a population handed over practice by practice ([`StreamEval::practice`]), each

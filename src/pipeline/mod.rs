@@ -443,6 +443,21 @@ fn period_diagnostic(w: eval::PeriodMismatch) -> Diagnostic {
         .with_help(w.help)
 }
 
+/// [`run_dated`] on a population already evaluated (`evaluation`, by the editor's incremental
+/// evaluation): national figures decided and the practice-level inputs read, as for a
+/// population evaluated here.
+pub fn run_evaluated(
+    loaded: &Loaded,
+    evaluation: Evaluation,
+    inputs: &Inputs<'_>,
+    period: Option<Diagnostic>,
+) -> Result<Run, RunError> {
+    let mut pay = eval::pay_inputs(&loaded.scheme, &loaded.program, &evaluation, inputs.national)?;
+    read_practice_inputs(&mut pay, &inputs.practice, &loaded.scheme)?;
+    let warnings = period.into_iter().collect();
+    Ok(Run { evaluation: Some(evaluation), inputs: pay, warnings, streamed: None })
+}
+
 /// Runs a scheme on its inputs: a population is evaluated, published counts are read; then
 /// national figures are decided and the practice-level inputs read into the pay table.
 pub fn run(loaded: &Loaded, inputs: &Inputs<'_>) -> Result<Run, RunError> {

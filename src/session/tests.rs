@@ -691,3 +691,51 @@ fn published_counts_leave_no_patients_to_list_until_a_population_is_loaded() {
     assert_eq!(listed.matched, r.value.unwrap().patients);
     assert!(listed.patients.iter().all(|p| p.practice_id == "A81001"));
 }
+
+/// After each of a series of edits, the session's reply (which re-evaluates only what the edit
+/// changed) is byte for byte a fresh session's: edits to one indicator, a code list and a
+/// register several indicators read, the period (a generated population is dated again; loaded
+/// files are not), an error and back.
+#[test]
+fn replies_after_edits_are_a_fresh_sessions_byte_for_byte() {
+    let base = crate::shipped::SCHEMES
+        .iter()
+        .find(|(path, _)| path.ends_with("qof-2019-20.qof"))
+        .map(|(_, t)| *t)
+        .expect("shipped");
+    let edit = |from: &str, to: &str| {
+        assert_eq!(base.matches(from).count(), 1, "`{from}` once");
+        base.replacen(from, to, 1)
+    };
+    let texts = [
+        base.to_string(),
+        edit(
+            "achieved when CHADVAS_COD in last 12 months",
+            "achieved when CHADVAS_COD in last 11 months",
+        ),
+        base.to_string(),
+        edit("snomed { 72313002, 271649006 }", "snomed { 72313002 }"),
+        edit(
+            "  patients aged 17 or over\n  where latest DM_COD",
+            "  patients aged 18 or over\n  where latest DM_COD",
+        ),
+        "scheme x {".to_string(),
+        edit("period 2019-04-01 to 2020-03-31", "period 2019-03-01 to 2020-02-29"),
+        format!("{base}\n// a comment\n"),
+    ];
+    let mut s = small();
+    let mut files = Session::with_population(s.population().clone(), "files");
+    for (k, text) in texts.iter().enumerate() {
+        let got = s.evaluate_text(text);
+        assert_eq!(got, small().evaluate_text(text), "edit {k}");
+        let fresh =
+            Session::with_population(files.population().clone(), "files").evaluate_text(text);
+        assert_eq!(files.evaluate_text(text), fresh, "edit {k} on files");
+        assert_eq!(
+            got.starts_with(r#"{"ok":true"#),
+            k != 5,
+            "edit {k}: {}",
+            &got[..got.len().min(300)]
+        );
+    }
+}

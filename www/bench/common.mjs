@@ -9,8 +9,22 @@ export const POPULATION = { ccg: "Dudley", scale: 0.15, seed: 2020 };
 export const SCHEME = readFileSync(join(root, "rules", "qof-2019-20.qof"), "utf8");
 export const ITERATIONS = Number(process.env.QOFRULES_BENCH_ITERATIONS) > 0 ? Math.min(Number(process.env.QOFRULES_BENCH_ITERATIONS), 10) : 5;
 
-/** An edit: the scheme with a comment appended, different every time (no cached compile). */
+/** The edit the benchmarks time: indicator AF006's achievement window, 12 months in the
+ * shipped scheme, shortened by a month per edit (11 months, then 10, ...), so that every edit
+ * changes one indicator's results and no text comes back (no cache of an earlier text or of
+ * earlier results can answer it). At most 10 edits. */
+export function windowText(months) {
+  return `achieved when CHADVAS_COD in last ${months} months`;
+}
+
+/** The scheme after edit `i` (0, 1, ...): AF006's window of `11 - i` months. */
 export function edited(i) {
+  if (!SCHEME.includes(windowText(12))) throw new Error("the benchmark's edit is not in the scheme");
+  return SCHEME.replace(windowText(12), windowText(11 - i));
+}
+
+/** The old edit, which leaves the results as they were (the best case): a comment appended. */
+export function commented(i) {
   return `${SCHEME}\n// edit ${i}\n`;
 }
 

@@ -167,10 +167,11 @@ pub fn bench(filter: Option<&str>) -> Result {
 
 /// The wasm benchmarks' names: under Node (`www/bench/node.mjs`), then in the page
 /// (`www/bench/page.mjs`).
-const WASM_NAMES: [&str; 3] = [
+const WASM_NAMES: [&str; 4] = [
     "wasm-node/session_evaluate_qof_2019_20_after_edit",
     "page/evaluate_qof_2019_20_after_edit",
     "page/keystroke_to_results_qof_2019_20",
+    "page/keystroke_to_results_qof_2019_20_comment_edit",
 ];
 
 /// The end-to-end benchmark's name, and the scale giving about a million patients.
