@@ -129,35 +129,53 @@ pub(crate) fn hash_id(id: &[u8]) -> u64 {
 /// directory by the hash's top bits (about one key a slot), so that a lookup touches two or
 /// three cache lines instead of a binary search's twenty: events in date order (each row a
 /// different patient) made a lookup per row and read 4.5 times slower than patient order.
+///
+/// A lookup checks the id itself against a copy of the ids laid out in the keys' order
+/// (`ids`), not against the patients' records: a patient's record and the heap string of its
+/// id are two more cache misses per row once the patients outgrow the cache (the verification
+/// was most of the cost of a 10 MB `events.csv` in date order).
 pub(crate) struct IdIndex {
-    keys: Vec<(u64, u32)>,
+    keys: Vec<Key>,
     /// `dir[j]..dir[j + 1]`: the keys whose hash's top bits are `j`.
     dir: Vec<u32>,
     shift: u32,
+    /// The ids, one after the other in the order of `keys` (key `k`'s id ends at
+    /// `keys[k].end` and starts where the previous one ends); empty when they would not fit
+    /// in `u32` offsets (more than 4 GiB of ids), and the patients' records are checked.
+    ids: Vec<u8>,
+}
+
+/// A patient's entry in [`IdIndex`].
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    hash: u64,
+    pos: u32,
+    /// Where the id ends in [`IdIndex::ids`].
+    end: u32,
 }
 
 impl IdIndex {
     /// Indexes `patients`; returns the index and the positions of later duplicates of an
     /// id with the position of its first occurrence.
     fn build(patients: &[Patient]) -> (IdIndex, Vec<(usize, usize)>) {
-        let mut keys: Vec<(u64, u32)> = patients
+        let mut keys: Vec<Key> = patients
             .iter()
             .enumerate()
-            .map(|(i, p)| (hash_id(p.patient_id.as_bytes()), i as u32))
+            .map(|(i, p)| Key { hash: hash_id(p.patient_id.as_bytes()), pos: i as u32, end: 0 })
             .collect();
         keys.sort_unstable();
         let mut dups = Vec::new();
         let mut start = 0;
         while start < keys.len() {
             let mut end = start + 1;
-            while end < keys.len() && keys[end].0 == keys[start].0 {
+            while end < keys.len() && keys[end].hash == keys[start].hash {
                 end += 1;
             }
             // Within a run of equal hashes, group equal ids (then by position): every id
             // after the first of its group is a duplicate of that first one. Sorting keeps
             // this n log n even for a file of one id repeated.
             if end - start > 1 {
-                let mut run: Vec<usize> = keys[start..end].iter().map(|k| k.1 as usize).collect();
+                let mut run: Vec<usize> = keys[start..end].iter().map(|k| k.pos as usize).collect();
                 run.sort_by(|&a, &b| {
                     patients[a].patient_id.cmp(&patients[b].patient_id).then(a.cmp(&b))
                 });
@@ -172,40 +190,60 @@ impl IdIndex {
             }
             start = end;
         }
-        (IdIndex::with_directory(keys), dups)
+        let total: usize = patients.iter().map(|p| p.patient_id.len()).sum();
+        let mut ids = Vec::new();
+        if u32::try_from(total).is_ok() {
+            ids.reserve_exact(total);
+            for k in &mut keys {
+                if let Some(p) = patients.get(k.pos as usize) {
+                    ids.extend_from_slice(p.patient_id.as_bytes());
+                }
+                k.end = ids.len() as u32;
+            }
+        }
+        (IdIndex::with_directory(keys, ids), dups)
     }
 
     /// The index of keys sorted by hash, with its directory.
-    fn with_directory(keys: Vec<(u64, u32)>) -> IdIndex {
+    fn with_directory(keys: Vec<Key>, ids: Vec<u8>) -> IdIndex {
         let bits = keys.len().max(2).next_power_of_two().trailing_zeros();
         let shift = 64 - bits;
         let slots = 1usize << bits;
         let mut dir = Vec::with_capacity(slots + 1);
         let mut pos = 0;
         for j in 0..=slots {
-            while pos < keys.len() && ((keys[pos].0 >> shift) as usize) < j {
+            while pos < keys.len() && ((keys[pos].hash >> shift) as usize) < j {
                 pos += 1;
             }
             dir.push(pos as u32);
         }
-        IdIndex { keys, dir, shift }
+        IdIndex { keys, dir, shift, ids }
     }
 
     pub(crate) fn empty() -> IdIndex {
-        IdIndex::with_directory(Vec::new())
+        IdIndex::with_directory(Vec::new(), Vec::new())
     }
 
+    /// The position in `patients` (the patients indexed) of the patient with this id.
     pub(crate) fn get(&self, patients: &[Patient], id: &[u8]) -> Option<usize> {
         let h = hash_id(id);
         let j = (h >> self.shift) as usize;
         let (from, to) = (self.dir[j] as usize, self.dir[j + 1] as usize);
-        let slot = &self.keys[from..to];
-        let at = slot.partition_point(|k| k.0 < h);
-        slot[at..]
-            .iter()
-            .take_while(|k| k.0 == h)
-            .map(|k| k.1 as usize)
-            .find(|&i| patients.get(i).is_some_and(|p| p.patient_id.as_bytes() == id))
+        let at = from + self.keys[from..to].partition_point(|k| k.hash < h);
+        let same = |k: usize| match self.ids.is_empty() {
+            false => {
+                let start = k.checked_sub(1).map_or(0, |p| self.keys[p].end as usize);
+                self.ids.get(start..self.keys[k].end as usize) == Some(id)
+            }
+            // Without the copy of the ids (or with only empty ones), the records are checked.
+            true => patients
+                .get(self.keys[k].pos as usize)
+                .is_some_and(|p| p.patient_id.as_bytes() == id),
+        };
+        (at..to)
+            .take_while(|&k| self.keys[k].hash == h)
+            .find(|&k| same(k))
+            .map(|k| self.keys[k].pos as usize)
     }
 }
 
@@ -661,15 +699,17 @@ fn read_stretches<R>(
 /// (the first part starts on line `base`), into `errors`, in file order. Returns the line
 /// after the last part and whether to stop reading.
 ///
-/// The events are scattered in two passes over the parts' flat buffers, so the cost is the
-/// same whatever the order of the rows (grouped by patient, sorted by date, shuffled): the
-/// events of each patient are counted in `counts` (one entry per patient, all zero on entry
-/// and on return), then each patient's record grows once to take all of its events of these
-/// parts (an allocation of its exact size when it had none), and each run of consecutive
-/// events of one patient is copied in as one slice, in file order.
+/// The cost is the same whatever the order of the rows (grouped by patient, sorted by date,
+/// shuffled): the events of each patient are counted in `counts` (one entry per patient, all
+/// zero on entry and on return), so that each patient's record grows once to take all of its
+/// events of these parts (an allocation of its exact size when it had none). Rows in
+/// patient order are then copied in a run of a patient at a time; other rows are first
+/// sorted by patient, [`SORT_CHUNK`] events at a time (a stable radix sort, see
+/// [`sort_by_owner`]), so that the records are filled in the order of the patients instead
+/// of one random write (a cache miss once the patients outgrow the cache) per event.
 fn merge_parts(
     parts: Vec<EventsPart>,
-    mut base: usize,
+    base: usize,
     (patients, counts): (&mut [Patient], &mut [u32]),
     errors: &mut DataErrors,
 ) -> (usize, bool) {
@@ -682,25 +722,93 @@ fn merge_parts(
             }
         }
     }
-    for part in &parts[..used] {
-        let mut i = 0;
-        while let Some(&o) = part.owners.get(i) {
-            let run = part.owners[i..].iter().take_while(|&&x| x == o).count();
-            if let (Some(p), Some(c)) = (patients.get_mut(o as usize), counts.get_mut(o as usize)) {
-                if *c > 0 {
-                    let more = *c as usize;
-                    if p.events.is_empty() {
-                        p.events.reserve_exact(more);
-                    } else {
-                        p.events.reserve(more);
-                    }
-                    *c = 0;
+    let mut add = |o: u32, events: &[Event]| {
+        if let (Some(p), Some(c)) = (patients.get_mut(o as usize), counts.get_mut(o as usize)) {
+            if *c > 0 {
+                let more = *c as usize;
+                if p.events.is_empty() {
+                    p.events.reserve_exact(more);
+                } else {
+                    p.events.reserve(more);
                 }
-                p.events.extend_from_slice(&part.events[i..i + run]);
+                *c = 0;
             }
-            i += run;
+            p.events.extend_from_slice(events);
+        }
+    };
+    let (mut keys, mut scratch) = (Vec::new(), Vec::new());
+    for part in &parts[..used] {
+        for (owners, events) in part.owners.chunks(SORT_CHUNK).zip(part.events.chunks(SORT_CHUNK)) {
+            if owners.windows(2).all(|w| w[0] <= w[1]) {
+                let mut i = 0;
+                while let Some(&o) = owners.get(i) {
+                    let run = owners[i..].iter().take_while(|&&x| x == o).count();
+                    add(o, &events[i..i + run]);
+                    i += run;
+                }
+            } else {
+                sort_by_owner(owners, &mut keys, &mut scratch);
+                for &k in &keys {
+                    if let Some(e) = events.get((k & 0xFFFF_FFFF) as usize) {
+                        add((k >> 32) as u32, std::slice::from_ref(e));
+                    }
+                }
+            }
         }
     }
+    finish_parts(parts, base, errors)
+}
+
+/// How many events [`merge_parts`] sorts at a time: the sort's keys (8 bytes an event, twice)
+/// and the events they point into (32 bytes an event) stay within a core's cache, and the
+/// scratch is bounded (2 MiB) whatever the size of the block.
+pub(crate) const SORT_CHUNK: usize = 1 << 16;
+
+/// Sets `keys` to `(owner << 32) | i` for each `owners[i]`, sorted by owner and, among equal
+/// owners, by `i` (a stable sort): a least-significant-digit radix sort on the bits the owners
+/// differ in, in as few passes of at most 11 bits as they need (two for up to four million
+/// patients), each a sequential read and a write to at most 2,048 places at once. `scratch`
+/// is its second buffer; both are reused between calls.
+fn sort_by_owner(owners: &[u32], keys: &mut Vec<u64>, scratch: &mut Vec<u64>) {
+    keys.clear();
+    keys.extend(owners.iter().enumerate().map(|(i, &o)| (u64::from(o) << 32) | i as u64));
+    let (lo, hi) = owners.iter().fold((u32::MAX, 0), |(lo, hi), &o| (lo.min(o), hi.max(o)));
+    if lo >= hi {
+        return;
+    }
+    let bits = 32 - (hi - lo).leading_zeros();
+    let passes = bits.div_ceil(11);
+    let digit = bits.div_ceil(passes);
+    let mask = (1u64 << digit) - 1;
+    let mut counts = vec![0usize; 1 << digit];
+    scratch.clear();
+    scratch.resize(keys.len(), 0);
+    for pass in 0..passes {
+        let shift = 32 + pass * digit;
+        let bucket = |k: u64| (((k - (u64::from(lo) << 32)) >> shift) & mask) as usize;
+        counts.iter_mut().for_each(|c| *c = 0);
+        for &k in keys.iter() {
+            counts[bucket(k)] += 1;
+        }
+        let mut sum = 0;
+        for c in counts.iter_mut() {
+            let n = *c;
+            *c = sum;
+            sum += n;
+        }
+        for &k in keys.iter() {
+            let b = bucket(k);
+            scratch[counts[b]] = k;
+            counts[b] += 1;
+        }
+        std::mem::swap(keys, scratch);
+    }
+}
+
+/// The errors half of [`merge_parts`]: the parts' errors, rows made absolute (the first part
+/// starts on line `base`), into `errors`, in file order; the line after the last part and
+/// whether to stop reading.
+fn finish_parts(parts: Vec<EventsPart>, mut base: usize, errors: &mut DataErrors) -> (usize, bool) {
     let before = errors.errors.len();
     let mut last_record = 0;
     let mut stopped = false;
@@ -749,6 +857,7 @@ fn read_part(
         errors: DataErrors::default(),
         last_id: Vec::new(),
         last_ix: None,
+        sequential: true,
     };
     let mut end_line = 1;
     if no_quotes {
@@ -848,6 +957,10 @@ struct PartState<'c, 'p> {
     /// Events usually come grouped by patient: the last id looked up and where it was.
     last_id: Vec<u8>,
     last_ix: Option<usize>,
+    /// Whether the patients' runs have been following the order of `patients.csv`, so that
+    /// the next patient is worth trying before the index (in date order that try is a cache
+    /// miss on a record that is not the one, for every row).
+    sequential: bool,
 }
 
 impl PartState<'_, '_> {
@@ -874,11 +987,13 @@ impl PartState<'_, '_> {
         };
         let patients = self.patients;
         // Events usually follow the order of patients.csv: try the next patient before
-        // hashing (a sequential read instead of a random one).
+        // hashing (a sequential read instead of a random one), as long as that works.
         let next = self.last_ix.map_or(0, |i| i + 1);
         let pix = if self.last_ix.is_some() && pid_b == self.last_id.as_slice() {
             self.last_ix
-        } else if patients.get(next).is_some_and(|p| p.patient_id.as_bytes() == pid_b) {
+        } else if self.sequential
+            && patients.get(next).is_some_and(|p| p.patient_id.as_bytes() == pid_b)
+        {
             self.last_id.clear();
             self.last_id.extend_from_slice(pid_b);
             self.last_ix = Some(next);
@@ -894,6 +1009,9 @@ impl PartState<'_, '_> {
             }
             match found {
                 Some(i) => {
+                    // Back in the file's order (after a patient without events, say) when
+                    // this is the patient after the last one.
+                    self.sequential = i == next;
                     self.last_id.clear();
                     self.last_id.extend_from_slice(pid_b);
                     self.last_ix = Some(i);
@@ -1199,6 +1317,62 @@ mod tests {
             }
         }
         assert_eq!(IdIndex::empty().get(&[], b"a"), None);
+    }
+
+    /// The radix sort gives what a stable sort by owner gives, for owners that need one,
+    /// two and three passes, all equal, or none.
+    #[test]
+    fn events_are_sorted_by_owner_stably() {
+        let mut x = 88172645463325252u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let (mut keys, mut scratch) = (Vec::new(), Vec::new());
+        for (len, lo, span) in [
+            (0, 0, 1),
+            (1, 7, 1),
+            (500, 9, 1),
+            (1000, 0, 200),
+            (3000, 1000, 5000),
+            (3000, 0, 1 << 22),
+            (3000, 5, u64::from(u32::MAX) - 5),
+        ] {
+            let owners: Vec<u32> = (0..len).map(|_| (lo + next() % span) as u32).collect();
+            sort_by_owner(&owners, &mut keys, &mut scratch);
+            let mut want: Vec<(u32, usize)> = owners.iter().copied().zip(0..).collect();
+            want.sort_by_key(|w| w.0);
+            let got: Vec<(u32, usize)> =
+                keys.iter().map(|k| ((k >> 32) as u32, (k & 0xFFFF_FFFF) as usize)).collect();
+            assert_eq!(got, want, "{len} {lo} {span}");
+        }
+    }
+
+    /// Without the copy of the ids (more than 4 GiB of them), lookups check the records.
+    #[test]
+    fn the_id_index_without_its_copy_of_the_ids_checks_the_records() {
+        let patient = |id: &str| Patient {
+            patient_id: id.into(),
+            practice_id: "P1".into(),
+            birth_date: crate::date::Date(0),
+            sex: Sex::Unknown,
+            registered_on: crate::date::Date(0),
+            deregistered_on: None,
+            deprivation_decile: None,
+            events: vec![],
+        };
+        let patients: Vec<Patient> = ["a", "bb", "c"].map(patient).into();
+        let (index, _) = IdIndex::build(&patients);
+        let mut ids = index.ids.clone();
+        ids.sort_unstable();
+        assert_eq!(ids, b"abbc");
+        let bare = IdIndex::with_directory(index.keys.clone(), Vec::new());
+        for (i, p) in patients.iter().enumerate() {
+            assert_eq!(bare.get(&patients, p.patient_id.as_bytes()), Some(i));
+        }
+        assert_eq!(bare.get(&patients, b"b"), None);
     }
 
     #[test]
