@@ -124,58 +124,62 @@ pub(crate) fn hash_id(id: &[u8]) -> u64 {
     h.finish()
 }
 
-/// Patients by id: (hash, position) pairs sorted by hash. Built with one sort instead of a
-/// hash table (1.2 million random inserts cost more than the whole events file), with a
-/// directory by the hash's top bits (about one key a slot), so that a lookup touches two or
-/// three cache lines instead of a binary search's twenty: events in date order (each row a
-/// different patient) made a lookup per row and read 4.5 times slower than patient order.
+/// Patients by id: an open-addressing table (linear probing, at most half full) of 16-byte
+/// slots, each with 32 bits of the id's hash, the patient's position and where its id is in a
+/// copy of the ids (`ids`), so that a lookup usually reads one cache line of the table and one
+/// of the ids. Events in date order (each row a different patient) make a lookup per row: a
+/// binary search touched twenty cache lines, a sorted index with a directory three, and
+/// checking the id against the patient's record two more (the record and its heap string), so
+/// that a 10 MB `events.csv` in date order read 2 to 4.5 times slower than in patient order.
 ///
-/// A lookup checks the id itself against a copy of the ids laid out in the keys' order
-/// (`ids`), not against the patients' records: a patient's record and the heap string of its
-/// id are two more cache misses per row once the patients outgrow the cache (the verification
-/// was most of the cost of a 10 MB `events.csv` in date order).
+/// Built with one sort of (hash, position) pairs instead of a hash map (1.2 million random
+/// inserts cost more than the whole events file): the sort finds duplicate ids, and the slots,
+/// placed in hash order at their home slot (the hash's top bits) or the next free one, are
+/// written one after the other.
 pub(crate) struct IdIndex {
-    keys: Vec<Key>,
-    /// `dir[j]..dir[j + 1]`: the keys whose hash's top bits are `j`.
-    dir: Vec<u32>,
+    /// `1 << bits` home slots then as many as the last runs spill into, and a free one.
+    slots: Vec<Slot>,
     shift: u32,
-    /// The ids, one after the other in the order of `keys` (key `k`'s id ends at
-    /// `keys[k].end` and starts where the previous one ends); empty when they would not fit
-    /// in `u32` offsets (more than 4 GiB of ids), and the patients' records are checked.
+    /// The ids, in the order of their hashes; empty when they would not fit in `u32` offsets
+    /// (more than 4 GiB of ids), and the patients' records are checked instead.
     ids: Vec<u8>,
 }
 
-/// A patient's entry in [`IdIndex`].
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Key {
-    hash: u64,
+/// A patient's slot in [`IdIndex`]; free when `len` is `u32::MAX`.
+#[derive(Clone, Copy)]
+struct Slot {
+    /// The low 32 bits of the id's hash (the top bits chose the home slot).
+    tag: u32,
     pos: u32,
-    /// Where the id ends in [`IdIndex::ids`].
-    end: u32,
+    /// The id's place in [`IdIndex::ids`].
+    start: u32,
+    len: u32,
 }
+
+const FREE: Slot = Slot { tag: 0, pos: 0, start: 0, len: u32::MAX };
 
 impl IdIndex {
     /// Indexes `patients`; returns the index and the positions of later duplicates of an
     /// id with the position of its first occurrence.
     fn build(patients: &[Patient]) -> (IdIndex, Vec<(usize, usize)>) {
-        let mut keys: Vec<Key> = patients
+        let mut keys: Vec<(u64, u32)> = patients
             .iter()
             .enumerate()
-            .map(|(i, p)| Key { hash: hash_id(p.patient_id.as_bytes()), pos: i as u32, end: 0 })
+            .map(|(i, p)| (hash_id(p.patient_id.as_bytes()), i as u32))
             .collect();
         keys.sort_unstable();
         let mut dups = Vec::new();
         let mut start = 0;
         while start < keys.len() {
             let mut end = start + 1;
-            while end < keys.len() && keys[end].hash == keys[start].hash {
+            while end < keys.len() && keys[end].0 == keys[start].0 {
                 end += 1;
             }
             // Within a run of equal hashes, group equal ids (then by position): every id
             // after the first of its group is a duplicate of that first one. Sorting keeps
             // this n log n even for a file of one id repeated.
             if end - start > 1 {
-                let mut run: Vec<usize> = keys[start..end].iter().map(|k| k.pos as usize).collect();
+                let mut run: Vec<usize> = keys[start..end].iter().map(|k| k.1 as usize).collect();
                 run.sort_by(|&a, &b| {
                     patients[a].patient_id.cmp(&patients[b].patient_id).then(a.cmp(&b))
                 });
@@ -191,59 +195,67 @@ impl IdIndex {
             start = end;
         }
         let total: usize = patients.iter().map(|p| p.patient_id.len()).sum();
-        let mut ids = Vec::new();
-        if u32::try_from(total).is_ok() {
-            ids.reserve_exact(total);
-            for k in &mut keys {
-                if let Some(p) = patients.get(k.pos as usize) {
-                    ids.extend_from_slice(p.patient_id.as_bytes());
-                }
-                k.end = ids.len() as u32;
-            }
-        }
-        (IdIndex::with_directory(keys, ids), dups)
+        let copy = u32::try_from(total).is_ok_and(|t| t < u32::MAX);
+        (IdIndex::from_sorted(patients, &keys, copy), dups)
     }
 
-    /// The index of keys sorted by hash, with its directory.
-    fn with_directory(keys: Vec<Key>, ids: Vec<u8>) -> IdIndex {
-        let bits = keys.len().max(2).next_power_of_two().trailing_zeros();
+    /// The index of `keys` (sorted by hash), with a copy of the ids when `copy`.
+    fn from_sorted(patients: &[Patient], keys: &[(u64, u32)], copy: bool) -> IdIndex {
+        let bits = (keys.len() * 2).max(2).next_power_of_two().trailing_zeros();
         let shift = 64 - bits;
-        let slots = 1usize << bits;
-        let mut dir = Vec::with_capacity(slots + 1);
-        let mut pos = 0;
-        for j in 0..=slots {
-            while pos < keys.len() && ((keys[pos].hash >> shift) as usize) < j {
-                pos += 1;
+        let mut slots = vec![FREE; 1 << bits];
+        let mut ids = Vec::new();
+        let mut next = 0;
+        for &(hash, pos) in keys {
+            let (mut start, mut len) = (0, 0);
+            if let Some(p) = patients.get(pos as usize).filter(|_| copy) {
+                start = ids.len() as u32;
+                len = p.patient_id.len() as u32;
+                ids.extend_from_slice(p.patient_id.as_bytes());
             }
-            dir.push(pos as u32);
+            // In hash order, the first free slot from home is the later of home and the one
+            // after the last placed.
+            let at = ((hash >> shift) as usize).max(next);
+            if at == slots.len() {
+                slots.push(FREE);
+            }
+            slots[at] = Slot { tag: hash as u32, pos, start, len };
+            next = at + 1;
         }
-        IdIndex { keys, dir, shift, ids }
+        // A free slot ends every run.
+        slots.push(FREE);
+        IdIndex { slots, shift, ids }
     }
 
     pub(crate) fn empty() -> IdIndex {
-        IdIndex::with_directory(Vec::new(), Vec::new())
+        IdIndex::from_sorted(&[], &[], true)
     }
 
     /// The position in `patients` (the patients indexed) of the patient with this id.
     pub(crate) fn get(&self, patients: &[Patient], id: &[u8]) -> Option<usize> {
-        let h = hash_id(id);
-        let j = (h >> self.shift) as usize;
-        let (from, to) = (self.dir[j] as usize, self.dir[j + 1] as usize);
-        let at = from + self.keys[from..to].partition_point(|k| k.hash < h);
-        let same = |k: usize| match self.ids.is_empty() {
-            false => {
-                let start = k.checked_sub(1).map_or(0, |p| self.keys[p].end as usize);
-                self.ids.get(start..self.keys[k].end as usize) == Some(id)
+        self.get_hashed(patients, hash_id(id), id)
+    }
+
+    /// [`IdIndex::get`] of an id whose hash is `h`.
+    fn get_hashed(&self, patients: &[Patient], h: u64, id: &[u8]) -> Option<usize> {
+        let tag = h as u32;
+        let home = (h >> self.shift) as usize;
+        for s in self.slots.get(home..)?.iter().take_while(|s| s.len != u32::MAX) {
+            if s.tag != tag {
+                continue;
             }
-            // Without the copy of the ids (or with only empty ones), the records are checked.
-            true => patients
-                .get(self.keys[k].pos as usize)
-                .is_some_and(|p| p.patient_id.as_bytes() == id),
-        };
-        (at..to)
-            .take_while(|&k| self.keys[k].hash == h)
-            .find(|&k| same(k))
-            .map(|k| self.keys[k].pos as usize)
+            let same = if self.ids.is_empty() && s.len == 0 {
+                // Without the copy of the ids, the record is checked.
+                patients.get(s.pos as usize).is_some_and(|p| p.patient_id.as_bytes() == id)
+            } else {
+                let (start, len) = (s.start as usize, s.len as usize);
+                self.ids.get(start..start + len) == Some(id)
+            };
+            if same {
+                return Some(s.pos as usize);
+            }
+        }
+        None
     }
 }
 
@@ -1350,7 +1362,8 @@ mod tests {
         }
     }
 
-    /// Without the copy of the ids (more than 4 GiB of them), lookups check the records.
+    /// Without the copy of the ids (more than 4 GiB of them), lookups check the records;
+    /// with many ids of one hash (every slot a collision), every one is still found.
     #[test]
     fn the_id_index_without_its_copy_of_the_ids_checks_the_records() {
         let patient = |id: &str| Patient {
@@ -1363,16 +1376,34 @@ mod tests {
             deprivation_decile: None,
             events: vec![],
         };
-        let patients: Vec<Patient> = ["a", "bb", "c"].map(patient).into();
+        let patients: Vec<Patient> = ["a", "bb", "", "c"].map(patient).into();
         let (index, _) = IdIndex::build(&patients);
         let mut ids = index.ids.clone();
         ids.sort_unstable();
         assert_eq!(ids, b"abbc");
-        let bare = IdIndex::with_directory(index.keys.clone(), Vec::new());
-        for (i, p) in patients.iter().enumerate() {
-            assert_eq!(bare.get(&patients, p.patient_id.as_bytes()), Some(i));
+        let mut keys: Vec<(u64, u32)> =
+            patients.iter().zip(0..).map(|(p, i)| (hash_id(p.patient_id.as_bytes()), i)).collect();
+        keys.sort_unstable();
+        let bare = IdIndex::from_sorted(&patients, &keys, false);
+        assert!(bare.ids.is_empty());
+        for index in [&index, &bare] {
+            for (i, p) in patients.iter().enumerate() {
+                assert_eq!(index.get(&patients, p.patient_id.as_bytes()), Some(i), "{i}");
+            }
+            assert_eq!(index.get(&patients, b"b"), None);
+            assert_eq!(index.get(&patients, b"abb"), None);
         }
-        assert_eq!(bare.get(&patients, b"b"), None);
+        // Every id of one hash (as if they collided), with and without the copy: one run from
+        // one home slot, told apart by the ids alone.
+        let same: Vec<(u64, u32)> = (0..4).map(|i| (7, i)).collect();
+        for copy in [true, false] {
+            let index = IdIndex::from_sorted(&patients, &same, copy);
+            for (i, p) in patients.iter().enumerate() {
+                assert_eq!(index.get_hashed(&patients, 7, p.patient_id.as_bytes()), Some(i));
+            }
+            assert_eq!(index.get_hashed(&patients, 7, b"b"), None);
+            assert_eq!(index.get_hashed(&patients, 8, b"a"), None);
+        }
     }
 
     #[test]
