@@ -623,9 +623,9 @@ fn sweep_benches(h: &mut Harness) {
 ///   frame, as `qofrules check` prints them;
 /// - `robust/inspect_{1,10}mb`: `inspect` of a checked scheme (the view and its JSON), line
 ///   numbers for every item;
-/// - `robust/events_{patient,date}_order_{1,10}mb`: read a population whose `events.csv` is
-///   in patient order, and the same rows sorted by date (every patient's rows spread over the
-///   whole file), on one thread.
+/// - `robust/events_{patient_order,date_order,shuffled}_{1,10,30}mb`: read a population whose
+///   `events.csv` is in patient order, the same rows sorted by date (every patient's rows
+///   spread over the whole file) and shuffled, on one thread.
 fn robust_linear_paths(h: &mut Harness) {
     const MB: usize = 1 << 20;
     for (size, tag) in [(MB, "1mb"), (10 * MB, "10mb")] {
@@ -654,22 +654,45 @@ fn robust_linear_paths(h: &mut Harness) {
                 serde_json::to_string(&view).map_or(0, |j| j.len())
             });
         }
+    }
+    // Events at a third size too: reading them touches structures that outgrow a core's cache
+    // between 1 and 30 MB (the patients' records, the id index), which is where the cost per
+    // byte of rows in date order used to double.
+    for (size, tag) in [(MB, "1mb"), (10 * MB, "10mb"), (30 * MB, "30mb")] {
         let names = [
             format!("robust/events_patient_order_{tag}"),
             format!("robust/events_date_order_{tag}"),
+            format!("robust/events_shuffled_{tag}"),
         ];
         if names.iter().all(|n| h.skip(n)) {
             continue;
         }
         let (prac, pats, evs) = population_of_events(size);
-        // the same rows sorted by date (then by the row, for a fixed order)
         let mut rows: Vec<&[u8]> = evs.split_inclusive(|&b| b == b'\n').collect();
         let header = rows.remove(0);
-        let date = |r: &[u8]| r.split(|&b| b == b',').nth(1).map(<[u8]>::to_vec);
-        rows.sort_by_key(|r| (date(r), r.to_vec()));
-        let by_date: Vec<u8> = std::iter::once(header).chain(rows).flatten().copied().collect();
-        assert_eq!(by_date.len(), evs.len());
-        for (name, events) in names.iter().zip([&evs, &by_date]) {
+        let join = |rows: &[&[u8]]| -> Vec<u8> {
+            let out: Vec<u8> =
+                std::iter::once(header).chain(rows.iter().copied()).flatten().copied().collect();
+            assert_eq!(out.len(), evs.len());
+            out
+        };
+        // the same rows sorted by date (then by the row, for a fixed order)
+        fn date(r: &[u8]) -> &[u8] {
+            r.split(|&b| b == b',').nth(1).unwrap_or_default()
+        }
+        let mut by_date = rows.clone();
+        by_date.sort_unstable_by(|a, b| date(a).cmp(date(b)).then_with(|| a.cmp(b)));
+        // and shuffled (a fixed xorshift sequence, Fisher-Yates)
+        let mut shuffled = rows.clone();
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        for i in (1..shuffled.len()).rev() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            shuffled.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+        let orders = [evs.clone(), join(&by_date), join(&shuffled)];
+        for (name, events) in names.iter().zip(&orders) {
             use qofrules::population::{read_csv_with_threads, Source};
             let bytes = (prac.len() + pats.len() + events.len()) as u64;
             h.run_n(name, bytes, 5, || {

@@ -383,6 +383,84 @@ fn events_in_any_interleaving_of_patients_read_alike() {
     }
 }
 
+/// A deterministic shuffle (a xorshift generator seeded with `seed`, Fisher-Yates).
+fn shuffle<T>(items: &mut [T], seed: u64) {
+    let mut x = seed | 1;
+    for i in (1..items.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        items.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+}
+
+#[test]
+fn events_sorted_by_date_reversed_or_shuffled_read_alike() {
+    // 5,000 patients (owners 13 bits apart: a radix sort of two passes) with 0 to 27 events
+    // each, 70,000 in all (more than one chunk of the reader's sort), many on the same day as
+    // another of the patient's with another code (their file order must be kept).
+    let n = 5000;
+    let mut pa =
+        String::from("patient_id,practice_id,birth_date,sex,registered_on,deregistered_on\n");
+    let mut rows = Vec::new();
+    for i in 0..n {
+        pa.push_str(&format!("q{i},A1,1950-01-01,F,2000-01-01,\n"));
+        for k in 0..(i * 7) % 29 {
+            let day = 1 + (i + k / 2) % 28;
+            let row = format!(
+                "q{i},2019-{:02}-{day:02},{},{k}\n",
+                1 + (i * 5 + k / 2) % 12,
+                73211009 + k
+            );
+            rows.push(row);
+        }
+    }
+    assert!(rows.len() > read::SORT_CHUNK, "{}", rows.len());
+    let head = "patient_id,date,code,value\n";
+    let text = |rows: &[String]| format!("{head}{}", rows.concat());
+    let one = read_split(PRACTICES, &pa, &text(&rows), 1);
+    let pop = one.as_ref().unwrap_or_else(|e| panic!("{}", e.render()));
+    assert_eq!(pop.patients.iter().map(|p| p.events.len()).sum::<usize>(), rows.len());
+    // The same rows by date (a stable sort, each patient's rows in their order), reversed
+    // (each patient's same-day rows too, so the expected population is read from the reversed
+    // rows in patient order) and shuffled (each patient's rows put back in their order).
+    let date = |r: &String| r.split(',').nth(1).unwrap_or("").to_string();
+    let mut by_date = rows.clone();
+    by_date.sort_by_key(date);
+    let mut shuffled = rows.clone();
+    shuffle(&mut shuffled, 2020);
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    let mut owner_rows = std::collections::HashMap::<String, Vec<&String>>::new();
+    for r in &rows {
+        owner_rows.entry(r.split(',').next().unwrap_or("").to_string()).or_default().push(r);
+    }
+    let shuffled: Vec<String> = shuffled
+        .iter()
+        .map(|r| {
+            let who = r.split(',').next().unwrap_or("").to_string();
+            let k = seen.entry(who.clone()).or_default();
+            *k += 1;
+            owner_rows[&who][*k - 1].clone()
+        })
+        .collect();
+    assert_ne!(shuffled, rows);
+    let mut reversed = rows.clone();
+    reversed.reverse();
+    let mut reversed_by_patient = reversed.clone();
+    reversed_by_patient
+        .sort_by_key(|r| r.split(',').next().unwrap_or("")[1..].parse::<usize>().ok());
+    let want_reversed = read_split(PRACTICES, &pa, &text(&reversed_by_patient), 1);
+    assert_ne!(want_reversed, one);
+    for (order, want) in [(&by_date, &one), (&shuffled, &one), (&reversed, &want_reversed)] {
+        let events = text(order);
+        for threads in [1, 3] {
+            assert_eq!(&read_split(PRACTICES, &pa, &events, threads), want, "{threads}");
+        }
+        let got = read_stream(PRACTICES, &pa, &events, 2, 300_000, 100_000);
+        assert_eq!(&got, want);
+    }
+}
+
 #[test]
 fn split_reading_keeps_the_error_limit_exact() {
     // Exactly 50 errors, then good rows or none: only the first is truncated.
