@@ -50,7 +50,41 @@ pub fn fmt(data: &[u8]) {
     if let Ok(once) = qofrules::fmt::format(&text) {
         let twice = qofrules::fmt::format(&once).expect("formatted text parses");
         assert_eq!(twice, once, "formatting is idempotent");
+        // the round trip: a file that parses cleanly has the same syntax tree, spans aside,
+        // once formatted
+        let (before, diags) = qofrules::syntax::parse(&text, 0);
+        if diags.is_empty() {
+            let (after, diags) = qofrules::syntax::parse(&once, 0);
+            assert!(diags.is_empty(), "{diags:?}");
+            assert_eq!(tree(&after.items), tree(&before.items), "formatting keeps the tree");
+        }
     }
+}
+
+/// A syntax tree as JSON without its spans (`{start, end}` objects of numbers), as
+/// `tests/engine/fmt.rs` compares them.
+fn tree(items: &[qofrules::syntax::ast::Item]) -> serde_json::Value {
+    fn erase(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for key in ["start", "end"] {
+                    if map.get(key).is_some_and(serde_json::Value::is_number) {
+                        map.remove(key);
+                    }
+                }
+                if map.is_empty() {
+                    *v = serde_json::Value::Null;
+                    return;
+                }
+                map.values_mut().for_each(erase);
+            }
+            serde_json::Value::Array(xs) => xs.iter_mut().for_each(erase),
+            _ => {}
+        }
+    }
+    let mut v = serde_json::to_value(items).expect("a syntax tree serialises");
+    erase(&mut v);
+    v
 }
 
 /// The aggregate readers (prevalence, national sums, achievement, historic, attested,

@@ -394,3 +394,54 @@ pub fn lower_first(s: &str) -> String {
         None => String::new(),
     }
 }
+
+#[cfg(all(test, unix))]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    /// Issue #21: the temporary file was `.NAME.tmpPID` and opened through whatever was there,
+    /// so a link planted at that name made the write land on the link's target. Now the name
+    /// is random (two runs differ), the file is a new regular file next to the target, and a
+    /// link at the old name is neither followed nor removed.
+    #[test]
+    fn the_temporary_file_is_unpredictable_and_never_a_planted_link() {
+        let d = std::env::temp_dir().join(format!("qofrules-output-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        fs::write(d.join("victim"), "precious").unwrap();
+        let planted = d.join(format!(".out.csv.tmp{}", std::process::id()));
+        std::os::unix::fs::symlink(d.join("victim"), &planted).unwrap();
+        let target = d.join("out.csv");
+        let mut seen = Vec::new();
+        for k in 0..2 {
+            replace_file(&target, |w| {
+                let tmp: Vec<PathBuf> = fs::read_dir(&d)
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+                    .filter(|p| *p != planted && p.to_string_lossy().contains("/.out.csv."))
+                    .collect();
+                assert_eq!(tmp.len(), 1, "{tmp:?}");
+                assert!(fs::symlink_metadata(&tmp[0]).unwrap().file_type().is_file());
+                let name = tmp[0].file_name().unwrap().to_string_lossy().into_owned();
+                let random = name.strip_prefix(".out.csv.").and_then(|r| r.strip_suffix(".tmp"));
+                assert!(random.is_some_and(|r| r.len() >= 6), "{name}");
+                seen.push(name);
+                write!(w, "run {k}")
+            })
+            .unwrap();
+        }
+        assert_ne!(seen[0], seen[1], "a new name each time");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "run 1");
+        assert_eq!(fs::read_to_string(d.join("victim")).unwrap(), "precious");
+        assert!(fs::symlink_metadata(&planted).unwrap().file_type().is_symlink());
+        let mut left: Vec<String> = fs::read_dir(&d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, [planted.file_name().unwrap().to_str().unwrap(), "out.csv", "victim"]);
+        fs::remove_dir_all(&d).unwrap();
+    }
+}

@@ -7,7 +7,6 @@
 use super::{Code, Diagnostic, LineIndex, Location, Severity};
 use crate::scheme::Sources;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// A position: 1-based line, 1-based column in UTF-16 code units (what the browser editor and
 /// LSP count) and in UTF-8 bytes, the UTF-16 offset from the start of the file (what
@@ -77,8 +76,7 @@ impl Problem {
 /// The position of byte offset `byte` of `text`.
 pub fn pos(index: &LineIndex, text: &str, byte: usize) -> Pos {
     let p = index.position(text, byte);
-    let line_start = p.offset + 1 - p.column;
-    let before: usize = text.get(..line_start).map_or(0, |s| s.encode_utf16().count());
+    let before = index.utf16_line_start(text, p.line - 1);
     Pos {
         line: p.line,
         column: p.column_utf16,
@@ -91,7 +89,6 @@ pub fn pos(index: &LineIndex, text: &str, byte: usize) -> Pos {
 /// Diagnostics as problems; `roots` are the file indices of the root files (the edited text,
 /// the files named on the command line).
 pub fn problems(sources: &Sources, roots: &[usize], diags: &[Diagnostic]) -> Vec<Problem> {
-    let mut indexes: BTreeMap<usize, LineIndex> = BTreeMap::new();
     diags
         .iter()
         .map(|d| {
@@ -101,7 +98,8 @@ pub fn problems(sources: &Sources, roots: &[usize], diags: &[Diagnostic]) -> Vec
                 Location::Span { file, span } => {
                     p.root = roots.contains(file);
                     if let Some(f) = sources.files.get(*file) {
-                        let index = indexes.entry(*file).or_insert_with(|| LineIndex::new(&f.text));
+                        // built once per file, shared with the code frames
+                        let index = f.line_index();
                         p.labels = d
                             .labels
                             .iter()

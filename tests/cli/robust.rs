@@ -494,3 +494,108 @@ fn ctrl_c_leaves_no_temporary_output() {
     assert_eq!(entries(&d), ["out.json", "pop"], "the temporary file is removed");
     assert_eq!(fs::read_to_string(d.join("out.json")).unwrap(), "the old result");
 }
+
+/// A chain of `n` definitions (`define dK = d(K-1)`), or with `registers` of `n` registers
+/// each on the register before, under an indicator and a test.
+fn reference_chain(n: usize, registers: bool) -> String {
+    let mut t = String::from(
+        "scheme t \"T\" { period 2019-04-01 to 2020-03-31, point value £187.74 }\ncodelist A \"A\" snomed { 1 }\n",
+    );
+    let (filter, achieved) = if registers {
+        t.push_str("register Q0 \"Q\" { where A, not prevalence adjusted }\n");
+        for k in 1..n {
+            t.push_str(&format!(
+                "register Q{k} \"Q\" {{ where on register Q{}, not prevalence adjusted }}\n",
+                k - 1
+            ));
+        }
+        (format!("on register Q{}", n - 1), "A".to_string())
+    } else {
+        t.push_str("define d0 = A\n");
+        for k in 1..n {
+            t.push_str(&format!("define d{k} = d{}\n", k - 1));
+        }
+        ("A".to_string(), format!("d{}", n - 1))
+    };
+    t.push_str(&format!(
+        "register R \"R\" {{ where {filter}, not prevalence adjusted }}\n\
+         indicator I \"I\" {{ group R, domain CL, points 1, thresholds 10% to 20%\n  denominator R\n  achieved when {achieved}\n}}\n\
+         test \"t\" {{\n  patient p1 born 1950-01-01, male, registered 2000-01-01 {{\n    A on 2019-05-01\n  }}\n  expect I numerator\n}}\n"
+    ));
+    t
+}
+
+/// Issue #21: a chain of ~13,500 definitions (or registers on registers) passed `check` and
+/// overflowed the stack in `test`, `explain` and `compare`; ~87,000 in `eval`. Every command
+/// now stops at `check`'s located depth error, exit 1, no crash.
+#[test]
+fn every_command_refuses_a_chain_of_references_past_the_depth_limit() {
+    let d = scratch("chain");
+    let o = run(&["synth", "--practices", "A81001", "--scale", "0.05", "--out", "pop"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // every command on 13,500 of each; `check` and `eval` (which crashed past 87,000) on
+    // 87,000 definitions
+    let all = ["check", "test", "explain", "compare", "eval"];
+    let chains = [
+        ("d13500.qof", reference_chain(13_500, false), "definition `d200` nests 201", &all[..]),
+        ("r13500.qof", reference_chain(13_500, true), "register `Q100` nests 201", &all),
+        ("d87000.qof", reference_chain(87_000, false), "definition `d200` nests 201", &all[..1]),
+        ("d87000.qof", reference_chain(87_000, false), "definition `d200` nests 201", &all[4..]),
+    ];
+    for (file, text, message, commands) in &chains {
+        fs::write(d.join(file), text).unwrap();
+        let explain = ["explain", file, "--population", "pop", "--patient", "A81001-000001"];
+        for cmd in [
+            &["check", file][..],
+            &["test", file],
+            &explain,
+            &["compare", file, file, "--population", "pop"],
+            &["eval", file, "--population", "pop"],
+        ]
+        .into_iter()
+        .filter(|c| commands.contains(&c[0]))
+        {
+            let o = run(cmd, &d);
+            let e = stderr(&o);
+            assert_eq!(o.status.code(), Some(1), "{cmd:?}: {e}");
+            assert!(e.contains(&format!("error: {message}")), "{cmd:?}: {e}");
+            assert!(e.contains(&format!("--> {file}:")), "{cmd:?}: located: {e}");
+            assert!(!e.contains("panicked") && !e.contains("overflow"), "{cmd:?}: {e}");
+        }
+    }
+}
+
+/// Warnings of the aggregate readers (published counts) name their file and row, in words,
+/// never a Rust value (`ReadSummary { .. }`, `Some(..)`).
+#[test]
+fn aggregate_warnings_name_their_file_and_row() {
+    let d = scratch("aggregate_warnings");
+    fs::write(
+        d.join("ach.csv"),
+        "PRACTICE_CODE,INDICATOR_CODE,MEASURE,VALUE\nA81001,DM020,NUMERATOR,50\nA81001,DM020,DENOMINATOR,100\nA81001,XX999,NUMERATOR,1\n",
+    )
+    .unwrap();
+    fs::write(
+        d.join("prev.csv"),
+        "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PATIENT_LIST_SIZE\nA81001,DM,5000,17OV,3300\n",
+    )
+    .unwrap();
+    let scheme = format!("{ROOT}/rules/qof-2019-20.qof");
+    let args = ["eval", &scheme, "--achievement", "ach.csv", "--prevalence", "prev.csv"];
+    let o = run(&[&args[..], &["--format", "csv"]].concat(), &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains(
+            "warning: a register larger than the practice's list size (check the columns) (1 row)\n --> prev.csv, row 2\n"
+        ),
+        "{e}"
+    );
+    assert!(
+        e.contains("warning: unknown indicator `XX999` ignored (1 row)\n --> ach.csv, row 4\n"),
+        "{e}"
+    );
+    for debug in ["{", "Some(", "None", "\"", "ReadSummary", "DataError"] {
+        assert!(!e.contains(debug), "`{debug}` in {e}");
+    }
+}

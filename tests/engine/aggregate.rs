@@ -343,6 +343,33 @@ A81001,AF,105,TOTAL,1,000\n";
     assert_eq!(data.counts_mut("A81001", "DM020").denominator, 1040);
 }
 
+/// Every kind of aggregate file (prevalence, achievement, historic, attested, structure, and
+/// the prevalence file summed for national figures) refuses a row with a field past the header
+/// at that row, with the thousands-separator hint, after a good row.
+#[test]
+fn every_aggregate_reader_refuses_a_row_with_more_fields_than_the_header() {
+    let bodies = [
+        "A81001,AF,105,TOTAL,4111\nA81001,DM,300,17OV,3,300\n",
+        "A81001,DM020,NUMERATOR,15\nA81001,DM020,DENOMINATOR,1,040\n",
+        "A81001,2016/17,DM020,1,\nA81001,2017/18,DM020,1,2,3\n",
+        "A81001,FG1,yes\nA81002,FG1,yes,1\n",
+        "A81001,U1\nA81002,U2,9\n",
+    ];
+    let hint = "a number with a thousands separator such as `1,040` is read as two fields";
+    for ((f, header), body) in READERS.iter().zip(bodies) {
+        let good = body.lines().next().unwrap();
+        let mut data = PracticeData::new();
+        assert!(f(&mut data, &format!("{header}{good}\n"), "f.csv").is_ok(), "{header}{good}");
+        let e = f(&mut PracticeData::new(), &format!("{header}{body}"), "f.csv").unwrap_err();
+        assert_eq!(e.row, Some(3), "{header}{body}: {e}");
+        assert!(e.message.contains("has no column"), "{e}");
+        assert!(e.help.as_deref().is_some_and(|h| h.contains(hint)), "{e}");
+    }
+    let e = sum_prevalence(&format!("{}{}", READERS[0].1, bodies[0]), "n.csv").unwrap_err();
+    assert_eq!(e.row, Some(3), "{e}");
+    assert!(e.help.as_deref().is_some_and(|h| h.contains(hint)), "{e}");
+}
+
 /// Implausible published counts. A numerator above its denominator and negative points are
 /// errors at their line (they cannot be; one practice was paid £21 million); a register above
 /// the list size is a counted warning (NHS Digital's own files have some: list sizes are

@@ -228,3 +228,67 @@ fn compare_on_mutated_scheme_pairs_and_populations() {
         .collect();
     run("compare", &seeds, 200, entry::compare);
 }
+
+/// The seeds kept for `cargo fuzz` (`fuzz/seeds/TARGET/`, one file per input, parts split on
+/// 0xFF) run through their targets unmutated, and are valid inputs: their populations read
+/// and their schemes check, so a fuzzer run starts from inputs that reach the evaluator.
+#[test]
+fn the_kept_seeds_of_every_target_are_valid_inputs() {
+    use qofrules::population::{read_csv, read_ndjson, Source};
+    let seeds = |target: &str| -> Vec<Vec<u8>> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds").join(target);
+        let mut names: Vec<_> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        names.sort();
+        assert!(!names.is_empty(), "no seeds for `{target}`");
+        names.iter().map(|p| std::fs::read(p).unwrap()).collect()
+    };
+    let parts =
+        |s: &[u8]| -> Vec<Vec<u8>> { s.split(|&b| b == 0xFF).map(<[u8]>::to_vec).collect() };
+    let population_reads = |p: &[Vec<u8>]| match p {
+        [pr, pa, ev] => read_csv(
+            Source::new("practices.csv", pr),
+            Source::new("patients.csv", pa),
+            Source::new("events.csv", ev),
+        )
+        .map(drop),
+        [pr, nd] => {
+            read_ndjson(Some(Source::new("practices.csv", pr)), Source::new("p.ndjson", nd))
+                .map(drop)
+        }
+        _ => panic!("{} parts", p.len()),
+    };
+    let checks = |s: &[u8]| {
+        let (_, checked) = qofrules::check::check_text("s.qof", std::str::from_utf8(s).unwrap());
+        assert_eq!(checked.errors(), 0, "{:?}", checked.diagnostics.first());
+    };
+    for s in seeds("data_readers") {
+        entry::data_readers(&s);
+        population_reads(&parts(&s)).unwrap();
+    }
+    for s in seeds("eval") {
+        entry::eval(&s);
+        let p = parts(&s);
+        checks(&p[0]);
+        population_reads(&p[1..]).unwrap();
+    }
+    for s in seeds("compare") {
+        entry::compare(&s);
+        let p = parts(&s);
+        checks(&p[0]);
+        checks(&p[1]);
+        population_reads(&p[2..]).unwrap();
+    }
+    for s in seeds("aggregate") {
+        entry::aggregate(&s);
+    }
+    // the schemes of `check` and `fmt` (each file of one) parse cleanly, so `fmt` compares
+    // their trees
+    for s in seeds("check") {
+        for part in parts(&s) {
+            let text = std::str::from_utf8(&part).unwrap();
+            assert!(qofrules::syntax::parse(text, 0).1.is_empty(), "{text}");
+            entry::fmt(&part);
+        }
+    }
+}
