@@ -621,6 +621,8 @@ fn sweep_benches(h: &mut Harness) {
 /// - `robust/diagnostics_{1,10}mb_duplicates_human`: check a file of one code list defined
 ///   over and over (one error per definition) and render every diagnostic as a human code
 ///   frame, as `qofrules check` prints them;
+/// - `robust/diagnostics_{1,10}mb_duplicates_json`: the same file (with a `£` in each title)
+///   written as `check --error-format json` writes it, UTF-16 offsets and all;
 /// - `robust/inspect_{1,10}mb`: `inspect` of a checked scheme (the view and its JSON), line
 ///   numbers for every item;
 /// - `robust/events_{patient_order,date_order,shuffled}_{1,10,30}mb`: read a population whose
@@ -641,6 +643,23 @@ fn robust_linear_paths(h: &mut Harness) {
                 let (sources, checked) = qofrules::check::check_text("dup.qof", black_box(&text));
                 assert!(checked.errors() > 1000, "the benchmark file must be full of errors");
                 checked.diagnostics.iter().map(|d| sources.render(d).len()).sum::<usize>()
+            });
+        }
+        // the same as `check --error-format json` writes it, with a non-ASCII title so that
+        // every position's UTF-16 offset (the editor's unit) must be counted
+        let name = format!("robust/diagnostics_{tag}_duplicates_json");
+        if !h.skip(&name) {
+            let mut text = String::from(
+                "scheme dup \"Duplicates\" {\n  period 2019-04-01 to 2020-03-31\n  point value £187.74\n}\n",
+            );
+            while text.len() < size {
+                text.push_str("codelist DM_COD \"Diabetes £\" snomed { 44054006 }\n");
+            }
+            h.run_n(&name, text.len() as u64, 5, || {
+                let (sources, checked) = qofrules::check::check_text("dup.qof", black_box(&text));
+                assert!(checked.errors() > 1000, "the benchmark file must be full of errors");
+                let out = qofrules::diag::problems(&sources, &[0], &checked.diagnostics);
+                serde_json::to_string_pretty(&out).map_or(0, |j| j.len())
             });
         }
         let name = format!("robust/inspect_{tag}");

@@ -477,8 +477,9 @@ mod tests {
 
     /// Issue #21: `check --error-format json` of a file of many duplicates counted UTF-16
     /// units from the start of the file for every position (a 0.5 MB file: 232 s in a debug
-    /// build). 20,000 messages over 1 MB of non-ASCII text now take well under a second;
-    /// counted from the start they would take minutes.
+    /// build). 20,000 messages over 1 MB of non-ASCII text, with their UTF-16 offsets checked;
+    /// the cost is a benchmark's business (`robust/` cases), never a timed unit test, but
+    /// counted from the start this test would take minutes.
     #[test]
     fn problems_of_many_messages_cost_one_pass_over_the_file() {
         let line = "codelist A \"£\" snomed { 1 }\n";
@@ -494,15 +495,12 @@ mod tests {
                     .with_label(Span::new(9, 10), "first defined here")
             })
             .collect();
-        let started = std::time::Instant::now();
         let problems = problems(&sources, &[f], &diags);
-        let took = started.elapsed();
         assert_eq!(problems.len(), 20_000);
         let last = problems[19_999].start.unwrap();
         // `£` is 2 bytes and 1 UTF-16 unit: each line before is one unit shorter than in bytes
         assert_eq!((last.line, last.column), (39_999 + 1, 10));
         assert_eq!(last.offset, 39_999 * (line.len() - 1) + 9);
-        assert!(took < std::time::Duration::from_secs(20), "{took:?}");
     }
 
     #[test]
