@@ -46,9 +46,18 @@ pub fn bench(filter: Option<&str>) -> Result {
     let when = utc_now();
     // a filtered run replaces its own rows and keeps the others from the last run
     let mut kept_from = None;
-    if filter.is_some() {
-        if let Ok(old) = std::fs::read_to_string(dir.join("engine.json")) {
-            let (merged, kept) = merge_by_name(file_lines(&old), lines);
+    // an unfiltered run keeps only the all-England row, which runs only when asked for by name
+    if let Ok(old) = std::fs::read_to_string(dir.join("engine.json")) {
+        let old_rows = file_lines(&old);
+        let old_rows = match filter {
+            Some(_) => old_rows,
+            None => old_rows
+                .into_iter()
+                .filter(|l| field(l, "name").as_deref() == Some(ENGLAND_NAME))
+                .collect(),
+        };
+        if !old_rows.is_empty() {
+            let (merged, kept) = merge_by_name(old_rows, lines);
             lines = merged;
             if kept > 0 {
                 let date = old.lines().find_map(|l| field(l.trim().trim_end_matches(','), "date"));
@@ -79,13 +88,22 @@ pub fn bench(filter: Option<&str>) -> Result {
         "Written by `cargo xtask bench` on {when}: {rustc}, {machine}. Times are per iteration \
          (median of the timed iterations after warm-up); raw numbers in `engine.json`.\n"
     );
-    if let Some((kept, date)) = &kept_from {
-        let _ = writeln!(
-            md,
-            "That run was filtered (`cargo xtask bench {}`): {kept} rows are kept from the \
-             earlier run of {date}.\n",
-            filter.unwrap_or_default()
-        );
+    match (&kept_from, filter) {
+        (Some((kept, date)), Some(filter)) => {
+            let _ = writeln!(
+                md,
+                "That run was filtered (`cargo xtask bench {filter}`): {kept} rows are kept \
+                 from the earlier run of {date}.\n"
+            );
+        }
+        (Some((_, date)), None) => {
+            let _ = writeln!(
+                md,
+                "The `{ENGLAND_NAME}` row is kept from the file of {date}: it runs only when \
+                 asked for (`cargo xtask bench all_england`).\n"
+            );
+        }
+        (None, _) => {}
     }
     let _ = writeln!(md, "| benchmark | elements | median | min | max | median per element |");
     let _ = writeln!(md, "| --- | ---: | ---: | ---: | ---: | ---: |");
