@@ -313,7 +313,28 @@ impl KeyMaker<'_> {
 
     fn indicator(&mut self, i: usize) -> Option<u32> {
         let ind = self.prog.indicators.get(i)?;
-        if ind.kind != Kind::Fraction {
+        // every field named, so that a field added to the IR must be placed here: in the key,
+        // or among those that cannot change counts (names, texts, payment)
+        let crate::compile::IndicatorIr {
+            kind,
+            cohort: _,
+            filter: _,
+            exclude: _,
+            achieved: _,
+            adjustments: _,
+            strata: _,
+            reports: _,
+            id: _,
+            title: _,
+            group: _,
+            domain: _,
+            register: _,
+            network: _,
+            monitored: _,
+            points: _,
+            thresholds: _,
+        } = ind;
+        if *kind != Kind::Fraction {
             return None;
         }
         let cohort = match ind.cohort {
