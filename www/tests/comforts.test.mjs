@@ -10,21 +10,9 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CLI_BIN, MINI, editorText, expectedJson, openPage, screenshot, setEditorText, useBrowser, waitState } from "./helpers.mjs";
+import { CLI_BIN, MINI, editorText, expectedJson, openPage, screenshot, setEditorText, useBrowser, waitState, matched, number } from "./helpers.mjs";
 
 const browser = useBrowser({ cli: true });
-
-const number = (text) => Number(text.replace(/,/g, ""));
-
-/** The explorer's count ("1,234 patients match...") once its query is done. */
-async function matched(page) {
-  await page.waitForSelector('#patient-count[data-state="done"]', { timeout: 60_000 });
-  const text = await page.textContent("#patient-count");
-  if (text === "no patient matches") return 0;
-  const m = /^([\d,]+) patients? match/.exec(text);
-  assert.ok(m, `count text: ${text}`);
-  return number(m[1]);
-}
 
 /** Chooses a status in the explorer and waits for its new count. */
 async function status(page, value) {

@@ -202,3 +202,16 @@ export function ccgPracticeIds(ccgName) {
   if (!ccg) throw new Error(`no CCG named ${ccgName} in data/reference/ccgs_1920.csv`);
   return referenceRows("practices_1920.csv").filter((p) => p.ccg_id === ccg.ccg_id).map((p) => p.practice_id).sort();
 }
+
+/** A number as the page writes it, thousands separators and all ("1,234" is 1234). */
+export const number = (text) => Number(String(text).replace(/,/g, ""));
+
+/** The patient explorer's count ("1,234 patients match ...") once its query is done. */
+export async function matched(page) {
+  await page.waitForSelector('#patient-count[data-state="done"]', { timeout: 60_000 });
+  const text = await page.textContent("#patient-count");
+  if (text === "no patient matches") return 0;
+  const m = /^([\d,]+) patients? match/.exec(text ?? "");
+  if (!m) throw new Error(`the explorer's count is not a count: ${text}`);
+  return number(m[1]);
+}

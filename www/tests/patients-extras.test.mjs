@@ -3,19 +3,9 @@
 // "Add as test": the patient appended as an in-file test that then passes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { editorText, openPage, screenshot, waitState, useBrowser } from "./helpers.mjs";
+import { editorText, openPage, screenshot, waitState, useBrowser, matched } from "./helpers.mjs";
 
 const browser = useBrowser();
-
-/** The count the explorer reports ("1,234 patients match..."), once the query is done. */
-async function matched(page) {
-  await page.waitForSelector('#patient-count[data-state="done"]', { timeout: 60_000 });
-  const text = await page.textContent("#patient-count");
-  if (text === "no patient matches") return 0;
-  const m = /^([\d,]+) patients? match/.exec(text);
-  assert.ok(m, `count text: ${text}`);
-  return Number(m[1].replace(/,/g, ""));
-}
 
 /** Chooses an option and waits for the explorer's new count. */
 async function choose(page, select, value) {

@@ -2,21 +2,9 @@
 // status listing as many patients as the count, and a patient's explanation and events.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MINI, SCREEN_SIZES, openPage, screenshot, setEditorText, waitState, useBrowser } from "./helpers.mjs";
+import { MINI, SCREEN_SIZES, openPage, screenshot, setEditorText, waitState, useBrowser, matched, number } from "./helpers.mjs";
 
 const browser = useBrowser();
-
-const number = (text) => Number(text.replace(/,/g, ""));
-
-/** The count the explorer reports ("1,234 patients match..."). */
-async function matched(page) {
-  await page.waitForSelector('#patient-count[data-state="done"]', { timeout: 60_000 });
-  const text = await page.textContent("#patient-count");
-  if (text === "no patient matches") return 0;
-  const m = /^([\d,]+) patients? match/.exec(text);
-  assert.ok(m, `count text: ${text}`);
-  return number(m[1]);
-}
 
 /** The explanation is shown next to the patient's events, at each of `SCREEN_SIZES`: the last
  * trace and the events table in the same panel (`#explanation`), one straight after the other,
