@@ -10,6 +10,7 @@ use std::path::Path;
 fn main() {
     println!("cargo:rerun-if-changed=rules");
     println!("cargo:rerun-if-changed=grammar/qof.pest");
+    println!("cargo:rerun-if-changed=src/reference/split_line.rs");
     let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
     let out_dir = match std::env::var("OUT_DIR") {
         Ok(d) => d,
@@ -87,7 +88,7 @@ fn practices(manifest: &Path, out_dir: &Path) {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| fail(format!("cannot read: {e}")));
     let mut columns: Vec<Vec<String>> = vec![Vec::new(); 31];
     for (i, line) in text.lines().enumerate().skip(1).filter(|(_, l)| !l.is_empty()) {
-        let fields = split_csv_line(line);
+        let fields = split_line(line);
         if fields.len() != 31 {
             fail(format!("line {}: {} fields, expected 31", i + 1, fields.len()));
         }
@@ -121,24 +122,4 @@ fn practices(manifest: &Path, out_dir: &Path) {
     }
 }
 
-/// One line of a CSV file: fields split at commas, quoted fields with doubled quotes.
-fn split_csv_line(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut chars = line.chars().peekable();
-    let mut quoted = false;
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (false, ',') => out.push(std::mem::take(&mut cur)),
-            (false, '"') if cur.is_empty() => quoted = true,
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                cur.push('"');
-            }
-            (true, '"') => quoted = false,
-            (_, c) => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
-}
+include!("src/reference/split_line.rs");

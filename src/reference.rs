@@ -222,30 +222,7 @@ pub struct ReferenceCcg {
     pub region_name: String,
 }
 
-/// Splits one line of the embedded CSV files (quoted fields, doubled quotes).
-fn split_line(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut chars = line.chars().peekable();
-    let mut quoted = false;
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (false, ',') => out.push(std::mem::take(&mut cur)),
-            (false, '"') if cur.is_empty() => quoted = true,
-            (true, '"') => {
-                if chars.peek() == Some(&'"') {
-                    chars.next();
-                    cur.push('"');
-                } else {
-                    quoted = false;
-                }
-            }
-            (_, c) => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
-}
+include!("reference/split_line.rs");
 
 fn rows(csv: &'static str) -> impl Iterator<Item = Vec<String>> {
     csv.lines().skip(1).filter(|l| !l.is_empty()).map(split_line)
