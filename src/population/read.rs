@@ -1345,12 +1345,10 @@ mod tests {
         assert!(spread(&ids, low) > 2400, "{}", spread(&ids, low));
     }
 
-    /// Every id is found at its position through the directory, whatever the number of
-    /// patients (empty, one, a power of two and not); unknown ids are not found.
-    #[test]
-    fn the_id_index_finds_every_patient_and_no_other() {
-        let patient = |id: String| Patient {
-            patient_id: id,
+    /// A patient of practice P1 with this id and nothing else, for the id index's tests.
+    fn bare_patient(id: &str) -> Patient {
+        Patient {
+            patient_id: id.into(),
             practice_id: "P1".into(),
             birth_date: crate::date::Date(0),
             sex: Sex::Unknown,
@@ -1358,7 +1356,14 @@ mod tests {
             deregistered_on: None,
             deprivation_decile: None,
             events: vec![],
-        };
+        }
+    }
+
+    /// Every id is found at its position through the directory, whatever the number of
+    /// patients (empty, one, a power of two and not); unknown ids are not found.
+    #[test]
+    fn the_id_index_finds_every_patient_and_no_other() {
+        let patient = |id: String| bare_patient(&id);
         for n in [0usize, 1, 2, 3, 64, 1000, 4097] {
             let patients: Vec<Patient> = (0..n).map(|i| patient(format!("id{i}"))).collect();
             let (index, dups) = IdIndex::build(&patients);
@@ -1408,16 +1413,7 @@ mod tests {
     /// with many ids of one hash (every slot a collision), every one is still found.
     #[test]
     fn the_id_index_without_its_copy_of_the_ids_checks_the_records() {
-        let patient = |id: &str| Patient {
-            patient_id: id.into(),
-            practice_id: "P1".into(),
-            birth_date: crate::date::Date(0),
-            sex: Sex::Unknown,
-            registered_on: crate::date::Date(0),
-            deregistered_on: None,
-            deprivation_decile: None,
-            events: vec![],
-        };
+        let patient = bare_patient;
         let patients: Vec<Patient> = ["a", "bb", "", "c"].map(patient).into();
         let (index, _) = IdIndex::build(&patients);
         let mut ids = index.ids.clone();
